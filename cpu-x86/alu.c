@@ -1,0 +1,363 @@
+/* Integer ALU: ADD OR ADC SBB AND SUB XOR CMP, TEST, INC DEC NOT NEG,
+ * MUL IMUL DIV IDIV (#DE), CBW/CWD family.  Flags are lazy (flags.c). */
+#include "cpu-x86/interp.h"
+
+static inline uint64_t rdreg(struct vcpu *c, unsigned code8, unsigned r, unsigned sz) {
+  switch (sz) {
+  case 1: return *R8P(c, code8);
+  case 2: return (uint16_t)c->r[r];
+  case 4: return (uint32_t)c->r[r];
+  default: return c->r[r];
+  }
+}
+static inline void wrreg(struct vcpu *c, unsigned code8, unsigned r, unsigned sz, uint64_t v) {
+  switch (sz) {
+  case 1: *R8P(c, code8) = (uint8_t)v; break;
+  case 2: c->r[r] = (c->r[r] & ~0xffffull) | (uint16_t)v; break;
+  case 4: c->r[r] = (uint32_t)v; break;
+  default: c->r[r] = v; break;
+  }
+}
+static inline uint64_t ldp(const uint8_t *p, unsigned sz) {
+  switch (sz) {
+  case 1: return *p;
+  case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+  case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+  default: { uint64_t v; memcpy(&v, p, 8); return v; }
+  }
+}
+static inline void stp(uint8_t *p, unsigned sz, uint64_t v) {
+  switch (sz) {
+  case 1: *p = (uint8_t)v; break;
+  case 2: { uint16_t w = (uint16_t)v; memcpy(p, &w, 2); break; }
+  case 4: { uint32_t w = (uint32_t)v; memcpy(p, &w, 4); break; }
+  default: memcpy(p, &v, 8); break;
+  }
+}
+
+static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
+                              uint64_t d, uint64_t s) {
+  uint64_t r, cin;
+  switch (op) {
+  case 0: r = d + s; lf_set(c, LF_ADD, sz, r, d, s); break;
+  case 1: r = d | s; lf_set(c, LF_LOGIC, sz, r, 0, 0); break;
+  case 2: lf_keep_cf(c); cin = c->rflags & F_CF; r = d + s + cin;
+          lf_set(c, LF_ADC, sz, r, d, s); break;
+  case 3: lf_keep_cf(c); cin = c->rflags & F_CF; r = d - s - cin;
+          lf_set(c, LF_SBB, sz, r, d, s); break;
+  case 4: r = d & s; lf_set(c, LF_LOGIC, sz, r, 0, 0); break;
+  case 5: r = d - s; lf_set(c, LF_SUB, sz, r, d, s); break;
+  case 6: r = d ^ s; lf_set(c, LF_LOGIC, sz, r, 0, 0); break;
+  default: r = d - s; lf_set(c, LF_SUB, sz, r, d, s); break;
+  }
+  return r;
+}
+
+/* Forms: E,G (dst r/m), G,E (dst reg), A,I, E,I (group 1). */
+#define ALU_FORMS(op)                                                         \
+  static const insn_t *alu##op##_EG_r(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t r = do_alu(c, op, sz, rdreg(c, i->rm8, i->rm, sz),               \
+                        rdreg(c, i->reg8, i->reg, sz));                       \
+    if (op != 7) wrreg(c, i->rm8, i->rm, sz, r);                              \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_EG_m(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t a = ea_of(c, i);                                                 \
+    if (op == 7) {                                                            \
+      do_alu(c, op, sz, ld_sz(c, a, sz), rdreg(c, i->reg8, i->reg, sz));      \
+      return i + 1;                                                           \
+    }                                                                         \
+    uint8_t *p = rmw_ptr(c, a, sz);                                           \
+    stp(p, sz, do_alu(c, op, sz, ldp(p, sz), rdreg(c, i->reg8, i->reg, sz))); \
+    rmw_done(c, p);                                                           \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_GE_r(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
+                        rdreg(c, i->rm8, i->rm, sz));                         \
+    if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_GE_m(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
+                        ld_sz(c, ea_of(c, i), sz));                           \
+    if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_AI(struct vcpu *c, const insn_t *i) {       \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t r = do_alu(c, op, sz, rdreg(c, 0, 0, sz), i->imm & size_mask(sz)); \
+    if (op != 7) wrreg(c, 0, 0, sz, r);                                       \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_EI_r(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t r = do_alu(c, op, sz, rdreg(c, i->rm8, i->rm, sz),               \
+                        i->imm & size_mask(sz));                              \
+    if (op != 7) wrreg(c, i->rm8, i->rm, sz, r);                              \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_EI_m(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t a = ea_of(c, i);                                                 \
+    if (op == 7) {                                                            \
+      do_alu(c, op, sz, ld_sz(c, a, sz), i->imm & size_mask(sz));             \
+      return i + 1;                                                           \
+    }                                                                         \
+    uint8_t *p = rmw_ptr(c, a, sz);                                           \
+    stp(p, sz, do_alu(c, op, sz, ldp(p, sz), i->imm & size_mask(sz)));        \
+    rmw_done(c, p);                                                           \
+    return i + 1;                                                             \
+  }
+ALU_FORMS(0) ALU_FORMS(1) ALU_FORMS(2) ALU_FORMS(3)
+ALU_FORMS(4) ALU_FORMS(5) ALU_FORMS(6) ALU_FORMS(7)
+
+#define ALU_ROW(op) {alu##op##_EG_r, alu##op##_EG_m, alu##op##_GE_r, alu##op##_GE_m, \
+                     alu##op##_AI, alu##op##_EI_r, alu##op##_EI_m}
+static const insn_fn alu_tab[8][7] = {
+  ALU_ROW(0), ALU_ROW(1), ALU_ROW(2), ALU_ROW(3),
+  ALU_ROW(4), ALU_ROW(5), ALU_ROW(6), ALU_ROW(7),
+};
+
+/* ---- TEST ---- */
+static const insn_t *test_EG_r(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  lf_set(c, LF_LOGIC, sz, rdreg(c, i->rm8, i->rm, sz) & rdreg(c, i->reg8, i->reg, sz), 0, 0);
+  return i + 1;
+}
+static const insn_t *test_EG_m(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  lf_set(c, LF_LOGIC, sz, ld_sz(c, ea_of(c, i), sz) & rdreg(c, i->reg8, i->reg, sz), 0, 0);
+  return i + 1;
+}
+static const insn_t *test_AI(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  lf_set(c, LF_LOGIC, sz, rdreg(c, 0, 0, sz) & i->imm, 0, 0);
+  return i + 1;
+}
+static const insn_t *test_EI(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  lf_set(c, LF_LOGIC, sz, get_rm(c, i, sz) & i->imm, 0, 0);
+  return i + 1;
+}
+
+/* ---- INC DEC NOT NEG (group 3/4/5 members) ---- */
+#define UNARY(name, body)                                                     \
+  static const insn_t *name##_r(struct vcpu *c, const insn_t *i) {           \
+    unsigned sz = i->opsz;                                                    \
+    uint64_t d = rdreg(c, i->rm8, i->rm, sz), r;                              \
+    body;                                                                     \
+    wrreg(c, i->rm8, i->rm, sz, r);                                           \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *name##_m(struct vcpu *c, const insn_t *i) {           \
+    unsigned sz = i->opsz;                                                    \
+    uint8_t *p = rmw_ptr(c, ea_of(c, i), sz);                                 \
+    uint64_t d = ldp(p, sz), r;                                               \
+    body;                                                                     \
+    stp(p, sz, r);                                                            \
+    rmw_done(c, p);                                                           \
+    return i + 1;                                                             \
+  }
+UNARY(inc, { lf_keep_cf(c); r = d + 1; lf_set(c, LF_INC, sz, r, d, 1); })
+UNARY(dec, { lf_keep_cf(c); r = d - 1; lf_set(c, LF_DEC, sz, r, d, 1); })
+UNARY(not, { r = ~d; })
+UNARY(neg, { r = 0 - d; lf_set(c, LF_SUB, sz, r, 0, d); })
+
+/* ---- MUL / IMUL / DIV / IDIV ---- */
+/* MUL/IMUL: CF=OF=high half significant; SF ZF AF PF undefined — we leave
+ * SF/ZF/PF from the low result and AF clear (documented choice; the
+ * differential tests mask them). */
+static void mul_flags(struct vcpu *c, unsigned sz, uint64_t lo, int over) {
+  uint32_t f = over ? (F_CF | F_OF) : 0;
+  uint64_t m = size_mask(sz);
+  if (((lo & m) >> (sz * 8 - 1)) & 1) f |= F_SF;
+  if ((lo & m) == 0) f |= F_ZF;
+  if (parity8(lo)) f |= F_PF;
+  flags_set_arith(c, f);
+}
+
+static const insn_t *mul_op(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  uint64_t s = get_rm(c, i, sz);
+  uint64_t a = rdreg(c, 0, 0, sz);
+  switch (sz) {
+  case 1: { uint16_t r = (uint16_t)(a * s); c->r[RAX] = (c->r[RAX] & ~0xffffull) | r;
+            mul_flags(c, 1, r, r >> 8); break; }
+  case 2: { uint32_t r = (uint32_t)(a * s); wrreg(c, 0, RAX, 2, r); wrreg(c, 0, RDX, 2, r >> 16);
+            mul_flags(c, 2, r, r >> 16); break; }
+  case 4: { uint64_t r = a * s; c->r[RAX] = (uint32_t)r; c->r[RDX] = r >> 32;
+            mul_flags(c, 4, r, r >> 32); break; }
+  default: { unsigned __int128 r = (unsigned __int128)a * s; c->r[RAX] = (uint64_t)r;
+             c->r[RDX] = (uint64_t)(r >> 64); mul_flags(c, 8, (uint64_t)r, (r >> 64) != 0); break; }
+  }
+  return i + 1;
+}
+
+static const insn_t *imul1_op(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  int64_t s = (int64_t)sext(get_rm(c, i, sz), sz);
+  int64_t a = (int64_t)sext(rdreg(c, 0, 0, sz), sz);
+  switch (sz) {
+  case 1: { int16_t r = (int16_t)(a * s); c->r[RAX] = (c->r[RAX] & ~0xffffull) | (uint16_t)r;
+            mul_flags(c, 1, (uint64_t)r, r != (int8_t)r); break; }
+  case 2: { int32_t r = (int32_t)(a * s); wrreg(c, 0, RAX, 2, (uint64_t)r); wrreg(c, 0, RDX, 2, (uint64_t)r >> 16);
+            mul_flags(c, 2, (uint64_t)r, r != (int16_t)r); break; }
+  case 4: { int64_t r = a * s; c->r[RAX] = (uint32_t)r; c->r[RDX] = (uint32_t)((uint64_t)r >> 32);
+            mul_flags(c, 4, (uint64_t)r, r != (int32_t)r); break; }
+  default: { __int128 r = (__int128)a * s; c->r[RAX] = (uint64_t)r; c->r[RDX] = (uint64_t)((unsigned __int128)r >> 64);
+             mul_flags(c, 8, (uint64_t)r, r != (int64_t)r); break; }
+  }
+  return i + 1;
+}
+
+static inline int64_t imul_trunc(struct vcpu *c, unsigned sz, int64_t a, int64_t b) {
+  int over;
+  int64_t r;
+  if (sz == 8) {
+    __int128 w = (__int128)a * b;
+    r = (int64_t)w;
+    over = w != r;
+  } else {
+    int64_t w = a * b;
+    r = (int64_t)sext((uint64_t)w, sz);
+    over = w != r;
+  }
+  mul_flags(c, sz, (uint64_t)r, over);
+  return r;
+}
+
+static const insn_t *imul_GE(struct vcpu *c, const insn_t *i) {   /* 0F AF */
+  unsigned sz = i->opsz;
+  int64_t r = imul_trunc(c, sz, (int64_t)sext(rdreg(c, i->reg8, i->reg, sz), sz),
+                         (int64_t)sext(get_rm(c, i, sz), sz));
+  wrreg(c, i->reg8, i->reg, sz, (uint64_t)r);
+  return i + 1;
+}
+static const insn_t *imul_GEI(struct vcpu *c, const insn_t *i) {  /* 69, 6B */
+  unsigned sz = i->opsz;
+  int64_t r = imul_trunc(c, sz, (int64_t)sext(get_rm(c, i, sz), sz),
+                         (int64_t)sext(i->imm, sz));
+  wrreg(c, i->reg8, i->reg, sz, (uint64_t)r);
+  return i + 1;
+}
+
+/* DIV/IDIV: #DE on zero divisor or quotient overflow; all flags undefined
+ * (left unchanged here). */
+static const insn_t *div_op(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  uint64_t s = get_rm(c, i, sz);
+  if (s == 0) { c->exc.si_code_hint = 1; cpu_raise(c, EXC_DE, 0, 0); }
+  switch (sz) {
+  case 1: { uint16_t a = (uint16_t)c->r[RAX]; uint16_t q = a / s, r = a % s;
+            if (q > 0xff) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            c->r[RAX] = (c->r[RAX] & ~0xffffull) | (uint16_t)(q | r << 8); break; }
+  case 2: { uint32_t a = (uint32_t)((c->r[RDX] & 0xffff) << 16 | (c->r[RAX] & 0xffff));
+            uint32_t q = a / s, r = a % s;
+            if (q > 0xffff) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            wrreg(c, 0, RAX, 2, q); wrreg(c, 0, RDX, 2, r); break; }
+  case 4: { uint64_t a = (c->r[RDX] & 0xffffffffull) << 32 | (uint32_t)c->r[RAX];
+            uint64_t q = a / s, r = a % s;
+            if (q > 0xffffffffull) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            c->r[RAX] = (uint32_t)q; c->r[RDX] = (uint32_t)r; break; }
+  default: { unsigned __int128 a = (unsigned __int128)c->r[RDX] << 64 | c->r[RAX];
+             unsigned __int128 q = a / s;
+             if (q >> 64) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+             c->r[RAX] = (uint64_t)q; c->r[RDX] = (uint64_t)(a % s); break; }
+  }
+  return i + 1;
+}
+
+static const insn_t *idiv_op(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  int64_t s = (int64_t)sext(get_rm(c, i, sz), sz);
+  if (s == 0) { c->exc.si_code_hint = 1; cpu_raise(c, EXC_DE, 0, 0); }
+  switch (sz) {
+  case 1: { int16_t a = (int16_t)c->r[RAX]; int32_t q = a / s, r = a % s;
+            if (q != (int8_t)q) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            c->r[RAX] = (c->r[RAX] & ~0xffffull) | (uint16_t)((uint8_t)q | (uint8_t)r << 8); break; }
+  case 2: { int32_t a = (int32_t)((uint32_t)(c->r[RDX] & 0xffff) << 16 | (c->r[RAX] & 0xffff));
+            int64_t q = a / s, r = a % s;
+            if (q != (int16_t)q) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            wrreg(c, 0, RAX, 2, (uint64_t)q); wrreg(c, 0, RDX, 2, (uint64_t)r); break; }
+  case 4: { int64_t a = (int64_t)((c->r[RDX] & 0xffffffffull) << 32 | (uint32_t)c->r[RAX]);
+            if (a == INT64_MIN && s == -1) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            int64_t q = a / s, r = a % s;
+            if (q != (int32_t)q) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+            c->r[RAX] = (uint32_t)q; c->r[RDX] = (uint32_t)r; break; }
+  default: { __int128 a = (__int128)((unsigned __int128)c->r[RDX] << 64 | c->r[RAX]);
+             if (s == -1 && (unsigned __int128)a == ((unsigned __int128)1 << 127)) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+             __int128 q = a / s, r = a % s;
+             if (q != (int64_t)q) { c->exc.si_code_hint = 2; cpu_raise(c, EXC_DE, 0, 0); }
+             c->r[RAX] = (uint64_t)q; c->r[RDX] = (uint64_t)r; break; }
+  }
+  return i + 1;
+}
+
+/* CBW/CWDE/CDQE and CWD/CDQ/CQO */
+static const insn_t *cbw_op(struct vcpu *c, const insn_t *i) {
+  switch (i->opsz) {
+  case 2: wrreg(c, 0, RAX, 2, (uint64_t)(int64_t)(int8_t)c->r[RAX]); break;
+  case 4: c->r[RAX] = (uint32_t)(int32_t)(int16_t)c->r[RAX]; break;
+  default: c->r[RAX] = (uint64_t)(int64_t)(int32_t)c->r[RAX]; break;
+  }
+  return i + 1;
+}
+static const insn_t *cwd_op(struct vcpu *c, const insn_t *i) {
+  unsigned sz = i->opsz;
+  uint64_t a = rdreg(c, 0, RAX, sz);
+  uint64_t hi = (a >> (sz * 8 - 1)) & 1 ? ~0ull : 0;
+  wrreg(c, 0, RDX, sz, hi);
+  return i + 1;
+}
+
+void alu_register(void) {
+  for (int op = 0; op < 8; op++) {
+    int b = op * 8;
+    op_def(0, b + 0, -1, -1, alu_tab[op][0], alu_tab[op][1], A_MODRM | A_BYTE | A_LOCKOK, CC_SIMPLE);
+    op_def(0, b + 1, -1, -1, alu_tab[op][0], alu_tab[op][1], A_MODRM | A_LOCKOK, CC_SIMPLE);
+    op_def(0, b + 2, -1, -1, alu_tab[op][2], alu_tab[op][3], A_MODRM | A_BYTE, CC_SIMPLE);
+    op_def(0, b + 3, -1, -1, alu_tab[op][2], alu_tab[op][3], A_MODRM, CC_SIMPLE);
+    op_def(0, b + 4, -1, -1, alu_tab[op][4], NULL, A_IMM8 | A_BYTE, CC_SIMPLE);
+    op_def(0, b + 5, -1, -1, alu_tab[op][4], NULL, A_IMMZ, CC_SIMPLE);
+    uint32_t lk = op == 7 ? 0 : A_LOCKOK;
+    op_def(0, 0x80, -1, op, alu_tab[op][5], alu_tab[op][6], A_MODRM | A_IMM8 | A_BYTE | lk, CC_SIMPLE);
+    op_def(0, 0x81, -1, op, alu_tab[op][5], alu_tab[op][6], A_MODRM | A_IMMZ | lk, CC_SIMPLE);
+    op_def(0, 0x83, -1, op, alu_tab[op][5], alu_tab[op][6], A_MODRM | A_IMM8 | lk, CC_SIMPLE);
+  }
+  op_def(0, 0x84, -1, -1, test_EG_r, test_EG_m, A_MODRM | A_BYTE, CC_SIMPLE);
+  op_def(0, 0x85, -1, -1, test_EG_r, test_EG_m, A_MODRM, CC_SIMPLE);
+  op_def(0, 0xA8, -1, -1, test_AI, NULL, A_IMM8 | A_BYTE, CC_SIMPLE);
+  op_def(0, 0xA9, -1, -1, test_AI, NULL, A_IMMZ, CC_SIMPLE);
+  /* group 3 */
+  for (int r = 0; r < 2; r++) {   /* /1 is an undocumented alias of TEST */
+    op_def(0, 0xF6, -1, r, test_EI, NULL, A_MODRM | A_BYTE | A_IMM8, CC_SIMPLE);
+    op_def(0, 0xF7, -1, r, test_EI, NULL, A_MODRM | A_IMMZ, CC_SIMPLE);
+  }
+  op_def(0, 0xF6, -1, 2, not_r, not_m, A_MODRM | A_BYTE | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xF7, -1, 2, not_r, not_m, A_MODRM | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xF6, -1, 3, neg_r, neg_m, A_MODRM | A_BYTE | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xF7, -1, 3, neg_r, neg_m, A_MODRM | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xF6, -1, 4, mul_op, NULL, A_MODRM | A_BYTE, CC_MUL);
+  op_def(0, 0xF7, -1, 4, mul_op, NULL, A_MODRM, CC_MUL);
+  op_def(0, 0xF6, -1, 5, imul1_op, NULL, A_MODRM | A_BYTE, CC_MUL);
+  op_def(0, 0xF7, -1, 5, imul1_op, NULL, A_MODRM, CC_MUL);
+  op_def(0, 0xF6, -1, 6, div_op, NULL, A_MODRM | A_BYTE, CC_DIV);
+  op_def(0, 0xF7, -1, 6, div_op, NULL, A_MODRM, CC_DIV);
+  op_def(0, 0xF6, -1, 7, idiv_op, NULL, A_MODRM | A_BYTE, CC_DIV);
+  op_def(0, 0xF7, -1, 7, idiv_op, NULL, A_MODRM, CC_DIV);
+  /* group 4/5 INC DEC */
+  op_def(0, 0xFE, -1, 0, inc_r, inc_m, A_MODRM | A_BYTE | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xFE, -1, 1, dec_r, dec_m, A_MODRM | A_BYTE | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xFF, -1, 0, inc_r, inc_m, A_MODRM | A_LOCKOK, CC_SIMPLE);
+  op_def(0, 0xFF, -1, 1, dec_r, dec_m, A_MODRM | A_LOCKOK, CC_SIMPLE);
+  op_def(1, 0xAF, -1, -1, imul_GE, NULL, A_MODRM, CC_MUL);
+  op_def(0, 0x69, -1, -1, imul_GEI, NULL, A_MODRM | A_IMMZ, CC_MUL);
+  op_def(0, 0x6B, -1, -1, imul_GEI, NULL, A_MODRM | A_IMM8, CC_MUL);
+  op_def(0, 0x98, -1, -1, cbw_op, NULL, 0, CC_SIMPLE);
+  op_def(0, 0x99, -1, -1, cwd_op, NULL, 0, CC_SIMPLE);
+}

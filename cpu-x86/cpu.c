@@ -1,0 +1,39 @@
+/* vCPU lifetime and the paging-control hooks the guest kernel model uses. */
+#include "cpu-x86/interp.h"
+#include "cpu-x86/decode.h"
+#include <stdlib.h>
+
+
+int cpu_init(struct vcpu *c, struct mmu *m) {
+  memset(c, 0, sizeof *c);
+  c->mmu = m;
+  c->cpl = 3;
+  c->rflags = 0x202;
+  c->mxcsr = MXCSR_DEFAULT;
+  c->xcr0 = 3;
+  c->tsc_hz = 2000000000ull;
+  c->icount_stop = ~0ull;
+  c->ctl.maxphyaddr = 46;
+  c->ctl.cr0 = CR0_PG | CR0_WP | 1;
+  c->ctl.cr4 = CR4_PAE | CR4_PGE;
+  c->ctl.efer = EFER_NXE | (1u << 8) | (1u << 10);
+  cpu_fpu_reset(c);
+  code_cache_init(c);
+  return 0;
+}
+
+void cpu_fini(struct vcpu *c) {
+  code_cache_fini(c);
+  tlb_level_fini(&c->tlb.l1d);
+  tlb_level_fini(&c->tlb.l1i);
+  tlb_level_fini(&c->tlb.stlb);
+}
+
+void cpu_flush_tlb(struct vcpu *c) { tlb_flush_all(&c->tlb); }
+void cpu_invlpg(struct vcpu *c, uint64_t va) { tlb_flush_va(&c->tlb, va); }
+void cpu_write_cr3(struct vcpu *c, uint64_t cr3) {
+  c->ctl.cr3 = cr3;
+  /* without PCID a CR3 write flushes all non-global entries; globals are
+   * not modeled separately yet, so everything goes (conservative) */
+  tlb_flush_all(&c->tlb);
+}

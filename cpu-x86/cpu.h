@@ -1,0 +1,149 @@
+/* faultline x86-64 CPU: decoder, interpreter, flags, x87/SSE, CPUID,
+ * exceptions.  Layer order: sim -> hv-models -> cpu-x86 -> mmu -> traces.
+ * The CPU never calls a mode: cpu_run() returns an exception (or a
+ * SYSCALL) to the run loop in sim/, which hands it on. */
+#ifndef FAULTLINE_CPU_X86_CPU_H
+#define FAULTLINE_CPU_X86_CPU_H
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdbool.h>
+#include "mmu/mmu.h"
+
+enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
+       R14, R15, R_ZERO /* always 0: "no base/index" */ };
+
+/* RFLAGS bits */
+#define F_CF (1u << 0)
+#define F_PF (1u << 2)
+#define F_AF (1u << 4)
+#define F_ZF (1u << 6)
+#define F_SF (1u << 7)
+#define F_TF (1u << 8)
+#define F_IF (1u << 9)
+#define F_DF (1u << 10)
+#define F_OF (1u << 11)
+#define F_AC (1u << 18)
+#define F_ID (1u << 21)
+#define F_ARITH (F_CF | F_PF | F_AF | F_ZF | F_SF | F_OF)
+
+/* Exception vectors (SDM Vol. 3A Table 6-1) */
+enum { EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_UD = 6, EXC_NM = 7,
+       EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_XM = 19 };
+
+/* x87 80-bit register: 64-bit significand (explicit integer bit) and
+ * sign+15-bit exponent, the memory format of FSTP m80. */
+typedef struct { uint64_t signif; uint16_t signexp; } f80_t;
+
+typedef union {
+  uint8_t b[16]; uint16_t w[8]; uint32_t d[4]; uint64_t q[2];
+  int8_t sb[16]; int16_t sw[8]; int32_t sd[4]; int64_t sq[2];
+  float f[4]; double g[2];
+} __attribute__((aligned(16))) xmm_t;
+
+struct x87 {
+  f80_t st[8];               /* physical registers R0..R7 */
+  uint16_t fcw, fsw;         /* fsw holds C0-C3 and exception bits; TOP apart */
+  uint8_t top;
+  uint16_t ftw;              /* full tag word: 2 bits per physical register */
+  uint16_t fop;
+  uint64_t fip, fdp;
+};
+
+enum cpu_exit {
+  CPU_EXIT_NONE = 0,
+  CPU_EXIT_EXCEPTION,        /* c->exc holds vector, error code, cr2 */
+  CPU_EXIT_SYSCALL,          /* SYSCALL executed; rip is after it */
+  CPU_EXIT_BUDGET,           /* instruction budget reached */
+  CPU_EXIT_HLT,
+};
+
+struct exc_info {
+  uint8_t vector;
+  bool has_err;
+  uint32_t err;
+  uint64_t cr2;
+  uint64_t rip;              /* faulting instruction */
+  uint8_t si_code_hint;      /* e.g. FPE_INTDIV vs FPE_INTOVF */
+};
+
+struct insn;
+struct block;
+struct code_cache;
+
+/* Per-vCPU state.  Everything an XSAVE area can hold lives here, so a
+ * signal frame and a context switch copy one structure. */
+struct vcpu {
+  uint64_t r[17];            /* GPRs + R_ZERO */
+  uint64_t rip;
+  /* lazy flags (see flags.c): the result and operands of the last
+   * arithmetic op; rflags keeps every other bit */
+  uint64_t lf_res, lf_dst, lf_src;
+  uint32_t lf_op;            /* LF_* | size index << 8 */
+  uint64_t rflags;
+  uint64_t segbase[8];       /* by segment prefix: ES CS SS DS FS GS; 0 = none */
+  uint64_t fs_base, gs_base;
+
+  /* FPU / SSE (XSAVE components 0 and 1) */
+  struct x87 fpu;
+  xmm_t xmm[16];
+  xmm_t ymmh[16];            /* component 2, reserved for AVX */
+  uint32_t mxcsr;
+  uint64_t xcr0;
+
+  /* paging */
+  struct mmu_ctl ctl;
+  struct tlb tlb;
+  struct mmu *mmu;
+  uint8_t cpl;
+
+  /* accounting */
+  uint64_t icount;           /* retired instructions */
+  uint64_t icount_stop;
+  uint64_t cycles;
+  uint64_t tsc_hz;           /* virtual TSC frequency */
+  uint64_t tsc_offset;       /* epoch in TSC ticks */
+
+  /* interpreter */
+  const struct insn *cur;
+  struct block *cur_block;
+  struct code_cache *cc;
+  jmp_buf jb;
+  struct exc_info exc;
+  int exit_reason;
+  /* a cross-page write in progress (see mem.c) */
+  uint8_t bounce[64] __attribute__((aligned(16)));
+  uint8_t *bounce_dst[2];
+  uint32_t bounce_len[2];
+  uint64_t code_invalidations;
+  uint64_t blocks_decoded;
+  uint64_t rng_state;        /* RDRAND is not advertised; kept for later */
+};
+
+int cpu_init(struct vcpu *c, struct mmu *m);
+void cpu_fini(struct vcpu *c);
+/* Run until an exit.  Returns enum cpu_exit. */
+int cpu_run(struct vcpu *c);
+uint64_t cpu_get_rflags(struct vcpu *c);
+void cpu_set_rflags(struct vcpu *c, uint64_t f);
+/* Whole-TLB and code-cache maintenance hooks for the guest kernel model. */
+void cpu_flush_tlb(struct vcpu *c);
+void cpu_invlpg(struct vcpu *c, uint64_t va);
+void cpu_write_cr3(struct vcpu *c, uint64_t cr3);
+/* A frame is being reused or unmapped: drop decoded code from it. */
+void cpu_invalidate_frame(struct vcpu *c, uint64_t pa);
+/* CPUID personality (one, whatever --cpu says: DESIGN.md determinism). */
+void cpu_cpuid(const struct vcpu *c, uint32_t leaf, uint32_t sub,
+               uint32_t out[4]);
+/* FXSAVE-format image of x87+SSE state (512 bytes), used by XSAVE and by
+ * signal frames. */
+void cpu_fxsave(struct vcpu *c, uint8_t out[512]);
+void cpu_fxrstor(struct vcpu *c, const uint8_t in[512]);
+/* Virtual time: TSC from retired instructions. */
+uint64_t cpu_tsc(const struct vcpu *c);
+void cpu_fpu_reset(struct vcpu *c);
+/* Base costs by class, in the order of cpu_params' cpu.cost.* rows
+ * (simple mul div branch string fp fpdiv sse sys); set before decoding. */
+void cpu_set_class_costs(const uint32_t costs[9]);
+extern const struct fl_param_def cpu_params[];
+
+#endif

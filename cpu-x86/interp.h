@@ -1,0 +1,264 @@
+/* Internal interface of the interpreter, shared by the decoder and the
+ * instruction-family files (alu.c, ctl.c, string.c, x87.c, sse*.c ...).
+ *
+ * Handlers:  const insn_t *handler(struct vcpu *c, const insn_t *i)
+ * return i + 1 to continue in the block, or NULL to leave it (after setting
+ * c->rip).  Exceptions never return: cpu_raise() longjmps to cpu_run(). */
+#ifndef FAULTLINE_CPU_X86_INTERP_H
+#define FAULTLINE_CPU_X86_INTERP_H
+#include <string.h>
+#include "cpu-x86/cpu.h"
+
+typedef struct insn insn_t;
+typedef const insn_t *(*insn_fn)(struct vcpu *c, const insn_t *i);
+
+/* One decoded instruction (decode once; DESIGN.md "Speed"). */
+struct insn {
+  insn_fn fn;
+  uint64_t next_rip;         /* virtual address after the instruction */
+  int64_t disp;              /* displacement; RIP-relative: absolute target */
+  uint64_t imm;              /* immediate, sign-extended where the op does */
+  uint8_t len;
+  uint8_t opsz;              /* operand size in bytes: 1 2 4 8 (16 for SSE) */
+  uint8_t base, index;       /* GPR numbers or R_ZERO */
+  uint8_t scale;             /* shift count 0..3 */
+  uint8_t seg;               /* segment prefix index (0 = none, 4 FS, 5 GS) */
+  uint8_t reg;               /* ModRM.reg (+REX.R): register operand */
+  uint8_t rm;                /* ModRM.rm (+REX.B): register form operand */
+  uint8_t reg8, rm8;         /* byte-register codes (see R8P) */
+  uint8_t mod3;              /* ModRM.mod == 3 (register form) */
+  uint8_t asz;               /* address size 4 or 8 */
+  uint8_t rep;               /* 0, 0xF2 or 0xF3 */
+  uint8_t lock;
+  uint8_t map;               /* 0 one-byte, 1 0F, 2 0F38, 3 0F3A */
+  uint8_t opc;               /* opcode byte */
+  uint8_t modrm;             /* raw ModRM byte (0 if none) */
+  uint8_t pfx;               /* mandatory prefix class: 0 none 1 66 2 F3 3 F2 */
+  uint8_t vvvv;              /* VEX.vvvv (register number, un-inverted) */
+  uint8_t vexl, vexw, vex;   /* VEX.L, VEX.W, 1 when VEX-encoded */
+  uint8_t rexw;
+  uint16_t imm2;             /* ENTER's second immediate */
+  uint32_t cost;             /* base cycles of this instruction class */
+};
+
+/* Byte register code: low nibble = GPR, +16 = high byte (AH..BH). */
+#define R8P(c, code) ((uint8_t *)&(c)->r[(code) & 15] + ((code) >> 4))
+
+/* ---- exceptions ------------------------------------------------------- */
+_Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err);
+_Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec);
+#define UD(c) cpu_raise((c), EXC_UD, 0, 0)
+#define GP0(c) cpu_raise((c), EXC_GP, 1, 0)
+
+/* ---- effective addresses ---------------------------------------------- */
+static inline uint64_t ea_of(const struct vcpu *c, const insn_t *i) {
+  uint64_t a = (uint64_t)i->disp + c->r[i->base] + (c->r[i->index] << i->scale);
+  if (i->asz == 4) a = (uint32_t)a;
+  return a + c->segbase[i->seg];
+}
+
+/* ---- memory ----------------------------------------------------------- */
+/* Slow paths (mem.c): translate with a full walk, raise #PF/#GP, handle
+ * page-crossing accesses and writes to frames holding decoded code. */
+uint8_t *mem_slow(struct vcpu *c, uint64_t va, unsigned size, uint32_t acc);
+void mem_read_slow(struct vcpu *c, uint64_t va, void *dst, unsigned size);
+void mem_write_slow(struct vcpu *c, uint64_t va, const void *src, unsigned size);
+/* Read+write access for RMW instructions: returns a pointer to operate on
+ * in place; call mem_rmw_done() after the store (page-crossing case). */
+uint8_t *mem_rmw_slow(struct vcpu *c, uint64_t va, unsigned size);
+void mem_rmw_flush(struct vcpu *c);
+
+static inline int crosses(uint64_t va, unsigned size) {
+  return ((va & 0xfff) + size) > 0x1000;
+}
+
+static inline uint32_t cur_pcid(const struct vcpu *c) {
+  return (c->ctl.cr4 & CR4_PCIDE) ? (uint32_t)(c->ctl.cr3 & 0xfff) : 0;
+}
+
+static inline uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
+  uint8_t *p;
+  if (__builtin_expect(!crosses(va, size), 1) &&
+      (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UR)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    return p;
+  }
+  return NULL;
+}
+
+static inline uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
+  uint8_t *p;
+  if (__builtin_expect(!crosses(va, size), 1) &&
+      (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UW)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    return p;
+  }
+  return NULL;
+}
+
+#define DEF_RD(bits, type)                                                  \
+  static inline type rd##bits(struct vcpu *c, uint64_t va) {                \
+    type v;                                                                 \
+    uint8_t *p = mem_r_ptr(c, va, sizeof(type));                           \
+    if (__builtin_expect(p != NULL, 1)) memcpy(&v, p, sizeof v);           \
+    else mem_read_slow(c, va, &v, sizeof v);                               \
+    return v;                                                               \
+  }                                                                         \
+  static inline void wr##bits(struct vcpu *c, uint64_t va, type v) {        \
+    uint8_t *p = mem_w_ptr(c, va, sizeof(type));                           \
+    if (__builtin_expect(p != NULL, 1)) memcpy(p, &v, sizeof v);           \
+    else mem_write_slow(c, va, &v, sizeof v);                              \
+  }
+DEF_RD(8, uint8_t)
+DEF_RD(16, uint16_t)
+DEF_RD(32, uint32_t)
+DEF_RD(64, uint64_t)
+#undef DEF_RD
+
+static inline void rdmem(struct vcpu *c, uint64_t va, void *dst, unsigned n) {
+  uint8_t *p = mem_r_ptr(c, va, n);
+  if (p) memcpy(dst, p, n); else mem_read_slow(c, va, dst, n);
+}
+static inline void wrmem(struct vcpu *c, uint64_t va, const void *src,
+                         unsigned n) {
+  uint8_t *p = mem_w_ptr(c, va, n);
+  if (p) memcpy(p, src, n); else mem_write_slow(c, va, src, n);
+}
+/* In-place read-modify-write (both checks before any write). */
+static inline uint8_t *rmw_ptr(struct vcpu *c, uint64_t va, unsigned n) {
+  uint8_t *p = mem_w_ptr(c, va, n);
+  return p ? p : mem_rmw_slow(c, va, n);
+}
+static inline void rmw_done(struct vcpu *c, uint8_t *p) {
+  if (__builtin_expect(p == c->bounce, 0)) mem_rmw_flush(c);
+}
+
+/* Stack */
+static inline void push64(struct vcpu *c, uint64_t v) {
+  wr64(c, c->r[RSP] - 8, v);
+  c->r[RSP] -= 8;
+}
+static inline uint64_t pop64(struct vcpu *c) {
+  uint64_t v = rd64(c, c->r[RSP]);
+  c->r[RSP] += 8;
+  return v;
+}
+
+/* ---- operand helpers (size in bytes) ---------------------------------- */
+static inline uint64_t size_mask(unsigned sz) {
+  return sz == 8 ? ~0ull : (1ull << (sz * 8)) - 1;
+}
+/* Write a GPR with x86-64 rules: 32-bit writes zero-extend, 8/16 merge. */
+static inline void set_reg(struct vcpu *c, unsigned r, unsigned sz, uint64_t v) {
+  switch (sz) {
+  case 8: c->r[r] = v; break;
+  case 4: c->r[r] = (uint32_t)v; break;
+  case 2: c->r[r] = (c->r[r] & ~0xffffull) | (v & 0xffff); break;
+  default: *R8P(c, r) = (uint8_t)v; break;
+  }
+}
+static inline uint64_t sext(uint64_t v, unsigned sz) {
+  switch (sz) {
+  case 1: return (uint64_t)(int64_t)(int8_t)v;
+  case 2: return (uint64_t)(int64_t)(int16_t)v;
+  case 4: return (uint64_t)(int64_t)(int32_t)v;
+  default: return v;
+  }
+}
+/* Generic r/m operand access by size (slower; for less hot handlers). */
+uint64_t get_rm(struct vcpu *c, const insn_t *i, unsigned sz);
+void put_rm(struct vcpu *c, const insn_t *i, unsigned sz, uint64_t v);
+uint64_t get_reg(struct vcpu *c, const insn_t *i, unsigned sz);
+void put_reg(struct vcpu *c, const insn_t *i, unsigned sz, uint64_t v);
+uint64_t ld_sz(struct vcpu *c, uint64_t va, unsigned sz);
+void st_sz(struct vcpu *c, uint64_t va, unsigned sz, uint64_t v);
+
+/* ---- flags (flags.c) -------------------------------------------------- */
+enum { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };
+static inline unsigned szi(unsigned sz) {   /* 1,2,4,8 -> 0..3 */
+  return sz == 8 ? 3 : sz == 4 ? 2 : sz == 2 ? 1 : 0;
+}
+static inline void lf_set(struct vcpu *c, unsigned op, unsigned sz,
+                          uint64_t res, uint64_t dst, uint64_t src) {
+  c->lf_op = op | szi(sz) << 8;
+  c->lf_res = res;
+  c->lf_dst = dst;
+  c->lf_src = src;
+}
+uint64_t flags_get(struct vcpu *c);            /* materialized RFLAGS */
+void flags_set_arith(struct vcpu *c, uint32_t f);  /* set CF..OF eagerly */
+int flags_cf(struct vcpu *c);
+int cond_true(struct vcpu *c, unsigned cc);    /* Jcc/SETcc/CMOVcc */
+unsigned parity8(uint64_t v);
+
+/* INC/DEC keep CF: materialize it into rflags before going lazy. */
+void lf_keep_cf(struct vcpu *c);
+
+/* ---- decoder table (decode.c) ---------------------------------------- */
+/* attribute bits of an opcode table row */
+enum {
+  A_MODRM = 1u << 0,
+  A_IMM8 = 1u << 1,          /* Ib */
+  A_IMM16 = 1u << 2,         /* Iw */
+  A_IMMZ = 1u << 3,          /* Iz: 16 or 32 by operand size, sign-extended */
+  A_IMMV = 1u << 4,          /* Iv: 16/32/64 (MOV r, imm64) */
+  A_MOFFS = 1u << 5,         /* address-size offset (A0-A3) */
+  A_BYTE = 1u << 6,          /* byte operation (opsz = 1) */
+  A_D64 = 1u << 7,           /* default 64-bit operand size (push/pop/jmp) */
+  A_F64 = 1u << 8,           /* forced 64-bit operand size */
+  A_END = 1u << 9,           /* ends the block (branch, syscall, ...) */
+  A_LOCKOK = 1u << 10,       /* LOCK allowed with a memory destination */
+  A_MEMONLY = 1u << 11,      /* #UD in register form */
+  A_REGONLY = 1u << 12,      /* #UD in memory form */
+  A_SSE = 1u << 13,          /* opsz 16, mandatory prefixes select row */
+  A_IMM8_1 = 1u << 14,       /* ENTER: Iw + Ib */
+  A_NOREX_W = 1u << 15,
+  A_REL = 1u << 16,          /* imm is a relative branch: store the target */
+  A_NO66 = 1u << 17,         /* opsize prefix ignored (size 32/64 only) */
+  A_VEX = 1u << 18,          /* VEX-encoded row (BMI1/BMI2); legacy form #UD */
+};
+
+/* cost classes: base cycles (cycle model parameters, see params) */
+enum { CC_SIMPLE, CC_MUL, CC_DIV, CC_BRANCH, CC_STRING, CC_FP, CC_FPDIV,
+       CC_SSE, CC_SYS, CC__COUNT };
+extern uint32_t cpu_class_cost[CC__COUNT];
+
+/* Register a handler for (map, opcode, prefix class, group reg).
+ * pfx: -1 = any prefix (ordinary opcode), 0 none / 1 66 / 2 F3 / 3 F2.
+ * reg: -1 = not a group, 0..7 ModRM.reg selector.
+ * fr/fm: register-form and memory-form handlers (fm NULL = same as fr). */
+void op_def(int map, int opc, int pfx, int reg, insn_fn fr, insn_fn fm,
+            uint32_t attr, int cls);
+/* x87 escape (D8-DF): x87.c picks the handler from opcode and ModRM. */
+insn_fn x87_select(const insn_t *i);
+
+/* family registration (called once by decode_init) */
+void alu_register(void);
+void move_register(void);
+void bits_register(void);
+void ctl_register(void);
+void string_register(void);
+void misc_register(void);
+void x87_register(void);
+void sse_register(void);
+void bmi_register(void);
+
+/* ---- handlers that need the code cache ------------------------------- */
+void code_cache_init(struct vcpu *c);
+void code_cache_fini(struct vcpu *c);
+void code_invalidate_pa(struct vcpu *c, uint64_t pa);
+
+/* Current retired-instruction count at the instruction being executed. */
+uint64_t icount_now(const struct vcpu *c);
+
+/* SSE helpers shared by families */
+static inline xmm_t *XR(struct vcpu *c, unsigned r) { return &c->xmm[r & 15]; }
+/* Load a 16-byte (or smaller) SSE source operand: register or memory. */
+void sse_src(struct vcpu *c, const insn_t *i, xmm_t *out, unsigned bytes);
+/* Check 16-byte alignment of a memory operand (#GP(0) when misaligned). */
+void sse_align16(struct vcpu *c, uint64_t ea);
+
+/* x87/SSE state reset and MXCSR */
+#define MXCSR_DEFAULT 0x1f80u
+
+#endif

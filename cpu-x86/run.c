@@ -1,0 +1,277 @@
+/* Code cache and dispatch loop.  Decoded blocks are cached by the machine
+ * address of their first byte (and checked against the virtual RIP, since
+ * RIP-relative operands are resolved at decode time); a write to a frame
+ * holding code invalidates its blocks (DESIGN.md "Speed": decode once). */
+#include "cpu-x86/interp.h"
+#include "cpu-x86/decode.h"
+#include <stdlib.h>
+
+#define BLOCK_MAX 48
+#define FAST_BITS 14
+#define ARENA_BYTES (48u << 20)
+
+struct block {
+  uint64_t rip, pa;          /* virtual and machine address of first byte */
+  uint64_t pa2;              /* second frame when the block's last insn crosses */
+  struct block *frame_next[2];
+  uint32_t n;                /* instructions (excluding the terminator) */
+  uint32_t cycles;           /* sum of base costs */
+  uint8_t valid;
+  insn_t insns[];            /* n + 1 (terminator) */
+};
+
+struct code_cache {
+  struct block *fast[1u << FAST_BITS];
+  struct block **frame_head; /* per machine frame: blocks decoded from it */
+  uint64_t nframes;
+  uint8_t *arena;
+  size_t used;
+  uint64_t flushes;
+};
+
+static const insn_t *op_block_end(struct vcpu *c, const insn_t *i) {
+  c->rip = i->next_rip;
+  return NULL;
+}
+
+/* Patched into a block invalidated while it may be executing. */
+static const insn_t *op_bail(struct vcpu *c, const insn_t *i) {
+  const struct block *b = c->cur_block;
+  uint32_t idx = (uint32_t)(i - b->insns);
+  c->rip = i->next_rip - i->len;
+  for (uint32_t k = idx; k < b->n; k++) c->cycles -= b->insns[k].cost;
+  c->icount -= b->n - idx;
+  return NULL;
+}
+
+void code_cache_init(struct vcpu *c) {
+  decode_init();
+  struct code_cache *cc = calloc(1, sizeof *cc);
+  cc->nframes = (c->mmu->mem->ram_bytes + c->mmu->mem->pool_bytes) >> 12;
+  cc->frame_head = calloc(cc->nframes, sizeof *cc->frame_head);
+  cc->arena = malloc(ARENA_BYTES);
+  c->cc = cc;
+}
+
+void code_cache_fini(struct vcpu *c) {
+  if (!c->cc) return;
+  free(c->cc->frame_head);
+  free(c->cc->arena);
+  free(c->cc);
+  c->cc = NULL;
+}
+
+static void cache_flush(struct vcpu *c) {
+  struct code_cache *cc = c->cc;
+  memset(cc->fast, 0, sizeof cc->fast);
+  for (uint64_t f = 0; f < cc->nframes; f++) {
+    if (cc->frame_head[f]) {
+      c->mmu->mem->frame_flags[f] &= ~FRAME_CODE;
+      tlb_set_frame_nc(&c->tlb, f << 12, true);
+    }
+    cc->frame_head[f] = NULL;
+  }
+  cc->used = 0;
+  cc->flushes++;
+}
+
+void code_invalidate_pa(struct vcpu *c, uint64_t pa) {
+  struct code_cache *cc = c->cc;
+  uint64_t f = pa >> 12;
+  if (f >= cc->nframes) return;
+  for (struct block *b = cc->frame_head[f], *nx; b; b = nx) {
+    int slot = (b->pa >> 12) == f ? 0 : 1;
+    nx = b->frame_next[slot];
+    if (b->valid) {
+      b->valid = 0;
+      for (uint32_t k = 0; k <= b->n; k++) b->insns[k].fn = op_bail;
+    }
+  }
+  cc->frame_head[f] = NULL;
+  /* fast[] may still point at dead blocks: lookups check ->valid. */
+  c->mmu->mem->frame_flags[f] &= ~FRAME_CODE;
+  tlb_set_frame_nc(&c->tlb, f << 12, true);
+  c->code_invalidations++;
+}
+
+void cpu_invalidate_frame(struct vcpu *c, uint64_t pa) {
+  if (c->mmu->mem->frame_flags[pa >> 12] & FRAME_CODE) code_invalidate_pa(c, pa);
+}
+
+static void mark_code(struct vcpu *c, uint64_t pa) {
+  uint8_t *ff = &c->mmu->mem->frame_flags[pa >> 12];
+  if (!(*ff & FRAME_CODE)) {
+    *ff |= FRAME_CODE;
+    tlb_set_frame_nc(&c->tlb, pa, false);
+  }
+}
+
+/* Translate a fetch; raises #PF. */
+static uint8_t *fetch_xlate(struct vcpu *c, uint64_t va, uint64_t *pa) {
+  uint8_t *h = tlb_hit(&c->tlb.l1i, va, cur_pcid(c), NEED_UF);
+  if (h) {
+    c->cycles += c->tlb.l1i.latency;
+  } else {
+    h = mem_slow(c, va, 1, ACC_F | ACC_U);
+  }
+  *pa = (uint64_t)(h - c->mmu->mem->host);
+  return h;
+}
+
+static struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
+                           const uint8_t *host) {
+  struct code_cache *cc = c->cc;
+  size_t need = sizeof(struct block) + sizeof(insn_t) * (BLOCK_MAX + 1);
+  if (cc->used + need > ARENA_BYTES) cache_flush(c);
+  struct block *b = (struct block *)(cc->arena + cc->used);
+  b->rip = rip;
+  b->pa = pa;
+  b->pa2 = ~0ull;
+  b->valid = 1;
+  b->cycles = 0;
+  uint32_t n = 0;
+  uint64_t cur = rip;
+  const uint8_t *page = host - (rip & 0xfff);
+  for (;;) {
+    uint8_t buf[16];
+    unsigned off = cur & 0xfff;
+    int avail = 4096 - (int)off;
+    if (avail > 15) avail = 15;
+    memcpy(buf, page + off, (size_t)avail);
+    insn_t *i = &b->insns[n];
+    int r = decode_one(buf, avail, cur, i);
+    if (r == DEC_MORE) {
+      /* The instruction crosses into the next page: translate it now.  If
+       * this is not the block's first instruction, end the block before
+       * it so the fault (if any) is taken with the right RIP. */
+      uint64_t va2 = (cur + 4096) & ~0xfffull;
+      if (n > 0) {
+        uint8_t *h2 = tlb_hit(&c->tlb.l1i, va2, cur_pcid(c), NEED_UF);
+        if (!h2) break;
+      }
+      uint64_t pa2;
+      const uint8_t *h2 = fetch_xlate(c, va2, &pa2);
+      memcpy(buf + avail, h2, (size_t)(15 - avail));
+      r = decode_one(buf, 15, cur, i);
+      if (r != DEC_MORE && r != DEC_TOOLONG) {
+        b->pa2 = pa2 & ~0xfffull;
+        mark_code(c, pa2);
+      }
+    }
+    if (r == DEC_TOOLONG) {
+      memset(i, 0, sizeof *i);
+      i->fn = decode_gp_handler();
+      i->next_rip = cur;
+      i->len = 0;
+      n++;
+      break;
+    }
+    if (r == DEC_UD) {
+      if (!i->fn) i->fn = decode_ud_handler();
+      i->next_rip = cur + i->len;
+      n++;
+      break;
+    }
+    b->cycles += i->cost;
+    cur = i->next_rip;
+    n++;
+    if (r == DEC_OK_END || n >= BLOCK_MAX || (cur & ~0xfffull) != (rip & ~0xfffull) ||
+        b->pa2 != ~0ull)
+      break;
+  }
+  b->n = n;
+  insn_t *t = &b->insns[n];
+  memset(t, 0, sizeof *t);
+  t->fn = op_block_end;
+  t->next_rip = b->insns[n - 1].next_rip;
+  cc->used += sizeof(struct block) + sizeof(insn_t) * (n + 1);
+  cc->used = (cc->used + 15) & ~(size_t)15;
+  mark_code(c, pa);
+  uint64_t f = pa >> 12;
+  b->frame_next[0] = cc->frame_head[f];
+  cc->frame_head[f] = b;
+  b->frame_next[1] = NULL;
+  if (b->pa2 != ~0ull) {
+    uint64_t f2 = b->pa2 >> 12;
+    b->frame_next[1] = cc->frame_head[f2];
+    cc->frame_head[f2] = b;
+  }
+  c->blocks_decoded++;
+  return b;
+}
+
+static inline unsigned fast_slot(uint64_t rip) {
+  return (unsigned)((rip ^ (rip >> FAST_BITS)) & ((1u << FAST_BITS) - 1));
+}
+
+static struct block *lookup_block(struct vcpu *c, uint64_t rip) {
+  uint64_t pa;
+  const uint8_t *h = fetch_xlate(c, rip, &pa);
+  struct code_cache *cc = c->cc;
+  struct block **slot = &cc->fast[fast_slot(rip)];
+  struct block *b = *slot;
+  if (b && b->pa == pa && b->rip == rip && b->valid) return b;
+  for (b = cc->frame_head[pa >> 12]; b; b = b->frame_next[(b->pa >> 12) == (pa >> 12) ? 0 : 1])
+    if (b->pa == pa && b->rip == rip && b->valid) { *slot = b; return b; }
+  b = build(c, rip, pa, h);
+  *slot = b;
+  return b;
+}
+
+uint64_t icount_now(const struct vcpu *c) {
+  const struct block *b = c->cur_block;
+  if (!b || !c->cur) return c->icount;
+  uint32_t idx = (uint32_t)(c->cur - b->insns);
+  return c->icount - (b->n - idx);
+}
+
+_Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) {
+  const struct block *b = c->cur_block;
+  c->exc.vector = (uint8_t)vector;
+  c->exc.has_err = has_err;
+  c->exc.err = err;
+  if (b && c->cur) {
+    /* A fault: the instruction did not retire; RIP points at it. */
+    uint32_t idx = (uint32_t)(c->cur - b->insns);
+    if (idx < b->n) {
+      for (uint32_t k = idx; k < b->n; k++) c->cycles -= b->insns[k].cost;
+      c->icount -= b->n - idx;
+      c->rip = c->cur->next_rip - c->cur->len;
+    }
+  }
+  c->exc.rip = c->rip;
+  c->cur = NULL;
+  c->cur_block = NULL;
+  longjmp(c->jb, 1);
+}
+
+_Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec) {
+  c->exc.cr2 = va;
+  cpu_raise(c, EXC_PF, 1, pfec & 0xffff);
+}
+
+int cpu_run(struct vcpu *c) {
+  c->exit_reason = CPU_EXIT_NONE;
+  if (setjmp(c->jb)) {
+    c->cur = NULL;
+    c->cur_block = NULL;
+    return CPU_EXIT_EXCEPTION;
+  }
+  c->cur = NULL;
+  c->cur_block = NULL;
+  while (c->icount < c->icount_stop) {
+    struct block *b = lookup_block(c, c->rip);
+    c->cur_block = b;
+    c->icount += b->n;
+    c->cycles += b->cycles;
+    const insn_t *i = b->insns;
+    do {
+      c->cur = i;
+      i = i->fn(c, i);
+    } while (i);
+    c->cur = NULL;
+    c->cur_block = NULL;
+    if (c->exit_reason) return c->exit_reason;
+  }
+  return CPU_EXIT_BUDGET;
+}

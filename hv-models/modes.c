@@ -1,0 +1,16 @@
+/* The mode registry: `--mode NAME` and `faultline compare` iterate it. */
+#include "hv-models/hv.h"
+#include <string.h>
+
+extern const struct hv_mode hv_mode_native;
+
+const struct hv_mode *const hv_modes[] = {
+  &hv_mode_native,
+  NULL,
+};
+
+const struct hv_mode *hv_find_mode(const char *name) {
+  for (int i = 0; hv_modes[i]; i++)
+    if (!strcmp(hv_modes[i]->name, name)) return hv_modes[i];
+  return NULL;
+}

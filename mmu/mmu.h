@@ -1,0 +1,192 @@
+/* faultline MMU: machine memory, TLB hierarchy and the x86-64 page walker.
+ * Layer order: cpu-x86 -> mmu -> traces.  The TLB-hit path is inline here
+ * (DESIGN.md "Speed"): index the L1 set, compare tags, check the combined
+ * rights, bump replacement state and the hit counter, add the host offset. */
+#ifndef FAULTLINE_MMU_MMU_H
+#define FAULTLINE_MMU_MMU_H
+#include <stdint.h>
+#include <stddef.h>
+#include <stdbool.h>
+#include "traces/params.h"
+
+/* ---- machine-physical memory ------------------------------------------ */
+/* Guest RAM is [0, ram_bytes); hypervisor/host structures come from a pool
+ * above it, [ram_bytes, ram_bytes + pool_bytes), whose use is reported.  One
+ * host mapping, so machine address -> host pointer is an addition. */
+struct machine_mem {
+  uint8_t *host;             /* host address of machine address 0 */
+  uint64_t ram_bytes;
+  uint64_t pool_bytes;
+  uint64_t pool_next;        /* bump pointer inside the pool (machine addr) */
+  uint64_t pool_used_pages;
+  uint64_t *pool_free;       /* free list of pool frames */
+  uint64_t pool_nfree, pool_cap;
+  uint8_t *frame_flags;      /* one byte per 4 KiB frame: FRAME_* bits */
+};
+#define FRAME_CODE 1u        /* decoded instructions exist for this frame */
+
+int mem_init(struct machine_mem *m, uint64_t ram_bytes, uint64_t pool_bytes);
+void mem_fini(struct machine_mem *m);
+static inline uint8_t *mem_host(const struct machine_mem *m, uint64_t pa) {
+  return m->host + pa;
+}
+/* Pool frame for host/hypervisor structures (zeroed). 0 when exhausted. */
+uint64_t mem_pool_alloc(struct machine_mem *m);
+void mem_pool_free(struct machine_mem *m, uint64_t pa);
+
+/* ---- paging control state (per vCPU) ---------------------------------- */
+#define CR0_WP (1ull << 16)
+#define CR0_PG (1ull << 31)
+#define CR4_PSE (1ull << 4)
+#define CR4_PAE (1ull << 5)
+#define CR4_PGE (1ull << 7)
+#define CR4_LA57 (1ull << 12)
+#define CR4_PCIDE (1ull << 17)
+#define CR4_SMEP (1ull << 20)
+#define CR4_SMAP (1ull << 21)
+#define CR4_PKE (1ull << 22)
+#define EFER_NXE (1ull << 11)
+
+struct mmu_ctl {
+  uint64_t cr0, cr3, cr4, efer;
+  uint32_t pkru;
+  uint8_t maxphyaddr;        /* cpu.maxphyaddr */
+};
+
+/* Access kind: bit positions match the #PF error code (SDM 4.7). */
+#define ACC_W 2u             /* write */
+#define ACC_U 4u             /* user-mode access (CPL 3) */
+#define ACC_F 16u            /* instruction fetch */
+#define ACC_IMPLICIT 0x100u  /* implicit supervisor access (SMAP: no AC override) */
+#define ACC_AC 0x200u        /* RFLAGS.AC was set (explicit supervisor access) */
+
+/* #PF error-code bits */
+#define PFEC_P 1u
+#define PFEC_W 2u
+#define PFEC_U 4u
+#define PFEC_RSVD 8u
+#define PFEC_I 16u
+#define PFEC_PK 32u
+
+/* Page-table entry bits (SDM Table 4-19/4-20 ...) */
+#define PTE_P (1ull << 0)
+#define PTE_W (1ull << 1)
+#define PTE_U (1ull << 2)
+#define PTE_PWT (1ull << 3)
+#define PTE_PCD (1ull << 4)
+#define PTE_A (1ull << 5)
+#define PTE_D (1ull << 6)
+#define PTE_PS (1ull << 7)
+#define PTE_G (1ull << 8)
+#define PTE_NX (1ull << 63)
+#define PTE_ADDR 0x000ffffffffff000ull
+
+/* ---- TLB ---------------------------------------------------------------- */
+/* Combined rights kept in an entry (SDM 4.10.2.2): the AND of U/W over all
+ * levels, X = no level had NX (or NXE off), D of the leaf, plus NC: the frame
+ * holds no decoded code, so writes may take the fast path. */
+#define TP_U 1u
+#define TP_W 2u
+#define TP_X 4u
+#define TP_D 8u
+#define TP_NC 16u
+#define TP_G 32u
+
+/* need-masks for the fast path (user accesses) */
+#define NEED_UR (TP_U)
+#define NEED_UW (TP_U | TP_W | TP_D | TP_NC)
+#define NEED_UF (TP_U | TP_X)
+
+struct tlb_entry {
+  uint64_t tag;              /* va>>12 | pcid<<52 (whole VA: a non-canonical
+                              * address never aliases); ~0 when invalid */
+  int64_t addend;            /* host pointer = va + addend */
+  uint32_t perm;             /* TP_* */
+  uint32_t stamp;            /* LRU */
+  uint64_t pa;               /* machine address of the 4 KiB page */
+};
+
+struct tlb_level {
+  struct tlb_entry *e;       /* sets * ways */
+  uint32_t sets, ways, set_mask;
+  uint32_t clock;
+  uint32_t latency;          /* cycles charged on a hit at this level */
+  uint64_t hits, misses;
+  const char *name;
+};
+
+struct tlb {
+  struct tlb_level l1d, l1i, stlb;
+};
+
+int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
+                   uint32_t ways, uint32_t latency);
+void tlb_level_fini(struct tlb_level *t);
+void tlb_flush_all(struct tlb *t);
+void tlb_flush_va(struct tlb *t, uint64_t va);
+/* A frame now holds decoded code (nc=false: writes must take the slow path
+ * to invalidate it) or no longer does (nc=true). */
+void tlb_set_frame_nc(struct tlb *t, uint64_t pa, bool nc);
+
+static inline uint64_t tlb_tag(uint64_t va, uint32_t pcid) {
+  return (va >> 12) | ((uint64_t)pcid << 52);
+}
+
+/* The hot path.  Returns the host pointer or NULL (miss or rights). */
+static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
+                               uint32_t need) {
+  uint64_t tag = tlb_tag(va, pcid);
+  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
+  for (uint32_t w = 0; w < t->ways; w++) {
+    if (s[w].tag == tag) {
+      if ((s[w].perm & need) != need) return NULL;
+      s[w].stamp = ++t->clock;
+      t->hits++;
+      return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
+    }
+  }
+  return NULL;
+}
+
+/* ---- walker ------------------------------------------------------------ */
+struct walk_result {
+  uint64_t pa;               /* translated machine address (fault: 0) */
+  uint64_t leaf_pa;          /* machine address of the leaf entry */
+  uint32_t perm;             /* TP_* combined rights */
+  uint32_t pfec;             /* error code when faulted */
+  uint8_t level;             /* level of the leaf (1 = 4K, 2 = 2M, 3 = 1G) */
+  uint8_t refs;              /* page-table references made */
+  bool fault;
+};
+
+struct mmu {
+  struct machine_mem *mem;
+  uint32_t walk_ref_latency; /* walk.ref_latency */
+  uint32_t walk_a_on_fault;  /* walk.a_on_fault */
+  uint64_t walks, walk_refs, walk_faults;
+};
+
+/* One loop over levels (4- or 5-level from CR4.LA57).  Sets A/D bits as the
+ * SDM requires; computes the #PF error code on failure. */
+bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
+              uint32_t acc, struct walk_result *r);
+
+/* Permission check of combined rights against an access (SDM 4.6). */
+uint32_t mmu_check_rights(const struct mmu_ctl *c, uint64_t va, uint32_t perm,
+                          uint32_t acc);
+
+/* Full translation: L1 -> STLB -> walk -> fill.  Returns 0 and fills *x,
+ * or the #PF error code (always non-zero: P or not) | PFEC_FAULT. */
+#define PFEC_FAULT 0x80000000u
+struct xlate {
+  uint8_t *host;             /* host pointer for va */
+  uint64_t pa;               /* machine address for va */
+  uint64_t cycles;           /* modeled latency of this translation */
+  uint32_t perm;             /* combined rights used */
+  uint8_t walked;            /* 1 when a page walk was made */
+};
+uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
+                       uint64_t va, uint32_t acc, struct xlate *x);
+
+extern const struct fl_param_def mmu_params[];
+#endif

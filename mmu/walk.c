@@ -1,0 +1,215 @@
+/* The x86-64 page walker (SDM Vol. 3A ch. 4.5) and full translation.
+ * One loop over levels; the start level picks 4- or 5-level paging. */
+#include "mmu/mmu.h"
+#include <string.h>
+
+/* Reserved-bit mask for an entry at a level (SDM 4.5.4, Table 4-15..4-20).
+ * Bits 51:MAXPHYADDR are reserved everywhere; NX is reserved without
+ * EFER.NXE; PS is reserved in PML5E/PML4E; large-page leaves reserve the
+ * address bits below their alignment (except PAT at bit 12). */
+static uint64_t rsvd_mask(const struct mmu_ctl *c, int level, uint64_t pte) {
+  uint64_t m = ((1ull << 52) - 1) & ~((1ull << c->maxphyaddr) - 1);
+  if (!(c->efer & EFER_NXE)) m |= PTE_NX;
+  if (level >= 4) m |= PTE_PS;
+  else if (level == 3 && (pte & PTE_PS)) m |= 0x3fffe000ull;   /* 29:13 */
+  else if (level == 2 && (pte & PTE_PS)) m |= 0x1fe000ull;     /* 20:13 */
+  return m;
+}
+
+static uint32_t base_pfec(const struct mmu_ctl *c, uint32_t acc) {
+  uint32_t e = acc & (PFEC_W | PFEC_U);
+  if ((acc & ACC_F) && ((c->cr4 & CR4_SMEP) || (c->efer & EFER_NXE)))
+    e |= PFEC_I;
+  return e;
+}
+
+/* Access rights (SDM 4.6) over the combined rights of a translation.
+ * Returns 0 when allowed, else the error code bits beyond P (W/U/I/PK). */
+uint32_t mmu_check_rights(const struct mmu_ctl *c, uint64_t va, uint32_t perm,
+                          uint32_t acc) {
+  bool fault = false;
+  bool user_page = perm & TP_U;
+  bool write = acc & ACC_W, fetch = acc & ACC_F;
+  bool wp = c->cr0 & CR0_WP;
+  if (acc & ACC_U) {
+    if (!user_page) fault = true;
+    else if (write && !(perm & TP_W)) fault = true;
+    else if (fetch && !(perm & TP_X)) fault = true;
+  } else if (fetch) {
+    if (!(perm & TP_X)) fault = true;
+    if (user_page && (c->cr4 & CR4_SMEP)) fault = true;
+  } else {
+    if (user_page && (c->cr4 & CR4_SMAP) &&
+        ((acc & ACC_IMPLICIT) || !(acc & ACC_AC)))
+      fault = true;
+    if (write && !(perm & TP_W) && wp) fault = true;
+  }
+  uint32_t pk = 0;
+  /* Protection keys (SDM 4.6.2): data accesses to user-mode addresses. */
+  if ((c->cr4 & CR4_PKE) && user_page && !fetch) {
+    unsigned key = (perm >> 8) & 15;
+    bool ad = (c->pkru >> (2 * key)) & 1, wd = (c->pkru >> (2 * key + 1)) & 1;
+    if (ad || (write && wd && ((acc & ACC_U) || wp))) pk = PFEC_PK;
+  }
+  if (!fault && !pk) return 0;
+  return base_pfec(c, acc) | PFEC_P | pk;
+}
+
+bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
+              uint32_t acc, struct walk_result *r) {
+  memset(r, 0, sizeof *r);
+  int levels = (c->cr4 & CR4_LA57) ? 5 : 4;
+  uint64_t table = c->cr3 & PTE_ADDR & ((1ull << c->maxphyaddr) - 1);
+  uint64_t entry_pa[5];
+  int used = 0;
+  uint32_t perm = TP_U | TP_W | TP_X;
+  m->walks++;
+  for (int level = levels; level >= 1; level--) {
+    unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
+    uint64_t epa = table + idx * 8;
+    uint64_t pte;
+    if (epa + 8 > m->mem->ram_bytes + m->mem->pool_bytes) {
+      /* Beyond machine memory: reads as all ones, i.e. reserved bits. */
+      pte = ~0ull;
+    } else {
+      memcpy(&pte, mem_host(m->mem, epa), 8);
+    }
+    r->refs++;
+    m->walk_refs++;
+    if (!(pte & PTE_P)) {
+      r->pfec = base_pfec(c, acc);
+      goto fault;
+    }
+    if (pte & rsvd_mask(c, level, pte)) {
+      r->pfec = base_pfec(c, acc) | PFEC_P | PFEC_RSVD;
+      goto fault;
+    }
+    entry_pa[used++] = epa;
+    if (!(pte & PTE_U)) perm &= ~TP_U;
+    if (!(pte & PTE_W)) perm &= ~TP_W;
+    if ((pte & PTE_NX) && (c->efer & EFER_NXE)) perm &= ~TP_X;
+    if (level == 1 || (pte & PTE_PS)) {
+      uint64_t page_mask = (1ull << (12 + 9 * (level - 1))) - 1;
+      uint64_t frame = pte & PTE_ADDR & ~page_mask &
+                       ((1ull << c->maxphyaddr) - 1);
+      if (pte & PTE_G) perm |= TP_G;
+      perm |= (uint32_t)((pte >> 59) & 15) << 8;     /* protection key */
+      uint32_t rights = mmu_check_rights(c, va, perm, acc);
+      if (rights) {
+        r->pfec = rights;
+        goto fault;
+      }
+      /* Success: set A at every level, D at the leaf on a write. */
+      for (int i = 0; i < used; i++) {
+        uint64_t *p = (uint64_t *)mem_host(m->mem, entry_pa[i]);
+        uint64_t v = *p | PTE_A;
+        if (i == used - 1 && (acc & ACC_W)) v |= PTE_D;
+        *p = v;
+      }
+      if ((acc & ACC_W) || (pte & PTE_D)) perm |= TP_D;
+      r->pa = frame | (va & page_mask);
+      r->leaf_pa = epa;
+      r->level = (uint8_t)level;
+      r->perm = perm;
+      return true;
+    }
+    table = pte & PTE_ADDR & ((1ull << c->maxphyaddr) - 1);
+  }
+fault:
+  /* walk.a_on_fault: whether upper levels' A bits are set on a walk that
+   * then faults is implementation-specific; the leaf is never touched. */
+  if (m->walk_a_on_fault) {
+    int upper = used;
+    /* the last "used" entry is the leaf only if the fault was on rights */
+    if (r->pfec & PFEC_P && !(r->pfec & PFEC_RSVD) && upper > 0) upper--;
+    for (int i = 0; i < upper; i++)
+      *(uint64_t *)mem_host(m->mem, entry_pa[i]) |= PTE_A;
+  }
+  r->fault = true;
+  m->walk_faults++;
+  return false;
+}
+
+static void fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
+                 const struct tlb_entry *src) {
+  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
+  uint32_t victim = 0;
+  for (uint32_t w = 0; w < t->ways; w++) {
+    if (s[w].tag == ~0ull) { victim = w; break; }
+    if ((int32_t)(s[w].stamp - s[victim].stamp) < 0) victim = w;
+  }
+  s[victim] = *src;
+  s[victim].tag = tlb_tag(va, pcid);
+  s[victim].stamp = ++t->clock;
+}
+
+static struct tlb_entry *lookup(struct tlb_level *t, uint64_t va,
+                                uint32_t pcid) {
+  uint64_t tag = tlb_tag(va, pcid);
+  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
+  for (uint32_t w = 0; w < t->ways; w++)
+    if (s[w].tag == tag) { s[w].stamp = ++t->clock; return &s[w]; }
+  return NULL;
+}
+
+uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
+                       uint64_t va, uint32_t acc, struct xlate *x) {
+  uint32_t pcid = (c->cr4 & CR4_PCIDE) ? (uint32_t)(c->cr3 & 0xfff) : 0;
+  struct tlb_level *l1 = (acc & ACC_F) ? &t->l1i : &t->l1d;
+  x->cycles = 0;
+  x->walked = 0;
+  /* Non-canonical addresses are #GP, decided by the CPU before we get here. */
+  struct tlb_entry *e = lookup(l1, va, pcid);
+  if (e) {
+    l1->hits++;
+    x->cycles += l1->latency;
+  } else {
+    l1->misses++;
+    e = lookup(&t->stlb, va, pcid);
+    if (e) {
+      t->stlb.hits++;
+      x->cycles += l1->latency + t->stlb.latency;
+      fill(l1, va, pcid, e);
+      e = lookup(l1, va, pcid);
+    } else {
+      t->stlb.misses++;
+      x->cycles += l1->latency + t->stlb.latency;
+    }
+  }
+  if (e) {
+    uint32_t rights = mmu_check_rights(c, va, e->perm, acc);
+    bool need_dirty = (acc & ACC_W) && !(e->perm & TP_D);
+    if (!rights && !need_dirty) {
+      x->pa = e->pa | (va & 0xfff);
+      x->host = mem_host(m->mem, x->pa);
+      x->perm = e->perm;
+      return 0;
+    }
+    /* A write through an entry with D=0 re-walks to set D (SDM 4.8);
+     * any other rights failure re-walks too: the entry may be stale and a
+     * #PF invalidates the entries for the address (SDM 4.10.4.1). */
+    tlb_flush_va(t, va);
+  }
+  struct walk_result r;
+  x->walked = 1;
+  bool ok = mmu_walk(m, c, va, acc, &r);
+  x->cycles += (uint64_t)r.refs * m->walk_ref_latency;
+  if (!ok) {
+    tlb_flush_va(t, va);
+    return r.pfec | PFEC_FAULT;
+  }
+  uint64_t page = r.pa & ~0xfffull;
+  struct tlb_entry ne = {
+    .addend = (int64_t)(intptr_t)mem_host(m->mem, page) - (int64_t)(va & ~0xfffull),
+    .perm = r.perm, .pa = page,
+  };
+  if (page < m->mem->ram_bytes + m->mem->pool_bytes &&
+      !(m->mem->frame_flags[page >> 12] & FRAME_CODE))
+    ne.perm |= TP_NC;
+  fill(l1, va, pcid, &ne);
+  fill(&t->stlb, va, pcid, &ne);
+  x->pa = r.pa;
+  x->host = mem_host(m->mem, r.pa);
+  x->perm = ne.perm;
+  return 0;
+}

@@ -1,0 +1,166 @@
+/* The guest OS model (internal to sim/): address spaces, VMAs, frames,
+ * page tables in machine memory, file descriptors, and the syscall layer.
+ * Every copy between guest and kernel goes through the MMU as a supervisor
+ * access (copy_from_user / copy_to_user below): a bad pointer gives
+ * -EFAULT, never a host crash, and faults taken there are counted. */
+#ifndef FAULTLINE_SIM_KERNEL_H
+#define FAULTLINE_SIM_KERNEL_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include "hv-models/hv.h"
+#include "sim/sim.h"
+
+#define PAGE 4096ull
+#define PAGE_MASK (~(PAGE - 1))
+/* Linux x86-64 layout with ASLR off */
+#define TASK_SIZE 0x7ffffffff000ull
+#define STACK_TOP 0x7ffffffff000ull
+#define MMAP_BASE 0x7ffff7fff000ull
+#define ELF_ET_DYN_BASE 0x555555554000ull
+#define PHYSMAP_BASE 0xffff888000000000ull   /* kernel direct map */
+
+/* VMA flags */
+#define VM_READ 1u
+#define VM_WRITE 2u
+#define VM_EXEC 4u
+#define VM_SHARED 8u
+#define VM_GROWSDOWN 16u
+
+struct host_file;            /* refcounted host fd behind a file mapping */
+
+struct vma {
+  uint64_t start, end;       /* [start, end), page aligned */
+  uint32_t flags;            /* VM_* */
+  uint32_t prot;             /* PROT_* as requested */
+  struct host_file *file;    /* NULL: anonymous */
+  uint64_t file_off;         /* file offset of `start` */
+  uint64_t file_end;         /* bytes past this VA read as zero (ELF bss tail) */
+  char name[256];            /* [heap], [stack], path ... for /proc maps */
+};
+
+struct mm {
+  int refs;
+  uint64_t pml4;             /* machine address of the top-level table */
+  struct vma *vmas;          /* sorted by start */
+  int nvmas, cap;
+  uint64_t brk_start, brk;
+  uint64_t mmap_base;
+  uint64_t stack_limit;      /* lowest address the stack may grow to */
+  uint64_t pt_pages;         /* page-table pages owned */
+  uint64_t rss_pages;
+};
+
+struct host_file {
+  int refs;
+  int fd;                    /* host descriptor */
+  char path[256];
+};
+
+/* Guest file descriptors */
+enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC };
+struct gfd {
+  enum fd_kind kind;
+  int hostfd;                /* host descriptor for FDK_HOST/PIPE */
+  int flags;                 /* O_* status flags as the guest set them */
+  bool cloexec;
+  char *procbuf;             /* FDK_PROC: synthesized content */
+  size_t proclen, procpos;
+  char path[256];            /* for /proc/self/fd readlink */
+};
+#define MAX_FDS 1024
+
+struct kernel {
+  struct sim *sim;
+  struct vcpu *cpu;
+  struct machine_mem *mem;
+  struct mmu *mmu;
+  struct hv *hv;
+  struct mm *mm;
+  /* guest-RAM frame allocator: free list + bump; per-frame refcounts */
+  uint64_t *free_frames;
+  uint64_t nfree, free_cap;
+  uint64_t next_frame;       /* bump pointer (machine address) */
+  uint16_t *frame_refs;
+  uint64_t frames_used;
+  uint64_t zero_page;        /* shared zero frame */
+  uint64_t kpdpt;            /* physmap PDPT (pool) */
+  /* process identity */
+  int pid, ppid, uid, gid;
+  uint64_t tid_address;
+  struct gfd fds[MAX_FDS];
+  int rootfd;                /* --root directory fd, or -1 */
+  char cwd[4096];            /* guest-visible cwd */
+  char exe_path[4096];       /* guest path of the running binary */
+  char *cmdline; size_t cmdline_len;
+  uint64_t auxv_addr; size_t auxv_len;
+  /* signals: only enough for default actions here */
+  uint64_t sig_handlers[65];
+  uint64_t sig_flags[65];
+  uint64_t sig_restorer[65];
+  uint64_t sig_mask_[65];
+  uint64_t sigmask;
+  /* counters */
+  uint64_t minflt, majflt;
+  uint64_t syscalls, unknown_syscalls;
+  uint64_t syscall_counts[512];
+  uint64_t rng;              /* getrandom / AT_RANDOM stream */
+  int exit_code;
+  bool exited;
+  int killed_by;             /* signal that ended the guest, 0 if none */
+  bool read_only;
+  uint64_t epoch_ns;
+  uint64_t sleep_ns;         /* virtual time skipped by sleeps */
+  uint64_t ips;              /* guest.ips: retired instructions per virtual second */
+  struct param_reg *sim_params;
+};
+
+/* ---- memory (mm.c) ---- */
+int kernel_mem_init(struct kernel *k);
+struct mm *mm_new(struct kernel *k);
+void mm_put(struct kernel *k, struct mm *mm);
+struct vma *vma_find(struct mm *mm, uint64_t va);           /* covering va */
+struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v);
+/* unmap [start, end): PTEs cleared and frames released, VMAs split */
+void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
+int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
+uint64_t mm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
+/* move present PTEs of [src, src+len) to dst (mremap) */
+void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, uint64_t len);
+/* MADV_DONTNEED: drop pages, keep the VMAs */
+void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
+bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va);
+void guest_ops_fill(struct kernel *k, struct guest_ops *o);
+uint64_t pte_flags_for(uint32_t vmflags, bool writable_now);
+
+/* ---- user copies (mm.c): through the MMU as supervisor accesses ---- */
+int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n);
+int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n);
+/* NUL-terminated string, at most max bytes incl. NUL: length or -EFAULT /
+ * -ENAMETOOLONG */
+long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max);
+int clear_user(struct kernel *k, uint64_t uva, size_t n);
+
+/* ---- loader (loader.c) ---- */
+int load_elf(struct kernel *k, const char *path, char *const argv[],
+             char *const envp[], char *err, size_t errlen);
+
+/* ---- syscalls ---- */
+void syscall_dispatch(struct kernel *k);
+long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+void fds_init(struct kernel *k);
+/* open a guest path (relative to cwd, confined by --root); host fd or -errno */
+int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode);
+/* resolve a guest path to a host path string usable with *at() calls:
+ * fills *dirfd_out and rel (both confined under --root); -errno on error */
+int path_resolve(struct kernel *k, int dirfd, const char *path, int *dirfd_out,
+                 char *rel, size_t rellen);
+
+/* virtual time in ns since the Unix epoch */
+uint64_t ktime_ns(struct kernel *k);
+uint64_t krand64(struct kernel *k);
+
+#endif

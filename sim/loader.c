@@ -1,0 +1,219 @@
+/* ELF64 loader with Linux's no-ASLR layout and initial stack (argv, envp,
+ * auxv incl. AT_RANDOM, AT_PAGESZ, AT_PHDR/PHNUM, AT_HWCAP/HWCAP2,
+ * AT_ENTRY, AT_EXECFN, AT_MINSIGSTKSZ).  Malformed files are refused with
+ * one clear message (the caller exits 125), never a crash or hang. */
+#include "sim/kernel.h"
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_PHNUM 512
+
+static int fail(char *err, size_t n, const char *path, const char *why) {
+  snprintf(err, n, "%s: %s", path, why);
+  return -1;
+}
+
+static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & PAGE_MASK; }
+
+int load_elf(struct kernel *k, const char *path, char *const argv[],
+             char *const envp[], char *err, size_t errlen) {
+  int fd = path_open(k, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0) {
+    snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-fd));
+    return -1;
+  }
+  struct stat st;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return fail(err, errlen, path, "not a regular file");
+  }
+  uint64_t fsize = (uint64_t)st.st_size;
+  Elf64_Ehdr eh;
+  if (fsize < sizeof eh || pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh) {
+    close(fd);
+    return fail(err, errlen, path, "truncated ELF header");
+  }
+  const char *why = NULL;
+  if (memcmp(eh.e_ident, ELFMAG, SELFMAG)) why = "not an ELF file (bad magic)";
+  else if (eh.e_ident[EI_CLASS] != ELFCLASS64) why = "not a 64-bit ELF (wrong class)";
+  else if (eh.e_ident[EI_DATA] != ELFDATA2LSB) why = "not a little-endian ELF";
+  else if (eh.e_ident[EI_VERSION] != EV_CURRENT) why = "unknown ELF version";
+  else if (eh.e_machine != EM_X86_64) why = "wrong machine (not x86-64)";
+  else if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN) why = "not an executable (ELF type)";
+  else if (eh.e_phentsize != sizeof(Elf64_Phdr)) why = "bad program header entry size";
+  else if (eh.e_phnum == 0 || eh.e_phnum > MAX_PHNUM) why = "bad program header count";
+  else if (eh.e_phoff > fsize || eh.e_phnum * sizeof(Elf64_Phdr) > fsize - eh.e_phoff)
+    why = "program headers outside the file";
+  if (why) { close(fd); return fail(err, errlen, path, why); }
+  Elf64_Phdr *ph = calloc(eh.e_phnum, sizeof *ph);
+  size_t phbytes = eh.e_phnum * sizeof *ph;
+  if (pread(fd, ph, phbytes, (off_t)eh.e_phoff) != (ssize_t)phbytes) {
+    free(ph); close(fd);
+    return fail(err, errlen, path, "truncated program headers");
+  }
+  uint64_t min_va = ~0ull, max_va = 0, prev_end = 0;
+  int nload = 0;
+  for (int i = 0; i < eh.e_phnum && !why; i++) {
+    Elf64_Phdr *p = &ph[i];
+    if (p->p_type == PT_INTERP)
+      why = "dynamically linked (PT_INTERP): not supported yet; build with -static or -static-pie";
+    if (p->p_type != PT_LOAD) continue;
+    if (p->p_filesz > p->p_memsz) why = "segment with p_filesz > p_memsz";
+    else if (p->p_offset > fsize || p->p_filesz > fsize - p->p_offset)
+      why = "segment outside the file";
+    else if (p->p_memsz > TASK_SIZE || p->p_vaddr > TASK_SIZE ||
+             p->p_vaddr + p->p_memsz > TASK_SIZE)
+      why = "segment size or address beyond the user address space";
+    else if ((p->p_vaddr & (PAGE - 1)) != (p->p_offset & (PAGE - 1)))
+      why = "segment offset and address not congruent modulo the page size";
+    else if (nload && p->p_vaddr < prev_end)
+      why = "overlapping or unordered PT_LOAD segments";
+    if (why) break;
+    if ((p->p_vaddr & PAGE_MASK) < min_va) min_va = p->p_vaddr & PAGE_MASK;
+    if (p->p_vaddr + p->p_memsz > max_va) max_va = p->p_vaddr + p->p_memsz;
+    prev_end = p->p_vaddr + p->p_memsz;
+    nload++;
+  }
+  if (!why && !nload) why = "no loadable segments";
+  uint64_t bias = 0;
+  if (!why && eh.e_type == ET_DYN) bias = ELF_ET_DYN_BASE - min_va;
+  if (!why && bias + max_va > TASK_SIZE) why = "image does not fit below the user address limit";
+  if (!why) {
+    bool inside = false;
+    for (int i = 0; i < eh.e_phnum; i++)
+      if (ph[i].p_type == PT_LOAD && eh.e_entry >= ph[i].p_vaddr &&
+          eh.e_entry < ph[i].p_vaddr + ph[i].p_memsz && (ph[i].p_flags & PF_X))
+        inside = true;
+    if (!inside) why = "entry point outside any executable segment";
+  }
+  if (why) { free(ph); close(fd); return fail(err, errlen, path, why); }
+
+  struct host_file *hf = calloc(1, sizeof *hf);
+  hf->fd = fd;
+  hf->refs = 0;
+  snprintf(hf->path, sizeof hf->path, "%s", path);
+  struct mm *mm = k->mm;
+  uint64_t phdr_va = 0;
+  for (int i = 0; i < eh.e_phnum; i++) {
+    Elf64_Phdr *p = &ph[i];
+    if (p->p_type == PT_PHDR) phdr_va = p->p_vaddr + bias;
+    if (p->p_type != PT_LOAD) continue;
+    if (!phdr_va && eh.e_phoff >= p->p_offset && eh.e_phoff < p->p_offset + p->p_filesz)
+      phdr_va = p->p_vaddr + (eh.e_phoff - p->p_offset) + bias;
+    uint32_t fl = ((p->p_flags & PF_R) ? VM_READ : 0) | ((p->p_flags & PF_W) ? VM_WRITE : 0) |
+                  ((p->p_flags & PF_X) ? VM_EXEC : 0);
+    uint64_t start = (p->p_vaddr + bias) & PAGE_MASK;
+    uint64_t file_end_va = p->p_vaddr + bias + p->p_filesz;
+    uint64_t fend = page_up(file_end_va), mend = page_up(p->p_vaddr + bias + p->p_memsz);
+    if (p->p_filesz) {
+      struct vma v = {.start = start, .end = fend, .flags = fl,
+                      .prot = (uint32_t)((fl & VM_READ ? PROT_READ : 0) | (fl & VM_WRITE ? PROT_WRITE : 0) |
+                                         (fl & VM_EXEC ? PROT_EXEC : 0)),
+                      .file = hf, .file_off = p->p_offset & PAGE_MASK,
+                      .file_end = file_end_va};
+      snprintf(v.name, sizeof v.name, "%s", path);
+      vma_insert(k, mm, &v);
+    } else {
+      fend = start;
+    }
+    if (mend > fend) {
+      struct vma v = {.start = fend, .end = mend, .flags = fl, .prot = PROT_READ | PROT_WRITE};
+      vma_insert(k, mm, &v);
+    }
+    if (mend > mm->brk_start) mm->brk_start = mend;
+  }
+  if (!hf->refs) { close(fd); free(hf); }
+  mm->brk = mm->brk_start;
+  uint64_t entry = eh.e_entry + bias;
+  free(ph);
+
+  /* Stack VMA: 128 KiB initially (setup_arg_pages' stack_expand), grows
+   * down to the 8 MiB rlimit. */
+  struct vma sv = {.start = STACK_TOP - 131072, .end = STACK_TOP,
+                   .flags = VM_READ | VM_WRITE | VM_GROWSDOWN, .prot = PROT_READ | PROT_WRITE};
+  snprintf(sv.name, sizeof sv.name, "[stack]");
+  vma_insert(k, mm, &sv);
+  mm->stack_limit = STACK_TOP - (8ull << 20);
+
+  /* Strings at the top, as fs/exec.c lays them: execfn, envp, argv. */
+  int argc = 0, envc = 0;
+  while (argv[argc]) argc++;
+  while (envp[envc]) envc++;
+  uint64_t p = STACK_TOP - 8;
+  size_t fl = strlen(path) + 1;
+  p -= fl;
+  uint64_t execfn = p;
+  if (copy_to_user(k, p, path, fl)) goto efault;
+  uint64_t *envv = calloc((size_t)envc + 1, 8), *argvv = calloc((size_t)argc + 1, 8);
+  for (int i = envc - 1; i >= 0; i--) {
+    size_t l = strlen(envp[i]) + 1;
+    p -= l;
+    envv[i] = p;
+    if (copy_to_user(k, p, envp[i], l)) goto efault2;
+  }
+  for (int i = argc - 1; i >= 0; i--) {
+    size_t l = strlen(argv[i]) + 1;
+    p -= l;
+    argvv[i] = p;
+    if (copy_to_user(k, p, argv[i], l)) goto efault2;
+  }
+  uint64_t args_start = argc ? argvv[0] : p, args_end = argc ? argvv[argc - 1] + strlen(argv[argc - 1]) + 1 : p;
+  k->cmdline_len = args_end - args_start;
+  free(k->cmdline);
+  k->cmdline = malloc(k->cmdline_len + 1);
+  copy_from_user(k, k->cmdline, args_start, k->cmdline_len);
+  p &= ~15ull;
+  static const char platform[] = "x86_64";
+  p -= sizeof platform;
+  uint64_t u_platform = p;
+  if (copy_to_user(k, p, platform, sizeof platform)) goto efault2;
+  uint8_t rnd[16];
+  for (int i = 0; i < 16; i += 8) { uint64_t r = krand64(k); memcpy(rnd + i, &r, 8); }
+  p -= 16;
+  uint64_t u_rand = p;
+  if (copy_to_user(k, p, rnd, 16)) goto efault2;
+  uint32_t cpuid1[4];
+  cpu_cpuid(k->cpu, 1, 0, cpuid1);
+  uint64_t auxv[][2] = {
+    {AT_HWCAP, cpuid1[3]}, {AT_PAGESZ, PAGE}, {AT_CLKTCK, 100},
+    {AT_PHDR, phdr_va}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, eh.e_phnum},
+    {AT_BASE, 0}, {AT_FLAGS, 0}, {AT_ENTRY, entry},
+    {AT_UID, (uint64_t)k->uid}, {AT_EUID, (uint64_t)k->uid},
+    {AT_GID, (uint64_t)k->gid}, {AT_EGID, (uint64_t)k->gid}, {AT_SECURE, 0},
+    {AT_RANDOM, u_rand}, {AT_HWCAP2, 2 /* HWCAP2_FSGSBASE */}, {AT_EXECFN, execfn},
+    {AT_PLATFORM, u_platform}, {51 /* AT_MINSIGSTKSZ */, 1776}, {AT_NULL, 0},
+  };
+  size_t nauxv = sizeof auxv / sizeof auxv[0];
+  size_t items = 1 + (size_t)argc + 1 + (size_t)envc + 1 + nauxv * 2;
+  p -= items * 8;
+  p &= ~15ull;
+  uint64_t sp = p;
+  uint64_t w = (uint64_t)argc;
+  if (copy_to_user(k, p, &w, 8)) goto efault2;
+  p += 8;
+  if (copy_to_user(k, p, argvv, ((size_t)argc + 1) * 8)) goto efault2;
+  p += ((size_t)argc + 1) * 8;
+  if (copy_to_user(k, p, envv, ((size_t)envc + 1) * 8)) goto efault2;
+  p += ((size_t)envc + 1) * 8;
+  k->auxv_addr = p;
+  k->auxv_len = sizeof auxv;
+  if (copy_to_user(k, p, auxv, sizeof auxv)) goto efault2;
+  free(envv);
+  free(argvv);
+  k->cpu->r[RSP] = sp;
+  k->cpu->rip = entry;
+  snprintf(k->exe_path, sizeof k->exe_path, "%s", path);
+  return 0;
+efault2:
+  free(envv);
+  free(argvv);
+efault:
+  snprintf(err, errlen, "%s: arguments and environment do not fit in guest memory (--mem)", path);
+  return -1;
+}

@@ -1,0 +1,523 @@
+/* Guest memory management: frames, page tables in machine memory, VMAs,
+ * the guest_ops the fault-path modes call, and user copies through the MMU. */
+#include "sim/kernel.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define PTE_TABLE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D)   /* Linux _PAGE_TABLE */
+
+static inline uint64_t kva(uint64_t pa) { return PHYSMAP_BASE + pa; }
+
+/* A supervisor access at a kernel virtual address; returns the host
+ * pointer and adds the translation's cycles to *cyc. */
+static uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc) {
+  struct xlate x;
+  uint8_t saved = k->cpu->cpl;
+  uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
+  k->cpu->cpl = saved;
+  if (cyc) *cyc += x.cycles;
+  if (pf) return NULL;
+  return x.host;
+}
+
+static uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
+  uint64_t v;
+  memcpy(&v, kaccess(k, kva(pa), 0, cyc), 8);
+  return v;
+}
+static void kwrite64(struct kernel *k, uint64_t pa, uint64_t v, uint64_t *cyc) {
+  memcpy(kaccess(k, kva(pa), ACC_W, cyc), &v, 8);
+}
+
+/* ---- frames ---- */
+static uint64_t frame_alloc(struct kernel *k) {
+  uint64_t pa;
+  if (k->nfree) pa = k->free_frames[--k->nfree];
+  else if (k->next_frame + PAGE <= k->mem->ram_bytes) { pa = k->next_frame; k->next_frame += PAGE; }
+  else return 0;
+  k->frame_refs[pa >> 12] = 1;
+  k->frames_used++;
+  cpu_invalidate_frame(k->cpu, pa);
+  return pa;
+}
+static void frame_put(struct kernel *k, uint64_t pa) {
+  if (!pa || pa == k->zero_page) return;
+  uint16_t *r = &k->frame_refs[pa >> 12];
+  if (*r == 0) return;
+  if (--*r) return;
+  cpu_invalidate_frame(k->cpu, pa);
+  if (k->nfree == k->free_cap) {
+    k->free_cap = k->free_cap ? k->free_cap * 2 : 4096;
+    k->free_frames = realloc(k->free_frames, k->free_cap * sizeof *k->free_frames);
+  }
+  k->free_frames[k->nfree++] = pa;
+  k->frames_used--;
+}
+
+int kernel_mem_init(struct kernel *k) {
+  uint64_t nframes = (k->mem->ram_bytes + k->mem->pool_bytes) >> 12;
+  k->frame_refs = calloc(nframes, sizeof *k->frame_refs);
+  if (!k->frame_refs) return -1;
+  k->next_frame = PAGE;   /* frame 0 stays unused */
+  /* kernel direct map: 1 GiB supervisor pages over all machine memory */
+  k->kpdpt = mem_pool_alloc(k->mem);
+  if (!k->kpdpt) return -1;
+  uint64_t total = k->mem->ram_bytes + k->mem->pool_bytes;
+  uint64_t *pdpt = (uint64_t *)mem_host(k->mem, k->kpdpt);
+  for (uint64_t i = 0; i < 512 && (i << 30) < total; i++)
+    pdpt[i] = (i << 30) | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | PTE_G | PTE_NX;
+  k->zero_page = frame_alloc(k);
+  if (!k->zero_page) return -1;
+  k->frame_refs[k->zero_page >> 12] = 0xffff;
+  return 0;
+}
+
+struct mm *mm_new(struct kernel *k) {
+  struct mm *mm = calloc(1, sizeof *mm);
+  mm->refs = 1;
+  mm->pml4 = frame_alloc(k);
+  if (!mm->pml4) { free(mm); return NULL; }
+  memset(mem_host(k->mem, mm->pml4), 0, PAGE);
+  /* share the kernel half: PML4 entry 273 covers PHYSMAP_BASE */
+  ((uint64_t *)mem_host(k->mem, mm->pml4))[(PHYSMAP_BASE >> 39) & 511] =
+      k->kpdpt | PTE_P | PTE_W | PTE_A;
+  mm->pt_pages = 1;
+  mm->mmap_base = MMAP_BASE;
+  return mm;
+}
+
+static void free_tables(struct kernel *k, uint64_t table, int level) {
+  uint64_t *t = (uint64_t *)mem_host(k->mem, table);
+  int lim = level == 4 ? 256 : 512;     /* user half only at the top */
+  for (int i = 0; i < lim; i++) {
+    if (!(t[i] & PTE_P)) continue;
+    uint64_t pa = t[i] & PTE_ADDR;
+    if (level > 1 && !(t[i] & PTE_PS)) free_tables(k, pa, level - 1);
+    else if (level == 1) frame_put(k, pa);
+  }
+  frame_put(k, table);
+}
+
+void mm_put(struct kernel *k, struct mm *mm) {
+  if (!mm || --mm->refs) return;
+  free_tables(k, mm->pml4, 4);
+  for (int i = 0; i < mm->nvmas; i++)
+    if (mm->vmas[i].file && --mm->vmas[i].file->refs == 0) {
+      close(mm->vmas[i].file->fd);
+      free(mm->vmas[i].file);
+    }
+  free(mm->vmas);
+  free(mm);
+}
+
+/* ---- VMAs ---- */
+struct vma *vma_find(struct mm *mm, uint64_t va) {
+  int lo = 0, hi = mm->nvmas - 1;
+  while (lo <= hi) {
+    int mid = (lo + hi) / 2;
+    struct vma *v = &mm->vmas[mid];
+    if (va < v->start) hi = mid - 1;
+    else if (va >= v->end) lo = mid + 1;
+    else return v;
+  }
+  return NULL;
+}
+
+static struct vma *vma_next(struct mm *mm, uint64_t va) {
+  for (int i = 0; i < mm->nvmas; i++)
+    if (mm->vmas[i].start > va) return &mm->vmas[i];
+  return NULL;
+}
+
+struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v) {
+  if (mm->nvmas == mm->cap) {
+    mm->cap = mm->cap ? mm->cap * 2 : 16;
+    mm->vmas = realloc(mm->vmas, mm->cap * sizeof *mm->vmas);
+  }
+  int pos = 0;
+  while (pos < mm->nvmas && mm->vmas[pos].start < v->start) pos++;
+  memmove(&mm->vmas[pos + 1], &mm->vmas[pos], (mm->nvmas - pos) * sizeof *mm->vmas);
+  mm->vmas[pos] = *v;
+  if (v->file) v->file->refs++;
+  mm->nvmas++;
+  return &mm->vmas[pos];
+}
+
+static void vma_remove_at(struct mm *mm, int idx) {
+  struct vma *v = &mm->vmas[idx];
+  if (v->file && --v->file->refs == 0) { close(v->file->fd); free(v->file); }
+  memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nvmas - idx - 1) * sizeof *mm->vmas);
+  mm->nvmas--;
+}
+
+/* Split so that no VMA straddles addr. */
+static void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr) {
+  struct vma *v = vma_find(mm, addr);
+  if (!v || v->start == addr) return;
+  struct vma hi = *v;
+  hi.start = addr;
+  if (hi.file) hi.file_off += addr - v->start;
+  v->end = addr;
+  vma_insert(k, mm, &hi);
+}
+
+/* Software walk of the guest tables (kernel reads through the physmap). */
+static uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va,
+                           uint64_t *leaf_pa, uint64_t *cyc) {
+  uint64_t table = mm->pml4;
+  for (int level = 4; level >= 1; level--) {
+    uint64_t epa = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
+    uint64_t e = kread64(k, epa, cyc);
+    if (!(e & PTE_P)) { if (leaf_pa) *leaf_pa = level == 1 ? epa : 0; return 0; }
+    if (level == 1 || (e & PTE_PS)) { if (leaf_pa) *leaf_pa = epa; return e; }
+    table = e & PTE_ADDR;
+  }
+  return 0;
+}
+
+void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
+  vma_split_at(k, mm, start);
+  vma_split_at(k, mm, end);
+  for (int i = 0; i < mm->nvmas;) {
+    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) vma_remove_at(mm, i);
+    else i++;
+  }
+  for (uint64_t va = start; va < end;) {
+    uint64_t leaf = 0, cyc = 0;
+    uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+    if (!leaf && !e) { va = (va + PAGE) & PAGE_MASK; continue; }
+    if (e & PTE_P) {
+      kwrite64(k, leaf, 0, &cyc);
+      frame_put(k, e & PTE_ADDR);
+      if (mm->rss_pages) mm->rss_pages--;
+      cpu_invlpg(k->cpu, va);
+    }
+    va += PAGE;
+  }
+}
+
+uint64_t pte_flags_for(uint32_t vmflags, bool writable_now) {
+  uint64_t f = PTE_P | PTE_U;
+  if (!(vmflags & VM_EXEC)) f |= PTE_NX;
+  if (writable_now) f |= PTE_W | PTE_D;
+  return f;
+}
+
+int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot) {
+  for (uint64_t a = start; a < end;) {
+    struct vma *v = vma_find(mm, a);
+    if (!v) return -ENOMEM;
+    a = v->end;
+  }
+  vma_split_at(k, mm, start);
+  vma_split_at(k, mm, end);
+  for (int i = 0; i < mm->nvmas; i++) {
+    struct vma *v = &mm->vmas[i];
+    if (v->start < start || v->end > end) continue;
+    v->prot = prot;
+    v->flags = (v->flags & ~(VM_READ | VM_WRITE | VM_EXEC)) |
+               ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
+               ((prot & PROT_EXEC) ? VM_EXEC : 0);
+  }
+  /* Present PTEs lose write/exec at once; upgrades fault in later
+   * (guest.flush_on_upgrade: we always flush, so no spurious faults). */
+  for (uint64_t va = start; va < end; va += PAGE) {
+    uint64_t leaf = 0, cyc = 0;
+    uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+    if (!(e & PTE_P)) continue;
+    uint64_t n = e;
+    if (!(prot & PROT_WRITE)) n &= ~PTE_W;
+    if (prot & PROT_EXEC) n &= ~PTE_NX; else n |= PTE_NX;
+    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) n &= ~(PTE_P | PTE_W);
+    if (n != e) {
+      if (!(n & PTE_P)) { frame_put(k, e & PTE_ADDR); n = 0; if (mm->rss_pages) mm->rss_pages--; }
+      kwrite64(k, leaf, n, &cyc);
+      cpu_invlpg(k->cpu, va);
+    }
+  }
+  return 0;
+}
+
+uint64_t mm_find_free(struct mm *mm, uint64_t len, uint64_t hint) {
+  if (hint) {
+    hint &= PAGE_MASK;
+    bool ok = hint + len <= TASK_SIZE && hint + len > hint;
+    for (int i = 0; ok && i < mm->nvmas; i++)
+      if (mm->vmas[i].start < hint + len && mm->vmas[i].end > hint) ok = false;
+    if (ok) return hint;
+  }
+  /* top-down from mmap_base, like Linux's default layout */
+  uint64_t top = mm->mmap_base;
+  for (int i = mm->nvmas - 1; i >= -1; i--) {
+    uint64_t vend = i >= 0 ? mm->vmas[i].end : 0;
+    uint64_t vstart = i + 1 < mm->nvmas ? mm->vmas[i + 1].start : TASK_SIZE;
+    if (vstart > top) vstart = top;
+    if (vend < vstart && vstart - vend >= len && vstart >= len) return (vstart - len) & PAGE_MASK;
+  }
+  return 0;
+}
+
+/* ---- guest_ops for the fault-path modes ---- */
+static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
+  struct kernel *k = kp;
+  struct mm *mm = k->mm;
+  uint64_t cyc = 0;
+  memset(p, 0, sizeof *p);
+  p->va = va;
+  p->page = va & PAGE_MASK;
+  p->write = err & PFEC_W;
+  p->fetch = err & PFEC_I;
+  p->user = err & PFEC_U;
+  struct vma *v = va < TASK_SIZE ? vma_find(mm, va) : NULL;
+  if (!v && va < TASK_SIZE) {
+    struct vma *n = vma_next(mm, va);
+    if (n && (n->flags & VM_GROWSDOWN) && va >= mm->stack_limit) {
+      n->start = va & PAGE_MASK;
+      p->stack_grow = true;
+      v = n;
+    }
+  }
+  if (!v) { p->kind = FK_SEGV_MAPERR; return cyc; }
+  p->vma = v;
+  if ((p->write && !(v->flags & VM_WRITE)) || (p->fetch && !(v->flags & VM_EXEC)) ||
+      !(v->flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+    p->kind = FK_SEGV_ACCERR;
+    return cyc;
+  }
+  uint64_t leaf = 0;
+  uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+  if (e & PTE_P) {
+    bool ok = (!p->write || (e & PTE_W)) && (!p->fetch || !(e & PTE_NX));
+    if (ok) { p->kind = FK_SPURIOUS; return cyc; }
+    /* write to a present read-only page in a writable VMA */
+    uint64_t pa = e & PTE_ADDR;
+    p->old_pa = pa;
+    p->pte_flags = pte_flags_for(v->flags, true);
+    if (pa == k->zero_page || k->frame_refs[pa >> 12] > 1 || (e & (1ull << 9) /* PTE_SW_PAGECACHE */))
+      p->kind = FK_COW;
+    else
+      p->kind = FK_WRITE_UPGRADE;
+    return cyc;
+  }
+  if (!v->file) {
+    bool zp = !p->write && params_get(k->sim_params, "guest.zero_page");
+    p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
+    p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
+    if (zp) p->pte_flags &= ~(PTE_W | PTE_D);
+    return cyc;
+  }
+  p->kind = FK_FILE;
+  /* A read fault on a private writable file mapping maps the page
+   * read-only (it stands for the page-cache page): a later write takes a
+   * COW fault, as on Linux.  Software bit 9 marks it. */
+  bool w = p->write && (v->flags & VM_WRITE);
+  p->pte_flags = pte_flags_for(v->flags, w);
+  if (!w && (v->flags & VM_WRITE)) p->pte_flags |= 1ull << 9;
+  return cyc;
+}
+
+static uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0, table = k->mm->pml4;
+  *newt = 0;
+  *leaf_pa = 0;
+  for (int level = 4; level > 1; level--) {
+    uint64_t epa = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
+    uint64_t e = kread64(k, epa, &cyc);
+    if (!(e & PTE_P)) {
+      uint64_t pt = frame_alloc(k);
+      if (!pt) return cyc;
+      uint8_t *h = kaccess(k, kva(pt), ACC_W, &cyc);
+      memset(h, 0, PAGE);
+      e = pt | PTE_TABLE;
+      kwrite64(k, epa, e, &cyc);
+      k->mm->pt_pages++;
+      (*newt)++;
+    }
+    table = e & PTE_ADDR;
+  }
+  *leaf_pa = table + ((va >> 12) & 511) * 8;
+  return cyc;
+}
+
+static uint64_t op_alloc_frame(void *kp, uint64_t *pa) {
+  struct kernel *k = kp;
+  *pa = frame_alloc(k);
+  if (*pa) k->mm->rss_pages++;
+  return 0;
+}
+static uint64_t op_zero_frame(void *kp, uint64_t pa) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0;
+  memset(kaccess(k, kva(pa), ACC_W, &cyc), 0, PAGE);
+  return cyc;
+}
+static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0;
+  uint8_t *d = kaccess(k, kva(dst), ACC_W, &cyc);
+  uint8_t *s = kaccess(k, kva(src), 0, &cyc);
+  memcpy(d, s, PAGE);
+  return cyc;
+}
+static uint64_t op_fill_from_file(void *kp, const struct fault_plan *p, uint64_t pa) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t cyc = 0;
+  uint8_t *h = kaccess(k, kva(pa), ACC_W, &cyc);
+  memset(h, 0, PAGE);
+  uint64_t off = v->file_off + (p->page - v->start);
+  uint64_t want = PAGE;
+  if (v->file_end && p->page + PAGE > v->file_end)
+    want = v->file_end > p->page ? v->file_end - p->page : 0;
+  size_t got = 0;
+  while (got < want) {
+    ssize_t r = pread(v->file->fd, h + got, want - got, (off_t)(off + got));
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+  return cyc;
+}
+static uint64_t op_zero_page_pa(void *kp) { return ((struct kernel *)kp)->zero_page; }
+static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
+  uint64_t cyc = 0;
+  kwrite64(kp, leaf_pa, pte, &cyc);
+  return cyc;
+}
+static uint64_t op_invlpg(void *kp, uint64_t va) {
+  cpu_invlpg(((struct kernel *)kp)->cpu, va);
+  return 0;
+}
+static void op_release(void *kp, uint64_t pa) {
+  struct kernel *k = kp;
+  frame_put(k, pa);
+  if (k->mm->rss_pages) k->mm->rss_pages--;
+}
+
+void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
+  o->k = k;
+  o->plan = op_plan;
+  o->ensure_tables = op_ensure_tables;
+  o->alloc_frame = op_alloc_frame;
+  o->zero_frame = op_zero_frame;
+  o->fill_from_file = op_fill_from_file;
+  o->copy_frame = op_copy_frame;
+  o->zero_page_pa = op_zero_page_pa;
+  o->write_pte = op_write_pte;
+  o->invlpg = op_invlpg;
+  o->release_frame = op_release;
+}
+
+/* ---- user copies ---- */
+static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host) {
+  if (va >= TASK_SIZE) return -EFAULT;
+  for (int tries = 0; tries < 4; tries++) {
+    struct xlate x;
+    uint32_t acc = ACC_AC | (write ? ACC_W : 0);
+    uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
+    k->cpu->cycles += x.cycles;
+    if (!pf) {
+      if (write && (k->mem->frame_flags[x.pa >> 12] & FRAME_CODE))
+        cpu_invalidate_frame(k->cpu, x.pa);
+      *host = x.host;
+      return 0;
+    }
+    int si = 0;
+    int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
+    k->minflt++;
+    if (sig) return -EFAULT;
+  }
+  return -EFAULT;
+}
+
+int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n) {
+  uint8_t *d = dst;
+  while (n) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    if (chunk > n) chunk = n;
+    uint8_t *h;
+    if (user_xlate(k, uva, false, &h)) return -EFAULT;
+    memcpy(d, h, chunk);
+    d += chunk; uva += chunk; n -= chunk;
+  }
+  return 0;
+}
+
+int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n) {
+  const uint8_t *s = src;
+  while (n) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    if (chunk > n) chunk = n;
+    uint8_t *h;
+    if (user_xlate(k, uva, true, &h)) return -EFAULT;
+    memcpy(h, s, chunk);
+    s += chunk; uva += chunk; n -= chunk;
+  }
+  return 0;
+}
+
+int clear_user(struct kernel *k, uint64_t uva, size_t n) {
+  while (n) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    if (chunk > n) chunk = n;
+    uint8_t *h;
+    if (user_xlate(k, uva, true, &h)) return -EFAULT;
+    memset(h, 0, chunk);
+    uva += chunk; n -= chunk;
+  }
+  return 0;
+}
+
+long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max) {
+  size_t i = 0;
+  while (i < max) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    uint8_t *h;
+    if (user_xlate(k, uva, false, &h)) return -EFAULT;
+    for (size_t j = 0; j < chunk && i < max; j++, i++) {
+      dst[i] = (char)h[j];
+      if (!h[j]) return (long)i;
+    }
+    uva += chunk;
+  }
+  return -ENAMETOOLONG;
+}
+
+void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, uint64_t len) {
+  struct mm *saved = k->mm;
+  k->mm = mm;
+  for (uint64_t off = 0; off < len; off += PAGE) {
+    uint64_t leaf = 0, cyc = 0;
+    uint64_t e = pte_lookup(k, mm, src + off, &leaf, &cyc);
+    if (!(e & PTE_P)) continue;
+    uint64_t nleaf;
+    int newt;
+    op_ensure_tables(k, dst + off, &nleaf, &newt);
+    if (!nleaf) break;
+    kwrite64(k, nleaf, e, &cyc);
+    kwrite64(k, leaf, 0, &cyc);
+    cpu_invlpg(k->cpu, src + off);
+    cpu_invlpg(k->cpu, dst + off);
+  }
+  k->mm = saved;
+}
+
+void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
+  for (uint64_t va = start; va < end; va += PAGE) {
+    uint64_t leaf = 0, cyc = 0;
+    uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+    if (!(e & PTE_P)) continue;
+    kwrite64(k, leaf, 0, &cyc);
+    frame_put(k, e & PTE_ADDR);
+    if (mm->rss_pages) mm->rss_pages--;
+    cpu_invlpg(k->cpu, va);
+  }
+}
+
+bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
+  uint64_t cyc = 0;
+  return pte_lookup(k, mm, va, NULL, &cyc) & PTE_P;
+}

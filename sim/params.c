@@ -1,0 +1,261 @@
+/* The parameter registry: gathers every layer's table, applies presets
+ * (built-in or `key = value  # source` files) and --set overrides. */
+#include "sim/sim.h"
+#include "mmu/mmu.h"
+#include "cpu-x86/cpu.h"
+#include "hv-models/hv.h"
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+const struct fl_param_def guest_params[] = {
+  {"guest.zero_page", 1, "bool", "map Linux's shared zero page on anonymous read faults",
+   "Linux default (mm/memory.c do_anonymous_page)"},
+  {"guest.ips", 1000000000ull, "insn/s", "retired instructions per virtual second (guest clock)",
+   "fixed by design: 1 instruction = 1 ns of guest time"},
+  {"guest.flush_on_upgrade", 1, "bool", "flush the TLB on permission upgrades (no spurious faults)",
+   "DESIGN.md determinism rule"},
+  {"guest.pool_mib", 64, "MiB", "host/hypervisor structure pool above guest RAM", "sizing choice"},
+  {NULL, 0, NULL, NULL, NULL},
+};
+
+static const struct fl_param_def *const tables[] = {
+  cpu_params, mmu_params, guest_params, native_params, NULL,
+};
+
+struct entry { const struct fl_param_def *def; uint64_t val; };
+struct param_reg {
+  struct entry *e;
+  int n;
+  char preset[256];
+};
+
+/* Built-in presets: each line names its source. */
+struct preset { const char *name, *doc, *text; };
+static const struct preset presets[] = {
+  {"default", "the parameter defaults (Skylake-like geometry)", ""},
+  {"skylake", "Intel Skylake client core",
+   "tlb.l1d.entries = 64      # Intel 64 and IA-32 Optimization Reference Manual, Skylake\n"
+   "tlb.l1d.ways = 4          # same\n"
+   "tlb.l1i.entries = 128     # same\n"
+   "tlb.l1i.ways = 8          # same\n"
+   "tlb.stlb.entries = 1536   # same: 1536-entry 12-way shared STLB\n"
+   "tlb.stlb.ways = 12        # same\n"
+   "tlb.stlb.latency = 11     # CALIBRATION.md: ~12 total for an L2 TLB hit\n"
+   "walk.ref_latency = 20     # CALIBRATION.md: ~20 per walk with cached PT data\n"
+   "cpu.maxphyaddr = 39       # Skylake client MAXPHYADDR\n"},
+  {"zen2", "AMD Zen 2 core",
+   "tlb.l1d.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 DTLB\n"
+   "tlb.l1d.ways = 64         # fully associative\n"
+   "tlb.l1i.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 ITLB\n"
+   "tlb.l1i.ways = 64         # fully associative\n"
+   "tlb.stlb.entries = 2048   # AMD Zen 2 SOG: 2048-entry L2 DTLB\n"
+   "tlb.stlb.ways = 16        # same: 16-way\n"
+   "tlb.stlb.latency = 7      # AMD Zen 2 SOG: L2 DTLB hit ~7 cycles\n"
+   "walk.ref_latency = 20     # CALIBRATION.md (no Zen-specific figure; Haswell value)\n"
+   "cpu.maxphyaddr = 48       # Zen 2 MAXPHYADDR\n"},
+  {NULL, NULL, NULL},
+};
+
+struct param_reg *params_new(void) {
+  struct param_reg *r = calloc(1, sizeof *r);
+  int n = 0;
+  for (int t = 0; tables[t]; t++)
+    for (int i = 0; tables[t][i].name; i++) n++;
+  r->e = calloc((size_t)n, sizeof *r->e);
+  for (int t = 0; tables[t]; t++)
+    for (int i = 0; tables[t][i].name; i++) {
+      r->e[r->n].def = &tables[t][i];
+      r->e[r->n].val = tables[t][i].def;
+      r->n++;
+    }
+  strcpy(r->preset, "default");
+  return r;
+}
+
+void params_free(struct param_reg *r) {
+  if (!r) return;
+  free(r->e);
+  free(r);
+}
+
+static struct entry *find(struct param_reg *r, const char *name, size_t len) {
+  for (int i = 0; i < r->n; i++)
+    if (strlen(r->e[i].def->name) == len && !strncmp(r->e[i].def->name, name, len))
+      return &r->e[i];
+  return NULL;
+}
+
+uint64_t params_get(void *rp, const char *name) {
+  struct entry *e = find(rp, name, strlen(name));
+  return e ? e->val : 0;
+}
+
+static size_t lev(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  size_t *d = malloc((lb + 1) * sizeof *d);
+  for (size_t j = 0; j <= lb; j++) d[j] = j;
+  for (size_t i = 1; i <= la; i++) {
+    size_t prev = d[0];
+    d[0] = i;
+    for (size_t j = 1; j <= lb; j++) {
+      size_t t = d[j];
+      size_t best = prev + (a[i - 1] != b[j - 1]);
+      if (d[j] + 1 < best) best = d[j] + 1;
+      if (d[j - 1] + 1 < best) best = d[j - 1] + 1;
+      d[j] = best;
+      prev = t;
+    }
+  }
+  size_t v = d[lb];
+  free(d);
+  return v;
+}
+
+static const char *closest(struct param_reg *r, const char *name) {
+  const char *best = NULL;
+  size_t bd = (size_t)-1;
+  for (int i = 0; i < r->n; i++) {
+    size_t d = lev(name, r->e[i].def->name);
+    if (d < bd) { bd = d; best = r->e[i].def->name; }
+  }
+  return best;
+}
+
+static int parse_value(const char *s, uint64_t *out) {
+  while (isspace((unsigned char)*s)) s++;
+  if (!*s) return -1;
+  if (!strcmp(s, "true") || !strcmp(s, "on")) { *out = 1; return 0; }
+  if (!strcmp(s, "false") || !strcmp(s, "off")) { *out = 0; return 0; }
+  if (*s == '-') return -1;
+  errno = 0;
+  char *end;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || end == s) return -1;
+  while (isspace((unsigned char)*end)) end++;
+  if (*end) return -1;
+  *out = v;
+  return 0;
+}
+
+int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen) {
+  const char *eq = strchr(kv, '=');
+  if (!eq) {
+    snprintf(err, errlen, "--set expects key=value, got '%s'", kv);
+    return -1;
+  }
+  const char *k0 = kv, *k1 = eq;
+  while (k0 < k1 && isspace((unsigned char)*k0)) k0++;
+  while (k1 > k0 && isspace((unsigned char)k1[-1])) k1--;
+  char name[128];
+  size_t len = (size_t)(k1 - k0);
+  if (len >= sizeof name) len = sizeof name - 1;
+  memcpy(name, k0, len);
+  name[len] = 0;
+  struct entry *e = find(r, name, len);
+  if (!e) {
+    snprintf(err, errlen, "unknown parameter '%s' (closest: %s; see `faultline params`)",
+             name, closest(r, name));
+    return -1;
+  }
+  uint64_t v;
+  if (parse_value(eq + 1, &v)) {
+    snprintf(err, errlen, "bad value for %s: '%s' (expected a non-negative integer, unit %s)",
+             e->def->name, eq + 1, e->def->unit);
+    return -1;
+  }
+  e->val = v;
+  return 0;
+}
+
+static int apply_text(struct param_reg *r, const char *text, const char *what,
+                      char *err, size_t errlen) {
+  const char *p = text;
+  int lineno = 0;
+  while (*p) {
+    const char *nl = strchr(p, '\n');
+    size_t len = nl ? (size_t)(nl - p) : strlen(p);
+    char line[512];
+    if (len >= sizeof line) len = sizeof line - 1;
+    memcpy(line, p, len);
+    line[len] = 0;
+    lineno++;
+    char *hash = strchr(line, '#');
+    if (hash) *hash = 0;
+    char *s = line;
+    while (isspace((unsigned char)*s)) s++;
+    if (*s) {
+      char e2[400];
+      if (params_set(r, s, e2, sizeof e2)) {
+        snprintf(err, errlen, "%s:%d: %s", what, lineno, e2);
+        return -1;
+      }
+    }
+    p = nl ? nl + 1 : p + len;
+  }
+  return 0;
+}
+
+int params_load_preset(struct param_reg *r, const char *name, char *err, size_t errlen) {
+  for (int i = 0; presets[i].name; i++)
+    if (!strcmp(presets[i].name, name)) {
+      snprintf(r->preset, sizeof r->preset, "%s", name);
+      return apply_text(r, presets[i].text, name, err, errlen);
+    }
+  FILE *f = fopen(name, "r");
+  if (!f) {
+    snprintf(err, errlen, "no preset or preset file named '%s' (see `faultline presets`)", name);
+    return -1;
+  }
+  char *buf = NULL;
+  size_t cap = 0, len = 0;
+  char chunk[4096];
+  size_t got;
+  while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (len + got + 1 > cap) { cap = (len + got + 1) * 2; buf = realloc(buf, cap); }
+    memcpy(buf + len, chunk, got);
+    len += got;
+    if (len > (1u << 20)) break;
+  }
+  fclose(f);
+  if (!buf) { buf = malloc(1); }
+  buf[len] = 0;
+  snprintf(r->preset, sizeof r->preset, "%s", name);
+  int rc = apply_text(r, buf, name, err, errlen);
+  free(buf);
+  return rc;
+}
+
+const char *params_preset_name(const struct param_reg *r) { return r->preset; }
+
+uint64_t params_hash(const struct param_reg *r) {
+  uint64_t h = 1469598103934665603ull;   /* FNV-1a over name=value */
+  for (int i = 0; i < r->n; i++) {
+    for (const char *s = r->e[i].def->name; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    for (int b = 0; b < 8; b++) h = (h ^ ((r->e[i].val >> (8 * b)) & 0xff)) * 1099511628211ull;
+  }
+  return h;
+}
+
+void params_list(FILE *out) {
+  for (int t = 0; tables[t]; t++)
+    for (int i = 0; tables[t][i].name; i++) {
+      const struct fl_param_def *d = &tables[t][i];
+      fprintf(out, "%-26s %12llu %-8s %s\n%26s   source: %s\n", d->name,
+              (unsigned long long)d->def, d->unit, d->doc, "", d->source);
+    }
+}
+
+void presets_list(FILE *out) {
+  for (int i = 0; presets[i].name; i++) {
+    fprintf(out, "%-10s %s\n", presets[i].name, presets[i].doc);
+    const char *p = presets[i].text;
+    while (*p) {
+      const char *nl = strchr(p, '\n');
+      size_t len = nl ? (size_t)(nl - p) : strlen(p);
+      fprintf(out, "    %.*s\n", (int)len, p);
+      p = nl ? nl + 1 : p + len;
+    }
+  }
+}

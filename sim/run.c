@@ -1,0 +1,299 @@
+/* Machine assembly and the run loop: the CPU returns exceptions and
+ * SYSCALLs here; page faults go to the selected mode (hv-models), other
+ * exceptions become the signals Linux would send. */
+#include "sim/kernel.h"
+#include "sim/stats.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint64_t reg_param(void *r, const char *name) { return params_get(r, name); }
+
+static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
+  struct { struct tlb_level *t; const char *name, *e, *w, *l; } lv[] = {
+    {&c->tlb.l1d, "l1d", "tlb.l1d.entries", "tlb.l1d.ways", "tlb.l1d.latency"},
+    {&c->tlb.l1i, "l1i", "tlb.l1i.entries", "tlb.l1i.ways", "tlb.l1i.latency"},
+    {&c->tlb.stlb, "stlb", "tlb.stlb.entries", "tlb.stlb.ways", "tlb.stlb.latency"},
+  };
+  for (int i = 0; i < 3; i++) {
+    uint64_t e = params_get(p, lv[i].e), w = params_get(p, lv[i].w);
+    if (!e || !w || e > (1u << 20) || w > e ||
+        tlb_level_init(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w,
+                       (uint32_t)params_get(p, lv[i].l))) {
+      snprintf(err, n, "bad TLB geometry %s=%llu %s=%llu: entries must be a multiple of ways "
+               "with a power-of-two number of sets", lv[i].e, (unsigned long long)e, lv[i].w,
+               (unsigned long long)w);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Exceptions other than #PF: the signal Linux sends (arch/x86/kernel/traps.c) */
+static int exc_signal(const struct exc_info *x, int *si_code) {
+  switch (x->vector) {
+  case EXC_DE: *si_code = x->si_code_hint == 2 ? 2 /* FPE_INTOVF */ : 1 /* FPE_INTDIV */; return SIGFPE;
+  case EXC_UD: *si_code = 2; /* ILL_ILLOPN */ return SIGILL;
+  case EXC_BP: *si_code = 0x80; return SIGTRAP;
+  case EXC_MF: case EXC_XM: *si_code = 0; return SIGFPE;
+  case EXC_AC: *si_code = 1; return SIGBUS;
+  case EXC_NM: return SIGSEGV;
+  default: *si_code = 0x80; /* SI_KERNEL */ return SIGSEGV;
+  }
+}
+
+static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
+                        struct ev_stats *es, struct hv *hv) {
+  struct vcpu *c = k->cpu;
+  struct json j;
+  json_begin(&j, f);
+  json_obj(&j, NULL);
+  json_str(&j, "mode", cfg->mode);
+  json_str(&j, "preset", params_preset_name(cfg->params));
+  json_str(&j, "cpu", cfg->cpu_vendor);
+  json_u64(&j, "instructions", c->icount);
+  json_u64(&j, "cycles", c->cycles);
+  json_dbl(&j, "ipc", c->cycles ? (double)c->icount / (double)c->cycles : 0.0, 4);
+  json_obj(&j, "page_faults");
+  json_u64(&j, "guest", hv->st.faults_guest);
+  json_u64(&j, "hidden", hv->st.faults_hidden);
+  json_obj(&j, "by_layer");
+  json_u64(&j, "guest-kernel", hv->st.faults_guest);
+  json_end(&j);
+  json_obj(&j, "by_kind");
+  static const char *kinds[] = {"segv_maperr", "segv_accerr", "anon_zero_page", "anon_new", "file",
+                                "cow", "spurious", "oom", "sigbus", "write_upgrade"};
+  for (int i = 0; i < 10; i++) json_u64(&j, kinds[i], hv->st.by_kind[i]);
+  json_end(&j);
+  json_u64(&j, "minflt", k->minflt);
+  json_end(&j);
+  json_obj(&j, "vm_exits");
+  json_end(&j);
+  json_obj(&j, "tlb");
+  struct tlb_level *lv[3] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb};
+  for (int i = 0; i < 3; i++) {
+    json_obj(&j, lv[i]->name);
+    json_u64(&j, "hits", lv[i]->hits);
+    json_u64(&j, "misses", lv[i]->misses);
+    json_end(&j);
+  }
+  json_end(&j);
+  json_obj(&j, "walks");
+  json_u64(&j, "count", k->mmu->walks);
+  json_u64(&j, "refs", k->mmu->walk_refs);
+  json_u64(&j, "faults", k->mmu->walk_faults);
+  json_end(&j);
+  json_obj(&j, "fault_cycles");
+  for (int l = 0; l < EV_L__COUNT; l++)
+    if (es->cycles_by_layer[l]) json_u64(&j, ev_layer_names[l], es->cycles_by_layer[l]);
+  json_obj(&j, "by_step");
+  for (int s = 0; s < EV_S__COUNT; s++)
+    if (es->count_by_step[s]) json_u64(&j, ev_step_names[s], es->cycles_by_step[s]);
+  json_end(&j);
+  json_u64(&j, "total", es->fault_cycles_total);
+  json_end(&j);
+  json_obj(&j, "syscalls");
+  json_u64(&j, "total", k->syscalls);
+  json_u64(&j, "unknown", k->unknown_syscalls);
+  json_end(&j);
+  json_obj(&j, "memory");
+  json_u64(&j, "guest_frames_used", k->frames_used);
+  json_u64(&j, "pool_pages_used", k->mem->pool_used_pages);
+  json_u64(&j, "page_table_pages", k->mm ? k->mm->pt_pages : 0);
+  json_end(&j);
+  json_obj(&j, "code_cache");
+  json_u64(&j, "blocks_decoded", c->blocks_decoded);
+  json_u64(&j, "invalidations", c->code_invalidations);
+  json_end(&j);
+  json_end(&j);
+}
+
+static FILE *open_out(const char *path) {
+  if (!path) return NULL;
+  if (!strcmp(path, "-")) return stdout;
+  return fopen(path, "w");
+}
+
+int sim_run(const struct sim_config *cfg, struct sim_result *res) {
+  memset(res, 0, sizeof *res);
+  struct param_reg *P = cfg->params;
+  const struct hv_mode *mode = hv_find_mode(cfg->mode);
+  if (!mode) {
+    snprintf(res->error, sizeof res->error, "unknown mode '%s' (available: native)", cfg->mode);
+    return -1;
+  }
+  struct machine_mem mem;
+  uint64_t pool = params_get(P, "guest.pool_mib") << 20;
+  if (cfg->mem_bytes < (16ull << 20) || cfg->mem_bytes > (1ull << 40)) {
+    snprintf(res->error, sizeof res->error, "--mem must be between 16M and 1T");
+    return -1;
+  }
+  if (mem_init(&mem, cfg->mem_bytes, pool)) {
+    snprintf(res->error, sizeof res->error, "cannot reserve %llu bytes of guest memory",
+             (unsigned long long)cfg->mem_bytes);
+    return -1;
+  }
+  struct mmu mmu = {.mem = &mem,
+                    .walk_ref_latency = (uint32_t)params_get(P, "walk.ref_latency"),
+                    .walk_a_on_fault = (uint32_t)params_get(P, "walk.a_on_fault")};
+  uint32_t costs[9];
+  static const char *cn[9] = {"cpu.cost.simple", "cpu.cost.mul", "cpu.cost.div", "cpu.cost.branch",
+                              "cpu.cost.string", "cpu.cost.fp", "cpu.cost.fpdiv", "cpu.cost.sse",
+                              "cpu.cost.sys"};
+  for (int i = 0; i < 9; i++) costs[i] = (uint32_t)params_get(P, cn[i]);
+  cpu_set_class_costs(costs);
+  struct vcpu *c = aligned_alloc(64, (sizeof *c + 63) & ~(size_t)63);
+  cpu_init(c, &mmu);
+  c->tsc_hz = params_get(P, "cpu.tsc_hz");
+  c->ctl.maxphyaddr = (uint8_t)params_get(P, "cpu.maxphyaddr");
+  int rc = -1;
+  struct kernel *k = calloc(1, sizeof *k);
+  struct hv hv = {0};
+  struct ev_bus bus;
+  struct ev_stats es = {0};
+  FILE *logf = NULL;
+  if (c->ctl.maxphyaddr < 36 || c->ctl.maxphyaddr > 52) {
+    snprintf(res->error, sizeof res->error, "cpu.maxphyaddr must be 36..52");
+    goto out;
+  }
+  if (tlb_setup(c, P, res->error, sizeof res->error)) goto out;
+  ev_bus_init(&bus);
+  ev_subscribe(&bus, ev_stats_sink, &es);
+  if (cfg->log_path) {
+    logf = open_out(cfg->log_path);
+    if (!logf) {
+      snprintf(res->error, sizeof res->error, "cannot open log file %s: %s", cfg->log_path, strerror(errno));
+      goto out;
+    }
+    ev_subscribe(&bus, ev_log_sink, logf);
+  }
+  k->sim_params = P;
+  k->cpu = c;
+  k->mem = &mem;
+  k->mmu = &mmu;
+  k->hv = &hv;
+  k->pid = 1000;
+  k->ppid = 999;
+  k->uid = (int)getuid();
+  k->gid = (int)getgid();
+  k->rootfd = -1;
+  k->read_only = cfg->read_only;
+  k->epoch_ns = cfg->epoch * 1000000000ull;
+  k->ips = params_get(P, "guest.ips");
+  if (!k->ips) k->ips = 1000000000ull;
+  k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
+  c->tsc_offset = cfg->epoch * c->tsc_hz;
+  if (cfg->root) {
+    k->rootfd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (k->rootfd < 0) {
+      snprintf(res->error, sizeof res->error, "--root %s: %s", cfg->root, strerror(errno));
+      goto out;
+    }
+    strcpy(k->cwd, "/");
+  } else if (!getcwd(k->cwd, sizeof k->cwd)) {
+    strcpy(k->cwd, "/");
+  }
+  hv.mode = mode;
+  hv.cpu = c;
+  hv.bus = &bus;
+  hv.param = reg_param;
+  hv.param_reg = P;
+  guest_ops_fill(k, &hv.ops);
+  if (kernel_mem_init(k)) {
+    snprintf(res->error, sizeof res->error, "guest memory too small");
+    goto out;
+  }
+  k->mm = mm_new(k);
+  if (!k->mm) { snprintf(res->error, sizeof res->error, "guest memory too small"); goto out; }
+  cpu_write_cr3(c, k->mm->pml4);
+  fds_init(k);
+  if (cfg->guest_output_null) {
+    int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    for (int fd = 1; fd <= 2 && nul >= 0; fd++) {
+      if (k->fds[fd].kind == FDK_HOST && k->fds[fd].hostfd > 2) close(k->fds[fd].hostfd);
+      k->fds[fd].kind = FDK_HOST;
+      k->fds[fd].hostfd = fcntl(nul, F_DUPFD_CLOEXEC, 10);
+    }
+    if (nul >= 0) close(nul);
+  }
+  if (mode->init(&hv)) { snprintf(res->error, sizeof res->error, "mode init failed"); goto out; }
+  if (load_elf(k, cfg->argv[0], cfg->argv, cfg->envp, res->error, sizeof res->error)) goto out;
+  /* faults taken while building the initial stack are the exec's, not the
+   * program's (Linux counts them as remote faults) */
+  k->minflt = 0;
+  hv.st = (struct hv_stats){0};
+  es = (struct ev_stats){0};
+  c->icount_stop = cfg->max_insns ? cfg->max_insns : ~0ull;
+  while (!k->exited) {
+    int r = cpu_run(c);
+    if (r == CPU_EXIT_SYSCALL) {
+      syscall_dispatch(k);
+      continue;
+    }
+    if (r == CPU_EXIT_BUDGET) {
+      k->killed_by = SIGXCPU;
+      if (!cfg->quiet)
+        fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached\n",
+                (unsigned long long)cfg->max_insns);
+      break;
+    }
+    if (r == CPU_EXIT_EXCEPTION) {
+      int si = 0, sig;
+      if (c->exc.vector == EXC_PF) {
+        sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
+        if (!sig) { k->minflt++; continue; }
+      } else {
+        sig = exc_signal(&c->exc, &si);
+      }
+      if (getenv("FAULTLINE_DEBUG")) {
+        uint8_t b[16] = {0};
+        copy_from_user(k, b, c->exc.rip, 16);
+        fprintf(stderr, "faultline: debug: exception %d err %#x cr2 %#llx at rip %#llx:",
+                c->exc.vector, c->exc.err, (unsigned long long)c->exc.cr2,
+                (unsigned long long)c->exc.rip);
+        for (int q = 0; q < 16; q++) fprintf(stderr, " %02x", b[q]);
+        fputc('\n', stderr);
+      }
+      /* No guest handlers in this model yet: default action (terminate). */
+      k->killed_by = sig;
+      break;
+    }
+  }
+  rc = 0;
+  res->exit_code = k->exit_code;
+  res->signal = k->killed_by;
+  res->instructions = c->icount;
+  res->cycles = c->cycles;
+  res->faults_guest = hv.st.faults_guest;
+  res->walks = mmu.walks;
+  res->walk_refs = mmu.walk_refs;
+  res->fault_cycles = es.fault_cycles_total;
+  if (cfg->stats_path) {
+    FILE *f = open_out(cfg->stats_path);
+    if (!f) {
+      snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
+      rc = -1;
+    } else {
+      write_stats(f, cfg, k, &es, &hv);
+      if (f != stdout) fclose(f); else fflush(f);
+    }
+  }
+out:
+  if (logf && logf != stdout) fclose(logf);
+  else if (logf) fflush(logf);
+  if (k->mm) mm_put(k, k->mm);
+  for (int i = 0; i < MAX_FDS; i++)
+    if (k->fds[i].kind != FDK_NONE && k->fds[i].hostfd > 2) close(k->fds[i].hostfd);
+  if (k->rootfd >= 0) close(k->rootfd);
+  free(k->cmdline);
+  free(k->free_frames);
+  free(k->frame_refs);
+  free(k);
+  cpu_fini(c);
+  free(c);
+  mem_fini(&mem);
+  return rc;
+}

@@ -1,0 +1,55 @@
+/* faultline sim: machine assembly, run loop, parameter registry, presets,
+ * the guest OS model (ELF loader, address spaces, Linux syscalls). */
+#ifndef FAULTLINE_SIM_SIM_H
+#define FAULTLINE_SIM_SIM_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include "traces/params.h"
+
+/* ---- parameter registry ---- */
+struct param_reg;
+struct param_reg *params_new(void);
+void params_free(struct param_reg *r);
+/* set from "key=value"; on error writes a message naming the closest key */
+int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen);
+int params_load_preset(struct param_reg *r, const char *name_or_file, char *err,
+                       size_t errlen);
+uint64_t params_get(void *r, const char *name);
+void params_list(FILE *out);
+void presets_list(FILE *out);
+const char *params_preset_name(const struct param_reg *r);
+uint64_t params_hash(const struct param_reg *r);
+
+struct sim_config {
+  const char *mode;          /* hv mode name */
+  const char *cpu_vendor;    /* intel | amd */
+  struct param_reg *params;
+  const char *stats_path;    /* NULL, "-" or file */
+  const char *log_path;
+  const char *root;          /* --root DIR */
+  uint64_t mem_bytes;        /* --mem */
+  uint64_t max_insns;        /* --max-insns (0 = unlimited) */
+  bool read_only;
+  uint64_t aslr_seed;        /* 0: off */
+  uint64_t epoch;            /* seconds */
+  char **argv;               /* guest argv (argv[0] = program path) */
+  char **envp;               /* guest environment */
+  bool quiet;
+  bool guest_output_null;    /* compare: the guest's stdout/stderr go to /dev/null */
+};
+
+struct sim_result {
+  int exit_code;             /* guest exit status */
+  int signal;                /* guest killed by signal (0 if not) */
+  uint64_t instructions, cycles;
+  uint64_t faults_guest, faults_hidden;
+  uint64_t walks, walk_refs;
+  uint64_t fault_cycles, vm_exits;
+  char error[512];           /* simulator error (exit 125) */
+};
+
+/* Run one guest to completion.  Returns 0, or -1 with res->error set. */
+int sim_run(const struct sim_config *cfg, struct sim_result *res);
+
+#endif

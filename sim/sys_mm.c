@@ -1,0 +1,194 @@
+/* Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync,
+ * mincore, mlock family.  All VMAs; pages appear lazily by faults. */
+#include "sim/kernel.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & PAGE_MASK; }
+
+static uint32_t prot_to_vm(uint64_t prot) {
+  return ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
+         ((prot & PROT_EXEC) ? VM_EXEC : 0);
+}
+
+static bool range_free(struct mm *mm, uint64_t start, uint64_t end) {
+  for (int i = 0; i < mm->nvmas; i++)
+    if (mm->vmas[i].start < end && mm->vmas[i].end > start) return false;
+  return true;
+}
+
+static long sys_brk(struct kernel *k, uint64_t want) {
+  struct mm *mm = k->mm;
+  if (want < mm->brk_start) return (long)mm->brk;
+  uint64_t old_end = page_up(mm->brk), new_end = page_up(want);
+  if (new_end > old_end) {
+    if (!range_free(mm, old_end, new_end) || new_end > mm->mmap_base - (128ull << 20))
+      return (long)mm->brk;
+    struct vma *v = mm->brk > mm->brk_start ? vma_find(mm, old_end - 1) : NULL;
+    if (v && !strcmp(v->name, "[heap]") && v->end == old_end) v->end = new_end;
+    else {
+      struct vma nv = {.start = old_end, .end = new_end, .flags = VM_READ | VM_WRITE,
+                       .prot = PROT_READ | PROT_WRITE};
+      snprintf(nv.name, sizeof nv.name, "[heap]");
+      vma_insert(k, mm, &nv);
+    }
+  } else if (new_end < old_end) {
+    mm_unmap(k, mm, new_end, old_end);
+  }
+  mm->brk = want;
+  return (long)want;
+}
+
+static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
+  if (gfd < 0 || gfd >= MAX_FDS || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
+  int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
+  if (hfd < 0) { *err = -ENFILE; return NULL; }
+  struct stat st;
+  if (fstat(hfd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+    close(hfd);
+    *err = -ENODEV;
+    return NULL;
+  }
+  struct host_file *hf = calloc(1, sizeof *hf);
+  hf->fd = hfd;
+  snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
+  return hf;
+}
+
+static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t prot,
+                     uint64_t flags, int64_t fd, uint64_t off) {
+  struct mm *mm = k->mm;
+  uint64_t type = flags & 0xf;
+  if (!len) return -EINVAL;
+  if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
+  if (off & (PAGE - 1)) return -EINVAL;
+  uint64_t plen = page_up(len);
+  if (plen < len || plen > TASK_SIZE) return -ENOMEM;
+  bool anon = flags & MAP_ANONYMOUS;
+  struct host_file *hf = NULL;
+  long err = 0;
+  if (!anon) {
+    if (fd < 0 || fd >= MAX_FDS || k->fds[fd].kind == FDK_NONE) return -EBADF;
+    int acc = k->fds[fd].flags & O_ACCMODE;
+    if (acc == O_WRONLY) return -EACCES;
+    if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
+      if (k->read_only) return -EROFS;
+      if (acc != O_RDWR) return -EACCES;
+    }
+    hf = host_file_for(k, (int)fd, &err);
+    if (!hf) return err;
+  }
+  uint64_t start;
+  if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (addr & (PAGE - 1)) { if (hf) { close(hf->fd); free(hf); } return -EINVAL; }
+    if (addr + plen > TASK_SIZE || addr + plen < addr) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+    if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + plen)) {
+      if (hf) { close(hf->fd); free(hf); }
+      return -EEXIST;
+    }
+    mm_unmap(k, mm, addr, addr + plen);
+    start = addr;
+  } else {
+    start = mm_find_free(mm, plen, addr);
+    if (!start) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+  }
+  struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
+                  .prot = (uint32_t)prot, .file = hf, .file_off = off};
+  if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
+  if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
+  if (hf) snprintf(v.name, sizeof v.name, "%s", hf->path);
+  vma_insert(k, mm, &v);
+  return (long)start;
+}
+
+static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t nsz,
+                       uint64_t flags, uint64_t naddr) {
+  struct mm *mm = k->mm;
+  if (old & (PAGE - 1)) return -EINVAL;
+  if (flags & ~7ull) return -EINVAL;
+  osz = page_up(osz);
+  nsz = page_up(nsz);
+  if (!nsz) return -EINVAL;
+  struct vma *v = vma_find(mm, old);
+  if (!v || old + osz > v->end) return -EFAULT;
+  if ((flags & 2) && !(flags & 1)) return -EINVAL;
+  if (!(flags & 2)) {
+    if (nsz <= osz) {
+      if (nsz < osz) mm_unmap(k, mm, old + nsz, old + osz);
+      return (long)old;
+    }
+    if (v->end == old + osz && range_free(mm, old + osz, old + nsz) && old + nsz <= TASK_SIZE) {
+      v->end = old + nsz;
+      return (long)old;
+    }
+    if (!(flags & 1)) return -ENOMEM;
+  }
+  uint64_t dst;
+  if (flags & 2) {
+    if (naddr & (PAGE - 1)) return -EINVAL;
+    mm_unmap(k, mm, naddr, naddr + nsz);
+    dst = naddr;
+  } else {
+    dst = mm_find_free(mm, nsz, 0);
+    if (!dst) return -ENOMEM;
+  }
+  /* re-find: mm_unmap may have shifted the array */
+  v = vma_find(mm, old);
+  if (!v) return -EFAULT;
+  struct vma nv = *v;
+  if (nv.file) nv.file_off += old - v->start;
+  nv.start = dst;
+  nv.end = dst + nsz;
+  uint64_t mv = osz < nsz ? osz : nsz;
+  vma_insert(k, mm, &nv);
+  if (nv.file) nv.file->refs--;    /* vma_insert took a reference; nv is a copy */
+  mm_move_pages(k, mm, old, dst, mv);
+  mm_unmap(k, mm, old, old + osz);
+  return (long)dst;
+}
+
+long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  *handled = true;
+  struct mm *mm = k->mm;
+  switch (nr) {
+  case SYS_brk: return sys_brk(k, a[0]);
+  case SYS_mmap: return sys_mmap(k, a[0], a[1], a[2], a[3], (int64_t)(int32_t)a[4], a[5]);
+  case SYS_munmap:
+    if ((a[0] & (PAGE - 1)) || !a[1] || a[0] + a[1] > TASK_SIZE) return -EINVAL;
+    mm_unmap(k, mm, a[0], a[0] + page_up(a[1]));
+    return 0;
+  case SYS_mprotect:
+    if (a[0] & (PAGE - 1)) return -EINVAL;
+    if (!a[1]) return 0;
+    return mm_protect(k, mm, a[0], a[0] + page_up(a[1]), (uint32_t)a[2]);
+  case SYS_mremap: return sys_mremap(k, a[0], a[1], a[2], a[3], a[4]);
+  case SYS_madvise:
+    if (a[0] & (PAGE - 1)) return -EINVAL;
+    if (a[2] == MADV_DONTNEED || a[2] == MADV_FREE) {
+      mm_drop_pages(k, mm, a[0], a[0] + page_up(a[1]));
+      return 0;
+    }
+    return 0;
+  case SYS_msync: return (a[0] & (PAGE - 1)) ? -EINVAL : 0;
+  case SYS_mincore: {
+    uint64_t n = page_up(a[1]) / PAGE;
+    for (uint64_t i = 0; i < n; i++) {
+      uint8_t one = mm_page_present(k, mm, a[0] + i * PAGE) ? 1 : 0;
+      if (copy_to_user(k, a[2] + i, &one, 1)) return -EFAULT;
+    }
+    return 0;
+  }
+  case SYS_mlock: case SYS_munlock: case SYS_mlockall: case SYS_munlockall:
+  case SYS_mlock2:
+    return 0;
+  default:
+    *handled = false;
+    return -ENOSYS;
+  }
+}

@@ -1,0 +1,316 @@
+/* Syscall dispatch and the process/identity/time/signal-bookkeeping calls.
+ * File calls are in sys_fs.c, memory calls in sys_mm.c.  Unknown numbers
+ * return -ENOSYS and are counted (stats: syscalls.unknown). */
+#include "sim/kernel.h"
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <linux/futex.h>
+
+uint64_t ktime_ns(struct kernel *k) {
+  /* epoch + retired instructions / guest.ips + time skipped by sleeps */
+  uint64_t ins = k->cpu->icount;
+  uint64_t ns = k->ips == 1000000000ull ? ins : (uint64_t)((unsigned __int128)ins * 1000000000ull / k->ips);
+  return k->epoch_ns + ns + k->sleep_ns;
+}
+
+uint64_t krand64(struct kernel *k) {
+  /* splitmix64: seeded, deterministic */
+  uint64_t z = (k->rng += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+static long put_timespec(struct kernel *k, uint64_t uva, uint64_t ns) {
+  struct { int64_t s, ns; } ts = {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull)};
+  return copy_to_user(k, uva, &ts, sizeof ts);
+}
+
+static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
+  uint64_t now = ktime_ns(k);
+  switch (clk) {
+  case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case 11 /* TAI */: break;
+  case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
+  case CLOCK_BOOTTIME:
+    now -= k->epoch_ns; now += 1000000000ull; break;   /* "up" since boot + 1 s */
+  case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
+    now -= k->epoch_ns + k->sleep_ns; break;
+  default: return -EINVAL;
+  }
+  if (!uts) return 0;
+  return put_timespec(k, uts, now);
+}
+
+static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, uint64_t urem, bool abs, uint64_t clk) {
+  struct { int64_t s, ns; } ts;
+  if (copy_from_user(k, &ts, ureq, sizeof ts)) return -EFAULT;
+  if (ts.s < 0 || ts.ns < 0 || ts.ns >= 1000000000) return -EINVAL;
+  uint64_t want = (uint64_t)ts.s * 1000000000ull + (uint64_t)ts.ns;
+  if (abs) {
+    uint64_t now = ktime_ns(k);
+    if (clk != CLOCK_REALTIME) now = now - k->epoch_ns + 1000000000ull;
+    want = want > now ? want - now : 0;
+  }
+  k->sleep_ns += want;     /* virtual time skips ahead; no host sleep */
+  if (urem && !abs) { struct { int64_t s, ns; } z = {0, 0}; copy_to_user(k, urem, &z, sizeof z); }
+  return 0;
+}
+
+static long sys_uname(struct kernel *k, uint64_t u) {
+  struct utsname n;
+  memset(&n, 0, sizeof n);
+  strcpy(n.sysname, "Linux");
+  strcpy(n.nodename, "faultline");
+  strcpy(n.release, "6.1.0-faultline");
+  strcpy(n.version, "#1 SMP PREEMPT_DYNAMIC faultline");
+  strcpy(n.machine, "x86_64");
+  strcpy(n.domainname, "(none)");
+  return copy_to_user(k, u, &n, sizeof n);
+}
+
+static long sys_getrusage(struct kernel *k, int who, uint64_t u) {
+  struct rusage r;
+  memset(&r, 0, sizeof r);
+  uint64_t cpu_ns = ktime_ns(k) - k->epoch_ns - k->sleep_ns;
+  if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
+    r.ru_utime.tv_sec = (time_t)(cpu_ns / 1000000000ull);
+    r.ru_utime.tv_usec = (suseconds_t)(cpu_ns % 1000000000ull / 1000);
+    r.ru_minflt = (long)k->minflt;
+    r.ru_majflt = (long)k->majflt;
+    r.ru_maxrss = (long)(k->mm->rss_pages * 4);
+  } else if (who != RUSAGE_CHILDREN) return -EINVAL;
+  return copy_to_user(k, u, &r, sizeof r);
+}
+
+static long sys_sysinfo(struct kernel *k, uint64_t u) {
+  struct {
+    int64_t uptime; uint64_t loads[3]; uint64_t totalram, freeram, sharedram, bufferram,
+      totalswap, freeswap; uint16_t procs, pad; uint32_t pad2; uint64_t totalhigh, freehigh;
+    uint32_t mem_unit; char pad3[4];
+  } si;
+  memset(&si, 0, sizeof si);
+  si.uptime = (int64_t)((ktime_ns(k) - k->epoch_ns) / 1000000000ull) + 1;
+  si.totalram = k->mem->ram_bytes;
+  si.freeram = k->mem->ram_bytes - k->frames_used * PAGE;
+  si.procs = 1;
+  si.mem_unit = 1;
+  return copy_to_user(k, u, &si, sizeof si);
+}
+
+static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint64_t oldp) {
+  if (pid && pid != k->pid) return -ESRCH;
+  struct { uint64_t cur, max; } rl;
+  switch (res) {
+  case RLIMIT_STACK: rl.cur = 8ull << 20; rl.max = ~0ull; break;
+  case RLIMIT_NOFILE: rl.cur = MAX_FDS; rl.max = MAX_FDS; break;
+  case RLIMIT_AS: case RLIMIT_DATA: case RLIMIT_RSS: case RLIMIT_CPU: case RLIMIT_FSIZE:
+  case RLIMIT_MEMLOCK: case RLIMIT_CORE: rl.cur = rl.max = ~0ull;
+    if (res == RLIMIT_CORE) rl.cur = 0;
+    if (res == RLIMIT_MEMLOCK) rl.cur = rl.max = 8ull << 20;
+    break;
+  case RLIMIT_NPROC: rl.cur = rl.max = 4096; break;
+  default: rl.cur = rl.max = ~0ull; break;
+  }
+  if (oldp && copy_to_user(k, oldp, &rl, sizeof rl)) return -EFAULT;
+  (void)newp;   /* accepted and ignored: limits are fixed in the model */
+  return 0;
+}
+
+static long sys_rt_sigaction(struct kernel *k, int sig, uint64_t act, uint64_t oact, uint64_t sz) {
+  if (sig < 1 || sig > 64 || sz != 8) return -EINVAL;
+  struct { uint64_t handler, flags, restorer, mask; } a;
+  if (oact) {
+    a.handler = k->sig_handlers[sig]; a.flags = k->sig_flags[sig];
+    a.restorer = k->sig_restorer[sig]; a.mask = k->sig_mask_[sig];
+    if (copy_to_user(k, oact, &a, sizeof a)) return -EFAULT;
+  }
+  if (act) {
+    if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+    if (copy_from_user(k, &a, act, sizeof a)) return -EFAULT;
+    k->sig_handlers[sig] = a.handler; k->sig_flags[sig] = a.flags;
+    k->sig_restorer[sig] = a.restorer; k->sig_mask_[sig] = a.mask;
+  }
+  return 0;
+}
+
+static long sys_rt_sigprocmask(struct kernel *k, int how, uint64_t set, uint64_t old, uint64_t sz) {
+  if (sz != 8) return -EINVAL;
+  if (old && copy_to_user(k, old, &k->sigmask, 8)) return -EFAULT;
+  if (set) {
+    uint64_t s;
+    if (copy_from_user(k, &s, set, 8)) return -EFAULT;
+    s &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
+    if (how == SIG_BLOCK) k->sigmask |= s;
+    else if (how == SIG_UNBLOCK) k->sigmask &= ~s;
+    else if (how == SIG_SETMASK) k->sigmask = s;
+    else return -EINVAL;
+  }
+  return 0;
+}
+
+/* A signal sent to ourselves: only default actions exist in this model
+ * (handlers come with the processes/signals issue). */
+static long self_signal(struct kernel *k, int sig) {
+  if (sig == 0) return 0;
+  if (sig < 1 || sig > 64) return -EINVAL;
+  if (k->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN) return 0;
+  if (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT) return 0;
+  k->killed_by = sig;
+  k->exited = true;
+  return 0;
+}
+
+long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  *handled = true;
+  struct vcpu *c = k->cpu;
+  switch (nr) {
+  case SYS_exit:
+  case SYS_exit_group:
+    k->exit_code = (int)(a[0] & 0xff);
+    k->exited = true;
+    return 0;
+  case SYS_getpid: case SYS_gettid: return k->pid;
+  case SYS_getppid: return k->ppid;
+  case SYS_getuid: case SYS_geteuid: return k->uid;
+  case SYS_getgid: case SYS_getegid: return k->gid;
+  case SYS_getresuid: case SYS_getresgid: {
+    uint32_t v = (uint32_t)(nr == SYS_getresuid ? k->uid : k->gid);
+    for (int i = 0; i < 3; i++) if (copy_to_user(k, a[i], &v, 4)) return -EFAULT;
+    return 0;
+  }
+  case SYS_getgroups: return 0;
+  case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: return k->pid;
+  case SYS_setpgid: case SYS_setsid: return nr == SYS_setsid ? -EPERM : 0;
+  case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
+  case SYS_setresuid: case SYS_setresgid:
+    return 0;
+  case SYS_uname: return sys_uname(k, a[0]);
+  case SYS_arch_prctl:
+    switch (a[0]) {
+    case 0x1002: /* ARCH_SET_FS */
+      if (a[1] >= TASK_SIZE) return -EPERM;
+      c->fs_base = a[1]; c->segbase[4] = a[1]; return 0;
+    case 0x1001: /* ARCH_SET_GS */
+      if (a[1] >= TASK_SIZE) return -EPERM;
+      c->gs_base = a[1]; c->segbase[5] = a[1]; return 0;
+    case 0x1003: return copy_to_user(k, a[1], &c->fs_base, 8);
+    case 0x1004: return copy_to_user(k, a[1], &c->gs_base, 8);
+    default: return -EINVAL;
+    }
+  case SYS_set_tid_address: k->tid_address = a[0]; return k->pid;
+  case SYS_set_robust_list: return a[1] == 24 ? 0 : -EINVAL;
+  case SYS_get_robust_list: return -ENOSYS;
+  case SYS_rseq: return -ENOSYS;
+  case SYS_prlimit64: return sys_prlimit(k, (int)a[0], (int)a[1], a[2], a[3]);
+  case SYS_getrlimit: return sys_prlimit(k, 0, (int)a[0], 0, a[1]);
+  case SYS_setrlimit: return 0;
+  case SYS_getrandom: {
+    uint64_t n = a[1] > (1u << 25) ? (1u << 25) : a[1];
+    uint8_t buf[256];
+    for (uint64_t off = 0; off < n; off += sizeof buf) {
+      size_t chunk = n - off < sizeof buf ? (size_t)(n - off) : sizeof buf;
+      for (size_t i = 0; i < chunk; i += 8) { uint64_t r = krand64(k); memcpy(buf + i, &r, chunk - i < 8 ? chunk - i : 8); }
+      if (copy_to_user(k, a[0] + off, buf, chunk)) return off ? (long)off : -EFAULT;
+    }
+    return (long)n;
+  }
+  case SYS_clock_gettime: return sys_clock_gettime(k, a[0], a[1]);
+  case SYS_clock_getres: {
+    if (a[1]) { struct { int64_t s, ns; } r = {0, 1}; return copy_to_user(k, a[1], &r, sizeof r); }
+    return 0;
+  }
+  case SYS_gettimeofday: {
+    if (a[0]) {
+      uint64_t ns = ktime_ns(k);
+      struct { int64_t s, us; } tv = {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)};
+      if (copy_to_user(k, a[0], &tv, sizeof tv)) return -EFAULT;
+    }
+    if (a[1]) { int32_t tz[2] = {0, 0}; if (copy_to_user(k, a[1], tz, 8)) return -EFAULT; }
+    return 0;
+  }
+  case SYS_time: {
+    int64_t t = (int64_t)(ktime_ns(k) / 1000000000ull);
+    if (a[0] && copy_to_user(k, a[0], &t, 8)) return -EFAULT;
+    return t;
+  }
+  case SYS_nanosleep: return sys_nanosleep_common(k, a[0], a[1], false, 0);
+  case SYS_clock_nanosleep:
+    if (a[0] != CLOCK_REALTIME && a[0] != CLOCK_MONOTONIC && a[0] != CLOCK_BOOTTIME) return -EINVAL;
+    return sys_nanosleep_common(k, a[2], a[3], (a[1] & 1) != 0, a[0]);
+  case SYS_sched_yield: return 0;
+  case SYS_sched_getaffinity: {
+    if (a[1] < 8) return -EINVAL;
+    uint64_t m = 1;
+    if (copy_to_user(k, a[2], &m, 8)) return -EFAULT;
+    return 8;
+  }
+  case SYS_sched_setaffinity: return 0;
+  case SYS_getcpu: {
+    uint32_t z = 0;
+    if (a[0] && copy_to_user(k, a[0], &z, 4)) return -EFAULT;
+    if (a[1] && copy_to_user(k, a[1], &z, 4)) return -EFAULT;
+    return 0;
+  }
+  case SYS_sysinfo: return sys_sysinfo(k, a[0]);
+  case SYS_getrusage: return sys_getrusage(k, (int)a[0], a[1]);
+  case SYS_times: {
+    uint64_t t = (ktime_ns(k) - k->epoch_ns - k->sleep_ns) / 10000000ull;
+    uint64_t tms[4] = {t, 0, 0, 0};
+    if (a[0] && copy_to_user(k, a[0], tms, sizeof tms)) return -EFAULT;
+    return (long)((ktime_ns(k) - k->epoch_ns) / 10000000ull);
+  }
+  case SYS_rt_sigaction: return sys_rt_sigaction(k, (int)a[0], a[1], a[2], a[3]);
+  case SYS_rt_sigprocmask: return sys_rt_sigprocmask(k, (int)a[0], a[1], a[2], a[3]);
+  case SYS_sigaltstack: {
+    if (a[1]) { uint64_t ss[3] = {0, 2 /* SS_DISABLE */, 0}; if (copy_to_user(k, a[1], ss, 24)) return -EFAULT; }
+    return 0;
+  }
+  case SYS_kill: case SYS_tkill: case SYS_tgkill: {
+    int pid = (int)(nr == SYS_tgkill ? a[1] : a[0]);
+    int sig = (int)(nr == SYS_tgkill ? a[2] : a[1]);
+    if (pid != k->pid && pid != 0 && pid != -1 && !(nr == SYS_kill && pid == -k->pid)) return -ESRCH;
+    return self_signal(k, sig);
+  }
+  case SYS_futex: {
+    int op = (int)(a[1] & 127);
+    if (op == FUTEX_WAKE || op == FUTEX_WAKE_BITSET) return 0;
+    if (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) {
+      uint32_t v;
+      if (copy_from_user(k, &v, a[0], 4)) return -EFAULT;
+      if (v != (uint32_t)a[2]) return -EAGAIN;
+      return a[3] ? -ETIMEDOUT : -EDEADLK;   /* a lone thread would wait forever */
+    }
+    return -ENOSYS;
+  }
+  case SYS_membarrier: return 0;
+  case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
+  case SYS_prctl:
+    if (a[0] == 15 /* PR_SET_NAME */ || a[0] == 16) return 0;
+    return -EINVAL;
+  case SYS_getpriority: return 20;
+  case SYS_setpriority: return 0;
+  case SYS_umask: { static int mask = 022; int old = mask; mask = (int)(a[0] & 0777); return old; }
+  default:
+    *handled = false;
+    return -ENOSYS;
+  }
+}
+
+void syscall_dispatch(struct kernel *k) {
+  struct vcpu *c = k->cpu;
+  int nr = (int)c->r[RAX];
+  uint64_t a[6] = {c->r[RDI], c->r[RSI], c->r[RDX], c->r[R10], c->r[R8], c->r[R9]};
+  k->syscalls++;
+  if (nr >= 0 && nr < 512) k->syscall_counts[nr]++;
+  bool handled = false;
+  long r = sys_misc(k, nr, a, &handled);
+  if (!handled) r = sys_mm(k, nr, a, &handled);
+  if (!handled) r = sys_fs(k, nr, a, &handled);
+  if (!handled) { r = -ENOSYS; k->unknown_syscalls++; }
+  c->r[RAX] = (uint64_t)r;
+}

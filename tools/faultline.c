@@ -1,0 +1,300 @@
+/* The faultline command line (DESIGN.md "CLI contract"). */
+#include "sim/sim.h"
+#include "hv-models/hv.h"
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static _Noreturn void die(const char *fmt, const char *a) {
+  fprintf(stderr, "faultline: ");
+  fprintf(stderr, fmt, a);
+  fputc('\n', stderr);
+  exit(125);
+}
+
+static const char *top_usage =
+  "usage: faultline COMMAND [OPTIONS] ...\n"
+  "\n"
+  "Cycle-level simulator of the hardware and software that handle page faults.\n"
+  "\n"
+  "commands:\n"
+  "  run       run a static x86-64 Linux program under a fault-handling mode\n"
+  "  compare   run a program under several modes/presets, print a table\n"
+  "  params    list every parameter with its default, unit, doc and source\n"
+  "  presets   list the built-in presets\n"
+  "  modes     list the fault-handling modes\n"
+  "\n"
+  "`faultline COMMAND --help` describes each command.\n";
+
+static const char *run_usage =
+  "usage: faultline run [OPTIONS] [--] PROGRAM [ARGS...]\n"
+  "\n"
+  "Runs PROGRAM (a static or static-PIE x86-64 ELF) on the simulated machine.\n"
+  "The exit status is the guest's; a guest killed by a signal kills faultline\n"
+  "with the same signal; simulator errors exit 125.\n"
+  "\n"
+  "  --mode M         fault-handling mode (default native; see `faultline modes`)\n"
+  "  --cpu intel|amd  vendor of the modeled MMU/virtualization (default intel)\n"
+  "  --preset P       built-in preset name or preset file (`key = value  # source`)\n"
+  "  --set k=v        override one parameter (repeatable; see `faultline params`)\n"
+  "  --stats FILE|-   write run statistics as JSON\n"
+  "  --log FILE|-     write every fault and its steps with cycle costs\n"
+  "  --root DIR       make DIR the guest's / (chroot-like confinement)\n"
+  "  --mem SIZE       guest RAM, e.g. 512M, 2G (default 1G)\n"
+  "  --max-insns N    stop the guest after N instructions (killed with SIGXCPU)\n"
+  "  --read-only      refuse every write to the file system\n"
+  "  --aslr SEED      randomness seed for getrandom/AT_RANDOM (layout stays fixed)\n"
+  "  --epoch S        guest wall-clock start, seconds since 1970 (default 1700000000)\n"
+  "  -E k=v           set a guest environment variable\n"
+  "  -U k             unset a guest environment variable\n"
+  "  --clean-env      start the guest with an empty environment\n"
+  "  -h, --help       this text\n";
+
+static uint64_t parse_size(const char *s) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno || end == s) die("bad size '%s' (use e.g. 512M or 2G)", s);
+  switch (*end) {
+  case 'k': case 'K': v <<= 10; end++; break;
+  case 'm': case 'M': v <<= 20; end++; break;
+  case 'g': case 'G': v <<= 30; end++; break;
+  case 't': case 'T': v <<= 40; end++; break;
+  default: break;
+  }
+  if (*end == 'B' || *end == 'b') end++;
+  if (*end) die("bad size '%s' (use e.g. 512M or 2G)", s);
+  return v;
+}
+
+static uint64_t parse_u64(const char *s, const char *what) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 0);
+  if (errno || end == s || *end || *s == '-') die(what, s);
+  return v;
+}
+
+struct envlist { char **v; int n, cap; };
+static void env_set(struct envlist *e, const char *kv) {
+  const char *eq = strchr(kv, '=');
+  size_t kl = eq ? (size_t)(eq - kv) : strlen(kv);
+  for (int i = 0; i < e->n; i++)
+    if (!strncmp(e->v[i], kv, kl) && e->v[i][kl] == '=') {
+      if (eq) e->v[i] = strdup(kv);
+      else { e->v[i] = e->v[--e->n]; }
+      return;
+    }
+  if (!eq) return;
+  if (e->n + 1 >= e->cap) { e->cap = e->cap ? e->cap * 2 : 64; e->v = realloc(e->v, sizeof *e->v * e->cap); }
+  e->v[e->n++] = strdup(kv);
+}
+
+static int cmd_run(int argc, char **argv) {
+  struct sim_config cfg = {.mode = "native", .cpu_vendor = "intel", .mem_bytes = 1ull << 30,
+                           .epoch = 1700000000ull};
+  cfg.params = params_new();
+  const char *preset = NULL;
+  char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  int nsets = 0;
+  struct envlist env = {0};
+  char **edits = calloc((size_t)argc + 1, sizeof *edits);
+  int nedits = 0;
+  bool clean = false;
+  enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN };
+  static const struct option opts[] = {
+    {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
+    {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
+    {"root", 1, 0, O_ROOT}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
+    {"read-only", 0, 0, O_RO}, {"aslr", 1, 0, O_ASLR}, {"epoch", 1, 0, O_EPOCH},
+    {"clean-env", 0, 0, O_CLEAN}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  int ch;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "+hE:U:", opts, NULL)) != -1) {
+    switch (ch) {
+    case O_MODE: cfg.mode = optarg; break;
+    case O_CPU:
+      if (strcmp(optarg, "intel") && strcmp(optarg, "amd")) die("--cpu takes intel or amd, not '%s'", optarg);
+      cfg.cpu_vendor = optarg;
+      break;
+    case O_PRESET: preset = optarg; break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_STATS: cfg.stats_path = optarg; break;
+    case O_LOG: cfg.log_path = optarg; break;
+    case O_ROOT: cfg.root = optarg; break;
+    case O_MEM: cfg.mem_bytes = parse_size(optarg); break;
+    case O_MAXI: cfg.max_insns = parse_u64(optarg, "bad --max-insns '%s' (expected a count)"); break;
+    case O_RO: cfg.read_only = true; break;
+    case O_ASLR: cfg.aslr_seed = parse_u64(optarg, "bad --aslr seed '%s'"); break;
+    case O_EPOCH: cfg.epoch = parse_u64(optarg, "bad --epoch '%s' (seconds since 1970)"); break;
+    case O_CLEAN: clean = true; break;
+    case 'E': case 'U': edits[nedits++] = ch == 'U' ? optarg : optarg;
+      if (ch == 'E' && !strchr(optarg, '=')) die("-E expects k=v, got '%s'", optarg);
+      if (ch == 'U') { char *u = malloc(strlen(optarg) + 2); strcpy(u, optarg); edits[nedits - 1] = u; }
+      break;
+    case 'h': fputs(run_usage, stdout); exit(0);
+    default:
+      die("unknown or incomplete option '%s' (see `faultline run --help`)", argv[optind - 1]);
+    }
+  }
+  if (optind >= argc) die("%s", "no PROGRAM given (usage: faultline run [OPTIONS] -- PROGRAM [ARGS...])");
+  char err[512];
+  if (preset && params_load_preset(cfg.params, preset, err, sizeof err)) die("%s", err);
+  for (int i = 0; i < nsets; i++)
+    if (params_set(cfg.params, sets[i], err, sizeof err)) die("%s", err);
+  if (!hv_find_mode(cfg.mode)) die("unknown mode '%s' (see `faultline modes`)", cfg.mode);
+  if (!clean) for (char **e = environ; *e; e++) env_set(&env, *e);
+  for (int i = 0; i < nedits; i++) env_set(&env, edits[i]);
+  if (env.n + 1 >= env.cap) { env.cap = env.n + 2; env.v = realloc(env.v, sizeof *env.v * env.cap); }
+  env.v[env.n] = NULL;
+  if (!env.v) { env.v = calloc(1, sizeof *env.v); }
+  cfg.argv = argv + optind;
+  cfg.envp = env.v;
+  struct sim_result res;
+  fflush(stdout);
+  if (sim_run(&cfg, &res)) die("%s", res.error);
+  fflush(stdout);
+  fflush(stderr);
+  if (res.signal) {
+    /* die the way the guest died, without a core file */
+    struct rlimit rl = {0, 0};
+    setrlimit(RLIMIT_CORE, &rl);
+    signal(res.signal, SIG_DFL);
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, res.signal);
+    sigprocmask(SIG_UNBLOCK, &s, NULL);
+    raise(res.signal);
+    _exit(128 + res.signal);
+  }
+  return res.exit_code;
+}
+
+static const char *compare_usage =
+  "usage: faultline compare [--modes all|m1,m2] [--presets p1,p2] [--cpu intel|amd]\n"
+  "                         [--set k=v]... [--mem SIZE] [--max-insns N] -- PROGRAM [ARGS...]\n"
+  "\n"
+  "Runs PROGRAM once per mode and preset (the guest's output is discarded) and\n"
+  "prints a side-by-side table: faults (guest-visible / hidden), VM exits,\n"
+  "page-walk references, cycles per fault, total cycles, and the ratio of\n"
+  "total cycles to the first row.  The guest behaves identically in every\n"
+  "mode (its time comes from retired instructions), so rows differ only in\n"
+  "what the hardware and software of each design cost.\n";
+
+static int split_list(char *s, char **out, int max) {
+  int n = 0;
+  for (char *tok = strtok(s, ","); tok && n < max; tok = strtok(NULL, ",")) out[n++] = tok;
+  return n;
+}
+
+static int cmd_compare(int argc, char **argv) {
+  char *modes_arg = NULL, *presets_arg = NULL;
+  const char *cpu = "intel";
+  char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  int nsets = 0;
+  uint64_t mem = 1ull << 30, maxi = 0;
+  enum { O_MODES = 256, O_PRESETS, O_CPU, O_SET, O_MEM, O_MAXI };
+  static const struct option opts[] = {
+    {"modes", 1, 0, O_MODES}, {"presets", 1, 0, O_PRESETS}, {"cpu", 1, 0, O_CPU},
+    {"set", 1, 0, O_SET}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
+    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  int ch;
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    switch (ch) {
+    case O_MODES: modes_arg = optarg; break;
+    case O_PRESETS: presets_arg = optarg; break;
+    case O_CPU:
+      if (strcmp(optarg, "intel") && strcmp(optarg, "amd")) die("--cpu takes intel or amd, not '%s'", optarg);
+      cpu = optarg;
+      break;
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_MEM: mem = parse_size(optarg); break;
+    case O_MAXI: maxi = parse_u64(optarg, "bad --max-insns '%s'"); break;
+    case 'h': fputs(compare_usage, stdout); exit(0);
+    default: die("unknown or incomplete option '%s' (see `faultline compare --help`)", argv[optind - 1]);
+    }
+  }
+  if (optind >= argc) die("%s", "no PROGRAM given (usage: faultline compare [OPTIONS] -- PROGRAM [ARGS...])");
+  const char *modes[32];
+  int nm = 0;
+  if (!modes_arg || !strcmp(modes_arg, "all")) {
+    for (int i = 0; hv_modes[i] && nm < 32; i++) modes[nm++] = hv_modes[i]->name;
+  } else {
+    nm = split_list(modes_arg, (char **)modes, 32);
+    for (int i = 0; i < nm; i++)
+      if (!hv_find_mode(modes[i])) die("unknown mode '%s' (see `faultline modes`)", modes[i]);
+  }
+  char *presets[16] = {"default"};
+  int np = 1;
+  if (presets_arg) np = split_list(presets_arg, presets, 16);
+  printf("%-12s %-10s %5s %12s %9s %7s %8s %10s %9s %14s %7s\n", "mode", "preset", "exit",
+         "instructions", "faults", "hidden", "vm_exits", "walk_refs", "cyc/fault", "total_cycles",
+         "ratio");
+  double base = 0;
+  for (int p = 0; p < np; p++)
+    for (int m = 0; m < nm; m++) {
+      struct sim_config cfg = {.mode = modes[m], .cpu_vendor = cpu, .mem_bytes = mem,
+                               .max_insns = maxi, .epoch = 1700000000ull,
+                               .guest_output_null = true, .quiet = true};
+      cfg.params = params_new();
+      char err[512];
+      if (params_load_preset(cfg.params, presets[p], err, sizeof err)) die("%s", err);
+      for (int i = 0; i < nsets; i++)
+        if (params_set(cfg.params, sets[i], err, sizeof err)) die("%s", err);
+      cfg.argv = argv + optind;
+      cfg.envp = environ;
+      struct sim_result res;
+      if (sim_run(&cfg, &res)) die("%s", res.error);
+      if (base == 0) base = (double)res.cycles;
+      char ex[16];
+      if (res.signal) snprintf(ex, sizeof ex, "sig%d", res.signal);
+      else snprintf(ex, sizeof ex, "%d", res.exit_code);
+      printf("%-12s %-10s %5s %12llu %9llu %7llu %8llu %10llu %9llu %14llu %7.3f\n", modes[m],
+             presets[p], ex, (unsigned long long)res.instructions,
+             (unsigned long long)res.faults_guest, (unsigned long long)res.faults_hidden,
+             (unsigned long long)res.vm_exits, (unsigned long long)res.walk_refs,
+             (unsigned long long)(res.faults_guest + res.faults_hidden
+                                      ? res.fault_cycles / (res.faults_guest + res.faults_hidden) : 0),
+             (unsigned long long)res.cycles, base ? (double)res.cycles / base : 0.0);
+      fflush(stdout);
+      params_free(cfg.params);
+    }
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) { fputs(top_usage, stderr); return 125; }
+  const char *cmd = argv[1];
+  if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+    fputs(top_usage, stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
+  if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
+  if (!strcmp(cmd, "params") || !strcmp(cmd, "presets") || !strcmp(cmd, "modes")) {
+    if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+      printf("usage: faultline %s\n\n%s\n", cmd,
+             !strcmp(cmd, "params") ? "Lists every parameter: name, default, unit, doc, source."
+             : !strcmp(cmd, "presets") ? "Lists the built-in presets and the values they set."
+             : "Lists the fault-handling modes.");
+      return 0;
+    }
+    if (argc > 2) die("'%s' takes no arguments", cmd);
+    if (!strcmp(cmd, "params")) params_list(stdout);
+    else if (!strcmp(cmd, "presets")) presets_list(stdout);
+    else for (int i = 0; hv_modes[i]; i++) printf("%-12s %s\n", hv_modes[i]->name, hv_modes[i]->doc);
+    return 0;
+  }
+  die("unknown command '%s' (see `faultline --help`)", cmd);
+}

@@ -1,0 +1,85 @@
+#include "traces/events.h"
+#include <string.h>
+#include <inttypes.h>
+
+const char *const ev_layer_names[EV_L__COUNT] = {
+#define X(id, name) name,
+  EV_LAYERS(X)
+#undef X
+};
+const char *const ev_step_names[EV_S__COUNT] = {
+#define X(id, name, doc) name,
+  EV_STEPS(X)
+#undef X
+};
+const char *const ev_step_docs[EV_S__COUNT] = {
+#define X(id, name, doc) doc,
+  EV_STEPS(X)
+#undef X
+};
+
+void ev_bus_init(struct ev_bus *b) {
+  memset(b, 0, sizeof *b);
+  b->next_id = 1;
+}
+
+int ev_subscribe(struct ev_bus *b, ev_sink_fn fn, void *ctx) {
+  if (b->nsinks >= EV_MAX_SINKS) return -1;
+  b->sink[b->nsinks].fn = fn;
+  b->sink[b->nsinks].ctx = ctx;
+  b->nsinks++;
+  return 0;
+}
+
+static void deliver(struct ev_bus *b, const struct ev *e) {
+  for (int i = 0; i < b->nsinks; i++) b->sink[i].fn(b->sink[i].ctx, e);
+}
+
+uint64_t ev_open(struct ev_bus *b, int layer, int step, uint64_t cycle,
+                 uint64_t va, uint64_t arg) {
+  struct ev e = {
+    .id = b->next_id++, .cycle = cycle, .layer = (uint8_t)layer,
+    .step = (uint16_t)step, .va = va, .arg = arg,
+    .depth = (uint16_t)b->depth,
+    .parent_id = b->depth ? b->open[b->depth - 1].id : 0,
+  };
+  if (b->depth < EV_MAX_DEPTH) b->open[b->depth] = e;
+  b->depth++;
+  return e.id;
+}
+
+void ev_close(struct ev_bus *b, uint64_t self_cycles) {
+  if (b->depth <= 0) return;
+  b->depth--;
+  if (b->depth < EV_MAX_DEPTH) {
+    struct ev e = b->open[b->depth];
+    e.cycles = self_cycles;
+    deliver(b, &e);
+  }
+}
+
+void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
+             uint64_t cycles, uint64_t va, uint64_t arg) {
+  struct ev e = {
+    .id = b->next_id++, .cycle = cycle, .cycles = cycles,
+    .layer = (uint8_t)layer, .step = (uint16_t)step, .va = va, .arg = arg,
+    .depth = (uint16_t)b->depth,
+    .parent_id = b->depth ? b->open[b->depth - 1].id : 0,
+  };
+  deliver(b, &e);
+}
+
+void ev_log_sink(void *file, const struct ev *e) {
+  FILE *f = file;
+  /* Children are delivered before their parent closes; the root (depth 0)
+   * line therefore ends a fault's block. */
+  if (e->depth == 0)
+    fprintf(f, "fault #%" PRIu64 " va=%#" PRIx64 " err=%#" PRIx64
+               " cycle=%" PRIu64 " self=%" PRIu64 "\n\n",
+            e->id, e->va, e->arg, e->cycle, e->cycles);
+  else
+    fprintf(f, "%*s[%s] %-16s %6" PRIu64 " cycles  (id %" PRIu64
+               " parent %" PRIu64 " arg %#" PRIx64 ")\n",
+            2 * e->depth, "", ev_layer_names[e->layer],
+            ev_step_names[e->step], e->cycles, e->id, e->parent_id, e->arg);
+}

@@ -1,0 +1,93 @@
+/* faultline event bus: the vocabulary every layer reports fault-path steps in.
+ * This is the leaf of the dependency graph (DESIGN.md "How a fault flows",
+ * step 6).  Sinks (stats, text log, trace writer) subscribe; when nobody
+ * listens beyond the stats sink, emitting is a few stores. */
+#ifndef FAULTLINE_TRACES_EVENTS_H
+#define FAULTLINE_TRACES_EVENTS_H
+#include <stdint.h>
+#include <stdio.h>
+
+/* Layers, in the order DESIGN.md lists them. */
+#define EV_LAYERS(X) \
+  X(HW, "hw") X(HOST_KERNEL, "host-kernel") X(HYPERVISOR, "hypervisor") \
+  X(GUEST_KERNEL, "guest-kernel") X(VKERNEL, "vkernel") X(LIBOS, "libos") \
+  X(EXTENSION, "extension") X(USER, "user")
+
+enum ev_layer {
+#define X(id, name) EV_L_##id,
+  EV_LAYERS(X)
+#undef X
+  EV_L__COUNT
+};
+
+/* Step names: stable strings, the same in the log, stats, traces and docs.
+ * Adding a step is one line. */
+#define EV_STEPS(X) \
+  X(FAULT,          "fault",            "a page fault, root of its steps") \
+  X(PF_WALK,        "pf.walk",          "hardware page walk that failed") \
+  X(EXC_DELIVER,    "exc.deliver",      "IDT lookup, stack switch, push frame") \
+  X(KENTRY,         "kernel.entry",     "kernel entry: save registers, read CR2") \
+  X(VMA_LOOKUP,     "vma.lookup",       "find the VMA covering the address") \
+  X(PT_ALLOC,       "pt.alloc",         "allocate and zero a page-table page") \
+  X(FRAME_ALLOC,    "frame.alloc",      "allocate a physical frame") \
+  X(FRAME_ZERO,     "frame.zero",       "zero-fill the new frame") \
+  X(ZERO_PAGE_MAP,  "zeropage.map",     "map the shared zero page read-only") \
+  X(FILE_READ,      "file.read",        "fill the frame from the backing file") \
+  X(COW_COPY,       "cow.copy",         "copy the shared frame for a write") \
+  X(STACK_GROW,     "stack.grow",       "extend the stack VMA downwards") \
+  X(PTE_WRITE,      "pte.write",        "write the new page-table entry") \
+  X(TLB_INVAL,      "tlb.invalidate",   "invalidate the stale translation") \
+  X(SIGSEGV,        "signal.segv",      "no valid mapping: deliver SIGSEGV") \
+  X(SPURIOUS,       "spurious",         "translation already valid: return") \
+  X(KEXIT,          "kernel.exit",      "restore registers, iretq") \
+  X(RETRY_WALK,     "retry.walk",       "the retried access walks again")
+
+enum ev_step {
+#define X(id, name, doc) EV_S_##id,
+  EV_STEPS(X)
+#undef X
+  EV_S__COUNT
+};
+
+extern const char *const ev_layer_names[EV_L__COUNT];
+extern const char *const ev_step_names[EV_S__COUNT];
+extern const char *const ev_step_docs[EV_S__COUNT];
+
+struct ev {
+  uint64_t id, parent_id;
+  uint64_t cycle;      /* start cycle */
+  uint64_t cycles;     /* self time: nested children are their own steps */
+  uint16_t depth;
+  uint8_t layer;       /* enum ev_layer */
+  uint16_t step;       /* enum ev_step */
+  uint64_t va;         /* fields: faulting address (root) or step argument */
+  uint64_t arg;        /* error code (root) or step-specific value */
+};
+
+typedef void (*ev_sink_fn)(void *ctx, const struct ev *e);
+
+#define EV_MAX_SINKS 8
+#define EV_MAX_DEPTH 16
+
+struct ev_bus {
+  uint64_t next_id;
+  struct { ev_sink_fn fn; void *ctx; } sink[EV_MAX_SINKS];
+  int nsinks;
+  struct ev open[EV_MAX_DEPTH];   /* stack of open (parent) steps */
+  int depth;
+};
+
+void ev_bus_init(struct ev_bus *b);
+int ev_subscribe(struct ev_bus *b, ev_sink_fn fn, void *ctx);
+/* Open a step that will have children; close it with its self cycles. */
+uint64_t ev_open(struct ev_bus *b, int layer, int step, uint64_t cycle,
+                 uint64_t va, uint64_t arg);
+void ev_close(struct ev_bus *b, uint64_t self_cycles);
+/* A leaf step: emitted at once as a child of the innermost open step. */
+void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
+             uint64_t cycles, uint64_t va, uint64_t arg);
+
+/* A ready-made sink: the human-readable log (--log). */
+void ev_log_sink(void *file, const struct ev *e);
+
+#endif
