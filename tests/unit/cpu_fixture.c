@@ -93,9 +93,11 @@ int fx_exec(struct fx *f, const uint8_t *code, size_t len) {
   struct vcpu *c = f->c;
   c->rip = FX_CODE;
   if (!c->r[RSP]) c->r[RSP] = FX_STACK_TOP - 256;
-  c->icount_stop = c->icount + 100000;
+  c->icount_stop = c->icount + 10000000;
   int r = cpu_run(c);
   if (r == CPU_EXIT_EXCEPTION && c->exc.vector == EXC_UD && c->exc.rip == FX_CODE + len)
     return CPU_EXIT_HLT;
   return r;
 }
+
+uint64_t *fx_pte(struct fx *f, uint64_t va) { return leaf_of(f, va, 0); }

@@ -23,4 +23,6 @@ int fx_exec(struct fx *f, const uint8_t *code, size_t len);
 /* map or unmap a page (for fault tests): flags are PTE bits */
 void fx_map(struct fx *f, uint64_t va, uint64_t pte_flags);
 void fx_unmap(struct fx *f, uint64_t va);
+/* the leaf PTE of va (NULL if no table), for A/D and stale-TLB tests */
+uint64_t *fx_pte(struct fx *f, uint64_t va);
 #endif
