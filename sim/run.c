@@ -155,6 +155,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   struct ev_bus bus;
   struct ev_stats es = {0};
   FILE *logf = NULL;
+  struct ev_log evlog;
+  memset(&evlog, 0, sizeof evlog);
   if (c->ctl.maxphyaddr < 36 || c->ctl.maxphyaddr > 52) {
     snprintf(res->error, sizeof res->error, "cpu.maxphyaddr must be 36..52");
     goto out;
@@ -168,7 +170,9 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       snprintf(res->error, sizeof res->error, "cannot open log file %s: %s", cfg->log_path, strerror(errno));
       goto out;
     }
-    ev_subscribe(&bus, ev_log_sink, logf);
+    evlog.f = logf;
+    evlog.mode = cfg->mode;
+    ev_subscribe(&bus, ev_log_sink, &evlog);
   }
   k->sim_params = P;
   k->cpu = c;

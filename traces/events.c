@@ -69,17 +69,28 @@ void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
   deliver(b, &e);
 }
 
-void ev_log_sink(void *file, const struct ev *e) {
-  FILE *f = file;
-  /* Children are delivered before their parent closes; the root (depth 0)
-   * line therefore ends a fault's block. */
-  if (e->depth == 0)
-    fprintf(f, "fault #%" PRIu64 " va=%#" PRIx64 " err=%#" PRIx64
-               " cycle=%" PRIu64 " self=%" PRIu64 "\n\n",
-            e->id, e->va, e->arg, e->cycle, e->cycles);
-  else
-    fprintf(f, "%*s[%s] %-16s %6" PRIu64 " cycles  (id %" PRIu64
-               " parent %" PRIu64 " arg %#" PRIx64 ")\n",
-            2 * e->depth, "", ev_layer_names[e->layer],
-            ev_step_names[e->step], e->cycles, e->id, e->parent_id, e->arg);
+void ev_log_sink(void *lp, const struct ev *e) {
+  struct ev_log *l = lp;
+  /* Children arrive before their root closes: hold them, print the block
+   * when the root (depth 0) arrives. */
+  if (e->depth > 0) {
+    if (l->npend < 64) l->pend[l->npend++] = *e;
+    return;
+  }
+  uint64_t total = e->cycles;
+  for (int i = 0; i < l->npend; i++) total += l->pend[i].cycles;
+  l->nfaults++;
+  fprintf(l->f, "fault %" PRIu64 ": va=%#" PRIx64 " err=%#" PRIx64 " (%s%s%s%s%s) mode=%s cycle=%" PRIu64
+                " total=%" PRIu64 " cycles\n",
+          l->nfaults, e->va, e->arg, (e->arg & 1) ? "P" : "np", (e->arg & 2) ? " W" : " R",
+          (e->arg & 4) ? " U" : " S", (e->arg & 8) ? " RSVD" : "", (e->arg & 16) ? " I" : "",
+          l->mode ? l->mode : "?", e->cycle, total);
+  for (int i = 0; i < l->npend; i++) {
+    const struct ev *s = &l->pend[i];
+    fprintf(l->f, "  %*s%-14s %-16s %8" PRIu64 " cycles", 2 * (s->depth - 1), "",
+            ev_layer_names[s->layer], ev_step_names[s->step], s->cycles);
+    if (s->arg) fprintf(l->f, "  [%#" PRIx64 "]", s->arg);
+    fputc('\n', l->f);
+  }
+  l->npend = 0;
 }

@@ -87,7 +87,15 @@ void ev_close(struct ev_bus *b, uint64_t self_cycles);
 void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
              uint64_t cycles, uint64_t va, uint64_t arg);
 
-/* A ready-made sink: the human-readable log (--log). */
-void ev_log_sink(void *file, const struct ev *e);
+/* A ready-made sink: the human-readable log (--log).  One block per fault:
+ * a header (va, error code, mode, total cycles), then a line per step. */
+struct ev_log {
+  FILE *f;
+  const char *mode;
+  struct ev pend[64];
+  int npend;
+  uint64_t nfaults;
+};
+void ev_log_sink(void *log, const struct ev *e);
 
 #endif

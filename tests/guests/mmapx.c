@@ -20,7 +20,7 @@ int main(int argc, char **argv) {
   printf("anon ok %d zero %d\n", a != MAP_FAILED, a[12345] == 0);
   for (size_t i = 0; i < n; i += 97) a[i] = (unsigned char)i;
   printf("anon sum %lu\n", sum(a, n));
-  printf("mprotect %d\n", mprotect(a, 4096, PROT_READ));
+  printf("mprotect %d\n", mprotect(a + 40 * 4096, 4096, PROT_READ));
   printf("munmap %d\n", munmap(a + 8 * 4096, 8 * 4096));
   unsigned char *b = mremap(a, 8 * 4096, 200 * 4096, MREMAP_MAYMOVE);
   printf("mremap ok %d kept %d\n", b != MAP_FAILED, b[97] == 97);
@@ -44,6 +44,7 @@ int main(int argc, char **argv) {
   memset(big, 1, 10 << 20);
   printf("malloc big ok %d\n", big != NULL);
   free(big);
-  printf("madvise %d zero-after %d\n", madvise(b, 4096 * 10, MADV_DONTNEED), b[97] == 0);
+  int mr = madvise(b, 4096 * 10, MADV_DONTNEED);
+  printf("madvise %d zero-after %d\n", mr, b[97] == 0);
   return 0;
 }
