@@ -427,8 +427,8 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
     }
     int si = 0;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
-    k->minflt++;
     if (sig) return -EFAULT;
+    k->minflt++;   /* faults in kernel copies count as the task's (Linux) */
   }
   return -EFAULT;
 }
