@@ -170,8 +170,22 @@ uint64_t get_rm(struct vcpu *c, const insn_t *i, unsigned sz);
 void put_rm(struct vcpu *c, const insn_t *i, unsigned sz, uint64_t v);
 uint64_t get_reg(struct vcpu *c, const insn_t *i, unsigned sz);
 void put_reg(struct vcpu *c, const insn_t *i, unsigned sz, uint64_t v);
-uint64_t ld_sz(struct vcpu *c, uint64_t va, unsigned sz);
-void st_sz(struct vcpu *c, uint64_t va, unsigned sz, uint64_t v);
+static inline uint64_t ld_sz(struct vcpu *c, uint64_t va, unsigned sz) {
+  switch (sz) {
+  case 1: return rd8(c, va);
+  case 2: return rd16(c, va);
+  case 4: return rd32(c, va);
+  default: return rd64(c, va);
+  }
+}
+static inline void st_sz(struct vcpu *c, uint64_t va, unsigned sz, uint64_t v) {
+  switch (sz) {
+  case 1: wr8(c, va, (uint8_t)v); break;
+  case 2: wr16(c, va, (uint16_t)v); break;
+  case 4: wr32(c, va, (uint32_t)v); break;
+  default: wr64(c, va, v); break;
+  }
+}
 
 /* ---- flags (flags.c) -------------------------------------------------- */
 enum { LF_NONE, LF_ADD, LF_ADC, LF_SUB, LF_SBB, LF_LOGIC, LF_INC, LF_DEC };

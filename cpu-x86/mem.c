@@ -66,22 +66,6 @@ void mem_rmw_flush(struct vcpu *c) {
   memcpy(c->bounce_dst[1], c->bounce + c->bounce_len[0], c->bounce_len[1]);
 }
 
-uint64_t ld_sz(struct vcpu *c, uint64_t va, unsigned sz) {
-  switch (sz) {
-  case 1: return rd8(c, va);
-  case 2: return rd16(c, va);
-  case 4: return rd32(c, va);
-  default: return rd64(c, va);
-  }
-}
-void st_sz(struct vcpu *c, uint64_t va, unsigned sz, uint64_t v) {
-  switch (sz) {
-  case 1: wr8(c, va, (uint8_t)v); break;
-  case 2: wr16(c, va, (uint16_t)v); break;
-  case 4: wr32(c, va, (uint32_t)v); break;
-  default: wr64(c, va, v); break;
-  }
-}
 uint64_t get_rm(struct vcpu *c, const insn_t *i, unsigned sz) {
   if (i->mod3) return sz == 1 ? *R8P(c, i->rm8) : c->r[i->rm] & size_mask(sz);
   return ld_sz(c, ea_of(c, i), sz);

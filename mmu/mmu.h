@@ -108,6 +108,8 @@ struct tlb_entry {
 
 struct tlb_level {
   struct tlb_entry *e;       /* sets * ways */
+  struct tlb_entry *mru;     /* last entry hit: searched first (same outcome,
+                                fewer host instructions) */
   uint32_t sets, ways, set_mask;
   uint32_t clock;
   uint32_t latency;          /* cycles charged on a hit at this level */
@@ -136,12 +138,20 @@ static inline uint64_t tlb_tag(uint64_t va, uint32_t pcid) {
 static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
                                uint32_t need) {
   uint64_t tag = tlb_tag(va, pcid);
+  struct tlb_entry *m = t->mru;
+  if (__builtin_expect(m->tag == tag, 1)) {
+    if ((m->perm & need) != need) return NULL;
+    m->stamp = ++t->clock;
+    t->hits++;
+    return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
+  }
   struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
       s[w].stamp = ++t->clock;
       t->hits++;
+      t->mru = &s[w];
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
   }
