@@ -4,7 +4,9 @@
 # (natively, glibc's ifunc selection is pinned to what faultline's CPUID
 # advertises, so both runs execute the same library code paths)
 set -u
-fl=$1; shift
+fl=$(realpath "$1"); shift
+g=$(realpath "$1"); shift
+set -- "$g" "$@"
 tmp=${TMPDIR:-/tmp}/flg.$$
 mkdir -p "$tmp"
 trap 'rm -rf "$tmp"' EXIT
@@ -13,6 +15,9 @@ cd "$tmp"
 GLIBC_TUNABLES=$tun "$@" >native.out 2>native.err; nrc=$?
 "$fl" run -U GLIBC_TUNABLES -- "$@" >fl.out 2>fl.err; frc=$?
 ok=1
+if [ "$nrc" = 126 ] || [ "$nrc" = 127 ]; then
+  echo "FAIL: the guest does not run natively (exit $nrc): $*"; cat native.err; ok=0
+fi
 if ! cmp -s native.out fl.out; then
   echo "FAIL: stdout differs for $*"; diff native.out fl.out | head -20; ok=0
 fi
