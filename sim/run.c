@@ -38,7 +38,7 @@ static int exc_signal(const struct exc_info *x, int *si_code) {
   case EXC_DE: *si_code = x->si_code_hint == 2 ? 2 /* FPE_INTOVF */ : 1 /* FPE_INTDIV */; return SIGFPE;
   case EXC_UD: *si_code = 2; /* ILL_ILLOPN */ return SIGILL;
   case EXC_BP: *si_code = 0x80; return SIGTRAP;
-  case EXC_MF: case EXC_XM: *si_code = 0; return SIGFPE;
+  case EXC_MF: case EXC_XM: *si_code = x->si_code_hint; return SIGFPE;   /* FPE_FLT* */
   case EXC_AC: *si_code = 1; return SIGBUS;
   case EXC_NM: return SIGSEGV;
   default: *si_code = 0x80; /* SI_KERNEL */ return SIGSEGV;
