@@ -33,6 +33,7 @@ void cpu_flush_tlb(struct vcpu *c) { tlb_flush_all(&c->tlb); }
 void cpu_invlpg(struct vcpu *c, uint64_t va) { tlb_flush_va(&c->tlb, va); }
 void cpu_write_cr3(struct vcpu *c, uint64_t cr3) {
   c->ctl.cr3 = cr3;
+  c->pcid = (c->ctl.cr4 & CR4_PCIDE) ? (uint32_t)(cr3 & 0xfff) : 0;
   /* without PCID a CR3 write flushes all non-global entries; globals are
    * not modeled separately yet, so everything goes (conservative) */
   tlb_flush_all(&c->tlb);

@@ -94,6 +94,7 @@ struct vcpu {
   struct mmu_ctl ctl;
   struct tlb tlb;
   struct mmu *mmu;
+  uint32_t pcid;             /* current PCID (0 unless CR4.PCIDE) */
   uint8_t cpl;
 
   /* accounting */

@@ -72,9 +72,7 @@ static inline int crosses(uint64_t va, unsigned size) {
   return ((va & 0xfff) + size) > 0x1000;
 }
 
-static inline uint32_t cur_pcid(const struct vcpu *c) {
-  return (c->ctl.cr4 & CR4_PCIDE) ? (uint32_t)(c->ctl.cr3 & 0xfff) : 0;
-}
+static inline uint32_t cur_pcid(const struct vcpu *c) { return c->pcid; }
 
 static inline uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   uint8_t *p;

@@ -108,8 +108,10 @@ struct tlb_entry {
 
 struct tlb_level {
   struct tlb_entry *e;       /* sets * ways */
-  struct tlb_entry *mru;     /* last entry hit: searched first (same outcome,
-                                fewer host instructions) */
+  struct tlb_entry *hint[64]; /* by low VPN bits: the entry that last hit
+                                 for such a page, compared first (same
+                                 outcome as the way search, fewer host
+                                 instructions and mispredictions) */
   uint32_t sets, ways, set_mask;
   uint32_t clock;
   uint32_t latency;          /* cycles charged on a hit at this level */
@@ -138,7 +140,8 @@ static inline uint64_t tlb_tag(uint64_t va, uint32_t pcid) {
 static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
                                uint32_t need) {
   uint64_t tag = tlb_tag(va, pcid);
-  struct tlb_entry *m = t->mru;
+  struct tlb_entry **hp = &t->hint[(va >> 12) & 63];
+  struct tlb_entry *m = *hp;
   if (__builtin_expect(m->tag == tag, 1)) {
     if ((m->perm & need) != need) return NULL;
     m->stamp = ++t->clock;
@@ -151,7 +154,7 @@ static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
       if ((s[w].perm & need) != need) return NULL;
       s[w].stamp = ++t->clock;
       t->hits++;
-      t->mru = &s[w];
+      *hp = &s[w];
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
   }

@@ -17,7 +17,7 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   t->latency = latency;
   t->name = name;
   for (uint32_t i = 0; i < entries; i++) t->e[i].tag = ~0ull;
-  t->mru = &t->e[0];
+  for (int i = 0; i < 64; i++) t->hint[i] = &t->e[0];
   return 0;
 }
 
