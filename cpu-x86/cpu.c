@@ -38,3 +38,26 @@ void cpu_write_cr3(struct vcpu *c, uint64_t cr3) {
    * not modeled separately yet, so everything goes (conservative) */
   tlb_flush_all(&c->tlb);
 }
+
+void cpu_save_regs(struct vcpu *c, struct cpu_regs *o) {
+  memcpy(o->r, c->r, sizeof o->r);
+  o->rip = c->rip;
+  o->rflags = cpu_get_rflags(c);
+  o->fs_base = c->fs_base;
+  o->gs_base = c->gs_base;
+  o->fpu = c->fpu;
+  memcpy(o->xmm, c->xmm, sizeof o->xmm);
+  o->mxcsr = c->mxcsr;
+}
+
+void cpu_load_regs(struct vcpu *c, const struct cpu_regs *in) {
+  memcpy(c->r, in->r, sizeof in->r);
+  c->r[R_ZERO] = 0;
+  c->rip = in->rip;
+  cpu_set_rflags(c, in->rflags);
+  c->fs_base = c->segbase[4] = in->fs_base;
+  c->gs_base = c->segbase[5] = in->gs_base;
+  c->fpu = in->fpu;
+  memcpy(c->xmm, in->xmm, sizeof in->xmm);
+  c->mxcsr = in->mxcsr;
+}

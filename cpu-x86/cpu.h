@@ -120,6 +120,17 @@ struct vcpu {
   uint64_t rng_state;        /* RDRAND is not advertised; kept for later */
 };
 
+/* Architectural user state of a task: what a context switch or a signal
+ * frame saves (GPRs, RIP, RFLAGS, FS/GS base, x87/MMX, SSE, MXCSR). */
+struct cpu_regs {
+  uint64_t r[16], rip, rflags, fs_base, gs_base;
+  struct x87 fpu;
+  xmm_t xmm[16];
+  uint32_t mxcsr;
+};
+void cpu_save_regs(struct vcpu *c, struct cpu_regs *out);
+void cpu_load_regs(struct vcpu *c, const struct cpu_regs *in);
+
 int cpu_init(struct vcpu *c, struct mmu *m);
 void cpu_fini(struct vcpu *c);
 /* Run until an exit.  Returns enum cpu_exit. */

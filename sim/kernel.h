@@ -71,13 +71,69 @@ struct gfd {
 };
 #define MAX_FDS 1024
 
+struct files { int refs; struct gfd fds[MAX_FDS]; };
+
+/* Per-task state.  struct kernel embeds the running task's copy
+ * anonymously (k->pid, k->mm, k->fds ...), so syscall code reads "the
+ * current task" directly; a context switch swaps the whole block. */
+struct task_ctx {
+  struct mm *mm;
+  int pid, ppid, pgid, sid;
+  uint64_t tid_address;
+  struct files *files;
+  struct gfd *fds;           /* files->fds */
+  char cwd[4096];            /* guest-visible cwd */
+  char exe_path[4096];       /* guest path of the running binary */
+  char *cmdline; size_t cmdline_len;
+  uint64_t auxv_addr; size_t auxv_len;
+  /* signals */
+  uint64_t sig_handlers[65];
+  uint64_t sig_flags[65];
+  uint64_t sig_restorer[65];
+  uint64_t sig_mask_[65];
+  uint64_t sigmask, sigpending;
+  uint64_t altstack_sp, altstack_size;
+  int altstack_flags;
+  struct { int code, errno_, pid, uid; uint64_t addr; int status, trapno; uint32_t err; } siginfo[65];
+  /* counters */
+  uint64_t minflt, majflt;
+  uint64_t start_icount;     /* retired instructions when the task started */
+  /* termination */
+  int exit_code;
+  bool exited;
+  int killed_by;             /* signal that ended the task, 0 if none */
+};
+
+enum task_state { TS_RUNNABLE, TS_BLOCKED, TS_ZOMBIE };
+enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE };
+
+struct task {
+  struct task_ctx tc;        /* saved while not running */
+  struct cpu_regs regs;      /* saved while not running */
+  enum task_state state;
+  enum block_kind block;
+  int block_fd, block_events;  /* BLK_FD: host fd and poll events */
+  int wait_pid;              /* BLK_WAIT: pid argument */
+  int vfork_child;           /* BLK_VFORK: pid of the child we wait for */
+  int wstatus;               /* ZOMBIE: wait status */
+  bool restart_syscall;      /* re-dispatch the syscall when switched in */
+  uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
+  bool sigsuspend_active;
+  struct task *next;         /* all tasks, in creation order */
+};
+
 struct kernel {
   struct sim *sim;
   struct vcpu *cpu;
   struct machine_mem *mem;
   struct mmu *mmu;
   struct hv *hv;
-  struct mm *mm;
+  union { struct task_ctx tc; struct task_ctx; };   /* the running task */
+  struct task *cur;          /* the running task (its tc is stale while running) */
+  struct task *tasks;        /* every task (incl. zombies) */
+  int next_pid;
+  uint64_t quantum;          /* guest.quantum: instructions per time slice */
+  uint64_t slice_end;        /* icount at which the running task is preempted */
   /* guest-RAM frame allocator: free list + bump; per-frame refcounts */
   uint64_t *free_frames;
   uint64_t nfree, free_cap;
@@ -86,34 +142,23 @@ struct kernel {
   uint64_t frames_used;
   uint64_t zero_page;        /* shared zero frame */
   uint64_t kpdpt;            /* physmap PDPT (pool) */
-  /* process identity */
-  int pid, ppid, uid, gid;
-  uint64_t tid_address;
-  struct gfd fds[MAX_FDS];
+  int uid, gid;
   int rootfd;                /* --root directory fd, or -1 */
-  char cwd[4096];            /* guest-visible cwd */
-  char exe_path[4096];       /* guest path of the running binary */
-  char *cmdline; size_t cmdline_len;
-  uint64_t auxv_addr; size_t auxv_len;
-  /* signals: only enough for default actions here */
-  uint64_t sig_handlers[65];
-  uint64_t sig_flags[65];
-  uint64_t sig_restorer[65];
-  uint64_t sig_mask_[65];
-  uint64_t sigmask;
   /* counters */
-  uint64_t minflt, majflt;
   uint64_t syscalls, unknown_syscalls;
   uint64_t syscall_counts[512];
   uint64_t rng;              /* getrandom / AT_RANDOM stream */
-  int exit_code;
-  bool exited;
-  int killed_by;             /* signal that ended the guest, 0 if none */
   bool read_only;
+  bool all_exited;           /* the first task (the guest) has ended */
+  int guest_exit_code, guest_killed_by;
   uint64_t epoch_ns;
   uint64_t sleep_ns;         /* virtual time skipped by sleeps */
   uint64_t ips;              /* guest.ips: retired instructions per virtual second */
   struct param_reg *sim_params;
+  /* set by a syscall that must block: the dispatcher parks the task and
+   * re-executes the syscall when it is woken */
+  bool block_now;
+  bool block_restart;        /* re-run the syscall on wake (else its result stands) */
 };
 
 /* ---- memory (mm.c) ---- */
@@ -158,6 +203,31 @@ int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode
  * fills *dirfd_out and rel (both confined under --root); -errno on error */
 int path_resolve(struct kernel *k, int dirfd, const char *path, int *dirfd_out,
                  char *rel, size_t rellen);
+
+/* ---- processes (task.c) ---- */
+int task_init_first(struct kernel *k);
+struct task *task_find(struct kernel *k, int pid);
+struct task *sched_pick(struct kernel *k);
+void sched_switch(struct kernel *k);
+void task_exit(struct kernel *k);
+void task_cleanup_all(struct kernel *k);
+long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]);
+long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]);
+long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]);
+long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp);
+struct mm *mm_fork(struct kernel *k, struct mm *parent);
+
+/* ---- signals (signal.c) ---- */
+/* queue a signal for a task (the running one: k->tc) */
+void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
+/* a synchronous fault: forced (unblocked, default if ignored) */
+void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
+                        uint32_t err);
+/* before returning to user mode: deliver one pending signal (build the
+ * frame) or apply its default action (may end the task) */
+void signal_deliver(struct kernel *k);
+long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+void signal_interrupt_syscall(struct kernel *k);
 
 /* virtual time in ns since the Unix epoch */
 uint64_t ktime_ns(struct kernel *k);

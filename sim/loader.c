@@ -208,7 +208,15 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   free(argvv);
   k->cpu->r[RSP] = sp;
   k->cpu->rip = entry;
-  snprintf(k->exe_path, sizeof k->exe_path, "%s", path);
+  /* /proc/self/exe names the binary: an exec of /proc/... keeps the
+   * current one; relative paths become absolute (guest view) */
+  if (strncmp(path, "/proc/", 6)) {
+    char abs[sizeof k->exe_path + sizeof k->cwd + 2];
+    if (path[0] == '/') snprintf(abs, sizeof abs, "%s", path);
+    else snprintf(abs, sizeof abs, "%s/%s", strcmp(k->cwd, "/") ? k->cwd : "", path);
+    size_t al = strlen(abs);
+    if (al < sizeof k->exe_path) memcpy(k->exe_path, abs, al + 1);
+  }
   return 0;
 efault2:
   free(envv);

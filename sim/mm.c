@@ -521,3 +521,45 @@ bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t cyc = 0;
   return pte_lookup(k, mm, va, NULL, &cyc) & PTE_P;
 }
+
+/* fork: a copy of the VMAs and of the page tables with private writable
+ * pages made read-only in both (copy-on-write: the first write faults). */
+struct mm *mm_fork(struct kernel *k, struct mm *parent) {
+  struct mm *child = mm_new(k);
+  if (!child) return NULL;
+  for (int i = 0; i < parent->nvmas; i++) vma_insert(k, child, &parent->vmas[i]);
+  child->brk_start = parent->brk_start;
+  child->brk = parent->brk;
+  child->mmap_base = parent->mmap_base;
+  child->stack_limit = parent->stack_limit;
+  struct mm *saved = k->mm;
+  for (int i = 0; i < parent->nvmas; i++) {
+    const struct vma *v = &parent->vmas[i];
+    for (uint64_t va = v->start; va < v->end; va += PAGE) {
+      uint64_t leaf = 0, cyc = 0;
+      uint64_t e = pte_lookup(k, parent, va, &leaf, &cyc);
+      if (!(e & PTE_P)) {
+        /* skip a whole missing page table quickly */
+        if (!leaf) va = (((va >> 21) + 1) << 21) - PAGE;
+        continue;
+      }
+      if ((e & PTE_W) && !(v->flags & VM_SHARED)) {
+        e &= ~PTE_W;
+        kwrite64(k, leaf, e, &cyc);
+      }
+      uint64_t pa = e & PTE_ADDR;
+      if (pa != k->zero_page) k->frame_refs[pa >> 12]++;
+      k->mm = child;
+      uint64_t cleaf;
+      int newt;
+      op_ensure_tables(k, va, &cleaf, &newt);
+      k->mm = saved;
+      if (!cleaf) { mm_put(k, child); return NULL; }
+      kwrite64(k, cleaf, e, &cyc);
+      child->rss_pages++;
+    }
+  }
+  k->mm = saved;
+  cpu_flush_tlb(k->cpu);   /* the parent lost write access to its pages */
+  return child;
+}

@@ -16,6 +16,8 @@ const struct fl_param_def guest_params[] = {
    "fixed by design: 1 instruction = 1 ns of guest time"},
   {"guest.flush_on_upgrade", 1, "bool", "flush the TLB on permission upgrades (no spurious faults)",
    "DESIGN.md determinism rule"},
+  {"guest.quantum", 100000, "insns", "time slice: instructions before the scheduler switches",
+   "deterministic scheduling by design (DESIGN.md); ~100 us at 1 ns/insn"},
   {"guest.pool_mib", 64, "MiB", "host/hypervisor structure pool above guest RAM", "sizing choice"},
   {NULL, 0, NULL, NULL, NULL},
 };

@@ -179,8 +179,9 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   k->mem = &mem;
   k->mmu = &mmu;
   k->hv = &hv;
-  k->pid = 1000;
-  k->ppid = 999;
+  task_init_first(k);
+  k->quantum = params_get(P, "guest.quantum");
+  if (!k->quantum) k->quantum = 100000;
   k->uid = (int)getuid();
   k->gid = (int)getgid();
   k->rootfd = -1;
@@ -230,45 +231,71 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   k->minflt = 0;
   hv.st = (struct hv_stats){0};
   es = (struct ev_stats){0};
-  c->icount_stop = cfg->max_insns ? cfg->max_insns : ~0ull;
-  while (!k->exited) {
+  uint64_t limit = cfg->max_insns ? cfg->max_insns : ~0ull;
+  k->slice_end = c->icount + k->quantum;
+  while (!k->all_exited) {
+    struct task *t = k->cur;
+    if (t->restart_syscall) {
+      /* woken from a blocking syscall: interrupted by a signal, or retried */
+      t->restart_syscall = false;
+      if (k->sigpending & ~k->sigmask) signal_interrupt_syscall(k);
+      else syscall_dispatch(k);
+    }
+    if (t->state == TS_RUNNABLE && !k->exited) {
+      signal_deliver(k);
+      if (t->sigsuspend_active) { k->sigmask = t->saved_mask; t->sigsuspend_active = false; }
+    }
+    if (k->exited) {
+      task_exit(k);
+      if (!k->all_exited) sched_switch(k);
+      continue;
+    }
+    if (t->state != TS_RUNNABLE) { sched_switch(k); continue; }
+    c->icount_stop = k->slice_end < limit ? k->slice_end : limit;
     int r = cpu_run(c);
     if (r == CPU_EXIT_SYSCALL) {
       syscall_dispatch(k);
+      if (k->cur->state != TS_RUNNABLE) sched_switch(k);
       continue;
     }
     if (r == CPU_EXIT_BUDGET) {
-      k->killed_by = SIGXCPU;
-      if (!cfg->quiet)
-        fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached\n",
-                (unsigned long long)cfg->max_insns);
-      break;
+      if (c->icount >= limit) {
+        k->guest_killed_by = SIGXCPU;
+        k->all_exited = true;
+        if (!cfg->quiet)
+          fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached\n",
+                  (unsigned long long)cfg->max_insns);
+        break;
+      }
+      sched_switch(k);   /* end of the time slice */
+      continue;
     }
     if (r == CPU_EXIT_EXCEPTION) {
       int si = 0, sig;
       if (c->exc.vector == EXC_PF) {
         sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
         if (!sig) { k->minflt++; continue; }
+        if (sig == SIGKILL) { k->killed_by = SIGKILL; k->exited = true; continue; }
+        signal_force_fault(k, sig, si, c->exc.cr2, 14, c->exc.err);
       } else {
         sig = exc_signal(&c->exc, &si);
+        uint64_t addr = c->exc.vector == EXC_GP ? 0 : c->exc.rip;
+        signal_force_fault(k, sig, si, addr, c->exc.vector, c->exc.has_err ? c->exc.err : 0);
       }
       if (getenv("FAULTLINE_DEBUG")) {
         uint8_t b[16] = {0};
         copy_from_user(k, b, c->exc.rip, 16);
-        fprintf(stderr, "faultline: debug: exception %d err %#x cr2 %#llx at rip %#llx:",
-                c->exc.vector, c->exc.err, (unsigned long long)c->exc.cr2,
+        fprintf(stderr, "faultline: debug: pid %d exception %d err %#x cr2 %#llx at rip %#llx:",
+                k->pid, c->exc.vector, c->exc.err, (unsigned long long)c->exc.cr2,
                 (unsigned long long)c->exc.rip);
         for (int q = 0; q < 16; q++) fprintf(stderr, " %02x", b[q]);
         fputc('\n', stderr);
       }
-      /* No guest handlers in this model yet: default action (terminate). */
-      k->killed_by = sig;
-      break;
     }
   }
   rc = 0;
-  res->exit_code = k->exit_code;
-  res->signal = k->killed_by;
+  res->exit_code = k->guest_exit_code;
+  res->signal = k->guest_killed_by;
   res->instructions = c->icount;
   res->cycles = c->cycles;
   res->faults_guest = hv.st.faults_guest;
@@ -288,11 +315,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
 out:
   if (logf && logf != stdout) fclose(logf);
   else if (logf) fflush(logf);
-  if (k->mm) mm_put(k, k->mm);
-  for (int i = 0; i < MAX_FDS; i++)
-    if (k->fds[i].kind != FDK_NONE && k->fds[i].hostfd > 2) close(k->fds[i].hostfd);
+  task_cleanup_all(k);
   if (k->rootfd >= 0) close(k->rootfd);
-  free(k->cmdline);
   free(k->free_frames);
   free(k->frame_refs);
   free(k);

@@ -9,6 +9,8 @@
 #include <sys/syscall.h>
 #include <sys/utsname.h>
 #include <time.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <linux/futex.h>
 
 uint64_t ktime_ns(struct kernel *k) {
@@ -121,50 +123,6 @@ static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint6
   return 0;
 }
 
-static long sys_rt_sigaction(struct kernel *k, int sig, uint64_t act, uint64_t oact, uint64_t sz) {
-  if (sig < 1 || sig > 64 || sz != 8) return -EINVAL;
-  struct { uint64_t handler, flags, restorer, mask; } a;
-  if (oact) {
-    a.handler = k->sig_handlers[sig]; a.flags = k->sig_flags[sig];
-    a.restorer = k->sig_restorer[sig]; a.mask = k->sig_mask_[sig];
-    if (copy_to_user(k, oact, &a, sizeof a)) return -EFAULT;
-  }
-  if (act) {
-    if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
-    if (copy_from_user(k, &a, act, sizeof a)) return -EFAULT;
-    k->sig_handlers[sig] = a.handler; k->sig_flags[sig] = a.flags;
-    k->sig_restorer[sig] = a.restorer; k->sig_mask_[sig] = a.mask;
-  }
-  return 0;
-}
-
-static long sys_rt_sigprocmask(struct kernel *k, int how, uint64_t set, uint64_t old, uint64_t sz) {
-  if (sz != 8) return -EINVAL;
-  if (old && copy_to_user(k, old, &k->sigmask, 8)) return -EFAULT;
-  if (set) {
-    uint64_t s;
-    if (copy_from_user(k, &s, set, 8)) return -EFAULT;
-    s &= ~((1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1)));
-    if (how == SIG_BLOCK) k->sigmask |= s;
-    else if (how == SIG_UNBLOCK) k->sigmask &= ~s;
-    else if (how == SIG_SETMASK) k->sigmask = s;
-    else return -EINVAL;
-  }
-  return 0;
-}
-
-/* A signal sent to ourselves: only default actions exist in this model
- * (handlers come with the processes/signals issue). */
-static long self_signal(struct kernel *k, int sig) {
-  if (sig == 0) return 0;
-  if (sig < 1 || sig > 64) return -EINVAL;
-  if (k->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN) return 0;
-  if (sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT) return 0;
-  k->killed_by = sig;
-  k->exited = true;
-  return 0;
-}
-
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   struct vcpu *c = k->cpu;
@@ -174,6 +132,14 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     k->exit_code = (int)(a[0] & 0xff);
     k->exited = true;
     return 0;
+  case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3:
+    return sys_clone_family(k, nr, a);
+  case SYS_wait4: case SYS_waitid:
+    return sys_wait_family(k, nr, a);
+  case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: case SYS_setpgid: case SYS_setsid:
+    return sys_pgrp(k, nr, a);
+  case SYS_execve:
+    return sys_execve(k, a[0], a[1], a[2]);
   case SYS_getpid: case SYS_gettid: return k->pid;
   case SYS_getppid: return k->ppid;
   case SYS_getuid: case SYS_geteuid: return k->uid;
@@ -184,8 +150,6 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   }
   case SYS_getgroups: return 0;
-  case SYS_getpgrp: case SYS_getpgid: case SYS_getsid: return k->pid;
-  case SYS_setpgid: case SYS_setsid: return nr == SYS_setsid ? -EPERM : 0;
   case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
   case SYS_setresuid: case SYS_setresgid:
     return 0;
@@ -264,18 +228,6 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (a[0] && copy_to_user(k, a[0], tms, sizeof tms)) return -EFAULT;
     return (long)((ktime_ns(k) - k->epoch_ns) / 10000000ull);
   }
-  case SYS_rt_sigaction: return sys_rt_sigaction(k, (int)a[0], a[1], a[2], a[3]);
-  case SYS_rt_sigprocmask: return sys_rt_sigprocmask(k, (int)a[0], a[1], a[2], a[3]);
-  case SYS_sigaltstack: {
-    if (a[1]) { uint64_t ss[3] = {0, 2 /* SS_DISABLE */, 0}; if (copy_to_user(k, a[1], ss, 24)) return -EFAULT; }
-    return 0;
-  }
-  case SYS_kill: case SYS_tkill: case SYS_tgkill: {
-    int pid = (int)(nr == SYS_tgkill ? a[1] : a[0]);
-    int sig = (int)(nr == SYS_tgkill ? a[2] : a[1]);
-    if (pid != k->pid && pid != 0 && pid != -1 && !(nr == SYS_kill && pid == -k->pid)) return -ESRCH;
-    return self_signal(k, sig);
-  }
   case SYS_futex: {
     int op = (int)(a[1] & 127);
     if (op == FUTEX_WAKE || op == FUTEX_WAKE_BITSET) return 0;
@@ -309,8 +261,23 @@ void syscall_dispatch(struct kernel *k) {
   if (nr >= 0 && nr < 512) k->syscall_counts[nr]++;
   bool handled = false;
   long r = sys_misc(k, nr, a, &handled);
+  if (!handled) r = sys_signal(k, nr, a, &handled);
   if (!handled) r = sys_mm(k, nr, a, &handled);
   if (!handled) r = sys_fs(k, nr, a, &handled);
   if (!handled) { r = -ENOSYS; k->unknown_syscalls++; }
+  static int trace = -1;
+  if (trace < 0) trace = getenv("FAULTLINE_STRACE") != NULL;
+  if (trace)
+    fprintf(stderr, "[%d] %d(%#lx, %#lx, %#lx, %#lx) = %ld%s\n", k->pid, nr, (long)a[0], (long)a[1],
+            (long)a[2], (long)a[3], r, k->block_now ? " (blocks)" : "");
+  if (k->block_now) {
+    /* the task sleeps; a restartable call runs again when it wakes */
+    k->block_now = false;
+    k->cur->state = TS_BLOCKED;
+    k->cur->restart_syscall = k->block_restart;
+    if (!k->block_restart) c->r[RAX] = (uint64_t)r;
+    return;
+  }
+  if (nr == SYS_rt_sigreturn || (nr == SYS_execve && r == 0)) return;  /* registers already set */
   c->r[RAX] = (uint64_t)r;
 }

@@ -1,0 +1,324 @@
+/* Signals with Linux's user-visible x86-64 layout: rt_sigaction,
+ * rt_sigprocmask, rt_sigreturn, rt_sigsuspend, sigaltstack, kill/tgkill,
+ * and delivery through an rt_sigframe (ucontext + siginfo + XSAVE-format
+ * fpstate) built on the guest stack through the MMU. */
+#include "sim/kernel.h"
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+
+#define SA_RESTORER_ 0x04000000ull
+#define UC_FP_XSTATE 1
+#define UC_SIGCONTEXT_SS 2
+#define UC_STRICT_RESTORE_SS 4
+#undef FP_XSTATE_MAGIC1
+#undef FP_XSTATE_MAGIC2
+#define FP_XSTATE_MAGIC1 0x46505853u
+#define FP_XSTATE_MAGIC2 0x46505845u
+#define XSTATE_SIZE 576u
+#define FRAME_SIZE 440u        /* sizeof(struct rt_sigframe) on x86-64 */
+#define UC_OFF 8u              /* ucontext inside the frame */
+#define MC_OFF (UC_OFF + 40u)  /* sigcontext inside the frame */
+#define MASK_OFF (UC_OFF + 296u)
+#define INFO_OFF (UC_OFF + 304u)
+
+static inline uint64_t bit(int sig) { return 1ull << (sig - 1); }
+static const uint64_t UNBLOCKABLE = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
+
+static bool default_ignores(int sig) {
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
+         /* stopping is not modeled: treat stop signals as ignored */
+         sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+}
+
+static struct task_ctx *ctx(struct kernel *k, struct task *t) {
+  return t == k->cur ? &k->tc : &t->tc;
+}
+
+void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
+  if (sig < 1 || sig > 64 || t->state == TS_ZOMBIE) return;
+  struct task_ctx *c = ctx(k, t);
+  if (c->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN && sig != SIGKILL) return;
+  if (!c->sig_handlers[sig] && default_ignores(sig)) return;
+  c->sigpending |= bit(sig);
+  c->siginfo[sig].code = code;
+  c->siginfo[sig].addr = addr;
+  c->siginfo[sig].pid = k->pid;
+  c->siginfo[sig].uid = k->uid;
+}
+
+void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
+                        uint32_t err) {
+  /* force_sig_fault: a blocked or ignored synchronous signal kills */
+  if ((k->sigmask & bit(sig)) || k->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN) {
+    k->sig_handlers[sig] = 0;
+    k->sigmask &= ~bit(sig);
+  }
+  k->sigpending |= bit(sig);
+  k->siginfo[sig].code = code;
+  k->siginfo[sig].addr = addr;
+  k->siginfo[sig].trapno = trapno;
+  k->siginfo[sig].err = err;
+  k->siginfo[sig].pid = 0;
+}
+
+static void die(struct kernel *k, int sig) {
+  k->killed_by = sig;
+  k->exited = true;
+}
+
+/* Build the rt_sigframe and enter the handler (arch/x86/kernel/signal.c). */
+static int setup_frame(struct kernel *k, int sig) {
+  struct vcpu *c = k->cpu;
+  struct cpu_regs r;
+  cpu_save_regs(c, &r);
+  uint64_t sp = r.r[RSP];
+  bool on_alt = k->altstack_size && sp > k->altstack_sp && sp <= k->altstack_sp + k->altstack_size;
+  if ((k->sig_flags[sig] & SA_ONSTACK) && k->altstack_size && !on_alt &&
+      !(k->altstack_flags & SS_DISABLE))
+    sp = k->altstack_sp + k->altstack_size;
+  else
+    sp -= 128;                                   /* the red zone */
+  /* fpstate: XSAVE image + FP_XSTATE_MAGIC2, 64-byte aligned */
+  sp -= XSTATE_SIZE + 4;
+  sp &= ~63ull;
+  uint64_t fp = sp;
+  uint64_t frame = ((sp - FRAME_SIZE) & ~15ull) - 8;
+  uint8_t fx[XSTATE_SIZE + 4];
+  memset(fx, 0, sizeof fx);
+  cpu_fxsave(c, fx);
+  uint32_t sw[5] = {FP_XSTATE_MAGIC1, XSTATE_SIZE + 4, 3, 0, XSTATE_SIZE};
+  memcpy(fx + 464, sw, 16);                       /* _fpx_sw_bytes: magic1, extended_size, xfeatures */
+  memcpy(fx + 464 + 16, &sw[4], 4);              /* xstate_size */
+  uint64_t xstate_bv = 3;
+  memcpy(fx + 512, &xstate_bv, 8);
+  uint32_t m2 = FP_XSTATE_MAGIC2;
+  memcpy(fx + XSTATE_SIZE, &m2, 4);
+  uint8_t f[FRAME_SIZE];
+  memset(f, 0, sizeof f);
+  uint64_t restorer = k->sig_restorer[sig];
+  memcpy(f, &restorer, 8);
+  uint64_t ucf = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
+  memcpy(f + UC_OFF, &ucf, 8);
+  uint64_t st[3] = {k->altstack_sp, (uint64_t)(k->altstack_size ? (on_alt ? SS_ONSTACK : 0) : SS_DISABLE),
+                    k->altstack_size};
+  memcpy(f + UC_OFF + 16, st, 24);
+  /* sigcontext: r8..r15 rdi rsi rbp rbx rdx rax rcx rsp rip eflags csgsfs err trapno oldmask cr2 fpstate */
+  uint64_t mc[24] = {r.r[R8], r.r[R9], r.r[R10], r.r[R11], r.r[R12], r.r[R13], r.r[R14], r.r[R15],
+                     r.r[RDI], r.r[RSI], r.r[RBP], r.r[RBX], r.r[RDX], r.r[RAX], r.r[RCX], r.r[RSP],
+                     r.rip, r.rflags,
+                     0x33ull | (0x2bull << 48) /* cs=0x33 ss=0x2b */,
+                     k->siginfo[sig].err, (uint64_t)k->siginfo[sig].trapno, k->sigmask,
+                     k->siginfo[sig].trapno == 14 ? k->siginfo[sig].addr : 0, fp};
+  memcpy(f + MC_OFF, mc, sizeof mc);
+  uint64_t frame_mask = k->sigmask;
+  if (k->cur->sigsuspend_active) {   /* sigreturn restores the pre-sigsuspend mask */
+    frame_mask = k->cur->saved_mask;
+    k->cur->sigsuspend_active = false;
+  }
+  memcpy(f + MASK_OFF, &frame_mask, 8);
+  mc[21] = frame_mask;
+  memcpy(f + MC_OFF, mc, sizeof mc);
+  /* siginfo */
+  int32_t hdr[3] = {sig, 0, k->siginfo[sig].code};
+  memcpy(f + INFO_OFF, hdr, 12);
+  if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP) {
+    memcpy(f + INFO_OFF + 16, &k->siginfo[sig].addr, 8);
+  } else if (sig == SIGCHLD) {
+    int32_t ch[3] = {k->siginfo[sig].pid, k->siginfo[sig].uid, k->siginfo[sig].status};
+    memcpy(f + INFO_OFF + 16, ch, 12);
+  } else {
+    int32_t kp[2] = {k->siginfo[sig].pid, k->siginfo[sig].uid};
+    memcpy(f + INFO_OFF + 16, kp, 8);
+  }
+  if (copy_to_user(k, fp, fx, sizeof fx) || copy_to_user(k, frame, f, sizeof f)) return -1;
+  c->r[RSP] = frame;
+  c->rip = k->sig_handlers[sig];
+  c->r[RDI] = (uint64_t)sig;
+  c->r[RSI] = frame + INFO_OFF;
+  c->r[RDX] = frame + UC_OFF;
+  c->r[RAX] = 0;
+  /* DF cleared for the handler, as the ABI wants */
+  cpu_set_rflags(c, cpu_get_rflags(c) & ~(uint64_t)0x40500 /* DF TF AC */);
+  k->sigmask |= k->sig_mask_[sig];
+  if (!(k->sig_flags[sig] & SA_NODEFER)) k->sigmask |= bit(sig);
+  k->sigmask &= ~UNBLOCKABLE;
+  if (k->sig_flags[sig] & SA_RESETHAND) { k->sig_handlers[sig] = 0; k->sig_flags[sig] = 0; }
+  return 0;
+}
+
+void signal_deliver(struct kernel *k) {
+  uint64_t ready = k->sigpending & ~k->sigmask;
+  if (!ready) return;
+  /* synchronous faults first, then the lowest number (Linux's order) */
+  static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE};
+  int sig = 0;
+  for (unsigned i = 0; i < sizeof sync / sizeof sync[0] && !sig; i++)
+    if (ready & bit(sync[i])) sig = sync[i];
+  if (!sig) sig = __builtin_ctzll(ready) + 1;
+  k->sigpending &= ~bit(sig);
+  uint64_t h = k->sig_handlers[sig];
+  if (sig == SIGKILL) { die(k, sig); return; }
+  if (h == (uint64_t)(uintptr_t)SIG_IGN) return;
+  if (h == 0) {
+    if (default_ignores(sig)) return;
+    die(k, sig);
+    return;
+  }
+  if (setup_frame(k, sig)) {
+    /* the frame could not be written: SIGSEGV (force_sigsegv) */
+    k->sig_handlers[SIGSEGV] = 0;
+    die(k, SIGSEGV);
+  }
+}
+
+static long rt_sigreturn(struct kernel *k) {
+  struct vcpu *c = k->cpu;
+  uint64_t frame = c->r[RSP] - 8;
+  uint8_t f[FRAME_SIZE];
+  if (copy_from_user(k, f, frame, sizeof f)) { die(k, SIGSEGV); return 0; }
+  uint64_t mc[24];
+  memcpy(mc, f + MC_OFF, sizeof mc);
+  struct cpu_regs r;
+  cpu_save_regs(c, &r);
+  static const int order[16] = {R8, R9, R10, R11, R12, R13, R14, R15, RDI, RSI, RBP, RBX, RDX, RAX, RCX, RSP};
+  for (int i = 0; i < 16; i++) r.r[order[i]] = mc[i];
+  r.rip = mc[16];
+  /* user-changeable flags only (FIX_EFLAGS) */
+  uint64_t fixm = 0x254dd5ull;
+  r.rflags = (r.rflags & ~fixm) | (mc[17] & fixm);
+  cpu_load_regs(c, &r);
+  uint64_t fp = mc[23];
+  if (fp) {
+    uint8_t fx[512];
+    if (copy_from_user(k, fx, fp, sizeof fx)) { die(k, SIGSEGV); return 0; }
+    uint32_t mx;
+    memcpy(&mx, fx + 24, 4);
+    if (mx & ~0xffffu) { die(k, SIGSEGV); return 0; }
+    cpu_fxrstor(c, fx);
+  }
+  uint64_t mask;
+  memcpy(&mask, f + MASK_OFF, 8);
+  k->sigmask = mask & ~UNBLOCKABLE;
+  return (long)c->r[RAX];
+}
+
+long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  *handled = true;
+  switch (nr) {
+  case SYS_rt_sigaction: {
+    int sig = (int)a[0];
+    if (sig < 1 || sig > 64 || a[3] != 8) return -EINVAL;
+    struct { uint64_t handler, flags, restorer, mask; } s;
+    if (a[2]) {
+      s.handler = k->sig_handlers[sig]; s.flags = k->sig_flags[sig];
+      s.restorer = k->sig_restorer[sig]; s.mask = k->sig_mask_[sig];
+      if (copy_to_user(k, a[2], &s, sizeof s)) return -EFAULT;
+    }
+    if (a[1]) {
+      if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
+      if (copy_from_user(k, &s, a[1], sizeof s)) return -EFAULT;
+      k->sig_handlers[sig] = s.handler; k->sig_flags[sig] = s.flags;
+      k->sig_restorer[sig] = s.restorer; k->sig_mask_[sig] = s.mask & ~UNBLOCKABLE;
+      if (s.handler == (uint64_t)(uintptr_t)SIG_IGN || (!s.handler && default_ignores(sig)))
+        k->sigpending &= ~bit(sig);
+    }
+    return 0;
+  }
+  case SYS_rt_sigprocmask: {
+    if (a[3] != 8) return -EINVAL;
+    uint64_t old = k->sigmask;
+    if (a[1]) {
+      uint64_t s;
+      if (copy_from_user(k, &s, a[1], 8)) return -EFAULT;
+      s &= ~UNBLOCKABLE;
+      if (a[0] == SIG_BLOCK) k->sigmask |= s;
+      else if (a[0] == SIG_UNBLOCK) k->sigmask &= ~s;
+      else if (a[0] == SIG_SETMASK) k->sigmask = s;
+      else return -EINVAL;
+    }
+    if (a[2] && copy_to_user(k, a[2], &old, 8)) return -EFAULT;
+    return 0;
+  }
+  case SYS_rt_sigpending: {
+    uint64_t p = k->sigpending & k->sigmask;
+    return copy_to_user(k, a[0], &p, 8);
+  }
+  case SYS_rt_sigreturn: return rt_sigreturn(k);
+  case SYS_rt_sigsuspend: {
+    uint64_t m;
+    if (a[1] != 8) return -EINVAL;
+    if (copy_from_user(k, &m, a[0], 8)) return -EFAULT;
+    /* sleep with the temporary mask; the run loop interrupts the sleep
+     * with -EINTR when a signal arrives and the frame records the old mask */
+    k->cur->saved_mask = k->sigmask;
+    k->cur->sigsuspend_active = true;
+    k->sigmask = m & ~UNBLOCKABLE;
+    k->cur->block = BLK_SIGSUSPEND;
+    k->block_now = true;
+    k->block_restart = true;
+    return 0;
+  }
+  case SYS_pause:
+    if (!(k->sigpending & ~k->sigmask)) {
+      k->cur->block = BLK_PAUSE;
+      k->block_now = true;
+      k->block_restart = false;
+    }
+    return -EINTR;
+  case SYS_sigaltstack: {
+    uint64_t old[3] = {k->altstack_sp, (uint64_t)(k->altstack_size ? 0 : SS_DISABLE), k->altstack_size};
+    uint64_t sp = k->cpu->r[RSP];
+    bool on = k->altstack_size && sp > k->altstack_sp && sp <= k->altstack_sp + k->altstack_size;
+    if (on) old[1] = SS_ONSTACK;
+    if (a[0]) {
+      uint64_t n[3];
+      if (copy_from_user(k, n, a[0], 24)) return -EFAULT;
+      if (on) return -EPERM;
+      int fl = (int)n[1];
+      if (fl & ~(SS_DISABLE | (1 << 31) /* SS_AUTODISARM */)) return -EINVAL;
+      if (fl & SS_DISABLE) { k->altstack_sp = 0; k->altstack_size = 0; k->altstack_flags = SS_DISABLE; }
+      else {
+        if (n[2] < 2048) return -ENOMEM;
+        k->altstack_sp = n[0]; k->altstack_size = n[2]; k->altstack_flags = 0;
+      }
+    }
+    if (a[1] && copy_to_user(k, a[1], old, 24)) return -EFAULT;
+    return 0;
+  }
+  case SYS_kill: case SYS_tkill: case SYS_tgkill: {
+    int pid = (int)(nr == SYS_tgkill ? a[1] : a[0]);
+    int sig = (int)(nr == SYS_tgkill ? a[2] : a[1]);
+    if (sig < 0 || sig > 64) return -EINVAL;
+    int n = 0;
+    for (struct task *t = k->tasks; t; t = t->next) {
+      struct task_ctx *c = ctx(k, t);
+      if (t->state == TS_ZOMBIE) continue;
+      bool m = nr != SYS_kill ? c->pid == pid
+             : pid > 0 ? c->pid == pid : pid == 0 ? c->pgid == k->pgid
+             : pid == -1 ? c->pid != 1 : c->pgid == -pid;
+      if (!m) continue;
+      n++;
+      if (sig) signal_send(k, t, sig, 0 /* SI_USER */, 0);
+    }
+    return n ? 0 : -ESRCH;
+  }
+  }
+  *handled = false;
+  return -ENOSYS;
+}
+
+/* A blocked syscall is interrupted by a deliverable signal: -EINTR, or
+ * restarted after the handler when it has SA_RESTART (Linux's
+ * -ERESTARTSYS handling).  sigsuspend and pause never restart. */
+void signal_interrupt_syscall(struct kernel *k) {
+  struct vcpu *c = k->cpu;
+  uint64_t ready = k->sigpending & ~k->sigmask;
+  int sig = ready ? __builtin_ctzll(ready) + 1 : 0;
+  int nr = (int)c->r[RAX];
+  bool restart = sig && k->sig_handlers[sig] > 1 && (k->sig_flags[sig] & SA_RESTART) &&
+                 nr != SYS_rt_sigsuspend && nr != SYS_pause;
+  if (restart) c->rip -= 2;               /* re-execute SYSCALL, RAX still holds nr */
+  else c->r[RAX] = (uint64_t)-EINTR;
+}

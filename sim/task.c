@@ -1,0 +1,482 @@
+/* Guest processes: creation (fork/vfork/clone/clone3), execve, exit,
+ * wait4/waitid, process groups, and the deterministic scheduler (switch on
+ * blocking and on an instruction-count quantum, never on host time).
+ * Each process has its own address space; fork is copy-on-write through
+ * the MMU, so COW faults are real faults. */
+#include "sim/kernel.h"
+#include "sim/fs_priv.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CLONE_VM_ 0x100
+#define CLONE_FS_ 0x200
+#define CLONE_FILES_ 0x400
+#define CLONE_SIGHAND_ 0x800
+#define CLONE_VFORK_ 0x4000
+#define CLONE_PARENT_ 0x8000
+#define CLONE_THREAD_ 0x10000
+#define CLONE_SETTLS_ 0x80000
+#define CLONE_PARENT_SETTID_ 0x100000
+#define CLONE_CHILD_CLEARTID_ 0x200000
+#define CLONE_CHILD_SETTID_ 0x1000000
+
+static struct files *files_new(void) {
+  struct files *f = calloc(1, sizeof *f);
+  f->refs = 1;
+  for (int i = 0; i < MAX_FDS; i++) f->fds[i].hostfd = -1;
+  return f;
+}
+
+/* fork's copy of the descriptor table: host dups share the open file
+ * description, as the guest's fork does. */
+static struct files *files_copy(const struct files *src) {
+  struct files *f = files_new();
+  for (int i = 0; i < MAX_FDS; i++) {
+    const struct gfd *g = &src->fds[i];
+    if (g->kind == FDK_NONE) continue;
+    f->fds[i] = *g;
+    f->fds[i].procbuf = NULL;
+    if (g->procbuf) {
+      f->fds[i].procbuf = malloc(g->proclen + 1);
+      memcpy(f->fds[i].procbuf, g->procbuf, g->proclen);
+    }
+    if (g->hostfd >= 0) f->fds[i].hostfd = fcntl(g->hostfd, F_DUPFD_CLOEXEC, 10);
+  }
+  return f;
+}
+
+static void files_put(struct files *f) {
+  if (!f || --f->refs) return;
+  for (int i = 0; i < MAX_FDS; i++) gfd_release(&f->fds[i]);
+  free(f);
+}
+
+struct task *task_find(struct kernel *k, int pid) {
+  for (struct task *t = k->tasks; t; t = t->next)
+    if (t->tc.pid == pid && t != k->cur) return t;
+  return k->cur && k->pid == pid ? k->cur : NULL;
+}
+
+/* the task's context, wherever it lives (k->tc while running) */
+static struct task_ctx *ctx_of(struct kernel *k, struct task *t) {
+  return t == k->cur ? &k->tc : &t->tc;
+}
+
+int task_init_first(struct kernel *k) {
+  struct task *t = calloc(1, sizeof *t);
+  k->tasks = t;
+  k->cur = t;
+  k->next_pid = 1001;
+  memset(&k->tc, 0, sizeof k->tc);
+  k->pid = k->pgid = k->sid = 1000;
+  k->ppid = 999;
+  k->files = files_new();
+  k->fds = k->files->fds;
+  t->state = TS_RUNNABLE;
+  return 0;
+}
+
+/* ---- context switch ---- */
+static void switch_to(struct kernel *k, struct task *next) {
+  struct task *cur = k->cur;
+  if (next == cur) return;
+  struct vcpu *c = k->cpu;
+  cpu_save_regs(c, &cur->regs);
+  cur->tc = k->tc;
+  k->tc = next->tc;
+  cpu_load_regs(c, &next->regs);
+  k->cur = next;
+  if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) cpu_write_cr3(c, k->mm->pml4);
+}
+
+static bool wait_match(struct kernel *k, struct task *parent, struct task *child, int want) {
+  struct task_ctx *pc = ctx_of(k, parent), *cc = ctx_of(k, child);
+  if (cc->ppid != pc->pid) return false;
+  if (want > 0) return cc->pid == want;
+  if (want == -1) return true;
+  if (want == 0) return cc->pgid == pc->pgid;
+  return cc->pgid == -want;
+}
+
+static bool any_child(struct kernel *k, struct task *parent, int want, bool zombie_only) {
+  for (struct task *t = k->tasks; t; t = t->next)
+    if (t != parent && wait_match(k, parent, t, want) && (!zombie_only || t->state == TS_ZOMBIE))
+      return true;
+  return false;
+}
+
+/* Can a blocked task run again? */
+static bool wakeable(struct kernel *k, struct task *t) {
+  struct task_ctx *tc = ctx_of(k, t);
+  if (tc->sigpending & ~tc->sigmask) return true;    /* a signal interrupts */
+  switch (t->block) {
+  case BLK_WAIT: return any_child(k, t, t->wait_pid, true) || !any_child(k, t, t->wait_pid, false);
+  case BLK_VFORK: {
+    struct task *ch = task_find(k, t->vfork_child);
+    return !ch || ch->state == TS_ZOMBIE || ctx_of(k, ch)->mm != tc->mm;
+  }
+  case BLK_FD: {
+    struct pollfd p = {.fd = t->block_fd, .events = (short)t->block_events};
+    return poll(&p, 1, 0) != 0;
+  }
+  case BLK_SIGSUSPEND: case BLK_PAUSE: return false;
+  default: return true;
+  }
+}
+
+/* Pick the next task round-robin after the current one.  Returns NULL
+ * when nothing can ever run again. */
+struct task *sched_pick(struct kernel *k) {
+  for (int round = 0; round < 2; round++) {
+    struct task *start = k->cur && k->cur->next ? k->cur->next : k->tasks;
+    struct task *t = start;
+    do {
+      if (t->state == TS_RUNNABLE) return t;
+      if (t->state == TS_BLOCKED && wakeable(k, t)) {
+        t->state = TS_RUNNABLE;
+        return t;
+      }
+      t = t->next ? t->next : k->tasks;
+    } while (t != start);
+    /* Everyone is blocked: only input from outside (a host fd) can help. */
+    struct pollfd p[64];
+    int n = 0;
+    for (t = k->tasks; t && n < 64; t = t->next)
+      if (t->state == TS_BLOCKED && t->block == BLK_FD)
+        p[n++] = (struct pollfd){.fd = t->block_fd, .events = (short)t->block_events};
+    if (!n) return NULL;
+    if (poll(p, (nfds_t)n, -1) < 0) return NULL;
+  }
+  return NULL;
+}
+
+void sched_switch(struct kernel *k) {
+  struct task *n = sched_pick(k);
+  if (!n) {
+    /* deadlock: every task waits on something no one will provide */
+    fprintf(stderr, "faultline: every guest process is blocked (deadlock); stopping\n");
+    k->all_exited = true;
+    if (!k->guest_killed_by && !k->guest_exit_code) k->guest_killed_by = SIGKILL;
+    return;
+  }
+  switch_to(k, n);
+  k->slice_end = k->cpu->icount + k->quantum;
+}
+
+/* ---- fork / clone ---- */
+static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
+                     uint64_t ctid, uint64_t tls) {
+  if (flags & CLONE_THREAD_) {
+    static int warned;
+    if (!warned++) fprintf(stderr, "faultline: threads (CLONE_THREAD) are not modeled yet; clone returns -EINVAL\n");
+    return -EINVAL;
+  }
+  if ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) return -EINVAL;
+  struct vcpu *c = k->cpu;
+  struct task *t = calloc(1, sizeof *t);
+  t->tc = k->tc;
+  t->tc.pid = k->next_pid++;
+  t->tc.ppid = (flags & CLONE_PARENT_) ? k->ppid : k->pid;
+  t->tc.sigpending = 0;
+  t->tc.minflt = t->tc.majflt = 0;
+  t->tc.start_icount = c->icount;
+  t->tc.exited = false;
+  t->tc.killed_by = 0;
+  t->tc.tid_address = (flags & CLONE_CHILD_CLEARTID_) ? ctid : 0;
+  t->tc.cmdline = NULL;
+  if (k->cmdline) {
+    t->tc.cmdline = malloc(k->cmdline_len + 1);
+    memcpy(t->tc.cmdline, k->cmdline, k->cmdline_len);
+  }
+  if (flags & CLONE_VM_) {
+    k->mm->refs++;
+  } else {
+    t->tc.mm = mm_fork(k, k->mm);
+    if (!t->tc.mm) { free(t->tc.cmdline); free(t); return -ENOMEM; }
+  }
+  if (flags & CLONE_FILES_) k->files->refs++;
+  else t->tc.files = files_copy(k->files);
+  t->tc.fds = t->tc.files->fds;
+  cpu_save_regs(c, &t->regs);
+  t->regs.r[RAX] = 0;
+  if (newsp) t->regs.r[RSP] = newsp;
+  if (flags & CLONE_SETTLS_) t->regs.fs_base = tls;
+  t->state = TS_RUNNABLE;
+  /* append: creation order is the scheduling order */
+  struct task **pp = &k->tasks;
+  while (*pp) pp = &(*pp)->next;
+  *pp = t;
+  int pid = t->tc.pid;
+  if (flags & CLONE_PARENT_SETTID_) copy_to_user(k, ptid, &pid, 4);
+  if (flags & CLONE_CHILD_SETTID_) {
+    /* written in the child's address space */
+    struct task *me = k->cur;
+    switch_to(k, t);
+    copy_to_user(k, ctid, &pid, 4);
+    switch_to(k, me);
+  }
+  if (flags & CLONE_VFORK_) {
+    /* the parent sleeps until the child execs or exits; its return value
+     * (the pid) is already decided */
+    k->cur->block = BLK_VFORK;
+    k->cur->vfork_child = pid;
+    k->block_now = true;
+    k->block_restart = false;
+  }
+  return pid;
+}
+
+long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
+  switch (nr) {
+  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0);
+  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0);
+  case SYS_clone: return do_clone(k, a[0], a[1], a[2], a[3], a[4]);
+  case SYS_clone3: {
+    uint64_t ca[11] = {0};
+    if (a[1] < 64 || a[1] > 4096) return -EINVAL;
+    if (copy_from_user(k, ca, a[0], a[1] < sizeof ca ? a[1] : sizeof ca)) return -EFAULT;
+    /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
+    uint64_t sp = ca[5] ? ca[5] + ca[6] : 0;
+    return do_clone(k, ca[0] | (ca[4] & 0xff), sp, ca[3], ca[2], ca[7]);
+  }
+  }
+  return -ENOSYS;
+}
+
+/* ---- exit and wait ---- */
+static void reparent_children(struct kernel *k, int pid) {
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct task_ctx *tc = ctx_of(k, t);
+    if (tc->ppid == pid) tc->ppid = 1;   /* init reaps them */
+  }
+}
+
+/* The running task ends (exit_group or a fatal signal). */
+void task_exit(struct kernel *k) {
+  struct task *t = k->cur;
+  if (k->tid_address) {
+    uint32_t z = 0;
+    copy_to_user(k, k->tid_address, &z, 4);
+  }
+  t->wstatus = k->killed_by ? (k->killed_by & 0x7f) : ((k->exit_code & 0xff) << 8);
+  files_put(k->files);
+  k->files = NULL;
+  k->fds = NULL;
+  mm_put(k, k->mm);
+  k->mm = NULL;
+  t->state = TS_ZOMBIE;
+  reparent_children(k, k->pid);
+  if (t == k->tasks) {
+    /* the guest's first process: the run ends with its status */
+    k->all_exited = true;
+    k->guest_exit_code = k->exit_code;
+    k->guest_killed_by = k->killed_by;
+    return;
+  }
+  /* SIGCHLD to the parent (default action: ignore) */
+  struct task *p = task_find(k, k->ppid);
+  if (p) {
+    struct task_ctx *pc = ctx_of(k, p);
+    signal_send(k, p, SIGCHLD, k->killed_by ? CLD_KILLED : CLD_EXITED, 0);
+    pc->siginfo[SIGCHLD].pid = k->pid;
+    pc->siginfo[SIGCHLD].status = k->killed_by ? k->killed_by : k->exit_code;
+  }
+}
+
+static void reap(struct kernel *k, struct task *z) {
+  struct task **pp = &k->tasks;
+  while (*pp && *pp != z) pp = &(*pp)->next;
+  if (*pp) *pp = z->next;
+  free(z->tc.cmdline);
+  free(z);
+}
+
+long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
+  int want;
+  int options;
+  if (nr == SYS_wait4) { want = (int)a[0]; options = (int)a[2]; }
+  else {
+    /* waitid(idtype, id, infop, options) */
+    int idtype = (int)a[0];
+    want = idtype == P_ALL ? -1 : idtype == P_PID ? (int)a[1] : -(int)a[1];
+    if (idtype == P_PGID && a[1] == 0) want = 0;
+    options = (int)a[3];
+  }
+  struct task *me = k->cur;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    if (t == me || t->state != TS_ZOMBIE || !wait_match(k, me, t, want)) continue;
+    int pid = t->tc.pid, ws = t->wstatus;
+    if (nr == SYS_wait4) {
+      if (a[1] && copy_to_user(k, a[1], &ws, 4)) return -EFAULT;
+      if (a[3]) {
+        uint64_t ru[18] = {0};
+        if (copy_to_user(k, a[3], ru, sizeof ru)) return -EFAULT;
+      }
+    } else if (a[2]) {
+      int si[32] = {0};
+      si[0] = SIGCHLD;
+      si[2] = (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
+      si[4] = pid;
+      si[5] = k->uid;
+      si[6] = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
+      if (copy_to_user(k, a[2], si, sizeof si)) return -EFAULT;
+    }
+    if (!(nr == SYS_waitid && (options & WNOWAIT))) reap(k, t);
+    return nr == SYS_wait4 ? pid : 0;
+  }
+  if (!any_child(k, me, want, false)) return -ECHILD;
+  if (options & WNOHANG) {
+    if (nr == SYS_waitid && a[2]) {
+      int si[32] = {0};
+      copy_to_user(k, a[2], si, sizeof si);
+    }
+    return 0;
+  }
+  me->block = BLK_WAIT;
+  me->wait_pid = want;
+  k->block_now = true;
+  k->block_restart = true;
+  return 0;
+}
+
+/* ---- process groups ---- */
+long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
+  switch (nr) {
+  case SYS_getpgid: {
+    if (a[0] == 0) return k->pgid;
+    struct task *t = task_find(k, (int)a[0]);
+    return t ? ctx_of(k, t)->pgid : -ESRCH;
+  }
+  case SYS_getpgrp: return k->pgid;
+  case SYS_getsid: {
+    if (a[0] == 0) return k->sid;
+    struct task *t = task_find(k, (int)a[0]);
+    return t ? ctx_of(k, t)->sid : -ESRCH;
+  }
+  case SYS_setsid:
+    if (k->pgid == k->pid) return -EPERM;
+    k->sid = k->pgid = k->pid;
+    return k->sid;
+  case SYS_setpgid: {
+    int pid = a[0] ? (int)a[0] : k->pid;
+    int pg = a[1] ? (int)a[1] : pid;
+    struct task *t = task_find(k, pid);
+    if (!t) return -ESRCH;
+    ctx_of(k, t)->pgid = pg;
+    return 0;
+  }
+  }
+  return -ENOSYS;
+}
+
+/* ---- execve ---- */
+#define MAX_ARGS 4096
+static int copy_strv(struct kernel *k, uint64_t uv, char ***out, size_t *total) {
+  char **v = calloc(MAX_ARGS + 1, sizeof *v);
+  int n = 0;
+  for (; uv && n < MAX_ARGS; n++) {
+    uint64_t p;
+    if (copy_from_user(k, &p, uv + 8 * (uint64_t)n, 8)) goto efault;
+    if (!p) break;
+    char *s = malloc(131072);
+    long l = strncpy_from_user(k, s, p, 131072);
+    if (l < 0) { free(s); goto efault; }
+    *total += (size_t)l + 1;
+    if (*total > (2u << 20)) { free(s); for (int i = 0; i < n; i++) free(v[i]); free(v); return -E2BIG; }
+    v[n] = realloc(s, (size_t)l + 1);
+  }
+  if (n >= MAX_ARGS) { for (int i = 0; i < n; i++) free(v[i]); free(v); return -E2BIG; }
+  *out = v;
+  return 0;
+efault:
+  for (int i = 0; i < n; i++) free(v[i]);
+  free(v);
+  return -EFAULT;
+}
+
+long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp) {
+  char path[4096];
+  long l = strncpy_from_user(k, path, upath, sizeof path);
+  if (l < 0) return l;
+  if (!l) return -ENOENT;
+  char **argv = NULL, **envp = NULL;
+  size_t total = 0;
+  int r = copy_strv(k, uargv, &argv, &total);
+  if (r) return r;
+  r = copy_strv(k, uenvp, &envp, &total);
+  if (r) { for (int i = 0; argv[i]; i++) free(argv[i]); free(argv); return r; }
+  if (!argv[0]) { argv[0] = strdup(path); }
+  struct mm *old = k->mm, *nm = mm_new(k);
+  long ret = -ENOMEM;
+  if (!nm) goto out;
+  k->mm = nm;
+  cpu_write_cr3(k->cpu, nm->pml4);
+  char err[512];
+  struct cpu_regs saved;
+  cpu_save_regs(k->cpu, &saved);
+  int le = load_elf(k, path, argv, envp, err, sizeof err);
+  if (le) {
+    /* back to the old image: the guest sees the error */
+    k->mm = old;
+    cpu_write_cr3(k->cpu, old->pml4);
+    mm_put(k, nm);
+    cpu_load_regs(k->cpu, &saved);
+    ret = le;
+    goto out;
+  }
+  mm_put(k, old);
+  /* the new image: registers cleared, close-on-exec, handlers reset */
+  struct vcpu *c = k->cpu;
+  uint64_t sp = c->r[RSP], ip = c->rip;
+  memset(c->r, 0, sizeof c->r);
+  c->r[RSP] = sp;
+  c->rip = ip;
+  cpu_set_rflags(c, 0x202);
+  c->fs_base = c->segbase[4] = 0;
+  c->gs_base = c->segbase[5] = 0;
+  cpu_fpu_reset(c);
+  memset(c->xmm, 0, sizeof c->xmm);
+  c->mxcsr = 0x1f80;
+  if (k->files->refs > 1) {   /* unshare the table a vfork child borrowed */
+    struct files *f = files_copy(k->files);
+    files_put(k->files);
+    k->files = f;
+    k->fds = f->fds;
+  }
+  for (int i = 0; i < MAX_FDS; i++)
+    if (k->fds[i].kind != FDK_NONE && k->fds[i].cloexec) gfd_release(&k->fds[i]);
+  for (int s = 1; s <= 64; s++) {
+    if (k->sig_handlers[s] != (uint64_t)(uintptr_t)SIG_IGN) k->sig_handlers[s] = 0;
+    k->sig_flags[s] = 0;
+  }
+  k->altstack_sp = k->altstack_size = 0;
+  k->altstack_flags = SS_DISABLE;
+  ret = 0;
+out:
+  for (int i = 0; argv[i]; i++) free(argv[i]);
+  free(argv);
+  for (int i = 0; envp[i]; i++) free(envp[i]);
+  free(envp);
+  return ret;
+}
+
+/* End of the run: every task's address space, descriptors and memory. */
+void task_cleanup_all(struct kernel *k) {
+  if (k->cur) k->cur->tc = k->tc;
+  for (struct task *t = k->tasks, *n; t; t = n) {
+    n = t->next;
+    if (t->tc.mm) mm_put(k, t->tc.mm);
+    files_put(t->tc.files);
+    free(t->tc.cmdline);
+    free(t);
+  }
+  k->tasks = k->cur = NULL;
+  k->mm = NULL;
+}
