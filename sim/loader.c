@@ -21,23 +21,34 @@ static int fail(char *err, size_t n, const char *path, const char *why) {
 
 static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & PAGE_MASK; }
 
-int load_elf(struct kernel *k, const char *path, char *const argv[],
-             char *const envp[], char *err, size_t errlen) {
+struct elf_image {
+  uint64_t bias, entry, phdr_va, phnum, end;
+  char interp[256];          /* PT_INTERP path ("" if none) */
+};
+
+/* Validate and map one ELF image.  kind: 0 = the program, 1 = its
+ * interpreter.  Returns 0, -ENOENT-style errno from the open, or -ENOEXEC
+ * with *err naming the defect. */
+static int map_image(struct kernel *k, const char *path, int kind, struct elf_image *img,
+                     char *err, size_t errlen) {
+  memset(img, 0, sizeof *img);
   int fd = path_open(k, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0) {
     snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-fd));
-    return -1;
+    return fd;
   }
   struct stat st;
   if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
     close(fd);
-    return fail(err, errlen, path, "not a regular file");
+    fail(err, errlen, path, "not a regular file");
+    return -EACCES;
   }
   uint64_t fsize = (uint64_t)st.st_size;
   Elf64_Ehdr eh;
   if (fsize < sizeof eh || pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh) {
     close(fd);
-    return fail(err, errlen, path, "truncated ELF header");
+    fail(err, errlen, path, "truncated ELF header");
+    return -ENOEXEC;
   }
   const char *why = NULL;
   if (memcmp(eh.e_ident, ELFMAG, SELFMAG)) why = "not an ELF file (bad magic)";
@@ -50,19 +61,28 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   else if (eh.e_phnum == 0 || eh.e_phnum > MAX_PHNUM) why = "bad program header count";
   else if (eh.e_phoff > fsize || eh.e_phnum * sizeof(Elf64_Phdr) > fsize - eh.e_phoff)
     why = "program headers outside the file";
-  if (why) { close(fd); return fail(err, errlen, path, why); }
+  if (why) { close(fd); fail(err, errlen, path, why); return -ENOEXEC; }
   Elf64_Phdr *ph = calloc(eh.e_phnum, sizeof *ph);
   size_t phbytes = eh.e_phnum * sizeof *ph;
   if (pread(fd, ph, phbytes, (off_t)eh.e_phoff) != (ssize_t)phbytes) {
     free(ph); close(fd);
-    return fail(err, errlen, path, "truncated program headers");
+    fail(err, errlen, path, "truncated program headers");
+    return -ENOEXEC;
   }
   uint64_t min_va = ~0ull, max_va = 0, prev_end = 0;
   int nload = 0;
   for (int i = 0; i < eh.e_phnum && !why; i++) {
     Elf64_Phdr *p = &ph[i];
-    if (p->p_type == PT_INTERP)
-      why = "dynamically linked (PT_INTERP): not supported yet; build with -static or -static-pie";
+    if (p->p_type == PT_INTERP) {
+      if (kind == 1) why = "the interpreter itself names an interpreter";
+      else if (p->p_filesz < 2 || p->p_filesz > sizeof img->interp || p->p_offset > fsize ||
+               p->p_filesz > fsize - p->p_offset)
+        why = "bad PT_INTERP";
+      else if (pread(fd, img->interp, p->p_filesz, (off_t)p->p_offset) != (ssize_t)p->p_filesz ||
+               img->interp[p->p_filesz - 1] != 0)
+        why = "bad PT_INTERP";
+      continue;
+    }
     if (p->p_type != PT_LOAD) continue;
     if (p->p_filesz > p->p_memsz) why = "segment with p_filesz > p_memsz";
     else if (p->p_offset > fsize || p->p_filesz > fsize - p->p_offset)
@@ -82,7 +102,17 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   }
   if (!why && !nload) why = "no loadable segments";
   uint64_t bias = 0;
-  if (!why && eh.e_type == ET_DYN) bias = ELF_ET_DYN_BASE - min_va;
+  if (!why && eh.e_type == ET_DYN) {
+    /* binfmt_elf without randomization: a PIE with an interpreter goes to
+     * ELF_ET_DYN_BASE; an interpreter or a static PIE goes where mmap
+     * would put it (top-down below mmap_base) */
+    if (kind == 0 && img->interp[0]) bias = ELF_ET_DYN_BASE - min_va;
+    else {
+      uint64_t at = mm_find_free(k->mm, page_up(max_va) - min_va, 0);
+      if (!at) why = "image does not fit in the address space";
+      bias = at - min_va;
+    }
+  }
   if (!why && bias + max_va > TASK_SIZE) why = "image does not fit below the user address limit";
   if (!why) {
     bool inside = false;
@@ -92,7 +122,7 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
         inside = true;
     if (!inside) why = "entry point outside any executable segment";
   }
-  if (why) { free(ph); close(fd); return fail(err, errlen, path, why); }
+  if (why) { free(ph); close(fd); fail(err, errlen, path, why); return -ENOEXEC; }
 
   struct host_file *hf = calloc(1, sizeof *hf);
   hf->fd = fd;
@@ -126,12 +156,38 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
       struct vma v = {.start = fend, .end = mend, .flags = fl, .prot = PROT_READ | PROT_WRITE};
       vma_insert(k, mm, &v);
     }
-    if (mend > mm->brk_start) mm->brk_start = mend;
+    if (mend > img->end) img->end = mend;
   }
   if (!hf->refs) { close(fd); free(hf); }
-  mm->brk = mm->brk_start;
-  uint64_t entry = eh.e_entry + bias;
+  img->bias = bias;
+  img->entry = eh.e_entry + bias;
+  img->phdr_va = phdr_va;
+  img->phnum = eh.e_phnum;
   free(ph);
+  return 0;
+}
+
+int load_elf(struct kernel *k, const char *path, char *const argv[],
+             char *const envp[], char *err, size_t errlen) {
+  struct mm *mm = k->mm;
+  struct elf_image prog, interp = {0};
+  int r = map_image(k, path, 0, &prog, err, errlen);
+  if (r) return r;
+  mm->brk_start = mm->brk = prog.end;
+  uint64_t entry = prog.entry;
+  if (prog.interp[0]) {
+    /* the interpreter (ld.so) from the host, or from --root: path_open
+     * resolves its absolute path inside the root */
+    char ierr[512];
+    r = map_image(k, prog.interp, 1, &interp, ierr, sizeof ierr);
+    if (r) {
+      snprintf(err, errlen, "%s: interpreter %s", path, ierr);
+      return r == -ENOENT ? -ENOENT : -ELIBBAD;
+    }
+    entry = interp.entry;
+  }
+  uint64_t phdr_va = prog.phdr_va;
+  Elf64_Ehdr eh = {.e_phnum = (Elf64_Half)prog.phnum};
 
   /* Stack VMA: 128 KiB initially (setup_arg_pages' stack_expand), grows
    * down to the 8 MiB rlimit. */
@@ -183,7 +239,7 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   uint64_t auxv[][2] = {
     {AT_HWCAP, cpuid1[3]}, {AT_PAGESZ, PAGE}, {AT_CLKTCK, 100},
     {AT_PHDR, phdr_va}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, eh.e_phnum},
-    {AT_BASE, 0}, {AT_FLAGS, 0}, {AT_ENTRY, entry},
+    {AT_BASE, interp.bias}, {AT_FLAGS, 0}, {AT_ENTRY, prog.entry},
     {AT_UID, (uint64_t)k->uid}, {AT_EUID, (uint64_t)k->uid},
     {AT_GID, (uint64_t)k->gid}, {AT_EGID, (uint64_t)k->gid}, {AT_SECURE, 0},
     {AT_RANDOM, u_rand}, {AT_HWCAP2, 2 /* HWCAP2_FSGSBASE */}, {AT_EXECFN, execfn},
@@ -223,5 +279,5 @@ efault2:
   free(argvv);
 efault:
   snprintf(err, errlen, "%s: arguments and environment do not fit in guest memory (--mem)", path);
-  return -1;
+  return -E2BIG;
 }

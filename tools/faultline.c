@@ -97,6 +97,22 @@ static void env_set(struct envlist *e, const char *kv) {
   e->v[e->n++] = strdup(kv);
 }
 
+/* A program named without a slash is searched in PATH, as a shell would. */
+static char *find_program(const char *name, char **envp) {
+  if (strchr(name, '/')) return strdup(name);
+  const char *path = "/usr/local/bin:/usr/bin:/bin";
+  for (char **e = envp; e && *e; e++)
+    if (!strncmp(*e, "PATH=", 5)) path = *e + 5;
+  char *dup = strdup(path);
+  for (char *dir = strtok(dup, ":"); dir; dir = strtok(NULL, ":")) {
+    char full[4096];
+    snprintf(full, sizeof full, "%s/%s", *dir ? dir : ".", name);
+    if (access(full, X_OK) == 0) { free(dup); return strdup(full); }
+  }
+  free(dup);
+  return strdup(name);
+}
+
 static int cmd_run(int argc, char **argv) {
   struct sim_config cfg = {.mode = "native", .cpu_vendor = "intel", .mem_bytes = 1ull << 30,
                            .epoch = 1700000000ull};
@@ -159,6 +175,7 @@ static int cmd_run(int argc, char **argv) {
   if (!env.v) { env.v = calloc(1, sizeof *env.v); }
   cfg.argv = argv + optind;
   cfg.envp = env.v;
+  if (!cfg.root) cfg.argv[0] = find_program(cfg.argv[0], cfg.envp);
   struct sim_result res;
   fflush(stdout);
   if (sim_run(&cfg, &res)) die("%s", res.error);
@@ -254,6 +271,7 @@ static int cmd_compare(int argc, char **argv) {
         if (params_set(cfg.params, sets[i], err, sizeof err)) die("%s", err);
       cfg.argv = argv + optind;
       cfg.envp = environ;
+      cfg.argv[0] = find_program(cfg.argv[0], environ);
       struct sim_result res;
       if (sim_run(&cfg, &res)) die("%s", res.error);
       if (base == 0) base = (double)res.cycles;
