@@ -95,6 +95,8 @@ struct task_ctx {
   uint64_t altstack_sp, altstack_size;
   int altstack_flags;
   struct { int code, errno_, pid, uid; uint64_t addr; int status, trapno; uint32_t err; } siginfo[65];
+  /* ITIMER_REAL / alarm: absolute virtual time of the next expiry (0 off) */
+  uint64_t alarm_ns, alarm_interval_ns;
   /* counters */
   uint64_t minflt, majflt;
   uint64_t start_icount;     /* retired instructions when the task started */
@@ -228,6 +230,14 @@ void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int 
 void signal_deliver(struct kernel *k);
 long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void signal_interrupt_syscall(struct kernel *k);
+
+/* ---- virtual timers (timer.c) ---- */
+long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* fire expired timers of every task; returns the earliest pending expiry
+ * (absolute ns) or 0 */
+uint64_t timers_fire(struct kernel *k);
+/* nothing can run: skip virtual time to the earliest timer and fire it */
+bool timers_skip_idle(struct kernel *k);
 
 /* virtual time in ns since the Unix epoch */
 uint64_t ktime_ns(struct kernel *k);

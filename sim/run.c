@@ -251,7 +251,16 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       continue;
     }
     if (t->state != TS_RUNNABLE) { sched_switch(k); continue; }
-    c->icount_stop = k->slice_end < limit ? k->slice_end : limit;
+    /* timers: fire what is due, stop the CPU when the next one is */
+    uint64_t stop = k->slice_end < limit ? k->slice_end : limit;
+    uint64_t due = timers_fire(k);
+    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited) continue; }
+    if (due) {
+      uint64_t now = ktime_ns(k);
+      uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;
+      if (at < stop) stop = at;
+    }
+    c->icount_stop = stop;
     int r = cpu_run(c);
     if (r == CPU_EXIT_SYSCALL) {
       syscall_dispatch(k);
@@ -267,7 +276,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
                   (unsigned long long)cfg->max_insns);
         break;
       }
-      sched_switch(k);   /* end of the time slice */
+      if (c->icount >= k->slice_end) sched_switch(k);   /* end of the time slice */
       continue;
     }
     if (r == CPU_EXIT_EXCEPTION) {

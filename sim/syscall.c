@@ -58,6 +58,21 @@ static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, uint64_t urem,
     if (clk != CLOCK_REALTIME) now = now - k->epoch_ns + 1000000000ull;
     want = want > now ? want - now : 0;
   }
+  uint64_t now = ktime_ns(k);
+  if (k->alarm_ns && k->alarm_ns < now + want) {
+    /* the alarm rings first: sleep until then, then -EINTR */
+    uint64_t slept = k->alarm_ns > now ? k->alarm_ns - now : 0;
+    k->sleep_ns += slept;
+    timers_fire(k);
+    if (urem && !abs) {
+      uint64_t rem = want - slept;
+      struct { int64_t s, ns; } r = {(int64_t)(rem / 1000000000ull), (int64_t)(rem % 1000000000ull)};
+      copy_to_user(k, urem, &r, sizeof r);
+    }
+    if (k->sigpending & ~k->sigmask) return -EINTR;
+    k->sleep_ns += want - slept;
+    return 0;
+  }
   k->sleep_ns += want;     /* virtual time skips ahead; no host sleep */
   if (urem && !abs) { struct { int64_t s, ns; } z = {0, 0}; copy_to_user(k, urem, &z, sizeof z); }
   return 0;
@@ -262,6 +277,7 @@ void syscall_dispatch(struct kernel *k) {
   bool handled = false;
   long r = sys_misc(k, nr, a, &handled);
   if (!handled) r = sys_signal(k, nr, a, &handled);
+  if (!handled) r = sys_timer(k, nr, a, &handled);
   if (!handled) r = sys_mm(k, nr, a, &handled);
   if (!handled) r = sys_fs(k, nr, a, &handled);
   if (!handled) { r = -ENOSYS; k->unknown_syscalls++; }

@@ -134,7 +134,7 @@ static bool wakeable(struct kernel *k, struct task *t) {
 /* Pick the next task round-robin after the current one.  Returns NULL
  * when nothing can ever run again. */
 struct task *sched_pick(struct kernel *k) {
-  for (int round = 0; round < 2; round++) {
+  for (int round = 0; round < 64; round++) {
     struct task *start = k->cur && k->cur->next ? k->cur->next : k->tasks;
     struct task *t = start;
     do {
@@ -145,7 +145,9 @@ struct task *sched_pick(struct kernel *k) {
       }
       t = t->next ? t->next : k->tasks;
     } while (t != start);
-    /* Everyone is blocked: only input from outside (a host fd) can help. */
+    /* Everyone is blocked: a timer can wake someone (virtual time skips
+     * ahead to it), else only input from outside (a host fd) can help. */
+    if (timers_skip_idle(k)) continue;
     struct pollfd p[64];
     int n = 0;
     for (t = k->tasks; t && n < 64; t = t->next)

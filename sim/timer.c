@@ -1,0 +1,82 @@
+/* Virtual timers: alarm, setitimer/getitimer (ITIMER_REAL).  They run on
+ * guest time (retired instructions + skipped sleeps), so a program's
+ * timers fire at the same instruction in every mode and every run. */
+#include "sim/kernel.h"
+#include <errno.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+
+static struct task_ctx *ctx(struct kernel *k, struct task *t) {
+  return t == k->cur ? &k->tc : &t->tc;
+}
+
+uint64_t timers_fire(struct kernel *k) {
+  uint64_t now = ktime_ns(k), next = 0;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct task_ctx *c = ctx(k, t);
+    if (t->state == TS_ZOMBIE || !c->alarm_ns) continue;
+    if (c->alarm_ns <= now) {
+      signal_send(k, t, SIGALRM, 0x80 /* SI_KERNEL */, 0);
+      c->alarm_ns = c->alarm_interval_ns ? c->alarm_ns + c->alarm_interval_ns : 0;
+      if (c->alarm_ns && c->alarm_ns <= now) c->alarm_ns = now + c->alarm_interval_ns;
+    }
+    if (c->alarm_ns && (!next || c->alarm_ns < next)) next = c->alarm_ns;
+  }
+  return next;
+}
+
+bool timers_skip_idle(struct kernel *k) {
+  uint64_t next = 0;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct task_ctx *c = ctx(k, t);
+    if (t->state != TS_ZOMBIE && c->alarm_ns && (!next || c->alarm_ns < next)) next = c->alarm_ns;
+  }
+  if (!next) return false;
+  uint64_t now = ktime_ns(k);
+  if (next > now) k->sleep_ns += next - now;
+  timers_fire(k);
+  return true;
+}
+
+static void to_tv(uint64_t ns, int64_t tv[2]) {
+  tv[0] = (int64_t)(ns / 1000000000ull);
+  tv[1] = (int64_t)(ns % 1000000000ull / 1000);
+}
+
+long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  *handled = true;
+  uint64_t now = ktime_ns(k);
+  switch (nr) {
+  case SYS_alarm: {
+    uint64_t left = k->alarm_ns > now ? k->alarm_ns - now : 0;
+    long old = (long)((left + 999999999ull) / 1000000000ull);
+    if (k->alarm_ns && !old) old = 1;
+    k->alarm_ns = a[0] ? now + a[0] * 1000000000ull : 0;
+    k->alarm_interval_ns = 0;
+    return old;
+  }
+  case SYS_getitimer: case SYS_setitimer: {
+    int which = (int)a[0];
+    if (which != ITIMER_REAL) return which == ITIMER_VIRTUAL || which == ITIMER_PROF ? -ENOSYS : -EINVAL;
+    int64_t old[4];
+    uint64_t left = k->alarm_ns > now ? k->alarm_ns - now : 0;
+    to_tv(k->alarm_interval_ns, old);
+    to_tv(left, old + 2);
+    uint64_t outp = nr == SYS_getitimer ? a[1] : a[2];
+    if (nr == SYS_setitimer && a[1]) {
+      int64_t v[4];
+      if (copy_from_user(k, v, a[1], sizeof v)) return -EFAULT;
+      if (v[0] < 0 || v[1] < 0 || v[1] >= 1000000 || v[2] < 0 || v[3] < 0 || v[3] >= 1000000)
+        return -EINVAL;
+      uint64_t val = (uint64_t)v[2] * 1000000000ull + (uint64_t)v[3] * 1000ull;
+      k->alarm_interval_ns = (uint64_t)v[0] * 1000000000ull + (uint64_t)v[1] * 1000ull;
+      k->alarm_ns = val ? now + val : 0;
+    }
+    if (outp && copy_to_user(k, outp, old, sizeof old)) return -EFAULT;
+    return 0;
+  }
+  }
+  *handled = false;
+  return -ENOSYS;
+}
