@@ -7,6 +7,7 @@
 int cpu_init(struct vcpu *c, struct mmu *m) {
   memset(c, 0, sizeof *c);
   c->mmu = m;
+  c->host_base = m->mem->host;
   c->cpl = 3;
   c->rflags = 0x202;
   c->mxcsr = MXCSR_DEFAULT;

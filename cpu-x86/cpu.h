@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include "mmu/mmu.h"
+#include "mmu/cache.h"
 
 enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
        R14, R15, R_ZERO /* always 0: "no base/index" */ };
@@ -95,6 +96,8 @@ struct vcpu {
   struct tlb tlb;
   struct mmu *mmu;
   uint32_t pcid;             /* current PCID (0 unless CR4.PCIDE) */
+  struct cache_hier *dcache; /* data-cache model, NULL when off */
+  uint8_t *host_base;        /* machine address 0 in host memory */
   uint8_t cpl;
 
   /* accounting */

@@ -79,6 +79,8 @@ static inline uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   if (__builtin_expect(!crosses(va, size), 1) &&
       (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UR)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
+    if (__builtin_expect(c->dcache != NULL, 0))
+      c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, false);
     return p;
   }
   return NULL;
@@ -89,6 +91,8 @@ static inline uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   if (__builtin_expect(!crosses(va, size), 1) &&
       (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UW)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
+    if (__builtin_expect(c->dcache != NULL, 0))
+      c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, true);
     return p;
   }
   return NULL;

@@ -19,6 +19,8 @@ uint8_t *mem_slow(struct vcpu *c, uint64_t va, unsigned size, uint32_t acc) {
   if (pf) cpu_raise_pf(c, va, pf);
   if ((acc & ACC_W) && (c->mmu->mem->frame_flags[x.pa >> 12] & FRAME_CODE))
     code_invalidate_pa(c, x.pa);
+  if (c->dcache && !(acc & ACC_F))
+    c->cycles += cache_access_range(c->dcache, x.pa, size, (acc & ACC_W) != 0);
   return x.host;
 }
 

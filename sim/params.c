@@ -2,6 +2,7 @@
  * (built-in or `key = value  # source` files) and --set overrides. */
 #include "sim/sim.h"
 #include "mmu/mmu.h"
+#include "mmu/cache.h"
 #include "cpu-x86/cpu.h"
 #include "hv-models/hv.h"
 #include <ctype.h>
@@ -23,7 +24,7 @@ const struct fl_param_def guest_params[] = {
 };
 
 static const struct fl_param_def *const tables[] = {
-  cpu_params, mmu_params, guest_params, native_params, NULL,
+  cpu_params, mmu_params, cache_params, guest_params, native_params, NULL,
 };
 
 struct entry { const struct fl_param_def *def; uint64_t val; };

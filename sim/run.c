@@ -47,6 +47,7 @@ static int exc_signal(const struct exc_info *x, int *si_code) {
 
 static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
                         struct ev_stats *es, struct hv *hv) {
+  const struct cache_hier *dc = k->cpu->dcache;
   struct vcpu *c = k->cpu;
   struct json j;
   json_begin(&j, f);
@@ -81,6 +82,17 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
     json_end(&j);
   }
   json_end(&j);
+  if (dc) {
+    json_obj(&j, "cache");
+    const struct cache_level *cl[3] = {&dc->l1d, &dc->l2, &dc->llc};
+    for (int i = 0; i < 3; i++) {
+      json_obj(&j, cl[i]->name);
+      json_u64(&j, "hits", cl[i]->hits);
+      json_u64(&j, "misses", cl[i]->misses);
+      json_end(&j);
+    }
+    json_end(&j);
+  }
   json_obj(&j, "walks");
   json_u64(&j, "count", k->mmu->walks);
   json_u64(&j, "refs", k->mmu->walk_refs);
@@ -153,6 +165,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   struct kernel *k = calloc(1, sizeof *k);
   struct hv hv = {0};
   struct ev_bus bus;
+  struct cache_hier dcache = {0};
   struct ev_stats es = {0};
   FILE *logf = NULL;
   struct ev_log evlog;
@@ -162,6 +175,14 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     goto out;
   }
   if (tlb_setup(c, P, res->error, sizeof res->error)) goto out;
+  struct cache_geom cg;
+  cache_geom_from_params(&cg, reg_param, P);
+  if (cache_hier_init(&dcache, &cg)) {
+    snprintf(res->error, sizeof res->error, "bad cache geometry (cache.* parameters: sizes must be "
+             "multiples of ways x 64 bytes, L1 sets a power of two)");
+    goto out;
+  }
+  if (dcache.enabled) c->dcache = &dcache;
   ev_bus_init(&bus);
   ev_subscribe(&bus, ev_stats_sink, &es);
   if (cfg->log_path) {
@@ -330,6 +351,7 @@ out:
   free(k->frame_refs);
   free(k);
   cpu_fini(c);
+  cache_hier_fini(&dcache);
   free(c);
   mem_fini(&mem);
   return rc;
