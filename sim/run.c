@@ -249,9 +249,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   if (load_elf(k, cfg->argv[0], cfg->argv, cfg->envp, res->error, sizeof res->error)) goto out;
   /* faults taken while building the initial stack are the exec's, not the
    * program's (Linux counts them as remote faults) */
-  k->minflt = 0;
-  hv.st = (struct hv_stats){0};
-  es = (struct ev_stats){0};
+  k->minflt = 0;   /* (the fault log and the stats keep them: the machine took them) */
   uint64_t limit = cfg->max_insns ? cfg->max_insns : ~0ull;
   k->slice_end = c->icount + k->quantum;
   while (!k->all_exited) {
