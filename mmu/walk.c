@@ -16,6 +16,16 @@ static uint64_t rsvd_mask(const struct mmu_ctl *c, int level, uint64_t pte) {
   return m;
 }
 
+/* Set bits in a paging-structure entry.  An entry outside machine memory
+ * reads as all ones and cannot be written: the update is dropped (with
+ * MAXPHYADDR = 52 and NXE = 1 an all-ones PTE has no reserved bit, so such
+ * a walk can succeed and would otherwise write outside the host mapping). */
+static void set_entry_bits(struct mmu *m, uint64_t epa, uint64_t bits) {
+  if (epa + 8 > m->mem->ram_bytes + m->mem->pool_bytes) return;
+  uint64_t *p = (uint64_t *)mem_host(m->mem, epa);
+  *p |= bits;
+}
+
 static uint32_t base_pfec(const struct mmu_ctl *c, uint32_t acc) {
   uint32_t e = acc & (PFEC_W | PFEC_U);
   if ((acc & ACC_F) && ((c->cr4 & CR4_SMEP) || (c->efer & EFER_NXE)))
@@ -100,12 +110,9 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
         goto fault;
       }
       /* Success: set A at every level, D at the leaf on a write. */
-      for (int i = 0; i < used; i++) {
-        uint64_t *p = (uint64_t *)mem_host(m->mem, entry_pa[i]);
-        uint64_t v = *p | PTE_A;
-        if (i == used - 1 && (acc & ACC_W)) v |= PTE_D;
-        *p = v;
-      }
+      for (int i = 0; i < used; i++)
+        set_entry_bits(m, entry_pa[i],
+                       PTE_A | (i == used - 1 && (acc & ACC_W) ? PTE_D : 0));
       if ((acc & ACC_W) || (pte & PTE_D)) perm |= TP_D;
       r->pa = frame | (va & page_mask);
       r->leaf_pa = epa;
@@ -123,7 +130,7 @@ fault:
     /* the last "used" entry is the leaf only if the fault was on rights */
     if (r->pfec & PFEC_P && !(r->pfec & PFEC_RSVD) && upper > 0) upper--;
     for (int i = 0; i < upper; i++)
-      *(uint64_t *)mem_host(m->mem, entry_pa[i]) |= PTE_A;
+      set_entry_bits(m, entry_pa[i], PTE_A);
   }
   r->fault = true;
   m->walk_faults++;
