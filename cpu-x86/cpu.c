@@ -30,14 +30,21 @@ void cpu_fini(struct vcpu *c) {
   tlb_level_fini(&c->tlb.stlb);
 }
 
-void cpu_flush_tlb(struct vcpu *c) { tlb_flush_all(&c->tlb); }
-void cpu_invlpg(struct vcpu *c, uint64_t va) { tlb_flush_va(&c->tlb, va); }
+void cpu_flush_tlb(struct vcpu *c) {
+  tlb_flush_all(&c->tlb);
+  if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
+}
+void cpu_invlpg(struct vcpu *c, uint64_t va) {
+  tlb_flush_va(&c->tlb, va);
+  if (c->mmu->pwc) pwc_flush_va(c->mmu->pwc, va);
+}
 void cpu_write_cr3(struct vcpu *c, uint64_t cr3) {
   c->ctl.cr3 = cr3;
   c->pcid = (c->ctl.cr4 & CR4_PCIDE) ? (uint32_t)(cr3 & 0xfff) : 0;
   /* without PCID a CR3 write flushes all non-global entries; globals are
    * not modeled separately yet, so everything goes (conservative) */
   tlb_flush_all(&c->tlb);
+  if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
 }
 
 void cpu_save_regs(struct vcpu *c, struct cpu_regs *o) {

@@ -168,12 +168,37 @@ struct walk_result {
   uint32_t perm;             /* TP_* combined rights */
   uint32_t pfec;             /* error code when faulted */
   uint8_t level;             /* level of the leaf (1 = 4K, 2 = 2M, 3 = 1G) */
-  uint8_t refs;              /* page-table references made */
+  uint8_t refs;              /* page-table references made (PWC hits excluded) */
+  uint8_t pwc_hits;
+  uint32_t cycles;           /* modeled latency of the references */
   bool fault;
 };
 
+/* ---- paging-structure caches (pwc.c) ---- */
+enum { PWC_NONE = 0, PWC_INTEL_PSC = 1, PWC_AMD_PTC = 2 };
+struct pwc_level {
+  uint64_t *tag;
+  uint32_t *stamp;
+  uint32_t entries, clock;
+  uint64_t hits, misses;
+};
+struct pwc {
+  int kind;
+  uint32_t hit_latency;      /* cycles of a reference served by the cache */
+  struct pwc_level lv[6];    /* by paging level 2..5 (PDE .. PML5E) */
+};
+int pwc_init(struct pwc *p, int kind, const uint32_t entries[6], uint32_t hit_latency);
+void pwc_fini(struct pwc *p);
+void pwc_flush(struct pwc *p);
+void pwc_flush_va(struct pwc *p, uint64_t va);
+bool pwc_lookup(struct pwc *p, int level, uint64_t va, uint64_t epa, uint32_t pcid);
+void pwc_fill(struct pwc *p, int level, uint64_t va, uint64_t epa, uint32_t pcid);
+
+struct cache_hier;
 struct mmu {
   struct machine_mem *mem;
+  struct pwc *pwc;           /* NULL: no paging-structure caches */
+  struct cache_hier *cache;  /* NULL: walk references cost walk.ref_latency */
   uint32_t walk_ref_latency; /* walk.ref_latency */
   uint32_t walk_a_on_fault;  /* walk.a_on_fault */
   uint64_t walks, walk_refs, walk_faults;

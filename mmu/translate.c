@@ -65,9 +65,10 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
   struct walk_result r;
   x->walked = 1;
   bool ok = mmu_walk(m, c, va, acc, &r);
-  x->cycles += (uint64_t)r.refs * m->walk_ref_latency;
+  x->cycles += r.cycles;
   if (!ok) {
     tlb_flush_va(t, va);
+    if (m->pwc) pwc_flush_va(m->pwc, va);   /* a #PF invalidates PSC entries too */
     return r.pfec | PFEC_FAULT;
   }
   uint64_t page = r.pa & ~0xfffull;

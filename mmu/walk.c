@@ -1,6 +1,7 @@
 /* The x86-64 page walker (SDM Vol. 3A ch. 4.5) and full translation.
  * One loop over levels; the start level picks 4- or 5-level paging. */
 #include "mmu/mmu.h"
+#include "mmu/cache.h"
 #include <string.h>
 
 /* Reserved-bit mask for an entry at a level (SDM 4.5.4, Table 4-15..4-20).
@@ -74,6 +75,14 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
   int used = 0;
   uint32_t perm = TP_U | TP_W | TP_X;
   m->walks++;
+  uint32_t pcid = (c->cr4 & CR4_PCIDE) ? (uint32_t)(c->cr3 & 0xfff) : 0;
+  /* Intel PSC: the deepest cached upper-level entry lets the walk skip the
+   * references above it (the entries are still read for their values:
+   * staleness is not modeled) */
+  int skip_from = levels + 1;
+  if (m->pwc && m->pwc->kind == PWC_INTEL_PSC)
+    for (int l = 2; l <= levels; l++)
+      if (pwc_lookup(m->pwc, l, va, 0, pcid)) { skip_from = l; break; }
   for (int level = levels; level >= 1; level--) {
     unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
     uint64_t epa = table + idx * 8;
@@ -84,8 +93,15 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
     } else {
       memcpy(&pte, mem_host(m->mem, epa), 8);
     }
-    r->refs++;
-    m->walk_refs++;
+    if (level >= skip_from ||
+        (m->pwc && m->pwc->kind == PWC_AMD_PTC && level > 1 && pwc_lookup(m->pwc, level, va, epa, pcid))) {
+      r->pwc_hits++;
+      r->cycles += m->pwc->hit_latency;
+    } else {
+      r->refs++;
+      m->walk_refs++;
+      r->cycles += m->cache ? cache_access(m->cache, epa, false) : m->walk_ref_latency;
+    }
     if (!(pte & PTE_P)) {
       r->pfec = base_pfec(c, acc);
       goto fault;
@@ -114,6 +130,8 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
         set_entry_bits(m, entry_pa[i],
                        PTE_A | (i == used - 1 && (acc & ACC_W) ? PTE_D : 0));
       if ((acc & ACC_W) || (pte & PTE_D)) perm |= TP_D;
+      if (m->pwc)
+        for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
       r->pa = frame | (va & page_mask);
       r->leaf_pa = epa;
       r->level = (uint8_t)level;

@@ -97,6 +97,13 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "count", k->mmu->walks);
   json_u64(&j, "refs", k->mmu->walk_refs);
   json_u64(&j, "faults", k->mmu->walk_faults);
+  if (k->mmu->pwc) {
+    static const char *lvn[6] = {"", "", "pde", "pdpte", "pml4e", "pml5e"};
+    json_obj(&j, "pwc_hits");
+    for (int l = 2; l <= 5; l++)
+      if (k->mmu->pwc->lv[l].entries) json_u64(&j, lvn[l], k->mmu->pwc->lv[l].hits);
+    json_end(&j);
+  }
   json_end(&j);
   json_obj(&j, "fault_cycles");
   for (int l = 0; l < EV_L__COUNT; l++)
@@ -166,6 +173,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   struct hv hv = {0};
   struct ev_bus bus;
   struct cache_hier dcache = {0};
+  struct pwc pwc = {0};
   struct ev_stats es = {0};
   FILE *logf = NULL;
   struct ev_log evlog;
@@ -182,7 +190,19 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
              "multiples of ways x 64 bytes, L1 sets a power of two)");
     goto out;
   }
-  if (dcache.enabled) c->dcache = &dcache;
+  if (dcache.enabled) { c->dcache = &dcache; mmu.cache = &dcache; }
+  int pwk = (int)params_get(P, "walk.pwc");
+  if (pwk == 3) pwk = strcmp(cfg->cpu_vendor, "amd") ? PWC_INTEL_PSC : PWC_AMD_PTC;
+  if (pwk > 3) { snprintf(res->error, sizeof res->error, "walk.pwc must be 0..3"); goto out; }
+  if (pwk) {
+    uint32_t ent[6] = {0, 0, (uint32_t)params_get(P, "pwc.l2.entries"),
+                       (uint32_t)params_get(P, "pwc.l3.entries"), (uint32_t)params_get(P, "pwc.l4.entries"),
+                       (uint32_t)params_get(P, "pwc.l5.entries")};
+    for (int l = 2; l <= 5; l++)
+      if (ent[l] > 4096) { snprintf(res->error, sizeof res->error, "pwc.l%d.entries too large", l); goto out; }
+    if (pwc_init(&pwc, pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) goto out;
+    mmu.pwc = &pwc;
+  }
   ev_bus_init(&bus);
   ev_subscribe(&bus, ev_stats_sink, &es);
   if (cfg->log_path) {
@@ -350,6 +370,7 @@ out:
   free(k);
   cpu_fini(c);
   cache_hier_fini(&dcache);
+  pwc_fini(&pwc);
   free(c);
   mem_fini(&mem);
   return rc;
