@@ -318,13 +318,13 @@ static const insn_t *cwd_op(struct vcpu *c, const insn_t *i) {
 void alu_register(void) {
   for (int op = 0; op < 8; op++) {
     int b = op * 8;
-    op_def(0, b + 0, -1, -1, alu_tab[op][0], alu_tab[op][1], A_MODRM | A_BYTE | A_LOCKOK, CC_SIMPLE);
-    op_def(0, b + 1, -1, -1, alu_tab[op][0], alu_tab[op][1], A_MODRM | A_LOCKOK, CC_SIMPLE);
+    uint32_t lk = op == 7 ? 0 : A_LOCKOK;   /* LOCK CMP is #UD */
+    op_def(0, b + 0, -1, -1, alu_tab[op][0], alu_tab[op][1], A_MODRM | A_BYTE | lk, CC_SIMPLE);
+    op_def(0, b + 1, -1, -1, alu_tab[op][0], alu_tab[op][1], A_MODRM | lk, CC_SIMPLE);
     op_def(0, b + 2, -1, -1, alu_tab[op][2], alu_tab[op][3], A_MODRM | A_BYTE, CC_SIMPLE);
     op_def(0, b + 3, -1, -1, alu_tab[op][2], alu_tab[op][3], A_MODRM, CC_SIMPLE);
     op_def(0, b + 4, -1, -1, alu_tab[op][4], NULL, A_IMM8 | A_BYTE, CC_SIMPLE);
     op_def(0, b + 5, -1, -1, alu_tab[op][4], NULL, A_IMMZ, CC_SIMPLE);
-    uint32_t lk = op == 7 ? 0 : A_LOCKOK;
     op_def(0, 0x80, -1, op, alu_tab[op][5], alu_tab[op][6], A_MODRM | A_IMM8 | A_BYTE | lk, CC_SIMPLE);
     op_def(0, 0x81, -1, op, alu_tab[op][5], alu_tab[op][6], A_MODRM | A_IMMZ | lk, CC_SIMPLE);
     op_def(0, 0x83, -1, op, alu_tab[op][5], alu_tab[op][6], A_MODRM | A_IMM8 | lk, CC_SIMPLE);

@@ -264,7 +264,7 @@ static const insn_t *flagop(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 static const insn_t *pushf_op(struct vcpu *c, const insn_t *i) {
-  uint64_t f = cpu_get_rflags(c) & 0x3c0fd5ull;   /* VM, RF read as 0 */
+  uint64_t f = cpu_get_rflags(c) & ~0x30000ull;   /* VM, RF read as 0; bit 1 is 1 */
   if (i->opsz == 2) { wr16(c, c->r[RSP] - 2, (uint16_t)f); c->r[RSP] -= 2; }
   else push64(c, f);
   return i + 1;

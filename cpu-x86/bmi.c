@@ -98,6 +98,7 @@ static const insn_t *pext_op(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 static const insn_t *rorx_op(struct vcpu *c, const insn_t *i) {
+  if (i->vvvv) UD(c);   /* VEX.vvvv unused: must be 1111b (SDM 2.3.6) */
   unsigned sz = vsz(i), bits = sz * 8;
   uint64_t s = src_rm(c, i) & size_mask(sz);
   unsigned k = (unsigned)(i->imm & (bits - 1));

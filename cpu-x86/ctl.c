@@ -15,20 +15,28 @@ static const insn_t *call_rel(struct vcpu *c, const insn_t *i) {
   c->rip = i->imm;
   return NULL;
 }
+/* A near branch to a non-canonical address faults on the branch itself,
+ * before RSP or RIP change (SDM JMP/CALL/RET: "IF tempRIP is not
+ * canonical THEN #GP(0)"). */
+static inline uint64_t br_target(struct vcpu *c, uint64_t t) {
+  int bits = (c->ctl.cr4 & CR4_LA57) ? 57 : 48;
+  if ((uint64_t)((int64_t)(t << (64 - bits)) >> (64 - bits)) != t) GP0(c);
+  return t;
+}
 static const insn_t *ret_near(struct vcpu *c, const insn_t *i) {
-  uint64_t t = pop64(c);
-  c->r[RSP] += i->imm & 0xffff;   /* RET imm16 (0 for C3) */
+  uint64_t t = br_target(c, rd64(c, c->r[RSP]));
+  c->r[RSP] += 8 + (i->imm & 0xffff);   /* RET imm16 (0 for C3) */
   c->rip = t;
   return NULL;
 }
 static const insn_t *call_ind(struct vcpu *c, const insn_t *i) {
-  uint64_t t = i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i));
+  uint64_t t = br_target(c, i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i)));
   push64(c, i->next_rip);
   c->rip = t;
   return NULL;
 }
 static const insn_t *jmp_ind(struct vcpu *c, const insn_t *i) {
-  c->rip = i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i));
+  c->rip = br_target(c, i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i)));
   return NULL;
 }
 static const insn_t *loop_op(struct vcpu *c, const insn_t *i) {
@@ -127,8 +135,15 @@ static const insn_t *int3_op(struct vcpu *c, const insn_t *i) {
   cpu_raise(c, EXC_BP, 0, 0);
 }
 static const insn_t *int_n(struct vcpu *c, const insn_t *i) {
+  unsigned n = (unsigned)(i->imm & 0xff);
+  if (n == 3 || n == 4) {
+    /* Linux's DPL-3 trap gates: #BP and #OF, RIP after the instruction */
+    c->rip = i->next_rip;
+    c->cur = NULL;
+    cpu_raise(c, (int)n, 0, 0);
+  }
   /* INT n from CPL 3 through a DPL-0 gate: #GP(n*8+2) as on Linux */
-  cpu_raise(c, EXC_GP, 1, (uint32_t)((i->imm & 0xff) * 8 + 2));
+  cpu_raise(c, EXC_GP, 1, n * 8 + 2);
 }
 static const insn_t *priv_op(struct vcpu *c, const insn_t *i) { GP0(c); }
 static const insn_t *ud_op(struct vcpu *c, const insn_t *i) { UD(c); }

@@ -129,5 +129,6 @@ out:
 uint64_t cpu_get_rflags(struct vcpu *c) { return flags_get(c) | 2; }
 void cpu_set_rflags(struct vcpu *c, uint64_t f) {
   c->lf_op = LF_NONE;
-  c->rflags = (f & 0x254dd5ull) | 2;
+  /* user mode: IF is always 1 (CPL 3 cannot clear it; cpu_init sets it) */
+  c->rflags = (f & 0x254dd5ull) | 2 | F_IF;
 }

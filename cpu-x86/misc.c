@@ -234,7 +234,7 @@ void misc_register(void) {
   op_def(1, 0x01, -1, -1, grp7_reg, priv, A_MODRM, CC_SYS);
   op_def(1, 0x1F, -1, -1, nop, NULL, A_MODRM, CC_SIMPLE);            /* NOP Ev */
   for (int k = 0x18; k <= 0x1E; k++) op_def(1, k, -1, -1, nop, NULL, A_MODRM, CC_SIMPLE);
-  op_def(1, 0x0D, -1, -1, nop, NULL, A_MODRM, CC_SIMPLE);            /* PREFETCHW */
+  op_def(1, 0x0D, -1, -1, nop, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE); /* PREFETCH/W m8 */
   op_def(0, 0x9B, -1, -1, nop, NULL, 0, CC_SIMPLE);                  /* FWAIT */
   op_def(1, 0xAE, 0, 0, NULL, fxsave_op, A_MODRM | A_MEMONLY, CC_SYS);
   op_def(1, 0xAE, 0, 1, NULL, fxrstor_op, A_MODRM | A_MEMONLY, CC_SYS);

@@ -1,5 +1,5 @@
 /* Data movement: MOV forms, MOVZX/MOVSX/MOVSXD, LEA, XCHG, CMPXCHG,
- * CMPXCHG8B/16B, XADD, BSWAP, CMOVcc, SETcc, MOVBE. */
+ * CMPXCHG8B/16B, XADD, BSWAP, CMOVcc, SETcc, MOVBE, XLAT. */
 #include "cpu-x86/interp.h"
 
 static const insn_t *mov_EG_r(struct vcpu *c, const insn_t *i) {
@@ -217,6 +217,14 @@ static const insn_t *movbe_op(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 
+/* XLAT: AL <- [rBX + zero-extended AL] (DS, overridable) */
+static const insn_t *xlat_op(struct vcpu *c, const insn_t *i) {
+  uint64_t a = c->r[RBX] + (c->r[RAX] & 0xff);
+  if (i->asz == 4) a = (uint32_t)a;
+  *R8P(c, RAX) = rd8(c, a + c->segbase[i->seg]);
+  return i + 1;
+}
+
 void move_register(void) {
   op_def(0, 0x88, -1, -1, mov_EG_r, mov_EG_m, A_MODRM | A_BYTE, CC_SIMPLE);
   op_def(0, 0x89, -1, -1, mov_EG_r, mov_EG_m, A_MODRM, CC_SIMPLE);
@@ -234,6 +242,7 @@ void move_register(void) {
   op_def(0, 0xA2, -1, -1, mov_moffs_store, NULL, A_MOFFS | A_BYTE, CC_SIMPLE);
   op_def(0, 0xA3, -1, -1, mov_moffs_store, NULL, A_MOFFS, CC_SIMPLE);
   op_def(0, 0x8D, -1, -1, lea_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);
+  op_def(0, 0xD7, -1, -1, xlat_op, NULL, 0, CC_SIMPLE);
   op_def(1, 0xB6, -1, -1, movzx_op, NULL, A_MODRM, CC_SIMPLE);
   op_def(1, 0xB7, -1, -1, movzx_op, NULL, A_MODRM, CC_SIMPLE);
   op_def(1, 0xBE, -1, -1, movsx_op, NULL, A_MODRM, CC_SIMPLE);

@@ -39,8 +39,10 @@ static const insn_t *movs_op(struct vcpu *c, const insn_t *i) {
           uint8_t *ps = mem_r_ptr(c, s, (unsigned)(k * sz));
           uint8_t *pt = ps ? mem_w_ptr(c, t, (unsigned)(k * sz)) : NULL;
           if (pt) {
-            /* byte-wise forward copy semantics for overlapping moves */
-            if (pt > ps && pt < ps + k * sz) for (uint64_t b = 0; b < k * sz; b++) pt[b] = ps[b];
+            /* overlapping forward move: element by element (each element
+             * is loaded whole, then stored), as the iterations would */
+            if (pt > ps && pt < ps + k * sz)
+              for (uint64_t e = 0; e < k; e++) memmove(pt + e * sz, ps + e * sz, sz);
             else memmove(pt, ps, k * sz);
             c->r[RSI] += k * sz; c->r[RDI] += k * sz; c->r[RCX] -= k;
             continue;
