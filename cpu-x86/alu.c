@@ -54,16 +54,16 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
 }
 
 /* Forms: E,G (dst r/m), G,E (dst reg), A,I, E,I (group 1). */
-#define ALU_FORMS(op)                                                         \
-  static const insn_t *alu##op##_EG_r(struct vcpu *c, const insn_t *i) {     \
-    unsigned sz = i->opsz;                                                    \
+#define ALU_FORMS_SZ(op, SZ, sfx)                                                         \
+  static const insn_t *alu##op##_EG_r##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->rm8, i->rm, sz),               \
                         rdreg(c, i->reg8, i->reg, sz));                       \
     if (op != 7) wrreg(c, i->rm8, i->rm, sz, r);                              \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_EG_m(struct vcpu *c, const insn_t *i) {     \
-    unsigned sz = i->opsz;                                                    \
+  static const insn_t *alu##op##_EG_m##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
     uint64_t a = ea_of(c, i);                                                 \
     if (op == 7) {                                                            \
       do_alu(c, op, sz, ld_sz(c, a, sz), rdreg(c, i->reg8, i->reg, sz));      \
@@ -74,35 +74,35 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     rmw_done(c, p);                                                           \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_GE_r(struct vcpu *c, const insn_t *i) {     \
-    unsigned sz = i->opsz;                                                    \
+  static const insn_t *alu##op##_GE_r##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
                         rdreg(c, i->rm8, i->rm, sz));                         \
     if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_GE_m(struct vcpu *c, const insn_t *i) {     \
-    unsigned sz = i->opsz;                                                    \
+  static const insn_t *alu##op##_GE_m##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
                         ld_sz(c, ea_of(c, i), sz));                           \
     if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_AI(struct vcpu *c, const insn_t *i) {       \
-    unsigned sz = i->opsz;                                                    \
+  static const insn_t *alu##op##_AI##sfx(struct vcpu *c, const insn_t *i) {       \
+    const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, 0, 0, sz), i->imm & size_mask(sz)); \
     if (op != 7) wrreg(c, 0, 0, sz, r);                                       \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_EI_r(struct vcpu *c, const insn_t *i) {     \
-    unsigned sz = i->opsz;                                                    \
+  static const insn_t *alu##op##_EI_r##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->rm8, i->rm, sz),               \
                         i->imm & size_mask(sz));                              \
     if (op != 7) wrreg(c, i->rm8, i->rm, sz, r);                              \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_EI_m(struct vcpu *c, const insn_t *i) {     \
-    unsigned sz = i->opsz;                                                    \
+  static const insn_t *alu##op##_EI_m##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
     uint64_t a = ea_of(c, i);                                                 \
     if (op == 7) {                                                            \
       do_alu(c, op, sz, ld_sz(c, a, sz), i->imm & size_mask(sz));             \
@@ -113,6 +113,7 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     rmw_done(c, p);                                                           \
     return i + 1;                                                             \
   }
+#define ALU_FORMS(op) ALU_FORMS_SZ(op, i->opsz, ) ALU_FORMS_SZ(op, 8, _64) ALU_FORMS_SZ(op, 4, _32)
 ALU_FORMS(0) ALU_FORMS(1) ALU_FORMS(2) ALU_FORMS(3)
 ALU_FORMS(4) ALU_FORMS(5) ALU_FORMS(6) ALU_FORMS(7)
 
@@ -121,6 +122,17 @@ ALU_FORMS(4) ALU_FORMS(5) ALU_FORMS(6) ALU_FORMS(7)
 static const insn_fn alu_tab[8][7] = {
   ALU_ROW(0), ALU_ROW(1), ALU_ROW(2), ALU_ROW(3),
   ALU_ROW(4), ALU_ROW(5), ALU_ROW(6), ALU_ROW(7),
+};
+/* operand-size specializations (decode picks them: op_specialize) */
+#define ALU_ROW_SZ(op, sfx) {alu##op##_EG_r##sfx, alu##op##_EG_m##sfx, alu##op##_GE_r##sfx, \
+                     alu##op##_GE_m##sfx, alu##op##_AI##sfx, alu##op##_EI_r##sfx, alu##op##_EI_m##sfx}
+static const insn_fn alu_tab64[8][7] = {
+  ALU_ROW_SZ(0, _64), ALU_ROW_SZ(1, _64), ALU_ROW_SZ(2, _64), ALU_ROW_SZ(3, _64),
+  ALU_ROW_SZ(4, _64), ALU_ROW_SZ(5, _64), ALU_ROW_SZ(6, _64), ALU_ROW_SZ(7, _64),
+};
+static const insn_fn alu_tab32[8][7] = {
+  ALU_ROW_SZ(0, _32), ALU_ROW_SZ(1, _32), ALU_ROW_SZ(2, _32), ALU_ROW_SZ(3, _32),
+  ALU_ROW_SZ(4, _32), ALU_ROW_SZ(5, _32), ALU_ROW_SZ(6, _32), ALU_ROW_SZ(7, _32),
 };
 
 /* ---- TEST ---- */
@@ -316,6 +328,11 @@ static const insn_t *cwd_op(struct vcpu *c, const insn_t *i) {
 }
 
 void alu_register(void) {
+  for (int op = 0; op < 8; op++)
+    for (int f = 0; f < 7; f++) {
+      op_specialize(alu_tab[op][f], 8, alu_tab64[op][f]);
+      op_specialize(alu_tab[op][f], 4, alu_tab32[op][f]);
+    }
   for (int op = 0; op < 8; op++) {
     int b = op * 8;
     uint32_t lk = op == 7 ? 0 : A_LOCKOK;   /* LOCK CMP is #UD */

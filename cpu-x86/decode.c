@@ -37,6 +37,16 @@ static const insn_t *op_ud(struct vcpu *c, const insn_t *i) { UD(c); }
 static const insn_t *op_gp_len(struct vcpu *c, const insn_t *i) { GP0(c); }
 
 static uint8_t has_modrm[4][256][4];
+static struct { insn_fn generic, special; int opsz; } specs[512];
+static int nspecs;
+void op_specialize(insn_fn generic, int opsz, insn_fn special) {
+  if (nspecs < 512) specs[nspecs++] = (typeof(specs[0])){generic, special, opsz};
+}
+static insn_fn specialize(insn_fn fn, int opsz) {
+  for (int k = 0; k < nspecs; k++)
+    if (specs[k].generic == fn && specs[k].opsz == opsz) return specs[k].special;
+  return fn;
+}
 static int inited;
 void decode_init(void) {
   if (inited) return;
@@ -236,6 +246,7 @@ int decode_one(const uint8_t *buf, int avail, uint64_t rip, insn_t *i) {
     i->fn = x87_select(i);
     if (!i->fn) { i->fn = op_ud; goto ud; }
   }
+  i->fn = specialize(i->fn, i->opsz);
   i->cost = cpu_class_cost[e->cls];
   return (at & A_END) ? DEC_OK_END : DEC_OK;
 ud:

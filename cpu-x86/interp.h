@@ -245,6 +245,9 @@ extern uint32_t cpu_class_cost[CC__COUNT];
  * fr/fm: register-form and memory-form handlers (fm NULL = same as fr). */
 void op_def(int map, int opc, int pfx, int reg, insn_fn fr, insn_fn fm,
             uint32_t attr, int cls);
+/* A faster handler for one operand size of a generic handler (the decoder
+ * substitutes it: same semantics, no size switch at run time). */
+void op_specialize(insn_fn generic, int opsz, insn_fn special);
 /* x87 escape (D8-DF): x87.c picks the handler from opcode and ModRM. */
 insn_fn x87_select(const insn_t *i);
 

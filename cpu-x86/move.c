@@ -27,6 +27,10 @@ static const insn_t *mov64_EG_r(struct vcpu *c, const insn_t *i) {
   c->r[i->rm] = c->r[i->reg];
   return i + 1;
 }
+static const insn_t *mov64_EG_r_rev(struct vcpu *c, const insn_t *i) {
+  c->r[i->reg] = c->r[i->rm];
+  return i + 1;
+}
 static const insn_t *mov64_EG_m(struct vcpu *c, const insn_t *i) {
   wr64(c, ea_of(c, i), c->r[i->reg]);
   return i + 1;
@@ -265,5 +269,10 @@ void move_register(void) {
   op_def(2, 0xF1, 0, -1, movbe_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);
   op_def(2, 0xF0, 1, -1, movbe_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);
   op_def(2, 0xF1, 1, -1, movbe_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);
-  (void)nop_op; (void)mov64_EG_r; (void)mov64_EG_m; (void)mov64_GE_m; (void)mov32_GE_m;
+  (void)nop_op;
+  op_specialize(mov_EG_r, 8, mov64_EG_r);
+  op_specialize(mov_EG_m, 8, mov64_EG_m);
+  op_specialize(mov_GE_r, 8, mov64_EG_r_rev);
+  op_specialize(mov_GE_m, 8, mov64_GE_m);
+  op_specialize(mov_GE_m, 4, mov32_GE_m);
 }
