@@ -34,6 +34,7 @@ struct fault_plan {
   uint64_t old_pa;           /* COW source frame */
   bool stack_grow;           /* the VMA was extended downwards */
   bool write, fetch, user;
+  bool copy;                 /* FK_FILE: a private write: copy the file page */
   void *vma;                 /* opaque to modes */
 };
 
@@ -50,7 +51,13 @@ struct guest_ops {
                             int *new_tables);
   uint64_t (*alloc_frame)(void *k, uint64_t *pa);    /* 0 pa: OOM */
   uint64_t (*zero_frame)(void *k, uint64_t pa);
-  uint64_t (*fill_from_file)(void *k, const struct fault_plan *p, uint64_t pa);
+  /* the file page for p (page cache; a private frame for a partial page):
+   * returns cycles; *pa gets a reference for the new mapping, *hit says
+   * whether it was already cached */
+  uint64_t (*file_page)(void *k, const struct fault_plan *p, uint64_t *pa, bool *hit);
+  /* map cached neighbours of a read fault (Linux do_fault_around);
+   * returns cycles, *n the pages mapped */
+  uint64_t (*fault_around)(void *k, const struct fault_plan *p, int *n);
   uint64_t (*copy_frame)(void *k, uint64_t dst, uint64_t src);
   uint64_t (*zero_page_pa)(void *k);                 /* the shared zero page */
   uint64_t (*write_pte)(void *k, uint64_t leaf_pa, uint64_t pte);

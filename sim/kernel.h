@@ -55,6 +55,7 @@ struct mm {
 struct host_file {
   int refs;
   int fd;                    /* host descriptor */
+  uint64_t dev, ino, size;   /* page-cache identity (host_file_identify) */
   char path[256];
 };
 
@@ -157,6 +158,9 @@ struct kernel {
   uint64_t sleep_ns;         /* virtual time skipped by sleeps */
   uint64_t ips;              /* guest.ips: retired instructions per virtual second */
   struct param_reg *sim_params;
+  /* page cache (pagecache.c) */
+  struct pc_page **pc_hash;
+  uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
   /* set by a syscall that must block: the dispatcher parks the task and
    * re-executes the syscall when it is woken */
   bool block_now;
@@ -180,6 +184,16 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va);
 void guest_ops_fill(struct kernel *k, struct guest_ops *o);
 uint64_t pte_flags_for(uint32_t vmflags, bool writable_now);
+
+/* frames (mm.c) */
+uint64_t kernel_frame_alloc(struct kernel *k);   /* reclaims the page cache if needed */
+void kernel_frame_put(struct kernel *k, uint64_t pa);
+/* ---- page cache (pagecache.c) ---- */
+void host_file_identify(struct host_file *hf);
+uint64_t pc_lookup(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
+uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
+uint64_t pc_reclaim(struct kernel *k, uint64_t want);
+void pc_free_all(struct kernel *k);
 
 /* ---- user copies (mm.c): through the MMU as supervisor accesses ---- */
 int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n);

@@ -127,6 +127,7 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
   struct host_file *hf = calloc(1, sizeof *hf);
   hf->fd = fd;
   hf->refs = 0;
+  host_file_identify(hf);
   snprintf(hf->path, sizeof hf->path, "%s", path);
   struct mm *mm = k->mm;
   uint64_t phdr_va = 0;

@@ -35,6 +35,8 @@ static void kwrite64(struct kernel *k, uint64_t pa, uint64_t v, uint64_t *cyc) {
 /* ---- frames ---- */
 static uint64_t frame_alloc(struct kernel *k) {
   uint64_t pa;
+  if (!k->nfree && k->next_frame + PAGE > k->mem->ram_bytes)
+    pc_reclaim(k, 256);     /* --mem exhausted: drop clean page-cache pages */
   if (k->nfree) pa = k->free_frames[--k->nfree];
   else if (k->next_frame + PAGE <= k->mem->ram_bytes) { pa = k->next_frame; k->next_frame += PAGE; }
   else return 0;
@@ -56,6 +58,9 @@ static void frame_put(struct kernel *k, uint64_t pa) {
   k->free_frames[k->nfree++] = pa;
   k->frames_used--;
 }
+
+uint64_t kernel_frame_alloc(struct kernel *k) { return frame_alloc(k); }
+void kernel_frame_put(struct kernel *k, uint64_t pa) { frame_put(k, pa); }
 
 int kernel_mem_init(struct kernel *k) {
   uint64_t nframes = (k->mem->ram_bytes + k->mem->pool_bytes) >> 12;
@@ -310,12 +315,110 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
     return cyc;
   }
   p->kind = FK_FILE;
-  /* A read fault on a private writable file mapping maps the page
-   * read-only (it stands for the page-cache page): a later write takes a
-   * COW fault, as on Linux.  Software bit 9 marks it. */
+  /* Private mappings map the page-cache page read-only (a later write
+   * copies it: COW); a write fault on a private mapping copies at once
+   * (do_cow_fault); shared mappings map the cache page itself. */
+  bool shared = v->flags & VM_SHARED;
+  p->copy = p->write && !shared;
   bool w = p->write && (v->flags & VM_WRITE);
   p->pte_flags = pte_flags_for(v->flags, w);
-  if (!w && (v->flags & VM_WRITE)) p->pte_flags |= 1ull << 9;
+  if (!w && (v->flags & VM_WRITE) && !shared) p->pte_flags |= 1ull << 9;
+  return cyc;
+}
+
+/* Is this page of the VMA backed whole by the file (so the page cache can
+ * serve it)?  ELF segments whose file part ends mid-page get a private
+ * zero-tailed copy instead. */
+static bool page_cacheable(const struct vma *v, uint64_t page) {
+  if (v->file_end && page + PAGE > v->file_end) return false;
+  uint64_t off = v->file_off + (page - v->start);
+  return off < v->file->size;
+}
+
+static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, uint64_t pa) {
+  uint64_t cyc = 0;
+  uint8_t *h = kaccess(k, kva(pa), ACC_W, &cyc);
+  memset(h, 0, PAGE);
+  uint64_t off = v->file_off + (page - v->start);
+  uint64_t want = PAGE;
+  if (v->file_end && page + PAGE > v->file_end)
+    want = v->file_end > page ? v->file_end - page : 0;
+  size_t got = 0;
+  while (got < want) {
+    ssize_t r = pread(v->file->fd, h + got, want - got, (off_t)(off + got));
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+}
+
+static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t cyc = 0;
+  *hit = false;
+  if (!page_cacheable(v, p->page)) {
+    *pa = frame_alloc(k);
+    if (!*pa) return 0;
+    fill_private(k, v, p->page, *pa);
+    k->mm->rss_pages++;
+    return cyc;
+  }
+  uint64_t pgoff = (v->file_off + (p->page - v->start)) / PAGE;
+  *pa = pc_lookup(k, v->file, pgoff);
+  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  if (*pa) { *hit = true; k->pc_hits++; }
+  else {
+    *pa = pc_fill(k, v->file, pgoff);
+    if (!*pa) return 0;
+    k->pc_misses++;
+    *hit = warm;     /* a warm cache had it already: no device read */
+    if (!warm) {
+      cyc += params_get(k->sim_params, "io.read_latency");
+      /* readahead: the following pages of the file come in with it */
+      uint64_t ra = params_get(k->sim_params, "guest.readahead_bytes") / PAGE;
+      for (uint64_t i = 1; i < ra && (pgoff + i) * PAGE < v->file->size; i++)
+        if (!pc_lookup(k, v->file, pgoff + i) && !pc_fill(k, v->file, pgoff + i)) break;
+    }
+  }
+  k->frame_refs[*pa >> 12]++;
+  k->mm->rss_pages++;
+  cyc += 0;
+  return cyc;
+}
+
+static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t fab = params_get(k->sim_params, "guest.fault_around_bytes");
+  uint64_t cyc = 0;
+  *n = 0;
+  if (fab <= PAGE || (v->flags & VM_WRITE && !(v->flags & VM_SHARED) && 0)) return 0;
+  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  /* the window: fault_around_bytes aligned, inside the VMA and the same
+   * page table (filemap_map_pages never crosses a PMD) */
+  uint64_t start = p->va & ~(fab - 1), end = start + fab;
+  uint64_t pmd = p->va & ~((1ull << 21) - 1);
+  if (start < v->start) start = v->start;
+  if (start < pmd) start = pmd;
+  if (end > v->end) end = v->end;
+  if (end > pmd + (1ull << 21)) end = pmd + (1ull << 21);
+  uint64_t flags = pte_flags_for(v->flags, false);
+  if ((v->flags & VM_WRITE) && !(v->flags & VM_SHARED)) flags |= 1ull << 9;
+  for (uint64_t va = start; va < end; va += PAGE) {
+    if (va == p->page || !page_cacheable(v, va)) continue;
+    uint64_t leaf = 0;
+    uint64_t e = pte_lookup(k, k->mm, va, &leaf, &cyc);
+    if ((e & PTE_P) || !leaf) continue;
+    uint64_t pgoff = (v->file_off + (va - v->start)) / PAGE;
+    uint64_t pa = pc_lookup(k, v->file, pgoff);
+    if (!pa && warm) pa = pc_fill(k, v->file, pgoff);
+    if (!pa) continue;
+    k->frame_refs[pa >> 12]++;
+    k->mm->rss_pages++;
+    kwrite64(k, leaf, pa | flags, &cyc);
+    (*n)++;
+  }
+  k->fault_around_pages += (uint64_t)*n;
   return cyc;
 }
 
@@ -363,24 +466,6 @@ static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
   memcpy(d, s, PAGE);
   return cyc;
 }
-static uint64_t op_fill_from_file(void *kp, const struct fault_plan *p, uint64_t pa) {
-  struct kernel *k = kp;
-  const struct vma *v = p->vma;
-  uint64_t cyc = 0;
-  uint8_t *h = kaccess(k, kva(pa), ACC_W, &cyc);
-  memset(h, 0, PAGE);
-  uint64_t off = v->file_off + (p->page - v->start);
-  uint64_t want = PAGE;
-  if (v->file_end && p->page + PAGE > v->file_end)
-    want = v->file_end > p->page ? v->file_end - p->page : 0;
-  size_t got = 0;
-  while (got < want) {
-    ssize_t r = pread(v->file->fd, h + got, want - got, (off_t)(off + got));
-    if (r <= 0) break;
-    got += (size_t)r;
-  }
-  return cyc;
-}
 static uint64_t op_zero_page_pa(void *kp) { return ((struct kernel *)kp)->zero_page; }
 static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
   uint64_t cyc = 0;
@@ -403,7 +488,8 @@ void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
   o->ensure_tables = op_ensure_tables;
   o->alloc_frame = op_alloc_frame;
   o->zero_frame = op_zero_frame;
-  o->fill_from_file = op_fill_from_file;
+  o->file_page = op_file_page;
+  o->fault_around = op_fault_around;
   o->copy_frame = op_copy_frame;
   o->zero_page_pa = op_zero_page_pa;
   o->write_pte = op_write_pte;

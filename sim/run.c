@@ -70,6 +70,7 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   for (int i = 0; i < 10; i++) json_u64(&j, kinds[i], hv->st.by_kind[i]);
   json_end(&j);
   json_u64(&j, "minflt", k->minflt);
+  json_u64(&j, "fault_around_pages", k->fault_around_pages);
   json_end(&j);
   json_obj(&j, "vm_exits");
   json_end(&j);
@@ -122,6 +123,9 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "guest_frames_used", k->frames_used);
   json_u64(&j, "pool_pages_used", k->mem->pool_used_pages);
   json_u64(&j, "page_table_pages", k->mm ? k->mm->pt_pages : 0);
+  json_u64(&j, "page_cache_pages", k->pc_pages);
+  json_u64(&j, "page_cache_hits", k->pc_hits);
+  json_u64(&j, "page_cache_misses", k->pc_misses);
   json_end(&j);
   json_obj(&j, "code_cache");
   json_u64(&j, "blocks_decoded", c->blocks_decoded);
@@ -364,6 +368,7 @@ out:
   if (logf && logf != stdout) fclose(logf);
   else if (logf) fflush(logf);
   task_cleanup_all(k);
+  pc_free_all(k);
   if (k->rootfd >= 0) close(k->rootfd);
   free(k->free_frames);
   free(k->frame_refs);

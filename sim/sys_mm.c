@@ -57,6 +57,7 @@ static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
   }
   struct host_file *hf = calloc(1, sizeof *hf);
   hf->fd = hfd;
+  host_file_identify(hf);
   snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
   return hf;
 }

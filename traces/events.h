@@ -32,7 +32,9 @@ enum ev_layer {
   X(FRAME_ALLOC,    "frame.alloc",      "allocate a physical frame") \
   X(FRAME_ZERO,     "frame.zero",       "zero-fill the new frame") \
   X(ZERO_PAGE_MAP,  "zeropage.map",     "map the shared zero page read-only") \
-  X(FILE_READ,      "file.read",        "fill the frame from the backing file") \
+  X(FILE_READ,      "file.read",        "page-cache miss: read the page from the file") \
+  X(PAGECACHE,      "pagecache.lookup", "find the file page in the page cache") \
+  X(FAULT_AROUND,   "fault.around",     "map cached neighbour pages (fault-around)") \
   X(COW_COPY,       "cow.copy",         "copy the shared frame for a write") \
   X(STACK_GROW,     "stack.grow",       "extend the stack VMA downwards") \
   X(PTE_WRITE,      "pte.write",        "write the new page-table entry") \
