@@ -84,6 +84,7 @@ struct task_ctx {
   struct files *files;
   struct gfd *fds;           /* files->fds */
   char cwd[4096];            /* guest-visible cwd */
+  uint32_t umask;            /* file-creation mask (inherited by fork) */
   char exe_path[4096];       /* guest path of the running binary */
   char *cmdline; size_t cmdline_len;
   uint64_t auxv_addr; size_t auxv_len;

@@ -261,7 +261,6 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return -EINVAL;
   case SYS_getpriority: return 20;
   case SYS_setpriority: return 0;
-  case SYS_umask: { static int mask = 022; int old = mask; mask = (int)(a[0] & 0777); return old; }
   default:
     *handled = false;
     return -ENOSYS;

@@ -1,0 +1,141 @@
+/* The guest's file descriptor table.  Guest fd numbers are the model's
+ * (lowest free, as Linux allocates them); each open guest fd owns a
+ * private host descriptor (O_CLOEXEC, any number), so a guest closing
+ * fd 1 never closes faultline's own stdout. */
+#include "sim/fs_priv.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Host numbers for the guest's stdio: far from the low numbers faultline
+ * itself uses for its log, stats and trace files. */
+#define STDIO_HOST_MIN 100
+
+struct gfd *gfd_get(struct kernel *k, int fd) {
+  if (fd < 0 || fd >= MAX_FDS || !k->fds || k->fds[fd].kind == FDK_NONE) return NULL;
+  return &k->fds[fd];
+}
+
+int gfd_lowest_free(struct kernel *k, int minfd) {
+  if (minfd < 0) minfd = 0;
+  if (!k->fds) return -EMFILE;
+  for (int i = minfd; i < MAX_FDS; i++)
+    if (k->fds[i].kind == FDK_NONE) return i;
+  return -EMFILE;
+}
+
+void gfd_release(struct gfd *g) {
+  if (g->kind == FDK_NONE) return;
+  if (g->hostfd >= 0) close(g->hostfd);
+  free(g->procbuf);
+  memset(g, 0, sizeof *g);
+  g->kind = FDK_NONE;
+  g->hostfd = -1;
+}
+
+static void gfd_fill(struct gfd *g, enum fd_kind kind, int hostfd, int flags, bool cloexec,
+                     const char *path) {
+  memset(g, 0, sizeof *g);
+  g->kind = kind;
+  g->hostfd = hostfd;
+  g->flags = flags & ~O_CLOEXEC;
+  g->cloexec = cloexec;
+  /* a path that does not fit is left empty: /proc/self/fd readlink then
+   * asks the host for the descriptor's path */
+  if (path && strlen(path) < sizeof g->path) strcpy(g->path, path);
+}
+
+int gfd_install_at(struct kernel *k, int fd, enum fd_kind kind, int hostfd, int flags,
+                   bool cloexec, const char *path) {
+  if (fd < 0 || fd >= MAX_FDS || !k->fds) {
+    if (hostfd >= 0) close(hostfd);
+    return -EBADF;
+  }
+  gfd_release(&k->fds[fd]);
+  gfd_fill(&k->fds[fd], kind, hostfd, flags, cloexec, path);
+  return fd;
+}
+
+int gfd_install(struct kernel *k, int minfd, enum fd_kind kind, int hostfd, int flags,
+                bool cloexec, const char *path) {
+  int fd = gfd_lowest_free(k, minfd);
+  if (fd < 0) {
+    if (hostfd >= 0) close(hostfd);
+    return fd;
+  }
+  return gfd_install_at(k, fd, kind, hostfd, flags, cloexec, path);
+}
+
+int gfd_close(struct kernel *k, int fd) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  gfd_release(g);
+  return 0;
+}
+
+int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec) {
+  struct gfd *o = gfd_get(k, oldfd);
+  if (!o) return -EBADF;
+  if (newfd < 0 || newfd >= MAX_FDS) return exact ? -EBADF : -EINVAL;
+  int nfd = exact ? newfd : gfd_lowest_free(k, newfd);
+  if (nfd < 0) return nfd;
+  int h = -1;
+  if (o->hostfd >= 0) {
+    h = fcntl(o->hostfd, F_DUPFD_CLOEXEC, 3);
+    if (h < 0) return -errno;
+  }
+  char *buf = NULL;
+  if (o->kind == FDK_PROC && o->procbuf) {
+    /* a private copy: the offset is not shared (pseudo files only) */
+    buf = malloc(o->proclen ? o->proclen : 1);
+    if (!buf) {
+      if (h >= 0) close(h);
+      return -ENOMEM;
+    }
+    memcpy(buf, o->procbuf, o->proclen);
+  }
+  struct gfd copy = *o;
+  gfd_release(&k->fds[nfd]);   /* dup2 onto an open fd closes it silently */
+  struct gfd *n = &k->fds[nfd];
+  *n = copy;
+  n->hostfd = h;
+  n->cloexec = cloexec;
+  if (o->kind == FDK_PROC) {
+    n->procbuf = buf;
+  } else {
+    /* a host directory's sorted snapshot (sys_fs.c getdents) is per fd */
+    n->procbuf = NULL;
+    n->proclen = n->procpos = 0;
+  }
+  return nfd;
+}
+
+void fds_init(struct kernel *k) {
+  if (!k->files) {            /* task_init_first normally made the table */
+    k->files = calloc(1, sizeof *k->files);
+    if (!k->files) return;
+    k->files->refs = 1;
+  }
+  k->fds = k->files->fds;
+  for (int i = 0; i < MAX_FDS; i++) {
+    memset(&k->fds[i], 0, sizeof k->fds[i]);
+    k->fds[i].kind = FDK_NONE;
+    k->fds[i].hostfd = -1;
+  }
+  for (int i = 0; i < 3; i++) {
+    int h = fcntl(i, F_DUPFD_CLOEXEC, STDIO_HOST_MIN);
+    if (h < 0) continue;               /* faultline started with fd i closed */
+    int fl = fcntl(h, F_GETFL);
+    if (fl < 0) fl = i == 0 ? O_RDONLY : O_WRONLY;
+    gfd_fill(&k->fds[i], FDK_HOST, h, fl, false, NULL);
+  }
+  fs_io_init();      /* (also links sys_fs.o ahead of any weak placeholder) */
+  fs_umask_init(k);
+}
+
+/* Close every guest fd and free pseudo-file buffers (end of a run). */
+void fds_fini(struct kernel *k) {
+  if (!k->fds) return;
+  for (int i = 0; i < MAX_FDS; i++) gfd_release(&k->fds[i]);
+}

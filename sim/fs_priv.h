@@ -1,0 +1,168 @@
+/* Private to the file-system side of the guest kernel model (fd.c, path.c,
+ * sys_fs.c, sys_fsmeta.c).  The public entry points (fds_init, path_open,
+ * path_resolve, sys_fs) are declared in sim/kernel.h. */
+#ifndef FAULTLINE_SIM_FS_PRIV_H
+#define FAULTLINE_SIM_FS_PRIV_H
+#include "sim/kernel.h"
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#define FS_PATH_MAX 4096          /* Linux PATH_MAX, incl. the NUL */
+#define FS_MAX_LINKS 40           /* symlinks followed in one lookup */
+/* open(2) flags the guest may pass on (others are ignored, as open(2)
+ * ignores unknown bits; openat2 would refuse them). */
+#define FS_OPEN_FLAGS_OK (O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND | \
+                          O_NONBLOCK | O_DSYNC | O_SYNC | O_DIRECT | O_LARGEFILE |       \
+                          O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH |    \
+                          O_TMPFILE | O_ASYNC)
+#define FS_BOUNCE (64u * 1024u)   /* chunk of every guest <-> host copy */
+
+/* ---- fd.c: the guest descriptor table ---- */
+struct gfd *gfd_get(struct kernel *k, int fd);      /* NULL unless open */
+int gfd_lowest_free(struct kernel *k, int minfd);   /* or -EMFILE */
+/* Install a new guest fd (lowest free >= minfd) for a host descriptor.
+ * On failure the host descriptor is closed. Returns the guest fd or -errno. */
+int gfd_install(struct kernel *k, int minfd, enum fd_kind kind, int hostfd,
+                int flags, bool cloexec, const char *path);
+/* Install at exactly `fd` (closing what was there). */
+int gfd_install_at(struct kernel *k, int fd, enum fd_kind kind, int hostfd,
+                   int flags, bool cloexec, const char *path);
+void gfd_release(struct gfd *g);                    /* close + mark free */
+/* Close all guest fds and free their buffers (for the end of a run;
+ * not yet in kernel.h: sim/run.c closes only the host fds). */
+void fds_fini(struct kernel *k);
+int gfd_close(struct kernel *k, int fd);            /* 0 or -EBADF */
+/* Duplicate oldfd to the lowest free fd >= minfd (exact = false) or to
+ * exactly newfd (exact = true, as dup2). */
+int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec);
+
+/* ---- path.c: guest paths, --root confinement, the modelled /proc ---- */
+/* Result of looking a guest path up in the modelled pseudo files. */
+enum px_kind {
+  PX_NONE,      /* an ordinary path: resolve on the host */
+  PX_FILE,      /* synthesized regular file; buf/len hold its content */
+  PX_DIR,       /* synthesized directory; buf/len hold linux_dirent64s */
+  PX_LINK,      /* a pseudo symlink (not followed); target holds the text */
+  PX_EXE,       /* /proc/self/exe followed: the guest binary */
+  PX_FD,        /* /proc/self/fd/N followed: guest descriptor `fd` */
+  PX_REDIRECT,  /* internal to the lookup: continue at `target` */
+};
+struct px {
+  enum px_kind kind;
+  char *buf;                /* malloc'ed content (PX_FILE, PX_DIR) */
+  size_t len;
+  int fd;                   /* PX_FD */
+  bool deny_open;           /* PX_FILE that may be stat'ed but never opened
+                               (/proc/<pid>/mem, pagemap, /proc/kcore) */
+  bool use_gpath;           /* PX_NONE: a /proc link was crossed: resolve
+                               `gpath` (guest-absolute) instead of the
+                               caller's (dirfd, path) */
+  char gpath[FS_PATH_MAX];  /* normalized guest-absolute path */
+  char target[FS_PATH_MAX]; /* PX_LINK */
+};
+void px_free(struct px *r);
+/* Look up (dirfd, path) in the model's pseudo files (/proc, a few /sys
+ * files, /dev/std* without --root).  follow: follow a pseudo symlink in
+ * the last component.  0 with r->kind set, or -errno (-EACCES for
+ * /proc/<pid>/mem, pagemap, kcore and the simulator's own process). */
+int fs_lookup(struct kernel *k, int dirfd, const char *path, bool follow, struct px *r);
+/* Host open of a guest path (no pseudo files): confined under --root,
+ * never a procfs descriptor.  dirfd is a guest fd or AT_FDCWD. */
+int fs_host_open(struct kernel *k, int dirfd, const char *path, int flags, int mode);
+/* Parent directory (host O_PATH fd, caller closes) and last component of
+ * a guest path, for *at() calls with AT_SYMLINK_NOFOLLOW semantics.
+ * *slash: the path ended in '/'.  "/", "." and ".." as last component
+ * give the directory itself and last = ".". */
+int fs_resolve(struct kernel *k, int dirfd, const char *path, int *pfd,
+               char *last, size_t lastlen, bool *slash);
+/* Guest-visible path of a guest fd (directory or file), or -errno. */
+int fs_fd_guest_path(struct kernel *k, int fd, char *out, size_t n);
+/* Host readlink of /proc/self/fd/<hostfd> turned into a guest path (the
+ * --root prefix removed).  -ENOENT when unavailable, -EXDEV if outside. */
+int fs_host_fd_guest_path(struct kernel *k, int hostfd, char *out, size_t n);
+/* Lexical normalization of base + "/" + path (no ".", "..", "//"). */
+int fs_norm_path(const char *base, const char *path, char *out, size_t n);
+/* Guest-absolute directory a relative path starts from (cwd or dirfd). */
+int fs_base_dir(struct kernel *k, int dirfd, char *out, size_t n);
+bool fs_is_proc_path(const char *g);
+/* procfs.c: one normalized guest path in the pseudo tree (0 + r->kind,
+ * PX_NONE when not a pseudo path, PX_REDIRECT to continue at r->target). */
+int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struct px *r);
+/* A pseudo link crossed in the middle of a path: 1 + guest target, 0, -errno. */
+int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n);
+/* Open the guest binary (for /proc/self/exe). */
+int fs_open_exe(struct kernel *k, int flags);
+/* readlink text of /proc/self/fd/N and /proc/self/exe. */
+int fs_fd_link_text(struct kernel *k, int fd, char *out, size_t n);
+int fs_exe_link_text(struct kernel *k, char *out, size_t n);
+/* Reopen a guest fd as /proc/self/fd/N would (host fd, or -errno). */
+int fs_reopen_fd(struct kernel *k, int fd, int flags);
+/* Deterministic inode number for a pseudo file. */
+uint64_t fs_px_ino(const char *gpath);
+/* A host descriptor on procfs (refused to the guest). */
+bool fs_is_host_proc(int hostfd);
+/* Magic-link path for one of *our* host fds ("/proc/self/fd/N"). */
+const char *fs_fdpath(int hostfd, char buf[40]);
+
+/* ---- shared by the syscall files ---- */
+/* A guest path string (at most FS_PATH_MAX with its NUL): 0 or -errno. */
+static inline long get_path(struct kernel *k, uint64_t u, char *buf) {
+  long l = strncpy_from_user(k, buf, u, FS_PATH_MAX);
+  return l < 0 ? l : 0;
+}
+
+/* Where a path that is not a pseudo file resolves: the caller's
+ * (dirfd, path), or a guest-absolute path after a /proc link. */
+struct where { int dirfd; const char *path; };
+static inline struct where where_of(const struct px *r, int dirfd, const char *path) {
+  struct where w = {dirfd, path};
+  if (r->use_gpath) { w.dirfd = AT_FDCWD; w.path = r->gpath; }
+  return w;
+}
+
+/* ---- sys_fsmeta.c: open, namespace changes, cwd ---- */
+long sys_fsmeta(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* sys_fsattr.c: stat, statx, readlink, access, chmod, chown, utimes,
+ * truncate, statfs (sys_fsmeta hands on what it does not handle). */
+long sys_fsattr(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* faccessat2 on the host (AT_EMPTY_PATH works on O_PATH fds): 0/-errno */
+int fs_host_access(int dfd, const char *p, int mode, int flags);
+long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int mode);
+/* Guest umask (inherited from the host process at fds_init). */
+mode_t fs_umask(struct kernel *k);
+void fs_umask_init(struct kernel *k);
+/* Host uid/gid to guest view. */
+uint32_t fs_guest_uid(struct kernel *k, uint32_t host_uid);
+uint32_t fs_guest_gid(struct kernel *k, uint32_t host_gid);
+/* Linux x86-64 struct stat (144 bytes). */
+struct kstat64 {
+  uint64_t st_dev, st_ino, st_nlink;
+  uint32_t st_mode, st_uid, st_gid, pad0;
+  uint64_t st_rdev;
+  int64_t st_size, st_blksize, st_blocks;
+  uint64_t st_atime_, st_atime_nsec, st_mtime_, st_mtime_nsec, st_ctime_, st_ctime_nsec;
+  int64_t unused[3];
+};
+_Static_assert(sizeof(struct kstat64) == 144, "x86-64 struct stat is 144 bytes");
+void fs_kstat_from_host(struct kernel *k, struct kstat64 *o, const struct stat *s);
+/* Stat of a guest fd (host fstat or synthesized for pseudo files). */
+int fs_fstat_gfd(struct kernel *k, int fd, struct stat *st);
+/* Synthesized stat of a pseudo file object. */
+void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t linklen,
+                struct stat *st);
+
+/* ---- sys_fs.c ---- */
+void fs_io_init(void);     /* from fds_init */
+/* Internal result: the host descriptor would block (never seen by the guest). */
+#define FS_WOULD_BLOCK (-100000L)
+/* Park the running task until hostfd is ready for `events` (BLK_FD; the
+ * syscall re-runs then).  False when there is no process model. */
+bool fs_park_on_fd(struct kernel *k, int hostfd, short events);
+/* sys_fspoll.c: poll, ppoll, select, pselect6 */
+long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
+/* Read/write through a guest fd with a host buffer (no guest memory):
+ * off < 0 means the current position. */
+long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off);
+long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off);
+
+#endif

@@ -1,0 +1,637 @@
+/* The modelled /proc (and the few /sys and /dev files the model
+ * serves): /proc/self, /proc/<guest pid> and /proc/thread-self with exe,
+ * cwd, root, fd/, cmdline, maps, auxv, stat, status, comm; /proc/cpuinfo
+ * (from the CPUID personality), /proc/meminfo (guest RAM), and
+ * /sys/devices/system/cpu/{online,possible,present}.  Content is
+ * generated when a file is opened.  path.c's lookup calls fs_proc_walk
+ * before any host lookup. */
+#include "sim/fs_priv.h"
+#include "cpu-x86/cpu.h"
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+uint64_t fs_px_ino(const char *gpath) {
+  uint64_t h = 0xcbf29ce484222325ull;          /* FNV-1a */
+  for (const char *p = gpath; *p; p++) h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+  return (h & 0xffffffffull) | 0x100000000ull;  /* never 0 */
+}
+
+void px_free(struct px *r) {
+  free(r->buf);
+  r->buf = NULL;
+  r->len = 0;
+}
+
+/* ---- the guest binary and guest fds seen through /proc ---- */
+
+static struct host_file *exe_file(struct kernel *k) {
+  if (!k->mm) return NULL;
+  struct host_file *any = NULL;
+  for (int i = 0; i < k->mm->nvmas; i++) {
+    struct vma *v = &k->mm->vmas[i];
+    if (!v->file) continue;
+    if (!strcmp(v->file->path, k->exe_path)) return v->file;
+    if (!any) any = v->file;
+  }
+  return any && !k->exe_path[0] ? any : NULL;
+}
+
+int fs_open_exe(struct kernel *k, int flags) {
+  if ((flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH)) return -ETXTBSY;
+  flags &= O_PATH | O_DIRECTORY | O_NONBLOCK | O_NOATIME | O_LARGEFILE;
+  struct host_file *hf = exe_file(k);
+  if (hf) {
+    char b[40];
+    int fd = open(fs_fdpath(hf->fd, b), flags | O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) return fd;
+  }
+  if (!k->exe_path[0] || !strncmp(k->exe_path, "/proc", 5)) return -ENOENT;
+  return fs_host_open(k, AT_FDCWD, k->exe_path, flags | O_RDONLY, 0);
+}
+
+int fs_exe_link_text(struct kernel *k, char *out, size_t n) {
+  struct host_file *hf = exe_file(k);
+  if (hf && fs_host_fd_guest_path(k, hf->fd, out, n) == 0 && out[0] == '/') return 0;
+  if (!k->exe_path[0]) return -ENOENT;
+  return fs_norm_path(k->cwd[0] ? k->cwd : "/", k->exe_path, out, n);
+}
+
+int fs_fd_link_text(struct kernel *k, int fd, char *out, size_t n) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -ENOENT;
+  if (g->kind != FDK_PROC && g->hostfd >= 0) {
+    int r = fs_host_fd_guest_path(k, g->hostfd, out, n);
+    if (r == 0) return 0;
+    if (r == -EXDEV) {   /* outside --root (inherited stdio): the host path, as Linux shows it */
+      char b[40];
+      ssize_t l = readlink(fs_fdpath(g->hostfd, b), out, n - 1);
+      if (l > 0) { out[l] = 0; return 0; }
+    }
+  }
+  if (!g->path[0]) return -ENOENT;
+  snprintf(out, n, "%s", g->path);
+  return 0;
+}
+
+int fs_reopen_fd(struct kernel *k, int fd, int flags) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -ENOENT;
+  if (g->kind == FDK_PROC || g->hostfd < 0) return -EACCES;
+  flags &= FS_OPEN_FLAGS_OK & ~(O_CREAT | O_EXCL | __O_TMPFILE | O_NOFOLLOW);
+  if (flags & O_PATH) flags &= O_PATH | O_DIRECTORY;
+  char b[40];
+  int h = open(fs_fdpath(g->hostfd, b), flags | O_CLOEXEC | ((flags & O_PATH) ? 0 : O_NOCTTY));
+  if (h < 0) return -errno;
+  if (fs_is_host_proc(h)) { close(h); return -EACCES; }
+  return h;
+}
+
+/* ---- synthesized content ---- */
+
+struct sbuf { char *p; size_t len, cap; };
+
+static void sb_add(struct sbuf *b, const void *d, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    size_t nc = b->cap ? b->cap * 2 : 1024;
+    while (nc < b->len + n + 1) nc *= 2;
+    char *q = realloc(b->p, nc);
+    if (!q) return;
+    b->p = q;
+    b->cap = nc;
+  }
+  memcpy(b->p + b->len, d, n);
+  b->len += n;
+  b->p[b->len] = 0;
+}
+
+__attribute__((format(printf, 2, 3)))
+static void sb_printf(struct sbuf *b, const char *fmt, ...) {
+  char tmp[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+  va_end(ap);
+  if (n < 0) return;
+  if ((size_t)n >= sizeof tmp) n = sizeof tmp - 1;
+  sb_add(b, tmp, (size_t)n);
+}
+
+static void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned type) {
+  char child[FS_PATH_MAX];
+  if (!strcmp(name, ".")) snprintf(child, sizeof child, "%s", dirpath);
+  else if (!strcmp(name, "..")) fs_norm_path(dirpath, "..", child, sizeof child);
+  else snprintf(child, sizeof child, "%s/%s", dirpath, name);
+  size_t nl = strlen(name), reclen = (19 + nl + 1 + 7) & ~(size_t)7;
+  uint8_t rec[19 + 256 + 8];
+  memset(rec, 0, sizeof rec);
+  uint64_t ino = fs_px_ino(child), off = b->len + reclen;
+  uint16_t rl = (uint16_t)reclen;
+  memcpy(rec, &ino, 8);
+  memcpy(rec + 8, &off, 8);
+  memcpy(rec + 16, &rl, 2);
+  rec[18] = (uint8_t)type;
+  memcpy(rec + 19, name, nl);
+  sb_add(b, rec, reclen);
+}
+
+static const char *exe_base(struct kernel *k, char *tmp, size_t n) {
+  if (fs_exe_link_text(k, tmp, n)) snprintf(tmp, n, "%s", k->exe_path);
+  const char *s = strrchr(tmp, '/');
+  return s ? s + 1 : tmp;
+}
+
+static void gen_comm(struct kernel *k, struct sbuf *b) {
+  char t[FS_PATH_MAX];
+  sb_printf(b, "%.15s\n", exe_base(k, t, sizeof t));
+}
+
+static void gen_maps(struct kernel *k, struct sbuf *b) {
+  struct mm *mm = k->mm;
+  for (int i = 0; mm && i < mm->nvmas; i++) {
+    const struct vma *v = &mm->vmas[i];
+    char line[128];
+    uint64_t ino = 0;
+    struct stat st;
+    if (v->file && fstat(v->file->fd, &st) == 0) ino = (uint64_t)st.st_ino;
+    int n = snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx 00:00 %llu ",
+                     (unsigned long long)v->start, (unsigned long long)v->end,
+                     v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',
+                     v->flags & VM_EXEC ? 'x' : '-', v->flags & VM_SHARED ? 's' : 'p',
+                     (unsigned long long)(v->file ? v->file_off : 0), (unsigned long long)ino);
+    sb_add(b, line, (size_t)n);
+    char name[FS_PATH_MAX];
+    name[0] = 0;
+    if (v->file && fs_host_fd_guest_path(k, v->file->fd, name, sizeof name) == 0 && name[0] == '/') {
+      /* the file's path as the guest sees it (Linux shows d_path) */
+    } else {
+      snprintf(name, sizeof name, "%s", v->name);
+    }
+    if (name[0]) {
+      for (; n < 72; n++) sb_add(b, " ", 1);   /* seq_pad to 25 + 6 * 8 - 1 */
+      sb_add(b, " ", 1);
+      sb_add(b, name, strlen(name));
+    }
+    sb_add(b, "\n", 1);
+  }
+}
+
+static uint64_t vm_total(struct kernel *k, uint32_t need, uint32_t refuse, bool file) {
+  uint64_t s = 0;
+  for (int i = 0; k->mm && i < k->mm->nvmas; i++) {
+    const struct vma *v = &k->mm->vmas[i];
+    if ((v->flags & need) != need || (v->flags & refuse)) continue;
+    if (file && !v->file) continue;
+    s += v->end - v->start;
+  }
+  return s;
+}
+
+static uint64_t sig_bits(struct kernel *k, int which) {
+  uint64_t m = 0;
+  for (int s = 1; s <= 64; s++) {
+    uint64_t h = k->sig_handlers[s];
+    if ((which == 0 && h == 1) || (which == 1 && h > 1)) m |= 1ull << (s - 1);
+  }
+  return m;
+}
+
+static void gen_status(struct kernel *k, struct sbuf *b) {
+  char t[FS_PATH_MAX];
+  uint64_t vsz = vm_total(k, 0, 0, false) >> 10, rss = k->mm ? k->mm->rss_pages * 4 : 0;
+  uint64_t stk = vm_total(k, VM_GROWSDOWN, 0, false) >> 10;
+  uint64_t data = vm_total(k, VM_WRITE, VM_GROWSDOWN | VM_SHARED, false) >> 10;
+  uint64_t exe = vm_total(k, VM_EXEC, VM_WRITE, true) >> 10;
+  uint64_t pte = k->mm ? k->mm->pt_pages * 4 : 0;
+  const char *cap = k->uid == 0 ? "000001ffffffffff" : "0000000000000000";
+  sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+            "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
+            exe_base(k, t, sizeof t), (unsigned)fs_umask(k), k->pid, k->pid, k->ppid, k->uid,
+            k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
+  sb_printf(b, "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
+            MAX_FDS, k->pid, k->pid, k->pid, k->pid);
+  sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n"
+            "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\nRssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
+            "RssShmem:\t       0 kB\n",
+            (unsigned long long)vsz, (unsigned long long)vsz, (unsigned long long)rss,
+            (unsigned long long)rss, (unsigned long long)rss);
+  sb_printf(b, "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\nVmLib:\t       0 kB\n"
+            "VmPTE:\t%8llu kB\nVmSwap:\t       0 kB\nHugetlbPages:\t       0 kB\n"
+            "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t1\nSigQ:\t0/63459\n"
+            "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n",
+            (unsigned long long)data, (unsigned long long)stk, (unsigned long long)exe,
+            (unsigned long long)pte);
+  sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
+            (unsigned long long)k->sigmask, (unsigned long long)sig_bits(k, 0),
+            (unsigned long long)sig_bits(k, 1));
+  sb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t000001ffffffffff\n"
+            "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
+            "Speculation_Store_Bypass:\tnot vulnerable\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
+            "Mems_allowed:\t00000001\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
+            "nonvoluntary_ctxt_switches:\t0\n", cap, cap);
+}
+
+static void gen_stat(struct kernel *k, struct sbuf *b) {
+  char t[FS_PATH_MAX];
+  uint64_t now = ktime_ns(k);
+  uint64_t cpu_ns = now - k->epoch_ns - k->sleep_ns;
+  uint64_t utime = cpu_ns / 10000000ull;          /* USER_HZ = 100 */
+  uint64_t vsz = vm_total(k, 0, 0, false), rss = k->mm ? k->mm->rss_pages : 0;
+  uint64_t sc = 0, ec = 0;
+  for (int i = 0; k->mm && i < k->mm->nvmas; i++) {
+    const struct vma *v = &k->mm->vmas[i];
+    if ((v->flags & VM_EXEC) && v->file) {
+      if (!sc) sc = v->start;
+      ec = v->end;
+    }
+  }
+  uint64_t brk0 = k->mm ? k->mm->brk_start : 0;
+  sb_printf(b, "%d (%.15s) R %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu 0 0 0 20 0 1 0 0 %llu %llu "
+            "18446744073709551615 %llu %llu %llu 0 0 ",
+            k->pid, exe_base(k, t, sizeof t), k->ppid, k->pid, k->pid,
+            (unsigned long long)k->minflt, (unsigned long long)k->majflt,
+            (unsigned long long)utime, (unsigned long long)vsz, (unsigned long long)rss,
+            (unsigned long long)sc, (unsigned long long)ec, (unsigned long long)k->auxv_addr);
+  sb_printf(b, "0 %llu %llu %llu 0 0 0 17 0 0 0 0 0 0 0 0 %llu 0 0 0 0 0\n",
+            (unsigned long long)k->sigmask, (unsigned long long)sig_bits(k, 0),
+            (unsigned long long)sig_bits(k, 1), (unsigned long long)brk0);
+}
+
+static void gen_cpuinfo(struct kernel *k, struct sbuf *b) {
+  uint32_t r0[4], r1[4], r7[4], e1[4], e8[4], br[12];
+  cpu_cpuid(k->cpu, 0, 0, r0);
+  cpu_cpuid(k->cpu, 1, 0, r1);
+  cpu_cpuid(k->cpu, 7, 0, r7);
+  cpu_cpuid(k->cpu, 0x80000001, 0, e1);
+  cpu_cpuid(k->cpu, 0x80000008, 0, e8);
+  for (uint32_t i = 0; i < 3; i++) cpu_cpuid(k->cpu, 0x80000002 + i, 0, br + 4 * i);
+  char vendor[13], brand[49];
+  memcpy(vendor, &r0[1], 4); memcpy(vendor + 4, &r0[3], 4); memcpy(vendor + 8, &r0[2], 4);
+  vendor[12] = 0;
+  memcpy(brand, br, 48);
+  brand[48] = 0;
+  char *bp = brand;
+  while (*bp == ' ') bp++;
+  for (size_t l = strlen(bp); l && bp[l - 1] == ' '; l--) bp[l - 1] = 0;
+  uint32_t fam = (r1[0] >> 8) & 0xf, model = (r1[0] >> 4) & 0xf, step = r1[0] & 0xf;
+  if (fam == 6 || fam == 15) model += ((r1[0] >> 16) & 0xf) << 4;
+  if (fam == 15) fam += (r1[0] >> 20) & 0xff;
+  /* last-level cache from leaf 4 */
+  uint64_t llc = 0;
+  for (uint32_t s = 0; s < 16; s++) {
+    uint32_t c4[4];
+    cpu_cpuid(k->cpu, 4, s, c4);
+    if (!(c4[0] & 31)) break;
+    llc = (uint64_t)(((c4[1] >> 22) & 0x3ff) + 1) * (((c4[1] >> 12) & 0x3ff) + 1) *
+          ((c4[1] & 0xfff) + 1) * ((uint64_t)c4[2] + 1);
+  }
+  uint64_t khz = k->cpu->tsc_hz / 1000;
+  sb_printf(b, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
+            "stepping\t: %u\nmicrocode\t: 0x1\ncpu MHz\t\t: %llu.%03llu\ncache size\t: %llu KB\n"
+            "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\napicid\t\t: 0\n"
+            "initial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\n"
+            "flags\t\t:",
+            vendor, fam, model, bp, step, (unsigned long long)(khz / 1000),
+            (unsigned long long)(khz % 1000), (unsigned long long)(llc >> 10), r0[0]);
+  /* Linux's order: capability words 0 (1.edx), 1 (8000_0001.edx),
+   * 4 (1.ecx), 6 (8000_0001.ecx), 9 (7.ebx); hidden bits have no name. */
+  static const char *const w0[32] = {"fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8",
+    "apic", NULL, "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", NULL, "dts",
+    "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe"};
+  static const char *const w1[32] = {[11] = "syscall", [19] = "mp", [20] = "nx", [22] = "mmxext",
+    [25] = "fxsr_opt", [26] = "pdpe1gb", [27] = "rdtscp", [29] = "lm", [30] = "3dnowext",
+    [31] = "3dnow"};
+  static const char *const w4[32] = {"pni", "pclmulqdq", "dtes64", "monitor", "ds_cpl", "vmx",
+    "smx", "est", "tm2", "ssse3", "cid", "sdbg", "fma", "cx16", "xtpr", "pdcm", NULL, "pcid", "dca",
+    "sse4_1", "sse4_2", "x2apic", "movbe", "popcnt", "tsc_deadline_timer", "aes", "xsave", NULL,
+    "avx", "f16c", "rdrand", "hypervisor"};
+  static const char *const w6[32] = {"lahf_lm", "cmp_legacy", "svm", "extapic", "cr8_legacy", "abm",
+    "sse4a", "misalignsse", "3dnowprefetch", "osvw", "ibs", "xop", "skinit", "wdt", NULL, "lwp",
+    "fma4", "tce", NULL, "nodeid_msr", NULL, "tbm", "topoext", "perfctr_core", "perfctr_nb", NULL,
+    "bpext", "ptsc", "perfctr_llc", "mwaitx"};
+  static const char *const w9[32] = {"fsgsbase", "tsc_adjust", "sgx", "bmi1", "hle", "avx2",
+    "fdp_excptn_only", "smep", "bmi2", "erms", "invpcid", "rtm", "cqm", "zero_fcs_fds", "mpx",
+    "rdt_a", "avx512f", "avx512dq", "rdseed", "adx", "smap", "avx512ifma", NULL, "clflushopt",
+    "clwb", "intel_pt", "avx512pf", "avx512er", "avx512cd", "sha_ni", "avx512bw", "avx512vl"};
+  const char *const *tabs[5] = {w0, w1, w4, w6, w9};
+  uint32_t regs[5] = {r1[3], e1[3], r1[2], e1[2], r7[1]};
+  for (int w = 0; w < 5; w++)
+    for (int bit = 0; bit < 32; bit++)
+      if ((regs[w] >> bit) & 1 && tabs[w][bit]) sb_printf(b, " %s", tabs[w][bit]);
+  uint32_t clf = ((r1[1] >> 8) & 0xff) * 8;
+  sb_printf(b, "\nbugs\t\t:\nbogomips\t: %llu.%02llu\nclflush size\t: %u\ncache_alignment\t: %u\n"
+            "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
+            (unsigned long long)(khz * 2 / 1000), (unsigned long long)(khz * 2 % 1000 / 10),
+            clf, clf ? clf : 64, e8[0] & 0xff, (e8[0] >> 8) & 0xff);
+}
+
+static void gen_meminfo(struct kernel *k, struct sbuf *b) {
+  uint64_t total = k->mem->ram_bytes >> 10;
+  uint64_t used = k->frames_used * (PAGE >> 10);
+  uint64_t fr = used < total ? total - used : 0;
+  static const char *const zero[] = {"Buffers:", "Cached:", "SwapCached:", "Active:", "Inactive:",
+    "Active(anon):", "Inactive(anon):", "Active(file):", "Inactive(file):", "Unevictable:",
+    "Mlocked:", "SwapTotal:", "SwapFree:", "Dirty:", "Writeback:", "AnonPages:", "Mapped:",
+    "Shmem:", "KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:", "KernelStack:",
+    "PageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:"};
+  sb_printf(b, "%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n", "MemTotal:",
+            (unsigned long long)total, "MemFree:", (unsigned long long)fr, "MemAvailable:",
+            (unsigned long long)fr);
+  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
+    uint64_t v = 0;
+    if (!strcmp(zero[i], "AnonPages:") || !strcmp(zero[i], "Active(anon):") || !strcmp(zero[i], "Active:"))
+      v = k->mm ? k->mm->rss_pages * 4 : 0;
+    if (!strcmp(zero[i], "PageTables:")) v = k->mm ? k->mm->pt_pages * 4 : 0;
+    sb_printf(b, "%-16s%8llu kB\n", zero[i], (unsigned long long)v);
+  }
+  sb_printf(b, "%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n", "CommitLimit:",
+            (unsigned long long)total, "Committed_AS:", (unsigned long long)used,
+            "VmallocTotal:", 34359738367ull, "VmallocUsed:", 0ull);
+  sb_printf(b, "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\n"
+            "HugePages_Surp:        0\n%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
+            "Hugetlb:", 0u);
+}
+
+/* ---- the /proc walk ---- */
+
+static bool numeric(const char *s, long *v) {
+  if (!*s || strlen(s) > 9) return false;
+  long x = 0;
+  for (const char *p = s; *p; p++) {
+    if (*p < '0' || *p > '9') return false;
+    x = x * 10 + (*p - '0');
+  }
+  *v = x;
+  return true;
+}
+
+static int px_file(struct px *r, struct sbuf *b, bool slash) {
+  if (slash) { free(b->p); return -ENOTDIR; }
+  r->kind = PX_FILE;
+  r->buf = b->p;
+  r->len = b->len;
+  if (!r->buf) { r->buf = malloc(1); r->len = 0; }
+  return r->buf ? 0 : -ENOMEM;
+}
+
+static int px_dir(struct px *r, struct sbuf *b) {
+  r->kind = PX_DIR;
+  r->buf = b->p;
+  r->len = b->len;
+  return r->buf ? 0 : -ENOMEM;
+}
+
+static int px_link(struct px *r, const char *text, const char *rest, bool follow, bool slash) {
+  if (*rest || follow || slash) {
+    r->kind = PX_REDIRECT;
+    int w = snprintf(r->target, sizeof r->target, "%s%s%s%s", text, *rest ? "/" : "", rest,
+                     slash && !*rest ? "/" : "");
+    return w < 0 || (size_t)w >= sizeof r->target ? -ENAMETOOLONG : 0;
+  }
+  r->kind = PX_LINK;
+  snprintf(r->target, sizeof r->target, "%s", text);
+  return 0;
+}
+
+/* g: normalized guest-absolute path; rest of a component list joined. */
+int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struct px *r) {
+  r->kind = PX_NONE;
+  snprintf(r->gpath, sizeof r->gpath, "%s", g);
+  if (k->rootfd < 0) {
+    /* the host's /dev/std* and /dev/fd are links into the host's /proc */
+    static const char *const stdn[3] = {"/dev/stdin", "/dev/stdout", "/dev/stderr"};
+    for (int i = 0; i < 3; i++)
+      if (!strcmp(g, stdn[i]) && (follow || slash)) {
+        snprintf(r->target, sizeof r->target, "/proc/self/fd/%d%s", i, slash ? "/" : "");
+        r->kind = PX_REDIRECT;
+        return 0;
+      }
+    if (!strncmp(g, "/dev/fd/", 8) || (!strcmp(g, "/dev/fd") && (follow || slash))) {
+      if (strlen(g) + 16 > sizeof r->target) return -ENAMETOOLONG;
+      snprintf(r->target, sizeof r->target, "/proc/self/fd%.4000s%s", g + 7, slash ? "/" : "");
+      r->kind = PX_REDIRECT;
+      return 0;
+    }
+  }
+  if (!strcmp(g, "/sys/devices/system/cpu/online") || !strcmp(g, "/sys/devices/system/cpu/possible") ||
+      !strcmp(g, "/sys/devices/system/cpu/present")) {
+    struct sbuf b = {0};
+    sb_add(&b, "0\n", 2);
+    return px_file(r, &b, slash);
+  }
+  if (!fs_is_proc_path(g)) return 0;
+  char work[FS_PATH_MAX];
+  snprintf(work, sizeof work, "%s", g + 5);   /* after "/proc" */
+  const char *comp[FS_PATH_MAX / 2];
+  int n = 0;
+  for (char *t = strtok(work, "/"); t; t = strtok(NULL, "/")) comp[n++] = t;
+  char pidstr[16], text[FS_PATH_MAX];
+  snprintf(pidstr, sizeof pidstr, "%d", k->pid);
+  struct sbuf b = {0};
+  if (n == 0) {
+    dir_add(&b, "/proc", ".", DT_DIR);
+    dir_add(&b, "/proc", "..", DT_DIR);
+    dir_add(&b, "/proc", pidstr, DT_DIR);
+    dir_add(&b, "/proc", "self", DT_LNK);
+    dir_add(&b, "/proc", "thread-self", DT_LNK);
+    dir_add(&b, "/proc", "cpuinfo", DT_REG);
+    dir_add(&b, "/proc", "meminfo", DT_REG);
+    return px_dir(r, &b);
+  }
+  /* the rest of the path after component i, joined */
+  char rest[FS_PATH_MAX];
+#define REST_FROM(i)                                                           \
+  do {                                                                         \
+    rest[0] = 0;                                                               \
+    for (int j_ = (i); j_ < n; j_++) {                                         \
+      if (j_ > (i)) strncat(rest, "/", sizeof rest - strlen(rest) - 1);        \
+      strncat(rest, comp[j_], sizeof rest - strlen(rest) - 1);                 \
+    }                                                                          \
+  } while (0)
+  int i;
+  long v;
+  if (!strcmp(comp[0], "self") || !strcmp(comp[0], "thread-self")) {
+    bool ts = comp[0][0] == 't';
+    if (n == 1 && !follow && !slash) {
+      r->kind = PX_LINK;
+      if (ts) snprintf(r->target, sizeof r->target, "%d/task/%d", k->pid, k->pid);
+      else snprintf(r->target, sizeof r->target, "%d", k->pid);
+      return 0;
+    }
+    i = 1;
+  } else if (numeric(comp[0], &v)) {
+    if (v == k->pid) i = 1;
+    else if (v == (long)getpid()) return -EACCES;   /* the simulator itself */
+    else return -ENOENT;
+  } else if (!strcmp(comp[0], "cpuinfo") || !strcmp(comp[0], "meminfo")) {
+    if (n > 1) return -ENOTDIR;
+    if (comp[0][0] == 'c') gen_cpuinfo(k, &b);
+    else gen_meminfo(k, &b);
+    return px_file(r, &b, slash);
+  } else if (!strcmp(comp[0], "kcore")) {
+    if (n > 1) return -ENOTDIR;
+    r->deny_open = true;              /* visible, never readable */
+    return px_file(r, &b, slash);
+  } else {
+    return -ENOENT;
+  }
+  char pdir[64];
+  bool in_task = false;
+  snprintf(pdir, sizeof pdir, "/proc/%d", k->pid);
+  for (;;) {
+    snprintf(r->gpath, sizeof r->gpath, "%s", pdir);
+    for (int j = i; j < n; j++) {
+      strncat(r->gpath, "/", sizeof r->gpath - strlen(r->gpath) - 1);
+      strncat(r->gpath, comp[j], sizeof r->gpath - strlen(r->gpath) - 1);
+    }
+    if (i == n) {
+      static const struct { const char *name; unsigned type; } ents[] = {
+        {".", DT_DIR}, {"..", DT_DIR}, {"auxv", DT_REG}, {"cmdline", DT_REG}, {"comm", DT_REG},
+        {"cwd", DT_LNK}, {"exe", DT_LNK}, {"fd", DT_DIR}, {"maps", DT_REG}, {"mem", DT_REG},
+        {"pagemap", DT_REG}, {"root", DT_LNK}, {"stat", DT_REG}, {"status", DT_REG},
+        {"task", DT_DIR}};
+      size_t ne = sizeof ents / sizeof ents[0] - (in_task ? 1 : 0);   /* no task/ in a task */
+      for (size_t e = 0; e < ne; e++) dir_add(&b, pdir, ents[e].name, ents[e].type);
+      return px_dir(r, &b);
+    }
+    if (strcmp(comp[i], "task") || in_task) break;
+    if (i + 1 == n) {
+      char td[80];
+      snprintf(td, sizeof td, "%s/task", pdir);
+      dir_add(&b, td, ".", DT_DIR);
+      dir_add(&b, td, "..", DT_DIR);
+      dir_add(&b, td, pidstr, DT_DIR);
+      return px_dir(r, &b);
+    }
+    if (strcmp(comp[i + 1], pidstr)) return -ENOENT;
+    snprintf(pdir + strlen(pdir), sizeof pdir - strlen(pdir), "/task/%d", k->pid);
+    in_task = true;
+    i += 2;
+  }
+  const char *c = comp[i];
+  bool more = i + 1 < n;
+  if (!strcmp(c, "mem") || !strcmp(c, "pagemap")) {
+    if (more) return -ENOTDIR;
+    r->deny_open = true;              /* stat works as on Linux; open: EACCES */
+    return px_file(r, &b, slash);
+  }
+  if (!strcmp(c, "exe")) {
+    if (more) return -ENOTDIR;
+    if (follow || slash) {
+      if (slash) return -ENOTDIR;
+      r->kind = PX_EXE;
+      return 0;
+    }
+    int e = fs_exe_link_text(k, text, sizeof text);
+    if (e) return e;
+    r->kind = PX_LINK;
+    snprintf(r->target, sizeof r->target, "%s", text);
+    return 0;
+  }
+  if (!strcmp(c, "cwd") || !strcmp(c, "root")) {
+    REST_FROM(i + 1);
+    return px_link(r, c[0] == 'c' ? (k->cwd[0] ? k->cwd : "/") : "/", rest, follow, slash);
+  }
+  if (!strcmp(c, "fd")) {
+    char fdd[96];
+    snprintf(fdd, sizeof fdd, "%s/fd", pdir);
+    if (!more) {
+      dir_add(&b, fdd, ".", DT_DIR);
+      dir_add(&b, fdd, "..", DT_DIR);
+      for (int f = 0; f < MAX_FDS; f++)
+        if (k->fds[f].kind != FDK_NONE) {
+          char nm[16];
+          snprintf(nm, sizeof nm, "%d", f);
+          dir_add(&b, fdd, nm, DT_LNK);
+        }
+      return px_dir(r, &b);
+    }
+    if (!numeric(comp[i + 1], &v) || v >= MAX_FDS || !gfd_get(k, (int)v)) return -ENOENT;
+    if (i + 2 < n) {
+      int e = fs_base_dir(k, (int)v, text, sizeof text);
+      if (e) return e;
+      REST_FROM(i + 2);
+      return px_link(r, text, rest, true, slash);
+    }
+    if (follow || slash) {
+      if (slash) {
+        int e = fs_base_dir(k, (int)v, text, sizeof text);
+        if (e) return e;
+        return px_link(r, text, "", true, true);
+      }
+      r->kind = PX_FD;
+      r->fd = (int)v;
+      return 0;
+    }
+    int e = fs_fd_link_text(k, (int)v, text, sizeof text);
+    if (e) return e;
+    r->kind = PX_LINK;
+    snprintf(r->target, sizeof r->target, "%s", text);
+    return 0;
+  }
+  if (more) {
+    static const char *const files[] = {"auxv", "cmdline", "comm", "maps", "stat", "status"};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
+      if (!strcmp(c, files[f])) return -ENOTDIR;
+    return -ENOENT;
+  }
+  if (!strcmp(c, "cmdline")) {
+    if (k->cmdline) sb_add(&b, k->cmdline, k->cmdline_len);
+  } else if (!strcmp(c, "maps")) {
+    gen_maps(k, &b);
+  } else if (!strcmp(c, "auxv")) {
+    if (k->auxv_len && k->auxv_len <= 4096) {
+      uint8_t av[4096];
+      if (copy_from_user(k, av, k->auxv_addr, k->auxv_len) == 0) sb_add(&b, av, k->auxv_len);
+    }
+  } else if (!strcmp(c, "stat")) {
+    gen_stat(k, &b);
+  } else if (!strcmp(c, "status")) {
+    gen_status(k, &b);
+  } else if (!strcmp(c, "comm")) {
+    gen_comm(k, &b);
+  } else {
+    return -ENOENT;
+  }
+  return px_file(r, &b, slash);
+#undef REST_FROM
+}
+
+/* If the normalized guest path `g` names a pseudo symlink that a lookup
+ * must cross (it is not the last component), put its guest-absolute
+ * target in out and return 1; 0 if it is no link; -errno. */
+int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n) {
+  if (k->rootfd < 0) {
+    if (!strcmp(g, "/dev/fd")) { snprintf(out, n, "/proc/self/fd"); return 1; }
+    if (!strcmp(g, "/dev/stdin") || !strcmp(g, "/dev/stdout") || !strcmp(g, "/dev/stderr")) {
+      snprintf(out, n, "/proc/self/fd/%d", g[5] == 'i' ? 0 : g[8] == 'o' ? 1 : 2);
+      return 1;
+    }
+  }
+  if (strncmp(g, "/proc/", 6)) return 0;
+  const char *last = strrchr(g, '/') + 1;
+  size_t plen = (size_t)(last - g);      /* incl. the slash */
+  bool fdnode = plen > 4 && !strncmp(last - 4, "/fd/", 4);
+  if (strcmp(last, "self") && strcmp(last, "thread-self") && strcmp(last, "cwd") &&
+      strcmp(last, "root") && strcmp(last, "exe") && !fdnode)
+    return 0;
+  struct px t;
+  memset(&t, 0, sizeof t);
+  int e = fs_proc_walk(k, g, false, false, &t);
+  enum px_kind kind = t.kind;
+  px_free(&t);
+  if (e) return e;
+  if (kind != PX_LINK) return 0;
+  if (fdnode) {
+    long v;
+    if (!numeric(last, &v) || v >= MAX_FDS) return -ENOENT;
+    return (e = fs_base_dir(k, (int)v, out, n)) ? e : 1;   /* ENOTDIR unless a directory */
+  }
+  if (t.target[0] == '/') snprintf(out, n, "%s", t.target);
+  else snprintf(out, n, "/proc/%.64s", t.target);       /* self, thread-self */
+  return 1;
+}

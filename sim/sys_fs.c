@@ -1,0 +1,702 @@
+/* File-system syscalls, descriptor side: read/write and their vector and
+ * positional forms, lseek, close, dup, pipe, fcntl, ioctl, getdents,
+ * sendfile (poll/select: sys_fspoll.c).  Path-based calls are in sys_fsmeta.c and
+ * sys_fsattr.c, resolution and /proc in path.c and procfs.c.
+ *
+ * Every guest buffer moves through copy_from_user / copy_to_user in
+ * chunks of at most FS_BOUNCE bytes (a huge count never makes us allocate
+ * more), and a bad pointer gives -EFAULT (or the count done so far, as
+ * Linux returns a partial transfer).  Directory listings are served from
+ * a snapshot sorted by name, so the guest sees the same order on every
+ * host for the same directory contents.
+ *
+ * Blocking: with the process model active (k->cur), a read, write or
+ * poll that would wait on a pipe, tty or socket parks the task on the
+ * host descriptor (BLK_FD, the syscall re-runs when it is ready) so the
+ * other guest processes run meanwhile; the host never blocks there.
+ * Without it the host call blocks as it would natively. */
+#include "sim/fs_priv.h"
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define MAX_RW_COUNT 0x7ffff000ull   /* INT_MAX & PAGE_MASK, as Linux clamps */
+#define UIO_MAXIOV 1024
+
+static uint8_t bounce[FS_BOUNCE];
+
+/* ---- partial user copies: the longest prefix that does not fault ---- */
+static size_t copy_in_prefix(struct kernel *k, void *dst, uint64_t uva, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    size_t c = PAGE - ((uva + done) & (PAGE - 1));
+    if (c > n - done) c = n - done;
+    if (copy_from_user(k, (uint8_t *)dst + done, uva + done, c)) break;
+    done += c;
+  }
+  return done;
+}
+
+static size_t copy_out_prefix(struct kernel *k, uint64_t uva, const void *src, size_t n) {
+  if (copy_to_user(k, uva, src, n) == 0) return n;   /* the common case */
+  size_t done = 0;
+  while (done < n) {
+    size_t c = PAGE - ((uva + done) & (PAGE - 1));
+    if (c > n - done) c = n - done;
+    if (copy_to_user(k, uva + done, (const uint8_t *)src + done, c)) break;
+    done += c;
+  }
+  return done;
+}
+
+/* EPIPE: SIGPIPE for the writer (send_sig(SIGPIPE, current, 0)). */
+static void guest_sigpipe(struct kernel *k) {
+  if (k->cur) {
+    signal_send(k, k->cur, SIGPIPE, 0 /* SI_USER */, 0);
+    return;
+  }
+  /* no signal model running: the default action or nothing */
+  uint64_t h = k->sig_handlers[SIGPIPE];
+  if (h == (uint64_t)(uintptr_t)SIG_IGN || (k->sigmask & (1ull << (SIGPIPE - 1)))) return;
+  if (h == (uint64_t)(uintptr_t)SIG_DFL) {
+    k->killed_by = SIGPIPE;
+    k->exited = true;
+  }
+}
+
+/* Park the running task until hostfd is ready for `events`; the syscall
+ * is re-run then.  False when there is no process model to park in. */
+bool fs_park_on_fd(struct kernel *k, int hostfd, short events) {
+  if (!k->cur) return false;
+  k->cur->block = BLK_FD;
+  k->cur->block_fd = hostfd;
+  k->cur->block_events = events;
+  k->block_now = true;
+  k->block_restart = true;
+  return true;
+}
+
+/* Would an operation on this (non-pseudo) fd wait?  ready: poll says
+ * so now; nonblock: the open file is O_NONBLOCK (then the host call
+ * just fails with EAGAIN, as the guest asked). */
+static bool host_would_wait(int hostfd, short events) {
+  struct pollfd p = {.fd = hostfd, .events = events};
+  if (poll(&p, 1, 0) != 0) return false;
+  int fl = fcntl(hostfd, F_GETFL);
+  return fl >= 0 && !(fl & O_NONBLOCK);
+}
+
+/* Pipes, FIFOs and sockets: a blocking write may only partly fit. */
+static bool fifo_like(struct gfd *g) {
+  if (g->kind == FDK_PIPE_W || g->kind == FDK_PIPE_R) return true;
+  struct stat st;
+  return fstat(g->hostfd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+}
+
+void fs_io_init(void) {
+  /* A guest writing to a closed pipe gets EPIPE from the host and the
+   * model decides on SIGPIPE (guest_sigpipe); faultline itself must
+   * survive it. */
+  signal(SIGPIPE, SIG_IGN);
+}
+
+long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  if (g->kind == FDK_PROC) {
+    if ((g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_WRONLY) return -EBADF;
+    if (g->flags & O_DIRECTORY) return -EISDIR;
+    size_t pos = off < 0 ? g->procpos : (size_t)off;
+    if (off >= 0 && (uint64_t)off > g->proclen) pos = g->proclen;
+    size_t m = pos < g->proclen ? g->proclen - pos : 0;
+    if (m > n) m = n;
+    memcpy(buf, g->procbuf + pos, m);
+    if (off < 0) g->procpos = pos + m;
+    return (long)m;
+  }
+  ssize_t r;
+  do r = off < 0 ? read(g->hostfd, buf, n) : pread(g->hostfd, buf, n, (off_t)off);
+  while (r < 0 && errno == EINTR);
+  return r < 0 ? -errno : r;
+}
+
+long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  if (g->kind == FDK_PROC) return -EBADF;
+  ssize_t r;
+  int fl = -1;
+  if (k->cur && off < 0 && fifo_like(g)) {
+    /* write what fits now; the caller parks the task if nothing did */
+    fl = fcntl(g->hostfd, F_GETFL);
+    if (fl >= 0 && !(fl & O_NONBLOCK)) fcntl(g->hostfd, F_SETFL, fl | O_NONBLOCK);
+    else fl = -1;
+  }
+  do r = off < 0 ? write(g->hostfd, buf, n) : pwrite(g->hostfd, buf, n, (off_t)off);
+  while (r < 0 && errno == EINTR);
+  int e = errno;
+  if (fl >= 0) {
+    fcntl(g->hostfd, F_SETFL, fl);
+    if (r < 0 && (e == EAGAIN || e == EWOULDBLOCK)) return FS_WOULD_BLOCK;
+  }
+  if (r < 0 && e == EPIPE) guest_sigpipe(k);
+  return r < 0 ? -e : r;
+}
+
+/* More input without blocking?  (Continue a large read past one chunk
+ * only then: a pipe or tty read returns what is there.) */
+static bool more_ready(struct gfd *g) {
+  if (g->kind == FDK_PROC) return true;
+  struct pollfd p = {.fd = g->hostfd, .events = POLLIN};
+  return poll(&p, 1, 0) == 1;
+}
+
+struct kiov { uint64_t base, len; };
+
+static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, int64_t off) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  uint64_t want_total = 0;
+  for (int i = 0; i < cnt; i++) want_total += iov[i].len;
+  if (want_total > MAX_RW_COUNT) want_total = MAX_RW_COUNT;
+  if (want_total == 0) return fs_read_host(k, fd, bounce, 0, off);
+  if (k->cur && off < 0 && g->kind != FDK_PROC && host_would_wait(g->hostfd, POLLIN) &&
+      fs_park_on_fd(k, g->hostfd, POLLIN))
+    return 0;                         /* re-run when there is input */
+  uint64_t total = 0;
+  int vi = 0;
+  uint64_t vo = 0;   /* position inside iov[vi] */
+  while (total < want_total) {
+    size_t want = want_total - total < FS_BOUNCE ? (size_t)(want_total - total) : FS_BOUNCE;
+    long r = fs_read_host(k, fd, bounce, want, off < 0 ? -1 : off + (int64_t)total);
+    if (r < 0) return total ? (long)total : r;
+    if (r == 0) break;
+    size_t done = 0;
+    bool fault = false;
+    while (done < (size_t)r) {
+      while (vi < cnt && vo == iov[vi].len) { vi++; vo = 0; }
+      if (vi >= cnt) break;
+      size_t c = (size_t)r - done;
+      if (c > iov[vi].len - vo) c = (size_t)(iov[vi].len - vo);
+      size_t got = copy_out_prefix(k, iov[vi].base + vo, bounce + done, c);
+      done += got;
+      vo += got;
+      if (got < c) { fault = true; break; }
+    }
+    if (fault) {
+      /* give back what did not reach the guest */
+      size_t back = (size_t)r - done;
+      if (off < 0 && back) {
+        if (g->kind == FDK_PROC) g->procpos -= back;
+        else lseek(g->hostfd, -(off_t)back, SEEK_CUR);
+      }
+      total += done;
+      return total ? (long)total : -EFAULT;
+    }
+    total += (uint64_t)r;
+    if ((size_t)r < want || !more_ready(g)) break;
+  }
+  return (long)total;
+}
+
+/* A blocking write to a pipe completes in full on Linux.  When only part
+ * fits, the task parks and the syscall re-runs: this remembers how much
+ * of that same call (task, fd, buffer, length) is already written. */
+static struct wresume { struct task *t; int fd; uint64_t base, len, done; } wres[32];
+
+static struct wresume *wres_find(struct kernel *k, int fd, uint64_t base, uint64_t len) {
+  for (int i = 0; i < 32; i++)
+    if (wres[i].t && wres[i].t == k->cur && wres[i].fd == fd && wres[i].base == base &&
+        wres[i].len == len)
+      return &wres[i];
+  return NULL;
+}
+
+static long io_write(struct kernel *k, int fd, const struct kiov *iov, int cnt, int64_t off) {
+  if (!gfd_get(k, fd)) return -EBADF;
+  uint64_t want = 0;
+  for (int i = 0; i < cnt; i++) want += iov[i].len;
+  /* a re-run of a write parked half way: skip what is written */
+  struct wresume *wr = k->cur && off < 0 && cnt ? wres_find(k, fd, iov[0].base, want) : NULL;
+  uint64_t skip = wr ? wr->done : 0, prior = skip;
+  if (wr) wr->t = NULL;
+  uint64_t total = 0, budget = MAX_RW_COUNT;
+  size_t fill = 0;
+  bool fault = false, any = false;
+  /* a blocking pipe write parks when the pipe is full (else: short) */
+  struct gfd *g0 = gfd_get(k, fd);
+  int hfl = k->cur && off < 0 && g0->kind != FDK_PROC && fifo_like(g0) ? fcntl(g0->hostfd, F_GETFL) : -1;
+  bool can_park = hfl >= 0 && !(hfl & O_NONBLOCK);
+  for (int i = 0; i <= cnt && !fault; i++) {
+    uint64_t p = i < cnt ? iov[i].base : 0, left = i < cnt ? iov[i].len : 0;
+    if (left > budget) left = budget;
+    budget -= left;
+    if (skip) {
+      uint64_t sk = skip < left ? skip : left;
+      p += sk;
+      left -= sk;
+      skip -= sk;
+    }
+    for (;;) {
+      if (left) {
+        size_t take = FS_BOUNCE - fill < left ? FS_BOUNCE - fill : (size_t)left;
+        size_t got = copy_in_prefix(k, bounce + fill, p, take);
+        fill += got;
+        p += got;
+        left -= got;
+        if (got < take) { fault = true; left = 0; }
+      }
+      bool flush = fill == FS_BOUNCE || (i == cnt && fill) || (fault && fill);
+      if (flush) {
+        long r = fs_write_host(k, fd, bounce, fill, off < 0 ? -1 : off + (int64_t)total);
+        any = true;
+        if (r == FS_WOULD_BLOCK || (r >= 0 && (size_t)r < fill && can_park)) {
+          /* the pipe is full: park until there is room, then go on */
+          if (r > 0) total += (uint64_t)r;
+          struct gfd *g = gfd_get(k, fd);
+          int slot = -1;
+          for (int q = 0; q < 32 && slot < 0; q++) if (!wres[q].t) slot = q;
+          if (!(prior + total) || slot >= 0) {
+            if (prior + total)
+              wres[slot] = (struct wresume){k->cur, fd, iov[0].base, want, prior + total};
+            fs_park_on_fd(k, g->hostfd, POLLOUT);    /* re-run when there is room */
+            return 0;
+          }
+          return (long)(prior + total);           /* no slot left: a short write */
+        }
+        if (r < 0) return prior + total ? (long)(prior + total) : r;
+        total += (uint64_t)r;
+        if ((size_t)r < fill) return (long)(prior + total);
+        fill = 0;
+      }
+      if (!left) break;
+    }
+  }
+  if (fault && !(prior + total)) return -EFAULT;
+  if (!any && !prior) return fs_write_host(k, fd, bounce, 0, off);   /* zero-length write */
+  return (long)(prior + total);
+}
+
+static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, int64_t off) {
+  struct kiov v = {buf, n};
+  return wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
+}
+
+static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cnt, int64_t off) {
+  if (!gfd_get(k, fd)) return -EBADF;
+  if (cnt > UIO_MAXIOV) return -EINVAL;
+  if (cnt == 0) return 0;
+  static struct kiov v[UIO_MAXIOV];
+  if (copy_from_user(k, v, uiov, cnt * sizeof v[0])) return -EFAULT;
+  uint64_t sum = 0;
+  for (uint64_t i = 0; i < cnt; i++) {
+    if ((int64_t)v[i].len < 0) return -EINVAL;
+    sum += v[i].len;
+    if ((int64_t)sum < 0) return -EINVAL;
+  }
+  return wr ? io_write(k, fd, v, (int)cnt, off) : io_read(k, fd, v, (int)cnt, off);
+}
+
+/* ---- directories ---- */
+
+struct dent { uint64_t ino; uint8_t type; char *name; };
+
+static int dent_cmp(const void *a, const void *b) {
+  return strcmp(((const struct dent *)a)->name, ((const struct dent *)b)->name);
+}
+
+/* Read the whole host directory, sort it by name, and keep it as
+ * linux_dirent64 records whose d_off is the next record's offset. */
+static int dir_snapshot(struct gfd *g) {
+  if (lseek(g->hostfd, 0, SEEK_SET) < 0 && errno != ESPIPE) return -errno;
+  static uint8_t hb[32768];
+  struct dent *ents = NULL;
+  size_t n = 0, cap = 0, bytes = 0;
+  int err = 0;
+  for (;;) {
+    long r = syscall(SYS_getdents64, g->hostfd, hb, sizeof hb);
+    if (r < 0) { err = -errno; break; }
+    if (r == 0) break;
+    for (long o = 0; o < r;) {
+      uint16_t rl;
+      memcpy(&rl, hb + o + 16, 2);
+      if (n == cap) {
+        cap = cap ? cap * 2 : 64;
+        struct dent *ne = realloc(ents, cap * sizeof *ents);
+        if (!ne) { err = -ENOMEM; break; }
+        ents = ne;
+      }
+      memcpy(&ents[n].ino, hb + o, 8);
+      ents[n].type = hb[o + 18];
+      ents[n].name = strdup((const char *)hb + o + 19);
+      if (!ents[n].name) { err = -ENOMEM; break; }
+      bytes += (19 + strlen(ents[n].name) + 1 + 7) & ~7ul;
+      n++;
+      o += rl;
+    }
+    if (err) break;
+    if (bytes > (256u << 20)) { err = -ENOMEM; break; }
+  }
+  if (!err) {
+    qsort(ents, n, sizeof *ents, dent_cmp);
+    uint8_t *buf = malloc(bytes ? bytes : 1);
+    if (!buf) err = -ENOMEM;
+    size_t o = 0;
+    for (size_t i = 0; buf && i < n; i++) {
+      size_t nl = strlen(ents[i].name), rl = (19 + nl + 1 + 7) & ~7ul;
+      uint64_t next = o + rl;
+      uint16_t r16 = (uint16_t)rl;
+      memset(buf + o, 0, rl);
+      memcpy(buf + o, &ents[i].ino, 8);
+      memcpy(buf + o + 8, &next, 8);
+      memcpy(buf + o + 16, &r16, 2);
+      buf[o + 18] = ents[i].type;
+      memcpy(buf + o + 19, ents[i].name, nl);
+      o = next;
+    }
+    if (buf) {
+      free(g->procbuf);
+      g->procbuf = (char *)buf;
+      g->proclen = o;
+      g->procpos = 0;
+    }
+  }
+  for (size_t i = 0; i < n; i++) free(ents[i].name);
+  free(ents);
+  return err;
+}
+
+/* getdents64 (old = false) or the old getdents layout (old = true). */
+static long sys_getdents(struct kernel *k, int fd, uint64_t udirp, uint64_t count, bool old) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  if (g->kind == FDK_PROC) {
+    if (!(g->flags & O_DIRECTORY)) return -ENOTDIR;
+  } else if (g->kind != FDK_HOST) {
+    return -ENOTDIR;
+  } else if (!g->procbuf) {
+    if (g->flags & O_PATH) return -EBADF;
+    int e = dir_snapshot(g);
+    if (e) return e;
+  }
+  if (count > FS_BOUNCE) count = FS_BOUNCE;
+  size_t out = 0, pos = g->procpos;
+  while (pos + 19 < g->proclen) {
+    const uint8_t *rec = (const uint8_t *)g->procbuf + pos;
+    uint16_t rl;
+    memcpy(&rl, rec + 16, 2);
+    const char *name = (const char *)rec + 19;
+    size_t nl = strlen(name), need = old ? ((18 + nl + 2 + 7) & ~7ul) : rl;
+    if (out + need > count) break;
+    uint64_t next = pos + rl;
+    if (!old) {
+      memcpy(bounce + out, rec, rl);
+    } else {
+      memset(bounce + out, 0, need);
+      memcpy(bounce + out, rec, 8);            /* d_ino */
+      memcpy(bounce + out + 8, &next, 8);      /* d_off */
+      uint16_t r16 = (uint16_t)need;
+      memcpy(bounce + out + 16, &r16, 2);
+      memcpy(bounce + out + 18, name, nl);
+      bounce[out + need - 1] = rec[18];        /* d_type in the last byte */
+    }
+    out += need;
+    pos = next;
+  }
+  if (out == 0 && pos + 19 < g->proclen) return -EINVAL;   /* buffer too small */
+  if (out && copy_to_user(k, udirp, bounce, out)) return -EFAULT;
+  g->procpos = pos;
+  return (long)out;
+}
+
+/* ---- positions ---- */
+
+static long sys_lseek(struct kernel *k, int fd, int64_t off, int whence) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  if (g->kind == FDK_PROC || (g->kind == FDK_HOST && g->procbuf)) {
+    int64_t base;
+    switch (whence) {
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)g->procpos; break;
+    case SEEK_END: base = (int64_t)g->proclen; break;
+    default: return -EINVAL;
+    }
+    int64_t n = base + off;
+    if (n < 0) return -EINVAL;
+    if (g->kind == FDK_HOST) {                 /* directory snapshot */
+      if (n == 0) {                            /* rewinddir: look again */
+        free(g->procbuf);
+        g->procbuf = NULL;
+        g->proclen = g->procpos = 0;
+        lseek(g->hostfd, 0, SEEK_SET);
+        return 0;
+      }
+      if ((uint64_t)n > g->proclen) n = (int64_t)g->proclen;
+    }
+    g->procpos = (size_t)n;
+    return n;
+  }
+  if (whence < 0 || whence > 4) return -EINVAL;
+  off_t r = lseek(g->hostfd, (off_t)off, whence);
+  return r < 0 ? -errno : (long)r;
+}
+
+/* ---- pipes, dup, close ---- */
+
+static long sys_pipe2(struct kernel *k, uint64_t ufds, int flags) {
+  if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT)) return -EINVAL;
+  int h[2];
+  if (pipe2(h, O_CLOEXEC | (flags & (O_NONBLOCK | O_DIRECT)))) return -errno;
+  bool ce = flags & O_CLOEXEC;
+  int st = flags & (O_NONBLOCK | O_DIRECT);
+  int r = gfd_install(k, 0, FDK_PIPE_R, h[0], O_RDONLY | st, ce, NULL);
+  if (r < 0) { close(h[1]); return r; }
+  int w = gfd_install(k, 0, FDK_PIPE_W, h[1], O_WRONLY | st, ce, NULL);
+  if (w < 0) { gfd_close(k, r); return w; }
+  int32_t out[2] = {r, w};
+  if (copy_to_user(k, ufds, out, sizeof out)) {
+    gfd_close(k, r);
+    gfd_close(k, w);
+    return -EFAULT;
+  }
+  return 0;
+}
+
+static long sys_close_range(struct kernel *k, uint64_t first, uint64_t last, uint64_t flags) {
+  if (flags & ~6ull) return -EINVAL;          /* CLOSE_RANGE_UNSHARE | _CLOEXEC */
+  if (first > last || first > 0xffffffffull) return -EINVAL;
+  for (uint64_t f = first; f <= last && f < MAX_FDS; f++) {
+    struct gfd *g = gfd_get(k, (int)f);
+    if (!g) continue;
+    if (flags & 4) g->cloexec = true;
+    else gfd_release(g);
+  }
+  return 0;
+}
+
+/* ---- fcntl ---- */
+
+struct kflock { int16_t type, whence; int32_t pad; int64_t start, len; int32_t pid, pad2; };
+_Static_assert(sizeof(struct kflock) == 32, "x86-64 struct flock is 32 bytes");
+
+static long fcntl_lock(struct kernel *k, struct gfd *g, int cmd, uint64_t uarg) {
+  struct kflock kf;
+  if (copy_from_user(k, &kf, uarg, sizeof kf)) return -EFAULT;
+  if (g->kind == FDK_PROC) return -EINVAL;
+  struct flock hf;
+  memset(&hf, 0, sizeof hf);
+  hf.l_type = kf.type;
+  hf.l_whence = kf.whence;
+  hf.l_start = (off_t)kf.start;
+  hf.l_len = (off_t)kf.len;
+  hf.l_pid = kf.pid;
+  int r;
+  do r = fcntl(g->hostfd, cmd, &hf);
+  while (r < 0 && errno == EINTR && cmd != F_SETLKW && cmd != F_OFD_SETLKW);
+  if (r < 0) return -errno;
+  if (cmd == F_GETLK || cmd == F_OFD_GETLK) {
+    kf.type = hf.l_type;
+    kf.whence = hf.l_whence;
+    kf.start = hf.l_start;
+    kf.len = hf.l_len;
+    kf.pid = hf.l_pid == getpid() ? k->pid : hf.l_pid;
+    if (copy_to_user(k, uarg, &kf, sizeof kf)) return -EFAULT;
+  }
+  return r;
+}
+
+static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  switch (cmd) {
+  case F_DUPFD:
+  case F_DUPFD_CLOEXEC:
+    if ((int64_t)(int)arg < 0 || (int)arg >= MAX_FDS) return -EINVAL;
+    return gfd_dup(k, fd, (int)arg, false, cmd == F_DUPFD_CLOEXEC);
+  case F_GETFD: return g->cloexec ? FD_CLOEXEC : 0;
+  case F_SETFD: g->cloexec = arg & FD_CLOEXEC; return 0;
+  case F_GETFL: {
+    if (g->kind == FDK_PROC) return g->flags | O_LARGEFILE;
+    int fl = fcntl(g->hostfd, F_GETFL);
+    return fl < 0 ? -errno : fl & ~O_CLOEXEC;
+  }
+  case F_SETFL: {
+    int ch = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
+    if (g->kind != FDK_PROC) {
+      int cur = fcntl(g->hostfd, F_GETFL);
+      if (cur < 0) return -errno;
+      if (fcntl(g->hostfd, F_SETFL, (cur & ~ch) | ((int)arg & ch)) < 0) return -errno;
+    }
+    g->flags = (g->flags & ~ch) | ((int)arg & ch);
+    return 0;
+  }
+  case F_GETLK: case F_SETLK: case F_SETLKW:
+  case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
+    return fcntl_lock(k, g, cmd, arg);
+  case F_GETOWN: case F_GETSIG: return 0;
+  case F_SETOWN: case F_SETSIG: return 0;
+  case F_GETLEASE: return F_UNLCK;
+  case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS: {
+    if (g->kind == FDK_PROC) return -EINVAL;
+    int r = fcntl(g->hostfd, cmd, (int)arg);
+    return r < 0 ? -errno : r;
+  }
+  default: return -EINVAL;
+  }
+}
+
+/* ---- ioctl ---- */
+
+static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g) return -EBADF;
+  bool host = g->kind != FDK_PROC && g->hostfd >= 0;
+  switch ((uint32_t)req) {
+  case 0x5451: g->cloexec = true; return 0;    /* FIOCLEX */
+  case 0x5450: g->cloexec = false; return 0;   /* FIONCLEX */
+  case 0x541B: {                               /* FIONREAD */
+    int v = 0;
+    if (g->kind == FDK_PROC) {
+      v = g->procpos < g->proclen ? (int)(g->proclen - g->procpos) : 0;
+    } else if (ioctl(g->hostfd, FIONREAD, &v) < 0) {
+      return -errno;
+    }
+    return copy_to_user(k, arg, &v, 4) ? -EFAULT : 0;
+  }
+  case 0x5421: {                               /* FIONBIO */
+    int on;
+    if (copy_from_user(k, &on, arg, 4)) return -EFAULT;
+    return sys_fcntl(k, fd, F_SETFL, on ? (uint64_t)(g->flags | O_NONBLOCK)
+                                        : (uint64_t)(g->flags & ~O_NONBLOCK));
+  }
+  case 0x5401: case 0x5402: case 0x5403: case 0x5404: case 0x5413: {
+    /* TCGETS, TCSETS, TCSETSW, TCSETSF, TIOCGWINSZ: the kernel's own
+     * layouts (struct termios is 36 bytes, struct winsize 8) */
+    if (!host || !isatty(g->hostfd)) return -ENOTTY;
+    uint8_t kb[64];
+    size_t sz = (uint32_t)req == 0x5413 ? 8 : 36;
+    memset(kb, 0, sizeof kb);
+    bool set = (uint32_t)req >= 0x5402 && (uint32_t)req <= 0x5404;
+    if (set && copy_from_user(k, kb, arg, sz)) return -EFAULT;
+    if (ioctl(g->hostfd, (unsigned long)(uint32_t)req, kb) < 0) return -errno;
+    if (!set && copy_to_user(k, arg, kb, sz)) return -EFAULT;
+    return 0;
+  }
+  default: return -ENOTTY;
+  }
+}
+
+/* ---- sendfile ---- */
+
+static long sys_sendfile(struct kernel *k, int out, int in, uint64_t uoff, uint64_t count) {
+  struct gfd *gi = gfd_get(k, in), *go = gfd_get(k, out);
+  if (!gi || !go) return -EBADF;
+  int64_t off = -1;
+  if (uoff) {
+    if (copy_from_user(k, &off, uoff, 8)) return -EFAULT;
+    if (off < 0) return -EINVAL;
+  }
+  if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
+  uint64_t total = 0;
+  long err = 0;
+  while (total < count) {
+    size_t want = count - total < FS_BOUNCE ? (size_t)(count - total) : FS_BOUNCE;
+    long r = fs_read_host(k, in, bounce, want, uoff ? off + (int64_t)total : -1);
+    if (r <= 0) { err = r; break; }
+    long w = fs_write_host(k, out, bounce, (size_t)r, -1);
+    if (w == FS_WOULD_BLOCK) {
+      if (!uoff) sys_lseek(k, in, -r, SEEK_CUR);
+      if (total) break;
+      fs_park_on_fd(k, go->hostfd, POLLOUT);     /* nothing moved: re-run later */
+      return 0;
+    }
+    if (w < 0) { err = w; if (!uoff) sys_lseek(k, in, -r, SEEK_CUR); break; }
+    if (w < r && !uoff) sys_lseek(k, in, -(r - w), SEEK_CUR);
+    total += (uint64_t)w;
+    if (w < r || (size_t)r < want || !more_ready(gi)) break;
+  }
+  if (uoff) {
+    int64_t no = off + (int64_t)total;
+    if (copy_to_user(k, uoff, &no, 8)) return -EFAULT;
+  }
+  return total ? (long)total : err;
+}
+
+/* ---- dispatch ---- */
+
+long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  *handled = true;
+  struct gfd *g;
+  switch (nr) {
+  case SYS_read: return io_rw(k, false, (int)a[0], a[1], a[2], -1);
+  case SYS_write: return io_rw(k, true, (int)a[0], a[1], a[2], -1);
+  case SYS_pread64:
+  case SYS_pwrite64:
+    if ((int64_t)a[3] < 0) return gfd_get(k, (int)a[0]) ? -EINVAL : -EBADF;
+    return io_rw(k, nr == SYS_pwrite64, (int)a[0], a[1], a[2], (int64_t)a[3]);
+  case SYS_readv: return io_rwv(k, false, (int)a[0], a[1], a[2], -1);
+  case SYS_writev: return io_rwv(k, true, (int)a[0], a[1], a[2], -1);
+  case SYS_preadv: case SYS_pwritev: case SYS_preadv2: case SYS_pwritev2: {
+    int64_t off = (int64_t)a[3];
+    bool v2 = nr == SYS_preadv2 || nr == SYS_pwritev2;
+    if (off < 0 && !(v2 && off == -1)) return gfd_get(k, (int)a[0]) ? -EINVAL : -EBADF;
+    return io_rwv(k, nr == SYS_pwritev || nr == SYS_pwritev2, (int)a[0], a[1], a[2], off);
+  }
+  case SYS_lseek: return sys_lseek(k, (int)a[0], (int64_t)a[1], (int)a[2]);
+  case SYS_close: return gfd_close(k, (int)a[0]);
+  case SYS_close_range: return sys_close_range(k, a[0], a[1], a[2]);
+  case SYS_dup: return gfd_dup(k, (int)a[0], 0, false, false);
+  case SYS_dup2:
+    if ((int)a[0] == (int)a[1]) return gfd_get(k, (int)a[0]) ? (long)(int)a[1] : -EBADF;
+    return gfd_dup(k, (int)a[0], (int)a[1], true, false);
+  case SYS_dup3:
+    if (a[2] & ~(uint64_t)O_CLOEXEC) return -EINVAL;
+    if ((int)a[0] == (int)a[1]) return -EINVAL;
+    return gfd_dup(k, (int)a[0], (int)a[1], true, (a[2] & O_CLOEXEC) != 0);
+  case SYS_pipe: return sys_pipe2(k, a[0], 0);
+  case SYS_pipe2: return sys_pipe2(k, a[0], (int)a[1]);
+  case SYS_fcntl: return sys_fcntl(k, (int)a[0], (int)a[1], a[2]);
+  case SYS_ioctl: return sys_ioctl(k, (int)a[0], a[1], a[2]);
+  case SYS_getdents64: return sys_getdents(k, (int)a[0], a[1], a[2], false);
+  case SYS_getdents: return sys_getdents(k, (int)a[0], a[1], a[2], true);
+  case SYS_sendfile: return sys_sendfile(k, (int)a[0], (int)a[1], a[2], a[3]);
+  case SYS_copy_file_range: return -ENOSYS;   /* callers fall back to read/write */
+  case SYS_fsync: case SYS_fdatasync: case SYS_syncfs:
+    if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
+    if (nr == SYS_syncfs) return 0;
+    if (g->kind == FDK_PROC) return -EINVAL;
+    return (nr == SYS_fsync ? fsync(g->hostfd) : fdatasync(g->hostfd)) ? -errno : 0;
+  case SYS_sync: return 0;
+  case SYS_fadvise64: case SYS_readahead:
+    if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
+    if (g->kind == FDK_PIPE_R || g->kind == FDK_PIPE_W) return nr == SYS_readahead ? -EINVAL : -ESPIPE;
+    return 0;
+  case SYS_ftruncate:
+    if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
+    if ((int64_t)a[1] < 0) return -EINVAL;
+    if (k->read_only) return -EROFS;
+    if (g->kind == FDK_PROC) return -EINVAL;
+    return ftruncate(g->hostfd, (off_t)a[1]) ? -errno : 0;
+  case SYS_fallocate:
+    if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
+    if (k->read_only) return -EROFS;
+    if (g->kind == FDK_PROC) return -ENODEV;
+    return fallocate(g->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3]) ? -errno : 0;
+  case SYS_flock:
+    if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
+    if (g->kind == FDK_PROC) return 0;
+    return flock(g->hostfd, (int)a[1]) ? -errno : 0;
+  case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+    return fs_sys_poll(k, nr, a);
+  default:
+    return sys_fsmeta(k, nr, a, handled);
+  }
+}

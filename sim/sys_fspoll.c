@@ -1,0 +1,192 @@
+/* poll, ppoll, select, pselect6 over guest fds.  Pseudo files are always
+ * ready; host fds are asked without waiting first.  With the process
+ * model a wait parks the task (BLK_FD; several fds through a host epoll
+ * fd watching them all); without it the host waits, and a finite timeout
+ * that expires advances virtual time by the timeout. */
+#include "sim/fs_priv.h"
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+struct kpollfd { int32_t fd; int16_t events, revents; };
+
+/* A task can park on one host fd: a poll over several parks on a host
+ * epoll fd watching them all, closed when the task polls again. */
+static struct { struct task *t; int ep; } poll_ep[64];
+
+static void poll_ep_drop(struct task *t) {
+  for (int i = 0; i < 64; i++)
+    if (poll_ep[i].t == t && t) { close(poll_ep[i].ep); poll_ep[i].t = NULL; }
+}
+
+static bool park_on_set(struct kernel *k, const struct pollfd *hp, int nh) {
+  if (!k->cur || nh <= 0) return false;
+  if (nh == 1) return fs_park_on_fd(k, hp[0].fd, hp[0].events);
+  int slot = -1;
+  for (int i = 0; i < 64 && slot < 0; i++) if (!poll_ep[i].t) slot = i;
+  int ep = slot < 0 ? -1 : epoll_create1(EPOLL_CLOEXEC);
+  if (ep < 0) return fs_park_on_fd(k, hp[0].fd, hp[0].events);
+  for (int i = 0; i < nh; i++) {
+    struct epoll_event ev = {.events = (uint32_t)(uint16_t)hp[i].events};
+    epoll_ctl(ep, EPOLL_CTL_ADD, hp[i].fd, &ev);   /* poll bits are epoll bits */
+  }
+  poll_ep[slot].t = k->cur;
+  poll_ep[slot].ep = ep;
+  return fs_park_on_fd(k, ep, POLLIN);
+}
+
+/* Poll guest fds: pseudo files are always ready; host fds are asked
+ * first without waiting.  Then, with the process model, the task parks
+ * (an infinite timeout, or any timeout while other processes exist: they
+ * may be the ones to write); otherwise the host waits, and a finite
+ * timeout that expires advances virtual time by the timeout.  Returns
+ * FS_WOULD_BLOCK when the task was parked. */
+static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_ms) {
+  poll_ep_drop(k->cur);
+  static struct pollfd hp[MAX_FDS];
+  static int map[MAX_FDS];
+  int nh = 0, ready = 0;
+  for (int i = 0; i < n; i++) {
+    p[i].revents = 0;
+    if (p[i].fd < 0) continue;
+    struct gfd *g = gfd_get(k, p[i].fd);
+    if (!g) { p[i].revents = POLLNVAL; ready++; continue; }
+    if (g->kind == FDK_PROC || g->hostfd < 0) {
+      p[i].revents = p[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+      if (p[i].revents) ready++;
+      continue;
+    }
+    hp[nh].fd = g->hostfd;
+    hp[nh].events = p[i].events;
+    hp[nh].revents = 0;
+    map[nh++] = i;
+  }
+  int wait = ready ? 0 : timeout_ms < 0 ? -1 : (int)(timeout_ms > 0x7fffffff ? 0x7fffffff : timeout_ms);
+  if (nh == 0 && wait != 0) {
+    if (wait < 0) {
+      if (!k->cur) return -EINTR;    /* nothing could ever wake us */
+      k->cur->block = BLK_PAUSE;     /* only a signal can */
+      k->block_now = true;
+      k->block_restart = true;
+      return (int)FS_WOULD_BLOCK;
+    }
+    k->sleep_ns += (uint64_t)timeout_ms * 1000000ull;
+    return 0;
+  }
+  int r;
+  if (nh) {
+    do r = poll(hp, (nfds_t)nh, 0);
+    while (r < 0 && errno == EINTR);
+    bool others = k->tasks && k->tasks->next;
+    if (r == 0 && wait != 0 && (wait < 0 || others) && park_on_set(k, hp, nh))
+      return (int)FS_WOULD_BLOCK;
+    if (r == 0 && wait != 0) {
+      do r = poll(hp, (nfds_t)nh, wait);
+      while (r < 0 && errno == EINTR);
+      if (r == 0) k->sleep_ns += (uint64_t)timeout_ms * 1000000ull;
+    }
+    if (r < 0) return -errno;
+    for (int j = 0; j < nh; j++) {
+      p[map[j]].revents = hp[j].revents;
+      if (hp[j].revents) ready++;
+    }
+  }
+  return ready;
+}
+
+static long sys_poll(struct kernel *k, uint64_t ufds, uint64_t nfds, int64_t timeout_ms) {
+  if (nfds > MAX_FDS) return -EINVAL;
+  static struct kpollfd p[MAX_FDS];
+  if (nfds && copy_from_user(k, p, ufds, nfds * sizeof p[0])) return -EFAULT;
+  int r = do_poll(k, p, (int)nfds, timeout_ms);
+  if (r == (int)FS_WOULD_BLOCK) return 0;   /* parked: re-run later */
+  if (r < 0) return r;
+  for (uint64_t i = 0; i < nfds; i++)
+    if (copy_to_user(k, ufds + i * sizeof p[0] + 6, &p[i].revents, 2)) return -EFAULT;
+  return r;
+}
+
+static int64_t ts_to_ms(int64_t s, int64_t ns) {
+  if (s < 0 || ns < 0 || ns >= 1000000000) return -2;
+  if (s > 1000000000) return 1000000000000ll;
+  return s * 1000 + (ns + 999999) / 1000000;
+}
+
+static long sys_ppoll(struct kernel *k, uint64_t ufds, uint64_t nfds, uint64_t uts) {
+  int64_t ms = -1;
+  struct { int64_t s, ns; } ts;
+  if (uts) {
+    if (copy_from_user(k, &ts, uts, sizeof ts)) return -EFAULT;
+    ms = ts_to_ms(ts.s, ts.ns);
+    if (ms == -2) return -EINVAL;
+  }
+  long r = sys_poll(k, ufds, nfds, ms);
+  if (r == 0 && uts && !k->block_now) {
+    memset(&ts, 0, sizeof ts);
+    if (copy_to_user(k, uts, &ts, sizeof ts)) return -EFAULT;
+  }
+  return r;
+}
+
+static long sys_select(struct kernel *k, int nfds, uint64_t ur, uint64_t uw, uint64_t ue,
+                       uint64_t uto, bool spec) {
+  if (nfds < 0) return -EINVAL;
+  if (nfds > MAX_FDS) nfds = MAX_FDS;
+  size_t words = ((size_t)nfds + 63) / 64;
+  uint64_t in[3][MAX_FDS / 64], outs[3][MAX_FDS / 64];
+  uint64_t us[3] = {ur, uw, ue};
+  memset(in, 0, sizeof in);
+  memset(outs, 0, sizeof outs);
+  for (int s = 0; s < 3; s++)
+    if (us[s] && words && copy_from_user(k, in[s], us[s], words * 8)) return -EFAULT;
+  int64_t ms = -1;
+  struct { int64_t s, sub; } to;
+  if (uto) {
+    if (copy_from_user(k, &to, uto, sizeof to)) return -EFAULT;
+    ms = spec ? ts_to_ms(to.s, to.sub) : (to.sub < 0 || to.sub >= 1000000 ? -2 : ts_to_ms(to.s, to.sub * 1000));
+    if (ms == -2) return -EINVAL;
+  }
+  static struct kpollfd p[MAX_FDS];
+  int n = 0;
+  for (int fd = 0; fd < nfds; fd++) {
+    short ev = 0;
+    if (in[0][fd / 64] >> (fd % 64) & 1) ev |= POLLIN;
+    if (in[1][fd / 64] >> (fd % 64) & 1) ev |= POLLOUT;
+    if (in[2][fd / 64] >> (fd % 64) & 1) ev |= POLLPRI;
+    if (!ev) continue;
+    if (!gfd_get(k, fd)) return -EBADF;
+    p[n].fd = fd;
+    p[n].events = ev;
+    n++;
+  }
+  int r = do_poll(k, p, n, ms);
+  if (r == (int)FS_WOULD_BLOCK) return 0;   /* parked: re-run later */
+  if (r < 0) return r;
+  int cnt = 0;
+  for (int i = 0; i < n; i++) {
+    int fd = p[i].fd;
+    short re = p[i].revents;
+    if ((p[i].events & POLLIN) && (re & (POLLIN | POLLHUP | POLLERR))) { outs[0][fd / 64] |= 1ull << (fd % 64); cnt++; }
+    if ((p[i].events & POLLOUT) && (re & (POLLOUT | POLLERR))) { outs[1][fd / 64] |= 1ull << (fd % 64); cnt++; }
+    if ((p[i].events & POLLPRI) && (re & POLLPRI)) { outs[2][fd / 64] |= 1ull << (fd % 64); cnt++; }
+  }
+  for (int s = 0; s < 3; s++)
+    if (us[s] && words && copy_to_user(k, us[s], outs[s], words * 8)) return -EFAULT;
+  if (uto && cnt == 0) {
+    memset(&to, 0, sizeof to);
+    if (copy_to_user(k, uto, &to, sizeof to)) return -EFAULT;
+  }
+  return cnt;
+}
+
+long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]) {
+  switch (nr) {
+  case SYS_poll: return sys_poll(k, a[0], a[1], (int64_t)(int)a[2]);
+  case SYS_ppoll: return sys_ppoll(k, a[0], a[1], a[2]);
+  case SYS_select: return sys_select(k, (int)a[0], a[1], a[2], a[3], a[4], false);
+  default: return sys_select(k, (int)a[0], a[1], a[2], a[3], a[4], true);   /* pselect6 */
+  }
+}
