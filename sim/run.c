@@ -12,6 +12,15 @@
 
 static uint64_t reg_param(void *r, const char *name) { return params_get(r, name); }
 
+/* --max-time: a host timer stops the CPU at its next block boundary */
+static volatile sig_atomic_t timed_out;
+static struct vcpu *volatile timed_cpu;
+static void on_host_alarm(int sig) {
+  (void)sig;
+  timed_out = 1;
+  if (timed_cpu) timed_cpu->icount_stop = 0;
+}
+
 static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
   struct { struct tlb_level *t; const char *name, *e, *w, *l; } lv[] = {
     {&c->tlb.l1d, "l1d", "tlb.l1d.entries", "tlb.l1d.ways", "tlb.l1d.latency"},
@@ -275,6 +284,12 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
    * program's (Linux counts them as remote faults) */
   k->minflt = 0;   /* (the fault log and the stats keep them: the machine took them) */
   uint64_t limit = cfg->max_insns ? cfg->max_insns : ~0ull;
+  timed_out = 0;
+  timed_cpu = c;
+  if (cfg->max_time_s) {
+    signal(SIGALRM, on_host_alarm);
+    alarm((unsigned)cfg->max_time_s);
+  }
   k->slice_end = c->icount + k->quantum;
   while (!k->all_exited) {
     struct task *t = k->cur;
@@ -303,6 +318,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;
       if (at < stop) stop = at;
     }
+    if (timed_out) stop = 0;
     c->icount_stop = stop;
     int r = cpu_run(c);
     if (r == CPU_EXIT_SYSCALL) {
@@ -311,6 +327,14 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       continue;
     }
     if (r == CPU_EXIT_BUDGET) {
+      if (timed_out) {
+        k->guest_killed_by = SIGXCPU;
+        k->all_exited = true;
+        if (!cfg->quiet)
+          fprintf(stderr, "faultline: time limit (--max-time %llu s) reached\n",
+                  (unsigned long long)cfg->max_time_s);
+        break;
+      }
       if (c->icount >= limit) {
         k->guest_killed_by = SIGXCPU;
         k->all_exited = true;
@@ -345,6 +369,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       }
     }
   }
+  if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
+  timed_cpu = NULL;
   rc = 0;
   res->exit_code = k->guest_exit_code;
   res->signal = k->guest_killed_by;

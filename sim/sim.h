@@ -30,6 +30,7 @@ struct sim_config {
   const char *root;          /* --root DIR */
   uint64_t mem_bytes;        /* --mem */
   uint64_t max_insns;        /* --max-insns (0 = unlimited) */
+  uint64_t max_time_s;       /* --max-time: host seconds (0 = unlimited) */
   bool read_only;
   uint64_t aslr_seed;        /* 0: off */
   uint64_t epoch;            /* seconds */

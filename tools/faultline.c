@@ -49,6 +49,7 @@ static const char *run_usage =
   "  --root DIR       make DIR the guest's / (chroot-like confinement)\n"
   "  --mem SIZE       guest RAM, e.g. 512M, 2G (default 1G)\n"
   "  --max-insns N    stop the guest after N instructions (killed with SIGXCPU)\n"
+  "  --max-time S     stop the guest after S seconds of host time (SIGXCPU)\n"
   "  --read-only      refuse every write to the file system\n"
   "  --aslr SEED      randomness seed for getrandom/AT_RANDOM (layout stays fixed)\n"
   "  --epoch S        guest wall-clock start, seconds since 1970 (default 1700000000)\n"
@@ -125,13 +126,13 @@ static int cmd_run(int argc, char **argv) {
   int nedits = 0;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
-         O_RO, O_ASLR, O_EPOCH, O_CLEAN };
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
     {"root", 1, 0, O_ROOT}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
     {"read-only", 0, 0, O_RO}, {"aslr", 1, 0, O_ASLR}, {"epoch", 1, 0, O_EPOCH},
-    {"clean-env", 0, 0, O_CLEAN}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -150,6 +151,7 @@ static int cmd_run(int argc, char **argv) {
     case O_MEM: cfg.mem_bytes = parse_size(optarg); break;
     case O_MAXI: cfg.max_insns = parse_u64(optarg, "bad --max-insns '%s' (expected a count)"); break;
     case O_RO: cfg.read_only = true; break;
+    case O_MAXT: cfg.max_time_s = parse_u64(optarg, "bad --max-time '%s' (seconds)"); break;
     case O_ASLR: cfg.aslr_seed = parse_u64(optarg, "bad --aslr seed '%s'"); break;
     case O_EPOCH: cfg.epoch = parse_u64(optarg, "bad --epoch '%s' (seconds since 1970)"); break;
     case O_CLEAN: clean = true; break;
