@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <ucontext.h>
 #include <unistd.h>
+#include <fcntl.h>
 
 extern char **environ;
 static sigjmp_buf jb;
@@ -175,5 +176,49 @@ int main(int argc, char **argv) {
   waitpid(pid, &st, 0);
   printf("killed child sig %d\n", WTERMSIG(st));
   printf("wait no children %d errno-echild %d\n", (int)wait(&st), errno == ECHILD);
+
+  /* system() and popen() go through /bin/sh (dynamically linked on Debian) */
+  fflush(stdout);
+  rc = system("echo from system; exit 4");
+  printf("system status %d\n", WEXITSTATUS(rc));
+  FILE *pp = popen("echo popen line; echo second", "r");
+  char line[64];
+  while (fgets(line, sizeof line, pp)) printf("popen got: %s", line);
+  printf("pclose %d\n", WEXITSTATUS(pclose(pp)));
+
+  /* rt_sigsuspend: wait for a signal with a temporary mask */
+  sigset_t block, old, waitmask;
+  sigemptyset(&block);
+  sigaddset(&block, SIGUSR1);
+  signal(SIGUSR1, usr1);
+  sigprocmask(SIG_BLOCK, &block, &old);
+  fflush(stdout);
+  pid = fork();
+  if (pid == 0) { kill(getppid(), SIGUSR1); _exit(0); }
+  sigemptyset(&waitmask);
+  before = usr1_count;
+  sigsuspend(&waitmask);
+  sigset_t now_mask;
+  sigprocmask(SIG_SETMASK, NULL, &now_mask);
+  printf("sigsuspend woke %d mask restored %d\n", usr1_count - before, sigismember(&now_mask, SIGUSR1));
+  waitpid(pid, &st, 0);
+
+  /* /proc/self as the guest sees it */
+  char exe[4096];
+  ssize_t el = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[el > 0 ? el : 0] = 0;
+  const char *base = strrchr(exe, '/');
+  printf("proc exe basename %s\n", base ? base + 1 : exe);
+  FILE *maps = fopen("/proc/self/maps", "r");
+  int stack_line = 0, exe_line = 0;
+  while (maps && fgets(line, sizeof line, maps)) {
+    if (strstr(line, "[stack]")) stack_line = 1;
+    if (base && strstr(line, base + 1)) exe_line = 1;
+  }
+  if (maps) fclose(maps);
+  printf("maps has stack %d exe %d\n", stack_line, exe_line);
+  /* Linux lets a process open its own /proc/self/mem; faultline refuses
+   * (it would reach simulator memory): stderr, checked by guest.procmem */
+  fprintf(stderr, "proc mem open fails %d\n", open("/proc/self/mem", O_RDWR) < 0);
   return 0;
 }
