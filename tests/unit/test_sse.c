@@ -229,7 +229,7 @@ static void share(xmm_t *v, int n) {
     case 0: a->d[rn(4)] = b->d[rn(4)]; break;
     case 1: a->q[rn(2)] = b->q[rn(2)]; break;
     case 2: { unsigned o = rn(16), l = 1 + rn(6); if (o + l > 16) l = 16 - o;
-              unsigned p = rn(16 - l + 1); memcpy(a->b + p, b->b + o, l); break; }
+              unsigned p = rn(16 - l + 1); memmove(a->b + p, b->b + o, l); break; }
     default: { unsigned k = rn(4); a->d[k] = b->d[k] + (uint32_t)rn(3) - 1; break; }
     }
   }
