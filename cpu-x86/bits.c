@@ -156,6 +156,9 @@ static const insn_t *shxd(struct vcpu *c, const insn_t *i) {
 }
 
 /* BT family: /4 BT /5 BTS /6 BTR /7 BTC (0F BA) and 0F A3/AB/B3/BB */
+static inline uint64_t bt_apply(unsigned kind, uint64_t v, uint64_t bit) {
+  return kind == 1 ? v | 1ull << bit : kind == 2 ? v & ~(1ull << bit) : v ^ 1ull << bit;
+}
 static const insn_t *bt_op(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz, bits = sz * 8;
   unsigned kind;
@@ -165,46 +168,30 @@ static const insn_t *bt_op(struct vcpu *c, const insn_t *i) {
     kind = i->opc == 0xA3 ? 0 : i->opc == 0xAB ? 1 : i->opc == 0xB3 ? 2 : 3;
     off = (int64_t)sext(get_reg(c, i, sz), sz);
   }
-  uint64_t v, bit;
+  uint64_t bit = (uint64_t)off & (bits - 1);
   flags_get(c);
-  if (i->mod3 || i->opc == 0xBA) {
-    bit = (uint64_t)off & (bits - 1);
-    if (i->mod3) v = c->r[i->rm];
-    else {
-      uint64_t a = ea_of(c, i);
-      if (kind == 0) v = ld_sz(c, a, sz);
-      else {
-        uint8_t *p = rmw_ptr(c, a, sz);
-        v = 0; memcpy(&v, p, sz);
-        uint64_t nv = kind == 1 ? v | 1ull << bit : kind == 2 ? v & ~(1ull << bit) : v ^ 1ull << bit;
-        memcpy(p, &nv, sz);
-        rmw_done(c, p);
-      }
-      c->rflags = (c->rflags & ~(uint64_t)F_CF) | ((v >> bit) & 1);
-      return i + 1;
-    }
+  uint64_t v;
+  if (i->mod3) {
+    v = c->r[i->rm];
+    if (kind) set_reg(c, i->rm, sz, bt_apply(kind, v, bit));
   } else {
-    /* memory with register offset: the bit string extends past the operand */
-    int64_t byteoff = (off >> (sz == 8 ? 6 : sz == 4 ? 5 : 4)) * (int64_t)sz;
-    bit = (uint64_t)off & (bits - 1);
-    uint64_t a = ea_of(c, i) + (uint64_t)byteoff;
-    if (i->asz == 4) a = (uint32_t)a;
+    uint64_t a = ea_of(c, i);
+    if (i->opc != 0xBA) {
+      /* register offset: the bit string extends past the operand */
+      a += (uint64_t)((off >> (sz == 8 ? 6 : sz == 4 ? 5 : 4)) * (int64_t)sz);
+      if (i->asz == 4) a = (uint32_t)a;
+    }
     if (kind == 0) v = ld_sz(c, a, sz);
     else {
       uint8_t *p = rmw_ptr(c, a, sz);
-      v = 0; memcpy(&v, p, sz);
-      uint64_t nv = kind == 1 ? v | 1ull << bit : kind == 2 ? v & ~(1ull << bit) : v ^ 1ull << bit;
+      v = 0;
+      memcpy(&v, p, sz);
+      uint64_t nv = bt_apply(kind, v, bit);
       memcpy(p, &nv, sz);
       rmw_done(c, p);
     }
-    c->rflags = (c->rflags & ~(uint64_t)F_CF) | ((v >> bit) & 1);
-    return i + 1;
   }
   c->rflags = (c->rflags & ~(uint64_t)F_CF) | ((v >> bit) & 1);
-  if (kind) {
-    uint64_t nv = kind == 1 ? v | 1ull << bit : kind == 2 ? v & ~(1ull << bit) : v ^ 1ull << bit;
-    set_reg(c, i->rm, sz, nv);
-  }
   return i + 1;
 }
 
