@@ -35,16 +35,20 @@ void cpu_flush_tlb(struct vcpu *c) {
   if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
 }
 void cpu_invlpg(struct vcpu *c, uint64_t va) {
-  tlb_flush_va(&c->tlb, va);
+  tlb_flush_va_pcid(&c->tlb, va, c->pcid);
   if (c->mmu->pwc) pwc_flush_va(c->mmu->pwc, va);
 }
+/* MOV to CR3 (SDM 4.10.4.1): without CR4.PCIDE every non-global entry
+ * goes; with it, bit 63 set keeps the new PCID's entries, clear drops
+ * them (non-global), and other PCIDs' entries stay. */
 void cpu_write_cr3(struct vcpu *c, uint64_t cr3) {
+  bool noflush = (c->ctl.cr4 & CR4_PCIDE) && (cr3 >> 63);
+  cr3 &= ~(1ull << 63);
   c->ctl.cr3 = cr3;
   c->pcid = (c->ctl.cr4 & CR4_PCIDE) ? (uint32_t)(cr3 & 0xfff) : 0;
-  /* without PCID a CR3 write flushes all non-global entries; globals are
-   * not modeled separately yet, so everything goes (conservative) */
-  tlb_flush_all(&c->tlb);
-  if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
+  if (!(c->ctl.cr4 & CR4_PCIDE)) tlb_flush_nonglobal(&c->tlb);
+  else if (!noflush) tlb_flush_pcid(&c->tlb, c->pcid);
+  if (c->mmu->pwc && !noflush) pwc_flush(c->mmu->pwc);
 }
 
 void cpu_save_regs(struct vcpu *c, struct cpu_regs *o) {
@@ -68,4 +72,16 @@ void cpu_load_regs(struct vcpu *c, const struct cpu_regs *in) {
   c->fpu = in->fpu;
   memcpy(c->xmm, in->xmm, sizeof in->xmm);
   c->mxcsr = in->mxcsr;
+}
+
+/* INVPCID (SDM Vol. 2): 0 one address of one PCID (+globals for it),
+ * 1 one PCID (non-global), 2 everything, 3 everything but globals. */
+void cpu_invpcid(struct vcpu *c, int type, uint32_t pcid, uint64_t va) {
+  switch (type) {
+  case 0: tlb_flush_va_pcid(&c->tlb, va, pcid); break;
+  case 1: tlb_flush_pcid(&c->tlb, pcid); break;
+  case 2: tlb_flush_all(&c->tlb); break;
+  default: tlb_flush_nonglobal(&c->tlb); break;
+  }
+  if (c->mmu->pwc) { if (type == 0) pwc_flush_va(c->mmu->pwc, va); else pwc_flush(c->mmu->pwc); }
 }

@@ -143,7 +143,8 @@ void cpu_set_rflags(struct vcpu *c, uint64_t f);
 /* Whole-TLB and code-cache maintenance hooks for the guest kernel model. */
 void cpu_flush_tlb(struct vcpu *c);
 void cpu_invlpg(struct vcpu *c, uint64_t va);
-void cpu_write_cr3(struct vcpu *c, uint64_t cr3);
+void cpu_write_cr3(struct vcpu *c, uint64_t cr3);   /* bit 63: no-flush (PCIDE) */
+void cpu_invpcid(struct vcpu *c, int type, uint32_t pcid, uint64_t va);
 /* A frame is being reused or unmapped: drop decoded code from it. */
 void cpu_invalidate_frame(struct vcpu *c, uint64_t pa);
 /* CPUID personality (one, whatever --cpu says: DESIGN.md determinism). */

@@ -127,7 +127,10 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
                    uint32_t ways, uint32_t latency);
 void tlb_level_fini(struct tlb_level *t);
 void tlb_flush_all(struct tlb *t);
-void tlb_flush_va(struct tlb *t, uint64_t va);
+void tlb_flush_va(struct tlb *t, uint64_t va);             /* every PCID */
+void tlb_flush_va_pcid(struct tlb *t, uint64_t va, uint32_t pcid);  /* + globals */
+void tlb_flush_nonglobal(struct tlb *t);
+void tlb_flush_pcid(struct tlb *t, uint32_t pcid);        /* non-global of one PCID */
 /* A frame now holds decoded code (nc=false: writes must take the slow path
  * to invalidate it) or no longer does (nc=true). */
 void tlb_set_frame_nc(struct tlb *t, uint64_t pa, bool nc);

@@ -15,12 +15,17 @@ static void fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
   s[victim].stamp = ++t->clock;
 }
 
+/* An entry for va: tagged with this PCID, or global (any PCID). */
 static struct tlb_entry *lookup(struct tlb_level *t, uint64_t va,
                                 uint32_t pcid) {
-  uint64_t tag = tlb_tag(va, pcid);
+  uint64_t tag = tlb_tag(va, pcid), vpn = (va >> 12) & 0xfffffffffffffull;
   struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++)
-    if (s[w].tag == tag) { s[w].stamp = ++t->clock; return &s[w]; }
+    if (s[w].tag == tag ||
+        (s[w].tag != ~0ull && (s[w].perm & TP_G) && (s[w].tag & 0xfffffffffffffull) == vpn)) {
+      s[w].stamp = ++t->clock;
+      return &s[w];
+    }
   return NULL;
 }
 
@@ -60,14 +65,14 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
     /* A write through an entry with D=0 re-walks to set D (SDM 4.8);
      * any other rights failure re-walks too: the entry may be stale and a
      * #PF invalidates the entries for the address (SDM 4.10.4.1). */
-    tlb_flush_va(t, va);
+    tlb_flush_va_pcid(t, va, pcid);
   }
   struct walk_result r;
   x->walked = 1;
   bool ok = mmu_walk(m, c, va, acc, &r);
   x->cycles += r.cycles;
   if (!ok) {
-    tlb_flush_va(t, va);
+    tlb_flush_va_pcid(t, va, pcid);   /* a #PF invalidates the address's entries for the PCID */
     if (m->pwc) pwc_flush_va(m->pwc, va);   /* a #PF invalidates PSC entries too */
     return r.pfec | PFEC_FAULT;
   }
