@@ -63,6 +63,9 @@ struct guest_ops {
   uint64_t (*write_pte)(void *k, uint64_t leaf_pa, uint64_t pte);
   uint64_t (*invlpg)(void *k, uint64_t va);
   void (*release_frame)(void *k, uint64_t pa);       /* drop a reference */
+  /* the kernel's own address-space switch on entry/exit (KPTI): cycles */
+  uint64_t (*entry_switch)(void *k);
+  uint64_t (*exit_switch)(void *k);
 };
 
 struct hv_stats {

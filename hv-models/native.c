@@ -67,6 +67,8 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, va, err);
   step(h, EV_L_HW, EV_S_EXC_DELIVER, P(h, "exc_deliver"), 0);
   step(h, K, EV_S_KENTRY, P(h, "kernel_entry"), 0);
+  uint64_t sw = in_kernel ? 0 : o->entry_switch(o->k);
+  if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 0);
   struct fault_plan p;
   uint64_t cyc = o->plan(o->k, va, err, &p);
   step(h, K, EV_S_VMA_LOOKUP, P(h, "vma_lookup") + cyc, p.kind);
@@ -149,11 +151,19 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   }
 done:
   h->st.faults_guest++;
-  if (!in_kernel) step(h, K, EV_S_KEXIT, P(h, "kernel_exit"), 0);
+  if (!in_kernel) {
+    sw = o->exit_switch(o->k);
+    if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
+    step(h, K, EV_S_KEXIT, P(h, "kernel_exit"), 0);
+  }
   ev_close(h->bus, 0);
   return 0;
 out:
   h->st.faults_guest++;
+  if (!in_kernel) {
+    sw = o->exit_switch(o->k);
+    if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
+  }
   ev_close(h->bus, 0);
   return sig;
 }

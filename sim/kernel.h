@@ -162,6 +162,9 @@ struct kernel {
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
+  /* KPTI model (guest.kpti / guest.pcid) */
+  bool kpti, kpti_pcid;
+  uint64_t kpti_switches;
   /* set by a syscall that must block: the dispatcher parks the task and
    * re-executes the syscall when it is woken */
   bool block_now;
@@ -195,6 +198,13 @@ uint64_t pc_lookup(struct kernel *k, const struct host_file *hf, uint64_t pgoff)
 uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_reclaim(struct kernel *k, uint64_t want);
 void pc_free_all(struct kernel *k);
+
+/* ---- address-space switches (mm.c) ---- */
+/* load the running task's user address space (context switch, exec) */
+void mm_switch_user(struct kernel *k);
+/* KPTI: the CR3 switch on kernel entry / exit; returns its cycles */
+uint64_t kpti_enter(struct kernel *k);
+uint64_t kpti_exit(struct kernel *k);
 
 /* ---- user copies (mm.c): through the MMU as supervisor accesses ---- */
 int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n);

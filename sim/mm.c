@@ -11,6 +11,16 @@
 
 static inline uint64_t kva(uint64_t pa) { return PHYSMAP_BASE + pa; }
 
+/* A user translation changed: INVLPG, and with KPTI+PCID also the other
+ * PCID of the pair (Linux flush_tlb_one_user: INVLPG + INVPCID type 0). */
+static void flush_user_va(struct kernel *k, uint64_t va) {
+  cpu_invlpg(k->cpu, va);
+  if (k->kpti && k->kpti_pcid) {
+    cpu_invpcid(k->cpu, 0, 1, va);
+    cpu_invpcid(k->cpu, 0, 1 | 0x800, va);
+  }
+}
+
 /* A supervisor access at a kernel virtual address; returns the host
  * pointer and adds the translation's cycles to *cyc. */
 static uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc) {
@@ -73,7 +83,7 @@ int kernel_mem_init(struct kernel *k) {
   uint64_t total = k->mem->ram_bytes + k->mem->pool_bytes;
   uint64_t *pdpt = (uint64_t *)mem_host(k->mem, k->kpdpt);
   for (uint64_t i = 0; i < 512 && (i << 30) < total; i++)
-    pdpt[i] = (i << 30) | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | PTE_G | PTE_NX;
+    pdpt[i] = (i << 30) | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | (k->kpti ? 0 : PTE_G) | PTE_NX;
   k->zero_page = frame_alloc(k);
   if (!k->zero_page) return -1;
   k->frame_refs[k->zero_page >> 12] = 0xffff;
@@ -198,7 +208,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
       kwrite64(k, leaf, 0, &cyc);
       frame_put(k, e & PTE_ADDR);
       if (mm->rss_pages) mm->rss_pages--;
-      cpu_invlpg(k->cpu, va);
+      flush_user_va(k, va);
     }
     va += PAGE;
   }
@@ -240,7 +250,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
     if (n != e) {
       if (!(n & PTE_P)) { frame_put(k, e & PTE_ADDR); n = 0; if (mm->rss_pages) mm->rss_pages--; }
       kwrite64(k, leaf, n, &cyc);
-      cpu_invlpg(k->cpu, va);
+      flush_user_va(k, va);
     }
   }
   return 0;
@@ -473,7 +483,7 @@ static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
   return cyc;
 }
 static uint64_t op_invlpg(void *kp, uint64_t va) {
-  cpu_invlpg(((struct kernel *)kp)->cpu, va);
+  flush_user_va(kp, va);
   return 0;
 }
 static void op_release(void *kp, uint64_t pa) {
@@ -495,6 +505,8 @@ void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
   o->write_pte = op_write_pte;
   o->invlpg = op_invlpg;
   o->release_frame = op_release;
+  o->entry_switch = (uint64_t (*)(void *))kpti_enter;
+  o->exit_switch = (uint64_t (*)(void *))kpti_exit;
 }
 
 /* ---- user copies ---- */
@@ -585,8 +597,8 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
     if (!nleaf) break;
     kwrite64(k, nleaf, e, &cyc);
     kwrite64(k, leaf, 0, &cyc);
-    cpu_invlpg(k->cpu, src + off);
-    cpu_invlpg(k->cpu, dst + off);
+    flush_user_va(k, src + off);
+    flush_user_va(k, dst + off);
   }
   k->mm = saved;
 }
@@ -599,7 +611,7 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
     kwrite64(k, leaf, 0, &cyc);
     frame_put(k, e & PTE_ADDR);
     if (mm->rss_pages) mm->rss_pages--;
-    cpu_invlpg(k->cpu, va);
+    flush_user_va(k, va);
   }
 }
 
@@ -648,4 +660,39 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   k->mm = saved;
   cpu_flush_tlb(k->cpu);   /* the parent lost write access to its pages */
   return child;
+}
+
+/* ---- KPTI (guest.kpti): user and kernel page tables, switched on every
+ * kernel entry and exit.  Without PCIDs (guest.pcid=0) each switch flushes
+ * the non-global TLB entries; with them the kernel runs under PCID 1 and
+ * the user under PCID 1|0x800 (Linux's kern/user ASID pair), CR3 writes
+ * with the no-flush bit.  With KPTI the kernel's direct map is not
+ * global (only the entry trampoline is, in Linux). */
+#define KPCID 1ull
+#define UPCID (1ull | 0x800)
+#define NOFLUSH (1ull << 63)
+
+void mm_switch_user(struct kernel *k) {
+  uint64_t cr3 = k->mm->pml4;
+  if (k->kpti && k->kpti_pcid) {
+    /* another mm: both PCIDs of the pair held the old one's translations
+     * (Linux gives each mm its own pair; one pair, flushed, is equivalent) */
+    cpu_invpcid(k->cpu, 1, KPCID, 0);
+    cr3 |= UPCID;
+  }
+  cpu_write_cr3(k->cpu, cr3);
+}
+
+uint64_t kpti_enter(struct kernel *k) {
+  if (!k->kpti || !k->mm) return 0;
+  k->kpti_switches++;
+  cpu_write_cr3(k->cpu, k->mm->pml4 | (k->kpti_pcid ? KPCID | NOFLUSH : 0));
+  return params_get(k->sim_params, "guest.kpti_cr3_write");
+}
+
+uint64_t kpti_exit(struct kernel *k) {
+  if (!k->kpti || !k->mm) return 0;
+  k->kpti_switches++;
+  cpu_write_cr3(k->cpu, k->mm->pml4 | (k->kpti_pcid ? UPCID | NOFLUSH : 0));
+  return params_get(k->sim_params, "guest.kpti_cr3_write");
 }

@@ -127,6 +127,7 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_obj(&j, "syscalls");
   json_u64(&j, "total", k->syscalls);
   json_u64(&j, "unknown", k->unknown_syscalls);
+  json_u64(&j, "kpti_cr3_switches", k->kpti_switches);
   json_end(&j);
   json_obj(&j, "memory");
   json_u64(&j, "guest_frames_used", k->frames_used);
@@ -229,6 +230,9 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     ev_subscribe(&bus, ev_log_sink, &evlog);
   }
   k->sim_params = P;
+  k->kpti = params_get(P, "guest.kpti");
+  k->kpti_pcid = params_get(P, "guest.pcid");
+  if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
   k->mem = &mem;
   k->mmu = &mmu;
@@ -267,7 +271,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   }
   k->mm = mm_new(k);
   if (!k->mm) { snprintf(res->error, sizeof res->error, "guest memory too small"); goto out; }
-  cpu_write_cr3(c, k->mm->pml4);
+  mm_switch_user(k);
   fds_init(k);
   if (cfg->guest_output_null) {
     int nul = open("/dev/null", O_WRONLY | O_CLOEXEC);
@@ -322,7 +326,9 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     c->icount_stop = stop;
     int r = cpu_run(c);
     if (r == CPU_EXIT_SYSCALL) {
+      c->cycles += kpti_enter(k);
       syscall_dispatch(k);
+      c->cycles += kpti_exit(k);
       if (k->cur->state != TS_RUNNABLE) sched_switch(k);
       continue;
     }

@@ -93,7 +93,7 @@ static void switch_to(struct kernel *k, struct task *next) {
   k->tc = next->tc;
   cpu_load_regs(c, &next->regs);
   k->cur = next;
-  if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) cpu_write_cr3(c, k->mm->pml4);
+  if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) mm_switch_user(k);
 }
 
 static bool wait_match(struct kernel *k, struct task *parent, struct task *child, int want) {
@@ -419,7 +419,7 @@ long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp
   long ret = -ENOMEM;
   if (!nm) goto out;
   k->mm = nm;
-  cpu_write_cr3(k->cpu, nm->pml4);
+  mm_switch_user(k);
   char err[512];
   struct cpu_regs saved;
   cpu_save_regs(k->cpu, &saved);
@@ -427,7 +427,7 @@ long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp
   if (le) {
     /* back to the old image: the guest sees the error */
     k->mm = old;
-    cpu_write_cr3(k->cpu, old->pml4);
+    mm_switch_user(k);
     mm_put(k, nm);
     cpu_load_regs(k->cpu, &saved);
     ret = le;

@@ -42,6 +42,7 @@ enum ev_layer {
   X(SIGSEGV,        "signal.segv",      "no valid mapping: deliver SIGSEGV") \
   X(SPURIOUS,       "spurious",         "translation already valid: return") \
   X(KEXIT,          "kernel.exit",      "restore registers, iretq") \
+  X(KPTI_SWITCH,    "kpti.cr3",         "KPTI: switch CR3 between user and kernel tables") \
   X(RETRY_WALK,     "retry.walk",       "the retried access walks again")
 
 enum ev_step {
