@@ -205,6 +205,7 @@ struct mmu {
   uint32_t walk_ref_latency; /* walk.ref_latency */
   uint32_t walk_a_on_fault;  /* walk.a_on_fault */
   uint64_t walks, walk_refs, walk_faults;
+  uint64_t walks_by_leaf[4];   /* successful walks ending at level 1 (4K), 2 (2M), 3 (1G) */
 };
 
 /* One loop over levels (4- or 5-level from CR4.LA57).  Sets A/D bits as the

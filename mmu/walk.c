@@ -132,6 +132,7 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
       if ((acc & ACC_W) || (pte & PTE_D)) perm |= TP_D;
       if (m->pwc)
         for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
+      m->walks_by_leaf[level & 3]++;
       r->pa = frame | (va & page_mask);
       r->leaf_pa = epa;
       r->level = (uint8_t)level;

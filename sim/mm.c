@@ -1,6 +1,7 @@
 /* Guest memory management: frames, page tables in machine memory, VMAs,
  * the guest_ops the fault-path modes call, and user copies through the MMU. */
 #include "sim/kernel.h"
+#include "mmu/cache.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -466,6 +467,8 @@ static uint64_t op_zero_frame(void *kp, uint64_t pa) {
   struct kernel *k = kp;
   uint64_t cyc = 0;
   memset(kaccess(k, kva(pa), ACC_W, &cyc), 0, PAGE);
+  /* the stores go through the data-cache model (clear_page) */
+  if (k->cpu->dcache) cyc += cache_access_range(k->cpu->dcache, pa, PAGE, true);
   return cyc;
 }
 static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
@@ -474,6 +477,9 @@ static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
   uint8_t *d = kaccess(k, kva(dst), ACC_W, &cyc);
   uint8_t *s = kaccess(k, kva(src), 0, &cyc);
   memcpy(d, s, PAGE);
+  if (k->cpu->dcache)
+    cyc += cache_access_range(k->cpu->dcache, src, PAGE, false) +
+           cache_access_range(k->cpu->dcache, dst, PAGE, true);
   return cyc;
 }
 static uint64_t op_zero_page_pa(void *kp) { return ((struct kernel *)kp)->zero_page; }

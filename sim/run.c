@@ -107,6 +107,11 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "count", k->mmu->walks);
   json_u64(&j, "refs", k->mmu->walk_refs);
   json_u64(&j, "faults", k->mmu->walk_faults);
+  json_obj(&j, "by_leaf");
+  json_u64(&j, "4k", k->mmu->walks_by_leaf[1]);
+  json_u64(&j, "2m", k->mmu->walks_by_leaf[2]);
+  json_u64(&j, "1g", k->mmu->walks_by_leaf[3]);
+  json_end(&j);
   if (k->mmu->pwc) {
     static const char *lvn[6] = {"", "", "pde", "pdpte", "pml4e", "pml5e"};
     json_obj(&j, "pwc_hits");
@@ -357,7 +362,15 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       if (c->exc.vector == EXC_PF) {
         sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
         if (!sig) { k->minflt++; continue; }
-        if (sig == SIGKILL) { k->killed_by = SIGKILL; k->exited = true; continue; }
+        if (sig == SIGKILL) {
+          /* the OOM killer: nothing left to reclaim */
+          if (!cfg->quiet)
+            fprintf(stderr, "faultline: guest out of memory (--mem %lluM): pid %d killed\n",
+                    (unsigned long long)(cfg->mem_bytes >> 20), k->pid);
+          k->killed_by = SIGKILL;
+          k->exited = true;
+          continue;
+        }
         signal_force_fault(k, sig, si, c->exc.cr2, 14, c->exc.err);
       } else {
         sig = exc_signal(&c->exc, &si);
