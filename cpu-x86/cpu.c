@@ -25,9 +25,7 @@ int cpu_init(struct vcpu *c, struct mmu *m) {
 
 void cpu_fini(struct vcpu *c) {
   code_cache_fini(c);
-  tlb_level_fini(&c->tlb.l1d);
-  tlb_level_fini(&c->tlb.l1i);
-  tlb_level_fini(&c->tlb.stlb);
+  tlb_fini(&c->tlb);
 }
 
 void cpu_flush_tlb(struct vcpu *c) {

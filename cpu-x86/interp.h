@@ -83,6 +83,12 @@ static inline uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
       c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, false);
     return p;
   }
+  /* a 2M page: its own L1 level, probed after the 4K one */
+  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UR)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    if (c->dcache) c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, false);
+    return p;
+  }
   return NULL;
 }
 
@@ -93,6 +99,12 @@ static inline uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
     c->cycles += c->tlb.l1d.latency;
     if (__builtin_expect(c->dcache != NULL, 0))
       c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, true);
+    return p;
+  }
+  /* a 2M page: its own L1 level, probed after the 4K one */
+  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UW)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    if (c->dcache) c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, true);
     return p;
   }
   return NULL;

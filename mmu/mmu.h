@@ -107,7 +107,9 @@ struct tlb_entry {
 };
 
 struct tlb_level {
-  struct tlb_entry *e;       /* sets * ways */
+  struct tlb_entry *e;       /* sets * ways; NULL: the level is absent */
+  uint8_t shift;             /* page size of its entries: 12, 21 or 30 */
+  uint8_t mixed;             /* also holds 2M entries (a shared STLB) */
   struct tlb_entry *hint[64]; /* by low VPN bits: the entry that last hit
                                  for such a page, compared first (same
                                  outcome as the way search, fewer host
@@ -119,12 +121,24 @@ struct tlb_level {
   const char *name;
 };
 
+/* Per page size, as Intel's cores have them (SDM 4.10.2, optimization
+ * manual): L1 DTLB 4K/2M/1G, L1 ITLB 4K/2M, an STLB shared by 4K and 2M
+ * entries, and an STLB for 1G entries. */
 struct tlb {
   struct tlb_level l1d, l1i, stlb;
+  struct tlb_level l1d2m, l1d1g, l1i2m, stlb1g;
+  uint64_t pieces;           /* 4K pieces of large pages filled since the last full flush */
 };
+#define TP_SHIFT(perm) (((perm) >> 16) & 0xff)   /* page size of an entry */
+#define TP_ORIG(perm) (((perm) >> 24) & 0xff)    /* page size it was cut from (pieces) */
 
 int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
                    uint32_t ways, uint32_t latency);
+/* a level of 2M (shift 21) or 1G (30) entries; mixed: a 4K level that
+ * also takes 2M entries */
+int tlb_level_init_sz(struct tlb_level *t, const char *name, uint32_t entries,
+                      uint32_t ways, uint32_t latency, unsigned shift, bool mixed);
+void tlb_fini(struct tlb *t);
 void tlb_level_fini(struct tlb_level *t);
 void tlb_flush_all(struct tlb *t);
 void tlb_flush_va(struct tlb *t, uint64_t va);             /* every PCID */
@@ -137,6 +151,13 @@ void tlb_set_frame_nc(struct tlb *t, uint64_t pa, bool nc);
 
 static inline uint64_t tlb_tag(uint64_t va, uint32_t pcid) {
   return (va >> 12) | ((uint64_t)pcid << 52);
+}
+/* Tag for an entry of page size 1 << shift: the VPN at that size, a size
+ * marker (bit 50 for 2M, 51 for 1G: unused by those VPNs, and never equal
+ * to a 4K tag), the PCID. */
+static inline uint64_t tlb_tag_sz(uint64_t va, uint32_t pcid, unsigned shift) {
+  uint64_t marker = shift == 21 ? 1ull << 50 : shift == 30 ? 1ull << 51 : 0;
+  return (va >> shift) | marker | ((uint64_t)pcid << 52);
 }
 
 /* The hot path.  Returns the host pointer or NULL (miss or rights). */
@@ -158,6 +179,23 @@ static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
       s[w].stamp = ++t->clock;
       t->hits++;
       *hp = &s[w];
+      return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
+    }
+  }
+  return NULL;
+}
+
+/* The same for a level of 2M (or 1G) entries: probed after a 4K L1 miss. */
+static inline uint8_t *tlb_hit_sz(struct tlb_level *t, uint64_t va, uint32_t pcid,
+                                  uint32_t need) {
+  if (!t->e) return NULL;
+  uint64_t tag = tlb_tag_sz(va, pcid, t->shift);
+  struct tlb_entry *s = &t->e[(size_t)((va >> t->shift) & t->set_mask) * t->ways];
+  for (uint32_t w = 0; w < t->ways; w++) {
+    if (s[w].tag == tag) {
+      if ((s[w].perm & need) != need) return NULL;
+      s[w].stamp = ++t->clock;
+      t->hits++;
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
   }

@@ -16,54 +16,106 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   t->set_mask = sets - 1;
   t->latency = latency;
   t->name = name;
+  t->shift = 12;
   for (uint32_t i = 0; i < entries; i++) t->e[i].tag = ~0ull;
   for (int i = 0; i < 64; i++) t->hint[i] = &t->e[0];
   return 0;
 }
 
+int tlb_level_init_sz(struct tlb_level *t, const char *name, uint32_t entries,
+                      uint32_t ways, uint32_t latency, unsigned shift, bool mixed) {
+  if (!entries) { memset(t, 0, sizeof *t); t->name = name; t->shift = (uint8_t)shift; return 0; }
+  int r = tlb_level_init(t, name, entries, ways, latency);
+  t->shift = (uint8_t)shift;
+  t->mixed = mixed;
+  return r;
+}
+
 void tlb_level_fini(struct tlb_level *t) { free(t->e); t->e = NULL; }
 
+#define ALL_LEVELS(t) { &(t)->l1d, &(t)->l1i, &(t)->stlb, &(t)->l1d2m, &(t)->l1d1g, &(t)->l1i2m, &(t)->stlb1g }
+
+void tlb_fini(struct tlb *t) {
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) tlb_level_fini(lv[i]);
+}
+
 static void level_flush(struct tlb_level *t) {
+  if (!t->e) return;
   for (uint32_t i = 0; i < t->sets * t->ways; i++) t->e[i].tag = ~0ull;
 }
 
 void tlb_flush_all(struct tlb *t) {
-  level_flush(&t->l1d);
-  level_flush(&t->l1i);
-  level_flush(&t->stlb);
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) level_flush(lv[i]);
+  t->pieces = 0;
 }
 
-static void level_flush_va(struct tlb_level *t, uint64_t va) {
-  uint64_t vpn = (va >> 12) & 0xfffffffffffffull;
-  struct tlb_entry *s = &t->e[(size_t)(vpn & t->set_mask) * t->ways];
+/* Entries of one size covering va, optionally only of one PCID (+global). */
+static void level_flush_va_sz(struct tlb_level *t, uint64_t va, unsigned shift, int pcid) {
+  uint64_t key = tlb_tag_sz(va, 0, shift) & 0xfffffffffffffull;
+  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++)
-    if ((s[w].tag & 0xfffffffffffffull) == vpn) s[w].tag = ~0ull;
+    if (s[w].tag != ~0ull && (s[w].tag & 0xfffffffffffffull) == key &&
+        (pcid < 0 || (uint32_t)(s[w].tag >> 52) == (uint32_t)pcid || (s[w].perm & TP_G)))
+      s[w].tag = ~0ull;
 }
 
-void tlb_flush_va(struct tlb *t, uint64_t va) {
-  level_flush_va(&t->l1d, va);
-  level_flush_va(&t->l1i, va);
-  level_flush_va(&t->stlb, va);
+/* 4K pieces of a large page sit in other sets: find them by scanning (only
+ * while pieces exist). */
+static void level_flush_pieces(struct tlb_level *t, uint64_t va, int pcid) {
+  for (uint32_t i = 0; i < t->sets * t->ways; i++) {
+    struct tlb_entry *e = &t->e[i];
+    unsigned o = TP_ORIG(e->perm);
+    if (e->tag == ~0ull || !o) continue;
+    uint64_t piece_va = (e->tag & 0xfffffffffffffull) << 12;
+    if ((piece_va >> o) == (va >> o) &&
+        (pcid < 0 || (uint32_t)(e->tag >> 52) == (uint32_t)pcid || (e->perm & TP_G)))
+      e->tag = ~0ull;
+  }
 }
 
+static void flush_va_all(struct tlb *t, uint64_t va, int pcid) {
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+    if (!lv[i]->e) continue;
+    level_flush_va_sz(lv[i], va, lv[i]->shift, pcid);
+    if (lv[i]->mixed) level_flush_va_sz(lv[i], va, 21, pcid);
+    if (t->pieces && lv[i]->shift == 12) level_flush_pieces(lv[i], va, pcid);
+  }
+}
+
+void tlb_flush_va(struct tlb *t, uint64_t va) { flush_va_all(t, va, -1); }
+
+/* Entries mapping the frame at pa (a huge entry covers many frames: it
+ * only regains NC when none of its frames holds code, which the fill
+ * checks; here a huge entry just loses NC). */
 static void level_set_nc(struct tlb_level *t, uint64_t pa, bool nc) {
-  for (uint32_t i = 0; i < t->sets * t->ways; i++)
-    if (t->e[i].tag != ~0ull && t->e[i].pa == pa) {
-      if (nc) t->e[i].perm |= TP_NC;
-      else t->e[i].perm &= ~TP_NC;
-    }
+  if (!t->e) return;
+  for (uint32_t i = 0; i < t->sets * t->ways; i++) {
+    struct tlb_entry *e = &t->e[i];
+    if (e->tag == ~0ull) continue;
+    unsigned sh = TP_SHIFT(e->perm);
+    if (pa < e->pa || pa >= e->pa + (1ull << sh)) continue;
+    if (!nc) e->perm &= ~TP_NC;
+    else if (sh == 12) e->perm |= TP_NC;
+  }
 }
 
 void tlb_set_frame_nc(struct tlb *t, uint64_t pa, bool nc) {
   pa &= ~0xfffull;
   level_set_nc(&t->l1d, pa, nc);
   level_set_nc(&t->stlb, pa, nc);
+  level_set_nc(&t->l1d2m, pa, nc);
+  level_set_nc(&t->l1d1g, pa, nc);
+  level_set_nc(&t->stlb1g, pa, nc);
 }
 
 #define VPN_BITS 0xfffffffffffffull
 
 /* Drop entries matching a predicate on (tag, perm). */
 static void level_flush_if(struct tlb_level *t, int mode, uint32_t pcid) {
+  if (!t->e) return;
   for (uint32_t i = 0; i < t->sets * t->ways; i++) {
     struct tlb_entry *e = &t->e[i];
     if (e->tag == ~0ull) continue;
@@ -76,30 +128,15 @@ static void level_flush_if(struct tlb_level *t, int mode, uint32_t pcid) {
 }
 
 void tlb_flush_nonglobal(struct tlb *t) {
-  level_flush_if(&t->l1d, 0, 0);
-  level_flush_if(&t->l1i, 0, 0);
-  level_flush_if(&t->stlb, 0, 0);
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) level_flush_if(lv[i], 0, 0);
 }
 
 void tlb_flush_pcid(struct tlb *t, uint32_t pcid) {
-  level_flush_if(&t->l1d, 1, pcid);
-  level_flush_if(&t->l1i, 1, pcid);
-  level_flush_if(&t->stlb, 1, pcid);
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) level_flush_if(lv[i], 1, pcid);
 }
 
 /* INVLPG / INVPCID type 0 / a #PF: the entries for va with this PCID, and
- * global entries for va (SDM 4.10.4.1) */
-static void level_flush_va_pcid(struct tlb_level *t, uint64_t va, uint32_t pcid) {
-  uint64_t vpn = (va >> 12) & VPN_BITS;
-  struct tlb_entry *s = &t->e[(size_t)(vpn & t->set_mask) * t->ways];
-  for (uint32_t w = 0; w < t->ways; w++)
-    if (s[w].tag != ~0ull && (s[w].tag & VPN_BITS) == vpn &&
-        ((uint32_t)(s[w].tag >> 52) == pcid || (s[w].perm & TP_G)))
-      s[w].tag = ~0ull;
-}
-
-void tlb_flush_va_pcid(struct tlb *t, uint64_t va, uint32_t pcid) {
-  level_flush_va_pcid(&t->l1d, va, pcid);
-  level_flush_va_pcid(&t->l1i, va, pcid);
-  level_flush_va_pcid(&t->stlb, va, pcid);
-}
+ * global entries for va (SDM 4.10.4.1), at every page size */
+void tlb_flush_va_pcid(struct tlb *t, uint64_t va, uint32_t pcid) { flush_va_all(t, va, (int)pcid); }

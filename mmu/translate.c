@@ -1,63 +1,99 @@
-/* Full translation: L1 TLB -> STLB -> page walk -> fill (SDM 4.10). */
+/* Full translation: L1 TLBs -> STLBs -> page walk -> fill (SDM 4.10).
+ * TLB levels exist per page size (struct tlb); a size with no level of
+ * its own is cached as 4K pieces ("fractured"), as real TLBs do. */
 #include "mmu/mmu.h"
 #include <string.h>
 
-static void fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
-                 const struct tlb_entry *src) {
-  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
-  uint32_t victim = 0;
-  for (uint32_t w = 0; w < t->ways; w++) {
-    if (s[w].tag == ~0ull) { victim = w; break; }
-    if ((int32_t)(s[w].stamp - s[victim].stamp) < 0) victim = w;
-  }
-  s[victim] = *src;
-  s[victim].tag = tlb_tag(va, pcid);
-  s[victim].stamp = ++t->clock;
-}
+#define VPN52 0xfffffffffffffull
 
-/* An entry for va: tagged with this PCID, or global (any PCID). */
-static struct tlb_entry *lookup(struct tlb_level *t, uint64_t va,
-                                uint32_t pcid) {
-  uint64_t tag = tlb_tag(va, pcid), vpn = (va >> 12) & 0xfffffffffffffull;
-  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
+/* An entry of size 1 << shift for va: tagged with this PCID, or global. */
+static struct tlb_entry *lookup_sz(struct tlb_level *t, uint64_t va, uint32_t pcid, unsigned shift) {
+  uint64_t tag = tlb_tag_sz(va, pcid, shift), key = tag & VPN52;
+  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++)
     if (s[w].tag == tag ||
-        (s[w].tag != ~0ull && (s[w].perm & TP_G) && (s[w].tag & 0xfffffffffffffull) == vpn)) {
+        (s[w].tag != ~0ull && (s[w].perm & TP_G) && (s[w].tag & VPN52) == key)) {
       s[w].stamp = ++t->clock;
       return &s[w];
     }
   return NULL;
 }
 
+static struct tlb_entry *lookup(struct tlb_level *t, uint64_t va, uint32_t pcid) {
+  if (!t->e) return NULL;
+  struct tlb_entry *e = lookup_sz(t, va, pcid, t->shift);
+  if (!e && t->mixed) e = lookup_sz(t, va, pcid, 21);
+  return e;
+}
+
+static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
+                              const struct tlb_entry *src) {
+  unsigned shift = TP_SHIFT(src->perm);
+  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
+  uint32_t victim = 0;
+  for (uint32_t w = 0; w < t->ways; w++) {
+    if (s[w].tag == ~0ull) { victim = w; break; }
+    if ((int32_t)(s[w].stamp - s[victim].stamp) < 0) victim = w;
+  }
+  s[victim] = *src;
+  s[victim].tag = tlb_tag_sz(va, pcid, shift);
+  s[victim].stamp = ++t->clock;
+  return &s[victim];
+}
+
+/* The 4K piece of a huge entry that covers va. */
+static struct tlb_entry fracture(const struct tlb_entry *e, uint64_t va) {
+  unsigned sh = TP_SHIFT(e->perm);
+  uint64_t off = va & ((1ull << sh) - 1) & ~0xfffull;
+  struct tlb_entry p = *e;
+  p.pa = e->pa + off;
+  p.addend = e->addend;                    /* same offset va -> host */
+  p.perm = (e->perm & ~(0xffffu << 16)) | (12u << 16) | ((uint32_t)sh << 24);
+  return p;
+}
+
+/* Fill the level for this entry's size, or its 4K level with a piece. */
+static struct tlb_entry *fill_best(struct tlb *t, struct tlb_level *sized, struct tlb_level *small,
+                                   uint64_t va, uint32_t pcid, const struct tlb_entry *e) {
+  if (TP_SHIFT(e->perm) == 12) return fill(small, va, pcid, e);
+  if (sized && sized->e) return fill(sized, va, pcid, e);
+  if (TP_SHIFT(e->perm) == 21 && small->mixed) return fill(small, va, pcid, e);
+  t->pieces++;
+  struct tlb_entry p = fracture(e, va);
+  return fill(small, va, pcid, &p);
+}
+
 uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
                        uint64_t va, uint32_t acc, struct xlate *x) {
   uint32_t pcid = (c->cr4 & CR4_PCIDE) ? (uint32_t)(c->cr3 & 0xfff) : 0;
-  struct tlb_level *l1 = (acc & ACC_F) ? &t->l1i : &t->l1d;
-  x->cycles = 0;
+  bool fetch = acc & ACC_F;
+  struct tlb_level *l1 = fetch ? &t->l1i : &t->l1d;
+  struct tlb_level *l1s[3] = {l1, fetch ? &t->l1i2m : &t->l1d2m, fetch ? NULL : &t->l1d1g};
+  x->cycles = l1->latency;
   x->walked = 0;
   /* Non-canonical addresses are #GP, decided by the CPU before we get here. */
-  struct tlb_entry *e = lookup(l1, va, pcid);
-  if (e) {
-    l1->hits++;
-    x->cycles += l1->latency;
-  } else {
+  struct tlb_entry *e = NULL;
+  for (int i = 0; i < 3 && !e; i++)
+    if (l1s[i] && (e = lookup(l1s[i], va, pcid)) != NULL) l1s[i]->hits++;
+  if (!e) {
     l1->misses++;
-    e = lookup(&t->stlb, va, pcid);
-    if (e) {
-      t->stlb.hits++;
-      x->cycles += l1->latency + t->stlb.latency;
-      fill(l1, va, pcid, e);
-      e = lookup(l1, va, pcid);
+    x->cycles += t->stlb.latency;
+    struct tlb_entry *se = lookup(&t->stlb, va, pcid);
+    struct tlb_level *sl = &t->stlb;
+    if (!se && t->stlb1g.e) { se = lookup(&t->stlb1g, va, pcid); sl = &t->stlb1g; }
+    if (se) {
+      sl->hits++;
+      unsigned sh = TP_SHIFT(se->perm);
+      e = fill_best(t, sh == 21 ? l1s[1] : sh == 30 ? l1s[2] : NULL, l1, va, pcid, se);
     } else {
       t->stlb.misses++;
-      x->cycles += l1->latency + t->stlb.latency;
     }
   }
   if (e) {
     uint32_t rights = mmu_check_rights(c, va, e->perm, acc);
     bool need_dirty = (acc & ACC_W) && !(e->perm & TP_D);
     if (!rights && !need_dirty) {
-      x->pa = e->pa | (va & 0xfff);
+      x->pa = e->pa | (va & ((1ull << TP_SHIFT(e->perm)) - 1));
       x->host = mem_host(m->mem, x->pa);
       x->perm = e->perm;
       return 0;
@@ -76,16 +112,24 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
     if (m->pwc) pwc_flush_va(m->pwc, va);   /* a #PF invalidates PSC entries too */
     return r.pfec | PFEC_FAULT;
   }
-  uint64_t page = r.pa & ~0xfffull;
+  unsigned shift = 12 + 9 * (r.level - 1);
+  uint64_t mask = (1ull << shift) - 1;
+  uint64_t page = r.pa & ~mask;
   struct tlb_entry ne = {
-    .addend = (int64_t)(intptr_t)mem_host(m->mem, page) - (int64_t)(va & ~0xfffull),
-    .perm = r.perm, .pa = page,
+    .addend = (int64_t)(intptr_t)mem_host(m->mem, page) - (int64_t)(va & ~mask),
+    .perm = r.perm | (shift << 16), .pa = page,
   };
-  if (page < m->mem->ram_bytes + m->mem->pool_bytes &&
-      !(m->mem->frame_flags[page >> 12] & FRAME_CODE))
-    ne.perm |= TP_NC;
-  fill(l1, va, pcid, &ne);
-  fill(&t->stlb, va, pcid, &ne);
+  /* NC (no decoded code in the page: writes may take the fast path) */
+  uint64_t total = m->mem->ram_bytes + m->mem->pool_bytes;
+  if (shift <= 21 && page + mask < total) {
+    bool code = false;
+    for (uint64_t f = page >> 12; f <= (page + mask) >> 12 && !code; f++)
+      code = m->mem->frame_flags[f] & FRAME_CODE;
+    if (!code) ne.perm |= TP_NC;
+  }
+  fill_best(t, shift == 21 ? l1s[1] : shift == 30 ? l1s[2] : NULL, l1, va, pcid, &ne);
+  if (shift == 30 && t->stlb1g.e) fill(&t->stlb1g, va, pcid, &ne);
+  else fill_best(t, NULL, &t->stlb, va, pcid, &ne);
   x->pa = r.pa;
   x->host = mem_host(m->mem, r.pa);
   x->perm = ne.perm;

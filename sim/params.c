@@ -68,6 +68,13 @@ static const struct preset presets[] = {
    "tlb.stlb.entries = 2048   # AMD Zen 2 SOG: 2048-entry L2 DTLB\n"
    "tlb.stlb.ways = 16        # same: 16-way\n"
    "tlb.stlb.latency = 7      # AMD Zen 2 SOG: L2 DTLB hit ~7 cycles\n"
+   "tlb.l1d2m.entries = 64    # Zen 2 L1 DTLB holds every page size in its 64 entries (modeled apart)\n"
+   "tlb.l1d2m.ways = 64       # fully associative\n"
+   "tlb.l1d1g.entries = 64    # same 64 entries\n"
+   "tlb.l1d1g.ways = 64       # fully associative\n"
+   "tlb.l1i2m.entries = 64    # Zen 2 L1 ITLB: 64 entries, all sizes\n"
+   "tlb.l1i2m.ways = 64       # fully associative\n"
+   "tlb.stlb1g.entries = 0    # Zen 2 L2 DTLB caches 1G pages as 2M pieces (approximated as 4K)\n"
    "walk.ref_latency = 20     # CALIBRATION.md (no Zen-specific figure; Haswell value)\n"
    "cpu.maxphyaddr = 48       # Zen 2 MAXPHYADDR\n"},
   {NULL, NULL, NULL},

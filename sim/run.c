@@ -22,21 +22,32 @@ static void on_host_alarm(int sig) {
 }
 
 static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
-  struct { struct tlb_level *t; const char *name, *e, *w, *l; } lv[] = {
-    {&c->tlb.l1d, "l1d", "tlb.l1d.entries", "tlb.l1d.ways", "tlb.l1d.latency"},
-    {&c->tlb.l1i, "l1i", "tlb.l1i.entries", "tlb.l1i.ways", "tlb.l1i.latency"},
-    {&c->tlb.stlb, "stlb", "tlb.stlb.entries", "tlb.stlb.ways", "tlb.stlb.latency"},
+  struct { struct tlb_level *t; const char *name, *key; unsigned shift; bool required; } lv[] = {
+    {&c->tlb.l1d, "l1d", "tlb.l1d", 12, true},
+    {&c->tlb.l1i, "l1i", "tlb.l1i", 12, true},
+    {&c->tlb.stlb, "stlb", "tlb.stlb", 12, true},
+    {&c->tlb.l1d2m, "l1d_2m", "tlb.l1d2m", 21, false},
+    {&c->tlb.l1d1g, "l1d_1g", "tlb.l1d1g", 30, false},
+    {&c->tlb.l1i2m, "l1i_2m", "tlb.l1i2m", 21, false},
+    {&c->tlb.stlb1g, "stlb_1g", "tlb.stlb1g", 30, false},
   };
-  for (int i = 0; i < 3; i++) {
-    uint64_t e = params_get(p, lv[i].e), w = params_get(p, lv[i].w);
-    if (!e || !w || e > (1u << 20) || w > e ||
-        tlb_level_init(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w,
-                       (uint32_t)params_get(p, lv[i].l))) {
-      snprintf(err, n, "bad TLB geometry %s=%llu %s=%llu: entries must be a multiple of ways "
-               "with a power-of-two number of sets", lv[i].e, (unsigned long long)e, lv[i].w,
-               (unsigned long long)w);
-      return -1;
-    }
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+    char ke[64], kw[64], kl[64];
+    snprintf(ke, sizeof ke, "%s.entries", lv[i].key);
+    snprintf(kw, sizeof kw, "%s.ways", lv[i].key);
+    snprintf(kl, sizeof kl, "%s.latency", lv[i].key);
+    uint64_t e = params_get(p, ke), w = params_get(p, kw);
+    uint32_t lat = (uint32_t)params_get(p, lv[i].shift == 12 || !strcmp(lv[i].key, "tlb.stlb1g") ? kl : "tlb.l1d.latency");
+    if (!strcmp(lv[i].key, "tlb.stlb1g")) lat = (uint32_t)params_get(p, "tlb.stlb.latency");
+    bool mixed = lv[i].t == &c->tlb.stlb && params_get(p, "tlb.stlb.mixed");
+    if ((!e && !lv[i].required) ||
+        (e && w && e <= (1u << 20) && w <= e &&
+         !tlb_level_init_sz(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w, lat, lv[i].shift, mixed)))
+      continue;
+    snprintf(err, n, "bad TLB geometry %s=%llu %s=%llu: entries must be a multiple of ways "
+             "with a power-of-two number of sets", ke, (unsigned long long)e, kw,
+             (unsigned long long)w);
+    return -1;
   }
   return 0;
 }
@@ -84,8 +95,10 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_obj(&j, "vm_exits");
   json_end(&j);
   json_obj(&j, "tlb");
-  struct tlb_level *lv[3] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb};
-  for (int i = 0; i < 3; i++) {
+  struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
+                             &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
+  for (int i = 0; i < 7; i++) {
+    if (!lv[i]->e) continue;
     json_obj(&j, lv[i]->name);
     json_u64(&j, "hits", lv[i]->hits);
     json_u64(&j, "misses", lv[i]->misses);

@@ -101,3 +101,15 @@ int fx_exec(struct fx *f, const uint8_t *code, size_t len) {
 }
 
 uint64_t *fx_pte(struct fx *f, uint64_t va) { return leaf_of(f, va, 0); }
+
+/* The entry at a paging level (4 = PML4E .. 1 = PTE) for va, creating the
+ * tables above it; for large-page tests. */
+uint64_t *fx_entry(struct fx *f, uint64_t va, int level) {
+  uint64_t table = f->pml4;
+  for (int l = 4; l > level; l--) {
+    uint64_t *e = (uint64_t *)mem_host(&f->mem, table) + ((va >> (12 + 9 * (l - 1))) & 511);
+    if (!(*e & PTE_P)) *e = fx_frame(f) | PTE_P | PTE_W | PTE_U;
+    table = *e & PTE_ADDR;
+  }
+  return (uint64_t *)mem_host(&f->mem, table) + ((va >> (12 + 9 * (level - 1))) & 511);
+}

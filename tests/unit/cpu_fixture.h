@@ -25,4 +25,5 @@ void fx_map(struct fx *f, uint64_t va, uint64_t pte_flags);
 void fx_unmap(struct fx *f, uint64_t va);
 /* the leaf PTE of va (NULL if no table), for A/D and stale-TLB tests */
 uint64_t *fx_pte(struct fx *f, uint64_t va);
+uint64_t *fx_entry(struct fx *f, uint64_t va, int level);
 #endif

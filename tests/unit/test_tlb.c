@@ -147,3 +147,25 @@ Test(tlb, paging_structure_cache_skips_references) {
   c->mmu->pwc = NULL;
   pwc_fini(&p);
 }
+
+Test(tlb, huge_pages_per_size_levels) {
+  uint64_t va = 0x40000000ull, pa = 0x2000000ull;   /* 2M-aligned frame inside fixture memory */
+  *fx_entry(f, va, 2) = pa | PTE_P | PTE_W | PTE_U | PTE_PS | PTE_NX;
+  cpu_flush_tlb(c);
+  /* no 2M level: the translation is cached as 4K pieces */
+  touch(va); touch(va + 0x1000); touch(va + 0x1fffff);
+  cr_assert_eq(c->mmu->walks, 3, "each 4K piece misses and walks");
+  struct xlate x;
+  cr_assert_eq(mmu_translate(c->mmu, &c->tlb, &c->ctl, va + 0x1234, ACC_U, &x), 0);
+  cr_assert_eq(x.pa, pa + 0x1234);
+  /* a 32-entry 2M level: one entry serves the whole page */
+  cr_assert_eq(tlb_level_init_sz(&c->tlb.l1d2m, "l1d_2m", 32, 4, 1, 21, false), 0);
+  cpu_flush_tlb(c);
+  uint64_t w = c->mmu->walks;
+  touch(va); touch(va + 0x1000); touch(va + 0x1fffff);
+  cr_assert_eq(c->mmu->walks, w + 1, "one walk fills the 2M entry");
+  cr_assert_eq(c->tlb.l1d2m.hits, 2);
+  cpu_invlpg(c, va + 0x5000);                        /* INVLPG anywhere in the page drops it */
+  touch(va);
+  cr_assert_eq(c->mmu->walks, w + 2);
+}
