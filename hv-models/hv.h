@@ -24,6 +24,7 @@ enum fault_kind {
   FK_SIGBUS,                 /* file-backed beyond EOF */
   FK_WRITE_UPGRADE,          /* write to a present read-only page we own
                                 alone: make it writable, no copy */
+  FK_THP,                    /* anonymous write fault served by a 2M page */
 };
 
 struct fault_plan {
@@ -63,6 +64,11 @@ struct guest_ops {
   uint64_t (*write_pte)(void *k, uint64_t leaf_pa, uint64_t pte);
   uint64_t (*invlpg)(void *k, uint64_t va);
   void (*release_frame)(void *k, uint64_t pa);       /* drop a reference */
+  /* transparent huge pages: a 2M-aligned run of 512 frames (0: none, the
+   * mode falls back to 4K), zeroed; then the PMD leaf written */
+  uint64_t (*thp_alloc)(void *k, uint64_t *pa);
+  uint64_t (*thp_zero)(void *k, uint64_t pa);
+  uint64_t (*thp_map)(void *k, const struct fault_plan *p, uint64_t pa);
   /* the kernel's own address-space switch on entry/exit (KPTI): cycles */
   uint64_t (*entry_switch)(void *k);
   uint64_t (*exit_switch)(void *k);

@@ -104,6 +104,19 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
     step(h, K, EV_S_TLB_INVAL, P(h, "tlb_invalidate") + o->invlpg(o->k, va), 0);
     goto done;
   }
+  if (p.kind == FK_THP) {
+    /* do_huge_pmd_anonymous_page: a 2M page, zeroed, one PMD entry */
+    cyc = o->thp_alloc(o->k, &pa);
+    if (pa) {
+      step(h, K, EV_S_FRAME_ALLOC, P(h, "frame_alloc") + cyc, pa);
+      step(h, K, EV_S_FRAME_ZERO, P(h, "frame_zero") * 512 + o->thp_zero(o->k, pa), pa);
+      step(h, K, EV_S_PTE_WRITE, P(h, "pte_write") + o->thp_map(o->k, &p, pa), 2);
+      goto done;
+    }
+    p.kind = FK_ANON_NEW;   /* no 2M run free: the 4K path */
+    h->st.by_kind[FK_THP]--;
+    h->st.by_kind[FK_ANON_NEW]++;
+  }
   cyc = o->ensure_tables(o->k, va, &leaf, &newt);
   if (newt) step(h, K, EV_S_PT_ALLOC, P(h, "pt_alloc") * (uint64_t)newt + cyc, (uint64_t)newt);
   else c->cycles += cyc;

@@ -27,6 +27,8 @@
 #define VM_EXEC 4u
 #define VM_SHARED 8u
 #define VM_GROWSDOWN 16u
+#define VM_HUGEPAGE 32u            /* madvise(MADV_HUGEPAGE) */
+#define VM_NOHUGEPAGE 64u          /* madvise(MADV_NOHUGEPAGE) */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 
@@ -162,6 +164,7 @@ struct kernel {
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
+  uint64_t thp_pages;        /* 2M pages mapped by THP faults */
   /* KPTI model (guest.kpti / guest.pcid) */
   bool kpti, kpti_pcid;
   uint64_t kpti_switches;

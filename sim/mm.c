@@ -113,6 +113,7 @@ static void free_tables(struct kernel *k, uint64_t table, int level) {
     uint64_t pa = t[i] & PTE_ADDR;
     if (level > 1 && !(t[i] & PTE_PS)) free_tables(k, pa, level - 1);
     else if (level == 1) frame_put(k, pa);
+    else if (level == 2) for (int f = 0; f < 512; f++) frame_put(k, (pa & ~0x1fffffull) + (uint64_t)f * PAGE);
   }
   frame_put(k, table);
 }
@@ -194,6 +195,40 @@ static uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va,
   return 0;
 }
 
+/* Split a 2M leaf (THP) into a page table of 512 PTEs over the same
+ * frames (Linux split_huge_pmd), so 4K-granular changes can follow. */
+static void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
+  uint64_t table = mm->pml4, cyc = 0;
+  for (int level = 4; level > 2; level--) {
+    uint64_t e = kread64(k, table + ((va >> (12 + 9 * (level - 1))) & 511) * 8, &cyc);
+    if (!(e & PTE_P) || (e & PTE_PS)) return;
+    table = e & PTE_ADDR;
+  }
+  uint64_t pmd_pa = table + ((va >> 21) & 511) * 8;
+  uint64_t pmd = kread64(k, pmd_pa, &cyc);
+  if (!(pmd & PTE_P) || !(pmd & PTE_PS)) return;
+  uint64_t pt = frame_alloc(k);
+  if (!pt) return;   /* no memory to split: the caller sees the huge leaf */
+  uint64_t base = pmd & PTE_ADDR & ~0x1fffffull;
+  uint64_t flags = pmd & (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX | (1ull << 9));
+  uint64_t *h = (uint64_t *)kaccess(k, kva(pt), ACC_W, &cyc);
+  for (int i = 0; i < 512; i++) h[i] = (base + (uint64_t)i * PAGE) | flags;
+  kwrite64(k, pmd_pa, pt | PTE_TABLE, &cyc);
+  mm->pt_pages++;
+  flush_user_va(k, va);            /* INVLPG drops every piece of the 2M entry */
+}
+
+/* pte_lookup for callers that change single pages: a THP is split first */
+static uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va,
+                              uint64_t *leaf_pa, uint64_t *cyc) {
+  uint64_t e = pte_lookup(k, mm, va, leaf_pa, cyc);
+  if ((e & PTE_P) && (e & PTE_PS)) {
+    split_huge(k, mm, va);
+    e = pte_lookup(k, mm, va, leaf_pa, cyc);
+  }
+  return e;
+}
+
 void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
@@ -203,7 +238,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   }
   for (uint64_t va = start; va < end;) {
     uint64_t leaf = 0, cyc = 0;
-    uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+    uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
     if (!leaf && !e) { va = (va + PAGE) & PAGE_MASK; continue; }
     if (e & PTE_P) {
       kwrite64(k, leaf, 0, &cyc);
@@ -242,7 +277,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
    * (guest.flush_on_upgrade: we always flush, so no spurious faults). */
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
-    uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+    uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
     if (!(e & PTE_P)) continue;
     uint64_t n = e;
     if (!(prot & PROT_WRITE)) n &= ~PTE_W;
@@ -304,7 +339,7 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
     return cyc;
   }
   uint64_t leaf = 0;
-  uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+  uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
   if (e & PTE_P) {
     bool ok = (!p->write || (e & PTE_W)) && (!p->fetch || !(e & PTE_NX));
     if (ok) { p->kind = FK_SPURIOUS; return cyc; }
@@ -319,6 +354,29 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
     return cyc;
   }
   if (!v->file) {
+    /* transparent huge pages (guest.thp: 0 never, 1 madvise, 2 always):
+     * a write fault in a 2M-aligned range wholly inside the VMA whose PMD
+     * is empty (Linux maps the huge zero page on reads; we use the 4K
+     * path for reads) */
+    uint64_t thp = params_get(k->sim_params, "guest.thp");
+    uint64_t hs = va & ~0x1fffffull;
+    if (p->write && !(v->flags & VM_SHARED) && hs >= v->start && hs + 0x200000 <= v->end &&
+        ((thp == 2 && !(v->flags & VM_NOHUGEPAGE)) || (thp == 1 && (v->flags & VM_HUGEPAGE)))) {
+      uint64_t table = mm->pml4;
+      bool empty = false;
+      for (int level = 4; level >= 2; level--) {
+        uint64_t e = kread64(k, table + ((va >> (12 + 9 * (level - 1))) & 511) * 8, &cyc);
+        if (!(e & PTE_P)) { empty = true; break; }
+        if (level == 2 || (e & PTE_PS)) break;
+        table = e & PTE_ADDR;
+      }
+      if (empty) {
+        p->kind = FK_THP;
+        p->page = hs;
+        p->pte_flags = pte_flags_for(v->flags, true) | PTE_PS;
+        return cyc;
+      }
+    }
     bool zp = !p->write && params_get(k->sim_params, "guest.zero_page");
     p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
     p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
@@ -498,7 +556,62 @@ static void op_release(void *kp, uint64_t pa) {
   if (k->mm->rss_pages) k->mm->rss_pages--;
 }
 
+/* 512 contiguous, 2M-aligned frames from the never-used part of RAM (the
+ * skipped frames go to the free list); 0 when there is no such run. */
+static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
+  struct kernel *k = kp;
+  uint64_t base = (k->next_frame + 0x1fffff) & ~0x1fffffull;
+  *pa = 0;
+  if (base + 0x200000 > k->mem->ram_bytes) return 0;
+  while (k->next_frame < base) {        /* the alignment gap stays usable */
+    uint64_t f = k->next_frame;
+    k->next_frame += PAGE;
+    k->frames_used++;
+    k->frame_refs[f >> 12] = 1;
+    frame_put(k, f);
+  }
+  k->next_frame = base + 0x200000;
+  for (uint64_t f = base; f < base + 0x200000; f += PAGE) {
+    k->frame_refs[f >> 12] = 1;
+    cpu_invalidate_frame(k->cpu, f);
+  }
+  k->frames_used += 512;
+  k->mm->rss_pages += 512;
+  k->thp_pages++;
+  *pa = base;
+  return 0;
+}
+
+static uint64_t op_thp_zero(void *kp, uint64_t pa) {
+  uint64_t cyc = 0;
+  for (uint64_t off = 0; off < 0x200000; off += PAGE) cyc += op_zero_frame(kp, pa + off);
+  return cyc;
+}
+
+static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0, table = k->mm->pml4;
+  for (int level = 4; level > 2; level--) {
+    uint64_t epa = table + ((p->va >> (12 + 9 * (level - 1))) & 511) * 8;
+    uint64_t e = kread64(k, epa, &cyc);
+    if (!(e & PTE_P)) {
+      uint64_t pt = frame_alloc(k);
+      if (!pt) return cyc;
+      memset(kaccess(k, kva(pt), ACC_W, &cyc), 0, PAGE);
+      e = pt | PTE_TABLE;
+      kwrite64(k, epa, e, &cyc);
+      k->mm->pt_pages++;
+    }
+    table = e & PTE_ADDR;
+  }
+  kwrite64(k, table + ((p->va >> 21) & 511) * 8, pa | p->pte_flags, &cyc);
+  return cyc;
+}
+
 void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
+  o->thp_alloc = op_thp_alloc;
+  o->thp_zero = op_thp_zero;
+  o->thp_map = op_thp_map;
   o->k = k;
   o->plan = op_plan;
   o->ensure_tables = op_ensure_tables;
@@ -595,7 +708,7 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
   k->mm = mm;
   for (uint64_t off = 0; off < len; off += PAGE) {
     uint64_t leaf = 0, cyc = 0;
-    uint64_t e = pte_lookup(k, mm, src + off, &leaf, &cyc);
+    uint64_t e = pte_lookup_4k(k, mm, src + off, &leaf, &cyc);
     if (!(e & PTE_P)) continue;
     uint64_t nleaf;
     int newt;
@@ -612,7 +725,7 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
 void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
-    uint64_t e = pte_lookup(k, mm, va, &leaf, &cyc);
+    uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
     if (!(e & PTE_P)) continue;
     kwrite64(k, leaf, 0, &cyc);
     frame_put(k, e & PTE_ADDR);
@@ -641,7 +754,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
     const struct vma *v = &parent->vmas[i];
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
       uint64_t leaf = 0, cyc = 0;
-      uint64_t e = pte_lookup(k, parent, va, &leaf, &cyc);
+      uint64_t e = pte_lookup_4k(k, parent, va, &leaf, &cyc);
       if (!(e & PTE_P)) {
         /* skip a whole missing page table quickly */
         if (!leaf) va = (((va >> 21) + 1) << 21) - PAGE;

@@ -23,6 +23,8 @@ const struct fl_param_def guest_params[] = {
    "choice: a binary just built or run is cached"},
   {"guest.readahead_bytes", 131072, "bytes", "readahead on a page-cache miss (cold cache)",
    "Linux default read_ahead_kb = 128"},
+  {"guest.thp", 1, "enum", "transparent huge pages: 0 never, 1 madvise, 2 always",
+   "Linux default: transparent_hugepage/enabled = madvise (Debian)"},
   {"guest.kpti", 0, "bool", "kernel page-table isolation: CR3 switch on every kernel entry and exit",
    "Linux PTI (default on affected Intel CPUs, off on AMD)"},
   {"guest.pcid", 1, "bool", "with KPTI: user/kernel PCIDs and no-flush CR3 writes (else flush)",

@@ -86,11 +86,12 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_end(&j);
   json_obj(&j, "by_kind");
   static const char *kinds[] = {"segv_maperr", "segv_accerr", "anon_zero_page", "anon_new", "file",
-                                "cow", "spurious", "oom", "sigbus", "write_upgrade"};
-  for (int i = 0; i < 10; i++) json_u64(&j, kinds[i], hv->st.by_kind[i]);
+                                "cow", "spurious", "oom", "sigbus", "write_upgrade", "thp"};
+  for (int i = 0; i < 11; i++) json_u64(&j, kinds[i], hv->st.by_kind[i]);
   json_end(&j);
   json_u64(&j, "minflt", k->minflt);
   json_u64(&j, "fault_around_pages", k->fault_around_pages);
+  json_u64(&j, "thp_pages", k->thp_pages);
   json_end(&j);
   json_obj(&j, "vm_exits");
   json_end(&j);

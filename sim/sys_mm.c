@@ -175,6 +175,15 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       mm_drop_pages(k, mm, a[0], a[0] + page_up(a[1]));
       return 0;
     }
+    if (a[2] == MADV_HUGEPAGE || a[2] == MADV_NOHUGEPAGE) {
+      uint32_t set = a[2] == MADV_HUGEPAGE ? VM_HUGEPAGE : VM_NOHUGEPAGE;
+      uint32_t clr = a[2] == MADV_HUGEPAGE ? VM_NOHUGEPAGE : VM_HUGEPAGE;
+      for (int i = 0; i < mm->nvmas; i++) {
+        struct vma *v = &mm->vmas[i];
+        if (v->start < a[0] + page_up(a[1]) && v->end > a[0]) v->flags = (v->flags | set) & ~clr;
+      }
+      return 0;
+    }
     return 0;
   case SYS_msync: return (a[0] & (PAGE - 1)) ? -EINVAL : 0;
   case SYS_mincore: {
