@@ -69,6 +69,8 @@ struct guest_ops {
   uint64_t (*thp_alloc)(void *k, uint64_t *pa);
   uint64_t (*thp_zero)(void *k, uint64_t pa);
   uint64_t (*thp_map)(void *k, const struct fault_plan *p, uint64_t pa);
+  /* the memory a kernel step touches itself (its code, its stack): cycles */
+  uint64_t (*kernel_touch)(void *k, int step);
   /* the kernel's own address-space switch on entry/exit (KPTI): cycles */
   uint64_t (*entry_switch)(void *k);
   uint64_t (*exit_switch)(void *k);

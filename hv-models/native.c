@@ -55,6 +55,7 @@ const struct fl_param_def native_params[] = {
 
 static void step(struct hv *h, int layer, int s, uint64_t cycles, uint64_t arg) {
   uint64_t at = h->cpu->cycles;
+  if (layer == EV_L_GUEST_KERNEL && h->ops.kernel_touch) cycles += h->ops.kernel_touch(h->ops.k, s);
   h->cpu->cycles += cycles;
   ev_leaf(h->bus, layer, s, at, cycles, 0, arg);
 }

@@ -20,6 +20,8 @@
 #define MMAP_BASE 0x7ffff7fff000ull
 #define ELF_ET_DYN_BASE 0x555555554000ull
 #define PHYSMAP_BASE 0xffff888000000000ull   /* kernel direct map */
+#define KTEXT_BASE 0xffffffff81000000ull     /* kernel text (guest.kernel_footprint) */
+#define KTEXT_PAGES 64
 
 /* VMA flags */
 #define VM_READ 1u
@@ -148,6 +150,9 @@ struct kernel {
   uint64_t frames_used;
   uint64_t zero_page;        /* shared zero frame */
   uint64_t kpdpt;            /* physmap PDPT (pool) */
+  uint64_t ktext_pdpt;       /* PDPT of the kernel-text mapping (PML4 entry 511) */
+  uint64_t kstack;           /* kernel stack frame (pool) */
+  uint64_t footprint;        /* guest.kernel_footprint: text bytes fetched per step */
   int uid, gid;
   int rootfd;                /* --root directory fd, or -1 */
   /* counters */

@@ -85,10 +85,42 @@ int kernel_mem_init(struct kernel *k) {
   uint64_t *pdpt = (uint64_t *)mem_host(k->mem, k->kpdpt);
   for (uint64_t i = 0; i < 512 && (i << 30) < total; i++)
     pdpt[i] = (i << 30) | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | (k->kpti ? 0 : PTE_G) | PTE_NX;
+  /* kernel text, 4K pages at KTEXT_BASE (PML4 511 / PDPT 510 / PD 8), and a
+   * kernel stack frame: what kernel work touches when
+   * guest.kernel_footprint > 0 */
+  k->ktext_pdpt = mem_pool_alloc(k->mem);
+  uint64_t pd = mem_pool_alloc(k->mem), pt = mem_pool_alloc(k->mem);
+  k->kstack = mem_pool_alloc(k->mem);
+  if (!k->ktext_pdpt || !pd || !pt || !k->kstack) return -1;
+  ((uint64_t *)mem_host(k->mem, k->ktext_pdpt))[(KTEXT_BASE >> 30) & 511] = pd | PTE_P | PTE_W | PTE_A;
+  ((uint64_t *)mem_host(k->mem, pd))[(KTEXT_BASE >> 21) & 511] = pt | PTE_P | PTE_W | PTE_A;
+  for (int i = 0; i < KTEXT_PAGES; i++) {
+    uint64_t f = mem_pool_alloc(k->mem);
+    if (!f) return -1;
+    ((uint64_t *)mem_host(k->mem, pt))[i] = f | PTE_P | PTE_A | (k->kpti ? 0 : PTE_G);
+  }
   k->zero_page = frame_alloc(k);
   if (!k->zero_page) return -1;
   k->frame_refs[k->zero_page >> 12] = 0xffff;
   return 0;
+}
+
+/* guest.kernel_footprint: a kernel step fetches its code and touches its
+ * stack at kernel addresses, so kernel work competes for the TLBs (and the
+ * data caches) with the guest.  Step s's code sits at a fixed place in the
+ * kernel text. */
+static uint64_t op_kernel_touch(void *kp, int s) {
+  struct kernel *k = kp;
+  if (!k->footprint) return 0;
+  uint64_t cyc = 0, span = KTEXT_PAGES * PAGE;
+  for (uint64_t off = 0; off < k->footprint; off += 64) {
+    uint64_t va = KTEXT_BASE + ((uint64_t)s * 8192 + off) % span;
+    kaccess(k, va, ACC_F, &cyc);
+  }
+  uint64_t sp = k->kstack + ((uint64_t)s * 128) % PAGE;
+  kaccess(k, kva(sp), ACC_W, &cyc);
+  if (k->cpu->dcache) cyc += cache_access_range(k->cpu->dcache, sp, 64, true);
+  return cyc;
 }
 
 struct mm *mm_new(struct kernel *k) {
@@ -100,6 +132,7 @@ struct mm *mm_new(struct kernel *k) {
   /* share the kernel half: PML4 entry 273 covers PHYSMAP_BASE */
   ((uint64_t *)mem_host(k->mem, mm->pml4))[(PHYSMAP_BASE >> 39) & 511] =
       k->kpdpt | PTE_P | PTE_W | PTE_A;
+  ((uint64_t *)mem_host(k->mem, mm->pml4))[511] = k->ktext_pdpt | PTE_P | PTE_W | PTE_A;
   mm->pt_pages = 1;
   mm->mmap_base = MMAP_BASE;
   return mm;
@@ -609,6 +642,7 @@ static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
 }
 
 void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
+  o->kernel_touch = op_kernel_touch;
   o->thp_alloc = op_thp_alloc;
   o->thp_zero = op_thp_zero;
   o->thp_map = op_thp_map;

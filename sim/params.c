@@ -23,6 +23,8 @@ const struct fl_param_def guest_params[] = {
    "choice: a binary just built or run is cached"},
   {"guest.readahead_bytes", 131072, "bytes", "readahead on a page-cache miss (cold cache)",
    "Linux default read_ahead_kb = 128"},
+  {"guest.kernel_footprint", 0, "bytes", "kernel text each fault step fetches (plus a stack line): 0 off",
+   "estimate: a few hundred bytes of code per kernel function"},
   {"guest.thp", 1, "enum", "transparent huge pages: 0 never, 1 madvise, 2 always",
    "Linux default: transparent_hugepage/enabled = madvise (Debian)"},
   {"guest.kpti", 0, "bool", "kernel page-table isolation: CR3 switch on every kernel entry and exit",

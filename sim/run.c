@@ -251,6 +251,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   k->sim_params = P;
   k->kpti = params_get(P, "guest.kpti");
   k->kpti_pcid = params_get(P, "guest.pcid");
+  k->footprint = params_get(P, "guest.kernel_footprint");
   if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
   k->mem = &mem;

@@ -48,7 +48,7 @@ struct id_case {
   uint8_t len;
   uint16_t cofs;        /* code offset from FX_CODE (< 0x1000; the code area
                            is two pages, so an instruction may straddle) */
-  uint8_t fam;          /* family index (test_int_diff.c) */
+  uint8_t fam;          /* family index (int_diff_build.h) */
   uint8_t ud_only;      /* interpreter only: the SDM says #UD (or #GP) */
   uint8_t expect_vec;   /* for ud_only: the expected vector */
   uint8_t nmop;

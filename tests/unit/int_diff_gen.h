@@ -1,4 +1,4 @@
-/* Differential tests: instruction encoder and case builder. */
+/* Differential tests: instruction encoder (int_diff_enc.c). */
 #ifndef FAULTLINE_TESTS_INT_DIFF_GEN_H
 #define FAULTLINE_TESTS_INT_DIFF_GEN_H
 #include "tests/unit/int_diff.h"
