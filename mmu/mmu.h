@@ -246,6 +246,23 @@ struct mmu {
   uint64_t walks_by_leaf[4];   /* successful walks ending at level 1 (4K), 2 (2M), 3 (1G) */
 };
 
+/* The walker reads entries through a format adaptor, so one loop serves
+ * x86 paging and (issue 6) EPT/NPT tables: the adaptor says what an entry
+ * means; the loop does the references, caches, A/D updates and faults. */
+enum { PTE_OK, PTE_NOT_PRESENT, PTE_RESERVED };
+struct pte_info {
+  uint64_t addr;             /* next table, or the frame of a leaf */
+  uint32_t deny;             /* TP_U/TP_W/TP_X rights this entry removes */
+  uint32_t extra;            /* TP_G, protection key << 8 (leaf) */
+  bool leaf;
+};
+struct walk_format {
+  const char *name;
+  int (*decode)(const struct mmu_ctl *c, int level, uint64_t e, struct pte_info *out);
+  uint64_t a_bit, d_bit;     /* accessed / dirty flags in an entry */
+};
+extern const struct walk_format walk_format_x86;   /* SDM 4.5 4- and 5-level */
+
 /* One loop over levels (4- or 5-level from CR4.LA57).  Sets A/D bits as the
  * SDM requires; computes the #PF error code on failure. */
 bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,

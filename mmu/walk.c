@@ -66,8 +66,24 @@ uint32_t mmu_check_rights(const struct mmu_ctl *c, uint64_t va, uint32_t perm,
   return base_pfec(c, acc) | PFEC_P | pk;
 }
 
+/* x86-64 paging entries (SDM Tables 4-15 .. 4-20) */
+static int decode_x86(const struct mmu_ctl *c, int level, uint64_t pte, struct pte_info *o) {
+  if (!(pte & PTE_P)) return PTE_NOT_PRESENT;
+  if (pte & rsvd_mask(c, level, pte)) return PTE_RESERVED;
+  o->deny = (pte & PTE_U ? 0 : TP_U) | (pte & PTE_W ? 0 : TP_W) |
+            ((pte & PTE_NX) && (c->efer & EFER_NXE) ? TP_X : 0);
+  o->leaf = level == 1 || (pte & PTE_PS);
+  uint64_t mask = o->leaf ? ~((1ull << (12 + 9 * (level - 1))) - 1) : ~0ull;
+  o->addr = pte & PTE_ADDR & mask & ((1ull << c->maxphyaddr) - 1);
+  o->extra = o->leaf ? ((pte & PTE_G) ? TP_G : 0) | (uint32_t)((pte >> 59) & 15) << 8 : 0;
+  return PTE_OK;
+}
+
+const struct walk_format walk_format_x86 = {"x86", decode_x86, PTE_A, PTE_D};
+
 bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
               uint32_t acc, struct walk_result *r) {
+  const struct walk_format *fmt = &walk_format_x86;
   memset(r, 0, sizeof *r);
   int levels = (c->cr4 & CR4_LA57) ? 5 : 4;
   uint64_t table = c->cr3 & PTE_ADDR & ((1ull << c->maxphyaddr) - 1);
@@ -102,24 +118,22 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
       m->walk_refs++;
       r->cycles += m->cache ? cache_access(m->cache, epa, false) : m->walk_ref_latency;
     }
-    if (!(pte & PTE_P)) {
+    struct pte_info pi;
+    int kind = fmt->decode(c, level, pte, &pi);
+    if (kind == PTE_NOT_PRESENT) {
       r->pfec = base_pfec(c, acc);
       goto fault;
     }
-    if (pte & rsvd_mask(c, level, pte)) {
+    if (kind == PTE_RESERVED) {
       r->pfec = base_pfec(c, acc) | PFEC_P | PFEC_RSVD;
       goto fault;
     }
     entry_pa[used++] = epa;
-    if (!(pte & PTE_U)) perm &= ~TP_U;
-    if (!(pte & PTE_W)) perm &= ~TP_W;
-    if ((pte & PTE_NX) && (c->efer & EFER_NXE)) perm &= ~TP_X;
-    if (level == 1 || (pte & PTE_PS)) {
+    perm &= ~pi.deny;
+    if (pi.leaf) {
       uint64_t page_mask = (1ull << (12 + 9 * (level - 1))) - 1;
-      uint64_t frame = pte & PTE_ADDR & ~page_mask &
-                       ((1ull << c->maxphyaddr) - 1);
-      if (pte & PTE_G) perm |= TP_G;
-      perm |= (uint32_t)((pte >> 59) & 15) << 8;     /* protection key */
+      uint64_t frame = pi.addr;
+      perm |= pi.extra;                              /* global, protection key */
       uint32_t rights = mmu_check_rights(c, va, perm, acc);
       if (rights) {
         r->pfec = rights;
@@ -128,8 +142,8 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
       /* Success: set A at every level, D at the leaf on a write. */
       for (int i = 0; i < used; i++)
         set_entry_bits(m, entry_pa[i],
-                       PTE_A | (i == used - 1 && (acc & ACC_W) ? PTE_D : 0));
-      if ((acc & ACC_W) || (pte & PTE_D)) perm |= TP_D;
+                       fmt->a_bit | (i == used - 1 && (acc & ACC_W) ? fmt->d_bit : 0));
+      if ((acc & ACC_W) || (pte & fmt->d_bit)) perm |= TP_D;
       if (m->pwc)
         for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
       m->walks_by_leaf[level & 3]++;
@@ -139,7 +153,7 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
       r->perm = perm;
       return true;
     }
-    table = pte & PTE_ADDR & ((1ull << c->maxphyaddr) - 1);
+    table = pi.addr;
   }
 fault:
   /* walk.a_on_fault: whether upper levels' A bits are set on a walk that
@@ -149,7 +163,7 @@ fault:
     /* the last "used" entry is the leaf only if the fault was on rights */
     if (r->pfec & PFEC_P && !(r->pfec & PFEC_RSVD) && upper > 0) upper--;
     for (int i = 0; i < upper; i++)
-      set_entry_bits(m, entry_pa[i], PTE_A);
+      set_entry_bits(m, entry_pa[i], fmt->a_bit);
   }
   r->fault = true;
   m->walk_faults++;
