@@ -63,7 +63,15 @@ static const struct preset presets[] = {
    "tlb.stlb.ways = 12        # same\n"
    "tlb.stlb.latency = 11     # CALIBRATION.md: ~12 total for an L2 TLB hit\n"
    "walk.ref_latency = 20     # CALIBRATION.md: ~20 per walk with cached PT data\n"
-   "cpu.maxphyaddr = 39       # Skylake client MAXPHYADDR\n"},
+   "cpu.maxphyaddr = 39       # Skylake client MAXPHYADDR\n"
+   "# Calibration note (docs/modes/native.md): with these defaults an anonymous\n"
+   "# zero-fill fault models at 2,559 cycles; published end to end: median 3,241,\n"
+   "# min 1,842 (Linux 6.6, i7 11th gen); a page-touch loop on the project's EPYC\n"
+   "# machine measured a median of 3,380-4,160 TSC cycles (min ~2,600), 2026-11-25.\n"
+   "# A file-backed fault served from the page cache models at 2,050 cycles plus\n"
+   "# ~60 per page mapped by fault-around; lmbench's lat_pagefault times that\n"
+   "# path, but no current-hardware figure is at hand (CALIBRATION.md), and on\n"
+   "# the development host large-folio mapping hid the per-page fault.\n"},
   {"zen2", "AMD Zen 2 core",
    "tlb.l1d.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 DTLB\n"
    "tlb.l1d.ways = 64         # fully associative\n"
