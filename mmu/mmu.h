@@ -102,9 +102,11 @@ struct tlb_entry {
                               * address never aliases); ~0 when invalid */
   int64_t addend;            /* host pointer = va + addend */
   uint32_t perm;             /* TP_* */
-  uint32_t stamp;            /* LRU */
-  uint64_t pa;               /* machine address of the 4 KiB page */
+  uint32_t stamp;            /* LRU: bumped on every hit */
+  uint64_t pa;               /* machine address of the page */
+  uint32_t filled;           /* FIFO: set when the entry is filled */
 };
+enum { TLB_LRU = 0, TLB_FIFO = 1, TLB_RANDOM = 2 };   /* tlb.*.replacement */
 
 struct tlb_level {
   struct tlb_entry *e;       /* sets * ways; NULL: the level is absent */
@@ -115,7 +117,9 @@ struct tlb_level {
                                  outcome as the way search, fewer host
                                  instructions and mispredictions) */
   uint32_t sets, ways, set_mask;
-  uint32_t clock;
+  uint32_t clock, fills;
+  uint8_t repl;              /* TLB_LRU / TLB_FIFO / TLB_RANDOM */
+  uint64_t rng;              /* TLB_RANDOM: seeded, deterministic */
   uint32_t latency;          /* cycles charged on a hit at this level */
   uint64_t hits, misses;
   const char *name;

@@ -17,6 +17,7 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   t->latency = latency;
   t->name = name;
   t->shift = 12;
+  t->rng = 0x7f4a7c15u ^ entries;
   for (uint32_t i = 0; i < entries; i++) t->e[i].tag = ~0ull;
   for (int i = 0; i < 64; i++) t->hint[i] = &t->e[0];
   return 0;

@@ -31,11 +31,21 @@ static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
   unsigned shift = TP_SHIFT(src->perm);
   struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
   uint32_t victim = 0;
-  for (uint32_t w = 0; w < t->ways; w++) {
-    if (s[w].tag == ~0ull) { victim = w; break; }
-    if ((int32_t)(s[w].stamp - s[victim].stamp) < 0) victim = w;
+  bool empty = false;
+  for (uint32_t w = 0; w < t->ways && !empty; w++) {
+    if (s[w].tag == ~0ull) { victim = w; empty = true; break; }
+    if (t->repl == TLB_FIFO ? (int32_t)(s[w].filled - s[victim].filled) < 0
+                            : (int32_t)(s[w].stamp - s[victim].stamp) < 0)
+      victim = w;
+  }
+  if (!empty && t->repl == TLB_RANDOM) {
+    uint64_t z = (t->rng += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    victim = (uint32_t)((z ^ (z >> 31)) % t->ways);
   }
   s[victim] = *src;
+  s[victim].filled = ++t->fills;
   s[victim].tag = tlb_tag_sz(va, pcid, shift);
   s[victim].stamp = ++t->clock;
   return &s[victim];

@@ -40,10 +40,19 @@ static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
     uint32_t lat = (uint32_t)params_get(p, lv[i].shift == 12 || !strcmp(lv[i].key, "tlb.stlb1g") ? kl : "tlb.l1d.latency");
     if (!strcmp(lv[i].key, "tlb.stlb1g")) lat = (uint32_t)params_get(p, "tlb.stlb.latency");
     bool mixed = lv[i].t == &c->tlb.stlb && params_get(p, "tlb.stlb.mixed");
+    /* replacement: per family (the 2M/1G levels follow their 4K level) */
+    const char *fam = lv[i].shift == 12 ? lv[i].key : !strcmp(lv[i].key, "tlb.l1i2m") ? "tlb.l1i"
+                    : !strcmp(lv[i].key, "tlb.stlb1g") ? "tlb.stlb" : "tlb.l1d";
+    char kr[64];
+    snprintf(kr, sizeof kr, "%s.replacement", fam);
+    uint64_t repl = params_get(p, kr);
+    if (repl > 2) { snprintf(err, n, "%s must be 0 (LRU), 1 (FIFO) or 2 (random)", kr); return -1; }
     if ((!e && !lv[i].required) ||
         (e && w && e <= (1u << 20) && w <= e &&
-         !tlb_level_init_sz(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w, lat, lv[i].shift, mixed)))
+         !tlb_level_init_sz(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w, lat, lv[i].shift, mixed))) {
+      lv[i].t->repl = (uint8_t)repl;
       continue;
+    }
     snprintf(err, n, "bad TLB geometry %s=%llu %s=%llu: entries must be a multiple of ways "
              "with a power-of-two number of sets", ke, (unsigned long long)e, kw,
              (unsigned long long)w);
