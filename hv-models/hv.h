@@ -105,6 +105,7 @@ struct hv {
   /* parameter lookup provided by sim (the registry) */
   uint64_t (*param)(void *reg, const char *name);
   void *param_reg;
+  uint64_t cost[32];         /* the mode's step costs, read once at init */
 };
 
 const struct hv_mode *hv_find_mode(const char *name);

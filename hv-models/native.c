@@ -51,7 +51,10 @@ const struct fl_param_def native_params[] = {
   {NULL, 0, NULL, NULL, NULL},
 };
 
-#define P(h, name) ((h)->param((h)->param_reg, "native." name))
+/* step costs, read from the registry once (native_init) */
+enum { C_EXC_DELIVER, C_KERNEL_ENTRY, C_VMA_LOOKUP, C_PT_ALLOC, C_FRAME_ALLOC, C_FRAME_ZERO, C_ZERO_PAGE_MAP, C_FILE_READ, C_PAGECACHE_LOOKUP, C_FAULT_AROUND_PAGE, C_COW_COPY, C_PTE_WRITE, C_TLB_INVALIDATE, C_KERNEL_EXIT, C_STACK_GROW, C_SIGNAL, C_SPURIOUS, C__COUNT };
+static const char *const cost_names[C__COUNT] = {"native.exc_deliver", "native.kernel_entry", "native.vma_lookup", "native.pt_alloc", "native.frame_alloc", "native.frame_zero", "native.zero_page_map", "native.file_read", "native.pagecache_lookup", "native.fault_around_page", "native.cow_copy", "native.pte_write", "native.tlb_invalidate", "native.kernel_exit", "native.stack_grow", "native.signal", "native.spurious"};
+#define P(h, name) ((h)->cost[C_##name])
 
 static void step(struct hv *h, int layer, int s, uint64_t cycles, uint64_t arg) {
   uint64_t at = h->cpu->cycles;
@@ -66,14 +69,14 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   struct vcpu *c = h->cpu;
   const int K = EV_L_GUEST_KERNEL;
   ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, va, err);
-  step(h, EV_L_HW, EV_S_EXC_DELIVER, P(h, "exc_deliver"), 0);
-  step(h, K, EV_S_KENTRY, P(h, "kernel_entry"), 0);
+  step(h, EV_L_HW, EV_S_EXC_DELIVER, P(h, EXC_DELIVER), 0);
+  step(h, K, EV_S_KENTRY, P(h, KERNEL_ENTRY), 0);
   uint64_t sw = in_kernel ? 0 : o->entry_switch(o->k);
   if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 0);
   struct fault_plan p;
   uint64_t cyc = o->plan(o->k, va, err, &p);
-  step(h, K, EV_S_VMA_LOOKUP, P(h, "vma_lookup") + cyc, p.kind);
-  if (p.stack_grow) step(h, K, EV_S_STACK_GROW, P(h, "stack_grow"), 0);
+  step(h, K, EV_S_VMA_LOOKUP, P(h, VMA_LOOKUP) + cyc, p.kind);
+  if (p.stack_grow) step(h, K, EV_S_STACK_GROW, P(h, STACK_GROW), 0);
   if ((unsigned)p.kind < 16) h->st.by_kind[p.kind]++;
   int sig = 0;
   uint64_t leaf = 0, pa = 0;
@@ -82,7 +85,7 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   case FK_SEGV_MAPERR:
   case FK_SEGV_ACCERR:
     *si_code = p.kind == FK_SEGV_MAPERR ? 1 /* SEGV_MAPERR */ : 2 /* SEGV_ACCERR */;
-    if (!in_kernel) step(h, K, EV_S_SIGSEGV, P(h, "signal"), 0);
+    if (!in_kernel) step(h, K, EV_S_SIGSEGV, P(h, SIGNAL), 0);
     sig = SIGSEGV;
     goto out;
   case FK_SIGBUS:
@@ -93,25 +96,25 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
     sig = SIGKILL;
     goto out;
   case FK_SPURIOUS:
-    step(h, K, EV_S_SPURIOUS, P(h, "spurious") + o->invlpg(o->k, va), 0);
+    step(h, K, EV_S_SPURIOUS, P(h, SPURIOUS) + o->invlpg(o->k, va), 0);
     goto done;
   default:
     break;
   }
   if (p.kind == FK_WRITE_UPGRADE) {
     cyc = o->ensure_tables(o->k, va, &leaf, &newt);
-    step(h, K, EV_S_PTE_WRITE, P(h, "pte_write") + cyc +
+    step(h, K, EV_S_PTE_WRITE, P(h, PTE_WRITE) + cyc +
          o->write_pte(o->k, leaf, p.old_pa | p.pte_flags), 0);
-    step(h, K, EV_S_TLB_INVAL, P(h, "tlb_invalidate") + o->invlpg(o->k, va), 0);
+    step(h, K, EV_S_TLB_INVAL, P(h, TLB_INVALIDATE) + o->invlpg(o->k, va), 0);
     goto done;
   }
   if (p.kind == FK_THP) {
     /* do_huge_pmd_anonymous_page: a 2M page, zeroed, one PMD entry */
     cyc = o->thp_alloc(o->k, &pa);
     if (pa) {
-      step(h, K, EV_S_FRAME_ALLOC, P(h, "frame_alloc") + cyc, pa);
-      step(h, K, EV_S_FRAME_ZERO, P(h, "frame_zero") * 512 + o->thp_zero(o->k, pa), pa);
-      step(h, K, EV_S_PTE_WRITE, P(h, "pte_write") + o->thp_map(o->k, &p, pa), 2);
+      step(h, K, EV_S_FRAME_ALLOC, P(h, FRAME_ALLOC) + cyc, pa);
+      step(h, K, EV_S_FRAME_ZERO, P(h, FRAME_ZERO) * 512 + o->thp_zero(o->k, pa), pa);
+      step(h, K, EV_S_PTE_WRITE, P(h, PTE_WRITE) + o->thp_map(o->k, &p, pa), 2);
       goto done;
     }
     p.kind = FK_ANON_NEW;   /* no 2M run free: the 4K path */
@@ -119,48 +122,48 @@ static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
     h->st.by_kind[FK_ANON_NEW]++;
   }
   cyc = o->ensure_tables(o->k, va, &leaf, &newt);
-  if (newt) step(h, K, EV_S_PT_ALLOC, P(h, "pt_alloc") * (uint64_t)newt + cyc, (uint64_t)newt);
+  if (newt) step(h, K, EV_S_PT_ALLOC, P(h, PT_ALLOC) * (uint64_t)newt + cyc, (uint64_t)newt);
   else c->cycles += cyc;
   if (!leaf) { sig = SIGKILL; goto out; }
   if (p.kind == FK_ANON_ZERO_PAGE) {
     pa = o->zero_page_pa(o->k);
-    step(h, K, EV_S_ZERO_PAGE_MAP, P(h, "zero_page_map"), pa);
+    step(h, K, EV_S_ZERO_PAGE_MAP, P(h, ZERO_PAGE_MAP), pa);
   } else if (p.kind == FK_FILE) {
     bool hit = false;
     cyc = o->file_page(o->k, &p, &pa, &hit);
     if (!pa) { sig = SIGKILL; goto out; }
-    step(h, K, EV_S_PAGECACHE, P(h, "pagecache_lookup"), hit);
-    if (!hit) step(h, K, EV_S_FILE_READ, P(h, "file_read") + cyc, pa);
+    step(h, K, EV_S_PAGECACHE, P(h, PAGECACHE_LOOKUP), hit);
+    if (!hit) step(h, K, EV_S_FILE_READ, P(h, FILE_READ) + cyc, pa);
     else c->cycles += cyc;
     if (p.copy) {
       /* a private write: the process gets its own copy (do_cow_fault) */
       uint64_t npa = 0;
       cyc = o->alloc_frame(o->k, &npa);
-      step(h, K, EV_S_FRAME_ALLOC, P(h, "frame_alloc") + cyc, npa);
+      step(h, K, EV_S_FRAME_ALLOC, P(h, FRAME_ALLOC) + cyc, npa);
       if (!npa) { o->release_frame(o->k, pa); sig = SIGKILL; goto out; }
-      step(h, K, EV_S_COW_COPY, P(h, "cow_copy") + o->copy_frame(o->k, npa, pa), npa);
+      step(h, K, EV_S_COW_COPY, P(h, COW_COPY) + o->copy_frame(o->k, npa, pa), npa);
       o->release_frame(o->k, pa);
       pa = npa;
     }
   } else {
     cyc = o->alloc_frame(o->k, &pa);
-    step(h, K, EV_S_FRAME_ALLOC, P(h, "frame_alloc") + cyc, pa);
+    step(h, K, EV_S_FRAME_ALLOC, P(h, FRAME_ALLOC) + cyc, pa);
     if (!pa) { sig = SIGKILL; goto out; }
     if (p.kind == FK_ANON_NEW)
-      step(h, K, EV_S_FRAME_ZERO, P(h, "frame_zero") + o->zero_frame(o->k, pa), pa);
+      step(h, K, EV_S_FRAME_ZERO, P(h, FRAME_ZERO) + o->zero_frame(o->k, pa), pa);
     else if (p.kind == FK_COW)
-      step(h, K, EV_S_COW_COPY, P(h, "cow_copy") + o->copy_frame(o->k, pa, p.old_pa), pa);
+      step(h, K, EV_S_COW_COPY, P(h, COW_COPY) + o->copy_frame(o->k, pa, p.old_pa), pa);
   }
-  step(h, K, EV_S_PTE_WRITE, P(h, "pte_write") + o->write_pte(o->k, leaf, pa | p.pte_flags), 0);
+  step(h, K, EV_S_PTE_WRITE, P(h, PTE_WRITE) + o->write_pte(o->k, leaf, pa | p.pte_flags), 0);
   if (p.kind == FK_FILE && !p.write) {
     int n = 0;
     cyc = o->fault_around(o->k, &p, &n);
-    if (n) step(h, K, EV_S_FAULT_AROUND, P(h, "fault_around_page") * (uint64_t)n + cyc, (uint64_t)n);
+    if (n) step(h, K, EV_S_FAULT_AROUND, P(h, FAULT_AROUND_PAGE) * (uint64_t)n + cyc, (uint64_t)n);
     else c->cycles += cyc;
   }
   if (p.kind == FK_COW) {
     /* the old translation was present: flush it (Linux ptep_clear_flush) */
-    step(h, K, EV_S_TLB_INVAL, P(h, "tlb_invalidate") + o->invlpg(o->k, va), 0);
+    step(h, K, EV_S_TLB_INVAL, P(h, TLB_INVALIDATE) + o->invlpg(o->k, va), 0);
     o->release_frame(o->k, p.old_pa);
   }
 done:
@@ -168,7 +171,7 @@ done:
   if (!in_kernel) {
     sw = o->exit_switch(o->k);
     if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
-    step(h, K, EV_S_KEXIT, P(h, "kernel_exit"), 0);
+    step(h, K, EV_S_KEXIT, P(h, KERNEL_EXIT), 0);
   }
   ev_close(h->bus, 0);
   return 0;
@@ -182,7 +185,11 @@ out:
   return sig;
 }
 
-static int native_init(struct hv *h) { return 0; }
+static int native_init(struct hv *h) {
+  _Static_assert(C__COUNT <= 32, "hv cost table");
+  for (int i = 0; i < C__COUNT; i++) h->cost[i] = h->param(h->param_reg, cost_names[i]);
+  return 0;
+}
 
 const struct hv_mode hv_mode_native = {
   .name = "native",
