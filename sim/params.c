@@ -65,7 +65,7 @@ static const struct preset presets[] = {
    "walk.ref_latency = 20     # CALIBRATION.md: ~20 per walk with cached PT data\n"
    "cpu.maxphyaddr = 39       # Skylake client MAXPHYADDR\n"
    "# Calibration note (docs/modes/native.md): with these defaults an anonymous\n"
-   "# zero-fill fault models at 2,559 cycles; published end to end: median 3,241,\n"
+   "# zero-fill fault models at 2,526 cycles; published end to end: median 3,241,\n"
    "# min 1,842 (Linux 6.6, i7 11th gen); a page-touch loop on the project's EPYC\n"
    "# machine measured a median of 3,380-4,160 TSC cycles (min ~2,600), 2026-11-25.\n"
    "# A file-backed fault served from the page cache models at 2,050 cycles plus\n"
