@@ -215,6 +215,7 @@ struct walk_result {
   uint8_t level;             /* level of the leaf (1 = 4K, 2 = 2M, 3 = 1G) */
   uint8_t refs;              /* page-table references made (PWC hits excluded) */
   uint8_t pwc_hits;
+  bool nested_fault;         /* failed in the nested tables (see mmu.nested) */
   uint32_t cycles;           /* modeled latency of the references */
   bool fault;
 };
@@ -242,6 +243,7 @@ void pwc_fill(struct pwc *p, int level, uint64_t va, uint64_t epa, uint32_t pcid
 struct cache_hier;
 struct mmu {
   struct machine_mem *mem;
+  struct nested *nested;     /* NULL: one-dimensional walks */
   struct pwc *pwc;           /* NULL: no paging-structure caches */
   struct cache_hier *cache;  /* NULL: walk references cost walk.ref_latency */
   uint32_t walk_ref_latency; /* walk.ref_latency */
@@ -266,11 +268,33 @@ struct walk_format {
   uint64_t a_bit, d_bit;     /* accessed / dirty flags in an entry */
 };
 extern const struct walk_format walk_format_x86;   /* SDM 4.5 4- and 5-level */
+/* EPT entries (SDM 29.3.2): R/W/X in bits 0-2 (R is carried as TP_U, so an
+ * EPT walk checks rights as a user access), memory type in 5:3, A/D in 8/9
+ * when the EPTP enables them.  Execute-only pages are not modeled. */
+extern const struct walk_format walk_format_ept;
+extern const struct walk_format walk_format_ept_ad;
+
+/* Two-dimensional walks (issue 6): when mmu.nested is set, every
+ * guest-physical address the guest walk uses (each table entry and the
+ * final translation) is translated through the nested tables at the
+ * walker's one read point. */
+struct nested {
+  const struct walk_format *fmt;   /* walk_format_ept(_ad), or x86 for NPT */
+  struct mmu_ctl ctl;        /* cr3 = EPTP/nCR3 root; LA57 for 5-level */
+  /* the last nested fault (EPT violation / misconfiguration, NPF) */
+  bool fault, fault_final, fault_rsvd;
+  uint64_t fault_gpa;
+  uint32_t fault_access;     /* ACC_W / ACC_F of the access */
+  uint32_t fault_perm;       /* TP_U(R)/TP_W/TP_X the translation allowed */
+  uint64_t walks, refs;
+};
 
 /* One loop over levels (4- or 5-level from CR4.LA57).  Sets A/D bits as the
  * SDM requires; computes the #PF error code on failure. */
 bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
               uint32_t acc, struct walk_result *r);
+bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_format *fmt,
+                  uint64_t va, uint32_t acc, struct walk_result *r);
 
 /* Permission check of combined rights against an access (SDM 4.6). */
 uint32_t mmu_check_rights(const struct mmu_ctl *c, uint64_t va, uint32_t perm,

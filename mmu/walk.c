@@ -81,9 +81,68 @@ static int decode_x86(const struct mmu_ctl *c, int level, uint64_t pte, struct p
 
 const struct walk_format walk_format_x86 = {"x86", decode_x86, PTE_A, PTE_D};
 
+/* EPT paging-structure entries (SDM 29.3.2, 29.3.3.1 misconfigurations) */
+static int decode_ept(const struct mmu_ctl *c, int level, uint64_t e, struct pte_info *o) {
+  unsigned rwx = e & 7;
+  if (!rwx) return PTE_NOT_PRESENT;
+  uint64_t rsvd = ((1ull << 52) - 1) & ~((1ull << c->maxphyaddr) - 1);
+  bool large = level > 1 && (e & (1ull << 7));
+  if (level >= 4) rsvd |= 1ull << 7;
+  if (level == 3 && large) rsvd |= 0x3ffff000ull;
+  if (level == 2 && large) rsvd |= 0x1ff000ull;
+  if (!large && level > 1) rsvd |= 0x78;          /* bits 6:3 reserved in non-leaf entries */
+  if ((rwx & 2) && !(rwx & 1)) return PTE_RESERVED;   /* write without read */
+  if (rwx == 4) return PTE_RESERVED;                  /* execute-only: no capability modeled */
+  unsigned mt = (e >> 3) & 7;
+  if ((level == 1 || large) && (mt == 2 || mt == 3 || mt == 7)) return PTE_RESERVED;
+  if (e & rsvd) return PTE_RESERVED;
+  o->deny = (rwx & 1 ? 0 : TP_U) | (rwx & 2 ? 0 : TP_W) | (rwx & 4 ? 0 : TP_X);
+  o->leaf = level == 1 || large;
+  uint64_t mask = o->leaf ? ~((1ull << (12 + 9 * (level - 1))) - 1) : ~0ull;
+  o->addr = e & PTE_ADDR & mask & ((1ull << c->maxphyaddr) - 1);
+  o->extra = 0;
+  return PTE_OK;
+}
+const struct walk_format walk_format_ept = {"ept", decode_ept, 0, 0};
+const struct walk_format walk_format_ept_ad = {"ept-ad", decode_ept, 1ull << 8, 1ull << 9};
+
+/* gpa -> host physical through the nested tables.  The nested walk is
+ * the same loop, one-dimensional, without the guest's PWC. */
+static bool nested_xlate(struct mmu *m, uint64_t gpa, uint32_t acc, bool final,
+                         uint64_t *hpa, struct walk_result *r) {
+  struct nested *n = m->nested;
+  struct pwc *pwc = m->pwc;
+  m->nested = NULL;
+  m->pwc = NULL;
+  struct walk_result nr;
+  bool ok = mmu_walk_fmt(m, &n->ctl, n->fmt, gpa, ACC_U | acc, &nr);
+  m->nested = n;
+  m->pwc = pwc;
+  m->walks--;                       /* counted as nested walks, not guest walks */
+  n->walks++;
+  n->refs += nr.refs;
+  r->refs = (uint8_t)(r->refs + nr.refs);
+  r->cycles += nr.cycles;
+  if (!ok) {
+    n->fault = true;
+    n->fault_final = final;
+    n->fault_rsvd = (nr.pfec & PFEC_RSVD) != 0;
+    n->fault_gpa = gpa;
+    n->fault_access = acc & (ACC_W | ACC_F);
+    n->fault_perm = 0;
+    return false;
+  }
+  *hpa = nr.pa;
+  return true;
+}
+
 bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
               uint32_t acc, struct walk_result *r) {
-  const struct walk_format *fmt = &walk_format_x86;
+  return mmu_walk_fmt(m, c, &walk_format_x86, va, acc, r);
+}
+
+bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_format *fmt,
+                  uint64_t va, uint32_t acc, struct walk_result *r) {
   memset(r, 0, sizeof *r);
   int levels = (c->cr4 & CR4_LA57) ? 5 : 4;
   uint64_t table = c->cr3 & PTE_ADDR & ((1ull << c->maxphyaddr) - 1);
@@ -102,6 +161,13 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
   for (int level = levels; level >= 1; level--) {
     unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
     uint64_t epa = table + idx * 8;
+    /* a two-dimensional walk translates each entry's guest-physical
+     * address first (a read; a write too when the A bit must be set: the
+     * nested tables see guest page-table updates as writes) */
+    if (m->nested && !nested_xlate(m, epa, 0, false, &epa, r)) {
+      r->nested_fault = true;
+      goto fault;
+    }
     uint64_t pte;
     if (epa + 8 > m->mem->ram_bytes + m->mem->pool_bytes) {
       /* Beyond machine memory: reads as all ones, i.e. reserved bits. */
@@ -148,6 +214,10 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
         for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
       m->walks_by_leaf[level & 3]++;
       r->pa = frame | (va & page_mask);
+      if (m->nested && !nested_xlate(m, r->pa, acc & (ACC_W | ACC_F), true, &r->pa, r)) {
+        r->nested_fault = true;
+        goto fault;
+      }
       r->leaf_pa = epa;
       r->level = (uint8_t)level;
       r->perm = perm;
