@@ -18,6 +18,7 @@ static long minflt(void) {
 int main(int argc, char **argv) {
   long n = argc > 1 ? atol(argv[1]) : 1000;
   char *p = mmap(NULL, (size_t)n * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  madvise(p, (size_t)n * 4096, MADV_NOHUGEPAGE);   /* 4K faults even where THP is "always" */
   for (long i = 0; i < n; i++) p[i * 4096] = 1;
   fflush(stdout);
   pid_t pid = fork();
