@@ -29,7 +29,11 @@ enum { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13,
 
 /* Exception vectors (SDM Vol. 3A Table 6-1) */
 enum { EXC_DE = 0, EXC_DB = 1, EXC_BP = 3, EXC_UD = 6, EXC_NM = 7,
-       EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_XM = 19 };
+       EXC_GP = 13, EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_XM = 19,
+       /* not an IDT vector: the access failed in the nested tables (EPT
+        * violation/misconfiguration, #NPF); a VM exit, never delivered to
+        * the guest.  exc.cr2 holds the guest-linear address. */
+       EXC_NESTED = 32 };
 
 /* x87 80-bit register: 64-bit significand (explicit integer bit) and
  * sign+15-bit exponent, the memory format of FSTP m80. */

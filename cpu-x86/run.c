@@ -248,6 +248,7 @@ _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) 
 
 _Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec) {
   c->exc.cr2 = va;
+  if (pfec & PFEC_NESTED) cpu_raise(c, EXC_NESTED, 0, pfec & 0xffff);
   cpu_raise(c, EXC_PF, 1, pfec & 0xffff);
 }
 

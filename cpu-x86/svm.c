@@ -32,7 +32,7 @@ static const struct virt_code svm_codes[] = {
   {0x80, "VMRUN"}, {0x81, "VMMCALL"}, {0x82, "VMLOAD"}, {0x83, "VMSAVE"},
   {0x84, "STGI"}, {0x85, "CLGI"}, {0x86, "SKINIT"}, {0x87, "RDTSCP"},
   {0x88, "ICEBP"}, {0x89, "WBINVD"}, {0x8a, "MONITOR"}, {0x8b, "MWAIT"},
-  {0x8c, "MWAIT_CONDITIONAL"}, {0x8d, "XSETBV"},
+  {0x8c, "MWAIT_CONDITIONAL"}, {0x8d, "XSETBV"}, {0xa2, "INVPCID"},
   {0x400, "NPF"},
 };
 

@@ -252,6 +252,26 @@ void virt_record_invlpg_exit(struct virt *v, uint64_t addr, uint8_t insn_len) {
   }
 }
 
+/* INVPCID exit (VMX reason 58 with "INVPCID exiting"/"enable INVPCID";
+ * SVM EXITCODE 0xA2 with the INVPCID intercept, APM App. C).  VMX: the
+ * qualification is the memory operand's displacement and the instruction
+ * information field names the registers (not modeled); SVM: EXITINFO1 the
+ * linear address of the descriptor, EXITINFO2 the type (APM 15.33.3). */
+void virt_record_invpcid_exit(struct virt *v, uint64_t desc_addr, uint64_t type,
+                              uint8_t insn_len) {
+  if (IS_VMX(v)) {
+    v->vmcs.exit_reason = VMX_EXIT_INVPCID;
+    v->vmcs.exit_qualification = 0;
+    v->vmcs.exit_insn_len = insn_len;
+    v->vmcs.exit_intr_info = 0;
+  } else {
+    v->vmcb.exitcode = SVM_EXIT_INVPCID;
+    v->vmcb.exitinfo1 = desc_addr;
+    v->vmcb.exitinfo2 = type;
+    set_nrip(v, insn_len);
+  }
+}
+
 /* ---------------- EPT violation / misconfiguration / #NPF ------------ */
 
 /* VMX: rsvd -> EPT misconfiguration (49, qualification undefined = 0),

@@ -74,7 +74,7 @@ enum {
   SVM_EXIT_INTR = 0x60, SVM_EXIT_NMI = 0x61, SVM_EXIT_CPUID = 0x72,
   SVM_EXIT_HLT = 0x78, SVM_EXIT_INVLPG = 0x79, SVM_EXIT_INVLPGA = 0x7a,
   SVM_EXIT_SHUTDOWN = 0x7f, SVM_EXIT_VMRUN = 0x80, SVM_EXIT_VMMCALL = 0x81,
-  SVM_EXIT_NPF = 0x400,
+  SVM_EXIT_INVPCID = 0xa2, SVM_EXIT_NPF = 0x400,
 };
 
 /* ---- VMCS model (only the fields the fault paths touch) ---- */
@@ -215,6 +215,9 @@ uint64_t svm_cr_exitinfo1(bool decode_assists, enum virt_cr_access acc,
 /* ---- INVLPG ---- */
 bool virt_invlpg_exits(const struct virt *v);
 void virt_record_invlpg_exit(struct virt *v, uint64_t addr, uint8_t insn_len);
+
+void virt_record_invpcid_exit(struct virt *v, uint64_t desc_addr, uint64_t type,
+                              uint8_t insn_len);
 
 /* ---- second-level translation faults (EPT violation / #NPF) ---- */
 enum virt_access { VIRT_ACC_READ, VIRT_ACC_WRITE, VIRT_ACC_FETCH };

@@ -10,6 +10,7 @@
 #include "traces/events.h"
 #include "traces/params.h"
 #include "cpu-x86/cpu.h"
+#include "mmu/mmu.h"
 
 /* What the guest kernel decided a fault needs (filled by ops->plan). */
 enum fault_kind {
@@ -76,8 +77,39 @@ struct guest_ops {
   uint64_t (*exit_switch)(void *k);
 };
 
+/* Counters a virtualization mode keeps (stats JSON "hv": name -> count). */
+#define HV_COUNTERS(X) \
+  X(NESTED_FILLS, "nested_fills", "EPT/NPT entries the hypervisor filled on first touch") \
+  X(NESTED_TABLES, "nested_tables", "EPT/NPT table pages allocated") \
+  X(SHADOW_FILLS, "shadow_fills", "shadow leaf entries filled from the guest tables") \
+  X(SHADOW_PAGES, "shadow_pages", "shadow page-table pages created") \
+  X(SHADOW_EMULATIONS, "shadow_emulations", "guest page-table writes trapped and emulated") \
+  X(SHADOW_RESYNCS, "shadow_resyncs", "out-of-sync shadow tables resynced") \
+  X(SHADOW_UNSYNCS, "shadow_unsyncs", "shadowed leaf tables let go out of sync") \
+  X(SHADOW_UNSHADOWS, "shadow_unshadows", "guest frames no longer used as page tables (unshadowed)") \
+  X(SHADOW_WRPROTECTS, "shadow_wrprotects", "guest frames write-protected on becoming page tables") \
+  X(SHADOW_ZAP_ALL, "shadow_zap_all", "whole shadow discarded (shadow.cache=0 CR3 switch)") \
+  X(INJECTED_PF, "injected_pf", "#PF injected into the guest") \
+  X(GUEST_CR3_WRITES, "guest_cr3_writes", "guest MOV-to-CR3 executions") \
+  X(CR3_TARGET_HITS, "cr3_target_hits", "CR3 writes that matched a CR3-target value (no exit)") \
+  X(GUEST_INVLPG, "guest_invlpg", "guest INVLPG/INVPCID executions")
+
+enum hv_counter {
+#define X(id, name, doc) HV_C_##id,
+  HV_COUNTERS(X)
+#undef X
+  HV_C__COUNT
+};
+extern const char *const hv_counter_names[HV_C__COUNT];
+
+#define HV_MAX_EXIT_KINDS 16
 struct hv_stats {
   uint64_t faults_guest, faults_hidden;
+  uint64_t counter[HV_C__COUNT];
+  /* VM exits by vendor exit code (VMX basic reason / SVM EXITCODE) */
+  struct { uint32_t code; uint64_t n; } exits[HV_MAX_EXIT_KINDS];
+  int nexit_kinds;
+  uint64_t exits_total;
   uint64_t by_kind[16];
   uint64_t fault_cycles_by_layer[EV_L__COUNT];
   uint64_t fault_cycles_by_step[EV_S__COUNT];
@@ -94,7 +126,24 @@ struct hv_mode {
   int (*page_fault)(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
                     int *si_code);
   const struct fl_param_def *params;
+  /* Virtualization hooks (NULL in modes without them). */
+  /* an access failed in the nested tables (EPT violation/misconfiguration,
+   * #NPF) at guest-linear gla; details in h->mmu->nested.  0: retry */
+  int (*nested_fault)(struct hv *h, uint64_t gla, uint32_t acc);
+  /* a guest-kernel access at va faulted (error code pf) although the
+   * guest's own tables allow it: a shadow miss or a write to a
+   * write-protected guest page table.  HV_RETRY when resolved; for an
+   * 8-byte store of *val the mode may emulate it (store it itself) and
+   * return HV_EMULATED; a signal number if the guest tables forbid it */
+  int (*kernel_access_fault)(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf,
+                             const uint64_t *val);
+  /* guest privileged TLB/paging operations the hypervisor may intercept */
+  void (*write_cr3)(struct hv *h, uint64_t cr3);
+  void (*invlpg)(struct hv *h, uint64_t va);
+  void (*invpcid)(struct hv *h, int type, uint64_t pcid, uint64_t va);
+  void (*fini)(struct hv *h);
 };
+enum { HV_RETRY = 0, HV_EMULATED = -1 };
 
 struct hv {
   const struct hv_mode *mode;
@@ -105,11 +154,22 @@ struct hv {
   /* parameter lookup provided by sim (the registry) */
   uint64_t (*param)(void *reg, const char *name);
   void *param_reg;
-  uint64_t cost[32];         /* the mode's step costs, read once at init */
+  uint64_t cost[64];         /* the mode's step costs, read once at init */
+  struct mmu *mmu;
+  const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
+  void *priv;                /* the mode's own state */
 };
+
+/* The Linux guest kernel's #PF handler (native.c): the native mode's whole
+ * path, and the guest part of every HVM mode.  linux_costs_init reads its
+ * step costs into h->cost[0 .. LINUX_COSTS). */
+#define LINUX_COSTS 17
+int linux_costs_init(struct hv *h);
+int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code);
+void hv_count_exit(struct hv *h, uint32_t code);
 
 const struct hv_mode *hv_find_mode(const char *name);
 extern const struct hv_mode *const hv_modes[];
-extern const struct fl_param_def native_params[];
+extern const struct fl_param_def native_params[], hvm_params[];
 
 #endif

@@ -63,7 +63,7 @@ static void step(struct hv *h, int layer, int s, uint64_t cycles, uint64_t arg) 
   ev_leaf(h->bus, layer, s, at, cycles, 0, arg);
 }
 
-static int native_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
+int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
                      int *si_code) {
   struct guest_ops *o = &h->ops;
   struct vcpu *c = h->cpu;
@@ -185,8 +185,8 @@ out:
   return sig;
 }
 
-static int native_init(struct hv *h) {
-  _Static_assert(C__COUNT <= 32, "hv cost table");
+int linux_costs_init(struct hv *h) {
+  _Static_assert(C__COUNT == LINUX_COSTS, "hv cost table");
   for (int i = 0; i < C__COUNT; i++) h->cost[i] = h->param(h->param_reg, cost_names[i]);
   return 0;
 }
@@ -194,7 +194,7 @@ static int native_init(struct hv *h) {
 const struct hv_mode hv_mode_native = {
   .name = "native",
   .doc = "Linux on bare metal: #PF -> IDT -> handle_mm_fault -> iretq",
-  .init = native_init,
-  .page_fault = native_pf,
+  .init = linux_costs_init,
+  .page_fault = linux_guest_pf,
   .params = native_params,
 };

@@ -213,6 +213,7 @@ struct walk_result {
   uint32_t perm;             /* TP_* combined rights */
   uint32_t pfec;             /* error code when faulted */
   uint8_t level;             /* level of the leaf (1 = 4K, 2 = 2M, 3 = 1G) */
+  uint8_t nested_level;      /* 2-D walks: level of the final nested leaf */
   uint8_t refs;              /* page-table references made (PWC hits excluded) */
   uint8_t pwc_hits;
   bool nested_fault;         /* failed in the nested tables (see mmu.nested) */
@@ -281,6 +282,14 @@ extern const struct walk_format walk_format_ept_ad;
 struct nested {
   const struct walk_format *fmt;   /* walk_format_ept(_ad), or x86 for NPT */
   struct mmu_ctl ctl;        /* cr3 = EPTP/nCR3 root; LA57 for 5-level */
+  bool gpt_write;            /* guest page-table references are nested writes */
+  /* nested TLB: gpa page -> hpa page (AMD's NTLB; Intel's cached
+   * guest-physical mappings, SDM 29.4.1), fully associative, LRU */
+  uint64_t *ntlb_tag, *ntlb_hpa;
+  uint32_t *ntlb_stamp, *ntlb_perm;
+  uint32_t ntlb_entries, ntlb_clock;
+  uint64_t ntlb_hits, ntlb_misses;
+  struct pwc *pwc;           /* nested paging-structure cache (NULL: none) */
   /* the last nested fault (EPT violation / misconfiguration, NPF) */
   bool fault, fault_final, fault_rsvd;
   uint64_t fault_gpa;
@@ -288,6 +297,16 @@ struct nested {
   uint32_t fault_perm;       /* TP_U(R)/TP_W/TP_X the translation allowed */
   uint64_t walks, refs;
 };
+
+int nested_init(struct nested *n, uint32_t ntlb_entries);
+void nested_fini(struct nested *n);
+/* INVEPT / TLB_CONTROL flush of the nested caches (NTLB, nested PWC) */
+void nested_flush(struct nested *n);
+/* gpa -> hpa through the nested tables (one-dimensional walk with the
+ * nested format); adds references and cycles to *r; on failure records
+ * the fault in m->nested and returns false */
+bool mmu_nested_xlate(struct mmu *m, uint64_t gpa, uint32_t acc, bool final,
+                      uint64_t *hpa, struct walk_result *r);
 
 /* One loop over levels (4- or 5-level from CR4.LA57).  Sets A/D bits as the
  * SDM requires; computes the #PF error code on failure. */
@@ -303,6 +322,9 @@ uint32_t mmu_check_rights(const struct mmu_ctl *c, uint64_t va, uint32_t perm,
 /* Full translation: L1 -> STLB -> walk -> fill.  Returns 0 and fills *x,
  * or the #PF error code (always non-zero: P or not) | PFEC_FAULT. */
 #define PFEC_FAULT 0x80000000u
+#define PFEC_NESTED 0x40000000u    /* the failure was in the nested tables:
+                                      an EPT violation/misconfig or #NPF
+                                      (details in mmu.nested), not a #PF */
 struct xlate {
   uint8_t *host;             /* host pointer for va */
   uint64_t pa;               /* machine address for va */

@@ -117,6 +117,7 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
   x->walked = 1;
   bool ok = mmu_walk(m, c, va, acc, &r);
   x->cycles += r.cycles;
+  if (!ok && r.nested_fault) return PFEC_FAULT | PFEC_NESTED | (acc & (PFEC_W | PFEC_U | PFEC_I));
   if (!ok) {
     tlb_flush_va_pcid(t, va, pcid);   /* a #PF invalidates the address's entries for the PCID */
     if (m->pwc) pwc_flush_va(m->pwc, va);   /* a #PF invalidates PSC entries too */

@@ -106,36 +106,6 @@ static int decode_ept(const struct mmu_ctl *c, int level, uint64_t e, struct pte
 const struct walk_format walk_format_ept = {"ept", decode_ept, 0, 0};
 const struct walk_format walk_format_ept_ad = {"ept-ad", decode_ept, 1ull << 8, 1ull << 9};
 
-/* gpa -> host physical through the nested tables.  The nested walk is
- * the same loop, one-dimensional, without the guest's PWC. */
-static bool nested_xlate(struct mmu *m, uint64_t gpa, uint32_t acc, bool final,
-                         uint64_t *hpa, struct walk_result *r) {
-  struct nested *n = m->nested;
-  struct pwc *pwc = m->pwc;
-  m->nested = NULL;
-  m->pwc = NULL;
-  struct walk_result nr;
-  bool ok = mmu_walk_fmt(m, &n->ctl, n->fmt, gpa, ACC_U | acc, &nr);
-  m->nested = n;
-  m->pwc = pwc;
-  m->walks--;                       /* counted as nested walks, not guest walks */
-  n->walks++;
-  n->refs += nr.refs;
-  r->refs = (uint8_t)(r->refs + nr.refs);
-  r->cycles += nr.cycles;
-  if (!ok) {
-    n->fault = true;
-    n->fault_final = final;
-    n->fault_rsvd = (nr.pfec & PFEC_RSVD) != 0;
-    n->fault_gpa = gpa;
-    n->fault_access = acc & (ACC_W | ACC_F);
-    n->fault_perm = 0;
-    return false;
-  }
-  *hpa = nr.pa;
-  return true;
-}
-
 bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
               uint32_t acc, struct walk_result *r) {
   return mmu_walk_fmt(m, c, &walk_format_x86, va, acc, r);
@@ -162,9 +132,13 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
     unsigned idx = (va >> (12 + 9 * (level - 1))) & 511;
     uint64_t epa = table + idx * 8;
     /* a two-dimensional walk translates each entry's guest-physical
-     * address first (a read; a write too when the A bit must be set: the
-     * nested tables see guest page-table updates as writes) */
-    if (m->nested && !nested_xlate(m, epa, 0, false, &epa, r)) {
+     * address first: a user read, or a user write where the nested tables
+     * see guest page-table accesses as writes (NPT: APM 15.25.5; EPT with
+     * A/D enabled: SDM 29.3.3.2) */
+    /* (a level the PSC lets the walk skip is not referenced at all: its
+     * cached entry already names the next table) */
+    if (m->nested && level < skip_from &&
+        !mmu_nested_xlate(m, epa, m->nested->gpt_write ? ACC_W : 0, false, &epa, r)) {
       r->nested_fault = true;
       goto fault;
     }
@@ -214,18 +188,21 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
         for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
       m->walks_by_leaf[level & 3]++;
       r->pa = frame | (va & page_mask);
-      if (m->nested && !nested_xlate(m, r->pa, acc & (ACC_W | ACC_F), true, &r->pa, r)) {
+      if (m->nested && !mmu_nested_xlate(m, r->pa, acc & (ACC_W | ACC_F), true, &r->pa, r)) {
         r->nested_fault = true;
         goto fault;
       }
       r->leaf_pa = epa;
-      r->level = (uint8_t)level;
+      /* a combined translation is no larger than its nested page */
+      r->level = (uint8_t)(m->nested && r->nested_level && r->nested_level < level ? r->nested_level : level);
       r->perm = perm;
       return true;
     }
     table = pi.addr;
   }
 fault:
+  /* the rights the translation allowed (an EPT violation reports them) */
+  r->perm = (r->pfec & PFEC_P) && !(r->pfec & PFEC_RSVD) ? perm : 0;
   /* walk.a_on_fault: whether upper levels' A bits are set on a walk that
    * then faults is implementation-specific; the leaf is never touched. */
   if (m->walk_a_on_fault) {

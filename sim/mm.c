@@ -3,6 +3,7 @@
 #include "sim/kernel.h"
 #include "mmu/cache.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,24 +15,54 @@ static inline uint64_t kva(uint64_t pa) { return PHYSMAP_BASE + pa; }
 
 /* A user translation changed: INVLPG, and with KPTI+PCID also the other
  * PCID of the pair (Linux flush_tlb_one_user: INVLPG + INVPCID type 0). */
+static void guest_invlpg(struct kernel *k, uint64_t va);
+static void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va);
 static void flush_user_va(struct kernel *k, uint64_t va) {
-  cpu_invlpg(k->cpu, va);
+  guest_invlpg(k, va);
   if (k->kpti && k->kpti_pcid) {
-    cpu_invpcid(k->cpu, 0, 1, va);
-    cpu_invpcid(k->cpu, 0, 1 | 0x800, va);
+    guest_invpcid(k, 0, 1, va);
+    guest_invpcid(k, 0, 1 | 0x800, va);
   }
 }
 
+/* A guest-kernel access failed.  Under native paging that is a bug; under
+ * a virtualization mode it is the hypervisor's: a nested fault (EPT
+ * violation/#NPF), a shadow miss, or a write to a write-protected guest
+ * page table, which the mode may emulate (HV_EMULATED: it stored *val). */
+static int kernel_access_fault(struct kernel *k, uint64_t va, uint32_t acc, uint32_t pf,
+                               const uint64_t *val) {
+  const struct hv_mode *m = k->hv->mode;
+  if (pf & PFEC_NESTED) return m->nested_fault ? m->nested_fault(k->hv, va, acc) : -2;
+  if (m->kernel_access_fault) return m->kernel_access_fault(k->hv, va, acc, pf, val);
+  return -2;
+}
+
+static _Noreturn void kernel_oops(struct kernel *k, uint64_t va, uint32_t pf) {
+  fprintf(stderr, "faultline: internal error: guest-kernel access at %#llx failed "
+          "(error %#x, mode %s)\n", (unsigned long long)va, pf, k->hv->mode->name);
+  exit(125);
+}
+
 /* A supervisor access at a kernel virtual address; returns the host
- * pointer and adds the translation's cycles to *cyc. */
+ * pointer and adds the translation's cycles to *cyc.  A failed
+ * translation goes to the mode (above) and the access is retried.  For an
+ * 8-byte store, val is the value: when the mode emulates the store,
+ * *emulated is set and NULL returned. */
+static uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
+                            const uint64_t *val, bool *emulated) {
+  for (int tries = 0; tries < 8; tries++) {
+    struct xlate x;
+    uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
+    if (cyc) *cyc += x.cycles;
+    if (!pf) return x.host;
+    int r = kernel_access_fault(k, va, acc, pf, val);
+    if (r == HV_EMULATED && val && emulated) { *emulated = true; return NULL; }
+    if (r) kernel_oops(k, va, pf);
+  }
+  kernel_oops(k, va, 0);
+}
 static uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc) {
-  struct xlate x;
-  uint8_t saved = k->cpu->cpl;
-  uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
-  k->cpu->cpl = saved;
-  if (cyc) *cyc += x.cycles;
-  if (pf) return NULL;
-  return x.host;
+  return kaccess_val(k, va, acc, cyc, NULL, NULL);
 }
 
 static uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
@@ -40,7 +71,27 @@ static uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
   return v;
 }
 static void kwrite64(struct kernel *k, uint64_t pa, uint64_t v, uint64_t *cyc) {
-  memcpy(kaccess(k, kva(pa), ACC_W, cyc), &v, 8);
+  bool emulated = false;
+  uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
+  if (!emulated) memcpy(h, &v, 8);
+}
+
+/* The guest kernel's privileged paging instructions: a virtualization
+ * mode may intercept them (CR3-load exiting, INVLPG/INVPCID exiting). */
+static void guest_write_cr3(struct kernel *k, uint64_t v) {
+  k->hv->st.counter[HV_C_GUEST_CR3_WRITES]++;
+  if (k->hv->mode->write_cr3) k->hv->mode->write_cr3(k->hv, v);
+  else cpu_write_cr3(k->cpu, v);
+}
+static void guest_invlpg(struct kernel *k, uint64_t va) {
+  k->hv->st.counter[HV_C_GUEST_INVLPG]++;
+  if (k->hv->mode->invlpg) k->hv->mode->invlpg(k->hv, va);
+  else cpu_invlpg(k->cpu, va);
+}
+static void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va) {
+  k->hv->st.counter[HV_C_GUEST_INVLPG]++;
+  if (k->hv->mode->invpcid) k->hv->mode->invpcid(k->hv, type, pcid, va);
+  else cpu_invpcid(k->cpu, type, pcid, va);
 }
 
 /* ---- frames ---- */
@@ -128,11 +179,21 @@ struct mm *mm_new(struct kernel *k) {
   mm->refs = 1;
   mm->pml4 = frame_alloc(k);
   if (!mm->pml4) { free(mm); return NULL; }
-  memset(mem_host(k->mem, mm->pml4), 0, PAGE);
-  /* share the kernel half: PML4 entry 273 covers PHYSMAP_BASE */
-  ((uint64_t *)mem_host(k->mem, mm->pml4))[(PHYSMAP_BASE >> 39) & 511] =
-      k->kpdpt | PTE_P | PTE_W | PTE_A;
-  ((uint64_t *)mem_host(k->mem, mm->pml4))[511] = k->ktext_pdpt | PTE_P | PTE_W | PTE_A;
+  /* share the kernel half: PML4 entry 273 covers PHYSMAP_BASE, 511 the
+   * kernel text.  Before the first CR3 load (boot) the writes are
+   * physical; afterwards through the direct map like any kernel store. */
+  uint64_t e273 = k->kpdpt | PTE_P | PTE_W | PTE_A, e511 = k->ktext_pdpt | PTE_P | PTE_W | PTE_A;
+  if (!k->cpu->ctl.cr3) {
+    memset(mem_host(k->mem, mm->pml4), 0, PAGE);
+    ((uint64_t *)mem_host(k->mem, mm->pml4))[(PHYSMAP_BASE >> 39) & 511] = e273;
+    ((uint64_t *)mem_host(k->mem, mm->pml4))[511] = e511;
+  } else {
+    uint64_t cyc = 0;
+    memset(kaccess(k, kva(mm->pml4), ACC_W, &cyc), 0, PAGE);
+    kwrite64(k, mm->pml4 + ((PHYSMAP_BASE >> 39) & 511) * 8, e273, &cyc);
+    kwrite64(k, mm->pml4 + 511 * 8, e511, &cyc);
+    k->cpu->cycles += cyc;
+  }
   mm->pt_pages = 1;
   mm->mmap_base = MMAP_BASE;
   return mm;
@@ -665,7 +726,7 @@ void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
 /* ---- user copies ---- */
 static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host) {
   if (va >= TASK_SIZE) return -EFAULT;
-  for (int tries = 0; tries < 4; tries++) {
+  for (int tries = 0, spins = 0; tries < 4 && spins < 16; tries++, spins++) {
     struct xlate x;
     uint32_t acc = ACC_AC | (write ? ACC_W : 0);
     uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
@@ -675,6 +736,12 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
         cpu_invalidate_frame(k->cpu, x.pa);
       *host = x.host;
       return 0;
+    }
+    if (pf & PFEC_NESTED) {
+      /* the user page is mapped, its guest-physical page is not (yet) */
+      if (kernel_access_fault(k, va, acc, pf, NULL)) return -EFAULT;
+      tries--;
+      continue;
     }
     int si = 0;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
@@ -830,22 +897,22 @@ void mm_switch_user(struct kernel *k) {
   if (k->kpti && k->kpti_pcid) {
     /* another mm: both PCIDs of the pair held the old one's translations
      * (Linux gives each mm its own pair; one pair, flushed, is equivalent) */
-    cpu_invpcid(k->cpu, 1, KPCID, 0);
+    guest_invpcid(k, 1, KPCID, 0);
     cr3 |= UPCID;
   }
-  cpu_write_cr3(k->cpu, cr3);
+  guest_write_cr3(k, cr3);
 }
 
 uint64_t kpti_enter(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
-  cpu_write_cr3(k->cpu, k->mm->pml4 | (k->kpti_pcid ? KPCID | NOFLUSH : 0));
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? KPCID | NOFLUSH : 0));
   return params_get(k->sim_params, "guest.kpti_cr3_write");
 }
 
 uint64_t kpti_exit(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
-  cpu_write_cr3(k->cpu, k->mm->pml4 | (k->kpti_pcid ? UPCID | NOFLUSH : 0));
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? UPCID | NOFLUSH : 0));
   return params_get(k->sim_params, "guest.kpti_cr3_write");
 }

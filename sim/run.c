@@ -2,6 +2,7 @@
  * SYSCALLs here; page faults go to the selected mode (hv-models), other
  * exceptions become the signals Linux would send. */
 #include "sim/kernel.h"
+#include "cpu-x86/virt.h"
 #include "sim/stats.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -92,6 +93,7 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "hidden", hv->st.faults_hidden);
   json_obj(&j, "by_layer");
   json_u64(&j, "guest-kernel", hv->st.faults_guest);
+  json_u64(&j, "hypervisor", hv->st.faults_hidden);
   json_end(&j);
   json_obj(&j, "by_kind");
   static const char *kinds[] = {"segv_maperr", "segv_accerr", "anon_zero_page", "anon_new", "file",
@@ -103,6 +105,19 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "thp_pages", k->thp_pages);
   json_end(&j);
   json_obj(&j, "vm_exits");
+  {
+    const struct virt_vendor *vd = strcmp(cfg->cpu_vendor, "amd") ? &vmx_vendor : &svm_vendor;
+    for (int i = 0; i < hv->st.nexit_kinds; i++) {
+      json_obj(&j, virt_exit_name(vd, hv->st.exits[i].code));
+      json_u64(&j, "code", hv->st.exits[i].code);
+      json_u64(&j, "count", hv->st.exits[i].n);
+      json_end(&j);
+    }
+  }
+  json_end(&j);
+  json_u64(&j, "vm_exits_total", hv->st.exits_total);
+  json_obj(&j, "hv");
+  for (int i = 0; i < HV_C__COUNT; i++) json_u64(&j, hv_counter_names[i], hv->st.counter[i]);
   json_end(&j);
   json_obj(&j, "tlb");
   struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
@@ -140,6 +155,17 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
     json_obj(&j, "pwc_hits");
     for (int l = 2; l <= 5; l++)
       if (k->mmu->pwc->lv[l].entries) json_u64(&j, lvn[l], k->mmu->pwc->lv[l].hits);
+    json_end(&j);
+  }
+  if (k->mmu->nested) {
+    /* the nested dimension of 2-D walks: each guest-physical reference
+     * that needed the nested tables is one nested walk */
+    const struct nested *n = k->mmu->nested;
+    json_obj(&j, "nested");
+    json_u64(&j, "walks", n->walks);
+    json_u64(&j, "refs", n->refs);
+    json_u64(&j, "ntlb_hits", n->ntlb_hits);
+    json_u64(&j, "ntlb_misses", n->ntlb_misses);
     json_end(&j);
   }
   json_end(&j);
@@ -183,7 +209,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   struct param_reg *P = cfg->params;
   const struct hv_mode *mode = hv_find_mode(cfg->mode);
   if (!mode) {
-    snprintf(res->error, sizeof res->error, "unknown mode '%s' (available: native)", cfg->mode);
+    snprintf(res->error, sizeof res->error, "unknown mode '%s' (see `faultline modes`)", cfg->mode);
     return -1;
   }
   struct machine_mem mem;
@@ -290,12 +316,19 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   }
   hv.mode = mode;
   hv.cpu = c;
+  hv.mmu = &mmu;
+  hv.cpu_vendor = cfg->cpu_vendor;
   hv.bus = &bus;
   hv.param = reg_param;
   hv.param_reg = P;
   guest_ops_fill(k, &hv.ops);
   if (kernel_mem_init(k)) {
     snprintf(res->error, sizeof res->error, "guest memory too small");
+    goto out;
+  }
+  if (mode->init(&hv)) {
+    snprintf(res->error, sizeof res->error, "mode %s: bad parameters or no pool memory "
+             "(see `faultline params`; guest.pool_mib)", mode->name);
     goto out;
   }
   k->mm = mm_new(k);
@@ -311,7 +344,6 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     }
     if (nul >= 0) close(nul);
   }
-  if (mode->init(&hv)) { snprintf(res->error, sizeof res->error, "mode init failed"); goto out; }
   if (load_elf(k, cfg->argv[0], cfg->argv, cfg->envp, res->error, sizeof res->error)) goto out;
   /* faults taken while building the initial stack are the exec's, not the
    * program's (Linux counts them as remote faults) */
@@ -383,6 +415,17 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     }
     if (r == CPU_EXIT_EXCEPTION) {
       int si = 0, sig;
+      if (c->exc.vector == EXC_NESTED) {
+        /* EPT violation / #NPF: the hypervisor's business, not the guest's */
+        sig = mode->nested_fault ? mode->nested_fault(&hv, c->exc.cr2, c->exc.err) : SIGBUS;
+        if (!sig) continue;
+        if (!cfg->quiet)
+          fprintf(stderr, "faultline: the VM died: unresolvable nested fault at gpa %#llx\n",
+                  (unsigned long long)(mmu.nested ? mmu.nested->fault_gpa : 0));
+        k->killed_by = sig;
+        k->exited = true;
+        continue;
+      }
       if (c->exc.vector == EXC_PF) {
         sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
         if (!sig) { k->minflt++; continue; }
@@ -421,6 +464,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   res->cycles = c->cycles;
   res->faults_guest = hv.st.faults_guest;
   res->walks = mmu.walks;
+  res->vm_exits = hv.st.exits_total;
+  res->faults_hidden = hv.st.faults_hidden;
   res->walk_refs = mmu.walk_refs;
   res->fault_cycles = es.fault_cycles_total;
   if (cfg->stats_path) {
@@ -438,6 +483,7 @@ out:
   else if (logf) fflush(logf);
   task_cleanup_all(k);
   pc_free_all(k);
+  if (mode && mode->fini) mode->fini(&hv);
   if (k->rootfd >= 0) close(k->rootfd);
   free(k->free_frames);
   free(k->frame_refs);

@@ -74,9 +74,14 @@ void ev_log_sink(void *lp, const struct ev *e) {
   /* Children arrive before their root closes: hold them, print the block
    * when the root (depth 0) arrives. */
   if (e->depth > 0) {
-    if (l->npend < 64) l->pend[l->npend++] = *e;
+    if (l->npend < 512) l->pend[l->npend++] = *e;
     return;
   }
+  /* an open step arrives after its children: ids follow opening order */
+  for (int i = 1; i < l->npend; i++)
+    for (int j = i; j > 0 && l->pend[j - 1].id > l->pend[j].id; j--) {
+      struct ev t = l->pend[j]; l->pend[j] = l->pend[j - 1]; l->pend[j - 1] = t;
+    }
   uint64_t total = e->cycles;
   for (int i = 0; i < l->npend; i++) total += l->pend[i].cycles;
   l->nfaults++;

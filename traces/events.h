@@ -43,7 +43,25 @@ enum ev_layer {
   X(SPURIOUS,       "spurious",         "translation already valid: return") \
   X(KEXIT,          "kernel.exit",      "restore registers, iretq") \
   X(KPTI_SWITCH,    "kpti.cr3",         "KPTI: switch CR3 between user and kernel tables") \
-  X(RETRY_WALK,     "retry.walk",       "the retried access walks again")
+  X(RETRY_WALK,     "retry.walk",       "the retried access walks again") \
+  X(VM_EXIT,        "vm.exit",          "VM exit: save guest state, load host state (arg: exit code)") \
+  X(HV_DISPATCH,    "hv.dispatch",      "hypervisor reads the exit reason/qualification and dispatches") \
+  X(VM_ENTRY,       "vm.entry",         "VM entry (VMRESUME/VMRUN), with any injected event") \
+  X(NESTED_PT_ALLOC,"nested.pt_alloc",  "allocate an EPT/NPT table page") \
+  X(NESTED_FILL,    "nested.fill",      "write the EPT/NPT entry for the touched guest-physical page") \
+  X(HOST_BACKING,   "host.backing",     "host kernel allocates and zeroes the backing page (first touch)") \
+  X(SHADOW_WALK,    "shadow.walk",      "hypervisor walks the guest page table in software") \
+  X(SHADOW_PT_ALLOC,"shadow.pt_alloc",  "allocate a shadow page-table page for a guest table") \
+  X(SHADOW_WRPROT,  "shadow.wrprotect", "write-protect a guest frame that became a page table") \
+  X(SHADOW_FILL,    "shadow.fill",      "install the shadow entry from the guest entry") \
+  X(EVENT_INJECT,   "event.inject",     "queue the guest #PF for injection at VM entry, set guest CR2") \
+  X(PTE_EMULATE,    "pte.emulate",      "emulate the guest's write to its write-protected page table") \
+  X(SHADOW_RESYNC,  "shadow.resync",    "bring shadow entries in line with the guest table") \
+  X(SHADOW_UNSYNC,  "shadow.unsync",    "let a shadowed leaf table go out of sync (writable)") \
+  X(UNSHADOW,       "shadow.unshadow",  "the guest reuses a page-table frame as data: drop its shadow") \
+  X(CR3_WRITE,      "cr3.write",        "guest MOV to CR3") \
+  X(SHADOW_CR3,     "shadow.cr3",       "switch to the shadow root of the new guest CR3") \
+  X(SHADOW_INVLPG,  "shadow.invlpg",    "guest INVLPG/INVPCID: drop the shadow entry")
 
 enum ev_step {
 #define X(id, name, doc) EV_S_##id,
@@ -95,7 +113,7 @@ void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
 struct ev_log {
   FILE *f;
   const char *mode;
-  struct ev pend[64];
+  struct ev pend[512];
   int npend;
   uint64_t nfaults;
 };

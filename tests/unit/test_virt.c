@@ -33,7 +33,7 @@ Test(virt, vendor_tables) {
     {0x14, "WRITE_CR4"}, {0x1f, "WRITE_CR15"}, {0x4e, "EXCP_PF"},
     {0x4d, "EXCP_GP"}, {0x5f, "EXCP31"}, {0x60, "INTR"}, {0x72, "CPUID"},
     {0x78, "HLT"}, {0x79, "INVLPG"}, {0x7f, "SHUTDOWN"}, {0x80, "VMRUN"},
-    {0x81, "VMMCALL"}, {0x400, "NPF"},
+    {0x81, "VMMCALL"}, {0xa2, "INVPCID"}, {0x400, "NPF"},
   };
   for (size_t i = 0; i < sizeof sx / sizeof sx[0]; i++)
     cr_expect_str_eq(virt_exit_name(&svm_vendor, sx[i].c), sx[i].n);
@@ -41,7 +41,7 @@ Test(virt, vendor_tables) {
   /* codes unique, tables sorted ascending */
   for (size_t i = 1; i < vmx_vendor.ncodes; i++)
     cr_expect_lt(vmx_vendor.codes[i - 1].code, vmx_vendor.codes[i].code);
-  cr_expect_eq(svm_vendor.ncodes, 32 + 32 + 32 + 46 + 1);
+  cr_expect_eq(svm_vendor.ncodes, 32 + 32 + 32 + 46 + 1 + 1);   /* ... + INVPCID + NPF */
 }
 
 /* ---------------- exception bitmap / PFEC ---------------- */

@@ -1,0 +1,127 @@
+/* The one exit path of the hardware-virtualization modes (VMX and SVM),
+ * their shared parameters, and the exit statistics. */
+#include "hv-models/hvm.h"
+#include <string.h>
+
+/* Costs.  CALIBRATION.md: a VMX exit round trip (KVM, CPUID exit,
+ * Skylake-era) is ~1,000-1,100 cycles; an SVM VMRUN->#VMEXIT round trip
+ * 1,344-1,376 (LKML SVM patch discussion, Dec 2020).  The split between
+ * exit and entry is ours ("derived"). */
+const struct fl_param_def hvm_params[] = {
+  {"vmx.exit", 550, "cycles", "VMX VM exit: save guest state to the VMCS, load host state",
+   "derived: half of the ~1,000-1,100-cycle KVM exit round trip, Skylake-era (CALIBRATION.md)"},
+  {"vmx.entry", 500, "cycles", "VMRESUME: VM entry checks, load guest state, inject event",
+   "derived: rest of the ~1,050-cycle round trip (CALIBRATION.md)"},
+  {"svm.exit", 700, "cycles", "#VMEXIT: save guest state to the VMCB, load host state",
+   "derived: half of the 1,344-1,376-cycle VMRUN->#VMEXIT round trip (CALIBRATION.md, LKML Dec 2020)"},
+  {"svm.entry", 660, "cycles", "VMRUN: load guest state from the VMCB, inject event",
+   "derived: rest of the ~1,360-cycle round trip (CALIBRATION.md)"},
+  {"hv.dispatch", 150, "cycles", "hypervisor exit handler: read exit reason and qualification, dispatch",
+   "derived: a few VMREADs (~tens of cycles each) and a table jump"},
+  {"hv.inject", 100, "cycles", "set up event injection of a guest #PF and the guest's CR2",
+   "derived: VMWRITEs of entry interruption info, error code; CR2 load"},
+  {"hvm.tagged_tlb", 1, "bool", "VPID (VMX) / ASID (SVM) tags: TLB entries survive exits; 0 flushes at every VM entry",
+   "SDM 28.1 (VPID), APM 15.16 (ASID)"},
+  {"nested.fill", 400, "cycles", "hypervisor fills the EPT/NPT entry for a first-touched guest-physical page",
+   "derived: memslot lookup, gfn->pfn, SPTE write (KVM tdp_page_fault)"},
+  {"nested.pt_alloc", 450, "cycles", "allocate and zero an EPT/NPT table page", "derived: as native.pt_alloc"},
+  {"nested.host_backing", 1, "bool", "first touch makes the host allocate and zero backing memory (Linux host, anonymous guest RAM); 0: preallocated",
+   "KVM on Linux: guest RAM is host anonymous memory faulted in on first EPT violation"},
+  {"host.backing", 1600, "cycles", "host kernel: allocate and zero a 4 KiB backing page",
+   "derived: native.frame_alloc + native.frame_zero"},
+  {"nested.levels", 4, "levels", "EPT/NPT depth: 4, or 5 (5-level EPT / NPT with LA57)", "SDM 29.3.2; APM 15.25"},
+  {"nested.fill_2m", 0, "bool", "back and map guest-physical memory in 2 MiB nested pages", "KVM with THP-backed guest RAM"},
+  {"nested.ept_ad", 1, "bool", "EPTP enables EPT accessed/dirty flags (guest table references become nested writes)",
+   "SDM 29.3.5; KVM enables it where supported"},
+  {"nested.tlb.entries", 0, "entries", "nested TLB entries (gpa -> hpa pages; 0: none)",
+   "AMD's NTLB / Intel's cached guest-physical mappings: sizes unpublished; Bhargava et al., ASPLOS'08 study them"},
+  {"nested.pwc", 1, "bool", "paging-structure cache for nested tables (same kind and sizes as walk.pwc)",
+   "SDM 29.4.1 (EPT paging-structure caches); Bhargava et al., ASPLOS'08"},
+  {"shadow.walk", 150, "cycles", "hypervisor walks the guest page table in software (plus its references)",
+   "derived: KVM FNAME(walk_addr) per level: read, check, set A/D"},
+  {"shadow.pt_alloc", 500, "cycles", "create a shadow page for a guest table (hash insert, alloc, zero)",
+   "derived: KVM kvm_mmu_get_page"},
+  {"shadow.wrprotect", 300, "cycles", "write-protect a guest frame's mappings (rmap walk) and flush",
+   "derived: KVM rmap_write_protect + TLB flush"},
+  {"shadow.fill", 250, "cycles", "install a shadow entry from the guest entry (+ rmap add)", "derived: KVM mmu_set_spte"},
+  {"shadow.emulate", 1200, "cycles", "emulate the guest's trapped page-table write (fetch, decode, execute) and resync",
+   "derived: KVM x86 emulator + kvm_mmu_pte_write"},
+  {"shadow.resync_entry", 30, "cycles", "resync one entry of an out-of-sync shadow table", "derived"},
+  {"shadow.unsync", 300, "cycles", "mark a leaf shadow table unsync and make its frame writable", "derived: KVM mmu_unsync_walk"},
+  {"shadow.unshadow", 500, "cycles", "zap the shadow of a frame the guest now uses as data", "derived: KVM kvm_mmu_unprotect_page"},
+  {"shadow.cr3", 400, "cycles", "find (or build) the shadow root for a guest CR3 and load it", "derived: KVM kvm_mmu_new_pgd"},
+  {"shadow.invlpg", 300, "cycles", "drop the shadow entry of an INVLPG'd address", "derived: KVM FNAME(invlpg)"},
+  {"guest.cr3_write", 0, "cycles", "extra guest-side cost of a MOV to CR3 (the exit is charged separately)", "0: counted in the instruction cost"},
+  {"shadow.cache", 1, "bool", "keep shadow tables across CR3 switches (0: discard the whole shadow on every switch)",
+   "KVM keeps shadow pages in a hash (since 2.6.x); early VMMs discarded"},
+  {"shadow.oos", 0, "bool", "out-of-sync shadows: a written leaf table goes unsync and is resynced on CR3 write/INVLPG",
+   "KVM unsync shadow pages (2008)"},
+  {"shadow.cr3_targets", 0, "count", "VMX CR3-target values the hypervisor fills (0-4; a hit does not exit; none on SVM)",
+   "SDM 25.1.3, 24.6.7; KVM uses 0"},
+  {NULL, 0, NULL, NULL, NULL},
+};
+
+static const char *const hc_names[HC__COUNT] = {
+  NULL, NULL, "hv.dispatch", "hv.inject", "nested.fill", "nested.pt_alloc", "host.backing",
+  "shadow.walk", "shadow.pt_alloc", "shadow.wrprotect", "shadow.fill", "shadow.emulate",
+  "shadow.resync_entry", "shadow.unsync", "shadow.unshadow", "shadow.cr3", "shadow.invlpg",
+  "guest.cr3_write",
+};
+
+const char *const hv_counter_names[HV_C__COUNT] = {
+#define X(id, name, doc) name,
+  HV_COUNTERS(X)
+#undef X
+};
+
+bool hvm_is_amd(const struct hv *h) { return h->cpu_vendor && !strcmp(h->cpu_vendor, "amd"); }
+
+int hvm_init(struct hv *h, struct hvm *x) {
+  _Static_assert(LINUX_COSTS + HC__COUNT <= 64, "hv cost table");
+  if (linux_costs_init(h)) return -1;
+  bool amd = hvm_is_amd(h);
+  for (int i = 0; i < HC__COUNT; i++) {
+    const char *n = hc_names[i];
+    if (i == HC_EXIT) n = amd ? "svm.exit" : "vmx.exit";
+    if (i == HC_ENTRY) n = amd ? "svm.entry" : "vmx.entry";
+    h->cost[LINUX_COSTS + i] = h->param(h->param_reg, n);
+  }
+  virt_init(&x->virt, amd ? VIRT_SVM : VIRT_VMX);
+  x->tagged_tlb = h->param(h->param_reg, "hvm.tagged_tlb") != 0;
+  if (amd) x->virt.vmcb.asid = 1;
+  else { x->virt.vmcs.enable_vpid = x->tagged_tlb; x->virt.vmcs.vpid = 1; }
+  return 0;
+}
+
+void hvm_step(struct hv *h, int layer, int step, uint64_t cycles, uint64_t arg) {
+  uint64_t at = h->cpu->cycles;
+  h->cpu->cycles += cycles;
+  ev_leaf(h->bus, layer, step, at, cycles, 0, arg);
+}
+
+void hv_count_exit(struct hv *h, uint32_t code) {
+  h->st.exits_total++;
+  for (int i = 0; i < h->st.nexit_kinds; i++)
+    if (h->st.exits[i].code == code) { h->st.exits[i].n++; return; }
+  if (h->st.nexit_kinds < HV_MAX_EXIT_KINDS) {
+    h->st.exits[h->st.nexit_kinds].code = code;
+    h->st.exits[h->st.nexit_kinds++].n = 1;
+  }
+}
+
+void hvm_exit(struct hv *h, struct hvm *x) {
+  uint32_t code = virt_exit_code(&x->virt);
+  hv_count_exit(h, code);
+  hvm_step(h, EV_L_HW, EV_S_VM_EXIT, HC(h, EXIT), code);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_HV_DISPATCH, HC(h, DISPATCH), code);
+  x->depth++;
+}
+
+void hvm_entry(struct hv *h, struct hvm *x) {
+  struct virt_event ev = virt_vmentry(&x->virt);
+  hvm_step(h, EV_L_HW, EV_S_VM_ENTRY, HC(h, ENTRY), ev.valid ? ev.vector : 0);
+  /* SDM 28.3.3.3 / APM 15.16: without VPID/ASID, entries and exits flush
+   * the guest's linear and combined mappings */
+  if (!x->tagged_tlb) tlb_flush_all(&h->cpu->tlb);
+  x->depth--;
+}

@@ -1,0 +1,157 @@
+/* hvm-nested: hardware-assisted paging (EPT on --cpu intel, NPT on amd).
+ * The guest kernel's page tables hold guest-physical addresses; the MMU
+ * translates every guest-physical reference of a walk through the nested
+ * tables (mmu/nested.c).  A guest #PF goes straight to the guest's handler
+ * with no exit.  Touching a guest-physical page the nested tables do not
+ * map yet exits (EPT violation, basic reason 48 / #NPF, EXITCODE 0x400):
+ * the hypervisor has the host back the page and fills the entry, then
+ * resumes the guest (KVM's tdp page fault).
+ *
+ * Backing: guest-physical page X is backed by machine page X (the
+ * hypervisor's choice of host frame changes nothing the model measures but
+ * cache placement); nested tables come from the hypervisor pool.  The host
+ * zeroing of a first-touched page is charged (host.backing) but not done to
+ * memory: pages a device model wrote straight into guest RAM (the page
+ * cache's reads) keep their contents, as with a real virtio backend. */
+#include "hv-models/hvm.h"
+#include "mmu/cache.h"
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EPT_RWX 7ull
+#define EPT_WB (6ull << 3)          /* memory type write-back (SDM 29.3.7) */
+#define EPT_LARGE (1ull << 7)
+
+struct hvm_nested {
+  struct hvm x;
+  struct nested n;
+  struct pwc npwc;
+  bool fill_2m, backing;
+};
+
+/* entry bits for a non-leaf / leaf nested entry in the vendor's format */
+static uint64_t nt_table_bits(const struct hv *h) {
+  return hvm_is_amd(h) ? PTE_P | PTE_W | PTE_U : EPT_RWX;
+}
+static uint64_t nt_leaf_bits(const struct hv *h, bool large) {
+  if (hvm_is_amd(h)) return PTE_P | PTE_W | PTE_U | (large ? PTE_PS : 0);
+  return EPT_RWX | EPT_WB | (large ? EPT_LARGE : 0);
+}
+
+/* EPT violation / #NPF: fill the nested tables for the faulting
+ * guest-physical page and resume. */
+static int nested_fault(struct hv *h, uint64_t gla, uint32_t acc) {
+  struct hvm_nested *s = h->priv;
+  struct nested *n = &s->n;
+  struct vcpu *c = h->cpu;
+  struct machine_mem *mem = h->mmu->mem;
+  uint64_t gpa = n->fault_gpa;
+  struct virt_npf f = {
+    .access = (n->fault_access & ACC_F) ? VIRT_ACC_FETCH : (n->fault_access & ACC_W) ? VIRT_ACC_WRITE : VIRT_ACC_READ,
+    .perms = (uint8_t)((n->fault_perm & TP_U ? VIRT_PERM_R : 0) | (n->fault_perm & TP_W ? VIRT_PERM_W : 0) |
+                       (n->fault_perm & TP_X ? VIRT_PERM_X : 0)),
+    .user = (acc & ACC_U) != 0, .rsvd = n->fault_rsvd, .gla_valid = true,
+    .final = n->fault_final, .gpa = gpa, .gla = gla,
+  };
+  n->fault = false;
+  virt_record_npf_exit(&s->x.virt, &f, 0);
+  uint64_t qual = hvm_is_amd(h) ? s->x.virt.vmcb.exitinfo1 : s->x.virt.vmcs.exit_qualification;
+  ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, gla, qual);
+  hvm_exit(h, &s->x);
+  h->st.faults_hidden++;
+  int sig = 0;
+  if (f.rsvd || f.perms || gpa >= mem->ram_bytes + mem->pool_bytes) {
+    /* a misconfiguration or a permission violation cannot come from the
+     * tables this hypervisor writes; an address beyond memory is MMIO the
+     * model has no device for: the VM dies, as KVM_RUN would report */
+    sig = SIGBUS;
+    goto out;
+  }
+  bool large = s->fill_2m && (gpa & ~0x1fffffull) + 0x200000 <= mem->ram_bytes + mem->pool_bytes;
+  int leaf_level = large ? 2 : 1;
+  uint64_t table = n->ctl.cr3 & PTE_ADDR;
+  int levels = (n->ctl.cr4 & CR4_LA57) ? 5 : 4;
+  for (int l = levels; l > leaf_level; l--) {
+    uint64_t *e = (uint64_t *)mem_host(mem, table) + ((gpa >> (12 + 9 * (l - 1))) & 511);
+    if (!*e) {
+      uint64_t t = mem_pool_alloc(mem);
+      if (!t) { sig = SIGKILL; goto out; }
+      *e = t | nt_table_bits(h);
+      h->st.counter[HV_C_NESTED_TABLES]++;
+      hvm_step(h, EV_L_HYPERVISOR, EV_S_NESTED_PT_ALLOC, HC(h, NESTED_PT_ALLOC), t);
+    }
+    table = *e & PTE_ADDR;
+  }
+  uint64_t page = gpa & ~((1ull << (12 + 9 * (leaf_level - 1))) - 1);
+  if (s->backing) {
+    /* the host's fault on the guest RAM mapping: allocate and zero */
+    uint64_t cyc = HC(h, HOST_BACKING) * (large ? 512 : 1);
+    if (c->dcache) cyc += cache_access_range(c->dcache, page, large ? 0x200000 : 4096, true);
+    hvm_step(h, EV_L_HOST_KERNEL, EV_S_HOST_BACKING, cyc, page);
+  }
+  uint64_t *leaf = (uint64_t *)mem_host(mem, table) + ((gpa >> (12 + 9 * (leaf_level - 1))) & 511);
+  *leaf = page | nt_leaf_bits(h, large);     /* backing: host page = guest page */
+  h->st.counter[HV_C_NESTED_FILLS]++;
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_NESTED_FILL, HC(h, NESTED_FILL), page);
+out:
+  hvm_entry(h, &s->x);
+  ev_close(h->bus, 0);
+  return sig;
+}
+
+static int hvm_nested_init(struct hv *h) {
+  struct hvm_nested *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  h->priv = s;
+  if (hvm_init(h, &s->x)) return -1;
+  bool amd = hvm_is_amd(h);
+  struct nested *n = &s->n;
+  uint64_t root = mem_pool_alloc(h->mmu->mem);
+  if (!root) return -1;
+  int levels = (int)h->param(h->param_reg, "nested.levels");
+  if (levels != 4 && levels != 5) return -1;
+  bool ad = h->param(h->param_reg, "nested.ept_ad") != 0;
+  n->fmt = amd ? &walk_format_x86 : ad ? &walk_format_ept_ad : &walk_format_ept;
+  n->ctl.cr0 = CR0_PG | CR0_WP;
+  n->ctl.cr4 = CR4_PAE | (levels == 5 ? CR4_LA57 : 0);
+  n->ctl.efer = EFER_NXE;
+  n->ctl.maxphyaddr = h->cpu->ctl.maxphyaddr;
+  /* EPTP: memory type WB (bits 2:0 = 6), walk length - 1 in 5:3, A/D in
+   * bit 6 (SDM 24.6.11); nCR3 is a plain table address (APM 15.25.4) */
+  n->ctl.cr3 = root | (amd ? 0 : 6 | (uint64_t)(levels - 1) << 3 | (ad ? 1u << 6 : 0));
+  n->gpt_write = amd || ad;
+  if (amd) { s->x.virt.vmcb.np_enable = true; s->x.virt.vmcb.ncr3 = root; }
+  else { s->x.virt.vmcs.enable_ept = true; s->x.virt.vmcs.eptp = n->ctl.cr3; }
+  if (nested_init(n, (uint32_t)h->param(h->param_reg, "nested.tlb.entries"))) return -1;
+  if (h->param(h->param_reg, "nested.pwc") && h->mmu->pwc) {
+    uint32_t ent[6];
+    for (int l = 0; l < 6; l++) ent[l] = h->mmu->pwc->lv[l].entries;
+    if (pwc_init(&s->npwc, h->mmu->pwc->kind, ent, h->mmu->pwc->hit_latency)) return -1;
+    n->pwc = &s->npwc;
+  }
+  s->fill_2m = h->param(h->param_reg, "nested.fill_2m") != 0;
+  s->backing = h->param(h->param_reg, "nested.host_backing") != 0;
+  h->mmu->nested = n;
+  return 0;
+}
+
+static void nested_fini_mode(struct hv *h) {
+  struct hvm_nested *s = h->priv;
+  if (!s) return;
+  if (h->mmu && h->mmu->nested == &s->n) h->mmu->nested = NULL;
+  nested_fini(&s->n);
+  pwc_fini(&s->npwc);
+  free(s);
+  h->priv = NULL;
+}
+
+const struct hv_mode hv_mode_hvm_nested = {
+  .name = "hvm-nested",
+  .doc = "HVM with EPT (intel) / NPT (amd): guest #PF handled in the guest, EPT violation/#NPF on first touch",
+  .init = hvm_nested_init,
+  .page_fault = linux_guest_pf,
+  .nested_fault = nested_fault,
+  .fini = nested_fini_mode,
+  .params = hvm_params,
+};
