@@ -158,6 +158,7 @@ struct hv {
   struct mmu *mmu;
   const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
   void *priv;                /* the mode's own state */
+  bool fault_open;           /* linux_guest_pf: the fault event is open already */
 };
 
 /* The Linux guest kernel's #PF handler (native.c): the native mode's whole

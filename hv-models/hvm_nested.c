@@ -56,8 +56,9 @@ static int nested_fault(struct hv *h, uint64_t gla, uint32_t acc) {
   };
   n->fault = false;
   virt_record_npf_exit(&s->x.virt, &f, 0);
-  uint64_t qual = hvm_is_amd(h) ? s->x.virt.vmcb.exitinfo1 : s->x.virt.vmcs.exit_qualification;
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, gla, qual);
+  /* the fault's header shows the access kind (the qualification /
+   * EXITINFO1 is in the VMCS/VMCB model) */
+  ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, gla, acc & (ACC_W | ACC_U | ACC_F));
   hvm_exit(h, &s->x);
   h->st.faults_hidden++;
   int sig = 0;

@@ -68,7 +68,10 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   struct guest_ops *o = &h->ops;
   struct vcpu *c = h->cpu;
   const int K = EV_L_GUEST_KERNEL;
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, va, err);
+  /* an injected fault (shadow paging) is already open as the hardware's */
+  bool own = !h->fault_open;
+  if (own) ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, va, err);
+  h->fault_open = false;
   step(h, EV_L_HW, EV_S_EXC_DELIVER, P(h, EXC_DELIVER), 0);
   step(h, K, EV_S_KENTRY, P(h, KERNEL_ENTRY), 0);
   uint64_t sw = in_kernel ? 0 : o->entry_switch(o->k);
@@ -173,7 +176,7 @@ done:
     if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
     step(h, K, EV_S_KEXIT, P(h, KERNEL_EXIT), 0);
   }
-  ev_close(h->bus, 0);
+  if (own) ev_close(h->bus, 0);
   return 0;
 out:
   h->st.faults_guest++;
@@ -181,7 +184,7 @@ out:
     sw = o->exit_switch(o->k);
     if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
   }
-  ev_close(h->bus, 0);
+  if (own) ev_close(h->bus, 0);
   return sig;
 }
 

@@ -214,6 +214,10 @@ struct walk_result {
   uint32_t pfec;             /* error code when faulted */
   uint8_t level;             /* level of the leaf (1 = 4K, 2 = 2M, 3 = 1G) */
   uint8_t nested_level;      /* 2-D walks: level of the final nested leaf */
+  uint8_t path_n;            /* entries read, top level first (path[]: their
+                                machine addresses) — a software walker (the
+                                shadow-paging hypervisor) builds from them */
+  uint64_t path[5];
   uint8_t refs;              /* page-table references made (PWC hits excluded) */
   uint8_t pwc_hits;
   bool nested_fault;         /* failed in the nested tables (see mmu.nested) */

@@ -169,6 +169,7 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
       goto fault;
     }
     entry_pa[used++] = epa;
+    r->path[r->path_n++] = epa;
     perm &= ~pi.deny;
     if (pi.leaf) {
       uint64_t page_mask = (1ull << (12 + 9 * (level - 1))) - 1;

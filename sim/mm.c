@@ -345,7 +345,8 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
 }
 
 uint64_t pte_flags_for(uint32_t vmflags, bool writable_now) {
-  uint64_t f = PTE_P | PTE_U;
+  /* Linux's vm_page_prot carries _PAGE_ACCESSED (x86 PAGE_SHARED & co.) */
+  uint64_t f = PTE_P | PTE_U | PTE_A;
   if (!(vmflags & VM_EXEC)) f |= PTE_NX;
   if (writable_now) f |= PTE_W | PTE_D;
   return f;
@@ -744,9 +745,12 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
       continue;
     }
     int si = 0;
+    uint64_t seen = k->hv->st.faults_guest;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
     if (sig) return -EFAULT;
-    k->minflt++;   /* faults in kernel copies count as the task's (Linux) */
+    /* faults in kernel copies count as the task's (Linux); hidden ones do not */
+    if (k->hv->st.faults_guest != seen) k->minflt++;
+    else tries--;
   }
   return -EFAULT;
 }

@@ -427,8 +427,11 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
         continue;
       }
       if (c->exc.vector == EXC_PF) {
+        uint64_t seen = hv.st.faults_guest;
         sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
-        if (!sig) { k->minflt++; continue; }
+        /* only faults that reached the guest kernel are the task's
+         * (a shadow-paging fill is invisible to the guest) */
+        if (!sig) { if (hv.st.faults_guest != seen) k->minflt++; continue; }
         if (sig == SIGKILL) {
           /* the OOM killer: nothing left to reclaim */
           if (!cfg->quiet)

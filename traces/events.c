@@ -84,12 +84,22 @@ void ev_log_sink(void *lp, const struct ev *e) {
     }
   uint64_t total = e->cycles;
   for (int i = 0; i < l->npend; i++) total += l->pend[i].cycles;
+  if (e->step != EV_S_FAULT) {
+    /* not a fault: an exit the guest's own instruction caused (MOV CR3,
+     * INVLPG under shadow paging) */
+    fprintf(l->f, "event: %s %s va=%#" PRIx64 " mode=%s cycle=%" PRIu64 " total=%" PRIu64 " cycles\n",
+            ev_layer_names[e->layer], ev_step_names[e->step], e->va, l->mode ? l->mode : "?",
+            e->cycle, total);
+    fprintf(l->f, "  %-14s %-16s %8" PRIu64 " cycles\n", ev_layer_names[e->layer],
+            ev_step_names[e->step], e->cycles);
+  } else {
   l->nfaults++;
   fprintf(l->f, "fault %" PRIu64 ": va=%#" PRIx64 " err=%#" PRIx64 " (%s%s%s%s%s) mode=%s cycle=%" PRIu64
                 " total=%" PRIu64 " cycles\n",
           l->nfaults, e->va, e->arg, (e->arg & 1) ? "P" : "np", (e->arg & 2) ? " W" : " R",
           (e->arg & 4) ? " U" : " S", (e->arg & 8) ? " RSVD" : "", (e->arg & 16) ? " I" : "",
           l->mode ? l->mode : "?", e->cycle, total);
+  }
   for (int i = 0; i < l->npend; i++) {
     const struct ev *s = &l->pend[i];
     fprintf(l->f, "  %*s%-14s %-16s %8" PRIu64 " cycles", 2 * (s->depth - 1), "",
