@@ -383,10 +383,10 @@ static void resync_all(struct hvm_shadow *s) {
 /* shadow.cache=0: the whole shadow goes on every CR3 switch */
 static void zap_all(struct hvm_shadow *s) {
   struct hv *h = s->h;
-  tdestroy(s->tree, free);
-  s->tree = NULL;
   for (size_t i = 0; i < s->nall; i++) mem_pool_free(h->mmu->mem, s->all[i]->spa);
   s->nall = 0;
+  tdestroy(s->tree, free);
+  s->tree = NULL;
   memset(s->wp, 0, s->nframes * sizeof *s->wp);
   for (uint64_t f = 0; f < s->nframes; f++) s->rmap[f].n = 0;
   s->ntargets = 0;

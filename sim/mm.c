@@ -80,8 +80,15 @@ static void kwrite64(struct kernel *k, uint64_t pa, uint64_t v, uint64_t *cyc) {
  * mode may intercept them (CR3-load exiting, INVLPG/INVPCID exiting). */
 static void guest_write_cr3(struct kernel *k, uint64_t v) {
   k->hv->st.counter[HV_C_GUEST_CR3_WRITES]++;
+  k->guest_cr3 = v & ~(1ull << 63);
   if (k->hv->mode->write_cr3) k->hv->mode->write_cr3(k->hv, v);
   else cpu_write_cr3(k->cpu, v);
+}
+/* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
+ * then every PCID, as Linux does for the user half on return */
+static void guest_flush_tlb(struct kernel *k) {
+  if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
+  cpu_flush_tlb(k->cpu);
 }
 static void guest_invlpg(struct kernel *k, uint64_t va) {
   k->hv->st.counter[HV_C_GUEST_INVLPG]++;
@@ -195,6 +202,7 @@ struct mm *mm_new(struct kernel *k) {
     k->cpu->cycles += cyc;
   }
   mm->pt_pages = 1;
+  k->pt_pages_allocated++;
   mm->mmap_base = MMAP_BASE;
   return mm;
 }
@@ -309,6 +317,7 @@ static void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
   for (int i = 0; i < 512; i++) h[i] = (base + (uint64_t)i * PAGE) | flags;
   kwrite64(k, pmd_pa, pt | PTE_TABLE, &cyc);
   mm->pt_pages++;
+  k->pt_pages_allocated++;
   flush_user_va(k, va);            /* INVLPG drops every piece of the 2M entry */
 }
 
@@ -602,6 +611,7 @@ static uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *
       e = pt | PTE_TABLE;
       kwrite64(k, epa, e, &cyc);
       k->mm->pt_pages++;
+      k->pt_pages_allocated++;
       (*newt)++;
     }
     table = e & PTE_ADDR;
@@ -696,6 +706,7 @@ static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
       e = pt | PTE_TABLE;
       kwrite64(k, epa, e, &cyc);
       k->mm->pt_pages++;
+      k->pt_pages_allocated++;
     }
     table = e & PTE_ADDR;
   }
@@ -882,7 +893,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
     }
   }
   k->mm = saved;
-  cpu_flush_tlb(k->cpu);   /* the parent lost write access to its pages */
+  guest_flush_tlb(k);      /* the parent lost write access to its pages */
   return child;
 }
 

@@ -187,6 +187,7 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "guest_frames_used", k->frames_used);
   json_u64(&j, "pool_pages_used", k->mem->pool_used_pages);
   json_u64(&j, "page_table_pages", k->mm ? k->mm->pt_pages : 0);
+  json_u64(&j, "page_table_pages_allocated", k->pt_pages_allocated);
   json_u64(&j, "page_cache_pages", k->pc_pages);
   json_u64(&j, "page_cache_hits", k->pc_hits);
   json_u64(&j, "page_cache_misses", k->pc_misses);

@@ -7,7 +7,8 @@
 set -u
 fl=$1; shift
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-"$fl" run ${FL_ARGS:-} --log "$tmp/log" --stats "$tmp/stats" -- "$@" >/dev/null 2>&1
+"$fl" run ${FL_ARGS:-} --log "$tmp/log" --stats "$tmp/stats" -- "$@" >/dev/null 2>"$tmp/err" ||
+  { echo "FAIL: faultline run exited $?"; head -5 "$tmp/err"; exit 1; }
 awk '
   /^(fault |event: )/ { if (b) check(); b++; if ($1 == "fault") n++;
     total = $0; sub(/.*total=/, "", total); sub(/ cycles.*/, "", total); sum = 0; all += total; next }
