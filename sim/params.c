@@ -71,7 +71,9 @@ static const struct preset presets[] = {
    "# A file-backed fault served from the page cache models at 2,050 cycles plus\n"
    "# ~60 per page mapped by fault-around; lmbench's lat_pagefault times that\n"
    "# path, but no current-hardware figure is at hand (CALIBRATION.md), and on\n"
-   "# the development host large-folio mapping hid the per-page fault.\n"},
+   "# the development host large-folio mapping hid the per-page fault.\n"
+   "vmx.exit = 550            # CALIBRATION.md: VMX exit round trip ~1,000-1,100 (KVM CPUID exit,\n"
+   "vmx.entry = 500           #   Skylake-era); the exit/entry split is derived\n"},
   {"zen2", "AMD Zen 2 core",
    "tlb.l1d.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 DTLB\n"
    "tlb.l1d.ways = 64         # fully associative\n"
@@ -88,7 +90,10 @@ static const struct preset presets[] = {
    "tlb.l1i2m.ways = 64       # fully associative\n"
    "tlb.stlb1g.entries = 0    # Zen 2 L2 DTLB caches 1G pages as 2M pieces (approximated as 4K)\n"
    "walk.ref_latency = 20     # CALIBRATION.md (no Zen-specific figure; Haswell value)\n"
-   "cpu.maxphyaddr = 48       # Zen 2 MAXPHYADDR\n"},
+   "cpu.maxphyaddr = 48       # Zen 2 MAXPHYADDR\n"
+   "svm.exit = 700            # CALIBRATION.md: VMRUN->#VMEXIT round trip 1,344-1,376 (KVM,\n"
+   "svm.entry = 660           #   LKML SVM patch discussion, Dec 2020); the split is derived\n"
+   "nested.tlb.entries = 16   # estimate: AMD documents a nested TLB, not its size (Bhargava et al., ASPLOS'08)\n"},
   {NULL, NULL, NULL},
 };
 

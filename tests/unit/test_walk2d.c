@@ -137,3 +137,92 @@ Test(walk2d, npt_uses_the_legacy_format_as_user_accesses) {
   cr_assert(r.nested_fault && n.fault_final);
   teardown();
 }
+
+/* Warm nested caches shorten the walk (Bhargava et al.: caching the nested
+ * dimension is where 2-D walks get their speed back). */
+Test(walk2d, warm_nested_tlb_leaves_only_the_guest_references) {
+  setup(4, 4);
+  cr_assert_eq(nested_init(&n, 64), 0);
+  struct mmu_ctl c = guest(4);
+  struct walk_result r;
+  cr_assert(mmu_walk(&m, &c, 0x400123, ACC_U, &r));
+  cr_assert_eq(r.refs, 24, "cold: 24");
+  cr_assert(mmu_walk(&m, &c, 0x400123, ACC_U, &r));
+  cr_assert_eq(r.refs, 4, "every guest-physical reference hits the nested TLB");
+  cr_assert_eq(r.pa, 0x5000123);
+  nested_flush(&n);                      /* INVEPT */
+  cr_assert(mmu_walk(&m, &c, 0x400123, ACC_U, &r));
+  cr_assert_eq(r.refs, 24, "cold again after INVEPT");
+  nested_fini(&n);
+  teardown();
+}
+
+Test(walk2d, warm_nested_psc_skips_upper_nested_levels) {
+  setup(4, 4);
+  struct pwc np;
+  uint32_t ent[6] = {0, 0, 32, 4, 4, 2};
+  cr_assert_eq(pwc_init(&np, PWC_INTEL_PSC, ent, 2), 0);
+  n.pwc = &np;
+  struct mmu_ctl c = guest(4);
+  struct walk_result r;
+  cr_assert(mmu_walk(&m, &c, 0x400123, ACC_U, &r));
+  int cold = r.refs;
+  cr_assert_lt(cold, 24, "tables in one 2M region share nested PDEs even cold (%d)", cold);
+  cr_assert(mmu_walk(&m, &c, 0x400123, ACC_U, &r));
+  /* each of the 5 nested walks starts at its cached PDE: 1 reference */
+  cr_assert_eq(r.refs, 4 + 5, "warm: 4 guest + 5 nested references, got %d", r.refs);
+  pwc_fini(&np);
+  n.pwc = NULL;
+  teardown();
+}
+
+Test(walk2d, combined_page_is_no_larger_than_the_nested_page) {
+  setup(4, 4);
+  /* guest: a 2M page at va 0x40000000 -> gpa 0x5000000 (its PD entry) */
+  uint64_t *pde = slot(guest_root, 4, 0x40000000, PTE_P | PTE_W | PTE_U);  /* PT slot */
+  (void)pde;
+  uint64_t *l4 = (uint64_t *)mem_host(&mem, guest_root);
+  uint64_t pdpt = l4[0] & PTE_ADDR;
+  uint64_t pd = ((uint64_t *)mem_host(&mem, pdpt))[1] & PTE_ADDR;
+  ((uint64_t *)mem_host(&mem, pd))[0] = 0x5000000 | PTE_P | PTE_W | PTE_U | PTE_PS;
+  for (uint64_t off = 0; off < 0x200000; off += 4096)
+    *slot(ept_root, 4, 0x5000000 + off, 7) = (0x5000000 + off) | EPT_RWX;
+  struct mmu_ctl c = guest(4);
+  struct walk_result r;
+  cr_assert(mmu_walk(&m, &c, 0x40012345, ACC_U, &r));
+  cr_assert_eq(r.pa, 0x5012345);
+  cr_assert_eq(r.level, 1, "a 2M guest page over 4K nested pages is cached as 4K");
+  teardown();
+}
+
+/* A walk-phase violation, through the MMU and into the exit encodings:
+ * NPT and EPT-with-A/D see guest page-table references as writes (APM
+ * 15.25.5; SDM 29.3.3.2), so a read-only nested mapping of a guest table
+ * faults with W set and "guest walk" (SVM bit 33 / VMX bit 8 clear). */
+#include "cpu-x86/virt.h"
+Test(walk2d, walk_phase_violation_reports_a_write_to_the_guest_table) {
+  setup(4, 4);
+  uint64_t *l4 = (uint64_t *)mem_host(&mem, guest_root);
+  uint64_t pdpt = l4[0] & PTE_ADDR;
+  *slot(ept_root, 4, pdpt, 7) = pdpt | 5 | (6 << 3);      /* read + execute, no write */
+  struct mmu_ctl c = guest(4);
+  struct walk_result r;
+  n.fmt = &walk_format_ept;                  /* A/D off: a read suffices */
+  n.gpt_write = false;
+  cr_assert(mmu_walk(&m, &c, 0x400000, ACC_U, &r));
+  n.fmt = &walk_format_ept_ad;               /* A/D on: a write */
+  n.gpt_write = true;
+  cr_assert(!mmu_walk(&m, &c, 0x400000, ACC_U, &r));
+  cr_assert(r.nested_fault && !n.fault_final);
+  cr_assert_eq(n.fault_gpa, pdpt);
+  cr_assert_eq(n.fault_access, ACC_W);
+  cr_assert_eq(n.fault_perm, TP_U | TP_X, "the mapping allowed read+execute");
+  struct virt_npf f = {.access = VIRT_ACC_WRITE, .perms = VIRT_PERM_R | VIRT_PERM_X, .user = true,
+                       .gla_valid = true, .final = n.fault_final, .gpa = n.fault_gpa, .gla = 0x400000};
+  /* SDM Table 28-7: bit 1 write, bits 3/5 readable/executable, bit 7 GLA
+   * valid, bit 8 clear (an access to a guest paging structure) */
+  cr_assert_eq(vmx_ept_violation_qual(&f), (1u << 1) | (1u << 3) | (1u << 5) | (1u << 7));
+  /* APM 15.25.6: P (present), W, U; bit 33 = the guest's page walk */
+  cr_assert_eq(svm_npf_exitinfo1(&f), 1ull | 2 | 4 | (1ull << 33));
+  teardown();
+}
