@@ -92,7 +92,9 @@ struct guest_ops {
   X(INJECTED_PF, "injected_pf", "#PF injected into the guest") \
   X(GUEST_CR3_WRITES, "guest_cr3_writes", "guest MOV-to-CR3 executions") \
   X(CR3_TARGET_HITS, "cr3_target_hits", "CR3 writes that matched a CR3-target value (no exit)") \
-  X(GUEST_INVLPG, "guest_invlpg", "guest INVLPG/INVPCID executions")
+  X(GUEST_INVLPG, "guest_invlpg", "guest INVLPG/INVPCID executions") \
+  X(INVVPID, "invvpid", "VMX: INVVPID single-context flushes of the guest's TLB entries") \
+  X(TLB_CONTROL_FLUSHES, "tlb_control_flushes", "SVM: VMRUNs with TLB_CONTROL = FLUSH_ASID")
 
 enum hv_counter {
 #define X(id, name, doc) HV_C_##id,

@@ -52,6 +52,8 @@ const struct fl_param_def hvm_params[] = {
   {"shadow.cr3", 400, "cycles", "find (or build) the shadow root for a guest CR3 and load it", "derived: KVM kvm_mmu_new_pgd"},
   {"shadow.invlpg", 300, "cycles", "drop the shadow entry of an INVLPG'd address", "derived: KVM FNAME(invlpg)"},
   {"guest.cr3_write", 0, "cycles", "extra guest-side cost of a MOV to CR3 (the exit is charged separately)", "0: counted in the instruction cost"},
+  {"hv.tlb_flush", 100, "cycles", "flush the guest's TLB entries: INVVPID single-context (VMX) / TLB_CONTROL=FLUSH_ASID at VMRUN (SVM)",
+   "derived: a flush instruction plus the VMCB/VMCS write"},
   {"shadow.cache", 1, "bool", "keep shadow tables across CR3 switches (0: discard the whole shadow on every switch)",
    "KVM keeps shadow pages in a hash (since 2.6.x); early VMMs discarded"},
   {"shadow.oos", 0, "bool", "out-of-sync shadows: a written leaf table goes unsync and is resynced on CR3 write/INVLPG",
@@ -65,7 +67,7 @@ static const char *const hc_names[HC__COUNT] = {
   NULL, NULL, "hv.dispatch", "hv.inject", "nested.fill", "nested.pt_alloc", "host.backing",
   "shadow.walk", "shadow.pt_alloc", "shadow.wrprotect", "shadow.fill", "shadow.emulate",
   "shadow.resync_entry", "shadow.unsync", "shadow.unshadow", "shadow.cr3", "shadow.invlpg",
-  "guest.cr3_write",
+  "guest.cr3_write", "hv.tlb_flush",
 };
 
 const char *const hv_counter_names[HV_C__COUNT] = {
@@ -117,8 +119,24 @@ void hvm_exit(struct hv *h, struct hvm *x) {
   x->depth++;
 }
 
+void hvm_flush_guest_tlb(struct hv *h, struct hvm *x) {
+  (void)h;
+  x->flush_pending = true;
+  if (x->virt.vd->id == VIRT_SVM) x->virt.vmcb.tlb_control = SVM_TLB_FLUSH_ASID;
+}
+
 void hvm_entry(struct hv *h, struct hvm *x) {
+  if (x->flush_pending && !x->tagged_tlb) x->flush_pending = false;   /* the entry flushes anyway */
+  if (x->flush_pending) {
+    bool svm = x->virt.vd->id == VIRT_SVM;
+    h->st.counter[svm ? HV_C_TLB_CONTROL_FLUSHES : HV_C_INVVPID]++;
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_HV_TLB_FLUSH, HC(h, TLB_FLUSH), svm ? SVM_TLB_FLUSH_ASID : 1);
+    tlb_flush_all(&h->cpu->tlb);
+    if (h->mmu->pwc) pwc_flush(h->mmu->pwc);
+    x->flush_pending = false;
+  }
   struct virt_event ev = virt_vmentry(&x->virt);
+  x->virt.vmcb.tlb_control = SVM_TLB_NOTHING;     /* VMRUN consumed it */
   hvm_step(h, EV_L_HW, EV_S_VM_ENTRY, HC(h, ENTRY), ev.valid ? ev.vector : 0);
   /* SDM 28.3.3.3 / APM 15.16: without VPID/ASID, entries and exits flush
    * the guest's linear and combined mappings */

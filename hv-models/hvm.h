@@ -13,7 +13,7 @@ enum {
   HC_NESTED_FILL, HC_NESTED_PT_ALLOC, HC_HOST_BACKING,
   HC_SHADOW_WALK, HC_SHADOW_PT_ALLOC, HC_SHADOW_WRPROT, HC_SHADOW_FILL,
   HC_PTE_EMULATE, HC_SHADOW_RESYNC_ENTRY, HC_SHADOW_UNSYNC, HC_UNSHADOW,
-  HC_SHADOW_CR3, HC_SHADOW_INVLPG, HC_CR3_WRITE,
+  HC_SHADOW_CR3, HC_SHADOW_INVLPG, HC_CR3_WRITE, HC_TLB_FLUSH,
   HC__COUNT
 };
 #define HC(h, name) ((h)->cost[LINUX_COSTS + HC_##name])
@@ -22,6 +22,7 @@ struct hvm {
   struct virt virt;          /* VMCS or VMCB, per --cpu */
   bool tagged_tlb;           /* VPID (VMX) / ASID (SVM): entries survive exits */
   int depth;                 /* exits in progress (an exit inside an exit is a bug) */
+  bool flush_pending;        /* the guest's TLB must be flushed before entry */
 };
 
 /* read costs, set up the vendor's control block */
@@ -34,5 +35,9 @@ void hvm_exit(struct hv *h, struct hvm *x);
 /* VM entry, consuming any injected event */
 void hvm_entry(struct hv *h, struct hvm *x);
 bool hvm_is_amd(const struct hv *h);
+/* The hypervisor changed translations the guest's TLB may hold: flush the
+ * guest's (VPID's / ASID's) entries before the next entry — INVVPID
+ * single-context on VMX, TLB_CONTROL = FLUSH_ASID on SVM. */
+void hvm_flush_guest_tlb(struct hv *h, struct hvm *x);
 
 #endif

@@ -114,7 +114,7 @@ static uint64_t write_protect(struct hvm_shadow *s, uint64_t gfn) {
   h->st.counter[HV_C_SHADOW_WRPROTECTS]++;
   /* the TLB may hold writable translations of the frame: flush (KVM
    * kvm_flush_remote_tlbs) */
-  if (changed) tlb_flush_all(&h->cpu->tlb);
+  if (changed) hvm_flush_guest_tlb(h, &s->x);
   return HC(h, SHADOW_WRPROT);
 }
 
@@ -161,7 +161,7 @@ static void unshadow(struct hvm_shadow *s, uint64_t gfn) {
     p->unsync = false;
   }
   s->h->st.counter[HV_C_SHADOW_UNSHADOWS]++;
-  tlb_flush_all(&s->h->cpu->tlb);     /* translations through the emptied tables */
+  hvm_flush_guest_tlb(s->h, &s->x);   /* translations through the emptied tables */
   hvm_step(s->h, EV_L_HYPERVISOR, EV_S_UNSHADOW, HC(s->h, UNSHADOW), gfn << 12);
 }
 
@@ -391,7 +391,7 @@ static void zap_all(struct hvm_shadow *s) {
   for (uint64_t f = 0; f < s->nframes; f++) s->rmap[f].n = 0;
   s->ntargets = 0;
   s->x.virt.vmcs.cr3_target_count = 0;
-  tlb_flush_all(&h->cpu->tlb);
+  hvm_flush_guest_tlb(h, &s->x);
   h->st.counter[HV_C_SHADOW_ZAP_ALL]++;
 }
 

@@ -61,7 +61,8 @@ enum ev_layer {
   X(UNSHADOW,       "shadow.unshadow",  "the guest reuses a page-table frame as data: drop its shadow") \
   X(CR3_WRITE,      "cr3.write",        "guest MOV to CR3") \
   X(SHADOW_CR3,     "shadow.cr3",       "switch to the shadow root of the new guest CR3") \
-  X(SHADOW_INVLPG,  "shadow.invlpg",    "guest INVLPG/INVPCID: drop the shadow entry")
+  X(SHADOW_INVLPG,  "shadow.invlpg",    "guest INVLPG/INVPCID: drop the shadow entry") \
+  X(HV_TLB_FLUSH,   "hv.tlb_flush",     "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry")
 
 enum ev_step {
 #define X(id, name, doc) EV_S_##id,
