@@ -75,6 +75,12 @@ struct guest_ops {
   /* the kernel's own address-space switch on entry/exit (KPTI): cycles */
   uint64_t (*entry_switch)(void *k);
   uint64_t (*exit_switch)(void *k);
+  /* a mode's own access to guest memory at the guest kernel's direct-map
+   * address of pa, through the MMU (a hypervisor stores into a guest page
+   * table, writes a bounce frame, reads the P2M): host pointer, cycles */
+  uint8_t *(*kmap)(void *k, uint64_t pa, uint32_t acc, uint64_t *cyc);
+  uint64_t (*kstack_pa)(void *k);                    /* the guest kernel stack */
+  uint64_t (*kva)(void *k, uint64_t pa);             /* direct-map address of pa */
 };
 
 /* Counters a virtualization mode keeps (stats JSON "hv": name -> count). */
@@ -94,7 +100,20 @@ struct guest_ops {
   X(CR3_TARGET_HITS, "cr3_target_hits", "CR3 writes that matched a CR3-target value (no exit)") \
   X(GUEST_INVLPG, "guest_invlpg", "guest INVLPG/INVPCID executions") \
   X(INVVPID, "invvpid", "VMX: INVVPID single-context flushes of the guest's TLB entries") \
-  X(TLB_CONTROL_FLUSHES, "tlb_control_flushes", "SVM: VMRUNs with TLB_CONTROL = FLUSH_ASID")
+  X(TLB_CONTROL_FLUSHES, "tlb_control_flushes", "SVM: VMRUNs with TLB_CONTROL = FLUSH_ASID") \
+  X(XEN_HYPERCALLS, "xen_hypercalls", "hypercall entries into Xen (a multicall counts once)") \
+  X(XEN_MULTICALLS, "xen_multicalls", "HYPERVISOR_multicall batches") \
+  X(XEN_MMU_UPDATES, "xen_mmu_updates", "MMU_NORMAL_PT_UPDATE requests") \
+  X(XEN_VALIDATIONS, "xen_validations", "page-table updates Xen validated and performed") \
+  X(XEN_REFUSALS, "xen_refusals", "page-table updates Xen refused") \
+  X(XEN_PLAIN_STORES, "xen_plain_stores", "guest stores into tables not yet typed (validated when pinned or linked)") \
+  X(XEN_TABLE_ENTRIES_VALIDATED, "xen_table_entries_validated", "present entries checked when Xen typed a whole table (pin, link)") \
+  X(XEN_PINS, "xen_pins", "MMUEXT_PIN_Ln_TABLE operations") \
+  X(XEN_UNPINS, "xen_unpins", "MMUEXT_UNPIN_TABLE operations") \
+  X(XEN_BOUNCES, "xen_bounces", "faults bounced to the guest kernel") \
+  X(XEN_PTWR, "xen_ptwr", "direct PTE stores trapped and emulated (xen.ptwr)") \
+  X(XEN_AUDITED, "xen_audited_entries", "entries of typed tables checked by the end-of-run audit") \
+  X(XEN_AUDIT_VIOLATIONS, "xen_audit_violations", "audited entries breaking Xen's rules (must be 0)")
 
 enum hv_counter {
 #define X(id, name, doc) HV_C_##id,
@@ -144,6 +163,20 @@ struct hv_mode {
   void (*invlpg)(struct hv *h, uint64_t va);
   void (*invpcid)(struct hv *h, int type, uint64_t pcid, uint64_t va);
   void (*fini)(struct hv *h);
+  /* Paravirtualized page tables (Xen PV).  The guest kernel's page-table
+   * stores go to the mode, which validates and performs them (the store
+   * must not be done by the caller); a frame becoming a page table (after
+   * zeroing, before it is linked) and an address space's top table going
+   * away are announced; updates between batch(true) and batch(false) are
+   * batched (Linux's lazy MMU mode). */
+  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val);
+  void (*pv_pte_descend)(struct hv *h, uint64_t entry);   /* the guest follows an entry (M2P) */
+  void (*pv_pt_new)(struct hv *h, uint64_t pa, int level);
+  void (*pv_pt_free)(struct hv *h, uint64_t top_pa);
+  void (*pv_batch)(struct hv *h, bool begin);
+  void (*finish)(struct hv *h);                     /* before stats are written */
+  bool pv_split_l4;          /* user and kernel run on separate L4s: every kernel
+                                entry and exit switches CR3 (64-bit PV) */
 };
 enum { HV_RETRY = 0, HV_EMULATED = -1 };
 
@@ -161,6 +194,9 @@ struct hv {
   const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
   void *priv;                /* the mode's own state */
   bool fault_open;           /* linux_guest_pf: the fault event is open already */
+  bool pv_bounce;            /* linux_guest_pf: entered by a hypervisor's bounce
+                                frame, left by its iret: no IDT delivery, no
+                                CR3 switches or iretq of its own */
 };
 
 /* The Linux guest kernel's #PF handler (native.c): the native mode's whole
@@ -173,6 +209,6 @@ void hv_count_exit(struct hv *h, uint32_t code);
 
 const struct hv_mode *hv_find_mode(const char *name);
 extern const struct hv_mode *const hv_modes[];
-extern const struct fl_param_def native_params[], hvm_params[];
+extern const struct fl_param_def native_params[], hvm_params[], xen_params[];
 
 #endif

@@ -69,12 +69,13 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   struct vcpu *c = h->cpu;
   const int K = EV_L_GUEST_KERNEL;
   /* an injected fault (shadow paging) is already open as the hardware's */
-  bool own = !h->fault_open;
+  bool own = !h->fault_open, bounce = h->pv_bounce;
   if (own) ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, va, err);
   h->fault_open = false;
-  step(h, EV_L_HW, EV_S_EXC_DELIVER, P(h, EXC_DELIVER), 0);
+  h->pv_bounce = false;
+  if (!bounce) step(h, EV_L_HW, EV_S_EXC_DELIVER, P(h, EXC_DELIVER), 0);
   step(h, K, EV_S_KENTRY, P(h, KERNEL_ENTRY), 0);
-  uint64_t sw = in_kernel ? 0 : o->entry_switch(o->k);
+  uint64_t sw = in_kernel || bounce ? 0 : o->entry_switch(o->k);
   if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 0);
   struct fault_plan p;
   uint64_t cyc = o->plan(o->k, va, err, &p);
@@ -171,7 +172,7 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
   }
 done:
   h->st.faults_guest++;
-  if (!in_kernel) {
+  if (!in_kernel && !bounce) {
     sw = o->exit_switch(o->k);
     if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
     step(h, K, EV_S_KEXIT, P(h, KERNEL_EXIT), 0);
@@ -180,7 +181,7 @@ done:
   return 0;
 out:
   h->st.faults_guest++;
-  if (!in_kernel) {
+  if (!in_kernel && !bounce) {
     sw = o->exit_switch(o->k);
     if (sw) step(h, K, EV_S_KPTI_SWITCH, sw, 1);
   }

@@ -138,6 +138,7 @@ struct kernel {
   struct hv *hv;
   uint64_t guest_cr3;        /* the last value the guest kernel wrote to CR3 */
   uint64_t pt_pages_allocated;   /* page-table pages ever allocated (stats) */
+  uint64_t pte_writes;           /* page-table entry stores by the guest kernel (stats) */
   union { struct task_ctx tc; struct task_ctx; };   /* the running task */
   struct task *cur;          /* the running task (its tc is stale while running) */
   struct task *tasks;        /* every task (incl. zombies) */

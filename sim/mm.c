@@ -70,7 +70,11 @@ static uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
   memcpy(&v, kaccess(k, kva(pa), 0, cyc), 8);
   return v;
 }
+/* Every kwrite64 is a page-table store.  Under paravirtualized paging the
+ * hypervisor validates and performs it (its steps charge themselves). */
 static void kwrite64(struct kernel *k, uint64_t pa, uint64_t v, uint64_t *cyc) {
+  k->pte_writes++;
+  if (k->hv->mode->pv_pte_store) { k->hv->mode->pv_pte_store(k->hv, pa, v); return; }
   bool emulated = false;
   uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
   if (!emulated) memcpy(h, &v, 8);
@@ -84,6 +88,15 @@ static void guest_write_cr3(struct kernel *k, uint64_t v) {
   if (k->hv->mode->write_cr3) k->hv->mode->write_cr3(k->hv, v);
   else cpu_write_cr3(k->cpu, v);
 }
+/* Paravirtualized paging: a frame is now a page table of this level
+ * (zeroed, not yet linked); lazy-MMU batches around bulk updates. */
+static void pv_new_table(struct kernel *k, uint64_t pa, int level) {
+  if (k->hv->mode->pv_pt_new) k->hv->mode->pv_pt_new(k->hv, pa, level);
+}
+static void pv_batch(struct kernel *k, bool begin) {
+  if (k->hv->mode->pv_batch) k->hv->mode->pv_batch(k->hv, begin);
+}
+
 /* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
  * then every PCID, as Linux does for the user half on return */
 static void guest_flush_tlb(struct kernel *k) {
@@ -201,6 +214,7 @@ struct mm *mm_new(struct kernel *k) {
     kwrite64(k, mm->pml4 + 511 * 8, e511, &cyc);
     k->cpu->cycles += cyc;
   }
+  pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
   mm->pt_pages = 1;
   k->pt_pages_allocated++;
   mm->mmap_base = MMAP_BASE;
@@ -222,6 +236,7 @@ static void free_tables(struct kernel *k, uint64_t table, int level) {
 
 void mm_put(struct kernel *k, struct mm *mm) {
   if (!mm || --mm->refs) return;
+  if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
   free_tables(k, mm->pml4, 4);
   for (int i = 0; i < mm->nvmas; i++)
     if (mm->vmas[i].file && --mm->vmas[i].file->refs == 0) {
@@ -315,6 +330,7 @@ static void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t flags = pmd & (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX | (1ull << 9));
   uint64_t *h = (uint64_t *)kaccess(k, kva(pt), ACC_W, &cyc);
   for (int i = 0; i < 512; i++) h[i] = (base + (uint64_t)i * PAGE) | flags;
+  pv_new_table(k, pt, 1);
   kwrite64(k, pmd_pa, pt | PTE_TABLE, &cyc);
   mm->pt_pages++;
   k->pt_pages_allocated++;
@@ -339,6 +355,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) vma_remove_at(mm, i);
     else i++;
   }
+  pv_batch(k, true);                 /* zap_page_range: lazy MMU mode */
   for (uint64_t va = start; va < end;) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
@@ -351,6 +368,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     }
     va += PAGE;
   }
+  pv_batch(k, false);
 }
 
 uint64_t pte_flags_for(uint32_t vmflags, bool writable_now) {
@@ -379,6 +397,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
   }
   /* Present PTEs lose write/exec at once; upgrades fault in later
    * (guest.flush_on_upgrade: we always flush, so no spurious faults). */
+  pv_batch(k, true);                 /* change_pte_range: lazy MMU mode */
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
@@ -393,6 +412,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
       flush_user_va(k, va);
     }
   }
+  pv_batch(k, false);
   return 0;
 }
 
@@ -608,11 +628,14 @@ static uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *
       if (!pt) return cyc;
       uint8_t *h = kaccess(k, kva(pt), ACC_W, &cyc);
       memset(h, 0, PAGE);
+      pv_new_table(k, pt, level - 1);
       e = pt | PTE_TABLE;
       kwrite64(k, epa, e, &cyc);
       k->mm->pt_pages++;
       k->pt_pages_allocated++;
       (*newt)++;
+    } else if (k->hv->mode->pv_pte_descend) {
+      k->hv->mode->pv_pte_descend(k->hv, e);
     }
     table = e & PTE_ADDR;
   }
@@ -703,6 +726,7 @@ static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
       uint64_t pt = frame_alloc(k);
       if (!pt) return cyc;
       memset(kaccess(k, kva(pt), ACC_W, &cyc), 0, PAGE);
+      pv_new_table(k, pt, level - 1);
       e = pt | PTE_TABLE;
       kwrite64(k, epa, e, &cyc);
       k->mm->pt_pages++;
@@ -714,7 +738,16 @@ static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
   return cyc;
 }
 
+static uint8_t *op_kmap(void *kp, uint64_t pa, uint32_t acc, uint64_t *cyc) {
+  return kaccess(kp, kva(pa), acc, cyc);
+}
+static uint64_t op_kstack_pa(void *kp) { return ((struct kernel *)kp)->kstack; }
+static uint64_t op_kva(void *kp, uint64_t pa) { (void)kp; return kva(pa); }
+
 void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
+  o->kmap = op_kmap;
+  o->kstack_pa = op_kstack_pa;
+  o->kva = op_kva;
   o->kernel_touch = op_kernel_touch;
   o->thp_alloc = op_thp_alloc;
   o->thp_zero = op_thp_zero;
@@ -866,6 +899,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   child->mmap_base = parent->mmap_base;
   child->stack_limit = parent->stack_limit;
   struct mm *saved = k->mm;
+  pv_batch(k, true);                 /* copy_page_range runs in lazy MMU mode */
   for (int i = 0; i < parent->nvmas; i++) {
     const struct vma *v = &parent->vmas[i];
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
@@ -887,12 +921,13 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
       int newt;
       op_ensure_tables(k, va, &cleaf, &newt);
       k->mm = saved;
-      if (!cleaf) { mm_put(k, child); return NULL; }
+      if (!cleaf) { pv_batch(k, false); mm_put(k, child); return NULL; }
       kwrite64(k, cleaf, e, &cyc);
       child->rss_pages++;
     }
   }
   k->mm = saved;
+  pv_batch(k, false);
   guest_flush_tlb(k);      /* the parent lost write access to its pages */
   return child;
 }

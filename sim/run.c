@@ -188,6 +188,7 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "pool_pages_used", k->mem->pool_used_pages);
   json_u64(&j, "page_table_pages", k->mm ? k->mm->pt_pages : 0);
   json_u64(&j, "page_table_pages_allocated", k->pt_pages_allocated);
+  json_u64(&j, "pte_writes", k->pte_writes);
   json_u64(&j, "page_cache_pages", k->pc_pages);
   json_u64(&j, "page_cache_hits", k->pc_hits);
   json_u64(&j, "page_cache_misses", k->pc_misses);
@@ -285,7 +286,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     ev_subscribe(&bus, ev_log_sink, &evlog);
   }
   k->sim_params = P;
-  k->kpti = params_get(P, "guest.kpti");
+  k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
   k->kpti_pcid = params_get(P, "guest.pcid");
   k->footprint = params_get(P, "guest.kernel_footprint");
   if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
@@ -472,6 +473,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   res->faults_hidden = hv.st.faults_hidden;
   res->walk_refs = mmu.walk_refs;
   res->fault_cycles = es.fault_cycles_total;
+  if (mode->finish) mode->finish(&hv);
   if (cfg->stats_path) {
     FILE *f = open_out(cfg->stats_path);
     if (!f) {
@@ -483,6 +485,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     }
   }
 out:
+  ev_log_fini(&evlog);
   if (logf && logf != stdout) fclose(logf);
   else if (logf) fflush(logf);
   task_cleanup_all(k);

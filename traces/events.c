@@ -1,4 +1,5 @@
 #include "traces/events.h"
+#include <stdlib.h>
 #include <string.h>
 #include <inttypes.h>
 
@@ -74,7 +75,14 @@ void ev_log_sink(void *lp, const struct ev *e) {
   /* Children arrive before their root closes: hold them, print the block
    * when the root (depth 0) arrives. */
   if (e->depth > 0) {
-    if (l->npend < 512) l->pend[l->npend++] = *e;
+    if (l->npend == l->cap) {
+      int nc = l->cap ? l->cap * 2 : 256;
+      struct ev *p = realloc(l->pend, (size_t)nc * sizeof *p);
+      if (!p) return;
+      l->pend = p;
+      l->cap = nc;
+    }
+    l->pend[l->npend++] = *e;
     return;
   }
   /* an open step arrives after its children: ids follow opening order */
@@ -108,4 +116,10 @@ void ev_log_sink(void *lp, const struct ev *e) {
     fputc('\n', l->f);
   }
   l->npend = 0;
+}
+
+void ev_log_fini(struct ev_log *l) {
+  free(l->pend);
+  l->pend = NULL;
+  l->npend = l->cap = 0;
 }

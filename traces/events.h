@@ -62,7 +62,23 @@ enum ev_layer {
   X(CR3_WRITE,      "cr3.write",        "guest MOV to CR3") \
   X(SHADOW_CR3,     "shadow.cr3",       "switch to the shadow root of the new guest CR3") \
   X(SHADOW_INVLPG,  "shadow.invlpg",    "guest INVLPG/INVPCID: drop the shadow entry") \
-  X(HV_TLB_FLUSH,   "hv.tlb_flush",     "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry")
+  X(HV_TLB_FLUSH,   "hv.tlb_flush",     "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry") \
+  X(XEN_ENTRY,      "xen.entry",        "Xen's exception entry in ring 0: save the guest frame") \
+  X(XEN_FIXUP,      "xen.fixup",        "do_page_fault: is it a fault Xen fixes itself (spurious, ptwr)?") \
+  X(XEN_BOUNCE,     "xen.bounce",       "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten") \
+  X(XEN_L4_SWITCH,  "xen.l4_switch",    "switch between the user and the kernel L4 (CR3 write)") \
+  X(XEN_HYPERCALL,  "xen.hypercall",    "enter Xen from the guest kernel and return (arg: hypercall number)") \
+  X(XEN_MULTICALL,  "xen.multicall",    "a batch of hypercalls in one entry (HYPERVISOR_multicall)") \
+  X(XEN_P2M,        "xen.p2m",          "guest: pfn -> mfn through its P2M table") \
+  X(XEN_M2P,        "xen.m2p",          "guest: mfn -> pfn through the machine-to-phys table") \
+  X(XEN_VALIDATE,   "xen.validate",     "Xen validates an update: ownership, get_page, type counts") \
+  X(XEN_REFUSE,     "xen.refuse",       "Xen refuses an update (arg: 1 not owned, 2 writable page table, 3 type conflict)") \
+  X(XEN_PT_WRITE,   "xen.pt_write",     "Xen writes the validated entry") \
+  X(XEN_PIN,        "xen.pin",          "MMUEXT_PIN_Ln_TABLE: validate a table and pin its type (arg: level)") \
+  X(XEN_UNPIN,      "xen.unpin",        "MMUEXT_UNPIN_TABLE: drop an address space's tables' types") \
+  X(XEN_UPDATE_VA,  "xen.update_va",    "HYPERVISOR_update_va_mapping: remap a page-table page read-only") \
+  X(XEN_PTWR,       "xen.ptwr",         "writable page tables: emulate the guest's direct PTE store") \
+  X(XEN_IRET,       "xen.iret",         "HYPERVISOR_iret: back to the guest's user context")
 
 enum ev_step {
 #define X(id, name, doc) EV_S_##id,
@@ -114,10 +130,11 @@ void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
 struct ev_log {
   FILE *f;
   const char *mode;
-  struct ev pend[512];
-  int npend;
+  struct ev *pend;           /* the open block's steps (grows; free with ev_log_fini) */
+  int npend, cap;
   uint64_t nfaults;
 };
 void ev_log_sink(void *log, const struct ev *e);
+void ev_log_fini(struct ev_log *l);
 
 #endif

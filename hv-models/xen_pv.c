@@ -1,0 +1,465 @@
+/* xen-pv: a 64-bit paravirtualized Linux guest on Xen (seeds 002, 003, 004).
+ *
+ * The guest kernel never writes a live page table itself: each store is an
+ * update Xen validates (HYPERVISOR_mmu_update, MMU_NORMAL_PT_UPDATE; batched
+ * in HYPERVISOR_multicall in lazy MMU mode), or, with xen.ptwr=1, a direct
+ * store to the read-only table that traps and that Xen emulates (writable
+ * page tables).  Xen tracks each frame's type (L1..L4 page table, or not)
+ * and refuses an update that maps a page-table page writable, links a table
+ * of the wrong type, or references a frame the domain does not own.
+ *
+ * A fault: #PF -> Xen's handler in ring 0 -> not one Xen fixes itself ->
+ * bounce frame on the guest kernel stack, CR2 into vcpu_info, the error
+ * code's U bit rewritten (the ring-3 guest kernel's own faults report U=1 in
+ * hardware) -> user to kernel L4 switch -> the guest's handler (the Linux
+ * path of native.c, entered without IDT delivery) -> a new page-table page:
+ * zero it, remap it read-only (update_va_mapping) and pin it as an L1
+ * (MMUEXT_PIN_L1_TABLE) in one multicall (xen.pin_l1=1, as Linux with split
+ * page-table locks does) -> mmu_update to hook it into its parent -> mmu_update
+ * for the data page -> HYPERVISOR_iret, kernel to user L4 -> retry.
+ *
+ * Seed 002's wording differs from Xen in three places, and the model follows
+ * Xen: its "machine_to_physical" is the guest's pfn -> mfn lookup (the P2M),
+ * its PTE update for the data page is an mmu_update (not an mmuext_op), and
+ * its get_page() is Xen's internal reference/type acquisition (here
+ * xen.validate), not a guest allocator.
+ *
+ * What is modeled and what is not: the P2M (guest memory) and M2P (Xen's)
+ * tables exist and every lookup reads them through the MMU, but the domain
+ * is one machine-contiguous range, so their values are the identity.  Xen's
+ * own memory accesses use the guest direct-map addresses in place of Xen's
+ * direct map.  The user L4 is the kernel L4's frame (its user half is the
+ * same table; the kernel half is supervisor-only), so L4 switches are
+ * charged CR3 writes with their TLB effect and the user L4's pin is charged;
+ * the guest kernel's accesses are made at supervisor privilege (its ring-3
+ * deprivileging shows in the L4 switches and the error-code rewrite).  The
+ * direct map is 1 GiB pages (real PV Linux maps it with 4 KiB pages and
+ * remaps each page-table page read-only: that remap is charged), so the
+ * kernel half's tables are validated once, as the domain builder's. */
+#include "hv-models/hvm.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Xen's public ABI (xen/include/public/xen.h) */
+enum { HC_MMU_UPDATE = 1, HC_MULTICALL = 13, HC_UPDATE_VA_MAPPING = 14, HC_IRET = 23,
+       HC_MMUEXT_OP = 26 };
+enum { T_NONE = 0, T_L1 = 1, T_L4 = 4, T_XEN = 8 };
+enum { XR_OK = 0, XR_NOT_OWNED = 1, XR_WRITABLE_PT = 2, XR_TYPE = 3 };
+
+enum { XC_EXC_DELIVER, XC_ENTRY, XC_FIXUP, XC_BOUNCE, XC_HYPERCALL, XC_MULTICALL,
+       XC_P2M, XC_M2P, XC_VALIDATE, XC_VALIDATE_ENTRY, XC_PT_WRITE, XC_PIN, XC_UNPIN,
+       XC_UPDATE_VA, XC_PTWR, XC_IRET, XC__COUNT };
+static const char *const xc_names[XC__COUNT] = {
+  "xen.exc_deliver", "xen.entry", "xen.fixup", "xen.bounce", "xen.hypercall", "xen.multicall",
+  "xen.p2m_lookup", "xen.m2p_lookup", "xen.validate", "xen.validate_entry", "xen.pt_write",
+  "xen.pin", "xen.unpin", "xen.update_va_mapping", "xen.ptwr_emulate", "xen.iret",
+};
+#define XC(h, name) ((h)->cost[LINUX_COSTS + XC_##name])
+
+const struct fl_param_def xen_params[] = {
+  {"xen.exc_deliver", 200, "cycles", "#PF delivered to Xen in ring 0", "derived: as native.exc_deliver"},
+  {"xen.entry", 150, "cycles", "Xen's exception entry: save the guest frame", "derived: as native.kernel_entry"},
+  {"xen.fixup", 100, "cycles", "do_page_fault: spurious / writable-page-table checks", "derived"},
+  {"xen.bounce", 250, "cycles", "create_bounce_frame: frame on the guest kernel stack, CR2 into vcpu_info",
+   "derived: a dozen stores plus checks"},
+  {"xen.hypercall", 150, "cycles", "a hypercall's entry into Xen and return (SYSCALL/SYSRET)",
+   "derived: a null syscall round trip"},
+  {"xen.multicall", 100, "cycles", "HYPERVISOR_multicall: dispatch a batch", "derived"},
+  {"xen.p2m_lookup", 20, "cycles", "guest pfn_to_mfn besides its P2M read", "derived"},
+  {"xen.m2p_lookup", 20, "cycles", "guest mfn_to_pfn besides its M2P read", "derived"},
+  {"xen.validate", 250, "cycles", "validate one update: get_page, type and ownership checks",
+   "derived: Xen mod_l1_entry and friends"},
+  {"xen.validate_entry", 4, "cycles", "per entry when Xen validates a whole table (pin, new type)", "derived"},
+  {"xen.pt_write", 50, "cycles", "Xen stores the validated entry", "derived"},
+  {"xen.pin", 300, "cycles", "MMUEXT_PIN_Ln_TABLE besides its per-entry validation", "derived"},
+  {"xen.unpin", 300, "cycles", "MMUEXT_UNPIN_TABLE besides devalidating the tables", "derived"},
+  {"xen.update_va_mapping", 300, "cycles", "remap one page read-only in the guest's mappings, flush it", "derived"},
+  {"xen.ptwr_emulate", 900, "cycles", "writable page tables: decode the trapped store, validate, write",
+   "derived: x86 emulator + validation"},
+  {"xen.iret", 300, "cycles", "HYPERVISOR_iret: restore the guest's user frame", "derived"},
+  {"xen.ptwr", 0, "bool", "leaf PTE stores outside lazy MMU mode are direct stores Xen traps and emulates",
+   "Linux xen_set_pte outside lazy mode; 0: an mmu_update each"},
+  {"xen.pin_l1", 1, "bool", "a new PTE page is remapped read-only and pinned as an L1 in one multicall",
+   "Linux with split page-table locks (xen_alloc_ptpage, xen_pin_page)"},
+  {"xen.batch", 32, "count", "updates per multicall in lazy MMU mode (fork, munmap, mprotect)",
+   "Linux arch/x86/xen/multicalls.h MC_BATCH = 32"},
+  {"xen.inject_writable_pt", 0, "count", "fault injection: the Nth leaf update first tries to map its own L1 table writable (0: off)",
+   "test hook: Xen must refuse it"},
+  {"xen.inject_foreign", 0, "count", "fault injection: the Nth leaf update first tries to map a frame of Xen's (0: off)",
+   "test hook: Xen must refuse it"},
+  {NULL, 0, NULL, NULL, NULL},
+};
+
+struct xen_pv {
+  struct hv *h;
+  uint8_t *type;             /* per frame: T_NONE, T_L1..T_L4, T_XEN */
+  uint8_t *exempt;           /* kernel-half tables built by the domain builder */
+  uint64_t nframes;
+  uint64_t p2m_pa, m2p_pa, shared_pa;
+  bool ptwr, pin_l1;
+  uint32_t batch;            /* xen.batch */
+  int batch_depth;           /* lazy MMU mode nesting */
+  uint32_t batch_fill;       /* updates in the open multicall */
+  bool batch_open;           /* an xen.multicall event is open */
+  uint64_t leaf_updates, inj_wpt, inj_foreign;
+};
+
+#define XEN_CTR(h, c) ((h)->st.counter[HV_C_##c]++)
+
+/* Xen's and the guest's accesses to memory go through the MMU; before
+ * the first CR3 load (the domain builder's work) they are physical. */
+static uint8_t *xmap(struct hv *h, uint64_t pa, uint32_t acc, uint64_t *cyc) {
+  if (!h->cpu->ctl.cr3) return mem_host(h->mmu->mem, pa);
+  return h->ops.kmap(h->ops.k, pa, acc, cyc);
+}
+static uint64_t kmem_read(struct hv *h, uint64_t pa, uint64_t *cyc) {
+  uint64_t v;
+  memcpy(&v, xmap(h, pa, 0, cyc), 8);
+  return v;
+}
+static void kmem_write(struct hv *h, uint64_t pa, uint64_t v, uint64_t *cyc) {
+  memcpy(xmap(h, pa, ACC_W, cyc), &v, 8);
+}
+
+static bool owned(const struct xen_pv *s, uint64_t f) { return f < s->nframes && s->type[f] != T_XEN; }
+static uint64_t frame_of(uint64_t e) { return (e & PTE_ADDR) >> 12; }
+
+/* Guest: pfn -> mfn through the P2M (a read of guest memory). */
+static uint64_t p2m(struct xen_pv *s, uint64_t pfn) {
+  uint64_t cyc = XC(s->h, P2M);
+  uint64_t mfn = pfn < s->nframes ? kmem_read(s->h, s->p2m_pa + pfn * 8, &cyc) : pfn;
+  hvm_step(s->h, EV_L_GUEST_KERNEL, EV_S_XEN_P2M, cyc, pfn);
+  return mfn;
+}
+
+static void xen_pf_descend(struct hv *h, uint64_t e) {
+  struct xen_pv *s = h->priv;
+  uint64_t mfn = frame_of(e), cyc = XC(h, M2P);
+  if (mfn < s->nframes) (void)kmem_read(h, s->m2p_pa + mfn * 8, &cyc);
+  hvm_step(h, EV_L_GUEST_KERNEL, EV_S_XEN_M2P, cyc, mfn);
+}
+
+/* One hypercall entry, or one slot of the open multicall. */
+static void hypercall(struct xen_pv *s, int nr) {
+  struct hv *h = s->h;
+  if (s->batch_depth) {
+    if (!s->batch_open) {
+      ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, h->cpu->cycles, 0, HC_MULTICALL);
+      s->batch_open = true;
+    }
+    if (s->batch_fill++ % s->batch) return;      /* rides in the current multicall */
+    XEN_CTR(h, XEN_MULTICALLS);
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL) + XC(h, MULTICALL), HC_MULTICALL);
+    XEN_CTR(h, XEN_HYPERCALLS);
+    return;
+  }
+  XEN_CTR(h, XEN_HYPERCALLS);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL), (uint64_t)nr);
+}
+
+static int check_entry(struct xen_pv *s, int level, uint64_t e, bool exempt);
+static void audit(struct hv *h);
+
+/* Give frame f the type of a level-`level` table: every entry is checked
+ * (Xen's alloc_page_type); children of an untyped kind are typed too. */
+static int validate_table(struct xen_pv *s, uint64_t f, int level, bool exempt) {
+  struct hv *h = s->h;
+  if (s->type[f] == level) return XR_OK;
+  if (s->type[f] != T_NONE) return XR_TYPE;
+  uint64_t cyc = XC(h, VALIDATE_ENTRY) * 512;
+  const uint64_t *t = (const uint64_t *)xmap(h, f << 12, 0, &cyc);
+  s->type[f] = (uint8_t)level;
+  s->exempt[f] = exempt;
+  int why = XR_OK;
+  for (int i = 0; i < 512 && !why; i++)
+    if (t[i] & PTE_P) {
+      h->st.counter[HV_C_XEN_TABLE_ENTRIES_VALIDATED]++;
+      why = check_entry(s, level, t[i], exempt || (level == 4 && i >= 256));
+    }
+  h->cpu->cycles += cyc;
+  if (why) s->type[f] = T_NONE;
+  return why;
+}
+
+/* Xen's rules for one entry of a level-`level` table (mod_lN_entry). */
+static int check_entry(struct xen_pv *s, int level, uint64_t e, bool exempt) {
+  if (!(e & PTE_P)) return XR_OK;
+  uint64_t f = frame_of(e);
+  if (!owned(s, f)) return XR_NOT_OWNED;
+  bool leaf = level == 1 || (e & PTE_PS);
+  if (!leaf) return validate_table(s, f, level - 1, exempt);
+  if (exempt) return XR_OK;                       /* the domain builder's direct map */
+  if ((e & PTE_W) && s->type[f] >= T_L1 && s->type[f] <= T_L4) return XR_WRITABLE_PT;
+  return XR_OK;
+}
+
+/* Validate and perform one update (mmu_update or an emulated ptwr store). */
+static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
+  struct hv *h = s->h;
+  uint64_t t = entry_pa >> 12;
+  int level = s->type[t];
+  uint64_t cyc = XC(h, VALIDATE);
+  /* get_page: Xen looks the frame up (its frame table; here the M2P) */
+  if ((val & PTE_P) && frame_of(val) < s->nframes)
+    (void)kmem_read(h, s->m2p_pa + frame_of(val) * 8, &cyc);
+  bool kernel_half = level == 4 && ((entry_pa & 0xfff) / 8) >= 256;
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_VALIDATE, cyc, entry_pa);
+  int why = check_entry(s, level, val, s->exempt[t] || kernel_half);
+  if (why) {
+    XEN_CTR(h, XEN_REFUSALS);
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_REFUSE, 0, (uint64_t)why);
+    return false;
+  }
+  XEN_CTR(h, XEN_VALIDATIONS);
+  cyc = XC(h, PT_WRITE);
+  kmem_write(h, entry_pa, val, &cyc);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PT_WRITE, cyc, val);
+  return true;
+}
+
+/* Submit an update the guest built: by hypercall, or (ptwr) a direct
+ * store to the read-only table that faults into Xen's emulator. */
+static bool submit(struct xen_pv *s, uint64_t entry_pa, uint64_t val, bool leaf) {
+  struct hv *h = s->h;
+  if (s->ptwr && leaf && !s->batch_depth) {
+    ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, h->ops.kva(h->ops.k, entry_pa),
+            PFEC_P | PFEC_W | PFEC_U);
+    hvm_step(h, EV_L_HW, EV_S_EXC_DELIVER, XC(h, EXC_DELIVER), 0);
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_ENTRY, XC(h, ENTRY), 0);
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PTWR, XC(h, PTWR), entry_pa);
+    XEN_CTR(h, XEN_PTWR);
+    h->st.faults_hidden++;
+    bool ok = xen_update(s, entry_pa, val);
+    ev_close(h->bus, 0);
+    return ok;
+  }
+  hypercall(s, HC_MMU_UPDATE);
+  XEN_CTR(h, XEN_MMU_UPDATES);
+  return xen_update(s, entry_pa, val);
+}
+
+static _Noreturn void refused(uint64_t entry_pa, uint64_t val) {
+  fprintf(stderr, "faultline: internal error: xen-pv refused the guest kernel's update "
+          "%#llx at %#llx\n", (unsigned long long)val, (unsigned long long)entry_pa);
+  exit(125);
+}
+
+static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val) {
+  struct xen_pv *s = h->priv;
+  uint64_t t = entry_pa >> 12;
+  if (s->type[t] == T_NONE) {
+    /* not a page table yet (being built before it is linked or pinned):
+     * the guest's own store; Xen validates it with the whole table */
+    uint64_t cyc = 0;
+    kmem_write(h, entry_pa, val, &cyc);
+    h->cpu->cycles += cyc;
+    XEN_CTR(h, XEN_PLAIN_STORES);
+    return;
+  }
+  bool leaf = s->type[t] == T_L1 || (val & PTE_PS);
+  if (val & PTE_P) (void)p2m(s, frame_of(val));     /* pfn_pte: mfn from the P2M */
+  if (leaf && (val & PTE_P)) {
+    s->leaf_updates++;
+    /* fault injection: a bad update first, which Xen must refuse */
+    if (s->leaf_updates == s->inj_wpt && submit(s, entry_pa, (t << 12) | PTE_P | PTE_W | PTE_U | PTE_NX, leaf))
+      refused(entry_pa, val);
+    if (s->leaf_updates == s->inj_foreign && submit(s, entry_pa, s->m2p_pa | PTE_P | PTE_U | PTE_NX, leaf))
+      refused(entry_pa, val);
+  }
+  if (!submit(s, entry_pa, val, leaf)) refused(entry_pa, val);
+}
+
+static void pin(struct xen_pv *s, uint64_t pa, int level) {
+  struct hv *h = s->h;
+  uint64_t at = h->cpu->cycles;
+  int why = validate_table(s, pa >> 12, level, false);
+  if (why) refused(pa, 0);
+  XEN_CTR(h, XEN_PINS);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PIN, XC(h, PIN) + (h->cpu->cycles - at), (uint64_t)level);
+}
+
+/* A frame is now a page table of `level` (zeroed, not linked yet). */
+static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
+  struct xen_pv *s = h->priv;
+  if (level == 4) {
+    /* process creation: pin the kernel and the user L4 (MMUEXT_PIN_L4_TABLE) */
+    ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, h->cpu->cycles, pa, HC_MMUEXT_OP);
+    hypercall(s, HC_MMUEXT_OP);
+    pin(s, pa, 4);
+    XEN_CTR(h, XEN_PINS);
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PIN, XC(h, PIN) + XC(h, VALIDATE_ENTRY) * 512, 4);   /* user L4 */
+    ev_close(h->bus, 0);
+    return;
+  }
+  bool pin_now = level == 1 && s->pin_l1;
+  if (pin_now) {
+    /* one multicall: update_va_mapping (read-only) + MMUEXT_PIN_L1_TABLE */
+    ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, h->cpu->cycles, pa, HC_MULTICALL);
+    XEN_CTR(h, XEN_MULTICALLS);
+    XEN_CTR(h, XEN_HYPERCALLS);
+    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL) + XC(h, MULTICALL), HC_MULTICALL);
+  } else {
+    hypercall(s, HC_UPDATE_VA_MAPPING);
+  }
+  /* the page-table page loses write access in the guest's mappings */
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_UPDATE_VA, XC(h, UPDATE_VA), pa);
+  tlb_flush_va(&h->cpu->tlb, h->ops.kva(h->ops.k, pa));
+  if (pin_now) {
+    pin(s, pa, 1);
+    ev_close(h->bus, 0);
+  }
+}
+
+/* Devalidate the user half of an address space (its tables lose their
+ * types, Xen's free_page_type). */
+static uint64_t devalidate(struct xen_pv *s, uint64_t f, int level) {
+  uint64_t n = 1, cyc = 0;
+  const uint64_t *t = (const uint64_t *)xmap(s->h, f << 12, 0, &cyc);
+  s->h->cpu->cycles += cyc;
+  int lim = level == 4 ? 256 : 512;
+  for (int i = 0; i < lim && level > 1; i++) {
+    uint64_t e = t[i];
+    if (!(e & PTE_P) || (e & PTE_PS) || !owned(s, frame_of(e))) continue;
+    if (s->type[frame_of(e)] == level - 1 && !s->exempt[frame_of(e)]) n += devalidate(s, frame_of(e), level - 1);
+  }
+  s->type[f] = T_NONE;
+  return n;
+}
+
+static void xen_pt_free(struct hv *h, uint64_t top) {
+  struct xen_pv *s = h->priv;
+  if (s->type[top >> 12] != T_L4) return;
+  audit(h);
+  hypercall(s, HC_MMUEXT_OP);
+  uint64_t n = devalidate(s, top >> 12, 4);
+  XEN_CTR(h, XEN_UNPINS);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_UNPIN, XC(h, UNPIN) + XC(h, VALIDATE_ENTRY) * 512 * n, n);
+}
+
+static void xen_batch(struct hv *h, bool begin) {
+  struct xen_pv *s = h->priv;
+  if (begin) { if (s->batch_depth++ == 0) s->batch_fill = 0; return; }
+  if (s->batch_depth && --s->batch_depth == 0 && s->batch_open) {
+    s->batch_open = false;
+    ev_close(h->bus, 0);
+  }
+}
+
+static int xen_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code) {
+  struct xen_pv *s = h->priv;
+  struct guest_ops *o = &h->ops;
+  /* the guest kernel runs in ring 3: its own faults report U=1 */
+  uint32_t hw_err = err | (in_kernel ? PFEC_U : 0);
+  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, hw_err);
+  hvm_step(h, EV_L_HW, EV_S_EXC_DELIVER, XC(h, EXC_DELIVER), 0);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_ENTRY, XC(h, ENTRY), 0);
+  /* the walk that raised it used the current tables: not spurious, and
+   * not a page-table store (those reach Xen as updates) */
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_FIXUP, XC(h, FIXUP), 0);
+  uint32_t guest_err = in_kernel ? err & ~PFEC_U : err;
+  uint64_t cyc = XC(h, BOUNCE);
+  uint64_t sp = o->kstack_pa(o->k) + 4096 - 8 * 8;
+  for (int i = 0; i < 8; i++) kmem_write(h, sp + 8 * i, i == 0 ? guest_err : 0, &cyc);
+  kmem_write(h, s->shared_pa + 8, va, &cyc);         /* vcpu_info.arch.cr2 */
+  XEN_CTR(h, XEN_BOUNCES);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_BOUNCE, cyc, guest_err);
+  if (!in_kernel) hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_L4_SWITCH, o->entry_switch(o->k), 0);
+  h->fault_open = true;
+  h->pv_bounce = true;
+  int sig = linux_guest_pf(h, va, guest_err, in_kernel, si_code);
+  XEN_CTR(h, XEN_HYPERCALLS);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL), HC_IRET);
+  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_IRET, XC(h, IRET), 0);
+  if (!in_kernel) hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_L4_SWITCH, o->exit_switch(o->k), 1);
+  ev_close(h->bus, 0);
+  return sig;
+}
+
+/* Audit: every present entry of every typed table obeys Xen's rules —
+ * the invariant validation exists to keep.  Run when an address space
+ * dies (before its tables lose their types) and at the end of the run. */
+static void audit(struct hv *h) {
+  struct xen_pv *s = h->priv;
+  for (uint64_t f = 0; f < s->nframes; f++) {
+    int level = s->type[f];
+    if (level < T_L1 || level > T_L4) continue;
+    const uint64_t *t = (const uint64_t *)mem_host(h->mmu->mem, f << 12);
+    for (int i = 0; i < 512; i++) {
+      uint64_t e = t[i];
+      if (!(e & PTE_P)) continue;
+      h->st.counter[HV_C_XEN_AUDITED]++;
+      bool exempt = s->exempt[f] || (level == 4 && i >= 256);
+      uint64_t c = frame_of(e);
+      bool bad = !owned(s, c);
+      if (!bad && level > 1 && !(e & PTE_PS)) bad = s->type[c] != level - 1;
+      else if (!bad && !exempt) bad = (e & PTE_W) && s->type[c] >= T_L1 && s->type[c] <= T_L4;
+      if (bad) h->st.counter[HV_C_XEN_AUDIT_VIOLATIONS]++;
+    }
+  }
+}
+static void xen_finish(struct hv *h) { audit(h); }
+
+static int xen_init(struct hv *h) {
+  struct xen_pv *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  h->priv = s;
+  s->h = h;
+  if (linux_costs_init(h)) return -1;
+  for (int i = 0; i < XC__COUNT; i++) h->cost[LINUX_COSTS + i] = h->param(h->param_reg, xc_names[i]);
+  struct machine_mem *mem = h->mmu->mem;
+  s->nframes = (mem->ram_bytes + mem->pool_bytes) >> 12;
+  s->type = calloc(s->nframes, 1);
+  s->exempt = calloc(s->nframes, 1);
+  if (!s->type || !s->exempt) return -1;
+  s->ptwr = h->param(h->param_reg, "xen.ptwr") != 0;
+  s->pin_l1 = h->param(h->param_reg, "xen.pin_l1") != 0;
+  s->batch = (uint32_t)h->param(h->param_reg, "xen.batch");
+  if (!s->batch) s->batch = 1;
+  s->inj_wpt = h->param(h->param_reg, "xen.inject_writable_pt");
+  s->inj_foreign = h->param(h->param_reg, "xen.inject_foreign");
+  /* the domain builder: P2M (the guest's), M2P (Xen's, read-only to the
+   * guest) and the shared-info page, each one machine-contiguous run */
+  uint64_t pages = (s->nframes * 8 + 4095) / 4096;
+  for (int table = 0; table < 2; table++) {
+    uint64_t first = 0;
+    for (uint64_t i = 0; i < pages; i++) {
+      uint64_t pa = mem_pool_alloc(mem);
+      if (!pa || (i && pa != first + i * 4096)) return -1;
+      if (!i) first = pa;
+      if (table == 1) s->type[pa >> 12] = T_XEN;
+    }
+    uint64_t *v = (uint64_t *)mem_host(mem, first);
+    for (uint64_t f = 0; f < s->nframes; f++) v[f] = f;   /* one contiguous domain */
+    if (table == 0) s->p2m_pa = first; else s->m2p_pa = first;
+  }
+  s->shared_pa = mem_pool_alloc(mem);
+  if (!s->shared_pa) return -1;
+  return 0;
+}
+
+static void xen_fini(struct hv *h) {
+  struct xen_pv *s = h->priv;
+  if (!s) return;
+  free(s->type);
+  free(s->exempt);
+  free(s);
+  h->priv = NULL;
+}
+
+const struct hv_mode hv_mode_xen_pv = {
+  .name = "xen-pv",
+  .doc = "64-bit Xen PV: #PF -> Xen -> bounce to the guest kernel; page-table updates validated by hypercall",
+  .init = xen_init,
+  .page_fault = xen_pf,
+  .pv_pte_store = xen_pte_store,
+  .pv_pte_descend = xen_pf_descend,
+  .pv_pt_new = xen_pt_new,
+  .pv_pt_free = xen_pt_free,
+  .pv_batch = xen_batch,
+  .finish = xen_finish,
+  .fini = xen_fini,
+  .pv_split_l4 = true,
+  .params = xen_params,
+};
