@@ -141,14 +141,19 @@ static void xen_pf_descend(struct hv *h, uint64_t e) {
   hvm_step(h, EV_L_GUEST_KERNEL, EV_S_XEN_M2P, cyc, mfn);
 }
 
+/* In lazy MMU mode the first update opens the multicall's event. */
+static void batch_event(struct xen_pv *s) {
+  if (s->batch_depth && !s->batch_open) {
+    ev_open(s->h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, s->h->cpu->cycles, 0, HC_MULTICALL);
+    s->batch_open = true;
+  }
+}
+
 /* One hypercall entry, or one slot of the open multicall. */
 static void hypercall(struct xen_pv *s, int nr) {
   struct hv *h = s->h;
   if (s->batch_depth) {
-    if (!s->batch_open) {
-      ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, h->cpu->cycles, 0, HC_MULTICALL);
-      s->batch_open = true;
-    }
+    batch_event(s);
     if (s->batch_fill++ % s->batch) return;      /* rides in the current multicall */
     XEN_CTR(h, XEN_MULTICALLS);
     hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL) + XC(h, MULTICALL), HC_MULTICALL);
@@ -259,6 +264,7 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val) {
     return;
   }
   bool leaf = s->type[t] == T_L1 || (val & PTE_PS);
+  batch_event(s);
   if (val & PTE_P) (void)p2m(s, frame_of(val));     /* pfn_pte: mfn from the P2M */
   if (leaf && (val & PTE_P)) {
     s->leaf_updates++;

@@ -597,6 +597,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   if (end > pmd + (1ull << 21)) end = pmd + (1ull << 21);
   uint64_t flags = pte_flags_for(v->flags, false);
   if ((v->flags & VM_WRITE) && !(v->flags & VM_SHARED)) flags |= 1ull << 9;
+  pv_batch(k, true);                 /* set_ptes: lazy MMU mode (Linux 6.x) */
   for (uint64_t va = start; va < end; va += PAGE) {
     if (va == p->page || !page_cacheable(v, va)) continue;
     uint64_t leaf = 0;
@@ -611,6 +612,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
     kwrite64(k, leaf, pa | flags, &cyc);
     (*n)++;
   }
+  pv_batch(k, false);
   k->fault_around_pages += (uint64_t)*n;
   return cyc;
 }
