@@ -81,6 +81,10 @@ struct guest_ops {
   uint8_t *(*kmap)(void *k, uint64_t pa, uint32_t acc, uint64_t *cyc);
   uint64_t (*kstack_pa)(void *k);                    /* the guest kernel stack */
   uint64_t (*kva)(void *k, uint64_t pa);             /* direct-map address of pa */
+  /* populate up to n untouched anonymous pages after p's page in its VMA
+   * ahead of use (a prefault heuristic): allocate, zero, map writable
+   * without the dirty bit; returns cycles, *done the pages mapped */
+  uint64_t (*prefault_anon)(void *k, const struct fault_plan *p, int n, int *done);
 };
 
 /* Counters a virtualization mode keeps (stats JSON "hv": name -> count). */
@@ -113,7 +117,17 @@ struct guest_ops {
   X(XEN_BOUNCES, "xen_bounces", "faults bounced to the guest kernel") \
   X(XEN_PTWR, "xen_ptwr", "direct PTE stores trapped and emulated (xen.ptwr)") \
   X(XEN_AUDITED, "xen_audited_entries", "entries of typed tables checked by the end-of-run audit") \
-  X(XEN_AUDIT_VIOLATIONS, "xen_audit_violations", "audited entries breaking Xen's rules (must be 0)")
+  X(XEN_AUDIT_VIOLATIONS, "xen_audit_violations", "audited entries breaking Xen's rules (must be 0)") \
+  X(VK_HOST_RESOLVED, "vk_host_resolved", "faults the host resolved from a valid vPTE (path I valid)") \
+  X(VK_MBIT, "vk_mbit", "host M-bit upgrades of read-only mappings") \
+  X(VK_VMSPACE_RETURNS, "vk_vmspace_returns", "returns from vmspace_ctl to the vkernel on an invalid vPTE") \
+  X(VK_VKERNEL_RESOLVED, "vk_vkernel_resolved", "faults the vkernel resolved (vPTE written)") \
+  X(VK_REFAULTS, "vk_refaults", "host refaults of a page the vkernel just resolved") \
+  X(VK_MISSED_REFAULTS, "vk_missed_refaults", "resolved faults never refaulted (must be 0)") \
+  X(VK_SIGSEGVS, "vk_sigsegvs", "path (II): SIGSEGVs to the vkernel for its own submap") \
+  X(VK_VMSPACES, "vk_vmspaces", "vmspaces created (vmspace_create + MAP_VPAGETABLE + MADV_SETMAP)") \
+  X(VK_INVALS, "vk_invals", "vmspace_mcontrol(MADV_INVAL) calls") \
+  X(VK_HOST_REFUSALS, "vk_host_refusals", "vPTEs the host refused (beyond the RAM file)")
 
 enum hv_counter {
 #define X(id, name, doc) HV_C_##id,
@@ -162,6 +176,7 @@ struct hv_mode {
   void (*write_cr3)(struct hv *h, uint64_t cr3);
   void (*invlpg)(struct hv *h, uint64_t va);
   void (*invpcid)(struct hv *h, int type, uint64_t pcid, uint64_t va);
+  void (*flush_all)(struct hv *h);     /* the guest flushes every user translation */
   void (*fini)(struct hv *h);
   /* Paravirtualized page tables (Xen PV).  The guest kernel's page-table
    * stores go to the mode, which validates and performs them (the store
@@ -169,7 +184,7 @@ struct hv_mode {
    * zeroing, before it is linked) and an address space's top table going
    * away are announced; updates between batch(true) and batch(false) are
    * batched (Linux's lazy MMU mode). */
-  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val);
+  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val, int level);
   void (*pv_pte_descend)(struct hv *h, uint64_t entry);   /* the guest follows an entry (M2P) */
   void (*pv_pt_new)(struct hv *h, uint64_t pa, int level);
   void (*pv_pt_free)(struct hv *h, uint64_t top_pa);
@@ -194,6 +209,9 @@ struct hv {
   const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
   void *priv;                /* the mode's own state */
   bool fault_open;           /* linux_guest_pf: the fault event is open already */
+  int guest_layer;           /* the layer the Linux handler runs in (guest-kernel;
+                                the vkernel in vkernel mode) */
+  int prefault_pages;        /* linux_guest_pf: anonymous prefault window (vkernel) */
   bool pv_bounce;            /* linux_guest_pf: entered by a hypervisor's bounce
                                 frame, left by its iret: no IDT delivery, no
                                 CR3 switches or iretq of its own */
@@ -209,6 +227,6 @@ void hv_count_exit(struct hv *h, uint32_t code);
 
 const struct hv_mode *hv_find_mode(const char *name);
 extern const struct hv_mode *const hv_modes[];
-extern const struct fl_param_def native_params[], hvm_params[], xen_params[];
+extern const struct fl_param_def native_params[], hvm_params[], xen_params[], vkernel_params[];
 
 #endif

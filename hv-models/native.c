@@ -67,7 +67,7 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
                      int *si_code) {
   struct guest_ops *o = &h->ops;
   struct vcpu *c = h->cpu;
-  const int K = EV_L_GUEST_KERNEL;
+  const int K = h->guest_layer ? h->guest_layer : EV_L_GUEST_KERNEL;
   /* an injected fault (shadow paging) is already open as the hardware's */
   bool own = !h->fault_open, bounce = h->pv_bounce;
   if (own) ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, va, err);
@@ -163,6 +163,12 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
     int n = 0;
     cyc = o->fault_around(o->k, &p, &n);
     if (n) step(h, K, EV_S_FAULT_AROUND, P(h, FAULT_AROUND_PAGE) * (uint64_t)n + cyc, (uint64_t)n);
+    else c->cycles += cyc;
+  }
+  if (p.kind == FK_ANON_NEW && h->prefault_pages && o->prefault_anon) {
+    int n = 0;
+    cyc = o->prefault_anon(o->k, &p, h->prefault_pages, &n);
+    if (n) step(h, K, EV_S_PREFAULT, P(h, FRAME_ALLOC) * (uint64_t)n + cyc, (uint64_t)n);
     else c->cycles += cyc;
   }
   if (p.kind == FK_COW) {

@@ -251,7 +251,8 @@ static _Noreturn void refused(uint64_t entry_pa, uint64_t val) {
   exit(125);
 }
 
-static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val) {
+static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level_hint) {
+  (void)level_hint;     /* Xen knows the level from the table's type */
   struct xen_pv *s = h->priv;
   uint64_t t = entry_pa >> 12;
   if (s->type[t] == T_NONE) {

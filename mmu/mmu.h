@@ -214,6 +214,7 @@ struct walk_result {
   uint32_t pfec;             /* error code when faulted */
   uint8_t level;             /* level of the leaf (1 = 4K, 2 = 2M, 3 = 1G) */
   uint8_t nested_level;      /* 2-D walks: level of the final nested leaf */
+  bool dirtied;              /* this walk set the leaf's dirty bit */
   uint8_t path_n;            /* entries read, top level first (path[]: their
                                 machine addresses) — a software walker (the
                                 shadow-paging hypervisor) builds from them */

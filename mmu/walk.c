@@ -185,6 +185,7 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
         set_entry_bits(m, entry_pa[i],
                        fmt->a_bit | (i == used - 1 && (acc & ACC_W) ? fmt->d_bit : 0));
       if ((acc & ACC_W) || (pte & fmt->d_bit)) perm |= TP_D;
+      r->dirtied = (acc & ACC_W) && !(pte & fmt->d_bit);
       if (m->pwc)
         for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
       m->walks_by_leaf[level & 3]++;

@@ -70,11 +70,11 @@ static uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
   memcpy(&v, kaccess(k, kva(pa), 0, cyc), 8);
   return v;
 }
-/* Every kwrite64 is a page-table store.  Under paravirtualized paging the
+/* A page-table entry store (level: of the table holding it).  Under paravirtualized paging the
  * hypervisor validates and performs it (its steps charge themselves). */
-static void kwrite64(struct kernel *k, uint64_t pa, uint64_t v, uint64_t *cyc) {
+static void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc) {
   k->pte_writes++;
-  if (k->hv->mode->pv_pte_store) { k->hv->mode->pv_pte_store(k->hv, pa, v); return; }
+  if (k->hv->mode->pv_pte_store) { k->hv->mode->pv_pte_store(k->hv, pa, v, level); return; }
   bool emulated = false;
   uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
   if (!emulated) memcpy(h, &v, 8);
@@ -100,7 +100,8 @@ static void pv_batch(struct kernel *k, bool begin) {
 /* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
  * then every PCID, as Linux does for the user half on return */
 static void guest_flush_tlb(struct kernel *k) {
-  if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
+  if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
+  else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
   cpu_flush_tlb(k->cpu);
 }
 static void guest_invlpg(struct kernel *k, uint64_t va) {
@@ -210,8 +211,8 @@ struct mm *mm_new(struct kernel *k) {
   } else {
     uint64_t cyc = 0;
     memset(kaccess(k, kva(mm->pml4), ACC_W, &cyc), 0, PAGE);
-    kwrite64(k, mm->pml4 + ((PHYSMAP_BASE >> 39) & 511) * 8, e273, &cyc);
-    kwrite64(k, mm->pml4 + 511 * 8, e511, &cyc);
+    kwrite_pte(k, mm->pml4 + ((PHYSMAP_BASE >> 39) & 511) * 8, e273, 4, &cyc);
+    kwrite_pte(k, mm->pml4 + 511 * 8, e511, 4, &cyc);
     k->cpu->cycles += cyc;
   }
   pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
@@ -331,7 +332,7 @@ static void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t *h = (uint64_t *)kaccess(k, kva(pt), ACC_W, &cyc);
   for (int i = 0; i < 512; i++) h[i] = (base + (uint64_t)i * PAGE) | flags;
   pv_new_table(k, pt, 1);
-  kwrite64(k, pmd_pa, pt | PTE_TABLE, &cyc);
+  kwrite_pte(k, pmd_pa, pt | PTE_TABLE, 2, &cyc);
   mm->pt_pages++;
   k->pt_pages_allocated++;
   flush_user_va(k, va);            /* INVLPG drops every piece of the 2M entry */
@@ -361,7 +362,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
     if (!leaf && !e) { va = (va + PAGE) & PAGE_MASK; continue; }
     if (e & PTE_P) {
-      kwrite64(k, leaf, 0, &cyc);
+      kwrite_pte(k, leaf, 0, 1, &cyc);
       frame_put(k, e & PTE_ADDR);
       if (mm->rss_pages) mm->rss_pages--;
       flush_user_va(k, va);
@@ -408,7 +409,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
     if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) n &= ~(PTE_P | PTE_W);
     if (n != e) {
       if (!(n & PTE_P)) { frame_put(k, e & PTE_ADDR); n = 0; if (mm->rss_pages) mm->rss_pages--; }
-      kwrite64(k, leaf, n, &cyc);
+      kwrite_pte(k, leaf, n, 1, &cyc);
       flush_user_va(k, va);
     }
   }
@@ -609,7 +610,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
     if (!pa) continue;
     k->frame_refs[pa >> 12]++;
     k->mm->rss_pages++;
-    kwrite64(k, leaf, pa | flags, &cyc);
+    kwrite_pte(k, leaf, pa | flags, 1, &cyc);
     (*n)++;
   }
   pv_batch(k, false);
@@ -632,7 +633,7 @@ static uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *
       memset(h, 0, PAGE);
       pv_new_table(k, pt, level - 1);
       e = pt | PTE_TABLE;
-      kwrite64(k, epa, e, &cyc);
+      kwrite_pte(k, epa, e, level, &cyc);
       k->mm->pt_pages++;
       k->pt_pages_allocated++;
       (*newt)++;
@@ -673,7 +674,7 @@ static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
 static uint64_t op_zero_page_pa(void *kp) { return ((struct kernel *)kp)->zero_page; }
 static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
   uint64_t cyc = 0;
-  kwrite64(kp, leaf_pa, pte, &cyc);
+  kwrite_pte(kp, leaf_pa, pte, 1, &cyc);
   return cyc;
 }
 static uint64_t op_invlpg(void *kp, uint64_t va) {
@@ -730,13 +731,38 @@ static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
       memset(kaccess(k, kva(pt), ACC_W, &cyc), 0, PAGE);
       pv_new_table(k, pt, level - 1);
       e = pt | PTE_TABLE;
-      kwrite64(k, epa, e, &cyc);
+      kwrite_pte(k, epa, e, level, &cyc);
       k->mm->pt_pages++;
       k->pt_pages_allocated++;
     }
     table = e & PTE_ADDR;
   }
-  kwrite64(k, table + ((p->va >> 21) & 511) * 8, pa | p->pte_flags, &cyc);
+  kwrite_pte(k, table + ((p->va >> 21) & 511) * 8, pa | p->pte_flags, 2, &cyc);
+  return cyc;
+}
+
+/* The vkernel's prefault heuristic (vkernel.prefault): the next n pages
+ * of the VMA that have no PTE get a zeroed frame and a writable PTE whose
+ * dirty bit is clear (nothing has written them yet). */
+static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, int *done) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t cyc = 0;
+  *done = 0;
+  if (!v || v->file || !(v->flags & VM_WRITE)) return 0;
+  uint64_t flags = pte_flags_for(v->flags, true) & ~PTE_D;
+  for (uint64_t va = p->page + PAGE; va < v->end && *done < n; va += PAGE) {
+    if ((va & 0x1fffff) == 0) break;            /* stay inside this page table */
+    uint64_t leaf = 0;
+    uint64_t e = pte_lookup(k, k->mm, va, &leaf, &cyc);
+    if ((e & PTE_P) || !leaf) break;
+    uint64_t pa = frame_alloc(k);
+    if (!pa) break;
+    k->mm->rss_pages++;
+    cyc += op_zero_frame(k, pa) + params_get(k->sim_params, "native.frame_zero");
+    kwrite_pte(k, leaf, pa | flags, 1, &cyc);
+    (*done)++;
+  }
   return cyc;
 }
 
@@ -748,6 +774,7 @@ static uint64_t op_kva(void *kp, uint64_t pa) { (void)kp; return kva(pa); }
 
 void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
   o->kmap = op_kmap;
+  o->prefault_anon = op_prefault_anon;
   o->kstack_pa = op_kstack_pa;
   o->kva = op_kva;
   o->kernel_touch = op_kernel_touch;
@@ -865,8 +892,8 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
     int newt;
     op_ensure_tables(k, dst + off, &nleaf, &newt);
     if (!nleaf) break;
-    kwrite64(k, nleaf, e, &cyc);
-    kwrite64(k, leaf, 0, &cyc);
+    kwrite_pte(k, nleaf, e, 1, &cyc);
+    kwrite_pte(k, leaf, 0, 1, &cyc);
     flush_user_va(k, src + off);
     flush_user_va(k, dst + off);
   }
@@ -878,7 +905,7 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
     if (!(e & PTE_P)) continue;
-    kwrite64(k, leaf, 0, &cyc);
+    kwrite_pte(k, leaf, 0, 1, &cyc);
     frame_put(k, e & PTE_ADDR);
     if (mm->rss_pages) mm->rss_pages--;
     flush_user_va(k, va);
@@ -914,7 +941,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
       }
       if ((e & PTE_W) && !(v->flags & VM_SHARED)) {
         e &= ~PTE_W;
-        kwrite64(k, leaf, e, &cyc);
+        kwrite_pte(k, leaf, e, 1, &cyc);
       }
       uint64_t pa = e & PTE_ADDR;
       if (pa != k->zero_page) k->frame_refs[pa >> 12]++;
@@ -924,7 +951,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
       op_ensure_tables(k, va, &cleaf, &newt);
       k->mm = saved;
       if (!cleaf) { pv_batch(k, false); mm_put(k, child); return NULL; }
-      kwrite64(k, cleaf, e, &cyc);
+      kwrite_pte(k, cleaf, e, 1, &cyc);
       child->rss_pages++;
     }
   }

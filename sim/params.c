@@ -40,7 +40,7 @@ const struct fl_param_def guest_params[] = {
 };
 
 static const struct fl_param_def *const tables[] = {
-  cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, NULL,
+  cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, vkernel_params, NULL,
 };
 
 struct entry { const struct fl_param_def *def; uint64_t val; };

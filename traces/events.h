@@ -35,6 +35,7 @@ enum ev_layer {
   X(FILE_READ,      "file.read",        "page-cache miss: read the page from the file") \
   X(PAGECACHE,      "pagecache.lookup", "find the file page in the page cache") \
   X(FAULT_AROUND,   "fault.around",     "map cached neighbour pages (fault-around)") \
+  X(PREFAULT,       "prefault",         "populate the next anonymous pages ahead of use (arg: pages)") \
   X(COW_COPY,       "cow.copy",         "copy the shared frame for a write") \
   X(STACK_GROW,     "stack.grow",       "extend the stack VMA downwards") \
   X(PTE_WRITE,      "pte.write",        "write the new page-table entry") \
@@ -78,7 +79,22 @@ enum ev_layer {
   X(XEN_UNPIN,      "xen.unpin",        "MMUEXT_UNPIN_TABLE: drop an address space's tables' types") \
   X(XEN_UPDATE_VA,  "xen.update_va",    "HYPERVISOR_update_va_mapping: remap a page-table page read-only") \
   X(XEN_PTWR,       "xen.ptwr",         "writable page tables: emulate the guest's direct PTE store") \
-  X(XEN_IRET,       "xen.iret",         "HYPERVISOR_iret: back to the guest's user context")
+  X(XEN_IRET,       "xen.iret",         "HYPERVISOR_iret: back to the guest's user context") \
+  X(VK_HOST_TRAP,   "host.trap",        "the real kernel's trap entry") \
+  X(VK_VM_FAULT,    "host.vm_fault",    "host vm_fault: map entry lookup (a VPAGETABLE mapping)") \
+  X(VK_VPAGETABLE,  "host.vpagetable",  "vm_fault_vpagetable: walk the vkernel's vPTEs, CAS of A/M (arg: valid)") \
+  X(VK_PMAP_ENTER,  "host.pmap_enter",  "host installs the real PTE in the vmspace's pmap") \
+  X(VK_MBIT,        "host.mbit",        "first write: VPTE_M set, read-only mapping upgraded") \
+  X(VK_VMSPACE_RETURN, "host.vmspace_return", "return from vmspace_ctl to the vkernel with the trap frame") \
+  X(VK_VMSPACE_RUN, "vkernel.vmspace_ctl", "vmspace_ctl(VMSPACE_CTL_RUN): re-enter the virtual user process") \
+  X(VK_SIGSEGV,     "host.sigsegv",     "path (II): SIGSEGV to the vkernel for its own submap") \
+  X(VK_SIGHANDLER,  "vkernel.sighandler", "the vkernel's handler reads the ucontext and writes its vPTE") \
+  X(VK_SIGRETURN,   "host.sigreturn",   "sigreturn: resume the vkernel's faulting context") \
+  X(VK_MCONTROL,    "vkernel.mcontrol", "vmspace_mcontrol/madvise(MADV_INVAL) after a vPTE change") \
+  X(VK_PMAP_REMOVE, "host.pmap_remove", "host removes the real mappings (arg: 1 = the whole vmspace)") \
+  X(VK_VMSPACE_CREATE, "vkernel.vmspace_create", "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + MADV_SETMAP") \
+  X(VK_REFUSE,      "host.refuse",      "vm_fault's object-size check: the vPTE points outside the RAM file") \
+  X(VK_VPTE_FIX,    "vkernel.vpte_fix", "the vkernel sees the failure and rewrites the vPTE")
 
 enum ev_step {
 #define X(id, name, doc) EV_S_##id,

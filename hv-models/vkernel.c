@@ -1,0 +1,439 @@
+/* vkernel: DragonFly BSD's virtual kernel (seeds 000 and 001, Matthew
+ * Dillon).  Three layers: the real (host) kernel, the vkernel — a host user
+ * process whose "RAM" is a memory-mapped file (--mem) — and the virtual
+ * user processes it runs (the guest binary).
+ *
+ * The vkernel's page tables (vPTEs) live in its RAM; the CPU walks real
+ * page tables, the host's pmap for each vmspace, which the host fills on
+ * demand from the vPTEs (vm_fault -> vm_fault_vpagetable):
+ *  (I) a fault in a virtual user process: the host walks the vPTEs (reads
+ *      through the MMU, setting VPTE_A, and VPTE_M on writes, at every
+ *      level with compare-and-set); a valid vPTE: the host installs the
+ *      real PTE and resumes.  An invalid vPTE (or a write without VPTE_RW,
+ *      a fetch with VPTE_NX): the host returns from the vkernel's
+ *      vmspace_ctl(VMSPACE_CTL_RUN) with the trap frame; the vkernel's trap
+ *      handler (the Linux handler of native.c, in the vkernel layer)
+ *      allocates in its RAM and writes the vPTE; vmspace_ctl re-enters; the
+ *      retry faults in the host again and now resolves from the vPTE.
+ * (II) a fault of the vkernel itself inside its VPAGETABLE submap (its
+ *      kernel virtual memory, here its direct map of RAM, whose vPTEs it
+ *      fills lazily when vkernel.kvm_lazy=1): the host sends SIGSEGV; the
+ *      vkernel's handler reads the ucontext, writes its own vPTE; sigreturn;
+ *      retry.
+ * M bit: the host maps a page read-only until a write sets VPTE_M, so the
+ * first write after a read faults in the host only.  vPTE changes reach the
+ * host as vmspace_mcontrol(MADV_INVAL) (the vkernel's INVLPG and flushes).
+ * The vkernel's prefault heuristic (vkernel.prefault pages: Dillon: "needs
+ * to be beefed up") fills vPTEs ahead; the host never prefaults
+ * VPAGETABLE mappings, so each prefilled page still costs a host fault.
+ *
+ * Modeled vs not: RAM-file page X is machine page X.  One hardware address
+ * space holds both the vmspace's user half and the vkernel's half (the
+ * vkernel half is supervisor-only), with one host pmap per vmspace whose
+ * vkernel half is shared; a vkernel <-> user transition is charged as the
+ * host's vmspace switch.  vPTE bits are x86's (V = P, RW = W, M = D). */
+#include "hv-models/hvm.h"
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NOFLUSH (1ull << 63)
+#define HOST_TABLE (PTE_P | PTE_W | PTE_U | PTE_A)
+
+enum { VC_EXC_DELIVER, VC_HOST_TRAP, VC_VM_FAULT, VC_VPT_LEVEL, VC_PMAP_ENTER, VC_MBIT,
+       VC_VMSPACE_RETURN, VC_VMSPACE_RUN, VC_SIGSEGV, VC_SIGHANDLER, VC_SIGRETURN,
+       VC_MCONTROL, VC_PMAP_REMOVE, VC_VMSPACE_CREATE, VC_SWITCH, VC_VPTE_FIX, VC__COUNT };
+static const char *const vc_names[VC__COUNT] = {
+  "vkernel.exc_deliver", "vkernel.host_trap", "vkernel.vm_fault", "vkernel.vpt_level",
+  "vkernel.pmap_enter", "vkernel.mbit", "vkernel.vmspace_return", "vkernel.vmspace_run",
+  "vkernel.sigsegv", "vkernel.sighandler", "vkernel.sigreturn", "vkernel.mcontrol",
+  "vkernel.pmap_remove", "vkernel.vmspace_create", "vkernel.switch", "vkernel.vpte_fix",
+};
+#define VC(h, name) ((h)->cost[LINUX_COSTS + VC_##name])
+
+/* No fault cost of the vkernel has been published (CALIBRATION.md): each
+ * step is derived from the host operation it stands for. */
+const struct fl_param_def vkernel_params[] = {
+  {"vkernel.exc_deliver", 200, "cycles", "#PF delivered to the host kernel", "derived: as native.exc_deliver"},
+  {"vkernel.host_trap", 150, "cycles", "host trap entry", "derived: as native.kernel_entry"},
+  {"vkernel.vm_fault", 300, "cycles", "host vm_fault: map entry lookup, VPAGETABLE object", "derived"},
+  {"vkernel.vpt_level", 40, "cycles", "host vm_fault_vpagetable per level (CAS of A/M) besides its read", "derived"},
+  {"vkernel.pmap_enter", 250, "cycles", "host installs the real PTE in the vmspace's pmap", "derived"},
+  {"vkernel.mbit", 150, "cycles", "host sets VPTE_M and upgrades a read-only mapping", "derived"},
+  {"vkernel.vmspace_return", 1200, "cycles", "host returns from vmspace_ctl with the trap frame: context switch to the vkernel",
+   "derived: a syscall return plus a pmap switch"},
+  {"vkernel.vmspace_run", 1200, "cycles", "vkernel's vmspace_ctl(VMSPACE_CTL_RUN): syscall, pmap switch, resume", "derived"},
+  {"vkernel.sigsegv", 1500, "cycles", "host delivers SIGSEGV to the vkernel (siginfo, ucontext)", "derived: as native.signal"},
+  {"vkernel.sighandler", 300, "cycles", "vkernel's SIGSEGV handler: read the ucontext, write its vPTE", "derived"},
+  {"vkernel.sigreturn", 800, "cycles", "sigreturn to the faulting vkernel context", "derived"},
+  {"vkernel.mcontrol", 700, "cycles", "vkernel's vmspace_mcontrol/madvise(MADV_INVAL) syscall", "derived: a syscall"},
+  {"vkernel.pmap_remove", 150, "cycles", "host removes a real PTE (per page)", "derived"},
+  {"vkernel.vmspace_create", 3000, "cycles", "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + vmspace_mcontrol(MADV_SETMAP)",
+   "derived: three syscalls and a pmap"},
+  {"vkernel.switch", 600, "cycles", "a vkernel <-> virtual-user transition besides faults (syscalls)", "derived"},
+  {"vkernel.vpte_fix", 300, "cycles", "vkernel handles a refused vPTE (rewrites it)", "derived"},
+  {"vkernel.prefault", 0, "pages", "anonymous pages the vkernel fills ahead on a write fault (0: none, as Linux)",
+   "seed 000: the heuristic 'needs to be beefed up'"},
+  {"vkernel.kvm_lazy", 1, "bool", "the vkernel fills the vPTEs of its own direct map on demand (path II)", "seed 001 path (II)"},
+  {"vkernel.inject_bad_vpte", 0, "count", "fault injection: the Nth resolved user fault leaves a vPTE beyond the RAM file (0: off)",
+   "test hook: the host's object-size check must refuse it"},
+  {NULL, 0, NULL, NULL, NULL},
+};
+
+struct vmspace { uint64_t vpt_root, pmap; };
+
+struct vkernel {
+  struct hv *h;
+  struct vmspace *vs;
+  int nvs, capvs;
+  uint64_t kernel_l3[2];     /* shared host tables of the vkernel half (slots 273, 511) */
+  uint64_t cur_vpt;          /* the vmspace running (its vPT root) */
+  uint64_t cur_pmap;
+  bool kvm_lazy;
+  uint64_t kpdpt;            /* the vkernel's vPT page for its direct map */
+  uint64_t *dmap_saved;      /* its entries, withheld until first use */
+  uint64_t pending_page;     /* a path-(I) fault the retry must refault */
+  bool pending;
+  uint64_t inj_n, resolved, bad_page, bad_vpte_pa, bad_vpte_good;
+};
+
+#define VK_CTR(h, c) ((h)->st.counter[HV_C_##c]++)
+
+static uint64_t *host64(struct hv *h, uint64_t pa) { return (uint64_t *)mem_host(h->mmu->mem, pa); }
+
+/* ---- the host's pmap: one 4-level tree per vmspace, vkernel half shared ---- */
+static uint64_t pmap_new(struct vkernel *s) {
+  uint64_t root = mem_pool_alloc(s->h->mmu->mem);
+  if (!root) return 0;
+  host64(s->h, root)[273] = s->kernel_l3[0] | HOST_TABLE;
+  host64(s->h, root)[511] = s->kernel_l3[1] | HOST_TABLE;
+  return root;
+}
+
+static void pmap_free_tree(struct vkernel *s, uint64_t table, int level) {
+  uint64_t *t = host64(s->h, table);
+  int lim = level == 4 ? 256 : 512;
+  for (int i = 0; i < lim && level > 1; i++)
+    if (t[i] & PTE_P) pmap_free_tree(s, t[i] & PTE_ADDR, level - 1);
+  if (level == 4) memset(t, 0, 256 * 8);
+  else mem_pool_free(s->h->mmu->mem, table);
+}
+
+static bool pmap_enter(struct vkernel *s, uint64_t root, uint64_t va, uint64_t pte) {
+  uint64_t table = root;
+  for (int level = 4; level > 1; level--) {
+    uint64_t *e = host64(s->h, table) + ((va >> (12 + 9 * (level - 1))) & 511);
+    if (!(*e & PTE_P)) {
+      uint64_t t = mem_pool_alloc(s->h->mmu->mem);
+      if (!t) return false;
+      *e = t | HOST_TABLE;
+    }
+    table = *e & PTE_ADDR;
+  }
+  host64(s->h, table)[(va >> 12) & 511] = pte;
+  return true;
+}
+
+static uint64_t *pmap_leaf(struct vkernel *s, uint64_t root, uint64_t va) {
+  uint64_t table = root;
+  for (int level = 4; level > 1; level--) {
+    uint64_t e = host64(s->h, table)[(va >> (12 + 9 * (level - 1))) & 511];
+    if (!(e & PTE_P)) return NULL;
+    table = e & PTE_ADDR;
+  }
+  return host64(s->h, table) + ((va >> 12) & 511);
+}
+
+static struct vmspace *vmspace_of(struct vkernel *s, uint64_t vpt) {
+  for (int i = 0; i < s->nvs; i++)
+    if (s->vs[i].vpt_root == vpt) return &s->vs[i];
+  return NULL;
+}
+
+/* ---- the host's fault handling ---- */
+
+/* vm_fault_vpagetable: walk the vPTEs of the running vmspace with the
+ * one walker (A, and M on a write, set at every level). */
+static bool vpt_walk(struct vkernel *s, uint64_t va, uint32_t acc, struct walk_result *r) {
+  struct hv *h = s->h;
+  struct mmu *m = h->mmu;
+  struct mmu_ctl g = h->cpu->ctl;
+  g.cr3 = s->cur_vpt;
+  struct pwc *pwc = m->pwc;
+  m->pwc = NULL;
+  uint64_t walks = m->walks, refs = m->walk_refs, faults = m->walk_faults, byleaf[4];
+  memcpy(byleaf, m->walks_by_leaf, sizeof byleaf);
+  bool ok = mmu_walk(m, &g, va, acc, r);
+  m->pwc = pwc;
+  m->walks = walks; m->walk_refs = refs; m->walk_faults = faults;
+  memcpy(m->walks_by_leaf, byleaf, sizeof byleaf);
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VPAGETABLE, VC(h, VPT_LEVEL) * r->path_n + r->cycles, ok);
+  return ok;
+}
+
+/* Install the real PTE for a resolved walk: writable only once VPTE_M
+ * is set (M-bit emulation); 4 KiB pieces of large vPTEs. */
+static void host_install(struct vkernel *s, uint64_t va, const struct walk_result *r, uint32_t acc) {
+  struct hv *h = s->h;
+  uint64_t page = va & ~0xfffull;
+  /* the host's compare-and-set gave the vPTE its M bit: the page was
+   * writable but unwritten (prefaulted, or mapped read-only so far) */
+  bool upgrade = r->dirtied && (acc & ACC_W);
+  uint64_t pte = (r->pa & ~0xfffull) | PTE_P | PTE_A | ((r->perm & TP_U) ? PTE_U : 0) |
+                 ((r->perm & TP_X) ? 0 : PTE_NX) | ((r->perm & TP_G) ? PTE_G : 0);
+  if ((r->perm & TP_W) && (r->perm & TP_D)) pte |= PTE_W | PTE_D;
+  if (!pmap_enter(s, s->cur_pmap, page, pte)) return;
+  tlb_flush_va(&h->cpu->tlb, page);
+  if (upgrade) {
+    VK_CTR(h, VK_MBIT);
+    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_MBIT, VC(h, MBIT), page);
+  }
+  VK_CTR(h, VK_HOST_RESOLVED);
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_PMAP_ENTER, VC(h, PMAP_ENTER), page);
+}
+
+static void host_entry(struct hv *h) {
+  hvm_step(h, EV_L_HW, EV_S_EXC_DELIVER, VC(h, EXC_DELIVER), 0);
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_HOST_TRAP, VC(h, HOST_TRAP), 0);
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VM_FAULT, VC(h, VM_FAULT), 0);
+}
+
+/* the host's object-size check: a user vPTE must point into the RAM file */
+static bool in_ram_file(const struct hv *h, uint64_t pa) { return pa < h->mmu->mem->ram_bytes; }
+
+static void note_refault(struct vkernel *s, uint64_t va) {
+  if (s->pending && (va & ~0xfffull) == s->pending_page) {
+    s->pending = false;
+    VK_CTR(s->h, VK_REFAULTS);
+  }
+}
+
+static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code) {
+  struct vkernel *s = h->priv;
+  uint32_t acc = err & (ACC_W | ACC_U | ACC_F);
+  if (in_kernel && !(acc & ACC_U)) acc |= ACC_AC;
+  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, err);
+  host_entry(h);
+  struct walk_result r;
+  bool ok = vpt_walk(s, va, acc, &r);
+  if (ok && !in_ram_file(h, r.pa)) {
+    /* vm_fault's object-size check fails: the vmspace_ctl returns with the
+     * failure and the vkernel sees it (fault injection) */
+    VK_CTR(h, VK_HOST_REFUSALS);
+    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_REFUSE, 0, r.pa);
+    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VMSPACE_RETURN, VC(h, VMSPACE_RETURN), 1);
+    uint64_t cyc = VC(h, VPTE_FIX);
+    memcpy(h->ops.kmap(h->ops.k, s->bad_vpte_pa, ACC_W, &cyc), &s->bad_vpte_good, 8);
+    hvm_step(h, EV_L_VKERNEL, EV_S_VK_VPTE_FIX, cyc, s->bad_vpte_pa);
+    hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_RUN, VC(h, VMSPACE_RUN), 0);
+    h->st.faults_hidden++;
+    ev_close(h->bus, 0);
+    return 0;
+  }
+  if (ok) {
+    note_refault(s, va);
+    host_install(s, va, &r, acc);
+    h->st.faults_hidden++;
+    ev_close(h->bus, 0);
+    return 0;
+  }
+  /* path (I): the vPTE does not allow it.  From a virtual user process the
+   * host returns from vmspace_ctl to the vkernel with the trap frame; the
+   * vkernel's own copyin (in_kernel) is already in the vkernel. */
+  if (s->pending) VK_CTR(h, VK_MISSED_REFAULTS);   /* the last one never refaulted */
+  s->pending = false;
+  if (!in_kernel) {
+    VK_CTR(h, VK_VMSPACE_RETURNS);
+    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VMSPACE_RETURN, VC(h, VMSPACE_RETURN), 0);
+  }
+  h->fault_open = true;
+  h->pv_bounce = true;
+  int sig = linux_guest_pf(h, va, r.pfec & 0xffff, in_kernel, si_code);
+  if (!sig) {
+    s->pending = true;
+    s->pending_page = va & ~0xfffull;
+    VK_CTR(h, VK_VKERNEL_RESOLVED);
+    if (++s->resolved == s->inj_n) {
+      /* fault injection: the vkernel leaves a vPTE beyond its RAM file */
+      struct walk_result w;
+      struct mmu_ctl g = h->cpu->ctl;
+      g.cr3 = s->cur_vpt;
+      uint64_t saved_walks = h->mmu->walks;
+      if (mmu_walk(h->mmu, &g, va, acc & ~ACC_W, &w) && w.path_n) {
+        s->bad_vpte_pa = w.path[w.path_n - 1];
+        s->bad_vpte_good = *host64(h, s->bad_vpte_pa);
+        *host64(h, s->bad_vpte_pa) = (s->bad_vpte_good & ~PTE_ADDR) | (h->mmu->mem->ram_bytes + 0x1000);
+      }
+      h->mmu->walks = saved_walks;
+    }
+  }
+  if (!in_kernel) hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_RUN, VC(h, VMSPACE_RUN), 0);
+  ev_close(h->bus, 0);
+  return sig;
+}
+
+/* The vkernel's own access in its VPAGETABLE submap (its direct map). */
+static int vk_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf, const uint64_t *val) {
+  (void)val;
+  struct vkernel *s = h->priv;
+  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, pf & 0xffff);
+  host_entry(h);
+  h->st.faults_hidden++;
+  struct walk_result r;
+  if (vpt_walk(s, va, acc & ~ACC_U, &r)) {
+    host_install(s, va, &r, acc);
+    ev_close(h->bus, 0);
+    return HV_RETRY;
+  }
+  /* path (II): an invalid vPTE in the vkernel's own submap */
+  unsigned slot = (unsigned)((va >> 30) & 511);
+  if (!s->kpdpt || !s->dmap_saved || !s->dmap_saved[slot]) { ev_close(h->bus, 0); return SIGKILL; }
+  VK_CTR(h, VK_SIGSEGVS);
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_SIGSEGV, VC(h, SIGSEGV), va);
+  /* the handler reads the ucontext and writes its vPTE (a store into its
+   * RAM through its own mappings) */
+  uint64_t cyc = VC(h, SIGHANDLER), e = s->dmap_saved[slot];
+  memcpy(h->ops.kmap(h->ops.k, s->kpdpt + slot * 8, ACC_W, &cyc), &e, 8);
+  s->dmap_saved[slot] = 0;
+  hvm_step(h, EV_L_VKERNEL, EV_S_VK_SIGHANDLER, cyc, slot);
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_SIGRETURN, VC(h, SIGRETURN), 0);
+  ev_close(h->bus, 0);
+  return HV_RETRY;
+}
+
+/* The vkernel's direct map: its vPTEs are withheld until first use
+ * (vkernel.kvm_lazy).  The slot 273 entry of the first vPT root names it;
+ * the slot that maps itself stays valid (the walk must reach it). */
+static void lazy_dmap(struct vkernel *s, uint64_t vpt_root) {
+  struct hv *h = s->h;
+  uint64_t e = host64(h, vpt_root)[273];
+  if (!(e & PTE_P)) return;
+  s->kpdpt = e & PTE_ADDR;
+  s->dmap_saved = calloc(512, sizeof *s->dmap_saved);
+  if (!s->dmap_saved) return;
+  uint64_t *t = host64(h, s->kpdpt);
+  unsigned self = (unsigned)((s->kpdpt >> 30) & 511);
+  for (unsigned i = 0; i < 512; i++)
+    if ((t[i] & PTE_P) && i != self) { s->dmap_saved[i] = t[i]; t[i] = 0; }
+}
+
+static void vk_write_cr3(struct hv *h, uint64_t v) {
+  struct vkernel *s = h->priv;
+  uint64_t vpt = v & PTE_ADDR & ~NOFLUSH;
+  for (int i = 0; i < s->nvs; i++)            /* vmspaces that died while loaded */
+    if (!s->vs[i].vpt_root && s->vs[i].pmap != s->cur_pmap) {
+      mem_pool_free(h->mmu->mem, s->vs[i].pmap);
+      s->vs[i--] = s->vs[--s->nvs];
+    }
+  struct vmspace *vs = vmspace_of(s, vpt);
+  if (!vs) {
+    if (!s->nvs && s->kvm_lazy) lazy_dmap(s, vpt);
+    if (s->nvs == s->capvs) {
+      s->capvs = s->capvs ? s->capvs * 2 : 16;
+      s->vs = realloc(s->vs, (size_t)s->capvs * sizeof *s->vs);
+    }
+    vs = &s->vs[s->nvs++];
+    vs->vpt_root = vpt;
+    vs->pmap = pmap_new(s);
+    VK_CTR(h, VK_VMSPACES);
+    /* vmspace_create, vmspace_mmap(MAP_VPAGETABLE), vmspace_mcontrol(MADV_SETMAP, vpte) */
+    hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_CREATE, VC(h, VMSPACE_CREATE), vpt);
+  } else if (vpt == s->cur_vpt) {
+    h->cpu->cycles += VC(h, SWITCH);     /* a vkernel <-> user transition */
+  }
+  s->cur_vpt = vpt;
+  s->cur_pmap = vs->pmap;
+  cpu_write_cr3(h->cpu, vs->pmap | (v & (0xfffull | NOFLUSH)));
+}
+
+/* vmspace_mcontrol(MADV_INVAL): the vkernel changed a vPTE */
+static void vk_invalidate(struct hv *h, uint64_t va, bool all, int pcid) {
+  struct vkernel *s = h->priv;
+  hvm_step(h, EV_L_VKERNEL, EV_S_VK_MCONTROL, VC(h, MCONTROL), va);
+  VK_CTR(h, VK_INVALS);
+  uint64_t n = 1;
+  if (all) {
+    pmap_free_tree(s, s->cur_pmap, 4);
+    cpu_flush_tlb(h->cpu);
+  } else {
+    uint64_t *e = pmap_leaf(s, s->cur_pmap, va);
+    if (e) *e = 0;
+    if (pcid < 0) cpu_invlpg(h->cpu, va);
+    else cpu_invpcid(h->cpu, 0, (uint32_t)pcid, va);
+  }
+  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_PMAP_REMOVE, VC(h, PMAP_REMOVE) * n, all);
+}
+static void vk_invlpg(struct hv *h, uint64_t va) { vk_invalidate(h, va, false, -1); }
+static void vk_flush_all(struct hv *h) { vk_invalidate(h, 0, true, -1); }
+static void vk_invpcid(struct hv *h, int type, uint64_t pcid, uint64_t va) {
+  if (type == 0) vk_invalidate(h, va, false, (int)pcid);
+  else cpu_invpcid(h->cpu, type, (uint32_t)pcid, va);
+}
+
+/* vPTE stores are the vkernel's plain stores into its RAM (no trap: the
+ * host learns of changes by MADV_INVAL) */
+static void vk_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level) {
+  (void)level;
+  uint64_t cyc = 0;
+  memcpy(h->ops.kmap(h->ops.k, entry_pa, ACC_W, &cyc), &val, 8);
+  h->cpu->cycles += cyc;
+}
+
+/* an address space is gone: its vmspace and host pmap with it */
+static void vk_pt_free(struct hv *h, uint64_t top) {
+  struct vkernel *s = h->priv;
+  struct vmspace *vs = vmspace_of(s, top);
+  if (!vs) return;
+  pmap_free_tree(s, vs->pmap, 4);
+  if (top == s->cur_vpt) {
+    /* still loaded: emptied now, its root freed at the next switch */
+    vs->vpt_root = 0;
+    cpu_flush_tlb(h->cpu);
+    return;
+  }
+  mem_pool_free(h->mmu->mem, vs->pmap);
+  *vs = s->vs[--s->nvs];
+}
+
+static int vk_init(struct hv *h) {
+  struct vkernel *s = calloc(1, sizeof *s);
+  if (!s) return -1;
+  h->priv = s;
+  s->h = h;
+  if (linux_costs_init(h)) return -1;
+  for (int i = 0; i < VC__COUNT; i++) h->cost[LINUX_COSTS + i] = h->param(h->param_reg, vc_names[i]);
+  h->guest_layer = EV_L_VKERNEL;
+  h->prefault_pages = (int)h->param(h->param_reg, "vkernel.prefault");
+  s->kvm_lazy = h->param(h->param_reg, "vkernel.kvm_lazy") != 0;
+  s->inj_n = h->param(h->param_reg, "vkernel.inject_bad_vpte");
+  for (int i = 0; i < 2; i++)
+    if (!(s->kernel_l3[i] = mem_pool_alloc(h->mmu->mem))) return -1;
+  return 0;
+}
+
+static void vk_fini(struct hv *h) {
+  struct vkernel *s = h->priv;
+  if (!s) return;
+  free(s->vs);
+  free(s->dmap_saved);
+  free(s);
+  h->priv = NULL;
+}
+
+const struct hv_mode hv_mode_vkernel = {
+  .name = "vkernel",
+  .doc = "DragonFly vkernel: host walks the vkernel's vPTEs; invalid vPTE -> return from vmspace_ctl to the vkernel",
+  .init = vk_init,
+  .page_fault = vk_pf,
+  .kernel_access_fault = vk_kernel_fault,
+  .write_cr3 = vk_write_cr3,
+  .invlpg = vk_invlpg,
+  .invpcid = vk_invpcid,
+  .flush_all = vk_flush_all,
+  .pv_pte_store = vk_pte_store,
+  .pv_pt_free = vk_pt_free,
+  .fini = vk_fini,
+  .pv_split_l4 = true,
+  .params = vkernel_params,
+};
