@@ -244,8 +244,15 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
   if (s->pending) VK_CTR(h, VK_MISSED_REFAULTS);   /* the last one never refaulted */
   s->pending = false;
   if (!in_kernel) {
+    /* the trap frame goes back to the vkernel with vmspace_ctl's return:
+     * the host copies it out into the vkernel's memory */
+    uint64_t cyc = VC(h, VMSPACE_RETURN), sp = h->ops.kstack_pa(h->ops.k) + 4096 - 24 * 8;
+    for (int i = 0; i < 24; i++) {
+      uint64_t word = i == 0 ? va : i == 1 ? err : 0;
+      memcpy(h->ops.kmap(h->ops.k, sp + 8 * i, ACC_W, &cyc), &word, 8);
+    }
     VK_CTR(h, VK_VMSPACE_RETURNS);
-    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VMSPACE_RETURN, VC(h, VMSPACE_RETURN), 0);
+    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VMSPACE_RETURN, cyc, 0);
   }
   h->fault_open = true;
   h->pv_bounce = true;
@@ -328,7 +335,12 @@ static void vk_write_cr3(struct hv *h, uint64_t v) {
     }
   struct vmspace *vs = vmspace_of(s, vpt);
   if (!vs) {
-    if (!s->nvs && s->kvm_lazy) lazy_dmap(s, vpt);
+    if (!s->nvs) {
+      /* boot: the vkernel's own kernel virtual memory, a plain
+       * mmap(MAP_VPAGETABLE) in its address space + mcontrol(MADV_SETMAP) */
+      hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_CREATE, VC(h, MCONTROL) * 2, 0);
+      if (s->kvm_lazy) lazy_dmap(s, vpt);
+    }
     if (s->nvs == s->capvs) {
       s->capvs = s->capvs ? s->capvs * 2 : 16;
       s->vs = realloc(s->vs, (size_t)s->capvs * sizeof *s->vs);
