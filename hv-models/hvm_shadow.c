@@ -229,18 +229,9 @@ static int shadow_fill(struct hvm_shadow *s, uint64_t va, const struct walk_resu
  * paging-structure caches; its references are charged to the step. */
 static bool guest_walk(struct hvm_shadow *s, uint64_t va, uint32_t acc, struct walk_result *r) {
   struct hv *h = s->h;
-  struct mmu *m = h->mmu;
   struct mmu_ctl g = h->cpu->ctl;
   g.cr3 = s->guest_cr3 & ~NOFLUSH;
-  struct pwc *pwc = m->pwc;
-  m->pwc = NULL;
-  uint64_t walks = m->walks, refs = m->walk_refs, faults = m->walk_faults;
-  uint64_t byleaf[4];
-  memcpy(byleaf, m->walks_by_leaf, sizeof byleaf);
-  bool ok = mmu_walk(m, &g, va, acc, r);
-  m->pwc = pwc;
-  m->walks = walks; m->walk_refs = refs; m->walk_faults = faults;
-  memcpy(m->walks_by_leaf, byleaf, sizeof byleaf);
+  bool ok = mmu_walk_software(h->mmu, &g, va, acc, r);
   hvm_step(h, EV_L_HYPERVISOR, EV_S_SHADOW_WALK, HC(h, SHADOW_WALK) + r->cycles, ok);
   return ok;
 }

@@ -157,17 +157,9 @@ static struct vmspace *vmspace_of(struct vkernel *s, uint64_t vpt) {
  * one walker (A, and M on a write, set at every level). */
 static bool vpt_walk(struct vkernel *s, uint64_t va, uint32_t acc, struct walk_result *r) {
   struct hv *h = s->h;
-  struct mmu *m = h->mmu;
   struct mmu_ctl g = h->cpu->ctl;
   g.cr3 = s->cur_vpt;
-  struct pwc *pwc = m->pwc;
-  m->pwc = NULL;
-  uint64_t walks = m->walks, refs = m->walk_refs, faults = m->walk_faults, byleaf[4];
-  memcpy(byleaf, m->walks_by_leaf, sizeof byleaf);
-  bool ok = mmu_walk(m, &g, va, acc, r);
-  m->pwc = pwc;
-  m->walks = walks; m->walk_refs = refs; m->walk_faults = faults;
-  memcpy(m->walks_by_leaf, byleaf, sizeof byleaf);
+  bool ok = mmu_walk_software(h->mmu, &g, va, acc, r);
   hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VPAGETABLE, VC(h, VPT_LEVEL) * r->path_n + r->cycles, ok);
   return ok;
 }
@@ -266,13 +258,11 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
       struct walk_result w;
       struct mmu_ctl g = h->cpu->ctl;
       g.cr3 = s->cur_vpt;
-      uint64_t saved_walks = h->mmu->walks;
-      if (mmu_walk(h->mmu, &g, va, acc & ~ACC_W, &w) && w.path_n) {
+      if (mmu_walk_software(h->mmu, &g, va, acc & ~ACC_W, &w) && w.path_n) {
         s->bad_vpte_pa = w.path[w.path_n - 1];
         s->bad_vpte_good = *host64(h, s->bad_vpte_pa);
         *host64(h, s->bad_vpte_pa) = (s->bad_vpte_good & ~PTE_ADDR) | (h->mmu->mem->ram_bytes + 0x1000);
       }
-      h->mmu->walks = saved_walks;
     }
   }
   if (!in_kernel) hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_RUN, VC(h, VMSPACE_RUN), 0);

@@ -319,6 +319,9 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
               uint32_t acc, struct walk_result *r);
 bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_format *fmt,
                   uint64_t va, uint32_t acc, struct walk_result *r);
+/* the same walk made by software (no PWC, not counted as a hardware walk) */
+bool mmu_walk_software(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
+                       uint32_t acc, struct walk_result *r);
 
 /* Permission check of combined rights against an access (SDM 4.6). */
 uint32_t mmu_check_rights(const struct mmu_ctl *c, uint64_t va, uint32_t perm,

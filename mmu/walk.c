@@ -111,6 +111,25 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
   return mmu_walk_fmt(m, c, &walk_format_x86, va, acc, r);
 }
 
+/* Software reads a guest's tables (a shadow-paging hypervisor, the
+ * vkernel's host): the same rules and A/D updates, its references charged
+ * in r->cycles, but no paging-structure caches and none of the hardware's
+ * walk statistics. */
+bool mmu_walk_software(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
+                       uint32_t acc, struct walk_result *r) {
+  struct pwc *pwc = m->pwc;
+  uint64_t walks = m->walks, refs = m->walk_refs, faults = m->walk_faults, byleaf[4];
+  memcpy(byleaf, m->walks_by_leaf, sizeof byleaf);
+  m->pwc = NULL;
+  bool ok = mmu_walk(m, c, va, acc, r);
+  m->pwc = pwc;
+  m->walks = walks;
+  m->walk_refs = refs;
+  m->walk_faults = faults;
+  memcpy(m->walks_by_leaf, byleaf, sizeof byleaf);
+  return ok;
+}
+
 bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_format *fmt,
                   uint64_t va, uint32_t acc, struct walk_result *r) {
   memset(r, 0, sizeof *r);
