@@ -12,18 +12,7 @@
 set -eu
 fl=$1; g=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-run() {  # run NAME ARGS... -- GUEST...
-  name=$1; shift
-  "$fl" run --stats "$tmp/$name.json" "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" || {
-    echo "FAIL: faultline run $* exited $?"; cat "$tmp/$name.err"; exit 1; }
-}
-q() {  # q NAME PYTHON-EXPR over d (the stats)
-  python3 -c "import json,sys; d=json.load(open('$tmp/$1.json')); print($2)"
-}
-fail=0
-check() {  # check DESCRIPTION ACTUAL EXPECTED
-  if [ "$2" = "$3" ]; then echo "ok: $1 ($2)"; else echo "FAIL: $1: got $2, expected $3"; fail=1; fi
-}
+. "$(dirname "$0")/inv_lib.sh"
 exits_of() {  # the count of vm_exits[reason] (0 if none)
   q "$1" "d['vm_exits'].get('$2', {}).get('count', 0)"
 }

@@ -10,11 +10,7 @@
 set -eu
 fl=$1; g=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-fail=0
-q() { python3 -c "import json; d=json.load(open('$tmp/$1.json')); h=d['hv']; print($2)"; }
-check() { if [ "$2" = "$3" ]; then echo "ok: $1 ($2)"; else echo "FAIL: $1: got $2, expected $3"; fail=1; fi; }
-run() { name=$1; shift; "$fl" run --stats "$tmp/$name.json" "$@" >/dev/null 2>"$tmp/$name.err" || {
-  echo "FAIL: faultline run $* exited $?"; head -3 "$tmp/$name.err"; exit 1; }; }
+. "$(dirname "$0")/inv_lib.sh"
 for guest in procs.gcc forkexec.gcc cowcount.gcc mmapx.gcc; do
   run nat -- "$g/$guest"
   run v --mode vkernel -- "$g/$guest"
