@@ -1,0 +1,392 @@
+/* The guest_ops the fault-path modes call (hv-models/hv.h): the Linux
+ * guest kernel's decisions and machine operations, each through the MMU
+ * at the kernel's addresses and charged. */
+#include "sim/kernel.h"
+#include "mmu/cache.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "sim/mm_internal.h"
+
+/* guest.kernel_footprint: a kernel step fetches its code and touches its
+ * stack at kernel addresses, so kernel work competes for the TLBs (and the
+ * data caches) with the guest.  Step s's code sits at a fixed place in the
+ * kernel text. */
+uint64_t op_kernel_touch(void *kp, int s) {
+  struct kernel *k = kp;
+  if (!k->footprint) return 0;
+  uint64_t cyc = 0, span = KTEXT_PAGES * PAGE;
+  for (uint64_t off = 0; off < k->footprint; off += 64) {
+    uint64_t va = KTEXT_BASE + ((uint64_t)s * 8192 + off) % span;
+    kaccess(k, va, ACC_F, &cyc);
+  }
+  uint64_t sp = k->kstack + ((uint64_t)s * 128) % PAGE;
+  kaccess(k, kva(sp), ACC_W, &cyc);
+  if (k->cpu->dcache) cyc += cache_access_range(k->cpu->dcache, sp, 64, true);
+  return cyc;
+}
+
+/* ---- guest_ops for the fault-path modes ---- */
+static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
+  struct kernel *k = kp;
+  struct mm *mm = k->mm;
+  uint64_t cyc = 0;
+  memset(p, 0, sizeof *p);
+  p->va = va;
+  p->page = va & PAGE_MASK;
+  p->write = err & PFEC_W;
+  p->fetch = err & PFEC_I;
+  p->user = err & PFEC_U;
+  struct vma *v = va < TASK_SIZE ? vma_find(mm, va) : NULL;
+  if (!v && va < TASK_SIZE) {
+    struct vma *n = vma_next(mm, va);
+    if (n && (n->flags & VM_GROWSDOWN) && va >= mm->stack_limit) {
+      n->start = va & PAGE_MASK;
+      p->stack_grow = true;
+      v = n;
+    }
+  }
+  if (!v) { p->kind = FK_SEGV_MAPERR; return cyc; }
+  p->vma = v;
+  if ((p->write && !(v->flags & VM_WRITE)) || (p->fetch && !(v->flags & VM_EXEC)) ||
+      !(v->flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+    p->kind = FK_SEGV_ACCERR;
+    return cyc;
+  }
+  uint64_t leaf = 0;
+  uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
+  if (e & PTE_P) {
+    bool ok = (!p->write || (e & PTE_W)) && (!p->fetch || !(e & PTE_NX));
+    if (ok) { p->kind = FK_SPURIOUS; return cyc; }
+    /* write to a present read-only page in a writable VMA */
+    uint64_t pa = e & PTE_ADDR;
+    p->old_pa = pa;
+    p->pte_flags = pte_flags_for(v->flags, true);
+    if (pa == k->zero_page || k->frame_refs[pa >> 12] > 1 || (e & (1ull << 9) /* PTE_SW_PAGECACHE */))
+      p->kind = FK_COW;
+    else
+      p->kind = FK_WRITE_UPGRADE;
+    return cyc;
+  }
+  if (!v->file) {
+    /* transparent huge pages (guest.thp: 0 never, 1 madvise, 2 always):
+     * a write fault in a 2M-aligned range wholly inside the VMA whose PMD
+     * is empty (Linux maps the huge zero page on reads; we use the 4K
+     * path for reads) */
+    uint64_t thp = params_get(k->sim_params, "guest.thp");
+    uint64_t hs = va & ~0x1fffffull;
+    if (p->write && !(v->flags & VM_SHARED) && hs >= v->start && hs + 0x200000 <= v->end &&
+        ((thp == 2 && !(v->flags & VM_NOHUGEPAGE)) || (thp == 1 && (v->flags & VM_HUGEPAGE)))) {
+      uint64_t table = mm->pml4;
+      bool empty = false;
+      for (int level = 4; level >= 2; level--) {
+        uint64_t e = kread64(k, table + ((va >> (12 + 9 * (level - 1))) & 511) * 8, &cyc);
+        if (!(e & PTE_P)) { empty = true; break; }
+        if (level == 2 || (e & PTE_PS)) break;
+        table = e & PTE_ADDR;
+      }
+      if (empty) {
+        p->kind = FK_THP;
+        p->page = hs;
+        p->pte_flags = pte_flags_for(v->flags, true) | PTE_PS;
+        return cyc;
+      }
+    }
+    bool zp = !p->write && params_get(k->sim_params, "guest.zero_page");
+    p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
+    p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
+    if (zp) p->pte_flags &= ~(PTE_W | PTE_D);
+    return cyc;
+  }
+  p->kind = FK_FILE;
+  /* Private mappings map the page-cache page read-only (a later write
+   * copies it: COW); a write fault on a private mapping copies at once
+   * (do_cow_fault); shared mappings map the cache page itself. */
+  bool shared = v->flags & VM_SHARED;
+  p->copy = p->write && !shared;
+  bool w = p->write && (v->flags & VM_WRITE);
+  p->pte_flags = pte_flags_for(v->flags, w);
+  if (!w && (v->flags & VM_WRITE) && !shared) p->pte_flags |= 1ull << 9;
+  return cyc;
+}
+
+/* Is this page of the VMA backed whole by the file (so the page cache can
+ * serve it)?  ELF segments whose file part ends mid-page get a private
+ * zero-tailed copy instead. */
+static bool page_cacheable(const struct vma *v, uint64_t page) {
+  if (v->file_end && page + PAGE > v->file_end) return false;
+  uint64_t off = v->file_off + (page - v->start);
+  return off < v->file->size;
+}
+
+static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, uint64_t pa) {
+  uint64_t cyc = 0;
+  uint8_t *h = kaccess(k, kva(pa), ACC_W, &cyc);
+  memset(h, 0, PAGE);
+  uint64_t off = v->file_off + (page - v->start);
+  uint64_t want = PAGE;
+  if (v->file_end && page + PAGE > v->file_end)
+    want = v->file_end > page ? v->file_end - page : 0;
+  size_t got = 0;
+  while (got < want) {
+    ssize_t r = pread(v->file->fd, h + got, want - got, (off_t)(off + got));
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+}
+
+static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t cyc = 0;
+  *hit = false;
+  if (!page_cacheable(v, p->page)) {
+    *pa = frame_alloc(k);
+    if (!*pa) return 0;
+    fill_private(k, v, p->page, *pa);
+    k->mm->rss_pages++;
+    return cyc;
+  }
+  uint64_t pgoff = (v->file_off + (p->page - v->start)) / PAGE;
+  *pa = pc_lookup(k, v->file, pgoff);
+  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  if (*pa) { *hit = true; k->pc_hits++; }
+  else {
+    *pa = pc_fill(k, v->file, pgoff);
+    if (!*pa) return 0;
+    k->pc_misses++;
+    *hit = warm;     /* a warm cache had it already: no device read */
+    if (!warm) {
+      cyc += params_get(k->sim_params, "io.read_latency");
+      /* readahead: the following pages of the file come in with it */
+      uint64_t ra = params_get(k->sim_params, "guest.readahead_bytes") / PAGE;
+      for (uint64_t i = 1; i < ra && (pgoff + i) * PAGE < v->file->size; i++)
+        if (!pc_lookup(k, v->file, pgoff + i) && !pc_fill(k, v->file, pgoff + i)) break;
+    }
+  }
+  k->frame_refs[*pa >> 12]++;
+  k->mm->rss_pages++;
+  cyc += 0;
+  return cyc;
+}
+
+static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t fab = params_get(k->sim_params, "guest.fault_around_bytes");
+  uint64_t cyc = 0;
+  *n = 0;
+  if (fab <= PAGE || (v->flags & VM_WRITE && !(v->flags & VM_SHARED) && 0)) return 0;
+  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  /* the window: fault_around_bytes aligned, inside the VMA and the same
+   * page table (filemap_map_pages never crosses a PMD) */
+  uint64_t start = p->va & ~(fab - 1), end = start + fab;
+  uint64_t pmd = p->va & ~((1ull << 21) - 1);
+  if (start < v->start) start = v->start;
+  if (start < pmd) start = pmd;
+  if (end > v->end) end = v->end;
+  if (end > pmd + (1ull << 21)) end = pmd + (1ull << 21);
+  uint64_t flags = pte_flags_for(v->flags, false);
+  if ((v->flags & VM_WRITE) && !(v->flags & VM_SHARED)) flags |= 1ull << 9;
+  pv_batch(k, true);                 /* set_ptes: lazy MMU mode (Linux 6.x) */
+  for (uint64_t va = start; va < end; va += PAGE) {
+    if (va == p->page || !page_cacheable(v, va)) continue;
+    uint64_t leaf = 0;
+    uint64_t e = pte_lookup(k, k->mm, va, &leaf, &cyc);
+    if ((e & PTE_P) || !leaf) continue;
+    uint64_t pgoff = (v->file_off + (va - v->start)) / PAGE;
+    uint64_t pa = pc_lookup(k, v->file, pgoff);
+    if (!pa && warm) pa = pc_fill(k, v->file, pgoff);
+    if (!pa) continue;
+    k->frame_refs[pa >> 12]++;
+    k->mm->rss_pages++;
+    kwrite_pte(k, leaf, pa | flags, 1, &cyc);
+    (*n)++;
+  }
+  pv_batch(k, false);
+  k->fault_around_pages += (uint64_t)*n;
+  return cyc;
+}
+
+uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0, table = k->mm->pml4;
+  *newt = 0;
+  *leaf_pa = 0;
+  for (int level = 4; level > 1; level--) {
+    uint64_t epa = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
+    uint64_t e = kread64(k, epa, &cyc);
+    if (!(e & PTE_P)) {
+      uint64_t pt = frame_alloc(k);
+      if (!pt) return cyc;
+      uint8_t *h = kaccess(k, kva(pt), ACC_W, &cyc);
+      memset(h, 0, PAGE);
+      pv_new_table(k, pt, level - 1);
+      e = pt | PTE_TABLE;
+      kwrite_pte(k, epa, e, level, &cyc);
+      k->mm->pt_pages++;
+      k->pt_pages_allocated++;
+      (*newt)++;
+    } else if (k->hv->mode->pv_pte_descend) {
+      k->hv->mode->pv_pte_descend(k->hv, e);
+    }
+    table = e & PTE_ADDR;
+  }
+  *leaf_pa = table + ((va >> 12) & 511) * 8;
+  return cyc;
+}
+
+static uint64_t op_alloc_frame(void *kp, uint64_t *pa) {
+  struct kernel *k = kp;
+  *pa = frame_alloc(k);
+  if (*pa) k->mm->rss_pages++;
+  return 0;
+}
+uint64_t op_zero_frame(void *kp, uint64_t pa) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0;
+  memset(kaccess(k, kva(pa), ACC_W, &cyc), 0, PAGE);
+  /* the stores go through the data-cache model (clear_page) */
+  if (k->cpu->dcache) cyc += cache_access_range(k->cpu->dcache, pa, PAGE, true);
+  return cyc;
+}
+static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0;
+  uint8_t *d = kaccess(k, kva(dst), ACC_W, &cyc);
+  uint8_t *s = kaccess(k, kva(src), 0, &cyc);
+  memcpy(d, s, PAGE);
+  if (k->cpu->dcache)
+    cyc += cache_access_range(k->cpu->dcache, src, PAGE, false) +
+           cache_access_range(k->cpu->dcache, dst, PAGE, true);
+  return cyc;
+}
+static uint64_t op_zero_page_pa(void *kp) { return ((struct kernel *)kp)->zero_page; }
+static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
+  uint64_t cyc = 0;
+  kwrite_pte(kp, leaf_pa, pte, 1, &cyc);
+  return cyc;
+}
+static uint64_t op_invlpg(void *kp, uint64_t va) {
+  flush_user_va(kp, va);
+  return 0;
+}
+static void op_release(void *kp, uint64_t pa) {
+  struct kernel *k = kp;
+  frame_put(k, pa);
+  if (k->mm->rss_pages) k->mm->rss_pages--;
+}
+
+/* 512 contiguous, 2M-aligned frames from the never-used part of RAM (the
+ * skipped frames go to the free list); 0 when there is no such run. */
+static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
+  struct kernel *k = kp;
+  uint64_t base = (k->next_frame + 0x1fffff) & ~0x1fffffull;
+  *pa = 0;
+  if (base + 0x200000 > k->mem->ram_bytes) return 0;
+  while (k->next_frame < base) {        /* the alignment gap stays usable */
+    uint64_t f = k->next_frame;
+    k->next_frame += PAGE;
+    k->frames_used++;
+    k->frame_refs[f >> 12] = 1;
+    frame_put(k, f);
+  }
+  k->next_frame = base + 0x200000;
+  for (uint64_t f = base; f < base + 0x200000; f += PAGE) {
+    k->frame_refs[f >> 12] = 1;
+    cpu_invalidate_frame(k->cpu, f);
+  }
+  k->frames_used += 512;
+  k->mm->rss_pages += 512;
+  k->thp_pages++;
+  *pa = base;
+  return 0;
+}
+
+static uint64_t op_thp_zero(void *kp, uint64_t pa) {
+  uint64_t cyc = 0;
+  for (uint64_t off = 0; off < 0x200000; off += PAGE) cyc += op_zero_frame(kp, pa + off);
+  return cyc;
+}
+
+static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
+  struct kernel *k = kp;
+  uint64_t cyc = 0, table = k->mm->pml4;
+  for (int level = 4; level > 2; level--) {
+    uint64_t epa = table + ((p->va >> (12 + 9 * (level - 1))) & 511) * 8;
+    uint64_t e = kread64(k, epa, &cyc);
+    if (!(e & PTE_P)) {
+      uint64_t pt = frame_alloc(k);
+      if (!pt) return cyc;
+      memset(kaccess(k, kva(pt), ACC_W, &cyc), 0, PAGE);
+      pv_new_table(k, pt, level - 1);
+      e = pt | PTE_TABLE;
+      kwrite_pte(k, epa, e, level, &cyc);
+      k->mm->pt_pages++;
+      k->pt_pages_allocated++;
+    }
+    table = e & PTE_ADDR;
+  }
+  kwrite_pte(k, table + ((p->va >> 21) & 511) * 8, pa | p->pte_flags, 2, &cyc);
+  return cyc;
+}
+
+/* The vkernel's prefault heuristic (vkernel.prefault): the next n pages
+ * of the VMA that have no PTE get a zeroed frame and a writable PTE whose
+ * dirty bit is clear (nothing has written them yet). */
+static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, int *done) {
+  struct kernel *k = kp;
+  const struct vma *v = p->vma;
+  uint64_t cyc = 0;
+  *done = 0;
+  if (!v || v->file || !(v->flags & VM_WRITE)) return 0;
+  uint64_t flags = pte_flags_for(v->flags, true) & ~PTE_D;
+  for (uint64_t va = p->page + PAGE; va < v->end && *done < n; va += PAGE) {
+    if ((va & 0x1fffff) == 0) break;            /* stay inside this page table */
+    uint64_t leaf = 0;
+    uint64_t e = pte_lookup(k, k->mm, va, &leaf, &cyc);
+    if ((e & PTE_P) || !leaf) break;
+    uint64_t pa = frame_alloc(k);
+    if (!pa) break;
+    k->mm->rss_pages++;
+    cyc += op_zero_frame(k, pa) + params_get(k->sim_params, "native.frame_zero");
+    kwrite_pte(k, leaf, pa | flags, 1, &cyc);
+    (*done)++;
+  }
+  return cyc;
+}
+
+static uint8_t *op_kmap(void *kp, uint64_t pa, uint32_t acc, uint64_t *cyc) {
+  return kaccess(kp, kva(pa), acc, cyc);
+}
+static uint64_t op_kstack_pa(void *kp) { return ((struct kernel *)kp)->kstack; }
+static uint64_t op_kva(void *kp, uint64_t pa) { (void)kp; return kva(pa); }
+
+void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
+  o->kmap = op_kmap;
+  o->prefault_anon = op_prefault_anon;
+  o->kstack_pa = op_kstack_pa;
+  o->kva = op_kva;
+  o->kernel_touch = op_kernel_touch;
+  o->thp_alloc = op_thp_alloc;
+  o->thp_zero = op_thp_zero;
+  o->thp_map = op_thp_map;
+  o->k = k;
+  o->plan = op_plan;
+  o->ensure_tables = op_ensure_tables;
+  o->alloc_frame = op_alloc_frame;
+  o->zero_frame = op_zero_frame;
+  o->file_page = op_file_page;
+  o->fault_around = op_fault_around;
+  o->copy_frame = op_copy_frame;
+  o->zero_page_pa = op_zero_page_pa;
+  o->write_pte = op_write_pte;
+  o->invlpg = op_invlpg;
+  o->release_frame = op_release;
+  o->entry_switch = (uint64_t (*)(void *))kpti_enter;
+  o->exit_switch = (uint64_t (*)(void *))kpti_exit;
+}
+

@@ -1,0 +1,234 @@
+/* The guest kernel's memory accesses and privileged paging operations:
+ * supervisor accesses through the MMU (a failure goes to the mode: a
+ * nested fault, a shadow miss, a trapped page-table store), page-table
+ * stores (paravirtualized modes validate them), CR3/INVLPG/INVPCID (a
+ * mode may intercept them), user copies, and the KPTI switches. */
+#include "sim/kernel.h"
+#include "mmu/cache.h"
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "sim/mm_internal.h"
+
+/* A user translation changed: INVLPG, and with KPTI+PCID also the other
+ * PCID of the pair (Linux flush_tlb_one_user: INVLPG + INVPCID type 0). */
+void flush_user_va(struct kernel *k, uint64_t va) {
+  guest_invlpg(k, va);
+  if (k->kpti && k->kpti_pcid) {
+    guest_invpcid(k, 0, 1, va);
+    guest_invpcid(k, 0, 1 | 0x800, va);
+  }
+}
+
+/* A guest-kernel access failed.  Under native paging that is a bug; under
+ * a virtualization mode it is the hypervisor's: a nested fault (EPT
+ * violation/#NPF), a shadow miss, or a write to a write-protected guest
+ * page table, which the mode may emulate (HV_EMULATED: it stored *val). */
+static int kernel_access_fault(struct kernel *k, uint64_t va, uint32_t acc, uint32_t pf,
+                               const uint64_t *val) {
+  const struct hv_mode *m = k->hv->mode;
+  if (pf & PFEC_NESTED) return m->nested_fault ? m->nested_fault(k->hv, va, acc) : -2;
+  if (m->kernel_access_fault) return m->kernel_access_fault(k->hv, va, acc, pf, val);
+  return -2;
+}
+
+static _Noreturn void kernel_oops(struct kernel *k, uint64_t va, uint32_t pf) {
+  fprintf(stderr, "faultline: internal error: guest-kernel access at %#llx failed "
+          "(error %#x, mode %s)\n", (unsigned long long)va, pf, k->hv->mode->name);
+  exit(125);
+}
+
+/* A supervisor access at a kernel virtual address; returns the host
+ * pointer and adds the translation's cycles to *cyc.  A failed
+ * translation goes to the mode (above) and the access is retried.  For an
+ * 8-byte store, val is the value: when the mode emulates the store,
+ * *emulated is set and NULL returned. */
+uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
+                            const uint64_t *val, bool *emulated) {
+  for (int tries = 0; tries < 8; tries++) {
+    struct xlate x;
+    uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
+    if (cyc) *cyc += x.cycles;
+    if (!pf) return x.host;
+    int r = kernel_access_fault(k, va, acc, pf, val);
+    if (r == HV_EMULATED && val && emulated) { *emulated = true; return NULL; }
+    if (r) kernel_oops(k, va, pf);
+  }
+  kernel_oops(k, va, 0);
+}
+uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc) {
+  return kaccess_val(k, va, acc, cyc, NULL, NULL);
+}
+
+uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
+  uint64_t v;
+  memcpy(&v, kaccess(k, kva(pa), 0, cyc), 8);
+  return v;
+}
+/* A page-table entry store (level: of the table holding it).  Under paravirtualized paging the
+ * hypervisor validates and performs it (its steps charge themselves). */
+void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc) {
+  k->pte_writes++;
+  if (k->hv->mode->pv_pte_store) { k->hv->mode->pv_pte_store(k->hv, pa, v, level); return; }
+  bool emulated = false;
+  uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
+  if (!emulated) memcpy(h, &v, 8);
+}
+
+/* The guest kernel's privileged paging instructions: a virtualization
+ * mode may intercept them (CR3-load exiting, INVLPG/INVPCID exiting). */
+void guest_write_cr3(struct kernel *k, uint64_t v) {
+  k->hv->st.counter[HV_C_GUEST_CR3_WRITES]++;
+  k->guest_cr3 = v & ~(1ull << 63);
+  if (k->hv->mode->write_cr3) k->hv->mode->write_cr3(k->hv, v);
+  else cpu_write_cr3(k->cpu, v);
+}
+/* Paravirtualized paging: a frame is now a page table of this level
+ * (zeroed, not yet linked); lazy-MMU batches around bulk updates. */
+void pv_new_table(struct kernel *k, uint64_t pa, int level) {
+  if (k->hv->mode->pv_pt_new) k->hv->mode->pv_pt_new(k->hv, pa, level);
+}
+void pv_batch(struct kernel *k, bool begin) {
+  if (k->hv->mode->pv_batch) k->hv->mode->pv_batch(k->hv, begin);
+}
+
+/* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
+ * then every PCID, as Linux does for the user half on return */
+void guest_flush_tlb(struct kernel *k) {
+  if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
+  else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
+  cpu_flush_tlb(k->cpu);
+}
+void guest_invlpg(struct kernel *k, uint64_t va) {
+  k->hv->st.counter[HV_C_GUEST_INVLPG]++;
+  if (k->hv->mode->invlpg) k->hv->mode->invlpg(k->hv, va);
+  else cpu_invlpg(k->cpu, va);
+}
+void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va) {
+  k->hv->st.counter[HV_C_GUEST_INVLPG]++;
+  if (k->hv->mode->invpcid) k->hv->mode->invpcid(k->hv, type, pcid, va);
+  else cpu_invpcid(k->cpu, type, pcid, va);
+}
+
+/* ---- user copies ---- */
+static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host) {
+  if (va >= TASK_SIZE) return -EFAULT;
+  for (int tries = 0, spins = 0; tries < 4 && spins < 16; tries++, spins++) {
+    struct xlate x;
+    uint32_t acc = ACC_AC | (write ? ACC_W : 0);
+    uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
+    k->cpu->cycles += x.cycles;
+    if (!pf) {
+      if (write && (k->mem->frame_flags[x.pa >> 12] & FRAME_CODE))
+        cpu_invalidate_frame(k->cpu, x.pa);
+      *host = x.host;
+      return 0;
+    }
+    if (pf & PFEC_NESTED) {
+      /* the user page is mapped, its guest-physical page is not (yet) */
+      if (kernel_access_fault(k, va, acc, pf, NULL)) return -EFAULT;
+      tries--;
+      continue;
+    }
+    int si = 0;
+    uint64_t seen = k->hv->st.faults_guest;
+    int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
+    if (sig) return -EFAULT;
+    /* faults in kernel copies count as the task's (Linux); hidden ones do not */
+    if (k->hv->st.faults_guest != seen) k->minflt++;
+    else tries--;
+  }
+  return -EFAULT;
+}
+
+int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n) {
+  uint8_t *d = dst;
+  while (n) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    if (chunk > n) chunk = n;
+    uint8_t *h;
+    if (user_xlate(k, uva, false, &h)) return -EFAULT;
+    memcpy(d, h, chunk);
+    d += chunk; uva += chunk; n -= chunk;
+  }
+  return 0;
+}
+
+int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n) {
+  const uint8_t *s = src;
+  while (n) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    if (chunk > n) chunk = n;
+    uint8_t *h;
+    if (user_xlate(k, uva, true, &h)) return -EFAULT;
+    memcpy(h, s, chunk);
+    s += chunk; uva += chunk; n -= chunk;
+  }
+  return 0;
+}
+
+int clear_user(struct kernel *k, uint64_t uva, size_t n) {
+  while (n) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    if (chunk > n) chunk = n;
+    uint8_t *h;
+    if (user_xlate(k, uva, true, &h)) return -EFAULT;
+    memset(h, 0, chunk);
+    uva += chunk; n -= chunk;
+  }
+  return 0;
+}
+
+long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max) {
+  size_t i = 0;
+  while (i < max) {
+    size_t chunk = PAGE - (uva & (PAGE - 1));
+    uint8_t *h;
+    if (user_xlate(k, uva, false, &h)) return -EFAULT;
+    for (size_t j = 0; j < chunk && i < max; j++, i++) {
+      dst[i] = (char)h[j];
+      if (!h[j]) return (long)i;
+    }
+    uva += chunk;
+  }
+  return -ENAMETOOLONG;
+}
+
+/* ---- KPTI (guest.kpti): user and kernel page tables, switched on every
+ * kernel entry and exit.  Without PCIDs (guest.pcid=0) each switch flushes
+ * the non-global TLB entries; with them the kernel runs under PCID 1 and
+ * the user under PCID 1|0x800 (Linux's kern/user ASID pair), CR3 writes
+ * with the no-flush bit.  With KPTI the kernel's direct map is not
+ * global (only the entry trampoline is, in Linux). */
+#define KPCID 1ull
+#define UPCID (1ull | 0x800)
+#define NOFLUSH (1ull << 63)
+
+void mm_switch_user(struct kernel *k) {
+  uint64_t cr3 = k->mm->pml4;
+  if (k->kpti && k->kpti_pcid) {
+    /* another mm: both PCIDs of the pair held the old one's translations
+     * (Linux gives each mm its own pair; one pair, flushed, is equivalent) */
+    guest_invpcid(k, 1, KPCID, 0);
+    cr3 |= UPCID;
+  }
+  guest_write_cr3(k, cr3);
+}
+
+uint64_t kpti_enter(struct kernel *k) {
+  if (!k->kpti || !k->mm) return 0;
+  k->kpti_switches++;
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? KPCID | NOFLUSH : 0));
+  return params_get(k->sim_params, "guest.kpti_cr3_write");
+}
+
+uint64_t kpti_exit(struct kernel *k) {
+  if (!k->kpti || !k->mm) return 0;
+  k->kpti_switches++;
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? UPCID | NOFLUSH : 0));
+  return params_get(k->sim_params, "guest.kpti_cr3_write");
+}
+

@@ -1,0 +1,39 @@
+/* Shared by sim/mm.c, sim/kmem.c and sim/fault_ops.c only: the guest
+ * kernel's memory helpers.  Not part of sim's interface (sim/kernel.h). */
+#ifndef FAULTLINE_SIM_MM_INTERNAL_H
+#define FAULTLINE_SIM_MM_INTERNAL_H
+#include "sim/kernel.h"
+
+#define PTE_TABLE (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D)   /* Linux _PAGE_TABLE */
+
+static inline uint64_t kva(uint64_t pa) { return PHYSMAP_BASE + pa; }
+
+/* kmem.c: accesses through the MMU and privileged paging operations */
+uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc);
+uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
+                     const uint64_t *val, bool *emulated);
+uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc);
+void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc);
+void guest_write_cr3(struct kernel *k, uint64_t v);
+void guest_flush_tlb(struct kernel *k);
+void guest_invlpg(struct kernel *k, uint64_t va);
+void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va);
+void flush_user_va(struct kernel *k, uint64_t va);
+void pv_new_table(struct kernel *k, uint64_t pa, int level);
+void pv_batch(struct kernel *k, bool begin);
+
+/* mm.c: frames and page tables */
+uint64_t frame_alloc(struct kernel *k);
+void frame_put(struct kernel *k, uint64_t pa);
+uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *leaf, uint64_t *cyc);
+uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *leaf, uint64_t *cyc);
+void split_huge(struct kernel *k, struct mm *mm, uint64_t va);
+void free_tables(struct kernel *k, uint64_t table, int level);
+void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr);
+struct vma *vma_next(struct mm *mm, uint64_t va);
+
+/* fault_ops.c */
+uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt);
+uint64_t op_kernel_touch(void *kp, int s);
+uint64_t op_zero_frame(void *kp, uint64_t pa);
+#endif
