@@ -53,6 +53,8 @@ struct fit {
   uint64_t frame_zero, cow_copy, frame_alloc, pagecache_lookup, fault_around_page, ref_latency;
   uint64_t pte_write, tlb_invalidate;      /* defaults: nothing isolates them */
   uint64_t exc_rt, body_anon, body_file, body_fa, tlb_miss;  /* intermediate, reported */
+  uint64_t exc_deliver_sig;                /* exc_deliver by the signal route (cross-check) */
+  bool exc_from_reuse;
   uint64_t fa_model;                       /* neighbours the model maps with 64 KiB fault-around */
   double refs, fa_ratio;                   /* pages per fault seen with fault-around */
 };
@@ -84,9 +86,20 @@ static void fit(const struct cal_components *c, struct param_reg *defs, struct f
    * beyond a syscall (SYSCALL/SYSRET, same entry and exit code) is
    * native.exc_deliver */
   f->exc_rt = sub0(c->sig_de, c->sig_deliver + c->sig_queue);
-  f->exc_deliver = sub0(f->exc_rt, c->syscall);
   /* #PF vs #DE: CR2, find the VMA, check access, before the same queueing */
   f->vma_lookup = sub0(c->sig_segv, c->sig_de);
+  /* native.exc_deliver from the least-work page fault (do_wp_page reuse),
+   * which the model runs as exc_deliver + kernel_entry + vma_lookup +
+   * pte_write + tlb_invalidate + kernel_exit; the signal route above
+   * (exception round trip minus a syscall) is kept as a cross-check and
+   * used only when the reuse measurement is missing or not one fault per
+   * write */
+  f->exc_deliver_sig = sub0(f->exc_rt, c->syscall);
+  bool reuse_ok = c->reuse_fault && c->reuse_writes &&
+                  c->reuse_faults >= c->reuse_writes && c->reuse_faults <= c->reuse_writes + c->reuse_writes / 20;
+  f->exc_deliver = reuse_ok ? sub0(c->reuse_fault, c->syscall + f->vma_lookup + f->pte_write + f->tlb_invalidate)
+                            : f->exc_deliver_sig;
+  f->exc_from_reuse = reuse_ok;
   /* the model's native.signal: queue, frame, handler, rt_sigreturn */
   f->signal = c->sig_queue + c->sig_deliver;
   /* clear_page writes a frame just taken from the LIFO per-CPU free
@@ -155,8 +168,12 @@ static void write_preset(FILE *o, const struct fit *f, const struct cal_componen
   fprintf(o, "native.kernel_entry = %llu  # measured %s: null syscall (getppid) round trip %llu, 150/400 of it (split derived)\n",
           U(f->kernel_entry), date, U(c->syscall));
   fprintf(o, "native.kernel_exit = %llu  # measured %s: the other 250/400 of the null syscall\n", U(f->kernel_exit), date);
-  fprintf(o, "native.exc_deliver = %llu  # measured %s: SIGFPE-by-#DE round trip %llu minus signal queueing %llu and delivery %llu, minus the null syscall (IDT+IRET over SYSCALL+SYSRET)\n",
-          U(f->exc_deliver), date, U(c->sig_de), U(c->sig_queue), U(c->sig_deliver));
+  if (f->exc_from_reuse)
+    fprintf(o, "native.exc_deliver = %llu  # measured %s: least-work page fault (write reusing a page after fork, do_wp_page) %llu minus kernel_entry+kernel_exit, vma_lookup, pte_write, tlb_invalidate; the signal route gives %llu\n",
+            U(f->exc_deliver), date, U(c->reuse_fault), U(f->exc_deliver_sig));
+  else
+    fprintf(o, "native.exc_deliver = %llu  # measured %s: SIGFPE-by-#DE round trip %llu minus signal queueing %llu and delivery %llu, minus the null syscall (IDT+IRET over SYSCALL+SYSRET)\n",
+            U(f->exc_deliver), date, U(c->sig_de), U(c->sig_queue), U(c->sig_deliver));
   fprintf(o, "native.vma_lookup = %llu  # measured %s: SIGSEGV-by-#PF round trip %llu minus the #DE one (CR2, VMA lookup, access check)\n",
           U(f->vma_lookup), date, U(c->sig_segv));
   fprintf(o, "native.signal = %llu  # measured %s: queueing (tgkill of a blocked signal, new minus already pending) + delivery (unblock with it pending minus without: frame, handler, rt_sigreturn)\n",
@@ -242,7 +259,7 @@ int cmd_calibrate(int argc, char **argv) {
 #define MED(arr, out, field) do { uint64_t v_[5]; for (int r_ = 0; r_ < rounds; r_++) v_[r_] = arr[r_].field; \
                                   out.field = cal_median(v_, rounds); } while (0)
   MED(cs, c, syscall); MED(cs, c, sig_deliver); MED(cs, c, sig_queue); MED(cs, c, sig_de); MED(cs, c, sig_ill);
-  MED(cs, c, sig_segv); MED(cs, c, zero); MED(cs, c, copy); MED(cs, c, copy_cold); MED(cs, c, pop_anon);
+  MED(cs, c, sig_segv); MED(cs, c, reuse_fault); MED(cs, c, zero); MED(cs, c, copy); MED(cs, c, copy_cold); MED(cs, c, pop_anon);
   MED(cs, c, pop_anon_again); MED(cs, c, pop_file); MED(cs, c, pop_file_again); MED(cs, c, pop_fa);
   MED(cs, c, pop_fa_again); MED(cs, c, chase_4k); MED(cs, c, chase_2m);
   MED(ws, w, anon); MED(ws, w, cow); MED(ws, w, file); MED(ws, w, file_fa);
@@ -252,7 +269,7 @@ int cmd_calibrate(int argc, char **argv) {
 #define CYC(x) ((x) ? (uint64_t)((double)(x) / k + 0.5) : 0)
 #define CYC1(x) CYC(sub0(x, tick))          /* one operation between two ticks */
   c.syscall = CYC1(c.syscall); c.sig_queue = CYC(c.sig_queue); c.sig_deliver = CYC(c.sig_deliver); c.sig_de = CYC1(c.sig_de);
-  c.sig_ill = CYC1(c.sig_ill); c.sig_segv = CYC1(c.sig_segv);
+  c.sig_ill = CYC1(c.sig_ill); c.sig_segv = CYC1(c.sig_segv); c.reuse_fault = CYC1(c.reuse_fault);
   c.zero = CYC1(c.zero); c.copy = CYC1(c.copy); c.copy_cold = CYC1(c.copy_cold);
   c.pop_anon = CYC(c.pop_anon); c.pop_anon_again = CYC(c.pop_anon_again);
   c.pop_file = CYC(c.pop_file); c.pop_file_again = CYC(c.pop_file_again);
@@ -279,8 +296,11 @@ int cmd_calibrate(int argc, char **argv) {
          U(c.syscall), U(f.kernel_entry), U(f.kernel_exit));
   printf("  signal queueing (tgkill, blocked)            %8llu   signal %llu (queueing + delivery)\n", U(c.sig_queue), U(f.signal));
   printf("  signal delivery, handler, rt_sigreturn       %8llu\n", U(c.sig_deliver));
-  printf("  signal by #DE (div 0), skipping handler      %8llu   exception round trip %llu (minus both), exc_deliver %llu (minus syscall)\n",
-         U(c.sig_de), U(f.exc_rt), U(f.exc_deliver));
+  printf("  signal by #DE (div 0), skipping handler      %8llu   exception round trip %llu (minus both): exc_deliver %llu by this route%s\n",
+         U(c.sig_de), U(f.exc_rt), U(f.exc_deliver_sig), f.exc_from_reuse ? " (cross-check)" : " (used)");
+  printf("  least-work #PF (write reuse after fork)      %8llu   exc_deliver %llu%s [%ld faults/%ld writes]\n",
+         U(c.reuse_fault), U(f.exc_deliver), f.exc_from_reuse ? " (minus entry, exit, vma_lookup, pte_write, tlb_invalidate)" : " (not used: not one fault per write)",
+         c.reuse_faults, c.reuse_writes);
   printf("  signal by #PF on PROT_NONE, same handler     %8llu   vma_lookup %llu (minus #DE's)\n", U(c.sig_segv), U(f.vma_lookup));
   printf("  signal by #UD (ud2), same handler            %8llu   (not used: KVM intercepts #UD)\n", U(c.sig_ill));
   printf("  4 KiB REP STOSB (clear_page), LLC dest       %8llu   frame_zero\n", U(c.zero));

@@ -15,6 +15,10 @@ struct cal_components {
   uint64_t sig_de;         /* div by 0 -> SIGFPE round trip, same handler (skips the div) */
   uint64_t sig_ill;        /* ud2 -> SIGILL, reported only (KVM intercepts #UD) */
   uint64_t sig_segv;       /* store to PROT_NONE -> SIGSEGV round trip, same handler */
+  uint64_t reuse_fault;    /* the least work a page fault can do: a write to a page
+                              whose only owner regained it after fork (do_wp_page
+                              reuses it: no allocation, zeroing or copy) */
+  long reuse_faults, reuse_writes;  /* minflt over those writes: one fault each? */
   uint64_t zero, copy;     /* rep stosb / rep movsq of 4 KiB, as clear_page / copy_page */
   uint64_t copy_cold;      /* the copy from a source out of the caches */
   uint64_t pop_anon;       /* MADV_POPULATE_WRITE per page, fresh anonymous memory */
