@@ -208,6 +208,7 @@ struct hv {
   struct mmu *mmu;
   const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
   void *priv;                /* the mode's own state */
+  char error[160];           /* why init failed (set by the mode) */
   bool fault_open;           /* linux_guest_pf: the fault event is open already */
   int guest_layer;           /* the layer the Linux handler runs in (guest-kernel;
                                 the vkernel in vkernel mode) */

@@ -109,9 +109,12 @@ static int hvm_nested_init(struct hv *h) {
   bool amd = hvm_is_amd(h);
   struct nested *n = &s->n;
   uint64_t root = mem_pool_alloc(h->mmu->mem);
-  if (!root) return -1;
+  if (!root) { snprintf(h->error, sizeof h->error, "no pool page for the EPT/NPT root (raise guest.pool_mib)"); return -1; }
   int levels = (int)h->param(h->param_reg, "nested.levels");
-  if (levels != 4 && levels != 5) return -1;
+  if (levels != 4 && levels != 5) {
+    snprintf(h->error, sizeof h->error, "nested.levels must be 4 or 5, not %d", levels);
+    return -1;
+  }
   bool ad = h->param(h->param_reg, "nested.ept_ad") != 0;
   n->fmt = amd ? &walk_format_x86 : ad ? &walk_format_ept_ad : &walk_format_ept;
   n->ctl.cr0 = CR0_PG | CR0_WP;

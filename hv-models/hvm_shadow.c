@@ -492,7 +492,10 @@ static int shadow_init(struct hv *h) {
   if (!s->wp || !s->rmap) return -1;
   s->cache = h->param(h->param_reg, "shadow.cache") != 0;
   s->oos = h->param(h->param_reg, "shadow.oos") != 0;
-  if (h->param(h->param_reg, "shadow.cr3_targets") > 4) return -1;
+  if (h->param(h->param_reg, "shadow.cr3_targets") > 4) {
+    snprintf(h->error, sizeof h->error, "shadow.cr3_targets must be 0..4 (VMX has 4 CR3-target values)");
+    return -1;
+  }
   struct virt *v = &s->x.virt;
   /* intercept #PF, CR3 writes, INVLPG (and INVPCID) */
   virt_set_intercept_exception(v, VIRT_VEC_PF, true);

@@ -433,7 +433,11 @@ static int xen_init(struct hv *h) {
     uint64_t first = 0;
     for (uint64_t i = 0; i < pages; i++) {
       uint64_t pa = mem_pool_alloc(mem);
-      if (!pa || (i && pa != first + i * 4096)) return -1;
+      if (!pa || (i && pa != first + i * 4096)) {
+        snprintf(h->error, sizeof h->error, "the P2M and M2P tables need %llu MiB of pool: raise guest.pool_mib",
+                 (unsigned long long)((2 * pages * 4096) >> 20) + 1);
+        return -1;
+      }
       if (!i) first = pa;
       if (table == 1) s->type[pa >> 12] = T_XEN;
     }

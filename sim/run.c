@@ -329,8 +329,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     goto out;
   }
   if (mode->init(&hv)) {
-    snprintf(res->error, sizeof res->error, "mode %s: bad parameters or no pool memory "
-             "(see `faultline params`; guest.pool_mib)", mode->name);
+    snprintf(res->error, sizeof res->error, "mode %s: %s", mode->name,
+             hv.error[0] ? hv.error : "bad parameters or no pool memory (see `faultline params`; guest.pool_mib)");
     goto out;
   }
   k->mm = mm_new(k);

@@ -136,13 +136,17 @@ Test(cli, bad_options) {
   setup();
   const char *fl = getenv("FL_BIN");
   const char *g = getenv("FL_GUEST");
-  char *cases[][8] = {
+  char *cases[][10] = {
     {(char *)fl, "run", "--bogus", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "tlb.l1d.entrees=32", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "tlb.l1d.entries=-3", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "tlb.l1d.entries=48", "--", (char *)g, NULL},
     {(char *)fl, "run", "--mem", "12Q", "--", (char *)g, NULL},
     {(char *)fl, "run", "--mode", "nosuchmode", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "hvm-nested", "--set", "nested.levels=3", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "hvm-shadow", "--set", "shadow.cr3_targets=5", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "xen-pv", "--mem", "16G", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--cpu", "arm", "--", (char *)g, NULL},
     {(char *)fl, "run", "--preset", "/nonexistent/preset", "--", (char *)g, NULL},
     {(char *)fl, "run", NULL},
     {(char *)fl, "frobnicate", NULL},
