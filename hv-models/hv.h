@@ -223,6 +223,7 @@ struct hv {
  * step costs into h->cost[0 .. LINUX_COSTS). */
 #define LINUX_COSTS 17
 int linux_costs_init(struct hv *h);
+int hv_costs_init(struct hv *h, const char *const *names, int n);
 int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code);
 void hv_count_exit(struct hv *h, uint32_t code);
 

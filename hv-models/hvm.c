@@ -80,14 +80,12 @@ bool hvm_is_amd(const struct hv *h) { return h->cpu_vendor && !strcmp(h->cpu_ven
 
 int hvm_init(struct hv *h, struct hvm *x) {
   _Static_assert(LINUX_COSTS + HC__COUNT <= 64, "hv cost table");
-  if (linux_costs_init(h)) return -1;
   bool amd = hvm_is_amd(h);
-  for (int i = 0; i < HC__COUNT; i++) {
-    const char *n = hc_names[i];
-    if (i == HC_EXIT) n = amd ? "svm.exit" : "vmx.exit";
-    if (i == HC_ENTRY) n = amd ? "svm.entry" : "vmx.entry";
-    h->cost[LINUX_COSTS + i] = h->param(h->param_reg, n);
-  }
+  const char *names[HC__COUNT];
+  memcpy(names, hc_names, sizeof names);
+  names[HC_EXIT] = amd ? "svm.exit" : "vmx.exit";       /* the vendor's round trip */
+  names[HC_ENTRY] = amd ? "svm.entry" : "vmx.entry";
+  if (hv_costs_init(h, names, HC__COUNT)) return -1;
   virt_init(&x->virt, amd ? VIRT_SVM : VIRT_VMX);
   x->tagged_tlb = h->param(h->param_reg, "hvm.tagged_tlb") != 0;
   if (amd) x->virt.vmcb.asid = 1;

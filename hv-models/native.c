@@ -195,6 +195,14 @@ out:
   return sig;
 }
 
+/* The Linux handler's costs, then a mode's own after them
+ * (h->cost[LINUX_COSTS + i] = names[i]) */
+int hv_costs_init(struct hv *h, const char *const *names, int n) {
+  if (LINUX_COSTS + n > (int)(sizeof h->cost / sizeof h->cost[0]) || linux_costs_init(h)) return -1;
+  for (int i = 0; i < n; i++) h->cost[LINUX_COSTS + i] = h->param(h->param_reg, names[i]);
+  return 0;
+}
+
 int linux_costs_init(struct hv *h) {
   _Static_assert(C__COUNT == LINUX_COSTS, "hv cost table");
   for (int i = 0; i < C__COUNT; i++) h->cost[i] = h->param(h->param_reg, cost_names[i]);

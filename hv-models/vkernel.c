@@ -403,8 +403,7 @@ static int vk_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (linux_costs_init(h)) return -1;
-  for (int i = 0; i < VC__COUNT; i++) h->cost[LINUX_COSTS + i] = h->param(h->param_reg, vc_names[i]);
+  if (hv_costs_init(h, vc_names, VC__COUNT)) return -1;
   h->guest_layer = EV_L_VKERNEL;
   h->prefault_pages = (int)h->param(h->param_reg, "vkernel.prefault");
   s->kvm_lazy = h->param(h->param_reg, "vkernel.kvm_lazy") != 0;

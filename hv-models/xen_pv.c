@@ -413,8 +413,7 @@ static int xen_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (linux_costs_init(h)) return -1;
-  for (int i = 0; i < XC__COUNT; i++) h->cost[LINUX_COSTS + i] = h->param(h->param_reg, xc_names[i]);
+  if (hv_costs_init(h, xc_names, XC__COUNT)) return -1;
   struct machine_mem *mem = h->mmu->mem;
   s->nframes = (mem->ram_bytes + mem->pool_bytes) >> 12;
   s->type = calloc(s->nframes, 1);
