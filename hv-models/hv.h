@@ -12,7 +12,8 @@
 #include "cpu-x86/cpu.h"
 #include "mmu/mmu.h"
 
-/* What the guest kernel decided a fault needs (filled by ops->plan). */
+/* What the guest kernel decided a fault needs (filled by ops->plan); the
+ * same order as the first kinds of traces/events.h EV_FAULT_KINDS. */
 enum fault_kind {
   FK_SEGV_MAPERR,            /* no VMA: SIGSEGV (SEGV_MAPERR) */
   FK_SEGV_ACCERR,            /* VMA forbids the access (SEGV_ACCERR) */
@@ -27,6 +28,8 @@ enum fault_kind {
                                 alone: make it writable, no copy */
   FK_THP,                    /* anonymous write fault served by a 2M page */
 };
+_Static_assert(FK_THP == (int)EV_K_THP && FK_SEGV_MAPERR == (int)EV_K_SEGV_MAPERR,
+               "fault_kind follows EV_FAULT_KINDS");
 
 struct fault_plan {
   enum fault_kind kind;
@@ -139,16 +142,11 @@ extern const char *const hv_counter_names[HV_C__COUNT];
 
 #define HV_MAX_EXIT_KINDS 16
 struct hv_stats {
-  uint64_t faults_guest, faults_hidden;
   uint64_t counter[HV_C__COUNT];
   /* VM exits by vendor exit code (VMX basic reason / SVM EXITCODE) */
   struct { uint32_t code; uint64_t n; } exits[HV_MAX_EXIT_KINDS];
   int nexit_kinds;
   uint64_t exits_total;
-  uint64_t by_kind[16];
-  uint64_t fault_cycles_by_layer[EV_L__COUNT];
-  uint64_t fault_cycles_by_step[EV_S__COUNT];
-  uint64_t steps_by_step[EV_S__COUNT];
 };
 
 struct hv;
@@ -201,10 +199,12 @@ struct hv {
   struct vcpu *cpu;
   struct ev_bus *bus;
   struct hv_stats st;
-  /* parameter lookup provided by sim (the registry) */
+  /* parameter lookup provided by sim (the registry): at init only */
   uint64_t (*param)(void *reg, const char *name);
   void *param_reg;
-  uint64_t cost[64];         /* the mode's step costs, read once at init */
+  /* each step's cost parameter (ev_steps[].cost), read once at init
+   * (hv_costs_init); charged by hv_end per unit */
+  uint64_t step_cost[EV_S__COUNT];
   struct mmu *mmu;
   const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
   void *priv;                /* the mode's own state */
@@ -218,12 +218,38 @@ struct hv {
                                 CR3 switches or iretq of its own */
 };
 
+/* ---- steps (step.c): the one helper every layer reports through ----
+ * A step opens before its work and closes after it; what happens in
+ * between (a nested trap, a hypercall, a hidden fault) is its child.  At
+ * close the step is charged its cost parameter (times `units`), the
+ * cycles its work returned, and for guest-kernel steps the kernel's own
+ * footprint (guest.kernel_footprint); its layer is the table's, with
+ * guest-kernel mapped to the mode's kernel layer. */
+#define hv_begin(h, step, va, arg) hv_begin_at((h), (step), (va), (arg), __FILE__, __LINE__)
+void hv_begin_at(struct hv *h, int step, uint64_t va, uint64_t arg, const char *file, int line);
+void hv_end_n(struct hv *h, uint64_t cycles, uint64_t units);
+static inline void hv_end(struct hv *h, uint64_t cycles) { hv_end_n(h, cycles, 1); }
+/* close, or drop the step when nothing happened in it (no children, no
+ * cycles, no cost): for steps that exist only under some settings */
+void hv_end_or_drop(struct hv *h, uint64_t cycles, uint64_t units);
+/* a step without children */
+#define hv_step(h, step, va, arg, cycles) \
+  do { hv_begin((h), (step), (va), (arg)); hv_end((h), (cycles)); } while (0)
+/* the fault being handled turned out to be of this kind (EV_K_*), seen
+ * by the guest kernel or not */
+static inline void hv_fault_kind(struct hv *h, int kind, bool visible) {
+  ev_fault_set(h->bus, kind, visible);
+}
+/* set the open step's fields once known */
+static inline void hv_set(struct hv *h, uint64_t va, uint64_t arg) { ev_set(h->bus, va, arg); }
+static inline void hv_set_arg(struct hv *h, uint64_t arg) { ev_set_arg(h->bus, arg); }
+/* read every step's cost parameter (vmx.* become svm.* on amd) */
+int hv_costs_init(struct hv *h);
+/* a mode's own parameter, read at init */
+static inline uint64_t hv_param(struct hv *h, const char *name) { return h->param(h->param_reg, name); }
+
 /* The Linux guest kernel's #PF handler (native.c): the native mode's whole
- * path, and the guest part of every HVM mode.  linux_costs_init reads its
- * step costs into h->cost[0 .. LINUX_COSTS). */
-#define LINUX_COSTS 17
-int linux_costs_init(struct hv *h);
-int hv_costs_init(struct hv *h, const char *const *names, int n);
+ * path, and the guest part of every other mode. */
 int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code);
 void hv_count_exit(struct hv *h, uint32_t code);
 

@@ -27,7 +27,7 @@ const struct fl_param_def hvm_params[] = {
   {"nested.pt_alloc", 450, "cycles", "allocate and zero an EPT/NPT table page", "derived: as native.pt_alloc"},
   {"nested.host_backing", 1, "bool", "first touch makes the host allocate and zero backing memory (Linux host, anonymous guest RAM); 0: preallocated",
    "KVM on Linux: guest RAM is host anonymous memory faulted in on first EPT violation"},
-  {"host.backing", 1600, "cycles", "host kernel: allocate and zero a 4 KiB backing page",
+  {"host.backing", 1600, "cycles/page", "host kernel: allocate and zero a 4 KiB backing page",
    "derived: native.frame_alloc + native.frame_zero"},
   {"nested.levels", 4, "levels", "EPT/NPT depth: 4, or 5 (5-level EPT / NPT with LA57)", "SDM 29.3.2; APM 15.25"},
   {"nested.fill_2m", 0, "bool", "back and map guest-physical memory in 2 MiB nested pages", "KVM with THP-backed guest RAM"},
@@ -46,12 +46,12 @@ const struct fl_param_def hvm_params[] = {
   {"shadow.fill", 250, "cycles", "install a shadow entry from the guest entry (+ rmap add)", "derived: KVM mmu_set_spte"},
   {"shadow.emulate", 1200, "cycles", "emulate the guest's trapped page-table write (fetch, decode, execute) and resync",
    "derived: KVM x86 emulator + kvm_mmu_pte_write"},
-  {"shadow.resync_entry", 30, "cycles", "resync one entry of an out-of-sync shadow table", "derived"},
+  {"shadow.resync", 30, "cycles/entry", "shadow.resync: recompute one entry of an out-of-sync shadow table", "derived"},
   {"shadow.unsync", 300, "cycles", "mark a leaf shadow table unsync and make its frame writable", "derived: KVM mmu_unsync_walk"},
   {"shadow.unshadow", 500, "cycles", "zap the shadow of a frame the guest now uses as data", "derived: KVM kvm_mmu_unprotect_page"},
   {"shadow.cr3", 400, "cycles", "find (or build) the shadow root for a guest CR3 and load it", "derived: KVM kvm_mmu_new_pgd"},
   {"shadow.invlpg", 300, "cycles", "drop the shadow entry of an INVLPG'd address", "derived: KVM FNAME(invlpg)"},
-  {"guest.cr3_write", 0, "cycles", "extra guest-side cost of a MOV to CR3 (the exit is charged separately)", "0: counted in the instruction cost"},
+  {"cr3.write", 0, "cycles", "cr3.write: extra guest-side cost of an intercepted MOV to CR3 (the exit is charged separately)", "0: counted in the instruction cost"},
   {"hv.tlb_flush", 100, "cycles", "flush the guest's TLB entries: INVVPID single-context (VMX) / TLB_CONTROL=FLUSH_ASID at VMRUN (SVM)",
    "derived: a flush instruction plus the VMCB/VMCS write"},
   {"shadow.cache", 1, "bool", "keep shadow tables across CR3 switches (0: discard the whole shadow on every switch)",
@@ -63,13 +63,6 @@ const struct fl_param_def hvm_params[] = {
   {NULL, 0, NULL, NULL, NULL},
 };
 
-static const char *const hc_names[HC__COUNT] = {
-  NULL, NULL, "hv.dispatch", "hv.inject", "nested.fill", "nested.pt_alloc", "host.backing",
-  "shadow.walk", "shadow.pt_alloc", "shadow.wrprotect", "shadow.fill", "shadow.emulate",
-  "shadow.resync_entry", "shadow.unsync", "shadow.unshadow", "shadow.cr3", "shadow.invlpg",
-  "guest.cr3_write", "hv.tlb_flush",
-};
-
 const char *const hv_counter_names[HV_C__COUNT] = {
 #define X(id, name, doc) name,
   HV_COUNTERS(X)
@@ -79,24 +72,13 @@ const char *const hv_counter_names[HV_C__COUNT] = {
 bool hvm_is_amd(const struct hv *h) { return h->cpu_vendor && !strcmp(h->cpu_vendor, "amd"); }
 
 int hvm_init(struct hv *h, struct hvm *x) {
-  _Static_assert(LINUX_COSTS + HC__COUNT <= 64, "hv cost table");
   bool amd = hvm_is_amd(h);
-  const char *names[HC__COUNT];
-  memcpy(names, hc_names, sizeof names);
-  names[HC_EXIT] = amd ? "svm.exit" : "vmx.exit";       /* the vendor's round trip */
-  names[HC_ENTRY] = amd ? "svm.entry" : "vmx.entry";
-  if (hv_costs_init(h, names, HC__COUNT)) return -1;
+  if (hv_costs_init(h)) return -1;
   virt_init(&x->virt, amd ? VIRT_SVM : VIRT_VMX);
-  x->tagged_tlb = h->param(h->param_reg, "hvm.tagged_tlb") != 0;
+  x->tagged_tlb = hv_param(h, "hvm.tagged_tlb") != 0;
   if (amd) x->virt.vmcb.asid = 1;
   else { x->virt.vmcs.enable_vpid = x->tagged_tlb; x->virt.vmcs.vpid = 1; }
   return 0;
-}
-
-void hvm_step(struct hv *h, int layer, int step, uint64_t cycles, uint64_t arg) {
-  uint64_t at = h->cpu->cycles;
-  h->cpu->cycles += cycles;
-  ev_leaf(h->bus, layer, step, at, cycles, 0, arg);
 }
 
 void hv_count_exit(struct hv *h, uint32_t code) {
@@ -112,8 +94,8 @@ void hv_count_exit(struct hv *h, uint32_t code) {
 void hvm_exit(struct hv *h, struct hvm *x) {
   uint32_t code = virt_exit_code(&x->virt);
   hv_count_exit(h, code);
-  hvm_step(h, EV_L_HW, EV_S_VM_EXIT, HC(h, EXIT), code);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_HV_DISPATCH, HC(h, DISPATCH), code);
+  hv_step(h, EV_S_VM_EXIT, 0, code, 0);
+  hv_step(h, EV_S_HV_DISPATCH, 0, code, 0);
   x->depth++;
 }
 
@@ -128,14 +110,14 @@ void hvm_entry(struct hv *h, struct hvm *x) {
   if (x->flush_pending) {
     bool svm = x->virt.vd->id == VIRT_SVM;
     h->st.counter[svm ? HV_C_TLB_CONTROL_FLUSHES : HV_C_INVVPID]++;
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_HV_TLB_FLUSH, HC(h, TLB_FLUSH), svm ? SVM_TLB_FLUSH_ASID : 1);
+    hv_step(h, EV_S_HV_TLB_FLUSH, 0, 0, 0);
     tlb_flush_all(&h->cpu->tlb);
     if (h->mmu->pwc) pwc_flush(h->mmu->pwc);
     x->flush_pending = false;
   }
   struct virt_event ev = virt_vmentry(&x->virt);
   x->virt.vmcb.tlb_control = SVM_TLB_NOTHING;     /* VMRUN consumed it */
-  hvm_step(h, EV_L_HW, EV_S_VM_ENTRY, HC(h, ENTRY), ev.valid ? ev.vector : 0);
+  hv_step(h, EV_S_VM_ENTRY, 0, ev.valid ? ev.vector : 0, 0);
   /* SDM 28.3.3.3 / APM 15.16: without VPID/ASID, entries and exits flush
    * the guest's linear and combined mappings */
   if (!x->tagged_tlb) tlb_flush_all(&h->cpu->tlb);

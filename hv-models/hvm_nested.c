@@ -58,15 +58,16 @@ static int nested_fault(struct hv *h, uint64_t gla, uint32_t acc) {
   virt_record_npf_exit(&s->x.virt, &f, 0);
   /* the fault's header shows the access kind (the qualification /
    * EXITINFO1 is in the VMCS/VMCB model) */
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, c->cycles, gla, acc & (ACC_W | ACC_U | ACC_F));
+  hv_begin(h, EV_S_FAULT, gla, acc & (ACC_W | ACC_U | ACC_F));
+  hv_fault_kind(h, EV_K_NESTED_FILL, false);
   hvm_exit(h, &s->x);
-  h->st.faults_hidden++;
   int sig = 0;
   if (f.rsvd || f.perms || gpa >= mem->ram_bytes + mem->pool_bytes) {
     /* a misconfiguration or a permission violation cannot come from the
      * tables this hypervisor writes; an address beyond memory is MMIO the
      * model has no device for: the VM dies, as KVM_RUN would report */
     sig = SIGBUS;
+    hv_fault_kind(h, EV_K_NESTED_FATAL, false);
     goto out;
   }
   bool large = s->fill_2m && (gpa & ~0x1fffffull) + 0x200000 <= mem->ram_bytes + mem->pool_bytes;
@@ -77,27 +78,28 @@ static int nested_fault(struct hv *h, uint64_t gla, uint32_t acc) {
     uint64_t *e = (uint64_t *)mem_host(mem, table) + ((gpa >> (12 + 9 * (l - 1))) & 511);
     if (!*e) {
       uint64_t t = mem_pool_alloc(mem);
-      if (!t) { sig = SIGKILL; goto out; }
+      if (!t) { sig = SIGKILL; hv_fault_kind(h, EV_K_NESTED_FATAL, false); goto out; }
       *e = t | nt_table_bits(h);
       h->st.counter[HV_C_NESTED_TABLES]++;
-      hvm_step(h, EV_L_HYPERVISOR, EV_S_NESTED_PT_ALLOC, HC(h, NESTED_PT_ALLOC), t);
+      hv_step(h, EV_S_NESTED_PT_ALLOC, t, (uint64_t)(l - 1), 0);
     }
     table = *e & PTE_ADDR;
   }
   uint64_t page = gpa & ~((1ull << (12 + 9 * (leaf_level - 1))) - 1);
   if (s->backing) {
     /* the host's fault on the guest RAM mapping: allocate and zero */
-    uint64_t cyc = HC(h, HOST_BACKING) * (large ? 512 : 1);
+    uint64_t pages = large ? 512 : 1, cyc = 0;
+    hv_begin(h, EV_S_HOST_BACKING, page, pages);
     if (c->dcache) cyc += cache_access_range(c->dcache, page, large ? 0x200000 : 4096, true);
-    hvm_step(h, EV_L_HOST_KERNEL, EV_S_HOST_BACKING, cyc, page);
+    hv_end_n(h, cyc, pages);
   }
   uint64_t *leaf = (uint64_t *)mem_host(mem, table) + ((gpa >> (12 + 9 * (leaf_level - 1))) & 511);
   *leaf = page | nt_leaf_bits(h, large);     /* backing: host page = guest page */
   h->st.counter[HV_C_NESTED_FILLS]++;
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_NESTED_FILL, HC(h, NESTED_FILL), page);
+  hv_step(h, EV_S_NESTED_FILL, page, (uint64_t)leaf_level, 0);
 out:
   hvm_entry(h, &s->x);
-  ev_close(h->bus, 0);
+  hv_end(h, 0);
   return sig;
 }
 
@@ -110,12 +112,12 @@ static int hvm_nested_init(struct hv *h) {
   struct nested *n = &s->n;
   uint64_t root = mem_pool_alloc(h->mmu->mem);
   if (!root) { snprintf(h->error, sizeof h->error, "no pool page for the EPT/NPT root (raise guest.pool_mib)"); return -1; }
-  int levels = (int)h->param(h->param_reg, "nested.levels");
+  int levels = (int)hv_param(h, "nested.levels");
   if (levels != 4 && levels != 5) {
     snprintf(h->error, sizeof h->error, "nested.levels must be 4 or 5, not %d", levels);
     return -1;
   }
-  bool ad = h->param(h->param_reg, "nested.ept_ad") != 0;
+  bool ad = hv_param(h, "nested.ept_ad") != 0;
   n->fmt = amd ? &walk_format_x86 : ad ? &walk_format_ept_ad : &walk_format_ept;
   n->ctl.cr0 = CR0_PG | CR0_WP;
   n->ctl.cr4 = CR4_PAE | (levels == 5 ? CR4_LA57 : 0);
@@ -127,15 +129,15 @@ static int hvm_nested_init(struct hv *h) {
   n->gpt_write = amd || ad;
   if (amd) { s->x.virt.vmcb.np_enable = true; s->x.virt.vmcb.ncr3 = root; }
   else { s->x.virt.vmcs.enable_ept = true; s->x.virt.vmcs.eptp = n->ctl.cr3; }
-  if (nested_init(n, (uint32_t)h->param(h->param_reg, "nested.tlb.entries"))) return -1;
-  if (h->param(h->param_reg, "nested.pwc") && h->mmu->pwc) {
+  if (nested_init(n, (uint32_t)hv_param(h, "nested.tlb.entries"))) return -1;
+  if (hv_param(h, "nested.pwc") && h->mmu->pwc) {
     uint32_t ent[6];
     for (int l = 0; l < 6; l++) ent[l] = h->mmu->pwc->lv[l].entries;
     if (pwc_init(&s->npwc, h->mmu->pwc->kind, ent, h->mmu->pwc->hit_latency)) return -1;
     n->pwc = &s->npwc;
   }
-  s->fill_2m = h->param(h->param_reg, "nested.fill_2m") != 0;
-  s->backing = h->param(h->param_reg, "nested.host_backing") != 0;
+  s->fill_2m = hv_param(h, "nested.fill_2m") != 0;
+  s->backing = hv_param(h, "nested.host_backing") != 0;
   h->mmu->nested = n;
   return 0;
 }

@@ -58,7 +58,7 @@ struct hvm_shadow {
   uint64_t guest_cr3;        /* the guest's CR3 (VMCS GUEST_CR3 / VMCB CR3) */
   uint64_t root;             /* shadow root loaded in the hardware CR3 */
   bool cache, oos;
-  uint32_t ntargets, next_target;
+  uint32_t ntargets, next_target, max_targets;
   uint64_t target_root[4];
   struct hv *h;
 };
@@ -115,15 +115,17 @@ static uint64_t write_protect(struct hvm_shadow *s, uint64_t gfn) {
   /* the TLB may hold writable translations of the frame: flush (KVM
    * kvm_flush_remote_tlbs) */
   if (changed) hvm_flush_guest_tlb(h, &s->x);
-  return HC(h, SHADOW_WRPROT);
+  return 0;
 }
 
 static void sp_activate(struct hvm_shadow *s, struct sp *p) {
   if (p->active || p->direct) return;
   p->active = true;
   p->unsync = false;
-  if (p->gfn < s->nframes && s->wp[p->gfn]++ == 0)
-    hvm_step(s->h, EV_L_HYPERVISOR, EV_S_SHADOW_WRPROT, write_protect(s, p->gfn), p->gfn << 12);
+  if (p->gfn < s->nframes && s->wp[p->gfn]++ == 0) {
+    hv_begin(s->h, EV_S_SHADOW_WRPROTECT, p->gfn << 12, 0);
+    hv_end(s->h, write_protect(s, p->gfn));
+  }
 }
 
 /* The shadow page for a guest table (or a direct split); created empty. */
@@ -143,7 +145,7 @@ static struct sp *sp_get(struct hvm_shadow *s, uint64_t gfn, int level, bool dir
     }
     s->all[s->nall++] = p;
     s->h->st.counter[HV_C_SHADOW_PAGES]++;
-    hvm_step(s->h, EV_L_HYPERVISOR, EV_S_SHADOW_PT_ALLOC, HC(s->h, SHADOW_PT_ALLOC), gfn << 12);
+    hv_step(s->h, EV_S_SHADOW_PT_ALLOC, gfn << 12, (uint64_t)level, 0);
   }
   sp_activate(s, p);
   return p;
@@ -152,6 +154,7 @@ static struct sp *sp_get(struct hvm_shadow *s, uint64_t gfn, int level, bool dir
 /* Frame gfn is data again: its shadow pages are emptied and it is no
  * longer write-protected (KVM kvm_mmu_unprotect_page). */
 static void unshadow(struct hvm_shadow *s, uint64_t gfn) {
+  hv_begin(s->h, EV_S_SHADOW_UNSHADOW, gfn << 12, 0);
   for (int level = 1; level <= 5; level++) {
     struct sp *p = sp_find(s, sp_key(gfn, level, false, 0));
     if (!p || !p->active) continue;
@@ -162,7 +165,7 @@ static void unshadow(struct hvm_shadow *s, uint64_t gfn) {
   }
   s->h->st.counter[HV_C_SHADOW_UNSHADOWS]++;
   hvm_flush_guest_tlb(s->h, &s->x);   /* translations through the emptied tables */
-  hvm_step(s->h, EV_L_HYPERVISOR, EV_S_UNSHADOW, HC(s->h, UNSHADOW), gfn << 12);
+  hv_end(s->h, 0);
 }
 
 /* The shadow leaf for a guest leaf entry ge mapping frame gfn: write
@@ -182,6 +185,7 @@ static int shadow_fill(struct hvm_shadow *s, uint64_t va, const struct walk_resu
   struct hv *h = s->h;
   int levels = levels_of(h);
   uint64_t table_spa = s->root;
+  hv_begin(h, EV_S_SHADOW_FILL, va, 0);
   for (int i = 0, level = levels; i < r->path_n; i++, level--) {
     uint64_t ge = *host64(h, r->path[i]);
     uint64_t *se_p = host64(h, table_spa) + ((va >> (12 + 9 * (level - 1))) & 511);
@@ -203,7 +207,7 @@ static int shadow_fill(struct hvm_shadow *s, uint64_t va, const struct walk_resu
         uint64_t sub = 1ull << (12 + 9 * l);           /* size covered by the table at level l */
         uint64_t region = base + ((va & (size - 1)) & ~(sub - 1));
         struct sp *d = sp_get(s, region >> 12, l, true, access);
-        if (!d) return -1;
+        if (!d) { hv_end(h, 0); return -1; }
         *host64(h, cur_se_pa) = d->spa | SPTE_TABLE;
         cur_se_pa = d->spa + ((va >> (12 + 9 * (l - 1))) & 511) * 8;
       }
@@ -215,12 +219,12 @@ static int shadow_fill(struct hvm_shadow *s, uint64_t va, const struct walk_resu
     }
     uint64_t child_gfn = (ge & PTE_ADDR & ((1ull << h->cpu->ctl.maxphyaddr) - 1)) >> 12;
     struct sp *c = sp_get(s, child_gfn, level - 1, false, 0);
-    if (!c) return -1;
+    if (!c) { hv_end(h, 0); return -1; }
     *se_p = c->spa | PTE_P | PTE_A | (ge & (PTE_W | PTE_U | PTE_NX));
     table_spa = c->spa;
   }
   h->st.counter[HV_C_SHADOW_FILLS]++;
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_SHADOW_FILL, HC(h, SHADOW_FILL), va);
+  hv_end(h, 0);
   return 0;
 }
 
@@ -231,8 +235,10 @@ static bool guest_walk(struct hvm_shadow *s, uint64_t va, uint32_t acc, struct w
   struct hv *h = s->h;
   struct mmu_ctl g = h->cpu->ctl;
   g.cr3 = s->guest_cr3 & ~NOFLUSH;
+  hv_begin(h, EV_S_SHADOW_WALK, va, 0);
   bool ok = mmu_walk_software(h->mmu, &g, va, acc, r);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_SHADOW_WALK, HC(h, SHADOW_WALK) + r->cycles, ok);
+  hv_set_arg(h, ok);
+  hv_end(h, r->cycles);
   return ok;
 }
 
@@ -251,15 +257,15 @@ static void pf_exit(struct hvm_shadow *s, uint64_t va, uint32_t err) {
 /* Guest #PF (user mode, or a kernel copy of user memory). */
 static int shadow_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code) {
   struct hvm_shadow *s = h->priv;
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, err);
+  hv_begin(h, EV_S_FAULT, va, err);
   pf_exit(s, va, err);
   struct walk_result r;
   if (guest_walk(s, va, acc_of(err, in_kernel), &r)) {
     int bad = shadow_fill(s, va, &r);
+    hv_fault_kind(h, bad ? EV_K_UNRESOLVED : EV_K_SHADOW_FILL, false);
     tlb_flush_va(&h->cpu->tlb, va);
-    h->st.faults_hidden++;
     hvm_entry(h, &s->x);
-    ev_close(h->bus, 0);
+    hv_end(h, 0);
     return bad ? SIGKILL : 0;
   }
   /* the guest's own fault: inject it (SDM 26.6 / APM 15.20); CR2 is the
@@ -269,11 +275,11 @@ static int shadow_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, in
   virt_inject_event(&s->x.virt, &ev, 0);
   virt_load_guest_cr2(&s->x.virt, va);
   h->st.counter[HV_C_INJECTED_PF]++;
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_EVENT_INJECT, HC(h, INJECT), r.pfec);
+  hv_step(h, EV_S_HV_INJECT, va, r.pfec, 0);
   hvm_entry(h, &s->x);
   h->fault_open = true;      /* the guest's steps continue this fault */
   int sig = linux_guest_pf(h, va, r.pfec & 0xffff, in_kernel, si_code);
-  ev_close(h->bus, 0);
+  hv_end(h, 0);
   return sig;
 }
 
@@ -313,35 +319,40 @@ static bool only_leaf_shadow(struct hvm_shadow *s, uint64_t gfn) {
 static int shadow_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf,
                                const uint64_t *val) {
   struct hvm_shadow *s = h->priv;
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, pf & 0xffff);
+  hv_begin(h, EV_S_FAULT, va, pf & 0xffff);
+  hv_fault_kind(h, EV_K_SHADOW_FILL, false);
   pf_exit(s, va, pf & 0xffff);
-  h->st.faults_hidden++;
   int ret = HV_RETRY;
   struct walk_result r;
-  if (!guest_walk(s, va, acc & ~ACC_U, &r)) { ret = SIGKILL; goto out; }
+  if (!guest_walk(s, va, acc & ~ACC_U, &r)) { ret = SIGKILL; hv_fault_kind(h, EV_K_UNRESOLVED, false); goto out; }
   uint64_t gfn = r.pa >> 12;
   if ((acc & ACC_W) && gfn < s->nframes && s->wp[gfn]) {
     if (val && s->oos && only_leaf_shadow(s, gfn)) {
       struct sp *p = sp_find(s, sp_key(gfn, 1, false, 0));
+      hv_fault_kind(h, EV_K_SHADOW_UNSYNC, false);
+      hv_begin(h, EV_S_SHADOW_UNSYNC, gfn << 12, 0);
       p->unsync = true;
       s->wp[gfn]--;
       h->st.counter[HV_C_SHADOW_UNSYNCS]++;
-      hvm_step(h, EV_L_HYPERVISOR, EV_S_SHADOW_UNSYNC, HC(h, SHADOW_UNSYNC), gfn << 12);
+      hv_end(h, 0);
     } else if (val && !(r.pa & 7)) {
+      hv_fault_kind(h, EV_K_SHADOW_EMULATE, false);
+      hv_begin(h, EV_S_SHADOW_EMULATE, r.pa, *val);
       emulate_store(s, r.pa, *val);
       h->st.counter[HV_C_SHADOW_EMULATIONS]++;
-      hvm_step(h, EV_L_HYPERVISOR, EV_S_PTE_EMULATE, HC(h, PTE_EMULATE), r.pa);
+      hv_end(h, 0);
       ret = HV_EMULATED;
       goto out;
     } else {
+      hv_fault_kind(h, EV_K_SHADOW_UNSHADOW, false);
       unshadow(s, gfn);
     }
   }
-  if (shadow_fill(s, va, &r)) ret = SIGKILL;
+  if (shadow_fill(s, va, &r)) { ret = SIGKILL; hv_fault_kind(h, EV_K_UNRESOLVED, false); }
   tlb_flush_va(&h->cpu->tlb, va);
 out:
   hvm_entry(h, &s->x);
-  ev_close(h->bus, 0);
+  hv_end(h, 0);
   return ret;
 }
 
@@ -352,6 +363,7 @@ static void resync_all(struct hvm_shadow *s) {
   for (size_t i = 0; i < s->nall; i++) {
     struct sp *p = s->all[i];
     if (!p->active || !p->unsync) continue;
+    hv_begin(h, EV_S_SHADOW_RESYNC, p->gfn << 12, 512);
     uint64_t *g = host64(h, p->gfn << 12), *se = host64(h, p->spa);
     for (int e = 0; e < 512; e++) {
       uint64_t ge = g[e];
@@ -365,9 +377,11 @@ static void resync_all(struct hvm_shadow *s) {
     }
     p->unsync = false;
     h->st.counter[HV_C_SHADOW_RESYNCS]++;
-    uint64_t cyc = HC(h, SHADOW_RESYNC_ENTRY) * 512;
-    if (s->wp[p->gfn]++ == 0) cyc += write_protect(s, p->gfn);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_SHADOW_RESYNC, cyc, p->gfn << 12);
+    if (s->wp[p->gfn]++ == 0) {
+      hv_begin(h, EV_S_SHADOW_WRPROTECT, p->gfn << 12, 0);
+      hv_end(h, write_protect(s, p->gfn));
+    }
+    hv_end_n(h, 0, 512);
   }
 }
 
@@ -401,7 +415,6 @@ static void load_shadow_root(struct hvm_shadow *s, uint64_t v) {
 
 static void shadow_write_cr3(struct hv *h, uint64_t v) {
   struct hvm_shadow *s = h->priv;
-  uint64_t at = h->cpu->cycles;
   if (!virt_cr_access_exits(&s->x.virt, 3, VIRT_CR_MOV_TO, v)) {
     /* a CR3-target value: the CPU loads it without an exit (SDM 25.1.3);
      * the hypervisor placed that value's shadow root there */
@@ -414,12 +427,15 @@ static void shadow_write_cr3(struct hv *h, uint64_t v) {
     h->st.counter[HV_C_CR3_TARGET_HITS]++;
     return;
   }
-  ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_CR3_WRITE, at, v, 0);
+  hv_begin(h, EV_S_CR3_WRITE, v, 0);
+  hv_begin(h, EV_S_FAULT, 0, 0);
+  hv_fault_kind(h, EV_K_CR3_EXIT, false);
   virt_record_cr_exit(&s->x.virt, 3, VIRT_CR_MOV_TO, 0 /* RAX */, 0, 3);
   hvm_exit(h, &s->x);
+  hv_begin(h, EV_S_SHADOW_CR3, v, 0);
   load_shadow_root(s, v);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_SHADOW_CR3, HC(h, SHADOW_CR3), v);
-  uint32_t max = s->x.virt.vd->id == VIRT_VMX ? (uint32_t)h->param(h->param_reg, "shadow.cr3_targets") : 0;
+  hv_end(h, 0);
+  uint32_t max = s->x.virt.vd->id == VIRT_VMX ? s->max_targets : 0;
   if (max) {
     /* remember this value as a CR3 target (round robin) */
     bool known = false;
@@ -432,8 +448,8 @@ static void shadow_write_cr3(struct hv *h, uint64_t v) {
     }
   }
   hvm_entry(h, &s->x);
-  h->cpu->cycles += HC(h, CR3_WRITE);
-  ev_close(h->bus, HC(h, CR3_WRITE));
+  hv_end(h, 0);              /* the exit */
+  hv_end(h, 0);              /* cr3.write */
 }
 
 /* The shadow leaf for va in the current shadow (NULL if none). */
@@ -450,33 +466,36 @@ static uint64_t *shadow_leaf(struct hvm_shadow *s, uint64_t va) {
 }
 
 static void shadow_invalidate(struct hvm_shadow *s, uint64_t va) {
+  hv_begin(s->h, EV_S_SHADOW_INVLPG, va, 0);
   if (s->oos) resync_all(s);
   uint64_t *e = shadow_leaf(s, va);
   if (e) *e = 0;
-  hvm_step(s->h, EV_L_HYPERVISOR, EV_S_SHADOW_INVLPG, HC(s->h, SHADOW_INVLPG), va);
+  hv_end(s->h, 0);
 }
 
 static void shadow_invlpg(struct hv *h, uint64_t va) {
   struct hvm_shadow *s = h->priv;
   if (!virt_invlpg_exits(&s->x.virt)) { cpu_invlpg(h->cpu, va); return; }
-  ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_TLB_INVAL, h->cpu->cycles, va, 0);
+  hv_begin(h, EV_S_FAULT, va, 0);
+  hv_fault_kind(h, EV_K_INVLPG_EXIT, false);
   virt_record_invlpg_exit(&s->x.virt, va, 3);
   hvm_exit(h, &s->x);
   shadow_invalidate(s, va);
   cpu_invlpg(h->cpu, va);
   hvm_entry(h, &s->x);
-  ev_close(h->bus, 0);
+  hv_end(h, 0);
 }
 
 static void shadow_invpcid(struct hv *h, int type, uint64_t pcid, uint64_t va) {
   struct hvm_shadow *s = h->priv;
-  ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_TLB_INVAL, h->cpu->cycles, va, (uint64_t)type);
+  hv_begin(h, EV_S_FAULT, va, 0);
+  hv_fault_kind(h, EV_K_INVPCID_EXIT, false);
   virt_record_invpcid_exit(&s->x.virt, 0, (uint64_t)type, 5);
   hvm_exit(h, &s->x);
   if (type == 0) shadow_invalidate(s, va);
   cpu_invpcid(h->cpu, type, (uint32_t)pcid, va);
   hvm_entry(h, &s->x);
-  ev_close(h->bus, 0);
+  hv_end(h, 0);
 }
 
 static int shadow_init(struct hv *h) {
@@ -490,9 +509,10 @@ static int shadow_init(struct hv *h) {
   s->wp = calloc(s->nframes, sizeof *s->wp);
   s->rmap = calloc(s->nframes, sizeof *s->rmap);
   if (!s->wp || !s->rmap) return -1;
-  s->cache = h->param(h->param_reg, "shadow.cache") != 0;
-  s->oos = h->param(h->param_reg, "shadow.oos") != 0;
-  if (h->param(h->param_reg, "shadow.cr3_targets") > 4) {
+  s->cache = hv_param(h, "shadow.cache") != 0;
+  s->oos = hv_param(h, "shadow.oos") != 0;
+  s->max_targets = (uint32_t)hv_param(h, "shadow.cr3_targets");
+  if (s->max_targets > 4) {
     snprintf(h->error, sizeof h->error, "shadow.cr3_targets must be 0..4 (VMX has 4 CR3-target values)");
     return -1;
   }

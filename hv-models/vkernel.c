@@ -41,34 +41,22 @@
 #define NOFLUSH (1ull << 63)
 #define HOST_TABLE (PTE_P | PTE_W | PTE_U | PTE_A)
 
-enum { VC_EXC_DELIVER, VC_HOST_TRAP, VC_VM_FAULT, VC_VPT_LEVEL, VC_PMAP_ENTER, VC_MBIT,
-       VC_VMSPACE_RETURN, VC_VMSPACE_RUN, VC_SIGSEGV, VC_SIGHANDLER, VC_SIGRETURN,
-       VC_MCONTROL, VC_PMAP_REMOVE, VC_VMSPACE_CREATE, VC_SWITCH, VC_VPTE_FIX, VC__COUNT };
-static const char *const vc_names[VC__COUNT] = {
-  "vkernel.exc_deliver", "vkernel.host_trap", "vkernel.vm_fault", "vkernel.vpt_level",
-  "vkernel.pmap_enter", "vkernel.mbit", "vkernel.vmspace_return", "vkernel.vmspace_run",
-  "vkernel.sigsegv", "vkernel.sighandler", "vkernel.sigreturn", "vkernel.mcontrol",
-  "vkernel.pmap_remove", "vkernel.vmspace_create", "vkernel.switch", "vkernel.vpte_fix",
-};
-#define VC(h, name) ((h)->cost[LINUX_COSTS + VC_##name])
-
 /* No fault cost of the vkernel has been published (CALIBRATION.md): each
  * step is derived from the host operation it stands for. */
 const struct fl_param_def vkernel_params[] = {
-  {"vkernel.exc_deliver", 200, "cycles", "#PF delivered to the host kernel", "derived: as native.exc_deliver"},
   {"vkernel.host_trap", 150, "cycles", "host trap entry", "derived: as native.kernel_entry"},
-  {"vkernel.vm_fault", 300, "cycles", "host vm_fault: map entry lookup, VPAGETABLE object", "derived"},
-  {"vkernel.vpt_level", 40, "cycles", "host vm_fault_vpagetable per level (CAS of A/M) besides its read", "derived"},
-  {"vkernel.pmap_enter", 250, "cycles", "host installs the real PTE in the vmspace's pmap", "derived"},
-  {"vkernel.mbit", 150, "cycles", "host sets VPTE_M and upgrades a read-only mapping", "derived"},
-  {"vkernel.vmspace_return", 1200, "cycles", "host returns from vmspace_ctl with the trap frame: context switch to the vkernel",
+  {"vkernel.host_vm_fault", 300, "cycles", "host vm_fault: map entry lookup, VPAGETABLE object", "derived"},
+  {"vkernel.host_vpagetable", 40, "cycles/level", "host vm_fault_vpagetable per level (CAS of A/M) besides its read", "derived"},
+  {"vkernel.host_pmap_enter", 250, "cycles", "host installs the real PTE in the vmspace's pmap", "derived"},
+  {"vkernel.host_mbit", 150, "cycles", "host sets VPTE_M and upgrades a read-only mapping", "derived"},
+  {"vkernel.host_vmspace_return", 1200, "cycles", "host returns from vmspace_ctl with the trap frame: context switch to the vkernel",
    "derived: a syscall return plus a pmap switch"},
-  {"vkernel.vmspace_run", 1200, "cycles", "vkernel's vmspace_ctl(VMSPACE_CTL_RUN): syscall, pmap switch, resume", "derived"},
-  {"vkernel.sigsegv", 1500, "cycles", "host delivers SIGSEGV to the vkernel (siginfo, ucontext)", "derived: as native.signal"},
+  {"vkernel.vmspace_ctl", 1200, "cycles", "vkernel's vmspace_ctl(VMSPACE_CTL_RUN): syscall, pmap switch, resume", "derived"},
+  {"vkernel.host_sigsegv", 1500, "cycles", "host delivers SIGSEGV to the vkernel (siginfo, ucontext)", "derived: as native.signal"},
   {"vkernel.sighandler", 300, "cycles", "vkernel's SIGSEGV handler: read the ucontext, write its vPTE", "derived"},
-  {"vkernel.sigreturn", 800, "cycles", "sigreturn to the faulting vkernel context", "derived"},
+  {"vkernel.host_sigreturn", 800, "cycles", "sigreturn to the faulting vkernel context", "derived"},
   {"vkernel.mcontrol", 700, "cycles", "vkernel's vmspace_mcontrol/madvise(MADV_INVAL) syscall", "derived: a syscall"},
-  {"vkernel.pmap_remove", 150, "cycles", "host removes a real PTE (per page)", "derived"},
+  {"vkernel.host_pmap_remove", 150, "cycles/page", "host removes a real PTE (per page)", "derived"},
   {"vkernel.vmspace_create", 3000, "cycles", "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + vmspace_mcontrol(MADV_SETMAP)",
    "derived: three syscalls and a pmap"},
   {"vkernel.switch", 600, "cycles", "a vkernel <-> virtual-user transition besides faults (syscalls)", "derived"},
@@ -96,6 +84,7 @@ struct vkernel {
   uint64_t pending_page;     /* a path-(I) fault the retry must refault */
   bool pending;
   uint64_t inj_n, resolved, bad_page, bad_vpte_pa, bad_vpte_good;
+  uint64_t switch_cost;      /* vkernel.switch */
 };
 
 #define VK_CTR(h, c) ((h)->st.counter[HV_C_##c]++)
@@ -159,8 +148,10 @@ static bool vpt_walk(struct vkernel *s, uint64_t va, uint32_t acc, struct walk_r
   struct hv *h = s->h;
   struct mmu_ctl g = h->cpu->ctl;
   g.cr3 = s->cur_vpt;
+  hv_begin(h, EV_S_HOST_VPAGETABLE, va, 0);
   bool ok = mmu_walk_software(h->mmu, &g, va, acc, r);
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VPAGETABLE, VC(h, VPT_LEVEL) * r->path_n + r->cycles, ok);
+  hv_set_arg(h, ok);
+  hv_end_n(h, r->cycles, r->path_n);
   return ok;
 }
 
@@ -175,20 +166,22 @@ static void host_install(struct vkernel *s, uint64_t va, const struct walk_resul
   uint64_t pte = (r->pa & ~0xfffull) | PTE_P | PTE_A | ((r->perm & TP_U) ? PTE_U : 0) |
                  ((r->perm & TP_X) ? 0 : PTE_NX) | ((r->perm & TP_G) ? PTE_G : 0);
   if ((r->perm & TP_W) && (r->perm & TP_D)) pte |= PTE_W | PTE_D;
-  if (!pmap_enter(s, s->cur_pmap, page, pte)) return;
-  tlb_flush_va(&h->cpu->tlb, page);
   if (upgrade) {
     VK_CTR(h, VK_MBIT);
-    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_MBIT, VC(h, MBIT), page);
+    hv_step(h, EV_S_HOST_MBIT, page, 0, 0);
   }
+  hv_begin(h, EV_S_HOST_PMAP_ENTER, page, 0);
+  bool ok = pmap_enter(s, s->cur_pmap, page, pte);
+  if (ok) tlb_flush_va(&h->cpu->tlb, page);
+  hv_end(h, 0);
+  if (!ok) return;
   VK_CTR(h, VK_HOST_RESOLVED);
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_PMAP_ENTER, VC(h, PMAP_ENTER), page);
 }
 
 static void host_entry(struct hv *h) {
-  hvm_step(h, EV_L_HW, EV_S_EXC_DELIVER, VC(h, EXC_DELIVER), 0);
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_HOST_TRAP, VC(h, HOST_TRAP), 0);
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VM_FAULT, VC(h, VM_FAULT), 0);
+  hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
+  hv_step(h, EV_S_HOST_TRAP, 0, 0, 0);
+  hv_step(h, EV_S_HOST_VM_FAULT, 0, 0, 0);
 }
 
 /* the host's object-size check: a user vPTE must point into the RAM file */
@@ -205,29 +198,30 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
   struct vkernel *s = h->priv;
   uint32_t acc = err & (ACC_W | ACC_U | ACC_F);
   if (in_kernel && !(acc & ACC_U)) acc |= ACC_AC;
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, err);
+  hv_begin(h, EV_S_FAULT, va, err);
   host_entry(h);
   struct walk_result r;
   bool ok = vpt_walk(s, va, acc, &r);
   if (ok && !in_ram_file(h, r.pa)) {
     /* vm_fault's object-size check fails: the vmspace_ctl returns with the
      * failure and the vkernel sees it (fault injection) */
+    hv_fault_kind(h, EV_K_VK_REFUSED, false);
     VK_CTR(h, VK_HOST_REFUSALS);
-    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_REFUSE, 0, r.pa);
-    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VMSPACE_RETURN, VC(h, VMSPACE_RETURN), 1);
-    uint64_t cyc = VC(h, VPTE_FIX);
+    hv_step(h, EV_S_HOST_REFUSE, r.pa, 0, 0);
+    hv_step(h, EV_S_HOST_VMSPACE_RETURN, 0, 0, 0);
+    uint64_t cyc = 0;
+    hv_begin(h, EV_S_VKERNEL_VPTE_FIX, s->bad_vpte_pa, 0);
     memcpy(h->ops.kmap(h->ops.k, s->bad_vpte_pa, ACC_W, &cyc), &s->bad_vpte_good, 8);
-    hvm_step(h, EV_L_VKERNEL, EV_S_VK_VPTE_FIX, cyc, s->bad_vpte_pa);
-    hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_RUN, VC(h, VMSPACE_RUN), 0);
-    h->st.faults_hidden++;
-    ev_close(h->bus, 0);
+    hv_end(h, cyc);
+    hv_step(h, EV_S_VKERNEL_VMSPACE_CTL, 0, 0, 0);
+    hv_end(h, 0);
     return 0;
   }
   if (ok) {
+    hv_fault_kind(h, EV_K_VK_HOST, false);
     note_refault(s, va);
     host_install(s, va, &r, acc);
-    h->st.faults_hidden++;
-    ev_close(h->bus, 0);
+    hv_end(h, 0);
     return 0;
   }
   /* path (I): the vPTE does not allow it.  From a virtual user process the
@@ -238,13 +232,14 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
   if (!in_kernel) {
     /* the trap frame goes back to the vkernel with vmspace_ctl's return:
      * the host copies it out into the vkernel's memory */
-    uint64_t cyc = VC(h, VMSPACE_RETURN), sp = h->ops.kstack_pa(h->ops.k) + 4096 - 24 * 8;
+    uint64_t cyc = 0, sp = h->ops.kstack_pa(h->ops.k) + 4096 - 24 * 8;
+    hv_begin(h, EV_S_HOST_VMSPACE_RETURN, 0, 0);
     for (int i = 0; i < 24; i++) {
       uint64_t word = i == 0 ? va : i == 1 ? err : 0;
       memcpy(h->ops.kmap(h->ops.k, sp + 8 * i, ACC_W, &cyc), &word, 8);
     }
     VK_CTR(h, VK_VMSPACE_RETURNS);
-    hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_VMSPACE_RETURN, cyc, 0);
+    hv_end(h, cyc);
   }
   h->fault_open = true;
   h->pv_bounce = true;
@@ -265,8 +260,8 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
       }
     }
   }
-  if (!in_kernel) hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_RUN, VC(h, VMSPACE_RUN), 0);
-  ev_close(h->bus, 0);
+  if (!in_kernel) hv_step(h, EV_S_VKERNEL_VMSPACE_CTL, 0, 0, 0);
+  hv_end(h, 0);
   return sig;
 }
 
@@ -274,28 +269,34 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
 static int vk_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf, const uint64_t *val) {
   (void)val;
   struct vkernel *s = h->priv;
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, pf & 0xffff);
+  hv_begin(h, EV_S_FAULT, va, pf & 0xffff);
+  hv_fault_kind(h, EV_K_VK_HOST, false);
   host_entry(h);
-  h->st.faults_hidden++;
   struct walk_result r;
   if (vpt_walk(s, va, acc & ~ACC_U, &r)) {
     host_install(s, va, &r, acc);
-    ev_close(h->bus, 0);
+    hv_end(h, 0);
     return HV_RETRY;
   }
   /* path (II): an invalid vPTE in the vkernel's own submap */
   unsigned slot = (unsigned)((va >> 30) & 511);
-  if (!s->kpdpt || !s->dmap_saved || !s->dmap_saved[slot]) { ev_close(h->bus, 0); return SIGKILL; }
+  if (!s->kpdpt || !s->dmap_saved || !s->dmap_saved[slot]) {
+    hv_fault_kind(h, EV_K_UNRESOLVED, false);
+    hv_end(h, 0);
+    return SIGKILL;
+  }
+  hv_fault_kind(h, EV_K_VK_SIGSEGV, false);
   VK_CTR(h, VK_SIGSEGVS);
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_SIGSEGV, VC(h, SIGSEGV), va);
+  hv_step(h, EV_S_HOST_SIGSEGV, va, 0, 0);
   /* the handler reads the ucontext and writes its vPTE (a store into its
    * RAM through its own mappings) */
-  uint64_t cyc = VC(h, SIGHANDLER), e = s->dmap_saved[slot];
+  uint64_t cyc = 0, e = s->dmap_saved[slot];
+  hv_begin(h, EV_S_VKERNEL_SIGHANDLER, 0, slot);
   memcpy(h->ops.kmap(h->ops.k, s->kpdpt + slot * 8, ACC_W, &cyc), &e, 8);
   s->dmap_saved[slot] = 0;
-  hvm_step(h, EV_L_VKERNEL, EV_S_VK_SIGHANDLER, cyc, slot);
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_SIGRETURN, VC(h, SIGRETURN), 0);
-  ev_close(h->bus, 0);
+  hv_end(h, cyc);
+  hv_step(h, EV_S_HOST_SIGRETURN, 0, 0, 0);
+  hv_end(h, 0);
   return HV_RETRY;
 }
 
@@ -328,7 +329,8 @@ static void vk_write_cr3(struct hv *h, uint64_t v) {
     if (!s->nvs) {
       /* boot: the vkernel's own kernel virtual memory, a plain
        * mmap(MAP_VPAGETABLE) in its address space + mcontrol(MADV_SETMAP) */
-      hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_CREATE, VC(h, MCONTROL) * 2, 0);
+      hv_begin(h, EV_S_VKERNEL_VMSPACE_CREATE, 0, 0);
+      hv_end_n(h, 2 * h->step_cost[EV_S_VKERNEL_MCONTROL], 0);
       if (s->kvm_lazy) lazy_dmap(s, vpt);
     }
     if (s->nvs == s->capvs) {
@@ -340,9 +342,9 @@ static void vk_write_cr3(struct hv *h, uint64_t v) {
     vs->pmap = pmap_new(s);
     VK_CTR(h, VK_VMSPACES);
     /* vmspace_create, vmspace_mmap(MAP_VPAGETABLE), vmspace_mcontrol(MADV_SETMAP, vpte) */
-    hvm_step(h, EV_L_VKERNEL, EV_S_VK_VMSPACE_CREATE, VC(h, VMSPACE_CREATE), vpt);
+    hv_step(h, EV_S_VKERNEL_VMSPACE_CREATE, vpt, 0, 0);
   } else if (vpt == s->cur_vpt) {
-    h->cpu->cycles += VC(h, SWITCH);     /* a vkernel <-> user transition */
+    h->cpu->cycles += s->switch_cost;    /* a vkernel <-> user transition */
   }
   s->cur_vpt = vpt;
   s->cur_pmap = vs->pmap;
@@ -352,9 +354,9 @@ static void vk_write_cr3(struct hv *h, uint64_t v) {
 /* vmspace_mcontrol(MADV_INVAL): the vkernel changed a vPTE */
 static void vk_invalidate(struct hv *h, uint64_t va, bool all, int pcid) {
   struct vkernel *s = h->priv;
-  hvm_step(h, EV_L_VKERNEL, EV_S_VK_MCONTROL, VC(h, MCONTROL), va);
+  hv_step(h, EV_S_VKERNEL_MCONTROL, va, 0, 0);
   VK_CTR(h, VK_INVALS);
-  uint64_t n = 1;
+  hv_begin(h, EV_S_HOST_PMAP_REMOVE, 0, all);
   if (all) {
     pmap_free_tree(s, s->cur_pmap, 4);
     cpu_flush_tlb(h->cpu);
@@ -364,7 +366,7 @@ static void vk_invalidate(struct hv *h, uint64_t va, bool all, int pcid) {
     if (pcid < 0) cpu_invlpg(h->cpu, va);
     else cpu_invpcid(h->cpu, 0, (uint32_t)pcid, va);
   }
-  hvm_step(h, EV_L_HOST_KERNEL, EV_S_VK_PMAP_REMOVE, VC(h, PMAP_REMOVE) * n, all);
+  hv_end(h, 0);
 }
 static void vk_invlpg(struct hv *h, uint64_t va) { vk_invalidate(h, va, false, -1); }
 static void vk_flush_all(struct hv *h) { vk_invalidate(h, 0, true, -1); }
@@ -403,11 +405,12 @@ static int vk_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (hv_costs_init(h, vc_names, VC__COUNT)) return -1;
+  if (hv_costs_init(h)) return -1;
+  s->switch_cost = hv_param(h, "vkernel.switch");
   h->guest_layer = EV_L_VKERNEL;
-  h->prefault_pages = (int)h->param(h->param_reg, "vkernel.prefault");
-  s->kvm_lazy = h->param(h->param_reg, "vkernel.kvm_lazy") != 0;
-  s->inj_n = h->param(h->param_reg, "vkernel.inject_bad_vpte");
+  h->prefault_pages = (int)hv_param(h, "vkernel.prefault");
+  s->kvm_lazy = hv_param(h, "vkernel.kvm_lazy") != 0;
+  s->inj_n = hv_param(h, "vkernel.inject_bad_vpte");
   for (int i = 0; i < 2; i++)
     if (!(s->kernel_l3[i] = mem_pool_alloc(h->mmu->mem))) return -1;
   return 0;

@@ -48,30 +48,19 @@ enum { HC_MMU_UPDATE = 1, HC_MULTICALL = 13, HC_UPDATE_VA_MAPPING = 14, HC_IRET 
 enum { T_NONE = 0, T_L1 = 1, T_L4 = 4, T_XEN = 8 };
 enum { XR_OK = 0, XR_NOT_OWNED = 1, XR_WRITABLE_PT = 2, XR_TYPE = 3 };
 
-enum { XC_EXC_DELIVER, XC_ENTRY, XC_FIXUP, XC_BOUNCE, XC_HYPERCALL, XC_MULTICALL,
-       XC_P2M, XC_M2P, XC_VALIDATE, XC_VALIDATE_ENTRY, XC_PT_WRITE, XC_PIN, XC_UNPIN,
-       XC_UPDATE_VA, XC_PTWR, XC_IRET, XC__COUNT };
-static const char *const xc_names[XC__COUNT] = {
-  "xen.exc_deliver", "xen.entry", "xen.fixup", "xen.bounce", "xen.hypercall", "xen.multicall",
-  "xen.p2m_lookup", "xen.m2p_lookup", "xen.validate", "xen.validate_entry", "xen.pt_write",
-  "xen.pin", "xen.unpin", "xen.update_va_mapping", "xen.ptwr_emulate", "xen.iret",
-};
-#define XC(h, name) ((h)->cost[LINUX_COSTS + XC_##name])
-
 const struct fl_param_def xen_params[] = {
-  {"xen.exc_deliver", 200, "cycles", "#PF delivered to Xen in ring 0", "derived: as native.exc_deliver"},
   {"xen.entry", 150, "cycles", "Xen's exception entry: save the guest frame", "derived: as native.kernel_entry"},
   {"xen.fixup", 100, "cycles", "do_page_fault: spurious / writable-page-table checks", "derived"},
   {"xen.bounce", 250, "cycles", "create_bounce_frame: frame on the guest kernel stack, CR2 into vcpu_info",
    "derived: a dozen stores plus checks"},
   {"xen.hypercall", 150, "cycles", "a hypercall's entry into Xen and return (SYSCALL/SYSRET)",
    "derived: a null syscall round trip"},
-  {"xen.multicall", 100, "cycles", "HYPERVISOR_multicall: dispatch a batch", "derived"},
-  {"xen.p2m_lookup", 20, "cycles", "guest pfn_to_mfn besides its P2M read", "derived"},
-  {"xen.m2p_lookup", 20, "cycles", "guest mfn_to_pfn besides its M2P read", "derived"},
+  {"xen.multicall", 100, "cycles", "HYPERVISOR_multicall: dispatch a batch (per multicall issued)", "derived"},
+  {"xen.p2m", 20, "cycles", "guest pfn_to_mfn besides its P2M read", "derived"},
+  {"xen.m2p", 20, "cycles", "guest mfn_to_pfn besides its M2P read", "derived"},
   {"xen.validate", 250, "cycles", "validate one update: get_page, type and ownership checks",
    "derived: Xen mod_l1_entry and friends"},
-  {"xen.validate_entry", 4, "cycles", "per entry when Xen validates a whole table (pin, new type)", "derived"},
+  {"xen.validate_entry", 4, "cycles/entry", "per entry when Xen validates a whole table (pin, new type)", "derived"},
   {"xen.pt_write", 50, "cycles", "Xen stores the validated entry", "derived"},
   {"xen.pin", 300, "cycles", "MMUEXT_PIN_Ln_TABLE besides its per-entry validation", "derived"},
   {"xen.unpin", 300, "cycles", "MMUEXT_UNPIN_TABLE besides devalidating the tables", "derived"},
@@ -103,6 +92,8 @@ struct xen_pv {
   int batch_depth;           /* lazy MMU mode nesting */
   uint32_t batch_fill;       /* updates in the open multicall */
   bool batch_open;           /* an xen.multicall event is open */
+  uint64_t batch_mcalls;     /* multicalls issued inside it */
+  uint64_t validate_entry;   /* xen.validate_entry */
   uint64_t leaf_updates, inj_wpt, inj_foreign;
 };
 
@@ -128,24 +119,27 @@ static uint64_t frame_of(uint64_t e) { return (e & PTE_ADDR) >> 12; }
 
 /* Guest: pfn -> mfn through the P2M (a read of guest memory). */
 static uint64_t p2m(struct xen_pv *s, uint64_t pfn) {
-  uint64_t cyc = XC(s->h, P2M);
+  uint64_t cyc = 0;
+  hv_begin(s->h, EV_S_XEN_P2M, 0, pfn);
   uint64_t mfn = pfn < s->nframes ? kmem_read(s->h, s->p2m_pa + pfn * 8, &cyc) : pfn;
-  hvm_step(s->h, EV_L_GUEST_KERNEL, EV_S_XEN_P2M, cyc, pfn);
+  hv_end(s->h, cyc);
   return mfn;
 }
 
 static void xen_pf_descend(struct hv *h, uint64_t e) {
   struct xen_pv *s = h->priv;
-  uint64_t mfn = frame_of(e), cyc = XC(h, M2P);
+  uint64_t mfn = frame_of(e), cyc = 0;
+  hv_begin(h, EV_S_XEN_M2P, 0, mfn);
   if (mfn < s->nframes) (void)kmem_read(h, s->m2p_pa + mfn * 8, &cyc);
-  hvm_step(h, EV_L_GUEST_KERNEL, EV_S_XEN_M2P, cyc, mfn);
+  hv_end(h, cyc);
 }
 
 /* In lazy MMU mode the first update opens the multicall's event. */
 static void batch_event(struct xen_pv *s) {
   if (s->batch_depth && !s->batch_open) {
-    ev_open(s->h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, s->h->cpu->cycles, 0, HC_MULTICALL);
+    hv_begin(s->h, EV_S_XEN_MULTICALL, 0, HC_MULTICALL);
     s->batch_open = true;
+    s->batch_mcalls = 0;
   }
 }
 
@@ -156,12 +150,13 @@ static void hypercall(struct xen_pv *s, int nr) {
     batch_event(s);
     if (s->batch_fill++ % s->batch) return;      /* rides in the current multicall */
     XEN_CTR(h, XEN_MULTICALLS);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL) + XC(h, MULTICALL), HC_MULTICALL);
+    s->batch_mcalls++;       /* its dispatch is charged to the batch's step */
+    hv_step(h, EV_S_XEN_HYPERCALL, 0, HC_MULTICALL, 0);
     XEN_CTR(h, XEN_HYPERCALLS);
     return;
   }
   XEN_CTR(h, XEN_HYPERCALLS);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL), (uint64_t)nr);
+  hv_step(h, EV_S_XEN_HYPERCALL, 0, (uint64_t)nr, 0);
 }
 
 static int check_entry(struct xen_pv *s, int level, uint64_t e, bool exempt);
@@ -173,7 +168,7 @@ static int validate_table(struct xen_pv *s, uint64_t f, int level, bool exempt) 
   struct hv *h = s->h;
   if (s->type[f] == level) return XR_OK;
   if (s->type[f] != T_NONE) return XR_TYPE;
-  uint64_t cyc = XC(h, VALIDATE_ENTRY) * 512;
+  uint64_t cyc = s->validate_entry * 512;
   const uint64_t *t = (const uint64_t *)xmap(h, f << 12, 0, &cyc);
   s->type[f] = (uint8_t)level;
   s->exempt[f] = exempt;
@@ -205,22 +200,24 @@ static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
   struct hv *h = s->h;
   uint64_t t = entry_pa >> 12;
   int level = s->type[t];
-  uint64_t cyc = XC(h, VALIDATE);
+  uint64_t cyc = 0;
+  hv_begin(h, EV_S_XEN_VALIDATE, entry_pa, 0);
   /* get_page: Xen looks the frame up (its frame table; here the M2P) */
   if ((val & PTE_P) && frame_of(val) < s->nframes)
     (void)kmem_read(h, s->m2p_pa + frame_of(val) * 8, &cyc);
   bool kernel_half = level == 4 && ((entry_pa & 0xfff) / 8) >= 256;
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_VALIDATE, cyc, entry_pa);
   int why = check_entry(s, level, val, s->exempt[t] || kernel_half);
+  hv_end(h, cyc);
   if (why) {
     XEN_CTR(h, XEN_REFUSALS);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_REFUSE, 0, (uint64_t)why);
+    hv_step(h, EV_S_XEN_REFUSE, 0, (uint64_t)why, 0);
     return false;
   }
   XEN_CTR(h, XEN_VALIDATIONS);
-  cyc = XC(h, PT_WRITE);
+  cyc = 0;
+  hv_begin(h, EV_S_XEN_PT_WRITE, 0, val);
   kmem_write(h, entry_pa, val, &cyc);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PT_WRITE, cyc, val);
+  hv_end(h, cyc);
   return true;
 }
 
@@ -229,15 +226,15 @@ static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
 static bool submit(struct xen_pv *s, uint64_t entry_pa, uint64_t val, bool leaf) {
   struct hv *h = s->h;
   if (s->ptwr && leaf && !s->batch_depth) {
-    ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, h->ops.kva(h->ops.k, entry_pa),
-            PFEC_P | PFEC_W | PFEC_U);
-    hvm_step(h, EV_L_HW, EV_S_EXC_DELIVER, XC(h, EXC_DELIVER), 0);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_ENTRY, XC(h, ENTRY), 0);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PTWR, XC(h, PTWR), entry_pa);
+    hv_begin(h, EV_S_FAULT, h->ops.kva(h->ops.k, entry_pa), PFEC_P | PFEC_W | PFEC_U);
+    hv_fault_kind(h, EV_K_XEN_PTWR, false);
+    hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
+    hv_step(h, EV_S_XEN_ENTRY, 0, 0, 0);
+    hv_begin(h, EV_S_XEN_PTWR_EMULATE, entry_pa, 0);
     XEN_CTR(h, XEN_PTWR);
-    h->st.faults_hidden++;
     bool ok = xen_update(s, entry_pa, val);
-    ev_close(h->bus, 0);
+    hv_end(h, 0);
+    hv_end(h, 0);
     return ok;
   }
   hypercall(s, HC_MMU_UPDATE);
@@ -280,11 +277,11 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
 
 static void pin(struct xen_pv *s, uint64_t pa, int level) {
   struct hv *h = s->h;
-  uint64_t at = h->cpu->cycles;
+  hv_begin(h, EV_S_XEN_PIN, pa, (uint64_t)level);
   int why = validate_table(s, pa >> 12, level, false);
   if (why) refused(pa, 0);
   XEN_CTR(h, XEN_PINS);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PIN, XC(h, PIN) + (h->cpu->cycles - at), (uint64_t)level);
+  hv_end(h, 0);
 }
 
 /* A frame is now a page table of `level` (zeroed, not linked yet). */
@@ -292,30 +289,32 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
   struct xen_pv *s = h->priv;
   if (level == 4) {
     /* process creation: pin the kernel and the user L4 (MMUEXT_PIN_L4_TABLE) */
-    ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, h->cpu->cycles, pa, HC_MMUEXT_OP);
+    hv_begin(h, EV_S_XEN_MULTICALL, 0, HC_MMUEXT_OP);
     hypercall(s, HC_MMUEXT_OP);
     pin(s, pa, 4);
     XEN_CTR(h, XEN_PINS);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_PIN, XC(h, PIN) + XC(h, VALIDATE_ENTRY) * 512, 4);   /* user L4 */
-    ev_close(h->bus, 0);
+    hv_begin(h, EV_S_XEN_PIN, pa, 4);     /* the user L4 (the same frame here) */
+    hv_end(h, s->validate_entry * 512);
+    hv_end_n(h, 0, 0);       /* one mmuext_op carries both pins: no multicall dispatch */
     return;
   }
   bool pin_now = level == 1 && s->pin_l1;
   if (pin_now) {
     /* one multicall: update_va_mapping (read-only) + MMUEXT_PIN_L1_TABLE */
-    ev_open(h->bus, EV_L_GUEST_KERNEL, EV_S_XEN_MULTICALL, h->cpu->cycles, pa, HC_MULTICALL);
+    hv_begin(h, EV_S_XEN_MULTICALL, 0, HC_MULTICALL);
     XEN_CTR(h, XEN_MULTICALLS);
     XEN_CTR(h, XEN_HYPERCALLS);
-    hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL) + XC(h, MULTICALL), HC_MULTICALL);
+    hv_step(h, EV_S_XEN_HYPERCALL, 0, HC_MULTICALL, 0);
   } else {
     hypercall(s, HC_UPDATE_VA_MAPPING);
   }
   /* the page-table page loses write access in the guest's mappings */
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_UPDATE_VA, XC(h, UPDATE_VA), pa);
+  hv_begin(h, EV_S_XEN_UPDATE_VA_MAPPING, pa, 0);
   tlb_flush_va(&h->cpu->tlb, h->ops.kva(h->ops.k, pa));
+  hv_end(h, 0);
   if (pin_now) {
     pin(s, pa, 1);
-    ev_close(h->bus, 0);
+    hv_end(h, 0);
   }
 }
 
@@ -340,9 +339,11 @@ static void xen_pt_free(struct hv *h, uint64_t top) {
   if (s->type[top >> 12] != T_L4) return;
   audit(h);
   hypercall(s, HC_MMUEXT_OP);
+  hv_begin(h, EV_S_XEN_UNPIN, top, 0);
   uint64_t n = devalidate(s, top >> 12, 4);
   XEN_CTR(h, XEN_UNPINS);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_UNPIN, XC(h, UNPIN) + XC(h, VALIDATE_ENTRY) * 512 * n, n);
+  hv_set_arg(h, n);
+  hv_end(h, s->validate_entry * 512 * n);
 }
 
 static void xen_batch(struct hv *h, bool begin) {
@@ -350,7 +351,7 @@ static void xen_batch(struct hv *h, bool begin) {
   if (begin) { if (s->batch_depth++ == 0) s->batch_fill = 0; return; }
   if (s->batch_depth && --s->batch_depth == 0 && s->batch_open) {
     s->batch_open = false;
-    ev_close(h->bus, 0);
+    hv_end_n(h, 0, s->batch_mcalls);
   }
 }
 
@@ -359,28 +360,35 @@ static int xen_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *
   struct guest_ops *o = &h->ops;
   /* the guest kernel runs in ring 3: its own faults report U=1 */
   uint32_t hw_err = err | (in_kernel ? PFEC_U : 0);
-  ev_open(h->bus, EV_L_HW, EV_S_FAULT, h->cpu->cycles, va, hw_err);
-  hvm_step(h, EV_L_HW, EV_S_EXC_DELIVER, XC(h, EXC_DELIVER), 0);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_ENTRY, XC(h, ENTRY), 0);
+  hv_begin(h, EV_S_FAULT, va, hw_err);
+  hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
+  hv_step(h, EV_S_XEN_ENTRY, 0, 0, 0);
   /* the walk that raised it used the current tables: not spurious, and
    * not a page-table store (those reach Xen as updates) */
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_FIXUP, XC(h, FIXUP), 0);
+  hv_step(h, EV_S_XEN_FIXUP, 0, 0, 0);
   uint32_t guest_err = in_kernel ? err & ~PFEC_U : err;
-  uint64_t cyc = XC(h, BOUNCE);
+  uint64_t cyc = 0;
+  hv_begin(h, EV_S_XEN_BOUNCE, 0, guest_err);
   uint64_t sp = o->kstack_pa(o->k) + 4096 - 8 * 8;
   for (int i = 0; i < 8; i++) kmem_write(h, sp + 8 * i, i == 0 ? guest_err : 0, &cyc);
   kmem_write(h, s->shared_pa + 8, va, &cyc);         /* vcpu_info.arch.cr2 */
   XEN_CTR(h, XEN_BOUNCES);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_BOUNCE, cyc, guest_err);
-  if (!in_kernel) hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_L4_SWITCH, o->entry_switch(o->k), 0);
+  hv_end(h, cyc);
+  if (!in_kernel) {
+    hv_begin(h, EV_S_XEN_L4_SWITCH, 0, 0);
+    hv_end(h, o->entry_switch(o->k));
+  }
   h->fault_open = true;
   h->pv_bounce = true;
   int sig = linux_guest_pf(h, va, guest_err, in_kernel, si_code);
   XEN_CTR(h, XEN_HYPERCALLS);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_HYPERCALL, XC(h, HYPERCALL), HC_IRET);
-  hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_IRET, XC(h, IRET), 0);
-  if (!in_kernel) hvm_step(h, EV_L_HYPERVISOR, EV_S_XEN_L4_SWITCH, o->exit_switch(o->k), 1);
-  ev_close(h->bus, 0);
+  hv_step(h, EV_S_XEN_HYPERCALL, 0, HC_IRET, 0);
+  hv_step(h, EV_S_XEN_IRET, 0, 0, 0);
+  if (!in_kernel) {
+    hv_begin(h, EV_S_XEN_L4_SWITCH, 0, 1);
+    hv_end(h, o->exit_switch(o->k));
+  }
+  hv_end(h, 0);
   return sig;
 }
 
@@ -413,18 +421,19 @@ static int xen_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (hv_costs_init(h, xc_names, XC__COUNT)) return -1;
+  if (hv_costs_init(h)) return -1;
+  s->validate_entry = hv_param(h, "xen.validate_entry");
   struct machine_mem *mem = h->mmu->mem;
   s->nframes = (mem->ram_bytes + mem->pool_bytes) >> 12;
   s->type = calloc(s->nframes, 1);
   s->exempt = calloc(s->nframes, 1);
   if (!s->type || !s->exempt) return -1;
-  s->ptwr = h->param(h->param_reg, "xen.ptwr") != 0;
-  s->pin_l1 = h->param(h->param_reg, "xen.pin_l1") != 0;
-  s->batch = (uint32_t)h->param(h->param_reg, "xen.batch");
+  s->ptwr = hv_param(h, "xen.ptwr") != 0;
+  s->pin_l1 = hv_param(h, "xen.pin_l1") != 0;
+  s->batch = (uint32_t)hv_param(h, "xen.batch");
   if (!s->batch) s->batch = 1;
-  s->inj_wpt = h->param(h->param_reg, "xen.inject_writable_pt");
-  s->inj_foreign = h->param(h->param_reg, "xen.inject_foreign");
+  s->inj_wpt = hv_param(h, "xen.inject_writable_pt");
+  s->inj_foreign = hv_param(h, "xen.inject_foreign");
   /* the domain builder: P2M (the guest's), M2P (Xen's, read-only to the
    * guest) and the shared-info page, each one machine-contiguous run */
   uint64_t pages = (s->nframes * 8 + 4095) / 4096;

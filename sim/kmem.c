@@ -134,11 +134,11 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
       continue;
     }
     int si = 0;
-    uint64_t seen = k->hv->st.faults_guest;
+    uint64_t seen = k->hv->bus->visible_faults;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
     if (sig) return -EFAULT;
     /* faults in kernel copies count as the task's (Linux); hidden ones do not */
-    if (k->hv->st.faults_guest != seen) k->minflt++;
+    if (k->hv->bus->visible_faults != seen) k->minflt++;
     else tries--;
   }
   return -EFAULT;

@@ -89,16 +89,14 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "cycles", c->cycles);
   json_dbl(&j, "ipc", c->cycles ? (double)c->icount / (double)c->cycles : 0.0, 4);
   json_obj(&j, "page_faults");
-  json_u64(&j, "guest", hv->st.faults_guest);
-  json_u64(&j, "hidden", hv->st.faults_hidden);
+  json_u64(&j, "guest", es->faults_visible);
+  json_u64(&j, "hidden", es->faults_hidden);
   json_obj(&j, "by_layer");
-  json_u64(&j, "guest-kernel", hv->st.faults_guest);
-  json_u64(&j, "hypervisor", hv->st.faults_hidden);
+  json_u64(&j, "guest-kernel", es->faults_visible);
+  json_u64(&j, "hypervisor", es->faults_hidden);
   json_end(&j);
   json_obj(&j, "by_kind");
-  static const char *kinds[] = {"segv_maperr", "segv_accerr", "anon_zero_page", "anon_new", "file",
-                                "cow", "spurious", "oom", "sigbus", "write_upgrade", "thp"};
-  for (int i = 0; i < 11; i++) json_u64(&j, kinds[i], hv->st.by_kind[i]);
+  for (int i = 0; i < EV_K__COUNT; i++) json_u64(&j, ev_kind_names[i], es->by_kind[i]);
   json_end(&j);
   json_u64(&j, "minflt", k->minflt);
   json_u64(&j, "fault_around_pages", k->fault_around_pages);
@@ -116,6 +114,11 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   }
   json_end(&j);
   json_u64(&j, "vm_exits_total", hv->st.exits_total);
+  json_obj(&j, "events");
+  json_u64(&j, "faults", es->faults);
+  json_u64(&j, "intercepts", es->intercepts);
+  json_u64(&j, "steps", es->steps);
+  json_end(&j);
   json_obj(&j, "hv");
   for (int i = 0; i < HV_C__COUNT; i++) json_u64(&j, hv_counter_names[i], hv->st.counter[i]);
   json_end(&j);
@@ -174,7 +177,7 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
     if (es->cycles_by_layer[l]) json_u64(&j, ev_layer_names[l], es->cycles_by_layer[l]);
   json_obj(&j, "by_step");
   for (int s = 0; s < EV_S__COUNT; s++)
-    if (es->count_by_step[s]) json_u64(&j, ev_step_names[s], es->cycles_by_step[s]);
+    if (es->count_by_step[s]) json_u64(&j, ev_steps[s].name, es->cycles_by_step[s]);
   json_end(&j);
   json_u64(&j, "total", es->fault_cycles_total);
   json_end(&j);
@@ -198,6 +201,32 @@ static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "invalidations", c->code_invalidations);
   json_end(&j);
   json_end(&j);
+}
+
+static const char *exit_name(void *vd, uint32_t code) {
+  return virt_exit_name(vd, code);
+}
+
+/* the jsonl log's header: what produced it */
+static void log_header(struct ev_log *l, const struct sim_config *cfg) {
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *m = open_memstream(&buf, &len);
+  if (!m) return;
+  fprintf(m, "\"preset\":\"");
+  for (const char *p = params_preset_name(cfg->params); *p; p++)
+    fprintf(m, (*p == '"' || *p == '\\') ? "\\%c" : (unsigned char)*p < 0x20 ? "?" : "%c", *p);
+  fprintf(m, "\",\"argv\":[");
+  for (int i = 0; cfg->argv[i]; i++) {
+    fprintf(m, "%s\"", i ? "," : "");
+    for (const char *p = cfg->argv[i]; *p; p++)
+      fprintf(m, (*p == '"' || *p == '\\') ? "\\%c" : (unsigned char)*p < 0x20 ? "?" : "%c", *p);
+    fputc('"', m);
+  }
+  fputc(']', m);
+  fclose(m);
+  ev_log_header(l, buf);
+  free(buf);
 }
 
 static FILE *open_out(const char *path) {
@@ -283,6 +312,13 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     }
     evlog.f = logf;
     evlog.mode = cfg->mode;
+    evlog.cpu = cfg->cpu_vendor;
+    evlog.format = cfg->log_jsonl ? EV_LOG_JSONL : EV_LOG_TEXT;
+    evlog.exit_name = exit_name;
+    evlog.exit_ctx = (void *)(strcmp(cfg->cpu_vendor, "amd") ? &vmx_vendor : &svm_vendor);
+    if (cfg->log_filter && ev_filter_parse(&evlog.filter, cfg->log_filter, res->error, sizeof res->error))
+      goto out;
+    log_header(&evlog, cfg);
     ev_subscribe(&bus, ev_log_sink, &evlog);
   }
   k->sim_params = P;
@@ -324,6 +360,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   hv.param = reg_param;
   hv.param_reg = P;
   guest_ops_fill(k, &hv.ops);
+  bus.pid = k->pid;
   if (kernel_mem_init(k)) {
     snprintf(res->error, sizeof res->error, "guest memory too small");
     goto out;
@@ -429,11 +466,11 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
         continue;
       }
       if (c->exc.vector == EXC_PF) {
-        uint64_t seen = hv.st.faults_guest;
+        uint64_t seen = bus.visible_faults;
         sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
         /* only faults that reached the guest kernel are the task's
          * (a shadow-paging fill is invisible to the guest) */
-        if (!sig) { if (hv.st.faults_guest != seen) k->minflt++; continue; }
+        if (!sig) { if (bus.visible_faults != seen) k->minflt++; continue; }
         if (sig == SIGKILL) {
           /* the OOM killer: nothing left to reclaim */
           if (!cfg->quiet)
@@ -467,10 +504,10 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   res->signal = k->guest_killed_by;
   res->instructions = c->icount;
   res->cycles = c->cycles;
-  res->faults_guest = hv.st.faults_guest;
+  res->faults_guest = es.faults_visible;
   res->walks = mmu.walks;
   res->vm_exits = hv.st.exits_total;
-  res->faults_hidden = hv.st.faults_hidden;
+  res->faults_hidden = es.faults_hidden;
   res->walk_refs = mmu.walk_refs;
   res->fault_cycles = es.fault_cycles_total;
   if (mode->finish) mode->finish(&hv);

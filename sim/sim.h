@@ -27,6 +27,8 @@ struct sim_config {
   struct param_reg *params;
   const char *stats_path;    /* NULL, "-" or file */
   const char *log_path;
+  bool log_jsonl;            /* --log-format jsonl (else text) */
+  const char *log_filter;    /* --log-filter EXPR */
   const char *root;          /* --root DIR */
   uint64_t mem_bytes;        /* --mem */
   uint64_t max_insns;        /* --max-insns (0 = unlimited) */

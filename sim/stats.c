@@ -1,13 +1,20 @@
 #include "sim/stats.h"
 #include <inttypes.h>
 
-void ev_stats_sink(void *ctx, const struct ev *e) {
+void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   struct ev_stats *s = ctx;
-  s->cycles_by_layer[e->layer] += e->cycles;
-  s->cycles_by_step[e->step] += e->cycles;
+  if (ph != EV_CLOSED) return;
+  s->steps++;
+  s->cycles_by_layer[e->layer] += e->self;
+  s->cycles_by_step[e->step] += e->self;
   s->count_by_step[e->step]++;
-  s->fault_cycles_total += e->cycles;
-  if (e->depth == 0 && e->step == EV_S_FAULT) s->faults++;
+  if (e->depth == 0) s->fault_cycles_total += e->total;
+  if (e->step != EV_S_FAULT) return;
+  s->faults++;
+  s->by_kind[e->kind]++;
+  if (e->visible) s->faults_visible++;
+  else if (ev_kind_class[e->kind] == EV_KC_INTERCEPT) s->intercepts++;
+  else s->faults_hidden++;
 }
 
 static void sep(struct json *j) {

@@ -5,16 +5,21 @@
 #include <stdio.h>
 #include "traces/events.h"
 
+/* What the stats JSON reports about faults and steps, all counted from
+ * the closed steps on the bus (the one account of what happened). */
 struct ev_stats {
-  uint64_t faults;                          /* root fault events */
-  uint64_t cycles_by_layer[EV_L__COUNT];
-  uint64_t cycles_by_step[EV_S__COUNT];
+  uint64_t faults;                          /* fault roots (every kind) */
+  uint64_t faults_visible;                  /* ... the guest kernel handled */
+  uint64_t faults_hidden;                   /* ... hidden page faults */
+  uint64_t intercepts;                      /* ... VM exits that are not page faults */
+  uint64_t by_kind[EV_K__COUNT];
+  uint64_t steps;
+  uint64_t cycles_by_layer[EV_L__COUNT];    /* sum of self */
+  uint64_t cycles_by_step[EV_S__COUNT];     /* sum of self */
   uint64_t count_by_step[EV_S__COUNT];
-  uint64_t fault_cycles_total;
-  /* per-fault check: steps of each fault add up to its total */
-  uint64_t cur_fault_sum;
+  uint64_t fault_cycles_total;              /* sum of top-level totals */
 };
-void ev_stats_sink(void *ctx, const struct ev *e);
+void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph);
 
 /* Minimal JSON writer (objects, keys, integers, strings). */
 struct json {

@@ -93,6 +93,7 @@ static void switch_to(struct kernel *k, struct task *next) {
   k->tc = next->tc;
   cpu_load_regs(c, &next->regs);
   k->cur = next;
+  k->hv->bus->pid = k->pid;        /* steps from here on are the new task's */
   if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) mm_switch_user(k);
 }
 

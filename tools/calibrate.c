@@ -124,7 +124,7 @@ static void fit(const struct cal_components *c, struct param_reg *defs, struct f
   if (f->fa_ratio > 0 && f->fa_ratio < 0.9)
     f->fault_around_page = (uint64_t)(((double)f->body_fa - f->fa_ratio * (double)f->body_file) / (1.0 - f->fa_ratio) + 0.5);
   else
-    f->fault_around_page = params_get(defs, "native.fault_around_page");
+    f->fault_around_page = params_get(defs, "native.fault_around");
   f->fa_model = params_get(defs, "guest.fault_around_bytes") / 4096 - 1;
   /* TLB miss = STLB lookup + the walk.  With the default walk caches the
    * model serves this pattern (32768 random pages in 64 2-MiB regions)
@@ -176,7 +176,7 @@ static void write_preset(FILE *o, const struct fit *f, const struct cal_componen
             U(f->exc_deliver), date, U(c->sig_de), U(c->sig_queue), U(c->sig_deliver));
   fprintf(o, "native.vma_lookup = %llu  # measured %s: SIGSEGV-by-#PF round trip %llu minus the #DE one (CR2, VMA lookup, access check)\n",
           U(f->vma_lookup), date, U(c->sig_segv));
-  fprintf(o, "native.signal = %llu  # measured %s: queueing (tgkill of a blocked signal, new minus already pending) + delivery (unblock with it pending minus without: frame, handler, rt_sigreturn)\n",
+  fprintf(o, "native.signal_segv = %llu  # measured %s: queueing (tgkill of a blocked signal, new minus already pending) + delivery (unblock with it pending minus without: frame, handler, rt_sigreturn)\n",
           U(f->signal), date);
   fprintf(o, "native.frame_zero = %llu  # measured %s: median REP STOSB of a 4 KiB page (clear_page_erms), LLC-resident set\n",
           U(f->frame_zero), date);
@@ -188,7 +188,7 @@ static void write_preset(FILE *o, const struct fit *f, const struct cal_componen
     fprintf(o, "native.pagecache_lookup = %llu  # measured %s: MADV_POPULATE_READ of a cached file in one-page VMAs %llu/page minus re-populate %llu/page, minus pte_write\n",
             U(f->pagecache_lookup), date, U(c->pop_file), U(c->pop_file_again));
   if (c->pop_fa && f->fa_ratio > 0 && f->fa_ratio < 0.9)
-    fprintf(o, "native.fault_around_page = %llu  # measured %s: the same in one VMA (%.1f pages mapped per fault) %llu/page minus re-populate %llu/page, less the faulting page's share\n",
+    fprintf(o, "native.fault_around = %llu  # measured %s: the same in one VMA (%.1f pages mapped per fault) %llu/page minus re-populate %llu/page, less the faulting page's share\n",
             U(f->fault_around_page), date, 1.0 / f->fa_ratio, U(c->pop_fa), U(c->pop_fa_again));
   fprintf(o, "%swalk.ref_latency = %llu  # measured %s: TLB miss %llu (chase on 4 KiB pages %llu minus on %s %llu) less STLB/PWC hits, / %.1f modeled references%s\n",
           f->ref_latency ? "" : "# ", U(f->ref_latency), date, U(f->tlb_miss), U(c->chase_4k),

@@ -47,6 +47,11 @@ static const char *run_usage =
   "  --set k=v        override one parameter (repeatable; see `faultline params`)\n"
   "  --stats FILE|-   write run statistics as JSON\n"
   "  --log FILE|-     write every fault and its steps with cycle costs\n"
+  "  --log-format F   text (default: one block per fault, indented steps) or\n"
+  "                   jsonl (one JSON object per step; docs/events.md)\n"
+  "  --log-filter E   keep part of the log: fault=A-B, pid=N, kind=cow|file,\n"
+  "                   va=LO-HI (whole trees), layer=hypervisor|guest-kernel\n"
+  "                   (steps), comma-separated (all must hold)\n"
   "  --root DIR       make DIR the guest's / (chroot-like confinement)\n"
   "  --mem SIZE       guest RAM, e.g. 512M, 2G (default 1G)\n"
   "  --max-insns N    stop the guest after N instructions (killed with SIGXCPU)\n"
@@ -127,13 +132,14 @@ static int cmd_run(int argc, char **argv) {
   int nedits = 0;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
-         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT };
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
     {"root", 1, 0, O_ROOT}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
     {"read-only", 0, 0, O_RO}, {"aslr", 1, 0, O_ASLR}, {"epoch", 1, 0, O_EPOCH},
-    {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"log-format", 1, 0, O_LOGFMT},
+    {"log-filter", 1, 0, O_LOGFILTER}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -148,6 +154,17 @@ static int cmd_run(int argc, char **argv) {
     case O_SET: sets[nsets++] = optarg; break;
     case O_STATS: cfg.stats_path = optarg; break;
     case O_LOG: cfg.log_path = optarg; break;
+    case O_LOGFMT:
+      if (strcmp(optarg, "text") && strcmp(optarg, "jsonl")) die("--log-format takes text or jsonl, not '%s'", optarg);
+      cfg.log_jsonl = !strcmp(optarg, "jsonl");
+      break;
+    case O_LOGFILTER: {
+      struct ev_filter f;
+      char ferr[256];
+      if (ev_filter_parse(&f, optarg, ferr, sizeof ferr)) die("%s", ferr);
+      cfg.log_filter = optarg;
+      break;
+    }
     case O_ROOT: cfg.root = optarg; break;
     case O_MEM: cfg.mem_bytes = parse_size(optarg); break;
     case O_MAXI: cfg.max_insns = parse_u64(optarg, "bad --max-insns '%s' (expected a count)"); break;

@@ -1,23 +1,59 @@
+/* The event bus: the vocabulary tables and the step tree (events.h). */
 #include "traces/events.h"
 #include <stdlib.h>
 #include <string.h>
-#include <inttypes.h>
 
+const struct ev_step_info ev_steps[EV_S__COUNT] = {
+#define X(id, name, layer, cost, fva, farg, doc) {#id, name, EV_L_##layer, cost, EVF_##fva, EVF_##farg, doc},
+  EV_STEPS(X)
+#undef X
+};
 const char *const ev_layer_names[EV_L__COUNT] = {
-#define X(id, name) name,
+#define X(id, name, doc) name,
   EV_LAYERS(X)
 #undef X
 };
-const char *const ev_step_names[EV_S__COUNT] = {
-#define X(id, name, doc) name,
-  EV_STEPS(X)
-#undef X
-};
-const char *const ev_step_docs[EV_S__COUNT] = {
+const char *const ev_layer_docs[EV_L__COUNT] = {
 #define X(id, name, doc) doc,
-  EV_STEPS(X)
+  EV_LAYERS(X)
 #undef X
 };
+const char *const ev_kind_names[EV_K__COUNT] = {
+#define X(id, name, cls, doc) name,
+  EV_FAULT_KINDS(X)
+#undef X
+};
+const char *const ev_kind_docs[EV_K__COUNT] = {
+#define X(id, name, cls, doc) doc,
+  EV_FAULT_KINDS(X)
+#undef X
+};
+const uint8_t ev_kind_class[EV_K__COUNT] = {
+#define X(id, name, cls, doc) EV_KC_##cls,
+  EV_FAULT_KINDS(X)
+#undef X
+};
+const char *const ev_field_names[EVF__COUNT] = {
+#define X(id, name) name,
+  EV_FIELD_KINDS(X)
+#undef X
+};
+
+int ev_layer_by_name(const char *s, size_t n) {
+  for (int i = 0; i < EV_L__COUNT; i++)
+    if (strlen(ev_layer_names[i]) == n && !strncmp(ev_layer_names[i], s, n)) return i;
+  return -1;
+}
+int ev_kind_by_name(const char *s, size_t n) {
+  for (int i = 0; i < EV_K__COUNT; i++)
+    if (strlen(ev_kind_names[i]) == n && !strncmp(ev_kind_names[i], s, n)) return i;
+  return -1;
+}
+int ev_step_by_name(const char *s) {
+  for (int i = 0; i < EV_S__COUNT; i++)
+    if (!strcmp(ev_steps[i].name, s)) return i;
+  return -1;
+}
 
 void ev_bus_init(struct ev_bus *b) {
   memset(b, 0, sizeof *b);
@@ -32,94 +68,71 @@ int ev_subscribe(struct ev_bus *b, ev_sink_fn fn, void *ctx) {
   return 0;
 }
 
-static void deliver(struct ev_bus *b, const struct ev *e) {
-  for (int i = 0; i < b->nsinks; i++) b->sink[i].fn(b->sink[i].ctx, e);
+static void deliver(struct ev_bus *b, const struct ev *e, enum ev_phase ph) {
+  for (int i = 0; i < b->nsinks; i++) b->sink[i].fn(b->sink[i].ctx, e, ph);
 }
 
-uint64_t ev_open(struct ev_bus *b, int layer, int step, uint64_t cycle,
-                 uint64_t va, uint64_t arg) {
+static _Noreturn void bus_bug(const char *what) {
+  fprintf(stderr, "faultline: internal error: event bus: %s\n", what);
+  exit(125);
+}
+
+uint64_t ev_begin(struct ev_bus *b, int layer, int step, uint64_t cycle, uint64_t va,
+                  uint64_t arg, const char *file, uint32_t line) {
+  if (b->depth >= EV_MAX_DEPTH) bus_bug("steps nested too deep");
+  struct ev *parent = b->depth ? &b->open[b->depth - 1].e : NULL;
   struct ev e = {
-    .id = b->next_id++, .cycle = cycle, .layer = (uint8_t)layer,
-    .step = (uint16_t)step, .va = va, .arg = arg,
-    .depth = (uint16_t)b->depth,
-    .parent_id = b->depth ? b->open[b->depth - 1].id : 0,
+    .id = b->next_id++, .parent = parent ? parent->id : 0, .cycle = cycle,
+    .va = va, .arg = arg, .file = file, .line = line, .pid = b->pid, .cpu = b->cpu,
+    .depth = (uint16_t)b->depth, .step = (uint16_t)step, .layer = (uint8_t)layer,
+    .kind = EV_K_UNKNOWN,
+    .fault = step == EV_S_FAULT ? ++b->nfaults : parent ? parent->fault : 0,
   };
-  if (b->depth < EV_MAX_DEPTH) b->open[b->depth] = e;
+  if (parent) parent->nchildren++;
+  b->open[b->depth].e = e;
+  b->open[b->depth].child_total = 0;
   b->depth++;
+  deliver(b, &e, EV_OPENED);
   return e.id;
 }
 
-void ev_close(struct ev_bus *b, uint64_t self_cycles) {
-  if (b->depth <= 0) return;
+void ev_end(struct ev_bus *b, uint64_t cycle) {
+  if (b->depth <= 0) bus_bug("a step closed that was never opened");
   b->depth--;
-  if (b->depth < EV_MAX_DEPTH) {
-    struct ev e = b->open[b->depth];
-    e.cycles = self_cycles;
-    deliver(b, &e);
-  }
+  struct ev e = b->open[b->depth].e;
+  if (cycle < e.cycle || cycle - e.cycle < b->open[b->depth].child_total)
+    bus_bug("a step closed before its children's time");
+  e.total = cycle - e.cycle;
+  e.self = e.total - b->open[b->depth].child_total;
+  if (b->depth) b->open[b->depth - 1].child_total += e.total;
+  if (e.step == EV_S_FAULT && e.visible) b->visible_faults++;
+  deliver(b, &e, EV_CLOSED);
 }
 
-void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
-             uint64_t cycles, uint64_t va, uint64_t arg) {
-  struct ev e = {
-    .id = b->next_id++, .cycle = cycle, .cycles = cycles,
-    .layer = (uint8_t)layer, .step = (uint16_t)step, .va = va, .arg = arg,
-    .depth = (uint16_t)b->depth,
-    .parent_id = b->depth ? b->open[b->depth - 1].id : 0,
-  };
-  deliver(b, &e);
+void ev_drop(struct ev_bus *b) {
+  if (b->depth <= 0 || b->open[b->depth - 1].e.nchildren) bus_bug("dropping a step with children");
+  b->depth--;
+  if (b->depth) b->open[b->depth - 1].e.nchildren--;
 }
 
-void ev_log_sink(void *lp, const struct ev *e) {
-  struct ev_log *l = lp;
-  /* Children arrive before their root closes: hold them, print the block
-   * when the root (depth 0) arrives. */
-  if (e->depth > 0) {
-    if (l->npend == l->cap) {
-      int nc = l->cap ? l->cap * 2 : 256;
-      struct ev *p = realloc(l->pend, (size_t)nc * sizeof *p);
-      if (!p) return;
-      l->pend = p;
-      l->cap = nc;
+void ev_set(struct ev_bus *b, uint64_t va, uint64_t arg) {
+  if (!b->depth) return;
+  b->open[b->depth - 1].e.va = va;
+  b->open[b->depth - 1].e.arg = arg;
+}
+void ev_set_arg(struct ev_bus *b, uint64_t arg) {
+  if (b->depth) b->open[b->depth - 1].e.arg = arg;
+}
+
+void ev_fault_set(struct ev_bus *b, int kind, bool visible) {
+  for (int i = b->depth - 1; i >= 0; i--)
+    if (b->open[i].e.step == EV_S_FAULT) {
+      b->open[i].e.kind = (uint8_t)kind;
+      b->open[i].e.visible = visible;
+      return;
     }
-    l->pend[l->npend++] = *e;
-    return;
-  }
-  /* an open step arrives after its children: ids follow opening order */
-  for (int i = 1; i < l->npend; i++)
-    for (int j = i; j > 0 && l->pend[j - 1].id > l->pend[j].id; j--) {
-      struct ev t = l->pend[j]; l->pend[j] = l->pend[j - 1]; l->pend[j - 1] = t;
-    }
-  uint64_t total = e->cycles;
-  for (int i = 0; i < l->npend; i++) total += l->pend[i].cycles;
-  if (e->step != EV_S_FAULT) {
-    /* not a fault: an exit the guest's own instruction caused (MOV CR3,
-     * INVLPG under shadow paging) */
-    fprintf(l->f, "event: %s %s va=%#" PRIx64 " mode=%s cycle=%" PRIu64 " total=%" PRIu64 " cycles\n",
-            ev_layer_names[e->layer], ev_step_names[e->step], e->va, l->mode ? l->mode : "?",
-            e->cycle, total);
-    fprintf(l->f, "  %-14s %-16s %8" PRIu64 " cycles\n", ev_layer_names[e->layer],
-            ev_step_names[e->step], e->cycles);
-  } else {
-  l->nfaults++;
-  fprintf(l->f, "fault %" PRIu64 ": va=%#" PRIx64 " err=%#" PRIx64 " (%s%s%s%s%s) mode=%s cycle=%" PRIu64
-                " total=%" PRIu64 " cycles\n",
-          l->nfaults, e->va, e->arg, (e->arg & 1) ? "P" : "np", (e->arg & 2) ? " W" : " R",
-          (e->arg & 4) ? " U" : " S", (e->arg & 8) ? " RSVD" : "", (e->arg & 16) ? " I" : "",
-          l->mode ? l->mode : "?", e->cycle, total);
-  }
-  for (int i = 0; i < l->npend; i++) {
-    const struct ev *s = &l->pend[i];
-    fprintf(l->f, "  %*s%-14s %-16s %8" PRIu64 " cycles", 2 * (s->depth - 1), "",
-            ev_layer_names[s->layer], ev_step_names[s->step], s->cycles);
-    if (s->arg) fprintf(l->f, "  [%#" PRIx64 "]", s->arg);
-    fputc('\n', l->f);
-  }
-  l->npend = 0;
 }
 
-void ev_log_fini(struct ev_log *l) {
-  free(l->pend);
-  l->pend = NULL;
-  l->npend = l->cap = 0;
+bool ev_in_fault(const struct ev_bus *b) {
+  return b->depth && b->open[b->depth - 1].e.fault;
 }

@@ -1,156 +1,289 @@
-/* faultline event bus: the vocabulary every layer reports fault-path steps in.
- * This is the leaf of the dependency graph (DESIGN.md "How a fault flows",
- * step 6).  Sinks (stats, text log, trace writer) subscribe; when nobody
- * listens beyond the stats sink, emitting is a few stores. */
+/* faultline event bus: the vocabulary every layer reports fault-path steps
+ * in, and the tree they form (DESIGN.md "How a fault flows", step 6).
+ * This is the leaf of the dependency graph.
+ *
+ * A step OPENS before its work and CLOSES after it, so anything raised
+ * inside — a nested trap, a hypercall, a hidden fault — is its child.  At
+ * close the bus computes total = (cycle at close) - (cycle at open) and
+ * self = total - the children's totals: a step's time is exactly its own
+ * plus its children's, and a fault's steps sum to its cost.  Sinks (stats,
+ * the text and jsonl logs, later traces and views) receive each step when
+ * it closes, children before their parent.  docs/events.md documents the
+ * vocabulary; `faultline events` prints it from these tables. */
 #ifndef FAULTLINE_TRACES_EVENTS_H
 #define FAULTLINE_TRACES_EVENTS_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
 
-/* Layers, in the order DESIGN.md lists them. */
+/* Layers, in the order DESIGN.md lists them.  The OS kernel running on
+ * the simulated machine is guest-kernel in every mode (the vkernel mode
+ * reports its kernel's steps in the vkernel layer: see docs/events.md). */
 #define EV_LAYERS(X) \
-  X(HW, "hw") X(HOST_KERNEL, "host-kernel") X(HYPERVISOR, "hypervisor") \
-  X(GUEST_KERNEL, "guest-kernel") X(VKERNEL, "vkernel") X(LIBOS, "libos") \
-  X(EXTENSION, "extension") X(USER, "user")
+  X(HW, "hw", "the CPU: exception delivery, VM exits and entries") \
+  X(HOST_KERNEL, "host-kernel", "the host OS under a hypervisor or the vkernel") \
+  X(HYPERVISOR, "hypervisor", "Xen, or the VMM of the HVM modes") \
+  X(GUEST_KERNEL, "guest-kernel", "the OS kernel the guest program runs on") \
+  X(VKERNEL, "vkernel", "DragonFly's virtual kernel, a host user process") \
+  X(LIBOS, "libos", "a user-level library OS (exokernel)") \
+  X(EXTENSION, "extension", "an extension in the kernel (SPIN)") \
+  X(USER, "user", "the guest program")
 
 enum ev_layer {
-#define X(id, name) EV_L_##id,
+#define X(id, name, doc) EV_L_##id,
   EV_LAYERS(X)
 #undef X
   EV_L__COUNT
 };
 
-/* Step names: stable strings, the same in the log, stats, traces and docs.
- * Adding a step is one line. */
+/* Fault kinds: what a fault turned out to be.  The first eleven are the
+ * Linux handler's decisions (hv-models' enum fault_kind has the same
+ * order); the rest are faults a layer below the guest resolved without
+ * it (hidden) and VM exits that are not page faults (intercepts).  One
+ * list for the stats' by_kind, the logs, --log-filter and the views. */
+#define EV_FAULT_KINDS(X) \
+  X(SEGV_MAPERR, "segv_maperr", GUEST, "no VMA covers the address: SIGSEGV (SEGV_MAPERR)") \
+  X(SEGV_ACCERR, "segv_accerr", GUEST, "the VMA forbids the access: SIGSEGV (SEGV_ACCERR)") \
+  X(ANON_ZERO_PAGE, "anon_zero_page", GUEST, "read of untouched anonymous memory: the shared zero page") \
+  X(ANON_NEW, "anon_new", GUEST, "first write to anonymous memory: a zeroed frame") \
+  X(FILE, "file", GUEST, "file-backed page (page cache, or a private copy)") \
+  X(COW, "cow", GUEST, "write to a shared copy-on-write page: copy it") \
+  X(SPURIOUS, "spurious", GUEST, "the translation was already valid") \
+  X(OOM, "oom", GUEST, "no memory left: the OOM kill") \
+  X(SIGBUS, "sigbus", GUEST, "file-backed beyond the end of the file: SIGBUS") \
+  X(WRITE_UPGRADE, "write_upgrade", GUEST, "write to a read-only page owned alone: made writable") \
+  X(THP, "thp", GUEST, "anonymous write fault served by a 2 MiB page") \
+  X(SHADOW_FILL, "shadow_fill", HIDDEN, "hvm-shadow: the guest tables allow it; the shadow entry is filled") \
+  X(SHADOW_EMULATE, "shadow_emulate", HIDDEN, "hvm-shadow: a store to a write-protected guest page table, emulated") \
+  X(SHADOW_UNSYNC, "shadow_unsync", HIDDEN, "hvm-shadow: a store to a guest leaf table, which goes out of sync") \
+  X(SHADOW_UNSHADOW, "shadow_unshadow", HIDDEN, "hvm-shadow: a non-PTE store to a guest table frame: unshadowed") \
+  X(NESTED_FILL, "nested_fill", HIDDEN, "hvm-nested: first touch of a guest-physical page (EPT violation / #NPF)") \
+  X(NESTED_FATAL, "nested_fatal", HIDDEN, "hvm-nested: a nested fault the hypervisor cannot resolve (the VM dies)") \
+  X(XEN_PTWR, "xen_ptwr", HIDDEN, "xen-pv: a direct store to a read-only page table, emulated (writable page tables)") \
+  X(VK_HOST, "vk_host", HIDDEN, "vkernel: the host resolved it from a valid vPTE") \
+  X(VK_REFUSED, "vk_refused", HIDDEN, "vkernel: the host refused a vPTE beyond the RAM file") \
+  X(VK_SIGSEGV, "vk_sigsegv", HIDDEN, "vkernel: path (II), the vkernel's own submap, via SIGSEGV") \
+  X(UNRESOLVED, "unresolved", HIDDEN, "a layer below the guest could not resolve it (the guest is killed)") \
+  X(CR3_EXIT, "cr3_exit", INTERCEPT, "VM exit on a guest MOV to CR3") \
+  X(INVLPG_EXIT, "invlpg_exit", INTERCEPT, "VM exit on a guest INVLPG") \
+  X(INVPCID_EXIT, "invpcid_exit", INTERCEPT, "VM exit on a guest INVPCID") \
+  X(UNKNOWN, "unknown", HIDDEN, "not classified (a bug if it appears)")
+
+enum ev_fault_kind {
+#define X(id, name, cls, doc) EV_K_##id,
+  EV_FAULT_KINDS(X)
+#undef X
+  EV_K__COUNT
+};
+enum ev_kind_class { EV_KC_GUEST, EV_KC_HIDDEN, EV_KC_INTERCEPT };
+
+/* What a step's two value slots (va, arg) mean: named, decoded fields. */
+#define EV_FIELD_KINDS(X) \
+  X(NONE, NULL) X(VA, "va") X(ERR, "err") X(FRAME, "frame") X(ENTRY, "entry") \
+  X(VALUE, "value") X(CR3, "cr3") X(PAGES, "pages") X(TABLES, "tables") \
+  X(ENTRIES, "entries") X(LEVEL, "level") X(HIT, "hit") X(VALID, "valid") \
+  X(ALL, "all") X(DIR, "dir") X(KIND, "kind") X(EXIT, "exit") X(VECTOR, "vector") \
+  X(HCALL, "hypercall") X(WHY, "why") X(PFN, "pfn") X(MFN, "mfn") X(SLOT, "slot") \
+  X(TYPE, "type")
+enum ev_field {
+#define X(id, name) EVF_##id,
+  EV_FIELD_KINDS(X)
+#undef X
+  EVF__COUNT
+};
+
+/* Step names: stable strings, the same in the log, stats, traces, views
+ * and docs.  The enum id is the name upper-cased with '.' -> '_'
+ * (kernel.entry -> EV_S_KERNEL_ENTRY); the cost parameter that prices a
+ * step is named after it (see docs/events.md for the rule; a test checks
+ * both).  Columns: id, name, layer, cost parameter (NULL: priced by the
+ * work it does), the va slot's field, the arg slot's field, doc. */
 #define EV_STEPS(X) \
-  X(FAULT,          "fault",            "a page fault, root of its steps") \
-  X(PF_WALK,        "pf.walk",          "hardware page walk that failed") \
-  X(EXC_DELIVER,    "exc.deliver",      "IDT lookup, stack switch, push frame") \
-  X(KENTRY,         "kernel.entry",     "kernel entry: save registers, read CR2") \
-  X(VMA_LOOKUP,     "vma.lookup",       "find the VMA covering the address") \
-  X(PT_ALLOC,       "pt.alloc",         "allocate and zero a page-table page") \
-  X(FRAME_ALLOC,    "frame.alloc",      "allocate a physical frame") \
-  X(FRAME_ZERO,     "frame.zero",       "zero-fill the new frame") \
-  X(ZERO_PAGE_MAP,  "zeropage.map",     "map the shared zero page read-only") \
-  X(FILE_READ,      "file.read",        "page-cache miss: read the page from the file") \
-  X(PAGECACHE,      "pagecache.lookup", "find the file page in the page cache") \
-  X(FAULT_AROUND,   "fault.around",     "map cached neighbour pages (fault-around)") \
-  X(PREFAULT,       "prefault",         "populate the next anonymous pages ahead of use (arg: pages)") \
-  X(COW_COPY,       "cow.copy",         "copy the shared frame for a write") \
-  X(STACK_GROW,     "stack.grow",       "extend the stack VMA downwards") \
-  X(PTE_WRITE,      "pte.write",        "write the new page-table entry") \
-  X(TLB_INVAL,      "tlb.invalidate",   "invalidate the stale translation") \
-  X(SIGSEGV,        "signal.segv",      "no valid mapping: deliver SIGSEGV") \
-  X(SPURIOUS,       "spurious",         "translation already valid: return") \
-  X(KEXIT,          "kernel.exit",      "restore registers, iretq") \
-  X(KPTI_SWITCH,    "kpti.cr3",         "KPTI: switch CR3 between user and kernel tables") \
-  X(RETRY_WALK,     "retry.walk",       "the retried access walks again") \
-  X(VM_EXIT,        "vm.exit",          "VM exit: save guest state, load host state (arg: exit code)") \
-  X(HV_DISPATCH,    "hv.dispatch",      "hypervisor reads the exit reason/qualification and dispatches") \
-  X(VM_ENTRY,       "vm.entry",         "VM entry (VMRESUME/VMRUN), with any injected event") \
-  X(NESTED_PT_ALLOC,"nested.pt_alloc",  "allocate an EPT/NPT table page") \
-  X(NESTED_FILL,    "nested.fill",      "write the EPT/NPT entry for the touched guest-physical page") \
-  X(HOST_BACKING,   "host.backing",     "host kernel allocates and zeroes the backing page (first touch)") \
-  X(SHADOW_WALK,    "shadow.walk",      "hypervisor walks the guest page table in software") \
-  X(SHADOW_PT_ALLOC,"shadow.pt_alloc",  "allocate a shadow page-table page for a guest table") \
-  X(SHADOW_WRPROT,  "shadow.wrprotect", "write-protect a guest frame that became a page table") \
-  X(SHADOW_FILL,    "shadow.fill",      "install the shadow entry from the guest entry") \
-  X(EVENT_INJECT,   "event.inject",     "queue the guest #PF for injection at VM entry, set guest CR2") \
-  X(PTE_EMULATE,    "pte.emulate",      "emulate the guest's write to its write-protected page table") \
-  X(SHADOW_RESYNC,  "shadow.resync",    "bring shadow entries in line with the guest table") \
-  X(SHADOW_UNSYNC,  "shadow.unsync",    "let a shadowed leaf table go out of sync (writable)") \
-  X(UNSHADOW,       "shadow.unshadow",  "the guest reuses a page-table frame as data: drop its shadow") \
-  X(CR3_WRITE,      "cr3.write",        "guest MOV to CR3") \
-  X(SHADOW_CR3,     "shadow.cr3",       "switch to the shadow root of the new guest CR3") \
-  X(SHADOW_INVLPG,  "shadow.invlpg",    "guest INVLPG/INVPCID: drop the shadow entry") \
-  X(HV_TLB_FLUSH,   "hv.tlb_flush",     "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry") \
-  X(XEN_ENTRY,      "xen.entry",        "Xen's exception entry in ring 0: save the guest frame") \
-  X(XEN_FIXUP,      "xen.fixup",        "do_page_fault: is it a fault Xen fixes itself (spurious, ptwr)?") \
-  X(XEN_BOUNCE,     "xen.bounce",       "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten") \
-  X(XEN_L4_SWITCH,  "xen.l4_switch",    "switch between the user and the kernel L4 (CR3 write)") \
-  X(XEN_HYPERCALL,  "xen.hypercall",    "enter Xen from the guest kernel and return (arg: hypercall number)") \
-  X(XEN_MULTICALL,  "xen.multicall",    "a batch of hypercalls in one entry (HYPERVISOR_multicall)") \
-  X(XEN_P2M,        "xen.p2m",          "guest: pfn -> mfn through its P2M table") \
-  X(XEN_M2P,        "xen.m2p",          "guest: mfn -> pfn through the machine-to-phys table") \
-  X(XEN_VALIDATE,   "xen.validate",     "Xen validates an update: ownership, get_page, type counts") \
-  X(XEN_REFUSE,     "xen.refuse",       "Xen refuses an update (arg: 1 not owned, 2 writable page table, 3 type conflict)") \
-  X(XEN_PT_WRITE,   "xen.pt_write",     "Xen writes the validated entry") \
-  X(XEN_PIN,        "xen.pin",          "MMUEXT_PIN_Ln_TABLE: validate a table and pin its type (arg: level)") \
-  X(XEN_UNPIN,      "xen.unpin",        "MMUEXT_UNPIN_TABLE: drop an address space's tables' types") \
-  X(XEN_UPDATE_VA,  "xen.update_va",    "HYPERVISOR_update_va_mapping: remap a page-table page read-only") \
-  X(XEN_PTWR,       "xen.ptwr",         "writable page tables: emulate the guest's direct PTE store") \
-  X(XEN_IRET,       "xen.iret",         "HYPERVISOR_iret: back to the guest's user context") \
-  X(VK_HOST_TRAP,   "host.trap",        "the real kernel's trap entry") \
-  X(VK_VM_FAULT,    "host.vm_fault",    "host vm_fault: map entry lookup (a VPAGETABLE mapping)") \
-  X(VK_VPAGETABLE,  "host.vpagetable",  "vm_fault_vpagetable: walk the vkernel's vPTEs, CAS of A/M (arg: valid)") \
-  X(VK_PMAP_ENTER,  "host.pmap_enter",  "host installs the real PTE in the vmspace's pmap") \
-  X(VK_MBIT,        "host.mbit",        "first write: VPTE_M set, read-only mapping upgraded") \
-  X(VK_VMSPACE_RETURN, "host.vmspace_return", "return from vmspace_ctl to the vkernel with the trap frame") \
-  X(VK_VMSPACE_RUN, "vkernel.vmspace_ctl", "vmspace_ctl(VMSPACE_CTL_RUN): re-enter the virtual user process") \
-  X(VK_SIGSEGV,     "host.sigsegv",     "path (II): SIGSEGV to the vkernel for its own submap") \
-  X(VK_SIGHANDLER,  "vkernel.sighandler", "the vkernel's handler reads the ucontext and writes its vPTE") \
-  X(VK_SIGRETURN,   "host.sigreturn",   "sigreturn: resume the vkernel's faulting context") \
-  X(VK_MCONTROL,    "vkernel.mcontrol", "vmspace_mcontrol/madvise(MADV_INVAL) after a vPTE change") \
-  X(VK_PMAP_REMOVE, "host.pmap_remove", "host removes the real mappings (arg: 1 = the whole vmspace)") \
-  X(VK_VMSPACE_CREATE, "vkernel.vmspace_create", "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + MADV_SETMAP") \
-  X(VK_REFUSE,      "host.refuse",      "vm_fault's object-size check: the vPTE points outside the RAM file") \
-  X(VK_VPTE_FIX,    "vkernel.vpte_fix", "the vkernel sees the failure and rewrites the vPTE")
+  X(FAULT, "fault", HW, NULL, VA, ERR, "an exception, VM exit or TLB miss the model handles: the root of its steps") \
+  X(EXC_DELIVER, "exc.deliver", HW, "native.exc_deliver", NONE, NONE, "IDT lookup, stack switch, exception frame push") \
+  X(KERNEL_ENTRY, "kernel.entry", GUEST_KERNEL, "native.kernel_entry", NONE, NONE, "kernel entry: save registers, read CR2") \
+  X(KPTI_CR3_WRITE, "kpti.cr3_write", GUEST_KERNEL, NULL, NONE, DIR, "KPTI: switch CR3 between the user and the kernel tables (guest.kpti_cr3_write)") \
+  X(VMA_LOOKUP, "vma.lookup", GUEST_KERNEL, "native.vma_lookup", NONE, KIND, "find the VMA covering the address and decide what the fault needs") \
+  X(STACK_GROW, "stack.grow", GUEST_KERNEL, "native.stack_grow", NONE, NONE, "extend the stack VMA downwards") \
+  X(PT_ALLOC, "pt.alloc", GUEST_KERNEL, "native.pt_alloc", NONE, TABLES, "walk down to the leaf entry, allocating and zeroing missing page-table pages (cost per table)") \
+  X(FRAME_ALLOC, "frame.alloc", GUEST_KERNEL, "native.frame_alloc", FRAME, NONE, "allocate a physical frame") \
+  X(FRAME_ZERO, "frame.zero", GUEST_KERNEL, "native.frame_zero", FRAME, PAGES, "zero-fill the new frame (cost per 4 KiB page)") \
+  X(ZERO_PAGE_MAP, "zero_page.map", GUEST_KERNEL, "native.zero_page_map", FRAME, NONE, "map the shared zero page read-only") \
+  X(PAGECACHE_LOOKUP, "pagecache.lookup", GUEST_KERNEL, "native.pagecache_lookup", FRAME, HIT, "find the file page in the page cache") \
+  X(FILE_READ, "file.read", GUEST_KERNEL, "native.file_read", FRAME, NONE, "page-cache miss: read the page from the file (plus io.read_latency)") \
+  X(COW_COPY, "cow.copy", GUEST_KERNEL, "native.cow_copy", FRAME, NONE, "copy the shared frame for a write") \
+  X(PTE_WRITE, "pte.write", GUEST_KERNEL, "native.pte_write", VALUE, LEVEL, "write the new page-table entry") \
+  X(FAULT_AROUND, "fault.around", GUEST_KERNEL, "native.fault_around", NONE, PAGES, "map cached neighbour pages (cost per page mapped)") \
+  X(PREFAULT, "prefault", GUEST_KERNEL, NULL, NONE, PAGES, "populate the next anonymous pages ahead of use (frame.alloc + frame.zero per page)") \
+  X(TLB_INVALIDATE, "tlb.invalidate", GUEST_KERNEL, "native.tlb_invalidate", VA, NONE, "invalidate the stale translation") \
+  X(SPURIOUS, "spurious", GUEST_KERNEL, "native.spurious", NONE, NONE, "translation already valid: return") \
+  X(SIGNAL_SEGV, "signal.segv", GUEST_KERNEL, "native.signal_segv", NONE, NONE, "no valid mapping: queue SIGSEGV") \
+  X(KERNEL_EXIT, "kernel.exit", GUEST_KERNEL, "native.kernel_exit", NONE, NONE, "restore registers, iretq") \
+  X(CR3_WRITE, "cr3.write", GUEST_KERNEL, "cr3.write", CR3, NONE, "guest MOV to CR3 that a hypervisor intercepts") \
+  X(VM_EXIT, "vm.exit", HW, "vmx.exit", NONE, EXIT, "VM exit: save guest state, load host state (vmx.exit / svm.exit)") \
+  X(HV_DISPATCH, "hv.dispatch", HYPERVISOR, "hv.dispatch", NONE, EXIT, "hypervisor reads the exit reason/qualification and dispatches") \
+  X(VM_ENTRY, "vm.entry", HW, "vmx.entry", NONE, VECTOR, "VM entry (VMRESUME/VMRUN), with any injected event (vmx.entry / svm.entry)") \
+  X(HV_INJECT, "hv.inject", HYPERVISOR, "hv.inject", VA, ERR, "queue the guest #PF for injection at VM entry, set guest CR2") \
+  X(HV_TLB_FLUSH, "hv.tlb_flush", HYPERVISOR, "hv.tlb_flush", NONE, NONE, "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry") \
+  X(NESTED_PT_ALLOC, "nested.pt_alloc", HYPERVISOR, "nested.pt_alloc", FRAME, LEVEL, "allocate an EPT/NPT table page") \
+  X(NESTED_FILL, "nested.fill", HYPERVISOR, "nested.fill", FRAME, LEVEL, "write the EPT/NPT entry for the touched guest-physical page") \
+  X(HOST_BACKING, "host.backing", HOST_KERNEL, "host.backing", FRAME, PAGES, "host kernel allocates and zeroes the backing page on first touch (cost per 4 KiB)") \
+  X(SHADOW_WALK, "shadow.walk", HYPERVISOR, "shadow.walk", VA, VALID, "hypervisor walks the guest page table in software") \
+  X(SHADOW_PT_ALLOC, "shadow.pt_alloc", HYPERVISOR, "shadow.pt_alloc", FRAME, LEVEL, "allocate a shadow page-table page for a guest table") \
+  X(SHADOW_WRPROTECT, "shadow.wrprotect", HYPERVISOR, "shadow.wrprotect", FRAME, NONE, "write-protect a guest frame that became a page table") \
+  X(SHADOW_FILL, "shadow.fill", HYPERVISOR, "shadow.fill", VA, NONE, "install the shadow entry from the guest entry") \
+  X(SHADOW_EMULATE, "shadow.emulate", HYPERVISOR, "shadow.emulate", ENTRY, VALUE, "emulate the guest's store to its write-protected page table") \
+  X(SHADOW_RESYNC, "shadow.resync", HYPERVISOR, "shadow.resync", FRAME, ENTRIES, "bring an out-of-sync shadow table in line with the guest table (cost per entry)") \
+  X(SHADOW_UNSYNC, "shadow.unsync", HYPERVISOR, "shadow.unsync", FRAME, NONE, "let a shadowed leaf table go out of sync (writable)") \
+  X(SHADOW_UNSHADOW, "shadow.unshadow", HYPERVISOR, "shadow.unshadow", FRAME, NONE, "the guest reuses a page-table frame as data: drop its shadow") \
+  X(SHADOW_CR3, "shadow.cr3", HYPERVISOR, "shadow.cr3", CR3, NONE, "switch to the shadow root of the new guest CR3") \
+  X(SHADOW_INVLPG, "shadow.invlpg", HYPERVISOR, "shadow.invlpg", VA, NONE, "guest INVLPG/INVPCID: drop the shadow entry") \
+  X(XEN_ENTRY, "xen.entry", HYPERVISOR, "xen.entry", NONE, NONE, "Xen's exception entry in ring 0: save the guest frame") \
+  X(XEN_FIXUP, "xen.fixup", HYPERVISOR, "xen.fixup", NONE, NONE, "do_page_fault: is it a fault Xen fixes itself (spurious, ptwr)?") \
+  X(XEN_BOUNCE, "xen.bounce", HYPERVISOR, "xen.bounce", NONE, ERR, "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten") \
+  X(XEN_L4_SWITCH, "xen.l4_switch", HYPERVISOR, NULL, NONE, DIR, "switch between the user and the kernel L4 (a CR3 write: guest.kpti_cr3_write)") \
+  X(XEN_HYPERCALL, "xen.hypercall", HYPERVISOR, "xen.hypercall", NONE, HCALL, "enter Xen from the guest kernel and return") \
+  X(XEN_MULTICALL, "xen.multicall", GUEST_KERNEL, "xen.multicall", NONE, HCALL, "a batch of hypercalls in one entry (HYPERVISOR_multicall)") \
+  X(XEN_P2M, "xen.p2m", GUEST_KERNEL, "xen.p2m", NONE, PFN, "guest: pfn -> mfn through its P2M table") \
+  X(XEN_M2P, "xen.m2p", GUEST_KERNEL, "xen.m2p", NONE, MFN, "guest: mfn -> pfn through the machine-to-phys table") \
+  X(XEN_VALIDATE, "xen.validate", HYPERVISOR, "xen.validate", ENTRY, NONE, "Xen validates an update: ownership, get_page, type counts") \
+  X(XEN_REFUSE, "xen.refuse", HYPERVISOR, NULL, NONE, WHY, "Xen refuses an update") \
+  X(XEN_PT_WRITE, "xen.pt_write", HYPERVISOR, "xen.pt_write", NONE, VALUE, "Xen writes the validated entry") \
+  X(XEN_PIN, "xen.pin", HYPERVISOR, "xen.pin", FRAME, LEVEL, "MMUEXT_PIN_Ln_TABLE: validate a table and pin its type") \
+  X(XEN_UNPIN, "xen.unpin", HYPERVISOR, "xen.unpin", FRAME, TABLES, "MMUEXT_UNPIN_TABLE: drop an address space's tables' types") \
+  X(XEN_UPDATE_VA_MAPPING, "xen.update_va_mapping", HYPERVISOR, "xen.update_va_mapping", FRAME, NONE, "HYPERVISOR_update_va_mapping: remap a page-table page read-only") \
+  X(XEN_PTWR_EMULATE, "xen.ptwr_emulate", HYPERVISOR, "xen.ptwr_emulate", ENTRY, NONE, "writable page tables: emulate the guest's direct PTE store") \
+  X(XEN_IRET, "xen.iret", HYPERVISOR, "xen.iret", NONE, NONE, "HYPERVISOR_iret: back to the guest's user context") \
+  X(HOST_TRAP, "host.trap", HOST_KERNEL, "vkernel.host_trap", NONE, NONE, "the real kernel's trap entry") \
+  X(HOST_VM_FAULT, "host.vm_fault", HOST_KERNEL, "vkernel.host_vm_fault", NONE, NONE, "host vm_fault: map entry lookup (a VPAGETABLE mapping)") \
+  X(HOST_VPAGETABLE, "host.vpagetable", HOST_KERNEL, "vkernel.host_vpagetable", VA, VALID, "vm_fault_vpagetable: walk the vkernel's vPTEs, CAS of A/M (cost per level)") \
+  X(HOST_PMAP_ENTER, "host.pmap_enter", HOST_KERNEL, "vkernel.host_pmap_enter", VA, NONE, "host installs the real PTE in the vmspace's pmap") \
+  X(HOST_MBIT, "host.mbit", HOST_KERNEL, "vkernel.host_mbit", VA, NONE, "first write: VPTE_M set, read-only mapping upgraded") \
+  X(HOST_VMSPACE_RETURN, "host.vmspace_return", HOST_KERNEL, "vkernel.host_vmspace_return", NONE, NONE, "return from vmspace_ctl to the vkernel with the trap frame") \
+  X(VKERNEL_VMSPACE_CTL, "vkernel.vmspace_ctl", VKERNEL, "vkernel.vmspace_ctl", NONE, NONE, "vmspace_ctl(VMSPACE_CTL_RUN): re-enter the virtual user process") \
+  X(HOST_SIGSEGV, "host.sigsegv", HOST_KERNEL, "vkernel.host_sigsegv", VA, NONE, "path (II): SIGSEGV to the vkernel for its own submap") \
+  X(VKERNEL_SIGHANDLER, "vkernel.sighandler", VKERNEL, "vkernel.sighandler", NONE, SLOT, "the vkernel's handler reads the ucontext and writes its vPTE") \
+  X(HOST_SIGRETURN, "host.sigreturn", HOST_KERNEL, "vkernel.host_sigreturn", NONE, NONE, "sigreturn: resume the vkernel's faulting context") \
+  X(VKERNEL_MCONTROL, "vkernel.mcontrol", VKERNEL, "vkernel.mcontrol", VA, NONE, "vmspace_mcontrol/madvise(MADV_INVAL) after a vPTE change") \
+  X(HOST_PMAP_REMOVE, "host.pmap_remove", HOST_KERNEL, "vkernel.host_pmap_remove", NONE, ALL, "host removes the real mappings (per page)") \
+  X(VKERNEL_VMSPACE_CREATE, "vkernel.vmspace_create", VKERNEL, "vkernel.vmspace_create", CR3, NONE, "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + MADV_SETMAP") \
+  X(HOST_REFUSE, "host.refuse", HOST_KERNEL, NULL, FRAME, NONE, "vm_fault's object-size check: the vPTE points outside the RAM file") \
+  X(VKERNEL_VPTE_FIX, "vkernel.vpte_fix", VKERNEL, "vkernel.vpte_fix", ENTRY, NONE, "the vkernel sees the failure and rewrites the vPTE")
 
 enum ev_step {
-#define X(id, name, doc) EV_S_##id,
+#define X(id, name, layer, cost, fva, farg, doc) EV_S_##id,
   EV_STEPS(X)
 #undef X
   EV_S__COUNT
 };
 
+struct ev_step_info {
+  const char *id;            /* "KERNEL_ENTRY" */
+  const char *name;          /* "kernel.entry" */
+  uint8_t layer;             /* enum ev_layer */
+  const char *cost;          /* cost parameter, or NULL */
+  uint8_t fva, farg;         /* enum ev_field of the va and arg slots */
+  const char *doc;
+};
+extern const struct ev_step_info ev_steps[EV_S__COUNT];
 extern const char *const ev_layer_names[EV_L__COUNT];
-extern const char *const ev_step_names[EV_S__COUNT];
-extern const char *const ev_step_docs[EV_S__COUNT];
+extern const char *const ev_layer_docs[EV_L__COUNT];
+extern const char *const ev_kind_names[EV_K__COUNT];
+extern const char *const ev_kind_docs[EV_K__COUNT];
+extern const uint8_t ev_kind_class[EV_K__COUNT];
+extern const char *const ev_field_names[EVF__COUNT];
+int ev_layer_by_name(const char *s, size_t n);     /* -1 if none */
+int ev_kind_by_name(const char *s, size_t n);
+int ev_step_by_name(const char *s);
 
+/* One step, as sinks receive it when it closes. */
 struct ev {
-  uint64_t id, parent_id;
-  uint64_t cycle;      /* start cycle */
-  uint64_t cycles;     /* self time: nested children are their own steps */
+  uint64_t id, parent;       /* ids increase in opening order; parent 0: top level */
+  uint64_t fault;            /* the innermost enclosing fault's number (0: none) */
+  uint64_t cycle;            /* start, on its vCPU's cycle count */
+  uint64_t self, total;      /* total = self + the children's totals */
+  uint64_t va, arg;          /* the step's two fields (see ev_steps[].fva/farg) */
+  const char *file;          /* the emitting code (relative path) */
+  uint32_t line;
+  int32_t pid;
+  uint16_t cpu;
   uint16_t depth;
-  uint8_t layer;       /* enum ev_layer */
-  uint16_t step;       /* enum ev_step */
-  uint64_t va;         /* fields: faulting address (root) or step argument */
-  uint64_t arg;        /* error code (root) or step-specific value */
+  uint16_t step;             /* enum ev_step */
+  uint8_t layer;             /* enum ev_layer */
+  uint8_t kind;              /* fault roots: enum ev_fault_kind */
+  bool visible;              /* fault roots: the guest kernel saw it */
+  uint32_t nchildren;
 };
 
-typedef void (*ev_sink_fn)(void *ctx, const struct ev *e);
+enum ev_phase { EV_OPENED, EV_CLOSED };
+typedef void (*ev_sink_fn)(void *ctx, const struct ev *e, enum ev_phase ph);
 
 #define EV_MAX_SINKS 8
-#define EV_MAX_DEPTH 16
+#define EV_MAX_DEPTH 64
 
 struct ev_bus {
-  uint64_t next_id;
+  uint64_t next_id, nfaults;
+  uint64_t visible_faults;   /* fault roots closed with visible set */
+  int32_t pid;               /* stamped on steps as they open (sim sets it) */
+  uint16_t cpu;
   struct { ev_sink_fn fn; void *ctx; } sink[EV_MAX_SINKS];
   int nsinks;
-  struct ev open[EV_MAX_DEPTH];   /* stack of open (parent) steps */
+  struct { struct ev e; uint64_t child_total; } open[EV_MAX_DEPTH];
   int depth;
 };
 
 void ev_bus_init(struct ev_bus *b);
 int ev_subscribe(struct ev_bus *b, ev_sink_fn fn, void *ctx);
-/* Open a step that will have children; close it with its self cycles. */
-uint64_t ev_open(struct ev_bus *b, int layer, int step, uint64_t cycle,
-                 uint64_t va, uint64_t arg);
-void ev_close(struct ev_bus *b, uint64_t self_cycles);
-/* A leaf step: emitted at once as a child of the innermost open step. */
-void ev_leaf(struct ev_bus *b, int layer, int step, uint64_t cycle,
-             uint64_t cycles, uint64_t va, uint64_t arg);
+/* Open a step at `cycle`; a step named "fault" starts a new fault number. */
+uint64_t ev_begin(struct ev_bus *b, int layer, int step, uint64_t cycle, uint64_t va,
+                  uint64_t arg, const char *file, uint32_t line);
+/* Close the innermost open step at `cycle` (>= its start). */
+void ev_end(struct ev_bus *b, uint64_t cycle);
+/* Drop the innermost open step: only when it has no children and
+ * nothing was charged (a conditional step that turned out empty). */
+void ev_drop(struct ev_bus *b);
+/* The innermost open step: change its fields once they are known. */
+void ev_set(struct ev_bus *b, uint64_t va, uint64_t arg);
+void ev_set_arg(struct ev_bus *b, uint64_t arg);
+/* The innermost open fault root: what it turned out to be. */
+void ev_fault_set(struct ev_bus *b, int kind, bool visible);
+bool ev_in_fault(const struct ev_bus *b);
+static inline int ev_open_children(const struct ev_bus *b) {
+  return b->depth ? (int)b->open[b->depth - 1].e.nchildren : 0;
+}
 
-/* A ready-made sink: the human-readable log (--log).  One block per fault:
- * a header (va, error code, mode, total cycles), then a line per step. */
+/* ---- log sinks (evlog.c): text and jsonl, with --log-filter ---- */
+struct ev_filter {
+  bool any;                  /* some tree-selecting term is set */
+  uint64_t fault_lo, fault_hi;    /* fault=A-B (0/0: off) */
+  int32_t pid;               /* pid=N (-1: off) */
+  uint32_t layers;           /* layer=a|b: bit mask of kept layers (0: all) */
+  uint64_t kinds;            /* kind=a|b: bit mask (0: all) */
+  uint64_t va_lo, va_hi;     /* va=LO-HI (hi 0: off) */
+};
+/* Parse "fault=100-200,pid=1,layer=hypervisor|guest-kernel,kind=cow,va=0x1000-0x2000";
+ * 0, or -1 with a message in err. */
+int ev_filter_parse(struct ev_filter *f, const char *expr, char *err, size_t errlen);
+
+enum ev_log_format { EV_LOG_TEXT, EV_LOG_JSONL };
 struct ev_log {
   FILE *f;
-  const char *mode;
-  struct ev *pend;           /* the open block's steps (grows; free with ev_log_fini) */
-  int npend, cap;
-  uint64_t nfaults;
+  enum ev_log_format format;
+  struct ev_filter filter;
+  const char *mode, *cpu;
+  /* decode an exit code into the vendor's name (NULL: print the number) */
+  const char *(*exit_name)(void *ctx, uint32_t code);
+  void *exit_ctx;
+  struct ev *tree;           /* the open top-level tree's closed steps */
+  int ntree, cap;
+  uint64_t written;
 };
-void ev_log_sink(void *log, const struct ev *e);
+/* jsonl: write the header object first (extra: more "key": value pairs,
+ * already JSON-encoded, or NULL) */
+void ev_log_header(struct ev_log *l, const char *extra);
+void ev_log_sink(void *log, const struct ev *e, enum ev_phase ph);
 void ev_log_fini(struct ev_log *l);
+/* "np W U"-style decoding of a #PF error code */
+void ev_err_string(uint64_t err, char *buf, size_t n);
 
 #endif
