@@ -261,7 +261,13 @@ void ev_log_header(struct ev_log *l, const char *extra) {
   fprintf(l->f, ",\"cpu\":");
   json_str(l->f, l->cpu ? l->cpu : "?");
   if (extra && *extra) fprintf(l->f, ",%s", extra);
-  fputs("}\n", l->f);
+  /* the fault kinds and their classes: a reader needs no other table to
+   * tell hidden page faults from intercepted instructions */
+  static const char *const cls[] = {"guest", "hidden", "intercept"};
+  fputs(",\"kinds\":{", l->f);
+  for (int i = 0; i < EV_K__COUNT; i++)
+    fprintf(l->f, "%s\"%s\":\"%s\"", i ? "," : "", ev_kind_names[i], cls[ev_kind_class[i]]);
+  fputs("}}\n", l->f);
 }
 
 void ev_log_sink(void *lp, const struct ev *e, enum ev_phase ph) {

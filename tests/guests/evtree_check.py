@@ -223,6 +223,11 @@ def check(path, stats_path, src_root, expect, bad):
         if not (isinstance(hdr, dict) and hdr.get("schema") == SCHEMA
                 and type(hdr.get("version")) is int and hdr.get("version") == VERSION):
             bad.add("header", first.strip()[:120] if first else "(empty file)")
+        # the header's "kinds" map names each fault kind's class; faults of
+        # class "intercept" (VM exits that are not page faults) are neither
+        # visible nor hidden page faults in the stats
+        kinds = hdr.get("kinds", {}) if isinstance(hdr, dict) else {}
+        intercepts = 0
 
         lineno = 1
         for line in f:
@@ -266,6 +271,8 @@ def check(path, stats_path, src_root, expect, bad):
                     roots.append((sid, fault))
                 if vis is True:
                     visible += 1
+                elif vis is False and kinds.get(kind) == "intercept":
+                    intercepts += 1
                 elif vis is False:
                     hidden += 1
 
@@ -338,12 +345,12 @@ def check(path, stats_path, src_root, expect, bad):
             bad.add("expect-nested", "%s:%s" % (a, b))
 
     if stats_path:
-        check_stats(stats_path, top_total, visible, hidden, self_by_layer, bad)
+        check_stats(stats_path, top_total, visible, hidden, self_by_layer, bad, intercepts)
 
     return nsteps, len(roots), visible, hidden, max_depth
 
 
-def check_stats(stats_path, top_total, visible, hidden, self_by_layer, bad):
+def check_stats(stats_path, top_total, visible, hidden, self_by_layer, bad, intercepts=0):
     with open(stats_path, "r", encoding="utf-8") as f:
         st = json.load(f)
     if not isinstance(st, dict):
@@ -357,6 +364,9 @@ def check_stats(stats_path, top_total, visible, hidden, self_by_layer, bad):
         bad.add("stats-visible", "log %d, stats %s" % (visible, pf.get("guest")))
     if pf.get("hidden") != hidden:
         bad.add("stats-hidden", "log %d, stats %s" % (hidden, pf.get("hidden")))
+    ev = st.get("events")
+    if isinstance(ev, dict) and ev.get("intercepts") != intercepts:
+        bad.add("stats-hidden", "intercepted exits: log %d, stats %s" % (intercepts, ev.get("intercepts")))
     for layer in LAYERS:
         if self_by_layer[layer] != fc.get(layer, 0):
             bad.add("stats-layer", "%s: log %d, stats %s" % (layer, self_by_layer[layer],

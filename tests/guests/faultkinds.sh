@@ -16,7 +16,7 @@ expect() {  # name, then the steps that must appear in order within one block
   if grep -q -- "$pat" "$tmp/blocks"; then echo "ok: $name"
   else echo "FAIL: no fault block with steps: $*"; fail=1; fi
 }
-expect "zero page (read)" exc.deliver kernel.entry vma.lookup zeropage.map pte.write kernel.exit
+expect "zero page (read)" exc.deliver kernel.entry vma.lookup zero_page.map pte.write kernel.exit
 expect "write after zero page (copy)" vma.lookup frame.alloc cow.copy pte.write tlb.invalidate kernel.exit
 expect "zero-fill" vma.lookup frame.alloc frame.zero pte.write kernel.exit
 expect "file-backed with fault-around" vma.lookup pagecache.lookup pte.write fault.around kernel.exit

@@ -39,11 +39,11 @@ for guest in procs.gcc forkexec.gcc cowcount.gcc; do
     echo "ok: $guest: batching saves hypercalls ($(q xbase "h['xen_hypercalls']") vs $(q xnobatch "h['xen_hypercalls']"))" ||
     { echo "FAIL: batching saves nothing"; fail=1; }
 done
-for inj in "writable_pt|2" "foreign|1"; do
+for inj in "writable_pt|writable_page_table" "foreign|not_owned"; do
   k=${inj%%|*}; why=${inj#*|}
   "$fl" run --mode xen-pv --set xen.inject_$k=25 --stats "$tmp/i.json" --log "$tmp/i.log" -- "$g/pagetouch.gcc" 100 >/dev/null 2>&1
   check "inject $k: one refusal" "$(q i "h['xen_refusals']")" 1
-  check "inject $k: refusal reason in the log" "$(grep -c "xen.refuse .*\[0x$why\]" "$tmp/i.log")" 1
+  check "inject $k: refusal reason in the log" "$(grep -c "xen.refuse .*why=$why\$" "$tmp/i.log")" 1
   check "inject $k: audit clean" "$(q i "h['xen_audit_violations']")" 0
 done
 exit $fail
