@@ -109,6 +109,8 @@ struct vcpu {
   uint64_t icount_stop;
   uint64_t cycles;
   uint64_t tsc_hz;           /* virtual TSC frequency */
+  bool cpuid_no_pse;         /* CPUID.1:EDX.PSE clear: a Xen PV guest sees no
+                                large pages (Xen masks PSE for PV guests) */
   uint64_t tsc_offset;       /* epoch in TSC ticks */
 
   /* interpreter */

@@ -178,6 +178,7 @@ void cpu_cpuid(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t o[4])
            (1u << 6) /* PAE */ | (1u << 8) /* CX8 */ | (1u << 13) /* PGE */ |
            (1u << 15) /* CMOV */ | (1u << 19) /* CLFSH */ | (1u << 23) /* MMX */ |
            (1u << 24) /* FXSR */ | (1u << 25) /* SSE */ | (1u << 26) /* SSE2 */;
+    if (c->cpuid_no_pse) o[3] &= ~(1u << 3);
     break;
   case 2:
     o[0] = 0x00FF0001;                 /* descriptor FF: use leaf 4 */

@@ -48,6 +48,9 @@ struct fault_plan {
  * the cycles they cost. */
 struct guest_ops {
   void *k;
+  /* where the guest kernel keeps its direct map of physical memory and its
+   * text (the kernel half a host shares into every address space) */
+  uint64_t direct_map_base, kernel_text_base;
   /* decide what the fault needs (VMA lookup; may extend a stack VMA) */
   uint64_t (*plan)(void *k, uint64_t va, uint32_t err, struct fault_plan *p);
   /* make sure page tables down to the leaf exist; returns cycles, sets
@@ -78,10 +81,11 @@ struct guest_ops {
   /* the kernel's own address-space switch on entry/exit (KPTI): cycles */
   uint64_t (*entry_switch)(void *k);
   uint64_t (*exit_switch)(void *k);
-  /* a mode's own access to guest memory at the guest kernel's direct-map
-   * address of pa, through the MMU (a hypervisor stores into a guest page
-   * table, writes a bounce frame, reads the P2M): host pointer, cycles */
-  uint8_t *(*kmap)(void *k, uint64_t pa, uint32_t acc, uint64_t *cyc);
+  /* an 8-byte load/store the guest kernel makes at its direct-map address
+   * of pa, through the MMU (a trap it raises goes to the mode, nested);
+   * cycles into *cyc */
+  uint64_t (*read64)(void *k, uint64_t pa, uint64_t *cyc);
+  void (*write64)(void *k, uint64_t pa, uint64_t v, uint64_t *cyc);
   uint64_t (*kstack_pa)(void *k);                    /* the guest kernel stack */
   uint64_t (*kva)(void *k, uint64_t pa);             /* direct-map address of pa */
   /* populate up to n untouched anonymous pages after p's page in its VMA
@@ -190,6 +194,9 @@ struct hv_mode {
   void (*finish)(struct hv *h);                     /* before stats are written */
   bool pv_split_l4;          /* user and kernel run on separate L4s: every kernel
                                 entry and exit switches CR3 (64-bit PV) */
+  bool no_pse;               /* the guest sees no PSE: no large pages, no THP
+                                (Xen hides PSE from PV guests and refuses PS
+                                entries in their tables) */
 };
 enum { HV_RETRY = 0, HV_EMULATED = -1 };
 
@@ -206,6 +213,8 @@ struct hv {
    * (hv_costs_init); charged by hv_end per unit */
   uint64_t step_cost[EV_S__COUNT];
   struct mmu *mmu;
+  struct host_as hvas;       /* the hypervisor's / host kernel's own address
+                                space (hv_mem_init), for hv_read64 & co. */
   const char *cpu_vendor;    /* "intel" (VMX, EPT) or "amd" (SVM, NPT) */
   void *priv;                /* the mode's own state */
   char error[160];           /* why init failed (set by the mode) */
@@ -247,6 +256,29 @@ static inline void hv_set_arg(struct hv *h, uint64_t arg) { ev_set_arg(h->bus, a
 int hv_costs_init(struct hv *h);
 /* a mode's own parameter, read at init */
 static inline uint64_t hv_param(struct hv *h, const char *name) { return h->param(h->param_reg, name); }
+
+/* ---- the mode's own memory accesses (step.c) ----
+ * A hypervisor or host kernel touches machine memory (its tables, the
+ * guest's tables it reads or emulates stores to, its shared pages) only
+ * through these: at supervisor privilege in its own address space (a
+ * direct map of machine memory at `base`, TLB entries tagged apart from
+ * the guest's), charged into *cyc.  The guest kernel's accesses go through
+ * h->ops.read64/write64. */
+int hv_mem_init(struct hv *h, uint64_t base);
+uint64_t hv_read64(struct hv *h, uint64_t pa, uint64_t *cyc);
+void hv_write64(struct hv *h, uint64_t pa, uint64_t v, uint64_t *cyc);
+void hv_clear_page(struct hv *h, uint64_t pa, uint64_t *cyc);
+static inline uint64_t guest_read64(struct hv *h, uint64_t pa, uint64_t *cyc) {
+  return h->ops.read64(h->ops.k, pa, cyc);
+}
+static inline void guest_write64(struct hv *h, uint64_t pa, uint64_t v, uint64_t *cyc) {
+  h->ops.write64(h->ops.k, pa, v, cyc);
+}
+/* pt_descend accessors over the mode's own tables (hv_read64/hv_write64):
+ * new tables from the hypervisor pool, cleared and reported as `alloc_step`
+ * (a step of the mode, or -1), linked with `table_bits` */
+struct hv_pt { struct hv *h; uint64_t *cyc; uint64_t table_bits; int alloc_step; uint64_t created[5]; };
+void hv_pt_ops(struct hv_pt *x, struct pt_ops *o, uint64_t present, bool create);
 
 /* The Linux guest kernel's #PF handler (native.c): the native mode's whole
  * path, and the guest part of every other mode. */

@@ -7,6 +7,12 @@
 #include "hv-models/hv.h"
 #include "cpu-x86/virt.h"
 
+/* The hypervisor's direct map of machine memory in its own address space.
+ * Xen's DIRECTMAP_VIRT_START; KVM's host uses page_offset_base, which is
+ * where the guest kernel keeps its own direct map in this model, so the
+ * HVM modes use Xen's address to keep the two apart in the TLB. */
+#define HV_DIRECT_MAP 0xffff830000000000ull
+
 struct hvm {
   struct virt virt;          /* VMCS or VMCB, per --cpu */
   bool tagged_tlb;           /* VPID (VMX) / ASID (SVM): entries survive exits */

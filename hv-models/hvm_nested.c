@@ -71,32 +71,33 @@ static int nested_fault(struct hv *h, uint64_t gla, uint32_t acc) {
     goto out;
   }
   bool large = s->fill_2m && (gpa & ~0x1fffffull) + 0x200000 <= mem->ram_bytes + mem->pool_bytes;
-  int leaf_level = large ? 2 : 1;
-  uint64_t table = n->ctl.cr3 & PTE_ADDR;
+  int leaf_level = large ? 2 : 1, level;
+  uint64_t page = gpa & ~(pt_span(leaf_level) - 1), cyc = 0;
+  /* KVM's tdp fault: walk the nested tables down to the leaf, creating
+   * missing tables, have the host back the page, write the leaf */
+  hv_begin(h, EV_S_NESTED_FILL, page, (uint64_t)leaf_level);
+  struct hv_pt x = {.h = h, .cyc = &cyc, .table_bits = nt_table_bits(h), .alloc_step = EV_S_NESTED_PT_ALLOC};
+  struct pt_ops o;
+  hv_pt_ops(&x, &o, hvm_is_amd(h) ? PTE_P : EPT_RWX, true);
   int levels = (n->ctl.cr4 & CR4_LA57) ? 5 : 4;
-  for (int l = levels; l > leaf_level; l--) {
-    uint64_t *e = (uint64_t *)mem_host(mem, table) + ((gpa >> (12 + 9 * (l - 1))) & 511);
-    if (!*e) {
-      uint64_t t = mem_pool_alloc(mem);
-      if (!t) { sig = SIGKILL; hv_fault_kind(h, EV_K_NESTED_FATAL, false); goto out; }
-      *e = t | nt_table_bits(h);
-      h->st.counter[HV_C_NESTED_TABLES]++;
-      hv_step(h, EV_S_NESTED_PT_ALLOC, t, (uint64_t)(l - 1), 0);
-    }
-    table = *e & PTE_ADDR;
+  uint64_t leaf = pt_descend(&o, n->ctl.cr3 & PTE_ADDR, levels, gpa, leaf_level, &level, NULL);
+  for (int l = 0; l < 5; l++) h->st.counter[HV_C_NESTED_TABLES] += x.created[l];
+  if (!leaf || level != leaf_level) {
+    hv_end(h, cyc);
+    sig = SIGKILL;
+    hv_fault_kind(h, EV_K_NESTED_FATAL, false);
+    goto out;
   }
-  uint64_t page = gpa & ~((1ull << (12 + 9 * (leaf_level - 1))) - 1);
   if (s->backing) {
     /* the host's fault on the guest RAM mapping: allocate and zero */
-    uint64_t pages = large ? 512 : 1, cyc = 0;
+    uint64_t pages = large ? 512 : 1, bcyc = 0;
     hv_begin(h, EV_S_HOST_BACKING, page, pages);
-    if (c->dcache) cyc += cache_access_range(c->dcache, page, large ? 0x200000 : 4096, true);
-    hv_end_n(h, cyc, pages);
+    if (c->dcache) bcyc += cache_access_range(c->dcache, page, large ? 0x200000 : 4096, true);
+    hv_end_n(h, bcyc, pages);
   }
-  uint64_t *leaf = (uint64_t *)mem_host(mem, table) + ((gpa >> (12 + 9 * (leaf_level - 1))) & 511);
-  *leaf = page | nt_leaf_bits(h, large);     /* backing: host page = guest page */
+  hv_write64(h, leaf, page | nt_leaf_bits(h, large), &cyc);   /* backing: host page = guest page */
   h->st.counter[HV_C_NESTED_FILLS]++;
-  hv_step(h, EV_S_NESTED_FILL, page, (uint64_t)leaf_level, 0);
+  hv_end(h, cyc);
 out:
   hvm_entry(h, &s->x);
   hv_end(h, 0);
@@ -110,6 +111,7 @@ static int hvm_nested_init(struct hv *h) {
   if (hvm_init(h, &s->x)) return -1;
   bool amd = hvm_is_amd(h);
   struct nested *n = &s->n;
+  if (hv_mem_init(h, HV_DIRECT_MAP)) return -1;
   uint64_t root = mem_pool_alloc(h->mmu->mem);
   if (!root) { snprintf(h->error, sizeof h->error, "no pool page for the EPT/NPT root (raise guest.pool_mib)"); return -1; }
   int levels = (int)hv_param(h, "nested.levels");

@@ -78,9 +78,6 @@ static struct sp *sp_find(struct hvm_shadow *s, uint64_t key) {
   return r ? *(struct sp **)r : NULL;
 }
 
-static uint64_t *host64(struct hv *h, uint64_t pa) {
-  return (uint64_t *)mem_host(h->mmu->mem, pa);
-}
 
 static void rmap_add(struct hvm_shadow *s, uint64_t gfn, uint64_t spte_pa) {
   if (gfn >= s->nframes) return;
@@ -104,10 +101,11 @@ static uint64_t write_protect(struct hvm_shadow *s, uint64_t gfn) {
   struct rmap *r = &s->rmap[gfn];
   uint32_t keep = 0;
   bool changed = false;
+  uint64_t cyc = 0;
   for (uint32_t i = 0; i < r->n; i++) {
-    uint64_t *e = host64(h, r->spte[i]);
-    if (!(*e & PTE_P) || ((*e & PTE_ADDR) >> 12) != gfn) continue;   /* stale */
-    if (*e & PTE_W) { *e &= ~(PTE_W | PTE_D); changed = true; }
+    uint64_t e = hv_read64(h, r->spte[i], &cyc);
+    if (!(e & PTE_P) || ((e & PTE_ADDR) >> 12) != gfn) continue;   /* stale */
+    if (e & PTE_W) { hv_write64(h, r->spte[i], e & ~(PTE_W | PTE_D), &cyc); changed = true; }
     r->spte[keep++] = r->spte[i];
   }
   r->n = keep;
@@ -115,7 +113,7 @@ static uint64_t write_protect(struct hvm_shadow *s, uint64_t gfn) {
   /* the TLB may hold writable translations of the frame: flush (KVM
    * kvm_flush_remote_tlbs) */
   if (changed) hvm_flush_guest_tlb(h, &s->x);
-  return 0;
+  return cyc;
 }
 
 static void sp_activate(struct hvm_shadow *s, struct sp *p) {
@@ -145,7 +143,10 @@ static struct sp *sp_get(struct hvm_shadow *s, uint64_t gfn, int level, bool dir
     }
     s->all[s->nall++] = p;
     s->h->st.counter[HV_C_SHADOW_PAGES]++;
-    hv_step(s->h, EV_S_SHADOW_PT_ALLOC, gfn << 12, (uint64_t)level, 0);
+    uint64_t cyc = 0;
+    hv_begin(s->h, EV_S_SHADOW_PT_ALLOC, gfn << 12, (uint64_t)level);
+    hv_clear_page(s->h, spa, &cyc);
+    hv_end(s->h, cyc);
   }
   sp_activate(s, p);
   return p;
@@ -154,18 +155,19 @@ static struct sp *sp_get(struct hvm_shadow *s, uint64_t gfn, int level, bool dir
 /* Frame gfn is data again: its shadow pages are emptied and it is no
  * longer write-protected (KVM kvm_mmu_unprotect_page). */
 static void unshadow(struct hvm_shadow *s, uint64_t gfn) {
+  uint64_t cyc = 0;
   hv_begin(s->h, EV_S_SHADOW_UNSHADOW, gfn << 12, 0);
   for (int level = 1; level <= 5; level++) {
     struct sp *p = sp_find(s, sp_key(gfn, level, false, 0));
     if (!p || !p->active) continue;
-    memset(mem_host(s->h->mmu->mem, p->spa), 0, 4096);
+    hv_clear_page(s->h, p->spa, &cyc);
     p->active = false;
     if (!p->unsync && s->wp[gfn]) s->wp[gfn]--;
     p->unsync = false;
   }
   s->h->st.counter[HV_C_SHADOW_UNSHADOWS]++;
   hvm_flush_guest_tlb(s->h, &s->x);   /* translations through the emptied tables */
-  hv_end(s->h, 0);
+  hv_end(s->h, cyc);
 }
 
 /* The shadow leaf for a guest leaf entry ge mapping frame gfn: write
@@ -184,47 +186,46 @@ static int levels_of(const struct hv *h) { return (h->cpu->ctl.cr4 & CR4_LA57) ?
 static int shadow_fill(struct hvm_shadow *s, uint64_t va, const struct walk_result *r) {
   struct hv *h = s->h;
   int levels = levels_of(h);
-  uint64_t table_spa = s->root;
+  uint64_t table_spa = s->root, cyc = 0;
   hv_begin(h, EV_S_SHADOW_FILL, va, 0);
   for (int i = 0, level = levels; i < r->path_n; i++, level--) {
-    uint64_t ge = *host64(h, r->path[i]);
-    uint64_t *se_p = host64(h, table_spa) + ((va >> (12 + 9 * (level - 1))) & 511);
-    uint64_t se_pa = table_spa + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
+    uint64_t ge = hv_read64(h, r->path[i], &cyc);
+    uint64_t se_pa = pt_entry_pa(table_spa, va, level);
     bool leaf = i == r->path_n - 1;
     if (leaf && level == 1) {
       uint64_t gfn = (ge & PTE_ADDR & ((1ull << h->cpu->ctl.maxphyaddr) - 1)) >> 12;
-      *se_p = leaf_spte(s, ge, gfn);
+      hv_write64(h, se_pa, leaf_spte(s, ge, gfn), &cyc);
       rmap_add(s, gfn, se_pa);
       break;
     }
     if (leaf) {
       /* a guest 2M/1G page: direct shadow pages down to 4K entries */
-      uint64_t size = 1ull << (12 + 9 * (level - 1));
+      uint64_t size = pt_span(level);
       uint64_t base = ge & PTE_ADDR & ~(size - 1) & ((1ull << h->cpu->ctl.maxphyaddr) - 1);
       unsigned access = (ge & PTE_W ? 1 : 0) | (ge & PTE_U ? 2 : 0) | (ge & PTE_NX ? 4 : 0);
       uint64_t cur_se_pa = se_pa;
       for (int l = level - 1; l >= 1; l--) {
-        uint64_t sub = 1ull << (12 + 9 * l);           /* size covered by the table at level l */
+        uint64_t sub = pt_span(l + 1);                  /* size covered by the table at level l */
         uint64_t region = base + ((va & (size - 1)) & ~(sub - 1));
         struct sp *d = sp_get(s, region >> 12, l, true, access);
-        if (!d) { hv_end(h, 0); return -1; }
-        *host64(h, cur_se_pa) = d->spa | SPTE_TABLE;
-        cur_se_pa = d->spa + ((va >> (12 + 9 * (l - 1))) & 511) * 8;
+        if (!d) { hv_end(h, cyc); return -1; }
+        hv_write64(h, cur_se_pa, d->spa | SPTE_TABLE, &cyc);
+        cur_se_pa = pt_entry_pa(d->spa, va, l);
       }
       uint64_t gfn = (base + (va & (size - 1))) >> 12;
       /* the leaf keeps the large entry's rights; D from the large entry */
-      *host64(h, cur_se_pa) = leaf_spte(s, ge, gfn);
+      hv_write64(h, cur_se_pa, leaf_spte(s, ge, gfn), &cyc);
       rmap_add(s, gfn, cur_se_pa);
       break;
     }
     uint64_t child_gfn = (ge & PTE_ADDR & ((1ull << h->cpu->ctl.maxphyaddr) - 1)) >> 12;
     struct sp *c = sp_get(s, child_gfn, level - 1, false, 0);
-    if (!c) { hv_end(h, 0); return -1; }
-    *se_p = c->spa | PTE_P | PTE_A | (ge & (PTE_W | PTE_U | PTE_NX));
+    if (!c) { hv_end(h, cyc); return -1; }
+    hv_write64(h, se_pa, c->spa | PTE_P | PTE_A | (ge & (PTE_W | PTE_U | PTE_NX)), &cyc);
     table_spa = c->spa;
   }
   h->st.counter[HV_C_SHADOW_FILLS]++;
-  hv_end(h, 0);
+  hv_end(h, cyc);
   return 0;
 }
 
@@ -286,9 +287,10 @@ static int shadow_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, in
 /* Write a guest entry and bring each shadow of that table in line (KVM
  * kvm_mmu_pte_write): a level-1 entry is refilled at once when the guest
  * made it present and accessed, any other is zapped and refills on use. */
-static void emulate_store(struct hvm_shadow *s, uint64_t gpa, uint64_t val) {
+static uint64_t emulate_store(struct hvm_shadow *s, uint64_t gpa, uint64_t val) {
   struct hv *h = s->h;
-  *host64(h, gpa) = val;
+  uint64_t cyc = 0;
+  hv_write64(h, gpa, val, &cyc);
   uint64_t gfn = gpa >> 12;
   unsigned idx = (unsigned)(gpa & 0xfff) / 8;
   for (int level = 1; level <= 5; level++) {
@@ -297,12 +299,13 @@ static void emulate_store(struct hvm_shadow *s, uint64_t gpa, uint64_t val) {
     uint64_t se_pa = p->spa + idx * 8ull;
     if (level == 1 && (val & PTE_P) && (val & PTE_A)) {
       uint64_t g2 = (val & PTE_ADDR & ((1ull << h->cpu->ctl.maxphyaddr) - 1)) >> 12;
-      *host64(h, se_pa) = leaf_spte(s, val, g2);
+      hv_write64(h, se_pa, leaf_spte(s, val, g2), &cyc);
       rmap_add(s, g2, se_pa);
     } else {
-      *host64(h, se_pa) = 0;
+      hv_write64(h, se_pa, 0, &cyc);
     }
   }
+  return cyc;
 }
 
 /* shadow.oos: only a leaf table may go out of sync */
@@ -338,9 +341,9 @@ static int shadow_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t
     } else if (val && !(r.pa & 7)) {
       hv_fault_kind(h, EV_K_SHADOW_EMULATE, false);
       hv_begin(h, EV_S_SHADOW_EMULATE, r.pa, *val);
-      emulate_store(s, r.pa, *val);
+      uint64_t cyc = emulate_store(s, r.pa, *val);
       h->st.counter[HV_C_SHADOW_EMULATIONS]++;
-      hv_end(h, 0);
+      hv_end(h, cyc);
       ret = HV_EMULATED;
       goto out;
     } else {
@@ -364,15 +367,15 @@ static void resync_all(struct hvm_shadow *s) {
     struct sp *p = s->all[i];
     if (!p->active || !p->unsync) continue;
     hv_begin(h, EV_S_SHADOW_RESYNC, p->gfn << 12, 512);
-    uint64_t *g = host64(h, p->gfn << 12), *se = host64(h, p->spa);
+    uint64_t cyc = 0;
     for (int e = 0; e < 512; e++) {
-      uint64_t ge = g[e];
+      uint64_t ge = hv_read64(h, (p->gfn << 12) + e * 8ull, &cyc);
       if ((ge & PTE_P) && (ge & PTE_A)) {
         uint64_t g2 = (ge & PTE_ADDR & ((1ull << h->cpu->ctl.maxphyaddr) - 1)) >> 12;
-        se[e] = leaf_spte(s, ge, g2);
+        hv_write64(h, p->spa + e * 8ull, leaf_spte(s, ge, g2), &cyc);
         rmap_add(s, g2, p->spa + e * 8ull);
       } else {
-        se[e] = 0;
+        hv_write64(h, p->spa + e * 8ull, 0, &cyc);
       }
     }
     p->unsync = false;
@@ -381,7 +384,7 @@ static void resync_all(struct hvm_shadow *s) {
       hv_begin(h, EV_S_SHADOW_WRPROTECT, p->gfn << 12, 0);
       hv_end(h, write_protect(s, p->gfn));
     }
-    hv_end_n(h, 0, 512);
+    hv_end_n(h, cyc, 512);
   }
 }
 
@@ -452,25 +455,19 @@ static void shadow_write_cr3(struct hv *h, uint64_t v) {
   hv_end(h, 0);              /* cr3.write */
 }
 
-/* The shadow leaf for va in the current shadow (NULL if none). */
-static uint64_t *shadow_leaf(struct hvm_shadow *s, uint64_t va) {
-  struct hv *h = s->h;
-  uint64_t table = s->root;
-  for (int level = levels_of(h); level >= 1; level--) {
-    uint64_t *e = host64(h, table) + ((va >> (12 + 9 * (level - 1))) & 511);
-    if (level == 1) return e;
-    if (!(*e & PTE_P)) return NULL;
-    table = *e & PTE_ADDR;
-  }
-  return NULL;
-}
-
+/* Drop va's shadow leaf (the one descent, over the current shadow). */
 static void shadow_invalidate(struct hvm_shadow *s, uint64_t va) {
-  hv_begin(s->h, EV_S_SHADOW_INVLPG, va, 0);
+  struct hv *h = s->h;
+  uint64_t cyc = 0;
+  hv_begin(h, EV_S_SHADOW_INVLPG, va, 0);
   if (s->oos) resync_all(s);
-  uint64_t *e = shadow_leaf(s, va);
-  if (e) *e = 0;
-  hv_end(s->h, 0);
+  struct hv_pt x = {.h = h, .cyc = &cyc, .alloc_step = -1};
+  struct pt_ops o;
+  hv_pt_ops(&x, &o, PTE_P, false);
+  int level;
+  uint64_t e = pt_descend(&o, s->root, levels_of(h), va, 1, &level, NULL);
+  if (e && level == 1) hv_write64(h, e, 0, &cyc);
+  hv_end(h, cyc);
 }
 
 static void shadow_invlpg(struct hv *h, uint64_t va) {
@@ -503,7 +500,7 @@ static int shadow_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (hvm_init(h, &s->x)) return -1;
+  if (hvm_init(h, &s->x) || hv_mem_init(h, HV_DIRECT_MAP)) return -1;
   const struct machine_mem *mem = h->mmu->mem;
   s->nframes = (mem->ram_bytes + mem->pool_bytes) >> 12;
   s->wp = calloc(s->nframes, sizeof *s->wp);

@@ -3,6 +3,7 @@
  * raises nests under it), and it closes charged its cost parameter. */
 #include "hv-models/hv.h"
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int step_layer(const struct hv *h, int step) {
@@ -48,4 +49,56 @@ int hv_costs_init(struct hv *h) {
     h->step_cost[s] = hv_param(h, name);
   }
   return 0;
+}
+
+/* ---- the mode's own memory accesses ---- */
+int hv_mem_init(struct hv *h, uint64_t base) {
+  return host_as_init(&h->hvas, h->mmu->mem, base, h->cpu->ctl.maxphyaddr);
+}
+
+static _Noreturn void hv_mem_bug(struct hv *h, uint64_t pa, uint32_t pf) {
+  fprintf(stderr, "faultline: internal error: %s: the hypervisor's access to %#llx failed (%#x)\n",
+          h->mode->name, (unsigned long long)pa, pf);
+  exit(125);
+}
+
+uint64_t hv_read64(struct hv *h, uint64_t pa, uint64_t *cyc) {
+  uint64_t v = 0;
+  uint32_t pf = mmu_load64(h->mmu, &h->cpu->tlb, &h->hvas.ctl, h->hvas.base + pa, 0, &v, cyc);
+  if (pf) hv_mem_bug(h, pa, pf);
+  return v;
+}
+void hv_write64(struct hv *h, uint64_t pa, uint64_t v, uint64_t *cyc) {
+  uint32_t pf = mmu_store64(h->mmu, &h->cpu->tlb, &h->hvas.ctl, h->hvas.base + pa, ACC_W, v, cyc);
+  if (pf) hv_mem_bug(h, pa, pf);
+}
+void hv_clear_page(struct hv *h, uint64_t pa, uint64_t *cyc) {
+  uint32_t pf = mmu_clear_page(h->mmu, &h->cpu->tlb, &h->hvas.ctl, h->hvas.base + pa, ACC_W, cyc);
+  if (pf) hv_mem_bug(h, pa, pf);
+}
+
+static uint64_t hvpt_read(void *c, uint64_t epa) {
+  struct hv_pt *x = c;
+  return hv_read64(x->h, epa, x->cyc);
+}
+static uint64_t hvpt_new_table(void *c, int level) {
+  struct hv_pt *x = c;
+  uint64_t t = mem_pool_alloc(x->h->mmu->mem);
+  if (!t) return 0;
+  uint64_t cyc = 0;
+  if (x->alloc_step >= 0) hv_begin(x->h, x->alloc_step, t, (uint64_t)level);
+  hv_clear_page(x->h, t, &cyc);
+  if (x->alloc_step >= 0) hv_end(x->h, cyc);
+  else *x->cyc += cyc;
+  if (level >= 1 && level <= 5) x->created[level - 1]++;
+  return t;
+}
+static void hvpt_link(void *c, uint64_t epa, uint64_t table, int level) {
+  struct hv_pt *x = c;
+  (void)level;
+  hv_write64(x->h, epa, table | x->table_bits, x->cyc);
+}
+void hv_pt_ops(struct hv_pt *x, struct pt_ops *o, uint64_t present, bool create) {
+  *o = (struct pt_ops){.ctx = x, .present = present, .read = hvpt_read,
+                       .new_table = create ? hvpt_new_table : NULL, .link = hvpt_link};
 }

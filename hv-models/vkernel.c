@@ -75,7 +75,8 @@ struct vkernel {
   struct hv *h;
   struct vmspace *vs;
   int nvs, capvs;
-  uint64_t kernel_l3[2];     /* shared host tables of the vkernel half (slots 273, 511) */
+  uint64_t kernel_l3[2];     /* shared host tables of the vkernel half (its direct
+                                map's and its text's PML4 slots) */
   uint64_t cur_vpt;          /* the vmspace running (its vPT root) */
   uint64_t cur_pmap;
   bool kvm_lazy;
@@ -89,49 +90,48 @@ struct vkernel {
 
 #define VK_CTR(h, c) ((h)->st.counter[HV_C_##c]++)
 
-static uint64_t *host64(struct hv *h, uint64_t pa) { return (uint64_t *)mem_host(h->mmu->mem, pa); }
+/* The host kernel's own address space: DragonFly's direct map (DMAP). */
+#define HOST_DMAP 0xfffff80000000000ull
 
-/* ---- the host's pmap: one 4-level tree per vmspace, vkernel half shared ---- */
-static uint64_t pmap_new(struct vkernel *s) {
-  uint64_t root = mem_pool_alloc(s->h->mmu->mem);
+/* ---- the host's pmap: one 4-level tree per vmspace, vkernel half shared;
+ * the host kernel reads and writes it through its own address space ---- */
+static uint64_t pmap_new(struct vkernel *s, uint64_t *cyc) {
+  struct hv *h = s->h;
+  uint64_t root = mem_pool_alloc(h->mmu->mem);
   if (!root) return 0;
-  host64(s->h, root)[273] = s->kernel_l3[0] | HOST_TABLE;
-  host64(s->h, root)[511] = s->kernel_l3[1] | HOST_TABLE;
+  hv_clear_page(h, root, cyc);
+  hv_write64(h, pt_entry_pa(root, h->ops.direct_map_base, 4), s->kernel_l3[0] | HOST_TABLE, cyc);
+  hv_write64(h, pt_entry_pa(root, h->ops.kernel_text_base, 4), s->kernel_l3[1] | HOST_TABLE, cyc);
   return root;
 }
 
-static void pmap_free_tree(struct vkernel *s, uint64_t table, int level) {
-  uint64_t *t = host64(s->h, table);
+/* the user half of a pmap emptied (its tables freed) */
+static void pmap_free_tree(struct vkernel *s, uint64_t table, int level, uint64_t *cyc) {
   int lim = level == 4 ? 256 : 512;
-  for (int i = 0; i < lim && level > 1; i++)
-    if (t[i] & PTE_P) pmap_free_tree(s, t[i] & PTE_ADDR, level - 1);
-  if (level == 4) memset(t, 0, 256 * 8);
-  else mem_pool_free(s->h->mmu->mem, table);
+  for (int i = 0; i < lim && level > 1; i++) {
+    uint64_t epa = table + 8ull * (unsigned)i, e = hv_read64(s->h, epa, cyc);
+    if (!(e & PTE_P)) continue;
+    pmap_free_tree(s, e & PTE_ADDR, level - 1, cyc);
+    if (level == 4) hv_write64(s->h, epa, 0, cyc);
+  }
+  if (level < 4) mem_pool_free(s->h->mmu->mem, table);
 }
 
-static bool pmap_enter(struct vkernel *s, uint64_t root, uint64_t va, uint64_t pte) {
-  uint64_t table = root;
-  for (int level = 4; level > 1; level--) {
-    uint64_t *e = host64(s->h, table) + ((va >> (12 + 9 * (level - 1))) & 511);
-    if (!(*e & PTE_P)) {
-      uint64_t t = mem_pool_alloc(s->h->mmu->mem);
-      if (!t) return false;
-      *e = t | HOST_TABLE;
-    }
-    table = *e & PTE_ADDR;
-  }
-  host64(s->h, table)[(va >> 12) & 511] = pte;
-  return true;
+/* va's entry in a pmap (the one descent; missing tables created when
+ * create): its machine address, or 0 */
+static uint64_t pmap_entry(struct vkernel *s, uint64_t root, uint64_t va, bool create, uint64_t *cyc) {
+  struct hv_pt x = {.h = s->h, .cyc = cyc, .table_bits = HOST_TABLE, .alloc_step = -1};
+  struct pt_ops o;
+  hv_pt_ops(&x, &o, PTE_P, create);
+  int level;
+  uint64_t e = pt_descend(&o, root, 4, va, 1, &level, NULL);
+  return level == 1 ? e : 0;
 }
 
-static uint64_t *pmap_leaf(struct vkernel *s, uint64_t root, uint64_t va) {
-  uint64_t table = root;
-  for (int level = 4; level > 1; level--) {
-    uint64_t e = host64(s->h, table)[(va >> (12 + 9 * (level - 1))) & 511];
-    if (!(e & PTE_P)) return NULL;
-    table = e & PTE_ADDR;
-  }
-  return host64(s->h, table) + ((va >> 12) & 511);
+static bool pmap_enter(struct vkernel *s, uint64_t root, uint64_t va, uint64_t pte, uint64_t *cyc) {
+  uint64_t e = pmap_entry(s, root, va, true, cyc);
+  if (e) hv_write64(s->h, e, pte, cyc);
+  return e != 0;
 }
 
 static struct vmspace *vmspace_of(struct vkernel *s, uint64_t vpt) {
@@ -170,10 +170,11 @@ static void host_install(struct vkernel *s, uint64_t va, const struct walk_resul
     VK_CTR(h, VK_MBIT);
     hv_step(h, EV_S_HOST_MBIT, page, 0, 0);
   }
+  uint64_t cyc = 0;
   hv_begin(h, EV_S_HOST_PMAP_ENTER, page, 0);
-  bool ok = pmap_enter(s, s->cur_pmap, page, pte);
+  bool ok = pmap_enter(s, s->cur_pmap, page, pte, &cyc);
   if (ok) tlb_flush_va(&h->cpu->tlb, page);
-  hv_end(h, 0);
+  hv_end(h, cyc);
   if (!ok) return;
   VK_CTR(h, VK_HOST_RESOLVED);
 }
@@ -211,7 +212,7 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
     hv_step(h, EV_S_HOST_VMSPACE_RETURN, 0, 0, 0);
     uint64_t cyc = 0;
     hv_begin(h, EV_S_VKERNEL_VPTE_FIX, s->bad_vpte_pa, 0);
-    memcpy(h->ops.kmap(h->ops.k, s->bad_vpte_pa, ACC_W, &cyc), &s->bad_vpte_good, 8);
+    guest_write64(h, s->bad_vpte_pa, s->bad_vpte_good, &cyc);
     hv_end(h, cyc);
     hv_step(h, EV_S_VKERNEL_VMSPACE_CTL, 0, 0, 0);
     hv_end(h, 0);
@@ -236,7 +237,7 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
     hv_begin(h, EV_S_HOST_VMSPACE_RETURN, 0, 0);
     for (int i = 0; i < 24; i++) {
       uint64_t word = i == 0 ? va : i == 1 ? err : 0;
-      memcpy(h->ops.kmap(h->ops.k, sp + 8 * i, ACC_W, &cyc), &word, 8);
+      guest_write64(h, sp + 8 * i, word, &cyc);
     }
     VK_CTR(h, VK_VMSPACE_RETURNS);
     hv_end(h, cyc);
@@ -255,8 +256,9 @@ static int vk_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *s
       g.cr3 = s->cur_vpt;
       if (mmu_walk_software(h->mmu, &g, va, acc & ~ACC_W, &w) && w.path_n) {
         s->bad_vpte_pa = w.path[w.path_n - 1];
-        s->bad_vpte_good = *host64(h, s->bad_vpte_pa);
-        *host64(h, s->bad_vpte_pa) = (s->bad_vpte_good & ~PTE_ADDR) | (h->mmu->mem->ram_bytes + 0x1000);
+        /* (the injection itself is the test's doing, not modeled work) */
+        s->bad_vpte_good = mem_peek64(h->mmu->mem, s->bad_vpte_pa);
+        mem_poke64(h->mmu->mem, s->bad_vpte_pa, (s->bad_vpte_good & ~PTE_ADDR) | (h->mmu->mem->ram_bytes + 0x1000));
       }
     }
   }
@@ -279,7 +281,7 @@ static int vk_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf,
     return HV_RETRY;
   }
   /* path (II): an invalid vPTE in the vkernel's own submap */
-  unsigned slot = (unsigned)((va >> 30) & 511);
+  unsigned slot = pt_index(va, 3);
   if (!s->kpdpt || !s->dmap_saved || !s->dmap_saved[slot]) {
     hv_fault_kind(h, EV_K_UNRESOLVED, false);
     hv_end(h, 0);
@@ -292,7 +294,7 @@ static int vk_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf,
    * RAM through its own mappings) */
   uint64_t cyc = 0, e = s->dmap_saved[slot];
   hv_begin(h, EV_S_VKERNEL_SIGHANDLER, 0, slot);
-  memcpy(h->ops.kmap(h->ops.k, s->kpdpt + slot * 8, ACC_W, &cyc), &e, 8);
+  guest_write64(h, s->kpdpt + slot * 8, e, &cyc);
   s->dmap_saved[slot] = 0;
   hv_end(h, cyc);
   hv_step(h, EV_S_HOST_SIGRETURN, 0, 0, 0);
@@ -301,19 +303,23 @@ static int vk_kernel_fault(struct hv *h, uint64_t va, uint32_t acc, uint32_t pf,
 }
 
 /* The vkernel's direct map: its vPTEs are withheld until first use
- * (vkernel.kvm_lazy).  The slot 273 entry of the first vPT root names it;
- * the slot that maps itself stays valid (the walk must reach it). */
+ * (vkernel.kvm_lazy).  The direct map's entry of the first vPT root names
+ * it; the slot that maps itself stays valid (the walk must reach it).
+ * This is the model's set-up of a vkernel that boots with those vPTEs
+ * absent, done before it runs: not charged. */
 static void lazy_dmap(struct vkernel *s, uint64_t vpt_root) {
   struct hv *h = s->h;
-  uint64_t e = host64(h, vpt_root)[273];
+  struct machine_mem *mem = h->mmu->mem;
+  uint64_t e = mem_peek64(mem, pt_entry_pa(vpt_root, h->ops.direct_map_base, 4));
   if (!(e & PTE_P)) return;
   s->kpdpt = e & PTE_ADDR;
   s->dmap_saved = calloc(512, sizeof *s->dmap_saved);
   if (!s->dmap_saved) return;
-  uint64_t *t = host64(h, s->kpdpt);
-  unsigned self = (unsigned)((s->kpdpt >> 30) & 511);
-  for (unsigned i = 0; i < 512; i++)
-    if ((t[i] & PTE_P) && i != self) { s->dmap_saved[i] = t[i]; t[i] = 0; }
+  unsigned self = pt_index(s->kpdpt, 3);
+  for (unsigned i = 0; i < 512; i++) {
+    uint64_t t = mem_peek64(mem, s->kpdpt + 8ull * i);
+    if ((t & PTE_P) && i != self) { s->dmap_saved[i] = t; mem_poke64(mem, s->kpdpt + 8ull * i, 0); }
+  }
 }
 
 static void vk_write_cr3(struct hv *h, uint64_t v) {
@@ -339,10 +345,12 @@ static void vk_write_cr3(struct hv *h, uint64_t v) {
     }
     vs = &s->vs[s->nvs++];
     vs->vpt_root = vpt;
-    vs->pmap = pmap_new(s);
-    VK_CTR(h, VK_VMSPACES);
     /* vmspace_create, vmspace_mmap(MAP_VPAGETABLE), vmspace_mcontrol(MADV_SETMAP, vpte) */
-    hv_step(h, EV_S_VKERNEL_VMSPACE_CREATE, vpt, 0, 0);
+    uint64_t cyc = 0;
+    hv_begin(h, EV_S_VKERNEL_VMSPACE_CREATE, vpt, 0);
+    vs->pmap = pmap_new(s, &cyc);
+    VK_CTR(h, VK_VMSPACES);
+    hv_end(h, cyc);
   } else if (vpt == s->cur_vpt) {
     h->cpu->cycles += s->switch_cost;    /* a vkernel <-> user transition */
   }
@@ -356,17 +364,18 @@ static void vk_invalidate(struct hv *h, uint64_t va, bool all, int pcid) {
   struct vkernel *s = h->priv;
   hv_step(h, EV_S_VKERNEL_MCONTROL, va, 0, 0);
   VK_CTR(h, VK_INVALS);
+  uint64_t cyc = 0;
   hv_begin(h, EV_S_HOST_PMAP_REMOVE, 0, all);
   if (all) {
-    pmap_free_tree(s, s->cur_pmap, 4);
+    pmap_free_tree(s, s->cur_pmap, 4, &cyc);
     cpu_flush_tlb(h->cpu);
   } else {
-    uint64_t *e = pmap_leaf(s, s->cur_pmap, va);
-    if (e) *e = 0;
+    uint64_t e = pmap_entry(s, s->cur_pmap, va, false, &cyc);
+    if (e) hv_write64(h, e, 0, &cyc);
     if (pcid < 0) cpu_invlpg(h->cpu, va);
     else cpu_invpcid(h->cpu, 0, (uint32_t)pcid, va);
   }
-  hv_end(h, 0);
+  hv_end(h, cyc);
 }
 static void vk_invlpg(struct hv *h, uint64_t va) { vk_invalidate(h, va, false, -1); }
 static void vk_flush_all(struct hv *h) { vk_invalidate(h, 0, true, -1); }
@@ -380,7 +389,7 @@ static void vk_invpcid(struct hv *h, int type, uint64_t pcid, uint64_t va) {
 static void vk_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level) {
   (void)level;
   uint64_t cyc = 0;
-  memcpy(h->ops.kmap(h->ops.k, entry_pa, ACC_W, &cyc), &val, 8);
+  guest_write64(h, entry_pa, val, &cyc);
   h->cpu->cycles += cyc;
 }
 
@@ -389,7 +398,9 @@ static void vk_pt_free(struct hv *h, uint64_t top) {
   struct vkernel *s = h->priv;
   struct vmspace *vs = vmspace_of(s, top);
   if (!vs) return;
-  pmap_free_tree(s, vs->pmap, 4);
+  uint64_t cyc = 0;
+  pmap_free_tree(s, vs->pmap, 4, &cyc);
+  h->cpu->cycles += cyc;
   if (top == s->cur_vpt) {
     /* still loaded: emptied now, its root freed at the next switch */
     vs->vpt_root = 0;
@@ -405,7 +416,7 @@ static int vk_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (hv_costs_init(h)) return -1;
+  if (hv_costs_init(h) || hv_mem_init(h, HOST_DMAP)) return -1;
   s->switch_cost = hv_param(h, "vkernel.switch");
   h->guest_layer = EV_L_VKERNEL;
   h->prefault_pages = (int)hv_param(h, "vkernel.prefault");

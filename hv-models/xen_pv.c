@@ -46,7 +46,7 @@
 enum { HC_MMU_UPDATE = 1, HC_MULTICALL = 13, HC_UPDATE_VA_MAPPING = 14, HC_IRET = 23,
        HC_MMUEXT_OP = 26 };
 enum { T_NONE = 0, T_L1 = 1, T_L4 = 4, T_XEN = 8 };
-enum { XR_OK = 0, XR_NOT_OWNED = 1, XR_WRITABLE_PT = 2, XR_TYPE = 3 };
+enum { XR_OK = 0, XR_NOT_OWNED = 1, XR_WRITABLE_PT = 2, XR_TYPE = 3, XR_SUPERPAGE = 4 };
 
 const struct fl_param_def xen_params[] = {
   {"xen.entry", 150, "cycles", "Xen's exception entry: save the guest frame", "derived: as native.kernel_entry"},
@@ -78,6 +78,8 @@ const struct fl_param_def xen_params[] = {
    "test hook: Xen must refuse it"},
   {"xen.inject_foreign", 0, "count", "fault injection: the Nth leaf update first tries to map a frame of Xen's (0: off)",
    "test hook: Xen must refuse it"},
+  {"xen.inject_superpage", 0, "count", "fault injection: the Nth update linking a page table into a PMD first tries a 2 MiB (PS) entry (0: off)",
+   "test hook: Xen must refuse it (PV guests have no superpages)"},
   {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -94,25 +96,18 @@ struct xen_pv {
   bool batch_open;           /* an xen.multicall event is open */
   uint64_t batch_mcalls;     /* multicalls issued inside it */
   uint64_t validate_entry;   /* xen.validate_entry */
-  uint64_t leaf_updates, inj_wpt, inj_foreign;
+  uint64_t leaf_updates, inj_wpt, inj_foreign, pmd_links, inj_superpage;
 };
 
 #define XEN_CTR(h, c) ((h)->st.counter[HV_C_##c]++)
 
-/* Xen's and the guest's accesses to memory go through the MMU; before
- * the first CR3 load (the domain builder's work) they are physical. */
-static uint8_t *xmap(struct hv *h, uint64_t pa, uint32_t acc, uint64_t *cyc) {
-  if (!h->cpu->ctl.cr3) return mem_host(h->mmu->mem, pa);
-  return h->ops.kmap(h->ops.k, pa, acc, cyc);
-}
-static uint64_t kmem_read(struct hv *h, uint64_t pa, uint64_t *cyc) {
-  uint64_t v;
-  memcpy(&v, xmap(h, pa, 0, cyc), 8);
-  return v;
-}
-static void kmem_write(struct hv *h, uint64_t pa, uint64_t v, uint64_t *cyc) {
-  memcpy(xmap(h, pa, ACC_W, cyc), &v, 8);
-}
+/* Xen's own accesses (validation reads, the stores it performs, vcpu_info)
+ * go through its address space: hv_read64/hv_write64, its direct map at
+ * DIRECTMAP_VIRT_START.  The guest kernel's (the P2M and M2P lookups, its
+ * stores into tables not yet typed) and the bounce frame Xen writes on the
+ * guest kernel's stack go through the guest's mappings (guest_read64 &
+ * guest_write64). */
+#define XEN_DIRECTMAP 0xffff830000000000ull
 
 static bool owned(const struct xen_pv *s, uint64_t f) { return f < s->nframes && s->type[f] != T_XEN; }
 static uint64_t frame_of(uint64_t e) { return (e & PTE_ADDR) >> 12; }
@@ -121,7 +116,7 @@ static uint64_t frame_of(uint64_t e) { return (e & PTE_ADDR) >> 12; }
 static uint64_t p2m(struct xen_pv *s, uint64_t pfn) {
   uint64_t cyc = 0;
   hv_begin(s->h, EV_S_XEN_P2M, 0, pfn);
-  uint64_t mfn = pfn < s->nframes ? kmem_read(s->h, s->p2m_pa + pfn * 8, &cyc) : pfn;
+  uint64_t mfn = pfn < s->nframes ? guest_read64(s->h, s->p2m_pa + pfn * 8, &cyc) : pfn;
   hv_end(s->h, cyc);
   return mfn;
 }
@@ -130,7 +125,7 @@ static void xen_pf_descend(struct hv *h, uint64_t e) {
   struct xen_pv *s = h->priv;
   uint64_t mfn = frame_of(e), cyc = 0;
   hv_begin(h, EV_S_XEN_M2P, 0, mfn);
-  if (mfn < s->nframes) (void)kmem_read(h, s->m2p_pa + mfn * 8, &cyc);
+  if (mfn < s->nframes) (void)guest_read64(h, s->m2p_pa + mfn * 8, &cyc);
   hv_end(h, cyc);
 }
 
@@ -169,15 +164,16 @@ static int validate_table(struct xen_pv *s, uint64_t f, int level, bool exempt) 
   if (s->type[f] == level) return XR_OK;
   if (s->type[f] != T_NONE) return XR_TYPE;
   uint64_t cyc = s->validate_entry * 512;
-  const uint64_t *t = (const uint64_t *)xmap(h, f << 12, 0, &cyc);
   s->type[f] = (uint8_t)level;
   s->exempt[f] = exempt;
   int why = XR_OK;
-  for (int i = 0; i < 512 && !why; i++)
-    if (t[i] & PTE_P) {
+  for (int i = 0; i < 512 && !why; i++) {
+    uint64_t e = hv_read64(h, (f << 12) + 8ull * (unsigned)i, &cyc);
+    if (e & PTE_P) {
       h->st.counter[HV_C_XEN_TABLE_ENTRIES_VALIDATED]++;
-      why = check_entry(s, level, t[i], exempt || (level == 4 && i >= 256));
+      why = check_entry(s, level, e, exempt || (level == 4 && i >= 256));
     }
+  }
   h->cpu->cycles += cyc;
   if (why) s->type[f] = T_NONE;
   return why;
@@ -191,6 +187,7 @@ static int check_entry(struct xen_pv *s, int level, uint64_t e, bool exempt) {
   bool leaf = level == 1 || (e & PTE_PS);
   if (!leaf) return validate_table(s, f, level - 1, exempt);
   if (exempt) return XR_OK;                       /* the domain builder's direct map */
+  if (level > 1) return XR_SUPERPAGE;             /* PV guests get no superpages */
   if ((e & PTE_W) && s->type[f] >= T_L1 && s->type[f] <= T_L4) return XR_WRITABLE_PT;
   return XR_OK;
 }
@@ -204,7 +201,7 @@ static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
   hv_begin(h, EV_S_XEN_VALIDATE, entry_pa, 0);
   /* get_page: Xen looks the frame up (its frame table; here the M2P) */
   if ((val & PTE_P) && frame_of(val) < s->nframes)
-    (void)kmem_read(h, s->m2p_pa + frame_of(val) * 8, &cyc);
+    (void)hv_read64(h, s->m2p_pa + frame_of(val) * 8, &cyc);
   bool kernel_half = level == 4 && ((entry_pa & 0xfff) / 8) >= 256;
   int why = check_entry(s, level, val, s->exempt[t] || kernel_half);
   hv_end(h, cyc);
@@ -216,7 +213,7 @@ static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
   XEN_CTR(h, XEN_VALIDATIONS);
   cyc = 0;
   hv_begin(h, EV_S_XEN_PT_WRITE, 0, val);
-  kmem_write(h, entry_pa, val, &cyc);
+  hv_write64(h, entry_pa, val, &cyc);
   hv_end(h, cyc);
   return true;
 }
@@ -256,7 +253,7 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
     /* not a page table yet (being built before it is linked or pinned):
      * the guest's own store; Xen validates it with the whole table */
     uint64_t cyc = 0;
-    kmem_write(h, entry_pa, val, &cyc);
+    guest_write64(h, entry_pa, val, &cyc);
     h->cpu->cycles += cyc;
     XEN_CTR(h, XEN_PLAIN_STORES);
     return;
@@ -272,6 +269,9 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
     if (s->leaf_updates == s->inj_foreign && submit(s, entry_pa, s->m2p_pa | PTE_P | PTE_U | PTE_NX, leaf))
       refused(entry_pa, val);
   }
+  if (!leaf && (val & PTE_P) && s->type[t] == 2 && ++s->pmd_links == s->inj_superpage &&
+      submit(s, entry_pa, (val & ~0x1fffffull & PTE_ADDR) | PTE_P | PTE_U | PTE_PS | PTE_NX, false))
+    refused(entry_pa, val);
   if (!submit(s, entry_pa, val, leaf)) refused(entry_pa, val);
 }
 
@@ -322,15 +322,14 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
  * types, Xen's free_page_type). */
 static uint64_t devalidate(struct xen_pv *s, uint64_t f, int level) {
   uint64_t n = 1, cyc = 0;
-  const uint64_t *t = (const uint64_t *)xmap(s->h, f << 12, 0, &cyc);
-  s->h->cpu->cycles += cyc;
   int lim = level == 4 ? 256 : 512;
   for (int i = 0; i < lim && level > 1; i++) {
-    uint64_t e = t[i];
+    uint64_t e = hv_read64(s->h, (f << 12) + 8ull * (unsigned)i, &cyc);
     if (!(e & PTE_P) || (e & PTE_PS) || !owned(s, frame_of(e))) continue;
     if (s->type[frame_of(e)] == level - 1 && !s->exempt[frame_of(e)]) n += devalidate(s, frame_of(e), level - 1);
   }
   s->type[f] = T_NONE;
+  s->h->cpu->cycles += cyc;
   return n;
 }
 
@@ -370,8 +369,8 @@ static int xen_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *
   uint64_t cyc = 0;
   hv_begin(h, EV_S_XEN_BOUNCE, 0, guest_err);
   uint64_t sp = o->kstack_pa(o->k) + 4096 - 8 * 8;
-  for (int i = 0; i < 8; i++) kmem_write(h, sp + 8 * i, i == 0 ? guest_err : 0, &cyc);
-  kmem_write(h, s->shared_pa + 8, va, &cyc);         /* vcpu_info.arch.cr2 */
+  for (int i = 0; i < 8; i++) guest_write64(h, sp + 8 * i, i == 0 ? guest_err : 0, &cyc);
+  hv_write64(h, s->shared_pa + 8, va, &cyc);         /* vcpu_info.arch.cr2 */
   XEN_CTR(h, XEN_BOUNCES);
   hv_end(h, cyc);
   if (!in_kernel) {
@@ -400,16 +399,15 @@ static void audit(struct hv *h) {
   for (uint64_t f = 0; f < s->nframes; f++) {
     int level = s->type[f];
     if (level < T_L1 || level > T_L4) continue;
-    const uint64_t *t = (const uint64_t *)mem_host(h->mmu->mem, f << 12);
     for (int i = 0; i < 512; i++) {
-      uint64_t e = t[i];
+      uint64_t e = mem_peek64(h->mmu->mem, (f << 12) + 8ull * (unsigned)i);   /* a check, not Xen's work */
       if (!(e & PTE_P)) continue;
       h->st.counter[HV_C_XEN_AUDITED]++;
       bool exempt = s->exempt[f] || (level == 4 && i >= 256);
       uint64_t c = frame_of(e);
-      bool bad = !owned(s, c);
-      if (!bad && level > 1 && !(e & PTE_PS)) bad = s->type[c] != level - 1;
-      else if (!bad && !exempt) bad = (e & PTE_W) && s->type[c] >= T_L1 && s->type[c] <= T_L4;
+      bool bad = !owned(s, c), large = level > 1 && (e & PTE_PS);
+      if (!bad && level > 1 && !large) bad = s->type[c] != level - 1;
+      else if (!bad && !exempt) bad = large || ((e & PTE_W) && s->type[c] >= T_L1 && s->type[c] <= T_L4);
       if (bad) h->st.counter[HV_C_XEN_AUDIT_VIOLATIONS]++;
     }
   }
@@ -421,7 +419,7 @@ static int xen_init(struct hv *h) {
   if (!s) return -1;
   h->priv = s;
   s->h = h;
-  if (hv_costs_init(h)) return -1;
+  if (hv_costs_init(h) || hv_mem_init(h, XEN_DIRECTMAP)) return -1;
   s->validate_entry = hv_param(h, "xen.validate_entry");
   struct machine_mem *mem = h->mmu->mem;
   s->nframes = (mem->ram_bytes + mem->pool_bytes) >> 12;
@@ -434,6 +432,7 @@ static int xen_init(struct hv *h) {
   if (!s->batch) s->batch = 1;
   s->inj_wpt = hv_param(h, "xen.inject_writable_pt");
   s->inj_foreign = hv_param(h, "xen.inject_foreign");
+  s->inj_superpage = hv_param(h, "xen.inject_superpage");
   /* the domain builder: P2M (the guest's), M2P (Xen's, read-only to the
    * guest) and the shared-info page, each one machine-contiguous run */
   uint64_t pages = (s->nframes * 8 + 4095) / 4096;
@@ -449,8 +448,8 @@ static int xen_init(struct hv *h) {
       if (!i) first = pa;
       if (table == 1) s->type[pa >> 12] = T_XEN;
     }
-    uint64_t *v = (uint64_t *)mem_host(mem, first);
-    for (uint64_t f = 0; f < s->nframes; f++) v[f] = f;   /* one contiguous domain */
+    /* the domain builder fills them before the guest runs (not charged) */
+    for (uint64_t f = 0; f < s->nframes; f++) mem_poke64(mem, first + f * 8, f);   /* one contiguous domain */
     if (table == 0) s->p2m_pa = first; else s->m2p_pa = first;
   }
   s->shared_pa = mem_pool_alloc(mem);
@@ -480,5 +479,6 @@ const struct hv_mode hv_mode_xen_pv = {
   .finish = xen_finish,
   .fini = xen_fini,
   .pv_split_l4 = true,
+  .no_pse = true,
   .params = xen_params,
 };

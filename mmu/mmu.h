@@ -51,6 +51,8 @@ struct mmu_ctl {
   uint64_t cr0, cr3, cr4, efer;
   uint32_t pkru;
   uint8_t maxphyaddr;        /* cpu.maxphyaddr */
+  uint8_t root;              /* a host context (VMX root operation, the host
+                                kernel): never translated through EPT/NPT */
 };
 
 /* Access kind: bit positions match the #PF error code (SDM 4.7). */
@@ -80,6 +82,78 @@ struct mmu_ctl {
 #define PTE_G (1ull << 8)
 #define PTE_NX (1ull << 63)
 #define PTE_ADDR 0x000ffffffffff000ull
+
+/* ---- page-table geometry and the one software descent (pt.c) ----------- */
+/* The index of va's entry in a table of `level` (1 = PT, 2 = PD, 3 = PDPT,
+ * 4 = PML4, 5 = PML5; SDM 4.5): the only place page-table index arithmetic
+ * is written down (tests/seam_check.sh keeps it so). */
+static inline unsigned pt_index(uint64_t va, int level) {
+  return (unsigned)(va >> (12 + 9 * (level - 1))) & 511;
+}
+/* the machine address of va's entry in the level-`level` table at table_pa */
+static inline uint64_t pt_entry_pa(uint64_t table_pa, uint64_t va, int level) {
+  return table_pa + 8ull * pt_index(va, level);
+}
+/* bytes one entry of a level-`level` table maps */
+static inline uint64_t pt_span(int level) { return 1ull << (12 + 9 * (level - 1)); }
+
+/* A page-table descent made by the software that owns the tables (the
+ * guest kernel's own, a hypervisor's EPT/NPT or shadow tables, the
+ * vkernel host's pmaps): from the root of a `top`-level tree down to va's
+ * entry in the level-`want` table.  Reads and stores go through the
+ * caller's accessors, which charge them; a missing table is created with
+ * new_table (when set) and linked with link; every present table entry
+ * followed is reported to follow (Xen PV Linux converts each entry it
+ * reads through the M2P).  A large leaf (bit 7) above `want` stops the
+ * descent at its own entry. */
+struct pt_ops {
+  void *ctx;
+  uint64_t present;          /* what makes an entry present: PTE_P, or EPT's R|W|X */
+  uint64_t (*read)(void *ctx, uint64_t entry_pa);
+  /* a zeroed table for `level`, announced as the caller needs (0: none) */
+  uint64_t (*new_table)(void *ctx, int level);
+  /* store the entry (in a level-`level` table) that links a new table */
+  void (*link)(void *ctx, uint64_t entry_pa, uint64_t table_pa, int level);
+  void (*follow)(void *ctx, uint64_t entry, int level);   /* may be NULL */
+};
+/* Returns the entry's machine address (0: a table is missing and none was
+ * created); *level: the level of the table holding it (want, or that of a
+ * large leaf); *created: tables created (may be NULL). */
+uint64_t pt_descend(const struct pt_ops *o, uint64_t root, int top, uint64_t va, int want,
+                    int *level, int *created);
+
+/* ---- accesses made by the model's software (access.c) ------------------ */
+struct mmu;
+struct tlb;
+/* Loads, stores and page clears that a kernel, hypervisor or host kernel
+ * makes at a virtual address through the MMU: translated (TLB, walk)
+ * under ctl and charged (+ the data cache when modeled) into *cyc.
+ * Returns 0, or the translation's failure (PFEC_* | PFEC_FAULT, or
+ * PFEC_NESTED) with nothing done. */
+uint32_t mmu_load64(struct mmu *m, struct tlb *t, const struct mmu_ctl *c, uint64_t va,
+                    uint32_t acc, uint64_t *val, uint64_t *cyc);
+uint32_t mmu_store64(struct mmu *m, struct tlb *t, const struct mmu_ctl *c, uint64_t va,
+                     uint32_t acc, uint64_t val, uint64_t *cyc);
+uint32_t mmu_clear_page(struct mmu *m, struct tlb *t, const struct mmu_ctl *c, uint64_t va,
+                        uint32_t acc, uint64_t *cyc);
+
+/* The address space of the layer under the guest (a hypervisor, the
+ * vkernel's host kernel): its own PML4 and a direct map of all machine
+ * memory at `base` in 1 GiB supervisor pages, global, under a PCID of its
+ * own (the TLB tag that stands for VPID 0 / the host ASID: its entries
+ * share the TLB with the guest's but never match a guest translation). */
+#define HOST_PCID 0xfffu
+struct host_as {
+  struct mmu_ctl ctl;
+  uint64_t base;             /* virtual address of machine address 0 */
+};
+int host_as_init(struct host_as *a, struct machine_mem *m, uint64_t base, uint8_t maxphyaddr);
+
+/* Model-internal inspection of machine memory: not a modeled access, never
+ * charged.  For audits, fault injection and the set-up done before the
+ * guest starts (a domain builder); modeled work uses the accessors above. */
+uint64_t mem_peek64(const struct machine_mem *m, uint64_t pa);
+void mem_poke64(struct machine_mem *m, uint64_t pa, uint64_t v);
 
 /* ---- TLB ---------------------------------------------------------------- */
 /* Combined rights kept in an entry (SDM 4.10.2.2): the AND of U/W over all

@@ -138,6 +138,9 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
   uint64_t entry_pa[5];
   int used = 0;
   uint32_t perm = TP_U | TP_W | TP_X;
+  /* a host context (the hypervisor in VMX root operation) translates
+   * through its own tables alone */
+  const struct nested *nest = c->root ? NULL : m->nested;
   m->walks++;
   uint32_t pcid = (c->cr4 & CR4_PCIDE) ? (uint32_t)(c->cr3 & 0xfff) : 0;
   /* Intel PSC: the deepest cached upper-level entry lets the walk skip the
@@ -156,7 +159,7 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
      * A/D enabled: SDM 29.3.3.2) */
     /* (a level the PSC lets the walk skip is not referenced at all: its
      * cached entry already names the next table) */
-    if (m->nested && level < skip_from &&
+    if (nest && level < skip_from &&
         !mmu_nested_xlate(m, epa, m->nested->gpt_write ? ACC_W : 0, false, &epa, r)) {
       r->nested_fault = true;
       goto fault;
@@ -209,13 +212,13 @@ bool mmu_walk_fmt(struct mmu *m, const struct mmu_ctl *c, const struct walk_form
         for (int i = 0; i < used - 1; i++) pwc_fill(m->pwc, levels - i, va, entry_pa[i], pcid);
       m->walks_by_leaf[level & 3]++;
       r->pa = frame | (va & page_mask);
-      if (m->nested && !mmu_nested_xlate(m, r->pa, acc & (ACC_W | ACC_F), true, &r->pa, r)) {
+      if (nest && !mmu_nested_xlate(m, r->pa, acc & (ACC_W | ACC_F), true, &r->pa, r)) {
         r->nested_fault = true;
         goto fault;
       }
       r->leaf_pa = epa;
       /* a combined translation is no larger than its nested page */
-      r->level = (uint8_t)(m->nested && r->nested_level && r->nested_level < level ? r->nested_level : level);
+      r->level = (uint8_t)(nest && r->nested_level && r->nested_level < level ? r->nested_level : level);
       r->perm = perm;
       return true;
     }

@@ -77,17 +77,13 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
      * is empty (Linux maps the huge zero page on reads; we use the 4K
      * path for reads) */
     uint64_t thp = params_get(k->sim_params, "guest.thp");
+    if (k->hv->mode->no_pse) thp = 0;   /* no PSE: Linux offers no THP */
     uint64_t hs = va & ~0x1fffffull;
     if (p->write && !(v->flags & VM_SHARED) && hs >= v->start && hs + 0x200000 <= v->end &&
         ((thp == 2 && !(v->flags & VM_NOHUGEPAGE)) || (thp == 1 && (v->flags & VM_HUGEPAGE)))) {
-      uint64_t table = mm->pml4;
-      bool empty = false;
-      for (int level = 4; level >= 2; level--) {
-        uint64_t e = kread64(k, table + ((va >> (12 + 9 * (level - 1))) & 511) * 8, &cyc);
-        if (!(e & PTE_P)) { empty = true; break; }
-        if (level == 2 || (e & PTE_PS)) break;
-        table = e & PTE_ADDR;
-      }
+      int level;
+      uint64_t pmd = kpt_descend(k, mm, va, 2, false, &level, NULL, &cyc);
+      bool empty = !pmd || (level == 2 && !(kread64(k, pmd, &cyc) & PTE_P));
       if (empty) {
         p->kind = FK_THP;
         p->page = hs;
@@ -213,29 +209,10 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
 
 uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
   struct kernel *k = kp;
-  uint64_t cyc = 0, table = k->mm->pml4;
-  *newt = 0;
-  *leaf_pa = 0;
-  for (int level = 4; level > 1; level--) {
-    uint64_t epa = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
-    uint64_t e = kread64(k, epa, &cyc);
-    if (!(e & PTE_P)) {
-      uint64_t pt = frame_alloc(k);
-      if (!pt) return cyc;
-      uint8_t *h = kaccess(k, kva(pt), ACC_W, &cyc);
-      memset(h, 0, PAGE);
-      pv_new_table(k, pt, level - 1);
-      e = pt | PTE_TABLE;
-      kwrite_pte(k, epa, e, level, &cyc);
-      k->mm->pt_pages++;
-      k->pt_pages_allocated++;
-      (*newt)++;
-    } else if (k->hv->mode->pv_pte_descend) {
-      k->hv->mode->pv_pte_descend(k->hv, e);
-    }
-    table = e & PTE_ADDR;
-  }
-  *leaf_pa = table + ((va >> 12) & 511) * 8;
+  uint64_t cyc = 0;
+  int level;
+  uint64_t epa = kpt_descend(k, k->mm, va, 1, true, &level, newt, &cyc);
+  *leaf_pa = level == 1 ? epa : 0;   /* a huge leaf is split by the plan first */
   return cyc;
 }
 
@@ -314,23 +291,10 @@ static uint64_t op_thp_zero(void *kp, uint64_t pa) {
 
 static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
   struct kernel *k = kp;
-  uint64_t cyc = 0, table = k->mm->pml4;
-  for (int level = 4; level > 2; level--) {
-    uint64_t epa = table + ((p->va >> (12 + 9 * (level - 1))) & 511) * 8;
-    uint64_t e = kread64(k, epa, &cyc);
-    if (!(e & PTE_P)) {
-      uint64_t pt = frame_alloc(k);
-      if (!pt) return cyc;
-      memset(kaccess(k, kva(pt), ACC_W, &cyc), 0, PAGE);
-      pv_new_table(k, pt, level - 1);
-      e = pt | PTE_TABLE;
-      kwrite_pte(k, epa, e, level, &cyc);
-      k->mm->pt_pages++;
-      k->pt_pages_allocated++;
-    }
-    table = e & PTE_ADDR;
-  }
-  kwrite_pte(k, table + ((p->va >> 21) & 511) * 8, pa | p->pte_flags, 2, &cyc);
+  uint64_t cyc = 0;
+  int level;
+  uint64_t pmd = kpt_descend(k, k->mm, p->va, 2, true, &level, NULL, &cyc);
+  if (pmd && level == 2) kwrite_pte(k, pmd, pa | p->pte_flags, 2, &cyc);
   return cyc;
 }
 
@@ -359,14 +323,18 @@ static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, in
   return cyc;
 }
 
-static uint8_t *op_kmap(void *kp, uint64_t pa, uint32_t acc, uint64_t *cyc) {
-  return kaccess(kp, kva(pa), acc, cyc);
+static uint64_t op_read64(void *kp, uint64_t pa, uint64_t *cyc) { return kread64(kp, pa, cyc); }
+static void op_write64(void *kp, uint64_t pa, uint64_t v, uint64_t *cyc) {
+  memcpy(kaccess(kp, kva(pa), ACC_W, cyc), &v, 8);
 }
 static uint64_t op_kstack_pa(void *kp) { return ((struct kernel *)kp)->kstack; }
 static uint64_t op_kva(void *kp, uint64_t pa) { (void)kp; return kva(pa); }
 
 void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
-  o->kmap = op_kmap;
+  o->read64 = op_read64;
+  o->write64 = op_write64;
+  o->direct_map_base = PHYSMAP_BASE;
+  o->kernel_text_base = KTEXT_BASE;
   o->prefault_anon = op_prefault_anon;
   o->kstack_pa = op_kstack_pa;
   o->kva = op_kva;

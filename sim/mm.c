@@ -59,8 +59,8 @@ int kernel_mem_init(struct kernel *k) {
   uint64_t pd = mem_pool_alloc(k->mem), pt = mem_pool_alloc(k->mem);
   k->kstack = mem_pool_alloc(k->mem);
   if (!k->ktext_pdpt || !pd || !pt || !k->kstack) return -1;
-  ((uint64_t *)mem_host(k->mem, k->ktext_pdpt))[(KTEXT_BASE >> 30) & 511] = pd | PTE_P | PTE_W | PTE_A;
-  ((uint64_t *)mem_host(k->mem, pd))[(KTEXT_BASE >> 21) & 511] = pt | PTE_P | PTE_W | PTE_A;
+  ((uint64_t *)mem_host(k->mem, k->ktext_pdpt))[pt_index(KTEXT_BASE, 3)] = pd | PTE_P | PTE_W | PTE_A;
+  ((uint64_t *)mem_host(k->mem, pd))[pt_index(KTEXT_BASE, 2)] = pt | PTE_P | PTE_W | PTE_A;
   for (int i = 0; i < KTEXT_PAGES; i++) {
     uint64_t f = mem_pool_alloc(k->mem);
     if (!f) return -1;
@@ -83,13 +83,13 @@ struct mm *mm_new(struct kernel *k) {
   uint64_t e273 = k->kpdpt | PTE_P | PTE_W | PTE_A, e511 = k->ktext_pdpt | PTE_P | PTE_W | PTE_A;
   if (!k->cpu->ctl.cr3) {
     memset(mem_host(k->mem, mm->pml4), 0, PAGE);
-    ((uint64_t *)mem_host(k->mem, mm->pml4))[(PHYSMAP_BASE >> 39) & 511] = e273;
-    ((uint64_t *)mem_host(k->mem, mm->pml4))[511] = e511;
+    ((uint64_t *)mem_host(k->mem, mm->pml4))[pt_index(PHYSMAP_BASE, 4)] = e273;
+    ((uint64_t *)mem_host(k->mem, mm->pml4))[pt_index(KTEXT_BASE, 4)] = e511;
   } else {
     uint64_t cyc = 0;
     memset(kaccess(k, kva(mm->pml4), ACC_W, &cyc), 0, PAGE);
-    kwrite_pte(k, mm->pml4 + ((PHYSMAP_BASE >> 39) & 511) * 8, e273, 4, &cyc);
-    kwrite_pte(k, mm->pml4 + 511 * 8, e511, 4, &cyc);
+    kwrite_pte(k, pt_entry_pa(mm->pml4, PHYSMAP_BASE, 4), e273, 4, &cyc);
+    kwrite_pte(k, pt_entry_pa(mm->pml4, KTEXT_BASE, 4), e511, 4, &cyc);
     k->cpu->cycles += cyc;
   }
   pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
@@ -176,30 +176,67 @@ void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr) {
   vma_insert(k, mm, &hi);
 }
 
-/* Software walk of the guest tables (kernel reads through the physmap). */
+/* The guest kernel's accessors for the one descent (mmu.h pt_descend):
+ * entries read and stored through the MMU at its direct map, a new table
+ * allocated, zeroed and announced to a paravirtualized mode, and each entry
+ * followed announced too (Xen PV: the M2P conversion of pte_val). */
+struct kpt { struct kernel *k; uint64_t *cyc; };
+static uint64_t kpt_read(void *c, uint64_t epa) {
+  struct kpt *x = c;
+  return kread64(x->k, epa, x->cyc);
+}
+static uint64_t kpt_new_table(void *c, int level) {
+  struct kpt *x = c;
+  struct kernel *k = x->k;
+  uint64_t pt = frame_alloc(k);
+  if (!pt) return 0;
+  memset(kaccess(k, kva(pt), ACC_W, x->cyc), 0, PAGE);
+  pv_new_table(k, pt, level);
+  k->mm->pt_pages++;
+  k->pt_pages_allocated++;
+  return pt;
+}
+static void kpt_link(void *c, uint64_t epa, uint64_t table, int level) {
+  struct kpt *x = c;
+  kwrite_pte(x->k, epa, table | PTE_TABLE, level, x->cyc);
+}
+static void kpt_follow(void *c, uint64_t e, int level) {
+  struct kpt *x = c;
+  (void)level;
+  if (x->k->hv->mode->pv_pte_descend) x->k->hv->mode->pv_pte_descend(x->k->hv, e);
+}
+/* Descend mm's tables to va's entry at `want` (creating missing tables
+ * when create): the entry's machine address, or 0; *level as pt_descend. */
+uint64_t kpt_descend(struct kernel *k, struct mm *mm, uint64_t va, int want, bool create,
+                     int *level, int *created, uint64_t *cyc) {
+  struct kpt x = {k, cyc};
+  struct pt_ops o = {.ctx = &x, .present = PTE_P, .read = kpt_read,
+                     .new_table = create ? kpt_new_table : NULL, .link = kpt_link,
+                     .follow = kpt_follow};
+  struct mm *saved = k->mm;
+  k->mm = mm;                      /* new tables are charged to mm */
+  uint64_t epa = pt_descend(&o, mm->pml4, 4, va, want, level, created);
+  k->mm = saved;
+  return epa;
+}
+
+/* The entry mapping va (a 4K PTE, or a large leaf): its value (0: none),
+ * *leaf_pa its machine address (0 when a table is missing). */
 uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va,
                            uint64_t *leaf_pa, uint64_t *cyc) {
-  uint64_t table = mm->pml4;
-  for (int level = 4; level >= 1; level--) {
-    uint64_t epa = table + ((va >> (12 + 9 * (level - 1))) & 511) * 8;
-    uint64_t e = kread64(k, epa, cyc);
-    if (!(e & PTE_P)) { if (leaf_pa) *leaf_pa = level == 1 ? epa : 0; return 0; }
-    if (level == 1 || (e & PTE_PS)) { if (leaf_pa) *leaf_pa = epa; return e; }
-    table = e & PTE_ADDR;
-  }
-  return 0;
+  int level;
+  uint64_t epa = kpt_descend(k, mm, va, 1, false, &level, NULL, cyc);
+  if (leaf_pa) *leaf_pa = epa;
+  return epa ? kread64(k, epa, cyc) : 0;
 }
 
 /* Split a 2M leaf (THP) into a page table of 512 PTEs over the same
  * frames (Linux split_huge_pmd), so 4K-granular changes can follow. */
 void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
-  uint64_t table = mm->pml4, cyc = 0;
-  for (int level = 4; level > 2; level--) {
-    uint64_t e = kread64(k, table + ((va >> (12 + 9 * (level - 1))) & 511) * 8, &cyc);
-    if (!(e & PTE_P) || (e & PTE_PS)) return;
-    table = e & PTE_ADDR;
-  }
-  uint64_t pmd_pa = table + ((va >> 21) & 511) * 8;
+  uint64_t cyc = 0;
+  int level;
+  uint64_t pmd_pa = kpt_descend(k, mm, va, 2, false, &level, NULL, &cyc);
+  if (!pmd_pa || level != 2) return;
   uint64_t pmd = kread64(k, pmd_pa, &cyc);
   if (!(pmd & PTE_P) || !(pmd & PTE_PS)) return;
   uint64_t pt = frame_alloc(k);

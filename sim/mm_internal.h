@@ -25,6 +25,8 @@ void pv_batch(struct kernel *k, bool begin);
 /* mm.c: frames and page tables */
 uint64_t frame_alloc(struct kernel *k);
 void frame_put(struct kernel *k, uint64_t pa);
+uint64_t kpt_descend(struct kernel *k, struct mm *mm, uint64_t va, int want, bool create,
+                     int *level, int *created, uint64_t *cyc);
 uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *leaf, uint64_t *cyc);
 uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *leaf, uint64_t *cyc);
 void split_huge(struct kernel *k, struct mm *mm, uint64_t va);

@@ -267,6 +267,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   cpu_init(c, &mmu);
   c->tsc_hz = params_get(P, "cpu.tsc_hz");
   c->ctl.maxphyaddr = (uint8_t)params_get(P, "cpu.maxphyaddr");
+  c->cpuid_no_pse = mode->no_pse;
   int rc = -1;
   struct kernel *k = calloc(1, sizeof *k);
   struct hv hv = {0};

@@ -27,8 +27,8 @@ static const char *hcall_name(uint64_t nr) {
   }
 }
 static const char *why_name(uint64_t why) {
-  static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict"};
-  return why < 4 ? n[why] : NULL;
+  static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict", "superpage"};
+  return why < 5 ? n[why] : NULL;
 }
 
 /* One field as text (json: JSON-encoded) into buf. */

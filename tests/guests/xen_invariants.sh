@@ -39,11 +39,17 @@ for guest in procs.gcc forkexec.gcc cowcount.gcc; do
     echo "ok: $guest: batching saves hypercalls ($(q xbase "h['xen_hypercalls']") vs $(q xnobatch "h['xen_hypercalls']"))" ||
     { echo "FAIL: batching saves nothing"; fail=1; }
 done
-for inj in "writable_pt|writable_page_table" "foreign|not_owned"; do
-  k=${inj%%|*}; why=${inj#*|}
-  "$fl" run --mode xen-pv --set xen.inject_$k=25 --stats "$tmp/i.json" --log "$tmp/i.log" -- "$g/pagetouch.gcc" 100 >/dev/null 2>&1
+for inj in "writable_pt|writable_page_table|25" "foreign|not_owned|25" "superpage|superpage|3"; do
+  k=${inj%%|*}; rest=${inj#*|}; why=${rest%%|*}; nth=${rest#*|}
+  "$fl" run --mode xen-pv --set xen.inject_$k=$nth --stats "$tmp/i.json" --log "$tmp/i.log" -- "$g/pagetouch.gcc" 100 >/dev/null 2>&1
   check "inject $k: one refusal" "$(q i "h['xen_refusals']")" 1
   check "inject $k: refusal reason in the log" "$(grep -c "xen.refuse .*why=$why\$" "$tmp/i.log")" 1
   check "inject $k: audit clean" "$(q i "h['xen_audit_violations']")" 0
 done
+# Xen hides PSE from PV guests: no THP path even with guest.thp=always, no
+# PS entry in any table (the audit would count it), CPUID shows no PSE
+"$fl" run --mode xen-pv --set guest.thp=2 --stats "$tmp/t.json" -- "$g/thp.gcc" >/dev/null 2>&1
+check "thp=always under xen-pv: no THP faults" "$(q t "d['page_faults']['by_kind']['thp']")" 0
+check "thp=always under xen-pv: no 2M pages" "$(q t "d['page_faults']['thp_pages']")" 0
+check "thp=always under xen-pv: audit clean" "$(q t "h['xen_audit_violations']")" 0
 exit $fail
