@@ -169,7 +169,6 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
   }
   k->frame_refs[*pa >> 12]++;
   k->mm->rss_pages++;
-  cyc += 0;
   return cyc;
 }
 
@@ -179,7 +178,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   uint64_t fab = params_get(k->sim_params, "guest.fault_around_bytes");
   uint64_t cyc = 0;
   *n = 0;
-  if (fab <= PAGE || (v->flags & VM_WRITE && !(v->flags & VM_SHARED) && 0)) return 0;
+  if (fab <= PAGE) return 0;
   bool warm = params_get(k->sim_params, "guest.page_cache_warm");
   /* the window: fault_around_bytes aligned, inside the VMA and the same
    * page table (filemap_map_pages never crosses a PMD) */
@@ -359,6 +358,11 @@ static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, in
   return cyc;
 }
 
+/* kpti_enter/kpti_exit take a struct kernel *: calling them through a
+ * pointer of another type is undefined behaviour, hence these wrappers */
+static uint64_t op_entry_switch(void *kp) { return kpti_enter(kp); }
+static uint64_t op_exit_switch(void *kp) { return kpti_exit(kp); }
+
 static uint8_t *op_kmap(void *kp, uint64_t pa, uint32_t acc, uint64_t *cyc) {
   return kaccess(kp, kva(pa), acc, cyc);
 }
@@ -386,7 +390,7 @@ void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
   o->write_pte = op_write_pte;
   o->invlpg = op_invlpg;
   o->release_frame = op_release;
-  o->entry_switch = (uint64_t (*)(void *))kpti_enter;
-  o->exit_switch = (uint64_t (*)(void *))kpti_exit;
+  o->entry_switch = op_entry_switch;
+  o->exit_switch = op_exit_switch;
 }
 
