@@ -76,7 +76,7 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
      * a write fault in a 2M-aligned range wholly inside the VMA whose PMD
      * is empty (Linux maps the huge zero page on reads; we use the 4K
      * path for reads) */
-    uint64_t thp = params_get(k->sim_params, "guest.thp");
+    uint8_t thp = k->policy.thp;
     uint64_t hs = va & ~0x1fffffull;
     if (p->write && !(v->flags & VM_SHARED) && hs >= v->start && hs + 0x200000 <= v->end &&
         ((thp == 2 && !(v->flags & VM_NOHUGEPAGE)) || (thp == 1 && (v->flags & VM_HUGEPAGE)))) {
@@ -95,7 +95,7 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
         return cyc;
       }
     }
-    bool zp = !p->write && params_get(k->sim_params, "guest.zero_page");
+    bool zp = !p->write && k->policy.zero_page;
     p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
     p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
     if (zp) p->pte_flags &= ~(PTE_W | PTE_D);
@@ -152,7 +152,7 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
   }
   uint64_t pgoff = (v->file_off + (p->page - v->start)) / PAGE;
   *pa = pc_lookup(k, v->file, pgoff);
-  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  bool warm = k->policy.page_cache_warm;
   if (*pa) { *hit = true; k->pc_hits++; }
   else {
     *pa = pc_fill(k, v->file, pgoff);
@@ -160,9 +160,9 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
     k->pc_misses++;
     *hit = warm;     /* a warm cache had it already: no device read */
     if (!warm) {
-      cyc += params_get(k->sim_params, "io.read_latency");
+      cyc += k->policy.io_read_latency;
       /* readahead: the following pages of the file come in with it */
-      uint64_t ra = params_get(k->sim_params, "guest.readahead_bytes") / PAGE;
+      uint64_t ra = k->policy.readahead_bytes / PAGE;
       for (uint64_t i = 1; i < ra && (pgoff + i) * PAGE < v->file->size; i++)
         if (!pc_lookup(k, v->file, pgoff + i) && !pc_fill(k, v->file, pgoff + i)) break;
     }
@@ -175,11 +175,11 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
 static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   struct kernel *k = kp;
   const struct vma *v = p->vma;
-  uint64_t fab = params_get(k->sim_params, "guest.fault_around_bytes");
+  uint64_t fab = k->policy.fault_around_bytes;
   uint64_t cyc = 0;
   *n = 0;
   if (fab <= PAGE) return 0;
-  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  bool warm = k->policy.page_cache_warm;
   /* the window: fault_around_bytes aligned, inside the VMA and the same
    * page table (filemap_map_pages never crosses a PMD) */
   uint64_t start = p->va & ~(fab - 1), end = start + fab;
@@ -351,7 +351,7 @@ static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, in
     uint64_t pa = frame_alloc(k);
     if (!pa) break;
     k->mm->rss_pages++;
-    cyc += op_zero_frame(k, pa) + params_get(k->sim_params, "native.frame_zero");
+    cyc += op_zero_frame(k, pa) + k->policy.frame_zero_cost;
     kwrite_pte(k, leaf, pa | flags, 1, &cyc);
     (*done)++;
   }

@@ -221,13 +221,13 @@ uint64_t kpti_enter(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
   guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? KPCID | CR3_NOFLUSH : 0));
-  return params_get(k->sim_params, "guest.kpti_cr3_write");
+  return k->policy.kpti_cr3_write;
 }
 
 uint64_t kpti_exit(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
   guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? UPCID | CR3_NOFLUSH : 0));
-  return params_get(k->sim_params, "guest.kpti_cr3_write");
+  return k->policy.kpti_cr3_write;
 }
 

@@ -62,6 +62,31 @@ static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
   return 0;
 }
 
+/* The guest kernel's parameters, looked up once here: the fault path and
+ * the kernel entry read the resolved fields, never the registry. */
+static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struct param_reg *P,
+                             char *err, size_t n) {
+  struct guest_policy *g = &k->policy;
+  uint64_t thp = params_get(P, "guest.thp");
+  if (thp > 2) { snprintf(err, n, "guest.thp must be 0 (never), 1 (madvise) or 2 (always)"); return -1; }
+  g->thp = (uint8_t)thp;
+  g->zero_page = params_get(P, "guest.zero_page") != 0;
+  g->page_cache_warm = params_get(P, "guest.page_cache_warm") != 0;
+  g->fault_around_bytes = params_get(P, "guest.fault_around_bytes");
+  g->readahead_bytes = params_get(P, "guest.readahead_bytes");
+  g->io_read_latency = params_get(P, "io.read_latency");
+  g->kpti_cr3_write = params_get(P, "guest.kpti_cr3_write");
+  g->frame_zero_cost = params_get(P, "native.frame_zero");
+  k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
+  k->kpti_pcid = params_get(P, "guest.pcid");
+  k->footprint = params_get(P, "guest.kernel_footprint");
+  k->quantum = params_get(P, "guest.quantum");
+  if (!k->quantum) k->quantum = 100000;
+  k->ips = params_get(P, "guest.ips");
+  if (!k->ips) k->ips = 1000000000ull;
+  return 0;
+}
+
 /* Exceptions other than #PF: the signal Linux sends (arch/x86/kernel/traps.c) */
 static int exc_signal(const struct exc_info *x, int *si_code) {
   switch (x->vector) {
@@ -285,25 +310,18 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     evlog.mode = cfg->mode;
     ev_subscribe(&bus, ev_log_sink, &evlog);
   }
-  k->sim_params = P;
-  k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
-  k->kpti_pcid = params_get(P, "guest.pcid");
-  k->footprint = params_get(P, "guest.kernel_footprint");
+  if (guest_params_init(k, mode, P, res->error, sizeof res->error)) goto out;
   if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
   k->mem = &mem;
   k->mmu = &mmu;
   k->hv = &hv;
   task_init_first(k);
-  k->quantum = params_get(P, "guest.quantum");
-  if (!k->quantum) k->quantum = 100000;
   k->uid = (int)getuid();
   k->gid = (int)getgid();
   k->rootfd = -1;
   k->read_only = cfg->read_only;
   k->epoch_ns = cfg->epoch * 1000000000ull;
-  k->ips = params_get(P, "guest.ips");
-  if (!k->ips) k->ips = 1000000000ull;
   k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
   c->tsc_offset = cfg->epoch * c->tsc_hz;
   if (cfg->root) {
