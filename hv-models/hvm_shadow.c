@@ -32,7 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOFLUSH (1ull << 63)
 #define SPTE_TABLE (PTE_P | PTE_W | PTE_U | PTE_A)
 
 struct sp {                  /* one shadow page-table page */
@@ -235,7 +234,7 @@ static int shadow_fill(struct hvm_shadow *s, uint64_t va, const struct walk_resu
 static bool guest_walk(struct hvm_shadow *s, uint64_t va, uint32_t acc, struct walk_result *r) {
   struct hv *h = s->h;
   struct mmu_ctl g = h->cpu->ctl;
-  g.cr3 = s->guest_cr3 & ~NOFLUSH;
+  g.cr3 = s->guest_cr3 & ~CR3_NOFLUSH;
   hv_begin(h, EV_S_SHADOW_WALK, va, 0);
   bool ok = mmu_walk_software(h->mmu, &g, va, acc, r);
   hv_set_arg(h, ok);
@@ -413,7 +412,7 @@ static void load_shadow_root(struct hvm_shadow *s, uint64_t v) {
   if (!root) return;
   s->root = root->spa;
   /* the PCID and no-flush bits pass through to the hardware CR3 */
-  cpu_write_cr3(h->cpu, root->spa | (v & (0xfffull | NOFLUSH)));
+  cpu_write_cr3(h->cpu, root->spa | (v & (0xfffull | CR3_NOFLUSH)));
 }
 
 static void shadow_write_cr3(struct hv *h, uint64_t v) {
@@ -425,7 +424,7 @@ static void shadow_write_cr3(struct hv *h, uint64_t v) {
       if (s->x.virt.vmcs.cr3_target_value[i] == v) {
         s->guest_cr3 = v;
         s->root = s->target_root[i];
-        cpu_write_cr3(h->cpu, s->target_root[i] | (v & (0xfffull | NOFLUSH)));
+        cpu_write_cr3(h->cpu, s->target_root[i] | (v & (0xfffull | CR3_NOFLUSH)));
       }
     h->st.counter[HV_C_CR3_TARGET_HITS]++;
     return;

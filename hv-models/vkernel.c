@@ -38,7 +38,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NOFLUSH (1ull << 63)
 #define HOST_TABLE (PTE_P | PTE_W | PTE_U | PTE_A)
 
 /* No fault cost of the vkernel has been published (CALIBRATION.md): each
@@ -324,7 +323,7 @@ static void lazy_dmap(struct vkernel *s, uint64_t vpt_root) {
 
 static void vk_write_cr3(struct hv *h, uint64_t v) {
   struct vkernel *s = h->priv;
-  uint64_t vpt = v & PTE_ADDR & ~NOFLUSH;
+  uint64_t vpt = v & PTE_ADDR & ~CR3_NOFLUSH;
   for (int i = 0; i < s->nvs; i++)            /* vmspaces that died while loaded */
     if (!s->vs[i].vpt_root && s->vs[i].pmap != s->cur_pmap) {
       mem_pool_free(h->mmu->mem, s->vs[i].pmap);
@@ -356,7 +355,7 @@ static void vk_write_cr3(struct hv *h, uint64_t v) {
   }
   s->cur_vpt = vpt;
   s->cur_pmap = vs->pmap;
-  cpu_write_cr3(h->cpu, vs->pmap | (v & (0xfffull | NOFLUSH)));
+  cpu_write_cr3(h->cpu, vs->pmap | (v & (0xfffull | CR3_NOFLUSH)));
 }
 
 /* vmspace_mcontrol(MADV_INVAL): the vkernel changed a vPTE */

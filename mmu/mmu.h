@@ -45,6 +45,9 @@ void mem_pool_free(struct machine_mem *m, uint64_t pa);
 #define CR4_SMEP (1ull << 20)
 #define CR4_SMAP (1ull << 21)
 #define CR4_PKE (1ull << 22)
+/* MOV to CR3 with CR4.PCIDE set: bit 63 keeps the new PCID's TLB entries
+ * (SDM 4.10.4.1); the bit is not part of CR3's value. */
+#define CR3_NOFLUSH (1ull << 63)
 #define EFER_NXE (1ull << 11)
 
 struct mmu_ctl {

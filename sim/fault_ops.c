@@ -76,7 +76,7 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
      * a write fault in a 2M-aligned range wholly inside the VMA whose PMD
      * is empty (Linux maps the huge zero page on reads; we use the 4K
      * path for reads) */
-    uint64_t thp = params_get(k->sim_params, "guest.thp");
+    uint8_t thp = k->policy.thp;
     if (k->hv->mode->no_pse) thp = 0;   /* no PSE: Linux offers no THP */
     uint64_t hs = va & ~0x1fffffull;
     if (p->write && !(v->flags & VM_SHARED) && hs >= v->start && hs + 0x200000 <= v->end &&
@@ -91,7 +91,7 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
         return cyc;
       }
     }
-    bool zp = !p->write && params_get(k->sim_params, "guest.zero_page");
+    bool zp = !p->write && k->policy.zero_page;
     p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
     p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
     if (zp) p->pte_flags &= ~(PTE_W | PTE_D);
@@ -148,7 +148,7 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
   }
   uint64_t pgoff = (v->file_off + (p->page - v->start)) / PAGE;
   *pa = pc_lookup(k, v->file, pgoff);
-  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  bool warm = k->policy.page_cache_warm;
   if (*pa) { *hit = true; k->pc_hits++; }
   else {
     *pa = pc_fill(k, v->file, pgoff);
@@ -156,27 +156,26 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
     k->pc_misses++;
     *hit = warm;     /* a warm cache had it already: no device read */
     if (!warm) {
-      cyc += params_get(k->sim_params, "io.read_latency");
+      cyc += k->policy.io_read_latency;
       /* readahead: the following pages of the file come in with it */
-      uint64_t ra = params_get(k->sim_params, "guest.readahead_bytes") / PAGE;
+      uint64_t ra = k->policy.readahead_bytes / PAGE;
       for (uint64_t i = 1; i < ra && (pgoff + i) * PAGE < v->file->size; i++)
         if (!pc_lookup(k, v->file, pgoff + i) && !pc_fill(k, v->file, pgoff + i)) break;
     }
   }
   k->frame_refs[*pa >> 12]++;
   k->mm->rss_pages++;
-  cyc += 0;
   return cyc;
 }
 
 static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   struct kernel *k = kp;
   const struct vma *v = p->vma;
-  uint64_t fab = params_get(k->sim_params, "guest.fault_around_bytes");
+  uint64_t fab = k->policy.fault_around_bytes;
   uint64_t cyc = 0;
   *n = 0;
-  if (fab <= PAGE || (v->flags & VM_WRITE && !(v->flags & VM_SHARED) && 0)) return 0;
-  bool warm = params_get(k->sim_params, "guest.page_cache_warm");
+  if (fab <= PAGE) return 0;
+  bool warm = k->policy.page_cache_warm;
   /* the window: fault_around_bytes aligned, inside the VMA and the same
    * page table (filemap_map_pages never crosses a PMD) */
   uint64_t start = p->va & ~(fab - 1), end = start + fab;
@@ -316,12 +315,17 @@ static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, in
     uint64_t pa = frame_alloc(k);
     if (!pa) break;
     k->mm->rss_pages++;
-    cyc += op_zero_frame(k, pa) + params_get(k->sim_params, "native.frame_zero");
+    cyc += op_zero_frame(k, pa) + k->policy.frame_zero_cost;
     kwrite_pte(k, leaf, pa | flags, 1, &cyc);
     (*done)++;
   }
   return cyc;
 }
+
+/* kpti_enter/kpti_exit take a struct kernel *: calling them through a
+ * pointer of another type is undefined behaviour, hence these wrappers */
+static uint64_t op_entry_switch(void *kp) { return kpti_enter(kp); }
+static uint64_t op_exit_switch(void *kp) { return kpti_exit(kp); }
 
 static uint64_t op_read64(void *kp, uint64_t pa, uint64_t *cyc) { return kread64(kp, pa, cyc); }
 static void op_write64(void *kp, uint64_t pa, uint64_t v, uint64_t *cyc) {
@@ -354,7 +358,7 @@ void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
   o->write_pte = op_write_pte;
   o->invlpg = op_invlpg;
   o->release_frame = op_release;
-  o->entry_switch = (uint64_t (*)(void *))kpti_enter;
-  o->exit_switch = (uint64_t (*)(void *))kpti_exit;
+  o->entry_switch = op_entry_switch;
+  o->exit_switch = op_exit_switch;
 }
 

@@ -130,6 +130,20 @@ struct task {
   struct task *next;         /* all tasks, in creation order */
 };
 
+/* The guest kernel's policy parameters that the fault path and the
+ * kernel entry read, resolved from the registry once in sim_run: a
+ * registry lookup is a string search, far too slow for every fault. */
+struct guest_policy {
+  bool zero_page;              /* guest.zero_page: map the shared zero page on anon reads */
+  bool page_cache_warm;        /* guest.page_cache_warm: files start cached */
+  uint8_t thp;                 /* guest.thp: 0 never, 1 madvise, 2 always */
+  uint64_t fault_around_bytes; /* guest.fault_around_bytes */
+  uint64_t readahead_bytes;    /* guest.readahead_bytes (cold cache) */
+  uint64_t io_read_latency;    /* io.read_latency: cycles of a page-cache miss's device read */
+  uint64_t kpti_cr3_write;     /* guest.kpti_cr3_write: cycles of one KPTI CR3 write */
+  uint64_t frame_zero_cost;    /* native.frame_zero: cycles of clear_page (vkernel prefault) */
+};
+
 struct kernel {
   struct sim *sim;
   struct vcpu *cpu;
@@ -168,7 +182,7 @@ struct kernel {
   uint64_t epoch_ns;
   uint64_t sleep_ns;         /* virtual time skipped by sleeps */
   uint64_t ips;              /* guest.ips: retired instructions per virtual second */
-  struct param_reg *sim_params;
+  struct guest_policy policy;
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;

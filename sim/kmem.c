@@ -205,7 +205,6 @@ long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max) {
  * global (only the entry trampoline is, in Linux). */
 #define KPCID 1ull
 #define UPCID (1ull | 0x800)
-#define NOFLUSH (1ull << 63)
 
 void mm_switch_user(struct kernel *k) {
   uint64_t cr3 = k->mm->pml4;
@@ -221,14 +220,14 @@ void mm_switch_user(struct kernel *k) {
 uint64_t kpti_enter(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
-  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? KPCID | NOFLUSH : 0));
-  return params_get(k->sim_params, "guest.kpti_cr3_write");
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? KPCID | CR3_NOFLUSH : 0));
+  return k->policy.kpti_cr3_write;
 }
 
 uint64_t kpti_exit(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
-  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? UPCID | NOFLUSH : 0));
-  return params_get(k->sim_params, "guest.kpti_cr3_write");
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? UPCID | CR3_NOFLUSH : 0));
+  return k->policy.kpti_cr3_write;
 }
 

@@ -39,7 +39,7 @@ const struct fl_param_def guest_params[] = {
   {NULL, 0, NULL, NULL, NULL},
 };
 
-static const struct fl_param_def *const tables[] = {
+const struct fl_param_def *const params_tables[] = {
   cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, vkernel_params, NULL,
 };
 
@@ -97,16 +97,32 @@ static const struct preset presets[] = {
   {NULL, NULL, NULL},
 };
 
+/* Two rows with one name would make --set and lookups see only the first
+ * while `faultline params` lists both.  Quadratic, but ~150 names once. */
+const char *params_find_duplicate(const struct fl_param_def *const *tabs) {
+  for (int t = 0; tabs[t]; t++)
+    for (int i = 0; tabs[t][i].name; i++)
+      for (int u = t; tabs[u]; u++)
+        for (int j = u == t ? i + 1 : 0; tabs[u][j].name; j++)
+          if (!strcmp(tabs[t][i].name, tabs[u][j].name)) return tabs[t][i].name;
+  return NULL;
+}
+
 struct param_reg *params_new(void) {
+  const char *dup = params_find_duplicate(params_tables);
+  if (dup) {   /* a mistake in the simulator's tables: stop before any run */
+    fprintf(stderr, "faultline: internal error: parameter '%s' is defined twice\n", dup);
+    exit(125);
+  }
   struct param_reg *r = calloc(1, sizeof *r);
   int n = 0;
-  for (int t = 0; tables[t]; t++)
-    for (int i = 0; tables[t][i].name; i++) n++;
+  for (int t = 0; params_tables[t]; t++)
+    for (int i = 0; params_tables[t][i].name; i++) n++;
   r->e = calloc((size_t)n, sizeof *r->e);
-  for (int t = 0; tables[t]; t++)
-    for (int i = 0; tables[t][i].name; i++) {
-      r->e[r->n].def = &tables[t][i];
-      r->e[r->n].val = tables[t][i].def;
+  for (int t = 0; params_tables[t]; t++)
+    for (int i = 0; params_tables[t][i].name; i++) {
+      r->e[r->n].def = &params_tables[t][i];
+      r->e[r->n].val = params_tables[t][i].def;
       r->n++;
     }
   strcpy(r->preset, "default");
@@ -126,9 +142,15 @@ static struct entry *find(struct param_reg *r, const char *name, size_t len) {
   return NULL;
 }
 
+/* For the code that sets the machine up, with literal names: an unknown
+ * name is a typo there (or a table that lost a row), never a silent 0. */
 uint64_t params_get(void *rp, const char *name) {
   struct entry *e = find(rp, name, strlen(name));
-  return e ? e->val : 0;
+  if (!e) {
+    fprintf(stderr, "faultline: internal error: unknown parameter '%s'\n", name);
+    exit(125);
+  }
+  return e->val;
 }
 
 static size_t lev(const char *a, const char *b) {
@@ -278,9 +300,9 @@ uint64_t params_hash(const struct param_reg *r) {
 }
 
 void params_list(FILE *out) {
-  for (int t = 0; tables[t]; t++)
-    for (int i = 0; tables[t][i].name; i++) {
-      const struct fl_param_def *d = &tables[t][i];
+  for (int t = 0; params_tables[t]; t++)
+    for (int i = 0; params_tables[t][i].name; i++) {
+      const struct fl_param_def *d = &params_tables[t][i];
       fprintf(out, "%-26s %12llu %-8s %s\n%26s   source: %s\n", d->name,
               (unsigned long long)d->def, d->unit, d->doc, "", d->source);
     }

@@ -22,32 +22,41 @@ static void on_host_alarm(int sig) {
   if (timed_cpu) timed_cpu->icount_stop = 0;
 }
 
+/* Each TLB level and the parameters it takes, by literal name.  The 2M/1G
+ * levels have no latency or replacement parameter of their own: they take
+ * the STLB's (stlb_1g) or an L1's.  Note that l1i_2m's latency is
+ * tlb.l1d.latency (both L1 latencies default to 1). */
 static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
-  struct { struct tlb_level *t; const char *name, *key; unsigned shift; bool required; } lv[] = {
-    {&c->tlb.l1d, "l1d", "tlb.l1d", 12, true},
-    {&c->tlb.l1i, "l1i", "tlb.l1i", 12, true},
-    {&c->tlb.stlb, "stlb", "tlb.stlb", 12, true},
-    {&c->tlb.l1d2m, "l1d_2m", "tlb.l1d2m", 21, false},
-    {&c->tlb.l1d1g, "l1d_1g", "tlb.l1d1g", 30, false},
-    {&c->tlb.l1i2m, "l1i_2m", "tlb.l1i2m", 21, false},
-    {&c->tlb.stlb1g, "stlb_1g", "tlb.stlb1g", 30, false},
+  struct {
+    struct tlb_level *t;
+    const char *name, *entries, *ways, *latency, *repl;
+    unsigned shift;
+    bool required;
+  } lv[] = {
+    {&c->tlb.l1d, "l1d", "tlb.l1d.entries", "tlb.l1d.ways",
+     "tlb.l1d.latency", "tlb.l1d.replacement", 12, true},
+    {&c->tlb.l1i, "l1i", "tlb.l1i.entries", "tlb.l1i.ways",
+     "tlb.l1i.latency", "tlb.l1i.replacement", 12, true},
+    {&c->tlb.stlb, "stlb", "tlb.stlb.entries", "tlb.stlb.ways",
+     "tlb.stlb.latency", "tlb.stlb.replacement", 12, true},
+    {&c->tlb.l1d2m, "l1d_2m", "tlb.l1d2m.entries", "tlb.l1d2m.ways",
+     "tlb.l1d.latency", "tlb.l1d.replacement", 21, false},
+    {&c->tlb.l1d1g, "l1d_1g", "tlb.l1d1g.entries", "tlb.l1d1g.ways",
+     "tlb.l1d.latency", "tlb.l1d.replacement", 30, false},
+    {&c->tlb.l1i2m, "l1i_2m", "tlb.l1i2m.entries", "tlb.l1i2m.ways",
+     "tlb.l1d.latency", "tlb.l1i.replacement", 21, false},
+    {&c->tlb.stlb1g, "stlb_1g", "tlb.stlb1g.entries", "tlb.stlb1g.ways",
+     "tlb.stlb.latency", "tlb.stlb.replacement", 30, false},
   };
   for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) {
-    char ke[64], kw[64], kl[64];
-    snprintf(ke, sizeof ke, "%s.entries", lv[i].key);
-    snprintf(kw, sizeof kw, "%s.ways", lv[i].key);
-    snprintf(kl, sizeof kl, "%s.latency", lv[i].key);
-    uint64_t e = params_get(p, ke), w = params_get(p, kw);
-    uint32_t lat = (uint32_t)params_get(p, lv[i].shift == 12 || !strcmp(lv[i].key, "tlb.stlb1g") ? kl : "tlb.l1d.latency");
-    if (!strcmp(lv[i].key, "tlb.stlb1g")) lat = (uint32_t)params_get(p, "tlb.stlb.latency");
+    uint64_t e = params_get(p, lv[i].entries), w = params_get(p, lv[i].ways);
+    uint32_t lat = (uint32_t)params_get(p, lv[i].latency);
     bool mixed = lv[i].t == &c->tlb.stlb && params_get(p, "tlb.stlb.mixed");
-    /* replacement: per family (the 2M/1G levels follow their 4K level) */
-    const char *fam = lv[i].shift == 12 ? lv[i].key : !strcmp(lv[i].key, "tlb.l1i2m") ? "tlb.l1i"
-                    : !strcmp(lv[i].key, "tlb.stlb1g") ? "tlb.stlb" : "tlb.l1d";
-    char kr[64];
-    snprintf(kr, sizeof kr, "%s.replacement", fam);
-    uint64_t repl = params_get(p, kr);
-    if (repl > 2) { snprintf(err, n, "%s must be 0 (LRU), 1 (FIFO) or 2 (random)", kr); return -1; }
+    uint64_t repl = params_get(p, lv[i].repl);
+    if (repl > 2) {
+      snprintf(err, n, "%s must be 0 (LRU), 1 (FIFO) or 2 (random)", lv[i].repl);
+      return -1;
+    }
     if ((!e && !lv[i].required) ||
         (e && w && e <= (1u << 20) && w <= e &&
          !tlb_level_init_sz(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w, lat, lv[i].shift, mixed))) {
@@ -55,10 +64,35 @@ static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
       continue;
     }
     snprintf(err, n, "bad TLB geometry %s=%llu %s=%llu: entries must be a multiple of ways "
-             "with a power-of-two number of sets", ke, (unsigned long long)e, kw,
-             (unsigned long long)w);
+             "with a power-of-two number of sets", lv[i].entries, (unsigned long long)e,
+             lv[i].ways, (unsigned long long)w);
     return -1;
   }
+  return 0;
+}
+
+/* The guest kernel's parameters, looked up once here: the fault path and
+ * the kernel entry read the resolved fields, never the registry. */
+static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struct param_reg *P,
+                             char *err, size_t n) {
+  struct guest_policy *g = &k->policy;
+  uint64_t thp = params_get(P, "guest.thp");
+  if (thp > 2) { snprintf(err, n, "guest.thp must be 0 (never), 1 (madvise) or 2 (always)"); return -1; }
+  g->thp = (uint8_t)thp;
+  g->zero_page = params_get(P, "guest.zero_page") != 0;
+  g->page_cache_warm = params_get(P, "guest.page_cache_warm") != 0;
+  g->fault_around_bytes = params_get(P, "guest.fault_around_bytes");
+  g->readahead_bytes = params_get(P, "guest.readahead_bytes");
+  g->io_read_latency = params_get(P, "io.read_latency");
+  g->kpti_cr3_write = params_get(P, "guest.kpti_cr3_write");
+  g->frame_zero_cost = params_get(P, "native.frame_zero");
+  k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
+  k->kpti_pcid = params_get(P, "guest.pcid");
+  k->footprint = params_get(P, "guest.kernel_footprint");
+  k->quantum = params_get(P, "guest.quantum");
+  if (!k->quantum) k->quantum = 100000;
+  k->ips = params_get(P, "guest.ips");
+  if (!k->ips) k->ips = 1000000000ull;
   return 0;
 }
 
@@ -322,25 +356,18 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     log_header(&evlog, cfg);
     ev_subscribe(&bus, ev_log_sink, &evlog);
   }
-  k->sim_params = P;
-  k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
-  k->kpti_pcid = params_get(P, "guest.pcid");
-  k->footprint = params_get(P, "guest.kernel_footprint");
+  if (guest_params_init(k, mode, P, res->error, sizeof res->error)) goto out;
   if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
   k->mem = &mem;
   k->mmu = &mmu;
   k->hv = &hv;
   task_init_first(k);
-  k->quantum = params_get(P, "guest.quantum");
-  if (!k->quantum) k->quantum = 100000;
   k->uid = (int)getuid();
   k->gid = (int)getgid();
   k->rootfd = -1;
   k->read_only = cfg->read_only;
   k->epoch_ns = cfg->epoch * 1000000000ull;
-  k->ips = params_get(P, "guest.ips");
-  if (!k->ips) k->ips = 1000000000ull;
   k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
   c->tsc_offset = cfg->epoch * c->tsc_hz;
   if (cfg->root) {

@@ -15,7 +15,14 @@ void params_free(struct param_reg *r);
 int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen);
 int params_load_preset(struct param_reg *r, const char *name_or_file, char *err,
                        size_t errlen);
+/* The value of a registered parameter, looked up by name: for start-up
+ * code only (a string search).  An unknown name is an internal error:
+ * message on stderr, exit 125. */
 uint64_t params_get(void *r, const char *name);
+/* The layers' tables the registry gathers (NULL-terminated); the first
+ * name defined twice across tabs (params_new stops on one), or NULL. */
+extern const struct fl_param_def *const params_tables[];
+const char *params_find_duplicate(const struct fl_param_def *const *tabs);
 void params_list(FILE *out);
 void presets_list(FILE *out);
 const char *params_preset_name(const struct param_reg *r);
