@@ -121,7 +121,10 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
       hv_end(h, o->thp_map(o->k, &p, pa));
       goto done;
     }
-    ev_drop(h->bus);        /* no 2M run free (nothing done): the 4K path */
+    /* no 2M run free: the 4K path.  The failed attempt keeps whatever it
+     * cost (and anything it raised) as a frame.alloc of 0 units; with
+     * neither, the step is dropped */
+    hv_end_or_drop(h, cyc, 0);
     p.kind = FK_ANON_NEW;
     hv_fault_kind(h, p.kind, true);
   }
