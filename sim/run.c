@@ -109,134 +109,6 @@ static int exc_signal(const struct exc_info *x, int *si_code) {
   }
 }
 
-static void write_stats(FILE *f, const struct sim_config *cfg, struct kernel *k,
-                        struct ev_stats *es, struct hv *hv) {
-  const struct cache_hier *dc = k->cpu->dcache;
-  struct vcpu *c = k->cpu;
-  struct json j;
-  json_begin(&j, f);
-  json_obj(&j, NULL);
-  json_str(&j, "mode", cfg->mode);
-  json_str(&j, "preset", params_preset_name(cfg->params));
-  json_str(&j, "cpu", cfg->cpu_vendor);
-  json_u64(&j, "instructions", c->icount);
-  json_u64(&j, "cycles", c->cycles);
-  json_dbl(&j, "ipc", c->cycles ? (double)c->icount / (double)c->cycles : 0.0, 4);
-  json_obj(&j, "page_faults");
-  json_u64(&j, "guest", es->faults_visible);
-  json_u64(&j, "hidden", es->faults_hidden);
-  json_obj(&j, "by_layer");
-  json_u64(&j, "guest-kernel", es->faults_visible);
-  json_u64(&j, "hypervisor", es->faults_hidden);
-  json_end(&j);
-  json_obj(&j, "by_kind");
-  for (int i = 0; i < EV_K__COUNT; i++) json_u64(&j, ev_kind_names[i], es->by_kind[i]);
-  json_end(&j);
-  json_u64(&j, "minflt", k->minflt);
-  json_u64(&j, "fault_around_pages", k->fault_around_pages);
-  json_u64(&j, "thp_pages", k->thp_pages);
-  json_end(&j);
-  json_obj(&j, "vm_exits");
-  {
-    const struct virt_vendor *vd = strcmp(cfg->cpu_vendor, "amd") ? &vmx_vendor : &svm_vendor;
-    for (int i = 0; i < hv->st.nexit_kinds; i++) {
-      json_obj(&j, virt_exit_name(vd, hv->st.exits[i].code));
-      json_u64(&j, "code", hv->st.exits[i].code);
-      json_u64(&j, "count", hv->st.exits[i].n);
-      json_end(&j);
-    }
-  }
-  json_end(&j);
-  json_u64(&j, "vm_exits_total", hv->st.exits_total);
-  json_obj(&j, "events");
-  json_u64(&j, "faults", es->faults);
-  json_u64(&j, "intercepts", es->intercepts);
-  json_u64(&j, "steps", es->steps);
-  json_end(&j);
-  json_obj(&j, "hv");
-  for (int i = 0; i < HV_C__COUNT; i++) json_u64(&j, hv_counter_names[i], hv->st.counter[i]);
-  json_end(&j);
-  json_obj(&j, "tlb");
-  struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
-                             &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
-  for (int i = 0; i < 7; i++) {
-    if (!lv[i]->e) continue;
-    json_obj(&j, lv[i]->name);
-    json_u64(&j, "hits", lv[i]->hits);
-    json_u64(&j, "misses", lv[i]->misses);
-    json_end(&j);
-  }
-  json_end(&j);
-  if (dc) {
-    json_obj(&j, "cache");
-    const struct cache_level *cl[3] = {&dc->l1d, &dc->l2, &dc->llc};
-    for (int i = 0; i < 3; i++) {
-      json_obj(&j, cl[i]->name);
-      json_u64(&j, "hits", cl[i]->hits);
-      json_u64(&j, "misses", cl[i]->misses);
-      json_end(&j);
-    }
-    json_end(&j);
-  }
-  json_obj(&j, "walks");
-  json_u64(&j, "count", k->mmu->walks);
-  json_u64(&j, "refs", k->mmu->walk_refs);
-  json_u64(&j, "faults", k->mmu->walk_faults);
-  json_obj(&j, "by_leaf");
-  json_u64(&j, "4k", k->mmu->walks_by_leaf[1]);
-  json_u64(&j, "2m", k->mmu->walks_by_leaf[2]);
-  json_u64(&j, "1g", k->mmu->walks_by_leaf[3]);
-  json_end(&j);
-  if (k->mmu->pwc) {
-    static const char *lvn[6] = {"", "", "pde", "pdpte", "pml4e", "pml5e"};
-    json_obj(&j, "pwc_hits");
-    for (int l = 2; l <= 5; l++)
-      if (k->mmu->pwc->lv[l].entries) json_u64(&j, lvn[l], k->mmu->pwc->lv[l].hits);
-    json_end(&j);
-  }
-  if (k->mmu->nested) {
-    /* the nested dimension of 2-D walks: each guest-physical reference
-     * that needed the nested tables is one nested walk */
-    const struct nested *n = k->mmu->nested;
-    json_obj(&j, "nested");
-    json_u64(&j, "walks", n->walks);
-    json_u64(&j, "refs", n->refs);
-    json_u64(&j, "ntlb_hits", n->ntlb_hits);
-    json_u64(&j, "ntlb_misses", n->ntlb_misses);
-    json_end(&j);
-  }
-  json_end(&j);
-  json_obj(&j, "fault_cycles");
-  for (int l = 0; l < EV_L__COUNT; l++)
-    if (es->cycles_by_layer[l]) json_u64(&j, ev_layer_names[l], es->cycles_by_layer[l]);
-  json_obj(&j, "by_step");
-  for (int s = 0; s < EV_S__COUNT; s++)
-    if (es->count_by_step[s]) json_u64(&j, ev_steps[s].name, es->cycles_by_step[s]);
-  json_end(&j);
-  json_u64(&j, "total", es->fault_cycles_total);
-  json_end(&j);
-  json_obj(&j, "syscalls");
-  json_u64(&j, "total", k->syscalls);
-  json_u64(&j, "unknown", k->unknown_syscalls);
-  json_u64(&j, "kpti_cr3_switches", k->kpti_switches);
-  json_end(&j);
-  json_obj(&j, "memory");
-  json_u64(&j, "guest_frames_used", k->frames_used);
-  json_u64(&j, "pool_pages_used", k->mem->pool_used_pages);
-  json_u64(&j, "page_table_pages", k->mm ? k->mm->pt_pages : 0);
-  json_u64(&j, "page_table_pages_allocated", k->pt_pages_allocated);
-  json_u64(&j, "pte_writes", k->pte_writes);
-  json_u64(&j, "page_cache_pages", k->pc_pages);
-  json_u64(&j, "page_cache_hits", k->pc_hits);
-  json_u64(&j, "page_cache_misses", k->pc_misses);
-  json_end(&j);
-  json_obj(&j, "code_cache");
-  json_u64(&j, "blocks_decoded", c->blocks_decoded);
-  json_u64(&j, "invalidations", c->code_invalidations);
-  json_end(&j);
-  json_end(&j);
-}
-
 static const char *exit_name(void *vd, uint32_t code) {
   return virt_exit_name(vd, code);
 }
@@ -269,103 +141,120 @@ static FILE *open_out(const char *path) {
   return fopen(path, "w");
 }
 
-int sim_run(const struct sim_config *cfg, struct sim_result *res) {
-  memset(res, 0, sizeof *res);
-  struct param_reg *P = cfg->params;
-  const struct hv_mode *mode = hv_find_mode(cfg->mode);
-  if (!mode) {
-    snprintf(res->error, sizeof res->error, "unknown mode '%s' (see `faultline modes`)", cfg->mode);
-    return -1;
-  }
+/* Everything one run assembles. */
+struct machine {
+  const struct sim_config *cfg;
+  const struct hv_mode *mode;
   struct machine_mem mem;
+  bool mem_ok;
+  struct mmu mmu;
+  struct vcpu *c;
+  struct kernel *k;
+  struct hv hv;
+  struct ev_bus bus;
+  struct cache_hier dcache;
+  struct pwc pwc;
+  struct ev_stats es;
+  FILE *logf;
+  struct ev_log evlog;
+  uint64_t limit;            /* --max-insns as an icount */
+};
+
+/* machine memory, the MMU, the CPU with its TLBs, caches and walk caches */
+static int machine_init(struct machine *m, char *err, size_t n) {
+  const struct sim_config *cfg = m->cfg;
+  struct param_reg *P = cfg->params;
   uint64_t pool = params_get(P, "guest.pool_mib") << 20;
   if (cfg->mem_bytes < (16ull << 20) || cfg->mem_bytes > (1ull << 40)) {
-    snprintf(res->error, sizeof res->error, "--mem must be between 16M and 1T");
+    snprintf(err, n, "--mem must be between 16M and 1T");
     return -1;
   }
-  if (mem_init(&mem, cfg->mem_bytes, pool)) {
-    snprintf(res->error, sizeof res->error, "cannot reserve %llu bytes of guest memory",
-             (unsigned long long)cfg->mem_bytes);
+  if (mem_init(&m->mem, cfg->mem_bytes, pool)) {
+    snprintf(err, n, "cannot reserve %llu bytes of guest memory", (unsigned long long)cfg->mem_bytes);
     return -1;
   }
-  struct mmu mmu = {.mem = &mem,
-                    .walk_ref_latency = (uint32_t)params_get(P, "walk.ref_latency"),
-                    .walk_a_on_fault = (uint32_t)params_get(P, "walk.a_on_fault")};
+  m->mem_ok = true;
+  m->mmu = (struct mmu){.mem = &m->mem,
+                        .walk_ref_latency = (uint32_t)params_get(P, "walk.ref_latency"),
+                        .walk_a_on_fault = (uint32_t)params_get(P, "walk.a_on_fault")};
   uint32_t costs[9];
   static const char *cn[9] = {"cpu.cost.simple", "cpu.cost.mul", "cpu.cost.div", "cpu.cost.branch",
                               "cpu.cost.string", "cpu.cost.fp", "cpu.cost.fpdiv", "cpu.cost.sse",
                               "cpu.cost.sys"};
   for (int i = 0; i < 9; i++) costs[i] = (uint32_t)params_get(P, cn[i]);
   cpu_set_class_costs(costs);
-  struct vcpu *c = aligned_alloc(64, (sizeof *c + 63) & ~(size_t)63);
-  cpu_init(c, &mmu);
+  struct vcpu *c = m->c = aligned_alloc(64, (sizeof *c + 63) & ~(size_t)63);
+  cpu_init(c, &m->mmu);
   c->tsc_hz = params_get(P, "cpu.tsc_hz");
   c->ctl.maxphyaddr = (uint8_t)params_get(P, "cpu.maxphyaddr");
-  c->cpuid_no_pse = mode->no_pse;
-  int rc = -1;
-  struct kernel *k = calloc(1, sizeof *k);
-  struct hv hv = {0};
-  struct ev_bus bus;
-  struct cache_hier dcache = {0};
-  struct pwc pwc = {0};
-  struct ev_stats es = {0};
-  FILE *logf = NULL;
-  struct ev_log evlog;
-  memset(&evlog, 0, sizeof evlog);
+  c->cpuid_no_pse = m->mode->no_pse;
   if (c->ctl.maxphyaddr < 36 || c->ctl.maxphyaddr > 52) {
-    snprintf(res->error, sizeof res->error, "cpu.maxphyaddr must be 36..52");
-    goto out;
+    snprintf(err, n, "cpu.maxphyaddr must be 36..52");
+    return -1;
   }
-  if (tlb_setup(c, P, res->error, sizeof res->error)) goto out;
+  if (tlb_setup(c, P, err, n)) return -1;
   struct cache_geom cg;
   cache_geom_from_params(&cg, reg_param, P);
-  if (cache_hier_init(&dcache, &cg)) {
-    snprintf(res->error, sizeof res->error, "bad cache geometry (cache.* parameters: sizes must be "
+  if (cache_hier_init(&m->dcache, &cg)) {
+    snprintf(err, n, "bad cache geometry (cache.* parameters: sizes must be "
              "multiples of ways x 64 bytes, L1 sets a power of two)");
-    goto out;
+    return -1;
   }
-  if (dcache.enabled) { c->dcache = &dcache; mmu.cache = &dcache; }
+  if (m->dcache.enabled) { c->dcache = &m->dcache; m->mmu.cache = &m->dcache; }
   int pwk = (int)params_get(P, "walk.pwc");
   if (pwk == 3) pwk = strcmp(cfg->cpu_vendor, "amd") ? PWC_INTEL_PSC : PWC_AMD_PTC;
-  if (pwk > 3) { snprintf(res->error, sizeof res->error, "walk.pwc must be 0..3"); goto out; }
+  if (pwk > 3) { snprintf(err, n, "walk.pwc must be 0..3"); return -1; }
   if (pwk) {
     uint32_t ent[6] = {0, 0, (uint32_t)params_get(P, "pwc.l2.entries"),
                        (uint32_t)params_get(P, "pwc.l3.entries"), (uint32_t)params_get(P, "pwc.l4.entries"),
                        (uint32_t)params_get(P, "pwc.l5.entries")};
     for (int l = 2; l <= 5; l++)
-      if (ent[l] > 4096) { snprintf(res->error, sizeof res->error, "pwc.l%d.entries too large", l); goto out; }
-    if (pwc_init(&pwc, pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) goto out;
-    mmu.pwc = &pwc;
+      if (ent[l] > 4096) { snprintf(err, n, "pwc.l%d.entries too large", l); return -1; }
+    if (pwc_init(&m->pwc, pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) return -1;
+    m->mmu.pwc = &m->pwc;
   }
-  ev_bus_init(&bus);
-  ev_subscribe(&bus, ev_stats_sink, &es);
-  if (cfg->log_path) {
-    logf = open_out(cfg->log_path);
-    if (!logf) {
-      snprintf(res->error, sizeof res->error, "cannot open log file %s: %s", cfg->log_path, strerror(errno));
-      goto out;
-    }
-    evlog.f = logf;
-    evlog.mode = cfg->mode;
-    evlog.cpu = cfg->cpu_vendor;
-    evlog.format = cfg->log_jsonl ? EV_LOG_JSONL : EV_LOG_TEXT;
-    evlog.exit_name = exit_name;
-    evlog.exit_ctx = (void *)(strcmp(cfg->cpu_vendor, "amd") ? &vmx_vendor : &svm_vendor);
-    if (cfg->log_filter && ev_filter_parse(&evlog.filter, cfg->log_filter, res->error, sizeof res->error))
-      goto out;
-    log_header(&evlog, cfg);
-    ev_subscribe(&bus, ev_log_sink, &evlog);
+  return 0;
+}
+
+/* the event bus: the stats sink always, the log when asked for */
+static int events_init(struct machine *m, char *err, size_t n) {
+  const struct sim_config *cfg = m->cfg;
+  ev_bus_init(&m->bus);
+  ev_subscribe(&m->bus, ev_stats_sink, &m->es);
+  if (!cfg->log_path) return 0;
+  m->logf = open_out(cfg->log_path);
+  if (!m->logf) {
+    snprintf(err, n, "cannot open log file %s: %s", cfg->log_path, strerror(errno));
+    return -1;
   }
-  if (guest_params_init(k, mode, P, res->error, sizeof res->error)) goto out;
+  struct ev_log *l = &m->evlog;
+  l->f = m->logf;
+  l->mode = cfg->mode;
+  l->cpu = cfg->cpu_vendor;
+  l->format = cfg->log_jsonl ? EV_LOG_JSONL : EV_LOG_TEXT;
+  l->exit_name = exit_name;
+  l->exit_ctx = (void *)(strcmp(cfg->cpu_vendor, "amd") ? &vmx_vendor : &svm_vendor);
+  if (cfg->log_filter && ev_filter_parse(&l->filter, cfg->log_filter, err, n)) return -1;
+  log_header(l, cfg);
+  ev_subscribe(&m->bus, ev_log_sink, l);
+  return 0;
+}
+
+/* the guest OS model, the mode over it, the program loaded */
+static int guest_init(struct machine *m, char *err, size_t n) {
+  const struct sim_config *cfg = m->cfg;
+  struct kernel *k = m->k;
+  struct vcpu *c = m->c;
+  struct hv *hv = &m->hv;
+  if (guest_params_init(k, m->mode, cfg->params, err, n)) return -1;
   if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
-  k->mem = &mem;
-  k->mmu = &mmu;
-  k->hv = &hv;
+  k->mem = &m->mem;
+  k->mmu = &m->mmu;
+  k->hv = hv;
   task_init_first(k);
   k->uid = (int)getuid();
   k->gid = (int)getgid();
-  k->rootfd = -1;
   k->read_only = cfg->read_only;
   k->epoch_ns = cfg->epoch * 1000000000ull;
   k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
@@ -373,33 +262,33 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   if (cfg->root) {
     k->rootfd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (k->rootfd < 0) {
-      snprintf(res->error, sizeof res->error, "--root %s: %s", cfg->root, strerror(errno));
-      goto out;
+      snprintf(err, n, "--root %s: %s", cfg->root, strerror(errno));
+      return -1;
     }
     strcpy(k->cwd, "/");
   } else if (!getcwd(k->cwd, sizeof k->cwd)) {
     strcpy(k->cwd, "/");
   }
-  hv.mode = mode;
-  hv.cpu = c;
-  hv.mmu = &mmu;
-  hv.cpu_vendor = cfg->cpu_vendor;
-  hv.bus = &bus;
-  hv.param = reg_param;
-  hv.param_reg = P;
-  guest_ops_fill(k, &hv.ops);
-  bus.pid = k->pid;
+  hv->mode = m->mode;
+  hv->cpu = c;
+  hv->mmu = &m->mmu;
+  hv->cpu_vendor = cfg->cpu_vendor;
+  hv->bus = &m->bus;
+  hv->param = reg_param;
+  hv->param_reg = cfg->params;
+  guest_ops_fill(k, &hv->ops);
+  m->bus.pid = k->pid;
   if (kernel_mem_init(k)) {
-    snprintf(res->error, sizeof res->error, "guest memory too small");
-    goto out;
+    snprintf(err, n, "guest memory too small");
+    return -1;
   }
-  if (mode->init(&hv)) {
-    snprintf(res->error, sizeof res->error, "mode %s: %s", mode->name,
-             hv.error[0] ? hv.error : "bad parameters or no pool memory (see `faultline params`; guest.pool_mib)");
-    goto out;
+  if (m->mode->init(hv)) {
+    snprintf(err, n, "mode %s: %s", m->mode->name,
+             hv->error[0] ? hv->error : "bad parameters or no pool memory (see `faultline params`; guest.pool_mib)");
+    return -1;
   }
   k->mm = mm_new(k);
-  if (!k->mm) { snprintf(res->error, sizeof res->error, "guest memory too small"); goto out; }
+  if (!k->mm) { snprintf(err, n, "guest memory too small"); return -1; }
   mm_switch_user(k);
   fds_init(k);
   if (cfg->guest_output_null) {
@@ -411,17 +300,84 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     }
     if (nul >= 0) close(nul);
   }
-  if (load_elf(k, cfg->argv[0], cfg->argv, cfg->envp, res->error, sizeof res->error)) goto out;
+  if (load_elf(k, cfg->argv[0], cfg->argv, cfg->envp, err, n)) return -1;
   /* faults taken while building the initial stack are the exec's, not the
    * program's (Linux counts them as remote faults) */
   k->minflt = 0;   /* (the fault log and the stats keep them: the machine took them) */
-  uint64_t limit = cfg->max_insns ? cfg->max_insns : ~0ull;
-  timed_out = 0;
-  timed_cpu = c;
-  if (cfg->max_time_s) {
-    signal(SIGALRM, on_host_alarm);
-    alarm((unsigned)cfg->max_time_s);
+  return 0;
+}
+
+/* An exception the CPU returned: a nested fault goes to the hypervisor, a
+ * #PF to the mode, anything else becomes the signal Linux would send. */
+static void handle_exception(struct machine *m) {
+  const struct sim_config *cfg = m->cfg;
+  struct kernel *k = m->k;
+  struct vcpu *c = m->c;
+  const struct hv_mode *mode = m->mode;
+  int si = 0, sig;
+  if (c->exc.vector == EXC_NESTED) {
+    /* EPT violation / #NPF: the hypervisor's business, not the guest's */
+    sig = mode->nested_fault ? mode->nested_fault(&m->hv, c->exc.cr2, c->exc.err) : SIGBUS;
+    if (!sig) return;
+    if (!cfg->quiet)
+      fprintf(stderr, "faultline: the VM died: unresolvable nested fault at gpa %#llx\n",
+              (unsigned long long)(m->mmu.nested ? m->mmu.nested->fault_gpa : 0));
+    k->killed_by = sig;
+    k->exited = true;
+    return;
   }
+  if (c->exc.vector == EXC_PF) {
+    uint64_t seen = m->bus.visible_faults;
+    sig = mode->page_fault(&m->hv, c->exc.cr2, c->exc.err, false, &si);
+    /* only faults that reached the guest kernel are the task's
+     * (a shadow-paging fill is invisible to the guest) */
+    if (!sig) { if (m->bus.visible_faults != seen) k->minflt++; return; }
+    if (sig == SIGKILL) {
+      /* the OOM killer: nothing left to reclaim */
+      if (!cfg->quiet)
+        fprintf(stderr, "faultline: guest out of memory (--mem %lluM): pid %d killed\n",
+                (unsigned long long)(cfg->mem_bytes >> 20), k->pid);
+      k->killed_by = SIGKILL;
+      k->exited = true;
+      return;
+    }
+    signal_force_fault(k, sig, si, c->exc.cr2, 14, c->exc.err);
+  } else {
+    sig = exc_signal(&c->exc, &si);
+    uint64_t addr = c->exc.vector == EXC_GP ? 0 : c->exc.rip;
+    signal_force_fault(k, sig, si, addr, c->exc.vector, c->exc.has_err ? c->exc.err : 0);
+  }
+  if (getenv("FAULTLINE_DEBUG")) {
+    uint8_t b[16] = {0};
+    copy_from_user(k, b, c->exc.rip, 16);
+    fprintf(stderr, "faultline: debug: pid %d exception %d err %#x cr2 %#llx at rip %#llx:",
+            k->pid, c->exc.vector, c->exc.err, (unsigned long long)c->exc.cr2,
+            (unsigned long long)c->exc.rip);
+    for (int q = 0; q < 16; q++) fprintf(stderr, " %02x", b[q]);
+    fputc('\n', stderr);
+  }
+}
+
+/* a run limit stops the guest (SIGXCPU) */
+static bool limit_reached(struct machine *m) {
+  const struct sim_config *cfg = m->cfg;
+  struct kernel *k = m->k;
+  if (!timed_out && m->c->icount < m->limit) return false;
+  k->guest_killed_by = SIGXCPU;
+  k->all_exited = true;
+  if (cfg->quiet) return true;
+  if (timed_out)
+    fprintf(stderr, "faultline: time limit (--max-time %llu s) reached\n", (unsigned long long)cfg->max_time_s);
+  else
+    fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached\n", (unsigned long long)cfg->max_insns);
+  return true;
+}
+
+/* The scheduler loop: signals, timers, then the CPU until something
+ * needs the kernel (a syscall, an exception, the end of a time slice). */
+static void run_guest(struct machine *m) {
+  struct kernel *k = m->k;
+  struct vcpu *c = m->c;
   k->slice_end = c->icount + k->quantum;
   while (!k->all_exited) {
     struct task *t = k->cur;
@@ -442,7 +398,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     }
     if (t->state != TS_RUNNABLE) { sched_switch(k); continue; }
     /* timers: fire what is due, stop the CPU when the next one is */
-    uint64_t stop = k->slice_end < limit ? k->slice_end : limit;
+    uint64_t stop = k->slice_end < m->limit ? k->slice_end : m->limit;
     uint64_t due = timers_fire(k);
     if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited) continue; }
     if (due) {
@@ -458,112 +414,94 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       syscall_dispatch(k);
       c->cycles += kpti_exit(k);
       if (k->cur->state != TS_RUNNABLE) sched_switch(k);
-      continue;
-    }
-    if (r == CPU_EXIT_BUDGET) {
-      if (timed_out) {
-        k->guest_killed_by = SIGXCPU;
-        k->all_exited = true;
-        if (!cfg->quiet)
-          fprintf(stderr, "faultline: time limit (--max-time %llu s) reached\n",
-                  (unsigned long long)cfg->max_time_s);
-        break;
-      }
-      if (c->icount >= limit) {
-        k->guest_killed_by = SIGXCPU;
-        k->all_exited = true;
-        if (!cfg->quiet)
-          fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached\n",
-                  (unsigned long long)cfg->max_insns);
-        break;
-      }
+    } else if (r == CPU_EXIT_BUDGET) {
+      if (limit_reached(m)) break;
       if (c->icount >= k->slice_end) sched_switch(k);   /* end of the time slice */
-      continue;
-    }
-    if (r == CPU_EXIT_EXCEPTION) {
-      int si = 0, sig;
-      if (c->exc.vector == EXC_NESTED) {
-        /* EPT violation / #NPF: the hypervisor's business, not the guest's */
-        sig = mode->nested_fault ? mode->nested_fault(&hv, c->exc.cr2, c->exc.err) : SIGBUS;
-        if (!sig) continue;
-        if (!cfg->quiet)
-          fprintf(stderr, "faultline: the VM died: unresolvable nested fault at gpa %#llx\n",
-                  (unsigned long long)(mmu.nested ? mmu.nested->fault_gpa : 0));
-        k->killed_by = sig;
-        k->exited = true;
-        continue;
-      }
-      if (c->exc.vector == EXC_PF) {
-        uint64_t seen = bus.visible_faults;
-        sig = mode->page_fault(&hv, c->exc.cr2, c->exc.err, false, &si);
-        /* only faults that reached the guest kernel are the task's
-         * (a shadow-paging fill is invisible to the guest) */
-        if (!sig) { if (bus.visible_faults != seen) k->minflt++; continue; }
-        if (sig == SIGKILL) {
-          /* the OOM killer: nothing left to reclaim */
-          if (!cfg->quiet)
-            fprintf(stderr, "faultline: guest out of memory (--mem %lluM): pid %d killed\n",
-                    (unsigned long long)(cfg->mem_bytes >> 20), k->pid);
-          k->killed_by = SIGKILL;
-          k->exited = true;
-          continue;
-        }
-        signal_force_fault(k, sig, si, c->exc.cr2, 14, c->exc.err);
-      } else {
-        sig = exc_signal(&c->exc, &si);
-        uint64_t addr = c->exc.vector == EXC_GP ? 0 : c->exc.rip;
-        signal_force_fault(k, sig, si, addr, c->exc.vector, c->exc.has_err ? c->exc.err : 0);
-      }
-      if (getenv("FAULTLINE_DEBUG")) {
-        uint8_t b[16] = {0};
-        copy_from_user(k, b, c->exc.rip, 16);
-        fprintf(stderr, "faultline: debug: pid %d exception %d err %#x cr2 %#llx at rip %#llx:",
-                k->pid, c->exc.vector, c->exc.err, (unsigned long long)c->exc.cr2,
-                (unsigned long long)c->exc.rip);
-        for (int q = 0; q < 16; q++) fprintf(stderr, " %02x", b[q]);
-        fputc('\n', stderr);
-      }
+    } else if (r == CPU_EXIT_EXCEPTION) {
+      handle_exception(m);
     }
   }
-  if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
-  timed_cpu = NULL;
-  rc = 0;
+}
+
+/* the result, and the stats JSON when asked for */
+static int finish(struct machine *m, struct sim_result *res) {
+  const struct sim_config *cfg = m->cfg;
+  struct kernel *k = m->k;
   res->exit_code = k->guest_exit_code;
   res->signal = k->guest_killed_by;
-  res->instructions = c->icount;
-  res->cycles = c->cycles;
-  res->faults_guest = es.faults_visible;
-  res->walks = mmu.walks;
-  res->vm_exits = hv.st.exits_total;
-  res->faults_hidden = es.faults_hidden;
-  res->walk_refs = mmu.walk_refs;
-  res->fault_cycles = es.fault_cycles_total;
-  if (mode->finish) mode->finish(&hv);
-  if (cfg->stats_path) {
-    FILE *f = open_out(cfg->stats_path);
-    if (!f) {
-      snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
-      rc = -1;
-    } else {
-      write_stats(f, cfg, k, &es, &hv);
-      if (f != stdout) fclose(f); else fflush(f);
-    }
+  res->instructions = m->c->icount;
+  res->cycles = m->c->cycles;
+  res->faults_guest = m->es.faults_visible;
+  res->walks = m->mmu.walks;
+  res->vm_exits = m->hv.st.exits_total;
+  res->faults_hidden = m->es.faults_hidden;
+  res->walk_refs = m->mmu.walk_refs;
+  res->fault_cycles = m->es.fault_cycles_total;
+  if (m->mode->finish) m->mode->finish(&m->hv);
+  if (!cfg->stats_path) return 0;
+  FILE *f = open_out(cfg->stats_path);
+  if (!f) {
+    snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
+    return -1;
   }
+  stats_write(f, cfg, k, &m->es, &m->hv);
+  if (f != stdout) fclose(f); else fflush(f);
+  return 0;
+}
+
+static void machine_fini(struct machine *m) {
+  struct kernel *k = m->k;
+  ev_log_fini(&m->evlog);
+  if (m->logf && m->logf != stdout) fclose(m->logf);
+  else if (m->logf) fflush(m->logf);
+  if (k) {
+    task_cleanup_all(k);
+    pc_free_all(k);
+  }
+  if (m->mode->fini) m->mode->fini(&m->hv);
+  if (k) {
+    if (k->rootfd >= 0) close(k->rootfd);
+    free(k->free_frames);
+    free(k->frame_refs);
+    free(k);
+  }
+  if (m->c) { cpu_fini(m->c); free(m->c); }
+  cache_hier_fini(&m->dcache);
+  pwc_fini(&m->pwc);
+  if (m->mem_ok) mem_fini(&m->mem);
+}
+
+int sim_run(const struct sim_config *cfg, struct sim_result *res) {
+  memset(res, 0, sizeof *res);
+  const struct hv_mode *mode = hv_find_mode(cfg->mode);
+  if (!mode) {
+    snprintf(res->error, sizeof res->error, "unknown mode '%s' (see `faultline modes`)", cfg->mode);
+    return -1;
+  }
+  struct machine *m = calloc(1, sizeof *m);
+  if (!m) { snprintf(res->error, sizeof res->error, "out of host memory"); return -1; }
+  m->cfg = cfg;
+  m->mode = mode;
+  m->k = calloc(1, sizeof *m->k);
+  int rc = -1;
+  if (!m->k) { snprintf(res->error, sizeof res->error, "out of host memory"); goto out; }
+  m->k->rootfd = -1;
+  if (machine_init(m, res->error, sizeof res->error) || events_init(m, res->error, sizeof res->error) ||
+      guest_init(m, res->error, sizeof res->error))
+    goto out;
+  m->limit = cfg->max_insns ? cfg->max_insns : ~0ull;
+  timed_out = 0;
+  timed_cpu = m->c;
+  if (cfg->max_time_s) {
+    signal(SIGALRM, on_host_alarm);
+    alarm((unsigned)cfg->max_time_s);
+  }
+  run_guest(m);
+  if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
+  timed_cpu = NULL;
+  rc = finish(m, res);
 out:
-  ev_log_fini(&evlog);
-  if (logf && logf != stdout) fclose(logf);
-  else if (logf) fflush(logf);
-  task_cleanup_all(k);
-  pc_free_all(k);
-  if (mode && mode->fini) mode->fini(&hv);
-  if (k->rootfd >= 0) close(k->rootfd);
-  free(k->free_frames);
-  free(k->frame_refs);
-  free(k);
-  cpu_fini(c);
-  cache_hier_fini(&dcache);
-  pwc_fini(&pwc);
-  free(c);
-  mem_fini(&mem);
+  machine_fini(m);
+  free(m);
   return rc;
 }

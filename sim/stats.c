@@ -1,5 +1,8 @@
 #include "sim/stats.h"
+#include "sim/kernel.h"
+#include "cpu-x86/virt.h"
 #include <inttypes.h>
+#include <string.h>
 
 void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   struct ev_stats *s = ctx;
@@ -70,3 +73,134 @@ void json_dbl(struct json *j, const char *k, double v, int decimals) {
   key(j, k);
   fprintf(j->f, "%.*f", decimals, v);
 }
+
+/* The stats JSON (DESIGN.md "CLI contract"): fault counts and cycles come
+ * from the event bus (es); the hardware counters from the machine. */
+void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
+                 const struct ev_stats *es, struct hv *hv) {
+  const struct cache_hier *dc = k->cpu->dcache;
+  struct vcpu *c = k->cpu;
+  struct json j;
+  json_begin(&j, f);
+  json_obj(&j, NULL);
+  json_str(&j, "mode", cfg->mode);
+  json_str(&j, "preset", params_preset_name(cfg->params));
+  json_str(&j, "cpu", cfg->cpu_vendor);
+  json_u64(&j, "instructions", c->icount);
+  json_u64(&j, "cycles", c->cycles);
+  json_dbl(&j, "ipc", c->cycles ? (double)c->icount / (double)c->cycles : 0.0, 4);
+  json_obj(&j, "page_faults");
+  json_u64(&j, "guest", es->faults_visible);
+  json_u64(&j, "hidden", es->faults_hidden);
+  json_obj(&j, "by_layer");
+  json_u64(&j, "guest-kernel", es->faults_visible);
+  json_u64(&j, "hypervisor", es->faults_hidden);
+  json_end(&j);
+  json_obj(&j, "by_kind");
+  for (int i = 0; i < EV_K__COUNT; i++) json_u64(&j, ev_kind_names[i], es->by_kind[i]);
+  json_end(&j);
+  json_u64(&j, "minflt", k->minflt);
+  json_u64(&j, "fault_around_pages", k->fault_around_pages);
+  json_u64(&j, "thp_pages", k->thp_pages);
+  json_end(&j);
+  json_obj(&j, "vm_exits");
+  {
+    const struct virt_vendor *vd = strcmp(cfg->cpu_vendor, "amd") ? &vmx_vendor : &svm_vendor;
+    for (int i = 0; i < hv->st.nexit_kinds; i++) {
+      json_obj(&j, virt_exit_name(vd, hv->st.exits[i].code));
+      json_u64(&j, "code", hv->st.exits[i].code);
+      json_u64(&j, "count", hv->st.exits[i].n);
+      json_end(&j);
+    }
+  }
+  json_end(&j);
+  json_u64(&j, "vm_exits_total", hv->st.exits_total);
+  json_obj(&j, "events");
+  json_u64(&j, "faults", es->faults);
+  json_u64(&j, "intercepts", es->intercepts);
+  json_u64(&j, "steps", es->steps);
+  json_end(&j);
+  json_obj(&j, "hv");
+  for (int i = 0; i < HV_C__COUNT; i++) json_u64(&j, hv_counter_names[i], hv->st.counter[i]);
+  json_end(&j);
+  json_obj(&j, "tlb");
+  struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
+                             &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
+  for (int i = 0; i < 7; i++) {
+    if (!lv[i]->e) continue;
+    json_obj(&j, lv[i]->name);
+    json_u64(&j, "hits", lv[i]->hits);
+    json_u64(&j, "misses", lv[i]->misses);
+    json_end(&j);
+  }
+  json_end(&j);
+  if (dc) {
+    json_obj(&j, "cache");
+    const struct cache_level *cl[3] = {&dc->l1d, &dc->l2, &dc->llc};
+    for (int i = 0; i < 3; i++) {
+      json_obj(&j, cl[i]->name);
+      json_u64(&j, "hits", cl[i]->hits);
+      json_u64(&j, "misses", cl[i]->misses);
+      json_end(&j);
+    }
+    json_end(&j);
+  }
+  json_obj(&j, "walks");
+  json_u64(&j, "count", k->mmu->walks);
+  json_u64(&j, "refs", k->mmu->walk_refs);
+  json_u64(&j, "faults", k->mmu->walk_faults);
+  json_obj(&j, "by_leaf");
+  json_u64(&j, "4k", k->mmu->walks_by_leaf[1]);
+  json_u64(&j, "2m", k->mmu->walks_by_leaf[2]);
+  json_u64(&j, "1g", k->mmu->walks_by_leaf[3]);
+  json_end(&j);
+  if (k->mmu->pwc) {
+    static const char *lvn[6] = {"", "", "pde", "pdpte", "pml4e", "pml5e"};
+    json_obj(&j, "pwc_hits");
+    for (int l = 2; l <= 5; l++)
+      if (k->mmu->pwc->lv[l].entries) json_u64(&j, lvn[l], k->mmu->pwc->lv[l].hits);
+    json_end(&j);
+  }
+  if (k->mmu->nested) {
+    /* the nested dimension of 2-D walks: each guest-physical reference
+     * that needed the nested tables is one nested walk */
+    const struct nested *n = k->mmu->nested;
+    json_obj(&j, "nested");
+    json_u64(&j, "walks", n->walks);
+    json_u64(&j, "refs", n->refs);
+    json_u64(&j, "ntlb_hits", n->ntlb_hits);
+    json_u64(&j, "ntlb_misses", n->ntlb_misses);
+    json_end(&j);
+  }
+  json_end(&j);
+  json_obj(&j, "fault_cycles");
+  for (int l = 0; l < EV_L__COUNT; l++)
+    if (es->cycles_by_layer[l]) json_u64(&j, ev_layer_names[l], es->cycles_by_layer[l]);
+  json_obj(&j, "by_step");
+  for (int s = 0; s < EV_S__COUNT; s++)
+    if (es->count_by_step[s]) json_u64(&j, ev_steps[s].name, es->cycles_by_step[s]);
+  json_end(&j);
+  json_u64(&j, "total", es->fault_cycles_total);
+  json_end(&j);
+  json_obj(&j, "syscalls");
+  json_u64(&j, "total", k->syscalls);
+  json_u64(&j, "unknown", k->unknown_syscalls);
+  json_u64(&j, "kpti_cr3_switches", k->kpti_switches);
+  json_end(&j);
+  json_obj(&j, "memory");
+  json_u64(&j, "guest_frames_used", k->frames_used);
+  json_u64(&j, "pool_pages_used", k->mem->pool_used_pages);
+  json_u64(&j, "page_table_pages", k->mm ? k->mm->pt_pages : 0);
+  json_u64(&j, "page_table_pages_allocated", k->pt_pages_allocated);
+  json_u64(&j, "pte_writes", k->pte_writes);
+  json_u64(&j, "page_cache_pages", k->pc_pages);
+  json_u64(&j, "page_cache_hits", k->pc_hits);
+  json_u64(&j, "page_cache_misses", k->pc_misses);
+  json_end(&j);
+  json_obj(&j, "code_cache");
+  json_u64(&j, "blocks_decoded", c->blocks_decoded);
+  json_u64(&j, "invalidations", c->code_invalidations);
+  json_end(&j);
+  json_end(&j);
+}
+

@@ -21,6 +21,13 @@ struct ev_stats {
 };
 void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph);
 
+struct sim_config;
+struct kernel;
+struct hv;
+/* the run's stats JSON */
+void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
+                 const struct ev_stats *es, struct hv *hv);
+
 /* Minimal JSON writer (objects, keys, integers, strings). */
 struct json {
   FILE *f;
