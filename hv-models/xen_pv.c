@@ -27,8 +27,8 @@
  * What is modeled and what is not: the P2M (guest memory) and M2P (Xen's)
  * tables exist and every lookup reads them through the MMU, but the domain
  * is one machine-contiguous range, so their values are the identity.  Xen's
- * own memory accesses use the guest direct-map addresses in place of Xen's
- * direct map.  The user L4 is the kernel L4's frame (its user half is the
+ * own memory accesses go through its own direct map (DIRECTMAP_VIRT_START,
+ * hv_read64/hv_write64), the guest kernel's through its direct map.  The user L4 is the kernel L4's frame (its user half is the
  * same table; the kernel half is supervisor-only), so L4 switches are
  * charged CR3 writes with their TLB effect and the user L4's pin is charged;
  * the guest kernel's accesses are made at supervisor privilege (its ring-3
