@@ -29,7 +29,7 @@ void cpu_fini(struct vcpu *c) {
 }
 
 void cpu_flush_tlb(struct vcpu *c) {
-  tlb_flush_all(&c->tlb);
+  tlb_flush_guest(&c->tlb);     /* a host context's entries are tagged apart */
   if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
 }
 void cpu_invlpg(struct vcpu *c, uint64_t va) {
@@ -78,7 +78,7 @@ void cpu_invpcid(struct vcpu *c, int type, uint32_t pcid, uint64_t va) {
   switch (type) {
   case 0: tlb_flush_va_pcid(&c->tlb, va, pcid); break;
   case 1: tlb_flush_pcid(&c->tlb, pcid); break;
-  case 2: tlb_flush_all(&c->tlb); break;
+  case 2: tlb_flush_guest(&c->tlb); break;
   default: tlb_flush_nonglobal(&c->tlb); break;
   }
   if (c->mmu->pwc) { if (type == 0) pwc_flush_va(c->mmu->pwc, va); else pwc_flush(c->mmu->pwc); }

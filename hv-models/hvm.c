@@ -111,7 +111,7 @@ void hvm_entry(struct hv *h, struct hvm *x) {
     bool svm = x->virt.vd->id == VIRT_SVM;
     h->st.counter[svm ? HV_C_TLB_CONTROL_FLUSHES : HV_C_INVVPID]++;
     hv_step(h, EV_S_HV_TLB_FLUSH, 0, 0, 0);
-    tlb_flush_all(&h->cpu->tlb);
+    tlb_flush_guest(&h->cpu->tlb);     /* the guest's VPID/ASID only */
     if (h->mmu->pwc) pwc_flush(h->mmu->pwc);
     x->flush_pending = false;
   }

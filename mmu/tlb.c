@@ -52,6 +52,26 @@ void tlb_flush_all(struct tlb *t) {
   t->pieces = 0;
 }
 
+/* Everything but the host context's entries (HOST_PCID): what a flush the
+ * guest's context asks for drops when the host's entries are tagged apart
+ * (VPID/ASID) — INVVPID single-context, a guest's INVPCID type 2, a full
+ * flush of the guest's translations. */
+void tlb_flush_guest(struct tlb *t) {
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  uint64_t pieces = 0;
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) {
+    struct tlb_level *l = lv[i];
+    if (!l->e) continue;
+    for (uint32_t j = 0; j < l->sets * l->ways; j++) {
+      struct tlb_entry *e = &l->e[j];
+      if (e->tag == ~0ull) continue;
+      if ((uint32_t)(e->tag >> 52) == HOST_PCID) pieces += TP_ORIG(e->perm) != 0;
+      else e->tag = ~0ull;
+    }
+  }
+  if (!pieces) t->pieces = 0;
+}
+
 /* Entries of one size covering va, optionally only of one PCID (+global). */
 static void level_flush_va_sz(struct tlb_level *t, uint64_t va, unsigned shift, int pcid) {
   uint64_t key = tlb_tag_sz(va, 0, shift) & 0xfffffffffffffull;
