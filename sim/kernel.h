@@ -89,6 +89,7 @@ struct task_ctx {
   struct gfd *fds;           /* files->fds */
   char cwd[4096];            /* guest-visible cwd */
   uint32_t umask;            /* file-creation mask (inherited by fork) */
+  uint64_t cap_eff, cap_prm, cap_inh;   /* capability sets (capget/capset) */
   char exe_path[4096];       /* guest path of the running binary */
   char *cmdline; size_t cmdline_len;
   uint64_t auxv_addr; size_t auxv_len;
@@ -177,6 +178,7 @@ struct kernel {
   uint64_t syscall_counts[512];
   uint64_t rng;              /* getrandom / AT_RANDOM stream */
   bool read_only;
+  bool quiet;                /* no faultline: messages (compare) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;
   uint64_t epoch_ns;

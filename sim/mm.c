@@ -103,7 +103,7 @@ void free_tables(struct kernel *k, uint64_t table, int level) {
   uint64_t *t = (uint64_t *)mem_host(k->mem, table);
   int lim = level == 4 ? 256 : 512;     /* user half only at the top */
   for (int i = 0; i < lim; i++) {
-    if (!(t[i] & PTE_P)) continue;
+    if (level == 1 ? !pte_mapped(t[i]) : !(t[i] & PTE_P)) continue;
     uint64_t pa = t[i] & PTE_ADDR;
     if (level > 1 && !(t[i] & PTE_PS)) free_tables(k, pa, level - 1);
     else if (level == 1) frame_put(k, pa);
@@ -275,7 +275,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
     if (!leaf && !e) { va = (va + PAGE) & PAGE_MASK; continue; }
-    if (e & PTE_P) {
+    if (pte_mapped(e)) {
       kwrite_pte(k, leaf, 0, 1, &cyc);
       frame_put(k, e & PTE_ADDR);
       if (mm->rss_pages) mm->rss_pages--;
@@ -311,18 +311,26 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
                ((prot & PROT_EXEC) ? VM_EXEC : 0);
   }
   /* Present PTEs lose write/exec at once; upgrades fault in later
-   * (guest.flush_on_upgrade: we always flush, so no spurious faults). */
+   * (guest.flush_on_upgrade: we always flush, so no spurious faults).
+   * PROT_NONE keeps each page's frame in a non-present PTE
+   * (PTE_SW_PROTNONE, with its other bits, W included); a later mprotect
+   * makes it present again as it was, so no data is lost (Linux
+   * change_pte_range / pte_modify). */
+  bool none = !(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
   pv_batch(k, true);                 /* change_pte_range: lazy MMU mode */
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-    if (!(e & PTE_P)) continue;
-    uint64_t n = e;
-    if (!(prot & PROT_WRITE)) n &= ~PTE_W;
-    if (prot & PROT_EXEC) n &= ~PTE_NX; else n |= PTE_NX;
-    if (!(prot & (PROT_READ | PROT_WRITE | PROT_EXEC))) n &= ~(PTE_P | PTE_W);
+    if (!pte_mapped(e)) continue;
+    uint64_t n;
+    if (none) {
+      n = (e & ~PTE_P) | PTE_SW_PROTNONE;
+    } else {
+      n = (e & PTE_SW_PROTNONE) ? (e & ~PTE_SW_PROTNONE) | PTE_P : e;
+      if (!(prot & PROT_WRITE)) n &= ~PTE_W;
+      if (prot & PROT_EXEC) n &= ~PTE_NX; else n |= PTE_NX;
+    }
     if (n != e) {
-      if (!(n & PTE_P)) { frame_put(k, e & PTE_ADDR); n = 0; if (mm->rss_pages) mm->rss_pages--; }
       kwrite_pte(k, leaf, n, 1, &cyc);
       flush_user_va(k, va);
     }
@@ -356,7 +364,7 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
   for (uint64_t off = 0; off < len; off += PAGE) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, src + off, &leaf, &cyc);
-    if (!(e & PTE_P)) continue;
+    if (!pte_mapped(e)) continue;
     uint64_t nleaf;
     int newt;
     op_ensure_tables(k, dst + off, &nleaf, &newt);
@@ -373,7 +381,7 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-    if (!(e & PTE_P)) continue;
+    if (!pte_mapped(e)) continue;
     kwrite_pte(k, leaf, 0, 1, &cyc);
     frame_put(k, e & PTE_ADDR);
     if (mm->rss_pages) mm->rss_pages--;
@@ -383,7 +391,7 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
 
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t cyc = 0;
-  return pte_lookup(k, mm, va, NULL, &cyc) & PTE_P;
+  return pte_mapped(pte_lookup(k, mm, va, NULL, &cyc));
 }
 
 /* fork: a copy of the VMAs and of the page tables with private writable
@@ -403,7 +411,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
       uint64_t leaf = 0, cyc = 0;
       uint64_t e = pte_lookup_4k(k, parent, va, &leaf, &cyc);
-      if (!(e & PTE_P)) {
+      if (!pte_mapped(e)) {
         /* skip a whole missing page table quickly */
         if (!leaf) va = (((va >> 21) + 1) << 21) - PAGE;
         continue;

@@ -8,6 +8,14 @@
 
 static inline uint64_t kva(uint64_t pa) { return PHYSMAP_BASE + pa; }
 
+/* Linux's _PAGE_PROTNONE: a PTE of a PROT_NONE page keeps its frame with
+ * the present bit clear (the CPU faults on it; the VMA says SIGSEGV), and
+ * mprotect back makes it present again with its contents.  Bit 8 (G in a
+ * present PTE; user PTEs are never global). */
+#define PTE_SW_PROTNONE (1ull << 8)
+/* a PTE that holds a frame: present, or PROT_NONE */
+static inline bool pte_mapped(uint64_t e) { return (e & PTE_P) || (e & PTE_SW_PROTNONE); }
+
 /* kmem.c: accesses through the MMU and privileged paging operations */
 uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc);
 uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,

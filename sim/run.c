@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 
 static uint64_t reg_param(void *r, const char *name) { return params_get(r, name); }
 
@@ -256,6 +257,15 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   k->uid = (int)getuid();
   k->gid = (int)getgid();
   k->read_only = cfg->read_only;
+  k->quiet = cfg->quiet;
+  /* the guest's capabilities: faultline's own (its user's) */
+  struct { uint32_t version; int pid; } caph = {0x20080522, 0};
+  struct { uint32_t eff, prm, inh; } capd[2] = {{0}};
+  if (syscall(SYS_capget, &caph, capd) == 0) {
+    k->cap_eff = capd[0].eff | (uint64_t)capd[1].eff << 32;
+    k->cap_prm = capd[0].prm | (uint64_t)capd[1].prm << 32;
+    k->cap_inh = capd[0].inh | (uint64_t)capd[1].inh << 32;
+  }
   k->epoch_ns = cfg->epoch * 1000000000ull;
   k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
   c->tsc_offset = cfg->epoch * c->tsc_hz;

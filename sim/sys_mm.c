@@ -119,7 +119,11 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   struct vma *v = vma_find(mm, old);
   if (!v || old + osz > v->end) return -EFAULT;
   if ((flags & 2) && !(flags & 1)) return -EINVAL;
-  if (!(flags & 2)) {
+  /* MREMAP_DONTUNMAP (4): move the pages, keep the old range mapped and
+   * empty; only with MAYMOVE, same size, private anonymous (mm/mremap.c) */
+  bool dontunmap = flags & 4;
+  if (dontunmap && (!(flags & 1) || osz != nsz || v->file || (v->flags & VM_SHARED))) return -EINVAL;
+  if (!(flags & 2) && !dontunmap) {
     if (nsz <= osz) {
       if (nsz < osz) mm_unmap(k, mm, old + nsz, old + osz);
       return (long)old;
@@ -150,7 +154,7 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   vma_insert(k, mm, &nv);
   if (nv.file) nv.file->refs--;    /* vma_insert took a reference; nv is a copy */
   mm_move_pages(k, mm, old, dst, mv);
-  mm_unmap(k, mm, old, old + osz);
+  if (!dontunmap) mm_unmap(k, mm, old, old + osz);
   return (long)dst;
 }
 
@@ -187,6 +191,15 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   case SYS_msync: return (a[0] & (PAGE - 1)) ? -EINVAL : 0;
   case SYS_mincore: {
+    /* Linux: EINVAL for an unaligned start, ENOMEM when part of the range
+     * is not mapped (mm/mincore.c) */
+    if (a[0] & (PAGE - 1)) return -EINVAL;
+    if (a[0] + page_up(a[1]) < a[0] || a[0] + page_up(a[1]) > TASK_SIZE) return -ENOMEM;
+    for (uint64_t va = a[0]; va < a[0] + page_up(a[1]);) {
+      struct vma *v = vma_find(mm, va);
+      if (!v) return -ENOMEM;
+      va = v->end;
+    }
     uint64_t n = page_up(a[1]) / PAGE;
     for (uint64_t i = 0; i < n; i++) {
       uint8_t one = mm_page_present(k, mm, a[0] + i * PAGE) ? 1 : 0;

@@ -2,6 +2,7 @@
  * File calls are in sys_fs.c, memory calls in sys_mm.c.  Unknown numbers
  * return -ENOSYS and are counted (stats: syscalls.unknown). */
 #include "sim/kernel.h"
+#include "syscall_names.h"
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -138,6 +139,57 @@ static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint6
   return 0;
 }
 
+/* capget/capset (kernel/capability.c): each task's capability sets,
+ * inherited from faultline's own at start (the guest runs as the user who
+ * runs faultline) and copied by fork.  Versions 1 (32-bit sets) and 2/3
+ * (64-bit, as two 32-bit halves); an unknown version is answered with the
+ * preferred one and EINVAL.  capset changes the caller only, and only
+ * within what it holds (no CAP_SETPCAP model: a capability outside the
+ * permitted set cannot be gained). */
+static long sys_caps(struct kernel *k, bool set, uint64_t uhdr, uint64_t udata) {
+  uint32_t hdr[2];
+  if (copy_from_user(k, hdr, uhdr, sizeof hdr)) return -EFAULT;
+  int n = hdr[0] == 0x19980330 ? 1 : (hdr[0] == 0x20071026 || hdr[0] == 0x20080522) ? 2 : 0;
+  if (!n) {
+    uint32_t pref = 0x20080522;
+    if (copy_to_user(k, uhdr, &pref, 4)) return -EFAULT;
+    return udata ? -EINVAL : 0;
+  }
+  int pid = (int)hdr[1];
+  if (pid < 0) return -EINVAL;
+  uint32_t d[6] = {0};          /* {effective, permitted, inheritable} x n */
+  if (!set) {
+    const struct task_ctx *t = &k->tc;
+    if (pid && pid != k->pid) {
+      struct task *o = task_find(k, pid);
+      if (!o) return -ESRCH;
+      t = &o->tc;
+    }
+    for (int i = 0; i < n; i++) {
+      d[3 * i] = (uint32_t)(t->cap_eff >> (32 * i));
+      d[3 * i + 1] = (uint32_t)(t->cap_prm >> (32 * i));
+      d[3 * i + 2] = (uint32_t)(t->cap_inh >> (32 * i));
+    }
+    return udata && copy_to_user(k, udata, d, (size_t)n * 12) ? -EFAULT : 0;
+  }
+  if (pid && pid != k->pid) return -EPERM;
+  if (copy_from_user(k, d, udata, (size_t)n * 12)) return -EFAULT;
+  uint64_t eff = 0, prm = 0, inh = 0;
+  for (int i = 0; i < n; i++) {
+    eff |= (uint64_t)d[3 * i] << (32 * i);
+    prm |= (uint64_t)d[3 * i + 1] << (32 * i);
+    inh |= (uint64_t)d[3 * i + 2] << (32 * i);
+  }
+  if (n == 1) {   /* a v1 caller leaves the upper halves as they are */
+    eff |= k->cap_eff & ~0xffffffffull; prm |= k->cap_prm & ~0xffffffffull; inh |= k->cap_inh & ~0xffffffffull;
+  }
+  if ((prm & ~k->cap_prm) || (eff & ~prm) || (inh & ~(k->cap_inh | k->cap_prm))) return -EPERM;
+  k->cap_eff = eff;
+  k->cap_prm = prm;
+  k->cap_inh = inh;
+  return 0;
+}
+
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   struct vcpu *c = k->cpu;
@@ -158,6 +210,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_getpid: case SYS_gettid: return k->pid;
   case SYS_getppid: return k->ppid;
   case SYS_getuid: case SYS_geteuid: return k->uid;
+  case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
   case SYS_getgid: case SYS_getegid: return k->gid;
   case SYS_getresuid: case SYS_getresgid: {
     uint32_t v = (uint32_t)(nr == SYS_getresuid ? k->uid : k->gid);
@@ -279,7 +332,17 @@ void syscall_dispatch(struct kernel *k) {
   if (!handled) r = sys_timer(k, nr, a, &handled);
   if (!handled) r = sys_mm(k, nr, a, &handled);
   if (!handled) r = sys_fs(k, nr, a, &handled);
-  if (!handled) { r = -ENOSYS; k->unknown_syscalls++; }
+  if (!handled) {
+    /* like valgrind's "unhandled syscall": say it once, so a program that
+     * fails says why; the guest sees Linux's answer for an unknown call */
+    r = -ENOSYS;
+    k->unknown_syscalls++;
+    static uint8_t said[513];
+    unsigned slot = nr >= 0 && nr < 512 ? (unsigned)nr : 512;
+    if (!k->quiet && !said[slot]++)
+      fprintf(stderr, "faultline: unsupported syscall %s (%d): returns -ENOSYS\n",
+              slot < 512 && syscall_names[slot] ? syscall_names[slot] : "(no such number)", nr);
+  }
   static int trace = -1;
   if (trace < 0) trace = getenv("FAULTLINE_STRACE") != NULL;
   if (trace)
