@@ -5,7 +5,6 @@
  * -ENOSYS.  Output must equal the native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <linux/capability.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,6 +13,13 @@
 #include <unistd.h>
 
 #define PG 4096
+/* <linux/capability.h>'s ABI, spelled out (musl's include path has no
+ * kernel headers) */
+struct __user_cap_header_struct { unsigned version; int pid; };
+struct __user_cap_data_struct { unsigned effective, permitted, inheritable; };
+#define _LINUX_CAPABILITY_VERSION_3 0x20080522
+#define CAP_CHOWN 0
+#define CAP_NET_RAW 13
 static void caps(const char *what, int pid) {
   struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, pid};
   struct __user_cap_data_struct d[2];
