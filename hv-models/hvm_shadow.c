@@ -261,8 +261,15 @@ static int shadow_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, in
   pf_exit(s, va, err);
   struct walk_result r;
   if (guest_walk(s, va, acc_of(err, in_kernel), &r)) {
+    /* a write the guest allows to a frame still write-protected as a
+     * (former) guest page table: the frame is data now (a table freed and
+     * reused, filled by a device read): unprotect it, as KVM does
+     * (kvm_mmu_unprotect_page), or the write would fault for ever */
+    uint64_t gfn = r.pa >> 12;
+    bool data = (err & PFEC_W) && gfn < s->nframes && s->wp[gfn];
+    if (data) unshadow(s, gfn);
     int bad = shadow_fill(s, va, &r);
-    hv_fault_kind(h, bad ? EV_K_UNRESOLVED : EV_K_SHADOW_FILL, false);
+    hv_fault_kind(h, bad ? EV_K_UNRESOLVED : data ? EV_K_SHADOW_UNSHADOW : EV_K_SHADOW_FILL, false);
     tlb_flush_va(&h->cpu->tlb, va);
     hvm_entry(h, &s->x);
     hv_end(h, 0);

@@ -65,7 +65,10 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
     uint64_t pa = e & PTE_ADDR;
     p->old_pa = pa;
     p->pte_flags = pte_flags_for(v->flags, true);
-    if (pa == k->zero_page || k->frame_refs[pa >> 12] > 1 || (e & (1ull << 9) /* PTE_SW_PAGECACHE */))
+    /* a shared mapping writes the page it maps (the file's, or the shared
+     * anonymous frame): never a copy */
+    if (!(v->flags & VM_SHARED) &&
+        (pa == k->zero_page || k->frame_refs[pa >> 12] > 1 || (e & (1ull << 9) /* PTE_SW_PAGECACHE */)))
       p->kind = FK_COW;
     else
       p->kind = FK_WRITE_UPGRADE;
@@ -91,10 +94,19 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
         return cyc;
       }
     }
-    bool zp = !p->write && k->policy.zero_page;
+    /* shared anonymous memory is one object: a read maps its own frame,
+     * never the zero page (whose later copy would not be shared) */
+    bool zp = !p->write && k->policy.zero_page && !(v->flags & VM_SHARED);
     p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
     p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
     if (zp) p->pte_flags &= ~(PTE_W | PTE_D);
+    return cyc;
+  }
+  /* beyond the end of the file (the page holding EOF still maps): SIGBUS,
+   * as Linux's filemap_fault; ELF segments' zero-filled tails are not */
+  uint64_t fsz = host_file_size(v->file);
+  if (!v->file_end && v->file_off + (p->page - v->start) >= ((fsz + PAGE - 1) & PAGE_MASK)) {
+    p->kind = FK_SIGBUS;
     return cyc;
   }
   p->kind = FK_FILE;
@@ -115,7 +127,7 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
 static bool page_cacheable(const struct vma *v, uint64_t page) {
   if (v->file_end && page + PAGE > v->file_end) return false;
   uint64_t off = v->file_off + (page - v->start);
-  return off < v->file->size;
+  return off < host_file_size(v->file);
 }
 
 static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, uint64_t pa) {
@@ -165,6 +177,7 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
   }
   k->frame_refs[*pa >> 12]++;
   k->mm->rss_pages++;
+  if ((v->flags & VM_SHARED) && (v->flags & VM_WRITE)) pc_mark_shared(k, v->file, pgoff);
   return cyc;
 }
 
@@ -196,6 +209,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
     uint64_t pa = pc_lookup(k, v->file, pgoff);
     if (!pa && warm) pa = pc_fill(k, v->file, pgoff);
     if (!pa) continue;
+    if ((v->flags & VM_SHARED) && (v->flags & VM_WRITE)) pc_mark_shared(k, v->file, pgoff);
     k->frame_refs[pa >> 12]++;
     k->mm->rss_pages++;
     kwrite_pte(k, leaf, pa | flags, 1, &cyc);

@@ -141,6 +141,7 @@ struct guest_policy {
   uint64_t fault_around_bytes; /* guest.fault_around_bytes */
   uint64_t readahead_bytes;    /* guest.readahead_bytes (cold cache) */
   uint64_t io_read_latency;    /* io.read_latency: cycles of a page-cache miss's device read */
+  uint64_t io_write_latency;   /* io.write_latency: cycles of a page's synchronous writeback */
   uint64_t kpti_cr3_write;     /* guest.kpti_cr3_write: cycles of one KPTI CR3 write */
   uint64_t frame_zero_cost;    /* native.frame_zero: cycles of clear_page (vkernel prefault) */
 };
@@ -187,6 +188,8 @@ struct kernel {
   struct guest_policy policy;
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
+  struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
+  size_t pc_ninodes, pc_inodes_cap;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
   uint64_t thp_pages;        /* 2M pages mapped by THP faults */
   /* KPTI model (guest.kpti / guest.pcid) */
@@ -225,6 +228,17 @@ uint64_t pc_lookup(struct kernel *k, const struct host_file *hf, uint64_t pgoff)
 uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_reclaim(struct kernel *k, uint64_t want);
 void pc_free_all(struct kernel *k);
+/* coherence of the page cache with read/write and the host file */
+void pc_mark_shared(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
+uint64_t pc_writeback(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi);
+uint64_t pc_writeback_all(struct kernel *k);
+void pc_write_through(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t off, const void *buf, size_t n);
+void pc_refresh(struct kernel *k, uint64_t dev, uint64_t ino, int fd, uint64_t lo, uint64_t hi);
+void pc_drop_from(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t from);
+void pc_charge_writeback(struct kernel *k, uint64_t pages);
+void pc_truncate(struct kernel *k, int hostfd, uint64_t size);
+/* the file's size now (its host file's) */
+uint64_t host_file_size(const struct host_file *hf);
 
 /* ---- address-space switches (mm.c) ---- */
 /* load the running task's user address space (context switch, exec) */

@@ -9,12 +9,24 @@
 #include "sim/kernel.h"
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 struct pc_page {
   uint64_t dev, ino, pgoff, pa;
   struct pc_page *next;
+  bool shared_w;             /* mapped into a shared writable VMA: its frame
+                                may hold stores the host file lacks */
+};
+
+/* Files with pages in shared writable mappings: a descriptor to write the
+ * pages back through, and the offsets of those pages. */
+struct pc_inode {
+  uint64_t dev, ino;
+  int fd;                    /* a dup of the mapping's (O_RDWR) descriptor */
+  uint64_t *pg;              /* page offsets marked shared_w */
+  size_t n, cap;
 };
 
 #define PC_BUCKETS 65536
@@ -27,6 +39,11 @@ static inline size_t bucket(uint64_t dev, uint64_t ino, uint64_t pgoff) {
 void host_file_identify(struct host_file *hf) {
   struct stat st;
   if (fstat(hf->fd, &st) == 0) { hf->dev = st.st_dev; hf->ino = st.st_ino; hf->size = (uint64_t)st.st_size; }
+}
+
+uint64_t host_file_size(const struct host_file *hf) {
+  struct stat st;
+  return fstat(hf->fd, &st) == 0 ? (uint64_t)st.st_size : hf->size;
 }
 
 uint64_t pc_lookup(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
@@ -50,7 +67,7 @@ uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
     got += (size_t)r;
   }
   struct pc_page *p = malloc(sizeof *p);
-  *p = (struct pc_page){hf->dev, hf->ino, pgoff, pa, NULL};
+  *p = (struct pc_page){.dev = hf->dev, .ino = hf->ino, .pgoff = pgoff, .pa = pa};
   size_t b = bucket(hf->dev, hf->ino, pgoff);
   p->next = k->pc_hash[b];
   k->pc_hash[b] = p;
@@ -58,7 +75,106 @@ uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
   return pa;
 }
 
-/* Reclaim: drop cached pages no mapping uses (clean: nothing to write). */
+static struct pc_page *pc_find(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t pgoff) {
+  if (!k->pc_hash) return NULL;
+  for (struct pc_page *p = k->pc_hash[bucket(dev, ino, pgoff)]; p; p = p->next)
+    if (p->dev == dev && p->ino == ino && p->pgoff == pgoff) return p;
+  return NULL;
+}
+
+static struct pc_inode *pc_inode_find(struct kernel *k, uint64_t dev, uint64_t ino) {
+  for (size_t i = 0; i < k->pc_ninodes; i++)
+    if (k->pc_inodes[i].dev == dev && k->pc_inodes[i].ino == ino) return &k->pc_inodes[i];
+  return NULL;
+}
+
+/* The page at pgoff of hf is mapped into a shared writable VMA: the guest's
+ * stores go to its frame, the page cache's copy is the file's data (and is
+ * written back to the host file: pc_writeback). */
+void pc_mark_shared(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
+  struct pc_page *p = pc_find(k, hf->dev, hf->ino, pgoff);
+  if (!p || p->shared_w) return;
+  struct pc_inode *in = pc_inode_find(k, hf->dev, hf->ino);
+  if (!in) {
+    if (k->pc_ninodes == k->pc_inodes_cap) {
+      size_t nc = k->pc_inodes_cap ? k->pc_inodes_cap * 2 : 8;
+      struct pc_inode *ni = realloc(k->pc_inodes, nc * sizeof *ni);
+      if (!ni) return;
+      k->pc_inodes = ni;
+      k->pc_inodes_cap = nc;
+    }
+    int fd = fcntl(hf->fd, F_DUPFD_CLOEXEC, 100);
+    if (fd < 0) return;
+    in = &k->pc_inodes[k->pc_ninodes++];
+    *in = (struct pc_inode){.dev = hf->dev, .ino = hf->ino, .fd = fd};
+  }
+  if (in->n == in->cap) {
+    size_t nc = in->cap ? in->cap * 2 : 16;
+    uint64_t *np = realloc(in->pg, nc * sizeof *np);
+    if (!np) return;
+    in->pg = np;
+    in->cap = nc;
+  }
+  in->pg[in->n++] = pgoff;
+  p->shared_w = true;
+}
+
+/* Write the possibly stored-to pages of a file in [lo, hi) (page offsets)
+ * back to the host file, as far as its size; returns the pages written. */
+uint64_t pc_writeback(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi) {
+  struct pc_inode *in = pc_inode_find(k, dev, ino);
+  if (!in || !in->n) return 0;
+  struct stat st;
+  if (fstat(in->fd, &st)) return 0;
+  uint64_t size = (uint64_t)st.st_size, n = 0;
+  for (size_t i = 0; i < in->n; i++) {
+    uint64_t pg = in->pg[i];
+    if (pg < lo || pg >= hi || pg * PAGE >= size) continue;
+    struct pc_page *p = pc_find(k, dev, ino, pg);
+    if (!p) continue;
+    size_t len = size - pg * PAGE < PAGE ? (size_t)(size - pg * PAGE) : PAGE;
+    if (pwrite(in->fd, mem_host(k->mem, p->pa), len, (off_t)(pg * PAGE)) == (ssize_t)len) n++;
+  }
+  return n;
+}
+
+/* Every file's, at the end of the run or a sync(): nothing is lost. */
+uint64_t pc_writeback_all(struct kernel *k) {
+  uint64_t n = 0;
+  for (size_t i = 0; i < k->pc_ninodes; i++)
+    n += pc_writeback(k, k->pc_inodes[i].dev, k->pc_inodes[i].ino, 0, ~0ull);
+  return n;
+}
+
+/* A write() of n bytes at off reached the host file: the cached pages it
+ * covers get the same bytes, so every mapping sees them at once. */
+void pc_write_through(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t off, const void *buf, size_t n) {
+  if (!k->pc_hash || !n) return;
+  const uint8_t *b = buf;
+  for (uint64_t pg = off / PAGE; pg * PAGE < off + n; pg++) {
+    struct pc_page *p = pc_find(k, dev, ino, pg);
+    if (!p) continue;
+    uint64_t s = pg * PAGE > off ? pg * PAGE : off, e = (pg + 1) * PAGE < off + n ? (pg + 1) * PAGE : off + n;
+    memcpy(mem_host(k->mem, p->pa) + (s - pg * PAGE), b + (s - off), (size_t)(e - s));
+  }
+}
+
+/* The host file changed under the cache in [lo, hi) (fallocate's hole
+ * punching, zeroing, collapsing): cached pages are read again. */
+void pc_refresh(struct kernel *k, uint64_t dev, uint64_t ino, int fd, uint64_t lo, uint64_t hi) {
+  if (!k->pc_hash) return;
+  for (size_t b = 0; b < PC_BUCKETS; b++)
+    for (struct pc_page *p = k->pc_hash[b]; p; p = p->next) {
+      if (p->dev != dev || p->ino != ino || p->pgoff < lo || p->pgoff >= hi) continue;
+      uint8_t *h = mem_host(k->mem, p->pa);
+      memset(h, 0, PAGE);
+      ssize_t r = pread(fd, h, PAGE, (off_t)(p->pgoff * PAGE));
+      (void)r;
+    }
+}
+
+/* Reclaim: drop cached pages no mapping uses (a page that was mapped
+ * shared-writable is written back first). */
 uint64_t pc_reclaim(struct kernel *k, uint64_t want) {
   uint64_t freed = 0;
   if (!k->pc_hash) return 0;
@@ -66,6 +182,7 @@ uint64_t pc_reclaim(struct kernel *k, uint64_t want) {
     for (struct pc_page **pp = &k->pc_hash[b]; *pp && freed < want;) {
       struct pc_page *p = *pp;
       if (k->frame_refs[p->pa >> 12] == 1) {
+        if (p->shared_w) pc_writeback(k, p->dev, p->ino, p->pgoff, p->pgoff + 1);
         *pp = p->next;
         kernel_frame_put(k, p->pa);
         free(p);
@@ -79,10 +196,76 @@ uint64_t pc_reclaim(struct kernel *k, uint64_t want) {
   return freed;
 }
 
+/* Drop the cached pages of a file at and beyond page `from` (truncation):
+ * their frames stay with any mapping that still maps them until it is
+ * zapped (pc_truncate's caller does that). */
+void pc_drop_from(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t from) {
+  if (!k->pc_hash) return;
+  for (size_t b = 0; b < PC_BUCKETS; b++)
+    for (struct pc_page **pp = &k->pc_hash[b]; *pp;) {
+      struct pc_page *p = *pp;
+      if (p->dev == dev && p->ino == ino && p->pgoff >= from) {
+        *pp = p->next;
+        kernel_frame_put(k, p->pa);
+        free(p);
+        k->pc_pages--;
+      } else {
+        pp = &p->next;
+      }
+    }
+}
+
 void pc_free_all(struct kernel *k) {
+  /* the guest's stores through shared mappings reach the host file by the
+   * end of the run at the latest (as flusher threads would write them) */
+  pc_writeback_all(k);
+  for (size_t i = 0; i < k->pc_ninodes; i++) { close(k->pc_inodes[i].fd); free(k->pc_inodes[i].pg); }
+  free(k->pc_inodes);
+  k->pc_inodes = NULL;
+  k->pc_ninodes = k->pc_inodes_cap = 0;
   if (!k->pc_hash) return;
   for (size_t b = 0; b < PC_BUCKETS; b++)
     for (struct pc_page *p = k->pc_hash[b], *n; p; p = n) { n = p->next; free(p); }
   free(k->pc_hash);
   k->pc_hash = NULL;
+}
+
+/* A synchronous writeback the guest waited for (msync MS_SYNC, fsync,
+ * sync): one step, its pages' submission and device time. */
+void pc_charge_writeback(struct kernel *k, uint64_t pages) {
+  if (!pages) return;
+  hv_begin(k->hv, EV_S_FILE_WRITEBACK, 0, pages);
+  hv_end_n(k->hv, pages * k->policy.io_write_latency, pages);
+}
+
+/* ftruncate shrank (or grew) the file: the page holding the new EOF is
+ * zeroed past it, cached pages beyond it are dropped, and every mapping
+ * of them is zapped, so an access there is SIGBUS (Linux
+ * truncate_pagecache). */
+void pc_truncate(struct kernel *k, int hostfd, uint64_t size) {
+  struct stat st;
+  if (fstat(hostfd, &st) || !S_ISREG(st.st_mode)) return;
+  uint64_t dev = (uint64_t)st.st_dev, ino = (uint64_t)st.st_ino;
+  uint64_t gone = (size + PAGE - 1) / PAGE;
+  if (size % PAGE) {
+    struct pc_page *p = pc_find(k, dev, ino, size / PAGE);
+    if (p) memset(mem_host(k->mem, p->pa) + size % PAGE, 0, PAGE - size % PAGE);
+  }
+  struct mm *seen[64];
+  int nseen = 0;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct mm *mm = t == k->cur ? k->mm : t->tc.mm;
+    if (!mm || t->state == TS_ZOMBIE) continue;
+    bool dup = false;
+    for (int i = 0; i < nseen; i++) dup |= seen[i] == mm;
+    if (dup) continue;
+    if (nseen < 64) seen[nseen++] = mm;
+    for (int i = 0; i < mm->nvmas; i++) {
+      struct vma *v = &mm->vmas[i];
+      if (!v->file || v->file->dev != dev || v->file->ino != ino) continue;
+      uint64_t from = gone * PAGE > v->file_off ? v->start + (gone * PAGE - v->file_off) : v->start;
+      if (from < v->end) mm_drop_pages(k, mm, from, v->end);
+    }
+  }
+  pc_drop_from(k, dev, ino, gone);
 }

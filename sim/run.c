@@ -85,6 +85,7 @@ static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struc
   g->fault_around_bytes = params_get(P, "guest.fault_around_bytes");
   g->readahead_bytes = params_get(P, "guest.readahead_bytes");
   g->io_read_latency = params_get(P, "io.read_latency");
+  g->io_write_latency = params_get(P, "io.write_latency");
   g->kpti_cr3_write = params_get(P, "guest.kpti_cr3_write");
   g->frame_zero_cost = params_get(P, "native.frame_zero");
   k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */

@@ -121,10 +121,28 @@ long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
     if (off < 0) g->procpos = pos + m;
     return (long)m;
   }
+  struct stat st;
+  bool cached = k->pc_ninodes && !fstat(g->hostfd, &st) && S_ISREG(st.st_mode);
+  if (cached) {
+    /* the page cache is the file's truth: stores through shared mappings
+     * in the range reach the host file before it is read */
+    int64_t pos = off >= 0 ? off : (int64_t)lseek(g->hostfd, 0, SEEK_CUR);
+    if (pos >= 0) pc_writeback(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos / PAGE,
+                               ((uint64_t)pos + n + PAGE - 1) / PAGE);
+  }
   ssize_t r;
   do r = off < 0 ? read(g->hostfd, buf, n) : pread(g->hostfd, buf, n, (off_t)off);
   while (r < 0 && errno == EINTR);
   return r < 0 ? -errno : r;
+}
+
+/* A write reached the host file: the cached pages it covers take the same
+ * bytes (write-through: the host file and the page cache agree). */
+static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const void *buf, long r) {
+  struct stat st;
+  if (r <= 0 || !k->pc_pages || fstat(hostfd, &st) || !S_ISREG(st.st_mode)) return;
+  int64_t pos = off >= 0 ? off : (int64_t)lseek(hostfd, 0, SEEK_CUR) - r;
+  if (pos >= 0) pc_write_through(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos, buf, (size_t)r);
 }
 
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {
@@ -142,6 +160,7 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
   do r = off < 0 ? write(g->hostfd, buf, n) : pwrite(g->hostfd, buf, n, (off_t)off);
   while (r < 0 && errno == EINTR);
   int e = errno;
+  if (r > 0) cache_write_through(k, g->hostfd, off, buf, r);
   if (fl >= 0) {
     fcntl(g->hostfd, F_SETFL, fl);
     if (r < 0 && (e == EAGAIN || e == EWOULDBLOCK)) return FS_WOULD_BLOCK;
@@ -669,12 +688,15 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_getdents: return sys_getdents(k, (int)a[0], a[1], a[2], true);
   case SYS_sendfile: return sys_sendfile(k, (int)a[0], (int)a[1], a[2], a[3]);
   case SYS_copy_file_range: return -ENOSYS;   /* callers fall back to read/write */
-  case SYS_fsync: case SYS_fdatasync: case SYS_syncfs:
+  case SYS_fsync: case SYS_fdatasync: case SYS_syncfs: {
     if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
-    if (nr == SYS_syncfs) return 0;
     if (g->kind == FDK_PROC) return -EINVAL;
+    struct stat st;
+    if (nr == SYS_syncfs) { pc_charge_writeback(k, pc_writeback_all(k)); return 0; }
+    if (!fstat(g->hostfd, &st)) pc_charge_writeback(k, pc_writeback(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, ~0ull));
     return (nr == SYS_fsync ? fsync(g->hostfd) : fdatasync(g->hostfd)) ? -errno : 0;
-  case SYS_sync: return 0;
+  }
+  case SYS_sync: pc_charge_writeback(k, pc_writeback_all(k)); return 0;
   case SYS_fadvise64: case SYS_readahead:
     if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
     if (g->kind == FDK_PIPE_R || g->kind == FDK_PIPE_W) return nr == SYS_readahead ? -EINVAL : -ESPIPE;
@@ -684,12 +706,24 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if ((int64_t)a[1] < 0) return -EINVAL;
     if (k->read_only) return -EROFS;
     if (g->kind == FDK_PROC) return -EINVAL;
-    return ftruncate(g->hostfd, (off_t)a[1]) ? -errno : 0;
+    if (ftruncate(g->hostfd, (off_t)a[1])) return -errno;
+    pc_truncate(k, g->hostfd, a[1]);
+    return 0;
   case SYS_fallocate:
     if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
     if (k->read_only) return -EROFS;
     if (g->kind == FDK_PROC) return -ENODEV;
-    return fallocate(g->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3]) ? -errno : 0;
+    {
+      struct stat st;
+      /* what the guest stored through shared mappings is the file's
+       * before the host changes it */
+      if (!fstat(g->hostfd, &st)) pc_writeback(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, ~0ull);
+      if (fallocate(g->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3])) return -errno;
+      /* hole punching, zeroing, collapsing: the cache reads the file again */
+      if (!fstat(g->hostfd, &st))
+        pc_refresh(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, g->hostfd, 0, ~0ull);
+    }
+    return 0;
   case SYS_flock:
     if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
     if (g->kind == FDK_PROC) return 0;

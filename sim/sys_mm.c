@@ -1,6 +1,7 @@
 /* Memory syscalls: brk, mmap, munmap, mprotect, mremap, madvise, msync,
  * mincore, mlock family.  All VMAs; pages appear lazily by faults. */
 #include "sim/kernel.h"
+#include "sim/mm_internal.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -189,7 +190,31 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       return 0;
     }
     return 0;
-  case SYS_msync: return (a[0] & (PAGE - 1)) ? -EINVAL : 0;
+  case SYS_msync: {
+    /* mm/msync.c: flags and range checked; MS_SYNC writes the shared
+     * file pages of the range back and waits (a charged step); MS_ASYNC
+     * starts nothing Linux would wait for; MS_INVALIDATE is a no-op for a
+     * coherent page cache */
+    uint64_t fl = a[2], len = page_up(a[1]);
+    if ((a[0] & (PAGE - 1)) || (fl & ~(uint64_t)(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) ||
+        ((fl & MS_ASYNC) && (fl & MS_SYNC)))
+      return -EINVAL;
+    if (a[0] + len < a[0]) return -ENOMEM;
+    long err = 0;
+    uint64_t pages = 0;
+    for (uint64_t va = a[0]; va < a[0] + len;) {
+      struct vma *v = vma_find(mm, va);
+      if (!v) { err = -ENOMEM; struct vma *n = vma_next(mm, va); if (!n) break; va = n->start; continue; }
+      uint64_t end = v->end < a[0] + len ? v->end : a[0] + len;
+      if ((fl & MS_SYNC) && v->file && (v->flags & VM_SHARED)) {
+        uint64_t lo = (v->file_off + (va - v->start)) / PAGE, hi = (v->file_off + (end - v->start)) / PAGE;
+        pages += pc_writeback(k, v->file->dev, v->file->ino, lo, hi);
+      }
+      va = end;
+    }
+    pc_charge_writeback(k, pages);
+    return err;
+  }
   case SYS_mincore: {
     /* Linux: EINVAL for an unaligned start, ENOMEM when part of the range
      * is not mapped (mm/mincore.c) */
