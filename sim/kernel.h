@@ -188,6 +188,8 @@ struct kernel {
   struct guest_policy policy;
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
+  struct shm_seg *shm;          /* System V shared memory segments (sys_shm.c) */
+  int nshm, capshm;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
   size_t pc_ninodes, pc_inodes_cap;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
@@ -263,6 +265,8 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
 void syscall_dispatch(struct kernel *k);
 long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+void shm_cleanup(struct kernel *k);
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void fds_init(struct kernel *k);
 /* open a guest path (relative to cwd, confined by --root); host fd or -errno */

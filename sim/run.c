@@ -467,6 +467,7 @@ static void machine_fini(struct machine *m) {
   else if (m->logf) fflush(m->logf);
   if (k) {
     task_cleanup_all(k);
+    shm_cleanup(k);
     pc_free_all(k);
   }
   if (m->mode->fini) m->mode->fini(&m->hv);

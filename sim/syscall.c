@@ -331,6 +331,7 @@ void syscall_dispatch(struct kernel *k) {
   if (!handled) r = sys_signal(k, nr, a, &handled);
   if (!handled) r = sys_timer(k, nr, a, &handled);
   if (!handled) r = sys_mm(k, nr, a, &handled);
+  if (!handled) r = sys_shm(k, nr, a, &handled);
   if (!handled) r = sys_fs(k, nr, a, &handled);
   if (!handled) {
     /* like valgrind's "unhandled syscall": say it once, so a program that

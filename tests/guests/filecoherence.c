@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -25,8 +26,10 @@ static void on_bus(int s) { (void)s; siglongjmp(jb, 1); }
 int main(int argc, char **argv) {
   const char *dir = argc > 1 ? argv[1] : "/tmp";
   char path[512];
-  snprintf(path, sizeof path, "%s/fcoh.%d", dir, (int)getpid());
-  int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+  /* a unique name: runs in parallel (and guests, whose pid is always the
+   * same) must not share the file */
+  snprintf(path, sizeof path, "%s/fcoh.XXXXXX", dir);
+  int fd = mkstemp(path);
   char buf[3 * PG];
   memset(buf, 'a', sizeof buf);
   if (write(fd, buf, sizeof buf) != (ssize_t)sizeof buf) return 2;

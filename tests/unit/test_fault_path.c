@@ -36,7 +36,7 @@ extern const struct hv_mode hv_mode_native;   /* hv-models/native.c */
   X(C_COW, "native.cow_copy", 11000) X(C_PTE, "native.pte_write", 12000) \
   X(C_AROUND, "native.fault_around", 60) X(C_TLB, "native.tlb_invalidate", 14000) \
   X(C_SPUR, "native.spurious", 15000) X(C_SEGV, "native.signal_segv", 16000) \
-  X(C_EXIT, "native.kernel_exit", 17000)
+  X(C_EXIT, "native.kernel_exit", 17000) X(C_WB, "native.file_writeback", 18000)
 #define X(id, name, v) id = v,
 enum { COSTS(X) };
 #undef X

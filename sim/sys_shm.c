@@ -1,0 +1,242 @@
+/* System V shared memory (ipc/shm.c): shmget, shmat, shmdt, shmctl.
+ * A segment is a file of the page cache (a host memfd holds its bytes for
+ * the run, as shmem holds Linux's), attached as a MAP_SHARED mapping of it,
+ * so its pages are shared by every attach in every process, survive
+ * detaching, and go with IPC_RMID once the last attach is gone.  Ids are
+ * Linux's: slot + 32768 x sequence. */
+#include "sim/kernel.h"
+#include "sim/mm_internal.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/shm.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#define SEQ_MULT 32768
+#define SHMMNI 4096
+#define SHMMAX (((uint64_t)1 << 62) - (1 << 24))   /* Linux's default */
+
+struct shm_seg {
+  bool used, removed;        /* removed: IPC_RMID'd, waits for its last detach */
+  int32_t key;
+  uint64_t size;
+  int fd;                    /* the host memfd that holds its bytes */
+  uint64_t dev, ino;
+  uint32_t mode, seq;
+  int uid, gid, cuid, cgid, cpid, lpid;
+  int64_t atime, dtime, ctime;
+};
+
+static struct shm_seg *seg_of(struct kernel *k, int id) {
+  if (id < 0) return NULL;
+  int slot = id % SEQ_MULT;
+  if (slot >= k->nshm) return NULL;
+  struct shm_seg *s = &k->shm[slot];
+  return s->used && (uint32_t)(id / SEQ_MULT) == s->seq ? s : NULL;
+}
+static int id_of(struct kernel *k, const struct shm_seg *s) { return (int)(s - k->shm) + SEQ_MULT * (int)s->seq; }
+
+/* attaches: the mappings of the segment's file in every live process */
+static uint64_t nattch(struct kernel *k, const struct shm_seg *s) {
+  uint64_t n = 0;
+  struct mm *seen[64];
+  int nseen = 0;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct mm *mm = t == k->cur ? k->mm : t->tc.mm;
+    if (!mm || t->state == TS_ZOMBIE) continue;
+    bool dup = false;
+    for (int i = 0; i < nseen; i++) dup |= seen[i] == mm;
+    if (dup) continue;
+    if (nseen < 64) seen[nseen++] = mm;
+    for (int i = 0; i < mm->nvmas; i++) {
+      const struct vma *v = &mm->vmas[i];
+      /* one attach may have been split into several VMAs: count starts */
+      if (v->file && v->file->dev == s->dev && v->file->ino == s->ino && v->file_off == 0) n++;
+    }
+  }
+  return n;
+}
+
+/* segments removed while attached go when no attach is left */
+static void reap(struct kernel *k) {
+  for (int i = 0; i < k->nshm; i++) {
+    struct shm_seg *s = &k->shm[i];
+    if (s->used && s->removed && !nattch(k, s)) {
+      close(s->fd);
+      s->used = false;
+    }
+  }
+}
+
+static int64_t now_s(struct kernel *k) { return (int64_t)(ktime_ns(k) / 1000000000ull); }
+
+static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
+  reap(k);
+  if (key != IPC_PRIVATE) {
+    for (int i = 0; i < k->nshm; i++) {
+      struct shm_seg *s = &k->shm[i];
+      if (!s->used || s->removed || s->key != key) continue;
+      if ((flg & IPC_CREAT) && (flg & IPC_EXCL)) return -EEXIST;
+      if (size > s->size) return -EINVAL;
+      return id_of(k, s);
+    }
+    if (!(flg & IPC_CREAT)) return -ENOENT;
+  }
+  if (size < 1 || size > SHMMAX) return -EINVAL;
+  int slot = -1;
+  bool fresh = false;
+  for (int i = 0; i < k->nshm && slot < 0; i++) if (!k->shm[i].used) slot = i;
+  if (slot < 0) {
+    fresh = true;
+    if (k->nshm >= SHMMNI) return -ENOSPC;
+    if (k->nshm == k->capshm) {
+      int nc = k->capshm ? k->capshm * 2 : 16;
+      struct shm_seg *ns = realloc(k->shm, (size_t)nc * sizeof *ns);
+      if (!ns) return -ENOMEM;
+      k->shm = ns;
+      k->capshm = nc;
+    }
+    k->shm[k->nshm] = (struct shm_seg){0};
+    slot = k->nshm++;
+  }
+  char name[32];
+  snprintf(name, sizeof name, "SYSV%08x", (unsigned)key);
+  int fd = (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
+  if (fd < 0) return -ENOMEM;
+  struct stat st;
+  if (ftruncate(fd, (off_t)((size + PAGE - 1) & PAGE_MASK)) || fstat(fd, &st)) { close(fd); return -ENOMEM; }
+  struct shm_seg *s = &k->shm[slot];
+  uint32_t seq = fresh ? 0 : s->seq + 1;     /* a reused slot: a new id */
+  *s = (struct shm_seg){.used = true, .key = key, .size = size, .fd = fd, .dev = (uint64_t)st.st_dev,
+                        .ino = (uint64_t)st.st_ino, .mode = (uint32_t)flg & 0777, .seq = seq,
+                        .uid = k->uid, .gid = k->gid, .cuid = k->uid, .cgid = k->gid, .cpid = k->pid,
+                        .ctime = now_s(k)};
+  return id_of(k, s);
+}
+
+static long sys_shmat(struct kernel *k, int id, uint64_t addr, int flg) {
+  struct shm_seg *s = seg_of(k, id);
+  if (!s) return -EINVAL;
+  struct mm *mm = k->mm;
+  uint64_t len = (s->size + PAGE - 1) & PAGE_MASK;
+  if (addr) {
+    if (flg & SHM_RND) addr &= PAGE_MASK;       /* SHMLBA is a page on x86-64 */
+    else if (addr & (PAGE - 1)) return -EINVAL;
+    if (addr + len > TASK_SIZE || addr + len < addr) return -EINVAL;
+    bool busy = false;
+    for (int i = 0; i < mm->nvmas; i++) busy |= mm->vmas[i].start < addr + len && mm->vmas[i].end > addr;
+    if (busy && !(flg & SHM_REMAP)) return -EINVAL;
+    mm_unmap(k, mm, addr, addr + len);
+  } else {
+    addr = mm_find_free(mm, len, 0);
+    if (!addr) return -ENOMEM;
+  }
+  struct host_file *hf = calloc(1, sizeof *hf);
+  if (!hf) return -ENOMEM;
+  hf->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 100);
+  if (hf->fd < 0) { free(hf); return -EMFILE; }
+  host_file_identify(hf);
+  snprintf(hf->path, sizeof hf->path, "/SYSV%08x", (unsigned)s->key);
+  uint32_t prot = PROT_READ | ((flg & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flg & SHM_EXEC) ? PROT_EXEC : 0);
+  struct vma v = {.start = addr, .end = addr + len, .prot = prot, .file = hf,
+                  .flags = VM_SHARED | VM_READ | ((prot & PROT_WRITE) ? VM_WRITE : 0) | ((prot & PROT_EXEC) ? VM_EXEC : 0)};
+  snprintf(v.name, sizeof v.name, "/SYSV%08x (deleted)", (unsigned)s->key);
+  vma_insert(k, mm, &v);           /* it holds the file's reference */
+  s->atime = now_s(k);
+  s->lpid = k->pid;
+  return (long)addr;
+}
+
+static long sys_shmdt(struct kernel *k, uint64_t addr) {
+  if (addr & (PAGE - 1)) return -EINVAL;
+  struct mm *mm = k->mm;
+  struct vma *v = vma_find(mm, addr);
+  if (!v || v->start != addr || !v->file || v->file_off) return -EINVAL;
+  for (int i = 0; i < k->nshm; i++) {
+    struct shm_seg *s = &k->shm[i];
+    if (!s->used || v->file->dev != s->dev || v->file->ino != s->ino) continue;
+    /* the whole attach: its VMAs from addr on that map this segment */
+    uint64_t end = addr + ((s->size + PAGE - 1) & PAGE_MASK);
+    mm_unmap(k, mm, addr, end);
+    s->dtime = now_s(k);
+    s->lpid = k->pid;
+    reap(k);
+    return 0;
+  }
+  return -EINVAL;
+}
+
+static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
+  cmd &= ~0x100;                   /* IPC_64: x86-64 has one layout */
+  if (cmd == IPC_INFO || cmd == SHM_INFO) {
+    struct shminfo si = {.shmmax = SHMMAX, .shmmin = 1, .shmmni = SHMMNI, .shmseg = SHMMNI,
+                         .shmall = SHMMAX / PAGE};
+    if (cmd == IPC_INFO && ubuf && copy_to_user(k, ubuf, &si, sizeof si)) return -EFAULT;
+    int top = 0;
+    for (int i = 0; i < k->nshm; i++) if (k->shm[i].used) top = i;
+    return top;
+  }
+  struct shm_seg *s = cmd == SHM_STAT ? (id >= 0 && id < k->nshm && k->shm[id].used ? &k->shm[id] : NULL)
+                                      : seg_of(k, id);
+  if (!s) return -EINVAL;
+  switch (cmd) {
+  case IPC_STAT: case SHM_STAT: {
+    struct shmid_ds d;
+    memset(&d, 0, sizeof d);
+    d.shm_perm.__key = s->removed ? IPC_PRIVATE : s->key;
+    d.shm_perm.uid = (uid_t)s->uid; d.shm_perm.gid = (gid_t)s->gid;
+    d.shm_perm.cuid = (uid_t)s->cuid; d.shm_perm.cgid = (gid_t)s->cgid;
+    d.shm_perm.mode = s->mode | (s->removed ? 01000 /* SHM_DEST */ : 0);
+    d.shm_perm.__seq = (unsigned short)s->seq;
+    d.shm_segsz = s->size;
+    d.shm_atime = s->atime; d.shm_dtime = s->dtime; d.shm_ctime = s->ctime;
+    d.shm_cpid = s->cpid; d.shm_lpid = s->lpid;
+    d.shm_nattch = nattch(k, s);
+    if (copy_to_user(k, ubuf, &d, sizeof d)) return -EFAULT;
+    return cmd == SHM_STAT ? id_of(k, s) : 0;
+  }
+  case IPC_SET: {
+    struct shmid_ds d;
+    if (copy_from_user(k, &d, ubuf, sizeof d)) return -EFAULT;
+    s->uid = (int)d.shm_perm.uid;
+    s->gid = (int)d.shm_perm.gid;
+    s->mode = d.shm_perm.mode & 0777;
+    s->ctime = now_s(k);
+    return 0;
+  }
+  case IPC_RMID:
+    s->removed = true;             /* its key is free now; it goes with its last attach */
+    s->ctime = now_s(k);
+    reap(k);
+    return 0;
+  case SHM_LOCK: case SHM_UNLOCK:
+    return 0;
+  default:
+    return -EINVAL;
+  }
+}
+
+long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  *handled = true;
+  switch (nr) {
+  case SYS_shmget: return sys_shmget(k, (int32_t)a[0], a[1], (int)a[2]);
+  case SYS_shmat: return sys_shmat(k, (int)a[0], a[1], (int)a[2]);
+  case SYS_shmdt: return sys_shmdt(k, a[0]);
+  case SYS_shmctl: return sys_shmctl(k, (int)a[0], (int)a[1], a[2]);
+  default:
+    *handled = false;
+    return -ENOSYS;
+  }
+}
+
+void shm_cleanup(struct kernel *k) {
+  for (int i = 0; i < k->nshm; i++) if (k->shm[i].used) close(k->shm[i].fd);
+  free(k->shm);
+  k->shm = NULL;
+  k->nshm = k->capshm = 0;
+}
