@@ -31,6 +31,8 @@
 #define VM_GROWSDOWN 16u
 #define VM_HUGEPAGE 32u            /* madvise(MADV_HUGEPAGE) */
 #define VM_NOHUGEPAGE 64u          /* madvise(MADV_NOHUGEPAGE) */
+#define VM_DONTCOPY 128u           /* madvise(MADV_DONTFORK): not in a fork's child */
+#define VM_WIPEONFORK 256u         /* madvise(MADV_WIPEONFORK): empty in a fork's child */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 

@@ -399,7 +399,8 @@ bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
 struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   struct mm *child = mm_new(k);
   if (!child) return NULL;
-  for (int i = 0; i < parent->nvmas; i++) vma_insert(k, child, &parent->vmas[i]);
+  for (int i = 0; i < parent->nvmas; i++)
+    if (!(parent->vmas[i].flags & VM_DONTCOPY)) vma_insert(k, child, &parent->vmas[i]);
   child->brk_start = parent->brk_start;
   child->brk = parent->brk;
   child->mmap_base = parent->mmap_base;
@@ -408,6 +409,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   pv_batch(k, true);                 /* copy_page_range runs in lazy MMU mode */
   for (int i = 0; i < parent->nvmas; i++) {
     const struct vma *v = &parent->vmas[i];
+    if (v->flags & (VM_DONTCOPY | VM_WIPEONFORK)) continue;   /* no pages for the child */
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
       uint64_t leaf = 0, cyc = 0;
       uint64_t e = pte_lookup_4k(k, parent, va, &leaf, &cyc);

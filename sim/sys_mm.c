@@ -85,6 +85,18 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     }
     hf = host_file_for(k, (int)fd, &err);
     if (!hf) return err;
+  } else if (type != MAP_PRIVATE) {
+    /* shared anonymous memory is a shmem file (mm/shmem.c): here a file
+     * of the page cache held by a host memfd, so every sharer and every
+     * fault sees one set of pages, MADV_DONTNEED keeps them and
+     * MADV_REMOVE frees them */
+    hf = calloc(1, sizeof *hf);
+    if (!hf) return -ENOMEM;
+    hf->fd = (int)syscall(SYS_memfd_create, "dev/zero", 1u /* MFD_CLOEXEC */);
+    if (hf->fd < 0 || ftruncate(hf->fd, (off_t)plen)) { if (hf->fd >= 0) close(hf->fd); free(hf); return -ENOMEM; }
+    host_file_identify(hf);
+    snprintf(hf->path, sizeof hf->path, "/dev/zero (deleted)");
+    off = 0;
   }
   uint64_t start;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -159,6 +171,74 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   return (long)dst;
 }
 
+/* madvise (mm/madvise.c): the advice changes what Linux changes, page
+ * contents included: DONTNEED/FREE zap (a private anonymous page reads
+ * zero after, a private file page the file's data, a shared one keeps its
+ * data in the page cache), REMOVE frees a shared mapping's backing (reads
+ * zero), DONTFORK/WIPEONFORK decide what a fork's child gets; the rest
+ * change nothing the model keeps.  ENOMEM when part of the range is not
+ * mapped (after advising the mapped part), EINVAL for unknown advice. */
+static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv) {
+  struct mm *mm = k->mm;
+  uint64_t end = start + len;
+  if (end < start) return -EINVAL;
+  switch (adv) {
+  case MADV_NORMAL: case MADV_RANDOM: case MADV_SEQUENTIAL: case MADV_WILLNEED:
+  case MADV_DONTNEED: case MADV_FREE: case MADV_REMOVE: case MADV_DONTFORK: case MADV_DOFORK:
+  case MADV_MERGEABLE: case MADV_UNMERGEABLE: case MADV_HUGEPAGE: case MADV_NOHUGEPAGE:
+  case MADV_DONTDUMP: case MADV_DODUMP: case MADV_WIPEONFORK: case MADV_KEEPONFORK:
+  case MADV_COLD: case MADV_PAGEOUT: case 22 /* POPULATE_READ */: case 23 /* POPULATE_WRITE */:
+  case 25 /* COLLAPSE */:
+    break;
+  default:
+    return -EINVAL;
+  }
+  if (!len) return 0;
+  bool flagged = adv == MADV_DONTFORK || adv == MADV_DOFORK || adv == MADV_WIPEONFORK ||
+                 adv == MADV_KEEPONFORK || adv == MADV_HUGEPAGE || adv == MADV_NOHUGEPAGE;
+  if (flagged) { vma_split_at(k, mm, start); vma_split_at(k, mm, end); }
+  long ret = 0;
+  for (uint64_t va = start; va < end;) {
+    struct vma *v = vma_find(mm, va);
+    if (!v) {
+      ret = -ENOMEM;
+      struct vma *n = vma_next(mm, va);
+      if (!n || n->start >= end) break;
+      va = n->start;
+      continue;
+    }
+    uint64_t e = v->end < end ? v->end : end;
+    switch (adv) {
+    case MADV_DONTNEED: case MADV_FREE:
+      mm_drop_pages(k, mm, va, e);
+      break;
+    case MADV_REMOVE:
+      if (!(v->flags & VM_SHARED) || !v->file) return -EINVAL;
+      if (!(v->flags & VM_WRITE)) return -EACCES;
+      {
+        uint64_t off = v->file_off + (va - v->start);
+        mm_drop_pages(k, mm, va, e);
+        if (fallocate(v->file->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)(e - va)))
+          return -errno;
+        pc_refresh(k, v->file->dev, v->file->ino, v->file->fd, off / PAGE, (off + (e - va)) / PAGE);
+      }
+      break;
+    case MADV_WIPEONFORK:
+      if ((v->flags & VM_SHARED) || v->file) return -EINVAL;   /* private anonymous only */
+      v->flags |= VM_WIPEONFORK;
+      break;
+    case MADV_KEEPONFORK: v->flags &= ~VM_WIPEONFORK; break;
+    case MADV_DONTFORK: v->flags |= VM_DONTCOPY; break;
+    case MADV_DOFORK: v->flags &= ~VM_DONTCOPY; break;
+    case MADV_HUGEPAGE: v->flags = (v->flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE; break;
+    case MADV_NOHUGEPAGE: v->flags = (v->flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE; break;
+    default: break;
+    }
+    va = e;
+  }
+  return ret;
+}
+
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   struct mm *mm = k->mm;
@@ -176,20 +256,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_mremap: return sys_mremap(k, a[0], a[1], a[2], a[3], a[4]);
   case SYS_madvise:
     if (a[0] & (PAGE - 1)) return -EINVAL;
-    if (a[2] == MADV_DONTNEED || a[2] == MADV_FREE) {
-      mm_drop_pages(k, mm, a[0], a[0] + page_up(a[1]));
-      return 0;
-    }
-    if (a[2] == MADV_HUGEPAGE || a[2] == MADV_NOHUGEPAGE) {
-      uint32_t set = a[2] == MADV_HUGEPAGE ? VM_HUGEPAGE : VM_NOHUGEPAGE;
-      uint32_t clr = a[2] == MADV_HUGEPAGE ? VM_NOHUGEPAGE : VM_HUGEPAGE;
-      for (int i = 0; i < mm->nvmas; i++) {
-        struct vma *v = &mm->vmas[i];
-        if (v->start < a[0] + page_up(a[1]) && v->end > a[0]) v->flags = (v->flags | set) & ~clr;
-      }
-      return 0;
-    }
-    return 0;
+    return sys_madvise(k, a[0], page_up(a[1]), (int)a[2]);
   case SYS_msync: {
     /* mm/msync.c: flags and range checked; MS_SYNC writes the shared
      * file pages of the range back and waits (a charged step); MS_ASYNC
