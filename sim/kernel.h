@@ -33,6 +33,8 @@
 #define VM_NOHUGEPAGE 64u          /* madvise(MADV_NOHUGEPAGE) */
 #define VM_DONTCOPY 128u           /* madvise(MADV_DONTFORK): not in a fork's child */
 #define VM_WIPEONFORK 256u         /* madvise(MADV_WIPEONFORK): empty in a fork's child */
+#define VM_LOCKED 512u             /* mlock: populated, counted in VmLck */
+#define VM_LOCKONFAULT 1024u       /* mlock2(MLOCK_ONFAULT): locked as it faults in */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 
@@ -56,6 +58,7 @@ struct mm {
   uint64_t stack_limit;      /* lowest address the stack may grow to */
   uint64_t pt_pages;         /* page-table pages owned */
   uint64_t rss_pages;
+  uint32_t def_flags;        /* mlockall(MCL_FUTURE): VM_LOCKED for new mappings */
 };
 
 struct host_file {
@@ -258,6 +261,7 @@ int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n);
  * -ENAMETOOLONG */
 long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max);
 int clear_user(struct kernel *k, uint64_t uva, size_t n);
+int user_fault_in(struct kernel *k, uint64_t uva, bool write);
 
 /* ---- loader (loader.c) ---- */
 int load_elf(struct kernel *k, const char *path, char *const argv[],
@@ -267,6 +271,7 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
 void syscall_dispatch(struct kernel *k);
 long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+uint64_t mm_locked_bytes(const struct mm *mm);
 long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void shm_cleanup(struct kernel *k);
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);

@@ -144,6 +144,13 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
   return -EFAULT;
 }
 
+/* Fault one user page in as an access would (GUP's populate, for mlock):
+ * a write breaks COW and fills anonymous pages without a read first. */
+int user_fault_in(struct kernel *k, uint64_t uva, bool write) {
+  uint8_t *h;
+  return user_xlate(k, uva, write, &h);
+}
+
 int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n) {
   uint8_t *d = dst;
   while (n) {

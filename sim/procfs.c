@@ -214,10 +214,11 @@ static void gen_status(struct kernel *k, struct sbuf *b) {
             k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
   sb_printf(b, "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
             MAX_FDS, k->pid, k->pid, k->pid, k->pid);
-  sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t       0 kB\nVmPin:\t       0 kB\n"
+  uint64_t lck = k->mm ? mm_locked_bytes(k->mm) >> 10 : 0;
+  sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
             "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\nRssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
             "RssShmem:\t       0 kB\n",
-            (unsigned long long)vsz, (unsigned long long)vsz, (unsigned long long)rss,
+            (unsigned long long)vsz, (unsigned long long)vsz, (unsigned long long)lck, (unsigned long long)rss,
             (unsigned long long)rss, (unsigned long long)rss);
   sb_printf(b, "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\nVmLib:\t       0 kB\n"
             "VmPTE:\t%8llu kB\nVmSwap:\t       0 kB\nHugetlbPages:\t       0 kB\n"

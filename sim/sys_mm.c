@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 static uint64_t page_up(uint64_t v) { return (v + PAGE - 1) & PAGE_MASK; }
+static void populate(struct kernel *k, uint64_t start, uint64_t end);
 
 static uint32_t prot_to_vm(uint64_t prot) {
   return ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
@@ -117,7 +118,9 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
   if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
   if (hf) snprintf(v.name, sizeof v.name, "%s", hf->path);
+  v.flags |= mm->def_flags;         /* mlockall(MCL_FUTURE) */
   vma_insert(k, mm, &v);
+  if ((mm->def_flags & VM_LOCKED) && !(mm->def_flags & VM_LOCKONFAULT)) populate(k, start, start + plen);
   return (long)start;
 }
 
@@ -239,6 +242,79 @@ static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv)
   return ret;
 }
 
+/* mlock and friends (mm/mlock.c): locked VMAs are populated at once
+ * (write faults for private writable memory, so COW is broken as Linux's
+ * populate does; reads otherwise; nothing for PROT_NONE) and their sizes
+ * are VmLck.  MLOCK_ONFAULT / MCL_ONFAULT lock without populating.  (No
+ * RLIMIT_MEMLOCK: the model has no memory pressure to refuse.) */
+static void populate(struct kernel *k, uint64_t start, uint64_t end) {
+  for (uint64_t va = start; va < end;) {
+    struct vma *v = vma_find(k->mm, va);
+    if (!v) break;
+    uint64_t e = v->end < end ? v->end : end;
+    bool w = (v->flags & (VM_WRITE | VM_SHARED)) == VM_WRITE;
+    if (v->flags & (VM_READ | VM_WRITE | VM_EXEC))
+      for (uint64_t p = va; p < e; p += PAGE)
+        if (user_fault_in(k, p, w)) break;
+    va = e;
+  }
+}
+
+static long mlock_range(struct kernel *k, uint64_t start, uint64_t end, uint32_t set, uint32_t clr, bool fill) {
+  struct mm *mm = k->mm;
+  for (uint64_t va = start; va < end;) {
+    struct vma *v = vma_find(mm, va);
+    if (!v) return -ENOMEM;
+    va = v->end;
+  }
+  vma_split_at(k, mm, start);
+  vma_split_at(k, mm, end);
+  for (int i = 0; i < mm->nvmas; i++) {
+    struct vma *v = &mm->vmas[i];
+    if (v->start >= start && v->end <= end) v->flags = (v->flags | set) & ~clr;
+  }
+  if (fill) populate(k, start, end);
+  return 0;
+}
+
+static long sys_mlock(struct kernel *k, int nr, const uint64_t a[6]) {
+  struct mm *mm = k->mm;
+  uint64_t start = a[0] & PAGE_MASK, end = page_up(a[0] + a[1]);
+  switch (nr) {
+  case SYS_mlock: return end < start ? -ENOMEM : mlock_range(k, start, end, VM_LOCKED, 0, true);
+  case SYS_mlock2:
+    if (a[2] & ~1ull) return -EINVAL;
+    if (end < start) return -ENOMEM;
+    return a[2] ? mlock_range(k, start, end, VM_LOCKED | VM_LOCKONFAULT, 0, false)
+                : mlock_range(k, start, end, VM_LOCKED, VM_LOCKONFAULT, true);
+  case SYS_munlock: return end < start ? -ENOMEM : mlock_range(k, start, end, 0, VM_LOCKED | VM_LOCKONFAULT, false);
+  case SYS_mlockall: {
+    uint64_t f = a[0];
+    if (!f || (f & ~7ull) || f == 4) return -EINVAL;   /* MCL_CURRENT 1, MCL_FUTURE 2, MCL_ONFAULT 4 */
+    uint32_t lk = VM_LOCKED | ((f & 4) ? VM_LOCKONFAULT : 0);
+    mm->def_flags = (f & 2) ? lk : 0;
+    if (f & 1)
+      for (int i = 0; i < mm->nvmas; i++) {
+        mm->vmas[i].flags |= lk;
+        if (!(f & 4)) populate(k, mm->vmas[i].start, mm->vmas[i].end);
+      }
+    return 0;
+  }
+  default: /* munlockall */
+    mm->def_flags = 0;
+    for (int i = 0; i < mm->nvmas; i++) mm->vmas[i].flags &= ~(VM_LOCKED | VM_LOCKONFAULT);
+    return 0;
+  }
+}
+
+/* VmLck: the size of the locked mappings */
+uint64_t mm_locked_bytes(const struct mm *mm) {
+  uint64_t n = 0;
+  for (int i = 0; i < mm->nvmas; i++)
+    if (mm->vmas[i].flags & VM_LOCKED) n += mm->vmas[i].end - mm->vmas[i].start;
+  return n;
+}
+
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   struct mm *mm = k->mm;
@@ -301,7 +377,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   }
   case SYS_mlock: case SYS_munlock: case SYS_mlockall: case SYS_munlockall:
   case SYS_mlock2:
-    return 0;
+    return sys_mlock(k, nr, a);
   default:
     *handled = false;
     return -ENOSYS;
