@@ -190,6 +190,55 @@ static long sys_caps(struct kernel *k, bool set, uint64_t uhdr, uint64_t udata) 
   return 0;
 }
 
+/* process_vm_readv/writev (mm/process_vm_access.c) between processes of
+ * the guest.  Linux pins the remote pages with GUP; the model switches to
+ * the remote process's context (its address space, so its faults are its
+ * own and charged) for each piece, copying through a bounce buffer.
+ * Returns the bytes moved; a fault ends the transfer (EFAULT if nothing
+ * moved). */
+struct rvec { uint64_t base, len; };
+static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uint64_t lcnt, uint64_t urv,
+                           uint64_t rcnt, uint64_t flags) {
+  if (flags) return -EINVAL;
+  if (lcnt > 1024 || rcnt > 1024) return -EINVAL;
+  static struct rvec lv[1024], rv[1024];
+  if ((lcnt && copy_from_user(k, lv, ulv, lcnt * sizeof lv[0])) ||
+      (rcnt && copy_from_user(k, rv, urv, rcnt * sizeof rv[0])))
+    return -EFAULT;
+  struct task *self = k->cur, *t = pid == k->pid ? self : task_find(k, pid);
+  if (!t || t->state == TS_ZOMBIE || (t != self && !t->tc.mm)) return -ESRCH;
+  static uint8_t bounce[65536];
+  uint64_t done = 0, li = 0, lo = 0;
+  long err = 0;
+  for (uint64_t ri = 0; ri < rcnt && !err; ri++) {
+    for (uint64_t ro = 0; ro < rv[ri].len && !err;) {
+      while (li < lcnt && lo == lv[li].len) { li++; lo = 0; }
+      if (li >= lcnt) goto out;
+      uint64_t n = rv[ri].len - ro;
+      if (n > lv[li].len - lo) n = lv[li].len - lo;
+      if (n > sizeof bounce) n = sizeof bounce;
+      int bad;
+      if (wr) {
+        if (copy_from_user(k, bounce, lv[li].base + lo, n)) { err = -EFAULT; break; }
+        if (t != self) task_switch_to(k, t);
+        bad = copy_to_user(k, rv[ri].base + ro, bounce, n);
+        if (t != self) task_switch_to(k, self);
+      } else {
+        if (t != self) task_switch_to(k, t);
+        bad = copy_from_user(k, bounce, rv[ri].base + ro, n);
+        if (t != self) task_switch_to(k, self);
+        if (!bad && copy_to_user(k, lv[li].base + lo, bounce, n)) { err = -EFAULT; break; }
+      }
+      if (bad) { err = -EFAULT; break; }
+      done += n;
+      ro += n;
+      lo += n;
+    }
+  }
+out:
+  return done ? (long)done : err;
+}
+
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   struct vcpu *c = k->cpu;
@@ -211,6 +260,8 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_getppid: return k->ppid;
   case SYS_getuid: case SYS_geteuid: return k->uid;
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
+  case SYS_process_vm_readv: case SYS_process_vm_writev:
+    return sys_process_vm(k, nr == SYS_process_vm_writev, (int)a[0], a[1], a[2], a[3], a[4], a[5]);
   case SYS_getgid: case SYS_getegid: return k->gid;
   case SYS_getresuid: case SYS_getresgid: {
     uint32_t v = (uint32_t)(nr == SYS_getresuid ? k->uid : k->gid);
