@@ -315,6 +315,34 @@ uint64_t mm_locked_bytes(const struct mm *mm) {
   return n;
 }
 
+/* remap_file_pages (mm/mmap.c): deprecated, and emulated by Linux as a
+ * new MAP_FIXED shared mapping of the same file at the new offset; prot
+ * must be 0, the range inside one shared file mapping. */
+static long sys_remap_file_pages(struct kernel *k, uint64_t start, uint64_t size, uint64_t prot,
+                                 uint64_t pgoff, uint64_t flags) {
+  struct mm *mm = k->mm;
+  start &= PAGE_MASK;
+  size &= PAGE_MASK;
+  if (prot || (flags & ~(uint64_t)MAP_NONBLOCK) || !size || start + size < start) return -EINVAL;
+  struct vma *v = vma_find(mm, start);
+  if (!v || !v->file || !(v->flags & VM_SHARED) || start + size > v->end) return -EINVAL;
+  struct host_file *hf = calloc(1, sizeof *hf);
+  if (!hf) return -ENOMEM;
+  hf->fd = fcntl(v->file->fd, F_DUPFD_CLOEXEC, 100);
+  if (hf->fd < 0) { free(hf); return -ENFILE; }
+  host_file_identify(hf);
+  snprintf(hf->path, sizeof hf->path, "%s", v->file->path);
+  struct vma nv = *v;
+  nv.start = start;
+  nv.end = start + size;
+  nv.file = hf;
+  nv.file_off = pgoff * PAGE;
+  nv.file_end = 0;
+  mm_unmap(k, mm, start, start + size);
+  vma_insert(k, mm, &nv);
+  return 0;
+}
+
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   struct mm *mm = k->mm;
@@ -330,6 +358,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (!a[1]) return 0;
     return mm_protect(k, mm, a[0], a[0] + page_up(a[1]), (uint32_t)a[2]);
   case SYS_mremap: return sys_mremap(k, a[0], a[1], a[2], a[3], a[4]);
+  case SYS_remap_file_pages: return sys_remap_file_pages(k, a[0], a[1], a[2], a[3], a[4]);
   case SYS_madvise:
     if (a[0] & (PAGE - 1)) return -EINVAL;
     return sys_madvise(k, a[0], page_up(a[1]), (int)a[2]);

@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -93,6 +94,23 @@ int main(void) {
     if (hnt == MAP_FAILED) ok = 0;
   }
   printf("hint loop %d\n", ok);
+  /* remap_file_pages: page 0 of a shared file mapping shows page 3 */
+  char path[] = "/tmp/memcallsXXXXXX";
+  int fd = mkstemp(path);
+  for (int i = 0; i < 4; i++) {
+    char pg[PG];
+    memset(pg, 'A' + i, PG);
+    if (write(fd, pg, PG) != PG) return 2;
+  }
+  char *fm = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  r = remap_file_pages(fm, PG, 0, 3, 0);
+  printf("remap_file_pages %ld: %c %c\n", r, fm[0], fm[PG]);
+  errno = 0;
+  r = remap_file_pages(fm, PG, PROT_READ, 1, 0);
+  printf("remap_file_pages prot: %ld %s\n", r, errno == EINVAL ? "EINVAL" : strerror(errno));
+  munmap(fm, 4 * PG);
+  close(fd);
+  unlink(path);
   errno = 0;
   r = syscall(1000);
   printf("unknown syscall %ld %s\n", r, errno == ENOSYS ? "ENOSYS" : strerror(errno));
