@@ -124,10 +124,10 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
 /* Is this page of the VMA backed whole by the file (so the page cache can
  * serve it)?  ELF segments whose file part ends mid-page get a private
  * zero-tailed copy instead. */
-static bool page_cacheable(const struct vma *v, uint64_t page) {
+static bool page_cacheable(const struct vma *v, uint64_t page, uint64_t file_size) {
   if (v->file_end && page + PAGE > v->file_end) return false;
   uint64_t off = v->file_off + (page - v->start);
-  return off < host_file_size(v->file);
+  return off < file_size;
 }
 
 static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, uint64_t pa) {
@@ -151,7 +151,7 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
   const struct vma *v = p->vma;
   uint64_t cyc = 0;
   *hit = false;
-  if (!page_cacheable(v, p->page)) {
+  if (!page_cacheable(v, p->page, host_file_size(v->file))) {
     *pa = frame_alloc(k);
     if (!*pa) return 0;
     fill_private(k, v, p->page, *pa);
@@ -199,9 +199,10 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   if (end > pmd + (1ull << 21)) end = pmd + (1ull << 21);
   uint64_t flags = pte_flags_for(v->flags, false);
   if ((v->flags & VM_WRITE) && !(v->flags & VM_SHARED)) flags |= 1ull << 9;
+  uint64_t fsz = host_file_size(v->file);   /* once for the window */
   pv_batch(k, true);                 /* set_ptes: lazy MMU mode (Linux 6.x) */
   for (uint64_t va = start; va < end; va += PAGE) {
-    if (va == p->page || !page_cacheable(v, va)) continue;
+    if (va == p->page || !page_cacheable(v, va, fsz)) continue;
     uint64_t leaf = 0;
     uint64_t e = pte_lookup(k, k->mm, va, &leaf, &cyc);
     if ((e & PTE_P) || !leaf) continue;

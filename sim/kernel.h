@@ -287,6 +287,7 @@ int path_resolve(struct kernel *k, int dirfd, const char *path, int *dirfd_out,
 int task_init_first(struct kernel *k);
 struct task *task_find(struct kernel *k, int pid);
 void task_switch_to(struct kernel *k, struct task *t);
+int live_mms(struct kernel *k, struct mm **out, int max);
 struct task *sched_pick(struct kernel *k);
 void sched_switch(struct kernel *k);
 void task_exit(struct kernel *k);

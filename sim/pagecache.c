@@ -251,15 +251,10 @@ void pc_truncate(struct kernel *k, int hostfd, uint64_t size) {
     struct pc_page *p = pc_find(k, dev, ino, size / PAGE);
     if (p) memset(mem_host(k->mem, p->pa) + size % PAGE, 0, PAGE - size % PAGE);
   }
-  struct mm *seen[64];
-  int nseen = 0;
-  for (struct task *t = k->tasks; t; t = t->next) {
-    struct mm *mm = t == k->cur ? k->mm : t->tc.mm;
-    if (!mm || t->state == TS_ZOMBIE) continue;
-    bool dup = false;
-    for (int i = 0; i < nseen; i++) dup |= seen[i] == mm;
-    if (dup) continue;
-    if (nseen < 64) seen[nseen++] = mm;
+  struct mm *mms[256];
+  int nmm = live_mms(k, mms, 256);
+  for (int m = 0; m < nmm; m++) {
+    struct mm *mm = mms[m];
     for (int i = 0; i < mm->nvmas; i++) {
       struct vma *v = &mm->vmas[i];
       if (!v->file || v->file->dev != dev || v->file->ino != ino) continue;

@@ -44,15 +44,10 @@ static int id_of(struct kernel *k, const struct shm_seg *s) { return (int)(s - k
 /* attaches: the mappings of the segment's file in every live process */
 static uint64_t nattch(struct kernel *k, const struct shm_seg *s) {
   uint64_t n = 0;
-  struct mm *seen[64];
-  int nseen = 0;
-  for (struct task *t = k->tasks; t; t = t->next) {
-    struct mm *mm = t == k->cur ? k->mm : t->tc.mm;
-    if (!mm || t->state == TS_ZOMBIE) continue;
-    bool dup = false;
-    for (int i = 0; i < nseen; i++) dup |= seen[i] == mm;
-    if (dup) continue;
-    if (nseen < 64) seen[nseen++] = mm;
+  struct mm *mms[256];
+  int nmm = live_mms(k, mms, 256);
+  for (int m = 0; m < nmm; m++) {
+    struct mm *mm = mms[m];
     for (int i = 0; i < mm->nvmas; i++) {
       const struct vma *v = &mm->vmas[i];
       /* one attach may have been split into several VMAs: count starts */

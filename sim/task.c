@@ -89,6 +89,20 @@ static void switch_to(struct kernel *k, struct task *next);
  * (process_vm_readv/writev): make it the current context, then back */
 void task_switch_to(struct kernel *k, struct task *t) { switch_to(k, t); }
 
+/* The distinct address spaces of the live processes (the running one's is
+ * k->mm; vfork children share their parent's): up to max, their count. */
+int live_mms(struct kernel *k, struct mm **out, int max) {
+  int n = 0;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct mm *mm = t == k->cur ? k->mm : t->tc.mm;
+    if (!mm || t->state == TS_ZOMBIE) continue;
+    bool dup = false;
+    for (int i = 0; i < n; i++) dup |= out[i] == mm;
+    if (!dup && n < max) out[n++] = mm;
+  }
+  return n;
+}
+
 static void switch_to(struct kernel *k, struct task *next) {
   struct task *cur = k->cur;
   if (next == cur) return;
