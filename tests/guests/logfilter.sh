@@ -15,18 +15,12 @@ for a in "--log-format xml" "--log-filter kind=bogus" "--log-filter fault=0" "--
   else bad "$a: exit $rc, stderr: $(cat "$tmp/err")"; fi
 done
 run() { "$fl" run --clean-env --mode "$1" --log "$tmp/$2" --log-format jsonl ${3:+--log-filter "$3"} -- "$g/$4" >/dev/null 2>&1; }
-py() { python3 - "$@"; }
+py() { PYTHONPATH="$(dirname "$0")" python3 - "$@"; }
 run native all.jsonl "" cowcount.gcc
 run native cow.jsonl "kind=cow" cowcount.gcc
 py "$tmp/all.jsonl" "$tmp/cow.jsonl" <<'PY' && ok "kind=cow keeps exactly the trees with a COW fault" || bad "kind=cow"
 import json, sys
-def trees(p):
-    out, cur = [], []
-    for i, l in enumerate(open(p)):
-        if i == 0: continue
-        e = json.loads(l); cur.append(e)
-        if e["depth"] == 0: out.append(cur); cur = []
-    return out
+from evlog_trees import trees
 want = [t for t in trees(sys.argv[1]) if any(e["step"] == "fault" and e["fields"]["kind"] == "cow" for e in t)]
 got = trees(sys.argv[2])
 sys.exit(0 if want == got and len(got) > 0 else 1)
@@ -44,13 +38,7 @@ va=$(python3 -c "import json,sys; r=[json.loads(l) for i,l in enumerate(open('$t
 run hvm-shadow va.jsonl "va=$va" pagetouch.gcc
 py "$tmp/va.jsonl" "$va" "$tmp/sh.jsonl" <<'PY' && ok "va=$va keeps exactly the trees with a fault there" || bad "va=$va"
 import json, sys
-def trees(p):
-    out, cur = [], []
-    for i, l in enumerate(open(p)):
-        if i == 0: continue
-        e = json.loads(l); cur.append(e)
-        if e["depth"] == 0: out.append(cur); cur = []
-    return out
+from evlog_trees import trees
 has = lambda t: any(e["step"] == "fault" and e["fields"]["va"] == sys.argv[2] for e in t)
 want = [t for t in trees(sys.argv[3]) if has(t)]
 got = trees(sys.argv[1])
