@@ -119,7 +119,7 @@ struct task_ctx {
 };
 
 enum task_state { TS_RUNNABLE, TS_BLOCKED, TS_ZOMBIE };
-enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE };
+enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE, BLK_SLEEP };
 
 struct task {
   struct task_ctx tc;        /* saved while not running */
@@ -129,6 +129,8 @@ struct task {
   int block_fd, block_events;  /* BLK_FD: host fd and poll events */
   int wait_pid;              /* BLK_WAIT: pid argument */
   int vfork_child;           /* BLK_VFORK: pid of the child we wait for */
+  uint64_t wake_ns;          /* a timed wait's deadline in guest time (0: none);
+                              * the task wakes when it passes (task_wait_until) */
   int wstatus;               /* ZOMBIE: wait status */
   bool restart_syscall;      /* re-dispatch the syscall when switched in */
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
@@ -206,6 +208,7 @@ struct kernel {
    * re-executes the syscall when it is woken */
   bool block_now;
   bool block_restart;        /* re-run the syscall on wake (else its result stands) */
+  bool redispatch;           /* the syscall being dispatched is such a re-run */
 };
 
 /* ---- memory (mm.c) ---- */
@@ -290,6 +293,15 @@ void task_switch_to(struct kernel *k, struct task *t);
 int live_mms(struct kernel *k, struct mm **out, int max);
 struct task *sched_pick(struct kernel *k);
 void sched_switch(struct kernel *k);
+/* Timed waits (nanosleep, poll/select timeouts): park the running task
+ * until guest time reaches `deadline` (BLK_SLEEP unless a block kind is
+ * already set) and re-run its syscall then.  The re-run calls
+ * task_wait_deadline, which returns the deadline (0 if none) and clears
+ * it; a signal that interrupts the wait clears it too. */
+void task_wait_until(struct kernel *k, uint64_t deadline);
+uint64_t task_wait_deadline(struct kernel *k);
+/* the earliest deadline of a blocked task (0 if none) */
+uint64_t task_next_deadline(struct kernel *k);
 void task_exit(struct kernel *k);
 void task_cleanup_all(struct kernel *k);
 long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]);
@@ -309,6 +321,7 @@ void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int 
 void signal_deliver(struct kernel *k);
 long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void signal_interrupt_syscall(struct kernel *k);
+void sleep_interrupted(struct kernel *k);   /* syscall.c: a timed wait's signal */
 
 /* ---- virtual timers (timer.c) ---- */
 long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled);

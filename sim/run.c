@@ -396,7 +396,7 @@ static void run_guest(struct machine *m) {
       /* woken from a blocking syscall: interrupted by a signal, or retried */
       t->restart_syscall = false;
       if (k->sigpending & ~k->sigmask) signal_interrupt_syscall(k);
-      else syscall_dispatch(k);
+      else { k->redispatch = true; syscall_dispatch(k); }
     }
     if (t->state == TS_RUNNABLE && !k->exited) {
       signal_deliver(k);

@@ -317,8 +317,13 @@ void signal_interrupt_syscall(struct kernel *k) {
   uint64_t ready = k->sigpending & ~k->sigmask;
   int sig = ready ? __builtin_ctzll(ready) + 1 : 0;
   int nr = (int)c->r[RAX];
-  bool restart = sig && k->sig_handlers[sig] > 1 && (k->sig_flags[sig] & SA_RESTART) &&
-                 nr != SYS_rt_sigsuspend && nr != SYS_pause;
+  /* signal(7): these are never restarted after a handler, SA_RESTART or not */
+  bool never = nr == SYS_rt_sigsuspend || nr == SYS_pause || nr == SYS_nanosleep ||
+               nr == SYS_clock_nanosleep || nr == SYS_poll || nr == SYS_ppoll ||
+               nr == SYS_select || nr == SYS_pselect6 || nr == SYS_epoll_wait ||
+               nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait;
+  sleep_interrupted(k);
+  bool restart = sig && k->sig_handlers[sig] > 1 && (k->sig_flags[sig] & SA_RESTART) && !never;
   if (restart) c->rip -= 2;               /* re-execute SYSCALL, RAX still holds nr */
   else c->r[RAX] = (uint64_t)-EINTR;
 }

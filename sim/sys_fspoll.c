@@ -1,8 +1,9 @@
 /* poll, ppoll, select, pselect6 over guest fds.  Pseudo files are always
  * ready; host fds are asked without waiting first.  With the process
  * model a wait parks the task (BLK_FD; several fds through a host epoll
- * fd watching them all); without it the host waits, and a finite timeout
- * that expires advances virtual time by the timeout. */
+ * fd watching them all) until a deadline in guest time; the only process
+ * waiting on host fds makes the host wait, and a finite timeout that
+ * expires advances virtual time by the timeout. */
 #include "sim/fs_priv.h"
 #include <errno.h>
 #include <poll.h>
@@ -65,25 +66,35 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
     map[nh++] = i;
   }
   int wait = ready ? 0 : timeout_ms < 0 ? -1 : (int)(timeout_ms > 0x7fffffff ? 0x7fffffff : timeout_ms);
+  /* a timed wait ends at its deadline, set when it first parked; a re-run
+   * after the deadline answers with what is ready now */
+  uint64_t deadline = k->cur ? task_wait_deadline(k) : 0, now = ktime_ns(k);
+  if (deadline && now >= deadline) wait = 0;
+  if (wait > 0 && !deadline) deadline = now + (uint64_t)timeout_ms * 1000000ull;
   if (nh == 0 && wait != 0) {
+    if (!k->cur) {                   /* no process model: skip the time */
+      if (wait < 0) return -EINTR;
+      k->sleep_ns += (uint64_t)timeout_ms * 1000000ull;
+      return 0;
+    }
     if (wait < 0) {
-      if (!k->cur) return -EINTR;    /* nothing could ever wake us */
-      k->cur->block = BLK_PAUSE;     /* only a signal can */
+      k->cur->block = BLK_PAUSE;     /* only a signal can wake us */
       k->block_now = true;
       k->block_restart = true;
-      return (int)FS_WOULD_BLOCK;
-    }
-    k->sleep_ns += (uint64_t)timeout_ms * 1000000ull;
-    return 0;
+    } else task_wait_until(k, deadline);
+    return (int)FS_WOULD_BLOCK;
   }
   int r;
   if (nh) {
     do r = poll(hp, (nfds_t)nh, 0);
     while (r < 0 && errno == EINTR);
     bool others = k->tasks && k->tasks->next;
-    if (r == 0 && wait != 0 && (wait < 0 || others) && park_on_set(k, hp, nh))
+    if (r == 0 && wait != 0 && (wait < 0 || others) && park_on_set(k, hp, nh)) {
+      if (wait > 0) task_wait_until(k, deadline);
       return (int)FS_WOULD_BLOCK;
+    }
     if (r == 0 && wait != 0) {
+      /* the only process waits on the host (a terminal, a host pipe) */
       do r = poll(hp, (nfds_t)nh, wait);
       while (r < 0 && errno == EINTR);
       if (r == 0) k->sleep_ns += (uint64_t)timeout_ms * 1000000ull;

@@ -49,34 +49,37 @@ static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
   return put_timespec(k, uts, now);
 }
 
-static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, uint64_t urem, bool abs, uint64_t clk) {
+/* nanosleep/clock_nanosleep: the task blocks until its wake time while
+ * the others run; guest time skips ahead only when every task waits
+ * (timers_skip_idle).  A signal ends the sleep early with -EINTR and the
+ * time left (sleep_interrupted); it is never restarted (signal(7)). */
+static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, bool abs, uint64_t clk) {
+  if (task_wait_deadline(k)) return 0;    /* re-run after the wake time */
   struct { int64_t s, ns; } ts;
   if (copy_from_user(k, &ts, ureq, sizeof ts)) return -EFAULT;
   if (ts.s < 0 || ts.ns < 0 || ts.ns >= 1000000000) return -EINVAL;
   uint64_t want = (uint64_t)ts.s * 1000000000ull + (uint64_t)ts.ns;
-  if (abs) {
-    uint64_t now = ktime_ns(k);
-    if (clk != CLOCK_REALTIME) now = now - k->epoch_ns + 1000000000ull;
-    want = want > now ? want - now : 0;
-  }
   uint64_t now = ktime_ns(k);
-  if (k->alarm_ns && k->alarm_ns < now + want) {
-    /* the alarm rings first: sleep until then, then -EINTR */
-    uint64_t slept = k->alarm_ns > now ? k->alarm_ns - now : 0;
-    k->sleep_ns += slept;
-    timers_fire(k);
-    if (urem && !abs) {
-      uint64_t rem = want - slept;
-      struct { int64_t s, ns; } r = {(int64_t)(rem / 1000000000ull), (int64_t)(rem % 1000000000ull)};
-      copy_to_user(k, urem, &r, sizeof r);
-    }
-    if (k->sigpending & ~k->sigmask) return -EINTR;
-    k->sleep_ns += want - slept;
-    return 0;
+  if (abs) {
+    uint64_t clock_now = clk != CLOCK_REALTIME ? now - k->epoch_ns + 1000000000ull : now;
+    want = want > clock_now ? want - clock_now : 0;
   }
-  k->sleep_ns += want;     /* virtual time skips ahead; no host sleep */
-  if (urem && !abs) { struct { int64_t s, ns; } z = {0, 0}; copy_to_user(k, urem, &z, sizeof z); }
+  if (!want) return 0;
+  task_wait_until(k, now + want);
   return 0;
+}
+
+/* A signal interrupted a timed wait: a relative nanosleep reports the
+ * time it had left. */
+void sleep_interrupted(struct kernel *k) {
+  struct vcpu *c = k->cpu;
+  uint64_t deadline = task_wait_deadline(k), now = ktime_ns(k);
+  int nr = (int)c->r[RAX];
+  uint64_t urem = nr == SYS_nanosleep ? c->r[RSI]
+                : nr == SYS_clock_nanosleep && !(c->r[RSI] & 1) ? c->r[R10] : 0;
+  if (!deadline || !urem) return;
+  uint64_t rem = deadline > now ? deadline - now : 0;
+  put_timespec(k, urem, rem);
 }
 
 static long sys_uname(struct kernel *k, uint64_t u) {
@@ -321,10 +324,10 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (a[0] && copy_to_user(k, a[0], &t, 8)) return -EFAULT;
     return t;
   }
-  case SYS_nanosleep: return sys_nanosleep_common(k, a[0], a[1], false, 0);
+  case SYS_nanosleep: return sys_nanosleep_common(k, a[0], false, 0);
   case SYS_clock_nanosleep:
     if (a[0] != CLOCK_REALTIME && a[0] != CLOCK_MONOTONIC && a[0] != CLOCK_BOOTTIME) return -EINVAL;
-    return sys_nanosleep_common(k, a[2], a[3], (a[1] & 1) != 0, a[0]);
+    return sys_nanosleep_common(k, a[2], (a[1] & 1) != 0, a[0]);
   case SYS_sched_yield: return 0;
   case SYS_sched_getaffinity: {
     if (a[1] < 8) return -EINVAL;
@@ -375,8 +378,11 @@ void syscall_dispatch(struct kernel *k) {
   struct vcpu *c = k->cpu;
   int nr = (int)c->r[RAX];
   uint64_t a[6] = {c->r[RDI], c->r[RSI], c->r[RDX], c->r[R10], c->r[R8], c->r[R9]};
-  k->syscalls++;
-  if (nr >= 0 && nr < 512) k->syscall_counts[nr]++;
+  if (!k->redispatch) {     /* a woken call's re-run is the same call */
+    k->syscalls++;
+    if (nr >= 0 && nr < 512) k->syscall_counts[nr]++;
+  }
+  k->redispatch = false;
   bool handled = false;
   long r = sys_misc(k, nr, a, &handled);
   if (!handled) r = sys_signal(k, nr, a, &handled);

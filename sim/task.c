@@ -136,6 +136,7 @@ static bool any_child(struct kernel *k, struct task *parent, int want, bool zomb
 static bool wakeable(struct kernel *k, struct task *t) {
   struct task_ctx *tc = ctx_of(k, t);
   if (tc->sigpending & ~tc->sigmask) return true;    /* a signal interrupts */
+  if (t->wake_ns && ktime_ns(k) >= t->wake_ns) return true;   /* a timed wait ends */
   switch (t->block) {
   case BLK_WAIT: return any_child(k, t, t->wait_pid, true) || !any_child(k, t, t->wait_pid, false);
   case BLK_VFORK: {
@@ -146,9 +147,32 @@ static bool wakeable(struct kernel *k, struct task *t) {
     struct pollfd p = {.fd = t->block_fd, .events = (short)t->block_events};
     return poll(&p, 1, 0) != 0;
   }
-  case BLK_SIGSUSPEND: case BLK_PAUSE: return false;
+  case BLK_SIGSUSPEND: case BLK_PAUSE: case BLK_SLEEP: return false;
   default: return true;
   }
+}
+
+void task_wait_until(struct kernel *k, uint64_t deadline) {
+  struct task *t = k->cur;
+  t->wake_ns = deadline;
+  if (!k->block_now) {
+    t->block = BLK_SLEEP;
+    k->block_now = true;
+    k->block_restart = true;
+  }
+}
+
+uint64_t task_wait_deadline(struct kernel *k) {
+  uint64_t d = k->cur ? k->cur->wake_ns : 0;
+  if (k->cur) k->cur->wake_ns = 0;
+  return d;
+}
+
+uint64_t task_next_deadline(struct kernel *k) {
+  uint64_t next = 0;
+  for (struct task *t = k->tasks; t; t = t->next)
+    if (t->state == TS_BLOCKED && t->wake_ns && (!next || t->wake_ns < next)) next = t->wake_ns;
+  return next;
 }
 
 /* Pick the next task round-robin after the current one.  Returns NULL

@@ -26,8 +26,10 @@ uint64_t timers_fire(struct kernel *k) {
   return next;
 }
 
+/* Every task is blocked: skip guest time to the next alarm or the end of
+ * the next timed wait, whichever comes first. */
 bool timers_skip_idle(struct kernel *k) {
-  uint64_t next = 0;
+  uint64_t next = task_next_deadline(k);
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *c = ctx(k, t);
     if (t->state != TS_ZOMBIE && c->alarm_ns && (!next || c->alarm_ns < next)) next = c->alarm_ns;
