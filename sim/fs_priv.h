@@ -16,6 +16,7 @@
                           O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | O_PATH |    \
                           O_TMPFILE | O_ASYNC)
 #define FS_BOUNCE (64u * 1024u)   /* chunk of every guest <-> host copy */
+#define MAX_RW_COUNT 0x7ffff000ull   /* INT_MAX & PAGE_MASK, as Linux clamps */
 
 /* ---- fd.c: the guest descriptor table ---- */
 struct gfd *gfd_get(struct kernel *k, int fd);      /* NULL unless open */
@@ -164,5 +165,11 @@ long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
  * off < 0 means the current position. */
 long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off);
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off);
+/* more input is ready without blocking (a pseudo file always) */
+bool fs_more_ready(struct gfd *g);
+/* the path of an eventfd's descriptor (as /proc/self/fd shows it) */
+#define EVENTFD_PATH "anon_inode:[eventfd]"
+/* sys_fsxfer.c: sendfile, copy_file_range, eventfd, eventfd2 */
+long fs_sys_xfer(struct kernel *k, int nr, const uint64_t a[6]);
 
 #endif

@@ -135,6 +135,7 @@ struct task {
   bool restart_syscall;      /* re-dispatch the syscall when switched in */
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
   bool sigsuspend_active;
+  bool sigwait_active;       /* rt_sigtimedwait: saved_mask is the mask to restore */
   struct task *next;         /* all tasks, in creation order */
 };
 
@@ -321,6 +322,8 @@ void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int 
 void signal_deliver(struct kernel *k);
 long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void signal_interrupt_syscall(struct kernel *k);
+/* pending, unblocked signals that are not ignored: they end a wait */
+uint64_t signal_wakers(const struct task_ctx *c);
 void sleep_interrupted(struct kernel *k);   /* syscall.c: a timed wait's signal */
 
 /* ---- virtual timers (timer.c) ---- */

@@ -395,8 +395,8 @@ static void run_guest(struct machine *m) {
     if (t->restart_syscall) {
       /* woken from a blocking syscall: interrupted by a signal, or retried */
       t->restart_syscall = false;
-      if (k->sigpending & ~k->sigmask) signal_interrupt_syscall(k);
-      else { k->redispatch = true; syscall_dispatch(k); }
+      if (signal_wakers(&k->tc) && c->r[RAX] != SYS_rt_sigtimedwait) signal_interrupt_syscall(k);
+      else { k->redispatch = true; syscall_dispatch(k); }   /* sigtimedwait takes its own */
     }
     if (t->state == TS_RUNNABLE && !k->exited) {
       signal_deliver(k);

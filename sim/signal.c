@@ -36,11 +36,44 @@ static struct task_ctx *ctx(struct kernel *k, struct task *t) {
   return t == k->cur ? &k->tc : &t->tc;
 }
 
+static bool ignored(const struct task_ctx *c, int sig) {
+  uint64_t h = c->sig_handlers[sig];
+  return h == (uint64_t)(uintptr_t)SIG_IGN || (!h && default_ignores(sig));
+}
+
+uint64_t signal_wakers(const struct task_ctx *c) {
+  uint64_t w = c->sigpending & ~c->sigmask, out = 0;
+  while (w) {
+    int sig = __builtin_ctzll(w) + 1;
+    w &= w - 1;
+    if (sig == SIGKILL || !ignored(c, sig)) out |= bit(sig);
+  }
+  return out;
+}
+
+/* the siginfo_t of a pending signal, as a handler or sigtimedwait sees it */
+static void build_siginfo(struct kernel *k, int sig, uint8_t info[128]) {
+  memset(info, 0, 128);
+  int32_t hdr[3] = {sig, 0, k->siginfo[sig].code};
+  memcpy(info, hdr, 12);
+  if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP) {
+    memcpy(info + 16, &k->siginfo[sig].addr, 8);
+  } else if (sig == SIGCHLD) {
+    int32_t ch[3] = {k->siginfo[sig].pid, k->siginfo[sig].uid, k->siginfo[sig].status};
+    memcpy(info + 16, ch, 12);
+  } else {
+    int32_t kp[2] = {k->siginfo[sig].pid, k->siginfo[sig].uid};
+    memcpy(info + 16, kp, 8);
+  }
+}
+
 void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
   if (sig < 1 || sig > 64 || t->state == TS_ZOMBIE) return;
   struct task_ctx *c = ctx(k, t);
-  if (c->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN && sig != SIGKILL) return;
-  if (!c->sig_handlers[sig] && default_ignores(sig)) return;
+  /* sig_ignored(): a blocked signal is queued even when ignored (the
+   * disposition may change, or sigtimedwait may take it) */
+  uint64_t blocked = c->sigmask | (t->sigwait_active ? t->saved_mask : 0);   /* + real_blocked */
+  if (!(blocked & bit(sig)) && sig != SIGKILL && ignored(c, sig)) return;
   c->sigpending |= bit(sig);
   c->siginfo[sig].code = code;
   c->siginfo[sig].addr = addr;
@@ -120,18 +153,7 @@ static int setup_frame(struct kernel *k, int sig) {
   memcpy(f + MASK_OFF, &frame_mask, 8);
   mc[21] = frame_mask;
   memcpy(f + MC_OFF, mc, sizeof mc);
-  /* siginfo */
-  int32_t hdr[3] = {sig, 0, k->siginfo[sig].code};
-  memcpy(f + INFO_OFF, hdr, 12);
-  if (sig == SIGSEGV || sig == SIGBUS || sig == SIGILL || sig == SIGFPE || sig == SIGTRAP) {
-    memcpy(f + INFO_OFF + 16, &k->siginfo[sig].addr, 8);
-  } else if (sig == SIGCHLD) {
-    int32_t ch[3] = {k->siginfo[sig].pid, k->siginfo[sig].uid, k->siginfo[sig].status};
-    memcpy(f + INFO_OFF + 16, ch, 12);
-  } else {
-    int32_t kp[2] = {k->siginfo[sig].pid, k->siginfo[sig].uid};
-    memcpy(f + INFO_OFF + 16, kp, 8);
-  }
+  build_siginfo(k, sig, f + INFO_OFF);
   if (copy_to_user(k, fp, fx, sizeof fx) || copy_to_user(k, frame, f, sizeof f)) return -1;
   c->r[RSP] = frame;
   c->rip = k->sig_handlers[sig];
@@ -204,6 +226,49 @@ static long rt_sigreturn(struct kernel *k) {
   return (long)c->r[RAX];
 }
 
+/* rt_sigtimedwait (sigwaitinfo, sigtimedwait, sigwait): take a pending
+ * signal of the set without running its handler.  While it waits, the set
+ * is unblocked (Linux's real_blocked) so that its signals wake the task;
+ * the re-run after the wake restores the mask and takes the signal, or
+ * answers EAGAIN at the deadline or EINTR for a signal outside the set. */
+static long sys_rt_sigtimedwait(struct kernel *k, const uint64_t a[6]) {
+  struct task *t = k->cur;
+  uint64_t deadline = task_wait_deadline(k);
+  bool rerun = t->sigwait_active;
+  if (rerun) { k->sigmask = t->saved_mask; t->sigwait_active = false; }
+  if (a[3] != 8) return -EINVAL;
+  uint64_t set;
+  if (copy_from_user(k, &set, a[0], 8)) return -EFAULT;
+  set &= ~UNBLOCKABLE;
+  uint64_t ready = k->sigpending & set;
+  if (ready) {
+    int sig = __builtin_ctzll(ready) + 1;
+    uint8_t info[128];
+    build_siginfo(k, sig, info);
+    k->sigpending &= ~bit(sig);
+    if (a[1] && copy_to_user(k, a[1], info, sizeof info)) return -EFAULT;
+    return sig;
+  }
+  if (rerun && signal_wakers(&k->tc)) return -EINTR;   /* its handler runs */
+  uint64_t now = ktime_ns(k);
+  if (a[2]) {
+    struct { int64_t s, ns; } ts;
+    if (copy_from_user(k, &ts, a[2], sizeof ts)) return -EFAULT;
+    if (ts.s < 0 || ts.ns < 0 || ts.ns >= 1000000000) return -EINVAL;
+    uint64_t want = (uint64_t)ts.s * 1000000000ull + (uint64_t)ts.ns;
+    if (!want || (deadline && now >= deadline)) return -EAGAIN;
+    if (!deadline) deadline = now + want;
+  }
+  t->saved_mask = k->sigmask;
+  t->sigwait_active = true;
+  k->sigmask &= ~set;
+  t->block = BLK_PAUSE;
+  k->block_now = true;
+  k->block_restart = true;
+  if (deadline) task_wait_until(k, deadline);
+  return 0;
+}
+
 long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   switch (nr) {
@@ -260,6 +325,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     k->block_restart = true;
     return 0;
   }
+  case SYS_rt_sigtimedwait: return sys_rt_sigtimedwait(k, a);
   case SYS_pause:
     if (!(k->sigpending & ~k->sigmask)) {
       k->cur->block = BLK_PAUSE;
@@ -314,7 +380,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
  * -ERESTARTSYS handling).  sigsuspend and pause never restart. */
 void signal_interrupt_syscall(struct kernel *k) {
   struct vcpu *c = k->cpu;
-  uint64_t ready = k->sigpending & ~k->sigmask;
+  uint64_t ready = signal_wakers(&k->tc);
   int sig = ready ? __builtin_ctzll(ready) + 1 : 0;
   int nr = (int)c->r[RAX];
   /* signal(7): these are never restarted after a handler, SA_RESTART or not */

@@ -1,6 +1,6 @@
 /* File-system syscalls, descriptor side: read/write and their vector and
  * positional forms, lseek, close, dup, pipe, fcntl, ioctl, getdents,
- * sendfile (poll/select: sys_fspoll.c).  Path-based calls are in sys_fsmeta.c and
+ * (poll/select: sys_fspoll.c; sendfile, copy_file_range, eventfd: sys_fsxfer.c).  Path-based calls are in sys_fsmeta.c and
  * sys_fsattr.c, resolution and /proc in path.c and procfs.c.
  *
  * Every guest buffer moves through copy_from_user / copy_to_user in
@@ -27,7 +27,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define MAX_RW_COUNT 0x7ffff000ull   /* INT_MAX & PAGE_MASK, as Linux clamps */
 #define UIO_MAXIOV 1024
 
 static uint8_t bounce[FS_BOUNCE];
@@ -171,7 +170,7 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
 
 /* More input without blocking?  (Continue a large read past one chunk
  * only then: a pipe or tty read returns what is there.) */
-static bool more_ready(struct gfd *g) {
+bool fs_more_ready(struct gfd *g) {
   if (g->kind == FDK_PROC) return true;
   struct pollfd p = {.fd = g->hostfd, .events = POLLIN};
   return poll(&p, 1, 0) == 1;
@@ -186,6 +185,7 @@ static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, i
   for (int i = 0; i < cnt; i++) want_total += iov[i].len;
   if (want_total > MAX_RW_COUNT) want_total = MAX_RW_COUNT;
   if (want_total == 0) return fs_read_host(k, fd, bounce, 0, off);
+  if (want_total < 8 && !strcmp(g->path, EVENTFD_PATH)) return -EINVAL;   /* eventfd_read */
   if (k->cur && off < 0 && g->kind != FDK_PROC && host_would_wait(g->hostfd, POLLIN) &&
       fs_park_on_fd(k, g->hostfd, POLLIN))
     return 0;                         /* re-run when there is input */
@@ -220,7 +220,7 @@ static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, i
       return total ? (long)total : -EFAULT;
     }
     total += (uint64_t)r;
-    if ((size_t)r < want || !more_ready(g)) break;
+    if ((size_t)r < want || !fs_more_ready(g)) break;
   }
   return (long)total;
 }
@@ -615,40 +615,6 @@ static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
 
 /* ---- sendfile ---- */
 
-static long sys_sendfile(struct kernel *k, int out, int in, uint64_t uoff, uint64_t count) {
-  struct gfd *gi = gfd_get(k, in), *go = gfd_get(k, out);
-  if (!gi || !go) return -EBADF;
-  int64_t off = -1;
-  if (uoff) {
-    if (copy_from_user(k, &off, uoff, 8)) return -EFAULT;
-    if (off < 0) return -EINVAL;
-  }
-  if (count > MAX_RW_COUNT) count = MAX_RW_COUNT;
-  uint64_t total = 0;
-  long err = 0;
-  while (total < count) {
-    size_t want = count - total < FS_BOUNCE ? (size_t)(count - total) : FS_BOUNCE;
-    long r = fs_read_host(k, in, bounce, want, uoff ? off + (int64_t)total : -1);
-    if (r <= 0) { err = r; break; }
-    long w = fs_write_host(k, out, bounce, (size_t)r, -1);
-    if (w == FS_WOULD_BLOCK) {
-      if (!uoff) sys_lseek(k, in, -r, SEEK_CUR);
-      if (total) break;
-      fs_park_on_fd(k, go->hostfd, POLLOUT);     /* nothing moved: re-run later */
-      return 0;
-    }
-    if (w < 0) { err = w; if (!uoff) sys_lseek(k, in, -r, SEEK_CUR); break; }
-    if (w < r && !uoff) sys_lseek(k, in, -(r - w), SEEK_CUR);
-    total += (uint64_t)w;
-    if (w < r || (size_t)r < want || !more_ready(gi)) break;
-  }
-  if (uoff) {
-    int64_t no = off + (int64_t)total;
-    if (copy_to_user(k, uoff, &no, 8)) return -EFAULT;
-  }
-  return total ? (long)total : err;
-}
-
 /* ---- dispatch ---- */
 
 long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
@@ -686,8 +652,8 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_ioctl: return sys_ioctl(k, (int)a[0], a[1], a[2]);
   case SYS_getdents64: return sys_getdents(k, (int)a[0], a[1], a[2], false);
   case SYS_getdents: return sys_getdents(k, (int)a[0], a[1], a[2], true);
-  case SYS_sendfile: return sys_sendfile(k, (int)a[0], (int)a[1], a[2], a[3]);
-  case SYS_copy_file_range: return -ENOSYS;   /* callers fall back to read/write */
+  case SYS_sendfile: case SYS_copy_file_range: case SYS_eventfd: case SYS_eventfd2:
+    return fs_sys_xfer(k, nr, a);
   case SYS_fsync: case SYS_fdatasync: case SYS_syncfs: {
     if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
     if (g->kind == FDK_PROC) return -EINVAL;

@@ -135,7 +135,8 @@ static bool any_child(struct kernel *k, struct task *parent, int want, bool zomb
 /* Can a blocked task run again? */
 static bool wakeable(struct kernel *k, struct task *t) {
   struct task_ctx *tc = ctx_of(k, t);
-  if (tc->sigpending & ~tc->sigmask) return true;    /* a signal interrupts */
+  if (signal_wakers(tc)) return true;                /* a signal interrupts */
+  if (t->sigwait_active && (tc->sigpending & ~tc->sigmask)) return true;  /* sigtimedwait's set */
   if (t->wake_ns && ktime_ns(k) >= t->wake_ns) return true;   /* a timed wait ends */
   switch (t->block) {
   case BLK_WAIT: return any_child(k, t, t->wait_pid, true) || !any_child(k, t, t->wait_pid, false);

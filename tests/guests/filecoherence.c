@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -92,6 +93,30 @@ int main(int argc, char **argv) {
   char mb[16] = {0};
   pread(mfd, mb, 10, PG);
   printf("memfd pread: %s\n", mb);
+  /* 8b: copy_file_range and sendfile read the shared mapping's stores;
+   * a mapping of the destination sees what copy_file_range wrote */
+  int cfd = (int)syscall(SYS_memfd_create, "c", 0);
+  ftruncate(cfd, PG);
+  char *cm = mmap(NULL, PG, PROT_READ, MAP_SHARED, cfd, 0);
+  char first = cm[100];                      /* cached before the copy */
+  loff_t oin = PG, oout = 100;
+  ssize_t n = copy_file_range(mfd, &oin, cfd, &oout, 10, 0);
+  printf("copy_file_range: %zd, offsets %lld %lld, mapping %d->%.10s\n", n, (long long)oin,
+         (long long)oout, first, cm + 100);
+  errno = 0;
+  printf("copy_file_range flags: %zd %s\n", copy_file_range(mfd, NULL, cfd, NULL, 1, 1),
+         errno == EINVAL ? "EINVAL" : strerror(errno));
+  oin = 0; oout = 5;
+  printf("copy_file_range overlap: %zd %s\n", copy_file_range(cfd, &oin, cfd, &oout, 10, 0),
+         errno == EINVAL ? "EINVAL" : strerror(errno));
+  int pp[2];
+  pipe(pp);
+  off_t so = PG + 6;
+  n = sendfile(pp[1], mfd, &so, 4);
+  char sb[8] = {0};
+  read(pp[0], sb, sizeof sb - 1);
+  printf("sendfile at an offset: %zd %s, offset now %lld, position %lld\n", n, sb, (long long)so,
+         (long long)lseek(mfd, 0, SEEK_CUR));
   /* 9: the last stores before exit are the file's (checked after exit) */
   memcpy(sh + 50, "LAST", 4);
   munmap(sh, 3 * PG);

@@ -1,0 +1,107 @@
+/* Guest: sigtimedwait/sigwaitinfo take a pending signal without running
+ * its handler (with the sender's siginfo; SIGCHLD's exit status), time
+ * out with EAGAIN, and end with EINTR when a handled signal outside the
+ * set arrives; eventfd counts, blocks a reader until another process
+ * writes, and keeps EFD_SEMAPHORE and EFD_NONBLOCK rules.  Output must
+ * equal the native run's (only bounds are printed, never raw times). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile int handled;
+static void on_sig(int s) { (void)s; handled++; }
+static volatile unsigned long sink;
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *err(int r) { return r >= 0 ? "ok" : errno == EAGAIN ? "EAGAIN" : errno == EINTR ? "EINTR" : errno == EINVAL ? "EINVAL" : strerror(errno); }
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  signal(SIGUSR1, on_sig);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGUSR1);
+  sigprocmask(SIG_BLOCK, &set, NULL);
+
+  /* 1. a pending blocked signal is taken, its handler does not run */
+  kill(getpid(), SIGUSR1);
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r = sigwaitinfo(&set, &si);
+  printf("sigwaitinfo: %d, from me %d, SI_USER %d, handler ran %d\n", r, si.si_pid == getpid(),
+         si.si_code == SI_USER, handled);
+
+  /* 2. nothing pending: a zero timeout and a 100 ms timeout give EAGAIN */
+  struct timespec zero = {0, 0}, t100 = {0, 100000000};
+  r = sigtimedwait(&set, NULL, &zero);
+  printf("zero timeout: %d %s\n", r, err(r));
+  double t0 = now_s();
+  r = sigtimedwait(&set, NULL, &t100);
+  double el = now_s() - t0;
+  printf("100 ms timeout: %d %s, 0.1-1 s: %s\n", r, err(r), el >= 0.1 && el < 1.0 ? "yes" : "no");
+
+  /* 3. SIGCHLD (default: ignored) is queued while blocked and taken */
+  sigset_t cs;
+  sigemptyset(&cs);
+  sigaddset(&cs, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &cs, NULL);
+  pid_t pid = fork();
+  if (pid == 0) { for (unsigned long i = 0; i < 300000; i++) sink += i; _exit(3); }
+  memset(&si, 0, sizeof si);
+  r = sigwaitinfo(&cs, &si);
+  printf("SIGCHLD: %d, child %d, CLD_EXITED %d, status %d\n", r == SIGCHLD, si.si_pid == pid,
+         si.si_code == CLD_EXITED, si.si_status);
+  waitpid(pid, NULL, 0);
+
+  /* 4. a handled signal outside the set ends the wait with EINTR */
+  signal(SIGALRM, on_sig);
+  handled = 0;
+  alarm(1);
+  struct timespec t5 = {5, 0};
+  r = sigtimedwait(&set, NULL, &t5);
+  printf("interrupted: %d %s, handler ran %d\n", r, err(r), handled);
+
+  /* 5. eventfd: a reader blocks until another process writes */
+  int efd = eventfd(0, 0);
+  pid = fork();
+  if (pid == 0) {
+    for (unsigned long i = 0; i < 300000; i++) sink += i;
+    uint64_t v = 5;
+    _exit(write(efd, &v, 8) == 8 ? 0 : 1);
+  }
+  uint64_t v = 0;
+  r = (int)read(efd, &v, 8);
+  printf("eventfd read: %d value %llu\n", r, (unsigned long long)v);
+  waitpid(pid, NULL, 0);
+  uint32_t small;
+  r = (int)read(efd, &small, 4);
+  printf("eventfd short read: %d %s\n", r, err(r));
+  close(efd);
+
+  /* 6. EFD_SEMAPHORE | EFD_NONBLOCK: one per read, then EAGAIN */
+  efd = eventfd(2, EFD_SEMAPHORE | EFD_NONBLOCK);
+  struct pollfd p = {.fd = efd, .events = POLLIN};
+  printf("eventfd poll: %d\n", poll(&p, 1, 0));
+  for (int i = 0; i < 3; i++) {
+    v = 0;
+    r = (int)read(efd, &v, 8);
+    printf("semaphore read %d: %d %s value %llu\n", i, r, err(r), (unsigned long long)v);
+  }
+  v = UINT64_MAX;
+  r = (int)write(efd, &v, 8);
+  printf("eventfd write max: %d %s\n", r, err(r));
+  return 0;
+}
