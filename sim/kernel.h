@@ -119,7 +119,7 @@ struct task_ctx {
 };
 
 enum task_state { TS_RUNNABLE, TS_BLOCKED, TS_ZOMBIE };
-enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE, BLK_SLEEP };
+enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE, BLK_SLEEP, BLK_FUTEX };
 
 struct task {
   struct task_ctx tc;        /* saved while not running */
@@ -129,6 +129,7 @@ struct task {
   int block_fd, block_events;  /* BLK_FD: host fd and poll events */
   int wait_pid;              /* BLK_WAIT: pid argument */
   int vfork_child;           /* BLK_VFORK: pid of the child we wait for */
+  struct { uint64_t a, b; uint32_t bitset; bool waiting, woken; } futex;  /* BLK_FUTEX */
   uint64_t wake_ns;          /* a timed wait's deadline in guest time (0: none);
                               * the task wakes when it passes (task_wait_until) */
   int wstatus;               /* ZOMBIE: wait status */
@@ -227,6 +228,8 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
 /* MADV_DONTNEED: drop pages, keep the VMAs */
 void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va);
+/* the frame (as the guest's PTEs hold it) mapping va's page, 0 if none */
+uint64_t mm_user_frame(struct kernel *k, struct mm *mm, uint64_t va);
 void guest_ops_fill(struct kernel *k, struct guest_ops *o);
 uint64_t pte_flags_for(uint32_t vmflags, bool writable_now);
 
@@ -286,6 +289,11 @@ int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode
  * fills *dirfd_out and rel (both confined under --root); -errno on error */
 int path_resolve(struct kernel *k, int dirfd, const char *path, int *dirfd_out,
                  char *rel, size_t rellen);
+
+/* ---- futex (futex.c) ---- */
+long sys_futex(struct kernel *k, const uint64_t a[6]);
+/* wake up to n waiters on the running process's futex word at uaddr */
+int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 
 /* ---- processes (task.c) ---- */
 int task_init_first(struct kernel *k);

@@ -389,6 +389,13 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
   }
 }
 
+uint64_t mm_user_frame(struct kernel *k, struct mm *mm, uint64_t va) {
+  uint64_t cyc = 0, e = pte_lookup(k, mm, va, NULL, &cyc);
+  if (!(e & PTE_P)) return 0;
+  if (e & PTE_PS) return (e & PTE_ADDR & ~0x1fffffull) + (va & 0x1ff000ull);
+  return e & PTE_ADDR;
+}
+
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t cyc = 0;
   return pte_mapped(pte_lookup(k, mm, va, NULL, &cyc));

@@ -350,17 +350,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (a[0] && copy_to_user(k, a[0], tms, sizeof tms)) return -EFAULT;
     return (long)((ktime_ns(k) - k->epoch_ns) / 10000000ull);
   }
-  case SYS_futex: {
-    int op = (int)(a[1] & 127);
-    if (op == FUTEX_WAKE || op == FUTEX_WAKE_BITSET) return 0;
-    if (op == FUTEX_WAIT || op == FUTEX_WAIT_BITSET) {
-      uint32_t v;
-      if (copy_from_user(k, &v, a[0], 4)) return -EFAULT;
-      if (v != (uint32_t)a[2]) return -EAGAIN;
-      return a[3] ? -ETIMEDOUT : -EDEADLK;   /* a lone thread would wait forever */
-    }
-    return -ENOSYS;
-  }
+  case SYS_futex: return sys_futex(k, a);
   case SYS_membarrier: return 0;
   case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
   case SYS_prctl:

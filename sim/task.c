@@ -148,6 +148,7 @@ static bool wakeable(struct kernel *k, struct task *t) {
     struct pollfd p = {.fd = t->block_fd, .events = (short)t->block_events};
     return poll(&p, 1, 0) != 0;
   }
+  case BLK_FUTEX: return t->futex.woken;
   case BLK_SIGSUSPEND: case BLK_PAUSE: case BLK_SLEEP: return false;
   default: return true;
   }
@@ -308,9 +309,9 @@ static void reparent_children(struct kernel *k, int pid) {
 /* The running task ends (exit_group or a fatal signal). */
 void task_exit(struct kernel *k) {
   struct task *t = k->cur;
-  if (k->tid_address) {
+  if (k->tid_address) {                /* CLONE_CHILD_CLEARTID: clear and wake */
     uint32_t z = 0;
-    copy_to_user(k, k->tid_address, &z, 4);
+    if (!copy_to_user(k, k->tid_address, &z, 4)) futex_wake_addr(k, k->tid_address, 1);
   }
   t->wstatus = k->killed_by ? (k->killed_by & 0x7f) : ((k->exit_code & 0xff) << 8);
   files_put(k->files);
