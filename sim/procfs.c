@@ -1,7 +1,11 @@
 /* The modelled /proc (and the few /sys and /dev files the model
- * serves): /proc/self, /proc/<guest pid> and /proc/thread-self with exe,
- * cwd, root, fd/, cmdline, maps, auxv, stat, status, comm; /proc/cpuinfo
- * (from the CPUID personality), /proc/meminfo (guest RAM), and
+ * serves): /proc/self, /proc/thread-self and /proc/<pid> of every guest
+ * process (zombies too, state Z) with exe, cwd, root, fd/, cmdline, maps,
+ * smaps, smaps_rollup, mounts, mountinfo, auxv, stat, status, comm;
+ * /proc/cpuinfo (from the CPUID personality), /proc/meminfo (guest RAM),
+ * /proc/mounts (a link to self/mounts), /proc/sys (one table: the
+ * sysctls the model has, with Linux's modes; writes go to the table's
+ * handler), /proc/sysvipc/shm (sys_shm.c's segments), and
  * /sys/devices/system/cpu/{online,possible,present}.  Content is
  * generated when a file is opened.  path.c's lookup calls fs_proc_walk
  * before any host lookup. */
