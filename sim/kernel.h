@@ -280,6 +280,11 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 uint64_t mm_locked_bytes(const struct mm *mm);
 long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* the limits the model enforces (shmctl IPC_INFO, /proc/sys/kernel/shm*) */
+#define SHM_MODEL_SHMMNI 4096
+#define SHM_MODEL_SHMMAX (((uint64_t)1 << 62) - (1 << 24))
+/* /proc/sysvipc/shm (Linux's columns): malloc'ed text, its length in *len */
+char *shm_proc_text(struct kernel *k, size_t *len);
 void shm_cleanup(struct kernel *k);
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void fds_init(struct kernel *k);

@@ -10,10 +10,11 @@
  * path component by component with O_PATH|O_NOFOLLOW, reading symlinks
  * itself (FAULTLINE_NO_OPENAT2=1 forces it, for tests).
  *
- * /proc/self, /proc/<guest pid> and /proc/thread-self are served by the
- * model before any host lookup, in both modes; /proc/<pid>/mem, pagemap,
- * /proc/kcore and /proc/<faultline's pid> are refused with EACCES, other
- * /proc paths do not exist.  As a second line of defence no host
+ * /proc (procfs.c: /proc/self, /proc/thread-self, every guest process's
+ * /proc/<pid>, /proc/sys, /proc/sysvipc ...) is served by the model before
+ * any host lookup, in both modes; /proc/<pid>/mem, pagemap, /proc/kcore
+ * and /proc/<faultline's pid> are refused with EACCES, /proc paths the
+ * model does not have do not exist.  As a second line of defence no host
  * descriptor on procfs is ever handed to the guest (a symlink into the
  * host's /proc gives EACCES). */
 #include "sim/fs_priv.h"

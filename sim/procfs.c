@@ -1,11 +1,16 @@
 /* The modelled /proc (and the few /sys and /dev files the model
- * serves): /proc/self, /proc/<guest pid> and /proc/thread-self with exe,
- * cwd, root, fd/, cmdline, maps, auxv, stat, status, comm; /proc/cpuinfo
- * (from the CPUID personality), /proc/meminfo (guest RAM), and
+ * serves): /proc/self, /proc/thread-self and /proc/<pid> of every guest
+ * process (zombies too, state Z) with exe, cwd, root, fd/, cmdline, maps,
+ * smaps, smaps_rollup, mounts, mountinfo, auxv, stat, status, comm;
+ * /proc/cpuinfo (from the CPUID personality), /proc/meminfo (guest RAM),
+ * /proc/mounts (a link to self/mounts), /proc/sys (one table: the
+ * sysctls the model has, with Linux's modes; writes go to the table's
+ * handler), /proc/sysvipc/shm (sys_shm.c's segments), and
  * /sys/devices/system/cpu/{online,possible,present}.  Content is
  * generated when a file is opened.  path.c's lookup calls fs_proc_walk
  * before any host lookup. */
 #include "sim/fs_priv.h"
+#include "sim/mm_internal.h"
 #include "cpu-x86/cpu.h"
 #include <dirent.h>
 #include <errno.h>
@@ -13,6 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statfs.h>
+#include <sys/statvfs.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 uint64_t fs_px_ino(const char *gpath) {
@@ -29,17 +37,46 @@ void px_free(struct px *r) {
 
 /* ---- the guest binary and guest fds seen through /proc ---- */
 
-static struct host_file *exe_file(struct kernel *k) {
-  if (!k->mm) return NULL;
+/* A process /proc shows: its context (k->tc while it runs), its task
+ * (NULL without a process model) and its state letter. */
+struct pctx {
+  struct task_ctx *c;
+  struct task *t;
+  char state;                /* R running/runnable, S sleeping, D vfork wait, Z zombie */
+  bool self;                 /* the running task */
+};
+
+static void pctx_self(struct kernel *k, struct pctx *p) {
+  *p = (struct pctx){.c = &k->tc, .t = k->cur, .state = 'R', .self = true};
+}
+
+/* The process `pid` (live or zombie): false if there is none. */
+static bool pctx_of(struct kernel *k, long pid, struct pctx *p) {
+  if (pid == k->pid) { pctx_self(k, p); return true; }
+  struct task *t = k->cur ? task_find(k, (int)pid) : NULL;
+  if (!t) return false;
+  *p = (struct pctx){.c = &t->tc, .t = t, .state = 'R'};
+  if (t->state == TS_ZOMBIE) p->state = 'Z';
+  else if (t->state == TS_BLOCKED) p->state = t->block == BLK_VFORK ? 'D' : 'S';
+  return true;
+}
+
+static const char *state_name(char s) {
+  return s == 'Z' ? "Z (zombie)" : s == 'S' ? "S (sleeping)" : s == 'D' ? "D (disk sleep)" : "R (running)";
+}
+
+static struct host_file *exe_file_of(const struct task_ctx *c) {
+  if (!c->mm) return NULL;
   struct host_file *any = NULL;
-  for (int i = 0; i < k->mm->nvmas; i++) {
-    struct vma *v = &k->mm->vmas[i];
+  for (int i = 0; i < c->mm->nvmas; i++) {
+    struct vma *v = &c->mm->vmas[i];
     if (!v->file) continue;
-    if (!strcmp(v->file->path, k->exe_path)) return v->file;
+    if (!strcmp(v->file->path, c->exe_path)) return v->file;
     if (!any) any = v->file;
   }
-  return any && !k->exe_path[0] ? any : NULL;
+  return any && !c->exe_path[0] ? any : NULL;
 }
+static struct host_file *exe_file(struct kernel *k) { return exe_file_of(&k->tc); }
 
 int fs_open_exe(struct kernel *k, int flags) {
   if ((flags & O_ACCMODE) != O_RDONLY && !(flags & O_PATH)) return -ETXTBSY;
@@ -54,15 +91,23 @@ int fs_open_exe(struct kernel *k, int flags) {
   return fs_host_open(k, AT_FDCWD, k->exe_path, flags | O_RDONLY, 0);
 }
 
-int fs_exe_link_text(struct kernel *k, char *out, size_t n) {
-  struct host_file *hf = exe_file(k);
+static int exe_link_text(struct kernel *k, const struct task_ctx *c, char *out, size_t n) {
+  struct host_file *hf = exe_file_of(c);
   if (hf && fs_host_fd_guest_path(k, hf->fd, out, n) == 0 && out[0] == '/') return 0;
-  if (!k->exe_path[0]) return -ENOENT;
-  return fs_norm_path(k->cwd[0] ? k->cwd : "/", k->exe_path, out, n);
+  if (!c->exe_path[0]) return -ENOENT;
+  return fs_norm_path(c->cwd[0] ? c->cwd : "/", c->exe_path, out, n);
 }
 
-int fs_fd_link_text(struct kernel *k, int fd, char *out, size_t n) {
-  struct gfd *g = gfd_get(k, fd);
+int fs_exe_link_text(struct kernel *k, char *out, size_t n) { return exe_link_text(k, &k->tc, out, n); }
+
+/* a descriptor of a process's table (NULL unless open) */
+static struct gfd *pgfd(const struct task_ctx *c, long fd) {
+  if (fd < 0 || fd >= MAX_FDS || !c->fds || c->fds[fd].kind == FDK_NONE) return NULL;
+  return &c->fds[fd];
+}
+
+static int fd_link_text(struct kernel *k, const struct task_ctx *c, int fd, char *out, size_t n) {
+  struct gfd *g = pgfd(c, fd);
   if (!g) return -ENOENT;
   if (g->kind != FDK_PROC && g->hostfd >= 0) {
     int r = fs_host_fd_guest_path(k, g->hostfd, out, n);
@@ -77,6 +122,8 @@ int fs_fd_link_text(struct kernel *k, int fd, char *out, size_t n) {
   snprintf(out, n, "%s", g->path);
   return 0;
 }
+
+int fs_fd_link_text(struct kernel *k, int fd, char *out, size_t n) { return fd_link_text(k, &k->tc, fd, out, n); }
 
 int fs_reopen_fd(struct kernel *k, int fd, int flags) {
   struct gfd *g = gfd_get(k, fd);
@@ -139,21 +186,19 @@ static void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsig
   sb_add(b, rec, reclen);
 }
 
-static const char *exe_base(struct kernel *k, char *tmp, size_t n) {
-  if (fs_exe_link_text(k, tmp, n)) snprintf(tmp, n, "%s", k->exe_path);
+static const char *exe_base(struct kernel *k, const struct task_ctx *c, char *tmp, size_t n) {
+  if (exe_link_text(k, c, tmp, n)) snprintf(tmp, n, "%s", c->exe_path);
   const char *s = strrchr(tmp, '/');
   return s ? s + 1 : tmp;
 }
 
-static void gen_comm(struct kernel *k, struct sbuf *b) {
+static void gen_comm(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];
-  sb_printf(b, "%.15s\n", exe_base(k, t, sizeof t));
+  sb_printf(b, "%.15s\n", exe_base(k, p->c, t, sizeof t));
 }
 
-static void gen_maps(struct kernel *k, struct sbuf *b) {
-  struct mm *mm = k->mm;
-  for (int i = 0; mm && i < mm->nvmas; i++) {
-    const struct vma *v = &mm->vmas[i];
+static void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
+  {
     char line[128];
     uint64_t ino = 0;
     struct stat st;
@@ -180,10 +225,15 @@ static void gen_maps(struct kernel *k, struct sbuf *b) {
   }
 }
 
-static uint64_t vm_total(struct kernel *k, uint32_t need, uint32_t refuse, bool file) {
+static void gen_maps(struct kernel *k, const struct pctx *p, struct sbuf *b) {
+  struct mm *mm = p->c->mm;
+  for (int i = 0; mm && i < mm->nvmas; i++) maps_line(k, &mm->vmas[i], b);
+}
+
+static uint64_t vm_total(const struct mm *mm, uint32_t need, uint32_t refuse, bool file) {
   uint64_t s = 0;
-  for (int i = 0; k->mm && i < k->mm->nvmas; i++) {
-    const struct vma *v = &k->mm->vmas[i];
+  for (int i = 0; mm && i < mm->nvmas; i++) {
+    const struct vma *v = &mm->vmas[i];
     if ((v->flags & need) != need || (v->flags & refuse)) continue;
     if (file && !v->file) continue;
     s += v->end - v->start;
@@ -191,44 +241,48 @@ static uint64_t vm_total(struct kernel *k, uint32_t need, uint32_t refuse, bool 
   return s;
 }
 
-static uint64_t sig_bits(struct kernel *k, int which) {
+static uint64_t sig_bits(const struct task_ctx *c, int which) {
   uint64_t m = 0;
   for (int s = 1; s <= 64; s++) {
-    uint64_t h = k->sig_handlers[s];
+    uint64_t h = c->sig_handlers[s];
     if ((which == 0 && h == 1) || (which == 1 && h > 1)) m |= 1ull << (s - 1);
   }
   return m;
 }
 
-static void gen_status(struct kernel *k, struct sbuf *b) {
+static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];
-  uint64_t vsz = vm_total(k, 0, 0, false) >> 10, rss = k->mm ? k->mm->rss_pages * 4 : 0;
-  uint64_t stk = vm_total(k, VM_GROWSDOWN, 0, false) >> 10;
-  uint64_t data = vm_total(k, VM_WRITE, VM_GROWSDOWN | VM_SHARED, false) >> 10;
-  uint64_t exe = vm_total(k, VM_EXEC, VM_WRITE, true) >> 10;
-  uint64_t pte = k->mm ? k->mm->pt_pages * 4 : 0;
+  const struct task_ctx *c = p->c;
+  const struct mm *mm = c->mm;
+  uint64_t vsz = vm_total(mm, 0, 0, false) >> 10, rss = mm ? mm->rss_pages * 4 : 0;
+  uint64_t stk = vm_total(mm, VM_GROWSDOWN, 0, false) >> 10;
+  uint64_t data = vm_total(mm, VM_WRITE, VM_GROWSDOWN | VM_SHARED, false) >> 10;
+  uint64_t exe = vm_total(mm, VM_EXEC, VM_WRITE, true) >> 10;
+  uint64_t pte = mm ? mm->pt_pages * 4 : 0;
   const char *cap = k->uid == 0 ? "000001ffffffffff" : "0000000000000000";
-  sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
+  sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
-            exe_base(k, t, sizeof t), (unsigned)fs_umask(k), k->pid, k->pid, k->ppid, k->uid,
-            k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
+            exe_base(k, c, t, sizeof t), (unsigned)c->umask, state_name(p->state), c->pid, c->pid,
+            c->ppid, k->uid, k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
   sb_printf(b, "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-            MAX_FDS, k->pid, k->pid, k->pid, k->pid);
-  uint64_t lck = k->mm ? mm_locked_bytes(k->mm) >> 10 : 0;
-  sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
-            "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\nRssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
-            "RssShmem:\t       0 kB\n",
-            (unsigned long long)vsz, (unsigned long long)vsz, (unsigned long long)lck, (unsigned long long)rss,
-            (unsigned long long)rss, (unsigned long long)rss);
-  sb_printf(b, "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\nVmLib:\t       0 kB\n"
-            "VmPTE:\t%8llu kB\nVmSwap:\t       0 kB\nHugetlbPages:\t       0 kB\n"
-            "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t1\nSigQ:\t0/63459\n"
-            "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n",
-            (unsigned long long)data, (unsigned long long)stk, (unsigned long long)exe,
-            (unsigned long long)pte);
+            MAX_FDS, c->pid, c->pid, c->pgid, c->sid);
+  if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
+    uint64_t lck = mm_locked_bytes(mm) >> 10;
+    sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
+              "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\nRssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
+              "RssShmem:\t       0 kB\n",
+              (unsigned long long)vsz, (unsigned long long)vsz, (unsigned long long)lck, (unsigned long long)rss,
+              (unsigned long long)rss, (unsigned long long)rss);
+    sb_printf(b, "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\nVmLib:\t       0 kB\n"
+              "VmPTE:\t%8llu kB\nVmSwap:\t       0 kB\nHugetlbPages:\t       0 kB\n",
+              (unsigned long long)data, (unsigned long long)stk, (unsigned long long)exe,
+              (unsigned long long)pte);
+  }
+  sb_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t1\nSigQ:\t0/63459\n"
+            "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
   sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
-            (unsigned long long)k->sigmask, (unsigned long long)sig_bits(k, 0),
-            (unsigned long long)sig_bits(k, 1));
+            (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
+            (unsigned long long)sig_bits(c, 1));
   sb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t000001ffffffffff\n"
             "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
             "Speculation_Store_Bypass:\tnot vulnerable\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
@@ -236,30 +290,35 @@ static void gen_status(struct kernel *k, struct sbuf *b) {
             "nonvoluntary_ctxt_switches:\t0\n", cap, cap);
 }
 
-static void gen_stat(struct kernel *k, struct sbuf *b) {
+static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];
+  const struct task_ctx *c = p->c;
+  const struct mm *mm = c->mm;
   uint64_t now = ktime_ns(k);
+  /* the run's CPU time (every task is charged the same: an approximation
+   * for tasks other than the caller) */
   uint64_t cpu_ns = now - k->epoch_ns - k->sleep_ns;
   uint64_t utime = cpu_ns / 10000000ull;          /* USER_HZ = 100 */
-  uint64_t vsz = vm_total(k, 0, 0, false), rss = k->mm ? k->mm->rss_pages : 0;
+  uint64_t vsz = vm_total(mm, 0, 0, false), rss = mm ? mm->rss_pages : 0;
   uint64_t sc = 0, ec = 0;
-  for (int i = 0; k->mm && i < k->mm->nvmas; i++) {
-    const struct vma *v = &k->mm->vmas[i];
+  for (int i = 0; mm && i < mm->nvmas; i++) {
+    const struct vma *v = &mm->vmas[i];
     if ((v->flags & VM_EXEC) && v->file) {
       if (!sc) sc = v->start;
       ec = v->end;
     }
   }
-  uint64_t brk0 = k->mm ? k->mm->brk_start : 0;
-  sb_printf(b, "%d (%.15s) R %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu 0 0 0 20 0 1 0 0 %llu %llu "
+  uint64_t brk0 = mm ? mm->brk_start : 0;
+  sb_printf(b, "%d (%.15s) %c %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu 0 0 0 20 0 1 0 0 %llu %llu "
             "18446744073709551615 %llu %llu %llu 0 0 ",
-            k->pid, exe_base(k, t, sizeof t), k->ppid, k->pid, k->pid,
-            (unsigned long long)k->minflt, (unsigned long long)k->majflt,
+            c->pid, exe_base(k, c, t, sizeof t), p->state, c->ppid, c->pgid, c->sid,
+            (unsigned long long)c->minflt, (unsigned long long)c->majflt,
             (unsigned long long)utime, (unsigned long long)vsz, (unsigned long long)rss,
-            (unsigned long long)sc, (unsigned long long)ec, (unsigned long long)k->auxv_addr);
-  sb_printf(b, "0 %llu %llu %llu 0 0 0 17 0 0 0 0 0 0 0 0 %llu 0 0 0 0 0\n",
-            (unsigned long long)k->sigmask, (unsigned long long)sig_bits(k, 0),
-            (unsigned long long)sig_bits(k, 1), (unsigned long long)brk0);
+            (unsigned long long)sc, (unsigned long long)ec, (unsigned long long)(mm ? c->auxv_addr : 0));
+  sb_printf(b, "0 %llu %llu %llu 0 0 0 17 0 0 0 0 0 0 0 0 %llu 0 0 0 0 %d\n",
+            (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
+            (unsigned long long)sig_bits(c, 1), (unsigned long long)brk0,
+            p->state == 'Z' ? (p->t ? p->t->wstatus : 0) : 0);
 }
 
 static void gen_cpuinfo(struct kernel *k, struct sbuf *b) {
@@ -398,6 +457,313 @@ static int px_link(struct px *r, const char *text, const char *rest, bool follow
   return 0;
 }
 
+/* ---- /proc/<pid>/smaps: per-VMA memory from the page tables ---- */
+
+struct mstat {
+  uint64_t rss, pss, pss_dirty, pss_anon, pss_file;   /* pss: bytes << 12 */
+  uint64_t shc, shd, prc, prd, ref, anon, anon_huge, locked;
+};
+
+/* Walk the VMA's present pages (a read: huge leaves are not split; tables
+ * that are missing are skipped whole).  Sharing is the frame's reference
+ * count less the page cache's own reference: an approximation of Linux's
+ * mapcount (a frame referenced from elsewhere, e.g. a pipe, looks shared).
+ * The zero page is not counted, as Linux's vm_normal_page skips it.
+ * Dirty and Referenced are the PTE's D and A bits only (no struct page
+ * flags in the model). */
+static void vma_mstat(struct kernel *k, struct mm *mm, const struct vma *v, struct mstat *s) {
+  for (uint64_t va = v->start; va < v->end;) {
+    int level = 1;
+    uint64_t cyc = 0;
+    uint64_t epa = kpt_descend(k, mm, va, 1, false, &level, NULL, &cyc);
+    uint64_t span = 1ull << (12 + 9 * (level - 1));
+    uint64_t next = (va & ~(span - 1)) + span;
+    if (next > v->end || next <= va) next = v->end;
+    uint64_t e = epa ? kread64(k, epa, &cyc) : 0;
+    uint64_t pa = e & PTE_ADDR;
+    if (epa && pte_mapped(e) && pa != k->zero_page) {
+      uint64_t bytes = next - va;
+      /* a file page is the cache's frame for its offset (else a COW copy) */
+      bool pc = v->file && level == 1 &&
+                pc_lookup(k, v->file, (v->file_off + (va - v->start)) / PAGE) == pa;
+      uint64_t refs = k->frame_refs[pa >> 12];
+      uint64_t mc = refs > (pc ? 1u : 0u) ? refs - (pc ? 1u : 0u) : 1;
+      bool dirty = e & PTE_D, anon = !v->file || !pc;
+      uint64_t pss = (bytes << 12) / mc;
+      s->rss += bytes;
+      s->pss += pss;
+      if (dirty) s->pss_dirty += pss;
+      if (anon) s->pss_anon += pss;
+      else s->pss_file += pss;
+      if (mc > 1) { if (dirty) s->shd += bytes; else s->shc += bytes; }
+      else { if (dirty) s->prd += bytes; else s->prc += bytes; }
+      if (e & PTE_A) s->ref += bytes;
+      if (anon) s->anon += bytes;
+      if (anon && level == 2) s->anon_huge += bytes;
+      if (v->flags & VM_LOCKED) s->locked += pss;
+    }
+    va = next;
+  }
+}
+
+static void mstat_add(struct mstat *a, const struct mstat *b) {
+  a->rss += b->rss; a->pss += b->pss; a->pss_dirty += b->pss_dirty; a->pss_anon += b->pss_anon;
+  a->pss_file += b->pss_file; a->shc += b->shc; a->shd += b->shd; a->prc += b->prc;
+  a->prd += b->prd; a->ref += b->ref; a->anon += b->anon; a->anon_huge += b->anon_huge;
+  a->locked += b->locked;
+}
+
+static void kb_line(struct sbuf *b, const char *name, uint64_t bytes) {
+  sb_printf(b, "%-16s%8llu kB\n", name, (unsigned long long)(bytes >> 10));
+}
+
+static void mstat_lines(struct sbuf *b, const struct mstat *s, bool rollup) {
+  kb_line(b, "Rss:", s->rss);
+  kb_line(b, "Pss:", s->pss >> 12);
+  kb_line(b, "Pss_Dirty:", s->pss_dirty >> 12);
+  if (rollup) {
+    kb_line(b, "Pss_Anon:", s->pss_anon >> 12);
+    kb_line(b, "Pss_File:", s->pss_file >> 12);
+    kb_line(b, "Pss_Shmem:", 0);
+  }
+  kb_line(b, "Shared_Clean:", s->shc);
+  kb_line(b, "Shared_Dirty:", s->shd);
+  kb_line(b, "Private_Clean:", s->prc);
+  kb_line(b, "Private_Dirty:", s->prd);
+  kb_line(b, "Referenced:", s->ref);
+  kb_line(b, "Anonymous:", s->anon);
+  static const char *const zero[] = {"KSM:", "LazyFree:"};
+  for (size_t i = 0; i < 2; i++) kb_line(b, zero[i], 0);
+  kb_line(b, "AnonHugePages:", s->anon_huge);
+  static const char *const zero2[] = {"ShmemPmdMapped:", "FilePmdMapped:", "Shared_Hugetlb:",
+                                      "Private_Hugetlb:", "Swap:", "SwapPss:"};
+  for (size_t i = 0; i < sizeof zero2 / sizeof zero2[0]; i++) kb_line(b, zero2[i], 0);
+  kb_line(b, "Locked:", s->locked >> 12);
+}
+
+static void gen_smaps(struct kernel *k, const struct pctx *p, struct sbuf *b, bool rollup) {
+  struct mm *mm = p->c->mm;
+  struct mstat all = {0};
+  for (int i = 0; mm && i < mm->nvmas; i++) {
+    const struct vma *v = &mm->vmas[i];
+    struct mstat s = {0};
+    vma_mstat(k, mm, v, &s);
+    if (rollup) { mstat_add(&all, &s); continue; }
+    maps_line(k, v, b);
+    kb_line(b, "Size:", v->end - v->start);
+    kb_line(b, "KernelPageSize:", PAGE);
+    kb_line(b, "MMUPageSize:", PAGE);
+    mstat_lines(b, &s, false);
+    bool thp = k->policy.thp == 2 || (k->policy.thp == 1 && (v->flags & VM_HUGEPAGE));
+    sb_printf(b, "THPeligible:    %d\n",
+              thp && !v->file && !(v->flags & VM_NOHUGEPAGE) && v->end - v->start >= (2u << 20));
+    /* VmFlags in Linux's order (show_smap_vma_flags) */
+    static const struct { uint32_t f; const char *n; } fl[] = {
+      {VM_READ, "rd"}, {VM_WRITE, "wr"}, {VM_EXEC, "ex"}, {VM_SHARED, "sh"}};
+    sb_add(b, "VmFlags:", 8);
+    for (size_t j = 0; j < sizeof fl / sizeof fl[0]; j++)
+      if (v->flags & fl[j].f) sb_printf(b, " %s", fl[j].n);
+    /* may-read/write/exec follow the mapping's maximal protection: for a
+     * private or anonymous mapping every access may be granted later */
+    bool shro = v->file && (v->flags & VM_SHARED) && !(v->flags & VM_WRITE);
+    sb_printf(b, " mr%s me", shro ? "" : " mw");
+    if (v->flags & VM_GROWSDOWN) sb_add(b, " gd", 3);
+    if (v->flags & VM_LOCKED) sb_add(b, " lo", 3);
+    if (v->flags & VM_DONTCOPY) sb_add(b, " dc", 3);
+    if (!(v->flags & VM_SHARED) && (!v->file || (v->flags & VM_WRITE))) sb_add(b, " ac", 3);
+    if (v->flags & VM_HUGEPAGE) sb_add(b, " hg", 3);
+    if (v->flags & VM_NOHUGEPAGE) sb_add(b, " nh", 3);
+    if (v->flags & VM_WIPEONFORK) sb_add(b, " wf", 3);
+    sb_add(b, " \n", 2);
+  }
+  if (rollup) {
+    uint64_t lo = mm && mm->nvmas ? mm->vmas[0].start : 0, hi = mm && mm->nvmas ? mm->vmas[mm->nvmas - 1].end : 0;
+    int n = snprintf(NULL, 0, "%08llx-%08llx ---p 00000000 00:00 0 ", (unsigned long long)lo,
+                     (unsigned long long)hi);
+    sb_printf(b, "%08llx-%08llx ---p 00000000 00:00 0 ", (unsigned long long)lo, (unsigned long long)hi);
+    for (; n < 73; n++) sb_add(b, " ", 1);
+    sb_add(b, "[rollup]\n", 9);
+    mstat_lines(b, &all, true);
+  }
+}
+
+/* ---- /proc/mounts, mountinfo: the root file system and /proc ---- */
+
+static const char *fs_type_name(unsigned long t) {
+  static const struct { unsigned long magic; const char *name; } m[] = {
+    {0xEF53, "ext4"}, {0x01021994, "tmpfs"}, {0x794c7630, "overlay"}, {0x58465342, "xfs"},
+    {0x9123683E, "btrfs"}, {0x01021997, "9p"}, {0x6969, "nfs"}, {0x65735546, "fuse"},
+    {0x2fc12fc1, "zfs"}, {0xF2F52010, "f2fs"}, {0x858458f6, "ramfs"}, {0x73717368, "squashfs"}};
+  for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) if (m[i].magic == t) return m[i].name;
+  return "rootfs";
+}
+
+/* the guest's "/" as statfs and stat see it (the host's, or --root's) */
+static void root_fs(struct kernel *k, const char **type, bool *ro, dev_t *dev) {
+  struct statfs sf;
+  struct stat st;
+  int fd = k->rootfd >= 0 ? k->rootfd : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  bool ok = fd >= 0 && fstatfs(fd, &sf) == 0;
+  *type = ok ? fs_type_name((unsigned long)sf.f_type) : "rootfs";
+  *ro = k->read_only || (ok && (sf.f_flags & ST_RDONLY));
+  *dev = fd >= 0 && fstat(fd, &st) == 0 ? st.st_dev : 0;
+  if (fd >= 0 && fd != k->rootfd) close(fd);
+}
+
+static void gen_mounts(struct kernel *k, struct sbuf *b, bool info) {
+  const char *type;
+  bool ro;
+  dev_t dev;
+  root_fs(k, &type, &ro, &dev);
+  if (info) {
+    sb_printf(b, "1 0 %u:%u / / %s,relatime - %s /dev/root %s\n", major(dev), minor(dev),
+              ro ? "ro" : "rw", type, ro ? "ro" : "rw");
+    sb_printf(b, "2 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n");
+  } else {
+    sb_printf(b, "/dev/root / %s %s,relatime 0 0\n", type, ro ? "ro" : "rw");
+    sb_printf(b, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
+  }
+}
+
+/* ---- /proc/sys: one table of the sysctls the model has ---- */
+
+struct sysctl;
+typedef int (*sysctl_write)(struct kernel *k, const struct sysctl *s, const char *text);
+struct sysctl {
+  const char *path;          /* under /proc/sys/ */
+  unsigned mode;             /* Linux's */
+  const char *text;          /* the content; NULL: gen */
+  void (*gen)(struct kernel *k, struct sbuf *b);
+  sysctl_write write;        /* NULL: writes fail with EINVAL */
+};
+
+static void gen_shmmax(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%llu\n", (unsigned long long)SHM_MODEL_SHMMAX); }
+static void gen_shmall(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%llu\n", (unsigned long long)(SHM_MODEL_SHMMAX / PAGE)); }
+static void gen_shmmni(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%d\n", SHM_MODEL_SHMMNI); }
+
+static void trim(char *s) {
+  size_t l = strlen(s);
+  while (l && (s[l - 1] == '\n' || s[l - 1] == ' ' || s[l - 1] == '\t')) s[--l] = 0;
+}
+
+/* The model's value is fixed: a write must set the value it has (a
+ * number in any spelling strtoull accepts, else the same string). */
+static int wr_same(struct kernel *k, const struct sysctl *s, const char *text) {
+  struct sbuf cur = {0};
+  if (s->text) sb_add(&cur, s->text, strlen(s->text));
+  else s->gen(k, &cur);
+  if (!cur.p) return -ENOMEM;
+  trim(cur.p);
+  char want[256];
+  snprintf(want, sizeof want, "%s", text);
+  trim(want);
+  const char *w = want;
+  while (*w == ' ' || *w == '\t') w++;
+  char *e1, *e2;
+  errno = 0;
+  unsigned long long a = strtoull(cur.p, &e1, 0), bv = strtoull(w, &e2, 0);
+  bool same = *w && ((!*e1 && !*e2 && !errno && a == bv) || !strcmp(cur.p, w));
+  free(cur.p);
+  return same ? 0 : -EINVAL;
+}
+
+/* vm.drop_caches (1..4, as proc_dointvec_minmax): bit 1 drops the clean
+ * page cache the model can drop (pc_reclaim frees every cached page no
+ * mapping uses, writing back what was mapped shared-writable first);
+ * bit 2 (slab) has nothing to drop in the model. */
+static int wr_drop_caches(struct kernel *k, const struct sysctl *s, const char *text) {
+  (void)s;
+  char *e;
+  long v = strtol(text, &e, 10);
+  while (*e == '\n' || *e == ' ' || *e == '\t') e++;
+  if (e == text || *e || v < 1 || v > 4) return -EINVAL;
+  if (v & 1) pc_reclaim(k, UINT64_MAX);
+  return 0;
+}
+
+static const struct sysctl sysctls[] = {
+  {"fs/pipe-max-size", 0644, "1048576\n", NULL, wr_same},
+  {"fs/pipe-user-pages-soft", 0644, "16384\n", NULL, wr_same},
+  {"kernel/core_pattern", 0644, "core\n", NULL, wr_same},
+  {"kernel/pid_max", 0644, "4194304\n", NULL, wr_same},   /* guest pids count up from 1000 */
+  {"kernel/shmall", 0644, NULL, gen_shmall, wr_same},     /* the limits sys_shm.c enforces */
+  {"kernel/shmmax", 0644, NULL, gen_shmmax, wr_same},
+  {"kernel/shmmni", 0644, NULL, gen_shmmni, wr_same},
+  {"kernel/tainted", 0644, "0\n", NULL, wr_same},
+  {"vm/drop_caches", 0200, "", NULL, wr_drop_caches},
+  {"vm/max_map_count", 0644, "65530\n", NULL, wr_same},
+  {"vm/nr_hugepages", 0644, "0\n", NULL, wr_same},
+  {"vm/overcommit_memory", 0644, "0\n", NULL, wr_same},
+};
+#define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
+
+static const struct sysctl *sysctl_of(const char *gpath) {
+  if (strncmp(gpath, "/proc/sys/", 10)) return NULL;
+  for (size_t i = 0; i < NSYSCTLS; i++) if (!strcmp(gpath + 10, sysctls[i].path)) return &sysctls[i];
+  return NULL;
+}
+
+unsigned fs_proc_mode(const char *gpath) {
+  const struct sysctl *s = sysctl_of(gpath);
+  return s ? s->mode : 0;
+}
+
+/* Linux's test_perm: root is checked against the owner bits, others
+ * against the other bits (the files are root's). */
+int fs_proc_may(struct kernel *k, const char *gpath, int want) {
+  const struct sysctl *s = sysctl_of(gpath);
+  if (!s) return want & 2 ? -EACCES : 0;
+  unsigned m = k->uid == 0 ? s->mode >> 6 : s->mode;
+  return (unsigned)want & ~m & 7 ? -EACCES : 0;
+}
+
+long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n) {
+  const struct sysctl *s = sysctl_of(g->path);
+  if (!s) return -EBADF;
+  if (!n) return 0;
+  char text[256];
+  if (n >= sizeof text) return -EINVAL;
+  memcpy(text, buf, n);
+  text[n] = 0;
+  int e = s->write ? s->write(k, s, text) : -EINVAL;
+  return e ? e : (long)n;
+}
+
+/* /proc/sys/<rel>: a table file, a directory of the table's paths, or -ENOENT */
+static int sysctl_walk(struct kernel *k, const char *rel, struct px *r, bool slash) {
+  struct sbuf b = {0};
+  size_t rl = strlen(rel);
+  for (size_t i = 0; i < NSYSCTLS; i++) {
+    if (strcmp(rel, sysctls[i].path)) continue;
+    if (sysctls[i].text) sb_add(&b, sysctls[i].text, strlen(sysctls[i].text));
+    else sysctls[i].gen(k, &b);
+    return px_file(r, &b, slash);
+  }
+  if (rl > 200) return -ENOENT;     /* longer than any table path */
+  char dir[256];
+  snprintf(dir, sizeof dir, "/proc/sys%s%.200s", rl ? "/" : "", rel);
+  bool any = false;
+  for (size_t i = 0; i < NSYSCTLS; i++) {
+    const char *p = sysctls[i].path;
+    if (rl && (strncmp(p, rel, rl) || p[rl] != '/')) continue;
+    const char *name = rl ? p + rl + 1 : p;
+    const char *sl = strchr(name, '/');
+    size_t nl = sl ? (size_t)(sl - name) : strlen(name);
+    bool seen = false;        /* listed already (the table is sorted) */
+    if (i > 0) {
+      const char *q = sysctls[i - 1].path;
+      seen = !strncmp(q, p, (size_t)(name - p) + nl) && (q[(name - p) + nl] == '/' || !q[(name - p) + nl]) && sl;
+    }
+    if (!any) { dir_add(&b, dir, ".", DT_DIR); dir_add(&b, dir, "..", DT_DIR); any = true; }
+    if (seen) continue;
+    char nm[256];
+    snprintf(nm, sizeof nm, "%.*s", (int)nl, name);
+    dir_add(&b, dir, nm, sl ? DT_DIR : DT_REG);
+  }
+  if (!any) return -ENOENT;
+  return px_dir(r, &b);
+}
+
 /* g: normalized guest-absolute path; rest of a component list joined. */
 int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struct px *r) {
   r->kind = PX_NONE;
@@ -431,16 +797,25 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   int n = 0;
   for (char *t = strtok(work, "/"); t; t = strtok(NULL, "/")) comp[n++] = t;
   char pidstr[16], text[FS_PATH_MAX];
-  snprintf(pidstr, sizeof pidstr, "%d", k->pid);
   struct sbuf b = {0};
   if (n == 0) {
     dir_add(&b, "/proc", ".", DT_DIR);
     dir_add(&b, "/proc", "..", DT_DIR);
-    dir_add(&b, "/proc", pidstr, DT_DIR);
+    if (!k->cur) {
+      snprintf(pidstr, sizeof pidstr, "%d", k->pid);
+      dir_add(&b, "/proc", pidstr, DT_DIR);
+    }
+    for (struct task *t = k->tasks; t && k->cur; t = t->next) {   /* every process, zombies too */
+      snprintf(pidstr, sizeof pidstr, "%d", t == k->cur ? k->pid : t->tc.pid);
+      dir_add(&b, "/proc", pidstr, DT_DIR);
+    }
     dir_add(&b, "/proc", "self", DT_LNK);
     dir_add(&b, "/proc", "thread-self", DT_LNK);
     dir_add(&b, "/proc", "cpuinfo", DT_REG);
     dir_add(&b, "/proc", "meminfo", DT_REG);
+    dir_add(&b, "/proc", "mounts", DT_LNK);
+    dir_add(&b, "/proc", "sys", DT_DIR);
+    dir_add(&b, "/proc", "sysvipc", DT_DIR);
     return px_dir(r, &b);
   }
   /* the rest of the path after component i, joined */
@@ -455,6 +830,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   } while (0)
   int i;
   long v;
+  struct pctx pc;
   if (!strcmp(comp[0], "self") || !strcmp(comp[0], "thread-self")) {
     bool ts = comp[0][0] == 't';
     if (n == 1 && !follow && !slash) {
@@ -463,9 +839,10 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       else snprintf(r->target, sizeof r->target, "%d", k->pid);
       return 0;
     }
+    pctx_self(k, &pc);
     i = 1;
   } else if (numeric(comp[0], &v)) {
-    if (v == k->pid) i = 1;
+    if (pctx_of(k, v, &pc)) i = 1;
     else if (v == (long)getpid()) return -EACCES;   /* the simulator itself */
     else return -ENOENT;
   } else if (!strcmp(comp[0], "cpuinfo") || !strcmp(comp[0], "meminfo")) {
@@ -477,12 +854,41 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     if (n > 1) return -ENOTDIR;
     r->deny_open = true;              /* visible, never readable */
     return px_file(r, &b, slash);
+  } else if (!strcmp(comp[0], "mounts")) {   /* a link to self/mounts, as on Linux */
+    if (n > 1) return -ENOTDIR;
+    if (!follow && !slash) {
+      r->kind = PX_LINK;
+      snprintf(r->target, sizeof r->target, "self/mounts");
+      return 0;
+    }
+    r->kind = PX_REDIRECT;
+    snprintf(r->target, sizeof r->target, "/proc/self/mounts%s", slash ? "/" : "");
+    return 0;
+  } else if (!strcmp(comp[0], "sys")) {
+    REST_FROM(1);
+    return sysctl_walk(k, rest, r, slash);
+  } else if (!strcmp(comp[0], "sysvipc")) {
+    if (n == 1) {
+      dir_add(&b, "/proc/sysvipc", ".", DT_DIR);
+      dir_add(&b, "/proc/sysvipc", "..", DT_DIR);
+      dir_add(&b, "/proc/sysvipc", "shm", DT_REG);
+      return px_dir(r, &b);
+    }
+    if (strcmp(comp[1], "shm")) return -ENOENT;
+    if (n > 2) return -ENOTDIR;
+    size_t len = 0;
+    b.p = shm_proc_text(k, &len);
+    b.len = len;
+    return px_file(r, &b, slash);
   } else {
     return -ENOENT;
   }
+  const struct task_ctx *c = pc.c;
+  bool zombie = pc.state == 'Z';
+  snprintf(pidstr, sizeof pidstr, "%d", c->pid);
   char pdir[64];
   bool in_task = false;
-  snprintf(pdir, sizeof pdir, "/proc/%d", k->pid);
+  snprintf(pdir, sizeof pdir, "/proc/%d", c->pid);
   for (;;) {
     snprintf(r->gpath, sizeof r->gpath, "%s", pdir);
     for (int j = i; j < n; j++) {
@@ -493,7 +899,8 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       static const struct { const char *name; unsigned type; } ents[] = {
         {".", DT_DIR}, {"..", DT_DIR}, {"auxv", DT_REG}, {"cmdline", DT_REG}, {"comm", DT_REG},
         {"cwd", DT_LNK}, {"exe", DT_LNK}, {"fd", DT_DIR}, {"maps", DT_REG}, {"mem", DT_REG},
-        {"pagemap", DT_REG}, {"root", DT_LNK}, {"stat", DT_REG}, {"status", DT_REG},
+        {"mountinfo", DT_REG}, {"mounts", DT_REG}, {"pagemap", DT_REG}, {"root", DT_LNK},
+        {"smaps", DT_REG}, {"smaps_rollup", DT_REG}, {"stat", DT_REG}, {"status", DT_REG},
         {"task", DT_DIR}};
       size_t ne = sizeof ents / sizeof ents[0] - (in_task ? 1 : 0);   /* no task/ in a task */
       for (size_t e = 0; e < ne; e++) dir_add(&b, pdir, ents[e].name, ents[e].type);
@@ -509,49 +916,71 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       return px_dir(r, &b);
     }
     if (strcmp(comp[i + 1], pidstr)) return -ENOENT;
-    snprintf(pdir + strlen(pdir), sizeof pdir - strlen(pdir), "/task/%d", k->pid);
+    snprintf(pdir + strlen(pdir), sizeof pdir - strlen(pdir), "/task/%d", c->pid);
     in_task = true;
     i += 2;
   }
-  const char *c = comp[i];
+  const char *cn = comp[i];
   bool more = i + 1 < n;
-  if (!strcmp(c, "mem") || !strcmp(c, "pagemap")) {
+  if (!strcmp(cn, "mem") || !strcmp(cn, "pagemap")) {
     if (more) return -ENOTDIR;
     r->deny_open = true;              /* stat works as on Linux; open: EACCES */
     return px_file(r, &b, slash);
   }
-  if (!strcmp(c, "exe")) {
+  if (!strcmp(cn, "exe")) {
     if (more) return -ENOTDIR;
-    if (follow || slash) {
+    if (zombie) return -ENOENT;
+    if ((follow || slash) && pc.self) {
       if (slash) return -ENOTDIR;
       r->kind = PX_EXE;
       return 0;
     }
-    int e = fs_exe_link_text(k, text, sizeof text);
+    int e = exe_link_text(k, c, text, sizeof text);
     if (e) return e;
+    if (follow || slash) {     /* another process's binary: by its path */
+      if (slash) return -ENOTDIR;
+      r->kind = PX_REDIRECT;
+      snprintf(r->target, sizeof r->target, "%s", text);
+      return 0;
+    }
     r->kind = PX_LINK;
     snprintf(r->target, sizeof r->target, "%s", text);
     return 0;
   }
-  if (!strcmp(c, "cwd") || !strcmp(c, "root")) {
+  if (!strcmp(cn, "cwd") || !strcmp(cn, "root")) {
+    if (zombie) return -ENOENT;
     REST_FROM(i + 1);
-    return px_link(r, c[0] == 'c' ? (k->cwd[0] ? k->cwd : "/") : "/", rest, follow, slash);
+    return px_link(r, cn[0] == 'c' ? (c->cwd[0] ? c->cwd : "/") : "/", rest, follow, slash);
   }
-  if (!strcmp(c, "fd")) {
+  if (!strcmp(cn, "fd")) {
     char fdd[96];
     snprintf(fdd, sizeof fdd, "%s/fd", pdir);
     if (!more) {
       dir_add(&b, fdd, ".", DT_DIR);
       dir_add(&b, fdd, "..", DT_DIR);
-      for (int f = 0; f < MAX_FDS; f++)
-        if (k->fds[f].kind != FDK_NONE) {
+      for (int f = 0; c->fds && f < MAX_FDS; f++)
+        if (c->fds[f].kind != FDK_NONE) {
           char nm[16];
           snprintf(nm, sizeof nm, "%d", f);
           dir_add(&b, fdd, nm, DT_LNK);
         }
       return px_dir(r, &b);
     }
-    if (!numeric(comp[i + 1], &v) || v >= MAX_FDS || !gfd_get(k, (int)v)) return -ENOENT;
+    if (!numeric(comp[i + 1], &v) || v >= MAX_FDS || !pgfd(c, v)) return -ENOENT;
+    if (!pc.self) {
+      /* another process's descriptor: by the path it names (no sharing
+       * of the open file itself) */
+      int e = fd_link_text(k, c, (int)v, text, sizeof text);
+      if (e) return e;
+      if (i + 2 < n || follow || slash) {
+        if (text[0] != '/') return -EACCES;
+        REST_FROM(i + 2);
+        return px_link(r, text, rest, true, slash);
+      }
+      r->kind = PX_LINK;
+      snprintf(r->target, sizeof r->target, "%s", text);
+      return 0;
+    }
     if (i + 2 < n) {
       int e = fs_base_dir(k, (int)v, text, sizeof text);
       if (e) return e;
@@ -575,26 +1004,34 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     return 0;
   }
   if (more) {
-    static const char *const files[] = {"auxv", "cmdline", "comm", "maps", "stat", "status"};
+    static const char *const files[] = {"auxv", "cmdline", "comm", "maps", "mountinfo", "mounts",
+                                        "smaps", "smaps_rollup", "stat", "status"};
     for (size_t f = 0; f < sizeof files / sizeof files[0]; f++)
-      if (!strcmp(c, files[f])) return -ENOTDIR;
+      if (!strcmp(cn, files[f])) return -ENOTDIR;
     return -ENOENT;
   }
-  if (!strcmp(c, "cmdline")) {
-    if (k->cmdline) sb_add(&b, k->cmdline, k->cmdline_len);
-  } else if (!strcmp(c, "maps")) {
-    gen_maps(k, &b);
-  } else if (!strcmp(c, "auxv")) {
-    if (k->auxv_len && k->auxv_len <= 4096) {
+  if (!strcmp(cn, "cmdline")) {
+    if (c->cmdline && c->mm) sb_add(&b, c->cmdline, c->cmdline_len);   /* a zombie's is empty */
+  } else if (!strcmp(cn, "maps")) {
+    gen_maps(k, &pc, &b);
+  } else if (!strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup")) {
+    gen_smaps(k, &pc, &b, cn[5] == '_');
+  } else if (!strcmp(cn, "mounts") || !strcmp(cn, "mountinfo")) {
+    if (zombie) return -EINVAL;      /* Linux: no namespace to show */
+    gen_mounts(k, &b, cn[5] == 'i');
+  } else if (!strcmp(cn, "auxv")) {
+    /* read from the caller's address space: another process's auxv is
+     * shown only if it shares it (vfork) */
+    if (c->mm && c->mm == k->mm && c->auxv_len && c->auxv_len <= 4096) {
       uint8_t av[4096];
-      if (copy_from_user(k, av, k->auxv_addr, k->auxv_len) == 0) sb_add(&b, av, k->auxv_len);
+      if (copy_from_user(k, av, c->auxv_addr, c->auxv_len) == 0) sb_add(&b, av, c->auxv_len);
     }
-  } else if (!strcmp(c, "stat")) {
-    gen_stat(k, &b);
-  } else if (!strcmp(c, "status")) {
-    gen_status(k, &b);
-  } else if (!strcmp(c, "comm")) {
-    gen_comm(k, &b);
+  } else if (!strcmp(cn, "stat")) {
+    gen_stat(k, &pc, &b);
+  } else if (!strcmp(cn, "status")) {
+    gen_status(k, &pc, &b);
+  } else if (!strcmp(cn, "comm")) {
+    gen_comm(k, &pc, &b);
   } else {
     return -ENOENT;
   }
@@ -628,7 +1065,14 @@ int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n) {
   if (e) return e;
   if (kind != PX_LINK) return 0;
   if (fdnode) {
-    long v;
+    long v, pid;
+    char first[16];
+    snprintf(first, sizeof first, "%.*s", (int)strcspn(g + 6, "/"), g + 6);
+    if (numeric(first, &pid) && pid != k->pid) {   /* another process's fd: its path */
+      if (t.target[0] != '/') return -EACCES;
+      snprintf(out, n, "%s", t.target);
+      return 1;
+    }
     if (!numeric(last, &v) || v >= MAX_FDS) return -ENOENT;
     return (e = fs_base_dir(k, (int)v, out, n)) ? e : 1;   /* ENOTDIR unless a directory */
   }

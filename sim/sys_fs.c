@@ -147,7 +147,8 @@ static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
-  if (g->kind == FDK_PROC) return -EBADF;
+  if (g->kind == FDK_PROC)   /* a /proc/sys file opened for writing */
+    return (g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY ? -EBADF : fs_proc_write(k, g, buf, n);
   ssize_t r;
   int fl = -1;
   if (k->cur && off < 0 && fifo_like(g)) {

@@ -66,6 +66,7 @@ void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t l
                           (gl > 8 && !strcmp(gpath + gl - 8, "/pagemap"))))
     st->st_mode = S_IFREG | 0600;
   if (kind == PX_FILE && !strcmp(gpath, "/proc/kcore")) st->st_mode = S_IFREG | 0400;
+  if (kind == PX_FILE && fs_proc_mode(gpath)) st->st_mode = S_IFREG | fs_proc_mode(gpath);
   time_t t = (time_t)(k->epoch_ns / 1000000000ull);
   st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = t;
 }
@@ -331,6 +332,7 @@ static long sys_faccessat(struct kernel *k, int dirfd, uint64_t upath, int mode,
     } else if (!g) {
       return -EBADF;
     } else if (g->kind == FDK_PROC) {
+      if (fs_proc_mode(g->path)) return fs_proc_may(k, g->path, mode);
       return (mode & W_OK) || ((mode & X_OK) && !(g->flags & O_DIRECTORY)) ? -EACCES : 0;
     } else if ((h = fcntl(g->hostfd, F_DUPFD_CLOEXEC, 3)) < 0) {
       return -errno;
@@ -349,7 +351,9 @@ static long sys_faccessat(struct kernel *k, int dirfd, uint64_t upath, int mode,
     bool deny = r.deny_open;
     px_free(&r);
     switch (kind) {
-    case PX_FILE: return mode & (W_OK | X_OK) || (deny && mode) ? -EACCES : 0;
+    case PX_FILE:
+      if (fs_proc_mode(r.gpath)) return fs_proc_may(k, r.gpath, mode);   /* /proc/sys */
+      return mode & (W_OK | X_OK) || (deny && mode) ? -EACCES : 0;
     case PX_DIR: return mode & W_OK ? -EACCES : 0;
     case PX_LINK: return 0;
     case PX_FD: {

@@ -66,7 +66,11 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
   case PX_DIR:
     if (excl) { fd = -EEXIST; break; }
     if (r.deny_open) { fd = -EACCES; break; }
-    if (wr) { fd = k->read_only ? -EROFS : r.kind == PX_DIR ? -EISDIR : -EACCES; break; }
+    if (r.kind == PX_FILE && fs_proc_mode(r.gpath)) {   /* a /proc/sys file: its mode decides */
+      int want = (!opath && (flags & O_ACCMODE) != O_WRONLY ? 4 : 0) | (wr ? 2 : 0);
+      if ((fd = fs_proc_may(k, r.gpath, want))) break;
+      if (wr && k->read_only) { fd = -EROFS; break; }
+    } else if (wr) { fd = k->read_only ? -EROFS : r.kind == PX_DIR ? -EISDIR : -EACCES; break; }
     if (r.kind == PX_FILE && (flags & O_DIRECTORY)) { fd = -ENOTDIR; break; }
     fd = gfd_install(k, 0, FDK_PROC, -1, keep | (r.kind == PX_DIR ? O_DIRECTORY : 0), cloexec, r.gpath);
     if (fd >= 0) {

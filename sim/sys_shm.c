@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #define SEQ_MULT 32768
-#define SHMMNI 4096
-#define SHMMAX (((uint64_t)1 << 62) - (1 << 24))   /* Linux's default */
+#define SHMMNI SHM_MODEL_SHMMNI
+#define SHMMAX SHM_MODEL_SHMMAX   /* kernel.h */
 
 struct shm_seg {
   bool used, removed;        /* removed: IPC_RMID'd, waits for its last detach */
@@ -227,6 +227,31 @@ long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     *handled = false;
     return -ENOSYS;
   }
+}
+
+/* /proc/sysvipc/shm as ipc/shm.c's sysvipc_shm_proc_show prints it; rss
+ * is the segment's pages in the page cache (its shmem pages). */
+char *shm_proc_text(struct kernel *k, size_t *len) {
+  char *buf = NULL;
+  FILE *f = open_memstream(&buf, len);
+  if (!f) { *len = 0; return NULL; }
+  fprintf(f, "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid"
+             "      atime      dtime      ctime                   rss                  swap\n");
+  for (int i = 0; i < k->nshm; i++) {
+    const struct shm_seg *s = &k->shm[i];
+    if (!s->used) continue;
+    struct host_file hf = {.dev = s->dev, .ino = s->ino};
+    uint64_t rss = 0, np = (s->size + PAGE - 1) / PAGE;
+    for (uint64_t p = 0; p < np; p++) rss += pc_lookup(k, &hf, p) ? PAGE : 0;
+    fprintf(f, "%10d %10d  %4o %21llu %5u %5u  %5llu %5u %5u %5u %5u %10lld %10lld %10lld %21llu %21llu\n",
+            s->removed ? 0 : s->key, id_of(k, s), s->mode | (s->removed ? 01000u : 0u),
+            (unsigned long long)s->size, (unsigned)s->cpid, (unsigned)s->lpid,
+            (unsigned long long)nattch(k, s), (unsigned)s->uid, (unsigned)s->gid, (unsigned)s->cuid,
+            (unsigned)s->cgid, (long long)s->atime, (long long)s->dtime, (long long)s->ctime,
+            (unsigned long long)rss, 0ull);
+  }
+  fclose(f);
+  return buf;
 }
 
 void shm_cleanup(struct kernel *k) {
