@@ -241,8 +241,9 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
     {AT_HWCAP, cpuid1[3]}, {AT_PAGESZ, PAGE}, {AT_CLKTCK, 100},
     {AT_PHDR, phdr_va}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, eh.e_phnum},
     {AT_BASE, interp.bias}, {AT_FLAGS, 0}, {AT_ENTRY, prog.entry},
-    {AT_UID, (uint64_t)k->uid}, {AT_EUID, (uint64_t)k->uid},
-    {AT_GID, (uint64_t)k->gid}, {AT_EGID, (uint64_t)k->gid}, {AT_SECURE, 0},
+    {AT_UID, (uint64_t)(uint32_t)k->ruid}, {AT_EUID, (uint64_t)(uint32_t)k->euid},
+    {AT_GID, (uint64_t)(uint32_t)k->rgid}, {AT_EGID, (uint64_t)(uint32_t)k->egid},
+    {AT_SECURE, 0},   /* no set-id binaries: exec keeps the ids, so never secure */
     {AT_RANDOM, u_rand}, {AT_HWCAP2, 2 /* HWCAP2_FSGSBASE */}, {AT_EXECFN, execfn},
     {AT_PLATFORM, u_platform}, {51 /* AT_MINSIGSTKSZ */, 1776}, {AT_NULL, 0},
   };

@@ -207,13 +207,14 @@ static void gen_status(struct kernel *k, struct sbuf *b) {
   uint64_t data = vm_total(k, VM_WRITE, VM_GROWSDOWN | VM_SHARED, false) >> 10;
   uint64_t exe = vm_total(k, VM_EXEC, VM_WRITE, true) >> 10;
   uint64_t pte = k->mm ? k->mm->pt_pages * 4 : 0;
-  const char *cap = k->uid == 0 ? "000001ffffffffff" : "0000000000000000";
   sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\tR (running)\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
-            exe_base(k, t, sizeof t), (unsigned)fs_umask(k), k->pid, k->pid, k->ppid, k->uid,
-            k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
-  sb_printf(b, "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-            MAX_FDS, k->pid, k->pid, k->pid, k->pid);
+            exe_base(k, t, sizeof t), (unsigned)fs_umask(k), k->pid, k->pid, k->ppid, k->ruid,
+            k->euid, k->suid, k->fsuid, k->rgid, k->egid, k->sgid, k->fsgid);
+  /* task_state(): the groups, space-separated, and a trailing space */
+  sb_printf(b, "FDSize:\t%d\nGroups:\t", MAX_FDS);
+  for (int i = 0; i < k->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)k->groups[i]);
+  sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", k->pid, k->pid, k->pid, k->pid);
   uint64_t lck = k->mm ? mm_locked_bytes(k->mm) >> 10 : 0;
   sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
             "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\nRssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
@@ -229,11 +230,12 @@ static void gen_status(struct kernel *k, struct sbuf *b) {
   sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
             (unsigned long long)k->sigmask, (unsigned long long)sig_bits(k, 0),
             (unsigned long long)sig_bits(k, 1));
-  sb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t000001ffffffffff\n"
+  sb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t000001ffffffffff\n"
             "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
             "Speculation_Store_Bypass:\tnot vulnerable\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
             "Mems_allowed:\t00000001\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
-            "nonvoluntary_ctxt_switches:\t0\n", cap, cap);
+            "nonvoluntary_ctxt_switches:\t0\n", (unsigned long long)k->cap_inh,
+            (unsigned long long)k->cap_prm, (unsigned long long)k->cap_eff);
 }
 
 static void gen_stat(struct kernel *k, struct sbuf *b) {

@@ -78,7 +78,7 @@ void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t a
   c->siginfo[sig].code = code;
   c->siginfo[sig].addr = addr;
   c->siginfo[sig].pid = k->pid;
-  c->siginfo[sig].uid = k->uid;
+  c->siginfo[sig].uid = k->ruid;   /* the sender's real uid (SI_USER) */
 }
 
 void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,

@@ -1,5 +1,6 @@
 /* Syscall dispatch and the process/identity/time/signal-bookkeeping calls.
- * File calls are in sys_fs.c, memory calls in sys_mm.c.  Unknown numbers
+ * File calls are in sys_fs.c, memory calls in sys_mm.c, identity calls in
+ * sys_cred.c.  Unknown numbers
  * return -ENOSYS and are counted (stats: syscalls.unknown). */
 #include "sim/kernel.h"
 #include "syscall_names.h"
@@ -261,20 +262,9 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return sys_execve(k, a[0], a[1], a[2]);
   case SYS_getpid: case SYS_gettid: return k->pid;
   case SYS_getppid: return k->ppid;
-  case SYS_getuid: case SYS_geteuid: return k->uid;
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
   case SYS_process_vm_readv: case SYS_process_vm_writev:
     return sys_process_vm(k, nr == SYS_process_vm_writev, (int)a[0], a[1], a[2], a[3], a[4], a[5]);
-  case SYS_getgid: case SYS_getegid: return k->gid;
-  case SYS_getresuid: case SYS_getresgid: {
-    uint32_t v = (uint32_t)(nr == SYS_getresuid ? k->uid : k->gid);
-    for (int i = 0; i < 3; i++) if (copy_to_user(k, a[i], &v, 4)) return -EFAULT;
-    return 0;
-  }
-  case SYS_getgroups: return 0;
-  case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
-  case SYS_setresuid: case SYS_setresgid:
-    return 0;
   case SYS_uname: return sys_uname(k, a[0]);
   case SYS_arch_prctl:
     switch (a[0]) {
@@ -384,7 +374,11 @@ void syscall_dispatch(struct kernel *k) {
   }
   k->redispatch = false;
   bool handled = false;
+  /* the host checks file access as this task (sys_cred.c); cheap when
+   * nothing changed */
+  cred_host_sync(k);
   long r = sys_misc(k, nr, a, &handled);
+  if (!handled) r = sys_cred(k, nr, a, &handled);
   if (!handled) r = sys_signal(k, nr, a, &handled);
   if (!handled) r = sys_timer(k, nr, a, &handled);
   if (!handled) r = sys_mm(k, nr, a, &handled);
