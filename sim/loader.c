@@ -10,7 +10,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
 
 #define MAX_PHNUM 512
 
@@ -41,6 +46,15 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
   if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
     close(fd);
     fail(err, errlen, path, "not a regular file");
+    return -EACCES;
+  }
+  /* do_open_execat: MAY_EXEC for the caller, asked of the host under the
+   * task's filesystem ids (sys_cred.c; when faultline is root, root passes
+   * if any x bit is set, as on Linux) */
+  if (kind == 0 && syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) != 0 &&
+      errno != ENOSYS) {
+    close(fd);
+    fail(err, errlen, path, "no execute permission");
     return -EACCES;
   }
   uint64_t fsize = (uint64_t)st.st_size;
