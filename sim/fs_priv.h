@@ -141,6 +141,9 @@ void fs_umask_init(struct kernel *k);
 /* Host uid/gid to guest view. */
 uint32_t fs_guest_uid(struct kernel *k, uint32_t host_uid);
 uint32_t fs_guest_gid(struct kernel *k, uint32_t host_gid);
+/* Guest uid/gid to the host's (-1 stays -1). */
+uint32_t fs_host_uid(struct kernel *k, uint32_t guest_uid);
+uint32_t fs_host_gid(struct kernel *k, uint32_t guest_gid);
 /* Linux x86-64 struct stat (144 bytes). */
 struct kstat64 {
   uint64_t st_dev, st_ino, st_nlink;

@@ -86,6 +86,10 @@ struct files { int refs; struct gfd fds[MAX_FDS]; };
 /* Per-task state.  struct kernel embeds the running task's copy
  * anonymously (k->pid, k->mm, k->fds ...), so syscall code reads "the
  * current task" directly; a context switch swaps the whole block. */
+/* supplementary groups a task can hold (Linux's NGROUPS_MAX is 65536;
+ * setgroups with more than this is EINVAL in the model) */
+#define CRED_NGROUPS 64
+
 struct task_ctx {
   struct mm *mm;
   int pid, ppid, pgid, sid;
@@ -95,6 +99,14 @@ struct task_ctx {
   char cwd[4096];            /* guest-visible cwd */
   uint32_t umask;            /* file-creation mask (inherited by fork) */
   uint64_t cap_eff, cap_prm, cap_inh;   /* capability sets (capget/capset) */
+  /* credentials (sys_cred.c): real/effective/saved/filesystem ids and
+   * the supplementary groups (sorted, as Linux's groups_sort keeps them);
+   * inherited by fork, kept across exec (no set-user-ID binaries) */
+  int ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid;
+  int ngroups;
+  uint32_t groups[CRED_NGROUPS];
+  /* scheduling (sys_sched.c): nice -20..19, policy and RT priority */
+  int nice, sched_policy, sched_prio;
   char exe_path[4096];       /* guest path of the running binary */
   char *cmdline; size_t cmdline_len;
   uint64_t auxv_addr; size_t auxv_len;
@@ -181,7 +193,7 @@ struct kernel {
   uint64_t ktext_pdpt;       /* PDPT of the kernel-text mapping (PML4 entry 511) */
   uint64_t kstack;           /* kernel stack frame (pool) */
   uint64_t footprint;        /* guest.kernel_footprint: text bytes fetched per step */
-  int uid, gid;
+  int start_uid, start_gid;  /* the guest's first identity: faultline's user (the uid map) */
   int rootfd;                /* --root directory fd, or -1 */
   /* counters */
   uint64_t syscalls, unknown_syscalls;
@@ -287,6 +299,29 @@ long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 char *shm_proc_text(struct kernel *k, size_t *len);
 void shm_cleanup(struct kernel *k);
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+
+/* ---- credentials (sys_cred.c) and scheduling (sys_sched.c) ---- */
+/* capability numbers (capability.h) the model checks */
+#define CAP_CHOWN_ 0
+#define CAP_KILL_ 5
+#define CAP_SETGID_ 6
+#define CAP_SETUID_ 7
+#define CAP_IPC_OWNER_ 15
+#define CAP_SYS_ADMIN_ 21
+#define CAP_SYS_NICE_ 23
+bool capable(const struct kernel *k, int cap);     /* in the running task's effective set */
+bool cred_in_group(const struct kernel *k, uint32_t gid);   /* fsgid or a supplementary group */
+void cred_init(struct kernel *k);                  /* the first task: faultline's identity */
+/* Make the host check file access as the running guest task: when
+ * faultline runs as root, install the task's fsuid/fsgid/groups as the
+ * host's filesystem credentials if they are not installed already. */
+void cred_host_sync(struct kernel *k);
+/* install the task's real ids instead (access(2) without AT_EACCESS) */
+void cred_host_use_real(struct kernel *k);
+/* faultline's own credentials again (end of the run) */
+void cred_host_restore(void);
+long sys_cred(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+long sys_sched(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void fds_init(struct kernel *k);
 /* open a guest path (relative to cwd, confined by --root); host fd or -errno */
 int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode);

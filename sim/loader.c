@@ -10,7 +10,12 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#ifndef SYS_faccessat2
+#define SYS_faccessat2 439
+#endif
 
 #define MAX_PHNUM 512
 
@@ -41,6 +46,15 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
   if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
     close(fd);
     fail(err, errlen, path, "not a regular file");
+    return -EACCES;
+  }
+  /* do_open_execat: MAY_EXEC for the caller, asked of the host under the
+   * task's filesystem ids (sys_cred.c; when faultline is root, root passes
+   * if any x bit is set, as on Linux) */
+  if (kind == 0 && syscall(SYS_faccessat2, fd, "", X_OK, AT_EMPTY_PATH | AT_EACCESS) != 0 &&
+      errno != ENOSYS) {
+    close(fd);
+    fail(err, errlen, path, "no execute permission");
     return -EACCES;
   }
   uint64_t fsize = (uint64_t)st.st_size;
@@ -241,8 +255,9 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
     {AT_HWCAP, cpuid1[3]}, {AT_PAGESZ, PAGE}, {AT_CLKTCK, 100},
     {AT_PHDR, phdr_va}, {AT_PHENT, sizeof(Elf64_Phdr)}, {AT_PHNUM, eh.e_phnum},
     {AT_BASE, interp.bias}, {AT_FLAGS, 0}, {AT_ENTRY, prog.entry},
-    {AT_UID, (uint64_t)k->uid}, {AT_EUID, (uint64_t)k->uid},
-    {AT_GID, (uint64_t)k->gid}, {AT_EGID, (uint64_t)k->gid}, {AT_SECURE, 0},
+    {AT_UID, (uint64_t)(uint32_t)k->ruid}, {AT_EUID, (uint64_t)(uint32_t)k->euid},
+    {AT_GID, (uint64_t)(uint32_t)k->rgid}, {AT_EGID, (uint64_t)(uint32_t)k->egid},
+    {AT_SECURE, 0},   /* no set-id binaries: exec keeps the ids, so never secure */
     {AT_RANDOM, u_rand}, {AT_HWCAP2, 2 /* HWCAP2_FSGSBASE */}, {AT_EXECFN, execfn},
     {AT_PLATFORM, u_platform}, {51 /* AT_MINSIGSTKSZ */, 1776}, {AT_NULL, 0},
   };

@@ -259,13 +259,14 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   uint64_t data = vm_total(mm, VM_WRITE, VM_GROWSDOWN | VM_SHARED, false) >> 10;
   uint64_t exe = vm_total(mm, VM_EXEC, VM_WRITE, true) >> 10;
   uint64_t pte = mm ? mm->pt_pages * 4 : 0;
-  const char *cap = k->uid == 0 ? "000001ffffffffff" : "0000000000000000";
   sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
             exe_base(k, c, t, sizeof t), (unsigned)c->umask, state_name(p->state), c->pid, c->pid,
-            c->ppid, k->uid, k->uid, k->uid, k->uid, k->gid, k->gid, k->gid, k->gid);
-  sb_printf(b, "FDSize:\t%d\nGroups:\t\nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n",
-            MAX_FDS, c->pid, c->pid, c->pgid, c->sid);
+            c->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
+  /* task_state(): the groups, space-separated, and a trailing space */
+  sb_printf(b, "FDSize:\t%d\nGroups:\t", MAX_FDS);
+  for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)c->groups[i]);
+  sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", c->pid, c->pid, c->pgid, c->sid);
   if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
     uint64_t lck = mm_locked_bytes(mm) >> 10;
     sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
@@ -283,11 +284,12 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
             (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
             (unsigned long long)sig_bits(c, 1));
-  sb_printf(b, "CapInh:\t0000000000000000\nCapPrm:\t%s\nCapEff:\t%s\nCapBnd:\t000001ffffffffff\n"
+  sb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t000001ffffffffff\n"
             "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
             "Speculation_Store_Bypass:\tnot vulnerable\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
             "Mems_allowed:\t00000001\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
-            "nonvoluntary_ctxt_switches:\t0\n", cap, cap);
+            "nonvoluntary_ctxt_switches:\t0\n", (unsigned long long)c->cap_inh,
+            (unsigned long long)c->cap_prm, (unsigned long long)c->cap_eff);
 }
 
 static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {
@@ -713,7 +715,7 @@ unsigned fs_proc_mode(const char *gpath) {
 int fs_proc_may(struct kernel *k, const char *gpath, int want) {
   const struct sysctl *s = sysctl_of(gpath);
   if (!s) return want & 2 ? -EACCES : 0;
-  unsigned m = k->uid == 0 ? s->mode >> 6 : s->mode;
+  unsigned m = k->euid == 0 ? s->mode >> 6 : s->mode;
   return (unsigned)want & ~m & 7 ? -EACCES : 0;
 }
 

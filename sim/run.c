@@ -255,8 +255,7 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   k->mmu = &m->mmu;
   k->hv = hv;
   task_init_first(k);
-  k->uid = (int)getuid();
-  k->gid = (int)getgid();
+  cred_init(k);
   k->read_only = cfg->read_only;
   k->quiet = cfg->quiet;
   /* the guest's capabilities: faultline's own (its user's) */
@@ -509,6 +508,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     alarm((unsigned)cfg->max_time_s);
   }
   run_guest(m);
+  cred_host_restore();   /* faultline's own files (stats) as faultline */
   if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
   timed_cpu = NULL;
   rc = finish(m, res);

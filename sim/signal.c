@@ -78,7 +78,7 @@ void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t a
   c->siginfo[sig].code = code;
   c->siginfo[sig].addr = addr;
   c->siginfo[sig].pid = k->pid;
-  c->siginfo[sig].uid = k->uid;
+  c->siginfo[sig].uid = k->ruid;   /* the sender's real uid (SI_USER) */
 }
 
 void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
@@ -357,7 +357,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     int pid = (int)(nr == SYS_tgkill ? a[1] : a[0]);
     int sig = (int)(nr == SYS_tgkill ? a[2] : a[1]);
     if (sig < 0 || sig > 64) return -EINVAL;
-    int n = 0;
+    int n = 0, sent = 0;
     for (struct task *t = k->tasks; t; t = t->next) {
       struct task_ctx *c = ctx(k, t);
       if (t->state == TS_ZOMBIE) continue;
@@ -366,9 +366,18 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
              : pid == -1 ? c->pid != 1 : c->pgid == -pid;
       if (!m) continue;
       n++;
+      /* kill_ok_by_cred (kill(2)): the sender's real or effective uid is
+       * the target's real or saved uid, or it has CAP_KILL; SIGCONT within
+       * the session is always allowed.  Checked for signal 0 too. */
+      bool ok = k->euid == c->suid || k->euid == c->ruid || k->ruid == c->suid || k->ruid == c->ruid ||
+                capable(k, CAP_KILL_) || (sig == SIGCONT && c->sid == k->sid);
+      if (!ok) continue;
+      sent++;
       if (sig) signal_send(k, t, sig, 0 /* SI_USER */, 0);
     }
-    return n ? 0 : -ESRCH;
+    /* a group or broadcast kill succeeds if one target was signalled;
+     * kill(-1) is 0 even when every target refused (kill_something_info) */
+    return !n ? -ESRCH : sent || (nr == SYS_kill && pid == -1) ? 0 : -EPERM;
   }
   }
   *handled = false;

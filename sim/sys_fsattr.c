@@ -22,10 +22,13 @@
 #define UTIME_NOW_ ((1l << 30) - 1l)
 #define UTIME_OMIT_ ((1l << 30) - 2l)
 
-uint32_t fs_guest_uid(struct kernel *k, uint32_t h) { return h == (uint32_t)getuid() ? (uint32_t)k->uid : h; }
-uint32_t fs_guest_gid(struct kernel *k, uint32_t h) { return h == (uint32_t)getgid() ? (uint32_t)k->gid : h; }
-static uint32_t host_uid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->uid ? (uint32_t)getuid() : g; }
-static uint32_t host_gid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->gid ? (uint32_t)getgid() : g; }
+/* The uid map: faultline's user is the guest's first identity (the same
+ * ids today, as the guest starts as faultline's user); other ids are the
+ * host's. */
+uint32_t fs_guest_uid(struct kernel *k, uint32_t h) { return h == (uint32_t)getuid() ? (uint32_t)k->start_uid : h; }
+uint32_t fs_guest_gid(struct kernel *k, uint32_t h) { return h == (uint32_t)getgid() ? (uint32_t)k->start_gid : h; }
+uint32_t fs_host_uid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->start_uid ? (uint32_t)getuid() : g; }
+uint32_t fs_host_gid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->start_gid ? (uint32_t)getgid() : g; }
 
 void fs_kstat_from_host(struct kernel *k, struct kstat64 *o, const struct stat *s) {
   memset(o, 0, sizeof *o);
@@ -318,6 +321,14 @@ int fs_host_access(int dfd, const char *p, int mode, int flags) {
 static long sys_faccessat(struct kernel *k, int dirfd, uint64_t upath, int mode, int flags) {
   if (mode & ~7) return -EINVAL;
   if (flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) return -EINVAL;
+  /* access(2) checks with the real ids (do_faccessat's override creds):
+   * the task's real ids become the host's filesystem ids for this call
+   * (the next syscall installs the fs ids again), and the host is asked
+   * with AT_EACCESS, as its own real ids are faultline's */
+  if (!(flags & AT_EACCESS)) {
+    cred_host_use_real(k);
+    flags |= AT_EACCESS;
+  }
   char path[FS_PATH_MAX];
   long e = get_path(k, upath, path);
   if (e) return e;
@@ -453,14 +464,14 @@ static long do_chown(struct kernel *k, int dirfd, const char *path, uint32_t uid
   char last[256];
   int h = target_fd(k, dirfd, path, follow, -EPERM, &pfd, last);
   if (h < 0) return h;
-  struct stat st;
-  int e = fstat(h, &st) ? -errno : 0;
+  int e = k->read_only ? -EROFS : 0;
+  /* the host decides (chown_ok/chgrp_ok): syscall_dispatch installed the
+   * task's fsuid/groups as the host's (sys_cred.c), so a guest root may
+   * give a file away and another user gets the host's EPERM; when
+   * faultline is not root, the host checks faultline's user */
+  if (!e && fchownat(h, "", fs_host_uid(k, uid), fs_host_gid(k, gid), AT_EMPTY_PATH)) e = -errno;
   close(h);
-  if (e) return e;
-  if (k->read_only) return -EROFS;
-  bool same = (uid == 0xffffffffu || host_uid(k, uid) == (uint32_t)st.st_uid) &&
-              (gid == 0xffffffffu || host_gid(k, gid) == (uint32_t)st.st_gid);
-  return same ? 0 : -EPERM;    /* ownership changes are not modelled */
+  return e;
 }
 
 static long do_utimens(struct kernel *k, int dirfd, const char *path, const int64_t *tv /* 4 or NULL */,

@@ -68,6 +68,26 @@ static void reap(struct kernel *k) {
   }
 }
 
+/* ipcperms (ipc/util.c): the owner or creator bits for the caller's
+ * euid, else the group bits for its groups, else the other bits; every
+ * requested bit (rwx in 0007 form after the shift) must be granted unless
+ * the caller has CAP_IPC_OWNER.  0 or -EACCES. */
+static int ipcperms(struct kernel *k, const struct shm_seg *s, int flag) {
+  int requested = flag & 0777, granted = (int)s->mode;
+  if (k->euid == s->cuid || k->euid == s->uid) granted >>= 6;
+  else if (cred_in_group(k, (uint32_t)s->cgid) || cred_in_group(k, (uint32_t)s->gid)) granted >>= 3;
+  /* the requested bits appear in every class (S_IRUGO...), or as 0600 */
+  requested = (requested | requested >> 3 | requested >> 6) & 7;
+  if ((requested & ~granted & 7) && !capable(k, CAP_IPC_OWNER_)) return -EACCES;
+  return 0;
+}
+
+/* ipcctl_obtain_check: IPC_SET and IPC_RMID by the owner or creator or
+ * with CAP_SYS_ADMIN */
+static bool ipc_owner(struct kernel *k, const struct shm_seg *s) {
+  return k->euid == s->cuid || k->euid == s->uid || capable(k, CAP_SYS_ADMIN_);
+}
+
 static int64_t now_s(struct kernel *k) { return (int64_t)(ktime_ns(k) / 1000000000ull); }
 
 static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
@@ -78,6 +98,7 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
       if (!s->used || s->removed || s->key != key) continue;
       if ((flg & IPC_CREAT) && (flg & IPC_EXCL)) return -EEXIST;
       if (size > s->size) return -EINVAL;
+      if (ipcperms(k, s, flg)) return -EACCES;     /* ipc_check_perms */
       return id_of(k, s);
     }
     if (!(flg & IPC_CREAT)) return -ENOENT;
@@ -109,7 +130,7 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
   uint32_t seq = fresh ? 0 : s->seq + 1;     /* a reused slot: a new id */
   *s = (struct shm_seg){.used = true, .key = key, .size = size, .fd = fd, .dev = (uint64_t)st.st_dev,
                         .ino = (uint64_t)st.st_ino, .mode = (uint32_t)flg & 0777, .seq = seq,
-                        .uid = k->uid, .gid = k->gid, .cuid = k->uid, .cgid = k->gid, .cpid = k->pid,
+                        .uid = k->euid, .gid = k->egid, .cuid = k->euid, .cgid = k->egid, .cpid = k->pid,
                         .ctime = now_s(k)};
   return id_of(k, s);
 }
@@ -117,6 +138,9 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
 static long sys_shmat(struct kernel *k, int id, uint64_t addr, int flg) {
   struct shm_seg *s = seg_of(k, id);
   if (!s) return -EINVAL;
+  /* do_shmat: read, and write unless SHM_RDONLY, and exec for SHM_EXEC */
+  int acc = 0444 | ((flg & SHM_RDONLY) ? 0 : 0222) | ((flg & SHM_EXEC) ? 0111 : 0);
+  if (ipcperms(k, s, acc)) return -EACCES;
   struct mm *mm = k->mm;
   uint64_t len = (s->size + PAGE - 1) & PAGE_MASK;
   if (addr) {
@@ -181,6 +205,7 @@ static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
   if (!s) return -EINVAL;
   switch (cmd) {
   case IPC_STAT: case SHM_STAT: {
+    if (ipcperms(k, s, 0444)) return -EACCES;
     struct shmid_ds d;
     memset(&d, 0, sizeof d);
     d.shm_perm.__key = s->removed ? IPC_PRIVATE : s->key;
@@ -198,6 +223,7 @@ static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
   case IPC_SET: {
     struct shmid_ds d;
     if (copy_from_user(k, &d, ubuf, sizeof d)) return -EFAULT;
+    if (!ipc_owner(k, s)) return -EPERM;
     s->uid = (int)d.shm_perm.uid;
     s->gid = (int)d.shm_perm.gid;
     s->mode = d.shm_perm.mode & 0777;
@@ -205,6 +231,7 @@ static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
     return 0;
   }
   case IPC_RMID:
+    if (!ipc_owner(k, s)) return -EPERM;
     s->removed = true;             /* its key is free now; it goes with its last attach */
     s->ctime = now_s(k);
     reap(k);

@@ -1,5 +1,6 @@
 /* Syscall dispatch and the process/identity/time/signal-bookkeeping calls.
- * File calls are in sys_fs.c, memory calls in sys_mm.c.  Unknown numbers
+ * File calls are in sys_fs.c, memory calls in sys_mm.c, identity calls in
+ * sys_cred.c, scheduling attributes in sys_sched.c.  Unknown numbers
  * return -ENOSYS and are counted (stats: syscalls.unknown). */
 #include "sim/kernel.h"
 #include "syscall_names.h"
@@ -135,6 +136,7 @@ static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint6
     if (res == RLIMIT_MEMLOCK) rl.cur = rl.max = 8ull << 20;
     break;
   case RLIMIT_NPROC: rl.cur = rl.max = 4096; break;
+  case RLIMIT_NICE: case RLIMIT_RTPRIO: rl.cur = rl.max = 0; break;   /* Linux's defaults (sys_sched.c) */
   default: rl.cur = rl.max = ~0ull; break;
   }
   if (oldp && copy_to_user(k, oldp, &rl, sizeof rl)) return -EFAULT;
@@ -261,20 +263,9 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return sys_execve(k, a[0], a[1], a[2]);
   case SYS_getpid: case SYS_gettid: return k->pid;
   case SYS_getppid: return k->ppid;
-  case SYS_getuid: case SYS_geteuid: return k->uid;
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
   case SYS_process_vm_readv: case SYS_process_vm_writev:
     return sys_process_vm(k, nr == SYS_process_vm_writev, (int)a[0], a[1], a[2], a[3], a[4], a[5]);
-  case SYS_getgid: case SYS_getegid: return k->gid;
-  case SYS_getresuid: case SYS_getresgid: {
-    uint32_t v = (uint32_t)(nr == SYS_getresuid ? k->uid : k->gid);
-    for (int i = 0; i < 3; i++) if (copy_to_user(k, a[i], &v, 4)) return -EFAULT;
-    return 0;
-  }
-  case SYS_getgroups: return 0;
-  case SYS_setuid: case SYS_setgid: case SYS_setreuid: case SYS_setregid:
-  case SYS_setresuid: case SYS_setresgid:
-    return 0;
   case SYS_uname: return sys_uname(k, a[0]);
   case SYS_arch_prctl:
     switch (a[0]) {
@@ -329,13 +320,6 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (a[0] != CLOCK_REALTIME && a[0] != CLOCK_MONOTONIC && a[0] != CLOCK_BOOTTIME) return -EINVAL;
     return sys_nanosleep_common(k, a[2], (a[1] & 1) != 0, a[0]);
   case SYS_sched_yield: return 0;
-  case SYS_sched_getaffinity: {
-    if (a[1] < 8) return -EINVAL;
-    uint64_t m = 1;
-    if (copy_to_user(k, a[2], &m, 8)) return -EFAULT;
-    return 8;
-  }
-  case SYS_sched_setaffinity: return 0;
   case SYS_getcpu: {
     uint32_t z = 0;
     if (a[0] && copy_to_user(k, a[0], &z, 4)) return -EFAULT;
@@ -356,8 +340,6 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_prctl:
     if (a[0] == 15 /* PR_SET_NAME */ || a[0] == 16) return 0;
     return -EINVAL;
-  case SYS_getpriority: return 20;
-  case SYS_setpriority: return 0;
   default:
     *handled = false;
     return -ENOSYS;
@@ -374,7 +356,12 @@ void syscall_dispatch(struct kernel *k) {
   }
   k->redispatch = false;
   bool handled = false;
+  /* the host checks file access as this task (sys_cred.c); cheap when
+   * nothing changed */
+  cred_host_sync(k);
   long r = sys_misc(k, nr, a, &handled);
+  if (!handled) r = sys_cred(k, nr, a, &handled);
+  if (!handled) r = sys_sched(k, nr, a, &handled);
   if (!handled) r = sys_signal(k, nr, a, &handled);
   if (!handled) r = sys_timer(k, nr, a, &handled);
   if (!handled) r = sys_mm(k, nr, a, &handled);

@@ -372,7 +372,7 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
       si[0] = SIGCHLD;
       si[2] = (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
       si[4] = pid;
-      si[5] = k->uid;
+      si[5] = t->tc.ruid;   /* the child's real uid (wait_task_zombie) */
       si[6] = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
       if (copy_to_user(k, a[2], si, sizeof si)) return -EFAULT;
     }
