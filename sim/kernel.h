@@ -99,6 +99,7 @@ struct task_ctx {
   char cwd[4096];            /* guest-visible cwd */
   uint32_t umask;            /* file-creation mask (inherited by fork) */
   uint64_t cap_eff, cap_prm, cap_inh;   /* capability sets (capget/capset) */
+  struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
   /* credentials (sys_cred.c): real/effective/saved/filesystem ids and
    * the supplementary groups (sorted, as Linux's groups_sort keeps them);
    * inherited by fork, kept across exec (no set-user-ID binaries) */
@@ -242,6 +243,7 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va);
 /* the frame (as the guest's PTEs hold it) mapping va's page, 0 if none */
 uint64_t mm_user_frame(struct kernel *k, struct mm *mm, uint64_t va);
+bool memfd_write_sealed(int hostfd);   /* sys_mm.c */
 void guest_ops_fill(struct kernel *k, struct guest_ops *o);
 uint64_t pte_flags_for(uint32_t vmflags, bool writable_now);
 
@@ -337,6 +339,7 @@ int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 
 /* ---- processes (task.c) ---- */
 int task_init_first(struct kernel *k);
+void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits */
 struct task *task_find(struct kernel *k, int pid);
 void task_switch_to(struct kernel *k, struct task *t);
 int live_mms(struct kernel *k, struct mm **out, int max);

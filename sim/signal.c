@@ -166,7 +166,7 @@ static int setup_frame(struct kernel *k, int sig) {
   k->sigmask |= k->sig_mask_[sig];
   if (!(k->sig_flags[sig] & SA_NODEFER)) k->sigmask |= bit(sig);
   k->sigmask &= ~UNBLOCKABLE;
-  if (k->sig_flags[sig] & SA_RESETHAND) { k->sig_handlers[sig] = 0; k->sig_flags[sig] = 0; }
+  if (k->sig_flags[sig] & SA_RESETHAND) k->sig_handlers[sig] = 0;   /* SA_ONESHOT: the handler only */
   return 0;
 }
 

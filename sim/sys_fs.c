@@ -304,13 +304,23 @@ static long io_write(struct kernel *k, int fd, const struct kiov *iov, int cnt, 
   return (long)(prior + total);
 }
 
+/* the descriptor must be open for the direction (EBADF): a pipe's write
+ * end is not read, an O_PATH descriptor neither */
+static bool io_allowed(struct kernel *k, int fd, bool wr) {
+  struct gfd *g = gfd_get(k, fd);
+  if (!g || (g->flags & O_PATH)) return false;
+  int acc = g->flags & O_ACCMODE;
+  return wr ? acc != O_RDONLY : acc != O_WRONLY;
+}
+
 static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, int64_t off) {
+  if (!io_allowed(k, fd, wr)) return -EBADF;
   struct kiov v = {buf, n};
   return wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
 }
 
 static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cnt, int64_t off) {
-  if (!gfd_get(k, fd)) return -EBADF;
+  if (!io_allowed(k, fd, wr)) return -EBADF;
   if (cnt > UIO_MAXIOV) return -EINVAL;
   if (cnt == 0) return 0;
   static struct kiov v[UIO_MAXIOV];
@@ -533,6 +543,22 @@ static long fcntl_lock(struct kernel *k, struct gfd *g, int cmd, uint64_t uarg) 
   return r;
 }
 
+/* does a live process map this file shared and writable? */
+static bool file_mapped_writable(struct kernel *k, int hostfd) {
+  struct stat st;
+  if (fstat(hostfd, &st)) return false;
+  struct mm *mms[64];
+  int n = live_mms(k, mms, 64);
+  for (int i = 0; i < n; i++)
+    for (int j = 0; j < mms[i]->nvmas; j++) {
+      const struct vma *v = &mms[i]->vmas[j];
+      if (v->file && (v->flags & (VM_SHARED | VM_WRITE)) == (VM_SHARED | VM_WRITE) &&
+          v->file->dev == (uint64_t)st.st_dev && v->file->ino == (uint64_t)st.st_ino)
+        return true;
+    }
+  return false;
+}
+
 static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
@@ -566,6 +592,9 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   case F_GETLEASE: return F_UNLCK;
   case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS: {
     if (g->kind == FDK_PROC) return -EINVAL;
+    if (cmd == F_ADD_SEALS && (arg & (F_SEAL_WRITE | 0x0010 /* FUTURE_WRITE */)) &&
+        file_mapped_writable(k, g->hostfd))
+      return -EBUSY;                  /* memfd_wait_for_pins: a writable shared mapping */
     int r = fcntl(g->hostfd, cmd, (int)arg);
     return r < 0 ? -errno : r;
   }
@@ -577,7 +606,7 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
 
 static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
   struct gfd *g = gfd_get(k, fd);
-  if (!g) return -EBADF;
+  if (!g || (g->flags & O_PATH)) return -EBADF;
   bool host = g->kind != FDK_PROC && g->hostfd >= 0;
   switch ((uint32_t)req) {
   case 0x5451: g->cloexec = true; return 0;    /* FIOCLEX */

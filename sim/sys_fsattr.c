@@ -662,7 +662,10 @@ long sys_fsattr(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_chown: case SYS_lchown:
     if ((e = get_path(k, a[0], path))) return e;
     return do_chown(k, AT_FDCWD, path, (uint32_t)a[1], (uint32_t)a[2], nr == SYS_chown);
-  case SYS_fchown:
+  case SYS_fchown: {
+    struct gfd *g = gfd_get(k, (int)a[0]);
+    if (!g || (g->flags & O_PATH)) return -EBADF;   /* fchown needs a real open file */
+  }
     return do_chown(k, (int)a[0], NULL, (uint32_t)a[1], (uint32_t)a[2], true);
   case SYS_fchownat: {
     int fl = (int)a[4];

@@ -427,8 +427,19 @@ long sys_fsmeta(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     char name[250];
     long l = strncpy_from_user(k, name, a[0], sizeof name);
     if (l < 0) return l == -ENAMETOOLONG ? -EINVAL : l;
-    if (a[1] & ~7ull) return -EINVAL;       /* CLOEXEC | ALLOW_SEALING | HUGETLB */
-    int h = (int)syscall(SYS_memfd_create, name, (unsigned)(a[1] & 3) | 1u);
+    /* CLOEXEC 1, ALLOW_SEALING 2, HUGETLB 4 (with a MFD_HUGE_* size in
+     * bits 26-31), NOEXEC_SEAL 8, EXEC 16 */
+    uint64_t fl = a[1], huge_size = fl & (0x3full << 26);
+    if ((fl & ~(0x1full | (0x3full << 26))) || (huge_size && !(fl & 4))) return -EINVAL;
+    if (fl & 4) {
+      /* the host says whether it has huge pages of that size (its errors
+       * are Linux's); the model then keeps the file in 4K pages, in an
+       * ordinary memfd that write() and writeback can use */
+      int probe = (int)syscall(SYS_memfd_create, name, (unsigned)(fl & (4 | (0x3full << 26))) | 1u);
+      if (probe < 0) return -errno;
+      close(probe);
+    }
+    int h = (int)syscall(SYS_memfd_create, name, (unsigned)(fl & 3) | 1u);
     if (h < 0) return -errno;
     char p[280];
     snprintf(p, sizeof p, "/memfd:%s (deleted)", name);

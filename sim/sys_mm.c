@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -47,6 +48,13 @@ static long sys_brk(struct kernel *k, uint64_t want) {
   return (long)want;
 }
 
+/* a memfd sealed against writes (F_SEAL_WRITE, F_SEAL_FUTURE_WRITE): no
+ * shared writable mapping (mm/memfd.c memfd_check_seals_mmap) */
+bool memfd_write_sealed(int hostfd) {
+  int seals = fcntl(hostfd, F_GET_SEALS);
+  return seals > 0 && (seals & (F_SEAL_WRITE | 0x0010 /* F_SEAL_FUTURE_WRITE */));
+}
+
 static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
   if (gfd < 0 || gfd >= MAX_FDS || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
   int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
@@ -64,25 +72,52 @@ static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
   return hf;
 }
 
+/* flags mmap accepts without complaint under MAP_SHARED_VALIDATE
+ * (include/linux/mman.h LEGACY_MAP_MASK); others give EOPNOTSUPP */
+#define LEGACY_MAP_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | \
+                         MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED |    \
+                         MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | \
+                         MAP_32BIT | MAP_FIXED_NOREPLACE | (0x3fu << 26) /* MAP_HUGE_MASK */)
+#define MAX_MAP_COUNT 65530             /* vm.max_map_count's default */
+
+/* /dev/zero maps as anonymous memory (drivers/char/mem.c mmap_zero) */
+static bool is_dev_zero(struct kernel *k, int64_t fd) {
+  struct stat st;
+  return fd >= 0 && fd < MAX_FDS && k->fds[fd].kind == FDK_HOST && !fstat(k->fds[fd].hostfd, &st) &&
+         S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5);
+}
+
 static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t prot,
                      uint64_t flags, int64_t fd, uint64_t off) {
   struct mm *mm = k->mm;
   uint64_t type = flags & 0xf;
+  /* Linux's order: the offset (arch sys_mmap), the fd (ksys_mmap_pgoff),
+   * then do_mmap's checks */
+  if (off & (PAGE - 1)) return -EINVAL;
+  bool anon = flags & MAP_ANONYMOUS;
+  if (!anon && (fd < 0 || fd >= MAX_FDS || k->fds[fd].kind == FDK_NONE)) return -EBADF;
   if (!len) return -EINVAL;
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
-  if (off & (PAGE - 1)) return -EINVAL;
+  if (type == MAP_SHARED_VALIDATE && (flags & ~(uint64_t)LEGACY_MAP_MASK)) return -EOPNOTSUPP;
   uint64_t plen = page_up(len);
   if (plen < len || plen > TASK_SIZE) return -ENOMEM;
-  bool anon = flags & MAP_ANONYMOUS;
+  if (mm->nvmas >= MAX_MAP_COUNT) return -ENOMEM;
+  const char *zero_name = NULL;
+  if (!anon && is_dev_zero(k, fd)) {
+    int acc = k->fds[fd].flags & O_ACCMODE;
+    if (acc == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)) return -EACCES;
+    anon = true;
+    zero_name = "/dev/zero";
+  }
   struct host_file *hf = NULL;
   long err = 0;
   if (!anon) {
-    if (fd < 0 || fd >= MAX_FDS || k->fds[fd].kind == FDK_NONE) return -EBADF;
     int acc = k->fds[fd].flags & O_ACCMODE;
     if (acc == O_WRONLY) return -EACCES;
     if (type != MAP_PRIVATE && (prot & PROT_WRITE)) {
       if (k->read_only) return -EROFS;
       if (acc != O_RDWR) return -EACCES;
+      if (memfd_write_sealed(k->fds[fd].hostfd)) return -EPERM;
     }
     hf = host_file_for(k, (int)fd, &err);
     if (!hf) return err;
@@ -118,9 +153,14 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
   if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
   if (hf) snprintf(v.name, sizeof v.name, "%s", hf->path);
+  else if (zero_name) snprintf(v.name, sizeof v.name, "%s", zero_name);
   v.flags |= mm->def_flags;         /* mlockall(MCL_FUTURE) */
+  if (flags & MAP_LOCKED) v.flags = (v.flags | VM_LOCKED) & ~VM_LOCKONFAULT;
   vma_insert(k, mm, &v);
-  if ((mm->def_flags & VM_LOCKED) && !(mm->def_flags & VM_LOCKONFAULT)) populate(k, start, start + plen);
+  /* MAP_POPULATE and locked mappings fault their pages in now (mm_populate) */
+  if ((v.flags & VM_LOCKED) ? !(v.flags & VM_LOCKONFAULT)
+                            : (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
+    populate(k, start, start + plen);
   return (long)start;
 }
 
@@ -132,6 +172,11 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   osz = page_up(osz);
   nsz = page_up(nsz);
   if (!nsz) return -EINVAL;
+  if (flags & 2) {   /* mremap_to's checks come before the old range is looked at */
+    if (naddr & (PAGE - 1)) return -EINVAL;
+    if (nsz > TASK_SIZE || naddr > TASK_SIZE - nsz) return -EINVAL;
+    if (old < naddr + nsz && naddr < old + osz) return -EINVAL;   /* overlapping */
+  }
   struct vma *v = vma_find(mm, old);
   if (!v || old + osz > v->end) return -EFAULT;
   if ((flags & 2) && !(flags & 1)) return -EINVAL;
@@ -152,7 +197,6 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   }
   uint64_t dst;
   if (flags & 2) {
-    if (naddr & (PAGE - 1)) return -EINVAL;
     mm_unmap(k, mm, naddr, naddr + nsz);
     dst = naddr;
   } else {
@@ -211,6 +255,8 @@ static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv)
       continue;
     }
     uint64_t e = v->end < end ? v->end : end;
+    if ((adv == MADV_DONTNEED || adv == MADV_FREE || adv == MADV_REMOVE) && (v->flags & VM_LOCKED))
+      return -EINVAL;                 /* madvise_dontneed_free_valid_vma, madvise_remove */
     switch (adv) {
     case MADV_DONTNEED: case MADV_FREE:
       mm_drop_pages(k, mm, va, e);
@@ -356,6 +402,13 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_mprotect:
     if (a[0] & (PAGE - 1)) return -EINVAL;
     if (!a[1]) return 0;
+    if (a[2] & PROT_WRITE)            /* a write-sealed memfd has no VM_MAYWRITE */
+      for (uint64_t va = a[0]; va < a[0] + page_up(a[1]);) {
+        struct vma *v = vma_find(mm, va);
+        if (!v) break;
+        if ((v->flags & VM_SHARED) && v->file && memfd_write_sealed(v->file->fd)) return -EACCES;
+        va = v->end;
+      }
     return mm_protect(k, mm, a[0], a[0] + page_up(a[1]), (uint32_t)a[2]);
   case SYS_mremap: return sys_mremap(k, a[0], a[1], a[2], a[3], a[4]);
   case SYS_remap_file_pages: return sys_remap_file_pages(k, a[0], a[1], a[2], a[3], a[4]);
@@ -378,6 +431,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       struct vma *v = vma_find(mm, va);
       if (!v) { err = -ENOMEM; struct vma *n = vma_next(mm, va); if (!n) break; va = n->start; continue; }
       uint64_t end = v->end < a[0] + len ? v->end : a[0] + len;
+      if ((fl & MS_INVALIDATE) && (v->flags & VM_LOCKED)) return -EBUSY;
       if ((fl & MS_SYNC) && v->file && (v->flags & VM_SHARED)) {
         uint64_t lo = (v->file_off + (va - v->start)) / PAGE, hi = (v->file_off + (end - v->start)) / PAGE;
         pages += pc_writeback(k, v->file->dev, v->file->ino, lo, hi);

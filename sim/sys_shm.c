@@ -22,7 +22,7 @@
 #define SHMMAX SHM_MODEL_SHMMAX   /* kernel.h */
 
 struct shm_seg {
-  bool used, removed;        /* removed: IPC_RMID'd, waits for its last detach */
+  bool used, removed, locked;       /* removed: IPC_RMID'd, waits for its last detach */
   int32_t key;
   uint64_t size;
   int fd;                    /* the host memfd that holds its bytes */
@@ -144,14 +144,18 @@ static long sys_shmat(struct kernel *k, int id, uint64_t addr, int flg) {
   struct mm *mm = k->mm;
   uint64_t len = (s->size + PAGE - 1) & PAGE_MASK;
   if (addr) {
-    if (flg & SHM_RND) addr &= PAGE_MASK;       /* SHMLBA is a page on x86-64 */
-    else if (addr & (PAGE - 1)) return -EINVAL;
+    if (addr & (PAGE - 1)) {
+      if (!(flg & SHM_RND)) return -EINVAL;
+      addr &= PAGE_MASK;                        /* SHMLBA is a page on x86-64 */
+      if (!addr && (flg & SHM_REMAP)) return -EINVAL;   /* do_shmat: no remap at 0 */
+    }
     if (addr + len > TASK_SIZE || addr + len < addr) return -EINVAL;
     bool busy = false;
     for (int i = 0; i < mm->nvmas; i++) busy |= mm->vmas[i].start < addr + len && mm->vmas[i].end > addr;
     if (busy && !(flg & SHM_REMAP)) return -EINVAL;
     mm_unmap(k, mm, addr, addr + len);
   } else {
+    if (flg & SHM_REMAP) return -EINVAL;
     addr = mm_find_free(mm, len, 0);
     if (!addr) return -ENOMEM;
   }
@@ -190,6 +194,8 @@ static long sys_shmdt(struct kernel *k, uint64_t addr) {
   return -EINVAL;
 }
 
+#define SHM_STAT_ANY_ 15
+
 static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
   cmd &= ~0x100;                   /* IPC_64: x86-64 has one layout */
   if (cmd == IPC_INFO || cmd == SHM_INFO) {
@@ -200,25 +206,27 @@ static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
     for (int i = 0; i < k->nshm; i++) if (k->shm[i].used) top = i;
     return top;
   }
-  struct shm_seg *s = cmd == SHM_STAT ? (id >= 0 && id < k->nshm && k->shm[id].used ? &k->shm[id] : NULL)
-                                      : seg_of(k, id);
+  bool by_index = cmd == SHM_STAT || cmd == SHM_STAT_ANY_;
+  struct shm_seg *s = by_index ? (id >= 0 && id < k->nshm && k->shm[id].used ? &k->shm[id] : NULL)
+                               : seg_of(k, id);
   if (!s) return -EINVAL;
   switch (cmd) {
-  case IPC_STAT: case SHM_STAT: {
-    if (ipcperms(k, s, 0444)) return -EACCES;
+  case IPC_STAT: case SHM_STAT: case SHM_STAT_ANY_: {
+    /* SHM_STAT_ANY: the same without the read permission check */
+    if (cmd != SHM_STAT_ANY_ && ipcperms(k, s, 0444)) return -EACCES;
     struct shmid_ds d;
     memset(&d, 0, sizeof d);
     d.shm_perm.__key = s->removed ? IPC_PRIVATE : s->key;
     d.shm_perm.uid = (uid_t)s->uid; d.shm_perm.gid = (gid_t)s->gid;
     d.shm_perm.cuid = (uid_t)s->cuid; d.shm_perm.cgid = (gid_t)s->cgid;
-    d.shm_perm.mode = s->mode | (s->removed ? 01000 /* SHM_DEST */ : 0);
+    d.shm_perm.mode = s->mode | (s->removed ? 01000 /* SHM_DEST */ : 0) | (s->locked ? 02000 /* SHM_LOCKED */ : 0);
     d.shm_perm.__seq = (unsigned short)s->seq;
     d.shm_segsz = s->size;
     d.shm_atime = s->atime; d.shm_dtime = s->dtime; d.shm_ctime = s->ctime;
     d.shm_cpid = s->cpid; d.shm_lpid = s->lpid;
     d.shm_nattch = nattch(k, s);
     if (copy_to_user(k, ubuf, &d, sizeof d)) return -EFAULT;
-    return cmd == SHM_STAT ? id_of(k, s) : 0;
+    return by_index ? id_of(k, s) : 0;
   }
   case IPC_SET: {
     struct shmid_ds d;
@@ -237,6 +245,10 @@ static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
     reap(k);
     return 0;
   case SHM_LOCK: case SHM_UNLOCK:
+    /* the pages stay resident either way (the model has no swap); the
+     * flag is what IPC_STAT shows */
+    if (!ipc_owner(k, s)) return -EPERM;
+    s->locked = cmd == SHM_LOCK;
     return 0;
   default:
     return -EINVAL;

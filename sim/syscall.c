@@ -124,23 +124,38 @@ static long sys_sysinfo(struct kernel *k, uint64_t u) {
   return copy_to_user(k, u, &si, sizeof si);
 }
 
+/* Resource limits per process (getrlimit/setrlimit/prlimit64), inherited
+ * by fork.  The model enforces RLIMIT_CORE (a core-dumping signal sets the
+ * wait status's core bit only when it is nonzero; no core file is
+ * written) and keeps the others as values the guest reads back. */
+void rlimits_init(struct task_ctx *c) {
+  for (int r = 0; r < 16; r++) c->rlim[r].cur = c->rlim[r].max = ~0ull;   /* RLIM_INFINITY */
+  c->rlim[RLIMIT_STACK].cur = 8ull << 20;
+  c->rlim[RLIMIT_NOFILE].cur = c->rlim[RLIMIT_NOFILE].max = MAX_FDS;
+  c->rlim[RLIMIT_CORE].cur = 0;
+  c->rlim[RLIMIT_MEMLOCK].cur = c->rlim[RLIMIT_MEMLOCK].max = 8ull << 20;
+  c->rlim[RLIMIT_NPROC].cur = c->rlim[RLIMIT_NPROC].max = 4096;
+  c->rlim[RLIMIT_NICE].cur = c->rlim[RLIMIT_NICE].max = 0;      /* Linux's defaults (sys_sched.c) */
+  c->rlim[RLIMIT_RTPRIO].cur = c->rlim[RLIMIT_RTPRIO].max = 0;
+  c->rlim[RLIMIT_SIGPENDING].cur = c->rlim[RLIMIT_SIGPENDING].max = 63459;
+  c->rlim[RLIMIT_MSGQUEUE].cur = c->rlim[RLIMIT_MSGQUEUE].max = 819200;
+}
+
 static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint64_t oldp) {
-  if (pid && pid != k->pid) return -ESRCH;
-  struct { uint64_t cur, max; } rl;
-  switch (res) {
-  case RLIMIT_STACK: rl.cur = 8ull << 20; rl.max = ~0ull; break;
-  case RLIMIT_NOFILE: rl.cur = MAX_FDS; rl.max = MAX_FDS; break;
-  case RLIMIT_AS: case RLIMIT_DATA: case RLIMIT_RSS: case RLIMIT_CPU: case RLIMIT_FSIZE:
-  case RLIMIT_MEMLOCK: case RLIMIT_CORE: rl.cur = rl.max = ~0ull;
-    if (res == RLIMIT_CORE) rl.cur = 0;
-    if (res == RLIMIT_MEMLOCK) rl.cur = rl.max = 8ull << 20;
-    break;
-  case RLIMIT_NPROC: rl.cur = rl.max = 4096; break;
-  case RLIMIT_NICE: case RLIMIT_RTPRIO: rl.cur = rl.max = 0; break;   /* Linux's defaults (sys_sched.c) */
-  default: rl.cur = rl.max = ~0ull; break;
+  if (res < 0 || res >= 16) return -EINVAL;
+  struct task *t = !pid || pid == k->pid ? k->cur : task_find(k, pid);
+  if (!t || t->state == TS_ZOMBIE) return -ESRCH;
+  struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+  struct { uint64_t cur, max; } nl, old = {c->rlim[res].cur, c->rlim[res].max};
+  if (newp) {
+    if (copy_from_user(k, &nl, newp, sizeof nl)) return -EFAULT;
+    if (nl.cur > nl.max) return -EINVAL;
+    if (res == RLIMIT_NOFILE && nl.max > MAX_FDS) return -EPERM;    /* > nr_open */
+    if (nl.max > old.max && !capable(k, 24 /* CAP_SYS_RESOURCE */)) return -EPERM;
+    if (t != k->cur && c->ruid != k->euid && !capable(k, 24)) return -EPERM;
   }
-  if (oldp && copy_to_user(k, oldp, &rl, sizeof rl)) return -EFAULT;
-  (void)newp;   /* accepted and ignored: limits are fixed in the model */
+  if (oldp && copy_to_user(k, oldp, &old, sizeof old)) return -EFAULT;
+  if (newp) { c->rlim[res].cur = nl.cur; c->rlim[res].max = nl.max; }
   return 0;
 }
 
@@ -210,6 +225,9 @@ static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uin
   if ((lcnt && copy_from_user(k, lv, ulv, lcnt * sizeof lv[0])) ||
       (rcnt && copy_from_user(k, rv, urv, rcnt * sizeof rv[0])))
     return -EFAULT;
+  /* import_iovec/rw_copy_check_uvector: a length must fit ssize_t */
+  for (uint64_t i = 0; i < lcnt; i++) if ((int64_t)lv[i].len < 0) return -EINVAL;
+  for (uint64_t i = 0; i < rcnt; i++) if ((int64_t)rv[i].len < 0) return -EINVAL;
   struct task *self = k->cur, *t = pid == k->pid ? self : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE || (t != self && !t->tc.mm)) return -ESRCH;
   static uint8_t bounce[65536];
@@ -285,7 +303,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_rseq: return -ENOSYS;
   case SYS_prlimit64: return sys_prlimit(k, (int)a[0], (int)a[1], a[2], a[3]);
   case SYS_getrlimit: return sys_prlimit(k, 0, (int)a[0], 0, a[1]);
-  case SYS_setrlimit: return 0;
+  case SYS_setrlimit: return sys_prlimit(k, 0, (int)a[0], a[1], 0);
   case SYS_getrandom: {
     uint64_t n = a[1] > (1u << 25) ? (1u << 25) : a[1];
     uint8_t buf[256];

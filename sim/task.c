@@ -4,8 +4,10 @@
  * Each process has its own address space; fork is copy-on-write through
  * the MMU, so COW faults are real faults. */
 #include "sim/kernel.h"
+#include <sys/resource.h>
 #include "sim/fs_priv.h"
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -77,6 +79,7 @@ int task_init_first(struct kernel *k) {
   memset(&k->tc, 0, sizeof k->tc);
   k->pid = k->pgid = k->sid = 1000;
   k->ppid = 999;
+  rlimits_init(&k->tc);
   k->files = files_new();
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
@@ -314,6 +317,14 @@ void task_exit(struct kernel *k) {
     if (!copy_to_user(k, k->tid_address, &z, 4)) futex_wake_addr(k, k->tid_address, 1);
   }
   t->wstatus = k->killed_by ? (k->killed_by & 0x7f) : ((k->exit_code & 0xff) << 8);
+  /* signal(7)'s "Core" actions dump when RLIMIT_CORE allows: the wait
+   * status says so (WCOREDUMP); the model writes no core file */
+  static const uint64_t core_sigs = 1ull << (SIGQUIT - 1) | 1ull << (SIGILL - 1) | 1ull << (SIGTRAP - 1) |
+                                    1ull << (SIGABRT - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGFPE - 1) |
+                                    1ull << (SIGSEGV - 1) | 1ull << (SIGXCPU - 1) | 1ull << (SIGXFSZ - 1) |
+                                    1ull << (SIGSYS - 1);
+  bool dumped = k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && k->rlim[RLIMIT_CORE].cur;
+  if (dumped) t->wstatus |= 0x80;
   files_put(k->files);
   k->files = NULL;
   k->fds = NULL;
@@ -332,7 +343,7 @@ void task_exit(struct kernel *k) {
   struct task *p = task_find(k, k->ppid);
   if (p) {
     struct task_ctx *pc = ctx_of(k, p);
-    signal_send(k, p, SIGCHLD, k->killed_by ? CLD_KILLED : CLD_EXITED, 0);
+    signal_send(k, p, SIGCHLD, dumped ? CLD_DUMPED : k->killed_by ? CLD_KILLED : CLD_EXITED, 0);
     pc->siginfo[SIGCHLD].pid = k->pid;
     pc->siginfo[SIGCHLD].status = k->killed_by ? k->killed_by : k->exit_code;
   }
@@ -349,13 +360,23 @@ static void reap(struct kernel *k, struct task *z) {
 long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
   int want;
   int options;
-  if (nr == SYS_wait4) { want = (int)a[0]; options = (int)a[2]; }
-  else {
+  const int wall = 0x20000000 | 0x40000000 | (int)0x80000000u;   /* __WNOTHREAD __WALL __WCLONE */
+  if (nr == SYS_wait4) {
+    want = (int)a[0];
+    options = (int)a[2];
+    /* kernel_wait4's checks */
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | wall)) return -EINVAL;
+    if (want == INT_MIN) return -ESRCH;     /* -INT_MIN is not a pgid */
+  } else {
     /* waitid(idtype, id, infop, options) */
     int idtype = (int)a[0];
+    options = (int)a[3];
+    if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | wall)) return -EINVAL;
+    if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
+    if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID) return -EINVAL;
+    if (idtype == P_PID && (int)a[1] <= 0) return -EINVAL;
     want = idtype == P_ALL ? -1 : idtype == P_PID ? (int)a[1] : -(int)a[1];
     if (idtype == P_PGID && a[1] == 0) want = 0;
-    options = (int)a[3];
   }
   struct task *me = k->cur;
   for (struct task *t = k->tasks; t; t = t->next) {
@@ -370,7 +391,7 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
     } else if (a[2]) {
       int si[32] = {0};
       si[0] = SIGCHLD;
-      si[2] = (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
+      si[2] = (ws & 0x80) ? CLD_DUMPED : (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
       si[4] = pid;
       si[5] = t->tc.ruid;   /* the child's real uid (wait_task_zombie) */
       si[6] = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;

@@ -1,0 +1,174 @@
+/* Guest: Linux's answers at the edges of the memory and process calls
+ * (what LTP's mmap, mremap, madvise, msync, shm*, memfd_create,
+ * process_vm_readv, pipe, sigaction, kill and waitpid tests check):
+ * /dev/zero mappings, mmap's error order, MAP_SHARED_VALIDATE, MAP_LOCKED
+ * and MAP_POPULATE, madvise/msync on locked memory, MREMAP_FIXED overlap,
+ * shmat's SHM_RND/SHM_REMAP, SHM_LOCK, memfd write seals, iovec lengths,
+ * a pipe's write end read, SA_RESETHAND keeping flags, the core-dump bit,
+ * and wait's option checks.  Output must equal the native run's. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ipc.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PG 4096
+static const char *en(int e) {
+  switch (e) {
+  case 0: return "ok";
+  case EINVAL: return "EINVAL";
+  case EBADF: return "EBADF";
+  case EPERM: return "EPERM";
+  case EACCES: return "EACCES";
+  case EBUSY: return "EBUSY";
+  case ENOMEM: return "ENOMEM";
+  case ESRCH: return "ESRCH";
+  case EOPNOTSUPP: return "EOPNOTSUPP";
+  default: return strerror(e);
+  }
+}
+#define TRY(what, expr) do { errno = 0; long r_ = (long)(expr); \
+  printf("%s: %s\n", what, r_ == -1 ? en(errno) : "ok"); } while (0)
+#ifndef MAP_SHARED_VALIDATE
+#define MAP_SHARED_VALIDATE 3
+#endif
+#ifndef F_SEAL_WRITE
+#define F_ADD_SEALS 1033
+#define F_SEAL_WRITE 8
+#endif
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 2
+#endif
+
+static void h(int s) { (void)s; }
+
+int main(void) {
+  setvbuf(stdout, NULL, _IONBF, 0);
+  /* /dev/zero: private is anonymous memory, shared is shared across fork */
+  int z = open("/dev/zero", O_RDWR);
+  char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, z, 0);
+  printf("/dev/zero private: %s %d\n", p == MAP_FAILED ? en(errno) : "mapped", p != MAP_FAILED ? p[5] : -1);
+  char *s = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, z, 0);
+  if (s != MAP_FAILED) {
+    if (fork() == 0) { s[0] = 'c'; _exit(0); }
+    wait(NULL);
+  }
+  printf("/dev/zero shared: %c\n", s != MAP_FAILED ? s[0] : '?');
+
+  /* the error order: offset, fd, length */
+  TRY("mmap bad fd", mmap(NULL, PG, PROT_READ, MAP_PRIVATE, 99, 0));
+  TRY("mmap bad fd, zero length", mmap(NULL, 0, PROT_READ, MAP_PRIVATE, 99, 0));
+  TRY("mmap bad fd, unaligned offset", mmap(NULL, PG, PROT_READ, MAP_PRIVATE, 99, 5));
+  char tmpl[] = "/tmp/edgeXXXXXX";
+  int fd = mkstemp(tmpl);
+  unlink(tmpl);
+  ftruncate(fd, 4 * PG);
+  TRY("MAP_SHARED_VALIDATE, unknown flag", mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE | 0x200000, fd, 0));
+  TRY("MAP_SHARED_VALIDATE", mmap(NULL, PG, PROT_READ, MAP_SHARED_VALIDATE, fd, 0));
+
+  /* MAP_LOCKED and MAP_POPULATE fault pages in at once */
+  char *l = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED, -1, 0);
+  unsigned char vec[4];
+  mincore(l, 4 * PG, vec);
+  printf("MAP_LOCKED resident: %d%d%d%d\n", vec[0] & 1, vec[1] & 1, vec[2] & 1, vec[3] & 1);
+  char *pp = mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+  mincore(pp, 4 * PG, vec);
+  printf("MAP_POPULATE resident: %d%d%d%d\n", vec[0] & 1, vec[1] & 1, vec[2] & 1, vec[3] & 1);
+  TRY("madvise DONTNEED locked", madvise(l, PG, MADV_DONTNEED));
+  char *ls = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  mlock(ls, PG);
+  TRY("msync MS_INVALIDATE locked", msync(ls, PG, MS_INVALIDATE));
+  munlock(ls, PG);
+  TRY("msync MS_INVALIDATE unlocked", msync(ls, PG, MS_INVALIDATE));
+
+  /* MREMAP_FIXED onto an overlapping range: EINVAL, the source intact */
+  char *m = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  m[0] = 'm';
+  TRY("mremap fixed overlap", mremap(m, 2 * PG, 2 * PG, MREMAP_MAYMOVE | MREMAP_FIXED, m + PG));
+  printf("source kept: %c\n", m[0]);
+
+  /* shmat: SHM_RND below SHMLBA with SHM_REMAP, NULL with SHM_REMAP */
+  int id = shmget(IPC_PRIVATE, PG, IPC_CREAT | 0600);
+  TRY("shmat SHM_RND|SHM_REMAP at 1", shmat(id, (void *)1, SHM_RND | SHM_REMAP));
+  TRY("shmat NULL SHM_REMAP", shmat(id, NULL, SHM_REMAP));
+  TRY("SHM_LOCK", shmctl(id, SHM_LOCK, NULL));
+  struct shmid_ds ds;
+  shmctl(id, IPC_STAT, &ds);
+  printf("SHM_LOCKED in mode: %d\n", (ds.shm_perm.mode & 02000) != 0);
+  shmctl(id, SHM_UNLOCK, NULL);
+  shmctl(id, IPC_STAT, &ds);
+  printf("after SHM_UNLOCK: %d\n", (ds.shm_perm.mode & 02000) != 0);
+  shmctl(id, IPC_RMID, NULL);
+
+  /* memfd write seals: no new shared writable mapping, none may exist */
+  int mf = (int)syscall(SYS_memfd_create, "seal", MFD_ALLOW_SEALING);
+  ftruncate(mf, PG);
+  char *w = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, mf, 0);
+  TRY("F_SEAL_WRITE with a writable mapping", fcntl(mf, F_ADD_SEALS, F_SEAL_WRITE));
+  munmap(w, PG);
+  TRY("F_SEAL_WRITE", fcntl(mf, F_ADD_SEALS, F_SEAL_WRITE));
+  TRY("mmap shared writable sealed", mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, mf, 0));
+  char *r = mmap(NULL, PG, PROT_READ, MAP_SHARED, mf, 0);
+  printf("mmap shared read-only sealed: %s\n", r == MAP_FAILED ? en(errno) : "ok");
+  TRY("mprotect it writable", mprotect(r, PG, PROT_READ | PROT_WRITE));
+  TRY("write sealed", write(mf, "x", 1));
+
+  /* process_vm_readv: an iovec length that does not fit ssize_t */
+  char buf[16] = "hello", dst[16];
+  struct iovec lv = {dst, (size_t)-1}, rv = {buf, 5};
+  TRY("process_vm_readv huge iov_len", syscall(SYS_process_vm_readv, getpid(), &lv, 1, &rv, 1, 0));
+
+  /* a pipe's write end cannot be read */
+  int pfd[2];
+  pipe(pfd);
+  char c;
+  TRY("read the write end", read(pfd[1], &c, 1));
+  TRY("write the read end", write(pfd[0], "x", 1));
+
+  /* SA_RESETHAND resets the handler, not the other flags */
+  struct sigaction sa = {.sa_handler = h, .sa_flags = SA_RESETHAND | SA_SIGINFO | SA_RESTART};
+  sigaction(SIGUSR1, &sa, NULL);
+  raise(SIGUSR1);
+  struct sigaction now;
+  sigaction(SIGUSR1, NULL, &now);
+  printf("after SA_RESETHAND: default %d, SA_RESTART kept %d\n", now.sa_handler == SIG_DFL,
+         (now.sa_flags & SA_RESTART) != 0);
+
+  /* the core bit: only with RLIMIT_CORE > 0 */
+  for (int lim = 0; lim < 2; lim++) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      struct rlimit rl = {lim ? RLIM_INFINITY : 0, RLIM_INFINITY};
+      setrlimit(RLIMIT_CORE, &rl);
+      abort();
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    printf("abort with RLIMIT_CORE %s: signal %d, core %d\n", lim ? "inf" : "0", WTERMSIG(st),
+           WCOREDUMP(st) ? 1 : 0);
+  }
+  struct rlimit rl;
+  getrlimit(RLIMIT_CORE, &rl);
+  printf("parent RLIMIT_CORE unchanged: %d\n", rl.rlim_cur == 0 || rl.rlim_cur == RLIM_INFINITY);
+  rl.rlim_cur = 10;
+  rl.rlim_max = 5;
+  TRY("setrlimit cur > max", setrlimit(RLIMIT_CORE, &rl));
+
+  /* wait's checks */
+  TRY("waitpid bad options", waitpid(-1, NULL, 0x1000));
+  TRY("waitpid INT_MIN", waitpid(INT_MIN, NULL, 0));
+  siginfo_t si;
+  TRY("waitid without WEXITED", waitid(P_ALL, 0, &si, WNOHANG));
+  return 0;
+}
