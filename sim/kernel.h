@@ -164,6 +164,9 @@ struct guest_policy {
   uint64_t readahead_bytes;    /* guest.readahead_bytes (cold cache) */
   uint64_t io_read_latency;    /* io.read_latency: cycles of a page-cache miss's device read */
   uint64_t io_write_latency;   /* io.write_latency: cycles of a page's synchronous writeback */
+  uint64_t dirty_limit_pages;  /* guest.dirty_ratio of RAM: write() throttles above it */
+  uint64_t dirty_bg_pages;     /* guest.dirty_background_ratio of RAM */
+  uint64_t dirty_writeback_ns; /* guest.dirty_writeback_ms: the flusher's period */
   uint64_t kpti_cr3_write;     /* guest.kpti_cr3_write: cycles of one KPTI CR3 write */
   uint64_t frame_zero_cost;    /* native.frame_zero: cycles of clear_page (vkernel prefault) */
 };
@@ -215,6 +218,8 @@ struct kernel {
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
   size_t pc_ninodes, pc_inodes_cap;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
+  uint64_t dirty_pages;         /* pages write() dirtied since the flusher last ran */
+  uint64_t dirty_since_ns;      /* guest time of the oldest of them */
   uint64_t thp_pages;        /* 2M pages mapped by THP faults */
   /* KPTI model (guest.kpti / guest.pcid) */
   bool kpti, kpti_pcid;
@@ -259,6 +264,8 @@ void pc_free_all(struct kernel *k);
 /* coherence of the page cache with read/write and the host file */
 void pc_mark_shared(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_writeback(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi);
+/* write() dirtied pages: throttle the writer above the dirty limit */
+void pc_dirtied(struct kernel *k, uint64_t pages);
 uint64_t pc_writeback_all(struct kernel *k);
 void pc_write_through(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t off, const void *buf, size_t n);
 void pc_refresh(struct kernel *k, uint64_t dev, uint64_t ino, int fd, uint64_t lo, uint64_t hi);

@@ -238,6 +238,28 @@ void pc_charge_writeback(struct kernel *k, uint64_t pages) {
   hv_end_n(k->hv, pages * k->policy.io_write_latency, pages);
 }
 
+/* Dirty throttling (mm/page-writeback.c balance_dirty_pages): write()
+ * puts its data in the page cache (here: the cache and the host file at
+ * once, so nothing can be lost) and leaves it dirty for the flusher.
+ * Once the dirty pages pass guest.dirty_ratio of RAM, the writer waits
+ * while they are written back down to guest.dirty_background_ratio: a
+ * charged file.writeback step.  The flusher that runs every
+ * guest.dirty_writeback_ms writes them back in the background (free for
+ * the writer): modeled as the count dropping to zero when that much
+ * guest time has passed since the oldest dirty page.  (Approximations:
+ * Linux throttles gradually around a setpoint and expires pages by age.) */
+void pc_dirtied(struct kernel *k, uint64_t pages) {
+  const struct guest_policy *g = &k->policy;
+  if (!g->dirty_limit_pages) return;
+  uint64_t now = ktime_ns(k);
+  if (k->dirty_pages && now - k->dirty_since_ns >= g->dirty_writeback_ns) k->dirty_pages = 0;
+  if (!k->dirty_pages) k->dirty_since_ns = now;
+  k->dirty_pages += pages;
+  if (k->dirty_pages <= g->dirty_limit_pages) return;
+  pc_charge_writeback(k, k->dirty_pages - g->dirty_bg_pages);
+  k->dirty_pages = g->dirty_bg_pages;
+}
+
 /* ftruncate shrank (or grew) the file: the page holding the new EOF is
  * zeroed past it, cached pages beyond it are dropped, and every mapping
  * of them is zapped, so an access there is SIGBUS (Linux

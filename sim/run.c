@@ -86,6 +86,11 @@ static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struc
   g->readahead_bytes = params_get(P, "guest.readahead_bytes");
   g->io_read_latency = params_get(P, "io.read_latency");
   g->io_write_latency = params_get(P, "io.write_latency");
+  uint64_t ram_pages = k->mem->ram_bytes / PAGE;
+  g->dirty_limit_pages = ram_pages * params_get(P, "guest.dirty_ratio") / 100;
+  g->dirty_bg_pages = ram_pages * params_get(P, "guest.dirty_background_ratio") / 100;
+  if (g->dirty_bg_pages > g->dirty_limit_pages) g->dirty_bg_pages = g->dirty_limit_pages;
+  g->dirty_writeback_ns = params_get(P, "guest.dirty_writeback_ms") * 1000000ull;
   g->kpti_cr3_write = params_get(P, "guest.kpti_cr3_write");
   g->frame_zero_cost = params_get(P, "native.frame_zero");
   k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
@@ -248,10 +253,10 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   struct kernel *k = m->k;
   struct vcpu *c = m->c;
   struct hv *hv = &m->hv;
+  k->mem = &m->mem;
   if (guest_params_init(k, m->mode, cfg->params, err, n)) return -1;
   if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
-  k->mem = &m->mem;
   k->mmu = &m->mmu;
   k->hv = hv;
   task_init_first(k);

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -139,9 +141,21 @@ long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
  * bytes (write-through: the host file and the page cache agree). */
 static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const void *buf, long r) {
   struct stat st;
-  if (r <= 0 || !k->pc_pages || fstat(hostfd, &st) || !S_ISREG(st.st_mode)) return;
+  if (r <= 0 || fstat(hostfd, &st) || !S_ISREG(st.st_mode)) return;
   int64_t pos = off >= 0 ? off : (int64_t)lseek(hostfd, 0, SEEK_CUR) - r;
-  if (pos >= 0) pc_write_through(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos, buf, (size_t)r);
+  if (pos < 0) return;
+  if (k->pc_pages) pc_write_through(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos, buf, (size_t)r);
+  /* the pages this write dirtied, for throttling: a page the previous
+   * write to the same file already dirtied is not counted again (an
+   * appender's small writes), and tmpfs/shmem files (memfd) have no
+   * writeback at all */
+  static uint64_t last_dev, last_ino, last_pg = ~0ull;
+  uint64_t lo = (uint64_t)pos / PAGE, hi = ((uint64_t)pos + (uint64_t)r - 1) / PAGE;
+  bool same = last_dev == (uint64_t)st.st_dev && last_ino == (uint64_t)st.st_ino;
+  if (same && lo == last_pg) lo++;
+  last_dev = (uint64_t)st.st_dev; last_ino = (uint64_t)st.st_ino; last_pg = hi;
+  struct statfs sf;
+  if (lo <= hi && !fstatfs(hostfd, &sf) && sf.f_type != TMPFS_MAGIC) pc_dirtied(k, hi - lo + 1);
 }
 
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {

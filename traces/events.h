@@ -113,7 +113,7 @@ enum ev_field {
   X(FILE_READ, "file.read", GUEST_KERNEL, "native.file_read", FRAME, NONE, "page-cache miss: read the page from the file (plus io.read_latency)") \
   X(COW_COPY, "cow.copy", GUEST_KERNEL, "native.cow_copy", FRAME, NONE, "copy the shared frame for a write") \
   X(PTE_WRITE, "pte.write", GUEST_KERNEL, "native.pte_write", VALUE, LEVEL, "write the new page-table entry") \
-  X(FILE_WRITEBACK, "file.writeback", GUEST_KERNEL, "native.file_writeback", NONE, PAGES, "write dirty page-cache pages back to the file synchronously (msync MS_SYNC, fsync; plus io.write_latency per page)") \
+  X(FILE_WRITEBACK, "file.writeback", GUEST_KERNEL, "native.file_writeback", NONE, PAGES, "write dirty page-cache pages back to the file synchronously (msync MS_SYNC, fsync, write() throttled above guest.dirty_ratio; plus io.write_latency per page)") \
   X(FAULT_AROUND, "fault.around", GUEST_KERNEL, "native.fault_around", NONE, PAGES, "map cached neighbour pages (cost per page mapped)") \
   X(PREFAULT, "prefault", GUEST_KERNEL, NULL, NONE, PAGES, "populate the next anonymous pages ahead of use (frame.alloc + frame.zero per page)") \
   X(TLB_INVALIDATE, "tlb.invalidate", GUEST_KERNEL, "native.tlb_invalidate", VA, NONE, "invalidate the stale translation") \
