@@ -346,6 +346,8 @@ int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 
 /* ---- processes (task.c) ---- */
 int task_init_first(struct kernel *k);
+#define OUTSIDE_PID 999   /* the first task's parent, outside the model */
+struct task_ctx *task_outside(struct kernel *k);
 void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits */
 struct task *task_find(struct kernel *k, int pid);
 void task_switch_to(struct kernel *k, struct task *t);
@@ -367,6 +369,7 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp);
+long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags);
 struct mm *mm_fork(struct kernel *k, struct mm *parent);
 
 /* ---- signals (signal.c) ---- */

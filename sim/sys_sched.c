@@ -19,7 +19,7 @@
 static struct task_ctx *find(struct kernel *k, int pid, struct task **tp) {
   struct task *t = pid == 0 || pid == k->pid ? k->cur : task_find(k, pid);
   if (tp) *tp = t;
-  if (!t) return NULL;
+  if (!t) return pid == OUTSIDE_PID && !tp ? task_outside(k) : NULL;   /* read-only users */
   return t == k->cur ? &k->tc : &t->tc;
 }
 
@@ -84,6 +84,7 @@ static long set_sched(struct kernel *k, int pid, int policy, uint64_t uparam) {
   if (copy_from_user(k, &prio, uparam, 4)) return -EFAULT;
   struct task_ctx *c = find(k, pid, NULL);
   if (!c) return -ESRCH;
+  if (c == task_outside(k)) return -EPERM;   /* outside the model: not ours to change */
   if (policy < 0) policy = c->sched_policy;
   policy &= ~RESET_ON_FORK;   /* accepted, not modelled */
   if (!valid_policy(policy)) return -EINVAL;
@@ -114,7 +115,7 @@ static long set_affinity(struct kernel *k, int pid, uint64_t len, uint64_t umask
   if (copy_from_user(k, &m, umask, len < 8 ? (size_t)len : 8)) return -EFAULT;
   struct task_ctx *c = pid < 0 ? NULL : find(k, pid, NULL);
   if (!c) return -ESRCH;
-  if (!may_change(k, c)) return -EPERM;
+  if (!may_change(k, c) || c == task_outside(k)) return -EPERM;
   return (m & 1) ? 0 : -EINVAL;      /* no allowed CPU in the mask */
 }
 

@@ -279,6 +279,8 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return sys_pgrp(k, nr, a);
   case SYS_execve:
     return sys_execve(k, a[0], a[1], a[2]);
+  case SYS_execveat:
+    return sys_execveat(k, (int)a[0], a[1], a[2], a[3], (int)a[4]);
   case SYS_getpid: case SYS_gettid: return k->pid;
   case SYS_getppid: return k->ppid;
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
@@ -409,6 +411,6 @@ void syscall_dispatch(struct kernel *k) {
     if (!k->block_restart) c->r[RAX] = (uint64_t)r;
     return;
   }
-  if (nr == SYS_rt_sigreturn || (nr == SYS_execve && r == 0)) return;  /* registers already set */
+  if (nr == SYS_rt_sigreturn || ((nr == SYS_execve || nr == SYS_execveat) && r == 0)) return;  /* registers already set */
   c->r[RAX] = (uint64_t)r;
 }

@@ -78,12 +78,27 @@ int task_init_first(struct kernel *k) {
   k->next_pid = 1001;
   memset(&k->tc, 0, sizeof k->tc);
   k->pid = k->pgid = k->sid = 1000;
-  k->ppid = 999;
+  k->ppid = OUTSIDE_PID;
   rlimits_init(&k->tc);
   k->files = files_new();
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
   return 0;
+}
+
+/* The process that started the guest (its parent, outside the model):
+ * it exists for the calls that only look at it, with the first task's
+ * credentials and default scheduling, and cannot be changed. */
+struct task_ctx *task_outside(struct kernel *k) {
+  static struct task_ctx outside;
+  struct task *first = k->tasks;
+  const struct task_ctx *f = first == k->cur ? &k->tc : &first->tc;
+  outside.pid = outside.pgid = outside.sid = OUTSIDE_PID;
+  outside.ruid = outside.euid = outside.suid = outside.fsuid = f->ruid;
+  outside.rgid = outside.egid = outside.sgid = outside.fsgid = f->rgid;
+  outside.sched_policy = 0;
+  outside.sched_prio = 0;
+  return &outside;
 }
 
 /* ---- context switch ---- */
@@ -470,11 +485,33 @@ efault:
   return -EFAULT;
 }
 
+static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64_t uenvp);
+
 long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp) {
   char path[4096];
   long l = strncpy_from_user(k, path, upath, sizeof path);
   if (l < 0) return l;
   if (!l) return -ENOENT;
+  return do_execve(k, path, uargv, uenvp);
+}
+
+/* execveat (fexecve): a path relative to dirfd, or dirfd's own file with
+ * AT_EMPTY_PATH, named through /proc/self/fd as Linux's own fallback
+ * names it (the loader resolves that link to the open file) */
+long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags) {
+  char path[4096], full[4200];
+  long l = strncpy_from_user(k, path, upath, sizeof path);
+  if (l < 0) return l;
+  if (!l && !(flags & 0x1000)) return -ENOENT;     /* getname before the flags */
+  if (flags & ~(0x1000 /* AT_EMPTY_PATH */ | 0x100 /* AT_SYMLINK_NOFOLLOW */)) return -EINVAL;
+  if (path[0] == '/' || dirfd == AT_FDCWD) return l ? do_execve(k, path, uargv, uenvp) : -ENOENT;
+  if (!gfd_get(k, dirfd)) return -EBADF;
+  if (l) snprintf(full, sizeof full, "/proc/self/fd/%d/%s", dirfd, path);
+  else snprintf(full, sizeof full, "/proc/self/fd/%d", dirfd);
+  return do_execve(k, full, uargv, uenvp);
+}
+
+static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64_t uenvp) {
   char **argv = NULL, **envp = NULL;
   size_t total = 0;
   int r = copy_strv(k, uargv, &argv, &total);

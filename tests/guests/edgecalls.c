@@ -53,8 +53,11 @@ static const char *en(int e) {
 
 static void h(int s) { (void)s; }
 
-int main(void) {
+extern char **environ;
+
+int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (argc > 1) { printf("execveat ran me: %s\n", argv[1]); return 0; }
   /* /dev/zero: private is anonymous memory, shared is shared across fork */
   int z = open("/dev/zero", O_RDWR);
   char *p = mmap(NULL, 2 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE, z, 0);
@@ -164,6 +167,17 @@ int main(void) {
   rl.rlim_cur = 10;
   rl.rlim_max = 5;
   TRY("setrlimit cur > max", setrlimit(RLIMIT_CORE, &rl));
+
+  /* execveat (fexecve): the file of an fd with AT_EMPTY_PATH */
+  int self = open("/proc/self/exe", O_RDONLY);
+  if (fork() == 0) {
+    char *av[] = {"edgecalls", "empty path", NULL};
+    syscall(SYS_execveat, self, "", av, environ, 0x1000 /* AT_EMPTY_PATH */);
+    printf("execveat failed: %s\n", en(errno));
+    _exit(1);
+  }
+  wait(NULL);
+  TRY("execveat bad flags", syscall(SYS_execveat, self, "x", argv, environ, 0x4));
 
   /* wait's checks */
   TRY("waitpid bad options", waitpid(-1, NULL, 0x1000));
