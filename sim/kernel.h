@@ -122,6 +122,12 @@ struct task_ctx {
   struct { int code, errno_, pid, uid; uint64_t addr; int status, trapno; uint32_t err; } siginfo[65];
   /* ITIMER_REAL / alarm: absolute virtual time of the next expiry (0 off) */
   uint64_t alarm_ns, alarm_interval_ns;
+  /* ITIMER_VIRTUAL [0] and ITIMER_PROF [1]: the process CPU time of the
+   * next expiry (0 off) and the reload interval */
+  uint64_t cpu_timer_ns[2], cpu_timer_interval_ns[2];
+  /* CPU time: instructions retired while this task ran, up to when it
+   * last switched in (oncpu_icount) */
+  uint64_t cpu_insns, oncpu_icount;
   /* counters */
   uint64_t minflt, majflt;
   uint64_t start_icount;     /* retired instructions when the task started */
@@ -394,6 +400,10 @@ long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 uint64_t timers_fire(struct kernel *k);
 /* nothing can run: skip virtual time to the earliest timer and fire it */
 bool timers_skip_idle(struct kernel *k);
+/* the running task's CPU time in ns; fire its CPU-time timers that are due
+ * and return the instructions until the next one (0: none armed) */
+uint64_t task_cpu_ns(struct kernel *k);
+uint64_t cpu_timers_fire(struct kernel *k);
 
 /* virtual time in ns since the Unix epoch */
 uint64_t ktime_ns(struct kernel *k);

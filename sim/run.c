@@ -416,6 +416,9 @@ static void run_guest(struct machine *m) {
     uint64_t stop = k->slice_end < m->limit ? k->slice_end : m->limit;
     uint64_t due = timers_fire(k);
     if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited) continue; }
+    uint64_t cpu_due = cpu_timers_fire(k);
+    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited) continue; }
+    if (cpu_due && c->icount + cpu_due < stop) stop = c->icount + cpu_due;
     if (due) {
       uint64_t now = ktime_ns(k);
       uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;

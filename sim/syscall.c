@@ -43,7 +43,7 @@ static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
   case CLOCK_BOOTTIME:
     now -= k->epoch_ns; now += 1000000000ull; break;   /* "up" since boot + 1 s */
   case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-    now -= k->epoch_ns + k->sleep_ns; break;
+    now = task_cpu_ns(k); break;
   default: return -EINVAL;
   }
   if (!uts) return 0;
@@ -98,7 +98,7 @@ static long sys_uname(struct kernel *k, uint64_t u) {
 static long sys_getrusage(struct kernel *k, int who, uint64_t u) {
   struct rusage r;
   memset(&r, 0, sizeof r);
-  uint64_t cpu_ns = ktime_ns(k) - k->epoch_ns - k->sleep_ns;
+  uint64_t cpu_ns = task_cpu_ns(k);
   if (who == RUSAGE_SELF || who == RUSAGE_THREAD) {
     r.ru_utime.tv_sec = (time_t)(cpu_ns / 1000000000ull);
     r.ru_utime.tv_usec = (suseconds_t)(cpu_ns % 1000000000ull / 1000);

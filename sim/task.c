@@ -126,9 +126,11 @@ static void switch_to(struct kernel *k, struct task *next) {
   if (next == cur) return;
   struct vcpu *c = k->cpu;
   cpu_save_regs(c, &cur->regs);
+  k->tc.cpu_insns += c->icount - k->tc.oncpu_icount;   /* its CPU time so far */
   cur->tc = k->tc;
   k->tc = next->tc;
   cpu_load_regs(c, &next->regs);
+  k->tc.oncpu_icount = c->icount;
   k->cur = next;
   k->hv->bus->pid = k->pid;        /* steps from here on are the new task's */
   if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) mm_switch_user(k);
@@ -257,6 +259,12 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   t->tc.killed_by = 0;
   t->tc.tid_address = (flags & CLONE_CHILD_CLEARTID_) ? ctid : 0;
   t->tc.cmdline = NULL;
+  /* fork(2): no interval timers, no CPU time inherited */
+  t->tc.alarm_ns = t->tc.alarm_interval_ns = 0;
+  memset(t->tc.cpu_timer_ns, 0, sizeof t->tc.cpu_timer_ns);
+  memset(t->tc.cpu_timer_interval_ns, 0, sizeof t->tc.cpu_timer_interval_ns);
+  t->tc.cpu_insns = 0;
+  t->tc.oncpu_icount = c->icount;
   if (k->cmdline) {
     t->tc.cmdline = malloc(k->cmdline_len + 1);
     memcpy(t->tc.cmdline, k->cmdline, k->cmdline_len);

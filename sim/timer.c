@@ -41,6 +41,35 @@ bool timers_skip_idle(struct kernel *k) {
   return true;
 }
 
+static uint64_t insns_to_ns(struct kernel *k, uint64_t ins) {
+  return k->ips == 1000000000ull ? ins : (uint64_t)((unsigned __int128)ins * 1000000000ull / k->ips);
+}
+
+uint64_t task_cpu_ns(struct kernel *k) {
+  return insns_to_ns(k, k->tc.cpu_insns + k->cpu->icount - k->tc.oncpu_icount);
+}
+
+/* ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF (SIGPROF) count the process's
+ * CPU time: here the instructions it retires (the model charges no
+ * instructions to the kernel, so user and user+system time agree). */
+uint64_t cpu_timers_fire(struct kernel *k) {
+  static const int sig[2] = {SIGVTALRM, SIGPROF};
+  uint64_t now = task_cpu_ns(k), next = 0;
+  for (int i = 0; i < 2; i++) {
+    uint64_t *at = &k->tc.cpu_timer_ns[i];
+    if (!*at) continue;
+    if (*at <= now) {
+      signal_send(k, k->cur, sig[i], 0x80 /* SI_KERNEL */, 0);
+      uint64_t iv = k->tc.cpu_timer_interval_ns[i];
+      *at = iv ? (*at + iv > now ? *at + iv : now + iv) : 0;
+    }
+    if (*at && (!next || *at - now < next)) next = *at - now;
+  }
+  if (!next) return 0;
+  uint64_t ins = k->ips == 1000000000ull ? next : (uint64_t)((unsigned __int128)next * k->ips / 1000000000ull);
+  return ins ? ins : 1;
+}
+
 static void to_tv(uint64_t ns, int64_t tv[2]) {
   tv[0] = (int64_t)(ns / 1000000000ull);
   tv[1] = (int64_t)(ns % 1000000000ull / 1000);
@@ -60,10 +89,13 @@ long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   }
   case SYS_getitimer: case SYS_setitimer: {
     int which = (int)a[0];
-    if (which != ITIMER_REAL) return which == ITIMER_VIRTUAL || which == ITIMER_PROF ? -ENOSYS : -EINVAL;
+    if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
+    uint64_t *at = which == ITIMER_REAL ? &k->alarm_ns : &k->tc.cpu_timer_ns[which - 1];
+    uint64_t *iv = which == ITIMER_REAL ? &k->alarm_interval_ns : &k->tc.cpu_timer_interval_ns[which - 1];
+    if (which != ITIMER_REAL) now = task_cpu_ns(k);
     int64_t old[4];
-    uint64_t left = k->alarm_ns > now ? k->alarm_ns - now : 0;
-    to_tv(k->alarm_interval_ns, old);
+    uint64_t left = *at > now ? *at - now : 0;
+    to_tv(*iv, old);
     to_tv(left, old + 2);
     uint64_t outp = nr == SYS_getitimer ? a[1] : a[2];
     if (nr == SYS_setitimer && a[1]) {
@@ -72,8 +104,8 @@ long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       if (v[0] < 0 || v[1] < 0 || v[1] >= 1000000 || v[2] < 0 || v[3] < 0 || v[3] >= 1000000)
         return -EINVAL;
       uint64_t val = (uint64_t)v[2] * 1000000000ull + (uint64_t)v[3] * 1000ull;
-      k->alarm_interval_ns = (uint64_t)v[0] * 1000000000ull + (uint64_t)v[1] * 1000ull;
-      k->alarm_ns = val ? now + val : 0;
+      *iv = (uint64_t)v[0] * 1000000000ull + (uint64_t)v[1] * 1000ull;
+      *at = val ? now + val : 0;
     }
     if (outp && copy_to_user(k, outp, old, sizeof old)) return -EFAULT;
     return 0;

@@ -108,8 +108,21 @@ int main(void) {
     kids[i] = fork();
     if (kids[i] == 0) _exit(futex(A, FUTEX_WAIT, 0, NULL, NULL, 0) == 0 ? 0 : 1);
   }
-  /* let both reach the wait: each child runs until it blocks */
-  usleep(200000);
+  /* let both reach the wait: poll their state in /proc until both sleep */
+  for (int tries = 0; tries < 2000; tries++) {
+    int sleeping = 0;
+    for (int i = 0; i < 2; i++) {
+      char path[64], st[512] = {0};
+      snprintf(path, sizeof path, "/proc/%d/stat", (int)kids[i]);
+      FILE *f = fopen(path, "r");
+      if (f) { fread(st, 1, sizeof st - 1, f); fclose(f); }
+      char *rp = strrchr(st, ')');
+      sleeping += rp && rp[2] == 'S';
+    }
+    if (sleeping == 2) break;
+    usleep(1000);
+  }
+  usleep(10000);
   r = futex(A, FUTEX_CMP_REQUEUE, 1, (const struct timespec *)1, B, 0);
   printf("cmp_requeue wrong value: %s\n", futex(A, FUTEX_CMP_REQUEUE, 1, (const struct timespec *)1, B, 7) < 0 && errno == EAGAIN ? "EAGAIN" : "other");
   n = futex(B, FUTEX_WAKE, 1, NULL, NULL, 0);

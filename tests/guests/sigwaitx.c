@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,5 +104,41 @@ int main(void) {
   v = UINT64_MAX;
   r = (int)write(efd, &v, 8);
   printf("eventfd write max: %d %s\n", r, err(r));
+
+  /* 7. CPU-time timers: ITIMER_VIRTUAL and ITIMER_PROF tick with the
+   * process's CPU time, not while it sleeps; a fork's child has none */
+  static const int which[2] = {ITIMER_VIRTUAL, ITIMER_PROF};
+  static const int sigs[2] = {SIGVTALRM, SIGPROF};
+  for (int i = 0; i < 2; i++) {
+    signal(sigs[i], on_sig);
+    handled = 0;
+    struct timespec c0, c1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    struct itimerval it = {{0, 10000}, {0, 10000}};
+    setitimer(which[i], &it, NULL);
+    while (handled < 3) sink++;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    double cpu = (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
+    struct itimerval cur;
+    getitimer(which[i], &cur);
+    pid = fork();
+    if (pid == 0) {
+      struct itimerval ch;
+      getitimer(which[i], &ch);
+      _exit(ch.it_value.tv_sec == 0 && ch.it_value.tv_usec == 0 && ch.it_interval.tv_usec == 0 ? 0 : 1);
+    }
+    int cst;
+    waitpid(pid, &cst, 0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
+    usleep(100000);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+    double slept_cpu = (c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) / 1e9;
+    it = (struct itimerval){{0, 0}, {0, 0}};
+    setitimer(which[i], &it, NULL);
+    printf("%s: 3 ticks after 10-1000 ms of CPU: %s, interval kept %s, child has none %s, "
+           "a sleep uses under 50 ms of CPU %s\n", i ? "ITIMER_PROF" : "ITIMER_VIRTUAL",
+           cpu >= 0.01 && cpu < 1 ? "yes" : "no", cur.it_interval.tv_usec == 10000 ? "yes" : "no",
+           WEXITSTATUS(cst) == 0 ? "yes" : "no", slept_cpu < 0.05 ? "yes" : "no");
+  }
   return 0;
 }
