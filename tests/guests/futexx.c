@@ -35,6 +35,20 @@ static double now_s(void) {
   return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* wait until a child sleeps (blocked in the kernel: /proc state S) */
+static void wait_sleeping(pid_t pid) {
+  for (int tries = 0; tries < 5000; tries++) {
+    char path[64], st[512] = {0};
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (f) { fread(st, 1, sizeof st - 1, f); fclose(f); }
+    char *rp = strrchr(st, ')');
+    if (rp && rp[2] == 'S') break;
+    usleep(1000);
+  }
+  usleep(10000);
+}
+
 /* fork a waiter on w (value 0) and wake it from here once it waits */
 static void wait_and_wake(const char *what, uint32_t *w) {
   pid_t pid = fork();
@@ -42,16 +56,9 @@ static void wait_and_wake(const char *what, uint32_t *w) {
     long r = futex(w, FUTEX_WAIT, 0, NULL, NULL, 0);
     _exit(r == 0 && *w == 1 ? 0 : 1);
   }
-  int tries = 0;
-  long n;
+  wait_sleeping(pid);
   *w = 1;
-  while ((n = futex(w, FUTEX_WAKE, 1, NULL, NULL, 0)) == 0 && tries < 10000) {
-    /* not waiting yet: put the word back so that it can */
-    *w = 0;
-    usleep(100);
-    *w = 1;
-    tries++;
-  }
+  long n = futex(w, FUTEX_WAKE, 1, NULL, NULL, 0);
   int st;
   waitpid(pid, &st, 0);
   printf("%s: woke %ld, child %s\n", what, n, WIFEXITED(st) && WEXITSTATUS(st) == 0 ? "ok" : "failed");
@@ -108,21 +115,9 @@ int main(void) {
     kids[i] = fork();
     if (kids[i] == 0) _exit(futex(A, FUTEX_WAIT, 0, NULL, NULL, 0) == 0 ? 0 : 1);
   }
-  /* let both reach the wait: poll their state in /proc until both sleep */
-  for (int tries = 0; tries < 2000; tries++) {
-    int sleeping = 0;
-    for (int i = 0; i < 2; i++) {
-      char path[64], st[512] = {0};
-      snprintf(path, sizeof path, "/proc/%d/stat", (int)kids[i]);
-      FILE *f = fopen(path, "r");
-      if (f) { fread(st, 1, sizeof st - 1, f); fclose(f); }
-      char *rp = strrchr(st, ')');
-      sleeping += rp && rp[2] == 'S';
-    }
-    if (sleeping == 2) break;
-    usleep(1000);
-  }
-  usleep(10000);
+  /* let both reach the wait */
+  wait_sleeping(kids[0]);
+  wait_sleeping(kids[1]);
   r = futex(A, FUTEX_CMP_REQUEUE, 1, (const struct timespec *)1, B, 0);
   printf("cmp_requeue wrong value: %s\n", futex(A, FUTEX_CMP_REQUEUE, 1, (const struct timespec *)1, B, 7) < 0 && errno == EAGAIN ? "EAGAIN" : "other");
   n = futex(B, FUTEX_WAKE, 1, NULL, NULL, 0);
