@@ -132,6 +132,12 @@ long sys_fsmeta(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 /* sys_fsattr.c: stat, statx, readlink, access, chmod, chown, utimes,
  * truncate, statfs (sys_fsmeta hands on what it does not handle). */
 long sys_fsattr(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* sys_xattr.c: the extended-attribute calls (then: not handled) */
+long sys_xattr(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* An O_PATH host fd for a guest path (follow or not; pseudo files give
+ * pseudo_err) or, with path NULL, for guest fd dirfd (sys_fsattr.c) */
+int fs_target_fd(struct kernel *k, int dirfd, const char *path, bool follow, int pseudo_err,
+                 int *pfd, char *last);
 /* faccessat2 on the host (AT_EMPTY_PATH works on O_PATH fds): 0/-errno */
 int fs_host_access(int dfd, const char *p, int mode, int flags);
 long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int mode);

@@ -215,6 +215,7 @@ struct kernel {
   int guest_exit_code, guest_killed_by;
   uint64_t epoch_ns;
   uint64_t sleep_ns;         /* virtual time skipped by sleeps */
+  int64_t realtime_adj_ns;   /* clock_settime(CLOCK_REALTIME) moved the wall clock by this */
   uint64_t ips;              /* guest.ips: retired instructions per virtual second */
   struct guest_policy policy;
   /* page cache (pagecache.c) */

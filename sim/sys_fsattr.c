@@ -404,8 +404,8 @@ done:
 
 /* An O_PATH fd for a guest path with follow semantics (pseudo files
  * give `pseudo_err`), or for a guest fd (path NULL). */
-static int target_fd(struct kernel *k, int dirfd, const char *path, bool follow, int pseudo_err,
-                     int *pfd, char *last) {
+int fs_target_fd(struct kernel *k, int dirfd, const char *path, bool follow, int pseudo_err,
+                 int *pfd, char *last) {
   *pfd = -1;
   if (!path) {
     struct gfd *g = gfd_get(k, dirfd);
@@ -424,7 +424,7 @@ static int target_fd(struct kernel *k, int dirfd, const char *path, bool follow,
   enum px_kind kind = r.kind;
   int xfd = r.fd;
   px_free(&r);
-  if (kind == PX_FD) return target_fd(k, xfd, NULL, true, pseudo_err, pfd, last);
+  if (kind == PX_FD) return fs_target_fd(k, xfd, NULL, true, pseudo_err, pfd, last);
   if (kind == PX_EXE) return fs_open_exe(k, O_PATH);
   if (kind != PX_NONE) return pseudo_err;
   if (follow) return fs_host_open(k, w.dirfd, w.path, O_PATH | (slash ? O_DIRECTORY : 0), 0);
@@ -442,7 +442,7 @@ static int target_fd(struct kernel *k, int dirfd, const char *path, bool follow,
 static long do_chmod(struct kernel *k, int dirfd, const char *path, unsigned mode, bool follow) {
   int pfd;
   char last[256];
-  int h = target_fd(k, dirfd, path, follow, -EPERM, &pfd, last);
+  int h = fs_target_fd(k, dirfd, path, follow, -EPERM, &pfd, last);
   if (h < 0) return h;
   struct stat st;
   int e = fstat(h, &st) ? -errno : 0;
@@ -462,7 +462,7 @@ static long do_chown(struct kernel *k, int dirfd, const char *path, uint32_t uid
                      bool follow) {
   int pfd;
   char last[256];
-  int h = target_fd(k, dirfd, path, follow, -EPERM, &pfd, last);
+  int h = fs_target_fd(k, dirfd, path, follow, -EPERM, &pfd, last);
   if (h < 0) return h;
   int e = k->read_only ? -EROFS : 0;
   /* the host decides (chown_ok/chgrp_ok): syscall_dispatch installed the
@@ -488,7 +488,7 @@ static long do_utimens(struct kernel *k, int dirfd, const char *path, const int6
   if (path && !path[0] && (flags & AT_EMPTY_PATH)) path = NULL;
   int pfd;
   char last[256];
-  int h = target_fd(k, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), -EPERM, &pfd, last);
+  int h = fs_target_fd(k, dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), -EPERM, &pfd, last);
   if (h < 0) return h;
   int e = k->read_only ? -EROFS : 0;
   if (!e) {
@@ -603,7 +603,7 @@ static long sys_statfs(struct kernel *k, uint64_t upath, uint64_t ubuf) {
   int pfd;
   char last[256];
   struct statfs s;
-  int h = target_fd(k, AT_FDCWD, path, true, -1000, &pfd, last);
+  int h = fs_target_fd(k, AT_FDCWD, path, true, -1000, &pfd, last);
   if (h == -1000) {
     pseudo_statfs(&s);
     return put_statfs(k, ubuf, &s);
@@ -683,7 +683,6 @@ long sys_fsattr(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_statfs: return sys_statfs(k, a[0], a[1]);
   case SYS_fstatfs: return sys_fstatfs(k, (int)a[0], a[1]);
   default:
-    *handled = false;
-    return -ENOSYS;
+    return sys_xattr(k, nr, a, handled);
   }
 }

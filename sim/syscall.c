@@ -35,16 +35,44 @@ static long put_timespec(struct kernel *k, uint64_t uva, uint64_t ns) {
   return copy_to_user(k, uva, &ts, sizeof ts);
 }
 
+/* the wall clock: guest time, moved by clock_settime */
+static uint64_t realtime_ns(struct kernel *k) { return ktime_ns(k) + (uint64_t)k->realtime_adj_ns; }
+
+/* clock_settime: CLOCK_REALTIME only, with CAP_SYS_TIME; the monotonic
+ * clocks and guest time do not move */
+static long sys_clock_settime(struct kernel *k, uint64_t clk, uint64_t uts) {
+  struct { int64_t s, ns; } ts;
+  if (copy_from_user(k, &ts, uts, sizeof ts)) return -EFAULT;
+  if (clk != CLOCK_REALTIME) return -EINVAL;
+  if (ts.s < 0 || ts.ns < 0 || ts.ns >= 1000000000) return -EINVAL;
+  if (!capable(k, 25 /* CAP_SYS_TIME */)) return -EPERM;
+  uint64_t want = (uint64_t)ts.s * 1000000000ull + (uint64_t)ts.ns;
+  k->realtime_adj_ns = (int64_t)(want - ktime_ns(k));
+  return 0;
+}
+
 static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
   uint64_t now = ktime_ns(k);
   switch (clk) {
-  case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case 11 /* TAI */: break;
+  case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case 11 /* TAI */: now = realtime_ns(k); break;
   case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
   case CLOCK_BOOTTIME:
     now -= k->epoch_ns; now += 1000000000ull; break;   /* "up" since boot + 1 s */
   case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
     now = task_cpu_ns(k); break;
-  default: return -EINVAL;
+  default: {
+    /* a CPU clock of a process or thread (clock_getcpuclockid,
+     * pthread_getcpuclockid): ~pid << 3 | type, pid 0 the caller */
+    int32_t id = (int32_t)clk;          /* clockid_t is an int */
+    if (id >= 0) return -EINVAL;
+    int pid = ~(id >> 3);
+    if ((id & 3) == 3) return -EINVAL;
+    if (pid && pid != k->pid) {
+      struct task *t = task_find(k, pid);
+      if (!t || t->state == TS_ZOMBIE) return -EINVAL;
+      now = (uint64_t)((unsigned __int128)t->tc.cpu_insns * 1000000000ull / k->ips);
+    } else now = task_cpu_ns(k);
+  }
   }
   if (!uts) return 0;
   return put_timespec(k, uts, now);
@@ -62,7 +90,7 @@ static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, bool abs, uint
   uint64_t want = (uint64_t)ts.s * 1000000000ull + (uint64_t)ts.ns;
   uint64_t now = ktime_ns(k);
   if (abs) {
-    uint64_t clock_now = clk != CLOCK_REALTIME ? now - k->epoch_ns + 1000000000ull : now;
+    uint64_t clock_now = clk != CLOCK_REALTIME ? now - k->epoch_ns + 1000000000ull : realtime_ns(k);
     want = want > clock_now ? want - clock_now : 0;
   }
   if (!want) return 0;
@@ -317,13 +345,14 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return (long)n;
   }
   case SYS_clock_gettime: return sys_clock_gettime(k, a[0], a[1]);
+  case SYS_clock_settime: return sys_clock_settime(k, a[0], a[1]);
   case SYS_clock_getres: {
     if (a[1]) { struct { int64_t s, ns; } r = {0, 1}; return copy_to_user(k, a[1], &r, sizeof r); }
     return 0;
   }
   case SYS_gettimeofday: {
     if (a[0]) {
-      uint64_t ns = ktime_ns(k);
+      uint64_t ns = realtime_ns(k);
       struct { int64_t s, us; } tv = {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)};
       if (copy_to_user(k, a[0], &tv, sizeof tv)) return -EFAULT;
     }
@@ -331,7 +360,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   }
   case SYS_time: {
-    int64_t t = (int64_t)(ktime_ns(k) / 1000000000ull);
+    int64_t t = (int64_t)(realtime_ns(k) / 1000000000ull);
     if (a[0] && copy_to_user(k, a[0], &t, 8)) return -EFAULT;
     return t;
   }

@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define PG 4096
@@ -178,6 +179,14 @@ int main(int argc, char **argv) {
   }
   wait(NULL);
   TRY("execveat bad flags", syscall(SYS_execveat, self, "x", argv, environ, 0x4));
+
+  /* clocks: the monotonic clock cannot be set; a process CPU clock id */
+  struct timespec ts = {1, 0};
+  TRY("clock_settime CLOCK_MONOTONIC", clock_settime(CLOCK_MONOTONIC, &ts));
+  clockid_t cid;
+  clock_getcpuclockid(0, &cid);
+  TRY("clock_gettime of my CPU clock id", clock_gettime(cid, &ts));
+  TRY("clock_gettime of a bad clock id", clock_gettime((clockid_t)-5, &ts));
 
   /* wait's checks */
   TRY("waitpid bad options", waitpid(-1, NULL, 0x1000));
