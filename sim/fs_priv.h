@@ -180,6 +180,8 @@ long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
  * off < 0 means the current position. */
 long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off);
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off);
+/* EPIPE: SIGPIPE for the writer (send_sig(SIGPIPE, current, 0)) */
+void fs_sigpipe(struct kernel *k);
 /* more input is ready without blocking (a pseudo file always) */
 bool fs_more_ready(struct gfd *g);
 /* the path of an eventfd's descriptor (as /proc/self/fd shows it) */

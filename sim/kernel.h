@@ -35,6 +35,7 @@
 #define VM_WIPEONFORK 256u         /* madvise(MADV_WIPEONFORK): empty in a fork's child */
 #define VM_LOCKED 512u             /* mlock: populated, counted in VmLck */
 #define VM_LOCKONFAULT 1024u       /* mlock2(MLOCK_ONFAULT): locked as it faults in */
+#define VM_NOMAYWRITE 2048u        /* shared file mapping of a read-only fd: no PROT_WRITE later (!VM_MAYWRITE) */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 
@@ -345,6 +346,9 @@ int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode
  * fills *dirfd_out and rel (both confined under --root); -errno on error */
 int path_resolve(struct kernel *k, int dirfd, const char *path, int *dirfd_out,
                  char *rel, size_t rellen);
+
+/* ---- sockets (sys_socket.c) ---- */
+long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 
 /* ---- futex (futex.c) ---- */
 long sys_futex(struct kernel *k, const uint64_t a[6]);

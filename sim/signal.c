@@ -360,7 +360,8 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     int n = 0, sent = 0;
     for (struct task *t = k->tasks; t; t = t->next) {
       struct task_ctx *c = ctx(k, t);
-      if (t->state == TS_ZOMBIE) continue;
+      /* a zombie not yet reaped still exists: kill succeeds, nothing is
+       * delivered (signal_send drops it) */
       bool m = nr != SYS_kill ? c->pid == pid
              : pid > 0 ? c->pid == pid : pid == 0 ? c->pgid == k->pgid
              : pid == -1 ? c->pid != 1 : c->pgid == -pid;

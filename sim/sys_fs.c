@@ -58,7 +58,7 @@ static size_t copy_out_prefix(struct kernel *k, uint64_t uva, const void *src, s
 }
 
 /* EPIPE: SIGPIPE for the writer (send_sig(SIGPIPE, current, 0)). */
-static void guest_sigpipe(struct kernel *k) {
+void fs_sigpipe(struct kernel *k) {
   if (k->cur) {
     signal_send(k, k->cur, SIGPIPE, 0 /* SI_USER */, 0);
     return;
@@ -103,7 +103,7 @@ static bool fifo_like(struct gfd *g) {
 
 void fs_io_init(void) {
   /* A guest writing to a closed pipe gets EPIPE from the host and the
-   * model decides on SIGPIPE (guest_sigpipe); faultline itself must
+   * model decides on SIGPIPE (fs_sigpipe); faultline itself must
    * survive it. */
   signal(SIGPIPE, SIG_IGN);
 }
@@ -179,7 +179,7 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
     fcntl(g->hostfd, F_SETFL, fl);
     if (r < 0 && (e == EAGAIN || e == EWOULDBLOCK)) return FS_WOULD_BLOCK;
   }
-  if (r < 0 && e == EPIPE) guest_sigpipe(k);
+  if (r < 0 && e == EPIPE) fs_sigpipe(k);
   return r < 0 ? -e : r;
 }
 

@@ -95,7 +95,8 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
    * then do_mmap's checks */
   if (off & (PAGE - 1)) return -EINVAL;
   bool anon = flags & MAP_ANONYMOUS;
-  if (!anon && (fd < 0 || fd >= MAX_FDS || k->fds[fd].kind == FDK_NONE)) return -EBADF;
+  if (!anon && (fd < 0 || fd >= MAX_FDS || k->fds[fd].kind == FDK_NONE || (k->fds[fd].flags & O_PATH)))
+    return -EBADF;
   if (!len) return -EINVAL;
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
   if (type == MAP_SHARED_VALIDATE && (flags & ~(uint64_t)LEGACY_MAP_MASK)) return -EOPNOTSUPP;
@@ -151,6 +152,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
                   .prot = (uint32_t)prot, .file = hf, .file_off = off};
   if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
+  if (type != MAP_PRIVATE && !anon && (k->fds[fd].flags & O_ACCMODE) != O_RDWR) v.flags |= VM_NOMAYWRITE;
   if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
   if (hf) snprintf(v.name, sizeof v.name, "%s", hf->path);
   else if (zero_name) snprintf(v.name, sizeof v.name, "%s", zero_name);
@@ -395,8 +397,13 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   switch (nr) {
   case SYS_brk: return sys_brk(k, a[0]);
   case SYS_mmap: return sys_mmap(k, a[0], a[1], a[2], a[3], (int64_t)(int32_t)a[4], a[5]);
-  case SYS_munmap:
+  case SYS_munmap: {
     if ((a[0] & (PAGE - 1)) || !a[1] || a[0] + a[1] > TASK_SIZE) return -EINVAL;
+    /* splitting one mapping in two needs a map slot (do_vmi_align_munmap) */
+    struct vma *v = vma_find(mm, a[0]);
+    uint64_t e = a[0] + page_up(a[1]);
+    if (v && v->start < a[0] && v->end > e && mm->nvmas >= MAX_MAP_COUNT) return -ENOMEM;
+  }
     mm_unmap(k, mm, a[0], a[0] + page_up(a[1]));
     return 0;
   case SYS_mprotect:
@@ -407,6 +414,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
         struct vma *v = vma_find(mm, va);
         if (!v) break;
         if ((v->flags & VM_SHARED) && v->file && memfd_write_sealed(v->file->fd)) return -EACCES;
+        if (v->flags & VM_NOMAYWRITE) return -EACCES;    /* mprotect_fixup: !VM_MAYWRITE */
         va = v->end;
       }
     return mm_protect(k, mm, a[0], a[0] + page_up(a[1]), (uint32_t)a[2]);
@@ -453,7 +461,13 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     }
     uint64_t n = page_up(a[1]) / PAGE;
     for (uint64_t i = 0; i < n; i++) {
-      uint8_t one = mm_page_present(k, mm, a[0] + i * PAGE) ? 1 : 0;
+      /* mincore_page: a file mapping's page counts when it is in the page
+       * cache, whoever mapped it; anonymous memory when it is present */
+      uint64_t va = a[0] + i * PAGE;
+      struct vma *v = vma_find(mm, va);
+      bool in = mm_page_present(k, mm, va);
+      if (!in && v && v->file && !v->file_end) in = pc_lookup(k, v->file, (v->file_off + (va - v->start)) / PAGE) != 0;
+      uint8_t one = in ? 1 : 0;
       if (copy_to_user(k, a[2] + i, &one, 1)) return -EFAULT;
     }
     return 0;

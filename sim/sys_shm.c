@@ -196,12 +196,33 @@ static long sys_shmdt(struct kernel *k, uint64_t addr) {
 
 #define SHM_STAT_ANY_ 15
 
+/* a segment's pages in the page cache (its resident set) */
+static uint64_t resident_pages(struct kernel *k, const struct shm_seg *s) {
+  struct host_file hf = {.dev = s->dev, .ino = s->ino};
+  uint64_t n = 0, np = (s->size + PAGE - 1) / PAGE;
+  for (uint64_t p = 0; p < np; p++) n += pc_lookup(k, &hf, p) ? 1 : 0;
+  return n;
+}
+
 static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
   cmd &= ~0x100;                   /* IPC_64: x86-64 has one layout */
   if (cmd == IPC_INFO || cmd == SHM_INFO) {
     struct shminfo si = {.shmmax = SHMMAX, .shmmin = 1, .shmmni = SHMMNI, .shmseg = SHMMNI,
                          .shmall = SHMMAX / PAGE};
     if (cmd == IPC_INFO && ubuf && copy_to_user(k, ubuf, &si, sizeof si)) return -EFAULT;
+    if (cmd == SHM_INFO) {
+      /* struct shm_info: segments in use, their pages, resident pages */
+      struct { int32_t used_ids, pad; uint64_t shm_tot, shm_rss, shm_swp, swap_attempts, swap_successes; }
+          in = {0, 0, 0, 0, 0, 0, 0};
+      for (int i = 0; i < k->nshm; i++) {
+        struct shm_seg *s = &k->shm[i];
+        if (!s->used) continue;
+        in.used_ids++;
+        in.shm_tot += (s->size + PAGE - 1) / PAGE;
+        in.shm_rss += resident_pages(k, s);
+      }
+      if (ubuf && copy_to_user(k, ubuf, &in, sizeof in)) return -EFAULT;
+    }
     int top = 0;
     for (int i = 0; i < k->nshm; i++) if (k->shm[i].used) top = i;
     return top;
@@ -279,9 +300,7 @@ char *shm_proc_text(struct kernel *k, size_t *len) {
   for (int i = 0; i < k->nshm; i++) {
     const struct shm_seg *s = &k->shm[i];
     if (!s->used) continue;
-    struct host_file hf = {.dev = s->dev, .ino = s->ino};
-    uint64_t rss = 0, np = (s->size + PAGE - 1) / PAGE;
-    for (uint64_t p = 0; p < np; p++) rss += pc_lookup(k, &hf, p) ? PAGE : 0;
+    uint64_t rss = resident_pages(k, s) * PAGE;
     fprintf(f, "%10d %10d  %4o %21llu %5u %5u  %5llu %5u %5u %5u %5u %10lld %10lld %10lld %21llu %21llu\n",
             s->removed ? 0 : s->key, id_of(k, s), s->mode | (s->removed ? 01000u : 0u),
             (unsigned long long)s->size, (unsigned)s->cpid, (unsigned)s->lpid,

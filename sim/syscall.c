@@ -258,6 +258,14 @@ static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uin
   for (uint64_t i = 0; i < rcnt; i++) if ((int64_t)rv[i].len < 0) return -EINVAL;
   struct task *self = k->cur, *t = pid == k->pid ? self : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE || (t != self && !t->tc.mm)) return -ESRCH;
+  if (t != self) {
+    /* ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): the caller's real
+     * ids are all of the target's, or CAP_SYS_PTRACE */
+    const struct task_ctx *c = &t->tc;
+    bool same = k->ruid == c->ruid && k->ruid == c->euid && k->ruid == c->suid &&
+                k->rgid == c->rgid && k->rgid == c->egid && k->rgid == c->sgid;
+    if (!same && !capable(k, 19 /* CAP_SYS_PTRACE */)) return -EPERM;
+  }
   static uint8_t bounce[65536];
   uint64_t done = 0, li = 0, lo = 0;
   long err = 0;
@@ -416,6 +424,7 @@ void syscall_dispatch(struct kernel *k) {
   if (!handled) r = sys_mm(k, nr, a, &handled);
   if (!handled) r = sys_shm(k, nr, a, &handled);
   if (!handled) r = sys_fs(k, nr, a, &handled);
+  if (!handled) r = sys_socket_family(k, nr, a, &handled);
   if (!handled) {
     /* like valgrind's "unhandled syscall": say it once, so a program that
      * fails says why; the guest sees Linux's answer for an unknown call */

@@ -180,6 +180,59 @@ int main(int argc, char **argv) {
   wait(NULL);
   TRY("execveat bad flags", syscall(SYS_execveat, self, "x", argv, environ, 0x4));
 
+  /* a shared mapping of a read-only fd never becomes writable; O_PATH
+   * descriptors map nothing */
+  int ro = open("/proc/self/exe", O_RDONLY);
+  char *rom = mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
+  TRY("mprotect shared read-only fd writable", mprotect(rom, PG, PROT_READ | PROT_WRITE));
+  int op = open("/proc/self/exe", O_PATH);
+  TRY("mmap an O_PATH fd", mmap(NULL, PG, PROT_READ, MAP_PRIVATE, op, 0));
+
+  /* mincore of a file mapping: pages another process brought into the
+   * page cache count, though this process never touched them */
+  char *fm = mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fd, 0);
+  pid_t rd = fork();
+  if (rd == 0) {
+    char *cm = mmap(NULL, 4 * PG, PROT_READ, MAP_SHARED, fd, 0);
+    volatile char x = cm[2 * PG];
+    (void)x;
+    _exit(0);
+  }
+  waitpid(rd, NULL, 0);
+  mincore(fm, 4 * PG, vec);
+  printf("mincore after another process read page 2: page 2 resident %d\n", vec[2] & 1);
+
+  /* kill of an exited child not yet reaped: it still exists */
+  pid_t zk = fork();
+  if (zk == 0) _exit(0);
+  usleep(100000);
+  TRY("kill a zombie", kill(zk, SIGTERM));
+  waitpid(zk, NULL, 0);
+  TRY("kill it after the wait", kill(zk, SIGTERM));
+
+  /* SHM_INFO counts the segments in use */
+  int sid = shmget(IPC_PRIVATE, 3 * PG, IPC_CREAT | 0600);
+  struct shm_info sinfo;
+  int top = shmctl(0, SHM_INFO, (struct shmid_ds *)&sinfo);
+  printf("SHM_INFO: top %d, used_ids >= 1 %d, pages >= 3 %d\n", top >= 0, sinfo.used_ids >= 1, sinfo.shm_tot >= 3);
+  shmctl(sid, IPC_RMID, NULL);
+
+  /* process_vm_readv needs the target's ids (or CAP_SYS_PTRACE) */
+  if (getuid() == 0) {
+    pid_t parent = getpid();
+    pid_t pv = fork();
+    if (pv == 0) {
+      if (setuid(65534)) _exit(2);
+      char d2[8];
+      struct iovec l2 = {d2, 5}, r2 = {buf, 5};
+      long r = syscall(SYS_process_vm_readv, parent, &l2, 1, &r2, 1, 0);
+      _exit(r == -1 && errno == EPERM ? 0 : 1);
+    }
+    int pst;
+    waitpid(pv, &pst, 0);
+    printf("process_vm_readv of root's process as nobody: %s\n", WEXITSTATUS(pst) == 0 ? "EPERM" : "other");
+  } else printf("process_vm_readv of root's process as nobody: EPERM\n");
+
   /* clocks: the monotonic clock cannot be set; a process CPU clock id */
   struct timespec ts = {1, 0};
   TRY("clock_settime CLOCK_MONOTONIC", clock_settime(CLOCK_MONOTONIC, &ts));
