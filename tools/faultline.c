@@ -25,7 +25,7 @@ static const char *top_usage =
   "Cycle-level simulator of the hardware and software that handle page faults.\n"
   "\n"
   "commands:\n"
-  "  run       run a static x86-64 Linux program under a fault-handling mode\n"
+  "  run       run an x86-64 Linux program under a fault-handling mode\n"
   "  compare   run a program under several modes/presets, print a table\n"
   "  params    list every parameter with its default, unit, doc and source\n"
   "  presets   list the built-in presets\n"
@@ -38,7 +38,8 @@ static const char *top_usage =
 static const char *run_usage =
   "usage: faultline run [OPTIONS] [--] PROGRAM [ARGS...]\n"
   "\n"
-  "Runs PROGRAM (a static or static-PIE x86-64 ELF) on the simulated machine.\n"
+  "Runs PROGRAM (an x86-64 Linux ELF: static, static-PIE, or dynamic with its\n"
+  "interpreter from the host or --root) on the simulated machine.\n"
   "The exit status is the guest's; a guest killed by a signal kills faultline\n"
   "with the same signal; simulator errors exit 125.\n"
   "\n"

@@ -39,8 +39,9 @@ int main(void) {
   int st = 0, polls = 0;
   while (waitpid(pid, &st, WNOHANG) == 0) { usleep(1000); polls++; }
   double waited = now_s() - t0;
-  printf("child exit %d, polled %s, waited under 1 s: %s\n", WEXITSTATUS(st),
-         polls > 0 ? "yes" : "no", waited < 1.0 ? "yes" : "no");
+  /* (how often it polled depends on the host's scheduling natively) */
+  (void)polls;
+  printf("child exit %d, waited under 1 s: %s\n", WEXITSTATUS(st), waited < 1.0 ? "yes" : "no");
 
   /* 2. a long sleep ends when the child signals us */
   struct sigaction sa = {.sa_handler = on_sig};
