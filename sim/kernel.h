@@ -100,6 +100,9 @@ struct task_ctx {
   char cwd[4096];            /* guest-visible cwd */
   uint32_t umask;            /* file-creation mask (inherited by fork) */
   uint64_t cap_eff, cap_prm, cap_inh;   /* capability sets (capget/capset) */
+  uint64_t cap_bnd;          /* the bounding set (prctl PR_CAPBSET_*) */
+  char comm[16];             /* the task's name (exec's file name, PR_SET_NAME) */
+  bool undumpable;           /* prctl PR_SET_DUMPABLE 0 */
   struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
   /* credentials (sys_cred.c): real/effective/saved/filesystem ids and
    * the supplementary groups (sorted, as Linux's groups_sort keeps them);

@@ -282,6 +282,10 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   k->cpu->rip = entry;
   /* /proc/self/exe names the binary: an exec of /proc/... keeps the
    * current one; relative paths become absolute (guest view) */
+  /* comm: the last component of the file name exec was given
+   * (__set_task_comm(kbasename(bprm->filename))), 15 bytes */
+  const char *base = strrchr(path, '/');
+  snprintf(k->comm, sizeof k->comm, "%s", base ? base + 1 : path);
   if (strncmp(path, "/proc/", 6)) {
     char abs[sizeof k->exe_path + sizeof k->cwd + 2];
     if (path[0] == '/') snprintf(abs, sizeof abs, "%s", path);

@@ -187,6 +187,7 @@ static void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsig
 }
 
 static const char *exe_base(struct kernel *k, const struct task_ctx *c, char *tmp, size_t n) {
+  if (c->comm[0]) { snprintf(tmp, n, "%s", c->comm); return tmp; }   /* the task's name */
   if (exe_link_text(k, c, tmp, n)) snprintf(tmp, n, "%s", c->exe_path);
   const char *s = strrchr(tmp, '/');
   return s ? s + 1 : tmp;
@@ -284,12 +285,12 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
             (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
             (unsigned long long)sig_bits(c, 1));
-  sb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t000001ffffffffff\n"
+  sb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t%016llx\n"
             "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
             "Speculation_Store_Bypass:\tnot vulnerable\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
             "Mems_allowed:\t00000001\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
             "nonvoluntary_ctxt_switches:\t0\n", (unsigned long long)c->cap_inh,
-            (unsigned long long)c->cap_prm, (unsigned long long)c->cap_eff);
+            (unsigned long long)c->cap_prm, (unsigned long long)c->cap_eff, (unsigned long long)c->cap_bnd);
 }
 
 static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 
 static uint64_t reg_param(void *r, const char *name) { return params_get(r, name); }
@@ -271,6 +272,8 @@ static int guest_init(struct machine *m, char *err, size_t n) {
     k->cap_prm = capd[0].prm | (uint64_t)capd[1].prm << 32;
     k->cap_inh = capd[0].inh | (uint64_t)capd[1].inh << 32;
   }
+  for (int cap = 0; cap <= 40; cap++)       /* and its bounding set */
+    if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) k->cap_bnd |= 1ull << cap;
   k->epoch_ns = cfg->epoch * 1000000000ull;
   k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
   c->tsc_offset = cfg->epoch * c->tsc_hz;

@@ -64,7 +64,30 @@ static void build_siginfo(struct kernel *k, int sig, uint8_t info[128]) {
   } else {
     int32_t kp[2] = {k->siginfo[sig].pid, k->siginfo[sig].uid};
     memcpy(info + 16, kp, 8);
+    if (k->siginfo[sig].code < 0)        /* sigqueue: si_value after the ids */
+      memcpy(info + 24, &k->siginfo[sig].addr, 8);
   }
+}
+
+/* rt_sigqueueinfo/rt_tgsigqueueinfo (sigqueue): the caller's siginfo,
+ * with a code it may use (negative, or its own process) */
+static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo) {
+  uint8_t info[128];
+  if (copy_from_user(k, info, uinfo, sizeof info)) return -EFAULT;
+  int32_t code, ids[2];
+  uint64_t value;
+  memcpy(&code, info + 8, 4);
+  memcpy(ids, info + 16, 8);
+  memcpy(&value, info + 24, 8);
+  if (sig < 0 || sig > 64) return -EINVAL;
+  if (pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
+  struct task *t = pid == k->pid ? k->cur : task_find(k, pid);
+  if (!t) return -ESRCH;
+  if (!sig) return 0;
+  signal_send(k, t, sig, code, value);
+  struct task_ctx *c = ctx(k, t);
+  if (c->sigpending & bit(sig)) { c->siginfo[sig].pid = ids[0]; c->siginfo[sig].uid = ids[1]; }
+  return 0;
 }
 
 void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
@@ -326,6 +349,10 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   }
   case SYS_rt_sigtimedwait: return sys_rt_sigtimedwait(k, a);
+  case SYS_rt_sigqueueinfo: return sys_sigqueueinfo(k, (int)a[0], (int)a[1], a[2]);
+  case SYS_rt_tgsigqueueinfo:
+    if ((int)a[0] != (int)a[1]) return -ESRCH;      /* one thread per process */
+    return sys_sigqueueinfo(k, (int)a[0], (int)a[2], a[3]);
   case SYS_pause:
     if (!(k->sigpending & ~k->sigmask)) {
       k->cur->block = BLK_PAUSE;

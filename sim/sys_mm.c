@@ -152,7 +152,8 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
                   .prot = (uint32_t)prot, .file = hf, .file_off = off};
   if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
-  if (type != MAP_PRIVATE && !anon && (k->fds[fd].flags & O_ACCMODE) != O_RDWR) v.flags |= VM_NOMAYWRITE;
+  if (type != MAP_PRIVATE && !(flags & MAP_ANONYMOUS) && (k->fds[fd].flags & O_ACCMODE) != O_RDWR)
+    v.flags |= VM_NOMAYWRITE;         /* a file's (or /dev/zero's) descriptor not open for writing */
   if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
   if (hf) snprintf(v.name, sizeof v.name, "%s", hf->path);
   else if (zero_name) snprintf(v.name, sizeof v.name, "%s", zero_name);

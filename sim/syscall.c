@@ -232,6 +232,7 @@ static long sys_caps(struct kernel *k, bool set, uint64_t uhdr, uint64_t udata) 
     eff |= k->cap_eff & ~0xffffffffull; prm |= k->cap_prm & ~0xffffffffull; inh |= k->cap_inh & ~0xffffffffull;
   }
   if ((prm & ~k->cap_prm) || (eff & ~prm) || (inh & ~(k->cap_inh | k->cap_prm))) return -EPERM;
+  if (inh & ~(k->cap_inh | k->cap_bnd)) return -EPERM;   /* cap_capset: within the bounding set */
   k->cap_eff = eff;
   k->cap_prm = prm;
   k->cap_inh = inh;
@@ -296,6 +297,36 @@ static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uin
   }
 out:
   return done ? (long)done : err;
+}
+
+/* prctl: the options programs and LTP use (kernel/sys.c); others EINVAL */
+static long sys_prctl(struct kernel *k, const uint64_t a[6]) {
+  switch (a[0]) {
+  case 15: {                          /* PR_SET_NAME: 15 bytes and a NUL */
+    char n[16] = {0};
+    for (int i = 0; i < 15; i++) {
+      if (copy_from_user(k, &n[i], a[1] + (uint64_t)i, 1)) return -EFAULT;
+      if (!n[i]) break;
+    }
+    memcpy(k->comm, n, sizeof n);
+    return 0;
+  }
+  case 16: return copy_to_user(k, a[1], k->comm, sizeof k->comm) ? -EFAULT : 0;   /* PR_GET_NAME */
+  case 3: return k->undumpable ? 0 : 1;                         /* PR_GET_DUMPABLE */
+  case 4:                                                       /* PR_SET_DUMPABLE */
+    if (a[1] > 1) return -EINVAL;
+    k->undumpable = a[1] == 0;
+    return 0;
+  case 23:                                                      /* PR_CAPBSET_READ */
+    if (a[1] > 40 /* CAP_LAST_CAP */) return -EINVAL;
+    return (k->cap_bnd >> a[1]) & 1;
+  case 24:                                                      /* PR_CAPBSET_DROP */
+    if (a[1] > 40) return -EINVAL;
+    if (!capable(k, 8 /* CAP_SETPCAP */)) return -EPERM;
+    k->cap_bnd &= ~(1ull << a[1]);
+    return 0;
+  default: return -EINVAL;
+  }
 }
 
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
@@ -394,9 +425,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_futex: return sys_futex(k, a);
   case SYS_membarrier: return 0;
   case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
-  case SYS_prctl:
-    if (a[0] == 15 /* PR_SET_NAME */ || a[0] == 16) return 0;
-    return -EINVAL;
+  case SYS_prctl: return sys_prctl(k, a);
   default:
     *handled = false;
     return -ENOSYS;

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
@@ -185,6 +186,9 @@ int main(int argc, char **argv) {
   int ro = open("/proc/self/exe", O_RDONLY);
   char *rom = mmap(NULL, PG, PROT_READ, MAP_SHARED, ro, 0);
   TRY("mprotect shared read-only fd writable", mprotect(rom, PG, PROT_READ | PROT_WRITE));
+  int zro = open("/dev/zero", O_RDONLY);
+  char *zm = mmap(NULL, PG, PROT_READ, MAP_SHARED, zro, 0);
+  TRY("mprotect shared read-only /dev/zero writable", mprotect(zm, PG, PROT_READ | PROT_WRITE));
   int op = open("/proc/self/exe", O_PATH);
   TRY("mmap an O_PATH fd", mmap(NULL, PG, PROT_READ, MAP_PRIVATE, op, 0));
 
@@ -232,6 +236,20 @@ int main(int argc, char **argv) {
     waitpid(pv, &pst, 0);
     printf("process_vm_readv of root's process as nobody: %s\n", WEXITSTATUS(pst) == 0 ? "EPERM" : "other");
   } else printf("process_vm_readv of root's process as nobody: EPERM\n");
+
+  /* prctl: the task's name, dumpable, the bounding set */
+  char nm[16] = {0};
+  prctl(PR_SET_NAME, "renamed-task-longer-than-15");
+  prctl(PR_GET_NAME, nm);
+  printf("PR_GET_NAME: %s\n", nm);
+  FILE *cf = fopen("/proc/self/comm", "r");
+  char cm[32] = {0};
+  if (cf) { fgets(cm, sizeof cm, cf); fclose(cf); }
+  printf("/proc/self/comm: %s", cm);
+  printf("PR_GET_DUMPABLE: %d\n", prctl(PR_GET_DUMPABLE));
+  TRY("PR_SET_DUMPABLE 2", prctl(PR_SET_DUMPABLE, 2));
+  printf("PR_CAPBSET_READ CAP_CHOWN: %d\n", prctl(PR_CAPBSET_READ, 0));
+  TRY("PR_CAPBSET_READ 99", prctl(PR_CAPBSET_READ, 99));
 
   /* clocks: the monotonic clock cannot be set; a process CPU clock id */
   struct timespec ts = {1, 0};

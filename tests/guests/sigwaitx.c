@@ -45,6 +45,21 @@ int main(void) {
   printf("sigwaitinfo: %d, from me %d, SI_USER %d, handler ran %d\n", r, si.si_pid == getpid(),
          si.si_code == SI_USER, handled);
 
+  /* 1b. sigqueue: the value and SI_QUEUE arrive with the signal, also
+   * from another process */
+  sigqueue(getpid(), SIGUSR1, (union sigval){.sival_int = 42});
+  memset(&si, 0, sizeof si);
+  r = sigwaitinfo(&set, &si);
+  printf("sigqueue: %d, SI_QUEUE %d, value %d, from me %d\n", r, si.si_code == SI_QUEUE,
+         si.si_value.sival_int, si.si_pid == getpid());
+  pid_t me = getpid();
+  if (fork() == 0) { sigqueue(me, SIGUSR1, (union sigval){.sival_int = 7}); _exit(0); }
+  memset(&si, 0, sizeof si);
+  r = sigwaitinfo(&set, &si);
+  printf("sigqueue from a child: %d, value %d, from the child %d\n", r, si.si_value.sival_int,
+         si.si_pid != getpid() && si.si_pid > 0);
+  wait(NULL);
+
   /* 2. nothing pending: a zero timeout and a 100 ms timeout give EAGAIN */
   struct timespec zero = {0, 0}, t100 = {0, 100000000};
   r = sigtimedwait(&set, NULL, &zero);
