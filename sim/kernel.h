@@ -303,6 +303,9 @@ int clear_user(struct kernel *k, uint64_t uva, size_t n);
 int user_fault_in(struct kernel *k, uint64_t uva, bool write);
 
 /* ---- loader (loader.c) ---- */
+/* run PATH: a "#!" script through its interpreter, or an ELF (binfmt_script.c) */
+int load_program(struct kernel *k, const char *path, char *const argv[], char *const envp[],
+                 char *err, size_t errlen);
 int load_elf(struct kernel *k, const char *path, char *const argv[],
              char *const envp[], char *err, size_t errlen);
 

@@ -318,7 +318,7 @@ static int guest_init(struct machine *m, char *err, size_t n) {
     }
     if (nul >= 0) close(nul);
   }
-  if (load_elf(k, cfg->argv[0], cfg->argv, cfg->envp, err, n)) return -1;
+  if (load_program(k, cfg->argv[0], cfg->argv, cfg->envp, err, n)) return -1;
   /* faults taken while building the initial stack are the exec's, not the
    * program's (Linux counts them as remote faults) */
   k->minflt = 0;   /* (the fault log and the stats keep them: the machine took them) */

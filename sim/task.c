@@ -535,7 +535,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
   char err[512];
   struct cpu_regs saved;
   cpu_save_regs(k->cpu, &saved);
-  int le = load_elf(k, path, argv, envp, err, sizeof err);
+  int le = load_program(k, path, argv, envp, err, sizeof err);
   if (le) {
     /* back to the old image: the guest sees the error */
     k->mm = old;

@@ -259,6 +259,36 @@ int main(int argc, char **argv) {
   TRY("clock_gettime of my CPU clock id", clock_gettime(cid, &ts));
   TRY("clock_gettime of a bad clock id", clock_gettime((clockid_t)-5, &ts));
 
+  /* "#!" scripts: the interpreter runs with [interp, arg, script, args] */
+  {
+    const char *scripts[][2] = {
+      {"sc_plain", "#!/bin/sh\nexit 47\n"},
+      {"sc_arg", "#! /bin/sh -e  \nfalse\nexit 3\n"},
+      {"sc_nested", "#!./sc_plain\n"},
+      {"sc_empty", "#!\n"},
+      {"sc_noexec", "#!/bin/sh\nexit 0\n"},
+    };
+    for (unsigned i = 0; i < sizeof scripts / sizeof scripts[0]; i++) {
+      int sf = open(scripts[i][0], O_WRONLY | O_CREAT | O_TRUNC, i == 4 ? 0644 : 0755);
+      write(sf, scripts[i][1], strlen(scripts[i][1]));
+      close(sf);
+      pid_t sp = fork();
+      if (sp == 0) {
+        char path[64];
+        snprintf(path, sizeof path, "./%s", scripts[i][0]);
+        char *av[] = {path, NULL};
+        execv(path, av);
+        _exit(100 + errno);
+      }
+      int sst;
+      waitpid(sp, &sst, 0);
+      int code = WEXITSTATUS(sst);
+      printf("exec %s: %s %d\n", scripts[i][0], code >= 100 ? "errno" : "exit",
+             code >= 100 ? code - 100 : code);
+    }
+    for (unsigned i = 0; i < sizeof scripts / sizeof scripts[0]; i++) unlink(scripts[i][0]);
+  }
+
   /* wait's checks */
   TRY("waitpid bad options", waitpid(-1, NULL, 0x1000));
   TRY("waitpid INT_MIN", waitpid(INT_MIN, NULL, 0));
