@@ -4,9 +4,10 @@
  * namespaces, sizes and permissions: it checks as the guest's
  * credentials, sys_cred.c).  The path forms reach the file through the
  * O_PATH descriptor that path resolution (confined under --root) gives,
- * as /proc/self/fd/N.  A symbolic link itself holds no user attributes on
- * Linux: the l* forms on a link list none, find none (ENODATA) and may
- * not set one (EPERM).  --read-only refuses set and remove (EROFS). */
+ * as /proc/self/fd/N; the l* forms on a symbolic link reach the link
+ * by its host path (the host then answers as Linux does: no user.*
+ * attributes on links, trusted.* for root).  --read-only refuses set and
+ * remove (EROFS). */
 #include "sim/fs_priv.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -67,6 +68,32 @@ static long xattr_host(struct kernel *k, enum xop op, int h, bool opath, const c
   }
 }
 
+/* the l* calls on a symbolic link's own host path */
+static long link_xattr(struct kernel *k, enum xop op, const char *hp, const char *name, uint64_t uval,
+                       uint64_t size, int flags) {
+  ssize_t r;
+  size_t n = size > XATTR_SIZE_MAX_ ? XATTR_SIZE_MAX_ : (size_t)size;
+  switch (op) {
+  case X_GET:
+    r = lgetxattr(hp, name, n ? xbuf : NULL, n);
+    if (r > 0 && n && copy_to_user(k, uval, xbuf, (size_t)r)) return -EFAULT;
+    return r < 0 ? -errno : r;
+  case X_LIST:
+    r = llistxattr(hp, n ? (char *)xbuf : NULL, n);
+    if (r > 0 && n && copy_to_user(k, uval, xbuf, (size_t)r)) return -EFAULT;
+    return r < 0 ? -errno : r;
+  case X_SET:
+    if (flags & ~(XATTR_CREATE | XATTR_REPLACE)) return -EINVAL;
+    if (size > XATTR_SIZE_MAX_) return -E2BIG;
+    if (size && copy_from_user(k, xbuf, uval, (size_t)size)) return -EFAULT;
+    if (k->read_only) return -EROFS;
+    return lsetxattr(hp, name, xbuf, (size_t)size, flags) ? -errno : 0;
+  default:
+    if (k->read_only) return -EROFS;
+    return lremovexattr(hp, name) ? -errno : 0;
+  }
+}
+
 static long xattr_path(struct kernel *k, enum xop op, bool follow, const uint64_t a[6]) {
   char path[FS_PATH_MAX], name[XATTR_NAME_MAX_ + 1] = "";
   long e = get_path(k, a[0], path);
@@ -77,12 +104,22 @@ static long xattr_path(struct kernel *k, enum xop op, bool follow, const uint64_
   int h = fs_target_fd(k, AT_FDCWD, path, follow, -EOPNOTSUPP, &pfd, last);
   if (h < 0) return h;
   struct stat st;
+  long r;
   if (!follow && !fstat(h, &st) && S_ISLNK(st.st_mode)) {
+    /* the link itself: the l* call on its host path (read back from the
+     * descriptor resolution gave, so it stays the confined object; no
+     * other guest code runs in between) */
+    char p[40], hp[FS_PATH_MAX];
+    ssize_t n = readlink(fs_fdpath(h, p), hp, sizeof hp - 1);
     close(h);
-    return op == X_LIST ? 0 : op == X_GET ? -ENODATA : -EPERM;
+    if (n <= 0) return -ENOENT;
+    hp[n] = 0;
+    r = link_xattr(k, op, hp, op == X_LIST ? NULL : name, op == X_LIST ? a[1] : a[2],
+                   op == X_LIST ? a[2] : a[3], (int)a[4]);
+    return r;
   }
-  long r = op == X_LIST ? xattr_host(k, op, h, true, NULL, a[1], a[2], 0)
-                        : xattr_host(k, op, h, true, name, a[2], a[3], (int)a[4]);
+  r = op == X_LIST ? xattr_host(k, op, h, true, NULL, a[1], a[2], 0)
+                   : xattr_host(k, op, h, true, name, a[2], a[3], (int)a[4]);
   close(h);
   return r;
 }

@@ -55,6 +55,9 @@ int main(void) {
   SHOW("lget on the link", lgetxattr(ln, "user.a", v, sizeof v));
   SHOW("llist on the link", llistxattr(ln, list, sizeof list));
   SHOW("lset user on the link", lsetxattr(ln, "user.c", "x", 1, 0));
+  SHOW("lset trusted on the link", lsetxattr(ln, "trusted.t", "tt", 2, 0));
+  SHOW("lget trusted on the link", lgetxattr(ln, "trusted.t", v, sizeof v));
+  SHOW("lremove trusted on the link", lremovexattr(ln, "trusted.t"));
   SHOW("remove user.a", removexattr(f, "user.a"));
   SHOW("get removed", getxattr(f, "user.a", v, sizeof v));
   SHOW("fremove user.b", fremovexattr(fd, "user.b"));
