@@ -7,9 +7,10 @@
  * sysctls the model has, with Linux's modes; writes go to the table's
  * handler), /proc/sysvipc/shm (sys_shm.c's segments), and
  * /sys/devices/system/cpu/{online,possible,present}.  Content is
- * generated when a file is opened.  path.c's lookup calls fs_proc_walk
- * before any host lookup. */
-#include "sim/fs_priv.h"
+ * generated when a file is opened (smaps in procfs_smaps.c, mounts and
+ * the /proc/sys table in procfs_sys.c).  path.c's lookup calls
+ * fs_proc_walk before any host lookup. */
+#include "sim/procfs_priv.h"
 #include "sim/mm_internal.h"
 #include "cpu-x86/cpu.h"
 #include <dirent.h>
@@ -37,14 +38,6 @@ void px_free(struct px *r) {
 
 /* ---- the guest binary and guest fds seen through /proc ---- */
 
-/* A process /proc shows: its context (k->tc while it runs), its task
- * (NULL without a process model) and its state letter. */
-struct pctx {
-  struct task_ctx *c;
-  struct task *t;
-  char state;                /* R running/runnable, S sleeping, D vfork wait, Z zombie */
-  bool self;                 /* the running task */
-};
 
 static void pctx_self(struct kernel *k, struct pctx *p) {
   *p = (struct pctx){.c = &k->tc, .t = k->cur, .state = 'R', .self = true};
@@ -140,9 +133,7 @@ int fs_reopen_fd(struct kernel *k, int fd, int flags) {
 
 /* ---- synthesized content ---- */
 
-struct sbuf { char *p; size_t len, cap; };
-
-static void sb_add(struct sbuf *b, const void *d, size_t n) {
+void sb_add(struct sbuf *b, const void *d, size_t n) {
   if (b->len + n + 1 > b->cap) {
     size_t nc = b->cap ? b->cap * 2 : 1024;
     while (nc < b->len + n + 1) nc *= 2;
@@ -156,8 +147,7 @@ static void sb_add(struct sbuf *b, const void *d, size_t n) {
   b->p[b->len] = 0;
 }
 
-__attribute__((format(printf, 2, 3)))
-static void sb_printf(struct sbuf *b, const char *fmt, ...) {
+void sb_printf(struct sbuf *b, const char *fmt, ...) {
   char tmp[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -168,7 +158,7 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...) {
   sb_add(b, tmp, (size_t)n);
 }
 
-static void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned type) {
+void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned type) {
   char child[FS_PATH_MAX];
   if (!strcmp(name, ".")) snprintf(child, sizeof child, "%s", dirpath);
   else if (!strcmp(name, "..")) fs_norm_path(dirpath, "..", child, sizeof child);
@@ -198,7 +188,7 @@ static void gen_comm(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   sb_printf(b, "%.15s\n", exe_base(k, p->c, t, sizeof t));
 }
 
-static void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
+void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
   {
     char line[128];
     uint64_t ino = 0;
@@ -432,7 +422,7 @@ static bool numeric(const char *s, long *v) {
   return true;
 }
 
-static int px_file(struct px *r, struct sbuf *b, bool slash) {
+int px_file(struct px *r, struct sbuf *b, bool slash) {
   if (slash) { free(b->p); return -ENOTDIR; }
   r->kind = PX_FILE;
   r->buf = b->p;
@@ -441,7 +431,7 @@ static int px_file(struct px *r, struct sbuf *b, bool slash) {
   return r->buf ? 0 : -ENOMEM;
 }
 
-static int px_dir(struct px *r, struct sbuf *b) {
+int px_dir(struct px *r, struct sbuf *b) {
   r->kind = PX_DIR;
   r->buf = b->p;
   r->len = b->len;
@@ -458,313 +448,6 @@ static int px_link(struct px *r, const char *text, const char *rest, bool follow
   r->kind = PX_LINK;
   snprintf(r->target, sizeof r->target, "%s", text);
   return 0;
-}
-
-/* ---- /proc/<pid>/smaps: per-VMA memory from the page tables ---- */
-
-struct mstat {
-  uint64_t rss, pss, pss_dirty, pss_anon, pss_file;   /* pss: bytes << 12 */
-  uint64_t shc, shd, prc, prd, ref, anon, anon_huge, locked;
-};
-
-/* Walk the VMA's present pages (a read: huge leaves are not split; tables
- * that are missing are skipped whole).  Sharing is the frame's reference
- * count less the page cache's own reference: an approximation of Linux's
- * mapcount (a frame referenced from elsewhere, e.g. a pipe, looks shared).
- * The zero page is not counted, as Linux's vm_normal_page skips it.
- * Dirty and Referenced are the PTE's D and A bits only (no struct page
- * flags in the model). */
-static void vma_mstat(struct kernel *k, struct mm *mm, const struct vma *v, struct mstat *s) {
-  for (uint64_t va = v->start; va < v->end;) {
-    int level = 1;
-    uint64_t cyc = 0;
-    uint64_t epa = kpt_descend(k, mm, va, 1, false, &level, NULL, &cyc);
-    uint64_t span = 1ull << (12 + 9 * (level - 1));
-    uint64_t next = (va & ~(span - 1)) + span;
-    if (next > v->end || next <= va) next = v->end;
-    uint64_t e = epa ? kread64(k, epa, &cyc) : 0;
-    uint64_t pa = e & PTE_ADDR;
-    if (epa && pte_mapped(e) && pa != k->zero_page) {
-      uint64_t bytes = next - va;
-      /* a file page is the cache's frame for its offset (else a COW copy) */
-      bool pc = v->file && level == 1 &&
-                pc_lookup(k, v->file, (v->file_off + (va - v->start)) / PAGE) == pa;
-      uint64_t refs = k->frame_refs[pa >> 12];
-      uint64_t mc = refs > (pc ? 1u : 0u) ? refs - (pc ? 1u : 0u) : 1;
-      bool dirty = e & PTE_D, anon = !v->file || !pc;
-      uint64_t pss = (bytes << 12) / mc;
-      s->rss += bytes;
-      s->pss += pss;
-      if (dirty) s->pss_dirty += pss;
-      if (anon) s->pss_anon += pss;
-      else s->pss_file += pss;
-      if (mc > 1) { if (dirty) s->shd += bytes; else s->shc += bytes; }
-      else { if (dirty) s->prd += bytes; else s->prc += bytes; }
-      if (e & PTE_A) s->ref += bytes;
-      if (anon) s->anon += bytes;
-      if (anon && level == 2) s->anon_huge += bytes;
-      if (v->flags & VM_LOCKED) s->locked += pss;
-    }
-    va = next;
-  }
-}
-
-static void mstat_add(struct mstat *a, const struct mstat *b) {
-  a->rss += b->rss; a->pss += b->pss; a->pss_dirty += b->pss_dirty; a->pss_anon += b->pss_anon;
-  a->pss_file += b->pss_file; a->shc += b->shc; a->shd += b->shd; a->prc += b->prc;
-  a->prd += b->prd; a->ref += b->ref; a->anon += b->anon; a->anon_huge += b->anon_huge;
-  a->locked += b->locked;
-}
-
-static void kb_line(struct sbuf *b, const char *name, uint64_t bytes) {
-  sb_printf(b, "%-16s%8llu kB\n", name, (unsigned long long)(bytes >> 10));
-}
-
-static void mstat_lines(struct sbuf *b, const struct mstat *s, bool rollup) {
-  kb_line(b, "Rss:", s->rss);
-  kb_line(b, "Pss:", s->pss >> 12);
-  kb_line(b, "Pss_Dirty:", s->pss_dirty >> 12);
-  if (rollup) {
-    kb_line(b, "Pss_Anon:", s->pss_anon >> 12);
-    kb_line(b, "Pss_File:", s->pss_file >> 12);
-    kb_line(b, "Pss_Shmem:", 0);
-  }
-  kb_line(b, "Shared_Clean:", s->shc);
-  kb_line(b, "Shared_Dirty:", s->shd);
-  kb_line(b, "Private_Clean:", s->prc);
-  kb_line(b, "Private_Dirty:", s->prd);
-  kb_line(b, "Referenced:", s->ref);
-  kb_line(b, "Anonymous:", s->anon);
-  static const char *const zero[] = {"KSM:", "LazyFree:"};
-  for (size_t i = 0; i < 2; i++) kb_line(b, zero[i], 0);
-  kb_line(b, "AnonHugePages:", s->anon_huge);
-  static const char *const zero2[] = {"ShmemPmdMapped:", "FilePmdMapped:", "Shared_Hugetlb:",
-                                      "Private_Hugetlb:", "Swap:", "SwapPss:"};
-  for (size_t i = 0; i < sizeof zero2 / sizeof zero2[0]; i++) kb_line(b, zero2[i], 0);
-  kb_line(b, "Locked:", s->locked >> 12);
-}
-
-static void gen_smaps(struct kernel *k, const struct pctx *p, struct sbuf *b, bool rollup) {
-  struct mm *mm = p->c->mm;
-  struct mstat all = {0};
-  for (int i = 0; mm && i < mm->nvmas; i++) {
-    const struct vma *v = &mm->vmas[i];
-    struct mstat s = {0};
-    vma_mstat(k, mm, v, &s);
-    if (rollup) { mstat_add(&all, &s); continue; }
-    maps_line(k, v, b);
-    kb_line(b, "Size:", v->end - v->start);
-    kb_line(b, "KernelPageSize:", PAGE);
-    kb_line(b, "MMUPageSize:", PAGE);
-    mstat_lines(b, &s, false);
-    bool thp = k->policy.thp == 2 || (k->policy.thp == 1 && (v->flags & VM_HUGEPAGE));
-    sb_printf(b, "THPeligible:    %d\n",
-              thp && !v->file && !(v->flags & VM_NOHUGEPAGE) && v->end - v->start >= (2u << 20));
-    /* VmFlags in Linux's order (show_smap_vma_flags) */
-    static const struct { uint32_t f; const char *n; } fl[] = {
-      {VM_READ, "rd"}, {VM_WRITE, "wr"}, {VM_EXEC, "ex"}, {VM_SHARED, "sh"}};
-    sb_add(b, "VmFlags:", 8);
-    for (size_t j = 0; j < sizeof fl / sizeof fl[0]; j++)
-      if (v->flags & fl[j].f) sb_printf(b, " %s", fl[j].n);
-    /* may-read/write/exec follow the mapping's maximal protection: for a
-     * private or anonymous mapping every access may be granted later */
-    bool shro = v->file && (v->flags & VM_SHARED) && !(v->flags & VM_WRITE);
-    sb_printf(b, " mr%s me", shro ? "" : " mw");
-    if (v->flags & VM_GROWSDOWN) sb_add(b, " gd", 3);
-    if (v->flags & VM_LOCKED) sb_add(b, " lo", 3);
-    if (v->flags & VM_DONTCOPY) sb_add(b, " dc", 3);
-    if (!(v->flags & VM_SHARED) && (!v->file || (v->flags & VM_WRITE))) sb_add(b, " ac", 3);
-    if (v->flags & VM_HUGEPAGE) sb_add(b, " hg", 3);
-    if (v->flags & VM_NOHUGEPAGE) sb_add(b, " nh", 3);
-    if (v->flags & VM_WIPEONFORK) sb_add(b, " wf", 3);
-    sb_add(b, " \n", 2);
-  }
-  if (rollup) {
-    uint64_t lo = mm && mm->nvmas ? mm->vmas[0].start : 0, hi = mm && mm->nvmas ? mm->vmas[mm->nvmas - 1].end : 0;
-    int n = snprintf(NULL, 0, "%08llx-%08llx ---p 00000000 00:00 0 ", (unsigned long long)lo,
-                     (unsigned long long)hi);
-    sb_printf(b, "%08llx-%08llx ---p 00000000 00:00 0 ", (unsigned long long)lo, (unsigned long long)hi);
-    for (; n < 73; n++) sb_add(b, " ", 1);
-    sb_add(b, "[rollup]\n", 9);
-    mstat_lines(b, &all, true);
-  }
-}
-
-/* ---- /proc/mounts, mountinfo: the root file system and /proc ---- */
-
-static const char *fs_type_name(unsigned long t) {
-  static const struct { unsigned long magic; const char *name; } m[] = {
-    {0xEF53, "ext4"}, {0x01021994, "tmpfs"}, {0x794c7630, "overlay"}, {0x58465342, "xfs"},
-    {0x9123683E, "btrfs"}, {0x01021997, "9p"}, {0x6969, "nfs"}, {0x65735546, "fuse"},
-    {0x2fc12fc1, "zfs"}, {0xF2F52010, "f2fs"}, {0x858458f6, "ramfs"}, {0x73717368, "squashfs"}};
-  for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) if (m[i].magic == t) return m[i].name;
-  return "rootfs";
-}
-
-/* the guest's "/" as statfs and stat see it (the host's, or --root's) */
-static void root_fs(struct kernel *k, const char **type, bool *ro, dev_t *dev) {
-  struct statfs sf;
-  struct stat st;
-  int fd = k->rootfd >= 0 ? k->rootfd : open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  bool ok = fd >= 0 && fstatfs(fd, &sf) == 0;
-  *type = ok ? fs_type_name((unsigned long)sf.f_type) : "rootfs";
-  *ro = k->read_only || (ok && (sf.f_flags & ST_RDONLY));
-  *dev = fd >= 0 && fstat(fd, &st) == 0 ? st.st_dev : 0;
-  if (fd >= 0 && fd != k->rootfd) close(fd);
-}
-
-static void gen_mounts(struct kernel *k, struct sbuf *b, bool info) {
-  const char *type;
-  bool ro;
-  dev_t dev;
-  root_fs(k, &type, &ro, &dev);
-  if (info) {
-    sb_printf(b, "1 0 %u:%u / / %s,relatime - %s /dev/root %s\n", major(dev), minor(dev),
-              ro ? "ro" : "rw", type, ro ? "ro" : "rw");
-    sb_printf(b, "2 1 0:22 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw\n");
-  } else {
-    sb_printf(b, "/dev/root / %s %s,relatime 0 0\n", type, ro ? "ro" : "rw");
-    sb_printf(b, "proc /proc proc rw,nosuid,nodev,noexec,relatime 0 0\n");
-  }
-}
-
-/* ---- /proc/sys: one table of the sysctls the model has ---- */
-
-struct sysctl;
-typedef int (*sysctl_write)(struct kernel *k, const struct sysctl *s, const char *text);
-struct sysctl {
-  const char *path;          /* under /proc/sys/ */
-  unsigned mode;             /* Linux's */
-  const char *text;          /* the content; NULL: gen */
-  void (*gen)(struct kernel *k, struct sbuf *b);
-  sysctl_write write;        /* NULL: writes fail with EINVAL */
-};
-
-static void gen_shmmax(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%llu\n", (unsigned long long)SHM_MODEL_SHMMAX); }
-static void gen_shmall(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%llu\n", (unsigned long long)(SHM_MODEL_SHMMAX / PAGE)); }
-static void gen_shmmni(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%d\n", SHM_MODEL_SHMMNI); }
-
-static void trim(char *s) {
-  size_t l = strlen(s);
-  while (l && (s[l - 1] == '\n' || s[l - 1] == ' ' || s[l - 1] == '\t')) s[--l] = 0;
-}
-
-/* The model's value is fixed: a write must set the value it has (a
- * number in any spelling strtoull accepts, else the same string). */
-static int wr_same(struct kernel *k, const struct sysctl *s, const char *text) {
-  struct sbuf cur = {0};
-  if (s->text) sb_add(&cur, s->text, strlen(s->text));
-  else s->gen(k, &cur);
-  if (!cur.p) return -ENOMEM;
-  trim(cur.p);
-  char want[256];
-  snprintf(want, sizeof want, "%s", text);
-  trim(want);
-  const char *w = want;
-  while (*w == ' ' || *w == '\t') w++;
-  char *e1, *e2;
-  errno = 0;
-  unsigned long long a = strtoull(cur.p, &e1, 0), bv = strtoull(w, &e2, 0);
-  bool same = *w && ((!*e1 && !*e2 && !errno && a == bv) || !strcmp(cur.p, w));
-  free(cur.p);
-  return same ? 0 : -EINVAL;
-}
-
-/* vm.drop_caches (1..4, as proc_dointvec_minmax): bit 1 drops the clean
- * page cache the model can drop (pc_reclaim frees every cached page no
- * mapping uses, writing back what was mapped shared-writable first);
- * bit 2 (slab) has nothing to drop in the model. */
-static int wr_drop_caches(struct kernel *k, const struct sysctl *s, const char *text) {
-  (void)s;
-  char *e;
-  long v = strtol(text, &e, 10);
-  while (*e == '\n' || *e == ' ' || *e == '\t') e++;
-  if (e == text || *e || v < 1 || v > 4) return -EINVAL;
-  if (v & 1) pc_reclaim(k, UINT64_MAX);
-  return 0;
-}
-
-static const struct sysctl sysctls[] = {
-  {"fs/pipe-max-size", 0644, "1048576\n", NULL, wr_same},
-  {"fs/pipe-user-pages-soft", 0644, "16384\n", NULL, wr_same},
-  {"kernel/core_pattern", 0644, "core\n", NULL, wr_same},
-  {"kernel/pid_max", 0644, "4194304\n", NULL, wr_same},   /* guest pids count up from 1000 */
-  {"kernel/shmall", 0644, NULL, gen_shmall, wr_same},     /* the limits sys_shm.c enforces */
-  {"kernel/shmmax", 0644, NULL, gen_shmmax, wr_same},
-  {"kernel/shmmni", 0644, NULL, gen_shmmni, wr_same},
-  {"kernel/tainted", 0644, "0\n", NULL, wr_same},
-  {"vm/drop_caches", 0200, "", NULL, wr_drop_caches},
-  {"vm/max_map_count", 0644, "65530\n", NULL, wr_same},
-  {"vm/nr_hugepages", 0644, "0\n", NULL, wr_same},
-  {"vm/overcommit_memory", 0644, "0\n", NULL, wr_same},
-};
-#define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
-
-static const struct sysctl *sysctl_of(const char *gpath) {
-  if (strncmp(gpath, "/proc/sys/", 10)) return NULL;
-  for (size_t i = 0; i < NSYSCTLS; i++) if (!strcmp(gpath + 10, sysctls[i].path)) return &sysctls[i];
-  return NULL;
-}
-
-unsigned fs_proc_mode(const char *gpath) {
-  const struct sysctl *s = sysctl_of(gpath);
-  return s ? s->mode : 0;
-}
-
-/* Linux's test_perm: root is checked against the owner bits, others
- * against the other bits (the files are root's). */
-int fs_proc_may(struct kernel *k, const char *gpath, int want) {
-  const struct sysctl *s = sysctl_of(gpath);
-  if (!s) return want & 2 ? -EACCES : 0;
-  unsigned m = k->euid == 0 ? s->mode >> 6 : s->mode;
-  return (unsigned)want & ~m & 7 ? -EACCES : 0;
-}
-
-long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n) {
-  const struct sysctl *s = sysctl_of(g->path);
-  if (!s) return -EBADF;
-  if (!n) return 0;
-  char text[256];
-  if (n >= sizeof text) return -EINVAL;
-  memcpy(text, buf, n);
-  text[n] = 0;
-  int e = s->write ? s->write(k, s, text) : -EINVAL;
-  return e ? e : (long)n;
-}
-
-/* /proc/sys/<rel>: a table file, a directory of the table's paths, or -ENOENT */
-static int sysctl_walk(struct kernel *k, const char *rel, struct px *r, bool slash) {
-  struct sbuf b = {0};
-  size_t rl = strlen(rel);
-  for (size_t i = 0; i < NSYSCTLS; i++) {
-    if (strcmp(rel, sysctls[i].path)) continue;
-    if (sysctls[i].text) sb_add(&b, sysctls[i].text, strlen(sysctls[i].text));
-    else sysctls[i].gen(k, &b);
-    return px_file(r, &b, slash);
-  }
-  if (rl > 200) return -ENOENT;     /* longer than any table path */
-  char dir[256];
-  snprintf(dir, sizeof dir, "/proc/sys%s%.200s", rl ? "/" : "", rel);
-  bool any = false;
-  for (size_t i = 0; i < NSYSCTLS; i++) {
-    const char *p = sysctls[i].path;
-    if (rl && (strncmp(p, rel, rl) || p[rl] != '/')) continue;
-    const char *name = rl ? p + rl + 1 : p;
-    const char *sl = strchr(name, '/');
-    size_t nl = sl ? (size_t)(sl - name) : strlen(name);
-    bool seen = false;        /* listed already (the table is sorted) */
-    if (i > 0) {
-      const char *q = sysctls[i - 1].path;
-      seen = !strncmp(q, p, (size_t)(name - p) + nl) && (q[(name - p) + nl] == '/' || !q[(name - p) + nl]) && sl;
-    }
-    if (!any) { dir_add(&b, dir, ".", DT_DIR); dir_add(&b, dir, "..", DT_DIR); any = true; }
-    if (seen) continue;
-    char nm[256];
-    snprintf(nm, sizeof nm, "%.*s", (int)nl, name);
-    dir_add(&b, dir, nm, sl ? DT_DIR : DT_REG);
-  }
-  if (!any) return -ENOENT;
-  return px_dir(r, &b);
 }
 
 /* g: normalized guest-absolute path; rest of a component list joined. */
@@ -869,7 +552,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     return 0;
   } else if (!strcmp(comp[0], "sys")) {
     REST_FROM(1);
-    return sysctl_walk(k, rest, r, slash);
+    return proc_sysctl_walk(k, rest, r, slash);
   } else if (!strcmp(comp[0], "sysvipc")) {
     if (n == 1) {
       dir_add(&b, "/proc/sysvipc", ".", DT_DIR);
@@ -1018,10 +701,10 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   } else if (!strcmp(cn, "maps")) {
     gen_maps(k, &pc, &b);
   } else if (!strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup")) {
-    gen_smaps(k, &pc, &b, cn[5] == '_');
+    proc_gen_smaps(k, &pc, &b, cn[5] == '_');
   } else if (!strcmp(cn, "mounts") || !strcmp(cn, "mountinfo")) {
     if (zombie) return -EINVAL;      /* Linux: no namespace to show */
-    gen_mounts(k, &b, cn[5] == 'i');
+    proc_gen_mounts(k, &b, cn[5] == 'i');
   } else if (!strcmp(cn, "auxv")) {
     /* read from the caller's address space: another process's auxv is
      * shown only if it shares it (vfork) */
