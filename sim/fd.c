@@ -3,6 +3,7 @@
  * private host descriptor (O_CLOEXEC, any number), so a guest closing
  * fd 1 never closes faultline's own stdout. */
 #include "sim/fs_priv.h"
+#include <sys/stat.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,23 @@ void fds_init(struct kernel *k) {
 void fds_fini(struct kernel *k) {
   if (!k->fds) return;
   for (int i = 0; i < MAX_FDS; i++) gfd_release(&k->fds[i]);
+}
+
+/* Is the file open for writing in some guest process (deny_write_access:
+ * exec of it is ETXTBSY)?  Host descriptors open for writing are compared
+ * by device and inode. */
+bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino) {
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct files *f = t == k->cur ? k->files : t->tc.files;
+    if (!f || t->state == TS_ZOMBIE) continue;
+    for (int i = 0; i < MAX_FDS; i++) {
+      const struct gfd *g = &f->fds[i];
+      struct stat st;
+      if (g->kind != FDK_HOST || g->hostfd < 0 || (g->flags & O_PATH) ||
+          (g->flags & O_ACCMODE) == O_RDONLY)
+        continue;
+      if (!fstat(g->hostfd, &st) && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino) return true;
+    }
+  }
+  return false;
 }

@@ -304,6 +304,8 @@ int user_fault_in(struct kernel *k, uint64_t uva, bool write);
 
 /* ---- loader (loader.c) ---- */
 /* run PATH: a "#!" script through its interpreter, or an ELF (binfmt_script.c) */
+/* fd.c: a guest process has the file open for writing (exec: ETXTBSY) */
+bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino);
 int load_program(struct kernel *k, const char *path, char *const argv[], char *const envp[],
                  char *err, size_t errlen);
 int load_elf(struct kernel *k, const char *path, char *const argv[],

@@ -48,6 +48,11 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
     fail(err, errlen, path, "not a regular file");
     return -EACCES;
   }
+  if (fds_file_open_for_write(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino)) {
+    close(fd);
+    fail(err, errlen, path, "open for writing (text file busy)");
+    return -ETXTBSY;
+  }
   /* do_open_execat: MAY_EXEC for the caller, asked of the host under the
    * task's filesystem ids (sys_cred.c; when faultline is root, root passes
    * if any x bit is set, as on Linux) */

@@ -247,6 +247,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     return -EINVAL;
   }
   if ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) return -EINVAL;
+  if ((flags & 0x200 /* CLONE_FS */) && (flags & 0x20000 /* CLONE_NEWNS */)) return -EINVAL;
   struct vcpu *c = k->cpu;
   struct task *t = calloc(1, sizeof *t);
   t->tc = k->tc;
@@ -313,12 +314,26 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
   case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0);
   case SYS_clone: return do_clone(k, a[0], a[1], a[2], a[3], a[4]);
   case SYS_clone3: {
+    /* copy_struct_from_user: a larger struct's tail must be zero (E2BIG)
+     * and readable (EFAULT); then clone3_args_valid's checks */
     uint64_t ca[11] = {0};
     if (a[1] < 64 || a[1] > 4096) return -EINVAL;
     if (copy_from_user(k, ca, a[0], a[1] < sizeof ca ? a[1] : sizeof ca)) return -EFAULT;
+    for (uint64_t off = sizeof ca; off < a[1]; off++) {
+      uint8_t byte;
+      if (copy_from_user(k, &byte, a[0] + off, 1)) return -EFAULT;
+      if (byte) return -E2BIG;
+    }
     /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
+    if ((ca[4] & ~0xffull) || ca[4] > 64) return -EINVAL;          /* exit_signal */
+    if ((ca[5] == 0) != (ca[6] == 0)) return -EINVAL;               /* stack and its size */
+    if (ca[0] & 0x1000 /* CLONE_PIDFD */) {
+      uint32_t probe = 0;
+      if (copy_to_user(k, ca[1], &probe, 4)) return -EFAULT;
+      return -EINVAL;                   /* pidfds are not modelled */
+    }
     uint64_t sp = ca[5] ? ca[5] + ca[6] : 0;
-    return do_clone(k, ca[0] | (ca[4] & 0xff), sp, ca[3], ca[2], ca[7]);
+    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7]);
   }
   }
   return -ENOSYS;

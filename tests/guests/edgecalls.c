@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,7 @@ static const char *en(int e) {
   case ENOMEM: return "ENOMEM";
   case ESRCH: return "ESRCH";
   case EOPNOTSUPP: return "EOPNOTSUPP";
+  case E2BIG: return "E2BIG";
   default: return strerror(e);
   }
 }
@@ -54,6 +56,7 @@ static const char *en(int e) {
 #endif
 
 static void h(int s) { (void)s; }
+static char cb_stack[4096];
 
 extern char **environ;
 
@@ -287,6 +290,48 @@ int main(int argc, char **argv) {
              code >= 100 ? code - 100 : code);
     }
     for (unsigned i = 0; i < sizeof scripts / sizeof scripts[0]; i++) unlink(scripts[i][0]);
+  }
+
+  /* exec of a file open for writing: ETXTBSY */
+  {
+    int src = open("/proc/self/exe", O_RDONLY);
+    int dst = open("etxtbsy", O_WRONLY | O_CREAT | O_TRUNC, 0755);
+    char cb[65536];
+    ssize_t n;
+    while ((n = read(src, cb, sizeof cb)) > 0) write(dst, cb, (size_t)n);
+    close(src);
+    pid_t ep = fork();
+    if (ep == 0) {
+      char *av[] = {"etxtbsy", "from a busy file", NULL};
+      execv("./etxtbsy", av);
+      _exit(100 + errno);
+    }
+    int est;
+    waitpid(ep, &est, 0);
+    printf("exec while open for writing: %s\n", WEXITSTATUS(est) == 100 + ETXTBSY ? "ETXTBSY" : "other");
+    close(dst);
+    unlink("etxtbsy");
+  }
+
+  /* clone3's argument checks */
+  {
+    uint64_t ca[12] = {0};
+    ca[4] = SIGCHLD;
+    TRY("clone3 size 63", syscall(SYS_clone3, ca, 63));
+    ca[11] = 1;
+    TRY("clone3 larger struct, nonzero tail", syscall(SYS_clone3, ca, 96));
+    ca[11] = 0;
+    ca[4] = 0x100;
+    TRY("clone3 exit_signal 256", syscall(SYS_clone3, ca, 88));
+    ca[4] = SIGCHLD;
+    ca[5] = (uint64_t)(uintptr_t)cb_stack;
+    TRY("clone3 stack without size", syscall(SYS_clone3, ca, 88));
+    ca[5] = 0;
+    ca[6] = 4096;
+    TRY("clone3 size without stack", syscall(SYS_clone3, ca, 88));
+    ca[6] = 0;
+    ca[0] = 0x200 | 0x20000;
+    TRY("clone3 CLONE_FS|CLONE_NEWNS", syscall(SYS_clone3, ca, 88));
   }
 
   /* wait's checks */
