@@ -231,6 +231,7 @@ struct kernel {
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
   uint64_t dirty_pages;         /* pages write() dirtied since the flusher last ran */
   uint64_t dirty_since_ns;      /* guest time of the oldest of them */
+  uint64_t dirty_last_dev, dirty_last_ino, dirty_last_pg;   /* the last write's last page */
   uint64_t thp_pages;        /* 2M pages mapped by THP faults */
   /* KPTI model (guest.kpti / guest.pcid) */
   bool kpti, kpti_pcid;

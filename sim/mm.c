@@ -294,7 +294,7 @@ uint64_t pte_flags_for(uint32_t vmflags, bool writable_now) {
   return f;
 }
 
-int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot) {
+int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   for (uint64_t a = start; a < end;) {
     struct vma *v = vma_find(mm, a);
     if (!v) return -ENOMEM;
@@ -302,6 +302,11 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
   }
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
+  return 0;
+}
+
+int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot) {
+  if (vma_isolate(k, mm, start, end)) return -ENOMEM;
   for (int i = 0; i < mm->nvmas; i++) {
     struct vma *v = &mm->vmas[i];
     if (v->start < start || v->end > end) continue;

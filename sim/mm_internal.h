@@ -40,6 +40,9 @@ uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *l
 void split_huge(struct kernel *k, struct mm *mm, uint64_t va);
 void free_tables(struct kernel *k, uint64_t table, int level);
 void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr);
+/* [start, end) all mapped (else -ENOMEM, nothing changed): split the VMAs
+ * at its ends so that it is whole VMAs */
+int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
 struct vma *vma_next(struct mm *mm, uint64_t va);
 
 /* fault_ops.c */

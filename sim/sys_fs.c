@@ -149,11 +149,12 @@ static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const
    * write to the same file already dirtied is not counted again (an
    * appender's small writes), and tmpfs/shmem files (memfd) have no
    * writeback at all */
-  static uint64_t last_dev, last_ino, last_pg = ~0ull;
   uint64_t lo = (uint64_t)pos / PAGE, hi = ((uint64_t)pos + (uint64_t)r - 1) / PAGE;
-  bool same = last_dev == (uint64_t)st.st_dev && last_ino == (uint64_t)st.st_ino;
-  if (same && lo == last_pg) lo++;
-  last_dev = (uint64_t)st.st_dev; last_ino = (uint64_t)st.st_ino; last_pg = hi;
+  bool same = k->dirty_last_dev == (uint64_t)st.st_dev && k->dirty_last_ino == (uint64_t)st.st_ino;
+  if (same && lo == k->dirty_last_pg) lo++;
+  k->dirty_last_dev = (uint64_t)st.st_dev;
+  k->dirty_last_ino = (uint64_t)st.st_ino;
+  k->dirty_last_pg = hi;
   struct statfs sf;
   if (lo <= hi && !fstatfs(hostfd, &sf) && sf.f_type != TMPFS_MAGIC) pc_dirtied(k, hi - lo + 1);
 }

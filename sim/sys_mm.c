@@ -311,13 +311,7 @@ static void populate(struct kernel *k, uint64_t start, uint64_t end) {
 
 static long mlock_range(struct kernel *k, uint64_t start, uint64_t end, uint32_t set, uint32_t clr, bool fill) {
   struct mm *mm = k->mm;
-  for (uint64_t va = start; va < end;) {
-    struct vma *v = vma_find(mm, va);
-    if (!v) return -ENOMEM;
-    va = v->end;
-  }
-  vma_split_at(k, mm, start);
-  vma_split_at(k, mm, end);
+  if (vma_isolate(k, mm, start, end)) return -ENOMEM;
   for (int i = 0; i < mm->nvmas; i++) {
     struct vma *v = &mm->vmas[i];
     if (v->start >= start && v->end <= end) v->flags = (v->flags | set) & ~clr;
