@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/select.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -47,7 +48,21 @@ int main(void) {
   struct sigaction sa = {.sa_handler = on_sig};
   sigaction(SIGUSR1, &sa, NULL);
   pid = fork();
-  if (pid == 0) { work(200000); kill(getppid(), SIGUSR1); _exit(0); }
+  if (pid == 0) {
+    /* signal the parent once it sleeps (/proc state S), not before */
+    char path[64], st[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)getppid());
+    for (int tries = 0; tries < 5000; tries++) {
+      memset(st, 0, sizeof st);
+      FILE *f = fopen(path, "r");
+      if (f) { fread(st, 1, sizeof st - 1, f); fclose(f); }
+      char *rp = strrchr(st, ')');
+      if (rp && rp[2] == 'S') break;
+      usleep(1000);
+    }
+    kill(getppid(), SIGUSR1);
+    _exit(0);
+  }
   unsigned left = sleep(10);
   printf("sleep(10) interrupted by the child: %s (handler ran %d)\n", left >= 9 ? "yes" : "no", got);
   waitpid(pid, NULL, 0);
