@@ -286,6 +286,11 @@ void pc_charge_writeback(struct kernel *k, uint64_t pages);
 void pc_truncate(struct kernel *k, int hostfd, uint64_t size);
 /* the file's size now (its host file's) */
 uint64_t host_file_size(const struct host_file *hf);
+/* File times come from the guest's clock, not the host's: a guest change
+ * of a file's data stamps its mtime (and atime too when `atime`: a new
+ * file) with guest time ns, so `stat` is deterministic and a guest sleep
+ * moves it (Linux's file_update_time).  The host sets ctime itself. */
+void fs_stamp_times(int hostfd, uint64_t ns, bool atime);
 
 /* ---- address-space switches (mm.c) ---- */
 /* load the running task's user address space (context switch, exec) */

@@ -27,6 +27,9 @@ struct pc_inode {
   int fd;                    /* a dup of the mapping's (O_RDWR) descriptor */
   uint64_t *pg;              /* page offsets marked shared_w */
   size_t n, cap;
+  uint64_t mtime_ns;         /* guest time of the last write fault that
+                                marked a page: the file's mtime after
+                                writeback (Linux stamps at page_mkwrite) */
 };
 
 #define PC_BUCKETS 65536
@@ -95,6 +98,7 @@ void pc_mark_shared(struct kernel *k, const struct host_file *hf, uint64_t pgoff
   struct pc_page *p = pc_find(k, hf->dev, hf->ino, pgoff);
   if (!p || p->shared_w) return;
   struct pc_inode *in = pc_inode_find(k, hf->dev, hf->ino);
+  if (in) in->mtime_ns = ktime_ns(k);
   if (!in) {
     if (k->pc_ninodes == k->pc_inodes_cap) {
       size_t nc = k->pc_inodes_cap ? k->pc_inodes_cap * 2 : 8;
@@ -106,7 +110,7 @@ void pc_mark_shared(struct kernel *k, const struct host_file *hf, uint64_t pgoff
     int fd = fcntl(hf->fd, F_DUPFD_CLOEXEC, 100);
     if (fd < 0) return;
     in = &k->pc_inodes[k->pc_ninodes++];
-    *in = (struct pc_inode){.dev = hf->dev, .ino = hf->ino, .fd = fd};
+    *in = (struct pc_inode){.dev = hf->dev, .ino = hf->ino, .fd = fd, .mtime_ns = ktime_ns(k)};
   }
   if (in->n == in->cap) {
     size_t nc = in->cap ? in->cap * 2 : 16;
@@ -135,6 +139,7 @@ uint64_t pc_writeback(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo,
     size_t len = size - pg * PAGE < PAGE ? (size_t)(size - pg * PAGE) : PAGE;
     if (pwrite(in->fd, mem_host(k->mem, p->pa), len, (off_t)(pg * PAGE)) == (ssize_t)len) n++;
   }
+  if (n) fs_stamp_times(in->fd, in->mtime_ns, false);   /* the host's write moved it */
   return n;
 }
 

@@ -144,6 +144,7 @@ static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const
   if (r <= 0 || fstat(hostfd, &st) || !S_ISREG(st.st_mode)) return;
   int64_t pos = off >= 0 ? off : (int64_t)lseek(hostfd, 0, SEEK_CUR) - r;
   if (pos < 0) return;
+  fs_stamp_times(hostfd, ktime_ns(k), false);
   if (k->pc_pages) pc_write_through(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos, buf, (size_t)r);
   /* the pages this write dirtied, for throttling: a page the previous
    * write to the same file already dirtied is not counted again (an
@@ -718,6 +719,9 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (k->read_only) return -EROFS;
     if (g->kind == FDK_PROC) return -EINVAL;
     if (ftruncate(g->hostfd, (off_t)a[1])) return -errno;
+    /* ftruncate stamps even at the same size (do_truncate with
+     * ATTR_MTIME|ATTR_CTIME); truncate(2) only when the size changes */
+    fs_stamp_times(g->hostfd, ktime_ns(k), false);
     pc_truncate(k, g->hostfd, a[1]);
     return 0;
   case SYS_fallocate:
@@ -730,6 +734,7 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
        * before the host changes it */
       if (!fstat(g->hostfd, &st)) pc_writeback(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, 0, ~0ull);
       if (fallocate(g->hostfd, (int)a[1], (off_t)a[2], (off_t)a[3])) return -errno;
+      fs_stamp_times(g->hostfd, ktime_ns(k), false);   /* ext4/shmem fallocate: file_modified */
       /* hole punching, zeroing, collapsing: the cache reads the file again */
       if (!fstat(g->hostfd, &st))
         pc_refresh(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, g->hostfd, 0, ~0ull);

@@ -474,6 +474,14 @@ static long do_chown(struct kernel *k, int dirfd, const char *path, uint32_t uid
   return e;
 }
 
+void fs_stamp_times(int hostfd, uint64_t ns, bool atime) {
+  struct timespec ts[2] = {{.tv_nsec = UTIME_OMIT}, {(time_t)(ns / 1000000000ull), (long)(ns % 1000000000ull)}};
+  if (atime) ts[0] = ts[1];
+  /* a guest allowed to write a file it does not own may not set its
+   * times on the host (EPERM): the host's own stamp stays */
+  (void)futimens(hostfd, ts);
+}
+
 static long do_utimens(struct kernel *k, int dirfd, const char *path, const int64_t *tv /* 4 or NULL */,
                        int flags) {
   struct timespec ts[2];
@@ -555,7 +563,10 @@ static long sys_truncate(struct kernel *k, uint64_t upath, int64_t len) {
   }
   int h = fs_host_open(k, w.dirfd, w.path, O_WRONLY | O_NONBLOCK, 0);
   if (h < 0) return h;
+  struct stat st;
+  bool same = !fstat(h, &st) && st.st_size == (off_t)len;
   e = ftruncate(h, (off_t)len) ? -errno : 0;
+  if (!e && !same) fs_stamp_times(h, ktime_ns(k), false);
   close(h);
   return e;
 }

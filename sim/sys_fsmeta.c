@@ -139,7 +139,19 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
         break;
       }
     }
+    /* a file this open creates gets guest time for all its times, one it
+     * truncates for its mtime (fs_stamp_times) */
+    bool creating = false;
+    if ((of & O_CREAT) && !excl) {
+      int p = fs_host_open(k, w.dirfd, w.path, O_PATH, 0);
+      if (p >= 0) close(p);
+      creating = p == -ENOENT;
+    }
     int h = fs_host_open(k, w.dirfd, w.path, of, mode);
+    if (h >= 0 && (excl || creating || (of & O_TRUNC))) {
+      struct stat st;
+      if (!fstat(h, &st) && S_ISREG(st.st_mode)) fs_stamp_times(h, ktime_ns(k), excl || creating);
+    }
     fd = h < 0 ? h : gfd_install(k, 0, FDK_HOST, h, keep, cloexec, r.gpath);
     break;
   }

@@ -215,7 +215,6 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   nv.end = dst + nsz;
   uint64_t mv = osz < nsz ? osz : nsz;
   vma_insert(k, mm, &nv);
-  if (nv.file) nv.file->refs--;    /* vma_insert took a reference; nv is a copy */
   mm_move_pages(k, mm, old, dst, mv);
   if (!dontunmap) mm_unmap(k, mm, old, old + osz);
   return (long)dst;

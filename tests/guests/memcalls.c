@@ -5,6 +5,7 @@
  * -ENOSYS.  Output must equal the native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -109,6 +110,21 @@ int main(void) {
   r = remap_file_pages(fm, PG, PROT_READ, 1, 0);
   printf("remap_file_pages prot: %ld %s\n", r, errno == EINVAL ? "EINVAL" : strerror(errno));
   munmap(fm, 4 * PG);
+  /* a shared file mapping moved by mremap keeps its file: after the file
+   * grows, the pages past the old end are the file's (LTP mremap01) */
+  char *sm = mmap(NULL, 4 * PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  char *blk = mmap(sm + 4 * PG, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  if (ftruncate(fd, 8 * PG) != 0) return 3;
+  char *mv = mremap(sm, 4 * PG, 8 * PG, MREMAP_MAYMOVE);
+  printf("shared file mremap moved %d\n", mv != sm && mv != MAP_FAILED && blk != MAP_FAILED);
+  close(fd);
+  memset(mv + 6 * PG, 'z', PG);
+  printf("past old end %c %c\n", mv[PG], mv[6 * PG]);
+  munmap(mv, 8 * PG);
+  fd = open(path, O_RDONLY);
+  char z = 0;
+  r = pread(fd, &z, 1, 6 * PG + 5);
+  printf("file holds it %ld %c\n", r, z);
   close(fd);
   unlink(path);
   errno = 0;
