@@ -36,6 +36,8 @@
 #define VM_LOCKED 512u             /* mlock: populated, counted in VmLck */
 #define VM_LOCKONFAULT 1024u       /* mlock2(MLOCK_ONFAULT): locked as it faults in */
 #define VM_NOMAYWRITE 2048u        /* shared file mapping of a read-only fd: no PROT_WRITE later (!VM_MAYWRITE) */
+#define VM_ACCOUNT 4096u           /* private writable: charged against overcommit (vm_enough_memory) */
+#define VM_NORESERVE 8192u         /* MAP_NORESERVE: never charged */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 
@@ -252,6 +254,12 @@ struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v);
 /* unmap [start, end): PTEs cleared and frames released, VMAs split */
 void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
 int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot);
+/* vm.overcommit_memory=0 (OVERCOMMIT_GUESS, mm/util.c __vm_enough_memory):
+ * a single charge of more pages than RAM (and swap: none) fails */
+bool vm_enough_memory(struct kernel *k, uint64_t pages);
+/* Join the VMAs that overlap or touch [start, end) with their neighbours
+ * where Linux's vma_merge would (after mmap and mprotect) */
+void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
 uint64_t mm_find_free(struct mm *mm, uint64_t len, uint64_t hint);
 /* move present PTEs of [src, src+len) to dst (mremap) */
 void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, uint64_t len);

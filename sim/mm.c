@@ -165,6 +165,36 @@ static void vma_remove_at(struct mm *mm, int idx) {
   mm->nvmas--;
 }
 
+bool vm_enough_memory(struct kernel *k, uint64_t pages) { return pages <= k->mem->ram_bytes / PAGE; }
+
+/* Can b (right after a) be part of a?  Same flags, protection and name;
+ * anonymous private memory (the model keeps no anon_vma: a fresh VMA is
+ * compatible with any, as Linux's is_mergeable_anon_vma with a NULL one,
+ * and two split halves share theirs), or the same file object at
+ * contiguous offsets (the halves of one mapping). */
+static bool vma_mergeable(const struct vma *a, const struct vma *b) {
+  if (a->end != b->start || a->flags != b->flags || a->prot != b->prot || a->file_end || b->file_end ||
+      strcmp(a->name, b->name))
+    return false;
+  if (!a->file && !b->file) return !(a->flags & VM_SHARED);
+  return a->file == b->file && a->file_off + (a->end - a->start) == b->file_off;
+}
+
+void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
+  (void)k;
+  int i = 0;
+  while (i < mm->nvmas && mm->vmas[i].end < start) i++;
+  if (i > 0) i--;
+  while (i + 1 < mm->nvmas && mm->vmas[i].start <= end) {
+    if (vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
+      mm->vmas[i].end = mm->vmas[i + 1].end;
+      vma_remove_at(mm, i + 1);     /* drops b's reference to the shared file object */
+    } else {
+      i++;
+    }
+  }
+}
+
 /* Split so that no VMA straddles addr. */
 void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr) {
   struct vma *v = vma_find(mm, addr);
@@ -263,6 +293,18 @@ uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va,
   return e;
 }
 
+/* The end of the page-table hole at va: the span of the first entry missing
+ * on the way down (2M, 1G or 512G), so loops over sparse ranges skip what no
+ * table covers, as Linux's p?d_none_or_clear_bad walks do (a 1 GB mapping
+ * never touched is one step, not 262144). */
+uint64_t pt_hole_end(struct kernel *k, struct mm *mm, uint64_t va) {
+  int level;
+  uint64_t cyc = 0;
+  if (kpt_descend(k, mm, va, 1, false, &level, NULL, &cyc)) return (va & PAGE_MASK) + PAGE;
+  unsigned shift = 12 + 9 * (unsigned)(level - 1);
+  return ((va >> shift) + 1) << shift;
+}
+
 void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
@@ -274,7 +316,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   for (uint64_t va = start; va < end;) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-    if (!leaf && !e) { va = (va + PAGE) & PAGE_MASK; continue; }
+    if (!leaf && !e) { va = pt_hole_end(k, mm, va); continue; }
     if (pte_mapped(e)) {
       kwrite_pte(k, leaf, 0, 1, &cyc);
       frame_put(k, e & PTE_ADDR);
@@ -307,9 +349,19 @@ int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
 
 int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot) {
   if (vma_isolate(k, mm, start, end)) return -ENOMEM;
+  /* mprotect_fixup: private memory made writable for the first time is
+   * charged then (ENOMEM if it cannot be) */
+  uint32_t charge = VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE;
+  for (int i = 0; i < mm->nvmas && (prot & PROT_WRITE); i++) {
+    struct vma *v = &mm->vmas[i];
+    if (v->start >= start && v->end <= end && !(v->flags & charge) &&
+        !vm_enough_memory(k, (v->end - v->start) / PAGE))
+      return -ENOMEM;
+  }
   for (int i = 0; i < mm->nvmas; i++) {
     struct vma *v = &mm->vmas[i];
     if (v->start < start || v->end > end) continue;
+    if ((prot & PROT_WRITE) && !(v->flags & charge)) v->flags |= VM_ACCOUNT;
     v->prot = prot;
     v->flags = (v->flags & ~(VM_READ | VM_WRITE | VM_EXEC)) |
                ((prot & PROT_READ) ? VM_READ : 0) | ((prot & PROT_WRITE) ? VM_WRITE : 0) |
@@ -326,7 +378,10 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-    if (!pte_mapped(e)) continue;
+    if (!pte_mapped(e)) {
+      if (!leaf) va = pt_hole_end(k, mm, va) - PAGE;
+      continue;
+    }
     uint64_t n;
     if (none) {
       n = (e & ~PTE_P) | PTE_SW_PROTNONE;
@@ -341,6 +396,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
     }
   }
   pv_batch(k, false);
+  vma_merge_range(k, mm, start, end);
   return 0;
 }
 
@@ -409,6 +465,13 @@ bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
 /* fork: a copy of the VMAs and of the page tables with private writable
  * pages made read-only in both (copy-on-write: the first write faults). */
 struct mm *mm_fork(struct kernel *k, struct mm *parent) {
+  /* dup_mmap charges each accounted VMA again: one larger than RAM fails
+   * the fork (ENOMEM), as under Linux's default overcommit heuristic */
+  for (int i = 0; i < parent->nvmas; i++) {
+    const struct vma *v = &parent->vmas[i];
+    if ((v->flags & VM_ACCOUNT) && !(v->flags & VM_DONTCOPY) && !vm_enough_memory(k, (v->end - v->start) / PAGE))
+      return NULL;
+  }
   struct mm *child = mm_new(k);
   if (!child) return NULL;
   for (int i = 0; i < parent->nvmas; i++)
@@ -426,8 +489,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
       uint64_t leaf = 0, cyc = 0;
       uint64_t e = pte_lookup_4k(k, parent, va, &leaf, &cyc);
       if (!pte_mapped(e)) {
-        /* skip a whole missing page table quickly */
-        if (!leaf) va = (((va >> 21) + 1) << 21) - PAGE;
+        if (!leaf) va = pt_hole_end(k, parent, va) - PAGE;
         continue;
       }
       if ((e & PTE_W) && !(v->flags & VM_SHARED)) {

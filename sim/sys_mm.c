@@ -31,12 +31,13 @@ static long sys_brk(struct kernel *k, uint64_t want) {
   if (want < mm->brk_start) return (long)mm->brk;
   uint64_t old_end = page_up(mm->brk), new_end = page_up(want);
   if (new_end > old_end) {
-    if (!range_free(mm, old_end, new_end) || new_end > mm->mmap_base - (128ull << 20))
+    if (!range_free(mm, old_end, new_end) || new_end > mm->mmap_base - (128ull << 20) ||
+        !vm_enough_memory(k, (new_end - old_end) / PAGE))
       return (long)mm->brk;
     struct vma *v = mm->brk > mm->brk_start ? vma_find(mm, old_end - 1) : NULL;
     if (v && !strcmp(v->name, "[heap]") && v->end == old_end) v->end = new_end;
     else {
-      struct vma nv = {.start = old_end, .end = new_end, .flags = VM_READ | VM_WRITE,
+      struct vma nv = {.start = old_end, .end = new_end, .flags = VM_READ | VM_WRITE | VM_ACCOUNT,
                        .prot = PROT_READ | PROT_WRITE};
       snprintf(nv.name, sizeof nv.name, "[heap]");
       vma_insert(k, mm, &nv);
@@ -135,6 +136,9 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     snprintf(hf->path, sizeof hf->path, "/dev/zero (deleted)");
     off = 0;
   }
+  /* accountable_mapping: private writable memory is charged (mmap_region) */
+  bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE);
+  if (account && !vm_enough_memory(k, plen / PAGE)) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
   uint64_t start;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (addr & (PAGE - 1)) { if (hf) { close(hf->fd); free(hf); } return -EINVAL; }
@@ -159,7 +163,10 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   else if (zero_name) snprintf(v.name, sizeof v.name, "%s", zero_name);
   v.flags |= mm->def_flags;         /* mlockall(MCL_FUTURE) */
   if (flags & MAP_LOCKED) v.flags = (v.flags | VM_LOCKED) & ~VM_LOCKONFAULT;
+  if (account) v.flags |= VM_ACCOUNT;
+  if (flags & MAP_NORESERVE) v.flags |= VM_NORESERVE;
   vma_insert(k, mm, &v);
+  vma_merge_range(k, mm, start, start + plen);
   /* MAP_POPULATE and locked mappings fault their pages in now (mm_populate) */
   if ((v.flags & VM_LOCKED) ? !(v.flags & VM_LOCKONFAULT)
                             : (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
@@ -187,6 +194,7 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
    * empty; only with MAYMOVE, same size, private anonymous (mm/mremap.c) */
   bool dontunmap = flags & 4;
   if (dontunmap && (!(flags & 1) || osz != nsz || v->file || (v->flags & VM_SHARED))) return -EINVAL;
+  if ((v->flags & VM_ACCOUNT) && nsz > osz && !vm_enough_memory(k, (nsz - osz) / PAGE)) return -ENOMEM;
   if (!(flags & 2) && !dontunmap) {
     if (nsz <= osz) {
       if (nsz < osz) mm_unmap(k, mm, old + nsz, old + osz);

@@ -1,7 +1,8 @@
 /* Memory and process calls real programs use (issue 13): capget/capset
  * (each process's sets, inherited by fork), every mremap form
  * (MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP, shrink, grow in place,
- * blocked growth), hint-address mmap loops, and an unknown syscall's
+ * blocked growth), hint-address mmap loops, VMA merging and the
+ * overcommit heuristic (mmap, mprotect, fork), and an unknown syscall's
  * -ENOSYS.  Output must equal the native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -15,6 +16,17 @@
 #include <unistd.h>
 
 #define PG 4096
+/* the /proc/self/maps lines that overlap [lo, hi) */
+static int vmas_in(char *lo, char *hi) {
+  FILE *f = fopen("/proc/self/maps", "r");
+  unsigned long a, b;
+  int n = 0;
+  char line[512];
+  while (f && fgets(line, sizeof line, f))
+    if (sscanf(line, "%lx-%lx", &a, &b) == 2 && a < (unsigned long)hi && b > (unsigned long)lo) n++;
+  if (f) fclose(f);
+  return n;
+}
 /* <linux/capability.h>'s ABI, spelled out (musl's include path has no
  * kernel headers) */
 struct __user_cap_header_struct { unsigned version; int pid; };
@@ -127,6 +139,52 @@ int main(void) {
   printf("file holds it %ld %c\n", r, z);
   close(fd);
   unlink(path);
+  /* adjacent anonymous mappings are one VMA, and mprotect's pieces join
+   * again (vma_merge); private writable memory is charged against RAM
+   * (overcommit heuristic): a 1 TB mapping fails, with MAP_NORESERVE it
+   * does not, making a 1 TB read-only mapping writable fails, and fork
+   * fails with ENOMEM once adjacent 512 MB mappings add up to 1 TB */
+  size_t half = 512ul << 20;
+  char *m0 = mmap(NULL, 2 * half, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  munmap(m0, 2 * half);
+  char *m1 = mmap(m0, half, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  char *m2 = mmap(m0 + half, half, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  printf("adjacent mappings: %d vma\n", m1 == m0 && m2 == m0 + half ? vmas_in(m0, m0 + 2 * half) : -1);
+  mprotect(m0 + 4 * PG, 2 * PG, PROT_READ);
+  printf("mprotect a middle part: %d vmas\n", vmas_in(m0, m0 + 2 * half));
+  mprotect(m0 + 4 * PG, 2 * PG, PROT_READ | PROT_WRITE);
+  printf("and back: %d vma\n", vmas_in(m0, m0 + 2 * half));
+  munmap(m0, 2 * half);
+  size_t tb = 1ul << 40;
+  errno = 0;
+  char *big = mmap(NULL, tb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("1 TB private writable: %s\n", big == MAP_FAILED && errno == ENOMEM ? "ENOMEM" : "mapped");
+  big = mmap(NULL, tb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  printf("1 TB with MAP_NORESERVE: %s\n", big == MAP_FAILED ? strerror(errno) : "mapped");
+  munmap(big, tb);
+  big = mmap(NULL, tb, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  errno = 0;
+  r = mprotect(big, tb, PROT_READ | PROT_WRITE);
+  printf("1 TB read-only made writable: %ld %s\n", r, errno == ENOMEM ? "ENOMEM" : strerror(errno));
+  munmap(big, tb);
+  char *area = mmap(NULL, tb, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  munmap(area, tb);
+  int mapped = 0;
+  for (size_t off = 0; off < tb; off += half)
+    mapped += mmap(area + off, half, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE,
+                   -1, 0) == area + off;
+  errno = 0;
+  pid_t fp = fork();
+  if (fp == 0) _exit(0);
+  if (fp > 0) waitpid(fp, NULL, 0);
+  printf("%d adjacent 512 MB mappings: %d vma, fork %s\n", mapped, vmas_in(area, area + tb),
+         fp < 0 && errno == ENOMEM ? "ENOMEM" : "succeeded");
+  munmap(area + half, tb - half);
+  fp = fork();
+  if (fp == 0) _exit(0);
+  if (fp > 0) waitpid(fp, NULL, 0);
+  printf("one left: fork %s\n", fp > 0 ? "succeeded" : strerror(errno));
+  munmap(area, half);
   errno = 0;
   r = syscall(1000);
   printf("unknown syscall %ld %s\n", r, errno == ENOSYS ? "ENOSYS" : strerror(errno));
