@@ -17,7 +17,7 @@ const struct fl_param_def guest_params[] = {
    "fixed by design: 1 instruction = 1 ns of guest time"},
   {"guest.flush_on_upgrade", 1, "bool", "flush the TLB on permission upgrades (no spurious faults)",
    "DESIGN.md determinism rule"},
-  {"guest.fault_around_bytes", 65536, "bytes", "map cached neighbours of a file read fault (0/4096 off)",
+  {"guest.fault_around_bytes", 65536, "bytes", "map cached neighbours of a file read fault (0/4096 off; rounded down to a power of two, at most 2M)",
    "Linux default fault_around_bytes (mm/memory.c)"},
   {"guest.dirty_ratio", 20, "%", "dirty page-cache share of RAM at which write() is throttled",
    "Linux default vm.dirty_ratio (mm/page-writeback.c)"},

@@ -83,7 +83,12 @@ static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struc
   g->thp = (uint8_t)thp;
   g->zero_page = params_get(P, "guest.zero_page") != 0;
   g->page_cache_warm = params_get(P, "guest.page_cache_warm") != 0;
-  g->fault_around_bytes = params_get(P, "guest.fault_around_bytes");
+  /* debugfs fault_around_bytes_set: more than one page table's worth is
+   * EINVAL, anything else rounds down to a power of two pages */
+  uint64_t fab = params_get(P, "guest.fault_around_bytes");
+  if (fab > 512 * PAGE) { snprintf(err, n, "guest.fault_around_bytes must be at most 2097152 (one page table)"); return -1; }
+  while (fab & (fab - 1)) fab &= fab - 1;
+  g->fault_around_bytes = fab < PAGE ? PAGE : fab;
   g->readahead_bytes = params_get(P, "guest.readahead_bytes");
   g->io_read_latency = params_get(P, "io.read_latency");
   g->io_write_latency = params_get(P, "io.write_latency");

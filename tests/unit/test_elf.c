@@ -142,6 +142,7 @@ Test(cli, bad_options) {
     {(char *)fl, "run", "--set", "tlb.l1d.entries=-3", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "tlb.l1d.entries=48", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "guest.thp=3", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--set", "guest.fault_around_bytes=4194304", "--", (char *)g, NULL},
     {(char *)fl, "run", "--mem", "12Q", "--", (char *)g, NULL},
     {(char *)fl, "run", "--mode", "nosuchmode", "--", (char *)g, NULL},
     {(char *)fl, "run", "--mode", "hvm-nested", "--set", "nested.levels=3", "--", (char *)g, NULL},
