@@ -82,11 +82,14 @@ static int peek_pipe[2] = {-1, -1};
  * empty. */
 static long pipe_peek(int hostfd, void *buf, size_t n) {
   if (peek_pipe[0] < 0 && pipe2(peek_pipe, O_CLOEXEC | O_NONBLOCK)) return -errno;
-  ssize_t t = tee(hostfd, peek_pipe[1], n, SPLICE_F_NONBLOCK_);
+  ssize_t t;
+  do t = tee(hostfd, peek_pipe[1], n, SPLICE_F_NONBLOCK_);
+  while (t < 0 && errno == EINTR);
   if (t < 0) return errno == EAGAIN ? 0 : -errno;
   size_t got = 0;
   while (got < (size_t)t) {
     ssize_t r = read(peek_pipe[0], (uint8_t *)buf + got, (size_t)t - got);
+    if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     got += (size_t)r;
   }
@@ -98,6 +101,7 @@ static void pipe_consume(int hostfd, size_t n) {
   static uint8_t sink[FS_BOUNCE];
   while (n) {
     ssize_t r = read(hostfd, sink, n < sizeof sink ? n : sizeof sink);
+    if (r < 0 && errno == EINTR) continue;
     if (r <= 0) break;
     n -= (size_t)r;
   }
@@ -209,26 +213,44 @@ static long file_to_pipe(struct kernel *k, int in, struct gfd *gi, int out, stru
 
 /* ---- the host paths: pipes, sockets, devices ---- */
 
-/* The host call with both ends nonblocking.  On EAGAIN, the end Linux
- * sleeps on is found in its order (an input pipe's data first, else an
- * output pipe's room first): a pipe end sleeps unless nb (the call's
- * nonblocking, as the caller worked it out); a socket or device end
- * unless its own O_NONBLOCK says not to (a socket read also takes
- * SPLICE_F_NONBLOCK, sock_splice_read). */
+/* A socket's splice may wait whatever SPLICE_F_NONBLOCK says (a send
+ * waits unless the socket is O_NONBLOCK): it is made nonblocking for the
+ * host call, as fs_write_host does.  A terminal is not (its open file is
+ * shared with the host's shell): it is asked with poll first. */
+static bool is_socket(int hostfd) {
+  struct stat st;
+  return !fstat(hostfd, &st) && S_ISSOCK(st.st_mode);
+}
+
+/* The host call, nonblocking.  On EAGAIN, the end Linux sleeps on is
+ * found in its order (an input pipe's data first, else an output pipe's
+ * room first): a pipe end sleeps unless nb (the call's nonblocking, as
+ * the caller worked it out); a socket or terminal end unless its own
+ * O_NONBLOCK says not to (a socket read also takes SPLICE_F_NONBLOCK,
+ * sock_splice_read). */
 static long host_splice(struct kernel *k, struct gfd *gi, enum end ei, int64_t *oin, struct gfd *go,
                         enum end eo, int64_t *oout, uint64_t len, unsigned flags, bool nb, bool is_tee) {
   int hin = gi->hostfd, hout = go->hostfd;
   int fl_in = fcntl(hin, F_GETFL), fl_out = fcntl(hout, F_GETFL);
   bool in_nb = fl_in >= 0 && (fl_in & O_NONBLOCK), out_nb = fl_out >= 0 && (fl_out & O_NONBLOCK);
-  if (fl_in >= 0 && !in_nb) fcntl(hin, F_SETFL, fl_in | O_NONBLOCK);
-  if (fl_out >= 0 && !out_nb) fcntl(hout, F_SETFL, fl_out | O_NONBLOCK);
-  ssize_t r;
-  unsigned hf = flags | SPLICE_F_NONBLOCK_;
-  if (is_tee) r = tee(hin, hout, (size_t)len, hf);
-  else r = splice(hin, (loff_t *)oin, hout, (loff_t *)oout, (size_t)len, hf);
-  int e = errno;
-  if (fl_in >= 0 && !in_nb) fcntl(hin, F_SETFL, fl_in);
-  if (fl_out >= 0 && !out_nb) fcntl(hout, F_SETFL, fl_out);
+  bool tog_in = ei == END_HOST && !in_nb && fl_in >= 0 && is_socket(hin);
+  bool tog_out = eo == END_HOST && !out_nb && fl_out >= 0 && is_socket(hout);
+  ssize_t r = -1;
+  int e = EAGAIN;
+  if ((ei == END_HOST && isatty(hin) && !(host_poll(hin, POLLIN) & (POLLIN | POLLHUP | POLLERR))) ||
+      (eo == END_HOST && isatty(hout) && !(host_poll(hout, POLLOUT) & (POLLOUT | POLLERR)))) {
+    /* a terminal that would wait: as the host's EAGAIN */
+  } else {
+    if (tog_in) fcntl(hin, F_SETFL, fl_in | O_NONBLOCK);
+    if (tog_out) fcntl(hout, F_SETFL, fl_out | O_NONBLOCK);
+    unsigned hf = flags | SPLICE_F_NONBLOCK_;
+    do r = is_tee ? tee(hin, hout, (size_t)len, hf)
+                  : splice(hin, (loff_t *)oin, hout, (loff_t *)oout, (size_t)len, hf);
+    while (r < 0 && errno == EINTR);
+    e = errno;
+    if (tog_in) fcntl(hin, F_SETFL, fl_in);
+    if (tog_out) fcntl(hout, F_SETFL, fl_out);
+  }
   if (r >= 0) return r;
   if (e == EPIPE) fs_sigpipe(k);
   if (e != EAGAIN) return -e;

@@ -356,8 +356,10 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
     }
     /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
     if ((ca[4] & ~0xffull) || ca[4] > 64) return -EINVAL;          /* exit_signal */
-    /* clone3_args_valid: CLONE_DETACHED and the CSIGNAL bits (but
-     * CLONE_NEWTIME) are refused, before the stack */
+    /* clone3_args_valid: no flag past the legacy ones, CLONE_CLEAR_SIGHAND
+     * and CLONE_INTO_CGROUP; CLONE_DETACHED and the CSIGNAL bits (but
+     * CLONE_NEWTIME) are refused; then the stack */
+    if (ca[0] >> 34) return -EINVAL;
     if (ca[0] & (0x00400000 | 0x7f)) return -EINVAL;
     if ((ca[5] == 0) != (ca[6] == 0)) return -EINVAL;               /* stack and its size */
     /* kernel_clone: the pidfd and the parent's tid in one place */

@@ -282,6 +282,10 @@ static void cloning(void) {
   ca.flags = CLONE_PIDFD_ | CLONE_DETACHED_;
   ca.pidfd = (uintptr_t)&pidfd;
   FAILS("clone3 with CLONE_DETACHED", syscall(SYS_clone3, &ca, sizeof ca));
+  ca.flags = CLONE_PIDFD_ | SIGCHLD;
+  FAILS("clone3 with a signal in its flags", syscall(SYS_clone3, &ca, sizeof ca));
+  ca.flags = CLONE_PIDFD_ | (1ull << 40);
+  FAILS("clone3 with an unknown flag", syscall(SYS_clone3, &ca, sizeof ca));
   ca.flags = CLONE_PIDFD_ | CLONE_PARENT_SETTID_;
   ca.parent_tid = (uintptr_t)&ptid;
   r = syscall(SYS_clone3, &ca, sizeof ca);
