@@ -75,12 +75,7 @@ int gfd_close(struct kernel *k, int fd) {
   return 0;
 }
 
-int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec) {
-  struct gfd *o = gfd_get(k, oldfd);
-  if (!o) return -EBADF;
-  if (newfd < 0 || newfd >= MAX_FDS) return exact ? -EBADF : -EINVAL;
-  int nfd = exact ? newfd : gfd_lowest_free(k, newfd);
-  if (nfd < 0) return nfd;
+int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec) {
   int h = -1;
   if (o->hostfd >= 0) {
     h = fcntl(o->hostfd, F_DUPFD_CLOEXEC, 3);
@@ -110,6 +105,15 @@ int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec) {
     n->proclen = n->procpos = 0;
   }
   return nfd;
+}
+
+int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec) {
+  struct gfd *o = gfd_get(k, oldfd);
+  if (!o) return -EBADF;
+  if (newfd < 0 || newfd >= MAX_FDS) return exact ? -EBADF : -EINVAL;
+  int nfd = exact ? newfd : gfd_lowest_free(k, newfd);
+  if (nfd < 0) return nfd;
+  return gfd_copy_to(k, o, nfd, cloexec);
 }
 
 void fds_init(struct kernel *k) {

@@ -36,6 +36,10 @@ int gfd_close(struct kernel *k, int fd);            /* 0 or -EBADF */
 /* Duplicate oldfd to the lowest free fd >= minfd (exact = false) or to
  * exactly newfd (exact = true, as dup2). */
 int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec);
+/* Install at exactly `nfd` (closing what was there) a copy of a
+ * descriptor that may be another process's (pidfd_getfd): the same open
+ * file on the host, a private copy of pseudo-file content. */
+int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec);
 
 /* ---- path.c: guest paths, --root confinement, the modelled /proc ---- */
 /* Result of looking a guest path up in the modelled pseudo files. */
@@ -97,6 +101,8 @@ int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n);
 unsigned fs_proc_mode(const char *gpath);
 int fs_proc_may(struct kernel *k, const char *gpath, int want);
 long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
+/* procfs.c: the pseudo file has a splice_read op */
+bool fs_proc_splice_read(const char *gpath);
 /* Open the guest binary (for /proc/self/exe). */
 int fs_open_exe(struct kernel *k, int flags);
 /* readlink text of /proc/self/fd/N and /proc/self/exe. */
@@ -182,11 +188,29 @@ long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off);
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off);
 /* EPIPE: SIGPIPE for the writer (send_sig(SIGPIPE, current, 0)) */
 void fs_sigpipe(struct kernel *k);
+/* Would an operation on this host fd wait?  ready: poll says so now;
+ * an O_NONBLOCK file never waits (the host call fails with EAGAIN) */
+bool fs_host_would_wait(int hostfd, short events);
+/* Partial user copies: the longest prefix that does not fault. */
+size_t fs_copy_in_prefix(struct kernel *k, void *dst, uint64_t uva, size_t n);
+size_t fs_copy_out_prefix(struct kernel *k, uint64_t uva, const void *src, size_t n);
+/* An iovec array from the guest (import_iovec): at most UIO_MAXIOV
+ * entries, no negative length; 0 or -errno */
+struct kiov { uint64_t base, len; };
+long fs_import_iovec(struct kernel *k, uint64_t uiov, uint64_t cnt, struct kiov *v);
 /* more input is ready without blocking (a pseudo file always) */
 bool fs_more_ready(struct gfd *g);
 /* the path of an eventfd's descriptor (as /proc/self/fd shows it) */
 #define EVENTFD_PATH "anon_inode:[eventfd]"
 /* sys_fsxfer.c: sendfile, copy_file_range, eventfd, eventfd2 */
 long fs_sys_xfer(struct kernel *k, int nr, const uint64_t a[6]);
+/* sys_splice.c: splice, tee, vmsplice */
+long fs_sys_splice(struct kernel *k, int nr, const uint64_t a[6]);
+/* the path of a pidfd's descriptor (as /proc/self/fd shows it) */
+#define PIDFD_PATH "anon_inode:[pidfd]"
+/* pidfd.c: fstat of a pidfd; another pidfd for the same process (an open
+ * of /proc/self/fd/N) */
+void pidfd_stat(struct kernel *k, const struct gfd *g, struct stat *st);
+int pidfd_reopen(struct kernel *k, const struct gfd *o, int flags, bool cloexec);
 
 #endif

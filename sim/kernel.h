@@ -72,10 +72,12 @@ struct host_file {
 };
 
 /* Guest file descriptors */
-enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC };
+enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD };
 struct gfd {
   enum fd_kind kind;
-  int hostfd;                /* host descriptor for FDK_HOST/PIPE */
+  int hostfd;                /* host descriptor for FDK_HOST/PIPE; FDK_PIDFD: a dup
+                              * of the process's exit eventfd (pidfd.c) */
+  int pid;                   /* FDK_PIDFD: the process it refers to */
   int flags;                 /* O_* status flags as the guest set them */
   bool cloexec;
   char *procbuf;             /* FDK_PROC: synthesized content */
@@ -158,6 +160,8 @@ struct task {
   uint64_t wake_ns;          /* a timed wait's deadline in guest time (0: none);
                               * the task wakes when it passes (task_wait_until) */
   int wstatus;               /* ZOMBIE: wait status */
+  int exit_efd;              /* host eventfd made readable when the task exits,
+                              * shared by its pidfds (pidfd.c); -1: none yet */
   bool restart_syscall;      /* re-dispatch the syscall when switched in */
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
   bool sigsuspend_active;
@@ -419,6 +423,29 @@ void signal_interrupt_syscall(struct kernel *k);
 /* pending, unblocked signals that are not ignored: they end a wait */
 uint64_t signal_wakers(const struct task_ctx *c);
 void sleep_interrupted(struct kernel *k);   /* syscall.c: a timed wait's signal */
+
+/* kill(2)'s permission check (kill_ok_by_cred) for a signal to c */
+bool signal_may_kill(const struct kernel *k, const struct task_ctx *c, int sig);
+/* queue sig on t with a caller-supplied siginfo (rt_sigqueueinfo and
+ * pidfd_send_signal): its code, value and sender ids */
+void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t info[128]);
+
+/* ---- pidfds (pidfd.c) ---- */
+#define CLONE_PIDFD_ 0x1000
+/* a pidfd for t, at exactly guest fd `at` (>= 0) or the lowest free one
+ * (at < 0); flags: O_NONBLOCK and PIDFD_THREAD (O_EXCL) */
+int pidfd_install(struct kernel *k, struct task *t, int flags, int at);
+/* the pid a pidfd refers to (and its file flags), or -EBADF */
+int pidfd_pid_of(struct kernel *k, int fd, int *f_flags);
+/* t became a zombie / was reaped / the run ends */
+void pidfd_task_exited(struct task *t);
+void pidfd_task_gone(struct task *t);
+/* poll mask of a pidfd (pidfd_poll): POLLIN once the process exited,
+ * POLLHUP too once it is reaped */
+short pidfd_poll_mask(struct kernel *k, const struct gfd *g);
+long sys_pidfd(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS) for another task */
+bool task_may_ptrace(const struct kernel *k, const struct task_ctx *c);
 
 /* ---- virtual timers (timer.c) ---- */
 long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled);

@@ -102,7 +102,7 @@ static struct gfd *pgfd(const struct task_ctx *c, long fd) {
 static int fd_link_text(struct kernel *k, const struct task_ctx *c, int fd, char *out, size_t n) {
   struct gfd *g = pgfd(c, fd);
   if (!g) return -ENOENT;
-  if (g->kind != FDK_PROC && g->hostfd >= 0) {
+  if (g->kind != FDK_PROC && g->kind != FDK_PIDFD && g->hostfd >= 0) {
     int r = fs_host_fd_guest_path(k, g->hostfd, out, n);
     if (r == 0) return 0;
     if (r == -EXDEV) {   /* outside --root (inherited stdio): the host path, as Linux shows it */
@@ -448,6 +448,18 @@ static int px_link(struct px *r, const char *text, const char *rest, bool follow
   r->kind = PX_LINK;
   snprintf(r->target, sizeof r->target, "%s", text);
   return 0;
+}
+
+/* Can splice read the pseudo file?  Linux gives /proc files a splice_read
+ * op only where their file operations have one: the per-process files
+ * (stat, maps, cmdline, comm, ...) and /proc/sysvipc have none (splice:
+ * EINVAL), the mount tables, cpuinfo, meminfo, /proc/sys and the /sys
+ * files do. */
+bool fs_proc_splice_read(const char *gpath) {
+  if (!strncmp(gpath, "/proc/sysvipc/", 14)) return false;
+  if (strncmp(gpath, "/proc/", 6) || gpath[6] < '0' || gpath[6] > '9') return true;
+  const char *base = strrchr(gpath, '/') + 1;
+  return !strcmp(base, "mounts") || !strcmp(base, "mountinfo");
 }
 
 /* g: normalized guest-absolute path; rest of a component list joined. */

@@ -69,24 +69,40 @@ static void build_siginfo(struct kernel *k, int sig, uint8_t info[128]) {
   }
 }
 
-/* rt_sigqueueinfo/rt_tgsigqueueinfo (sigqueue): the caller's siginfo,
- * with a code it may use (negative, or its own process) */
-static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo) {
-  uint8_t info[128];
-  if (copy_from_user(k, info, uinfo, sizeof info)) return -EFAULT;
+/* kill_ok_by_cred (kill(2)): the sender's real or effective uid is the
+ * target's real or saved uid, or it has CAP_KILL; SIGCONT within the
+ * session is always allowed.  Checked for signal 0 too. */
+bool signal_may_kill(const struct kernel *k, const struct task_ctx *c, int sig) {
+  return k->euid == c->suid || k->euid == c->ruid || k->ruid == c->suid || k->ruid == c->ruid ||
+         capable(k, CAP_KILL_) || (sig == SIGCONT && c->sid == k->sid);
+}
+
+void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t info[128]) {
   int32_t code, ids[2];
   uint64_t value;
   memcpy(&code, info + 8, 4);
   memcpy(ids, info + 16, 8);
   memcpy(&value, info + 24, 8);
+  signal_send(k, t, sig, code, value);
+  struct task_ctx *c = ctx(k, t);
+  if (c->sigpending & bit(sig)) { c->siginfo[sig].pid = ids[0]; c->siginfo[sig].uid = ids[1]; }
+}
+
+/* rt_sigqueueinfo/rt_tgsigqueueinfo (sigqueue): the caller's siginfo,
+ * with a code it may use (negative, or its own process), to a process
+ * kill(2) could signal */
+static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo) {
+  uint8_t info[128];
+  if (copy_from_user(k, info, uinfo, sizeof info)) return -EFAULT;
+  int32_t code;
+  memcpy(&code, info + 8, 4);
   if (sig < 0 || sig > 64) return -EINVAL;
   if (pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
   struct task *t = pid == k->pid ? k->cur : task_find(k, pid);
   if (!t) return -ESRCH;
+  if (!signal_may_kill(k, ctx(k, t), sig)) return -EPERM;
   if (!sig) return 0;
-  signal_send(k, t, sig, code, value);
-  struct task_ctx *c = ctx(k, t);
-  if (c->sigpending & bit(sig)) { c->siginfo[sig].pid = ids[0]; c->siginfo[sig].uid = ids[1]; }
+  signal_queue_info(k, t, sig, info);
   return 0;
 }
 
@@ -394,12 +410,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
              : pid == -1 ? c->pid != 1 : c->pgid == -pid;
       if (!m) continue;
       n++;
-      /* kill_ok_by_cred (kill(2)): the sender's real or effective uid is
-       * the target's real or saved uid, or it has CAP_KILL; SIGCONT within
-       * the session is always allowed.  Checked for signal 0 too. */
-      bool ok = k->euid == c->suid || k->euid == c->ruid || k->ruid == c->suid || k->ruid == c->ruid ||
-                capable(k, CAP_KILL_) || (sig == SIGCONT && c->sid == k->sid);
-      if (!ok) continue;
+      if (!signal_may_kill(k, c, sig)) continue;
       sent++;
       if (sig) signal_send(k, t, sig, 0 /* SI_USER */, 0);
     }

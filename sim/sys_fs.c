@@ -34,7 +34,7 @@
 static uint8_t bounce[FS_BOUNCE];
 
 /* ---- partial user copies: the longest prefix that does not fault ---- */
-static size_t copy_in_prefix(struct kernel *k, void *dst, uint64_t uva, size_t n) {
+size_t fs_copy_in_prefix(struct kernel *k, void *dst, uint64_t uva, size_t n) {
   size_t done = 0;
   while (done < n) {
     size_t c = PAGE - ((uva + done) & (PAGE - 1));
@@ -45,7 +45,7 @@ static size_t copy_in_prefix(struct kernel *k, void *dst, uint64_t uva, size_t n
   return done;
 }
 
-static size_t copy_out_prefix(struct kernel *k, uint64_t uva, const void *src, size_t n) {
+size_t fs_copy_out_prefix(struct kernel *k, uint64_t uva, const void *src, size_t n) {
   if (copy_to_user(k, uva, src, n) == 0) return n;   /* the common case */
   size_t done = 0;
   while (done < n) {
@@ -87,7 +87,7 @@ bool fs_park_on_fd(struct kernel *k, int hostfd, short events) {
 /* Would an operation on this (non-pseudo) fd wait?  ready: poll says
  * so now; nonblock: the open file is O_NONBLOCK (then the host call
  * just fails with EAGAIN, as the guest asked). */
-static bool host_would_wait(int hostfd, short events) {
+bool fs_host_would_wait(int hostfd, short events) {
   struct pollfd p = {.fd = hostfd, .events = events};
   if (poll(&p, 1, 0) != 0) return false;
   int fl = fcntl(hostfd, F_GETFL);
@@ -111,6 +111,7 @@ void fs_io_init(void) {
 long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
+  if (g->kind == FDK_PIDFD) return -EINVAL;   /* no read op (its host fd is a wake-up only) */
   if (g->kind == FDK_PROC) {
     if ((g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_WRONLY) return -EBADF;
     if (g->flags & O_DIRECTORY) return -EISDIR;
@@ -163,6 +164,7 @@ static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
+  if (g->kind == FDK_PIDFD) return -EINVAL;
   if (g->kind == FDK_PROC)   /* a /proc/sys file opened for writing */
     return (g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY ? -EBADF : fs_proc_write(k, g, buf, n);
   ssize_t r;
@@ -193,8 +195,6 @@ bool fs_more_ready(struct gfd *g) {
   return poll(&p, 1, 0) == 1;
 }
 
-struct kiov { uint64_t base, len; };
-
 static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
@@ -203,7 +203,7 @@ static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, i
   if (want_total > MAX_RW_COUNT) want_total = MAX_RW_COUNT;
   if (want_total == 0) return fs_read_host(k, fd, bounce, 0, off);
   if (want_total < 8 && !strcmp(g->path, EVENTFD_PATH)) return -EINVAL;   /* eventfd_read */
-  if (k->cur && off < 0 && g->kind != FDK_PROC && host_would_wait(g->hostfd, POLLIN) &&
+  if (k->cur && off < 0 && g->kind != FDK_PROC && fs_host_would_wait(g->hostfd, POLLIN) &&
       fs_park_on_fd(k, g->hostfd, POLLIN))
     return 0;                         /* re-run when there is input */
   uint64_t total = 0;
@@ -221,7 +221,7 @@ static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, i
       if (vi >= cnt) break;
       size_t c = (size_t)r - done;
       if (c > iov[vi].len - vo) c = (size_t)(iov[vi].len - vo);
-      size_t got = copy_out_prefix(k, iov[vi].base + vo, bounce + done, c);
+      size_t got = fs_copy_out_prefix(k, iov[vi].base + vo, bounce + done, c);
       done += got;
       vo += got;
       if (got < c) { fault = true; break; }
@@ -283,7 +283,7 @@ static long io_write(struct kernel *k, int fd, const struct kiov *iov, int cnt, 
     for (;;) {
       if (left) {
         size_t take = FS_BOUNCE - fill < left ? FS_BOUNCE - fill : (size_t)left;
-        size_t got = copy_in_prefix(k, bounce + fill, p, take);
+        size_t got = fs_copy_in_prefix(k, bounce + fill, p, take);
         fill += got;
         p += got;
         left -= got;
@@ -321,32 +321,41 @@ static long io_write(struct kernel *k, int fd, const struct kiov *iov, int cnt, 
 }
 
 /* the descriptor must be open for the direction (EBADF): a pipe's write
- * end is not read, an O_PATH descriptor neither */
-static bool io_allowed(struct kernel *k, int fd, bool wr) {
+ * end is not read, an O_PATH descriptor neither; a file without read or
+ * write ops (a pidfd) is EINVAL (vfs_read: !FMODE_CAN_READ) */
+static long io_allowed(struct kernel *k, int fd, bool wr) {
   struct gfd *g = gfd_get(k, fd);
-  if (!g || (g->flags & O_PATH)) return false;
+  if (!g || (g->flags & O_PATH)) return -EBADF;
+  if (g->kind == FDK_PIDFD) return -EINVAL;
   int acc = g->flags & O_ACCMODE;
-  return wr ? acc != O_RDONLY : acc != O_WRONLY;
+  return (wr ? acc != O_RDONLY : acc != O_WRONLY) ? 0 : -EBADF;
 }
 
 static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, int64_t off) {
-  if (!io_allowed(k, fd, wr)) return -EBADF;
+  long e = io_allowed(k, fd, wr);
+  if (e) return e;
   struct kiov v = {buf, n};
   return wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
 }
 
-static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cnt, int64_t off) {
-  if (!io_allowed(k, fd, wr)) return -EBADF;
+long fs_import_iovec(struct kernel *k, uint64_t uiov, uint64_t cnt, struct kiov *v) {
   if (cnt > UIO_MAXIOV) return -EINVAL;
-  if (cnt == 0) return 0;
-  static struct kiov v[UIO_MAXIOV];
-  if (copy_from_user(k, v, uiov, cnt * sizeof v[0])) return -EFAULT;
+  if (cnt && copy_from_user(k, v, uiov, cnt * sizeof v[0])) return -EFAULT;
   uint64_t sum = 0;
   for (uint64_t i = 0; i < cnt; i++) {
     if ((int64_t)v[i].len < 0) return -EINVAL;
     sum += v[i].len;
     if ((int64_t)sum < 0) return -EINVAL;
   }
+  return 0;
+}
+
+static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cnt, int64_t off) {
+  long e = io_allowed(k, fd, wr);
+  if (e) return e;
+  if (cnt == 0) return 0;
+  static struct kiov v[UIO_MAXIOV];
+  if ((e = fs_import_iovec(k, uiov, cnt, v))) return e;
   return wr ? io_write(k, fd, v, (int)cnt, off) : io_read(k, fd, v, (int)cnt, off);
 }
 
@@ -467,6 +476,7 @@ static long sys_getdents(struct kernel *k, int fd, uint64_t udirp, uint64_t coun
 static long sys_lseek(struct kernel *k, int fd, int64_t off, int whence) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
+  if (g->kind == FDK_PIDFD) return -ESPIPE;    /* no llseek: not seekable */
   if (g->kind == FDK_PROC || (g->kind == FDK_HOST && g->procbuf)) {
     int64_t base;
     switch (whence) {
@@ -587,12 +597,13 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   case F_SETFD: g->cloexec = arg & FD_CLOEXEC; return 0;
   case F_GETFL: {
     if (g->kind == FDK_PROC) return g->flags | O_LARGEFILE;
+    if (g->kind == FDK_PIDFD) return g->flags;   /* its own file's, not the shared wake-up's */
     int fl = fcntl(g->hostfd, F_GETFL);
     return fl < 0 ? -errno : fl & ~O_CLOEXEC;
   }
   case F_SETFL: {
     int ch = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
-    if (g->kind != FDK_PROC) {
+    if (g->kind != FDK_PROC && g->kind != FDK_PIDFD) {
       int cur = fcntl(g->hostfd, F_GETFL);
       if (cur < 0) return -errno;
       if (fcntl(g->hostfd, F_SETFL, (cur & ~ch) | ((int)arg & ch)) < 0) return -errno;
@@ -700,6 +711,8 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_getdents: return sys_getdents(k, (int)a[0], a[1], a[2], true);
   case SYS_sendfile: case SYS_copy_file_range: case SYS_eventfd: case SYS_eventfd2:
     return fs_sys_xfer(k, nr, a);
+  case SYS_splice: case SYS_tee: case SYS_vmsplice:
+    return fs_sys_splice(k, nr, a);
   case SYS_fsync: case SYS_fdatasync: case SYS_syncfs: {
     if (!(g = gfd_get(k, (int)a[0]))) return -EBADF;
     if (g->kind == FDK_PROC) return -EINVAL;

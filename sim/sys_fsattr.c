@@ -81,6 +81,10 @@ int fs_fstat_gfd(struct kernel *k, int fd, struct stat *st) {
     fs_px_stat(k, (g->flags & O_DIRECTORY) ? PX_DIR : PX_FILE, g->path, 0, st);
     return 0;
   }
+  if (g->kind == FDK_PIDFD) {
+    pidfd_stat(k, g, st);
+    return 0;
+  }
   return fstat(g->hostfd, st) ? -errno : 0;
 }
 

@@ -114,6 +114,10 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
       else free(copy);
       break;
     }
+    if (o && o->kind == FDK_PIDFD) {      /* another file for the same process */
+      fd = pidfd_reopen(k, o, keep, cloexec);
+      break;
+    }
     enum fd_kind kind = o ? o->kind : FDK_HOST;
     if (kind == FDK_PIPE_R || kind == FDK_PIPE_W)
       kind = (flags & O_ACCMODE) == O_RDONLY ? FDK_PIPE_R : FDK_PIPE_W;

@@ -55,6 +55,16 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
     if (p[i].fd < 0) continue;
     struct gfd *g = gfd_get(k, p[i].fd);
     if (!g) { p[i].revents = POLLNVAL; ready++; continue; }
+    if (g->kind == FDK_PIDFD) {
+      /* the model's readiness; until then its exit eventfd wakes a parked poll */
+      p[i].revents = pidfd_poll_mask(k, g) & (p[i].events | POLLERR | POLLHUP);
+      if (p[i].revents) { ready++; continue; }
+      hp[nh].fd = g->hostfd;
+      hp[nh].events = POLLIN;
+      hp[nh].revents = 0;
+      map[nh++] = i;
+      continue;
+    }
     if (g->kind == FDK_PROC || g->hostfd < 0) {
       p[i].revents = p[i].events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
       if (p[i].revents) ready++;
@@ -101,8 +111,11 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
     }
     if (r < 0) return -errno;
     for (int j = 0; j < nh; j++) {
-      p[map[j]].revents = hp[j].revents;
-      if (hp[j].revents) ready++;
+      struct kpollfd *q = &p[map[j]];
+      struct gfd *g = gfd_get(k, q->fd);
+      q->revents = g && g->kind == FDK_PIDFD ? pidfd_poll_mask(k, g) & (q->events | POLLERR | POLLHUP)
+                                             : hp[j].revents;
+      if (q->revents) ready++;
     }
   }
   return ready;

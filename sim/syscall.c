@@ -259,14 +259,7 @@ static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uin
   for (uint64_t i = 0; i < rcnt; i++) if ((int64_t)rv[i].len < 0) return -EINVAL;
   struct task *self = k->cur, *t = pid == k->pid ? self : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE || (t != self && !t->tc.mm)) return -ESRCH;
-  if (t != self) {
-    /* ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS): the caller's real
-     * ids are all of the target's, or CAP_SYS_PTRACE */
-    const struct task_ctx *c = &t->tc;
-    bool same = k->ruid == c->ruid && k->ruid == c->euid && k->ruid == c->suid &&
-                k->rgid == c->rgid && k->rgid == c->egid && k->rgid == c->sgid;
-    if (!same && !capable(k, 19 /* CAP_SYS_PTRACE */)) return -EPERM;
-  }
+  if (t != self && !task_may_ptrace(k, &t->tc)) return -EPERM;
   static uint8_t bounce[65536];
   uint64_t done = 0, li = 0, lo = 0;
   long err = 0;
@@ -426,6 +419,8 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_membarrier: return 0;
   case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
   case SYS_prctl: return sys_prctl(k, a);
+  case SYS_pidfd_open: case SYS_pidfd_send_signal: case SYS_pidfd_getfd:
+    return sys_pidfd(k, nr, a, handled);
   default:
     *handled = false;
     return -ENOSYS;

@@ -83,6 +83,7 @@ int task_init_first(struct kernel *k) {
   k->files = files_new();
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
+  t->exit_efd = -1;
   return 0;
 }
 
@@ -99,6 +100,16 @@ struct task_ctx *task_outside(struct kernel *k) {
   outside.sched_policy = 0;
   outside.sched_prio = 0;
   return &outside;
+}
+
+/* ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS) for another process:
+ * the caller's real uid and gid are each of the target's real, effective
+ * and saved ids, and the target is dumpable, or the caller has
+ * CAP_SYS_PTRACE (process_vm_readv, pidfd_getfd) */
+bool task_may_ptrace(const struct kernel *k, const struct task_ctx *c) {
+  bool same = k->ruid == c->ruid && k->ruid == c->euid && k->ruid == c->suid &&
+              k->rgid == c->rgid && k->rgid == c->egid && k->rgid == c->sgid;
+  return (same && !c->undumpable) || capable(k, 19 /* CAP_SYS_PTRACE */);
 }
 
 /* ---- context switch ---- */
@@ -239,8 +250,10 @@ void sched_switch(struct kernel *k) {
 }
 
 /* ---- fork / clone ---- */
+/* upidfd: where CLONE_PIDFD stores the child's pidfd (clone: the
+ * parent_tid argument; clone3: its own field) */
 static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
-                     uint64_t ctid, uint64_t tls) {
+                     uint64_t ctid, uint64_t tls, uint64_t upidfd) {
   if (flags & CLONE_THREAD_) {
     static int warned;
     if (!warned++) fprintf(stderr, "faultline: threads (CLONE_THREAD) are not modeled yet; clone returns -EINVAL\n");
@@ -248,8 +261,20 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   }
   if ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) return -EINVAL;
   if ((flags & 0x200 /* CLONE_FS */) && (flags & 0x20000 /* CLONE_NEWNS */)) return -EINVAL;
+  /* copy_process: CLONE_DETACHED is kept for a later CLONE_PIDFD use; the
+   * fd number is stored before the child exists (EFAULT: no child), and
+   * the descriptor is installed once it does, so the child's copy of the
+   * table does not hold it */
+  int pidfd = -1;
+  if (flags & CLONE_PIDFD_) {
+    if (flags & 0x00400000 /* CLONE_DETACHED */) return -EINVAL;
+    pidfd = gfd_lowest_free(k, 0);
+    if (pidfd < 0) return pidfd;
+    if (copy_to_user(k, upidfd, &pidfd, 4)) return -EFAULT;
+  }
   struct vcpu *c = k->cpu;
   struct task *t = calloc(1, sizeof *t);
+  t->exit_efd = -1;
   t->tc = k->tc;
   t->tc.pid = k->next_pid++;
   t->tc.ppid = (flags & CLONE_PARENT_) ? k->ppid : k->pid;
@@ -289,6 +314,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   while (*pp) pp = &(*pp)->next;
   *pp = t;
   int pid = t->tc.pid;
+  if (pidfd >= 0) pidfd_install(k, t, 0, pidfd);
   if (flags & CLONE_PARENT_SETTID_) copy_to_user(k, ptid, &pid, 4);
   if (flags & CLONE_CHILD_SETTID_) {
     /* written in the child's address space */
@@ -310,9 +336,13 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
 
 long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
   switch (nr) {
-  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0);
-  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0);
-  case SYS_clone: return do_clone(k, a[0], a[1], a[2], a[3], a[4]);
+  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0, 0);
+  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0, 0);
+  case SYS_clone:
+    /* kernel_clone: the legacy call returns the pidfd through parent_tid,
+     * so CLONE_PIDFD and CLONE_PARENT_SETTID exclude each other */
+    if ((a[0] & CLONE_PIDFD_) && (a[0] & CLONE_PARENT_SETTID_)) return -EINVAL;
+    return do_clone(k, a[0], a[1], a[2], a[3], a[4], a[2]);
   case SYS_clone3: {
     /* copy_struct_from_user: a larger struct's tail must be zero (E2BIG)
      * and readable (EFAULT); then clone3_args_valid's checks */
@@ -326,14 +356,16 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
     }
     /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
     if ((ca[4] & ~0xffull) || ca[4] > 64) return -EINVAL;          /* exit_signal */
+    /* clone3_args_valid: no flag past the legacy ones, CLONE_CLEAR_SIGHAND
+     * and CLONE_INTO_CGROUP; CLONE_DETACHED and the CSIGNAL bits (but
+     * CLONE_NEWTIME) are refused; then the stack */
+    if (ca[0] >> 34) return -EINVAL;
+    if (ca[0] & (0x00400000 | 0x7f)) return -EINVAL;
     if ((ca[5] == 0) != (ca[6] == 0)) return -EINVAL;               /* stack and its size */
-    if (ca[0] & 0x1000 /* CLONE_PIDFD */) {
-      uint32_t probe = 0;
-      if (copy_to_user(k, ca[1], &probe, 4)) return -EFAULT;
-      return -EINVAL;                   /* pidfds are not modelled */
-    }
+    /* kernel_clone: the pidfd and the parent's tid in one place */
+    if ((ca[0] & CLONE_PIDFD_) && (ca[0] & CLONE_PARENT_SETTID_) && ca[1] == ca[3]) return -EINVAL;
     uint64_t sp = ca[5] ? ca[5] + ca[6] : 0;
-    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7]);
+    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7], ca[1]);
   }
   }
   return -ENOSYS;
@@ -369,6 +401,7 @@ void task_exit(struct kernel *k) {
   mm_put(k, k->mm);
   k->mm = NULL;
   t->state = TS_ZOMBIE;
+  pidfd_task_exited(t);
   reparent_children(k, k->pid);
   if (t == k->tasks) {
     /* the guest's first process: the run ends with its status */
@@ -391,13 +424,25 @@ static void reap(struct kernel *k, struct task *z) {
   struct task **pp = &k->tasks;
   while (*pp && *pp != z) pp = &(*pp)->next;
   if (*pp) *pp = z->next;
+  pidfd_task_gone(z);
   free(z->tc.cmdline);
   free(z);
 }
 
-long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
+/* waitid's siginfo: the syscall stores si_signo, si_errno, si_code,
+ * si_pid, si_uid and si_status (and nothing else) whatever the outcome,
+ * zeros when no child was reaped; a bad pointer makes it EFAULT */
+static long put_waitid_info(struct kernel *k, uint64_t uinfo, long ret, const int32_t f[6]) {
+  if (!uinfo) return ret;
+  if (copy_to_user(k, uinfo, f, 12) || copy_to_user(k, uinfo + 16, f + 3, 12)) return -EFAULT;
+  return ret;
+}
+
+/* wait4, and waitid's search (*f: the siginfo fields of a reaped child) */
+static long do_wait(struct kernel *k, int nr, const uint64_t a[6], int32_t f[6]) {
   int want;
   int options;
+  bool pidfd_nonblock = false;
   const int wall = 0x20000000 | 0x40000000 | (int)0x80000000u;   /* __WNOTHREAD __WALL __WCLONE */
   if (nr == SYS_wait4) {
     want = (int)a[0];
@@ -406,15 +451,31 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
     if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | wall)) return -EINVAL;
     if (want == INT_MIN) return -ESRCH;     /* -INT_MIN is not a pgid */
   } else {
-    /* waitid(idtype, id, infop, options) */
-    int idtype = (int)a[0];
+    /* waitid(idtype, id, infop, options): kernel_waitid_prepare */
+    int idtype = (int)a[0], id = (int)a[1];
     options = (int)a[3];
     if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | wall)) return -EINVAL;
     if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
-    if (idtype != P_ALL && idtype != P_PID && idtype != P_PGID) return -EINVAL;
-    if (idtype == P_PID && (int)a[1] <= 0) return -EINVAL;
-    want = idtype == P_ALL ? -1 : idtype == P_PID ? (int)a[1] : -(int)a[1];
-    if (idtype == P_PGID && a[1] == 0) want = 0;
+    switch (idtype) {
+    case P_ALL: want = -1; break;
+    case P_PID:
+      if (id <= 0) return -EINVAL;
+      want = id;
+      break;
+    case P_PGID:
+      if (id < 0) return -EINVAL;
+      want = -id;                       /* 0: the caller's group */
+      break;
+    case 3: {                           /* P_PIDFD: its process; a nonblocking pidfd waits as WNOHANG */
+      if (id < 0) return -EINVAL;
+      int fl = 0;
+      want = pidfd_pid_of(k, id, &fl);
+      if (want < 0) return want;
+      pidfd_nonblock = (fl & O_NONBLOCK) != 0;
+      break;
+    }
+    default: return -EINVAL;
+    }
   }
   struct task *me = k->cur;
   for (struct task *t = k->tasks; t; t = t->next) {
@@ -426,31 +487,31 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
         uint64_t ru[18] = {0};
         if (copy_to_user(k, a[3], ru, sizeof ru)) return -EFAULT;
       }
-    } else if (a[2]) {
-      int si[32] = {0};
-      si[0] = SIGCHLD;
-      si[2] = (ws & 0x80) ? CLD_DUMPED : (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
-      si[4] = pid;
-      si[5] = t->tc.ruid;   /* the child's real uid (wait_task_zombie) */
-      si[6] = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
-      if (copy_to_user(k, a[2], si, sizeof si)) return -EFAULT;
+    } else {
+      f[0] = SIGCHLD;
+      f[2] = (ws & 0x80) ? CLD_DUMPED : (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
+      f[3] = pid;
+      f[4] = t->tc.ruid;   /* the child's real uid (wait_task_zombie) */
+      f[5] = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
     }
     if (!(nr == SYS_waitid && (options & WNOWAIT))) reap(k, t);
     return nr == SYS_wait4 ? pid : 0;
   }
   if (!any_child(k, me, want, false)) return -ECHILD;
-  if (options & WNOHANG) {
-    if (nr == SYS_waitid && a[2]) {
-      int si[32] = {0};
-      copy_to_user(k, a[2], si, sizeof si);
-    }
-    return 0;
-  }
+  if (options & WNOHANG) return 0;
+  if (pidfd_nonblock) return -EAGAIN;   /* kernel_waitid: nothing to reap yet */
   me->block = BLK_WAIT;
   me->wait_pid = want;
   k->block_now = true;
   k->block_restart = true;
   return 0;
+}
+
+long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
+  int32_t f[6] = {0};
+  long r = do_wait(k, nr, a, f);
+  if (nr == SYS_wait4 || k->block_now) return r;
+  return put_waitid_info(k, a[2], r, f);
 }
 
 /* ---- process groups ---- */
@@ -603,6 +664,7 @@ void task_cleanup_all(struct kernel *k) {
     n = t->next;
     if (t->tc.mm) mm_put(k, t->tc.mm);
     files_put(t->tc.files);
+    pidfd_task_gone(t);
     free(t->tc.cmdline);
     free(t);
   }
