@@ -54,7 +54,10 @@ struct px {
   size_t len;
   int fd;                   /* PX_FD */
   bool deny_open;           /* PX_FILE that may be stat'ed but never opened
-                               (/proc/<pid>/mem, pagemap, /proc/kcore) */
+                               (/proc/kcore) */
+  uint8_t live;             /* PX_FILE reaching process live_pid (PL_*:
+                               /proc/<pid>/mem, pagemap, coredump_filter) */
+  int live_pid;
   bool use_gpath;           /* PX_NONE: a /proc link was crossed: resolve
                                `gpath` (guest-absolute) instead of the
                                caller's (dirfd, path) */
@@ -81,6 +84,9 @@ int fs_fd_guest_path(struct kernel *k, int fd, char *out, size_t n);
 /* Host readlink of /proc/self/fd/<hostfd> turned into a guest path (the
  * --root prefix removed).  -ENOENT when unavailable, -EXDEV if outside. */
 int fs_host_fd_guest_path(struct kernel *k, int hostfd, char *out, size_t n);
+/* The name /proc/<pid>/maps shows for a VMA: its file's path as the
+ * guest sees it, else the VMA's own ([heap], [stack], ...; "" if none). */
+void fs_vma_name(struct kernel *k, const struct vma *v, char *out, size_t n);
 /* Lexical normalization of base + "/" + path (no ".", "..", "//"). */
 int fs_norm_path(const char *base, const char *path, char *out, size_t n);
 /* Guest-absolute directory a relative path starts from (cwd or dirfd). */
@@ -97,6 +103,16 @@ int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n);
 unsigned fs_proc_mode(const char *gpath);
 int fs_proc_may(struct kernel *k, const char *gpath, int want);
 long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
+/* procfs_mem.c: /proc/<pid>/mem, pagemap, coredump_filter.  The file's
+ * permission for the running task (want: 4 read, 2 write; 0 or -errno);
+ * an open's checks, filling the descriptor's live state.  Then mem's read or write
+ * at *pos (advanced), pagemap's read over buffers {base, len}, and a
+ * write of coredump_filter: bytes or -errno. */
+int proc_live_access(struct kernel *k, const struct px *r, int want);
+int proc_live_open(struct kernel *k, const struct px *r, int want, struct proc_live *l);
+long proc_mem_rw(struct kernel *k, struct gfd *g, uint64_t ubuf, uint64_t n, uint64_t *pos, bool wr);
+long proc_pagemap_read(struct kernel *k, struct gfd *g, const uint64_t (*iov)[2], int cnt, uint64_t *pos);
+long proc_coredump_filter_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
 /* Open the guest binary (for /proc/self/exe). */
 int fs_open_exe(struct kernel *k, int flags);
 /* readlink text of /proc/self/fd/N and /proc/self/exe. */
