@@ -111,7 +111,8 @@ long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
 int proc_live_access(struct kernel *k, const struct px *r, int want);
 int proc_live_open(struct kernel *k, const struct px *r, int want, struct proc_live *l);
 long proc_mem_rw(struct kernel *k, struct gfd *g, uint64_t ubuf, uint64_t n, uint64_t *pos, bool wr);
-long proc_pagemap_read(struct kernel *k, struct gfd *g, const uint64_t (*iov)[2], int cnt, uint64_t *pos);
+struct kiov { uint64_t base, len; };   /* a guest buffer (struct iovec) */
+long proc_pagemap_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt, uint64_t *pos);
 long proc_coredump_filter_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
 /* Open the guest binary (for /proc/self/exe). */
 int fs_open_exe(struct kernel *k, int flags);

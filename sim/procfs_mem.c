@@ -108,17 +108,20 @@ long proc_mem_rw(struct kernel *k, struct gfd *g, uint64_t ubuf, uint64_t n, uin
  * entries from the position's page up to the end of user space, written
  * a page table's worth (512) at a time over the buffers; a bad buffer is
  * EFAULT and moves nothing */
-long proc_pagemap_read(struct kernel *k, struct gfd *g, const uint64_t (*iov)[2], int cnt, uint64_t *pos) {
+long proc_pagemap_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt, uint64_t *pos) {
   struct task *t = live_task(k, g);
-  uint64_t count = 0;
-  for (int i = 0; i < cnt; i++) count += iov[i][1];
+  uint64_t count = 0;                    /* what read/readv pass on: at most MAX_RW_COUNT */
+  for (int i = 0; i < cnt; i++) count += iov[i].len < MAX_RW_COUNT - count ? iov[i].len : MAX_RW_COUNT - count;
   if (!t) return 0;
   if (*pos % 8 || count % 8) return -EINVAL;
   if (!count) return 0;
   struct mm *mm = t == k->cur ? k->mm : t->tc.mm;
-  uint64_t vpn = *pos / 8, end_va = TASK_SIZE;
-  uint64_t va = vpn <= (~0ull >> 12) ? vpn << 12 : end_va;
-  if (va <= end_va && va + (count / 8 << 12) >= va && va + (count / 8 << 12) < end_va) end_va = va + (count / 8 << 12);
+  uint64_t vpn = *pos / 8, va = TASK_SIZE, end_va = TASK_SIZE;
+  if (vpn <= (~0ull >> 12)) {            /* (no wrapping around) */
+    va = vpn << 12;
+    uint64_t end = va + (count / 8 << 12);
+    if (end >= va && end < TASK_SIZE) end_va = end;
+  }
   if (va > TASK_SIZE) va = end_va;
   uint64_t entries[512], copied = 0;
   int vi = 0;
@@ -130,9 +133,9 @@ long proc_pagemap_read(struct kernel *k, struct gfd *g, const uint64_t (*iov)[2]
     for (; va < stop; va += PAGE) entries[ne++] = mm_pagemap_entry(k, mm, va, g->live.show_pfn);
     uint64_t len = ne * 8 < count ? ne * 8 : count;
     for (uint64_t o = 0; o < len;) {     /* over the buffers, in order */
-      while (vi < cnt && vo == iov[vi][1]) { vi++; vo = 0; }
-      uint64_t c = len - o < iov[vi][1] - vo ? len - o : iov[vi][1] - vo;
-      if (copy_to_user(k, iov[vi][0] + vo, (uint8_t *)entries + o, c)) return -EFAULT;
+      while (vi < cnt && vo == iov[vi].len) { vi++; vo = 0; }
+      uint64_t c = len - o < iov[vi].len - vo ? len - o : iov[vi].len - vo;
+      if (copy_to_user(k, iov[vi].base + vo, (uint8_t *)entries + o, c)) return -EFAULT;
       o += c;
       vo += c;
     }

@@ -195,8 +195,6 @@ bool fs_more_ready(struct gfd *g) {
   return poll(&p, 1, 0) == 1;
 }
 
-struct kiov { uint64_t base, len; };
-
 /* /proc/<pid>/mem and pagemap (procfs_mem.c) at the file position (off
  * < 0) or at off.  mem has read and write, not their iterator forms:
  * readv and writev call them once per buffer (do_loop_readv_writev),
@@ -206,8 +204,7 @@ static long live_rw(struct kernel *k, struct gfd *g, const struct kiov *iov, int
   long r = 0;
   if (g->live.what == PL_PAGEMAP) {
     if (wr) return -EINVAL;
-    _Static_assert(sizeof(struct kiov) == 2 * sizeof(uint64_t), "kiov is {base, len}");
-    r = proc_pagemap_read(k, g, (const uint64_t (*)[2])(const void *)iov, cnt, &pos);
+    r = proc_pagemap_read(k, g, iov, cnt, &pos);
   } else {
     for (int i = 0; i < cnt; i++) {
       uint64_t len = iov[i].len;

@@ -409,6 +409,25 @@ static void mem_tests(void) {
   munmap(um, PG);
   munmap(pn, PG);
   munmap(ro, 2 * PG);
+  /* LTP thp04's steps in one thread: a forced write into a read-only
+   * region advised for huge pages, after MADV_DONTNEED, does not reach
+   * another such region's (huge) zero page */
+  const size_t H = 2u << 20;
+  char *hres = mmap(NULL, 6 * H, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char *hw = (char *)(((uintptr_t)hres + H - 1) & ~(uintptr_t)(H - 1)), *hr = hw + 2 * H;
+  mmap(hw, H, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  mmap(hr, H, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  madvise(hw, H, MADV_HUGEPAGE);
+  madvise(hr, H, MADV_HUGEPAGE);
+  volatile int z = *(int *)hr;            /* its zero page */
+  (void)z;
+  madvise(hw, H, MADV_DONTNEED);
+  int dead = (int)0xdeadbeef;
+  rc("pwrite into a read-only huge-page region", pwrite(m, &dead, 4, (off_t)(uintptr_t)(hw + H - 4)));
+  madvise(hr, H, MADV_DONTNEED);
+  printf("written there %d, the other region still zero %d\n", *(int *)(hw + H - 4) == dead,
+         *(int *)(hr + H - 4) == 0);
+  munmap(hres, 6 * H);
   close(m);
   int wr = open("/proc/self/mem", O_WRONLY);
   rc("read from an O_WRONLY mem", read(wr, buf, 1));
@@ -529,10 +548,107 @@ static void pagemap_tests(void) {
   close(pm);
 }
 
+/* ---- faultline only (coremem.sh): kernel.core_pattern, --root, --read-only ---- */
+
+/* a child that dies of SIGSEGV in dir: its pid, and its wait status in *st */
+static pid_t segv_child(const char *dir, int *st) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    if (chdir(dir) || setrlimit(RLIMIT_CORE, &rl)) _exit(1);
+    *(volatile int *)0 = 1;
+    _exit(2);
+  }
+  waitpid(pid, st, 0);
+  return pid;
+}
+
+static long set_sysctl(const char *name, const char *v) {
+  char path[128];
+  snprintf(path, sizeof path, "/proc/sys/kernel/%s", name);
+  int fd = open(path, O_WRONLY);
+  if (fd < 0) return -1;
+  long r = write(fd, v, strlen(v));
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
+/* the core file the pattern should have made (%p: the child's pid) */
+static void expect_core(const char *title, const char *pattern, const char *name_fmt) {
+  rc(title, set_sysctl("core_pattern", pattern));
+  int st;
+  pid_t pid = segv_child(".", &st);
+  char name[512];
+  snprintf(name, sizeof name, name_fmt, (int)pid, (int)pid, (int)pid);
+  int ok = access(name, F_OK) == 0;
+  printf("  WCOREDUMP %d, core file %s: %d\n", WCOREDUMP(st) ? 1 : 0, name, ok);
+  unlink(name);
+}
+
+/* changes kernel.core_pattern and core_uses_pid (restored at the end):
+ * never run it natively */
+static int pattern_tests(void) {
+  char old[160] = "";
+  int fd = open("/proc/sys/kernel/core_pattern", O_RDONLY);
+  ssize_t n = fd >= 0 ? read(fd, old, sizeof old - 1) : -1;
+  if (fd >= 0) close(fd);
+  printf("core_pattern: %s", n > 0 ? old : "(none)\n");
+  expect_core("pattern with %e %s %u %g %c %% %h %d %C and an unknown %Z",
+              "core.%e.%p.%s.%u.%g.%c.%%.%h.%d.%C.%Z", "core.coremem.gcc.%d.11.0.0.18446744073709551615.%%.faultline.1.0.");
+  expect_core("a trailing %", "core-%p%", "core-%d");
+  expect_core("%f and %E: the binary, '/' as '!'", "c.%f", "c.coremem.gcc");
+  expect_core("%P %i %I", "c.%P.%i.%I", "c.%d.%d.%d");
+  /* %E: the binary's path, each '/' a '!' */
+  char exe[256], esc[300] = "e.";
+  ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+  exe[l > 0 ? l : 0] = 0;
+  for (char *q = exe; *q; q++) if (*q == '/') *q = '!';
+  strncat(esc, exe, sizeof esc - 3);
+  rc("%E", set_sysctl("core_pattern", "e.%E"));
+  int est;
+  segv_child(".", &est);
+  printf("  WCOREDUMP %d, core file named by the binary's path: %d\n", WCOREDUMP(est) ? 1 : 0,
+         unlink(esc) == 0);
+  rc("core_uses_pid 1", set_sysctl("core_uses_pid", "1\n"));
+  expect_core("core with core_uses_pid", "core", "core.%d");
+  expect_core("%p with core_uses_pid: no suffix", "c%p", "c%d");
+  rc("core_uses_pid bogus", set_sysctl("core_uses_pid", "x"));
+  rc("core_uses_pid 0", set_sysctl("core_uses_pid", "0"));
+  rc("a pipe", set_sysctl("core_pattern", "|/bin/cat"));
+  int st;
+  segv_child(".", &st);
+  printf("  WCOREDUMP %d\n", WCOREDUMP(st) ? 1 : 0);
+  rc("a socket", set_sysctl("core_pattern", "@/run/core.sock"));
+  segv_child(".", &st);
+  printf("  WCOREDUMP %d\n", WCOREDUMP(st) ? 1 : 0);
+  rc("a relative socket", set_sysctl("core_pattern", "@run/core.sock"));
+  rc("a socket path with ..", set_sysctl("core_pattern", "@/run/../core.sock"));
+  char longp[200];
+  memset(longp, 'x', sizeof longp);
+  longp[sizeof longp - 1] = 0;
+  rc("a 199-byte pattern", set_sysctl("core_pattern", longp));
+  char back[256] = "";
+  fd = open("/proc/sys/kernel/core_pattern", O_RDONLY);
+  n = read(fd, back, sizeof back - 1);
+  close(fd);
+  printf("  read back %zd bytes\n", n);
+  rc("restored", set_sysctl("core_pattern", old));
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc > 1 && !strcmp(argv[1], "filter")) {
     show_filter("exec'd");
+    return 0;
+  }
+  if (argc > 1 && !strcmp(argv[1], "pattern")) return pattern_tests();
+  if (argc > 1 && !strcmp(argv[1], "crash")) {      /* a core in the cwd (--root, --read-only) */
+    int st;
+    segv_child(".", &st);
+    printf("WCOREDUMP %d, core file %d\n", WCOREDUMP(st) ? 1 : 0, access("core", F_OK) == 0);
     return 0;
   }
   char self[4096];
