@@ -187,6 +187,20 @@ static uint64_t vma_dump_size(struct kernel *k, const struct vma *v, uint32_t fi
   return 0;
 }
 
+/* writenote, for each note: its header, its name and its description,
+ * the padding after each as a hole (dump_align) */
+static bool write_notes(struct dump *d, const struct notes *nt) {
+  for (int i = 0; i < nt->n; i++) {
+    const Elf64_Nhdr *h = (const Elf64_Nhdr *)(nt->buf + nt->at[i]);
+    const uint8_t *name = (const uint8_t *)(h + 1), *desc = name + ((h->n_namesz + 3) & ~3u);
+    if (!dump_emit(d, h, sizeof *h) || !dump_emit(d, name, h->n_namesz)) return false;
+    d->to_skip += (4 - h->n_namesz % 4) % 4;
+    if (!dump_emit(d, desc, h->n_descsz)) return false;
+    d->to_skip += (4 - h->n_descsz % 4) % 4;
+  }
+  return true;
+}
+
 /* dump_user_range: each page of the range, or a hole for one not there */
 static bool dump_range(struct kernel *k, struct dump *d, uint64_t start, uint64_t len) {
   for (uint64_t va = start; va < start + len; va += PAGE) {
@@ -247,8 +261,8 @@ static bool elf_core_dump(struct kernel *k, int sig, struct dump *d) {
     off += size[i];
     ok = dump_emit(d, &ph, sizeof ph);
   }
-  ok = ok && dump_emit(d, nt.buf, nt.len);
-  if (ok) d->to_skip = dataoff - d->pos;
+  ok = ok && write_notes(d, &nt);
+  if (ok) d->to_skip = dataoff - d->pos;   /* dump_skip_to: the pages start page-aligned */
   for (int i = 0; ok && i < nv; i++) ok = dump_range(k, d, mm->vmas[i].start, size[i]);
   if (ok && extnum) dump_emit(d, &sh, sizeof sh);
   free(nt.buf);

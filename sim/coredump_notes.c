@@ -35,6 +35,7 @@ static void put(struct notes *n, const void *p, size_t len) {
 /* writenote: the header, the name with its NUL, the description */
 static void note(struct notes *n, const char *name, uint32_t type, const void *desc, size_t len) {
   Elf64_Nhdr h = {.n_namesz = (Elf64_Word)strlen(name) + 1, .n_descsz = (Elf64_Word)len, .n_type = type};
+  if (n->n < CORE_NOTES_MAX) n->at[n->n++] = n->len;
   put(n, &h, sizeof h);
   put(n, name, h.n_namesz);
   put(n, desc, len);
@@ -127,6 +128,7 @@ static void files_note(struct kernel *k, struct notes *n) {
 
 int core_notes(struct kernel *k, int sig, struct notes *n) {
   n->len = n->cap = 0;
+  n->n = 0;
   n->buf = malloc(1);
   struct elf_prstatus ps;
   prstatus(k, sig, &ps);
