@@ -460,6 +460,28 @@ static void mem_tests(void) {
   waitpid(pid, &st, 0);
   printf("child saw the write: exit %d\n", WEXITSTATUS(st));
   close(om);
+  /* a child that becomes another user: not dumpable, so its own mem is
+   * root's (mode 0600) and closed to it, as its parent's is; dumpable
+   * again, its own opens */
+  pid = fork();
+  if (pid == 0) {
+    if (setresgid(65534, 65534, 65534) || setresuid(65534, 65534, 65534)) {
+      printf("setresuid: not root, skipped\n");
+      _exit(0);
+    }
+    printf("dumpable after setresuid: %d\n", prctl(PR_GET_DUMPABLE, 0, 0, 0, 0));
+    int fd = open("/proc/self/mem", O_RDONLY);
+    printf("open own mem: %s\n", fd >= 0 ? "ok" : en(errno));
+    char pp[64];
+    snprintf(pp, sizeof pp, "/proc/%d/mem", (int)getppid());
+    fd = open(pp, O_RDONLY);
+    printf("open the parent's mem: %s\n", fd >= 0 ? "ok" : en(errno));
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    fd = open("/proc/self/mem", O_RDONLY);
+    printf("open own mem once dumpable: %s\n", fd >= 0 ? "ok" : en(errno));
+    _exit(0);
+  }
+  waitpid(pid, NULL, 0);
 }
 
 /* ---- /proc/self/pagemap ---- */
