@@ -30,6 +30,17 @@ uint64_t op_kernel_touch(void *kp, int s) {
 }
 
 /* ---- guest_ops for the fault-path modes ---- */
+
+/* The PTE a forced access (FOLL_FORCE) installs keeps the VMA's
+ * protection: not writable unless the VMA is (Linux's maybe_mkwrite), a
+ * PROT_NONE page stays PROT_NONE (vm_page_prot). */
+static uint64_t forced_flags(const struct kernel *k, const struct vma *v, uint64_t f) {
+  if (!k->gup_force) return f;
+  if (!(v->flags & VM_WRITE)) f &= ~PTE_W;
+  if (!(v->flags & (VM_READ | VM_WRITE | VM_EXEC))) f = (f & ~PTE_P) | PTE_SW_PROTNONE;
+  return f;
+}
+
 static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
   struct kernel *k = kp;
   struct mm *mm = k->mm;
@@ -51,27 +62,31 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
   }
   if (!v) { p->kind = FK_SEGV_MAPERR; return cyc; }
   p->vma = v;
-  if ((p->write && !(v->flags & VM_WRITE)) || (p->fetch && !(v->flags & VM_EXEC)) ||
-      !(v->flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+  /* a forced access (check_vma_flags with FOLL_FORCE) may read any
+   * mapping and write a private one the VMA does not let it write */
+  bool force = k->gup_force;
+  if ((p->write && !(v->flags & VM_WRITE) && (!force || (v->flags & VM_SHARED))) ||
+      (p->fetch && !(v->flags & VM_EXEC)) || (!force && !(v->flags & (VM_READ | VM_WRITE | VM_EXEC)))) {
     p->kind = FK_SEGV_ACCERR;
     return cyc;
   }
   uint64_t leaf = 0;
   uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-  if (e & PTE_P) {
+  if ((e & PTE_P) || (force && pte_mapped(e))) {
     bool ok = (!p->write || (e & PTE_W)) && (!p->fetch || !(e & PTE_NX));
     if (ok) { p->kind = FK_SPURIOUS; return cyc; }
-    /* write to a present read-only page in a writable VMA */
+    /* write to a present read-only page (a writable VMA, or a forced write) */
     uint64_t pa = e & PTE_ADDR;
     p->old_pa = pa;
-    p->pte_flags = pte_flags_for(v->flags, true);
+    p->pte_flags = forced_flags(k, v, pte_flags_for(v->flags, true));
     /* a shared mapping writes the page it maps (the file's, or the shared
      * anonymous frame): never a copy */
-    if (!(v->flags & VM_SHARED) &&
-        (pa == k->zero_page || k->frame_refs[pa >> 12] > 1 || (e & (1ull << 9) /* PTE_SW_PAGECACHE */)))
+    if (!(v->flags & VM_SHARED) && !page_anon_exclusive(k, v, va, e)) {
       p->kind = FK_COW;
-    else
+      v->flags |= VM_ANON_VMA;
+    } else {
       p->kind = FK_WRITE_UPGRADE;
+    }
     return cyc;
   }
   if (!v->file) {
@@ -90,7 +105,8 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
       if (empty) {
         p->kind = FK_THP;
         p->page = hs;
-        p->pte_flags = pte_flags_for(v->flags, true) | PTE_PS;
+        p->pte_flags = forced_flags(k, v, pte_flags_for(v->flags, true)) | PTE_PS;
+        v->flags |= VM_ANON_VMA;
         return cyc;
       }
     }
@@ -98,8 +114,9 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
      * never the zero page (whose later copy would not be shared) */
     bool zp = !p->write && k->policy.zero_page && !(v->flags & VM_SHARED);
     p->kind = zp ? FK_ANON_ZERO_PAGE : FK_ANON_NEW;
-    p->pte_flags = pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE));
+    p->pte_flags = forced_flags(k, v, pte_flags_for(v->flags, !zp && (v->flags & VM_WRITE)));
     if (zp) p->pte_flags &= ~(PTE_W | PTE_D);
+    else if (!(v->flags & VM_SHARED) && p->write) v->flags |= VM_ANON_VMA;   /* anon_vma_prepare (a write) */
     return cyc;
   }
   /* beyond the end of the file (the page holding EOF still maps): SIGBUS,
@@ -115,9 +132,10 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
    * (do_cow_fault); shared mappings map the cache page itself. */
   bool shared = v->flags & VM_SHARED;
   p->copy = p->write && !shared;
+  if (p->copy) v->flags |= VM_ANON_VMA;
   bool w = p->write && (v->flags & VM_WRITE);
-  p->pte_flags = pte_flags_for(v->flags, w);
-  if (!w && (v->flags & VM_WRITE) && !shared) p->pte_flags |= 1ull << 9;
+  p->pte_flags = forced_flags(k, v, pte_flags_for(v->flags, w));
+  if (!w && (v->flags & VM_WRITE) && !shared) p->pte_flags |= PTE_SW_PAGECACHE;
   return cyc;
 }
 
@@ -148,13 +166,16 @@ static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, u
 
 static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
   struct kernel *k = kp;
-  const struct vma *v = p->vma;
+  struct vma *v = p->vma;
   uint64_t cyc = 0;
   *hit = false;
   if (!page_cacheable(v, p->page, host_file_size(v->file))) {
     *pa = frame_alloc(k);
     if (!*pa) return 0;
     fill_private(k, v, p->page, *pa);
+    /* an ELF segment's partial page: Linux's is the cache page, made
+     * anonymous when its bss tail is zeroed (writable segments) */
+    if (v->flags & VM_WRITE) v->flags |= VM_ANON_VMA;
     k->mm->rss_pages++;
     return cyc;
   }
@@ -187,7 +208,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   uint64_t fab = k->policy.fault_around_bytes;
   uint64_t cyc = 0;
   *n = 0;
-  if (fab <= PAGE) return 0;
+  if (fab <= PAGE || k->gup_force) return 0;   /* a forced read (PROT_NONE too) maps no neighbours */
   bool warm = k->policy.page_cache_warm;
   /* the window: fault_around_bytes aligned, inside the VMA and the same
    * page table (filemap_map_pages never crosses a PMD) */
@@ -198,7 +219,7 @@ static uint64_t op_fault_around(void *kp, const struct fault_plan *p, int *n) {
   if (end > v->end) end = v->end;
   if (end > pmd + (1ull << 21)) end = pmd + (1ull << 21);
   uint64_t flags = pte_flags_for(v->flags, false);
-  if ((v->flags & VM_WRITE) && !(v->flags & VM_SHARED)) flags |= 1ull << 9;
+  if ((v->flags & VM_WRITE) && !(v->flags & VM_SHARED)) flags |= PTE_SW_PAGECACHE;
   uint64_t fsz = host_file_size(v->file);   /* once for the window */
   pv_batch(k, true);                 /* set_ptes: lazy MMU mode (Linux 6.x) */
   for (uint64_t va = start; va < end; va += PAGE) {

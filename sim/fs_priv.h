@@ -58,7 +58,10 @@ struct px {
   size_t len;
   int fd;                   /* PX_FD */
   bool deny_open;           /* PX_FILE that may be stat'ed but never opened
-                               (/proc/<pid>/mem, pagemap, /proc/kcore) */
+                               (/proc/kcore) */
+  uint8_t live;             /* PX_FILE reaching process live_pid (PL_*:
+                               /proc/<pid>/mem, pagemap, coredump_filter) */
+  int live_pid;
   bool use_gpath;           /* PX_NONE: a /proc link was crossed: resolve
                                `gpath` (guest-absolute) instead of the
                                caller's (dirfd, path) */
@@ -85,6 +88,9 @@ int fs_fd_guest_path(struct kernel *k, int fd, char *out, size_t n);
 /* Host readlink of /proc/self/fd/<hostfd> turned into a guest path (the
  * --root prefix removed).  -ENOENT when unavailable, -EXDEV if outside. */
 int fs_host_fd_guest_path(struct kernel *k, int hostfd, char *out, size_t n);
+/* The name /proc/<pid>/maps shows for a VMA: its file's path as the
+ * guest sees it, else the VMA's own ([heap], [stack], ...; "" if none). */
+void fs_vma_name(struct kernel *k, const struct vma *v, char *out, size_t n);
 /* Lexical normalization of base + "/" + path (no ".", "..", "//"). */
 int fs_norm_path(const char *base, const char *path, char *out, size_t n);
 /* Guest-absolute directory a relative path starts from (cwd or dirfd). */
@@ -103,6 +109,17 @@ int fs_proc_may(struct kernel *k, const char *gpath, int want);
 long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
 /* procfs.c: the pseudo file has a splice_read op */
 bool fs_proc_splice_read(const char *gpath);
+/* procfs_mem.c: /proc/<pid>/mem, pagemap, coredump_filter.  The file's
+ * permission for the running task (want: 4 read, 2 write; 0 or -errno);
+ * an open's checks, filling the descriptor's live state.  Then mem's read or write
+ * at *pos (advanced), pagemap's read over buffers {base, len}, and a
+ * write of coredump_filter: bytes or -errno. */
+int proc_live_access(struct kernel *k, const struct px *r, int want);
+int proc_live_open(struct kernel *k, const struct px *r, int want, struct proc_live *l);
+long proc_mem_rw(struct kernel *k, struct gfd *g, uint64_t ubuf, uint64_t n, uint64_t *pos, bool wr);
+struct kiov { uint64_t base, len; };   /* a guest buffer (struct iovec) */
+long proc_pagemap_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt, uint64_t *pos);
+long proc_coredump_filter_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
 /* Open the guest binary (for /proc/self/exe). */
 int fs_open_exe(struct kernel *k, int flags);
 /* readlink text of /proc/self/fd/N and /proc/self/exe. */
@@ -196,7 +213,6 @@ size_t fs_copy_in_prefix(struct kernel *k, void *dst, uint64_t uva, size_t n);
 size_t fs_copy_out_prefix(struct kernel *k, uint64_t uva, const void *src, size_t n);
 /* An iovec array from the guest (import_iovec): at most UIO_MAXIOV
  * entries, no negative length; 0 or -errno */
-struct kiov { uint64_t base, len; };
 long fs_import_iovec(struct kernel *k, uint64_t uiov, uint64_t cnt, struct kiov *v);
 /* more input is ready without blocking (a pseudo file always) */
 bool fs_more_ready(struct gfd *g);

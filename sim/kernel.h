@@ -38,6 +38,9 @@
 #define VM_NOMAYWRITE 2048u        /* shared file mapping of a read-only fd: no PROT_WRITE later (!VM_MAYWRITE) */
 #define VM_ACCOUNT 4096u           /* private writable: charged against overcommit (vm_enough_memory) */
 #define VM_NORESERVE 8192u         /* MAP_NORESERVE: never charged */
+#define VM_DONTDUMP 16384u         /* madvise(MADV_DONTDUMP): left out of core dumps */
+#define VM_ANON_VMA 32768u         /* has had private anonymous pages (Linux's vma->anon_vma): the
+                                      core dump's "anonymous private" test */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 
@@ -62,7 +65,21 @@ struct mm {
   uint64_t pt_pages;         /* page-table pages owned */
   uint64_t rss_pages;
   uint32_t def_flags;        /* mlockall(MCL_FUTURE): VM_LOCKED for new mappings */
+  uint32_t dump_filter;      /* /proc/<pid>/coredump_filter (MMF_DUMP_* bits): kept by fork and exec */
+  uint64_t id;               /* never reused: names the address space a /proc/<pid>/mem opened */
 };
+/* coredump_filter's bits (core(5)) and Linux's default, 0x33 */
+#define DUMP_ANON_PRIVATE 1u
+#define DUMP_ANON_SHARED 2u
+#define DUMP_MAPPED_PRIVATE 4u
+#define DUMP_MAPPED_SHARED 8u
+#define DUMP_ELF_HEADERS 16u
+#define DUMP_HUGETLB_PRIVATE 32u
+#define DUMP_HUGETLB_SHARED 64u
+#define DUMP_DAX_PRIVATE 128u
+#define DUMP_DAX_SHARED 256u
+#define DUMP_FILTER_MASK 0x1ffu
+#define DUMP_FILTER_DEFAULT (DUMP_ANON_PRIVATE | DUMP_ANON_SHARED | DUMP_ELF_HEADERS | DUMP_HUGETLB_PRIVATE)
 
 struct host_file {
   int refs;
@@ -83,7 +100,12 @@ struct gfd {
   char *procbuf;             /* FDK_PROC: synthesized content */
   size_t proclen, procpos;
   char path[256];            /* for /proc/self/fd readlink */
+  /* FDK_PROC files whose reads or writes reach a process (procfs_mem.c):
+   * which (PL_*), the process and the address space opened (mm->id);
+   * pagemap: whether the opener could see frame numbers (CAP_SYS_ADMIN) */
+  struct proc_live { uint8_t what; bool show_pfn; int pid; uint64_t mm; } live;
 };
+enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER };
 #define MAX_FDS 1024
 
 struct files { int refs; struct gfd fds[MAX_FDS]; };
@@ -106,7 +128,10 @@ struct task_ctx {
   uint64_t cap_eff, cap_prm, cap_inh;   /* capability sets (capget/capset) */
   uint64_t cap_bnd;          /* the bounding set (prctl PR_CAPBSET_*) */
   char comm[16];             /* the task's name (exec's file name, PR_SET_NAME) */
-  bool undumpable;           /* prctl PR_SET_DUMPABLE 0 */
+  bool undumpable;           /* prctl PR_SET_DUMPABLE 0, or a credential change (fs.suid_dumpable 0) */
+  bool forknoexec;           /* forked, not exec'd since (PF_FORKNOEXEC, in a core's NT_PRPSINFO) */
+  int64_t orig_rax;          /* pt_regs->orig_ax: the syscall the task is in or returns from, -1 in
+                                user mode (a core's NT_PRSTATUS) */
   struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
   /* credentials (sys_cred.c): real/effective/saved/filesystem ids and
    * the supplementary groups (sorted, as Linux's groups_sort keeps them);
@@ -220,7 +245,11 @@ struct kernel {
   uint64_t syscall_counts[512];
   uint64_t rng;              /* getrandom / AT_RANDOM stream */
   bool read_only;
-  bool quiet;                /* no faultline: messages (compare) */
+  bool quiet;
+  bool gup_force;            /* the fault being planned is a forced access (FOLL_FORCE): user_page_forced */
+  uint64_t next_mm_id;       /* mm->id of the next address space */
+  char core_pattern[128];    /* /proc/sys/kernel/core_pattern (CORENAME_MAX_SIZE) */
+  int core_uses_pid;         /* /proc/sys/kernel/core_uses_pid */                /* no faultline: messages (compare) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;
   uint64_t epoch_ns;
@@ -272,6 +301,8 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va);
 /* the frame (as the guest's PTEs hold it) mapping va's page, 0 if none */
 uint64_t mm_user_frame(struct kernel *k, struct mm *mm, uint64_t va);
+/* /proc/<pid>/pagemap's entry for va in mm (show_pfn: with the frame number) */
+uint64_t mm_pagemap_entry(struct kernel *k, struct mm *mm, uint64_t va, bool show_pfn);
 bool memfd_write_sealed(int hostfd);   /* sys_mm.c */
 void guest_ops_fill(struct kernel *k, struct guest_ops *o);
 uint64_t pte_flags_for(uint32_t vmflags, bool writable_now);
@@ -319,6 +350,14 @@ int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n);
 long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max);
 int clear_user(struct kernel *k, uint64_t uva, size_t n);
 int user_fault_in(struct kernel *k, uint64_t uva, bool write);
+/* The running task's page at va as a forced access reaches it (GUP with
+ * FOLL_FORCE: /proc/<pid>/mem, core dumps): the kernel's pointer to the
+ * byte through its direct map, faulted in first if needed; NULL if there
+ * is none (no VMA, a write to a shared read-only mapping, SIGBUS). */
+uint8_t *user_page_forced(struct kernel *k, uint64_t va, bool write);
+/* FOLL_DUMP: the same, but NULL for a page that would read as zeros and is
+ * not there (a hole in the core file) */
+const uint8_t *user_page_dump(struct kernel *k, uint64_t va);
 
 /* ---- loader (loader.c) ---- */
 /* run PATH: a "#!" script through its interpreter, or an ELF (binfmt_script.c) */
@@ -409,6 +448,19 @@ long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp
 long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags);
 struct mm *mm_fork(struct kernel *k, struct mm *parent);
 
+/* ---- core dumps (coredump.c) ---- */
+/* The running task dies of sig, a signal whose default action dumps core
+ * (signal(7)): write its core file as Linux does; true if a core was
+ * dumped (the wait status's WCOREDUMP bit). */
+bool coredump(struct kernel *k, int sig);
+/* /proc/sys/kernel/core_pattern: a pattern Linux refuses (EINVAL), else 0 */
+int coredump_pattern_check(const char *pattern);
+
+/* ptrace_may_access (kernel/ptrace.c): may the running task reach t's
+ * memory (PTRACE_MODE_ATTACH; fscreds: the filesystem ids, as /proc
+ * checks, else the real ones)?  Its own process always. */
+bool ptrace_may_access(struct kernel *k, struct task *t, bool fscreds);
+
 /* ---- signals (signal.c) ---- */
 /* queue a signal for a task (the running one: k->tc) */
 void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
@@ -418,6 +470,8 @@ void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int 
 /* before returning to user mode: deliver one pending signal (build the
  * frame) or apply its default action (may end the task) */
 void signal_deliver(struct kernel *k);
+/* the siginfo_t (128 bytes) of the running task's signal sig, as a handler sees it */
+void signal_siginfo(struct kernel *k, int sig, uint8_t info[128]);
 long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void signal_interrupt_syscall(struct kernel *k);
 /* pending, unblocked signals that are not ignored: they end a wait */
@@ -444,8 +498,6 @@ void pidfd_task_gone(struct task *t);
  * POLLHUP too once it is reaped */
 short pidfd_poll_mask(struct kernel *k, const struct gfd *g);
 long sys_pidfd(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
-/* ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS) for another task */
-bool task_may_ptrace(const struct kernel *k, const struct task_ctx *c);
 
 /* ---- virtual timers (timer.c) ---- */
 long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
@@ -461,6 +513,9 @@ uint64_t cpu_timers_fire(struct kernel *k);
 
 /* virtual time in ns since the Unix epoch */
 uint64_t ktime_ns(struct kernel *k);
+/* the wall clock (CLOCK_REALTIME): guest time moved by clock_settime */
+uint64_t krealtime_ns(struct kernel *k);
+#define GUEST_NODENAME "faultline"   /* uname's nodename */
 uint64_t krand64(struct kernel *k);
 
 #endif

@@ -151,6 +151,52 @@ int user_fault_in(struct kernel *k, uint64_t uva, bool write) {
   return user_xlate(k, uva, write, &h);
 }
 
+/* GUP with FOLL_FORCE (mm/gup.c), as access_remote_vm uses it for
+ * /proc/<pid>/mem and the core dump for its pages: check_vma_flags lets a
+ * forced access read any mapping and write a private one whatever its
+ * protection; the page is faulted in as such an access (k->gup_force: a
+ * write to a private read-only page breaks COW into a page that stays
+ * read-only) and reached through the kernel's direct map (kmap), never
+ * through the user translation.  A write to a PTE that is not writable
+ * goes through a write fault unless the VMA is read-only and the page is
+ * already this mapping's own (can_follow_write_pte). */
+uint8_t *user_page_forced(struct kernel *k, uint64_t va, bool write) {
+  struct vma *v = va < TASK_SIZE ? vma_find(k->mm, va) : NULL;
+  if (!v || (write && !(v->flags & VM_WRITE) && (v->flags & VM_SHARED))) return NULL;
+  for (int tries = 0; tries < 4; tries++) {
+    uint64_t cyc = 0, e = pte_lookup(k, k->mm, va, NULL, &cyc);
+    k->cpu->cycles += cyc;
+    if (pte_mapped(e) &&
+        (!write || (e & PTE_W) || (!(v->flags & VM_WRITE) && page_anon_exclusive(k, v, va, e)))) {
+      uint64_t pa = pte_frame(e, va);
+      uint8_t *h = kaccess(k, kva(pa) + (va & (PAGE - 1)), write ? ACC_W : 0, &cyc);
+      k->cpu->cycles += cyc;
+      if (write && (k->mem->frame_flags[pa >> 12] & FRAME_CODE)) cpu_invalidate_frame(k->cpu, pa);
+      return h;
+    }
+    int si = 0;
+    uint64_t seen = k->hv->bus->visible_faults;
+    k->gup_force = true;
+    int sig = k->hv->mode->page_fault(k->hv, va, ((e & PTE_P) ? PFEC_P : 0) | (write ? PFEC_W : 0), true, &si);
+    k->gup_force = false;
+    if (sig) return NULL;
+    if (k->hv->bus->visible_faults != seen) k->minflt++;
+  }
+  return NULL;
+}
+
+/* get_dump_page (FOLL_DUMP): a page that is not there and would read as
+ * zeros (an anonymous mapping's, the zero page) is a hole in the core
+ * file, not faulted in; file and shared pages are read as a forced access */
+const uint8_t *user_page_dump(struct kernel *k, uint64_t va) {
+  struct vma *v = vma_find(k->mm, va);
+  if (!v) return NULL;
+  uint64_t cyc = 0, e = pte_lookup(k, k->mm, va, NULL, &cyc);
+  k->cpu->cycles += cyc;
+  if (pte_mapped(e) ? pte_frame(e, va) == k->zero_page : !v->file && !(v->flags & VM_SHARED)) return NULL;
+  return user_page_forced(k, va, false);
+}
+
 int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n) {
   uint8_t *d = dst;
   while (n) {

@@ -96,6 +96,8 @@ struct mm *mm_new(struct kernel *k) {
   mm->pt_pages = 1;
   k->pt_pages_allocated++;
   mm->mmap_base = MMAP_BASE;
+  mm->dump_filter = DUMP_FILTER_DEFAULT;
+  mm->id = ++k->next_mm_id;
   return mm;
 }
 
@@ -173,7 +175,7 @@ bool vm_enough_memory(struct kernel *k, uint64_t pages) { return pages <= k->mem
  * and two split halves share theirs), or the same file object at
  * contiguous offsets (the halves of one mapping). */
 static bool vma_mergeable(const struct vma *a, const struct vma *b) {
-  if (a->end != b->start || a->flags != b->flags || a->prot != b->prot || a->file_end || b->file_end ||
+  if (a->end != b->start || (a->flags ^ b->flags) & ~VM_ANON_VMA || a->prot != b->prot || a->file_end || b->file_end ||
       strcmp(a->name, b->name))
     return false;
   if (!a->file && !b->file) return !(a->flags & VM_SHARED);
@@ -188,6 +190,7 @@ void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t e
   while (i + 1 < mm->nvmas && mm->vmas[i].start <= end) {
     if (vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
       mm->vmas[i].end = mm->vmas[i + 1].end;
+      mm->vmas[i].flags |= mm->vmas[i + 1].flags & VM_ANON_VMA;
       vma_remove_at(mm, i + 1);     /* drops b's reference to the shared file object */
     } else {
       i++;
@@ -452,9 +455,41 @@ void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end
 
 uint64_t mm_user_frame(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t cyc = 0, e = pte_lookup(k, mm, va, NULL, &cyc);
-  if (!(e & PTE_P)) return 0;
-  if (e & PTE_PS) return (e & PTE_ADDR & ~0x1fffffull) + (va & 0x1ff000ull);
-  return e & PTE_ADDR;
+  return (e & PTE_P) ? pte_frame(e, va) : 0;
+}
+
+/* the page-cache page of a file mapping's page at va, 0 if none */
+static uint64_t cache_page_of(struct kernel *k, const struct vma *v, uint64_t va) {
+  return v->file ? pc_lookup(k, v->file, (v->file_off + ((va & PAGE_MASK) - v->start)) / PAGE) : 0;
+}
+
+bool page_anon_exclusive(struct kernel *k, const struct vma *v, uint64_t va, uint64_t e) {
+  uint64_t pa = pte_frame(e, va);
+  if ((v->flags & VM_SHARED) || pa == k->zero_page || (e & PTE_SW_PAGECACHE) || k->frame_refs[pa >> 12] != 1)
+    return false;
+  return cache_page_of(k, v, va) != pa;
+}
+
+/* Documentation/admin-guide/mm/pagemap.rst: bit 63 present (a PROT_NONE
+ * page too: pte_present), 61 a file or shared-anonymous page, 56 mapped
+ * once (folio_precise_page_mapcount 1), 0-54 the frame number (the
+ * guest's, as its PTEs hold it) when show_pfn; the zero page is present
+ * and neither.  No swap, no soft-dirty tracking (bits 62, 55: 0, as a
+ * kernel without CONFIG_MEM_SOFT_DIRTY). */
+uint64_t mm_pagemap_entry(struct kernel *k, struct mm *mm, uint64_t va, bool show_pfn) {
+  struct vma *v = vma_find(mm, va);
+  uint64_t cyc = 0, e = v ? pte_lookup(k, mm, va, NULL, &cyc) : 0;
+  k->cpu->cycles += cyc;
+  if (!pte_mapped(e)) return 0;
+  uint64_t pa = pte_frame(e, va), out = 1ull << 63;
+  if (show_pfn) out |= (pa >> 12) & ((1ull << 55) - 1);
+  if (pa == k->zero_page) return out;
+  uint64_t cached = cache_page_of(k, v, va);
+  bool file = (v->flags & VM_SHARED) || cached == pa;
+  unsigned maps = k->frame_refs[pa >> 12] - (cached == pa ? 1u : 0u);   /* the cache holds one */
+  if (file) out |= 1ull << 61;
+  if (maps == 1) out |= 1ull << 56;
+  return out;
 }
 
 bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
@@ -480,6 +515,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   child->brk = parent->brk;
   child->mmap_base = parent->mmap_base;
   child->stack_limit = parent->stack_limit;
+  child->dump_filter = parent->dump_filter;
   struct mm *saved = k->mm;
   pv_batch(k, true);                 /* copy_page_range runs in lazy MMU mode */
   for (int i = 0; i < parent->nvmas; i++) {

@@ -15,6 +15,13 @@ static inline uint64_t kva(uint64_t pa) { return PHYSMAP_BASE + pa; }
 #define PTE_SW_PROTNONE (1ull << 8)
 /* a PTE that holds a frame: present, or PROT_NONE */
 static inline bool pte_mapped(uint64_t e) { return (e & PTE_P) || (e & PTE_SW_PROTNONE); }
+/* a private writable mapping maps a page-cache page read-only (a write
+ * copies it): bit 9, software-available */
+#define PTE_SW_PAGECACHE (1ull << 9)
+/* the frame a leaf entry maps at va (a 2M leaf: va's 4K piece) */
+static inline uint64_t pte_frame(uint64_t e, uint64_t va) {
+  return (e & PTE_PS) ? (e & PTE_ADDR & ~0x1fffffull) + (va & 0x1ff000ull) : e & PTE_ADDR;
+}
 
 /* kmem.c: accesses through the MMU and privileged paging operations */
 uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc);
@@ -45,6 +52,10 @@ void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr);
  * at its ends so that it is whole VMAs */
 int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end);
 struct vma *vma_next(struct mm *mm, uint64_t va);
+/* Is the frame entry e maps at va in v a private anonymous page only this
+ * mapping holds (Linux's PageAnonExclusive): not the zero page, not a
+ * page-cache page, one reference?  A write may then reuse it, no copy. */
+bool page_anon_exclusive(struct kernel *k, const struct vma *v, uint64_t va, uint64_t e);
 
 /* fault_ops.c */
 uint64_t op_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt);

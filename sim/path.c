@@ -473,7 +473,7 @@ int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode
   case PX_EXE: fd = fs_open_exe(k, flags); break;
   case PX_FD: fd = fs_reopen_fd(k, r.fd, flags); break;
   case PX_FILE:
-    fd = r.deny_open || (flags & O_ACCMODE) != O_RDONLY ? -EACCES
+    fd = r.deny_open || r.live || (flags & O_ACCMODE) != O_RDONLY ? -EACCES
          : (flags & O_DIRECTORY) ? -ENOTDIR : memfd_with(r.buf, r.len);
     break;
   case PX_LINK: fd = (flags & O_PATH) ? -EACCES : -ELOOP; break;

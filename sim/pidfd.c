@@ -199,7 +199,7 @@ static long sys_pidfd_getfd(struct kernel *k, int pidfd, int targetfd, uint64_t 
   if (!g || g->kind != FDK_PIDFD) return -EBADF;
   struct task *t = task_find(k, g->pid);
   if (!t) return -ESRCH;
-  if (t != k->cur && !task_may_ptrace(k, &t->tc)) return -EPERM;
+  if (!ptrace_may_access(k, t, false)) return -EPERM;
   struct files *files = t == k->cur ? k->files : t->tc.files;
   if (!files) return -ESRCH;       /* exiting: its table is gone (__pidfd_fget) */
   if (targetfd < 0 || targetfd >= MAX_FDS) return -EBADF;

@@ -1,7 +1,8 @@
 /* The modelled /proc (and the few /sys and /dev files the model
  * serves): /proc/self, /proc/thread-self and /proc/<pid> of every guest
  * process (zombies too, state Z) with exe, cwd, root, fd/, cmdline, maps,
- * smaps, smaps_rollup, mounts, mountinfo, auxv, stat, status, comm;
+ * smaps, smaps_rollup, mounts, mountinfo, auxv, stat, status, comm, and
+ * mem, pagemap, coredump_filter (procfs_mem.c);
  * /proc/cpuinfo (from the CPUID personality), /proc/meminfo (guest RAM),
  * /proc/mounts (a link to self/mounts), /proc/sys (one table: the
  * sysctls the model has, with Linux's modes; writes go to the table's
@@ -188,6 +189,12 @@ static void gen_comm(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   sb_printf(b, "%.15s\n", exe_base(k, p->c, t, sizeof t));
 }
 
+void fs_vma_name(struct kernel *k, const struct vma *v, char *out, size_t n) {
+  out[0] = 0;
+  if (v->file && fs_host_fd_guest_path(k, v->file->fd, out, n) == 0 && out[0] == '/') return;
+  snprintf(out, n, "%s", v->name);   /* the file's path as the guest sees it (d_path), else [heap] ... */
+}
+
 void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
   {
     char line[128];
@@ -201,12 +208,7 @@ void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
                      (unsigned long long)(v->file ? v->file_off : 0), (unsigned long long)ino);
     sb_add(b, line, (size_t)n);
     char name[FS_PATH_MAX];
-    name[0] = 0;
-    if (v->file && fs_host_fd_guest_path(k, v->file->fd, name, sizeof name) == 0 && name[0] == '/') {
-      /* the file's path as the guest sees it (Linux shows d_path) */
-    } else {
-      snprintf(name, sizeof name, "%s", v->name);
-    }
+    fs_vma_name(k, v, name, sizeof name);
     if (name[0]) {
       for (; n < 72; n++) sb_add(b, " ", 1);   /* seq_pad to 25 + 6 * 8 - 1 */
       sb_add(b, " ", 1);
@@ -596,12 +598,14 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     if (i == n) {
       static const struct { const char *name; unsigned type; } ents[] = {
         {".", DT_DIR}, {"..", DT_DIR}, {"auxv", DT_REG}, {"cmdline", DT_REG}, {"comm", DT_REG},
-        {"cwd", DT_LNK}, {"exe", DT_LNK}, {"fd", DT_DIR}, {"maps", DT_REG}, {"mem", DT_REG},
+        {"coredump_filter", DT_REG}, {"cwd", DT_LNK}, {"exe", DT_LNK}, {"fd", DT_DIR}, {"maps", DT_REG}, {"mem", DT_REG},
         {"mountinfo", DT_REG}, {"mounts", DT_REG}, {"pagemap", DT_REG}, {"root", DT_LNK},
         {"smaps", DT_REG}, {"smaps_rollup", DT_REG}, {"stat", DT_REG}, {"status", DT_REG},
         {"task", DT_DIR}};
       size_t ne = sizeof ents / sizeof ents[0] - (in_task ? 1 : 0);   /* no task/ in a task */
-      for (size_t e = 0; e < ne; e++) dir_add(&b, pdir, ents[e].name, ents[e].type);
+      for (size_t e = 0; e < ne; e++)
+        if (!in_task || strcmp(ents[e].name, "coredump_filter"))   /* the process's, not a thread's */
+          dir_add(&b, pdir, ents[e].name, ents[e].type);
       return px_dir(r, &b);
     }
     if (strcmp(comp[i], "task") || in_task) break;
@@ -620,9 +624,12 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   }
   const char *cn = comp[i];
   bool more = i + 1 < n;
-  if (!strcmp(cn, "mem") || !strcmp(cn, "pagemap")) {
+  if (!strcmp(cn, "mem") || !strcmp(cn, "pagemap") || (!strcmp(cn, "coredump_filter") && !in_task)) {
     if (more) return -ENOTDIR;
-    r->deny_open = true;              /* stat works as on Linux; open: EACCES */
+    /* read and written at the process (procfs_mem.c) */
+    r->live = cn[0] == 'm' ? PL_MEM : cn[0] == 'p' ? PL_PAGEMAP : PL_COREDUMP_FILTER;
+    r->live_pid = c->pid;
+    if (r->live == PL_COREDUMP_FILTER) proc_gen_coredump_filter(c, &b);
     return px_file(r, &b, slash);
   }
   if (!strcmp(cn, "exe")) {

@@ -29,6 +29,8 @@ struct pctx {
 void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b);
 /* procfs_smaps.c: /proc/<pid>/smaps and smaps_rollup */
 void proc_gen_smaps(struct kernel *k, const struct pctx *p, struct sbuf *b, bool rollup);
+/* procfs_mem.c: /proc/<pid>/coredump_filter's content */
+void proc_gen_coredump_filter(const struct task_ctx *c, struct sbuf *b);
 /* procfs_sys.c: /proc/<pid>/mounts (info: mountinfo) and /proc/sys */
 void proc_gen_mounts(struct kernel *k, struct sbuf *b, bool info);
 int proc_sysctl_walk(struct kernel *k, const char *rel, struct px *r, bool slash);

@@ -4,6 +4,7 @@
 #include "sim/procfs_priv.h"
 #include "sim/mm_internal.h"
 #include <dirent.h>
+#include <limits.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,10 +108,40 @@ static int wr_drop_caches(struct kernel *k, const struct sysctl *s, const char *
   return 0;
 }
 
+/* kernel.core_pattern (proc_dostring_coredump): the text up to a newline
+ * or NUL, at most 127 bytes; a socket pattern Linux refuses is EINVAL */
+static void gen_core_pattern(struct kernel *k, struct sbuf *b) { sb_printf(b, "%s\n", k->core_pattern); }
+static int wr_core_pattern(struct kernel *k, const struct sysctl *s, const char *text) {
+  (void)s;
+  char p[sizeof k->core_pattern];
+  size_t l = strcspn(text, "\n");
+  if (l >= sizeof p) l = sizeof p - 1;
+  memcpy(p, text, l);
+  p[l] = 0;
+  int e = coredump_pattern_check(p);
+  if (!e) memcpy(k->core_pattern, p, l + 1);
+  return e;
+}
+
+/* kernel.core_uses_pid (proc_dointvec): one integer, any base strtol
+ * takes, whitespace after it */
+static void gen_core_uses_pid(struct kernel *k, struct sbuf *b) { sb_printf(b, "%d\n", k->core_uses_pid); }
+static int wr_core_uses_pid(struct kernel *k, const struct sysctl *s, const char *text) {
+  (void)s;
+  while (*text == ' ' || *text == '\t' || *text == '\n') text++;
+  char *e;
+  errno = 0;
+  long v = strtol(text, &e, 0);
+  if (e == text || errno || v < INT_MIN || v > INT_MAX || (*e && !strchr(" \t\n", *e))) return -EINVAL;
+  k->core_uses_pid = (int)v;
+  return 0;
+}
+
 static const struct sysctl sysctls[] = {
   {"fs/pipe-max-size", 0644, "1048576\n", NULL, wr_same},
   {"fs/pipe-user-pages-soft", 0644, "16384\n", NULL, wr_same},
-  {"kernel/core_pattern", 0644, "core\n", NULL, wr_same},
+  {"kernel/core_pattern", 0644, NULL, gen_core_pattern, wr_core_pattern},
+  {"kernel/core_uses_pid", 0644, NULL, gen_core_uses_pid, wr_core_uses_pid},
   {"kernel/pid_max", 0644, "4194304\n", NULL, wr_same},   /* guest pids count up from 1000 */
   {"kernel/shmall", 0644, NULL, gen_shmall, wr_same},     /* the limits sys_shm.c enforces */
   {"kernel/shmmax", 0644, NULL, gen_shmmax, wr_same},

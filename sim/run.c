@@ -434,6 +434,7 @@ static void run_guest(struct machine *m) {
     }
     if (timed_out) stop = 0;
     c->icount_stop = stop;
+    k->orig_rax = -1;                  /* user mode: no syscall in progress */
     int r = cpu_run(c);
     if (r == CPU_EXIT_SYSCALL) {
       c->cycles += kpti_enter(k);
@@ -513,6 +514,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   int rc = -1;
   if (!m->k) { snprintf(res->error, sizeof res->error, "out of host memory"); goto out; }
   m->k->rootfd = -1;
+  strcpy(m->k->core_pattern, "core");    /* Linux's default kernel.core_pattern */
   if (machine_init(m, res->error, sizeof res->error) || events_init(m, res->error, sizeof res->error) ||
       guest_init(m, res->error, sizeof res->error))
     goto out;

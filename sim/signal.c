@@ -52,7 +52,7 @@ uint64_t signal_wakers(const struct task_ctx *c) {
 }
 
 /* the siginfo_t of a pending signal, as a handler or sigtimedwait sees it */
-static void build_siginfo(struct kernel *k, int sig, uint8_t info[128]) {
+void signal_siginfo(struct kernel *k, int sig, uint8_t info[128]) {
   memset(info, 0, 128);
   int32_t hdr[3] = {sig, 0, k->siginfo[sig].code};
   memcpy(info, hdr, 12);
@@ -192,7 +192,7 @@ static int setup_frame(struct kernel *k, int sig) {
   memcpy(f + MASK_OFF, &frame_mask, 8);
   mc[21] = frame_mask;
   memcpy(f + MC_OFF, mc, sizeof mc);
-  build_siginfo(k, sig, f + INFO_OFF);
+  signal_siginfo(k, sig, f + INFO_OFF);
   if (copy_to_user(k, fp, fx, sizeof fx) || copy_to_user(k, frame, f, sizeof f)) return -1;
   c->r[RSP] = frame;
   c->rip = k->sig_handlers[sig];
@@ -283,7 +283,7 @@ static long sys_rt_sigtimedwait(struct kernel *k, const uint64_t a[6]) {
   if (ready) {
     int sig = __builtin_ctzll(ready) + 1;
     uint8_t info[128];
-    build_siginfo(k, sig, info);
+    signal_siginfo(k, sig, info);
     k->sigpending &= ~bit(sig);
     if (a[1] && copy_to_user(k, a[1], info, sizeof info)) return -EFAULT;
     return sig;
@@ -412,7 +412,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       n++;
       if (!signal_may_kill(k, c, sig)) continue;
       sent++;
-      if (sig) signal_send(k, t, sig, 0 /* SI_USER */, 0);
+      if (sig) signal_send(k, t, sig, nr == SYS_kill ? 0 /* SI_USER */ : -6 /* SI_TKILL */, 0);
     }
     /* a group or broadcast kill succeeds if one target was signalled;
      * kill(-1) is 0 even when every target refused (kill_something_info) */

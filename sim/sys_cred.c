@@ -239,7 +239,21 @@ static long set_groups(struct kernel *k, int64_t size, uint64_t ulist) {
   return 0;
 }
 
+static long cred_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+
+/* commit_creds: new effective or filesystem ids, or permitted
+ * capabilities the task did not have, make it not dumpable
+ * (set_dumpable(suid_dumpable), fs.suid_dumpable 0) */
 long sys_cred(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  int ids[4] = {k->euid, k->egid, k->fsuid, k->fsgid};
+  uint64_t prm = k->cap_prm;
+  long r = cred_call(k, nr, a, handled);
+  if (ids[0] != k->euid || ids[1] != k->egid || ids[2] != k->fsuid || ids[3] != k->fsgid || (k->cap_prm & ~prm))
+    k->undumpable = true;
+  return r;
+}
+
+static long cred_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   switch (nr) {
   case SYS_getuid: return k->ruid;

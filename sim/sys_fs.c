@@ -165,8 +165,11 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
   if (g->kind == FDK_PIDFD) return -EINVAL;
-  if (g->kind == FDK_PROC)   /* a /proc/sys file opened for writing */
-    return (g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY ? -EBADF : fs_proc_write(k, g, buf, n);
+  if (g->kind == FDK_PROC) {  /* a /proc/sys or /proc/<pid>/coredump_filter file opened for writing */
+    if ((g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY) return -EBADF;
+    if (g->live.what == PL_COREDUMP_FILTER) return proc_coredump_filter_write(k, g, buf, n);
+    return g->live.what ? -EINVAL : fs_proc_write(k, g, buf, n);   /* pagemap: no write */
+  }
   ssize_t r;
   int fl = -1;
   if (k->cur && off < 0 && fifo_like(g)) {
@@ -195,9 +198,34 @@ bool fs_more_ready(struct gfd *g) {
   return poll(&p, 1, 0) == 1;
 }
 
+/* /proc/<pid>/mem and pagemap (procfs_mem.c) at the file position (off
+ * < 0) or at off.  mem has read and write, not their iterator forms:
+ * readv and writev call them once per buffer (do_loop_readv_writev),
+ * stopping at an error (returned if nothing moved) or a short count. */
+static long live_rw(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt, int64_t off, bool wr) {
+  uint64_t pos = off < 0 ? (uint64_t)g->procpos : (uint64_t)off;
+  long r = 0;
+  if (g->live.what == PL_PAGEMAP) {
+    if (wr) return -EINVAL;
+    r = proc_pagemap_read(k, g, iov, cnt, &pos);
+  } else {
+    for (int i = 0; i < cnt; i++) {
+      uint64_t len = iov[i].len;
+      if (len > MAX_RW_COUNT - (uint64_t)r) len = MAX_RW_COUNT - (uint64_t)r;
+      long n = proc_mem_rw(k, g, iov[i].base, len, &pos, wr);
+      if (n < 0) { if (!r) r = n; break; }
+      r += n;
+      if ((uint64_t)n < iov[i].len) break;
+    }
+  }
+  if (off < 0) g->procpos = (size_t)pos;
+  return r;
+}
+
 static long io_read(struct kernel *k, int fd, const struct kiov *iov, int cnt, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
+  if (g->live.what == PL_MEM || g->live.what == PL_PAGEMAP) return live_rw(k, g, iov, cnt, off, false);
   uint64_t want_total = 0;
   for (int i = 0; i < cnt; i++) want_total += iov[i].len;
   if (want_total > MAX_RW_COUNT) want_total = MAX_RW_COUNT;
@@ -256,7 +284,9 @@ static struct wresume *wres_find(struct kernel *k, int fd, uint64_t base, uint64
 }
 
 static long io_write(struct kernel *k, int fd, const struct kiov *iov, int cnt, int64_t off) {
-  if (!gfd_get(k, fd)) return -EBADF;
+  struct gfd *lg = gfd_get(k, fd);
+  if (!lg) return -EBADF;
+  if (lg->live.what == PL_MEM || lg->live.what == PL_PAGEMAP) return live_rw(k, lg, iov, cnt, off, true);
   uint64_t want = 0;
   for (int i = 0; i < cnt; i++) want += iov[i].len;
   /* a re-run of a write parked half way: skip what is written */
@@ -477,6 +507,13 @@ static long sys_lseek(struct kernel *k, int fd, int64_t off, int whence) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
   if (g->kind == FDK_PIDFD) return -ESPIPE;    /* no llseek: not seekable */
+  if (g->live.what == PL_MEM || g->live.what == PL_PAGEMAP) {
+    /* mem_lseek: positions are addresses, any 64-bit value (what it
+     * returns too, even one that looks like an error) */
+    if (whence != SEEK_SET && whence != SEEK_CUR) return -EINVAL;
+    g->procpos = whence == SEEK_SET ? (size_t)off : g->procpos + (size_t)off;
+    return (long)g->procpos;
+  }
   if (g->kind == FDK_PROC || (g->kind == FDK_HOST && g->procbuf)) {
     int64_t base;
     switch (whence) {

@@ -65,9 +65,10 @@ void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t l
   default: st->st_mode = S_IFREG | 0444; st->st_nlink = 1; st->st_size = sys ? 4096 : 0; break;
   }
   size_t gl = strlen(gpath);
-  if (kind == PX_FILE && ((gl > 4 && !strcmp(gpath + gl - 4, "/mem")) ||
-                          (gl > 8 && !strcmp(gpath + gl - 8, "/pagemap"))))
-    st->st_mode = S_IFREG | 0600;
+  /* /proc/<pid>/mem S_IRUSR|S_IWUSR, pagemap S_IRUSR, coredump_filter S_IRUGO|S_IWUSR */
+  if (kind == PX_FILE && gl > 4 && !strcmp(gpath + gl - 4, "/mem")) st->st_mode = S_IFREG | 0600;
+  if (kind == PX_FILE && gl > 8 && !strcmp(gpath + gl - 8, "/pagemap")) st->st_mode = S_IFREG | 0400;
+  if (kind == PX_FILE && gl > 16 && !strcmp(gpath + gl - 16, "/coredump_filter")) st->st_mode = S_IFREG | 0644;
   if (kind == PX_FILE && !strcmp(gpath, "/proc/kcore")) st->st_mode = S_IFREG | 0400;
   if (kind == PX_FILE && fs_proc_mode(gpath)) st->st_mode = S_IFREG | fs_proc_mode(gpath);
   time_t t = (time_t)(k->epoch_ns / 1000000000ull);
@@ -368,6 +369,7 @@ static long sys_faccessat(struct kernel *k, int dirfd, uint64_t upath, int mode,
     switch (kind) {
     case PX_FILE:
       if (fs_proc_mode(r.gpath)) return fs_proc_may(k, r.gpath, mode);   /* /proc/sys */
+      if (r.live) return mode & X_OK ? -EACCES : proc_live_access(k, &r, mode & (R_OK | W_OK));
       return mode & (W_OK | X_OK) || (deny && mode) ? -EACCES : 0;
     case PX_DIR: return mode & W_OK ? -EACCES : 0;
     case PX_LINK: return 0;

@@ -66,14 +66,19 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
   case PX_DIR:
     if (excl) { fd = -EEXIST; break; }
     if (r.deny_open) { fd = -EACCES; break; }
-    if (r.kind == PX_FILE && fs_proc_mode(r.gpath)) {   /* a /proc/sys file: its mode decides */
-      int want = (!opath && (flags & O_ACCMODE) != O_WRONLY ? 4 : 0) | (wr ? 2 : 0);
+    struct proc_live live = {0};
+    int want = (!opath && (flags & O_ACCMODE) != O_WRONLY ? 4 : 0) | (wr ? 2 : 0);
+    if (r.live && !opath) {               /* /proc/<pid>/mem, pagemap, coredump_filter */
+      if (flags & O_DIRECTORY) { fd = -ENOTDIR; break; }
+      if ((fd = proc_live_open(k, &r, want, &live))) break;
+    } else if (r.kind == PX_FILE && fs_proc_mode(r.gpath)) {   /* a /proc/sys file: its mode decides */
       if ((fd = fs_proc_may(k, r.gpath, want))) break;
       if (wr && k->read_only) { fd = -EROFS; break; }
     } else if (wr) { fd = k->read_only ? -EROFS : r.kind == PX_DIR ? -EISDIR : -EACCES; break; }
     if (r.kind == PX_FILE && (flags & O_DIRECTORY)) { fd = -ENOTDIR; break; }
     fd = gfd_install(k, 0, FDK_PROC, -1, keep | (r.kind == PX_DIR ? O_DIRECTORY : 0), cloexec, r.gpath);
     if (fd >= 0) {
+      k->fds[fd].live = live;
       size_t gl = strlen(r.gpath);
       if (r.kind == PX_DIR && gl > 3 && !strcmp(r.gpath + gl - 3, "/fd")) {
         /* list the fd table again now that this fd is in it, as Linux does */
@@ -104,14 +109,23 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
     if (wr && k->read_only) { fd = -EROFS; break; }
     if (excl) { fd = -EEXIST; break; }
     struct gfd *o = gfd_get(k, r.fd);
+    struct proc_live live = {0};
+    if (o && o->live.what && !opath) {   /* the /proc/<pid> file it names, opened again */
+      struct px pr = {.live = o->live.what, .live_pid = o->live.pid};
+      if ((fd = proc_live_open(k, &pr, (!opath && (flags & O_ACCMODE) != O_WRONLY ? 4 : 0) | (wr ? 2 : 0), &live)))
+        break;
+    }
     if (o && o->kind == FDK_PROC) {
-      if (wr) { fd = -EACCES; break; }
+      if (wr && !live.what) { fd = -EACCES; break; }
       char *copy = malloc(o->proclen ? o->proclen : 1);
       if (!copy) { fd = -ENOMEM; break; }
       memcpy(copy, o->procbuf, o->proclen);
       fd = gfd_install(k, 0, FDK_PROC, -1, keep | (o->flags & O_DIRECTORY), cloexec, o->path);
-      if (fd >= 0) { k->fds[fd].procbuf = copy; k->fds[fd].proclen = o->proclen; }
-      else free(copy);
+      if (fd >= 0) {
+        k->fds[fd].procbuf = copy;
+        k->fds[fd].proclen = o->proclen;
+        k->fds[fd].live = live;
+      } else free(copy);
       break;
     }
     if (o && o->kind == FDK_PIDFD) {      /* another file for the same process */

@@ -232,7 +232,8 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
  * contents included: DONTNEED/FREE zap (a private anonymous page reads
  * zero after, a private file page the file's data, a shared one keeps its
  * data in the page cache), REMOVE frees a shared mapping's backing (reads
- * zero), DONTFORK/WIPEONFORK decide what a fork's child gets; the rest
+ * zero), DONTFORK/WIPEONFORK decide what a fork's child gets,
+ * DONTDUMP/DODUMP what a core dump holds (coredump.c); the rest
  * change nothing the model keeps.  ENOMEM when part of the range is not
  * mapped (after advising the mapped part), EINVAL for unknown advice. */
 static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv) {
@@ -252,7 +253,8 @@ static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv)
   }
   if (!len) return 0;
   bool flagged = adv == MADV_DONTFORK || adv == MADV_DOFORK || adv == MADV_WIPEONFORK ||
-                 adv == MADV_KEEPONFORK || adv == MADV_HUGEPAGE || adv == MADV_NOHUGEPAGE;
+                 adv == MADV_KEEPONFORK || adv == MADV_HUGEPAGE || adv == MADV_NOHUGEPAGE ||
+                 adv == MADV_DONTDUMP || adv == MADV_DODUMP;
   if (flagged) { vma_split_at(k, mm, start); vma_split_at(k, mm, end); }
   long ret = 0;
   for (uint64_t va = start; va < end;) {
@@ -291,6 +293,8 @@ static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv)
     case MADV_DOFORK: v->flags &= ~VM_DONTCOPY; break;
     case MADV_HUGEPAGE: v->flags = (v->flags | VM_HUGEPAGE) & ~VM_NOHUGEPAGE; break;
     case MADV_NOHUGEPAGE: v->flags = (v->flags | VM_NOHUGEPAGE) & ~VM_HUGEPAGE; break;
+    case MADV_DONTDUMP: v->flags |= VM_DONTDUMP; break;      /* out of core dumps */
+    case MADV_DODUMP: v->flags &= ~VM_DONTDUMP; break;
     default: break;
     }
     va = e;

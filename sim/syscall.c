@@ -35,8 +35,7 @@ static long put_timespec(struct kernel *k, uint64_t uva, uint64_t ns) {
   return copy_to_user(k, uva, &ts, sizeof ts);
 }
 
-/* the wall clock: guest time, moved by clock_settime */
-static uint64_t realtime_ns(struct kernel *k) { return ktime_ns(k) + (uint64_t)k->realtime_adj_ns; }
+uint64_t krealtime_ns(struct kernel *k) { return ktime_ns(k) + (uint64_t)k->realtime_adj_ns; }
 
 /* clock_settime: CLOCK_REALTIME only, with CAP_SYS_TIME; the monotonic
  * clocks and guest time do not move */
@@ -54,7 +53,7 @@ static long sys_clock_settime(struct kernel *k, uint64_t clk, uint64_t uts) {
 static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
   uint64_t now = ktime_ns(k);
   switch (clk) {
-  case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case 11 /* TAI */: now = realtime_ns(k); break;
+  case CLOCK_REALTIME: case CLOCK_REALTIME_COARSE: case 11 /* TAI */: now = krealtime_ns(k); break;
   case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
   case CLOCK_BOOTTIME:
     now -= k->epoch_ns; now += 1000000000ull; break;   /* "up" since boot + 1 s */
@@ -90,7 +89,7 @@ static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, bool abs, uint
   uint64_t want = (uint64_t)ts.s * 1000000000ull + (uint64_t)ts.ns;
   uint64_t now = ktime_ns(k);
   if (abs) {
-    uint64_t clock_now = clk != CLOCK_REALTIME ? now - k->epoch_ns + 1000000000ull : realtime_ns(k);
+    uint64_t clock_now = clk != CLOCK_REALTIME ? now - k->epoch_ns + 1000000000ull : krealtime_ns(k);
     want = want > clock_now ? want - clock_now : 0;
   }
   if (!want) return 0;
@@ -115,7 +114,7 @@ static long sys_uname(struct kernel *k, uint64_t u) {
   struct utsname n;
   memset(&n, 0, sizeof n);
   strcpy(n.sysname, "Linux");
-  strcpy(n.nodename, "faultline");
+  strcpy(n.nodename, GUEST_NODENAME);
   strcpy(n.release, "6.1.0-faultline");
   strcpy(n.version, "#1 SMP PREEMPT_DYNAMIC faultline");
   strcpy(n.machine, "x86_64");
@@ -153,9 +152,8 @@ static long sys_sysinfo(struct kernel *k, uint64_t u) {
 }
 
 /* Resource limits per process (getrlimit/setrlimit/prlimit64), inherited
- * by fork.  The model enforces RLIMIT_CORE (a core-dumping signal sets the
- * wait status's core bit only when it is nonzero; no core file is
- * written) and keeps the others as values the guest reads back. */
+ * by fork.  The model enforces RLIMIT_CORE (the core file's size limit:
+ * coredump.c) and keeps the others as values the guest reads back. */
 void rlimits_init(struct task_ctx *c) {
   for (int r = 0; r < 16; r++) c->rlim[r].cur = c->rlim[r].max = ~0ull;   /* RLIM_INFINITY */
   c->rlim[RLIMIT_STACK].cur = 8ull << 20;
@@ -239,6 +237,19 @@ static long sys_caps(struct kernel *k, bool set, uint64_t uhdr, uint64_t udata) 
   return 0;
 }
 
+bool ptrace_may_access(struct kernel *k, struct task *t, bool fscreds) {
+  const struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+  if (t == k->cur || (c->mm && c->mm == k->mm)) return true;
+  /* the caller's ids (filesystem or real) are all of the target's real,
+   * effective and saved ones, or CAP_SYS_PTRACE; a target that is not
+   * dumpable needs CAP_SYS_PTRACE too */
+  int uid = fscreds ? k->fsuid : k->ruid, gid = fscreds ? k->fsgid : k->rgid;
+  bool same = uid == c->ruid && uid == c->euid && uid == c->suid &&
+              gid == c->rgid && gid == c->egid && gid == c->sgid;
+  bool cap = capable(k, 19 /* CAP_SYS_PTRACE */);
+  return (same || cap) && (!c->mm || !c->undumpable || cap);
+}
+
 /* process_vm_readv/writev (mm/process_vm_access.c) between processes of
  * the guest.  Linux pins the remote pages with GUP; the model switches to
  * the remote process's context (its address space, so its faults are its
@@ -259,7 +270,7 @@ static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uin
   for (uint64_t i = 0; i < rcnt; i++) if ((int64_t)rv[i].len < 0) return -EINVAL;
   struct task *self = k->cur, *t = pid == k->pid ? self : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE || (t != self && !t->tc.mm)) return -ESRCH;
-  if (t != self && !task_may_ptrace(k, &t->tc)) return -EPERM;
+  if (!ptrace_may_access(k, t, false)) return -EPERM;   /* mm_access, ..._ATTACH_REALCREDS */
   static uint8_t bounce[65536];
   uint64_t done = 0, li = 0, lo = 0;
   long err = 0;
@@ -384,7 +395,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   }
   case SYS_gettimeofday: {
     if (a[0]) {
-      uint64_t ns = realtime_ns(k);
+      uint64_t ns = krealtime_ns(k);
       struct { int64_t s, us; } tv = {(int64_t)(ns / 1000000000ull), (int64_t)(ns % 1000000000ull / 1000)};
       if (copy_to_user(k, a[0], &tv, sizeof tv)) return -EFAULT;
     }
@@ -392,7 +403,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   }
   case SYS_time: {
-    int64_t t = (int64_t)(realtime_ns(k) / 1000000000ull);
+    int64_t t = (int64_t)(krealtime_ns(k) / 1000000000ull);
     if (a[0] && copy_to_user(k, a[0], &t, 8)) return -EFAULT;
     return t;
   }
@@ -436,6 +447,7 @@ void syscall_dispatch(struct kernel *k) {
     if (nr >= 0 && nr < 512) k->syscall_counts[nr]++;
   }
   k->redispatch = false;
+  k->orig_rax = nr;
   bool handled = false;
   /* the host checks file access as this task (sys_cred.c); cheap when
    * nothing changed */

@@ -79,6 +79,7 @@ int task_init_first(struct kernel *k) {
   memset(&k->tc, 0, sizeof k->tc);
   k->pid = k->pgid = k->sid = 1000;
   k->ppid = OUTSIDE_PID;
+  k->orig_rax = -1;
   rlimits_init(&k->tc);
   k->files = files_new();
   k->fds = k->files->fds;
@@ -100,16 +101,6 @@ struct task_ctx *task_outside(struct kernel *k) {
   outside.sched_policy = 0;
   outside.sched_prio = 0;
   return &outside;
-}
-
-/* ptrace_may_access(PTRACE_MODE_ATTACH_REALCREDS) for another process:
- * the caller's real uid and gid are each of the target's real, effective
- * and saved ids, and the target is dumpable, or the caller has
- * CAP_SYS_PTRACE (process_vm_readv, pidfd_getfd) */
-bool task_may_ptrace(const struct kernel *k, const struct task_ctx *c) {
-  bool same = k->ruid == c->ruid && k->ruid == c->euid && k->ruid == c->suid &&
-              k->rgid == c->rgid && k->rgid == c->egid && k->rgid == c->sgid;
-  return (same && !c->undumpable) || capable(k, 19 /* CAP_SYS_PTRACE */);
 }
 
 /* ---- context switch ---- */
@@ -283,6 +274,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   t->tc.start_icount = c->icount;
   t->tc.exited = false;
   t->tc.killed_by = 0;
+  t->tc.forknoexec = true;
   t->tc.tid_address = (flags & CLONE_CHILD_CLEARTID_) ? ctid : 0;
   t->tc.cmdline = NULL;
   /* fork(2): no interval timers, no CPU time inherited */
@@ -387,13 +379,13 @@ void task_exit(struct kernel *k) {
     if (!copy_to_user(k, k->tid_address, &z, 4)) futex_wake_addr(k, k->tid_address, 1);
   }
   t->wstatus = k->killed_by ? (k->killed_by & 0x7f) : ((k->exit_code & 0xff) << 8);
-  /* signal(7)'s "Core" actions dump when RLIMIT_CORE allows: the wait
-   * status says so (WCOREDUMP); the model writes no core file */
+  /* signal(7)'s "Core" actions dump core (coredump.c): the wait status
+   * says whether a core was written (WCOREDUMP) */
   static const uint64_t core_sigs = 1ull << (SIGQUIT - 1) | 1ull << (SIGILL - 1) | 1ull << (SIGTRAP - 1) |
                                     1ull << (SIGABRT - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGFPE - 1) |
                                     1ull << (SIGSEGV - 1) | 1ull << (SIGXCPU - 1) | 1ull << (SIGXFSZ - 1) |
                                     1ull << (SIGSYS - 1);
-  bool dumped = k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && k->rlim[RLIMIT_CORE].cur;
+  bool dumped = k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && coredump(k, k->killed_by);
   if (dumped) t->wstatus |= 0x80;
   files_put(k->files);
   k->files = NULL;
@@ -606,6 +598,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
   struct mm *old = k->mm, *nm = mm_new(k);
   long ret = -ENOMEM;
   if (!nm) goto out;
+  nm->dump_filter = old->dump_filter;   /* mm_init: the coredump filter is inherited */
   k->mm = nm;
   mm_switch_user(k);
   char err[512];
@@ -648,6 +641,10 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
   }
   k->altstack_sp = k->altstack_size = 0;
   k->altstack_flags = SS_DISABLE;
+  /* begin_new_exec: dumpable again unless the effective ids differ from
+   * the real ones (then fs.suid_dumpable, 0) */
+  k->undumpable = k->euid != k->ruid || k->egid != k->rgid;
+  k->forknoexec = false;
   ret = 0;
 out:
   for (int i = 0; argv[i]; i++) free(argv[i]);

@@ -217,8 +217,9 @@ int main(int argc, char **argv) {
   }
   if (maps) fclose(maps);
   printf("maps has stack %d exe %d\n", stack_line, exe_line);
-  /* Linux lets a process open its own /proc/self/mem; faultline refuses
-   * (it would reach simulator memory): stderr, checked by guest.procmem */
+  /* Linux lets a process open its own /proc/self/mem, and so does
+   * faultline (the guest's memory, never the simulator's): stderr,
+   * checked by guest.procmem (guest coremem uses the file) */
   fprintf(stderr, "proc mem open fails %d\n", open("/proc/self/mem", O_RDWR) < 0);
   return 0;
 }

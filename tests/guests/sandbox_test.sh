@@ -61,8 +61,8 @@ link /../etc/passwd -> /hard: ok
 open /hard: ok inside
 list /..: . .. abs_dir_link abs_link emptydir etc loop_link rel_link sandbox up_link
 list /../etc: . .. passwd
-open /proc/self/mem: EACCES
-open /proc/self/pagemap: EACCES
+open /proc/self/mem: read errno5
+open /proc/self/pagemap: read EINVAL
 open /proc/kcore: EACCES
 open /proc/1/root/etc/passwd: ENOENT
 open /proc/999/status: ENOENT
