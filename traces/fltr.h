@@ -245,7 +245,7 @@ const char *fltr_error(const struct fltr_reader *r);
 
 /* ---- shared helpers (fltr.c) ---- */
 uint32_t fltr_crc32(const void *p, size_t n);
-/* encode one record into out (room for fltr_rec_max bytes); returns its
+/* encode one record into out (room for FLTR_REC_MAX bytes); returns its
  * length, or 0 with a message when it does not fit its kind */
 size_t fltr_rec_encode(const struct fltr_rec *r, uint8_t *out, char *err, size_t errlen);
 #define FLTR_REC_MAX (1 + 5 + FLTR_MAX_FIELDS * 10 + FLTR_BYTES_MAX)

@@ -318,9 +318,11 @@ struct fltr_reader *fltr_open(const char *path, char *err, size_t errlen) {
   struct fltr_reader *r = reader_new(path, err, errlen);
   if (!r) return NULL;
   struct stat st;
-  r->fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (r->fd < 0 || fstat(r->fd, &st) || !S_ISREG(st.st_mode)) {
-    snprintf(err, errlen, "cannot read trace %s: %s", path, r->fd < 0 || errno ? strerror(errno) : "not a regular file");
+  /* O_NONBLOCK: opening a FIFO must not wait for a writer */
+  r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  const char *why = r->fd < 0 || fstat(r->fd, &st) ? strerror(errno) : !S_ISREG(st.st_mode) ? "not a regular file" : NULL;
+  if (why) {
+    snprintf(err, errlen, "cannot read trace %s: %s", path, why);
     fltr_reader_close(r);
     return NULL;
   }

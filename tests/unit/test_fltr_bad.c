@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -283,6 +284,15 @@ Test(fltr_bad, cli_info, .init = setup, .fini = teardown) {
   char *bad[] = {(char *)fl, "trace", "info", "--bogus", NULL};
   st = run_fl(bad, cli_out, 1 << 16, cli_err, sizeof cli_err);
   cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 125 && strstr(cli_err, "unknown option"), "%s", cli_err);
+  /* not a file: a directory, and a FIFO nobody writes (no waiting) */
+  unlink(p);
+  char *notfile[] = {(char *)fl, "trace", "info", p, NULL};
+  for (int i = 0; i < 2; i++) {
+    cr_assert(i ? mkfifo(p, 0600) == 0 : mkdir(p, 0700) == 0);
+    st = run_fl(notfile, cli_out, 1 << 16, cli_err, sizeof cli_err);
+    cr_expect(WIFEXITED(st) && WEXITSTATUS(st) == 125 && strstr(cli_err, "not a regular file"), "%s", cli_err);
+    if (i) unlink(p); else rmdir(p);
+  }
   unlink(p);
   free(p);
 }
