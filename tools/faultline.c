@@ -31,6 +31,7 @@ static const char *top_usage =
   "  presets   list the built-in presets\n"
   "  modes     list the fault-handling modes\n"
   "  events    list the event vocabulary: layers, fault kinds, steps\n"
+  "  trace     inspect a .fltr trace file (trace info)\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
   "`faultline COMMAND --help` describes each command.\n";
@@ -315,6 +316,7 @@ static int cmd_compare(int argc, char **argv) {
 
 int cmd_calibrate(int argc, char **argv);
 int cmd_events(int argc, char **argv);
+int cmd_trace(int argc, char **argv);
 
 int main(int argc, char **argv) {
   if (argc < 2) { fputs(top_usage, stderr); return 125; }
@@ -327,6 +329,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
   if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
   if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
+  if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
   if (!strcmp(cmd, "params") || !strcmp(cmd, "presets") || !strcmp(cmd, "modes")) {
     if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
       printf("usage: faultline %s\n\n%s\n", cmd,
