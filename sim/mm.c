@@ -342,6 +342,13 @@ int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     if (!v) return -ENOMEM;
     a = v->end;
   }
+  /* split_vma: each split needs a map slot below vm.max_map_count */
+  int splits = 0;
+  for (int i = 0; i < 2; i++) {
+    struct vma *v = vma_find(mm, i ? end : start);
+    if (v && v->start < (i ? end : start)) splits++;
+  }
+  if (splits && mm->nvmas + splits - 1 >= k->sysctl.max_map_count) return -ENOMEM;
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
   return 0;

@@ -164,7 +164,7 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
   if (g->kind == FDK_PROC)   /* a /proc/sys file opened for writing */
-    return (g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY ? -EBADF : fs_proc_write(k, g, buf, n);
+    return (g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY ? -EBADF : fs_proc_write(k, g, buf, n, off);
   ssize_t r;
   int fl = -1;
   if (k->cur && off < 0 && fifo_like(g)) {

@@ -31,6 +31,7 @@ static const char *top_usage =
   "  presets   list the built-in presets\n"
   "  modes     list the fault-handling modes\n"
   "  events    list the event vocabulary: layers, fault kinds, steps\n"
+  "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
   "`faultline COMMAND --help` describes each command.\n";
@@ -327,6 +328,28 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
   if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
   if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
+  if (!strcmp(cmd, "kernel")) {
+    bool md = argc == 3 && !strcmp(argv[2], "--markdown");
+    if (argc > 2 && !md) {
+      printf("usage: faultline kernel [--markdown]\n\n"
+             "Prints the modelled kernel's .config (what the guest reads from\n"
+             "/proc/config.gz); --markdown prints its /proc/sys and CONFIG_ tables\n"
+             "as docs/kernel-config.md embeds them.\n");
+      return strcmp(argv[2], "--help") && strcmp(argv[2], "-h") ? 125 : 0;
+    }
+    if (md) {
+      puts("### /proc/sys\n");
+      sysctl_markdown(stdout);
+      puts("\n### CONFIG_ options (/proc/config.gz)\n");
+      kconfig_markdown(stdout);
+      return 0;
+    }
+    size_t len;
+    char *t = kconfig_text(&len);
+    if (t) fwrite(t, 1, len, stdout);
+    free(t);
+    return t ? 0 : 125;
+  }
   if (!strcmp(cmd, "params") || !strcmp(cmd, "presets") || !strcmp(cmd, "modes")) {
     if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
       printf("usage: faultline %s\n\n%s\n", cmd,
