@@ -236,6 +236,7 @@ struct kernel {
     int pid_max;               /* kernel.pid_max: pid allocation (task.c) */
     int max_map_count;         /* vm.max_map_count: mmap and VMA splits */
     int drop_caches;           /* vm.drop_caches: the last value written */
+    int overcommit_memory;     /* vm.overcommit_memory: 0 heuristic, 1 always (vm_enough_memory) */
     uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool (always empty) */
   } sysctl;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */

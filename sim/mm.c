@@ -165,7 +165,10 @@ static void vma_remove_at(struct mm *mm, int idx) {
   mm->nvmas--;
 }
 
-bool vm_enough_memory(struct kernel *k, uint64_t pages) { return pages <= k->mem->ram_bytes / PAGE; }
+/* vm.overcommit_memory 1 (OVERCOMMIT_ALWAYS) never refuses */
+bool vm_enough_memory(struct kernel *k, uint64_t pages) {
+  return k->sysctl.overcommit_memory == 1 || pages <= k->mem->ram_bytes / PAGE;
+}
 
 /* Can b (right after a) be part of a?  Same flags, protection and name;
  * anonymous private memory (the model keeps no anon_vma: a fresh VMA is

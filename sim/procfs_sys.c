@@ -116,7 +116,9 @@ static const struct sysctl sysctls[] = {
    .doc = "mmap: ENOMEM above it; splits by munmap and mprotect: ENOMEM at it"},
   {"vm/nr_hugepages", 0644, SC_ULONG, KV(nr_hugepages), 0, 0, ULONG_MAX_, .apply = apply_nr_hugepages,
    .doc = "no hugetlb pages are modelled: writes leave the pool empty (reads 0)"},
-  {"vm/overcommit_memory", 0644, SC_FIXED, .text = "0\n", .doc = "the model does not account commit"},
+  {"vm/overcommit_memory", 0644, SC_INT, KV(overcommit_memory), 0, 0, 1,
+   .doc = "0: one charge of more than RAM fails (ENOMEM), 1: none does; 2 (strict accounting, "
+          "Linux's top) is EINVAL: the model keeps no commit total"},
 };
 #define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
 

@@ -302,6 +302,20 @@ static void hugetlb(void) {
   waitpid(c, NULL, 0);
 }
 
+static void overcommit(void) {
+  const char *p = "/proc/sys/vm/overcommit_memory";
+  size_t tib = 1ull << 40;
+  void *a = mmap(NULL, tib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("overcommit 0: 1 TiB private mapping: %s\n", a == MAP_FAILED ? en(errno) : "ok");
+  printf("overcommit_memory 1: %s\n", res(puts_(p, "1")));
+  a = mmap(NULL, tib, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  printf("overcommit 1: 1 TiB private mapping: %s\n", a == MAP_FAILED ? en(errno) : "ok");
+  if (a != MAP_FAILED) munmap(a, tib);
+  printf("overcommit_memory 2: %s\n", res(puts_(p, "2")));
+  puts_(p, "0");
+  printf("overcommit_memory restored: %s\n", strcmp(get(p), "0") ? "no" : "yes");
+}
+
 static char stack[16384];
 static int child_fn(void *a) { (void)a; return 0; }
 
@@ -321,6 +335,7 @@ int main(int argc, char **argv) {
     map_count();
     pids();
     hugetlb();
+    overcommit();
     namespaces();
     return 0;
   }

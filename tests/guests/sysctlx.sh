@@ -1,6 +1,6 @@
 #!/bin/sh
 # The /proc/sys limits whose change would disturb the host (shmmni,
-# max_map_count, pid_max, nr_hugepages) and the missing namespaces, under
+# max_map_count, pid_max, nr_hugepages, overcommit_memory) and the missing namespaces, under
 # faultline only: `sysctlx change` lowers them in the guest kernel and
 # checks what they enforce (native.md, docs/kernel-config.md); then
 # /proc/config.gz as the guest reads it is `faultline kernel`, gzip'ed.
@@ -32,6 +32,11 @@ pid_max restored: yes
 nr_hugepages: write 1: ok, reads 0
 shmget SHM_HUGETLB as root: ENOMEM
 shmget SHM_HUGETLB as nobody: EPERM
+overcommit 0: 1 TiB private mapping: ENOMEM
+overcommit_memory 1: ok
+overcommit 1: 1 TiB private mapping: ok
+overcommit_memory 2: EINVAL
+overcommit_memory restored: yes
 clone CLONE_NEWPID: EINVAL
 clone CLONE_NEWUSER: EINVAL
 OUT
