@@ -123,6 +123,27 @@ static char *find_program(const char *name, char **envp) {
   return strdup(name);
 }
 
+/* The model holds a host descriptor for each shared anonymous mapping
+ * and each SysV segment, so a guest at vm.max_map_count (65530 mappings
+ * per process) needs more than the usual soft limit: take as many as the
+ * host allows this process (fs.nr_open when faultline may raise its hard
+ * limit, as root can; else the hard limit).  The guest's own limits are
+ * modelled apart (RLIMIT_NOFILE: 1024). */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl)) return;
+  FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+  unsigned long long nr = 0;
+  if (f) {
+    if (fscanf(f, "%llu", &nr) != 1) nr = 0;
+    fclose(f);
+  }
+  struct rlimit up = {(rlim_t)nr, (rlim_t)nr};
+  if (nr > rl.rlim_max && !setrlimit(RLIMIT_NOFILE, &up)) return;
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int cmd_run(int argc, char **argv) {
   struct sim_config cfg = {.mode = "native", .cpu_vendor = "intel", .mem_bytes = 1ull << 30,
                            .epoch = 1700000000ull};
@@ -199,6 +220,7 @@ static int cmd_run(int argc, char **argv) {
   cfg.argv = argv + optind;
   cfg.envp = env.v;
   if (!cfg.root) cfg.argv[0] = find_program(cfg.argv[0], cfg.envp);
+  raise_fd_limit();
   struct sim_result res;
   fflush(stdout);
   if (sim_run(&cfg, &res)) die("%s", res.error);
