@@ -18,7 +18,6 @@
 #include <unistd.h>
 
 #define SEQ_MULT SHM_IPCMNI   /* an id's slot part (ipcmni_seq_shift) */
-#define SHMSEG 4096           /* include/uapi/linux/shm.h: what IPC_INFO reports */
 
 struct shm_seg {
   bool used, removed, locked;       /* removed: IPC_RMID'd, waits for its last detach */
@@ -228,8 +227,9 @@ static uint64_t resident_pages(struct kernel *k, const struct shm_seg *s) {
 static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
   cmd &= ~0x100;                   /* IPC_64: x86-64 has one layout */
   if (cmd == IPC_INFO || cmd == SHM_INFO) {
+    /* shmctl_ipc_info: shmseg is shmmni too */
     struct shminfo si = {.shmmax = k->sysctl.shmmax, .shmmin = 1, .shmmni = (unsigned long)k->sysctl.shmmni,
-                         .shmseg = SHMSEG, .shmall = k->sysctl.shmall};
+                         .shmseg = (unsigned long)k->sysctl.shmmni, .shmall = k->sysctl.shmall};
     if (cmd == IPC_INFO && ubuf && copy_to_user(k, ubuf, &si, sizeof si)) return -EFAULT;
     if (cmd == SHM_INFO) {
       /* struct shm_info: segments in use, their pages, resident pages */

@@ -162,6 +162,15 @@ static void second_write(void) {
   printf("shmmni: second write on one descriptor: %s, %s, value kept: %s\n", a == (long)strlen(save) ? "ok" : "short",
          b == 5 ? "ok" : res(b < 0 ? -errno : b), strcmp(get(p), save) ? "no" : "yes");
   if (strcmp(cur, save)) puts_(p, save);
+  /* raised by one (harmless): IPC_INFO reports it as shmmni and shmseg */
+  char up[32];
+  snprintf(up, sizeof up, "%d", atoi(save) + 1);
+  puts_(p, up);
+  struct shminfo si;
+  shmctl(0, IPC_INFO, (struct shmid_ds *)(void *)&si);
+  printf("shmmni raised by one: IPC_INFO shmmni %s, shmseg %s\n", (long)si.shmmni == atoi(save) + 1 ? "follows" : "stays",
+         (long)si.shmseg == atoi(save) + 1 ? "follows" : "stays");
+  puts_(p, save);
   fd = open(p, O_WRONLY);
   b = pwrite(fd, "32768", 5, 3);
   close(fd);
