@@ -96,7 +96,7 @@ static bool core_name(struct kernel *k, int sig, struct cname *c) {
     default: break;                           /* %F (pipes only) and unknown ones: dropped */
     }
   }
-  if (!pid_in_pattern && k->core_uses_pid) {
+  if (!pid_in_pattern && k->sysctl.core_uses_pid) {
     snprintf(t, sizeof t, ".%d", k->pid);
     cn_put(c, t);
   }

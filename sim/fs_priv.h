@@ -103,10 +103,10 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
 int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n);
 /* /proc/sys files: the table's mode (0: not one), the guest's access
  * (want: 4 read, 2 write; 0 or -EACCES), and a write through an open
- * FDK_PROC descriptor (bytes taken or -errno). */
+ * FDK_PROC descriptor at pos (-1: its position; bytes taken or -errno). */
 unsigned fs_proc_mode(const char *gpath);
 int fs_proc_may(struct kernel *k, const char *gpath, int want);
-long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n);
+long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, int64_t pos);
 /* procfs.c: the pseudo file has a splice_read op */
 bool fs_proc_splice_read(const char *gpath);
 /* procfs_mem.c: /proc/<pid>/mem, pagemap, coredump_filter.  The file's

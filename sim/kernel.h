@@ -249,7 +249,6 @@ struct kernel {
   bool gup_force;            /* the fault being planned is a forced access (FOLL_FORCE): user_page_forced */
   uint64_t next_mm_id;       /* mm->id of the next address space */
   char core_pattern[128];    /* /proc/sys/kernel/core_pattern (CORENAME_MAX_SIZE) */
-  int core_uses_pid;         /* /proc/sys/kernel/core_uses_pid */                /* no faultline: messages (compare) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;
   uint64_t epoch_ns;
@@ -261,6 +260,18 @@ struct kernel {
   struct pc_page **pc_hash;
   struct shm_seg *shm;          /* System V shared memory segments (sys_shm.c) */
   int nshm, capshm;
+  /* the limits /proc/sys sets and the model enforces (procfs_sys.c's
+   * table: defaults, ranges, parsers), per run: never the host's */
+  struct {
+    uint64_t shmmax, shmall;   /* kernel.shmmax (bytes), kernel.shmall (pages): shmget */
+    int shmmni;                /* kernel.shmmni: segments (shmget) */
+    int pid_max;               /* kernel.pid_max: pid allocation (task.c) */
+    int max_map_count;         /* vm.max_map_count: mmap and VMA splits */
+    int drop_caches;           /* vm.drop_caches: the last value written */
+    int overcommit_memory;     /* vm.overcommit_memory: 0 heuristic, 1 always (vm_enough_memory) */
+    int core_uses_pid;         /* kernel.core_uses_pid (coredump.c) */
+    uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool (always empty) */
+  } sysctl;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
   size_t pc_ninodes, pc_inodes_cap;
   uint64_t pc_pages, pc_hits, pc_misses, fault_around_pages;
@@ -374,13 +385,21 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 uint64_t mm_locked_bytes(const struct mm *mm);
 long sys_shm(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
-/* the limits the model enforces (shmctl IPC_INFO, /proc/sys/kernel/shm*) */
-#define SHM_MODEL_SHMMNI 4096
-#define SHM_MODEL_SHMMAX (((uint64_t)1 << 62) - (1 << 24))
+/* IPCMNI: the most segments (and the slot space of an id) */
+#define SHM_IPCMNI 32768
 /* /proc/sysvipc/shm (Linux's columns): malloc'ed text, its length in *len */
 char *shm_proc_text(struct kernel *k, size_t *len);
 void shm_cleanup(struct kernel *k);
 long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+
+/* uname's release: the kernel the model describes (its .config: kconfig.c) */
+#define KERNEL_RELEASE "6.1.0-faultline"
+
+/* ---- /proc/sys (procfs_sys.c) and the kernel's .config (kconfig.c) ---- */
+void sysctl_init(struct kernel *k);              /* every limit at Linux's default */
+/* (sysctl_markdown, kconfig_markdown, kconfig_text: sim.h) */
+/* /proc/config.gz: the .config gzip'ed (malloc'ed; NULL without zlib) */
+void *kconfig_gz(size_t *len);
 
 /* ---- credentials (sys_cred.c) and scheduling (sys_sched.c) ---- */
 /* capability numbers (capability.h) the model checks */
@@ -388,8 +407,10 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 #define CAP_KILL_ 5
 #define CAP_SETGID_ 6
 #define CAP_SETUID_ 7
+#define CAP_IPC_LOCK_ 14
 #define CAP_IPC_OWNER_ 15
 #define CAP_SYS_ADMIN_ 21
+#define CAP_SYS_RESOURCE_ 24
 #define CAP_SYS_NICE_ 23
 bool capable(const struct kernel *k, int cap);     /* in the running task's effective set */
 bool cred_in_group(const struct kernel *k, uint32_t gid);   /* fsgid or a supplementary group */

@@ -167,7 +167,10 @@ static void vma_remove_at(struct mm *mm, int idx) {
   mm->nvmas--;
 }
 
-bool vm_enough_memory(struct kernel *k, uint64_t pages) { return pages <= k->mem->ram_bytes / PAGE; }
+/* vm.overcommit_memory 1 (OVERCOMMIT_ALWAYS) never refuses */
+bool vm_enough_memory(struct kernel *k, uint64_t pages) {
+  return k->sysctl.overcommit_memory == 1 || pages <= k->mem->ram_bytes / PAGE;
+}
 
 /* Can b (right after a) be part of a?  Same flags, protection and name;
  * anonymous private memory (the model keeps no anon_vma: a fresh VMA is
@@ -345,6 +348,13 @@ int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     if (!v) return -ENOMEM;
     a = v->end;
   }
+  /* split_vma: each split needs a map slot below vm.max_map_count */
+  int splits = 0;
+  for (int i = 0; i < 2; i++) {
+    struct vma *v = vma_find(mm, i ? end : start);
+    if (v && v->start < (i ? end : start)) splits++;
+  }
+  if (splits && mm->nvmas + splits - 1 >= k->sysctl.max_map_count) return -ENOMEM;
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
   return 0;

@@ -512,6 +512,10 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     dir_add(&b, "/proc", "self", DT_LNK);
     dir_add(&b, "/proc", "thread-self", DT_LNK);
     dir_add(&b, "/proc", "cpuinfo", DT_REG);
+    size_t gzl;
+    void *gz = kconfig_gz(&gzl);
+    if (gz) dir_add(&b, "/proc", "config.gz", DT_REG);
+    free(gz);
     dir_add(&b, "/proc", "meminfo", DT_REG);
     dir_add(&b, "/proc", "mounts", DT_LNK);
     dir_add(&b, "/proc", "sys", DT_DIR);
@@ -549,6 +553,14 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     if (n > 1) return -ENOTDIR;
     if (comp[0][0] == 'c') gen_cpuinfo(k, &b);
     else gen_meminfo(k, &b);
+    return px_file(r, &b, slash);
+  } else if (!strcmp(comp[0], "config.gz")) {   /* the modelled kernel's .config (kconfig.c) */
+    if (n > 1) return -ENOTDIR;
+    size_t gzl;
+    void *gz = kconfig_gz(&gzl);
+    if (!gz) return -ENOENT;                     /* built without zlib */
+    sb_add(&b, gz, gzl);
+    free(gz);
     return px_file(r, &b, slash);
   } else if (!strcmp(comp[0], "kcore")) {
     if (n > 1) return -ENOTDIR;

@@ -1,10 +1,12 @@
 /* /proc/mounts and mountinfo (the root file system and /proc), and
- * /proc/sys: one table of the sysctls the model has, with Linux's modes
- * and a write handler each (procfs.c serves the files). */
+ * /proc/sys: one table of the sysctls the model has, with Linux's modes,
+ * parsers and ranges (procfs.c serves the files). */
 #include "sim/procfs_priv.h"
 #include "sim/mm_internal.h"
+#include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
+#include <stddef.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,67 +54,56 @@ void proc_gen_mounts(struct kernel *k, struct sbuf *b, bool info) {
   }
 }
 
-/* ---- /proc/sys: one table of the sysctls the model has ---- */
+/* ---- /proc/sys: one table of the sysctls the model has ----
+ * Each entry is Linux's file (path, mode) with its handler's semantics:
+ * SC_INT is proc_dointvec_minmax on an int, SC_ULONG proc_doulongvec_minmax
+ * on an unsigned long, both on a variable of k->sysctl that the model
+ * enforces; SC_FIXED is a value the model cannot change (a write must
+ * restate it).  The table serves reads, writes and the docs
+ * (sysctl_markdown). */
 
-struct sysctl;
-typedef int (*sysctl_write)(struct kernel *k, const struct sysctl *s, const char *text);
+enum sysctl_kind { SC_INT, SC_ULONG, SC_FIXED, SC_STRING };
 struct sysctl {
   const char *path;          /* under /proc/sys/ */
   unsigned mode;             /* Linux's */
-  const char *text;          /* the content; NULL: gen */
-  void (*gen)(struct kernel *k, struct sbuf *b);
-  sysctl_write write;        /* NULL: writes fail with EINVAL */
+  enum sysctl_kind kind;
+  size_t off;                /* SC_INT/SC_ULONG: the variable in struct kernel */
+  uint64_t def;              /* its value at boot */
+  int64_t min;               /* SC_INT: the range (extra1, extra2) */
+  uint64_t max;              /* SC_INT/SC_ULONG: INT_MAX / ULONG_MAX when unbounded */
+  const char *text;          /* SC_FIXED: the content */
+  /* SC_STRING: the content, and a write of it (0 or -errno) */
+  void (*read_text)(struct kernel *k, struct sbuf *b);
+  int (*write_text)(struct kernel *k, const char *text);
+  /* after a write stored a value: what the write does beyond that */
+  void (*apply)(struct kernel *k, uint64_t v);
+  const char *doc;           /* what the model does with it (docs) */
 };
 
-static void gen_shmmax(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%llu\n", (unsigned long long)SHM_MODEL_SHMMAX); }
-static void gen_shmall(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%llu\n", (unsigned long long)(SHM_MODEL_SHMMAX / PAGE)); }
-static void gen_shmmni(struct kernel *k, struct sbuf *b) { (void)k; sb_printf(b, "%d\n", SHM_MODEL_SHMMNI); }
+#define KV(f) offsetof(struct kernel, sysctl.f)
+#define ULONG_MAX_ UINT64_MAX
+#define SHM_DEFAULT (UINT64_MAX - (1ull << 24))   /* include/uapi/linux/shm.h SHMMAX, SHMALL */
 
-static void trim(char *s) {
-  size_t l = strlen(s);
-  while (l && (s[l - 1] == '\n' || s[l - 1] == ' ' || s[l - 1] == '\t')) s[--l] = 0;
-}
-
-/* The model's value is fixed: a write must set the value it has (a
- * number in any spelling strtoull accepts, else the same string). */
-static int wr_same(struct kernel *k, const struct sysctl *s, const char *text) {
-  struct sbuf cur = {0};
-  if (s->text) sb_add(&cur, s->text, strlen(s->text));
-  else s->gen(k, &cur);
-  if (!cur.p) return -ENOMEM;
-  trim(cur.p);
-  char want[256];
-  snprintf(want, sizeof want, "%s", text);
-  trim(want);
-  const char *w = want;
-  while (*w == ' ' || *w == '\t') w++;
-  char *e1, *e2;
-  errno = 0;
-  unsigned long long a = strtoull(cur.p, &e1, 0), bv = strtoull(w, &e2, 0);
-  bool same = *w && ((!*e1 && !*e2 && !errno && a == bv) || !strcmp(cur.p, w));
-  free(cur.p);
-  return same ? 0 : -EINVAL;
-}
-
-/* vm.drop_caches (1..4, as proc_dointvec_minmax): bit 1 drops the clean
- * page cache the model can drop (pc_reclaim frees every cached page no
- * mapping uses, writing back what was mapped shared-writable first);
- * bit 2 (slab) has nothing to drop in the model. */
-static int wr_drop_caches(struct kernel *k, const struct sysctl *s, const char *text) {
-  (void)s;
-  char *e;
-  long v = strtol(text, &e, 10);
-  while (*e == '\n' || *e == ' ' || *e == '\t') e++;
-  if (e == text || *e || v < 1 || v > 4) return -EINVAL;
+/* vm.drop_caches: bit 1 drops the clean page cache the model can drop
+ * (pc_reclaim frees every cached page no mapping uses, writing back what
+ * was mapped shared-writable first); bit 2 (slab) has nothing to drop in
+ * the model */
+static void apply_drop_caches(struct kernel *k, uint64_t v) {
   if (v & 1) pc_reclaim(k, UINT64_MAX);
-  return 0;
+}
+
+/* vm.nr_hugepages: the model has no hugetlb page pool; a write asks for
+ * pages it cannot allocate, so the pool stays empty and reads back 0, as
+ * Linux reads back the pages it could allocate (set_max_huge_pages) */
+static void apply_nr_hugepages(struct kernel *k, uint64_t v) {
+  (void)v;
+  k->sysctl.nr_hugepages = 0;
 }
 
 /* kernel.core_pattern (proc_dostring_coredump): the text up to a newline
  * or NUL, at most 127 bytes; a socket pattern Linux refuses is EINVAL */
 static void gen_core_pattern(struct kernel *k, struct sbuf *b) { sb_printf(b, "%s\n", k->core_pattern); }
-static int wr_core_pattern(struct kernel *k, const struct sysctl *s, const char *text) {
-  (void)s;
+static int wr_core_pattern(struct kernel *k, const char *text) {
   char p[sizeof k->core_pattern];
   size_t l = strcspn(text, "\n");
   if (l >= sizeof p) l = sizeof p - 1;
@@ -123,36 +114,155 @@ static int wr_core_pattern(struct kernel *k, const struct sysctl *s, const char 
   return e;
 }
 
-/* kernel.core_uses_pid (proc_dointvec): one integer, any base strtol
- * takes, whitespace after it */
-static void gen_core_uses_pid(struct kernel *k, struct sbuf *b) { sb_printf(b, "%d\n", k->core_uses_pid); }
-static int wr_core_uses_pid(struct kernel *k, const struct sysctl *s, const char *text) {
-  (void)s;
-  while (*text == ' ' || *text == '\t' || *text == '\n') text++;
-  char *e;
-  errno = 0;
-  long v = strtol(text, &e, 0);
-  if (e == text || errno || v < INT_MIN || v > INT_MAX || (*e && !strchr(" \t\n", *e))) return -EINVAL;
-  k->core_uses_pid = (int)v;
+static const struct sysctl sysctls[] = {
+  {"fs/pipe-max-size", 0644, SC_FIXED, .text = "1048576\n",
+   .doc = "pipes are the host's: F_SETPIPE_SZ is the host's answer"},
+  {"fs/pipe-user-pages-soft", 0644, SC_FIXED, .text = "16384\n", .doc = "not enforced by the model"},
+  {"kernel/core_pattern", 0644, SC_STRING, .read_text = gen_core_pattern, .write_text = wr_core_pattern,
+   .doc = "the core file's name and its %-specifiers (a pipe or socket pattern: no core file)"},
+  {"kernel/core_uses_pid", 0644, SC_INT, KV(core_uses_pid), 0, INT32_MIN, INT32_MAX,
+   .doc = "non-zero: .PID is appended to a pattern without %p"},
+  {"kernel/pid_max", 0644, SC_INT, KV(pid_max), 32768, 301, 4194304,
+   .doc = "pids above it are not allocated: allocation wraps to 300, EAGAIN when all are in use"},
+  {"kernel/shmall", 0644, SC_ULONG, KV(shmall), SHM_DEFAULT, 0, ULONG_MAX_,
+   .doc = "shmget: ENOSPC when the segments' pages would pass it"},
+  {"kernel/shmmax", 0644, SC_ULONG, KV(shmmax), SHM_DEFAULT, 0, ULONG_MAX_,
+   .doc = "shmget: EINVAL for a larger new segment"},
+  {"kernel/shmmni", 0644, SC_INT, KV(shmmni), 4096, 0, SHM_IPCMNI,
+   .doc = "shmget: ENOSPC when that many segments exist"},
+  {"kernel/tainted", 0644, SC_FIXED, .text = "0\n", .doc = "the model's kernel is never tainted"},
+  {"vm/drop_caches", 0200, SC_INT, KV(drop_caches), 0, 1, 4, .apply = apply_drop_caches,
+   .doc = "1 and 3 drop the clean page cache"},
+  {"vm/max_map_count", 0644, SC_INT, KV(max_map_count), 65530, 0, INT32_MAX,
+   .doc = "mmap: ENOMEM above it; splits by munmap and mprotect: ENOMEM at it"},
+  {"vm/nr_hugepages", 0644, SC_ULONG, KV(nr_hugepages), 0, 0, ULONG_MAX_, .apply = apply_nr_hugepages,
+   .doc = "no hugetlb pages are modelled: writes leave the pool empty (reads 0)"},
+  {"vm/overcommit_memory", 0644, SC_INT, KV(overcommit_memory), 0, 0, 1,
+   .doc = "0: one charge of more than RAM fails (ENOMEM), 1: none does; 2 (strict accounting, "
+          "Linux's top) is EINVAL: the model keeps no commit total"},
+};
+#define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
+
+static uint64_t sc_get(const struct kernel *k, const struct sysctl *s) {
+  const char *p = (const char *)k + s->off;
+  if (s->kind == SC_ULONG) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
+  int v;
+  memcpy(&v, p, sizeof v);
+  return (uint64_t)(int64_t)v;
+}
+
+static void sc_set(struct kernel *k, const struct sysctl *s, uint64_t v) {
+  char *p = (char *)k + s->off;
+  if (s->kind == SC_ULONG) memcpy(p, &v, sizeof v);
+  else { int i = (int)(int64_t)v; memcpy(p, &i, sizeof i); }
+}
+
+void sysctl_init(struct kernel *k) {
+  for (size_t i = 0; i < NSYSCTLS; i++)
+    if (sysctls[i].kind == SC_INT || sysctls[i].kind == SC_ULONG) sc_set(k, &sysctls[i], sysctls[i].def);
+}
+
+static void sc_read(struct kernel *k, const struct sysctl *s, struct sbuf *b) {
+  if (s->kind == SC_FIXED) sb_add(b, s->text, strlen(s->text));
+  else if (s->kind == SC_STRING) s->read_text(k, b);
+  else if (s->mode & 0444) {
+    if (s->kind == SC_ULONG) sb_printf(b, "%llu\n", (unsigned long long)sc_get(k, s));
+    else sb_printf(b, "%lld\n", (long long)(int64_t)sc_get(k, s));
+  }
+}
+
+static bool sc_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }   /* isspace */
+
+/* proc_get_long (kernel/sysctl.c): an optional '-', then a number in
+ * strtoul's base-0 spellings (0x hex, 0 octal) that must not overflow,
+ * fit in 21 characters, and be followed by a blank, a tab, a newline or
+ * the end.  Advances *p; 0 or -EINVAL. */
+static int get_long(const char **p, size_t *left, uint64_t *val, bool *neg) {
+  char tmp[22];
+  size_t len = *left < sizeof tmp - 1 ? *left : sizeof tmp - 1;
+  memcpy(tmp, *p, len);
+  tmp[len] = 0;
+  const char *q = tmp;
+  *neg = *q == '-' && *left > 1;
+  if (*neg) q++;
+  if (*q < '0' || *q > '9') return -EINVAL;
+  unsigned base = 10;
+  if (q[0] == '0') {
+    base = 8;
+    if ((q[1] == 'x' || q[1] == 'X') && isxdigit((unsigned char)q[2])) { base = 16; q += 2; }
+  }
+  uint64_t v = 0;
+  for (;; q++) {
+    unsigned d = *q >= '0' && *q <= '9' ? (unsigned)(*q - '0')
+               : *q >= 'a' && *q <= 'f' ? (unsigned)(*q - 'a' + 10)
+               : *q >= 'A' && *q <= 'F' ? (unsigned)(*q - 'A' + 10) : 99;
+    if (d >= base) break;
+    if (v > (UINT64_MAX - d) / base) return -EINVAL;    /* strtoul_lenient: -ERANGE */
+    v = v * base + d;
+  }
+  size_t used = (size_t)(q - tmp);
+  if (used == sizeof tmp - 1) return -EINVAL;           /* too long to tell where it ends */
+  if (used < *left && !memchr(" \t\n", *q, 3)) return -EINVAL;
+  *val = v;
+  *p += used;
+  *left -= used;
   return 0;
 }
 
-static const struct sysctl sysctls[] = {
-  {"fs/pipe-max-size", 0644, "1048576\n", NULL, wr_same},
-  {"fs/pipe-user-pages-soft", 0644, "16384\n", NULL, wr_same},
-  {"kernel/core_pattern", 0644, NULL, gen_core_pattern, wr_core_pattern},
-  {"kernel/core_uses_pid", 0644, NULL, gen_core_uses_pid, wr_core_uses_pid},
-  {"kernel/pid_max", 0644, "4194304\n", NULL, wr_same},   /* guest pids count up from 1000 */
-  {"kernel/shmall", 0644, NULL, gen_shmall, wr_same},     /* the limits sys_shm.c enforces */
-  {"kernel/shmmax", 0644, NULL, gen_shmmax, wr_same},
-  {"kernel/shmmni", 0644, NULL, gen_shmmni, wr_same},
-  {"kernel/tainted", 0644, "0\n", NULL, wr_same},
-  {"vm/drop_caches", 0200, "", NULL, wr_drop_caches},
-  {"vm/max_map_count", 0644, "65530\n", NULL, wr_same},
-  {"vm/nr_hugepages", 0644, "0\n", NULL, wr_same},
-  {"vm/overcommit_memory", 0644, "0\n", NULL, wr_same},
-};
-#define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
+/* One value as __do_proc_dointvec / __do_proc_doulongvec_minmax take it:
+ * at most a page less one byte is read; blanks before and after; a value
+ * out of the entry's range (a negative one for SC_ULONG) is EINVAL.
+ * Returns the bytes the write takes (the rest of the buffer after the
+ * value and its blanks is not taken) or -EINVAL. */
+static long parse_value(const struct sysctl *s, const char *buf, size_t n, uint64_t *out) {
+  size_t left = n < PAGE - 1 ? n : PAGE - 1;
+  const char *p = buf;
+  while (left && sc_space(*p)) { p++; left--; }
+  if (!left) return -EINVAL;                 /* no value at all */
+  uint64_t v;
+  bool neg;
+  if (get_long(&p, &left, &v, &neg)) return -EINVAL;
+  if (s->kind == SC_ULONG) {
+    if (neg || v > s->max) return -EINVAL;
+    *out = v;
+  } else {
+    /* do_proc_dointvec_conv, then the minmax check */
+    if (neg ? v > (uint64_t)INT32_MAX + 1 : v > INT32_MAX) return -EINVAL;
+    int64_t iv = neg ? -(int64_t)v : (int64_t)v;
+    if (iv < s->min || iv > (int64_t)s->max) return -EINVAL;
+    *out = (uint64_t)iv;
+  }
+  while (left && sc_space(*p)) { p++; left--; }
+  return (long)(n - left);
+}
+
+static void trim(char *s) {
+  size_t l = strlen(s);
+  while (l && sc_space(s[l - 1])) s[--l] = 0;
+}
+
+/* SC_FIXED: the model cannot change the value, so a write must restate
+ * it: a number parsed as Linux would (any spelling), else the same string */
+static long wr_fixed(const struct sysctl *s, const char *buf, size_t n) {
+  char cur[64], want[256];
+  snprintf(cur, sizeof cur, "%s", s->text);
+  trim(cur);
+  size_t l = n < sizeof want - 1 ? n : sizeof want - 1;
+  memcpy(want, buf, l);
+  want[l] = 0;
+  trim(want);
+  const char *w = want;
+  while (sc_space(*w)) w++;
+  bool num = cur[0] >= '0' && cur[0] <= '9';
+  if (num) {
+    struct sysctl as = {.kind = SC_ULONG, .max = UINT64_MAX};
+    uint64_t v;
+    long r = parse_value(&as, buf, n, &v);
+    if (r < 0) return r;
+    return v == strtoull(cur, NULL, 10) ? r : -EINVAL;
+  }
+  return *w && !strcmp(cur, w) ? (long)n : -EINVAL;
+}
 
 static const struct sysctl *sysctl_of(const char *gpath) {
   if (strncmp(gpath, "/proc/sys/", 10)) return NULL;
@@ -165,25 +275,75 @@ unsigned fs_proc_mode(const char *gpath) {
   return s ? s->mode : 0;
 }
 
-/* Linux's test_perm: root is checked against the owner bits, others
- * against the other bits (the files are root's). */
+/* Linux's test_perm (fs/proc/proc_sysctl.c): an euid of 0 is checked
+ * against the owner bits, a member of group 0 against the group bits,
+ * others against the other bits (the files are root's); capabilities do
+ * not enter. */
 int fs_proc_may(struct kernel *k, const char *gpath, int want) {
   const struct sysctl *s = sysctl_of(gpath);
   if (!s) return want & 2 ? -EACCES : 0;
-  unsigned m = k->euid == 0 ? s->mode >> 6 : s->mode;
+  unsigned m = k->euid == 0 ? s->mode >> 6 : cred_in_group(k, 0) || k->egid == 0 ? s->mode >> 3 : s->mode;
   return (unsigned)want & ~m & 7 ? -EACCES : 0;
 }
 
-long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n) {
+/* write(2) on an open /proc/sys file at pos (-1: the file position):
+ * the permission again (proc_sys_call_handler: EPERM now), then the
+ * handler.  With
+ * sysctl_writes_strict (the default) a number written past position 0
+ * is ignored, and the position advances by what the write took. */
+long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, int64_t pos) {
   const struct sysctl *s = sysctl_of(g->path);
   if (!s) return -EBADF;
-  if (!n) return 0;
-  char text[256];
-  if (n >= sizeof text) return -EINVAL;
-  memcpy(text, buf, n);
-  text[n] = 0;
-  int e = s->write ? s->write(k, s, text) : -EINVAL;
-  return e ? e : (long)n;
+  if (fs_proc_may(k, g->path, 2)) return -EPERM;
+  size_t at = pos < 0 ? g->procpos : (size_t)pos;
+  long r;
+  if (!n) r = 0;
+  else if (s->kind == SC_FIXED) r = at ? (long)n : wr_fixed(s, buf, n);
+  else if (s->kind == SC_STRING) {
+    /* proc_dostring: the text up to the page's end, NUL-terminated here */
+    char t[PAGE];
+    size_t l = n < sizeof t - 1 ? n : sizeof t - 1;
+    memcpy(t, buf, l);
+    t[l] = 0;
+    r = at ? (long)n : s->write_text(k, t);
+    if (!r) r = (long)n;
+  }
+  else if (at) r = (long)n;                  /* proc_first_pos_non_zero_ignore */
+  else {
+    uint64_t v;
+    r = parse_value(s, buf, n, &v);
+    if (r >= 0) {
+      sc_set(k, s, v);
+      if (s->apply) s->apply(k, v);
+    }
+  }
+  if (r > 0 && pos < 0) g->procpos += (size_t)r;
+  return r;
+}
+
+/* the table as docs/kernel-config.md shows it */
+void sysctl_markdown(FILE *f) {
+  fprintf(f, "| file | mode | default | range | the model |\n| --- | --- | --- | --- | --- |\n");
+  for (size_t i = 0; i < NSYSCTLS; i++) {
+    const struct sysctl *s = &sysctls[i];
+    char def[32], range[64];
+    if (s->kind == SC_FIXED) {
+      snprintf(def, sizeof def, "%s", s->text);
+      trim(def);
+      snprintf(range, sizeof range, "fixed");
+    } else if (s->kind == SC_STRING) {
+      snprintf(def, sizeof def, "(text)");
+      snprintf(range, sizeof range, "a string");
+    } else {
+      snprintf(def, sizeof def, "%llu", (unsigned long long)s->def);
+      if (s->kind == SC_ULONG) snprintf(range, sizeof range, "0..ULONG_MAX");
+      else if (s->max == INT32_MAX && s->min == INT32_MIN) snprintf(range, sizeof range, "any int");
+      else if (s->max == INT32_MAX) snprintf(range, sizeof range, "%lld..INT_MAX", (long long)s->min);
+      else snprintf(range, sizeof range, "%lld..%llu", (long long)s->min, (unsigned long long)s->max);
+    }
+    fprintf(f, "| `/proc/sys/%s` | %04o | %s | %s | %s |\n", s->path, s->mode,
+            s->mode & 0444 ? def : "(write-only)", range, s->doc);
+  }
 }
 
 /* /proc/sys/<rel>: a table file, a directory of the table's paths, or -ENOENT */
@@ -192,8 +352,7 @@ int proc_sysctl_walk(struct kernel *k, const char *rel, struct px *r, bool slash
   size_t rl = strlen(rel);
   for (size_t i = 0; i < NSYSCTLS; i++) {
     if (strcmp(rel, sysctls[i].path)) continue;
-    if (sysctls[i].text) sb_add(&b, sysctls[i].text, strlen(sysctls[i].text));
-    else sysctls[i].gen(k, &b);
+    sc_read(k, &sysctls[i], &b);
     return px_file(r, &b, slash);
   }
   if (rl > 200) return -ENOENT;     /* longer than any table path */

@@ -266,6 +266,7 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   k->mmu = &m->mmu;
   k->hv = hv;
   task_init_first(k);
+  sysctl_init(k);
   cred_init(k);
   k->read_only = cfg->read_only;
   k->quiet = cfg->quiet;

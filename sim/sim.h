@@ -24,6 +24,12 @@ uint64_t params_get(void *r, const char *name);
 extern const struct fl_param_def *const params_tables[];
 const char *params_find_duplicate(const struct fl_param_def *const *tabs);
 void params_list(FILE *out);
+/* the modelled kernel (`faultline kernel`): its /proc/sys table and its
+ * CONFIG_ options as markdown (docs/kernel-config.md), and its .config
+ * text (malloc'ed) */
+void sysctl_markdown(FILE *f);
+void kconfig_markdown(FILE *f);
+char *kconfig_text(size_t *len);
 void presets_list(FILE *out);
 const char *params_preset_name(const struct param_reg *r);
 uint64_t params_hash(const struct param_reg *r);

@@ -70,6 +70,11 @@ void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t l
   if (kind == PX_FILE && gl > 8 && !strcmp(gpath + gl - 8, "/pagemap")) st->st_mode = S_IFREG | 0400;
   if (kind == PX_FILE && gl > 16 && !strcmp(gpath + gl - 16, "/coredump_filter")) st->st_mode = S_IFREG | 0644;
   if (kind == PX_FILE && !strcmp(gpath, "/proc/kcore")) st->st_mode = S_IFREG | 0400;
+  if (kind == PX_FILE && !strcmp(gpath, "/proc/config.gz")) {   /* its size, as Linux's proc_set_size */
+    size_t gzl;
+    free(kconfig_gz(&gzl));
+    st->st_size = (off_t)gzl;
+  }
   if (kind == PX_FILE && fs_proc_mode(gpath)) st->st_mode = S_IFREG | fs_proc_mode(gpath);
   time_t t = (time_t)(k->epoch_ns / 1000000000ull);
   st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = t;

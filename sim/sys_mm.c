@@ -79,7 +79,6 @@ static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
                          MAP_EXECUTABLE | 0x4000000 /* MAP_UNINITIALIZED */ | MAP_GROWSDOWN | MAP_LOCKED |    \
                          MAP_NORESERVE | MAP_POPULATE | MAP_NONBLOCK | MAP_STACK | MAP_HUGETLB | \
                          MAP_32BIT | MAP_FIXED_NOREPLACE | (0x3fu << 26) /* MAP_HUGE_MASK */)
-#define MAX_MAP_COUNT 65530             /* vm.max_map_count's default */
 
 /* /dev/zero maps as anonymous memory (drivers/char/mem.c mmap_zero) */
 static bool is_dev_zero(struct kernel *k, int64_t fd) {
@@ -103,7 +102,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (type == MAP_SHARED_VALIDATE && (flags & ~(uint64_t)LEGACY_MAP_MASK)) return -EOPNOTSUPP;
   uint64_t plen = page_up(len);
   if (plen < len || plen > TASK_SIZE) return -ENOMEM;
-  if (mm->nvmas >= MAX_MAP_COUNT) return -ENOMEM;
+  if (mm->nvmas > k->sysctl.max_map_count) return -ENOMEM;   /* do_mmap: "too many mappings" */
   const char *zero_name = NULL;
   if (!anon && is_dev_zero(k, fd)) {
     int acc = k->fds[fd].flags & O_ACCMODE;
@@ -206,6 +205,10 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
     }
     if (!(flags & 1)) return -ENOMEM;
   }
+  /* map slots for the move (vm.max_map_count): mremap_to's, then
+   * move_vma's (mm/mremap.c) */
+  int maxc = k->sysctl.max_map_count;
+  if ((flags & 2) && mm->nvmas + 2 >= maxc - 3) return -ENOMEM;
   uint64_t dst;
   if (flags & 2) {
     mm_unmap(k, mm, naddr, naddr + nsz);
@@ -217,6 +220,7 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
   /* re-find: mm_unmap may have shifted the array */
   v = vma_find(mm, old);
   if (!v) return -EFAULT;
+  if (mm->nvmas >= maxc - 3) return -ENOMEM;
   struct vma nv = *v;
   if (nv.file) nv.file_off += old - v->start;
   nv.start = dst;
@@ -408,7 +412,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     /* splitting one mapping in two needs a map slot (do_vmi_align_munmap) */
     struct vma *v = vma_find(mm, a[0]);
     uint64_t e = a[0] + page_up(a[1]);
-    if (v && v->start < a[0] && v->end > e && mm->nvmas >= MAX_MAP_COUNT) return -ENOMEM;
+    if (v && v->start < a[0] && v->end > e && mm->nvmas >= k->sysctl.max_map_count) return -ENOMEM;
   }
     mm_unmap(k, mm, a[0], a[0] + page_up(a[1]));
     return 0;

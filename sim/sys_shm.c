@@ -17,9 +17,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define SEQ_MULT 32768
-#define SHMMNI SHM_MODEL_SHMMNI
-#define SHMMAX SHM_MODEL_SHMMAX   /* kernel.h */
+#define SEQ_MULT SHM_IPCMNI   /* an id's slot part (ipcmni_seq_shift) */
 
 struct shm_seg {
   bool used, removed, locked;       /* removed: IPC_RMID'd, waits for its last detach */
@@ -103,13 +101,35 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
     }
     if (!(flg & IPC_CREAT)) return -ENOENT;
   }
-  if (size < 1 || size > SHMMAX) return -EINVAL;
+  /* newseg: the size against shmmax, then the pages against shmall
+   * (every segment's pages count, removed ones still attached too),
+   * then the file (a hugetlb one for SHM_HUGETLB), then ipc_addid: the
+   * segments against shmmni */
+  if (size < 1 || size > k->sysctl.shmmax) return -EINVAL;
+  uint64_t numpages = (size + PAGE - 1) / PAGE, tot = 0;
+  if (numpages * PAGE < size) return -ENOSPC;
+  int in_use = 0;
+  for (int i = 0; i < k->nshm; i++)
+    if (k->shm[i].used) { tot += (k->shm[i].size + PAGE - 1) / PAGE; in_use++; }
+  if (tot + numpages < tot || tot + numpages > k->sysctl.shmall) return -ENOSPC;
+  if (flg & SHM_HUGETLB) {
+    /* hugetlb_file_setup: a huge page size the kernel has (2M, 1G), then
+     * can_do_hugetlb_shm (CAP_IPC_LOCK or vm.hugetlb_shm_group, 0), then
+     * the reservation: the model has no hugetlb pages (vm.nr_hugepages
+     * stays 0), so it always fails */
+    int log = (flg >> 26) & 0x3f;             /* SHM_HUGE_SHIFT, SHM_HUGE_MASK */
+    if (log && log != 21 && log != 30) return -EINVAL;
+    if (!capable(k, CAP_IPC_LOCK_) && !cred_in_group(k, 0)) return -EPERM;
+    return -ENOMEM;
+  }
+  if (size > INT64_MAX) return -EINVAL;     /* shmem_kernel_file_setup: past MAX_LFS_FILESIZE */
+  if (in_use >= k->sysctl.shmmni) return -ENOSPC;
   int slot = -1;
   bool fresh = false;
   for (int i = 0; i < k->nshm && slot < 0; i++) if (!k->shm[i].used) slot = i;
   if (slot < 0) {
     fresh = true;
-    if (k->nshm >= SHMMNI) return -ENOSPC;
+    if (k->nshm >= SHM_IPCMNI) return -ENOSPC;
     if (k->nshm == k->capshm) {
       int nc = k->capshm ? k->capshm * 2 : 16;
       struct shm_seg *ns = realloc(k->shm, (size_t)nc * sizeof *ns);
@@ -207,8 +227,9 @@ static uint64_t resident_pages(struct kernel *k, const struct shm_seg *s) {
 static long sys_shmctl(struct kernel *k, int id, int cmd, uint64_t ubuf) {
   cmd &= ~0x100;                   /* IPC_64: x86-64 has one layout */
   if (cmd == IPC_INFO || cmd == SHM_INFO) {
-    struct shminfo si = {.shmmax = SHMMAX, .shmmin = 1, .shmmni = SHMMNI, .shmseg = SHMMNI,
-                         .shmall = SHMMAX / PAGE};
+    /* shmctl_ipc_info: shmseg is shmmni too */
+    struct shminfo si = {.shmmax = k->sysctl.shmmax, .shmmin = 1, .shmmni = (unsigned long)k->sysctl.shmmni,
+                         .shmseg = (unsigned long)k->sysctl.shmmni, .shmall = k->sysctl.shmall};
     if (cmd == IPC_INFO && ubuf && copy_to_user(k, ubuf, &si, sizeof si)) return -EFAULT;
     if (cmd == SHM_INFO) {
       /* struct shm_info: segments in use, their pages, resident pages */

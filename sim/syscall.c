@@ -115,7 +115,7 @@ static long sys_uname(struct kernel *k, uint64_t u) {
   memset(&n, 0, sizeof n);
   strcpy(n.sysname, "Linux");
   strcpy(n.nodename, GUEST_NODENAME);
-  strcpy(n.release, "6.1.0-faultline");
+  strcpy(n.release, KERNEL_RELEASE);
   strcpy(n.version, "#1 SMP PREEMPT_DYNAMIC faultline");
   strcpy(n.machine, "x86_64");
   strcpy(n.domainname, "(none)");

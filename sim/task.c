@@ -28,6 +28,10 @@
 #define CLONE_PARENT_SETTID_ 0x100000
 #define CLONE_CHILD_CLEARTID_ 0x200000
 #define CLONE_CHILD_SETTID_ 0x1000000
+#define CLONE_NEWUSER_ 0x10000000
+/* copy_namespaces' flags: NEWNS NEWUTS NEWIPC NEWPID NEWNET NEWCGROUP NEWTIME */
+#define CLONE_NS_ALL_ (0x20000ull | 0x04000000 | 0x08000000 | 0x20000000 | 0x40000000 | 0x02000000 | 0x80)
+#define CLONE_NS_ABSENT_ (0x04000000ull | 0x08000000 | 0x20000000 | 0x40000000 | 0x80)
 
 static struct files *files_new(void) {
   struct files *f = calloc(1, sizeof *f);
@@ -243,6 +247,50 @@ void sched_switch(struct kernel *k) {
 /* ---- fork / clone ---- */
 /* upidfd: where CLONE_PIDFD stores the child's pidfd (clone: the
  * parent_tid argument; clone3: its own field) */
+
+static int cmp_int(const void *a, const void *b) {
+  int x = *(const int *)a, y = *(const int *)b;
+  return (x > y) - (x < y);
+}
+
+/* alloc_pid (kernel/pid.c): the lowest free pid from the cursor up to
+ * kernel.pid_max, then again from RESERVED_PIDS (300) once pids have
+ * wrapped (idr_alloc_cyclic); -EAGAIN when every one is in use.  A pid
+ * is in use while a task (a zombie too) has it as its pid, process group
+ * or session, and for the guest's parent outside the model. */
+#define RESERVED_PIDS 300
+static int alloc_pid(struct kernel *k) {
+  int n = 1, cap = 16;
+  int *used = malloc((size_t)cap * sizeof *used);
+  if (!used) return -ENOMEM;
+  used[0] = OUTSIDE_PID;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    const struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+    if (n + 3 > cap) {
+      int *nu = realloc(used, (size_t)(cap *= 2) * sizeof *nu);
+      if (!nu) { free(used); return -ENOMEM; }
+      used = nu;
+    }
+    used[n++] = c->pid;
+    used[n++] = c->pgid;
+    used[n++] = c->sid;
+  }
+  qsort(used, (size_t)n, sizeof *used, cmp_int);
+  int max = k->sysctl.pid_max, lo = k->next_pid > RESERVED_PIDS ? RESERVED_PIDS : 1;
+  int pid = -EAGAIN;
+  for (int pass = 0; pass < 2 && pid < 0; pass++) {
+    int cand = pass ? lo : (k->next_pid < lo ? lo : k->next_pid), i = 0;
+    if (pass && k->next_pid <= lo) break;    /* the first pass covered it all */
+    for (; cand < max; cand++) {
+      while (i < n && used[i] < cand) i++;
+      if (i == n || used[i] != cand) { pid = cand; break; }
+    }
+  }
+  free(used);
+  if (pid > 0) k->next_pid = pid + 1;
+  return pid;
+}
+
 static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
                      uint64_t ctid, uint64_t tls, uint64_t upidfd) {
   if (flags & CLONE_THREAD_) {
@@ -252,6 +300,18 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   }
   if ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) return -EINVAL;
   if ((flags & 0x200 /* CLONE_FS */) && (flags & 0x20000 /* CLONE_NEWNS */)) return -EINVAL;
+  if ((flags & CLONE_FS_) && (flags & CLONE_NEWUSER_)) return -EINVAL;
+  /* The modelled kernel has no namespaces (kconfig.c): copy_creds
+   * refuses CLONE_NEWUSER (create_user_ns), copy_namespaces wants
+   * CAP_SYS_ADMIN, then each absent kind refuses its flag (copy_utsname,
+   * copy_ipcs, copy_pid_ns, copy_net_ns, copy_time_ns: EINVAL).  A new
+   * mount namespace is a copy of one the guest cannot change (no mount),
+   * and without cgroups copy_cgroup_ns keeps the old one. */
+  if (flags & CLONE_NEWUSER_) return -EINVAL;
+  if (flags & CLONE_NS_ALL_) {
+    if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
+    if (flags & CLONE_NS_ABSENT_) return -EINVAL;
+  }
   /* copy_process: CLONE_DETACHED is kept for a later CLONE_PIDFD use; the
    * fd number is stored before the child exists (EFAULT: no child), and
    * the descriptor is installed once it does, so the child's copy of the
@@ -264,10 +324,13 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (copy_to_user(k, upidfd, &pidfd, 4)) return -EFAULT;
   }
   struct vcpu *c = k->cpu;
+  int newpid = alloc_pid(k);
+  if (newpid < 0) return newpid;
   struct task *t = calloc(1, sizeof *t);
+  if (!t) return -ENOMEM;
   t->exit_efd = -1;
   t->tc = k->tc;
-  t->tc.pid = k->next_pid++;
+  t->tc.pid = newpid;
   t->tc.ppid = (flags & CLONE_PARENT_) ? k->ppid : k->pid;
   t->tc.sigpending = 0;
   t->tc.minflt = t->tc.majflt = 0;

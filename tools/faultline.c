@@ -32,6 +32,7 @@ static const char *top_usage =
   "  modes     list the fault-handling modes\n"
   "  events    list the event vocabulary: layers, fault kinds, steps\n"
   "  trace     inspect a .fltr trace file (trace info)\n"
+  "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
   "`faultline COMMAND --help` describes each command.\n";
@@ -123,6 +124,27 @@ static char *find_program(const char *name, char **envp) {
   return strdup(name);
 }
 
+/* The model holds a host descriptor for each shared anonymous mapping
+ * and each SysV segment, so a guest at vm.max_map_count (65530 mappings
+ * per process) needs more than the usual soft limit: take as many as the
+ * host allows this process (fs.nr_open when faultline may raise its hard
+ * limit, as root can; else the hard limit).  The guest's own limits are
+ * modelled apart (RLIMIT_NOFILE: 1024). */
+static void raise_fd_limit(void) {
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl)) return;
+  FILE *f = fopen("/proc/sys/fs/nr_open", "r");
+  unsigned long long nr = 0;
+  if (f) {
+    if (fscanf(f, "%llu", &nr) != 1) nr = 0;
+    fclose(f);
+  }
+  struct rlimit up = {(rlim_t)nr, (rlim_t)nr};
+  if (nr > rl.rlim_max && !setrlimit(RLIMIT_NOFILE, &up)) return;
+  rl.rlim_cur = rl.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &rl);
+}
+
 static int cmd_run(int argc, char **argv) {
   struct sim_config cfg = {.mode = "native", .cpu_vendor = "intel", .mem_bytes = 1ull << 30,
                            .epoch = 1700000000ull};
@@ -199,6 +221,7 @@ static int cmd_run(int argc, char **argv) {
   cfg.argv = argv + optind;
   cfg.envp = env.v;
   if (!cfg.root) cfg.argv[0] = find_program(cfg.argv[0], cfg.envp);
+  raise_fd_limit();
   struct sim_result res;
   fflush(stdout);
   if (sim_run(&cfg, &res)) die("%s", res.error);
@@ -330,6 +353,28 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
   if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
   if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
+  if (!strcmp(cmd, "kernel")) {
+    bool md = argc == 3 && !strcmp(argv[2], "--markdown");
+    if (argc > 2 && !md) {
+      printf("usage: faultline kernel [--markdown]\n\n"
+             "Prints the modelled kernel's .config (what the guest reads from\n"
+             "/proc/config.gz); --markdown prints its /proc/sys and CONFIG_ tables\n"
+             "as docs/kernel-config.md embeds them.\n");
+      return strcmp(argv[2], "--help") && strcmp(argv[2], "-h") ? 125 : 0;
+    }
+    if (md) {
+      puts("### /proc/sys\n");
+      sysctl_markdown(stdout);
+      puts("\n### CONFIG_ options (/proc/config.gz)\n");
+      kconfig_markdown(stdout);
+      return 0;
+    }
+    size_t len;
+    char *t = kconfig_text(&len);
+    if (t) fwrite(t, 1, len, stdout);
+    free(t);
+    return t ? 0 : 125;
+  }
   if (!strcmp(cmd, "params") || !strcmp(cmd, "presets") || !strcmp(cmd, "modes")) {
     if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
       printf("usage: faultline %s\n\n%s\n", cmd,
