@@ -163,3 +163,14 @@ bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino) {
   }
   return false;
 }
+
+/* Is hostfd, which the blocked task t waits on, one end of a pipe the
+ * guest made?  Only guest processes hold its ends, so while they all wait
+ * nothing from outside can make it ready. */
+bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd) {
+  struct files *f = t == k->cur ? k->files : t->tc.files;
+  if (!f) return false;
+  for (int i = 0; i < MAX_FDS; i++)
+    if (f->fds[i].hostfd == hostfd) return f->fds[i].kind == FDK_PIPE_R || f->fds[i].kind == FDK_PIPE_W;
+  return false;
+}

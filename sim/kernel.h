@@ -171,7 +171,10 @@ struct task_ctx {
 };
 
 enum task_state { TS_RUNNABLE, TS_BLOCKED, TS_ZOMBIE };
-enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE, BLK_SLEEP, BLK_FUTEX };
+/* why a TS_BLOCKED task does not run; BLK_STOPPED is job control's stop
+ * (TASK_STOPPED: only SIGCONT or SIGKILL ends it, jobctl.c) */
+enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE, BLK_SLEEP, BLK_FUTEX,
+                  BLK_STOPPED };
 
 struct task {
   struct task_ctx tc;        /* saved while not running */
@@ -180,6 +183,7 @@ struct task {
   enum block_kind block;
   int block_fd, block_events;  /* BLK_FD: host fd and poll events */
   int wait_pid;              /* BLK_WAIT: pid argument */
+  int wait_options;          /* BLK_WAIT: the WEXITED/WSTOPPED/WCONTINUED it waits for */
   int vfork_child;           /* BLK_VFORK: pid of the child we wait for */
   struct { uint64_t a, b; uint32_t bitset; bool waiting, woken; } futex;  /* BLK_FUTEX */
   uint64_t wake_ns;          /* a timed wait's deadline in guest time (0: none);
@@ -187,6 +191,11 @@ struct task {
   int wstatus;               /* ZOMBIE: wait status */
   int exit_efd;              /* host eventfd made readable when the task exits,
                               * shared by its pidfds (pidfd.c); -1: none yet */
+  /* job control (jobctl.c), Linux's signal->flags and group_exit_code */
+  enum block_kind stop_block;  /* BLK_STOPPED: the wait of the syscall parked under the
+                                * stop (BLK_NONE: stopped in user mode) */
+  int stop_report;           /* the stop signal, until wait(WUNTRACED) reports it (0: none) */
+  bool cont_report;          /* continued, until wait(WCONTINUED) reports it */
   bool restart_syscall;      /* re-dispatch the syscall when switched in */
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
   bool sigsuspend_active;
@@ -374,6 +383,8 @@ const uint8_t *user_page_dump(struct kernel *k, uint64_t va);
 /* run PATH: a "#!" script through its interpreter, or an ELF (binfmt_script.c) */
 /* fd.c: a guest process has the file open for writing (exec: ETXTBSY) */
 bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino);
+/* fd.c: the host fd a blocked task waits on is a pipe the guest made */
+bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd);
 int load_program(struct kernel *k, const char *path, char *const argv[], char *const envp[],
                  char *err, size_t errlen);
 int load_elf(struct kernel *k, const char *path, char *const argv[],
@@ -483,8 +494,10 @@ int coredump_pattern_check(const char *pattern);
 bool ptrace_may_access(struct kernel *k, struct task *t, bool fscreds);
 
 /* ---- signals (signal.c) ---- */
-/* queue a signal for a task (the running one: k->tc) */
-void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
+/* queue a signal for a task (the running one: k->tc); true if it is now
+ * pending with this siginfo (false: dropped as ignored, or a standard
+ * signal already pending, whose first siginfo stays) */
+bool signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
 /* a synchronous fault: forced (unblocked, default if ignored) */
 void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
                         uint32_t err);
@@ -495,6 +508,13 @@ void signal_deliver(struct kernel *k);
 void signal_siginfo(struct kernel *k, int sig, uint8_t info[128]);
 long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 void signal_interrupt_syscall(struct kernel *k);
+/* The running task was woken in a parked syscall by a signal: stop
+ * signals next in line take their default action here while the call
+ * stays parked, as Linux restarts a call that no handler interrupted.
+ * True if the task is off the CPU again (stopped, or back to its wait
+ * when an orphaned group's stop signal was dropped); false if a signal
+ * must interrupt the call (signal_interrupt_syscall). */
+bool signal_stop_parked(struct kernel *k);
 /* pending, unblocked signals that are not ignored: they end a wait */
 uint64_t signal_wakers(const struct task_ctx *c);
 void sleep_interrupted(struct kernel *k);   /* syscall.c: a timed wait's signal */
@@ -519,6 +539,28 @@ void pidfd_task_gone(struct task *t);
  * POLLHUP too once it is reaped */
 short pidfd_poll_mask(struct kernel *k, const struct gfd *g);
 long sys_pidfd(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* ---- job control (jobctl.c): stop signals, SIGCONT, orphaned groups ---- */
+#define SIG_STOP_MASK ((1ull << (SIGSTOP - 1)) | (1ull << (SIGTSTP - 1)) | \
+                       (1ull << (SIGTTIN - 1)) | (1ull << (SIGTTOU - 1)))
+/* a signal is being generated for t (Linux's prepare_signal): a stop
+ * signal discards a pending SIGCONT; SIGCONT discards pending stop signals
+ * and continues t if it is stopped, blocked or ignored as SIGCONT may be */
+void jobctl_generate(struct kernel *k, struct task *t, int sig);
+/* the running task takes a stop signal's default action (do_signal_stop):
+ * it stops, and its parent hears CLD_STOPPED.  A syscall it was parked in
+ * stays parked under the stop and goes on after SIGCONT. */
+void jobctl_stop(struct kernel *k, int sig);
+/* is the process group pgid orphaned, not counting `ignore`
+ * (will_become_orphaned_pgrp)? */
+bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore);
+/* the running task exits (kill_orphaned_pgrp): a process group it
+ * leaves orphaned with a stopped member gets SIGHUP and SIGCONT; first
+ * for each child as it is reparented to init, then for its own group */
+void jobctl_reparented(struct kernel *k, struct task *child);
+void jobctl_exit(struct kernel *k);
+/* SIGCHLD to t's parent for a child event (CLD_*), with the child's pid,
+ * real uid and status; stop/continue events respect SA_NOCLDSTOP */
+void jobctl_notify_parent(struct kernel *k, struct task *t, int code, int status);
 
 /* ---- virtual timers (timer.c) ---- */
 long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled);

@@ -51,12 +51,13 @@ static bool pctx_of(struct kernel *k, long pid, struct pctx *p) {
   if (!t) return false;
   *p = (struct pctx){.c = &t->tc, .t = t, .state = 'R'};
   if (t->state == TS_ZOMBIE) p->state = 'Z';
-  else if (t->state == TS_BLOCKED) p->state = t->block == BLK_VFORK ? 'D' : 'S';
+  else if (t->state == TS_BLOCKED) p->state = t->block == BLK_VFORK ? 'D' : t->block == BLK_STOPPED ? 'T' : 'S';
   return true;
 }
 
 static const char *state_name(char s) {
-  return s == 'Z' ? "Z (zombie)" : s == 'S' ? "S (sleeping)" : s == 'D' ? "D (disk sleep)" : "R (running)";
+  return s == 'Z' ? "Z (zombie)" : s == 'S' ? "S (sleeping)" : s == 'D' ? "D (disk sleep)" :
+         s == 'T' ? "T (stopped)" : "R (running)";
 }
 
 static struct host_file *exe_file_of(const struct task_ctx *c) {

@@ -406,9 +406,12 @@ static void run_guest(struct machine *m) {
   while (!k->all_exited) {
     struct task *t = k->cur;
     if (t->restart_syscall) {
-      /* woken from a blocking syscall: interrupted by a signal, or retried */
+      /* woken from a blocking syscall: a stop signal stops the task with
+       * the call parked; another signal interrupts it; else it is retried */
+      bool signalled = signal_wakers(&k->tc);
+      if (signalled && signal_stop_parked(k)) { sched_switch(k); continue; }
       t->restart_syscall = false;
-      if (signal_wakers(&k->tc) && c->r[RAX] != SYS_rt_sigtimedwait) signal_interrupt_syscall(k);
+      if (signalled && c->r[RAX] != SYS_rt_sigtimedwait) signal_interrupt_syscall(k);
       else { k->redispatch = true; syscall_dispatch(k); }   /* sigtimedwait takes its own */
     }
     if (t->state == TS_RUNNABLE && !k->exited) {
@@ -424,9 +427,10 @@ static void run_guest(struct machine *m) {
     /* timers: fire what is due, stop the CPU when the next one is */
     uint64_t stop = k->slice_end < m->limit ? k->slice_end : m->limit;
     uint64_t due = timers_fire(k);
-    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited) continue; }
+    /* (a signal may end the task or stop it: the loop's top handles both) */
+    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
     uint64_t cpu_due = cpu_timers_fire(k);
-    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited) continue; }
+    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
     if (cpu_due && c->icount + cpu_due < stop) stop = c->icount + cpu_due;
     if (due) {
       uint64_t now = ktime_ns(k);

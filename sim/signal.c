@@ -22,14 +22,24 @@
 #define MC_OFF (UC_OFF + 40u)  /* sigcontext inside the frame */
 #define MASK_OFF (UC_OFF + 296u)
 #define INFO_OFF (UC_OFF + 304u)
+#define SIGRTMIN_ 32           /* the kernel's first real-time signal */
 
 static inline uint64_t bit(int sig) { return 1ull << (sig - 1); }
 static const uint64_t UNBLOCKABLE = (1ull << (SIGKILL - 1)) | (1ull << (SIGSTOP - 1));
 
+/* signal(7)'s "Ign" actions (SIGCONT's "Cont" happens when it is sent,
+ * jobctl_generate; then it is ignored like these) */
 static bool default_ignores(int sig) {
-  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT ||
-         /* stopping is not modeled: treat stop signals as ignored */
-         sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU;
+  return sig == SIGCHLD || sig == SIGURG || sig == SIGWINCH || sig == SIGCONT;
+}
+
+/* the signal Linux dequeues first of a set: synchronous faults, then the
+ * lowest number */
+static int first_signal(uint64_t set) {
+  static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE};
+  for (unsigned i = 0; i < sizeof sync / sizeof sync[0]; i++)
+    if (set & bit(sync[i])) return sync[i];
+  return set ? __builtin_ctzll(set) + 1 : 0;
 }
 
 static struct task_ctx *ctx(struct kernel *k, struct task *t) {
@@ -83,9 +93,10 @@ void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t 
   memcpy(&code, info + 8, 4);
   memcpy(ids, info + 16, 8);
   memcpy(&value, info + 24, 8);
-  signal_send(k, t, sig, code, value);
+  if (!signal_send(k, t, sig, code, value)) return;
   struct task_ctx *c = ctx(k, t);
-  if (c->sigpending & bit(sig)) { c->siginfo[sig].pid = ids[0]; c->siginfo[sig].uid = ids[1]; }
+  c->siginfo[sig].pid = ids[0];
+  c->siginfo[sig].uid = ids[1];
 }
 
 /* rt_sigqueueinfo/rt_tgsigqueueinfo (sigqueue): the caller's siginfo,
@@ -106,18 +117,23 @@ static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo)
   return 0;
 }
 
-void signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
-  if (sig < 1 || sig > 64 || t->state == TS_ZOMBIE) return;
+bool signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
+  if (sig < 1 || sig > 64 || t->state == TS_ZOMBIE) return false;
   struct task_ctx *c = ctx(k, t);
+  jobctl_generate(k, t, sig);        /* prepare_signal's stop/continue effects come first */
   /* sig_ignored(): a blocked signal is queued even when ignored (the
    * disposition may change, or sigtimedwait may take it) */
   uint64_t blocked = c->sigmask | (t->sigwait_active ? t->saved_mask : 0);   /* + real_blocked */
-  if (!(blocked & bit(sig)) && sig != SIGKILL && ignored(c, sig)) return;
+  if (!(blocked & bit(sig)) && sig != SIGKILL && ignored(c, sig)) return false;
+  /* legacy_queue: a standard signal already pending is not queued twice
+   * (its first siginfo stays); real-time signals are one deep here */
+  if (sig < SIGRTMIN_ && (c->sigpending & bit(sig))) return false;
   c->sigpending |= bit(sig);
   c->siginfo[sig].code = code;
   c->siginfo[sig].addr = addr;
   c->siginfo[sig].pid = k->pid;
   c->siginfo[sig].uid = k->ruid;   /* the sender's real uid (SI_USER) */
+  return true;
 }
 
 void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
@@ -209,28 +225,57 @@ static int setup_frame(struct kernel *k, int sig) {
   return 0;
 }
 
-void signal_deliver(struct kernel *k) {
-  uint64_t ready = k->sigpending & ~k->sigmask;
-  if (!ready) return;
-  /* synchronous faults first, then the lowest number (Linux's order) */
-  static const int sync[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE};
-  int sig = 0;
-  for (unsigned i = 0; i < sizeof sync / sizeof sync[0] && !sig; i++)
-    if (ready & bit(sync[i])) sig = sync[i];
-  if (!sig) sig = __builtin_ctzll(ready) + 1;
+/* A stop signal's default action (get_signal): the task stops, except
+ * that SIGTSTP/SIGTTIN/SIGTTOU are dropped when its process group is
+ * orphaned.  False if sig is not a stop signal left at SIG_DFL. */
+static bool take_stop(struct kernel *k, int sig) {
+  if (!(bit(sig) & SIG_STOP_MASK) || k->sig_handlers[sig]) return false;
   k->sigpending &= ~bit(sig);
-  uint64_t h = k->sig_handlers[sig];
-  if (sig == SIGKILL) { die(k, sig); return; }
-  if (h == (uint64_t)(uintptr_t)SIG_IGN) return;
-  if (h == 0) {
-    if (default_ignores(sig)) return;
-    die(k, sig);
-    return;
+  if (sig == SIGSTOP || !jobctl_pgrp_orphaned(k, k->pgid, NULL)) jobctl_stop(k, sig);
+  return true;
+}
+
+void signal_deliver(struct kernel *k) {
+  /* Linux's exit to user mode: get_signal drops ignored signals, stops
+   * the task or ends it; each signal with a handler gets its frame, and
+   * the next deliverable one (under the mask the handler set) its frame
+   * above it, so the last one's handler runs first */
+  for (;;) {
+    uint64_t ready = k->sigpending & ~k->sigmask;
+    if (!ready) return;
+    int sig = first_signal(ready);
+    if (sig == SIGKILL) { k->sigpending &= ~bit(sig); die(k, sig); return; }
+    if (take_stop(k, sig)) {
+      if (k->cur->state != TS_RUNNABLE) return;      /* stopped */
+      continue;
+    }
+    k->sigpending &= ~bit(sig);
+    uint64_t h = k->sig_handlers[sig];
+    if (h == (uint64_t)(uintptr_t)SIG_IGN) continue;
+    if (h == 0) {
+      if (default_ignores(sig)) continue;
+      die(k, sig);
+      return;
+    }
+    if (setup_frame(k, sig)) {
+      /* the frame could not be written: SIGSEGV (force_sigsegv) */
+      k->sig_handlers[SIGSEGV] = 0;
+      die(k, SIGSEGV);
+      return;
+    }
   }
-  if (setup_frame(k, sig)) {
-    /* the frame could not be written: SIGSEGV (force_sigsegv) */
-    k->sig_handlers[SIGSEGV] = 0;
-    die(k, SIGSEGV);
+}
+
+bool signal_stop_parked(struct kernel *k) {
+  struct task *t = k->cur;
+  /* sigtimedwait takes a signal of its set, else fails with EINTR even
+   * for a stop (signal(7)): its re-run decides */
+  if ((int)k->cpu->r[RAX] == SYS_rt_sigtimedwait) return false;
+  for (;;) {
+    uint64_t w = signal_wakers(&k->tc);
+    if (!w) { t->state = TS_BLOCKED; return true; }   /* only dropped stops: wait on */
+    if (!take_stop(k, first_signal(w))) return false;
+    if (t->state != TS_RUNNABLE) return true;         /* stopped, the call parked */
   }
 }
 
@@ -370,10 +415,12 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if ((int)a[0] != (int)a[1]) return -ESRCH;      /* one thread per process */
     return sys_sigqueueinfo(k, (int)a[0], (int)a[2], a[3]);
   case SYS_pause:
+    /* parked as a restartable call: a stop leaves it waiting (Linux's
+     * -ERESTARTNOHAND); a signal ends it with EINTR (signal_interrupt_syscall) */
     if (!(k->sigpending & ~k->sigmask)) {
       k->cur->block = BLK_PAUSE;
       k->block_now = true;
-      k->block_restart = false;
+      k->block_restart = true;
     }
     return -EINTR;
   case SYS_sigaltstack: {
@@ -407,7 +454,8 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
        * delivered (signal_send drops it) */
       bool m = nr != SYS_kill ? c->pid == pid
              : pid > 0 ? c->pid == pid : pid == 0 ? c->pgid == k->pgid
-             : pid == -1 ? c->pid != 1 : c->pgid == -pid;
+             : pid == -1 ? c->pid > 1 && t != k->cur   /* all but init and the caller */
+             : c->pgid == -pid;
       if (!m) continue;
       n++;
       if (!signal_may_kill(k, c, sig)) continue;
@@ -428,8 +476,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
  * -ERESTARTSYS handling).  sigsuspend and pause never restart. */
 void signal_interrupt_syscall(struct kernel *k) {
   struct vcpu *c = k->cpu;
-  uint64_t ready = signal_wakers(&k->tc);
-  int sig = ready ? __builtin_ctzll(ready) + 1 : 0;
+  int sig = first_signal(signal_wakers(&k->tc));
   int nr = (int)c->r[RAX];
   /* signal(7): these are never restarted after a handler, SA_RESTART or not */
   bool never = nr == SYS_rt_sigsuspend || nr == SYS_pause || nr == SYS_nanosleep ||

@@ -151,24 +151,54 @@ static bool wait_match(struct kernel *k, struct task *parent, struct task *child
   return cc->pgid == -want;
 }
 
-static bool any_child(struct kernel *k, struct task *parent, int want, bool zombie_only) {
+/* a child the wait may report on: a zombie only for WEXITED
+ * (wait_consider_task returns before counting it otherwise, so a wait for
+ * stops and continues of only zombies fails with ECHILD) */
+static bool any_child(struct kernel *k, struct task *parent, int want, int options) {
   for (struct task *t = k->tasks; t; t = t->next)
-    if (t != parent && wait_match(k, parent, t, want) && (!zombie_only || t->state == TS_ZOMBIE))
+    if (t != parent && wait_match(k, parent, t, want) && (t->state != TS_ZOMBIE || (options & WEXITED)))
       return true;
   return false;
+}
+
+/* What a wait with these options (WEXITED, WSTOPPED, WCONTINUED) can
+ * report of a child now, in wait_consider_task's order: its exit, a stop
+ * not yet reported, a continue not yet reported.  A CLD_* code, or 0. */
+static int wait_event(const struct task *child, int options) {
+  if (child->state == TS_ZOMBIE) return (options & WEXITED) ? CLD_EXITED : 0;
+  if ((options & WSTOPPED) && child->stop_report) return CLD_STOPPED;
+  if ((options & WCONTINUED) && child->cont_report) return CLD_CONTINUED;
+  return 0;
+}
+
+/* the first child (creation order, as Linux's children list) with
+ * something to report, and what */
+static struct task *wait_find(struct kernel *k, struct task *parent, int want, int options, int *event) {
+  for (struct task *t = k->tasks; t; t = t->next)
+    if (t != parent && wait_match(k, parent, t, want) && (*event = wait_event(t, options))) return t;
+  return NULL;
 }
 
 /* Can a blocked task run again? */
 static bool wakeable(struct kernel *k, struct task *t) {
   struct task_ctx *tc = ctx_of(k, t);
+  bool killed = tc->sigpending & (1ull << (SIGKILL - 1));
+  /* stopped: SIGKILL ends it (SIGCONT continues it when it is sent) */
+  if (t->block == BLK_STOPPED) return killed;
+  if (t->block == BLK_VFORK) {
+    /* wait_for_vfork_done is killable only: other signals, a stop among
+     * them, wait until the child has execed or exited */
+    struct task *ch = task_find(k, t->vfork_child);
+    return killed || !ch || ch->state == TS_ZOMBIE || ctx_of(k, ch)->mm != tc->mm;
+  }
   if (signal_wakers(tc)) return true;                /* a signal interrupts */
   if (t->sigwait_active && (tc->sigpending & ~tc->sigmask)) return true;  /* sigtimedwait's set */
   if (t->wake_ns && ktime_ns(k) >= t->wake_ns) return true;   /* a timed wait ends */
   switch (t->block) {
-  case BLK_WAIT: return any_child(k, t, t->wait_pid, true) || !any_child(k, t, t->wait_pid, false);
-  case BLK_VFORK: {
-    struct task *ch = task_find(k, t->vfork_child);
-    return !ch || ch->state == TS_ZOMBIE || ctx_of(k, ch)->mm != tc->mm;
+  case BLK_WAIT: {
+    int event;
+    return wait_find(k, t, t->wait_pid, t->wait_options, &event) ||
+           !any_child(k, t, t->wait_pid, t->wait_options);
   }
   case BLK_FD: {
     struct pollfd p = {.fd = t->block_fd, .events = (short)t->block_events};
@@ -199,7 +229,8 @@ uint64_t task_wait_deadline(struct kernel *k) {
 uint64_t task_next_deadline(struct kernel *k) {
   uint64_t next = 0;
   for (struct task *t = k->tasks; t; t = t->next)
-    if (t->state == TS_BLOCKED && t->wake_ns && (!next || t->wake_ns < next)) next = t->wake_ns;
+    if (t->state == TS_BLOCKED && t->block != BLK_STOPPED && t->wake_ns && (!next || t->wake_ns < next))
+      next = t->wake_ns;   /* a stopped task's parked sleep wakes no one */
   return next;
 }
 
@@ -218,14 +249,18 @@ struct task *sched_pick(struct kernel *k) {
       t = t->next ? t->next : k->tasks;
     } while (t != start);
     /* Everyone is blocked: a timer can wake someone (virtual time skips
-     * ahead to it), else only input from outside (a host fd) can help. */
+     * ahead to it), else only input from outside (a host fd) can help;
+     * a pipe the guest made gets none while every guest process waits. */
     if (timers_skip_idle(k)) continue;
     struct pollfd p[64];
     int n = 0;
+    bool outside = false;
     for (t = k->tasks; t && n < 64; t = t->next)
-      if (t->state == TS_BLOCKED && t->block == BLK_FD)
+      if (t->state == TS_BLOCKED && t->block == BLK_FD) {
         p[n++] = (struct pollfd){.fd = t->block_fd, .events = (short)t->block_events};
-    if (!n) return NULL;
+        outside |= !fds_guest_pipe(k, t, t->block_fd);
+      }
+    if (!outside) return NULL;
     if (poll(p, (nfds_t)n, -1) < 0) return NULL;
   }
   return NULL;
@@ -234,8 +269,12 @@ struct task *sched_pick(struct kernel *k) {
 void sched_switch(struct kernel *k) {
   struct task *n = sched_pick(k);
   if (!n) {
-    /* deadlock: every task waits on something no one will provide */
-    fprintf(stderr, "faultline: every guest process is blocked (deadlock); stopping\n");
+    /* deadlock: every task waits on something no one will provide, or is
+     * stopped with no one left to continue it */
+    bool stopped = false;
+    for (struct task *t = k->tasks; t; t = t->next) stopped |= t->state == TS_BLOCKED && t->block == BLK_STOPPED;
+    fprintf(stderr, "faultline: every guest process is %s (deadlock); stopping\n",
+            stopped ? "stopped or blocked" : "blocked");
     k->all_exited = true;
     if (!k->guest_killed_by && !k->guest_exit_code) k->guest_killed_by = SIGKILL;
     return;
@@ -430,7 +469,9 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
 static void reparent_children(struct kernel *k, int pid) {
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *tc = ctx_of(k, t);
-    if (tc->ppid == pid) tc->ppid = 1;   /* init reaps them */
+    if (tc->ppid != pid) continue;
+    tc->ppid = 1;                        /* init reaps them */
+    jobctl_reparented(k, t);
   }
 }
 
@@ -458,6 +499,7 @@ void task_exit(struct kernel *k) {
   t->state = TS_ZOMBIE;
   pidfd_task_exited(t);
   reparent_children(k, k->pid);
+  jobctl_exit(k);
   if (t == k->tasks) {
     /* the guest's first process: the run ends with its status */
     k->all_exited = true;
@@ -466,13 +508,8 @@ void task_exit(struct kernel *k) {
     return;
   }
   /* SIGCHLD to the parent (default action: ignore) */
-  struct task *p = task_find(k, k->ppid);
-  if (p) {
-    struct task_ctx *pc = ctx_of(k, p);
-    signal_send(k, p, SIGCHLD, dumped ? CLD_DUMPED : k->killed_by ? CLD_KILLED : CLD_EXITED, 0);
-    pc->siginfo[SIGCHLD].pid = k->pid;
-    pc->siginfo[SIGCHLD].status = k->killed_by ? k->killed_by : k->exit_code;
-  }
+  jobctl_notify_parent(k, t, dumped ? CLD_DUMPED : k->killed_by ? CLD_KILLED : CLD_EXITED,
+                       k->killed_by ? k->killed_by : k->exit_code);
 }
 
 static void reap(struct kernel *k, struct task *z) {
@@ -484,88 +521,110 @@ static void reap(struct kernel *k, struct task *z) {
   free(z);
 }
 
+#define WAIT_THREAD_FLAGS (0x20000000 | 0x40000000 | (int)0x80000000u)   /* __WNOTHREAD __WALL __WCLONE */
+
 /* waitid's siginfo: the syscall stores si_signo, si_errno, si_code,
  * si_pid, si_uid and si_status (and nothing else) whatever the outcome,
- * zeros when no child was reaped; a bad pointer makes it EFAULT */
+ * zeros when no child was reported; a bad pointer makes it EFAULT */
 static long put_waitid_info(struct kernel *k, uint64_t uinfo, long ret, const int32_t f[6]) {
   if (!uinfo) return ret;
   if (copy_to_user(k, uinfo, f, 12) || copy_to_user(k, uinfo + 16, f + 3, 12)) return -EFAULT;
   return ret;
 }
 
-/* wait4, and waitid's search (*f: the siginfo fields of a reaped child) */
-static long do_wait(struct kernel *k, int nr, const uint64_t a[6], int32_t f[6]) {
-  int want;
-  int options;
-  bool pidfd_nonblock = false;
-  const int wall = 0x20000000 | 0x40000000 | (int)0x80000000u;   /* __WNOTHREAD __WALL __WCLONE */
-  if (nr == SYS_wait4) {
-    want = (int)a[0];
-    options = (int)a[2];
-    /* kernel_wait4's checks */
-    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | wall)) return -EINVAL;
-    if (want == INT_MIN) return -ESRCH;     /* -INT_MIN is not a pgid */
-  } else {
-    /* waitid(idtype, id, infop, options): kernel_waitid_prepare */
-    int idtype = (int)a[0], id = (int)a[1];
-    options = (int)a[3];
-    if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | wall)) return -EINVAL;
-    if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
-    switch (idtype) {
-    case P_ALL: want = -1; break;
-    case P_PID:
-      if (id <= 0) return -EINVAL;
-      want = id;
-      break;
-    case P_PGID:
-      if (id < 0) return -EINVAL;
-      want = -id;                       /* 0: the caller's group */
-      break;
-    case 3: {                           /* P_PIDFD: its process; a nonblocking pidfd waits as WNOHANG */
-      if (id < 0) return -EINVAL;
-      int fl = 0;
-      want = pidfd_pid_of(k, id, &fl);
-      if (want < 0) return want;
-      pidfd_nonblock = (fl & O_NONBLOCK) != 0;
-      break;
-    }
-    default: return -EINVAL;
-    }
-  }
+/* do_wait: the first child with an event the options ask for is
+ * reported (its pid; *ws the wait4 status, info the waitid fields code,
+ * pid, uid, status) and consumed unless WNOWAIT: a zombie is reaped, a
+ * stop or continue reported once.  0 when there is nothing yet (WNOHANG,
+ * or the task blocks until a child has something), -ECHILD with no child. */
+static long wait_one(struct kernel *k, int want, int options, int *ws, int32_t info[4]) {
   struct task *me = k->cur;
-  for (struct task *t = k->tasks; t; t = t->next) {
-    if (t == me || t->state != TS_ZOMBIE || !wait_match(k, me, t, want)) continue;
-    int pid = t->tc.pid, ws = t->wstatus;
-    if (nr == SYS_wait4) {
-      if (a[1] && copy_to_user(k, a[1], &ws, 4)) return -EFAULT;
-      if (a[3]) {
-        uint64_t ru[18] = {0};
-        if (copy_to_user(k, a[3], ru, sizeof ru)) return -EFAULT;
-      }
+  int event;
+  struct task *t = wait_find(k, me, want, options, &event);
+  if (t) {
+    int pid = t->tc.pid;
+    bool keep = options & WNOWAIT;
+    info[1] = pid;
+    info[2] = t->tc.ruid;                /* the child's real uid */
+    if (event == CLD_EXITED) {
+      *ws = t->wstatus;
+      info[0] = (*ws & 0x80) ? CLD_DUMPED : (*ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
+      info[3] = (*ws & 0x7f) ? (*ws & 0x7f) : (*ws >> 8) & 0xff;
+      if (!keep) reap(k, t);
+    } else if (event == CLD_STOPPED) {
+      *ws = t->stop_report << 8 | 0x7f;  /* WIFSTOPPED, WSTOPSIG */
+      info[0] = CLD_STOPPED;
+      info[3] = t->stop_report;
+      if (!keep) t->stop_report = 0;
     } else {
-      f[0] = SIGCHLD;
-      f[2] = (ws & 0x80) ? CLD_DUMPED : (ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
-      f[3] = pid;
-      f[4] = t->tc.ruid;   /* the child's real uid (wait_task_zombie) */
-      f[5] = (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff;
+      *ws = 0xffff;                      /* WIFCONTINUED */
+      info[0] = CLD_CONTINUED;
+      info[3] = SIGCONT;
+      if (!keep) t->cont_report = false;
     }
-    if (!(nr == SYS_waitid && (options & WNOWAIT))) reap(k, t);
-    return nr == SYS_wait4 ? pid : 0;
+    return pid;
   }
-  if (!any_child(k, me, want, false)) return -ECHILD;
+  if (!any_child(k, me, want, options)) return -ECHILD;
   if (options & WNOHANG) return 0;
-  if (pidfd_nonblock) return -EAGAIN;   /* kernel_waitid: nothing to reap yet */
   me->block = BLK_WAIT;
   me->wait_pid = want;
+  me->wait_options = options;
   k->block_now = true;
   k->block_restart = true;
   return 0;
 }
 
+/* kernel_waitid_prepare: waitid's options, and its id as the pid
+ * argument do_wait takes (-pgid for a group, 0 the caller's group, -1 any,
+ * a pidfd's process); *nonblock for a nonblocking pidfd */
+static long waitid_args(struct kernel *k, int idtype, int id, int options, int *want, bool *nonblock) {
+  if (options & ~(WNOHANG | WNOWAIT | WEXITED | WSTOPPED | WCONTINUED | WAIT_THREAD_FLAGS)) return -EINVAL;
+  if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
+  switch (idtype) {
+  case P_ALL: *want = -1; return 0;
+  case P_PID: *want = id; return id <= 0 ? -EINVAL : 0;
+  case P_PGID: *want = -id; return id < 0 ? -EINVAL : 0;   /* 0: the caller's group */
+  case 3: {                              /* P_PIDFD: its process */
+    if (id < 0) return -EINVAL;
+    int fl = 0;
+    *want = pidfd_pid_of(k, id, &fl);
+    if (*want < 0) return *want;
+    *nonblock = (fl & O_NONBLOCK) != 0;
+    return 0;
+  }
+  default: return -EINVAL;
+  }
+}
+
 long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
-  int32_t f[6] = {0};
-  long r = do_wait(k, nr, a, f);
-  if (nr == SYS_wait4 || k->block_now) return r;
+  int ws = 0;
+  int32_t info[4] = {0};
+  const uint64_t rusage[18] = {0};       /* the model keeps no child usage */
+  if (nr == SYS_wait4) {
+    int want = (int)a[0], options = (int)a[2];
+    /* kernel_wait4's checks */
+    if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WAIT_THREAD_FLAGS)) return -EINVAL;
+    if (want == INT_MIN) return -ESRCH;     /* -INT_MIN is not a pgid */
+    long r = wait_one(k, want, options | WEXITED, &ws, info);
+    /* the status and usage are written after the child is consumed */
+    if (r > 0 && a[1] && copy_to_user(k, a[1], &ws, 4)) return -EFAULT;
+    if (r > 0 && a[3] && copy_to_user(k, a[3], rusage, sizeof rusage)) return -EFAULT;
+    return r;
+  }
+  /* waitid(idtype, id, infop, options, rusage) */
+  int want = 0, options = (int)a[3];
+  bool nonblock = false;
+  long r = waitid_args(k, (int)a[0], (int)a[1], options, &want, &nonblock);
+  /* a nonblocking pidfd waits as WNOHANG, and EAGAIN says nothing was there */
+  if (!r) r = wait_one(k, want, options | (nonblock ? WNOHANG : 0), &ws, info);
+  if (!r && nonblock && !(options & WNOHANG)) r = -EAGAIN;
+  if (k->block_now) return 0;
+  int32_t f[6] = {0, 0, info[0], info[1], info[2], info[3]};
+  if (r > 0) {
+    f[0] = SIGCHLD;
+    r = 0;
+    if (a[4] && copy_to_user(k, a[4], rusage, sizeof rusage)) return -EFAULT;
+  }
   return put_waitid_info(k, a[2], r, f);
 }
 

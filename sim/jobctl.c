@@ -1,0 +1,127 @@
+/* Job control (signal(7), wait4(2), credentials(7) on process groups):
+ * stop signals stop a process (a TS_BLOCKED task with BLK_STOPPED) until
+ * SIGCONT or SIGKILL; the parent hears CLD_STOPPED / CLD_CONTINUED by
+ * SIGCHLD unless it asked for SA_NOCLDSTOP, and wait reports each stop and
+ * each continue once (task.c).  Orphaned process groups are Linux's:
+ * SIGTSTP/SIGTTIN/SIGTTOU do not stop their members, and a group that an
+ * exit orphans while one of its members is stopped gets SIGHUP and SIGCONT.
+ *
+ * A syscall parked when its task stops stays parked under the stop (its
+ * block kind saved in stop_block) and goes on after SIGCONT: that is what
+ * Linux's restart of a call no handler interrupted amounts to (a sleep
+ * keeps its deadline, as restart_syscall does). */
+#include "sim/kernel.h"
+#include <signal.h>
+
+static struct task_ctx *ctx(struct kernel *k, struct task *t) {
+  return t == k->cur ? &k->tc : &t->tc;
+}
+
+static bool is_stopped(const struct task *t) {
+  return t->state == TS_BLOCKED && t->block == BLK_STOPPED;
+}
+
+void jobctl_notify_parent(struct kernel *k, struct task *t, int code, int status) {
+  const struct task_ctx *c = ctx(k, t);
+  struct task *p = task_find(k, c->ppid);
+  if (!p || p == t) return;              /* the first task's parent is outside the model */
+  struct task_ctx *pc = ctx(k, p);
+  /* do_notify_parent: no SIGCHLD at all when the parent ignores it;
+   * do_notify_parent_cldstop: none for stops and continues with
+   * SA_NOCLDSTOP (the parent's wait still sees them) */
+  if (pc->sig_handlers[SIGCHLD] == (uint64_t)(uintptr_t)SIG_IGN) return;
+  if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (pc->sig_flags[SIGCHLD] & SA_NOCLDSTOP)) return;
+  if (!signal_send(k, p, SIGCHLD, code, 0)) return;
+  pc->siginfo[SIGCHLD].pid = c->pid;
+  pc->siginfo[SIGCHLD].uid = c->ruid;    /* the child's real uid */
+  pc->siginfo[SIGCHLD].status = status;
+}
+
+/* SIGCONT continues a stopped task: back to the syscall it was parked in,
+ * or to user mode.  A futex wait runs again (Linux's restart re-reads the
+ * futex word: a wake it missed while stopped is not lost). */
+static void resume(struct task *t) {
+  t->block = t->stop_block;
+  t->stop_block = BLK_NONE;
+  if (t->block == BLK_NONE || t->block == BLK_FUTEX) t->state = TS_RUNNABLE;
+}
+
+void jobctl_generate(struct kernel *k, struct task *t, int sig) {
+  struct task_ctx *c = ctx(k, t);
+  if ((1ull << (sig - 1)) & SIG_STOP_MASK) {
+    c->sigpending &= ~(1ull << (SIGCONT - 1));
+  } else if (sig == SIGCONT) {
+    c->sigpending &= ~SIG_STOP_MASK;
+    if (!is_stopped(t)) return;
+    t->stop_report = 0;
+    t->cont_report = true;
+    resume(t);
+    /* Linux sends CLD_CONTINUED from the continued task when it next
+     * runs; here it is sent at once, as if that task ran at once */
+    jobctl_notify_parent(k, t, CLD_CONTINUED, SIGCONT);
+  } else if (sig == SIGKILL) {
+    /* the group exit replaces the stop state: neither is reported */
+    t->stop_report = 0;
+    t->cont_report = false;
+  }
+}
+
+void jobctl_stop(struct kernel *k, int sig) {
+  struct task *t = k->cur;
+  t->stop_report = sig;                  /* group_exit_code */
+  t->cont_report = false;                /* a new stop clears SIGNAL_STOP_CONTINUED */
+  t->stop_block = t->restart_syscall ? t->block : BLK_NONE;
+  t->block = BLK_STOPPED;
+  t->state = TS_BLOCKED;
+  jobctl_notify_parent(k, t, CLD_STOPPED, sig);
+}
+
+/* the parent of a task, for the orphan rules: NULL for init (a task
+ * reparented to pid 1 does not keep its group from being orphaned) */
+static const struct task_ctx *parent_of(struct kernel *k, const struct task_ctx *c) {
+  if (c->ppid == OUTSIDE_PID) return task_outside(k);
+  struct task *p = c->ppid == 1 ? NULL : task_find(k, c->ppid);
+  return p ? ctx(k, p) : NULL;
+}
+
+/* will_become_orphaned_pgrp: no live member other than `ignore` has a
+ * parent in another group of the same session */
+bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore) {
+  for (struct task *t = k->tasks; t; t = t->next) {
+    const struct task_ctx *c = ctx(k, t);
+    if (t == ignore || t->state == TS_ZOMBIE || c->pgid != pgid) continue;
+    const struct task_ctx *p = parent_of(k, c);
+    if (p && p->pgid != pgid && p->sid == c->sid) return false;
+  }
+  return true;
+}
+
+/* kill_orphaned_pgrp: the group of `member` loses its last link to a
+ * parent outside it (parent, in the same session); if it is orphaned now
+ * and has a stopped member, every member gets SIGHUP then SIGCONT */
+static void kill_orphaned(struct kernel *k, struct task *member, const struct task_ctx *parent,
+                          const struct task *ignore) {
+  const struct task_ctx *mc = ctx(k, member);
+  int pgid = mc->pgid;
+  if (!parent || parent->pgid == pgid || parent->sid != mc->sid) return;
+  if (!jobctl_pgrp_orphaned(k, pgid, ignore)) return;
+  bool stopped = false;
+  for (struct task *t = k->tasks; t; t = t->next) stopped |= ctx(k, t)->pgid == pgid && is_stopped(t);
+  if (!stopped) return;
+  static const int sigs[2] = {SIGHUP, SIGCONT};
+  for (int i = 0; i < 2; i++)
+    for (struct task *t = k->tasks; t; t = t->next) {
+      struct task_ctx *c = ctx(k, t);
+      if (c->pgid != pgid || !signal_send(k, t, sigs[i], 0x80 /* SI_KERNEL */, 0)) continue;
+      c->siginfo[sigs[i]].pid = 0;        /* SEND_SIG_PRIV: from the kernel */
+      c->siginfo[sigs[i]].uid = 0;
+    }
+}
+
+void jobctl_reparented(struct kernel *k, struct task *child) {
+  kill_orphaned(k, child, &k->tc, NULL);
+}
+
+void jobctl_exit(struct kernel *k) {
+  kill_orphaned(k, k->cur, parent_of(k, &k->tc), k->cur);
+}
