@@ -25,11 +25,11 @@ static void nap(void) {
   struct timespec d = {0, 60 * 1000 * 1000};
   nanosleep(&d, NULL);
 }
-/* moved by at least the nap (file times are the kernel's coarse clock:
- * allow one tick of 10 ms) and by less than ten seconds */
+/* moved by most of the nap (file times are the kernel's coarse clock,
+ * a tick behind it: allow 20 ms) and by less than ten seconds */
 static void moved(const char *what, int fd, long long *last) {
   long long m = mtime(fd), d = m - *last;
-  printf("%s: mtime %s\n", what, d >= 50000000ll && d < 10000000000ll ? "moved" : d == 0 ? "kept" : "wrong");
+  printf("%s: mtime %s\n", what, d >= 40000000ll && d < 10000000000ll ? "moved" : d == 0 ? "kept" : "wrong");
   *last = m;
 }
 static void kept(const char *what, int fd, long long *last) {
@@ -48,7 +48,7 @@ int main(void) {
   fstat(fd, &st);
   long long m = ns_of(st.st_mtim);
   printf("new file: mtime %s the clock, atime %s mtime\n",
-         m >= ns_of(before) - 10000000ll && m <= ns_of(after) ? "follows" : "does not follow",
+         m >= ns_of(before) - 50000000ll && m <= ns_of(after) ? "follows" : "does not follow",
          ns_of(st.st_atim) == m ? "equals" : "differs from");
   nap();
   if (write(fd, "hello world\n", 12) != 12) return 2;
@@ -91,7 +91,7 @@ int main(void) {
   clock_gettime(CLOCK_REALTIME, &after);
   m2 = mtime(t);
   printf("open with O_TRUNC: mtime %s the clock\n",
-         m2 >= ns_of(before) - 10000000ll && m2 <= ns_of(after) ? "follows" : "does not follow");
+         m2 >= ns_of(before) - 50000000ll && m2 <= ns_of(after) ? "follows" : "does not follow");
   close(t);
   close(ro);
   close(fd);
