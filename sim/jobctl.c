@@ -13,19 +13,15 @@
 #include "sim/kernel.h"
 #include <signal.h>
 
-static struct task_ctx *ctx(struct kernel *k, struct task *t) {
-  return t == k->cur ? &k->tc : &t->tc;
-}
-
 static bool is_stopped(const struct task *t) {
   return t->state == TS_BLOCKED && t->block == BLK_STOPPED;
 }
 
 void jobctl_notify_parent(struct kernel *k, struct task *t, int code, int status) {
-  const struct task_ctx *c = ctx(k, t);
+  const struct task_ctx *c = task_ctx_of(k, t);
   struct task *p = task_find(k, c->ppid);
   if (!p || p == t) return;              /* the first task's parent is outside the model */
-  struct task_ctx *pc = ctx(k, p);
+  struct task_ctx *pc = task_ctx_of(k, p);
   /* do_notify_parent: no SIGCHLD at all when the parent ignores it;
    * do_notify_parent_cldstop: none for stops and continues with
    * SA_NOCLDSTOP (the parent's wait still sees them) */
@@ -47,7 +43,7 @@ static void resume(struct task *t) {
 }
 
 void jobctl_generate(struct kernel *k, struct task *t, int sig) {
-  struct task_ctx *c = ctx(k, t);
+  struct task_ctx *c = task_ctx_of(k, t);
   if ((1ull << (sig - 1)) & SIG_STOP_MASK) {
     c->sigpending &= ~(1ull << (SIGCONT - 1));
   } else if (sig == SIGCONT) {
@@ -81,14 +77,14 @@ void jobctl_stop(struct kernel *k, int sig) {
 static const struct task_ctx *parent_of(struct kernel *k, const struct task_ctx *c) {
   if (c->ppid == OUTSIDE_PID) return task_outside(k);
   struct task *p = c->ppid == 1 ? NULL : task_find(k, c->ppid);
-  return p ? ctx(k, p) : NULL;
+  return p ? task_ctx_of(k, p) : NULL;
 }
 
 /* will_become_orphaned_pgrp: no live member other than `ignore` has a
  * parent in another group of the same session */
 bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore) {
   for (struct task *t = k->tasks; t; t = t->next) {
-    const struct task_ctx *c = ctx(k, t);
+    const struct task_ctx *c = task_ctx_of(k, t);
     if (t == ignore || t->state == TS_ZOMBIE || c->pgid != pgid) continue;
     const struct task_ctx *p = parent_of(k, c);
     if (p && p->pgid != pgid && p->sid == c->sid) return false;
@@ -101,17 +97,17 @@ bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore)
  * and has a stopped member, every member gets SIGHUP then SIGCONT */
 static void kill_orphaned(struct kernel *k, struct task *member, const struct task_ctx *parent,
                           const struct task *ignore) {
-  const struct task_ctx *mc = ctx(k, member);
+  const struct task_ctx *mc = task_ctx_of(k, member);
   int pgid = mc->pgid;
   if (!parent || parent->pgid == pgid || parent->sid != mc->sid) return;
   if (!jobctl_pgrp_orphaned(k, pgid, ignore)) return;
   bool stopped = false;
-  for (struct task *t = k->tasks; t; t = t->next) stopped |= ctx(k, t)->pgid == pgid && is_stopped(t);
+  for (struct task *t = k->tasks; t; t = t->next) stopped |= task_ctx_of(k, t)->pgid == pgid && is_stopped(t);
   if (!stopped) return;
   static const int sigs[2] = {SIGHUP, SIGCONT};
   for (int i = 0; i < 2; i++)
     for (struct task *t = k->tasks; t; t = t->next) {
-      struct task_ctx *c = ctx(k, t);
+      struct task_ctx *c = task_ctx_of(k, t);
       if (c->pgid != pgid || !signal_send(k, t, sigs[i], 0x80 /* SI_KERNEL */, 0)) continue;
       c->siginfo[sigs[i]].pid = 0;        /* SEND_SIG_PRIV: from the kernel */
       c->siginfo[sigs[i]].uid = 0;

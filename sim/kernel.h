@@ -298,6 +298,11 @@ struct kernel {
   bool redispatch;           /* the syscall being dispatched is such a re-run */
 };
 
+/* a task's context wherever it lives: k->tc while it runs, else its own */
+static inline struct task_ctx *task_ctx_of(struct kernel *k, struct task *t) {
+  return t == k->cur ? &k->tc : &t->tc;
+}
+
 /* ---- memory (mm.c) ---- */
 int kernel_mem_init(struct kernel *k);
 struct mm *mm_new(struct kernel *k);

@@ -139,7 +139,7 @@ static int signal_target(struct kernel *k, int fd, bool *thread) {
 /* group_send_sig_info to one task: check_kill_permission, then queue */
 static long send_to(struct kernel *k, struct task *t, int sig, const uint8_t *info, int code) {
   if (sig < 0 || sig > 64) return -EINVAL;
-  if (!signal_may_kill(k, t == k->cur ? &k->tc : &t->tc, sig)) return -EPERM;
+  if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
   if (!sig) return 0;
   if (info) signal_queue_info(k, t, sig, info);
   else signal_send(k, t, sig, code, 0);

@@ -20,7 +20,7 @@
 static struct task_ctx *target(struct kernel *k, int pid, struct task **tp) {
   struct task *t = pid == k->pid ? k->cur : task_find(k, pid);
   *tp = t;
-  return !t ? NULL : t == k->cur ? &k->tc : &t->tc;
+  return !t ? NULL : task_ctx_of(k, t);
 }
 
 /* generic_permission on a /proc/<pid> file: its owner is the task's

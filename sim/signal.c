@@ -42,9 +42,6 @@ static int first_signal(uint64_t set) {
   return set ? __builtin_ctzll(set) + 1 : 0;
 }
 
-static struct task_ctx *ctx(struct kernel *k, struct task *t) {
-  return t == k->cur ? &k->tc : &t->tc;
-}
 
 static bool ignored(const struct task_ctx *c, int sig) {
   uint64_t h = c->sig_handlers[sig];
@@ -94,7 +91,7 @@ void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t 
   memcpy(ids, info + 16, 8);
   memcpy(&value, info + 24, 8);
   if (!signal_send(k, t, sig, code, value)) return;
-  struct task_ctx *c = ctx(k, t);
+  struct task_ctx *c = task_ctx_of(k, t);
   c->siginfo[sig].pid = ids[0];
   c->siginfo[sig].uid = ids[1];
 }
@@ -111,7 +108,7 @@ static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo)
   if (pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
   struct task *t = pid == k->pid ? k->cur : task_find(k, pid);
   if (!t) return -ESRCH;
-  if (!signal_may_kill(k, ctx(k, t), sig)) return -EPERM;
+  if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
   if (!sig) return 0;
   signal_queue_info(k, t, sig, info);
   return 0;
@@ -119,7 +116,7 @@ static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo)
 
 bool signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
   if (sig < 1 || sig > 64 || t->state == TS_ZOMBIE) return false;
-  struct task_ctx *c = ctx(k, t);
+  struct task_ctx *c = task_ctx_of(k, t);
   jobctl_generate(k, t, sig);        /* prepare_signal's stop/continue effects come first */
   /* sig_ignored(): a blocked signal is queued even when ignored (the
    * disposition may change, or sigtimedwait may take it) */
@@ -449,7 +446,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (sig < 0 || sig > 64) return -EINVAL;
     int n = 0, sent = 0;
     for (struct task *t = k->tasks; t; t = t->next) {
-      struct task_ctx *c = ctx(k, t);
+      struct task_ctx *c = task_ctx_of(k, t);
       /* a zombie not yet reaped still exists: kill succeeds, nothing is
        * delivered (signal_send drops it) */
       bool m = nr != SYS_kill ? c->pid == pid

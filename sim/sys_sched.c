@@ -20,7 +20,7 @@ static struct task_ctx *find(struct kernel *k, int pid, struct task **tp) {
   struct task *t = pid == 0 || pid == k->pid ? k->cur : task_find(k, pid);
   if (tp) *tp = t;
   if (!t) return pid == OUTSIDE_PID && !tp ? task_outside(k) : NULL;   /* read-only users */
-  return t == k->cur ? &k->tc : &t->tc;
+  return task_ctx_of(k, t);
 }
 
 /* set_one_prio_perm / check_same_owner: the caller's euid is the target's
@@ -45,7 +45,7 @@ static long sys_getpriority(struct kernel *k, int which, int who) {
   if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
   long best = -ESRCH;
   for (struct task *t = k->tasks; t; t = t->next) {
-    const struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+    const struct task_ctx *c = task_ctx_of(k, t);
     if (t->state == TS_ZOMBIE || !prio_match(k, c, which, who)) continue;
     if (20 - c->nice > best) best = 20 - c->nice;
   }
@@ -60,7 +60,7 @@ static long sys_setpriority(struct kernel *k, int which, int who, int nice) {
   if (nice > 19) nice = 19;
   long err = -ESRCH;
   for (struct task *t = k->tasks; t; t = t->next) {
-    struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+    struct task_ctx *c = task_ctx_of(k, t);
     if (t->state == TS_ZOMBIE || !prio_match(k, c, which, who)) continue;
     if (!may_change(k, c)) { err = -EPERM; continue; }
     if (nice < c->nice && !capable(k, CAP_SYS_NICE_)) { err = -EACCES; continue; }

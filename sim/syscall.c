@@ -171,7 +171,7 @@ static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint6
   if (res < 0 || res >= 16) return -EINVAL;
   struct task *t = !pid || pid == k->pid ? k->cur : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE) return -ESRCH;
-  struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+  struct task_ctx *c = task_ctx_of(k, t);
   struct { uint64_t cur, max; } nl, old = {c->rlim[res].cur, c->rlim[res].max};
   if (newp) {
     if (copy_from_user(k, &nl, newp, sizeof nl)) return -EFAULT;
@@ -238,7 +238,7 @@ static long sys_caps(struct kernel *k, bool set, uint64_t uhdr, uint64_t udata) 
 }
 
 bool ptrace_may_access(struct kernel *k, struct task *t, bool fscreds) {
-  const struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+  const struct task_ctx *c = task_ctx_of(k, t);
   if (t == k->cur || (c->mm && c->mm == k->mm)) return true;
   /* the caller's ids (filesystem or real) are all of the target's real,
    * effective and saved ones, or CAP_SYS_PTRACE; a target that is not

@@ -70,10 +70,6 @@ struct task *task_find(struct kernel *k, int pid) {
   return k->cur && k->pid == pid ? k->cur : NULL;
 }
 
-/* the task's context, wherever it lives (k->tc while running) */
-static struct task_ctx *ctx_of(struct kernel *k, struct task *t) {
-  return t == k->cur ? &k->tc : &t->tc;
-}
 
 int task_init_first(struct kernel *k) {
   struct task *t = calloc(1, sizeof *t);
@@ -143,7 +139,7 @@ static void switch_to(struct kernel *k, struct task *next) {
 }
 
 static bool wait_match(struct kernel *k, struct task *parent, struct task *child, int want) {
-  struct task_ctx *pc = ctx_of(k, parent), *cc = ctx_of(k, child);
+  struct task_ctx *pc = task_ctx_of(k, parent), *cc = task_ctx_of(k, child);
   if (cc->ppid != pc->pid) return false;
   if (want > 0) return cc->pid == want;
   if (want == -1) return true;
@@ -181,7 +177,7 @@ static struct task *wait_find(struct kernel *k, struct task *parent, int want, i
 
 /* Can a blocked task run again? */
 static bool wakeable(struct kernel *k, struct task *t) {
-  struct task_ctx *tc = ctx_of(k, t);
+  struct task_ctx *tc = task_ctx_of(k, t);
   bool killed = tc->sigpending & (1ull << (SIGKILL - 1));
   /* stopped: SIGKILL ends it (SIGCONT continues it when it is sent) */
   if (t->block == BLK_STOPPED) return killed;
@@ -189,7 +185,7 @@ static bool wakeable(struct kernel *k, struct task *t) {
     /* wait_for_vfork_done is killable only: other signals, a stop among
      * them, wait until the child has execed or exited */
     struct task *ch = task_find(k, t->vfork_child);
-    return killed || !ch || ch->state == TS_ZOMBIE || ctx_of(k, ch)->mm != tc->mm;
+    return killed || !ch || ch->state == TS_ZOMBIE || task_ctx_of(k, ch)->mm != tc->mm;
   }
   if (signal_wakers(tc)) return true;                /* a signal interrupts */
   if (t->sigwait_active && (tc->sigpending & ~tc->sigmask)) return true;  /* sigtimedwait's set */
@@ -304,7 +300,7 @@ static int alloc_pid(struct kernel *k) {
   if (!used) return -ENOMEM;
   used[0] = OUTSIDE_PID;
   for (struct task *t = k->tasks; t; t = t->next) {
-    const struct task_ctx *c = t == k->cur ? &k->tc : &t->tc;
+    const struct task_ctx *c = task_ctx_of(k, t);
     if (n + 3 > cap) {
       int *nu = realloc(used, (size_t)(cap *= 2) * sizeof *nu);
       if (!nu) { free(used); return -ENOMEM; }
@@ -468,7 +464,7 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
 /* ---- exit and wait ---- */
 static void reparent_children(struct kernel *k, int pid) {
   for (struct task *t = k->tasks; t; t = t->next) {
-    struct task_ctx *tc = ctx_of(k, t);
+    struct task_ctx *tc = task_ctx_of(k, t);
     if (tc->ppid != pid) continue;
     tc->ppid = 1;                        /* init reaps them */
     jobctl_reparented(k, t);
@@ -634,13 +630,13 @@ long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
   case SYS_getpgid: {
     if (a[0] == 0) return k->pgid;
     struct task *t = task_find(k, (int)a[0]);
-    return t ? ctx_of(k, t)->pgid : -ESRCH;
+    return t ? task_ctx_of(k, t)->pgid : -ESRCH;
   }
   case SYS_getpgrp: return k->pgid;
   case SYS_getsid: {
     if (a[0] == 0) return k->sid;
     struct task *t = task_find(k, (int)a[0]);
-    return t ? ctx_of(k, t)->sid : -ESRCH;
+    return t ? task_ctx_of(k, t)->sid : -ESRCH;
   }
   case SYS_setsid:
     if (k->pgid == k->pid) return -EPERM;
@@ -651,7 +647,7 @@ long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
     int pg = a[1] ? (int)a[1] : pid;
     struct task *t = task_find(k, pid);
     if (!t) return -ESRCH;
-    ctx_of(k, t)->pgid = pg;
+    task_ctx_of(k, t)->pgid = pg;
     return 0;
   }
   }

@@ -7,14 +7,11 @@
 #include <sys/syscall.h>
 #include <sys/time.h>
 
-static struct task_ctx *ctx(struct kernel *k, struct task *t) {
-  return t == k->cur ? &k->tc : &t->tc;
-}
 
 uint64_t timers_fire(struct kernel *k) {
   uint64_t now = ktime_ns(k), next = 0;
   for (struct task *t = k->tasks; t; t = t->next) {
-    struct task_ctx *c = ctx(k, t);
+    struct task_ctx *c = task_ctx_of(k, t);
     if (t->state == TS_ZOMBIE || !c->alarm_ns) continue;
     if (c->alarm_ns <= now) {
       signal_send(k, t, SIGALRM, 0x80 /* SI_KERNEL */, 0);
@@ -31,7 +28,7 @@ uint64_t timers_fire(struct kernel *k) {
 bool timers_skip_idle(struct kernel *k) {
   uint64_t next = task_next_deadline(k);
   for (struct task *t = k->tasks; t; t = t->next) {
-    struct task_ctx *c = ctx(k, t);
+    struct task_ctx *c = task_ctx_of(k, t);
     if (t->state != TS_ZOMBIE && c->alarm_ns && (!next || c->alarm_ns < next)) next = c->alarm_ns;
   }
   if (!next) return false;
