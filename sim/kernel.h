@@ -522,7 +522,9 @@ void signal_interrupt_syscall(struct kernel *k);
 bool signal_stop_parked(struct kernel *k);
 /* pending, unblocked signals that are not ignored: they end a wait */
 uint64_t signal_wakers(const struct task_ctx *c);
-void sleep_interrupted(struct kernel *k);   /* syscall.c: a timed wait's signal */
+/* syscall.c: a signal ends a timed wait; -EFAULT when the time left
+ * cannot be stored, else 0 */
+long sleep_interrupted(struct kernel *k);
 
 /* kill(2)'s permission check (kill_ok_by_cred) for a signal to c */
 bool signal_may_kill(const struct kernel *k, const struct task_ctx *c, int sig);

@@ -480,9 +480,9 @@ void signal_interrupt_syscall(struct kernel *k) {
                nr == SYS_clock_nanosleep || nr == SYS_poll || nr == SYS_ppoll ||
                nr == SYS_select || nr == SYS_pselect6 || nr == SYS_epoll_wait ||
                nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait;
-  sleep_interrupted(k);
+  long efault = sleep_interrupted(k);
   k->cur->futex.waiting = false;
   bool restart = sig && k->sig_handlers[sig] > 1 && (k->sig_flags[sig] & SA_RESTART) && !never;
   if (restart) c->rip -= 2;               /* re-execute SYSCALL, RAX still holds nr */
-  else c->r[RAX] = (uint64_t)-EINTR;
+  else c->r[RAX] = (uint64_t)(efault ? efault : -EINTR);
 }

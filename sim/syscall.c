@@ -98,16 +98,16 @@ static long sys_nanosleep_common(struct kernel *k, uint64_t ureq, bool abs, uint
 }
 
 /* A signal interrupted a timed wait: a relative nanosleep reports the
- * time it had left. */
-void sleep_interrupted(struct kernel *k) {
+ * time it had left (nanosleep_copyout: a bad pointer makes it -EFAULT). */
+long sleep_interrupted(struct kernel *k) {
   struct vcpu *c = k->cpu;
   uint64_t deadline = task_wait_deadline(k), now = ktime_ns(k);
   int nr = (int)c->r[RAX];
   uint64_t urem = nr == SYS_nanosleep ? c->r[RSI]
                 : nr == SYS_clock_nanosleep && !(c->r[RSI] & 1) ? c->r[R10] : 0;
-  if (!deadline || !urem) return;
+  if (!deadline || !urem) return 0;
   uint64_t rem = deadline > now ? deadline - now : 0;
-  put_timespec(k, urem, rem);
+  return put_timespec(k, urem, rem) ? -EFAULT : 0;
 }
 
 static long sys_uname(struct kernel *k, uint64_t u) {
@@ -409,6 +409,11 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   }
   case SYS_nanosleep: return sys_nanosleep_common(k, a[0], false, 0);
   case SYS_clock_nanosleep:
+    /* clocks without an nsleep (the thread CPU clock, MONOTONIC_RAW and
+     * the coarse ones) are EOPNOTSUPP, unknown ones EINVAL */
+    if (a[0] == CLOCK_THREAD_CPUTIME_ID || a[0] == CLOCK_MONOTONIC_RAW || a[0] == CLOCK_REALTIME_COARSE ||
+        a[0] == CLOCK_MONOTONIC_COARSE)
+      return -EOPNOTSUPP;
     if (a[0] != CLOCK_REALTIME && a[0] != CLOCK_MONOTONIC && a[0] != CLOCK_BOOTTIME) return -EINVAL;
     return sys_nanosleep_common(k, a[2], (a[1] & 1) != 0, a[0]);
   case SYS_sched_yield: return 0;

@@ -21,6 +21,7 @@
 #include <sys/resource.h>
 #include <sys/shm.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -59,6 +60,8 @@ static void h(int s) { (void)s; }
 static char cb_stack[4096];
 
 extern char **environ;
+
+static void on_alarm(int s) { (void)s; }
 
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
@@ -339,5 +342,17 @@ int main(int argc, char **argv) {
   TRY("waitpid INT_MIN", waitpid(INT_MIN, NULL, 0));
   siginfo_t si;
   TRY("waitid without WEXITED", waitid(P_ALL, 0, &si, WNOHANG));
+  /* clock_nanosleep on a clock without nsleep: EOPNOTSUPP; an interrupted
+   * nanosleep whose time-left pointer is bad: EFAULT (nanosleep_copyout) */
+  struct timespec tiny = {0, 1000}, ten = {10, 0};
+  TRY("clock_nanosleep THREAD_CPUTIME", syscall(SYS_clock_nanosleep, CLOCK_THREAD_CPUTIME_ID, 0, &tiny, NULL));
+  TRY("clock_nanosleep MONOTONIC_COARSE", syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC_COARSE, 0, &tiny, NULL));
+  TRY("clock_nanosleep clock 99", syscall(SYS_clock_nanosleep, 99, 0, &tiny, NULL));
+  struct sigaction al = {0};
+  al.sa_handler = on_alarm;
+  sigaction(SIGALRM, &al, NULL);
+  struct itimerval it = {{0, 0}, {0, 20000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  TRY("nanosleep interrupted, bad rem", syscall(SYS_nanosleep, &ten, (void *)8));
   return 0;
 }
