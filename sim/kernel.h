@@ -279,6 +279,9 @@ struct kernel {
     int drop_caches;           /* vm.drop_caches: the last value written */
     int overcommit_memory;     /* vm.overcommit_memory: 0 heuristic, 1 always (vm_enough_memory) */
     int core_uses_pid;         /* kernel.core_uses_pid (coredump.c) */
+    int pipe_max_size;         /* fs.pipe-max-size: F_SETPIPE_SZ's limit without CAP_SYS_RESOURCE */
+    char hostname[65];         /* kernel.hostname, uname's nodename (sethostname) */
+    char domainname[65];       /* kernel.domainname, uname's domainname (setdomainname) */
     uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool (always empty) */
   } sysctl;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */

@@ -114,12 +114,37 @@ static int wr_core_pattern(struct kernel *k, const char *text) {
   return e;
 }
 
+/* fs.pipe-max-size (proc_dopipe_max_size): the value is stored rounded
+ * up to a power of two pages (round_pipe_size) */
+static void apply_pipe_max_size(struct kernel *k, uint64_t v) {
+  uint64_t r = PAGE;
+  while (r < v) r <<= 1;
+  k->sysctl.pipe_max_size = r > INT32_MAX ? INT32_MAX : (int)r;
+}
+
+/* kernel.hostname and kernel.domainname (proc_do_uts_string): the text up
+ * to a newline, cut at 64 bytes */
+static void uts_set(char dst[65], const char *text) {
+  size_t l = strcspn(text, "\n");
+  if (l > 64) l = 64;
+  memcpy(dst, text, l);
+  dst[l] = 0;
+}
+static void gen_hostname(struct kernel *k, struct sbuf *b) { sb_printf(b, "%s\n", k->sysctl.hostname); }
+static int wr_hostname(struct kernel *k, const char *text) { uts_set(k->sysctl.hostname, text); return 0; }
+static void gen_domainname(struct kernel *k, struct sbuf *b) { sb_printf(b, "%s\n", k->sysctl.domainname); }
+static int wr_domainname(struct kernel *k, const char *text) { uts_set(k->sysctl.domainname, text); return 0; }
+
 static const struct sysctl sysctls[] = {
-  {"fs/pipe-max-size", 0644, SC_FIXED, .text = "1048576\n",
-   .doc = "pipes are the host's: F_SETPIPE_SZ is the host's answer"},
+  {"fs/pipe-max-size", 0644, SC_INT, KV(pipe_max_size), 1048576, PAGE, INT32_MAX, .apply = apply_pipe_max_size,
+   .doc = "F_SETPIPE_SZ above it needs CAP_SYS_RESOURCE (EPERM); written values round up to a power of two pages"},
   {"fs/pipe-user-pages-soft", 0644, SC_FIXED, .text = "16384\n", .doc = "not enforced by the model"},
   {"kernel/core_pattern", 0644, SC_STRING, .read_text = gen_core_pattern, .write_text = wr_core_pattern,
    .doc = "the core file's name and its %-specifiers (a pipe or socket pattern: no core file)"},
+  {"kernel/domainname", 0644, SC_STRING, .read_text = gen_domainname, .write_text = wr_domainname,
+   .doc = "uname's domainname (setdomainname): at most 64 bytes"},
+  {"kernel/hostname", 0644, SC_STRING, .read_text = gen_hostname, .write_text = wr_hostname,
+   .doc = "uname's nodename (sethostname): at most 64 bytes"},
   {"kernel/core_uses_pid", 0644, SC_INT, KV(core_uses_pid), 0, INT32_MIN, INT32_MAX,
    .doc = "non-zero: .PID is appended to a pattern without %p"},
   {"kernel/pid_max", 0644, SC_INT, KV(pid_max), 32768, 301, 4194304,
@@ -158,6 +183,8 @@ static void sc_set(struct kernel *k, const struct sysctl *s, uint64_t v) {
 }
 
 void sysctl_init(struct kernel *k) {
+  strcpy(k->sysctl.hostname, GUEST_NODENAME);
+  strcpy(k->sysctl.domainname, "(none)");
   for (size_t i = 0; i < NSYSCTLS; i++)
     if (sysctls[i].kind == SC_INT || sysctls[i].kind == SC_ULONG) sc_set(k, &sysctls[i], sysctls[i].def);
 }

@@ -659,6 +659,11 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
     if (cmd == F_ADD_SEALS && (arg & (F_SEAL_WRITE | 0x0010 /* FUTURE_WRITE */)) &&
         file_mapped_writable(k, g->hostfd))
       return -EBUSY;                  /* memfd_wait_for_pins: a writable shared mapping */
+    /* pipe_set_size: above fs.pipe-max-size needs CAP_SYS_RESOURCE (the
+     * host then answers for its own limits) */
+    if (cmd == F_SETPIPE_SZ && (g->kind == FDK_PIPE_R || g->kind == FDK_PIPE_W) &&
+        (uint64_t)(unsigned)arg > (uint64_t)k->sysctl.pipe_max_size && !capable(k, CAP_SYS_RESOURCE_))
+      return -EPERM;
     int r = fcntl(g->hostfd, cmd, (int)arg);
     return r < 0 ? -errno : r;
   }

@@ -114,12 +114,23 @@ static long sys_uname(struct kernel *k, uint64_t u) {
   struct utsname n;
   memset(&n, 0, sizeof n);
   strcpy(n.sysname, "Linux");
-  strcpy(n.nodename, GUEST_NODENAME);
+  strcpy(n.nodename, k->sysctl.hostname);
   strcpy(n.release, KERNEL_RELEASE);
   strcpy(n.version, "#1 SMP PREEMPT_DYNAMIC faultline");
   strcpy(n.machine, "x86_64");
-  strcpy(n.domainname, "(none)");
+  strcpy(n.domainname, k->sysctl.domainname);
   return copy_to_user(k, u, &n, sizeof n);
+}
+
+/* sethostname/setdomainname (kernel/sys.c): CAP_SYS_ADMIN, at most 64
+ * bytes, copied as given (no terminator needed) */
+static long sys_set_uts(struct kernel *k, char dst[65], uint64_t uname, int64_t len) {
+  if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
+  if (len < 0 || len > 64) return -EINVAL;
+  char t[65] = {0};
+  if (len && copy_from_user(k, t, uname, (size_t)len)) return -EFAULT;
+  memcpy(dst, t, 65);
+  return 0;
 }
 
 static long sys_getrusage(struct kernel *k, int who, uint64_t u) {
@@ -408,6 +419,8 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return t;
   }
   case SYS_nanosleep: return sys_nanosleep_common(k, a[0], false, 0);
+  case SYS_sethostname: return sys_set_uts(k, k->sysctl.hostname, a[0], (int64_t)a[1]);
+  case SYS_setdomainname: return sys_set_uts(k, k->sysctl.domainname, a[0], (int64_t)a[1]);
   case SYS_clock_nanosleep:
     /* clocks without an nsleep (the thread CPU clock, MONOTONIC_RAW and
      * the coarse ones) are EOPNOTSUPP, unknown ones EINVAL */

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 static const char *en(int e) {
@@ -337,6 +338,33 @@ static void namespaces(void) {
   if (r > 0) waitpid(r, NULL, 0);
 }
 
+/* the host names: sethostname/setdomainname and kernel.hostname/domainname
+ * are one value each, uname shows it; 64 bytes at most */
+static void uts_names(void) {
+  struct utsname u;
+  printf("sethostname: %s\n", sethostname("guesthost", 9) ? en(errno) : "ok");
+  printf("setdomainname: %s\n", setdomainname("example.org", 11) ? en(errno) : "ok");
+  char long_name[65];
+  memset(long_name, 'x', sizeof long_name);
+  printf("sethostname of 65 bytes: %s\n", sethostname(long_name, 65) ? en(errno) : "ok");
+  uname(&u);
+  char buf[80] = {0};
+  int fd = open("/proc/sys/kernel/hostname", O_RDONLY);
+  if (fd >= 0 && read(fd, buf, sizeof buf - 1) < 0) buf[0] = 0;
+  if (fd >= 0) close(fd);
+  printf("uname %s, /proc/sys/kernel/hostname %s", u.nodename, buf);
+  fd = open("/proc/sys/kernel/domainname", O_WRONLY);
+  if (fd >= 0 && write(fd, "viaproc\n", 8) != 8) printf("domainname write failed\n");
+  if (fd >= 0) close(fd);
+  uname(&u);
+  printf("uname domainname after a /proc write: %s\n", u.domainname);
+  int p[2];
+  pipe(p);
+  printf("F_SETPIPE_SZ at pipe-max-size: %s\n", fcntl(p[1], F_SETPIPE_SZ, 1048576) < 0 ? en(errno) : "ok");
+  close(p[0]);
+  close(p[1]);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc > 1 && !strcmp(argv[1], "change")) {
@@ -346,6 +374,7 @@ int main(int argc, char **argv) {
     hugetlb();
     overcommit();
     namespaces();
+    uts_names();
     return 0;
   }
   static const char *const bad_shmmni[] = {"", "\n", "  \n", "abc", "12x", "-1", "32769", "0x", "000000000000000000001", NULL};

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The /proc/sys limits whose change would disturb the host (shmmni,
-# max_map_count, pid_max, nr_hugepages, overcommit_memory) and the missing namespaces, under
+# max_map_count, pid_max, nr_hugepages, overcommit_memory, the host and
+# domain names) and the missing namespaces, under
 # faultline only: `sysctlx change` lowers them in the guest kernel and
 # checks what they enforce (native.md, docs/kernel-config.md); then
 # /proc/config.gz as the guest reads it is `faultline kernel`, gzip'ed.
@@ -39,6 +40,12 @@ overcommit_memory 2: EINVAL
 overcommit_memory restored: yes
 clone CLONE_NEWPID: EINVAL
 clone CLONE_NEWUSER: EINVAL
+sethostname: ok
+setdomainname: ok
+sethostname of 65 bytes: EINVAL
+uname guesthost, /proc/sys/kernel/hostname guesthost
+uname domainname after a /proc write: viaproc
+F_SETPIPE_SZ at pipe-max-size: ok
 OUT
 ok=1
 # as root the guest may write /proc/sys; otherwise only the refusals
