@@ -41,6 +41,8 @@
 #define VM_DONTDUMP 16384u         /* madvise(MADV_DONTDUMP): left out of core dumps */
 #define VM_ANON_VMA 32768u         /* has had private anonymous pages (Linux's vma->anon_vma): the
                                       core dump's "anonymous private" test */
+#define VM_ANON_CLONED 65536u       /* its anon_vma chains to a parent's (a fork's child that had one):
+                                      Linux's vma_merge keeps a new VMA apart from it */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
 

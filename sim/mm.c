@@ -173,14 +173,18 @@ bool vm_enough_memory(struct kernel *k, uint64_t pages) {
 }
 
 /* Can b (right after a) be part of a?  Same flags, protection and name;
- * anonymous private memory (the model keeps no anon_vma: a fresh VMA is
- * compatible with any, as Linux's is_mergeable_anon_vma with a NULL one,
- * and two split halves share theirs), or the same file object at
- * contiguous offsets (the halves of one mapping). */
+ * anonymous private memory (the model keeps no anon_vma itself: a VMA
+ * without one joins one that has it unless that one's chain is not
+ * singular — a fork's child's, VM_ANON_CLONED — as Linux's
+ * is_mergeable_anon_vma; two that both have one are taken to be split
+ * halves sharing it), or the same file object at contiguous offsets (the
+ * halves of one mapping). */
 static bool vma_mergeable(const struct vma *a, const struct vma *b) {
-  if (a->end != b->start || (a->flags ^ b->flags) & ~VM_ANON_VMA || a->prot != b->prot || a->file_end || b->file_end ||
+  const uint32_t anon = VM_ANON_VMA | VM_ANON_CLONED;
+  if (a->end != b->start || (a->flags ^ b->flags) & ~anon || a->prot != b->prot || a->file_end || b->file_end ||
       strcmp(a->name, b->name))
     return false;
+  if ((a->flags ^ b->flags) & VM_ANON_VMA && (a->flags | b->flags) & VM_ANON_CLONED) return false;
   if (!a->file && !b->file) return !(a->flags & VM_SHARED);
   return a->file == b->file && a->file_off + (a->end - a->start) == b->file_off;
 }
@@ -193,7 +197,7 @@ void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t e
   while (i + 1 < mm->nvmas && mm->vmas[i].start <= end) {
     if (vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
       mm->vmas[i].end = mm->vmas[i + 1].end;
-      mm->vmas[i].flags |= mm->vmas[i + 1].flags & VM_ANON_VMA;
+      mm->vmas[i].flags |= mm->vmas[i + 1].flags & (VM_ANON_VMA | VM_ANON_CLONED);
       vma_remove_at(mm, i + 1);     /* drops b's reference to the shared file object */
     } else {
       i++;
@@ -520,7 +524,10 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   struct mm *child = mm_new(k);
   if (!child) return NULL;
   for (int i = 0; i < parent->nvmas; i++)
-    if (!(parent->vmas[i].flags & VM_DONTCOPY)) vma_insert(k, child, &parent->vmas[i]);
+    if (!(parent->vmas[i].flags & VM_DONTCOPY)) {
+      struct vma *cv = vma_insert(k, child, &parent->vmas[i]);
+      if (cv->flags & VM_ANON_VMA) cv->flags |= VM_ANON_CLONED;   /* anon_vma_fork: a chain of two */
+    }
   child->brk_start = parent->brk_start;
   child->brk = parent->brk;
   child->mmap_base = parent->mmap_base;

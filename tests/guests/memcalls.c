@@ -155,6 +155,26 @@ int main(void) {
   mprotect(m0 + 4 * PG, 2 * PG, PROT_READ | PROT_WRITE);
   printf("and back: %d vma\n", vmas_in(m0, m0 + 2 * half));
   munmap(m0, 2 * half);
+  /* a fork's child keeps a new mapping apart from one it inherited with
+   * pages (its anon_vma chains to the parent's: LTP vma01); the parent's
+   * own still joins */
+  char *hole = mmap(NULL, 12 * PG, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  munmap(hole, 12 * PG);
+  char *tv = mmap(hole, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  memset(tv, 1, PG);
+  fflush(stdout);
+  pid_t vp = fork();
+  if (vp == 0) {
+    memset(tv, 2, PG);
+    mmap(tv + 3 * PG, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    printf("child: inherited mapping and a new neighbour: %d vmas\n", vmas_in(tv, tv + 6 * PG));
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(vp, NULL, 0);
+  mmap(tv + 3 * PG, 3 * PG, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+  printf("parent: its mapping and a new neighbour: %d vma\n", vmas_in(tv, tv + 6 * PG));
+  munmap(tv, 6 * PG);
   size_t tb = 1ul << 40;
   errno = 0;
   char *big = mmap(NULL, tb, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
