@@ -3,6 +3,7 @@
  * and delivery through an rt_sigframe (ucontext + siginfo + XSAVE-format
  * fpstate) built on the guest stack through the MMU. */
 #include "sim/kernel.h"
+#include "sim/record.h"
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -220,6 +221,11 @@ void signal_deliver(struct kernel *k) {
   if (!sig) sig = __builtin_ctzll(ready) + 1;
   k->sigpending &= ~bit(sig);
   uint64_t h = k->sig_handlers[sig];
+  if (k->rec) {
+    int action = sig == SIGKILL || (h == 0 && !default_ignores(sig)) ? 2 : h == (uint64_t)(uintptr_t)SIG_IGN || h == 0 ? 1 : 0;
+    recorder_put(k->rec, FLTR_K_SIGNAL, (uint64_t)sig, (uint64_t)(int64_t)k->siginfo[sig].code, k->siginfo[sig].addr,
+                 (uint64_t)action);
+  }
   if (sig == SIGKILL) { die(k, sig); return; }
   if (h == (uint64_t)(uintptr_t)SIG_IGN) return;
   if (h == 0) {
