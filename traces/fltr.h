@@ -66,26 +66,26 @@ enum fltr_frame_kind {
     "the block starts executing, after the fetch of its first byte was translated; it runs to its end unless a cut follows") \
   X(CUT, 3, "cut", (FU(retired)), \
     "the block begun last stops after `retired` of its instructions: a fault or exception the guest sees, or the block's code was overwritten") \
-  X(REF, 4, "ref", (FS(delta), FU(sa)), \
-    "a data reference of the guest program: its virtual address is the prediction plus delta (FORMAT.md, Reference prediction); sa is size × 4 + access (0 load, 1 store, 2 read-modify-write)") \
+  X(REF, 4, "ref", (FS(va), FU(sa)), \
+    "a data reference of the guest program: its virtual address (predicted: FORMAT.md, Prediction); sa is size × 4 + access (0 load, 1 store, 2 read-modify-write)") \
   X(REP, 5, "rep", (F8(op), F8(size), FU(count), FS(src), FS(dst), F8(partial)), \
     "a REP string instruction: `count` iterations of `size` bytes from src and dst (the previous rep's plus these deltas), then `partial` references of an iteration that faulted; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +8 DF set (descending), +16 32-bit addresses; replay makes one reference per iteration and operand") \
   X(SYS_ENTER, 16, "sys_enter", (FU(nr), F8(restart)), \
     "system call entry (x86-64 number); restart 1: the re-run of a call that blocked (no kernel entry of its own)") \
   X(SYS_EXIT, 17, "sys_exit", (FS(ret), F8(how)), \
     "system call exit: how 0 returns ret, 1 blocks (re-run on wake-up), 2 blocks with ret decided, 3 returns no value (rt_sigreturn, a successful execve)") \
-  X(UCOPY, 18, "ucopy", (F8(dir), FU(va), FU(len)), \
-    "the kernel reaches one user page to copy `len` bytes from (dir 0) or to (dir 1) user memory at va: through the MMU, so it can fault") \
-  X(KACC, 19, "kacc", (FS(delta), F8(acc)), \
-    "an access the guest kernel makes through the MMU at kernel virtual address va (the previous kacc's plus delta); acc 2 write, 16 fetch, +64 a page-table entry read while descending the tables") \
+  X(UCOPY, 18, "ucopy", (F8(dir), FS(va), FU(len)), \
+    "the kernel reaches one user page to copy `len` bytes from (dir 0) or to (dir 1) user memory at va (predicted): through the MMU, so it can fault") \
+  X(KACC, 19, "kacc", (FS(va), F8(acc)), \
+    "an access the guest kernel makes through the MMU at a kernel virtual address (predicted); acc 2 write, 16 fetch, +64 a page-table entry read while descending the tables") \
   X(MM_NEW, 32, "mm_new", (FU(mm), FU(root)), \
     "a new address space: its number (never reused) and the frame of its top-level table") \
   X(MM_FREE, 33, "mm_free", (FU(mm)), \
     "an address space is torn down (its tables and frames are released by the frame records that follow)") \
   X(PT_NEW, 34, "pt_new", (FU(frame), F8(level)), \
     "a zeroed frame becomes a page table of this level (not yet linked)") \
-  X(PTE, 35, "pte", (FS(delta), FU(val), F8(level)), \
-    "the kernel stores a page-table entry: at machine address the previous pte's plus delta, value rotated left by one bit (NX in bit 0), in a table of level (1 PT .. 4 PML4); +128: a plain store of a table filled whole (no charged access)") \
+  X(PTE, 35, "pte", (FS(entry), FS(val), F8(level)), \
+    "the kernel stores a page-table entry: the entry's physical address and the value, rotated (both predicted), in a table of level (1 PT .. 4 PML4); +128: a plain store of a table filled whole (no charged access)") \
   X(CR3, 36, "cr3", (FU(mm), FU(root)), \
     "the kernel loads address space mm (the frame of its top-level table) into CR3 (a context switch, exec); the PCID and KPTI's entry and exit switches are implied, not recorded") \
   X(INVLPG, 37, "invlpg", (FU(va)), \
@@ -94,8 +94,8 @@ enum fltr_frame_kind {
     "the kernel flushes every user translation (flush_tlb_mm)") \
   X(PV_BATCH, 39, "pv_batch", (F8(begin)), \
     "the kernel enters (1) or leaves (0) lazy MMU mode around bulk page-table updates") \
-  X(FRAME, 40, "frame", (F8(op), FU(frame), FU(src)), \
-    "a frame event: op 0 allocated, 1 freed (its last reference dropped), 2 zeroed through the caches, 3 copied from src, 4 a 2 MiB run allocated from frame") \
+  X(FRAME, 40, "frame", (F8(op), FS(frame), FS(src)), \
+    "a frame event (frame and src predicted): op 0 allocated, 1 freed (its last reference dropped), 2 zeroed through the caches, 3 copied from src, 4 a 2 MiB run allocated from frame") \
   X(PC_FILL, 41, "pc_fill", (FU(file), FU(pgoff), FU(frame)), \
     "page-cache fill: page pgoff of a file (its number in the trace: 1, 2, ... by first appearance) read into frame") \
   X(RECLAIM, 42, "reclaim", (FU(file), FU(pgoff), FU(frame)), \
@@ -110,10 +110,10 @@ enum fltr_frame_kind {
     "the vCPU now runs thread tid (reason 0 the scheduler, 1 a call that works in another process's context for a moment)") \
   X(SIGNAL, 68, "signal", (F8(sig), FS(code), FU(addr), F8(action)), \
     "a signal taken by the running thread: si_code, si_addr, action 0 a handler frame, 1 ignored, 2 the default action ends it") \
-  X(FAULT, 80, "fault", (FU(va), FU(err), F8(kind), FU(flags)), \
-    "a page fault reaches the guest kernel: address, error code, what it decided (the first eleven fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte)") \
-  X(FAULT_END, 81, "fault_end", (F8(result), FU(frame)), \
-    "the fault's outcome: result 0 resolved (the access is retried), else the signal it sends; the frame it mapped last (0: none)") \
+  X(FAULT, 80, "fault", (FS(va), FU(err), F8(kind), FU(flags)), \
+    "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first eleven fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte)") \
+  X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \
+    "the fault's outcome: result 0 resolved (the access is retried), else the signal it sends; the frame it mapped last (0: none; predicted)") \
   X(KF_BEGIN, 96, "kf_begin", (FU(icount)), \
     "a keyframe starts: the state at this retired-instruction count follows") \
   X(KF_TASK, 97, "kf_task", (FU(tid), FU(pid), FU(mm), F8(state)), \

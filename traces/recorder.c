@@ -33,7 +33,8 @@ struct recorder {
   bool undo_lost;                   /* an instruction changed more slots than the log keeps */
   /* delta bases */
   uint64_t rep_src, rep_dst, mark_rep_src, mark_rep_dst;
-  uint64_t kacc_va, pte_entry;
+  /* the guest kernel's records: their context and ordinal in it */
+  uint32_t kctx, kord;
   uint32_t next_block;
   bool failed;
   char err[320];
@@ -158,6 +159,8 @@ void recorder_bb(struct recorder *r, uint32_t id) {
   r->block = id;
   r->ordinal = 0;
   r->mark_ordinal = 0;
+  r->kctx = REC_KCTX_USER;
+  r->kord = 0;
 }
 
 void recorder_ref(struct recorder *r, const void *insn, uint64_t va, unsigned size, unsigned access) {
@@ -241,41 +244,48 @@ void recorder_cut(struct recorder *r, uint32_t retired) {
 }
 
 /* ---- the guest kernel ---- */
-void recorder_put(struct recorder *r, uint8_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
-  struct fltr_rec rec = {.kind = kind, .cpu = r->cpu, .v = {a, b, c, d}};
+/* predicted fields become differences from their slots' predictions;
+ * then the record is an anchor, or the next in its context */
+static void kpredict(struct recorder *r, uint8_t kind, uint64_t *v) {
+  uint32_t ctx;
+  bool anchor = rec_kanchor(kind, v, &ctx);
+  unsigned m = rec_kpredicted(kind);
+  for (unsigned f = 0; m >> f; f++) {
+    if (!(m >> f & 1)) continue;
+    struct pred *p = &r->pred[rec_kslot(kind, r->kctx, r->kord, f)];
+    uint64_t x = v[f];
+    v[f] = x - (p->last + (uint64_t)p->stride);
+    p->stride = (int64_t)(x - p->last);
+    p->last = x;
+  }
+  if (anchor) { r->kctx = ctx; r->kord = 0; }
+  else r->kord++;
+}
+
+static void put_rec(struct recorder *r, struct fltr_rec *rec) {
   char e[160];
-  uint8_t *o = begin(r, kind);
-  size_t n = fltr_rec_encode(&rec, r->buf + r->used, e, sizeof e);
-  (void)o;
+  kpredict(r, rec->kind, rec->v);
+  begin(r, rec->kind);
+  size_t n = fltr_rec_encode(rec, r->buf + r->used, e, sizeof e);
   if (!n) { fail(r, e); return; }
   end_final(r, r->buf + r->used + n);
+}
+
+void recorder_put(struct recorder *r, uint8_t kind, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+  struct fltr_rec rec = {.kind = kind, .cpu = r->cpu, .v = {a, b, c, d}};
+  put_rec(r, &rec);
 }
 
 void recorder_put_bytes(struct recorder *r, uint8_t kind, uint64_t a, const void *p, uint32_t len) {
   if (len > FLTR_BYTES_MAX) len = FLTR_BYTES_MAX;
   struct fltr_rec rec = {.kind = kind, .cpu = r->cpu, .v = {a, len}, .data = p, .len = len};
-  char e[160];
-  begin(r, kind);
-  size_t n = fltr_rec_encode(&rec, r->buf + r->used, e, sizeof e);
-  if (!n) { fail(r, e); return; }
-  end_final(r, r->buf + r->used + n);
+  put_rec(r, &rec);
 }
 
-void recorder_kacc(struct recorder *r, uint64_t va, unsigned acc) {
-  uint8_t *o = begin(r, FLTR_K_KACC);
-  o = put_s(o, (int64_t)(va - r->kacc_va));
-  *o++ = (uint8_t)acc;
-  r->kacc_va = va;
-  end_final(r, o);
-}
+void recorder_kacc(struct recorder *r, uint64_t va, unsigned acc) { recorder_put(r, FLTR_K_KACC, va, acc, 0, 0); }
 
 void recorder_pte(struct recorder *r, uint64_t entry, uint64_t val, unsigned level) {
-  uint8_t *o = begin(r, FLTR_K_PTE);
-  o = put_s(o, (int64_t)(entry - r->pte_entry));
-  o = put_u(o, rec_rot(val));
-  *o++ = (uint8_t)level;
-  r->pte_entry = entry;
-  end_final(r, o);
+  recorder_put(r, FLTR_K_PTE, entry, rec_rot(val), level, 0);
 }
 
 /* ---- keyframes ---- */
@@ -287,8 +297,9 @@ void recorder_keyframe_begin(struct recorder *r) {
   /* a reader starting here knows nothing before: every predictor and
    * delta base starts afresh */
   memset(r->pred, 0, sizeof *r->pred << REC_PRED_BITS);
-  r->rep_src = r->rep_dst = r->kacc_va = r->pte_entry = 0;
+  r->rep_src = r->rep_dst = 0;
   r->block = r->ordinal = 0;
+  r->kctx = r->kord = 0;
   set_mark(r);
 }
 

@@ -30,6 +30,41 @@ static inline uint32_t rec_pred_slot(uint32_t id, uint32_t ordinal) {
 static inline uint64_t rec_rot(uint64_t v) { return v << 1 | v >> 63; }
 static inline uint64_t rec_unrot(uint64_t v) { return v >> 1 | v << 63; }
 
+/* The guest kernel's records (kinds 16-95) predict some of their fields
+ * too (FORMAT.md "Prediction"): such a field holds the difference from
+ * `last + stride` of a slot chosen by the context (the last anchor: a
+ * bb, a fault, a system call) and the record's ordinal since it. */
+#define REC_KCTX_USER 0x10000000u       /* after a bb */
+#define REC_KCTX_FAULT_VA 0x20000000u   /* every fault's address: one slot */
+/* which fields (bit i: field i) a kind predicts */
+static inline unsigned rec_kpredicted(uint8_t kind) {
+  switch (kind) {
+  case FLTR_K_KACC: return 1u;            /* va */
+  case FLTR_K_UCOPY: return 2u;           /* va */
+  case FLTR_K_PTE: return 3u;             /* entry, val */
+  case FLTR_K_FRAME: return 6u;           /* frame, src */
+  case FLTR_K_FAULT: return 1u;           /* va (in the REC_KCTX_FAULT_VA slot) */
+  case FLTR_K_FAULT_END: return 2u;       /* frame */
+  default: return 0;
+  }
+}
+/* the slot of field f of a kernel record: by its context, its kind and
+ * its ordinal in the context, which stops counting at REC_KORD_MAX so
+ * that a long run of records (an address space torn down) shares a slot
+ * per kind and strides predict it */
+#define REC_KORD_MAX 31u
+static inline uint32_t rec_kslot(uint8_t kind, uint32_t ctx, uint32_t ordinal, unsigned f) {
+  if (kind == FLTR_K_FAULT) { ctx = REC_KCTX_FAULT_VA; ordinal = 0; }
+  if (ordinal > REC_KORD_MAX) ordinal = REC_KORD_MAX;
+  return rec_pred_slot(ctx ^ (uint32_t)kind << 12 ^ (uint32_t)f << 20, ordinal);
+}
+/* an anchor record: the context it starts (its fields as recorded) */
+static inline bool rec_kanchor(uint8_t kind, const uint64_t *v, uint32_t *ctx) {
+  if (kind == FLTR_K_FAULT) { *ctx = 0x30000000u | (uint32_t)(v[2] & 0xff); return true; }
+  if (kind == FLTR_K_SYS_ENTER) { *ctx = 0x40000000u | (uint32_t)(v[0] & 0xfffff); return true; }
+  return false;
+}
+
 struct recorder;
 /* Create the trace.  icount: the retired-instruction counter records are
  * stamped with (read at each record).  NULL with a message in err. */

@@ -60,8 +60,8 @@ int main(int argc, char **argv) {
   uint8_t *ninsns = calloc(MAX_BLOCKS, 1);
   struct pred *pred = calloc((size_t)1 << REC_PRED_BITS, sizeof *pred);
   uint64_t keyframes = 0, insns = 0, refs = 0, kernel = 0, ucopies = 0, syscalls = 0, faults = 0, fault_ends = 0;
-  uint64_t rep_src = 0, rep_dst = 0, kacc_va = 0, pte_entry = 0;
-  uint32_t block = 0, ordinal = 0, last_n = 0;
+  uint64_t rep_src = 0, rep_dst = 0;
+  uint32_t block = 0, ordinal = 0, last_n = 0, kctx = 0, kord = 0;
   bool in_kf = false;
   struct fltr_rec rec;
   int k;
@@ -69,13 +69,28 @@ int main(int argc, char **argv) {
     const uint64_t *v = rec.v;
     uint64_t d[FLTR_MAX_FIELDS];        /* the record with its addresses decoded */
     memcpy(d, v, sizeof d);
+    if (rec.kind >= 16 && rec.kind < 96) {
+      /* the guest kernel's records: predicted fields, then the context */
+      unsigned m = rec_kpredicted(rec.kind);
+      for (unsigned f = 0; m >> f; f++) {
+        if (!(m >> f & 1)) continue;
+        struct pred *p = &pred[rec_kslot(rec.kind, kctx, kord, f)];
+        d[f] = p->last + (uint64_t)p->stride + v[f];
+        p->stride = (int64_t)(d[f] - p->last);
+        p->last = d[f];
+      }
+      uint32_t ctx;
+      if (rec_kanchor(rec.kind, d, &ctx)) { kctx = ctx; kord = 0; }
+      else kord++;
+      v = d;
+    }
     switch (rec.kind) {
     case FLTR_K_KF_BEGIN:
       in_kf = true;
       keyframes++;
       memset(pred, 0, sizeof *pred << REC_PRED_BITS);
-      rep_src = rep_dst = kacc_va = pte_entry = 0;
-      block = ordinal = 0;
+      rep_src = rep_dst = 0;
+      block = ordinal = kctx = kord = 0;
       break;
     case FLTR_K_KF_END:
       in_kf = false;
@@ -94,6 +109,8 @@ int main(int argc, char **argv) {
       if (v[0] >= MAX_BLOCKS || !ninsns[v[0]]) { fprintf(stderr, "trace_check: bb of unknown block %" PRIu64 "\n", v[0]); return 1; }
       block = (uint32_t)v[0];
       ordinal = 0;
+      kctx = REC_KCTX_USER;
+      kord = 0;
       last_n = ninsns[v[0]];
       insns += last_n;
       if (stream) printf("bb %u\n", block);
@@ -126,15 +143,11 @@ int main(int argc, char **argv) {
       break;
     }
     case FLTR_K_KACC:
-      kacc_va += v[0];
-      d[0] = kacc_va;
       kernel++;
-      if (stream) printf("kacc %#" PRIx64 " %" PRIu64 "\n", kacc_va, v[1]);
+      if (stream) printf("kacc %#" PRIx64 " %" PRIu64 "\n", v[0], v[1]);
       break;
     case FLTR_K_PTE:
-      pte_entry += v[0];
-      d[0] = pte_entry;
-      if (stream) printf("pte %#" PRIx64 " %#" PRIx64 " %" PRIu64 "\n", pte_entry, rec_unrot(v[1]), v[2]);
+      if (stream) printf("pte %#" PRIx64 " %#" PRIx64 " %" PRIu64 "\n", v[0], rec_unrot(v[1]), v[2]);
       break;
     case FLTR_K_UCOPY: ucopies++; goto generic;
     case FLTR_K_SYS_ENTER: syscalls += !v[1]; goto generic;
