@@ -29,8 +29,7 @@ struct recorder {
   struct pred *pred;
   uint32_t block, ordinal, mark_ordinal;
   struct { uint32_t slot; struct pred old; } undo[UNDO_MAX];
-  int nundo;
-  bool undo_lost;                   /* an instruction changed more slots than the log keeps */
+  int nundo;                        /* > UNDO_MAX: an instruction changed more slots than the log keeps */
   /* delta bases */
   uint64_t rep_src, rep_dst, mark_rep_src, mark_rep_dst;
   /* the guest kernel's records: their context and ordinal in it */
@@ -68,15 +67,12 @@ struct recorder *recorder_open(const char *path, const struct fltr_meta *m, cons
 bool recorder_failed(const struct recorder *r) { return r->failed; }
 
 /* ---- the stage ---- */
-static void set_mark(struct recorder *r) {
+static inline void set_mark(struct recorder *r) {
   r->mark = r->used;
   r->mark_nrec = r->nrec;
   r->mark_last_icount = r->last_icount;
   r->mark_ordinal = r->ordinal;
-  r->mark_rep_src = r->rep_src;
-  r->mark_rep_dst = r->rep_dst;
   r->nundo = 0;
-  r->undo_lost = false;
 }
 
 /* hand the final records (before mark) to the writer */
@@ -92,20 +88,29 @@ static void flush(struct recorder *r) {
   r->mark_nrec = 0;
 }
 
-/* room for one record; the position it starts at */
-static uint8_t *begin(struct recorder *r, uint8_t kind) {
-  if (r->used >= STAGE_FLUSH && r->mark) flush(r);
-  if (r->used >= STAGE_CAP) {      /* cannot happen: one instruction stages a few records */
+/* the stage is full enough to hand its final part on (or, which cannot
+ * happen, full) */
+static __attribute__((noinline)) void stage_full(struct recorder *r) {
+  if (r->mark) flush(r);
+  if (r->used >= STAGE_CAP) {      /* one instruction stages a few records */
     fail(r, "internal error: the trace stage overflowed");
     r->used = r->mark;
   }
-  uint64_t ic = *r->icount > r->last_icount ? *r->icount : r->last_icount;
-  if (!r->used) r->first_icount = ic;
-  if (r->used == r->mark) r->after_mark_icount = ic;
+}
+
+/* room for one record (its kind and vCPU written): where its fields go */
+static inline __attribute__((always_inline)) uint8_t *begin(struct recorder *r, uint8_t kind) {
+  if (__builtin_expect(r->used >= STAGE_FLUSH, 0)) stage_full(r);
+  uint64_t ic = *r->icount;
+  if (ic < r->last_icount) ic = r->last_icount;
+  if (r->used == r->mark) {
+    if (!r->used) r->first_icount = ic;
+    r->after_mark_icount = ic;
+  }
   r->last_icount = ic;
   uint8_t *o = r->buf + r->used;
   *o++ = kind;
-  if (r->cpu < 0x80) *o++ = (uint8_t)r->cpu;
+  if (__builtin_expect(r->cpu < 0x80, 1)) *o++ = (uint8_t)r->cpu;
   else { uint32_t v = r->cpu; while (v >= 0x80) { *o++ = (uint8_t)(v | 0x80); v >>= 7; } *o++ = (uint8_t)v; }
   return o;
 }
@@ -115,12 +120,12 @@ static inline uint8_t *put_u(uint8_t *o, uint64_t v) {
   return o;
 }
 static inline uint8_t *put_s(uint8_t *o, int64_t v) { return put_u(o, (uint64_t)v << 1 ^ (uint64_t)(v >> 63)); }
-static void end(struct recorder *r, uint8_t *o) {
+static inline void end(struct recorder *r, uint8_t *o) {
   r->used = (size_t)(o - r->buf);
   r->nrec++;
 }
 /* a record that is final at once */
-static void end_final(struct recorder *r, uint8_t *o) {
+static inline void end_final(struct recorder *r, uint8_t *o) {
   end(r, o);
   r->insn = NULL;
   set_mark(r);
@@ -168,8 +173,8 @@ void recorder_ref(struct recorder *r, const void *insn, uint64_t va, unsigned si
   if (insn != r->insn) { set_mark(r); r->insn = insn; }
   uint32_t slot = rec_pred_slot(r->block, r->ordinal++);
   struct pred *p = &r->pred[slot];
-  if (r->nundo < UNDO_MAX) { r->undo[r->nundo].slot = slot; r->undo[r->nundo].old = *p; r->nundo++; }
-  else r->undo_lost = true;
+  if (r->nundo < UNDO_MAX) { r->undo[r->nundo].slot = slot; r->undo[r->nundo].old = *p; }
+  r->nundo++;
   int64_t delta = (int64_t)(va - (p->last + (uint64_t)p->stride));
   p->stride = (int64_t)(va - p->last);
   p->last = va;
@@ -206,6 +211,8 @@ void recorder_rep(struct recorder *r, unsigned op, unsigned size, uint64_t count
 void recorder_raise(struct recorder *r, const void *insn, int64_t retired, int rep_op, unsigned rep_size,
                     uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial) {
   if (insn != r->insn) { set_mark(r); r->insn = insn; }
+  r->mark_rep_src = r->rep_src;      /* a tentative rep record moves them */
+  r->mark_rep_dst = r->rep_dst;
   if (rep_op >= 0) {
     uint8_t *o = begin(r, FLTR_K_REP);
     end(r, rep_fields(r, o, (unsigned)rep_op, rep_size, rep_count, rep_src, rep_dst, rep_partial));
@@ -219,7 +226,7 @@ void recorder_raise(struct recorder *r, const void *insn, int64_t retired, int r
 }
 
 void recorder_rollback(struct recorder *r) {
-  if (r->undo_lost) { recorder_commit(r); return; }   /* cannot take it back: keep it (never seen) */
+  if (r->nundo > UNDO_MAX) { recorder_commit(r); return; }   /* cannot take it back: keep it (never seen) */
   for (int i = r->nundo - 1; i >= 0; i--) r->pred[r->undo[i].slot] = r->undo[i].old;
   r->used = r->mark;
   r->nrec = r->mark_nrec;
