@@ -74,6 +74,7 @@ struct exc_info {
 struct insn;
 struct block;
 struct code_cache;
+struct recorder;
 
 /* Per-vCPU state.  Everything an XSAVE area can hold lives here, so a
  * signal frame and a context switch copy one structure. */
@@ -127,7 +128,34 @@ struct vcpu {
   uint64_t code_invalidations;
   uint64_t blocks_decoded;
   uint64_t rng_state;        /* RDRAND is not advertised; kept for later */
+
+  /* The guest's data references, counted without a counter on the
+   * TLB-hit path (cpu_data_refs): the inline path's hits are the L1
+   * levels' fast_hits, the rest enter the slow path; a REP instruction's
+   * chunked lookups and an instruction run again after a hidden fault are
+   * corrected in ref_adjust. */
+  uint64_t slow_refs;
+  int64_t ref_adjust;
+  /* the one test the TLB-hit path makes besides the hit (HIT_*) */
+  uint8_t hit_extra;
+  struct recorder *rec;      /* `run --trace`: NULL when not recording */
+  /* a REP string instruction in progress (string.c) */
+  const struct insn *rep_insn;
+  uint64_t rep_rcx0, rep_s0, rep_t0, rep_lookups0;
+  bool rep_resume;           /* it goes on after a hidden fault */
+  /* the exception being handled: where it stopped the block (resume) */
+  struct block *raise_block;
+  uint32_t raise_idx;
+  bool raise_in_rep;
+  /* after a hidden fault: the block goes on at this instruction */
+  struct block *resume_block;
+  uint32_t resume_idx;
+  /* the instruction run again after a hidden fault: its references up to
+   * the one that faulted (at redo_va) were counted already */
+  bool redo_pending, redo_active, redo_write;
+  uint64_t redo_va;
 };
+enum { HIT_DCACHE = 1, HIT_HOOK = 2 };
 
 /* Architectural user state of a task: what a context switch or a signal
  * frame saves (GPRs, RIP, RFLAGS, FS/GS base, x87/MMX, SSE, MXCSR). */
@@ -163,6 +191,24 @@ void cpu_fxrstor(struct vcpu *c, const uint8_t in[512]);
 /* Virtual time: TSC from retired instructions. */
 uint64_t cpu_tsc(const struct vcpu *c);
 void cpu_fpu_reset(struct vcpu *c);
+/* The one CPUID personality (DESIGN.md "Determinism"): traces name it. */
+#define CPU_CPUID_PERSONALITY 1u
+#define CPU_CPUID_PERSONALITY_NAME "faultline-v1 (GenuineIntel, faultline virtual x86-64 CPU)"
+/* The data-cache model (NULL: off) and the recorder (NULL: not recording). */
+void cpu_set_dcache(struct vcpu *c, struct cache_hier *dc);
+void cpu_set_recorder(struct vcpu *c, struct recorder *r);
+/* data references the guest program made: one per load, store or
+ * read-modify-write operand (a page-crossing one counts once), one per
+ * REP iteration and operand; the references of an instruction a hidden
+ * fault interrupted are counted once, as in a mode without hidden faults */
+uint64_t cpu_data_refs(const struct vcpu *c);
+/* The run loop handled the exception cpu_run returned: hidden (the guest
+ * did not see it: a shadow fill, a nested fault) makes the interrupted
+ * block go on at the faulting instruction, which runs again; otherwise the
+ * block stays cut there. */
+void cpu_exception_done(struct vcpu *c, bool hidden);
+/* keyframes: the block-table entry of every block that may still run */
+void cpu_record_code_cache(struct vcpu *c);
 /* Base costs by class, in the order of cpu_params' cpu.cost.* rows
  * (simple mul div branch string fp fpdiv sse sys); set before decoding. */
 void cpu_set_class_costs(const uint32_t costs[9]);

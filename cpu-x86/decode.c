@@ -248,8 +248,10 @@ int decode_one(const uint8_t *buf, int avail, uint64_t rip, insn_t *i) {
   }
   i->fn = specialize(i->fn, i->opsz);
   i->cost = cpu_class_cost[e->cls];
+  i->cls = (uint8_t)e->cls;
   return (at & A_END) ? DEC_OK_END : DEC_OK;
 ud:
+  i->cls = CC_NONE;
   i->len = (uint8_t)n;
   i->next_rip = rip + n;
   return DEC_UD;

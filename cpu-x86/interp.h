@@ -8,6 +8,7 @@
 #define FAULTLINE_CPU_X86_INTERP_H
 #include <string.h>
 #include "cpu-x86/cpu.h"
+#include "traces/recorder.h"
 
 typedef struct insn insn_t;
 typedef const insn_t *(*insn_fn)(struct vcpu *c, const insn_t *i);
@@ -37,6 +38,7 @@ struct insn {
   uint8_t vvvv;              /* VEX.vvvv (register number, un-inverted) */
   uint8_t vexl, vexw, vex;   /* VEX.L, VEX.W, 1 when VEX-encoded */
   uint8_t rexw;
+  uint8_t cls;               /* cost class (CC_*): block-table entries of traces */
   uint16_t imm2;             /* ENTER's second immediate */
   uint32_t cost;             /* base cycles of this instruction class */
 };
@@ -59,7 +61,8 @@ static inline uint64_t ea_of(const struct vcpu *c, const insn_t *i) {
 
 /* ---- memory ----------------------------------------------------------- */
 /* Slow paths (mem.c): translate with a full walk, raise #PF/#GP, handle
- * page-crossing accesses and writes to frames holding decoded code. */
+ * page-crossing accesses and writes to frames holding decoded code.  kind
+ * is the reference's (REF_LOAD, REF_STORE, REF_RMW: traces/recorder.h). */
 uint8_t *mem_slow(struct vcpu *c, uint64_t va, unsigned size, uint32_t acc);
 void mem_read_slow(struct vcpu *c, uint64_t va, void *dst, unsigned size);
 void mem_write_slow(struct vcpu *c, uint64_t va, const void *src, unsigned size);
@@ -67,6 +70,9 @@ void mem_write_slow(struct vcpu *c, uint64_t va, const void *src, unsigned size)
  * in place; call mem_rmw_done() after the store (page-crossing case). */
 uint8_t *mem_rmw_slow(struct vcpu *c, uint64_t va, unsigned size);
 void mem_rmw_flush(struct vcpu *c);
+/* What a TLB hit does besides the hit when c->hit_extra says so: the
+ * reference to the recorder (and the re-run instruction's accounting). */
+void mem_hit_hook(struct vcpu *c, uint64_t va, unsigned size, unsigned kind);
 
 static inline int crosses(uint64_t va, unsigned size) {
   return ((va & 0xfff) + size) > 0x1000;
@@ -74,40 +80,53 @@ static inline int crosses(uint64_t va, unsigned size) {
 
 static inline uint32_t cur_pcid(const struct vcpu *c) { return c->pcid; }
 
+/* The TLB-hit path makes one test besides the hit (hit_extra: zero unless
+ * the data-cache model is on or a trace is being recorded). */
+static inline __attribute__((always_inline)) void mem_hit_extra(struct vcpu *c, const uint8_t *p, uint64_t va,
+                                                                unsigned size, unsigned kind) {
+  if (__builtin_expect(c->hit_extra != 0, 0)) {
+    if (c->dcache)
+      c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, kind != REF_LOAD);
+    if (c->hit_extra & HIT_HOOK) mem_hit_hook(c, va, size, kind);
+  }
+}
+
 static inline uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   uint8_t *p;
   if (__builtin_expect(!crosses(va, size), 1) &&
       (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UR)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
-    if (__builtin_expect(c->dcache != NULL, 0))
-      c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, false);
+    mem_hit_extra(c, p, va, size, REF_LOAD);
     return p;
   }
   /* a 2M page: its own L1 level, probed after the 4K one */
   if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UR)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
-    if (c->dcache) c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, false);
+    mem_hit_extra(c, p, va, size, REF_LOAD);
     return p;
   }
   return NULL;
 }
 
-static inline uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
+static inline __attribute__((always_inline)) uint8_t *mem_w_ptr_k(struct vcpu *c, uint64_t va, unsigned size,
+                                                                  unsigned kind) {
   uint8_t *p;
   if (__builtin_expect(!crosses(va, size), 1) &&
       (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UW)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
-    if (__builtin_expect(c->dcache != NULL, 0))
-      c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, true);
+    mem_hit_extra(c, p, va, size, kind);
     return p;
   }
   /* a 2M page: its own L1 level, probed after the 4K one */
   if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UW)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
-    if (c->dcache) c->cycles += cache_access_range(c->dcache, (uint64_t)(p - c->host_base), size, true);
+    mem_hit_extra(c, p, va, size, kind);
     return p;
   }
   return NULL;
+}
+static inline uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
+  return mem_w_ptr_k(c, va, size, REF_STORE);
 }
 
 #define DEF_RD(bits, type)                                                  \
@@ -140,7 +159,7 @@ static inline void wrmem(struct vcpu *c, uint64_t va, const void *src,
 }
 /* In-place read-modify-write (both checks before any write). */
 static inline uint8_t *rmw_ptr(struct vcpu *c, uint64_t va, unsigned n) {
-  uint8_t *p = mem_w_ptr(c, va, n);
+  uint8_t *p = mem_w_ptr_k(c, va, n, REF_RMW);
   return p ? p : mem_rmw_slow(c, va, n);
 }
 static inline void rmw_done(struct vcpu *c, uint8_t *p) {
@@ -248,7 +267,8 @@ enum {
 
 /* cost classes: base cycles (cycle model parameters, see params) */
 enum { CC_SIMPLE, CC_MUL, CC_DIV, CC_BRANCH, CC_STRING, CC_FP, CC_FPDIV,
-       CC_SSE, CC_SYS, CC__COUNT };
+       CC_SSE, CC_SYS, CC__COUNT,
+       CC_NONE = 255 };             /* raises #UD or #GP: no base cost */
 extern uint32_t cpu_class_cost[CC__COUNT];
 
 /* Register a handler for (map, opcode, prefix class, group reg).
@@ -278,6 +298,20 @@ void bmi_register(void);
 void code_cache_init(struct vcpu *c);
 void code_cache_fini(struct vcpu *c);
 void code_invalidate_pa(struct vcpu *c, uint64_t pa);
+
+/* REP string instructions: their references are counted and recorded
+ * per iteration and operand (string.c calls these around each one) */
+void cpu_rep_begin(struct vcpu *c, const insn_t *i, uint64_t count, uint64_t src, uint64_t dst);
+void cpu_rep_end(struct vcpu *c, const insn_t *i, uint64_t count_left);
+/* an exception inside the REP instruction: its progress, tentatively for
+ * the recorder (run.c cpu_raise); it stopped there for good (the guest saw
+ * the exception) */
+void cpu_rep_raise(struct vcpu *c, int64_t retired);
+void cpu_rep_stopped(struct vcpu *c);
+/* the instruction a hidden fault interrupted runs again (run.c): its
+ * references up to the faulting one are not counted twice */
+void cpu_redo_begin(struct vcpu *c);
+void cpu_redo_end(struct vcpu *c);
 
 /* Current retired-instruction count at the instruction being executed. */
 uint64_t icount_now(const struct vcpu *c);

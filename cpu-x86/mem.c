@@ -24,7 +24,15 @@ uint8_t *mem_slow(struct vcpu *c, uint64_t va, unsigned size, uint32_t acc) {
   return x.host;
 }
 
+/* A reference that missed the inline path: counted (cpu_data_refs) and
+ * recorded before it is translated, so that a fault follows it. */
+static inline void slow_ref(struct vcpu *c, uint64_t va, unsigned size, unsigned kind) {
+  c->slow_refs++;
+  if (c->hit_extra & HIT_HOOK) mem_hit_hook(c, va, size, kind);
+}
+
 void mem_read_slow(struct vcpu *c, uint64_t va, void *dst, unsigned size) {
+  slow_ref(c, va, size, REF_LOAD);
   if (!crosses(va, size)) {
     memcpy(dst, mem_slow(c, va, size, 0), size);
     return;
@@ -37,6 +45,7 @@ void mem_read_slow(struct vcpu *c, uint64_t va, void *dst, unsigned size) {
 }
 
 void mem_write_slow(struct vcpu *c, uint64_t va, const void *src, unsigned size) {
+  slow_ref(c, va, size, REF_STORE);
   if (!crosses(va, size)) {
     memcpy(mem_slow(c, va, size, ACC_W), src, size);
     return;
@@ -50,6 +59,7 @@ void mem_write_slow(struct vcpu *c, uint64_t va, const void *src, unsigned size)
 }
 
 uint8_t *mem_rmw_slow(struct vcpu *c, uint64_t va, unsigned size) {
+  slow_ref(c, va, size, REF_RMW);
   if (!crosses(va, size)) return mem_slow(c, va, size, ACC_W);
   unsigned first = 0x1000 - (va & 0xfff);
   uint8_t *a = mem_slow(c, va, first, ACC_W);

@@ -16,6 +16,7 @@ struct block {
   struct block *frame_next[2];
   uint32_t n;                /* instructions (excluding the terminator) */
   uint32_t cycles;           /* sum of base costs */
+  uint32_t rec_id;           /* its id in the trace being recorded (0: none) */
   uint8_t valid;
   insn_t insns[];            /* n + 1 (terminator) */
 };
@@ -41,6 +42,7 @@ static const insn_t *op_bail(struct vcpu *c, const insn_t *i) {
   c->rip = i->next_rip - i->len;
   for (uint32_t k = idx; k < b->n; k++) c->cycles -= b->insns[k].cost;
   c->icount -= b->n - idx;
+  if (c->rec && idx < b->n) recorder_cut(c->rec, idx);
   return NULL;
 }
 
@@ -119,8 +121,28 @@ static inline __attribute__((always_inline)) uint8_t *fetch_xlate(struct vcpu *c
   return h;
 }
 
-static struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
-                           const uint8_t *host) {
+/* the block-table entry of b (a new block, or again in a keyframe) */
+static uint32_t record_block(struct vcpu *c, const struct block *b) {
+  uint8_t cls[BLOCK_MAX + 1];
+  for (uint32_t k = 0; k < b->n; k++) cls[k] = b->insns[k].cls;
+  uint32_t bytes = (uint32_t)(b->insns[b->n - 1].next_rip - b->rip);
+  uint64_t pa2 = b->pa2 == ~0ull ? 0 : b->pa2;
+  if (b->rec_id) {
+    recorder_block_again(c->rec, b->rec_id, b->rip, b->pa, pa2, bytes, b->cycles, cls, b->n);
+    return b->rec_id;
+  }
+  return recorder_block(c->rec, b->rip, b->pa, pa2, bytes, b->cycles, cls, b->n);
+}
+
+void cpu_record_code_cache(struct vcpu *c) {
+  struct code_cache *cc = c->cc;
+  for (uint64_t f = 0; f < cc->nframes; f++)
+    for (struct block *b = cc->frame_head[f]; b; b = b->frame_next[(b->pa >> 12) == f ? 0 : 1])
+      if (b->valid && (b->pa >> 12) == f) b->rec_id = record_block(c, b);
+}
+
+static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
+                                                     const uint8_t *host) {
   struct code_cache *cc = c->cc;
   size_t need = sizeof(struct block) + sizeof(insn_t) * (BLOCK_MAX + 1);
   if (cc->used + need > ARENA_BYTES) cache_flush(c);
@@ -142,14 +164,13 @@ static struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
     insn_t *i = &b->insns[n];
     int r = decode_one(buf, avail, cur, i);
     if (r == DEC_MORE) {
-      /* The instruction crosses into the next page: translate it now.  If
-       * this is not the block's first instruction, end the block before
-       * it so the fault (if any) is taken with the right RIP. */
+      /* The instruction crosses into the next page.  Not the block's
+       * first: the block ends before it, so a fault on the second page is
+       * taken with the right RIP and no block's extent depends on what the
+       * TLB holds (traces record blocks).  The first: its second page is
+       * translated now. */
+      if (n > 0) break;
       uint64_t va2 = (cur + 4096) & ~0xfffull;
-      if (n > 0) {
-        uint8_t *h2 = tlb_hit(&c->tlb.l1i, va2, cur_pcid(c), NEED_UF);
-        if (!h2) break;
-      }
       uint64_t pa2;
       const uint8_t *h2 = fetch_xlate(c, va2, &pa2);
       memcpy(buf + avail, h2, (size_t)(15 - avail));
@@ -161,6 +182,7 @@ static struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
     }
     if (r == DEC_TOOLONG) {
       memset(i, 0, sizeof *i);
+      i->cls = CC_NONE;
       i->fn = decode_gp_handler();
       i->next_rip = cur;
       i->len = 0;
@@ -169,6 +191,7 @@ static struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
     }
     if (r == DEC_UD) {
       if (!i->fn) i->fn = decode_ud_handler();
+      i->cls = CC_NONE;
       i->next_rip = cur + i->len;
       n++;
       break;
@@ -198,6 +221,8 @@ static struct block *build(struct vcpu *c, uint64_t rip, uint64_t pa,
     cc->frame_head[f2] = b;
   }
   c->blocks_decoded++;
+  b->rec_id = 0;
+  if (c->rec) b->rec_id = record_block(c, b);
   return b;
 }
 
@@ -205,7 +230,7 @@ static inline unsigned fast_slot(uint64_t rip) {
   return (unsigned)((rip ^ (rip >> FAST_BITS)) & ((1u << FAST_BITS) - 1));
 }
 
-static struct block *lookup_block(struct vcpu *c, uint64_t rip) {
+static inline __attribute__((always_inline)) struct block *lookup_block(struct vcpu *c, uint64_t rip) {
   uint64_t pa;
   const uint8_t *h = fetch_xlate(c, rip, &pa);
   struct code_cache *cc = c->cc;
@@ -227,10 +252,12 @@ uint64_t icount_now(const struct vcpu *c) {
 }
 
 _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) {
-  const struct block *b = c->cur_block;
+  struct block *b = c->cur_block;
   c->exc.vector = (uint8_t)vector;
   c->exc.has_err = has_err;
   c->exc.err = err;
+  c->raise_block = NULL;
+  int64_t cut = -1;          /* where the block stops, if the guest sees it */
   if (b && c->cur) {
     /* A fault: the instruction did not retire; RIP points at it. */
     uint32_t idx = (uint32_t)(c->cur - b->insns);
@@ -238,12 +265,50 @@ _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) 
       for (uint32_t k = idx; k < b->n; k++) c->cycles -= b->insns[k].cost;
       c->icount -= b->n - idx;
       c->rip = c->cur->next_rip - c->cur->len;
+      c->raise_block = b;
+      c->raise_idx = idx;
+      cut = idx;
     }
+  } else if (c->resume_block) {
+    cut = c->resume_idx;     /* the interrupted instruction's fetch faulted */
   }
   c->exc.rip = c->rip;
+  cpu_redo_end(c);
+  c->raise_in_rep = c->rep_insn && c->cur == c->rep_insn;
+  if (c->raise_in_rep) cpu_rep_raise(c, cut);
+  else if (c->rec) recorder_raise(c->rec, c->cur, cut, -1, 0, 0, 0, 0, 0);
   c->cur = NULL;
   c->cur_block = NULL;
   longjmp(c->jb, 1);
+}
+
+void cpu_exception_done(struct vcpu *c, bool hidden) {
+  struct block *b = c->raise_block;
+  c->raise_block = NULL;
+  if (hidden && ((b && b->valid) || (!b && c->resume_block))) {
+    /* the guest did not see it: the block goes on at the instruction
+     * (or, when its fetch faulted, still will) */
+    if (b) {
+      c->resume_block = b;
+      c->resume_idx = c->raise_idx;
+      if (c->raise_in_rep) {
+        c->rep_resume = true;
+      } else {
+        c->redo_pending = true;
+        c->redo_va = c->exc.cr2;
+        c->redo_write = c->exc.err & PFEC_W;
+      }
+    }
+    if (c->rec) recorder_rollback(c->rec);
+    return;
+  }
+  /* the guest saw it (or the block is gone): the block stays cut */
+  c->resume_block = NULL;
+  c->redo_pending = false;
+  if (c->raise_in_rep) cpu_rep_stopped(c);
+  c->raise_in_rep = false;
+  c->rep_resume = false;
+  if (c->rec) recorder_commit(c->rec);
 }
 
 _Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec) {
@@ -252,17 +317,46 @@ _Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec) {
   cpu_raise(c, EXC_PF, 1, pfec & 0xffff);
 }
 
-int cpu_run(struct vcpu *c) {
-  c->exit_reason = CPU_EXIT_NONE;
-  if (setjmp(c->jb)) {
-    c->cur = NULL;
-    c->cur_block = NULL;
-    return CPU_EXIT_EXCEPTION;
+/* After a hidden fault the interrupted block goes on at the instruction
+ * that faulted: it is fetched again (an ITLB lookup, as a re-executed
+ * instruction is) and runs again, then the rest of the block, as if the
+ * fault had not been there (a mode without hidden faults runs the block
+ * through).  Returns the CPU exit, or 0 to go on with the next block. */
+static __attribute__((noinline)) int resume(struct vcpu *c) {
+  struct block *b = c->resume_block;
+  uint32_t idx = c->resume_idx;
+  const insn_t *i = &b->insns[idx];
+  uint64_t pa = 0;
+  if (b->valid && i->next_rip - i->len == c->rip) fetch_xlate(c, c->rip, &pa);   /* may raise */
+  c->resume_block = NULL;
+  if (!b->valid || i->next_rip - i->len != c->rip || (pa & ~0xfffull) != (b->pa & ~0xfffull)) {
+    /* its code went away meanwhile (not seen so far): the block stays cut */
+    c->redo_pending = false;
+    if (c->rec) recorder_cut(c->rec, idx);
+    return 0;
+  }
+  for (uint32_t k = idx; k < b->n; k++) c->cycles += b->insns[k].cost;
+  c->icount += b->n - idx;
+  c->cur_block = b;
+  if (c->redo_pending) { c->redo_pending = false; cpu_redo_begin(c); }
+  c->cur = i;
+  i = i->fn(c, i);
+  cpu_redo_end(c);
+  while (i) {
+    c->cur = i;
+    i = i->fn(c, i);
   }
   c->cur = NULL;
   c->cur_block = NULL;
+  return c->exit_reason;
+}
+
+/* The dispatch loop, instantiated with and without recording so that a
+ * run without a trace makes no test for it per block. */
+static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec) {
   while (c->icount < c->icount_stop) {
     struct block *b = lookup_block(c, c->rip);
+    if (rec) recorder_bb(c->rec, b->rec_id);
     c->cur_block = b;
     c->icount += b->n;
     c->cycles += b->cycles;
@@ -276,4 +370,25 @@ int cpu_run(struct vcpu *c) {
     if (c->exit_reason) return c->exit_reason;
   }
   return CPU_EXIT_BUDGET;
+}
+
+/* each apart from cpu_run, whose setjmp would keep the loop's values in
+ * memory rather than registers */
+static __attribute__((noinline)) int run_plain(struct vcpu *c) { return run_blocks(c, false); }
+static __attribute__((noinline)) int run_recording(struct vcpu *c) { return run_blocks(c, true); }
+
+int cpu_run(struct vcpu *c) {
+  c->exit_reason = CPU_EXIT_NONE;
+  if (setjmp(c->jb)) {
+    c->cur = NULL;
+    c->cur_block = NULL;
+    return CPU_EXIT_EXCEPTION;
+  }
+  c->cur = NULL;
+  c->cur_block = NULL;
+  if (c->resume_block) {
+    int r = resume(c);
+    if (r) return r;
+  }
+  return c->rec ? run_recording(c) : run_plain(c);
 }

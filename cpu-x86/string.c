@@ -23,10 +23,16 @@ static inline uint64_t dst_addr(struct vcpu *c, const insn_t *i) {
   return c->r[RDI] & amask(i);
 }
 
+/* REP forms count and record their references per iteration (refs.c) */
+static inline void rep_begin(struct vcpu *c, const insn_t *i, uint64_t src, uint64_t dst) {
+  cpu_rep_begin(c, i, cnt(c, i), src, dst);
+}
+
 static const insn_t *movs_op(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
   if (i->rep) {
     int64_t d = step(c, sz);
+    rep_begin(c, i, src_addr(c, i), dst_addr(c, i));
     while (cnt(c, i)) {
       uint64_t s = src_addr(c, i), t = dst_addr(c, i);
       /* fast chunk: forward, both within pages, TLB hits */
@@ -53,6 +59,7 @@ static const insn_t *movs_op(struct vcpu *c, const insn_t *i) {
       st_sz(c, t, sz, v);
       adv(c, i, RSI, d); adv(c, i, RDI, d); dec_cnt(c, i);
     }
+    cpu_rep_end(c, i, 0);
     return i + 1;
   }
   st_sz(c, dst_addr(c, i), sz, ld_sz(c, src_addr(c, i), sz));
@@ -65,6 +72,7 @@ static const insn_t *stos_op(struct vcpu *c, const insn_t *i) {
   uint64_t v = c->r[RAX];
   if (i->rep) {
     int64_t d = step(c, sz);
+    rep_begin(c, i, 0, dst_addr(c, i));
     while (cnt(c, i)) {
       uint64_t t = dst_addr(c, i);
       if (d > 0 && i->asz == 8) {
@@ -83,6 +91,7 @@ static const insn_t *stos_op(struct vcpu *c, const insn_t *i) {
       st_sz(c, t, sz, v);
       adv(c, i, RDI, d); dec_cnt(c, i);
     }
+    cpu_rep_end(c, i, 0);
     return i + 1;
   }
   st_sz(c, dst_addr(c, i), sz, v);
@@ -94,10 +103,12 @@ static const insn_t *lods_op(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
   int64_t d = step(c, sz);
   if (i->rep) {
+    rep_begin(c, i, src_addr(c, i), 0);
     while (cnt(c, i)) {
       set_reg(c, RAX, sz, ld_sz(c, src_addr(c, i), sz));
       adv(c, i, RSI, d); dec_cnt(c, i);
     }
+    cpu_rep_end(c, i, 0);
     return i + 1;
   }
   set_reg(c, RAX, sz, ld_sz(c, src_addr(c, i), sz));
@@ -108,6 +119,7 @@ static const insn_t *lods_op(struct vcpu *c, const insn_t *i) {
 static const insn_t *cmps_op(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
   int64_t d = step(c, sz);
+  if (i->rep) rep_begin(c, i, src_addr(c, i), dst_addr(c, i));
   do {
     if (i->rep && !cnt(c, i)) break;
     uint64_t a = ld_sz(c, src_addr(c, i), sz), b = ld_sz(c, dst_addr(c, i), sz);
@@ -118,6 +130,7 @@ static const insn_t *cmps_op(struct vcpu *c, const insn_t *i) {
     int zf = ((a - b) & size_mask(sz)) == 0;
     if (i->rep == 0xF3 ? !zf : zf) break;
   } while (1);
+  if (i->rep) cpu_rep_end(c, i, cnt(c, i));
   return i + 1;
 }
 
@@ -125,6 +138,7 @@ static const insn_t *scas_op(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
   int64_t d = step(c, sz);
   uint64_t a = c->r[RAX] & size_mask(sz);
+  if (i->rep) rep_begin(c, i, 0, dst_addr(c, i));
   do {
     if (i->rep && !cnt(c, i)) break;
     uint64_t b = ld_sz(c, dst_addr(c, i), sz);
@@ -135,6 +149,7 @@ static const insn_t *scas_op(struct vcpu *c, const insn_t *i) {
     int zf = ((a - b) & size_mask(sz)) == 0;
     if (i->rep == 0xF3 ? !zf : zf) break;
   } while (1);
+  if (i->rep) cpu_rep_end(c, i, cnt(c, i));
   return i + 1;
 }
 

@@ -198,9 +198,14 @@ struct tlb_level {
   uint8_t repl;              /* TLB_LRU / TLB_FIFO / TLB_RANDOM */
   uint64_t rng;              /* TLB_RANDOM: seeded, deterministic */
   uint32_t latency;          /* cycles charged on a hit at this level */
-  uint64_t hits, misses;
+  uint64_t hits, misses;     /* hits: of full translations (mmu_translate) */
+  uint64_t fast_hits;        /* hits of the interpreter's inline path (tlb_hit*):
+                                kept apart so the guest's own references can be
+                                counted without a counter of their own */
   const char *name;
 };
+/* every hit at the level */
+static inline uint64_t tlb_level_hits(const struct tlb_level *t) { return t->hits + t->fast_hits; }
 
 /* Per page size, as Intel's cores have them (SDM 4.10.2, optimization
  * manual): L1 DTLB 4K/2M/1G, L1 ITLB 4K/2M, an STLB shared by 4K and 2M
@@ -251,7 +256,7 @@ static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
   if (__builtin_expect(m->tag == tag, 1)) {
     if ((m->perm & need) != need) return NULL;
     m->stamp = ++t->clock;
-    t->hits++;
+    t->fast_hits++;
     return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
   }
   struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
@@ -259,7 +264,7 @@ static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
       s[w].stamp = ++t->clock;
-      t->hits++;
+      t->fast_hits++;
       *hp = &s[w];
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
@@ -277,7 +282,7 @@ static inline uint8_t *tlb_hit_sz(struct tlb_level *t, uint64_t va, uint32_t pci
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
       s[w].stamp = ++t->clock;
-      t->hits++;
+      t->fast_hits++;
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
   }

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sim/mm_internal.h"
+#include "sim/record.h"
 
 /* guest.kernel_footprint: a kernel step fetches its code and touches its
  * stack at kernel addresses, so kernel work competes for the TLBs (and the
@@ -18,6 +19,7 @@
 uint64_t op_kernel_touch(void *kp, int s) {
   struct kernel *k = kp;
   if (!k->footprint) return 0;
+  k->kacc_mute++;                    /* each mode's steps touch it: not recorded */
   uint64_t cyc = 0, span = KTEXT_PAGES * PAGE;
   for (uint64_t off = 0; off < k->footprint; off += 64) {
     uint64_t va = KTEXT_BASE + ((uint64_t)s * 8192 + off) % span;
@@ -26,6 +28,7 @@ uint64_t op_kernel_touch(void *kp, int s) {
   uint64_t sp = k->kstack + ((uint64_t)s * 128) % PAGE;
   kaccess(k, kva(sp), ACC_W, &cyc);
   if (k->cpu->dcache) cyc += cache_access_range(k->cpu->dcache, sp, 64, true);
+  k->kacc_mute--;
   return cyc;
 }
 
@@ -41,8 +44,22 @@ static uint64_t forced_flags(const struct kernel *k, const struct vma *v, uint64
   return f;
 }
 
+static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_plan *p);
+
+/* the guest kernel's decision: recorded (a fault record), its outcome
+ * when the mode's handler returns (record_fault_end) */
 static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
   struct kernel *k = kp;
+  uint64_t cyc = plan(k, va, err, p);
+  if (k->rec) {
+    rec_put(k, FLTR_K_FAULT, va, err, (uint64_t)p->kind, rec_rot(p->pte_flags));
+    k->rec_fault_open = true;
+    k->rec_fault_frame = 0;
+  }
+  return cyc;
+}
+
+static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_plan *p) {
   struct mm *mm = k->mm;
   uint64_t cyc = 0;
   memset(p, 0, sizeof *p);
@@ -260,6 +277,7 @@ static uint64_t op_alloc_frame(void *kp, uint64_t *pa) {
 uint64_t op_zero_frame(void *kp, uint64_t pa) {
   struct kernel *k = kp;
   uint64_t cyc = 0;
+  rec_frame(k, REC_FRAME_ZERO, pa, 0);
   memset(kaccess(k, kva(pa), ACC_W, &cyc), 0, PAGE);
   /* the stores go through the data-cache model (clear_page) */
   if (k->cpu->dcache) cyc += cache_access_range(k->cpu->dcache, pa, PAGE, true);
@@ -268,6 +286,7 @@ uint64_t op_zero_frame(void *kp, uint64_t pa) {
 static uint64_t op_copy_frame(void *kp, uint64_t dst, uint64_t src) {
   struct kernel *k = kp;
   uint64_t cyc = 0;
+  rec_frame(k, REC_FRAME_COPY, dst, src);
   uint8_t *d = kaccess(k, kva(dst), ACC_W, &cyc);
   uint8_t *s = kaccess(k, kva(src), 0, &cyc);
   memcpy(d, s, PAGE);
@@ -315,6 +334,7 @@ static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
   k->mm->rss_pages += 512;
   k->thp_pages++;
   *pa = base;
+  rec_frame(k, REC_FRAME_RUN, base, 0);
   return 0;
 }
 
@@ -363,9 +383,21 @@ static uint64_t op_prefault_anon(void *kp, const struct fault_plan *p, int n, in
 static uint64_t op_entry_switch(void *kp) { return kpti_enter(kp); }
 static uint64_t op_exit_switch(void *kp) { return kpti_exit(kp); }
 
-static uint64_t op_read64(void *kp, uint64_t pa, uint64_t *cyc) { return kread64(kp, pa, cyc); }
+/* accesses a mode makes through the guest kernel (Xen PV's P2M and M2P
+ * lookups, a bounce frame): the mode's, not the guest kernel's own, so
+ * not recorded (a replay's mode makes them again) */
+static uint64_t op_read64(void *kp, uint64_t pa, uint64_t *cyc) {
+  struct kernel *k = kp;
+  k->kacc_mute++;
+  uint64_t v = kread64(k, pa, cyc);
+  k->kacc_mute--;
+  return v;
+}
 static void op_write64(void *kp, uint64_t pa, uint64_t v, uint64_t *cyc) {
-  memcpy(kaccess(kp, kva(pa), ACC_W, cyc), &v, 8);
+  struct kernel *k = kp;
+  k->kacc_mute++;
+  memcpy(kaccess(k, kva(pa), ACC_W, cyc), &v, 8);
+  k->kacc_mute--;
 }
 static uint64_t op_kstack_pa(void *kp) { return ((struct kernel *)kp)->kstack; }
 static uint64_t op_kva(void *kp, uint64_t pa) { (void)kp; return kva(pa); }

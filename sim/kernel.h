@@ -259,6 +259,18 @@ struct kernel {
   bool quiet;
   bool gup_force;            /* the fault being planned is a forced access (FOLL_FORCE): user_page_forced */
   uint64_t next_mm_id;       /* mm->id of the next address space */
+  /* recording (sim/record.h) and the guest kernel's own references (stats) */
+  struct recorder *rec;      /* NULL: no trace */
+  uint64_t rec_next_keyframe;   /* icount of the next keyframe */
+  bool rec_fault_open;       /* a fault record awaits its outcome */
+  uint64_t rec_fault_frame;  /* the frame its PTE stores mapped last */
+  int kacc_mute;             /* > 0: the access is not the guest kernel's own (a mode's
+                                through guest_ops, or inside a recorded pte store) */
+  uint64_t kernel_refs;      /* guest-kernel accesses through the MMU (kacc records) */
+  uint64_t user_copies;      /* user pages the kernel reached (ucopy records) */
+  struct { uint64_t dev, ino; } *rec_files;   /* files by their number in the trace */
+  size_t rec_nfiles, rec_files_cap;
+  uint64_t pc_seq;           /* page-cache fills so far (their order) */
   char core_pattern[128];    /* /proc/sys/kernel/core_pattern (CORENAME_MAX_SIZE) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;

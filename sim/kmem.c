@@ -12,10 +12,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sim/mm_internal.h"
+#include "sim/record.h"
 
 /* A user translation changed: INVLPG, and with KPTI+PCID also the other
  * PCID of the pair (Linux flush_tlb_one_user: INVLPG + INVPCID type 0). */
 void flush_user_va(struct kernel *k, uint64_t va) {
+  rec_put(k, FLTR_K_INVLPG, va, 0, 0, 0);
   guest_invlpg(k, va);
   if (k->kpti && k->kpti_pcid) {
     guest_invpcid(k, 0, 1, va);
@@ -48,6 +50,11 @@ static _Noreturn void kernel_oops(struct kernel *k, uint64_t va, uint32_t pf) {
  * *emulated is set and NULL returned. */
 uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
                             const uint64_t *val, bool *emulated) {
+  if (!k->kacc_mute) {              /* the guest kernel's own access (kacc) */
+    k->kernel_refs++;
+    if (k->rec) recorder_kacc(k->rec, va, (acc & (ACC_W | ACC_F)) | (acc & ACC_PT_READ ? 64 : 0));
+  }
+  acc &= ~ACC_PT_READ;
   for (int tries = 0; tries < 8; tries++) {
     struct xlate x;
     uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
@@ -72,10 +79,16 @@ uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
  * hypervisor validates and performs it (its steps charge themselves). */
 void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc) {
   k->pte_writes++;
-  if (k->hv->mode->pv_pte_store) { k->hv->mode->pv_pte_store(k->hv, pa, v, level); return; }
-  bool emulated = false;
-  uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
-  if (!emulated) memcpy(h, &v, 8);
+  rec_pte(k, pa, v, level, false);  /* the store and its access: one pte record */
+  if (k->rec_fault_open && (v & PTE_P) && level <= 2) k->rec_fault_frame = v & PTE_ADDR;
+  k->kacc_mute++;
+  if (k->hv->mode->pv_pte_store) k->hv->mode->pv_pte_store(k->hv, pa, v, level);
+  else {
+    bool emulated = false;
+    uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
+    if (!emulated) memcpy(h, &v, 8);
+  }
+  k->kacc_mute--;
 }
 
 /* The guest kernel's privileged paging instructions: a virtualization
@@ -89,15 +102,18 @@ void guest_write_cr3(struct kernel *k, uint64_t v) {
 /* Paravirtualized paging: a frame is now a page table of this level
  * (zeroed, not yet linked); lazy-MMU batches around bulk updates. */
 void pv_new_table(struct kernel *k, uint64_t pa, int level) {
+  rec_put(k, FLTR_K_PT_NEW, pa >> 12, (uint64_t)level, 0, 0);
   if (k->hv->mode->pv_pt_new) k->hv->mode->pv_pt_new(k->hv, pa, level);
 }
 void pv_batch(struct kernel *k, bool begin) {
+  rec_put(k, FLTR_K_PV_BATCH, begin, 0, 0, 0);
   if (k->hv->mode->pv_batch) k->hv->mode->pv_batch(k->hv, begin);
 }
 
 /* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
  * then every PCID, as Linux does for the user half on return */
 void guest_flush_tlb(struct kernel *k) {
+  rec_put(k, FLTR_K_TLB_FLUSH, 1, 0, 0, 0);
   if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
   else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
   cpu_flush_tlb(k->cpu);
@@ -114,7 +130,9 @@ void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va) {
 }
 
 /* ---- user copies ---- */
-static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host) {
+static int user_xlate(struct kernel *k, uint64_t va, size_t len, bool write, uint8_t **host) {
+  k->user_copies++;
+  rec_put(k, FLTR_K_UCOPY, write, va, len, 0);
   if (va >= TASK_SIZE) return -EFAULT;
   for (int tries = 0, spins = 0; tries < 4 && spins < 16; tries++, spins++) {
     struct xlate x;
@@ -136,6 +154,7 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
     int si = 0;
     uint64_t seen = k->hv->bus->visible_faults;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
+    record_fault_end(k, sig);
     if (sig) return -EFAULT;
     /* faults in kernel copies count as the task's (Linux); hidden ones do not */
     if (k->hv->bus->visible_faults != seen) k->minflt++;
@@ -148,7 +167,7 @@ static int user_xlate(struct kernel *k, uint64_t va, bool write, uint8_t **host)
  * a write breaks COW and fills anonymous pages without a read first. */
 int user_fault_in(struct kernel *k, uint64_t uva, bool write) {
   uint8_t *h;
-  return user_xlate(k, uva, write, &h);
+  return user_xlate(k, uva, 1, write, &h);
 }
 
 /* GUP with FOLL_FORCE (mm/gup.c), as access_remote_vm uses it for
@@ -179,6 +198,7 @@ uint8_t *user_page_forced(struct kernel *k, uint64_t va, bool write) {
     k->gup_force = true;
     int sig = k->hv->mode->page_fault(k->hv, va, ((e & PTE_P) ? PFEC_P : 0) | (write ? PFEC_W : 0), true, &si);
     k->gup_force = false;
+    record_fault_end(k, sig);
     if (sig) return NULL;
     if (k->hv->bus->visible_faults != seen) k->minflt++;
   }
@@ -203,7 +223,7 @@ int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n) {
     size_t chunk = PAGE - (uva & (PAGE - 1));
     if (chunk > n) chunk = n;
     uint8_t *h;
-    if (user_xlate(k, uva, false, &h)) return -EFAULT;
+    if (user_xlate(k, uva, chunk, false, &h)) return -EFAULT;
     memcpy(d, h, chunk);
     d += chunk; uva += chunk; n -= chunk;
   }
@@ -216,7 +236,7 @@ int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n) {
     size_t chunk = PAGE - (uva & (PAGE - 1));
     if (chunk > n) chunk = n;
     uint8_t *h;
-    if (user_xlate(k, uva, true, &h)) return -EFAULT;
+    if (user_xlate(k, uva, chunk, true, &h)) return -EFAULT;
     memcpy(h, s, chunk);
     s += chunk; uva += chunk; n -= chunk;
   }
@@ -228,7 +248,7 @@ int clear_user(struct kernel *k, uint64_t uva, size_t n) {
     size_t chunk = PAGE - (uva & (PAGE - 1));
     if (chunk > n) chunk = n;
     uint8_t *h;
-    if (user_xlate(k, uva, true, &h)) return -EFAULT;
+    if (user_xlate(k, uva, chunk, true, &h)) return -EFAULT;
     memset(h, 0, chunk);
     uva += chunk; n -= chunk;
   }
@@ -240,7 +260,7 @@ long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max) {
   while (i < max) {
     size_t chunk = PAGE - (uva & (PAGE - 1));
     uint8_t *h;
-    if (user_xlate(k, uva, false, &h)) return -EFAULT;
+    if (user_xlate(k, uva, chunk < max - i ? chunk : max - i, false, &h)) return -EFAULT;
     for (size_t j = 0; j < chunk && i < max; j++, i++) {
       dst[i] = (char)h[j];
       if (!h[j]) return (long)i;
@@ -261,6 +281,7 @@ long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max) {
 
 void mm_switch_user(struct kernel *k) {
   uint64_t cr3 = k->mm->pml4;
+  rec_put(k, FLTR_K_CR3, k->mm->id, cr3 >> 12, 0, 0);   /* the PCID bits are the mode's (KPTI) */
   if (k->kpti && k->kpti_pcid) {
     /* another mm: both PCIDs of the pair held the old one's translations
      * (Linux gives each mm its own pair; one pair, flushed, is equivalent) */

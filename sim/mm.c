@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 #include "sim/mm_internal.h"
+#include "sim/record.h"
 
 /* ---- frames ---- */
 uint64_t frame_alloc(struct kernel *k) {
@@ -21,6 +22,7 @@ uint64_t frame_alloc(struct kernel *k) {
   k->frame_refs[pa >> 12] = 1;
   k->frames_used++;
   cpu_invalidate_frame(k->cpu, pa);
+  rec_frame(k, REC_FRAME_ALLOC, pa, 0);
   return pa;
 }
 void frame_put(struct kernel *k, uint64_t pa) {
@@ -28,6 +30,7 @@ void frame_put(struct kernel *k, uint64_t pa) {
   uint16_t *r = &k->frame_refs[pa >> 12];
   if (*r == 0) return;
   if (--*r) return;
+  rec_frame(k, REC_FRAME_FREE, pa, 0);
   cpu_invalidate_frame(k->cpu, pa);
   if (k->nfree == k->free_cap) {
     k->free_cap = k->free_cap ? k->free_cap * 2 : 4096;
@@ -85,6 +88,8 @@ struct mm *mm_new(struct kernel *k) {
     memset(mem_host(k->mem, mm->pml4), 0, PAGE);
     ((uint64_t *)mem_host(k->mem, mm->pml4))[pt_index(PHYSMAP_BASE, 4)] = e273;
     ((uint64_t *)mem_host(k->mem, mm->pml4))[pt_index(KTEXT_BASE, 4)] = e511;
+    rec_pte(k, pt_entry_pa(mm->pml4, PHYSMAP_BASE, 4), e273, 4, true);
+    rec_pte(k, pt_entry_pa(mm->pml4, KTEXT_BASE, 4), e511, 4, true);
   } else {
     uint64_t cyc = 0;
     memset(kaccess(k, kva(mm->pml4), ACC_W, &cyc), 0, PAGE);
@@ -98,6 +103,7 @@ struct mm *mm_new(struct kernel *k) {
   mm->mmap_base = MMAP_BASE;
   mm->dump_filter = DUMP_FILTER_DEFAULT;
   mm->id = ++k->next_mm_id;
+  rec_put(k, FLTR_K_MM_NEW, mm->id, mm->pml4 >> 12, 0, 0);
   return mm;
 }
 
@@ -116,6 +122,7 @@ void free_tables(struct kernel *k, uint64_t table, int level) {
 
 void mm_put(struct kernel *k, struct mm *mm) {
   if (!mm || --mm->refs) return;
+  rec_put(k, FLTR_K_MM_FREE, mm->id, 0, 0, 0);
   if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
   free_tables(k, mm->pml4, 4);
   for (int i = 0; i < mm->nvmas; i++)
@@ -223,7 +230,9 @@ void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr) {
 struct kpt { struct kernel *k; uint64_t *cyc; };
 static uint64_t kpt_read(void *c, uint64_t epa) {
   struct kpt *x = c;
-  return kread64(x->k, epa, x->cyc);
+  uint64_t v;
+  memcpy(&v, kaccess(x->k, kva(epa), ACC_PT_READ, x->cyc), 8);
+  return v;
 }
 static uint64_t kpt_new_table(void *c, int level) {
   struct kpt *x = c;
@@ -284,7 +293,10 @@ void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t base = pmd & PTE_ADDR & ~0x1fffffull;
   uint64_t flags = pmd & (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX | (1ull << 9));
   uint64_t *h = (uint64_t *)kaccess(k, kva(pt), ACC_W, &cyc);
-  for (int i = 0; i < 512; i++) h[i] = (base + (uint64_t)i * PAGE) | flags;
+  for (int i = 0; i < 512; i++) {
+    h[i] = (base + (uint64_t)i * PAGE) | flags;
+    rec_pte(k, pt + 8ull * (unsigned)i, h[i], 1, true);
+  }
   pv_new_table(k, pt, 1);
   kwrite_pte(k, pmd_pa, pt | PTE_TABLE, 2, &cyc);
   mm->pt_pages++;

@@ -23,7 +23,11 @@ static inline uint64_t pte_frame(uint64_t e, uint64_t va) {
   return (e & PTE_PS) ? (e & PTE_ADDR & ~0x1fffffull) + (va & 0x1ff000ull) : e & PTE_ADDR;
 }
 
-/* kmem.c: accesses through the MMU and privileged paging operations */
+/* kmem.c: accesses through the MMU and privileged paging operations.
+ * ACC_PT_READ (not an MMU bit, taken off before translating) marks the
+ * guest kernel's page-table reads while it descends its tables: traces
+ * record them as such (kacc +64). */
+#define ACC_PT_READ 0x4000u
 uint8_t *kaccess(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc);
 uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
                      const uint64_t *val, bool *emulated);

@@ -7,6 +7,7 @@
  * starts (the common case for a binary just built or run); 0 makes a miss
  * cost io.read_latency and read ahead guest.readahead_bytes. */
 #include "sim/kernel.h"
+#include "sim/record.h"
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 
 struct pc_page {
   uint64_t dev, ino, pgoff, pa;
+  uint64_t seq;              /* fill order: reclaim takes the oldest first */
   struct pc_page *next;
   bool shared_w;             /* mapped into a shared writable VMA: its frame
                                 may hold stores the host file lacks */
@@ -70,12 +72,55 @@ uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
     got += (size_t)r;
   }
   struct pc_page *p = malloc(sizeof *p);
-  *p = (struct pc_page){.dev = hf->dev, .ino = hf->ino, .pgoff = pgoff, .pa = pa};
+  *p = (struct pc_page){.dev = hf->dev, .ino = hf->ino, .pgoff = pgoff, .pa = pa, .seq = ++k->pc_seq};
   size_t b = bucket(hf->dev, hf->ino, pgoff);
   p->next = k->pc_hash[b];
   k->pc_hash[b] = p;
   k->pc_pages++;
+  rec_put(k, FLTR_K_PC_FILL, record_file(k, hf->dev, hf->ino), pgoff, pa >> 12, 0);
   return pa;
+}
+
+/* Take the cached pages `drop` picks out of the cache, in an order that
+ * does not depend on where the hash put them (so not on host inode
+ * numbers either): the oldest fills first, at most `max`.  Each leaves
+ * the cache (written back first when writeback and a shared mapping may
+ * have stored to it), recorded, and gives its frame back.  Returns how
+ * many. */
+static int by_seq(const void *a, const void *b) {
+  uint64_t x = (*(struct pc_page *const *)a)->seq, y = (*(struct pc_page *const *)b)->seq;
+  return x < y ? -1 : x > y;
+}
+static uint64_t pc_evict(struct kernel *k, bool (*drop)(struct kernel *, const struct pc_page *, const void *),
+                         const void *arg, uint64_t max, bool writeback) {
+  if (!k->pc_hash || !max) return 0;
+  struct pc_page **v = NULL;
+  size_t n = 0, cap = 0;
+  for (size_t b = 0; b < PC_BUCKETS; b++)
+    for (struct pc_page *p = k->pc_hash[b]; p; p = p->next) {
+      if (!drop(k, p, arg)) continue;
+      if (n == cap) {
+        struct pc_page **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
+        if (!nv) break;
+        v = nv;
+      }
+      v[n++] = p;
+    }
+  qsort(v, n, sizeof *v, by_seq);
+  if (n > max) n = (size_t)max;
+  for (size_t i = 0; i < n; i++) {
+    struct pc_page *p = v[i];
+    struct pc_page **pp = &k->pc_hash[bucket(p->dev, p->ino, p->pgoff)];
+    while (*pp != p) pp = &(*pp)->next;
+    if (writeback && p->shared_w) pc_writeback(k, p->dev, p->ino, p->pgoff, p->pgoff + 1);
+    *pp = p->next;
+    rec_put(k, FLTR_K_RECLAIM, record_file(k, p->dev, p->ino), p->pgoff, p->pa >> 12, 0);
+    kernel_frame_put(k, p->pa);
+    free(p);
+    k->pc_pages--;
+  }
+  free(v);
+  return n;
 }
 
 static struct pc_page *pc_find(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t pgoff) {
@@ -180,44 +225,28 @@ void pc_refresh(struct kernel *k, uint64_t dev, uint64_t ino, int fd, uint64_t l
 
 /* Reclaim: drop cached pages no mapping uses (a page that was mapped
  * shared-writable is written back first). */
+/* a page no mapping uses (the cache holds its one reference) */
+static bool unused(struct kernel *k, const struct pc_page *p, const void *arg) {
+  (void)arg;
+  return k->frame_refs[p->pa >> 12] == 1;
+}
+
 uint64_t pc_reclaim(struct kernel *k, uint64_t want) {
-  uint64_t freed = 0;
-  if (!k->pc_hash) return 0;
-  for (size_t b = 0; b < PC_BUCKETS && freed < want; b++) {
-    for (struct pc_page **pp = &k->pc_hash[b]; *pp && freed < want;) {
-      struct pc_page *p = *pp;
-      if (k->frame_refs[p->pa >> 12] == 1) {
-        if (p->shared_w) pc_writeback(k, p->dev, p->ino, p->pgoff, p->pgoff + 1);
-        *pp = p->next;
-        kernel_frame_put(k, p->pa);
-        free(p);
-        k->pc_pages--;
-        freed++;
-      } else {
-        pp = &p->next;
-      }
-    }
-  }
-  return freed;
+  return pc_evict(k, unused, NULL, want, true);
 }
 
 /* Drop the cached pages of a file at and beyond page `from` (truncation):
  * their frames stay with any mapping that still maps them until it is
  * zapped (pc_truncate's caller does that). */
+struct past { uint64_t dev, ino, from; };
+static bool past_eof(struct kernel *k, const struct pc_page *p, const void *arg) {
+  const struct past *x = arg;
+  (void)k;
+  return p->dev == x->dev && p->ino == x->ino && p->pgoff >= x->from;
+}
 void pc_drop_from(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t from) {
-  if (!k->pc_hash) return;
-  for (size_t b = 0; b < PC_BUCKETS; b++)
-    for (struct pc_page **pp = &k->pc_hash[b]; *pp;) {
-      struct pc_page *p = *pp;
-      if (p->dev == dev && p->ino == ino && p->pgoff >= from) {
-        *pp = p->next;
-        kernel_frame_put(k, p->pa);
-        free(p);
-        k->pc_pages--;
-      } else {
-        pp = &p->next;
-      }
-    }
+  struct past x = {dev, ino, from};
+  pc_evict(k, past_eof, &x, ~0ull, false);
 }
 
 void pc_free_all(struct kernel *k) {

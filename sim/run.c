@@ -4,6 +4,7 @@
 #include "sim/kernel.h"
 #include "cpu-x86/virt.h"
 #include "sim/stats.h"
+#include "sim/record.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -213,7 +214,7 @@ static int machine_init(struct machine *m, char *err, size_t n) {
              "multiples of ways x 64 bytes, L1 sets a power of two)");
     return -1;
   }
-  if (m->dcache.enabled) { c->dcache = &m->dcache; m->mmu.cache = &m->dcache; }
+  if (m->dcache.enabled) { cpu_set_dcache(c, &m->dcache); m->mmu.cache = &m->dcache; }
   int pwk = (int)params_get(P, "walk.pwc");
   if (pwk == 3) pwk = strcmp(cfg->cpu_vendor, "amd") ? PWC_INTEL_PSC : PWC_AMD_PTC;
   if (pwk > 3) { snprintf(err, n, "walk.pwc must be 0..3"); return -1; }
@@ -265,6 +266,7 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   k->cpu = c;
   k->mmu = &m->mmu;
   k->hv = hv;
+  if (record_open(k, cfg, err, n)) return -1;
   task_init_first(k);
   sysctl_init(k);
   cred_init(k);
@@ -342,6 +344,7 @@ static void handle_exception(struct machine *m) {
   if (c->exc.vector == EXC_NESTED) {
     /* EPT violation / #NPF: the hypervisor's business, not the guest's */
     sig = mode->nested_fault ? mode->nested_fault(&m->hv, c->exc.cr2, c->exc.err) : SIGBUS;
+    cpu_exception_done(c, !sig);
     if (!sig) return;
     if (!cfg->quiet)
       fprintf(stderr, "faultline: the VM died: unresolvable nested fault at gpa %#llx\n",
@@ -353,8 +356,11 @@ static void handle_exception(struct machine *m) {
   if (c->exc.vector == EXC_PF) {
     uint64_t seen = m->bus.visible_faults;
     sig = mode->page_fault(&m->hv, c->exc.cr2, c->exc.err, false, &si);
+    record_fault_end(k, sig);
     /* only faults that reached the guest kernel are the task's
-     * (a shadow-paging fill is invisible to the guest) */
+     * (a shadow-paging fill is invisible to the guest: the interrupted
+     * block goes on as if it had not happened) */
+    cpu_exception_done(c, !sig && m->bus.visible_faults == seen);
     if (!sig) { if (m->bus.visible_faults != seen) k->minflt++; return; }
     if (sig == SIGKILL) {
       /* the OOM killer: nothing left to reclaim */
@@ -367,6 +373,7 @@ static void handle_exception(struct machine *m) {
     }
     signal_force_fault(k, sig, si, c->exc.cr2, 14, c->exc.err);
   } else {
+    cpu_exception_done(c, false);
     sig = exc_signal(&c->exc, &si);
     uint64_t addr = c->exc.vector == EXC_GP ? 0 : c->exc.rip;
     signal_force_fault(k, sig, si, addr, c->exc.vector, c->exc.has_err ? c->exc.err : 0);
@@ -397,6 +404,25 @@ static bool limit_reached(struct machine *m) {
   return true;
 }
 
+/* What the CPU stopped for: a syscall, the end of its budget (a time
+ * slice, a limit), an exception.  true: the run stops (a limit). */
+static bool dispatch_exit(struct machine *m, int r) {
+  struct kernel *k = m->k;
+  struct vcpu *c = m->c;
+  if (r == CPU_EXIT_SYSCALL) {
+    c->cycles += kpti_enter(k);
+    syscall_dispatch(k);
+    c->cycles += kpti_exit(k);
+    if (k->cur->state != TS_RUNNABLE) sched_switch(k);
+  } else if (r == CPU_EXIT_BUDGET) {
+    if (limit_reached(m)) return true;
+    if (c->icount >= k->slice_end) sched_switch(k);   /* end of the time slice */
+  } else if (r == CPU_EXIT_EXCEPTION) {
+    handle_exception(m);
+  }
+  return false;
+}
+
 /* The scheduler loop: signals, timers, then the CPU until something
  * needs the kernel (a syscall, an exception, the end of a time slice). */
 static void run_guest(struct machine *m) {
@@ -405,6 +431,13 @@ static void run_guest(struct machine *m) {
   k->slice_end = c->icount + k->quantum;
   while (!k->all_exited) {
     struct task *t = k->cur;
+    if (c->resume_block) {
+      /* after a hidden fault the block goes on at once: nothing the
+       * guest could see happens in between, as in a mode without it */
+      if (dispatch_exit(m, cpu_run(c))) break;
+      continue;
+    }
+    record_keyframe_due(k);
     if (t->restart_syscall) {
       /* woken from a blocking syscall: a stop signal stops the task with
        * the call parked; another signal interrupts it; else it is retried */
@@ -440,18 +473,7 @@ static void run_guest(struct machine *m) {
     if (timed_out) stop = 0;
     c->icount_stop = stop;
     k->orig_rax = -1;                  /* user mode: no syscall in progress */
-    int r = cpu_run(c);
-    if (r == CPU_EXIT_SYSCALL) {
-      c->cycles += kpti_enter(k);
-      syscall_dispatch(k);
-      c->cycles += kpti_exit(k);
-      if (k->cur->state != TS_RUNNABLE) sched_switch(k);
-    } else if (r == CPU_EXIT_BUDGET) {
-      if (limit_reached(m)) break;
-      if (c->icount >= k->slice_end) sched_switch(k);   /* end of the time slice */
-    } else if (r == CPU_EXIT_EXCEPTION) {
-      handle_exception(m);
-    }
+    if (dispatch_exit(m, cpu_run(c))) break;
   }
 }
 
@@ -470,15 +492,26 @@ static int finish(struct machine *m, struct sim_result *res) {
   res->walk_refs = m->mmu.walk_refs;
   res->fault_cycles = m->es.fault_cycles_total;
   if (m->mode->finish) m->mode->finish(&m->hv);
-  if (!cfg->stats_path) return 0;
-  FILE *f = open_out(cfg->stats_path);
-  if (!f) {
-    snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
-    return -1;
+  /* the trace ends with the guest; a write that failed on the way is said
+   * here, with the guest's own outcome, which the exit status (125) no
+   * longer carries */
+  char terr[400];
+  if (record_close(k, terr, sizeof terr)) {
+    char outcome[64];
+    if (res->signal) snprintf(outcome, sizeof outcome, "was killed by signal %d", res->signal);
+    else snprintf(outcome, sizeof outcome, "exited with status %d", res->exit_code);
+    snprintf(res->error, sizeof res->error, "trace not written whole: %s (the guest %s)", terr, outcome);
   }
-  stats_write(f, cfg, k, &m->es, &m->hv);
-  if (f != stdout) fclose(f); else fflush(f);
-  return 0;
+  if (cfg->stats_path) {
+    FILE *f = open_out(cfg->stats_path);
+    if (!f) {
+      snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
+      return -1;
+    }
+    stats_write(f, cfg, k, &m->es, &m->hv);
+    if (f != stdout) fclose(f); else fflush(f);
+  }
+  return res->error[0] ? -1 : 0;
 }
 
 static void machine_fini(struct machine *m) {
@@ -486,6 +519,10 @@ static void machine_fini(struct machine *m) {
   ev_log_fini(&m->evlog);
   if (m->logf && m->logf != stdout) fclose(m->logf);
   else if (m->logf) fflush(m->logf);
+  if (k && k->rec) {                 /* a run that failed on the way: the trace ends here */
+    char e[400];
+    record_close(k, e, sizeof e);
+  }
   if (k) {
     task_cleanup_all(k);
     shm_cleanup(k);

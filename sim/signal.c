@@ -3,6 +3,7 @@
  * and delivery through an rt_sigframe (ucontext + siginfo + XSAVE-format
  * fpstate) built on the guest stack through the MMU. */
 #include "sim/kernel.h"
+#include "sim/record.h"
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -232,6 +233,15 @@ static bool take_stop(struct kernel *k, int sig) {
   return true;
 }
 
+/* the trace's account of a signal taken: action 0 a handler frame, 1
+ * ignored (or a stop dropped in an orphaned group), 2 the default action
+ * ends the process, 3 it stops it */
+static void record_signal(struct kernel *k, int sig, int action) {
+  if (k->rec)
+    recorder_put(k->rec, FLTR_K_SIGNAL, (uint64_t)sig, (uint64_t)(int64_t)k->siginfo[sig].code, k->siginfo[sig].addr,
+                 (uint64_t)action);
+}
+
 void signal_deliver(struct kernel *k) {
   /* Linux's exit to user mode: get_signal drops ignored signals, stops
    * the task or ends it; each signal with a handler gets its frame, and
@@ -241,13 +251,16 @@ void signal_deliver(struct kernel *k) {
     uint64_t ready = k->sigpending & ~k->sigmask;
     if (!ready) return;
     int sig = first_signal(ready);
-    if (sig == SIGKILL) { k->sigpending &= ~bit(sig); die(k, sig); return; }
+    if (sig == SIGKILL) { k->sigpending &= ~bit(sig); record_signal(k, sig, 2); die(k, sig); return; }
     if (take_stop(k, sig)) {
-      if (k->cur->state != TS_RUNNABLE) return;      /* stopped */
+      bool stopped = k->cur->state != TS_RUNNABLE;
+      record_signal(k, sig, stopped ? 3 : 1);
+      if (stopped) return;
       continue;
     }
     k->sigpending &= ~bit(sig);
     uint64_t h = k->sig_handlers[sig];
+    record_signal(k, sig, (h == 0 && !default_ignores(sig)) ? 2 : h == (uint64_t)(uintptr_t)SIG_IGN || h == 0 ? 1 : 0);
     if (h == (uint64_t)(uintptr_t)SIG_IGN) continue;
     if (h == 0) {
       if (default_ignores(sig)) continue;

@@ -51,6 +51,9 @@ struct sim_config {
   uint64_t epoch;            /* seconds */
   char **argv;               /* guest argv (argv[0] = program path) */
   char **envp;               /* guest environment */
+  const char *trace_path;    /* --trace FILE: record the run (NULL: no) */
+  char **command;            /* faultline's own command line (NULL-terminated) for the
+                                trace header; NULL: argv */
   bool quiet;
   bool guest_output_null;    /* compare: the guest's stdout/stderr go to /dev/null */
 };

@@ -129,7 +129,7 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   for (int i = 0; i < 7; i++) {
     if (!lv[i]->e) continue;
     json_obj(&j, lv[i]->name);
-    json_u64(&j, "hits", lv[i]->hits);
+    json_u64(&j, "hits", tlb_level_hits(lv[i]));
     json_u64(&j, "misses", lv[i]->misses);
     json_end(&j);
   }
@@ -145,6 +145,14 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
     }
     json_end(&j);
   }
+  /* the guest's references as a trace records them (ref and rep, kacc,
+   * ucopy records): the program's data references, the guest kernel's own
+   * accesses through the MMU, and the user pages its copies reach */
+  json_obj(&j, "refs");
+  json_u64(&j, "user", cpu_data_refs(c));
+  json_u64(&j, "kernel", k->kernel_refs);
+  json_u64(&j, "user_copies", k->user_copies);
+  json_end(&j);
   json_obj(&j, "walks");
   json_u64(&j, "count", k->mmu->walks);
   json_u64(&j, "refs", k->mmu->walk_refs);

@@ -3,6 +3,7 @@
  * sys_cred.c, scheduling attributes in sys_sched.c.  Unknown numbers
  * return -ENOSYS and are counted (stats: syscalls.unknown). */
 #include "sim/kernel.h"
+#include "sim/record.h"
 #include "syscall_names.h"
 #include <errno.h>
 #include <signal.h>
@@ -464,6 +465,7 @@ void syscall_dispatch(struct kernel *k) {
     k->syscalls++;
     if (nr >= 0 && nr < 512) k->syscall_counts[nr]++;
   }
+  rec_put(k, FLTR_K_SYS_ENTER, (uint64_t)(uint32_t)nr, k->redispatch, 0, 0);
   k->redispatch = false;
   k->orig_rax = nr;
   bool handled = false;
@@ -497,12 +499,17 @@ void syscall_dispatch(struct kernel *k) {
             (long)a[2], (long)a[3], r, k->block_now ? " (blocks)" : "");
   if (k->block_now) {
     /* the task sleeps; a restartable call runs again when it wakes */
+    rec_put(k, FLTR_K_SYS_EXIT, (uint64_t)r, k->block_restart ? 1 : 2, 0, 0);
     k->block_now = false;
     k->cur->state = TS_BLOCKED;
     k->cur->restart_syscall = k->block_restart;
     if (!k->block_restart) c->r[RAX] = (uint64_t)r;
     return;
   }
-  if (nr == SYS_rt_sigreturn || ((nr == SYS_execve || nr == SYS_execveat) && r == 0)) return;  /* registers already set */
+  if (nr == SYS_rt_sigreturn || ((nr == SYS_execve || nr == SYS_execveat) && r == 0)) {
+    rec_put(k, FLTR_K_SYS_EXIT, (uint64_t)r, 3, 0, 0);
+    return;  /* registers already set */
+  }
+  rec_put(k, FLTR_K_SYS_EXIT, (uint64_t)r, 0, 0, 0);
   c->r[RAX] = (uint64_t)r;
 }

@@ -4,6 +4,7 @@
  * Each process has its own address space; fork is copy-on-write through
  * the MMU, so COW faults are real faults. */
 #include "sim/kernel.h"
+#include "sim/record.h"
 #include <sys/resource.h>
 #include "sim/fs_priv.h"
 #include <errno.h>
@@ -104,10 +105,12 @@ struct task_ctx *task_outside(struct kernel *k) {
 }
 
 /* ---- context switch ---- */
-static void switch_to(struct kernel *k, struct task *next);
+/* reason: the sched record's (0 the scheduler, 1 a moment in another
+ * process's context) */
+static void switch_to(struct kernel *k, struct task *next, int reason);
 /* for a syscall that works in another process's address space
  * (process_vm_readv/writev): make it the current context, then back */
-void task_switch_to(struct kernel *k, struct task *t) { switch_to(k, t); }
+void task_switch_to(struct kernel *k, struct task *t) { switch_to(k, t, 1); }
 
 /* The distinct address spaces of the live processes (the running one's is
  * k->mm; vfork children share their parent's): up to max, their count. */
@@ -123,9 +126,10 @@ int live_mms(struct kernel *k, struct mm **out, int max) {
   return n;
 }
 
-static void switch_to(struct kernel *k, struct task *next) {
+static void switch_to(struct kernel *k, struct task *next, int reason) {
   struct task *cur = k->cur;
   if (next == cur) return;
+  rec_put(k, FLTR_K_SCHED, (uint64_t)next->tc.pid, (uint64_t)reason, 0, 0);
   struct vcpu *c = k->cpu;
   cpu_save_regs(c, &cur->regs);
   k->tc.cpu_insns += c->icount - k->tc.oncpu_icount;   /* its CPU time so far */
@@ -275,7 +279,7 @@ void sched_switch(struct kernel *k) {
     if (!k->guest_killed_by && !k->guest_exit_code) k->guest_killed_by = SIGKILL;
     return;
   }
-  switch_to(k, n);
+  switch_to(k, n, 0);
   k->slice_end = k->cpu->icount + k->quantum;
 }
 
@@ -404,14 +408,15 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   while (*pp) pp = &(*pp)->next;
   *pp = t;
   int pid = t->tc.pid;
+  rec_put(k, FLTR_K_FORK, (uint64_t)pid, t->tc.mm->id, flags, 0);
   if (pidfd >= 0) pidfd_install(k, t, 0, pidfd);
   if (flags & CLONE_PARENT_SETTID_) copy_to_user(k, ptid, &pid, 4);
   if (flags & CLONE_CHILD_SETTID_) {
     /* written in the child's address space */
     struct task *me = k->cur;
-    switch_to(k, t);
+    switch_to(k, t, 1);
     copy_to_user(k, ctid, &pid, 4);
-    switch_to(k, me);
+    switch_to(k, me, 1);
   }
   if (flags & CLONE_VFORK_) {
     /* the parent sleeps until the child execs or exits; its return value
@@ -487,6 +492,7 @@ void task_exit(struct kernel *k) {
                                     1ull << (SIGSYS - 1);
   bool dumped = k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && coredump(k, k->killed_by);
   if (dumped) t->wstatus |= 0x80;
+  rec_put(k, FLTR_K_EXIT, (uint64_t)k->pid, (uint64_t)(int64_t)t->wstatus, 0, 0);
   files_put(k->files);
   k->files = NULL;
   k->fds = NULL;
@@ -733,6 +739,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
     goto out;
   }
   mm_put(k, old);
+  if (k->rec) recorder_put_bytes(k->rec, FLTR_K_EXEC, nm->id, path, (uint32_t)strlen(path));
   /* the new image: registers cleared, close-on-exec, handlers reset */
   struct vcpu *c = k->cpu;
   uint64_t sp = c->r[RSP], ip = c->rip;

@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 extern char **environ;
+extern const char faultline_version[];   /* sim/record.c */
+static char **command_line;              /* main's argv: a trace's header records it */
 
 static _Noreturn void die(const char *fmt, const char *a) {
   fprintf(stderr, "faultline: ");
@@ -35,7 +37,8 @@ static const char *top_usage =
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
-  "`faultline COMMAND --help` describes each command.\n";
+  "`faultline COMMAND --help` describes each command; `faultline --version`\n"
+  "prints the version.\n";
 
 static const char *run_usage =
   "usage: faultline run [OPTIONS] [--] PROGRAM [ARGS...]\n"
@@ -50,6 +53,8 @@ static const char *run_usage =
   "  --preset P       built-in preset name or preset file (`key = value  # source`)\n"
   "  --set k=v        override one parameter (repeatable; see `faultline params`)\n"
   "  --stats FILE|-   write run statistics as JSON\n"
+  "  --trace FILE     record the run as a .fltr trace (traces/FORMAT.md): what the\n"
+  "                   guest and its kernel did, for `faultline trace info` and replay\n"
   "  --log FILE|-     write every fault and its steps with cycle costs\n"
   "  --log-format F   text (default: one block per fault, indented steps) or\n"
   "                   jsonl (one JSON object per step; docs/events.md)\n"
@@ -157,14 +162,14 @@ static int cmd_run(int argc, char **argv) {
   int nedits = 0;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
-         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER };
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
     {"root", 1, 0, O_ROOT}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
     {"read-only", 0, 0, O_RO}, {"aslr", 1, 0, O_ASLR}, {"epoch", 1, 0, O_EPOCH},
     {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"log-format", 1, 0, O_LOGFMT},
-    {"log-filter", 1, 0, O_LOGFILTER}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -179,6 +184,7 @@ static int cmd_run(int argc, char **argv) {
     case O_SET: sets[nsets++] = optarg; break;
     case O_STATS: cfg.stats_path = optarg; break;
     case O_LOG: cfg.log_path = optarg; break;
+    case O_TRACE: cfg.trace_path = optarg; break;
     case O_LOGFMT:
       if (strcmp(optarg, "text") && strcmp(optarg, "jsonl")) die("--log-format takes text or jsonl, not '%s'", optarg);
       cfg.log_jsonl = !strcmp(optarg, "jsonl");
@@ -220,6 +226,7 @@ static int cmd_run(int argc, char **argv) {
   if (!env.v) { env.v = calloc(1, sizeof *env.v); }
   cfg.argv = argv + optind;
   cfg.envp = env.v;
+  cfg.command = command_line;
   if (!cfg.root) cfg.argv[0] = find_program(cfg.argv[0], cfg.envp);
   raise_fd_limit();
   struct sim_result res;
@@ -344,8 +351,13 @@ int cmd_trace(int argc, char **argv);
 int main(int argc, char **argv) {
   if (argc < 2) { fputs(top_usage, stderr); return 125; }
   const char *cmd = argv[1];
+  command_line = argv;
   if (!strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
     fputs(top_usage, stdout);
+    return 0;
+  }
+  if (!strcmp(cmd, "--version")) {
+    printf("faultline %s\n", faultline_version);
     return 0;
   }
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);

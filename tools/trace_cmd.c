@@ -24,7 +24,8 @@ static const char *info_usage =
   "preset, parameter hash, CPUID personality, faultline version and\n"
   "command line; whether the frame index is present; the frames by kind;\n"
   "the records by kind with their uncompressed bytes; the compressed and\n"
-  "uncompressed bytes, bytes per record and per data reference.  Every\n"
+  "uncompressed bytes, bytes per record and per data reference (the\n"
+  "guest program's, then with the guest kernel's own).  Every\n"
   "frame is read and checked: a damaged trace gives one `faultline:` line\n"
   "naming the byte offset and exits 125.\n";
 
@@ -55,7 +56,7 @@ static int info(const char *path) {
   struct fltr_reader *r = fltr_open(path, err, sizeof err);
   if (!r) { fprintf(stderr, "faultline: %s\n", err); return 125; }
   static uint64_t count[256], ubytes[256];
-  uint64_t frames[4] = {0}, csize = 0, usize = 0, records = 0, refs = 0, last_frame = ~0ull;
+  uint64_t frames[4] = {0}, csize = 0, usize = 0, records = 0, refs = 0, krefs = 0, last_frame = ~0ull;
   uint64_t first_icount = 0;
   struct fltr_rec rec;
   int k;
@@ -73,8 +74,10 @@ static int info(const char *path) {
     ubytes[rec.kind] += rec.size;
     records++;
     if (rec.kind == FLTR_K_REF) refs++;
-    /* movs and cmps read two operands per iteration */
-    if (rec.kind == FLTR_K_REP) refs += rec.v[2] * ((rec.v[0] & 127) == 0 || (rec.v[0] & 127) == 3 ? 2 : 1);
+    /* movs and cmps make two references per iteration; then those of an
+     * iteration a fault stopped */
+    if (rec.kind == FLTR_K_REP) refs += rec.v[2] * ((rec.v[0] & 7) == 0 || (rec.v[0] & 7) == 3 ? 2 : 1) + rec.v[5];
+    if (rec.kind == FLTR_K_KACC || rec.kind == FLTR_K_UCOPY) krefs++;
   }
   if (k < 0) {
     fprintf(stderr, "faultline: %s\n", fltr_error(r));
@@ -111,6 +114,9 @@ static int info(const char *path) {
   if (records) printf(" (%.3f compressed bytes each)", (double)csize / (double)records);
   printf("\ndata_refs      %llu", (unsigned long long)refs);
   if (refs) printf(" (%.3f compressed bytes per reference)", (double)csize / (double)refs);
+  printf("\nkernel_refs    %llu", (unsigned long long)krefs);
+  if (refs + krefs) printf(" (kacc and ucopy; %.3f compressed bytes per reference of either kind)",
+                           (double)csize / (double)(refs + krefs));
   printf("\nrecords by kind:\n  %-12s %14s %20s\n", "kind", "count", "uncompressed bytes");
   for (int i = 0; i < 256; i++) {
     if (!count[i]) continue;

@@ -60,70 +60,70 @@ enum fltr_frame_kind {
  * fields to a kind (the header's schema lets older readers skip them).
  * Columns: id, number, name, fields, doc. */
 #define FLTR_RECORDS(X) \
-  X(BLOCK, 1, "block", (FU(id), FU(va), FU(bytes), FB(classes)), \
-    "block table entry: block id, the guest virtual address of its first byte, its code bytes (the fetch lines, and a second page when it crosses one), one instruction class per instruction (0 simple, 1 mul, 2 div, 3 branch, 4 string, 5 fp, 6 fpdiv, 7 sse, 8 sys: the cpu.cost.* order)") \
+  X(BLOCK, 1, "block", (FU(id), FU(rip), FU(pa), FU(pa2), FU(bytes), FU(cycles), FB(classes)), \
+    "block table entry, written when the interpreter decodes a block (and in keyframes): its id, the guest virtual address of its first byte, the machine address of that byte and of the second page it continues on (0: none), its length in bytes, its base cycles, and one instruction class per instruction (their number is its instruction count; 0 simple, 1 mul, 2 div, 3 branch, 4 string, 5 fp, 6 fpdiv, 7 sse, 8 sys: the cpu.cost.* order)") \
   X(BB, 2, "bb", (FU(id)), \
-    "a block executed to its end") \
-  X(BB_PART, 3, "bb_part", (FU(id), FU(retired)), \
-    "a block left early by an exception: its first `retired` instructions retired") \
-  X(REF, 4, "ref", (FU(va), FU(size), F8(access)), \
-    "a data reference of the guest program: size in bytes; access 0 load, 1 store, 2 load and store (read-modify-write)") \
-  X(REP, 5, "rep", (F8(op), F8(size), FU(count), FU(src), FU(dst)), \
-    "a REP string instruction: `count` iterations of `size` bytes; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +128 when DF is set (descending); replay makes one reference per iteration and operand") \
-  X(SYS_ENTER, 16, "sys_enter", (FU(nr)), \
-    "system call entry (x86-64 number)") \
-  X(SYS_EXIT, 17, "sys_exit", (FU(nr), FS(ret)), \
-    "system call exit with its return value") \
-  X(UCOPY, 18, "ucopy", (F8(dir), FU(va), FU(len)), \
-    "the kernel copies `len` bytes from (dir 0) or to (dir 1) user memory at va: through the MMU, so it can fault") \
-  X(MM_NEW, 32, "mm_new", (FU(mm), FU(root), FU(pcid)), \
-    "a new address space: its number, the frame of its top-level table, its PCID") \
+    "the block starts executing, after the fetch of its first byte was translated; it runs to its end unless a cut follows") \
+  X(CUT, 3, "cut", (FU(retired)), \
+    "the block begun last stops after `retired` of its instructions: a fault or exception the guest sees, or the block's code was overwritten") \
+  X(REF, 4, "ref", (FS(va), FU(sa)), \
+    "a data reference of the guest program: its virtual address (predicted: FORMAT.md, Prediction); sa is size × 4 + access (0 load, 1 store, 2 read-modify-write)") \
+  X(REP, 5, "rep", (F8(op), F8(size), FU(count), FS(src), FS(dst), F8(partial)), \
+    "a REP string instruction: `count` iterations of `size` bytes from src and dst (the previous rep's plus these deltas), then `partial` references of an iteration that faulted; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +8 DF set (descending), +16 32-bit addresses; replay makes one reference per iteration and operand") \
+  X(SYS_ENTER, 16, "sys_enter", (FU(nr), F8(restart)), \
+    "system call entry (x86-64 number); restart 1: the re-run of a call that blocked (no kernel entry of its own)") \
+  X(SYS_EXIT, 17, "sys_exit", (FS(ret), F8(how)), \
+    "system call exit: how 0 returns ret, 1 blocks (re-run on wake-up), 2 blocks with ret decided, 3 returns no value (rt_sigreturn, a successful execve)") \
+  X(UCOPY, 18, "ucopy", (F8(dir), FS(va), FU(len)), \
+    "the kernel reaches one user page to copy `len` bytes from (dir 0) or to (dir 1) user memory at va (predicted): through the MMU, so it can fault") \
+  X(KACC, 19, "kacc", (FS(va), F8(acc)), \
+    "an access the guest kernel makes through the MMU at a kernel virtual address (predicted); acc 2 write, 16 fetch, +64 a page-table entry read while descending the tables") \
+  X(MM_NEW, 32, "mm_new", (FU(mm), FU(root)), \
+    "a new address space: its number (never reused) and the frame of its top-level table") \
   X(MM_FREE, 33, "mm_free", (FU(mm)), \
-    "an address space is torn down") \
-  X(PT_NEW, 34, "pt_new", (FU(mm), FU(va), F8(level), FU(frame)), \
-    "the kernel allocates frame as the level-`level` page table covering va") \
-  X(PT_FREE, 35, "pt_free", (FU(mm), FU(frame)), \
-    "a page-table page is freed") \
-  X(MAP, 36, "map", (FU(mm), FU(va), FU(frame), FU(prot), F8(level)), \
-    "the kernel maps va to frame (a level-1 4 KiB, level-2 2 MiB or level-3 1 GiB page) with prot: PTE bits 0-11, bit 12 for NX") \
-  X(UNMAP, 37, "unmap", (FU(mm), FU(va), FU(pages)), \
-    "the kernel unmaps `pages` 4 KiB pages from va") \
-  X(PROTECT, 38, "protect", (FU(mm), FU(va), FU(pages), FU(prot)), \
-    "the kernel changes the protection of `pages` pages from va (prot as in map)") \
-  X(CR3, 39, "cr3", (FU(cr3), F8(noflush)), \
-    "MOV to CR3: the value (PCID in bits 0-11), noflush when bit 63 was set (KPTI switches included)") \
-  X(INVLPG, 40, "invlpg", (FU(va)), \
-    "INVLPG of va") \
-  X(INVPCID, 41, "invpcid", (F8(type), FU(pcid), FU(va)), \
-    "INVPCID of a type (0 address, 1 context, 2 all with globals, 3 all but globals)") \
-  X(TLB_FLUSH, 42, "tlb_flush", (F8(global)), \
-    "the kernel flushes every user translation (global: global entries too)") \
-  X(PC_FILL, 43, "pc_fill", (FU(file), FU(pgoff), FU(frame)), \
-    "page-cache fill: page pgoff of file (its inode number) read into frame") \
-  X(RECLAIM, 44, "reclaim", (FU(file), FU(pgoff), FU(frame)), \
-    "reclaim evicts page pgoff of file from the page cache, freeing frame") \
-  X(FORK, 64, "fork", (FU(tid), FU(pid), FU(mm), FU(flags)), \
-    "the running thread creates a task (fork, vfork, clone): its tid, thread-group id, address space and clone flags") \
+    "an address space is torn down (its tables and frames are released by the frame records that follow)") \
+  X(PT_NEW, 34, "pt_new", (FU(frame), F8(level)), \
+    "a zeroed frame becomes a page table of this level (not yet linked)") \
+  X(PTE, 35, "pte", (FS(entry), FS(val), F8(level)), \
+    "the kernel stores a page-table entry: the entry's physical address and the value, rotated (both predicted), in a table of level (1 PT .. 4 PML4); +128: a plain store of a table filled whole (no charged access)") \
+  X(CR3, 36, "cr3", (FU(mm), FU(root)), \
+    "the kernel loads address space mm (the frame of its top-level table) into CR3 (a context switch, exec); the PCID and KPTI's entry and exit switches are implied, not recorded") \
+  X(INVLPG, 37, "invlpg", (FU(va)), \
+    "the kernel invalidates the user translation of va (INVLPG; INVPCID of the KPTI pair too)") \
+  X(TLB_FLUSH, 38, "tlb_flush", (F8(all)), \
+    "the kernel flushes every user translation (flush_tlb_mm)") \
+  X(PV_BATCH, 39, "pv_batch", (F8(begin)), \
+    "the kernel enters (1) or leaves (0) lazy MMU mode around bulk page-table updates") \
+  X(FRAME, 40, "frame", (F8(op), FS(frame), FS(src)), \
+    "a frame event (frame and src predicted): op 0 allocated, 1 freed (its last reference dropped), 2 zeroed through the caches, 3 copied from src, 4 a 2 MiB run allocated from frame") \
+  X(PC_FILL, 41, "pc_fill", (FU(file), FU(pgoff), FU(frame)), \
+    "page-cache fill: page pgoff of a file (its number in the trace: 1, 2, ... by first appearance) read into frame") \
+  X(RECLAIM, 42, "reclaim", (FU(file), FU(pgoff), FU(frame)), \
+    "page pgoff of a file leaves the page cache (reclaim, oldest fills first, or truncation), freeing frame") \
+  X(FORK, 64, "fork", (FU(tid), FU(mm), FU(flags)), \
+    "the running thread creates a task (fork, vfork, clone): its tid, its address space and the clone flags") \
   X(EXEC, 65, "exec", (FU(mm), FB(path)), \
     "the running thread executes path in the new address space mm") \
   X(EXIT, 66, "exit", (FU(tid), FS(status)), \
     "a thread exits with a wait status") \
   X(SCHED, 67, "sched", (FU(tid), F8(reason)), \
-    "the vCPU now runs thread tid (reason 0 time slice, 1 blocked, 2 yield, 3 exit, 4 wake-up)") \
-  X(SIGNAL, 68, "signal", (F8(sig), FS(code), FU(addr)), \
-    "a signal delivered to the running thread, with si_code and si_addr") \
-  X(FAULT, 80, "fault", (FU(va), FU(err), F8(kind), FU(frame), FU(aux)), \
-    "a page fault the guest kernel handled: error code, what it was (the first eleven fault kinds of `faultline events`, in order), the frame it chose (0: none) and a kind-specific value (the COW source frame, the pages mapped around)") \
+    "the vCPU now runs thread tid (reason 0 the scheduler, 1 a call that works in another process's context for a moment)") \
+  X(SIGNAL, 68, "signal", (F8(sig), FS(code), FU(addr), F8(action)), \
+    "a signal taken by the running thread: si_code, si_addr, action 0 a handler frame, 1 ignored, 2 the default action ends it, 3 it stops the process") \
+  X(FAULT, 80, "fault", (FS(va), FU(err), F8(kind), FU(flags)), \
+    "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first eleven fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte)") \
+  X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \
+    "the fault's outcome: result 0 resolved (the access is retried), else the signal it sends; the frame it mapped last (0: none; predicted)") \
   X(KF_BEGIN, 96, "kf_begin", (FU(icount)), \
     "a keyframe starts: the state at this retired-instruction count follows") \
   X(KF_TASK, 97, "kf_task", (FU(tid), FU(pid), FU(mm), F8(state)), \
-    "keyframe: a task (state 0 running on the record's vCPU, 1 runnable, 2 blocked, 3 stopped)") \
-  X(KF_MM, 98, "kf_mm", (FU(mm), FU(root), FU(pcid)), \
-    "keyframe: an address space") \
-  X(KF_PT, 99, "kf_pt", (FU(mm), FU(va), F8(level), FU(frame)), \
-    "keyframe: a page-table page") \
-  X(KF_MAP, 100, "kf_map", (FU(mm), FU(va), FU(frame), FU(prot), F8(level)), \
-    "keyframe: a mapped page (prot as in map)") \
+    "keyframe: a task (state 0 running on the record's vCPU, 1 runnable, 2 blocked, 3 zombie)") \
+  X(KF_MM, 98, "kf_mm", (FU(mm), FU(root)), \
+    "keyframe: a live address space and the frame of its top-level table") \
+  X(KF_PT, 99, "kf_pt", (FU(frame), F8(level), FU(mm)), \
+    "keyframe: a page-table page of mm's user half") \
+  X(KF_PTE, 100, "kf_pte", (FU(entry), FU(val)), \
+    "keyframe: a present entry (or a PROT_NONE leaf) of the last kf_pt: its machine address and value (rotated as in pte)") \
   X(KF_END, 101, "kf_end", (FU(records)), \
     "the keyframe ends: the number of its records, kf_begin and kf_end included")
 
@@ -186,6 +186,12 @@ struct fltr_writer *fltr_create(const char *path, const struct fltr_meta *m,
 /* Append a record produced when `icount` instructions had retired
  * (non-decreasing).  0, or -1 (fltr_writer_error). */
 int fltr_put(struct fltr_writer *w, uint64_t icount, const struct fltr_rec *r);
+/* Append `nrec` records already encoded as fltr_rec_encode encodes them
+ * (the recorder encodes its frequent kinds itself), the first produced at
+ * first_icount, the last at last_icount; n at most the frame cut.  The
+ * frame is cut before them when they would not fit.  0, or -1. */
+int fltr_put_encoded(struct fltr_writer *w, uint64_t first_icount, uint64_t last_icount,
+                     const uint8_t *p, size_t n, uint32_t nrec);
 /* A keyframe: cuts the frame, writes kf_begin; the caller puts the state
  * records; fltr_keyframe_end writes kf_end and cuts again. */
 int fltr_keyframe_begin(struct fltr_writer *w, uint32_t cpu, uint64_t icount);

@@ -160,6 +160,25 @@ int fltr_put(struct fltr_writer *w, uint64_t icount, const struct fltr_rec *r) {
   return w->used >= w->frame_cut ? cut(w) : 0;
 }
 
+int fltr_put_encoded(struct fltr_writer *w, uint64_t first_icount, uint64_t last_icount,
+                     const uint8_t *p, size_t n, uint32_t nrec) {
+  if (w->failed) return -1;
+  if (!nrec) return 0;
+  if (first_icount < w->last_icount || last_icount < first_icount)
+    return fail(w, "records at instructions %llu..%llu after one at %llu", (unsigned long long)first_icount,
+                (unsigned long long)last_icount, (unsigned long long)w->last_icount);
+  if (n > w->frame_cut) return fail(w, "%zu encoded bytes exceed the frame cut", n);
+  if (w->used + n > w->frame_cut && cut(w)) return -1;
+  memcpy(w->buf + w->used, p, n);
+  if (!w->nrec) w->first_icount = first_icount;
+  w->last_icount = last_icount;
+  w->used += n;
+  w->nrec += nrec;
+  w->total_records += nrec;
+  if (w->in_keyframe) w->kf_records += nrec;
+  return w->used >= w->frame_cut ? cut(w) : 0;
+}
+
 int fltr_keyframe_begin(struct fltr_writer *w, uint32_t cpu, uint64_t icount) {
   if (w->in_keyframe) return fail(w, "keyframe inside a keyframe");
   if (cut(w)) return -1;

@@ -72,12 +72,12 @@ void synth_write(struct synth *s, const char *path, size_t nrec, uint32_t frame_
       s->kf_index[s->nkf++] = s->n;
       cr_assert_eq(fltr_keyframe_begin(w, 0, icount), 0, "%s", fltr_writer_error(w));
       keep(s, icount, &(struct fltr_rec){.kind = FLTR_K_KF_BEGIN, .v = {icount}});
-      int nstate = 3 + (int)(rng(&seed) % 40);
+      int nstate = 3 + (int)(rng(&seed) % 90);
       for (int j = 0; j < nstate; j++) {
-        static const uint8_t kf[] = {FLTR_K_KF_TASK, FLTR_K_KF_MM, FLTR_K_KF_PT, FLTR_K_KF_MAP, FLTR_K_BLOCK};
+        static const uint8_t kf[] = {FLTR_K_KF_TASK, FLTR_K_KF_MM, FLTR_K_KF_PT, FLTR_K_KF_PTE, FLTR_K_BLOCK};
         struct fltr_rec r = {.kind = kf[j % 5], .cpu = 0};
         for (int f = 0; f < fltr_kinds[r.kind].nfields; f++) r.v[f] = value(&seed, fltr_kinds[r.kind].field[f].enc);
-        if (r.kind == FLTR_K_BLOCK) { r.data = s->pool; r.len = (uint32_t)(rng(&seed) % 48); r.v[3] = r.len; }
+        if (r.kind == FLTR_K_BLOCK) { r.data = s->pool; r.len = (uint32_t)(rng(&seed) % 48); r.v[6] = r.len; }
         cr_assert_eq(fltr_put(w, icount, &r), 0, "%s", fltr_writer_error(w));
         keep(s, icount, &r);
       }

@@ -262,9 +262,9 @@ Test(fltr, writer_checks) {
   char err[600];
   struct fltr_writer *w = fltr_create(p, &synth_meta, NULL, err, sizeof err);
   cr_assert(w, "%s", err);
-  struct fltr_rec bad8 = {.kind = FLTR_K_REF, .v = {0x1000, 8, 256}};
+  struct fltr_rec bad8 = {.kind = FLTR_K_REP, .v = {256}};
   cr_expect_eq(fltr_put(w, 0, &bad8), -1);
-  cr_expect(strstr(fltr_writer_error(w), "ref.access: 256 does not fit u8"), "%s", fltr_writer_error(w));
+  cr_expect(strstr(fltr_writer_error(w), "rep.op: 256 does not fit u8"), "%s", fltr_writer_error(w));
   fltr_abandon(w);
   w = fltr_create(p, &synth_meta, NULL, err, sizeof err);
   static uint8_t big[FLTR_BYTES_MAX + 1];

@@ -199,10 +199,10 @@ Test(fltr_bad, hand_made_frames, .init = setup, .fini = teardown) {
   struct bytes b = {0};
   uint64_t F = L.header, Z = F + 32;
   /* a frame that decompresses to a partial record */
-  uint8_t partial[] = {FLTR_K_BB, 0, 5, FLTR_K_MAP, 0, 1};
+  uint8_t partial[] = {FLTR_K_BB, 0, 5, FLTR_K_PTE, 0, 1};
   frames_after_header(&b);
   raw_frame(&b, FLTR_FRAME_DATA, 0, 2, sizeof partial, partial, sizeof partial, true, 0);
-  expect_bad(b.p, b.n, F, "frame 0, uncompressed byte 3 of 6: the frame ends inside a record of kind 'map'");
+  expect_bad(b.p, b.n, F, "frame 0, uncompressed byte 3 of 6: the frame ends inside a record of kind 'pte'");
   /* fewer records than declared */
   uint8_t two[] = {FLTR_K_BB, 0, 5, FLTR_K_BB, 0, 6};
   frames_after_header(&b);

@@ -41,7 +41,7 @@ Test(tlb, associativity_and_stlb) {
     for (int k = 0; k < 5; k++) touch(BASE + k * 16 * 4096ull);
   cr_assert_eq(l1_misses(), 15, "a 4-way set cycling 5 pages misses every time");
   cr_assert_eq(c->tlb.stlb.misses, 5, "the 12-way STLB holds them after the cold misses");
-  cr_assert_eq(c->tlb.stlb.hits, 10);
+  cr_assert_eq(tlb_level_hits(&c->tlb.stlb), 10);
   cr_assert_eq(c->mmu->walks, 5, "walks only for cold misses");
 }
 
@@ -164,7 +164,7 @@ Test(tlb, huge_pages_per_size_levels) {
   uint64_t w = c->mmu->walks;
   touch(va); touch(va + 0x1000); touch(va + 0x1fffff);
   cr_assert_eq(c->mmu->walks, w + 1, "one walk fills the 2M entry");
-  cr_assert_eq(c->tlb.l1d2m.hits, 2);
+  cr_assert_eq(tlb_level_hits(&c->tlb.l1d2m), 2);
   cpu_invlpg(c, va + 0x5000);                        /* INVLPG anywhere in the page drops it */
   touch(va);
   cr_assert_eq(c->mmu->walks, w + 2);
