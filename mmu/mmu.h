@@ -195,6 +195,10 @@ struct tlb_level {
                                  instructions and mispredictions) */
   uint32_t sets, ways, set_mask;
   uint32_t clock, fills;
+  /* may hold a non-global entry / any entry: set by every fill, cleared by
+   * a flush that drops them all, so a flush with nothing to drop (a TLB
+   * flushed again before it refilled, as context switches do) is free */
+  bool maybe_nonglobal, maybe_any;
   uint8_t repl;              /* TLB_LRU / TLB_FIFO / TLB_RANDOM */
   uint64_t rng;              /* TLB_RANDOM: seeded, deterministic */
   uint32_t latency;          /* cycles charged on a hit at this level */

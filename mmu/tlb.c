@@ -19,6 +19,7 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   t->shift = 12;
   t->rng = 0x7f4a7c15u ^ entries;
   for (uint32_t i = 0; i < entries; i++) t->e[i].tag = ~0ull;
+  t->maybe_nonglobal = t->maybe_any = false;
   for (int i = 0; i < 64; i++) t->hint[i] = &t->e[0];
   return 0;
 }
@@ -42,8 +43,9 @@ void tlb_fini(struct tlb *t) {
 }
 
 static void level_flush(struct tlb_level *t) {
-  if (!t->e) return;
+  if (!t->e || !t->maybe_any) return;
   for (uint32_t i = 0; i < t->sets * t->ways; i++) t->e[i].tag = ~0ull;
+  t->maybe_nonglobal = t->maybe_any = false;
 }
 
 void tlb_flush_all(struct tlb *t) {
@@ -136,7 +138,7 @@ void tlb_set_frame_nc(struct tlb *t, uint64_t pa, bool nc) {
 
 /* Drop entries matching a predicate on (tag, perm). */
 static void level_flush_if(struct tlb_level *t, int mode, uint32_t pcid) {
-  if (!t->e) return;
+  if (!t->e || !(mode == 2 ? t->maybe_any : t->maybe_nonglobal)) return;
   for (uint32_t i = 0; i < t->sets * t->ways; i++) {
     struct tlb_entry *e = &t->e[i];
     if (e->tag == ~0ull) continue;
@@ -146,6 +148,8 @@ static void level_flush_if(struct tlb_level *t, int mode, uint32_t pcid) {
               : true;                                                  /* everything */
     if (drop) e->tag = ~0ull;
   }
+  if (mode != 1) t->maybe_nonglobal = false;
+  if (mode == 2) t->maybe_any = false;
 }
 
 void tlb_flush_nonglobal(struct tlb *t) {

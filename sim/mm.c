@@ -550,25 +550,38 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   for (int i = 0; i < parent->nvmas; i++) {
     const struct vma *v = &parent->vmas[i];
     if (v->flags & (VM_DONTCOPY | VM_WIPEONFORK)) continue;   /* no pages for the child */
+    /* copy_pte_range: one descent per page table on each side, then
+     * its entries one after the other (ptab/ctab: the parent's and the
+     * child's leaf table for the 2M `region`; tables are page-aligned) */
+    uint64_t region = ~0ull, ptab = 0, ctab = 0;
     for (uint64_t va = v->start; va < v->end; va += PAGE) {
-      uint64_t leaf = 0, cyc = 0;
-      uint64_t e = pte_lookup_4k(k, parent, va, &leaf, &cyc);
-      if (!pte_mapped(e)) {
-        if (!leaf) va = pt_hole_end(k, parent, va) - PAGE;
-        continue;
+      uint64_t leaf = 0, cyc = 0, e;
+      if (va >> 21 != region) {
+        region = va >> 21;
+        ctab = 0;
+        e = pte_lookup_4k(k, parent, va, &leaf, &cyc);   /* splits a THP */
+        if (!leaf) { region = ~0ull; va = pt_hole_end(k, parent, va) - PAGE; continue; }
+        ptab = leaf & PAGE_MASK;
+      } else {
+        leaf = pt_entry_pa(ptab, va, 1);
+        e = kread64(k, leaf, &cyc);
       }
+      if (!pte_mapped(e)) continue;
       if ((e & PTE_W) && !(v->flags & VM_SHARED)) {
         e &= ~PTE_W;
         kwrite_pte(k, leaf, e, 1, &cyc);
       }
       uint64_t pa = e & PTE_ADDR;
       if (pa != k->zero_page) k->frame_refs[pa >> 12]++;
-      k->mm = child;
-      uint64_t cleaf;
-      int newt;
-      op_ensure_tables(k, va, &cleaf, &newt);
-      k->mm = saved;
-      if (!cleaf) { pv_batch(k, false); mm_put(k, child); return NULL; }
+      uint64_t cleaf = ctab ? pt_entry_pa(ctab, va, 1) : 0;
+      if (!ctab) {
+        int newt;
+        k->mm = child;
+        op_ensure_tables(k, va, &cleaf, &newt);
+        k->mm = saved;
+        if (!cleaf) { pv_batch(k, false); mm_put(k, child); return NULL; }
+        ctab = cleaf & PAGE_MASK;
+      }
       kwrite_pte(k, cleaf, e, 1, &cyc);
       child->rss_pages++;
     }

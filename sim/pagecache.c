@@ -106,7 +106,7 @@ static uint64_t pc_evict(struct kernel *k, bool (*drop)(struct kernel *, const s
       }
       v[n++] = p;
     }
-  qsort(v, n, sizeof *v, by_seq);
+  if (n > 1) qsort(v, n, sizeof *v, by_seq);   /* (v is NULL when nothing matched) */
   if (n > max) n = (size_t)max;
   for (size_t i = 0; i < n; i++) {
     struct pc_page *p = v[i];
