@@ -4,6 +4,8 @@
  * fd 1 never closes faultline's own stdout. */
 #include "sim/fs_priv.h"
 #include <sys/stat.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,21 @@
 struct gfd *gfd_get(struct kernel *k, int fd) {
   if (fd < 0 || fd >= MAX_FDS || !k->fds || k->fds[fd].kind == FDK_NONE) return NULL;
   return &k->fds[fd];
+}
+
+/* The type and identity of the host file behind g, and whether its file
+ * system writes back (not tmpfs or a memfd), looked up once: every write
+ * and read of a regular file needs them */
+struct gfd *gfd_file(struct gfd *g) {
+  if (g->ftype || g->hostfd < 0) return g;
+  struct stat st;
+  if (fstat(g->hostfd, &st)) return g;
+  g->ftype = S_ISREG(st.st_mode) ? GFD_REG : S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ? GFD_STREAM : GFD_OTHER;
+  g->dev = (uint64_t)st.st_dev;
+  g->ino = (uint64_t)st.st_ino;
+  struct statfs sf;
+  g->writeback = g->ftype == GFD_REG && !fstatfs(g->hostfd, &sf) && sf.f_type != TMPFS_MAGIC;
+  return g;
 }
 
 int gfd_lowest_free(struct kernel *k, int minfd) {

@@ -20,6 +20,7 @@
 
 /* ---- fd.c: the guest descriptor table ---- */
 struct gfd *gfd_get(struct kernel *k, int fd);      /* NULL unless open */
+struct gfd *gfd_file(struct gfd *g);   /* g, its host file's type and identity looked up */
 int gfd_lowest_free(struct kernel *k, int minfd);   /* or -EMFILE */
 /* Install a new guest fd (lowest free >= minfd) for a host descriptor.
  * On failure the host descriptor is closed. Returns the guest fd or -errno. */

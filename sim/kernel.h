@@ -102,12 +102,18 @@ struct gfd {
   char *procbuf;             /* FDK_PROC: synthesized content */
   size_t proclen, procpos;
   char path[256];            /* for /proc/self/fd readlink */
+  /* the host file behind hostfd, looked up once (gfd_file): a descriptor's
+   * file never changes, and every install clears this */
+  int8_t ftype;              /* 0 not yet, GFD_REG, GFD_STREAM (fifo, socket), GFD_OTHER */
+  bool writeback;            /* a regular file on a file system that writes back (not tmpfs) */
+  uint64_t dev, ino;
   /* FDK_PROC files whose reads or writes reach a process (procfs_mem.c):
    * which (PL_*), the process and the address space opened (mm->id);
    * pagemap: whether the opener could see frame numbers (CAP_SYS_ADMIN) */
   struct proc_live { uint8_t what; bool show_pfn; int pid; uint64_t mm; } live;
 };
 enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER };
+enum { GFD_REG = 1, GFD_STREAM, GFD_OTHER };
 #define MAX_FDS 1024
 
 struct files { int refs; struct gfd fds[MAX_FDS]; };

@@ -97,8 +97,7 @@ bool fs_host_would_wait(int hostfd, short events) {
 /* Pipes, FIFOs and sockets: a blocking write may only partly fit. */
 static bool fifo_like(struct gfd *g) {
   if (g->kind == FDK_PIPE_W || g->kind == FDK_PIPE_R) return true;
-  struct stat st;
-  return fstat(g->hostfd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode));
+  return gfd_file(g)->ftype == GFD_STREAM;
 }
 
 void fs_io_init(void) {
@@ -123,14 +122,11 @@ long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
     if (off < 0) g->procpos = pos + m;
     return (long)m;
   }
-  struct stat st;
-  bool cached = k->pc_ninodes && !fstat(g->hostfd, &st) && S_ISREG(st.st_mode);
-  if (cached) {
+  if (k->pc_ninodes && gfd_file(g)->ftype == GFD_REG) {
     /* the page cache is the file's truth: stores through shared mappings
      * in the range reach the host file before it is read */
     int64_t pos = off >= 0 ? off : (int64_t)lseek(g->hostfd, 0, SEEK_CUR);
-    if (pos >= 0) pc_writeback(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos / PAGE,
-                               ((uint64_t)pos + n + PAGE - 1) / PAGE);
+    if (pos >= 0) pc_writeback(k, g->dev, g->ino, (uint64_t)pos / PAGE, ((uint64_t)pos + n + PAGE - 1) / PAGE);
   }
   ssize_t r;
   do r = off < 0 ? read(g->hostfd, buf, n) : pread(g->hostfd, buf, n, (off_t)off);
@@ -140,25 +136,23 @@ long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
 
 /* A write reached the host file: the cached pages it covers take the same
  * bytes (write-through: the host file and the page cache agree). */
-static void cache_write_through(struct kernel *k, int hostfd, int64_t off, const void *buf, long r) {
-  struct stat st;
-  if (r <= 0 || fstat(hostfd, &st) || !S_ISREG(st.st_mode)) return;
-  int64_t pos = off >= 0 ? off : (int64_t)lseek(hostfd, 0, SEEK_CUR) - r;
+static void cache_write_through(struct kernel *k, struct gfd *g, int64_t off, const void *buf, long r) {
+  if (r <= 0 || gfd_file(g)->ftype != GFD_REG) return;
+  int64_t pos = off >= 0 ? off : (int64_t)lseek(g->hostfd, 0, SEEK_CUR) - r;
   if (pos < 0) return;
-  fs_stamp_times(hostfd, ktime_ns(k), false);
-  if (k->pc_pages) pc_write_through(k, (uint64_t)st.st_dev, (uint64_t)st.st_ino, (uint64_t)pos, buf, (size_t)r);
+  fs_stamp_times(g->hostfd, ktime_ns(k), false);
+  if (k->pc_pages) pc_write_through(k, g->dev, g->ino, (uint64_t)pos, buf, (size_t)r);
   /* the pages this write dirtied, for throttling: a page the previous
    * write to the same file already dirtied is not counted again (an
    * appender's small writes), and tmpfs/shmem files (memfd) have no
    * writeback at all */
   uint64_t lo = (uint64_t)pos / PAGE, hi = ((uint64_t)pos + (uint64_t)r - 1) / PAGE;
-  bool same = k->dirty_last_dev == (uint64_t)st.st_dev && k->dirty_last_ino == (uint64_t)st.st_ino;
+  bool same = k->dirty_last_dev == g->dev && k->dirty_last_ino == g->ino;
   if (same && lo == k->dirty_last_pg) lo++;
-  k->dirty_last_dev = (uint64_t)st.st_dev;
-  k->dirty_last_ino = (uint64_t)st.st_ino;
+  k->dirty_last_dev = g->dev;
+  k->dirty_last_ino = g->ino;
   k->dirty_last_pg = hi;
-  struct statfs sf;
-  if (lo <= hi && !fstatfs(hostfd, &sf) && sf.f_type != TMPFS_MAGIC) pc_dirtied(k, hi - lo + 1);
+  if (lo <= hi && g->writeback) pc_dirtied(k, hi - lo + 1);
 }
 
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {
@@ -181,7 +175,7 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
   do r = off < 0 ? write(g->hostfd, buf, n) : pwrite(g->hostfd, buf, n, (off_t)off);
   while (r < 0 && errno == EINTR);
   int e = errno;
-  if (r > 0) cache_write_through(k, g->hostfd, off, buf, r);
+  if (r > 0) cache_write_through(k, g, off, buf, r);
   if (fl >= 0) {
     fcntl(g->hostfd, F_SETFL, fl);
     if (r < 0 && (e == EAGAIN || e == EWOULDBLOCK)) return FS_WOULD_BLOCK;

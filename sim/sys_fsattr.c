@@ -25,10 +25,14 @@
 /* The uid map: faultline's user is the guest's first identity (the same
  * ids today, as the guest starts as faultline's user); other ids are the
  * host's. */
-uint32_t fs_guest_uid(struct kernel *k, uint32_t h) { return h == (uint32_t)getuid() ? (uint32_t)k->start_uid : h; }
-uint32_t fs_guest_gid(struct kernel *k, uint32_t h) { return h == (uint32_t)getgid() ? (uint32_t)k->start_gid : h; }
-uint32_t fs_host_uid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->start_uid ? (uint32_t)getuid() : g; }
-uint32_t fs_host_gid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->start_gid ? (uint32_t)getgid() : g; }
+/* faultline's own real ids never change during a run (it switches only
+ * its filesystem ids): asked once, not on every syscall */
+static uint32_t my_uid(void) { static int64_t v = -1; if (v < 0) v = getuid(); return (uint32_t)v; }
+static uint32_t my_gid(void) { static int64_t v = -1; if (v < 0) v = getgid(); return (uint32_t)v; }
+uint32_t fs_guest_uid(struct kernel *k, uint32_t h) { return h == my_uid() ? (uint32_t)k->start_uid : h; }
+uint32_t fs_guest_gid(struct kernel *k, uint32_t h) { return h == my_gid() ? (uint32_t)k->start_gid : h; }
+uint32_t fs_host_uid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->start_uid ? my_uid() : g; }
+uint32_t fs_host_gid(struct kernel *k, uint32_t g) { return g == (uint32_t)k->start_gid ? my_gid() : g; }
 
 void fs_kstat_from_host(struct kernel *k, struct kstat64 *o, const struct stat *s) {
   memset(o, 0, sizeof *o);
