@@ -368,11 +368,15 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "kernel")) {
     bool md = argc == 3 && !strcmp(argv[2], "--markdown");
     if (argc > 2 && !md) {
+      if (strcmp(argv[2], "--help") && strcmp(argv[2], "-h")) {
+        fprintf(stderr, "faultline: kernel: unknown option '%s' (see `faultline kernel --help`)\n", argv[2]);
+        return 125;
+      }
       printf("usage: faultline kernel [--markdown]\n\n"
              "Prints the modelled kernel's .config (what the guest reads from\n"
              "/proc/config.gz); --markdown prints its /proc/sys and CONFIG_ tables\n"
              "as docs/kernel-config.md embeds them.\n");
-      return strcmp(argv[2], "--help") && strcmp(argv[2], "-h") ? 125 : 0;
+      return 0;
     }
     if (md) {
       puts("### /proc/sys\n");

@@ -152,6 +152,9 @@ Test(cli, bad_options) {
     {(char *)fl, "run", "--preset", "/nonexistent/preset", "--", (char *)g, NULL},
     {(char *)fl, "run", NULL},
     {(char *)fl, "frobnicate", NULL},
+    {(char *)fl, "kernel", "--bogus", NULL},
+    {(char *)fl, "trace", "bogus", NULL},
+    {(char *)fl, "trace", "info", NULL},
   };
   for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[4096];
