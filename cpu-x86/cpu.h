@@ -154,6 +154,7 @@ struct vcpu {
    * the one that faulted (at redo_va) were counted already */
   bool redo_pending, redo_active, redo_write;
   uint64_t redo_va;
+  uint64_t fetch2_rip;       /* build() fetches the second page of a block at this rip */
 };
 enum { HIT_DCACHE = 1, HIT_HOOK = 2 };
 
@@ -213,5 +214,29 @@ void cpu_record_code_cache(struct vcpu *c);
  * (simple mul div branch string fp fpdiv sse sys); set before decoding. */
 void cpu_set_class_costs(const uint32_t costs[9]);
 extern const struct fl_param_def cpu_params[];
+/* the running instruction's index in its block; a frame now holds decoded
+ * code (stores to it go through the slow path and invalidate it) */
+uint32_t cpu_insn_index(const struct vcpu *c);
+void cpu_mark_code(struct vcpu *c, uint64_t pa);
+
+/* ---- replay (replay.c): the interpreter's accesses without the guest's
+ * code, for `faultline replay`.  Each returns 0, or the page-fault error
+ * code (PFEC_NESTED set: the nested tables), or CPU_REPLAY_GP (a
+ * non-canonical address: #GP, no translation). ---- */
+#define CPU_REPLAY_GP 0x80000000u
+uint32_t cpu_class_cost_of(unsigned cls);          /* 255: an instruction without a base cost */
+/* a data reference (kind 0 load, 1 store, 2 read-modify-write), as
+ * mem_r_ptr/mem_w_ptr and their slow paths make it; *fva: where it faulted */
+uint32_t cpu_replay_ref(struct vcpu *c, uint64_t va, unsigned size, unsigned kind, uint64_t *fva);
+/* an instruction fetch at va (the first byte of a block) */
+uint32_t cpu_replay_fetch(struct vcpu *c, uint64_t va);
+/* a REP string instruction's iterations (string.c): op and size as the
+ * rep record's; left the iterations still to make, src/dst the next
+ * one's addresses.  A fault leaves the state at the iteration it stopped
+ * (made again after a hidden fault, as the live loop does). */
+struct cpu_replay_rep { unsigned op, size; uint64_t left, src, dst; };
+uint32_t cpu_replay_rep(struct vcpu *c, struct cpu_replay_rep *r, uint64_t *fva);
+/* the data references the replay made (cpu_data_refs afterwards) */
+void cpu_set_data_refs(struct vcpu *c, uint64_t n);
 
 #endif

@@ -100,7 +100,13 @@ void cpu_invalidate_frame(struct vcpu *c, uint64_t pa) {
   if (c->mmu->mem->frame_flags[pa >> 12] & FRAME_CODE) code_invalidate_pa(c, pa);
 }
 
-static void mark_code(struct vcpu *c, uint64_t pa) {
+/* the running instruction's index in its block (traces) */
+uint32_t cpu_insn_index(const struct vcpu *c) {
+  const struct block *b = c->cur_block;
+  return b && c->cur ? (uint32_t)(c->cur - b->insns) : 0;
+}
+
+void cpu_mark_code(struct vcpu *c, uint64_t pa) {
   uint8_t *ff = &c->mmu->mem->frame_flags[pa >> 12];
   if (!(*ff & FRAME_CODE)) {
     *ff |= FRAME_CODE;
@@ -172,12 +178,14 @@ static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t ri
       if (n > 0) break;
       uint64_t va2 = (cur + 4096) & ~0xfffull;
       uint64_t pa2;
+      c->fetch2_rip = rip;           /* a fault here: recorded as the second page's */
       const uint8_t *h2 = fetch_xlate(c, va2, &pa2);
+      c->fetch2_rip = 0;
       memcpy(buf + avail, h2, (size_t)(15 - avail));
       r = decode_one(buf, 15, cur, i);
       if (r != DEC_MORE && r != DEC_TOOLONG) {
         b->pa2 = pa2 & ~0xfffull;
-        mark_code(c, pa2);
+        cpu_mark_code(c, pa2);
       }
     }
     if (r == DEC_TOOLONG) {
@@ -210,7 +218,7 @@ static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t ri
   t->next_rip = b->insns[n - 1].next_rip;
   cc->used += sizeof(struct block) + sizeof(insn_t) * (n + 1);
   cc->used = (cc->used + 15) & ~(size_t)15;
-  mark_code(c, pa);
+  cpu_mark_code(c, pa);
   uint64_t f = pa >> 12;
   b->frame_next[0] = cc->frame_head[f];
   cc->frame_head[f] = b;
@@ -275,8 +283,11 @@ _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) 
   c->exc.rip = c->rip;
   cpu_redo_end(c);
   c->raise_in_rep = c->rep_insn && c->cur == c->rep_insn;
+  if (c->rec && !c->cur && vector == EXC_PF)   /* a fetch: no recorded access made it */
+    recorder_fetch_fault(c->rec, c->fetch2_rip ? 1 : 0, c->fetch2_rip ? c->fetch2_rip : c->exc.cr2, err);
+  c->fetch2_rip = 0;
   if (c->raise_in_rep) cpu_rep_raise(c, cut);
-  else if (c->rec) recorder_raise(c->rec, c->cur, cut, -1, 0, 0, 0, 0, 0);
+  else if (c->rec) recorder_raise(c->rec, c->cur, cut, -1, 0, 0, 0, 0, 0, 0);
   c->cur = NULL;
   c->cur_block = NULL;
   longjmp(c->jb, 1);
@@ -285,7 +296,8 @@ _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) 
 void cpu_exception_done(struct vcpu *c, bool hidden) {
   struct block *b = c->raise_block;
   c->raise_block = NULL;
-  if (hidden && ((b && b->valid) || (!b && c->resume_block))) {
+  if (hidden && (b ? b->valid : true)) {
+    /* (no block: a fetch faulted, at a block's start or at resume) */
     /* the guest did not see it: the block goes on at the instruction
      * (or, when its fetch faulted, still will) */
     if (b) {

@@ -52,7 +52,8 @@ static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *
   struct kernel *k = kp;
   uint64_t cyc = plan(k, va, err, p);
   if (k->rec) {
-    rec_put(k, FLTR_K_FAULT, va, err, (uint64_t)p->kind, rec_rot(p->pte_flags));
+    rec_put(k, FLTR_K_FAULT, va, err, (uint64_t)p->kind | (p->copy ? 64u : 0u) | (p->stack_grow ? 128u : 0u),
+            rec_rot(p->pte_flags));
     k->rec_fault_open = true;
     k->rec_fault_frame = 0;
   }
@@ -165,9 +166,8 @@ static bool page_cacheable(const struct vma *v, uint64_t page, uint64_t file_siz
   return off < file_size;
 }
 
-static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, uint64_t pa) {
-  uint64_t cyc = 0;
-  uint8_t *h = kaccess(k, kva(pa), ACC_W, &cyc);
+static void fill_private(struct kernel *k, const struct vma *v, uint64_t page, uint64_t pa, uint64_t *cyc) {
+  uint8_t *h = kaccess(k, kva(pa), ACC_W, cyc);
   memset(h, 0, PAGE);
   uint64_t off = v->file_off + (page - v->start);
   uint64_t want = PAGE;
@@ -186,10 +186,11 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
   struct vma *v = p->vma;
   uint64_t cyc = 0;
   *hit = false;
+  k->pc_device_read = false;
   if (!page_cacheable(v, p->page, host_file_size(v->file))) {
     *pa = frame_alloc(k);
     if (!*pa) return 0;
-    fill_private(k, v, p->page, *pa);
+    fill_private(k, v, p->page, *pa, &cyc);
     /* an ELF segment's partial page: Linux's is the cache page, made
      * anonymous when its bss tail is zeroed (writable segments) */
     if (v->flags & VM_WRITE) v->flags |= VM_ANON_VMA;
@@ -206,6 +207,7 @@ static uint64_t op_file_page(void *kp, const struct fault_plan *p, uint64_t *pa,
     k->pc_misses++;
     *hit = warm;     /* a warm cache had it already: no device read */
     if (!warm) {
+      k->pc_device_read = true;
       cyc += k->policy.io_read_latency;
       /* readahead: the following pages of the file come in with it */
       uint64_t ra = k->policy.readahead_bytes / PAGE;
@@ -402,30 +404,107 @@ static void op_write64(void *kp, uint64_t pa, uint64_t v, uint64_t *cyc) {
 static uint64_t op_kstack_pa(void *kp) { return ((struct kernel *)kp)->kstack; }
 static uint64_t op_kva(void *kp, uint64_t pa) { (void)kp; return kva(pa); }
 
+/* ---- the decisions as the modes call them: each ends with a kop record
+ * (traces/FORMAT.md "Fault operations"), so that a replay knows which
+ * records were whose work and what each decided ---- */
+static inline void kop(struct kernel *k, int op, uint64_t a, uint64_t b) {
+  rec_put(k, FLTR_K_KOP, (uint64_t)op, a, b, 0);
+}
+static uint64_t gop_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
+  uint64_t c = op_ensure_tables(kp, va, leaf_pa, newt);
+  kop(kp, FLTR_KOP_ENSURE_TABLES, *leaf_pa, (uint64_t)*newt);
+  return c;
+}
+static uint64_t gop_alloc_frame(void *kp, uint64_t *pa) {
+  uint64_t c = op_alloc_frame(kp, pa);
+  kop(kp, FLTR_KOP_ALLOC_FRAME, *pa, 0);
+  return c;
+}
+static uint64_t gop_zero_frame(void *kp, uint64_t pa) {
+  uint64_t c = op_zero_frame(kp, pa);
+  kop(kp, FLTR_KOP_ZERO_FRAME, 0, 0);
+  return c;
+}
+static uint64_t gop_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
+  struct kernel *k = kp;
+  uint64_t c = op_file_page(kp, p, pa, hit);
+  kop(k, FLTR_KOP_FILE_PAGE, *pa, (*hit ? 1u : 0u) | (k->pc_device_read ? 2u : 0u));
+  return c;
+}
+static uint64_t gop_fault_around(void *kp, const struct fault_plan *p, int *n) {
+  uint64_t c = op_fault_around(kp, p, n);
+  kop(kp, FLTR_KOP_FAULT_AROUND, 0, (uint64_t)*n);
+  return c;
+}
+static uint64_t gop_copy_frame(void *kp, uint64_t dst, uint64_t src) {
+  uint64_t c = op_copy_frame(kp, dst, src);
+  kop(kp, FLTR_KOP_COPY_FRAME, 0, 0);
+  return c;
+}
+static uint64_t gop_zero_page_pa(void *kp) {
+  uint64_t pa = op_zero_page_pa(kp);
+  kop(kp, FLTR_KOP_ZERO_PAGE, pa, 0);
+  return pa;
+}
+static uint64_t gop_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
+  uint64_t c = op_write_pte(kp, leaf_pa, pte);
+  kop(kp, FLTR_KOP_WRITE_PTE, 0, 0);
+  return c;
+}
+static uint64_t gop_invlpg(void *kp, uint64_t va) {
+  uint64_t c = op_invlpg(kp, va);
+  kop(kp, FLTR_KOP_INVLPG, 0, 0);
+  return c;
+}
+static void gop_release(void *kp, uint64_t pa) {
+  op_release(kp, pa);
+  kop(kp, FLTR_KOP_RELEASE_FRAME, 0, 0);
+}
+static uint64_t gop_thp_alloc(void *kp, uint64_t *pa) {
+  uint64_t c = op_thp_alloc(kp, pa);
+  kop(kp, FLTR_KOP_THP_ALLOC, *pa, 0);
+  return c;
+}
+static uint64_t gop_thp_zero(void *kp, uint64_t pa) {
+  uint64_t c = op_thp_zero(kp, pa);
+  kop(kp, FLTR_KOP_THP_ZERO, 0, 0);
+  return c;
+}
+static uint64_t gop_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
+  uint64_t c = op_thp_map(kp, p, pa);
+  kop(kp, FLTR_KOP_THP_MAP, 0, 0);
+  return c;
+}
+static uint64_t gop_prefault_anon(void *kp, const struct fault_plan *p, int n, int *done) {
+  uint64_t c = op_prefault_anon(kp, p, n, done);
+  kop(kp, FLTR_KOP_PREFAULT_ANON, 0, (uint64_t)*done);
+  return c;
+}
+
 void guest_ops_fill(struct kernel *k, struct guest_ops *o) {
   o->read64 = op_read64;
   o->write64 = op_write64;
   o->direct_map_base = PHYSMAP_BASE;
   o->kernel_text_base = KTEXT_BASE;
-  o->prefault_anon = op_prefault_anon;
+  o->prefault_anon = gop_prefault_anon;
   o->kstack_pa = op_kstack_pa;
   o->kva = op_kva;
   o->kernel_touch = op_kernel_touch;
-  o->thp_alloc = op_thp_alloc;
-  o->thp_zero = op_thp_zero;
-  o->thp_map = op_thp_map;
+  o->thp_alloc = gop_thp_alloc;
+  o->thp_zero = gop_thp_zero;
+  o->thp_map = gop_thp_map;
   o->k = k;
   o->plan = op_plan;
-  o->ensure_tables = op_ensure_tables;
-  o->alloc_frame = op_alloc_frame;
-  o->zero_frame = op_zero_frame;
-  o->file_page = op_file_page;
-  o->fault_around = op_fault_around;
-  o->copy_frame = op_copy_frame;
-  o->zero_page_pa = op_zero_page_pa;
-  o->write_pte = op_write_pte;
-  o->invlpg = op_invlpg;
-  o->release_frame = op_release;
+  o->ensure_tables = gop_ensure_tables;
+  o->alloc_frame = gop_alloc_frame;
+  o->zero_frame = gop_zero_frame;
+  o->file_page = gop_file_page;
+  o->fault_around = gop_fault_around;
+  o->copy_frame = gop_copy_frame;
+  o->zero_page_pa = gop_zero_page_pa;
+  o->write_pte = gop_write_pte;
+  o->invlpg = gop_invlpg;
+  o->release_frame = gop_release;
   o->entry_switch = op_entry_switch;
   o->exit_switch = op_exit_switch;
 }

@@ -270,6 +270,9 @@ struct kernel {
   uint64_t rec_next_keyframe;   /* icount of the next keyframe */
   bool rec_fault_open;       /* a fault record awaits its outcome */
   uint64_t rec_fault_frame;  /* the frame its PTE stores mapped last */
+  void *replay;              /* `faultline replay`: its state (replay.c); NULL in a live run */
+  int fault_depth;           /* > 0: inside a mode's page-fault handler: the guest kernel's
+                                accesses are charged to its steps, not to the CPU at once */
   int kacc_mute;             /* > 0: the access is not the guest kernel's own (a mode's
                                 through guest_ops, or inside a recorded pte store) */
   uint64_t kernel_refs;      /* guest-kernel accesses through the MMU (kacc records) */
@@ -277,6 +280,7 @@ struct kernel {
   struct { uint64_t dev, ino; } *rec_files;   /* files by their number in the trace */
   size_t rec_nfiles, rec_files_cap;
   uint64_t pc_seq;           /* page-cache fills so far (their order) */
+  bool pc_device_read;       /* the last file_page op read the device (its kop record) */
   char core_pattern[128];    /* /proc/sys/kernel/core_pattern (CORENAME_MAX_SIZE) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;
@@ -374,6 +378,8 @@ void pc_write_through(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t off
 void pc_refresh(struct kernel *k, uint64_t dev, uint64_t ino, int fd, uint64_t lo, uint64_t hi);
 void pc_drop_from(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t from);
 void pc_charge_writeback(struct kernel *k, uint64_t pages);
+/* its file.writeback step (a replay's too) */
+void pc_writeback_step(struct kernel *k, uint64_t pages);
 void pc_truncate(struct kernel *k, int hostfd, uint64_t size);
 /* the file's size now (its host file's) */
 uint64_t host_file_size(const struct host_file *hf);
@@ -398,6 +404,9 @@ int copy_to_user(struct kernel *k, uint64_t uva, const void *src, size_t n);
 long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max);
 int clear_user(struct kernel *k, uint64_t uva, size_t n);
 int user_fault_in(struct kernel *k, uint64_t uva, bool write);
+/* one user page a kernel copy reaches (len bytes at va): translated as a
+ * supervisor access, a fault handled by the mode; 0 or -EFAULT */
+int user_xlate(struct kernel *k, uint64_t va, size_t len, bool write, uint8_t **host);
 /* The running task's page at va as a forced access reaches it (GUP with
  * FOLL_FORCE: /proc/<pid>/mem, core dumps): the kernel's pointer to the
  * byte through its direct map, faulted in first if needed; NULL if there
@@ -483,6 +492,7 @@ int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 /* ---- processes (task.c) ---- */
 int task_init_first(struct kernel *k);
 #define OUTSIDE_PID 999   /* the first task's parent, outside the model */
+#define FIRST_PID 1000    /* the first task's */
 struct task_ctx *task_outside(struct kernel *k);
 void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits */
 struct task *task_find(struct kernel *k, int pid);

@@ -50,7 +50,10 @@ static _Noreturn void kernel_oops(struct kernel *k, uint64_t va, uint32_t pf) {
  * *emulated is set and NULL returned. */
 uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
                             const uint64_t *val, bool *emulated) {
-  if (!k->kacc_mute) {              /* the guest kernel's own access (kacc) */
+  /* the guest kernel's own access (kacc); outside a fault its cycles are
+   * the CPU's at once (a fault's go to the step that made them) */
+  bool own = !k->kacc_mute, charge = own && !k->fault_depth;
+  if (own) {
     k->kernel_refs++;
     if (k->rec) recorder_kacc(k->rec, va, (acc & (ACC_W | ACC_F)) | (acc & ACC_PT_READ ? 64 : 0));
   }
@@ -59,6 +62,7 @@ uint8_t *kaccess_val(struct kernel *k, uint64_t va, uint32_t acc, uint64_t *cyc,
     struct xlate x;
     uint32_t pf = mmu_translate(k->mmu, &k->cpu->tlb, &k->cpu->ctl, va, acc, &x);
     if (cyc) *cyc += x.cycles;
+    if (charge) k->cpu->cycles += x.cycles;
     if (!pf) return x.host;
     int r = kernel_access_fault(k, va, acc, pf, val);
     if (r == HV_EMULATED && val && emulated) { *emulated = true; return NULL; }
@@ -81,12 +85,16 @@ void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *
   k->pte_writes++;
   rec_pte(k, pa, v, level, false);  /* the store and its access: one pte record */
   if (k->rec_fault_open && (v & PTE_P) && level <= 2) k->rec_fault_frame = v & PTE_ADDR;
+  bool charge = !k->kacc_mute && !k->fault_depth;   /* as kaccess_val's own accesses */
   k->kacc_mute++;
   if (k->hv->mode->pv_pte_store) k->hv->mode->pv_pte_store(k->hv, pa, v, level);
   else {
     bool emulated = false;
-    uint8_t *h = kaccess_val(k, kva(pa), ACC_W, cyc, &v, &emulated);
+    uint64_t c0 = 0;
+    uint8_t *h = kaccess_val(k, kva(pa), ACC_W, &c0, &v, &emulated);
     if (!emulated) memcpy(h, &v, 8);
+    if (cyc) *cyc += c0;
+    if (charge) k->cpu->cycles += c0;
   }
   k->kacc_mute--;
 }
@@ -130,7 +138,7 @@ void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va) {
 }
 
 /* ---- user copies ---- */
-static int user_xlate(struct kernel *k, uint64_t va, size_t len, bool write, uint8_t **host) {
+int user_xlate(struct kernel *k, uint64_t va, size_t len, bool write, uint8_t **host) {
   k->user_copies++;
   rec_put(k, FLTR_K_UCOPY, write, va, len, 0);
   if (va >= TASK_SIZE) return -EFAULT;
@@ -153,7 +161,9 @@ static int user_xlate(struct kernel *k, uint64_t va, size_t len, bool write, uin
     }
     int si = 0;
     uint64_t seen = k->hv->bus->visible_faults;
+    k->fault_depth++;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
+    k->fault_depth--;
     record_fault_end(k, sig);
     if (sig) return -EFAULT;
     /* faults in kernel copies count as the task's (Linux); hidden ones do not */
@@ -184,19 +194,21 @@ uint8_t *user_page_forced(struct kernel *k, uint64_t va, bool write) {
   if (!v || (write && !(v->flags & VM_WRITE) && (v->flags & VM_SHARED))) return NULL;
   for (int tries = 0; tries < 4; tries++) {
     uint64_t cyc = 0, e = pte_lookup(k, k->mm, va, NULL, &cyc);
-    k->cpu->cycles += cyc;
     if (pte_mapped(e) &&
         (!write || (e & PTE_W) || (!(v->flags & VM_WRITE) && page_anon_exclusive(k, v, va, e)))) {
       uint64_t pa = pte_frame(e, va);
       uint8_t *h = kaccess(k, kva(pa) + (va & (PAGE - 1)), write ? ACC_W : 0, &cyc);
-      k->cpu->cycles += cyc;
       if (write && (k->mem->frame_flags[pa >> 12] & FRAME_CODE)) cpu_invalidate_frame(k->cpu, pa);
       return h;
     }
     int si = 0;
     uint64_t seen = k->hv->bus->visible_faults;
+    uint32_t err = ((e & PTE_P) ? PFEC_P : 0) | (write ? PFEC_W : 0);
+    rec_put(k, FLTR_K_XFAULT, 2, va, err, 0);   /* no access made it: a replay needs to know */
     k->gup_force = true;
-    int sig = k->hv->mode->page_fault(k->hv, va, ((e & PTE_P) ? PFEC_P : 0) | (write ? PFEC_W : 0), true, &si);
+    k->fault_depth++;
+    int sig = k->hv->mode->page_fault(k->hv, va, err, true, &si);
+    k->fault_depth--;
     k->gup_force = false;
     record_fault_end(k, sig);
     if (sig) return NULL;
@@ -212,7 +224,6 @@ const uint8_t *user_page_dump(struct kernel *k, uint64_t va) {
   struct vma *v = vma_find(k->mm, va);
   if (!v) return NULL;
   uint64_t cyc = 0, e = pte_lookup(k, k->mm, va, NULL, &cyc);
-  k->cpu->cycles += cyc;
   if (pte_mapped(e) ? pte_frame(e, va) == k->zero_page : !v->file && !(v->flags & VM_SHARED)) return NULL;
   return user_page_forced(k, va, false);
 }

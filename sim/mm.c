@@ -95,7 +95,6 @@ struct mm *mm_new(struct kernel *k) {
     memset(kaccess(k, kva(mm->pml4), ACC_W, &cyc), 0, PAGE);
     kwrite_pte(k, pt_entry_pa(mm->pml4, PHYSMAP_BASE, 4), e273, 4, &cyc);
     kwrite_pte(k, pt_entry_pa(mm->pml4, KTEXT_BASE, 4), e511, 4, &cyc);
-    k->cpu->cycles += cyc;
   }
   pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
   mm->pt_pages = 1;
@@ -281,24 +280,24 @@ uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va,
 
 /* Split a 2M leaf (THP) into a page table of 512 PTEs over the same
  * frames (Linux split_huge_pmd), so 4K-granular changes can follow. */
-void split_huge(struct kernel *k, struct mm *mm, uint64_t va) {
-  uint64_t cyc = 0;
+void split_huge(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *cycp) {
+  uint64_t dummy = 0, *cyc = cycp ? cycp : &dummy;
   int level;
-  uint64_t pmd_pa = kpt_descend(k, mm, va, 2, false, &level, NULL, &cyc);
+  uint64_t pmd_pa = kpt_descend(k, mm, va, 2, false, &level, NULL, cyc);
   if (!pmd_pa || level != 2) return;
-  uint64_t pmd = kread64(k, pmd_pa, &cyc);
+  uint64_t pmd = kread64(k, pmd_pa, cyc);
   if (!(pmd & PTE_P) || !(pmd & PTE_PS)) return;
   uint64_t pt = frame_alloc(k);
   if (!pt) return;   /* no memory to split: the caller sees the huge leaf */
   uint64_t base = pmd & PTE_ADDR & ~0x1fffffull;
   uint64_t flags = pmd & (PTE_P | PTE_W | PTE_U | PTE_A | PTE_D | PTE_NX | (1ull << 9));
-  uint64_t *h = (uint64_t *)kaccess(k, kva(pt), ACC_W, &cyc);
+  uint64_t *h = (uint64_t *)kaccess(k, kva(pt), ACC_W, cyc);
   for (int i = 0; i < 512; i++) {
     h[i] = (base + (uint64_t)i * PAGE) | flags;
     rec_pte(k, pt + 8ull * (unsigned)i, h[i], 1, true);
   }
   pv_new_table(k, pt, 1);
-  kwrite_pte(k, pmd_pa, pt | PTE_TABLE, 2, &cyc);
+  kwrite_pte(k, pmd_pa, pt | PTE_TABLE, 2, cyc);
   mm->pt_pages++;
   k->pt_pages_allocated++;
   flush_user_va(k, va);            /* INVLPG drops every piece of the 2M entry */
@@ -309,7 +308,7 @@ uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va,
                               uint64_t *leaf_pa, uint64_t *cyc) {
   uint64_t e = pte_lookup(k, mm, va, leaf_pa, cyc);
   if ((e & PTE_P) && (e & PTE_PS)) {
-    split_huge(k, mm, va);
+    split_huge(k, mm, va, cyc);
     e = pte_lookup(k, mm, va, leaf_pa, cyc);
   }
   return e;
@@ -505,7 +504,6 @@ bool page_anon_exclusive(struct kernel *k, const struct vma *v, uint64_t va, uin
 uint64_t mm_pagemap_entry(struct kernel *k, struct mm *mm, uint64_t va, bool show_pfn) {
   struct vma *v = vma_find(mm, va);
   uint64_t cyc = 0, e = v ? pte_lookup(k, mm, va, NULL, &cyc) : 0;
-  k->cpu->cycles += cyc;
   if (!pte_mapped(e)) return 0;
   uint64_t pa = pte_frame(e, va), out = 1ull << 63;
   if (show_pfn) out |= (pa >> 12) & ((1ull << 55) - 1);

@@ -48,7 +48,7 @@ uint64_t kpt_descend(struct kernel *k, struct mm *mm, uint64_t va, int want, boo
                      int *level, int *created, uint64_t *cyc);
 uint64_t pte_lookup(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *leaf, uint64_t *cyc);
 uint64_t pte_lookup_4k(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *leaf, uint64_t *cyc);
-void split_huge(struct kernel *k, struct mm *mm, uint64_t va);
+void split_huge(struct kernel *k, struct mm *mm, uint64_t va, uint64_t *cyc);
 uint64_t pt_hole_end(struct kernel *k, struct mm *mm, uint64_t va);
 void free_tables(struct kernel *k, uint64_t table, int level);
 void vma_split_at(struct kernel *k, struct mm *mm, uint64_t addr);

@@ -268,6 +268,10 @@ void pc_free_all(struct kernel *k) {
  * sync): one step, its pages' submission and device time. */
 void pc_charge_writeback(struct kernel *k, uint64_t pages) {
   if (!pages) return;
+  rec_put(k, FLTR_K_WRITEBACK, pages, 0, 0, 0);
+  pc_writeback_step(k, pages);
+}
+void pc_writeback_step(struct kernel *k, uint64_t pages) {
   hv_begin(k->hv, EV_S_FILE_WRITEBACK, 0, pages);
   hv_end_n(k->hv, pages * k->policy.io_write_latency, pages);
 }

@@ -305,12 +305,29 @@ uint64_t params_hash(const struct param_reg *r) {
   return h;
 }
 
+/* Which side of a recording a parameter is on (traces/FORMAT.md "What may
+ * change at replay"): the guest kernel's policies and fault injection
+ * change decisions the trace holds, so a replay keeps the recording's;
+ * everything else -- hardware, the modes' costs, what the KPTI switches
+ * and the kernel's own footprint cost -- a replay may change. */
+bool param_fixed_at_replay(const char *name) {
+  static const char *const replayable[] = {"guest.kernel_footprint", "guest.kpti", "guest.pcid",
+                                           "guest.kpti_cr3_write", "guest.pool_mib", NULL};
+  if (strstr(name, ".inject_") || !strcmp(name, "vkernel.prefault")) return true;
+  if (strncmp(name, "guest.", 6)) return false;
+  for (int i = 0; replayable[i]; i++)
+    if (!strcmp(name, replayable[i])) return false;
+  return true;
+}
+
 void params_list(FILE *out) {
+  fprintf(out, "%-26s %12s %-8s %-7s %s\n", "name", "default", "unit", "replay", "what it is");
   for (int t = 0; params_tables[t]; t++)
     for (int i = 0; params_tables[t][i].name; i++) {
       const struct fl_param_def *d = &params_tables[t][i];
-      fprintf(out, "%-26s %12llu %-8s %s\n%26s   source: %s\n", d->name,
-              (unsigned long long)d->def, d->unit, d->doc, "", d->source);
+      fprintf(out, "%-26s %12llu %-8s %-7s %s\n%26s   source: %s\n", d->name,
+              (unsigned long long)d->def, d->unit, param_fixed_at_replay(d->name) ? "fixed" : "may", d->doc, "",
+              d->source);
     }
 }
 

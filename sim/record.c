@@ -49,6 +49,7 @@ uint64_t record_file(struct kernel *k, uint64_t dev, uint64_t ino) {
 }
 
 void record_fault_end(struct kernel *k, int sig) {
+  if (k->replay) { replay_fault_end(k, sig); return; }
   if (!k->rec_fault_open) return;
   k->rec_fault_open = false;
   rec_put(k, FLTR_K_FAULT_END, (uint64_t)sig, k->rec_fault_frame >> 12, 0, 0);
@@ -94,8 +95,21 @@ void record_keyframe_due(struct kernel *k) {
   k->rec_next_keyframe = (k->cpu->icount / KEYFRAME_INSNS + 1) * KEYFRAME_INSNS;
 }
 
+/* the guest kernel's counters that no record implies (FORMAT.md "Kernel
+ * counters"), at the end */
+static void record_kstats(struct kernel *k) {
+  const uint64_t v[FLTR_KSTAT__COUNT] = {
+    [FLTR_KSTAT_MINFLT] = k->minflt, [FLTR_KSTAT_FAULT_AROUND_PAGES] = k->fault_around_pages,
+    [FLTR_KSTAT_THP_PAGES] = k->thp_pages, [FLTR_KSTAT_SYSCALLS] = k->syscalls,
+    [FLTR_KSTAT_UNKNOWN_SYSCALLS] = k->unknown_syscalls, [FLTR_KSTAT_FRAMES_USED] = k->frames_used,
+    [FLTR_KSTAT_PT_PAGES] = k->mm ? k->mm->pt_pages : 0, [FLTR_KSTAT_PC_PAGES] = k->pc_pages,
+    [FLTR_KSTAT_PC_HITS] = k->pc_hits, [FLTR_KSTAT_PC_MISSES] = k->pc_misses};
+  for (int i = 0; i < FLTR_KSTAT__COUNT; i++) recorder_put(k->rec, FLTR_K_KSTAT, (uint64_t)i, v[i], 0, 0);
+}
+
 int record_close(struct kernel *k, char *err, size_t n) {
   if (!k->rec) return 0;
+  record_kstats(k);
   struct recorder *r = k->rec;
   k->rec = NULL;
   cpu_set_recorder(k->cpu, NULL);

@@ -34,6 +34,8 @@ void record_keyframe_due(struct kernel *k);
 /* a mode's page-fault handler returned (sig: its result): the outcome of
  * the fault the guest kernel planned in it, if it did */
 void record_fault_end(struct kernel *k, int sig);
+/* in a replay (replay.c): the recorded outcome is read and checked */
+void replay_fault_end(struct kernel *k, int sig);
 /* Finish the trace: 0, or -1 with the message (a write that failed during
  * the run is reported here). */
 int record_close(struct kernel *k, char *err, size_t n);

@@ -3,7 +3,7 @@
  * exceptions become the signals Linux would send. */
 #include "sim/kernel.h"
 #include "cpu-x86/virt.h"
-#include "sim/stats.h"
+#include "sim/machine.h"
 #include "sim/record.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -155,27 +155,9 @@ static FILE *open_out(const char *path) {
   return fopen(path, "w");
 }
 
-/* Everything one run assembles. */
-struct machine {
-  const struct sim_config *cfg;
-  const struct hv_mode *mode;
-  struct machine_mem mem;
-  bool mem_ok;
-  struct mmu mmu;
-  struct vcpu *c;
-  struct kernel *k;
-  struct hv hv;
-  struct ev_bus bus;
-  struct cache_hier dcache;
-  struct pwc pwc;
-  struct ev_stats es;
-  FILE *logf;
-  struct ev_log evlog;
-  uint64_t limit;            /* --max-insns as an icount */
-};
 
 /* machine memory, the MMU, the CPU with its TLBs, caches and walk caches */
-static int machine_init(struct machine *m, char *err, size_t n) {
+int machine_init(struct machine *m, char *err, size_t n) {
   const struct sim_config *cfg = m->cfg;
   struct param_reg *P = cfg->params;
   uint64_t pool = params_get(P, "guest.pool_mib") << 20;
@@ -231,7 +213,7 @@ static int machine_init(struct machine *m, char *err, size_t n) {
 }
 
 /* the event bus: the stats sink always, the log when asked for */
-static int events_init(struct machine *m, char *err, size_t n) {
+int events_init(struct machine *m, char *err, size_t n) {
   const struct sim_config *cfg = m->cfg;
   ev_bus_init(&m->bus);
   ev_subscribe(&m->bus, ev_stats_sink, &m->es);
@@ -254,8 +236,8 @@ static int events_init(struct machine *m, char *err, size_t n) {
   return 0;
 }
 
-/* the guest OS model, the mode over it, the program loaded */
-static int guest_init(struct machine *m, char *err, size_t n) {
+/* the guest kernel's machine side and the mode over it */
+int guest_kernel_init(struct machine *m, char *err, size_t n) {
   const struct sim_config *cfg = m->cfg;
   struct kernel *k = m->k;
   struct vcpu *c = m->c;
@@ -266,6 +248,33 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   k->cpu = c;
   k->mmu = &m->mmu;
   k->hv = hv;
+  hv->mode = m->mode;
+  hv->cpu = c;
+  hv->mmu = &m->mmu;
+  hv->cpu_vendor = cfg->cpu_vendor;
+  hv->bus = &m->bus;
+  hv->param = reg_param;
+  hv->param_reg = cfg->params;
+  guest_ops_fill(k, &hv->ops);
+  m->bus.pid = FIRST_PID;
+  if (kernel_mem_init(k)) {
+    snprintf(err, n, "guest memory too small");
+    return -1;
+  }
+  if (m->mode->init(hv)) {
+    snprintf(err, n, "mode %s: %s", m->mode->name,
+             hv->error[0] ? hv->error : "bad parameters or no pool memory (see `faultline params`; guest.pool_mib)");
+    return -1;
+  }
+  return 0;
+}
+
+/* the guest OS model over the machine, the program loaded */
+static int guest_init(struct machine *m, char *err, size_t n) {
+  const struct sim_config *cfg = m->cfg;
+  struct kernel *k = m->k;
+  struct vcpu *c = m->c;
+  if (guest_kernel_init(m, err, n)) return -1;
   if (record_open(k, cfg, err, n)) return -1;
   task_init_first(k);
   sysctl_init(k);
@@ -294,24 +303,6 @@ static int guest_init(struct machine *m, char *err, size_t n) {
     strcpy(k->cwd, "/");
   } else if (!getcwd(k->cwd, sizeof k->cwd)) {
     strcpy(k->cwd, "/");
-  }
-  hv->mode = m->mode;
-  hv->cpu = c;
-  hv->mmu = &m->mmu;
-  hv->cpu_vendor = cfg->cpu_vendor;
-  hv->bus = &m->bus;
-  hv->param = reg_param;
-  hv->param_reg = cfg->params;
-  guest_ops_fill(k, &hv->ops);
-  m->bus.pid = k->pid;
-  if (kernel_mem_init(k)) {
-    snprintf(err, n, "guest memory too small");
-    return -1;
-  }
-  if (m->mode->init(hv)) {
-    snprintf(err, n, "mode %s: %s", m->mode->name,
-             hv->error[0] ? hv->error : "bad parameters or no pool memory (see `faultline params`; guest.pool_mib)");
-    return -1;
   }
   k->mm = mm_new(k);
   if (!k->mm) { snprintf(err, n, "guest memory too small"); return -1; }
@@ -355,7 +346,9 @@ static void handle_exception(struct machine *m) {
   }
   if (c->exc.vector == EXC_PF) {
     uint64_t seen = m->bus.visible_faults;
+    k->fault_depth++;
     sig = mode->page_fault(&m->hv, c->exc.cr2, c->exc.err, false, &si);
+    k->fault_depth--;
     record_fault_end(k, sig);
     /* only faults that reached the guest kernel are the task's
      * (a shadow-paging fill is invisible to the guest: the interrupted
@@ -479,7 +472,6 @@ static void run_guest(struct machine *m) {
 
 /* the result, and the stats JSON when asked for */
 static int finish(struct machine *m, struct sim_result *res) {
-  const struct sim_config *cfg = m->cfg;
   struct kernel *k = m->k;
   res->exit_code = k->guest_exit_code;
   res->signal = k->guest_killed_by;
@@ -502,19 +494,24 @@ static int finish(struct machine *m, struct sim_result *res) {
     else snprintf(outcome, sizeof outcome, "exited with status %d", res->exit_code);
     snprintf(res->error, sizeof res->error, "trace not written whole: %s (the guest %s)", terr, outcome);
   }
-  if (cfg->stats_path) {
-    FILE *f = open_out(cfg->stats_path);
-    if (!f) {
-      snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
-      return -1;
-    }
-    stats_write(f, cfg, k, &m->es, &m->hv);
-    if (f != stdout) fclose(f); else fflush(f);
-  }
+  if (machine_write_stats(m, res)) return -1;
   return res->error[0] ? -1 : 0;
 }
 
-static void machine_fini(struct machine *m) {
+int machine_write_stats(struct machine *m, struct sim_result *res) {
+  const struct sim_config *cfg = m->cfg;
+  if (!cfg->stats_path) return 0;
+  FILE *f = open_out(cfg->stats_path);
+  if (!f) {
+    snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
+    return -1;
+  }
+  stats_write(f, cfg, m->k, &m->es, &m->hv);
+  if (f != stdout) fclose(f); else fflush(f);
+  return 0;
+}
+
+void machine_fini(struct machine *m) {
   struct kernel *k = m->k;
   ev_log_fini(&m->evlog);
   if (m->logf && m->logf != stdout) fclose(m->logf);

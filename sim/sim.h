@@ -23,7 +23,10 @@ uint64_t params_get(void *r, const char *name);
  * name defined twice across tabs (params_new stops on one), or NULL. */
 extern const struct fl_param_def *const params_tables[];
 const char *params_find_duplicate(const struct fl_param_def *const *tabs);
+/* listed with a column: "fixed" when a replay must keep the recording's
+ * value (the guest kernel's decisions depend on it), "may" otherwise */
 void params_list(FILE *out);
+bool param_fixed_at_replay(const char *name);
 /* the modelled kernel (`faultline kernel`): its /proc/sys table and its
  * CONFIG_ options as markdown (docs/kernel-config.md), and its .config
  * text (malloc'ed) */
@@ -70,5 +73,9 @@ struct sim_result {
 
 /* Run one guest to completion.  Returns 0, or -1 with res->error set. */
 int sim_run(const struct sim_config *cfg, struct sim_result *res);
+/* Replay a .fltr trace (replay.c) on the machine cfg describes (its mode,
+ * CPU, parameters, stats and log; the guest's own settings must be the
+ * recording's).  Returns 0, or -1 with res->error set. */
+int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_result *res);
 
 #endif

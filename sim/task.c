@@ -76,9 +76,9 @@ int task_init_first(struct kernel *k) {
   struct task *t = calloc(1, sizeof *t);
   k->tasks = t;
   k->cur = t;
-  k->next_pid = 1001;
+  k->next_pid = FIRST_PID + 1;
   memset(&k->tc, 0, sizeof k->tc);
-  k->pid = k->pgid = k->sid = 1000;
+  k->pid = k->pgid = k->sid = FIRST_PID;
   k->ppid = OUTSIDE_PID;
   k->orig_rax = -1;
   rlimits_init(&k->tc);

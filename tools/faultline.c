@@ -1,6 +1,7 @@
 /* The faultline command line (DESIGN.md "CLI contract"). */
 #include "sim/sim.h"
 #include "hv-models/hv.h"
+#include "tools/cli.h"
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -14,7 +15,7 @@ extern char **environ;
 extern const char faultline_version[];   /* sim/record.c */
 static char **command_line;              /* main's argv: a trace's header records it */
 
-static _Noreturn void die(const char *fmt, const char *a) {
+_Noreturn void die(const char *fmt, const char *a) {
   fprintf(stderr, "faultline: ");
   fprintf(stderr, fmt, a);
   fputc('\n', stderr);
@@ -34,6 +35,7 @@ static const char *top_usage =
   "  modes     list the fault-handling modes\n"
   "  events    list the event vocabulary: layers, fault kinds, steps\n"
   "  trace     inspect a .fltr trace file (trace info)\n"
+  "  replay    replay a .fltr trace under any mode and hardware parameters\n"
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
@@ -73,7 +75,7 @@ static const char *run_usage =
   "  --clean-env      start the guest with an empty environment\n"
   "  -h, --help       this text\n";
 
-static uint64_t parse_size(const char *s) {
+uint64_t parse_size(const char *s) {
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
@@ -90,7 +92,7 @@ static uint64_t parse_size(const char *s) {
   return v;
 }
 
-static uint64_t parse_u64(const char *s, const char *what) {
+uint64_t parse_u64(const char *s, const char *what) {
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 0);
@@ -150,16 +152,21 @@ static void raise_fd_limit(void) {
   setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-static int cmd_run(int argc, char **argv) {
-  struct sim_config cfg = {.mode = "native", .cpu_vendor = "intel", .mem_bytes = 1ull << 30,
-                           .epoch = 1700000000ull};
-  cfg.params = params_new();
+/* `run`'s options into a (also a recorded command line's, for replay) */
+void run_parse(int argc, char **argv, struct run_args *a) {
+  a->cfg = (struct sim_config){.mode = "native", .cpu_vendor = "intel", .mem_bytes = 1ull << 30,
+                               .epoch = 1700000000ull};
+  struct sim_config *cfgp = &a->cfg;
+#define cfg (*cfgp)
+  a->preset = NULL;
+  a->sets = calloc((size_t)argc + 1, sizeof *a->sets);
+  a->nsets = 0;
+  a->edits = calloc((size_t)argc + 1, sizeof *a->edits);
+  a->nedits = 0;
+  a->clean = false;
+  char **sets = a->sets, **edits = a->edits;
+  int nsets = 0, nedits = 0;
   const char *preset = NULL;
-  char **sets = calloc((size_t)argc + 1, sizeof *sets);
-  int nsets = 0;
-  struct envlist env = {0};
-  char **edits = calloc((size_t)argc + 1, sizeof *edits);
-  int nedits = 0;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
          O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE };
@@ -213,11 +220,34 @@ static int cmd_run(int argc, char **argv) {
       die("unknown or incomplete option '%s' (see `faultline run --help`)", argv[optind - 1]);
     }
   }
-  if (optind >= argc) die("%s", "no PROGRAM given (usage: faultline run [OPTIONS] -- PROGRAM [ARGS...])");
+#undef cfg
+  a->nsets = nsets;
+  a->nedits = nedits;
+  a->preset = preset;
+  a->clean = clean;
+  a->optind = optind;
+}
+
+/* the run's preset, then its --set values, into p */
+void run_params(const struct run_args *a, struct param_reg *p) {
   char err[512];
-  if (preset && params_load_preset(cfg.params, preset, err, sizeof err)) die("%s", err);
-  for (int i = 0; i < nsets; i++)
-    if (params_set(cfg.params, sets[i], err, sizeof err)) die("%s", err);
+  if (a->preset && params_load_preset(p, a->preset, err, sizeof err)) die("%s", err);
+  for (int i = 0; i < a->nsets; i++)
+    if (params_set(p, a->sets[i], err, sizeof err)) die("%s", err);
+}
+
+static int cmd_run(int argc, char **argv) {
+  struct run_args ra;
+  run_parse(argc, argv, &ra);
+  struct sim_config cfg = ra.cfg;
+  char **edits = ra.edits;
+  int nedits = ra.nedits;
+  struct envlist env = {0};
+  bool clean = ra.clean;
+  optind = ra.optind;
+  if (optind >= argc) die("%s", "no PROGRAM given (usage: faultline run [OPTIONS] -- PROGRAM [ARGS...])");
+  cfg.params = params_new();
+  run_params(&ra, cfg.params);
   if (!hv_find_mode(cfg.mode)) die("unknown mode '%s' (see `faultline modes`)", cfg.mode);
   if (!clean) for (char **e = environ; *e; e++) env_set(&env, *e);
   for (int i = 0; i < nedits; i++) env_set(&env, edits[i]);
@@ -365,6 +395,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
   if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
   if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
+  if (!strcmp(cmd, "replay")) return cmd_replay(argc - 1, argv + 1);
   if (!strcmp(cmd, "kernel")) {
     bool md = argc == 3 && !strcmp(argv[2], "--markdown");
     if (argc > 2 && !md) {

@@ -188,3 +188,9 @@ void fltr_index_entry_encode(uint8_t out[FLTR_INDEX_ENTRY], const struct fltr_fr
   out[21] = out[22] = out[23] = 0;
   put_le(out + 24, f->first_icount, 8);
 }
+
+const char *const fltr_kop_names[FLTR_KOP__COUNT] = {
+#define X(id, num, name, doc) [num] = name,
+  FLTR_KOPS(X)
+#undef X
+};

@@ -66,10 +66,10 @@ enum fltr_frame_kind {
     "the block starts executing, after the fetch of its first byte was translated; it runs to its end unless a cut follows") \
   X(CUT, 3, "cut", (FU(retired)), \
     "the block begun last stops after `retired` of its instructions: a fault or exception the guest sees, or the block's code was overwritten") \
-  X(REF, 4, "ref", (FS(va), FU(sa)), \
-    "a data reference of the guest program: its virtual address (predicted: FORMAT.md, Prediction); sa is size × 4 + access (0 load, 1 store, 2 read-modify-write)") \
-  X(REP, 5, "rep", (F8(op), F8(size), FU(count), FS(src), FS(dst), F8(partial)), \
-    "a REP string instruction: `count` iterations of `size` bytes from src and dst (the previous rep's plus these deltas), then `partial` references of an iteration that faulted; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +8 DF set (descending), +16 32-bit addresses; replay makes one reference per iteration and operand") \
+  X(REF, 4, "ref", (FS(va), FU(sa), FU(insn)), \
+    "a data reference of the guest program: its virtual address (predicted: FORMAT.md, Prediction); sa is size × 4 + access (0 load, 1 store, 2 read-modify-write); insn the index in its block of the instruction that made it") \
+  X(REP, 5, "rep", (F8(op), F8(size), FU(count), FS(src), FS(dst), F8(partial), FU(insn)), \
+    "a REP string instruction: `count` iterations of `size` bytes from src and dst (the previous rep's plus these deltas), then `partial` references of an iteration that faulted; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +8 DF set (descending), +16 32-bit addresses; insn its index in its block; replay makes one reference per iteration and operand") \
   X(SYS_ENTER, 16, "sys_enter", (FU(nr), F8(restart)), \
     "system call entry (x86-64 number); restart 1: the re-run of a call that blocked (no kernel entry of its own)") \
   X(SYS_EXIT, 17, "sys_exit", (FS(ret), F8(how)), \
@@ -100,6 +100,8 @@ enum fltr_frame_kind {
     "page-cache fill: page pgoff of a file (its number in the trace: 1, 2, ... by first appearance) read into frame") \
   X(RECLAIM, 42, "reclaim", (FU(file), FU(pgoff), FU(frame)), \
     "page pgoff of a file leaves the page cache (reclaim, oldest fills first, or truncation), freeing frame") \
+  X(WRITEBACK, 43, "writeback", (FU(pages)), \
+    "the guest waits for a synchronous writeback of this many page-cache pages (msync MS_SYNC, fsync, sync, dirty throttling): the file.writeback step") \
   X(FORK, 64, "fork", (FU(tid), FU(mm), FU(flags)), \
     "the running thread creates a task (fork, vfork, clone): its tid, its address space and the clone flags") \
   X(EXEC, 65, "exec", (FU(mm), FB(path)), \
@@ -114,6 +116,12 @@ enum fltr_frame_kind {
     "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first eleven fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte)") \
   X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \
     "the fault's outcome: result 0 resolved (the access is retried), else the signal it sends; the frame it mapped last (0: none; predicted)") \
+  X(KOP, 82, "kop", (F8(op), FS(a), FU(b)), \
+    "a fault-path operation of the guest kernel (a guest_ops decision, hv-models/hv.h) ends; the records since the previous one (or the fault record) are its work; op and its results a, b: FORMAT.md, Fault operations") \
+  X(XFAULT, 83, "xfault", (F8(how), FU(va), FU(err)), \
+    "a page fault the guest kernel sees that no recorded access made: how 0 the fetch of the next block's first byte at va, 1 the fetch of the second page of a block that starts at va, 2 the kernel faults va in itself (get_user_pages); err the error code") \
+  X(KSTAT, 84, "kstat", (F8(key), FU(value)), \
+    "a counter of the guest kernel at the end of the recording (FORMAT.md, Kernel counters): the stats the kernel's own decisions make, the same in every mode") \
   X(KF_BEGIN, 96, "kf_begin", (FU(icount)), \
     "a keyframe starts: the state at this retired-instruction count follows") \
   X(KF_TASK, 97, "kf_task", (FU(tid), FU(pid), FU(mm), F8(state)), \
@@ -126,6 +134,52 @@ enum fltr_frame_kind {
     "keyframe: a present entry (or a PROT_NONE leaf) of the last kf_pt: its machine address and value (rotated as in pte)") \
   X(KF_END, 101, "kf_end", (FU(records)), \
     "the keyframe ends: the number of its records, kf_begin and kf_end included")
+
+/* The guest kernel's fault-path operations (the decisions of struct
+ * guest_ops, hv-models/hv.h), numbered for the kop record: its op field,
+ * and what its results a and b hold (FORMAT.md "Fault operations"). */
+#define FLTR_KOPS(X) \
+  X(ENSURE_TABLES, 0, "ensure_tables", "a the leaf entry's machine address (0: none), b the tables created") \
+  X(ALLOC_FRAME, 1, "alloc_frame", "a the frame's machine address (0: none)") \
+  X(ZERO_FRAME, 2, "zero_frame", "") \
+  X(FILE_PAGE, 3, "file_page", "a the page's machine address (0: none), b 1 a page-cache hit + 2 a device read") \
+  X(FAULT_AROUND, 4, "fault_around", "b the pages mapped") \
+  X(COPY_FRAME, 5, "copy_frame", "") \
+  X(ZERO_PAGE, 6, "zero_page_pa", "a the zero page's machine address") \
+  X(WRITE_PTE, 7, "write_pte", "") \
+  X(INVLPG, 8, "invlpg", "") \
+  X(RELEASE_FRAME, 9, "release_frame", "") \
+  X(THP_ALLOC, 10, "thp_alloc", "a the 2 MiB run's machine address (0: none)") \
+  X(THP_ZERO, 11, "thp_zero", "") \
+  X(THP_MAP, 12, "thp_map", "") \
+  X(PREFAULT_ANON, 13, "prefault_anon", "b the pages mapped")
+enum fltr_kop {
+#define X(id, num, name, doc) FLTR_KOP_##id = num,
+  FLTR_KOPS(X)
+#undef X
+  FLTR_KOP__COUNT
+};
+extern const char *const fltr_kop_names[FLTR_KOP__COUNT];
+
+/* The guest kernel's counters a kstat record holds (FORMAT.md "Kernel
+ * counters"): the stats JSON keys they become. */
+#define FLTR_KSTATS(X) \
+  X(MINFLT, 0, "page_faults.minflt") \
+  X(FAULT_AROUND_PAGES, 1, "page_faults.fault_around_pages") \
+  X(THP_PAGES, 2, "page_faults.thp_pages") \
+  X(SYSCALLS, 3, "syscalls.total") \
+  X(UNKNOWN_SYSCALLS, 4, "syscalls.unknown") \
+  X(FRAMES_USED, 5, "memory.guest_frames_used") \
+  X(PT_PAGES, 6, "memory.page_table_pages") \
+  X(PC_PAGES, 7, "memory.page_cache_pages") \
+  X(PC_HITS, 8, "memory.page_cache_hits") \
+  X(PC_MISSES, 9, "memory.page_cache_misses")
+enum fltr_kstat {
+#define X(id, num, key) FLTR_KSTAT_##id = num,
+  FLTR_KSTATS(X)
+#undef X
+  FLTR_KSTAT__COUNT
+};
 
 enum fltr_kind {
   FLTR_K_NONE = 0,

@@ -168,7 +168,7 @@ void recorder_bb(struct recorder *r, uint32_t id) {
   r->kord = 0;
 }
 
-void recorder_ref(struct recorder *r, const void *insn, uint64_t va, unsigned size, unsigned access) {
+void recorder_ref(struct recorder *r, const void *insn, uint32_t index, uint64_t va, unsigned size, unsigned access) {
   if (r->in_rep) return;             /* the rep record holds them */
   if (insn != r->insn) { set_mark(r); r->insn = insn; }
   uint32_t slot = rec_pred_slot(r->block, r->ordinal++);
@@ -180,7 +180,8 @@ void recorder_ref(struct recorder *r, const void *insn, uint64_t va, unsigned si
   p->last = va;
   uint8_t *o = begin(r, FLTR_K_REF);
   o = put_s(o, delta);
-  end(r, put_u(o, (uint64_t)size << 2 | access));
+  o = put_u(o, (uint64_t)size << 2 | access);
+  end(r, put_u(o, index));
 }
 
 void recorder_rep_begin(struct recorder *r, const void *insn) {
@@ -189,33 +190,48 @@ void recorder_rep_begin(struct recorder *r, const void *insn) {
 }
 
 static uint8_t *rep_fields(struct recorder *r, uint8_t *o, unsigned op, unsigned size, uint64_t count,
-                           uint64_t src, uint64_t dst, unsigned partial) {
+                           uint64_t src, uint64_t dst, unsigned partial, uint32_t index) {
   *o++ = (uint8_t)op;
   *o++ = (uint8_t)size;
   o = put_u(o, count);
   o = put_s(o, (int64_t)(src - r->rep_src));
   o = put_s(o, (int64_t)(dst - r->rep_dst));
   *o++ = (uint8_t)partial;
+  o = put_u(o, index);
   r->rep_src = src;
   r->rep_dst = dst;
   return o;
 }
 
 void recorder_rep(struct recorder *r, unsigned op, unsigned size, uint64_t count, uint64_t src,
-                  uint64_t dst, unsigned partial) {
+                  uint64_t dst, unsigned partial, uint32_t index) {
   r->in_rep = false;
   uint8_t *o = begin(r, FLTR_K_REP);
-  end_final(r, rep_fields(r, o, op, size, count, src, dst, partial));
+  end_final(r, rep_fields(r, o, op, size, count, src, dst, partial, index));
+}
+void recorder_fetch_fault(struct recorder *r, unsigned how, uint64_t va, uint32_t err) {
+  set_mark(r);
+  r->insn = NULL;
+  r->mark_rep_src = r->rep_src;
+  r->mark_rep_dst = r->rep_dst;
+  struct fltr_rec rec = {.kind = FLTR_K_XFAULT, .cpu = r->cpu, .v = {how, va, err}};
+  char e[160];
+  begin(r, FLTR_K_XFAULT);
+  size_t n = fltr_rec_encode(&rec, r->buf + r->used, e, sizeof e);
+  if (!n) { fail(r, e); return; }
+  end(r, r->buf + r->used + n);      /* tentative: a hidden fault takes it back */
+  r->raise_in_rep = r->in_rep;
 }
 
 void recorder_raise(struct recorder *r, const void *insn, int64_t retired, int rep_op, unsigned rep_size,
-                    uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial) {
+                    uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial,
+                    uint32_t rep_index) {
   if (insn != r->insn) { set_mark(r); r->insn = insn; }
   r->mark_rep_src = r->rep_src;      /* a tentative rep record moves them */
   r->mark_rep_dst = r->rep_dst;
   if (rep_op >= 0) {
     uint8_t *o = begin(r, FLTR_K_REP);
-    end(r, rep_fields(r, o, (unsigned)rep_op, rep_size, rep_count, rep_src, rep_dst, rep_partial));
+    end(r, rep_fields(r, o, (unsigned)rep_op, rep_size, rep_count, rep_src, rep_dst, rep_partial, rep_index));
   }
   if (retired >= 0) {
     uint8_t *o = begin(r, FLTR_K_CUT);
@@ -254,6 +270,7 @@ void recorder_cut(struct recorder *r, uint32_t retired) {
 /* predicted fields become differences from their slots' predictions;
  * then the record is an anchor, or the next in its context */
 static void kpredict(struct recorder *r, uint8_t kind, uint64_t *v) {
+  if (!rec_kcontext(kind)) return;
   uint32_t ctx;
   bool anchor = rec_kanchor(kind, v, &ctx);
   unsigned m = rec_kpredicted(kind);

@@ -45,6 +45,7 @@ static inline unsigned rec_kpredicted(uint8_t kind) {
   case FLTR_K_FRAME: return 6u;           /* frame, src */
   case FLTR_K_FAULT: return 1u;           /* va (in the REC_KCTX_FAULT_VA slot) */
   case FLTR_K_FAULT_END: return 2u;       /* frame */
+  case FLTR_K_KOP: return 2u;             /* a */
   default: return 0;
   }
 }
@@ -58,6 +59,9 @@ static inline uint32_t rec_kslot(uint8_t kind, uint32_t ctx, uint32_t ordinal, u
   if (ordinal > REC_KORD_MAX) ordinal = REC_KORD_MAX;
   return rec_pred_slot(ctx ^ (uint32_t)kind << 12 ^ (uint32_t)f << 20, ordinal);
 }
+/* the kinds whose records count in the kernel context (the guest
+ * kernel's, 16-95, but for xfault, which a raise records tentatively) */
+static inline bool rec_kcontext(uint8_t kind) { return kind >= 16 && kind < 96 && kind != FLTR_K_XFAULT; }
 /* an anchor record: the context it starts (its fields as recorded) */
 static inline bool rec_kanchor(uint8_t kind, const uint64_t *v, uint32_t *ctx) {
   if (kind == FLTR_K_FAULT) { *ctx = 0x30000000u | (uint32_t)(v[2] & 0xff); return true; }
@@ -85,17 +89,23 @@ void recorder_block_again(struct recorder *r, uint32_t id, uint64_t rip, uint64_
                           uint32_t bytes, uint32_t cycles, const uint8_t *classes, uint32_t n);
 void recorder_bb(struct recorder *r, uint32_t id);
 /* a data reference made by instruction `insn` (an opaque identity) */
-void recorder_ref(struct recorder *r, const void *insn, uint64_t va, unsigned size, unsigned access);
+void recorder_ref(struct recorder *r, const void *insn, uint32_t index, uint64_t va, unsigned size, unsigned access);
 /* a REP string instruction: its references are the rep record's */
 void recorder_rep_begin(struct recorder *r, const void *insn);
 void recorder_rep(struct recorder *r, unsigned op, unsigned size, uint64_t count, uint64_t src,
-                  uint64_t dst, unsigned partial);
+                  uint64_t dst, unsigned partial, uint32_t index);
+/* A fetch faulted (no instruction was running): tentatively an xfault
+ * record, settled by recorder_rollback or recorder_commit like a raise.
+ * how 0: the fetch of a block at va; 1: the second page of a block that
+ * starts at va. */
+void recorder_fetch_fault(struct recorder *r, unsigned how, uint64_t va, uint32_t err);
 /* The current instruction raised an exception.  Tentatively: the REP's
  * progress (rep_op < 0: none) and the block's cut (retired < 0: none),
  * after the instruction's references.  Then either recorder_rollback (a
  * hidden fault: the instruction runs again) or recorder_commit. */
 void recorder_raise(struct recorder *r, const void *insn, int64_t retired, int rep_op, unsigned rep_size,
-                    uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial);
+                    uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial,
+                    uint32_t rep_index);
 void recorder_rollback(struct recorder *r);
 void recorder_commit(struct recorder *r);
 /* a cut that is final at once (the block's code was overwritten) */
@@ -114,5 +124,23 @@ void recorder_pte(struct recorder *r, uint64_t entry, uint64_t val, unsigned lev
 /* begin: everything staged goes out, the predictors start afresh */
 void recorder_keyframe_begin(struct recorder *r);
 void recorder_keyframe_end(struct recorder *r);
+
+/* ---- decoding (decode.c): the records as the recorder saw them ----
+ * The reader's records with the predictions taken out: ref's va, rep's
+ * src and dst, the kernel records' predicted fields are the values
+ * themselves; pte and kf_pte values and fault flags unrotated.  One
+ * record of lookahead (fltr_decoder_peek).  Errors are the reader's. */
+struct fltr_decoder;
+struct fltr_decoder *fltr_decoder_new(struct fltr_reader *r);
+void fltr_decoder_free(struct fltr_decoder *d);
+/* 1, 0 at the end, -1 on a bad trace (fltr_error of the reader) */
+int fltr_decode(struct fltr_decoder *d, struct fltr_rec *rec);
+/* the record fltr_decode returns next, without taking it (NULL at the
+ * end or on a bad trace; the next fltr_decode says which) */
+const struct fltr_rec *fltr_decoder_peek(struct fltr_decoder *d);
+/* records returned so far */
+uint64_t fltr_decoder_count(const struct fltr_decoder *d);
+/* after the reader was positioned at a keyframe (fltr_seek) */
+void fltr_decoder_reset(struct fltr_decoder *d);
 
 #endif

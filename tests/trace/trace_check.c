@@ -25,7 +25,6 @@
 
 #define MAX_BLOCKS (1u << 24)
 
-struct pred { uint64_t last; int64_t stride; };
 
 /* the digest of the decoded records since the last keyframe: FNV-1a over
  * each record's kind and decoded fields */
@@ -58,39 +57,22 @@ int main(int argc, char **argv) {
     if (!at) { fprintf(stderr, "trace_check: the trace has no keyframe\n"); return 1; }
   }
   uint8_t *ninsns = calloc(MAX_BLOCKS, 1);
-  struct pred *pred = calloc((size_t)1 << REC_PRED_BITS, sizeof *pred);
+  struct fltr_decoder *dec = fltr_decoder_new(r);
   uint64_t keyframes = 0, insns = 0, refs = 0, kernel = 0, ucopies = 0, syscalls = 0, faults = 0, fault_ends = 0;
-  uint64_t rep_src = 0, rep_dst = 0;
-  uint32_t block = 0, ordinal = 0, last_n = 0, kctx = 0, kord = 0;
+  uint32_t block = 0, last_n = 0;
   bool in_kf = false;
   struct fltr_rec rec;
   int k;
-  while ((k = fltr_next(r, &rec)) > 0) {
+  while ((k = fltr_decode(dec, &rec)) > 0) {
+    /* decoded by the library's decoder (recorder.h), as the replay decodes */
     const uint64_t *v = rec.v;
-    uint64_t d[FLTR_MAX_FIELDS];        /* the record with its addresses decoded */
+    uint64_t d[FLTR_MAX_FIELDS];
     memcpy(d, v, sizeof d);
-    if (rec.kind >= 16 && rec.kind < 96) {
-      /* the guest kernel's records: predicted fields, then the context */
-      unsigned m = rec_kpredicted(rec.kind);
-      for (unsigned f = 0; m >> f; f++) {
-        if (!(m >> f & 1)) continue;
-        struct pred *p = &pred[rec_kslot(rec.kind, kctx, kord, f)];
-        d[f] = p->last + (uint64_t)p->stride + v[f];
-        p->stride = (int64_t)(d[f] - p->last);
-        p->last = d[f];
-      }
-      uint32_t ctx;
-      if (rec_kanchor(rec.kind, d, &ctx)) { kctx = ctx; kord = 0; }
-      else kord++;
-      v = d;
-    }
     switch (rec.kind) {
     case FLTR_K_KF_BEGIN:
       in_kf = true;
       keyframes++;
-      memset(pred, 0, sizeof *pred << REC_PRED_BITS);
-      rep_src = rep_dst = 0;
-      block = ordinal = kctx = kord = 0;
+      block = 0;
       break;
     case FLTR_K_KF_END:
       in_kf = false;
@@ -108,9 +90,6 @@ int main(int argc, char **argv) {
     case FLTR_K_BB:
       if (v[0] >= MAX_BLOCKS || !ninsns[v[0]]) { fprintf(stderr, "trace_check: bb of unknown block %" PRIu64 "\n", v[0]); return 1; }
       block = (uint32_t)v[0];
-      ordinal = 0;
-      kctx = REC_KCTX_USER;
-      kord = 0;
       last_n = ninsns[v[0]];
       insns += last_n;
       if (stream) printf("bb %u\n", block);
@@ -121,33 +100,22 @@ int main(int argc, char **argv) {
       last_n = (uint32_t)v[0];
       if (stream) printf("cut %" PRIu64 "\n", v[0]);
       break;
-    case FLTR_K_REF: {
-      struct pred *p = &pred[rec_pred_slot(block, ordinal++)];
-      uint64_t va = p->last + (uint64_t)p->stride + v[0];   /* v[0]: the signed delta, two's complement */
-      p->stride = (int64_t)(va - p->last);
-      p->last = va;
-      d[0] = va;
+    case FLTR_K_REF:
       refs++;
-      if (stream) printf("ref %#" PRIx64 " %" PRIu64 " %" PRIu64 "\n", va, v[1] >> 2, v[1] & 3);
+      if (stream) printf("ref %#" PRIx64 " %" PRIu64 " %" PRIu64 "\n", v[0], v[1] >> 2, v[1] & 3);
       break;
-    }
-    case FLTR_K_REP: {
-      rep_src += v[3];
-      rep_dst += v[4];
-      d[3] = rep_src;
-      d[4] = rep_dst;
+    case FLTR_K_REP:
       refs += v[2] * ((v[0] & 7) == 0 || (v[0] & 7) == 3 ? 2 : 1) + v[5];
       if (stream)
-        printf("rep %" PRIu64 " %" PRIu64 " %" PRIu64 " %#" PRIx64 " %#" PRIx64 " %" PRIu64 "\n", v[0], v[1], v[2], rep_src,
-               rep_dst, v[5]);
+        printf("rep %" PRIu64 " %" PRIu64 " %" PRIu64 " %#" PRIx64 " %#" PRIx64 " %" PRIu64 "\n", v[0], v[1], v[2], v[3],
+               v[4], v[5]);
       break;
-    }
     case FLTR_K_KACC:
       kernel++;
       if (stream) printf("kacc %#" PRIx64 " %" PRIu64 "\n", v[0], v[1]);
       break;
     case FLTR_K_PTE:
-      if (stream) printf("pte %#" PRIx64 " %#" PRIx64 " %" PRIu64 "\n", v[0], rec_unrot(v[1]), v[2]);
+      if (stream) printf("pte %#" PRIx64 " %#" PRIx64 " %" PRIu64 "\n", v[0], v[1], v[2]);
       break;
     case FLTR_K_UCOPY: ucopies++; goto generic;
     case FLTR_K_SYS_ENTER: syscalls += !v[1]; goto generic;
@@ -177,8 +145,8 @@ int main(int argc, char **argv) {
     if (fltr_index(r, &nf, &end)) printf("end_icount %" PRIu64 "\n", end);
     printf("keyframes %" PRIu64 "\ntail %016" PRIx64 " %" PRIu64 "\n", keyframes, digest, tail_records);
   }
+  fltr_decoder_free(dec);
   fltr_reader_close(r);
   free(ninsns);
-  free(pred);
   return 0;
 }

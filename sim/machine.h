@@ -1,0 +1,41 @@
+/* One run's machine (internal to sim/): what sim_run and sim_replay
+ * assemble alike -- machine memory, the MMU, the CPU with its TLBs and
+ * caches, the event bus with its stats and log, the guest kernel's
+ * machine side and the mode over it. */
+#ifndef FAULTLINE_SIM_MACHINE_H
+#define FAULTLINE_SIM_MACHINE_H
+#include "sim/kernel.h"
+#include "sim/stats.h"
+#include <stdio.h>
+
+/* Everything one run assembles. */
+struct machine {
+  const struct sim_config *cfg;
+  const struct hv_mode *mode;
+  struct machine_mem mem;
+  bool mem_ok;
+  struct mmu mmu;
+  struct vcpu *c;
+  struct kernel *k;
+  struct hv hv;
+  struct ev_bus bus;
+  struct cache_hier dcache;
+  struct pwc pwc;
+  struct ev_stats es;
+  FILE *logf;
+  struct ev_log evlog;
+  uint64_t limit;            /* --max-insns as an icount */
+};
+
+/* memory, MMU, CPU, caches, walk caches (run.c) */
+int machine_init(struct machine *m, char *err, size_t n);
+/* the event bus: the stats sink, the log when asked for */
+int events_init(struct machine *m, char *err, size_t n);
+/* the guest kernel's parameters and memory, the mode over it (its
+ * guest_ops from guest_ops_fill; a replay then puts its own) */
+int guest_kernel_init(struct machine *m, char *err, size_t n);
+/* the stats JSON when asked for; -1 with res->error */
+int machine_write_stats(struct machine *m, struct sim_result *res);
+void machine_fini(struct machine *m);
+
+#endif

@@ -1,0 +1,707 @@
+/* `faultline replay` (traces/FORMAT.md "What a replay drives with each
+ * record"): a recording's records drive the same machine a live run
+ * assembles -- the CPU's TLBs and walks (cpu-x86/replay.c), the guest
+ * kernel's charged accessors (kaccess, kwrite_pte, user_xlate, the KPTI
+ * switches), and the mode's fault path through struct guest_ops -- with
+ * the guest kernel's decisions taken from the records instead of made
+ * again.  What the mode does with them (hidden faults, VM exits, shadow
+ * and nested tables, hypercalls) is the mode's own, so a replay under
+ * another mode or other hardware parameters is that configuration's run. */
+#include "sim/machine.h"
+#include "sim/mm_internal.h"
+#include "sim/record.h"
+#include "traces/recorder.h"
+#include "mmu/cache.h"
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define INSN_REFS_MAX 16           /* references one instruction makes (movs, push mem, ...) */
+
+struct rblock {
+  uint64_t rip;
+  uint32_t cycles;                 /* base cycles with this replay's class costs */
+  uint8_t n;
+  uint8_t cls[64];
+};
+
+struct replay {
+  struct machine *m;
+  struct kernel *k;
+  struct vcpu *c;
+  struct hv *hv;
+  struct fltr_reader *rd;
+  struct fltr_decoder *dec;
+  const char *path;
+  struct fltr_rec rec;             /* the record being replayed */
+  jmp_buf fail;
+  char err[400];
+  /* the block table and the running block */
+  struct rblock *blocks;
+  size_t nblocks;
+  uint32_t cur;
+  bool fetched;                    /* the next bb's fetch was its block record's */
+  /* the running instruction's references (a hidden fault runs it again) */
+  uint32_t insn;
+  int nins;
+  struct { uint64_t va; uint8_t size, kind; } ins[INSN_REFS_MAX];
+  bool sys_rerun;                  /* the last sys_enter was a re-run: no KPTI switch */
+  bool plan_taken;                 /* the mode's handler called plan: the guest saw it */
+  uint32_t raising;                /* 1 + the instruction whose access is faulting (0: none) */
+  bool in_keyframe;
+  /* address spaces by number */
+  struct mm **mms;
+  size_t nmms;
+  uint64_t refs, pt_new;
+  uint64_t kstat[FLTR_KSTAT__COUNT];
+  bool have_kstat;
+  /* progress on a terminal */
+  bool tty;
+  uint64_t next_progress, end_icount;
+};
+
+static struct replay *the_replay(void *kp) { return ((struct kernel *)kp)->replay; }
+
+static _Noreturn __attribute__((format(printf, 2, 3))) void fail(struct replay *R, const char *fmt, ...) {
+  char msg[300];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  const char *name = fltr_kinds[R->rec.kind].name;
+  snprintf(R->err, sizeof R->err, "%s: record %llu (%s): %s", R->path,
+           (unsigned long long)fltr_decoder_count(R->dec), name ? name : "?", msg);
+  longjmp(R->fail, 1);
+}
+
+/* the next record (a trace that ends or is damaged here ends the replay) */
+static const struct fltr_rec *next(struct replay *R) {
+  int rc = fltr_decode(R->dec, &R->rec);
+  if (rc < 0) {
+    snprintf(R->err, sizeof R->err, "%s", fltr_error(R->rd));
+    longjmp(R->fail, 1);
+  }
+  if (rc == 0) fail(R, "the trace ends inside a fault the replay is handling");
+  return &R->rec;
+}
+
+static struct rblock *block_of(struct replay *R, uint64_t id) {
+  if (id == 0 || id >= R->nblocks || !R->blocks[id].n) fail(R, "block %llu is not in the block table", (unsigned long long)id);
+  return &R->blocks[id];
+}
+
+static struct mm *mm_of(struct replay *R, uint64_t id) {
+  if (id >= R->nmms || !R->mms[id]) fail(R, "address space %llu does not exist", (unsigned long long)id);
+  return R->mms[id];
+}
+
+/* ---- the instruction stream ---- */
+
+/* the instructions from idx on do not retire (cpu_raise), or do again */
+static void take_off(struct replay *R, uint32_t idx) {
+  const struct rblock *b = block_of(R, R->cur);
+  if (idx > b->n) fail(R, "instruction %u of a block of %u", idx, b->n);
+  for (uint32_t i = idx; i < b->n; i++) R->c->cycles -= cpu_class_cost_of(b->cls[i]);
+  R->c->icount -= b->n - idx;
+}
+static void put_back(struct replay *R, uint32_t idx) {
+  const struct rblock *b = block_of(R, R->cur);
+  for (uint32_t i = idx; i < b->n; i++) R->c->cycles += cpu_class_cost_of(b->cls[i]);
+  R->c->icount += b->n - idx;
+}
+
+/* A #PF (or a nested fault) at va.  The mode handles it; if its handler
+ * asks the guest kernel (plan), the fault was the guest's and the trace
+ * holds its records up to fault_end.  Returns true for such a fault,
+ * false for one the mode resolved alone (the access is made again). */
+static bool take_fault(struct replay *R, uint64_t va, uint32_t pf, bool in_kernel) {
+  const struct hv_mode *mode = R->hv->mode;
+  if (pf & PFEC_NESTED) {
+    int sig = mode->nested_fault ? mode->nested_fault(R->hv, va, pf & 0xffff) : SIGBUS;
+    if (sig) fail(R, "unresolvable nested fault at %#llx under mode %s", (unsigned long long)va, mode->name);
+    return false;
+  }
+  R->plan_taken = false;
+  int si = 0;
+  R->k->fault_depth++;
+  int sig = mode->page_fault(R->hv, va, pf & 0xffff, in_kernel, &si);
+  R->k->fault_depth--;
+  bool seen = R->plan_taken;
+  replay_fault_end(R->k, sig);
+  return seen;
+}
+
+/* a mode's page-fault handler returned (record_fault_end's place): the
+ * fault the guest kernel planned in it ends as the recording's did */
+void replay_fault_end(struct kernel *k, int sig) {
+  struct replay *R = k->replay;
+  if (!R->plan_taken) {
+    if (sig) fail(R, "mode %s ended a fault the guest did not see with signal %d", k->hv->mode->name, sig);
+    return;
+  }
+  R->plan_taken = false;
+  const struct fltr_rec *r = next(R);
+  if (r->kind != FLTR_K_FAULT_END) fail(R, "the fault should end here");
+  if (r->v[0] != (uint64_t)sig)
+    fail(R, "the fault ends with signal %d here, %llu in the recording", sig, (unsigned long long)r->v[0]);
+}
+
+/* an instruction fetch at va, its faults handled; true: the guest saw one */
+static bool fetch(struct replay *R, uint64_t va) {
+  for (int tries = 0; tries < 64; tries++) {
+    uint32_t pf = cpu_replay_fetch(R->c, va);
+    if (!pf || pf == CPU_REPLAY_GP) return false;
+    if (take_fault(R, va, pf, false)) return true;
+  }
+  fail(R, "the fetch at %#llx keeps faulting", (unsigned long long)va);
+}
+
+/* After a hidden fault the block goes on at the faulting instruction: it
+ * is fetched again (an ITLB lookup of the block's page, as run.c's
+ * resume does) and runs again. */
+static void refetch(struct replay *R) {
+  if (fetch(R, block_of(R, R->cur)->rip)) fail(R, "the guest saw a fault re-fetching its block");
+}
+
+static void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, uint32_t idx) {
+  if (idx != R->insn) { R->insn = idx; R->nins = 0; }
+  if (R->nins == INSN_REFS_MAX) fail(R, "more than %d references in one instruction", INSN_REFS_MAX);
+  R->ins[R->nins].va = va;
+  R->ins[R->nins].size = (uint8_t)size;
+  R->ins[R->nins].kind = (uint8_t)kind;
+  R->nins++;
+  R->refs++;
+  int from = R->nins - 1;
+  for (;;) {
+    uint32_t pf = 0;
+    uint64_t fva = 0;
+    int i;
+    for (i = from; i < R->nins; i++)
+      if ((pf = cpu_replay_ref(R->c, R->ins[i].va, R->ins[i].size, R->ins[i].kind, &fva))) break;
+    if (i == R->nins || pf == CPU_REPLAY_GP) return;
+    /* the instruction stops: the rest of its block does not retire */
+    take_off(R, idx);
+    R->raising = idx + 1;
+    bool seen = take_fault(R, fva, pf, false);
+    R->raising = 0;
+    if (seen) { R->cur = 0; return; }
+    put_back(R, idx);
+    refetch(R);
+    from = 0;
+  }
+}
+
+static void do_rep(struct replay *R, const uint64_t *v) {
+  unsigned op = (unsigned)v[0], operands = (op & 7) == 0 || (op & 7) == 3 ? 2 : 1;
+  uint32_t idx = (uint32_t)v[6];
+  struct cpu_replay_rep st = {op, (unsigned)v[1], v[2] + (v[5] ? 1 : 0), v[3], v[4]};
+  if (!st.size || st.size > 8) fail(R, "bad size");
+  R->refs += v[2] * operands + v[5];
+  for (;;) {
+    uint64_t fva = 0;
+    uint32_t pf = cpu_replay_rep(R->c, &st, &fva);
+    if (!pf) {
+      if (v[5]) fail(R, "the REP instruction's recorded fault does not happen");
+      return;
+    }
+    if (pf == CPU_REPLAY_GP) return;
+    take_off(R, idx);
+    R->raising = idx + 1;
+    bool seen = take_fault(R, fva, pf, false);
+    R->raising = 0;
+    if (seen) { R->cur = 0; return; }
+    put_back(R, idx);
+    refetch(R);
+  }
+}
+
+/* ---- the guest kernel's machine work, one record ---- */
+static bool kernel_work(uint8_t kind) {
+  switch (kind) {
+  case FLTR_K_KACC: case FLTR_K_PTE: case FLTR_K_PT_NEW: case FLTR_K_PV_BATCH: case FLTR_K_INVLPG:
+  case FLTR_K_TLB_FLUSH: case FLTR_K_FRAME: case FLTR_K_PC_FILL: case FLTR_K_RECLAIM:
+    return true;
+  default: return false;
+  }
+}
+
+/* cyc: the fault-path operation the record is part of (NULL: none; then
+ * the accessors charge the CPU themselves, as in a live run) */
+static void kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *cyc) {
+  struct kernel *k = R->k;
+  const uint64_t *v = r->v;
+  switch (r->kind) {
+  case FLTR_K_KACC: {
+    uint32_t acc = (uint32_t)(v[1] & (ACC_W | ACC_F)) | (v[1] & 64 ? ACC_PT_READ : 0);
+    uint8_t *h = kaccess(k, v[0], acc, cyc);
+    if ((v[1] & 64) && k->hv->mode->pv_pte_descend) {
+      /* pt_descend follows every entry it reads above the level it wants
+       * that is present and not a large leaf (Xen PV: the M2P lookup) */
+      uint64_t e;
+      memcpy(&e, h, 8);
+      if ((e & PTE_P) && !(e & PTE_PS)) k->hv->mode->pv_pte_descend(k->hv, e);
+    }
+    break;
+  }
+  case FLTR_K_PTE:
+    if (v[0] + 8 > k->mem->ram_bytes + k->mem->pool_bytes || (v[0] & 7)) fail(R, "entry %#llx outside memory", (unsigned long long)v[0]);
+    if (v[2] & 128) memcpy(mem_host(k->mem, v[0]), &v[1], 8);
+    else kwrite_pte(k, v[0], v[1], (int)(v[2] & 7), cyc);
+    break;
+  case FLTR_K_PT_NEW:
+    if ((v[0] << 12) >= k->mem->ram_bytes) fail(R, "frame outside memory");
+    R->pt_new++;
+    pv_new_table(k, v[0] << 12, (int)v[1]);
+    break;
+  case FLTR_K_PV_BATCH: pv_batch(k, v[0] != 0); break;
+  case FLTR_K_INVLPG: flush_user_va(k, v[0]); break;
+  case FLTR_K_TLB_FLUSH: guest_flush_tlb(k); break;
+  case FLTR_K_FRAME: {
+    uint64_t pa = v[1] << 12;
+    if (pa >= k->mem->ram_bytes || (v[0] == 3 && (v[2] << 12) >= k->mem->ram_bytes)) fail(R, "frame outside memory");
+    uint64_t dc = 0;
+    switch (v[0]) {
+    case 0: case 1: cpu_invalidate_frame(R->c, pa); break;
+    case 2: if (R->c->dcache) dc = cache_access_range(R->c->dcache, pa, PAGE, true); break;
+    case 3:
+      if (R->c->dcache)
+        dc = cache_access_range(R->c->dcache, v[2] << 12, PAGE, false) + cache_access_range(R->c->dcache, pa, PAGE, true);
+      break;
+    case 4:
+      if (pa + 0x200000 > k->mem->ram_bytes) fail(R, "frame outside memory");
+      for (uint64_t f = 0; f < 0x200000; f += PAGE) cpu_invalidate_frame(R->c, pa + f);
+      break;
+    default: fail(R, "unknown frame op %llu", (unsigned long long)v[0]);
+    }
+    if (cyc) *cyc += dc;
+    else R->c->cycles += dc;
+    break;
+  }
+  case FLTR_K_PC_FILL: case FLTR_K_RECLAIM: break;   /* no machine work of their own */
+  default: fail(R, "not the guest kernel's machine work");
+  }
+}
+
+/* ---- the guest kernel's fault-path decisions, from the records ---- */
+
+/* the leaf entry mapping va in the running address space, read as the
+ * model's inspection (no charge): a COW's source frame */
+static uint64_t host_leaf(struct kernel *k, uint64_t va) {
+  uint64_t table = k->mm ? k->mm->pml4 : 0;
+  for (int l = 4; l >= 1 && table; l--) {
+    uint64_t e;
+    memcpy(&e, mem_host(k->mem, pt_entry_pa(table, va, l)), 8);
+    if (!(e & PTE_P) && !(l == 1 && pte_mapped(e))) return 0;
+    if (l == 1 || (e & PTE_PS)) return pte_frame(e, va);
+    table = e & PTE_ADDR;
+    if (table >= k->mem->ram_bytes + k->mem->pool_bytes) return 0;
+  }
+  return 0;
+}
+
+static uint64_t rop_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
+  struct replay *R = the_replay(kp);
+  uint64_t cyc = 0;
+  const struct fltr_rec *r;
+  /* a fault the guest sees stops its instruction: the raise recorded the
+   * cut (the rest of the block was taken off when it faulted) */
+  const struct fltr_rec *p0 = fltr_decoder_peek(R->dec);
+  if (R->raising && p0 && p0->kind == FLTR_K_CUT) {
+    next(R);
+    if (R->rec.v[0] != R->raising - 1)
+      fail(R, "the cut is at instruction %llu, the fault at %u", (unsigned long long)R->rec.v[0], R->raising - 1);
+  }
+  while ((r = next(R))->kind != FLTR_K_FAULT) {
+    if (!kernel_work(r->kind)) fail(R, "the guest kernel's fault at %#llx should be recorded here", (unsigned long long)va);
+    kernel_record(R, r, &cyc);
+  }
+  if (r->v[0] != va || r->v[1] != err)
+    fail(R, "the fault is at %#llx (error %#x) here, at %#llx (error %#llx) in the recording", (unsigned long long)va,
+         err, (unsigned long long)r->v[0], (unsigned long long)r->v[1]);
+  memset(p, 0, sizeof *p);
+  unsigned kind = (unsigned)(r->v[2] & 63);
+  if (kind > FK_THP) fail(R, "unknown fault kind %u", kind);
+  p->kind = (enum fault_kind)kind;
+  p->copy = r->v[2] & 64;
+  p->stack_grow = r->v[2] & 128;
+  p->pte_flags = r->v[3];
+  p->va = va;
+  p->page = kind == FK_THP ? va & ~0x1fffffull : va & PAGE_MASK;
+  p->write = err & PFEC_W;
+  p->fetch = err & PFEC_I;
+  p->user = err & PFEC_U;
+  if (kind == FK_COW || kind == FK_WRITE_UPGRADE) p->old_pa = host_leaf(R->k, va);
+  R->plan_taken = true;
+  return cyc;
+}
+
+/* the records of one operation, up to its kop; returns the kop */
+static const struct fltr_rec *op_records(struct replay *R, int op, uint64_t *cyc) {
+  const struct fltr_rec *r;
+  while ((r = next(R))->kind != FLTR_K_KOP) {
+    if (!kernel_work(r->kind)) fail(R, "the guest kernel's %s should end here", fltr_kop_names[op]);
+    kernel_record(R, r, cyc);
+  }
+  if (r->v[0] != (uint64_t)op)
+    fail(R, "the mode asks the guest kernel for %s here, the recording for %s (a decision this replay cannot take: "
+         "see traces/FORMAT.md, What may change at replay)", fltr_kop_names[op],
+         r->v[0] < FLTR_KOP__COUNT ? fltr_kop_names[r->v[0]] : "?");
+  return r;
+}
+
+static uint64_t rop_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
+  (void)va;
+  uint64_t cyc = 0;
+  const struct fltr_rec *r = op_records(the_replay(kp), FLTR_KOP_ENSURE_TABLES, &cyc);
+  *leaf_pa = r->v[1];
+  *newt = (int)r->v[2];
+  return cyc;
+}
+static uint64_t rop_alloc_frame(void *kp, uint64_t *pa) {
+  uint64_t cyc = 0;
+  *pa = op_records(the_replay(kp), FLTR_KOP_ALLOC_FRAME, &cyc)->v[1];
+  return cyc;
+}
+static uint64_t rop_zero_frame(void *kp, uint64_t pa) {
+  (void)pa;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_ZERO_FRAME, &cyc);
+  return cyc;
+}
+static uint64_t rop_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
+  (void)p;
+  struct kernel *k = kp;
+  uint64_t cyc = 0;
+  const struct fltr_rec *r = op_records(the_replay(kp), FLTR_KOP_FILE_PAGE, &cyc);
+  *pa = r->v[1];
+  *hit = r->v[2] & 1;
+  if (r->v[2] & 2) cyc += k->policy.io_read_latency;   /* the device read: this replay's latency */
+  return cyc;
+}
+static uint64_t rop_fault_around(void *kp, const struct fault_plan *p, int *n) {
+  (void)p;
+  uint64_t cyc = 0;
+  *n = (int)op_records(the_replay(kp), FLTR_KOP_FAULT_AROUND, &cyc)->v[2];
+  return cyc;
+}
+static uint64_t rop_copy_frame(void *kp, uint64_t dst, uint64_t src) {
+  (void)dst, (void)src;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_COPY_FRAME, &cyc);
+  return cyc;
+}
+static uint64_t rop_zero_page_pa(void *kp) {
+  uint64_t cyc = 0;
+  return op_records(the_replay(kp), FLTR_KOP_ZERO_PAGE, &cyc)->v[1];
+}
+static uint64_t rop_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
+  (void)leaf_pa, (void)pte;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_WRITE_PTE, &cyc);
+  return cyc;
+}
+static uint64_t rop_invlpg(void *kp, uint64_t va) {
+  (void)va;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_INVLPG, &cyc);
+  return cyc;
+}
+static void rop_release(void *kp, uint64_t pa) {
+  (void)pa;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_RELEASE_FRAME, &cyc);
+  if (cyc) ((struct kernel *)kp)->cpu->cycles += cyc;
+}
+static uint64_t rop_thp_alloc(void *kp, uint64_t *pa) {
+  uint64_t cyc = 0;
+  *pa = op_records(the_replay(kp), FLTR_KOP_THP_ALLOC, &cyc)->v[1];
+  return cyc;
+}
+static uint64_t rop_thp_zero(void *kp, uint64_t pa) {
+  (void)pa;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_THP_ZERO, &cyc);
+  return cyc;
+}
+static uint64_t rop_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
+  (void)p, (void)pa;
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), FLTR_KOP_THP_MAP, &cyc);
+  return cyc;
+}
+static uint64_t rop_prefault_anon(void *kp, const struct fault_plan *p, int n, int *done) {
+  (void)p, (void)n;
+  struct kernel *k = kp;
+  uint64_t cyc = 0;
+  *done = (int)op_records(the_replay(kp), FLTR_KOP_PREFAULT_ANON, &cyc)->v[2];
+  return cyc + k->policy.frame_zero_cost * (uint64_t)*done;
+}
+
+static void replay_ops(struct guest_ops *o) {
+  o->plan = rop_plan;
+  o->ensure_tables = rop_ensure_tables;
+  o->alloc_frame = rop_alloc_frame;
+  o->zero_frame = rop_zero_frame;
+  o->file_page = rop_file_page;
+  o->fault_around = rop_fault_around;
+  o->copy_frame = rop_copy_frame;
+  o->zero_page_pa = rop_zero_page_pa;
+  o->write_pte = rop_write_pte;
+  o->invlpg = rop_invlpg;
+  o->release_frame = rop_release;
+  o->thp_alloc = rop_thp_alloc;
+  o->thp_zero = rop_thp_zero;
+  o->thp_map = rop_thp_map;
+  o->prefault_anon = rop_prefault_anon;
+}
+
+/* ---- the main loop: one record at a time ---- */
+
+static void block_record(struct replay *R, const struct fltr_rec *r) {
+  uint64_t id = r->v[0];
+  if (!r->len || r->len > 63) fail(R, "a block of %u instructions", r->len);
+  if (id > (1u << 28)) fail(R, "block id %llu", (unsigned long long)id);
+  if (id >= R->nblocks) {
+    size_t n = R->nblocks ? R->nblocks : 4096;
+    while (n <= id) n *= 2;
+    struct rblock *b = realloc(R->blocks, n * sizeof *b);
+    if (!b) fail(R, "out of host memory");
+    memset(b + R->nblocks, 0, (n - R->nblocks) * sizeof *b);
+    R->blocks = b;
+    R->nblocks = n;
+  }
+  struct rblock *b = &R->blocks[id];
+  b->rip = r->v[1];
+  b->n = (uint8_t)r->len;
+  memcpy(b->cls, r->data, r->len);
+  b->cycles = 0;
+  for (uint32_t i = 0; i < r->len; i++) b->cycles += cpu_class_cost_of(b->cls[i]);
+  if (R->in_keyframe) return;
+  uint64_t pa = r->v[2], pa2 = r->v[3];
+  if (pa >= R->k->mem->ram_bytes || pa2 >= R->k->mem->ram_bytes) fail(R, "code outside memory");
+  /* lookup_block: the fetch of its first byte, then build: the second
+   * page's fetch, the frames marked as code */
+  R->c->blocks_decoded++;
+  if (fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block it decoded");
+  if (pa2) {
+    if (fetch(R, (b->rip & ~0xfffull) + PAGE)) fail(R, "the guest saw a fault fetching a block it decoded");
+    cpu_mark_code(R->c, pa2);
+  }
+  cpu_mark_code(R->c, pa);
+  R->fetched = true;
+}
+
+static void progress(struct replay *R) {
+  if (R->c->icount < R->next_progress) return;
+  R->next_progress = R->c->icount + 50000000;
+  if (R->end_icount)
+    fprintf(stderr, "\rfaultline: replay %llu M of %llu M instructions (%llu%%)", (unsigned long long)(R->c->icount / 1000000),
+            (unsigned long long)(R->end_icount / 1000000), (unsigned long long)(R->c->icount * 100 / R->end_icount));
+  else fprintf(stderr, "\rfaultline: replay %llu M instructions", (unsigned long long)(R->c->icount / 1000000));
+}
+
+static void replay_loop(struct replay *R) {
+  struct kernel *k = R->k;
+  struct vcpu *c = R->c;
+  for (;;) {
+    int rc = fltr_decode(R->dec, &R->rec);
+    if (rc < 0) { snprintf(R->err, sizeof R->err, "%s", fltr_error(R->rd)); longjmp(R->fail, 1); }
+    if (rc == 0) return;
+    const struct fltr_rec *r = &R->rec;
+    const uint64_t *v = r->v;
+    switch (r->kind) {
+    case FLTR_K_BLOCK: block_record(R, r); break;
+    case FLTR_K_BB: {
+      struct rblock *b = block_of(R, v[0]);
+      if (!R->fetched && fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block that ran");
+      R->fetched = false;
+      R->cur = (uint32_t)v[0];
+      R->nins = 0;
+      R->insn = ~0u;
+      c->icount += b->n;
+      c->cycles += b->cycles;
+      if (R->tty) progress(R);
+      break;
+    }
+    case FLTR_K_CUT:
+      if (!R->cur) fail(R, "a cut without a running block");
+      take_off(R, (uint32_t)v[0]);
+      R->cur = 0;
+      break;
+    case FLTR_K_REF:
+      if (!R->cur) fail(R, "a reference without a running block");
+      if (!(v[1] >> 2) || (v[1] >> 2) > 4096 || (v[1] & 3) == 3) fail(R, "bad reference size or kind");
+      do_ref(R, v[0], (unsigned)(v[1] >> 2), (unsigned)(v[1] & 3), (uint32_t)v[2]);
+      break;
+    case FLTR_K_REP:
+      if (!R->cur) fail(R, "a REP instruction without a running block");
+      do_rep(R, v);
+      break;
+    case FLTR_K_SYS_ENTER:
+      R->sys_rerun = v[1] != 0;
+      if (!R->sys_rerun) c->cycles += kpti_enter(k);
+      break;
+    case FLTR_K_SYS_EXIT:
+      if (!R->sys_rerun) c->cycles += kpti_exit(k);
+      R->sys_rerun = false;
+      break;
+    case FLTR_K_UCOPY: {
+      uint8_t *h;
+      user_xlate(k, v[1], (size_t)v[2], v[0] != 0, &h);
+      break;
+    }
+    case FLTR_K_XFAULT:
+      if (v[0] == 2) {
+        /* the kernel faults a page in itself (get_user_pages) */
+        int tries = 0;
+        while (!take_fault(R, v[1], (uint32_t)v[2], true))
+          if (++tries == 8) fail(R, "the page the kernel faults in is never the guest kernel's fault");
+      } else {
+        if (v[0] == 1 && fetch(R, v[1])) fail(R, "the first page of the block faults");
+        uint64_t va = v[0] == 1 ? (v[1] & ~0xfffull) + PAGE : v[1];
+        if (!fetch(R, va)) fail(R, "the recorded fetch fault at %#llx does not happen", (unsigned long long)va);
+      }
+      break;
+    case FLTR_K_MM_NEW: {
+      uint64_t id = v[0];
+      if (id > (1u << 26) || (v[1] << 12) >= k->mem->ram_bytes) fail(R, "bad address space");
+      if (id >= R->nmms) {
+        size_t n = R->nmms ? R->nmms : 64;
+        while (n <= id) n *= 2;
+        struct mm **p = realloc(R->mms, n * sizeof *p);
+        if (!p) fail(R, "out of host memory");
+        memset(p + R->nmms, 0, (n - R->nmms) * sizeof *p);
+        R->mms = p;
+        R->nmms = n;
+      }
+      if (!R->mms[id]) R->mms[id] = calloc(1, sizeof **R->mms);
+      if (!R->mms[id]) fail(R, "out of host memory");
+      R->mms[id]->pml4 = v[1] << 12;
+      R->mms[id]->id = id;
+      R->mms[id]->refs = 1;
+      break;
+    }
+    case FLTR_K_MM_FREE: {
+      struct mm *mm = mm_of(R, v[0]);
+      if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
+      break;
+    }
+    case FLTR_K_CR3:
+      k->mm = mm_of(R, v[0]);
+      if (k->mm->pml4 != v[1] << 12) fail(R, "address space %llu has another top table", (unsigned long long)v[0]);
+      mm_switch_user(k);
+      break;
+    case FLTR_K_WRITEBACK: pc_writeback_step(k, v[0]); break;
+    case FLTR_K_SCHED: k->hv->bus->pid = (int)v[0]; break;
+    case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_EXIT: case FLTR_K_SIGNAL: break;
+    case FLTR_K_KSTAT:
+      if (v[0] < FLTR_KSTAT__COUNT) R->kstat[v[0]] = v[1];
+      R->have_kstat = true;
+      break;
+    case FLTR_K_KF_BEGIN: R->in_keyframe = true; break;
+    case FLTR_K_KF_END: R->in_keyframe = false; break;
+    case FLTR_K_KF_TASK: case FLTR_K_KF_MM: case FLTR_K_KF_PT: case FLTR_K_KF_PTE: break;
+    case FLTR_K_FAULT: case FLTR_K_KOP: case FLTR_K_FAULT_END:
+      fail(R, "the recording's guest kernel handles a fault this replay did not take (the trace and the replay "
+              "diverge: see traces/FORMAT.md, What may change at replay)");
+    default:
+      if (kernel_work(r->kind)) kernel_record(R, r, NULL);
+      else if (!fltr_kinds[r->kind].name || r->kind >= FLTR_K_KF_BEGIN) break;   /* a newer minor's kind: skipped */
+      else fail(R, "unexpected record");
+    }
+  }
+}
+
+/* the stats the guest kernel's decisions make (the kstat records), and
+ * the counts the replay made itself */
+static void replay_counters(struct replay *R) {
+  struct kernel *k = R->k;
+  static struct mm last;
+  if (!k->mm) k->mm = &last;
+  k->minflt = R->kstat[FLTR_KSTAT_MINFLT];
+  k->fault_around_pages = R->kstat[FLTR_KSTAT_FAULT_AROUND_PAGES];
+  k->thp_pages = R->kstat[FLTR_KSTAT_THP_PAGES];
+  k->syscalls = R->kstat[FLTR_KSTAT_SYSCALLS];
+  k->unknown_syscalls = R->kstat[FLTR_KSTAT_UNKNOWN_SYSCALLS];
+  k->frames_used = R->kstat[FLTR_KSTAT_FRAMES_USED];
+  k->mm->pt_pages = R->kstat[FLTR_KSTAT_PT_PAGES];
+  k->pc_pages = R->kstat[FLTR_KSTAT_PC_PAGES];
+  k->pc_hits = R->kstat[FLTR_KSTAT_PC_HITS];
+  k->pc_misses = R->kstat[FLTR_KSTAT_PC_MISSES];
+  k->pt_pages_allocated = R->pt_new;
+  cpu_set_data_refs(R->c, R->refs);
+}
+
+int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_result *res) {
+  memset(res, 0, sizeof *res);
+  const struct hv_mode *mode = hv_find_mode(cfg->mode);
+  if (!mode) {
+    snprintf(res->error, sizeof res->error, "unknown mode '%s' (see `faultline modes`)", cfg->mode);
+    return -1;
+  }
+  struct replay *R = calloc(1, sizeof *R);
+  struct machine *m = calloc(1, sizeof *m);
+  int rc = -1;
+  if (!R || !m) { snprintf(res->error, sizeof res->error, "out of host memory"); goto out0; }
+  R->rd = fltr_open(trace, res->error, sizeof res->error);
+  if (!R->rd) goto out0;
+  R->dec = fltr_decoder_new(R->rd);
+  if (!R->dec) { snprintf(res->error, sizeof res->error, "out of host memory"); goto out0; }
+  if (fltr_header(R->rd)->flags & FLTR_FLAG_IMPORTED) {
+    snprintf(res->error, sizeof res->error, "%s: an imported trace (no guest-kernel decisions) cannot be replayed yet", trace);
+    goto out0;
+  }
+  R->path = trace;
+  fltr_index(R->rd, &(uint32_t){0}, &R->end_icount);
+  m->cfg = cfg;
+  m->mode = mode;
+  m->k = calloc(1, sizeof *m->k);
+  if (!m->k) { snprintf(res->error, sizeof res->error, "out of host memory"); goto out; }
+  m->k->rootfd = -1;
+  if (machine_init(m, res->error, sizeof res->error) || events_init(m, res->error, sizeof res->error) ||
+      guest_kernel_init(m, res->error, sizeof res->error))
+    goto out;
+  R->m = m;
+  R->k = m->k;
+  R->c = m->c;
+  R->hv = &m->hv;
+  R->k->replay = R;
+  R->c->cpl = 3;
+  R->tty = isatty(2) && !cfg->quiet;
+  replay_ops(&m->hv.ops);
+  if (setjmp(R->fail)) {
+    if (R->tty) fputc('\n', stderr);
+    snprintf(res->error, sizeof res->error, "%s", R->err);
+    goto out;
+  }
+  replay_loop(R);
+  if (R->tty && R->next_progress) fputs("\r\033[K", stderr);
+  replay_counters(R);
+  res->instructions = m->c->icount;
+  res->cycles = m->c->cycles;
+  res->faults_guest = m->es.faults_visible;
+  res->faults_hidden = m->es.faults_hidden;
+  res->walks = m->mmu.walks;
+  res->walk_refs = m->mmu.walk_refs;
+  res->vm_exits = m->hv.st.exits_total;
+  res->fault_cycles = m->es.fault_cycles_total;
+  if (mode->finish) mode->finish(&m->hv);
+  rc = machine_write_stats(m, res);
+out:
+  if (m->k && m->k->mm && R->nmms) m->k->mm = NULL;   /* the replay's, freed below */
+  machine_fini(m);
+out0:
+  if (R) {
+    for (size_t i = 0; i < R->nmms; i++) free(R->mms[i]);
+    free(R->mms);
+    free(R->blocks);
+    fltr_decoder_free(R->dec);
+    if (R->rd) fltr_reader_close(R->rd);
+  }
+  free(R);
+  free(m);
+  return rc;
+}

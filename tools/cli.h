@@ -1,0 +1,27 @@
+/* Shared by the faultline commands (tools/): option parsing and errors. */
+#ifndef FAULTLINE_TOOLS_CLI_H
+#define FAULTLINE_TOOLS_CLI_H
+#include "sim/sim.h"
+#include <stdbool.h>
+#include <stdint.h>
+
+/* one faultline: line on stderr, exit 125 */
+_Noreturn void die(const char *fmt, const char *a);
+uint64_t parse_size(const char *s);
+uint64_t parse_u64(const char *s, const char *what);
+
+/* `faultline run`'s options (run_parse; cfg.params is not set) */
+struct run_args {
+  struct sim_config cfg;
+  const char *preset;
+  char **sets, **edits;
+  int nsets, nedits;
+  bool clean;
+  int optind;                /* argv[optind]: the program */
+};
+void run_parse(int argc, char **argv, struct run_args *a);
+/* its preset, then its --set values, into p (an error: die) */
+void run_params(const struct run_args *a, struct param_reg *p);
+
+int cmd_replay(int argc, char **argv);
+#endif
