@@ -248,6 +248,9 @@ static void kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
   }
   case FLTR_K_PTE:
     if (v[0] + 8 > k->mem->ram_bytes + k->mem->pool_bytes || (v[0] & 7)) fail(R, "entry %#llx outside memory", (unsigned long long)v[0]);
+    if ((v[1] & PTE_P) && (v[1] & PTE_PS) && (v[2] & 127) < 4 && k->hv->mode->no_pse)
+      fail(R, "the recording maps large pages, which a guest of mode %s cannot (no PSE): record under %s, or "
+              "with --set guest.thp=0", k->hv->mode->name, k->hv->mode->name);
     if (v[2] & 128) memcpy(mem_host(k->mem, v[0]), &v[1], 8);
     else kwrite_pte(k, v[0], v[1], (int)(v[2] & 7), cyc);
     break;
@@ -264,7 +267,14 @@ static void kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     if (pa >= k->mem->ram_bytes || (v[0] == 3 && (v[2] << 12) >= k->mem->ram_bytes)) fail(R, "frame outside memory");
     uint64_t dc = 0;
     switch (v[0]) {
-    case 0: case 1: cpu_invalidate_frame(R->c, pa); break;
+    case 0:
+      /* the kernel zeroes a frame that becomes a page table (through the
+       * direct map: the kacc record that follows); the replay keeps only
+       * page tables in memory, so every new frame starts zeroed */
+      memset(mem_host(k->mem, pa), 0, PAGE);
+      cpu_invalidate_frame(R->c, pa);
+      break;
+    case 1: cpu_invalidate_frame(R->c, pa); break;
     case 2: if (R->c->dcache) dc = cache_access_range(R->c->dcache, pa, PAGE, true); break;
     case 3:
       if (R->c->dcache)
@@ -460,6 +470,23 @@ static void replay_ops(struct guest_ops *o) {
 
 /* ---- the main loop: one record at a time ---- */
 
+/* lookup_block's fetch of a block's first byte and, for a block whose
+ * first instruction crosses into the next page, build's fetch of that
+ * page: a hidden fault there makes the run loop look the block up again
+ * (both fetches again).  True: the guest saw a fault (on the second page
+ * when two). */
+static bool fetch_block(struct replay *R, uint64_t rip, bool two) {
+  for (int tries = 0; tries < 64; tries++) {
+    if (fetch(R, rip)) return true;
+    if (!two) return false;
+    uint64_t va2 = (rip & ~0xfffull) + PAGE;
+    uint32_t pf = cpu_replay_fetch(R->c, va2);
+    if (!pf || pf == CPU_REPLAY_GP) return false;
+    if (take_fault(R, va2, pf, false)) return true;
+  }
+  fail(R, "the fetch at %#llx keeps faulting", (unsigned long long)rip);
+}
+
 static void block_record(struct replay *R, const struct fltr_rec *r) {
   uint64_t id = r->v[0];
   if (!r->len || r->len > 63) fail(R, "a block of %u instructions", r->len);
@@ -485,11 +512,8 @@ static void block_record(struct replay *R, const struct fltr_rec *r) {
   /* lookup_block: the fetch of its first byte, then build: the second
    * page's fetch, the frames marked as code */
   R->c->blocks_decoded++;
-  if (fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block it decoded");
-  if (pa2) {
-    if (fetch(R, (b->rip & ~0xfffull) + PAGE)) fail(R, "the guest saw a fault fetching a block it decoded");
-    cpu_mark_code(R->c, pa2);
-  }
+  if (fetch_block(R, b->rip, pa2 != 0)) fail(R, "the guest saw a fault fetching a block it decoded");
+  if (pa2) cpu_mark_code(R->c, pa2);
   cpu_mark_code(R->c, pa);
   R->fetched = true;
 }
@@ -560,9 +584,8 @@ static void replay_loop(struct replay *R) {
         while (!take_fault(R, v[1], (uint32_t)v[2], true))
           if (++tries == 8) fail(R, "the page the kernel faults in is never the guest kernel's fault");
       } else {
-        if (v[0] == 1 && fetch(R, v[1])) fail(R, "the first page of the block faults");
-        uint64_t va = v[0] == 1 ? (v[1] & ~0xfffull) + PAGE : v[1];
-        if (!fetch(R, va)) fail(R, "the recorded fetch fault at %#llx does not happen", (unsigned long long)va);
+        if (!fetch_block(R, v[1], v[0] == 1))
+          fail(R, "the recorded fetch fault at %#llx does not happen", (unsigned long long)v[1]);
       }
       break;
     case FLTR_K_MM_NEW: {
