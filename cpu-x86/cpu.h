@@ -234,7 +234,12 @@ uint32_t cpu_replay_fetch(struct vcpu *c, uint64_t va);
  * rep record's; left the iterations still to make, src/dst the next
  * one's addresses.  A fault leaves the state at the iteration it stopped
  * (made again after a hidden fault, as the live loop does). */
-struct cpu_replay_rep { unsigned op, size; uint64_t left, src, dst; };
+struct cpu_replay_rep {
+  unsigned op, size;
+  uint64_t left, src, dst;
+  uint64_t beyond;           /* iterations the count register held past the recorded ones
+                                (movs/stos chunk by the whole count, string.c) */
+};
 uint32_t cpu_replay_rep(struct vcpu *c, struct cpu_replay_rep *r, uint64_t *fva);
 /* the data references the replay made (cpu_data_refs afterwards) */
 void cpu_set_data_refs(struct vcpu *c, uint64_t n);

@@ -100,7 +100,7 @@ void cpu_rep_end(struct vcpu *c, const insn_t *i, uint64_t count_left) {
   uint64_t done;
   rep_progress(c, count_left, op, &done, &partial, false);
   c->ref_adjust += (int64_t)(done * rep_operands(op)) - (int64_t)(lookups(c) - c->rep_lookups0);
-  if (c->rec) recorder_rep(c->rec, op, i->opsz, done, c->rep_s0, c->rep_t0, 0, cpu_insn_index(c));
+  if (c->rec) recorder_rep(c->rec, op, i->opsz, done, c->rep_s0, c->rep_t0, 0, cpu_insn_index(c), count_left);
   c->rep_insn = NULL;
 }
 
@@ -113,7 +113,7 @@ void cpu_rep_raise(struct vcpu *c, int64_t retired) {
   uint64_t left = c->r[RCX] & (i->asz == 8 ? ~0ull : 0xffffffffull);
   rep_progress(c, left, op, &done, &partial, c->exc.vector == EXC_PF);
   if (c->rec)
-    recorder_raise(c->rec, i, retired, (int)op, i->opsz, done, c->rep_s0, c->rep_t0, partial, cpu_insn_index(c));
+    recorder_raise(c->rec, i, retired, (int)op, i->opsz, done, c->rep_s0, c->rep_t0, partial, cpu_insn_index(c), left);
 }
 
 void cpu_rep_stopped(struct vcpu *c) {

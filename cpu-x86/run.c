@@ -287,7 +287,7 @@ _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) 
     recorder_fetch_fault(c->rec, c->fetch2_rip ? 1 : 0, c->fetch2_rip ? c->fetch2_rip : c->exc.cr2, err);
   c->fetch2_rip = 0;
   if (c->raise_in_rep) cpu_rep_raise(c, cut);
-  else if (c->rec) recorder_raise(c->rec, c->cur, cut, -1, 0, 0, 0, 0, 0, 0);
+  else if (c->rec) recorder_raise(c->rec, c->cur, cut, -1, 0, 0, 0, 0, 0, 0, 0);
   c->cur = NULL;
   c->cur_block = NULL;
   longjmp(c->jb, 1);

@@ -197,7 +197,10 @@ static void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, 
 static void do_rep(struct replay *R, const uint64_t *v) {
   unsigned op = (unsigned)v[0], operands = (op & 7) == 0 || (op & 7) == 3 ? 2 : 1;
   uint32_t idx = (uint32_t)v[6];
-  struct cpu_replay_rep st = {op, (unsigned)v[1], v[2] + (v[5] ? 1 : 0), v[3], v[4]};
+  /* the count register's iterations past the recorded ones (and the
+   * faulting one): movs and stos chunk by it */
+  uint64_t beyond = v[7] > (v[5] ? 1u : 0u) ? v[7] - (v[5] ? 1u : 0u) : 0;
+  struct cpu_replay_rep st = {op, (unsigned)v[1], v[2] + (v[5] ? 1 : 0), v[3], v[4], beyond};
   if (!st.size || st.size > 8) fail(R, "bad size");
   R->refs += v[2] * operands + v[5];
   for (;;) {

@@ -68,8 +68,8 @@ enum fltr_frame_kind {
     "the block begun last stops after `retired` of its instructions: a fault or exception the guest sees, or the block's code was overwritten") \
   X(REF, 4, "ref", (FS(va), FU(sa), FU(insn)), \
     "a data reference of the guest program: its virtual address (predicted: FORMAT.md, Prediction); sa is size × 4 + access (0 load, 1 store, 2 read-modify-write); insn the index in its block of the instruction that made it") \
-  X(REP, 5, "rep", (F8(op), F8(size), FU(count), FS(src), FS(dst), F8(partial), FU(insn)), \
-    "a REP string instruction: `count` iterations of `size` bytes from src and dst (the previous rep's plus these deltas), then `partial` references of an iteration that faulted; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +8 DF set (descending), +16 32-bit addresses; insn its index in its block; replay makes one reference per iteration and operand") \
+  X(REP, 5, "rep", (F8(op), F8(size), FU(count), FS(src), FS(dst), F8(partial), FU(insn), FU(rest)), \
+    "a REP string instruction: `count` iterations of `size` bytes from src and dst (the previous rep's plus these deltas), then `partial` references of an iteration that faulted; op 0 movs, 1 stos, 2 lods, 3 cmps, 4 scas, +8 DF set (descending), +16 32-bit addresses; insn its index in its block; rest the count register's iterations left when it stopped (movs and stos: their chunks depend on it); replay makes one reference per iteration and operand") \
   X(SYS_ENTER, 16, "sys_enter", (FU(nr), F8(restart)), \
     "system call entry (x86-64 number); restart 1: the re-run of a call that blocked (no kernel entry of its own)") \
   X(SYS_EXIT, 17, "sys_exit", (FS(ret), F8(how)), \

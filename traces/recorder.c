@@ -190,7 +190,7 @@ void recorder_rep_begin(struct recorder *r, const void *insn) {
 }
 
 static uint8_t *rep_fields(struct recorder *r, uint8_t *o, unsigned op, unsigned size, uint64_t count,
-                           uint64_t src, uint64_t dst, unsigned partial, uint32_t index) {
+                           uint64_t src, uint64_t dst, unsigned partial, uint32_t index, uint64_t rest) {
   *o++ = (uint8_t)op;
   *o++ = (uint8_t)size;
   o = put_u(o, count);
@@ -198,16 +198,17 @@ static uint8_t *rep_fields(struct recorder *r, uint8_t *o, unsigned op, unsigned
   o = put_s(o, (int64_t)(dst - r->rep_dst));
   *o++ = (uint8_t)partial;
   o = put_u(o, index);
+  o = put_u(o, rest);
   r->rep_src = src;
   r->rep_dst = dst;
   return o;
 }
 
 void recorder_rep(struct recorder *r, unsigned op, unsigned size, uint64_t count, uint64_t src,
-                  uint64_t dst, unsigned partial, uint32_t index) {
+                  uint64_t dst, unsigned partial, uint32_t index, uint64_t rest) {
   r->in_rep = false;
   uint8_t *o = begin(r, FLTR_K_REP);
-  end_final(r, rep_fields(r, o, op, size, count, src, dst, partial, index));
+  end_final(r, rep_fields(r, o, op, size, count, src, dst, partial, index, rest));
 }
 void recorder_fetch_fault(struct recorder *r, unsigned how, uint64_t va, uint32_t err) {
   set_mark(r);
@@ -225,13 +226,13 @@ void recorder_fetch_fault(struct recorder *r, unsigned how, uint64_t va, uint32_
 
 void recorder_raise(struct recorder *r, const void *insn, int64_t retired, int rep_op, unsigned rep_size,
                     uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial,
-                    uint32_t rep_index) {
+                    uint32_t rep_index, uint64_t rep_rest) {
   if (insn != r->insn) { set_mark(r); r->insn = insn; }
   r->mark_rep_src = r->rep_src;      /* a tentative rep record moves them */
   r->mark_rep_dst = r->rep_dst;
   if (rep_op >= 0) {
     uint8_t *o = begin(r, FLTR_K_REP);
-    end(r, rep_fields(r, o, (unsigned)rep_op, rep_size, rep_count, rep_src, rep_dst, rep_partial, rep_index));
+    end(r, rep_fields(r, o, (unsigned)rep_op, rep_size, rep_count, rep_src, rep_dst, rep_partial, rep_index, rep_rest));
   }
   if (retired >= 0) {
     uint8_t *o = begin(r, FLTR_K_CUT);

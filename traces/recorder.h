@@ -93,7 +93,7 @@ void recorder_ref(struct recorder *r, const void *insn, uint32_t index, uint64_t
 /* a REP string instruction: its references are the rep record's */
 void recorder_rep_begin(struct recorder *r, const void *insn);
 void recorder_rep(struct recorder *r, unsigned op, unsigned size, uint64_t count, uint64_t src,
-                  uint64_t dst, unsigned partial, uint32_t index);
+                  uint64_t dst, unsigned partial, uint32_t index, uint64_t rest);
 /* A fetch faulted (no instruction was running): tentatively an xfault
  * record, settled by recorder_rollback or recorder_commit like a raise.
  * how 0: the fetch of a block at va; 1: the second page of a block that
@@ -105,7 +105,7 @@ void recorder_fetch_fault(struct recorder *r, unsigned how, uint64_t va, uint32_
  * hidden fault: the instruction runs again) or recorder_commit. */
 void recorder_raise(struct recorder *r, const void *insn, int64_t retired, int rep_op, unsigned rep_size,
                     uint64_t rep_count, uint64_t rep_src, uint64_t rep_dst, unsigned rep_partial,
-                    uint32_t rep_index);
+                    uint32_t rep_index, uint64_t rep_rest);
 void recorder_rollback(struct recorder *r);
 void recorder_commit(struct recorder *r);
 /* a cut that is final at once (the block's code was overwritten) */
