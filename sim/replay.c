@@ -47,7 +47,7 @@ struct replay {
   /* the running instruction's references (a hidden fault runs it again) */
   uint32_t insn;
   int nins;
-  struct { uint64_t va; uint8_t size, kind; } ins[INSN_REFS_MAX];
+  struct { uint64_t va; uint32_t size, kind; } ins[INSN_REFS_MAX];
   bool sys_rerun;                  /* the last sys_enter was a re-run: no KPTI switch */
   bool plan_taken;                 /* the mode's handler called plan: the guest saw it */
   uint32_t raising;                /* 1 + the instruction whose access is faulting (0: none) */
@@ -170,8 +170,8 @@ static void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, 
   if (idx != R->insn) { R->insn = idx; R->nins = 0; }
   if (R->nins == INSN_REFS_MAX) fail(R, "more than %d references in one instruction", INSN_REFS_MAX);
   R->ins[R->nins].va = va;
-  R->ins[R->nins].size = (uint8_t)size;
-  R->ins[R->nins].kind = (uint8_t)kind;
+  R->ins[R->nins].size = size;
+  R->ins[R->nins].kind = kind;
   R->nins++;
   R->refs++;
   int from = R->nins - 1;
