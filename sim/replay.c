@@ -530,10 +530,37 @@ static void progress(struct replay *R) {
   else fprintf(stderr, "\rfaultline: replay %llu M instructions", (unsigned long long)(R->c->icount / 1000000));
 }
 
+/* the two records most of a trace is: a block runs, a data reference */
+static bool hot_bb(void *ctx, uint64_t id) {
+  struct replay *R = ctx;
+  struct vcpu *c = R->c;
+  R->rec.kind = FLTR_K_BB;
+  struct rblock *b = block_of(R, id);
+  if (!R->fetched && fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block that ran");
+  R->fetched = false;
+  R->cur = (uint32_t)id;
+  R->nins = 0;
+  R->insn = ~0u;
+  c->icount += b->n;
+  c->cycles += b->cycles;
+  if (R->tty) progress(R);
+  return true;
+}
+static bool hot_ref(void *ctx, uint64_t va, uint64_t sa, uint64_t insn) {
+  struct replay *R = ctx;
+  R->rec.kind = FLTR_K_REF;
+  if (!R->cur) fail(R, "a reference without a running block");
+  if (!(sa >> 2) || (sa >> 2) > 4096 || (sa & 3) == 3) fail(R, "bad reference size or kind");
+  do_ref(R, va, (unsigned)(sa >> 2), (unsigned)(sa & 3), (uint32_t)insn);
+  return true;
+}
+
 static void replay_loop(struct replay *R) {
   struct kernel *k = R->k;
   struct vcpu *c = R->c;
+  const struct fltr_hot hot = {R, hot_bb, hot_ref};
   for (;;) {
+    fltr_decode_hot(R->dec, &hot);
     int rc = fltr_decode(R->dec, &R->rec);
     if (rc < 0) { snprintf(R->err, sizeof R->err, "%s", fltr_error(R->rd)); longjmp(R->fail, 1); }
     if (rc == 0) return;
@@ -541,28 +568,13 @@ static void replay_loop(struct replay *R) {
     const uint64_t *v = r->v;
     switch (r->kind) {
     case FLTR_K_BLOCK: block_record(R, r); break;
-    case FLTR_K_BB: {
-      struct rblock *b = block_of(R, v[0]);
-      if (!R->fetched && fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block that ran");
-      R->fetched = false;
-      R->cur = (uint32_t)v[0];
-      R->nins = 0;
-      R->insn = ~0u;
-      c->icount += b->n;
-      c->cycles += b->cycles;
-      if (R->tty) progress(R);
-      break;
-    }
+    case FLTR_K_BB: hot_bb(R, v[0]); break;
     case FLTR_K_CUT:
       if (!R->cur) fail(R, "a cut without a running block");
       take_off(R, (uint32_t)v[0]);
       R->cur = 0;
       break;
-    case FLTR_K_REF:
-      if (!R->cur) fail(R, "a reference without a running block");
-      if (!(v[1] >> 2) || (v[1] >> 2) > 4096 || (v[1] & 3) == 3) fail(R, "bad reference size or kind");
-      do_ref(R, v[0], (unsigned)(v[1] >> 2), (unsigned)(v[1] & 3), (uint32_t)v[2]);
-      break;
+    case FLTR_K_REF: hot_ref(R, v[0], v[1], v[2]); break;
     case FLTR_K_REP:
       if (!R->cur) fail(R, "a REP instruction without a running block");
       do_rep(R, v);

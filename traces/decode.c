@@ -98,3 +98,71 @@ const struct fltr_rec *fltr_decoder_peek(struct fltr_decoder *d) {
   }
   return d->peek_rc > 0 ? &d->peek : NULL;
 }
+
+/* a varint with room after it (fltr_decode_hot checks the room) */
+static inline uint64_t uvar(const uint8_t *p, size_t *at, bool *ok) {
+  uint8_t b = p[(*at)++];
+  if (__builtin_expect(b < 0x80, 1)) return b;
+  uint64_t x = b & 0x7f;
+  for (int s = 7; s < 70; s += 7) {
+    b = p[(*at)++];
+    if (s == 63 && b > 1) break;
+    x |= (uint64_t)(b & 0x7f) << s;
+    if (!(b & 0x80)) return x;
+  }
+  *ok = false;
+  return 0;
+}
+
+uint64_t fltr_decode_hot(struct fltr_decoder *d, const struct fltr_hot *h) {
+  if (d->peek_rc != 2) return 0;
+  const struct fltr_header *hd = fltr_header(d->r);
+  const struct fltr_kind_info *kb = &hd->kinds[FLTR_K_BB], *kr = &hd->kinds[FLTR_K_REF];
+  /* only when the trace's schema has them as this faultline writes them */
+  if (kb->nfields != 1 || kb->field[0].enc != FLTR_E_U || kr->nfields != 3 || kr->field[0].enc != FLTR_E_S ||
+      kr->field[1].enc != FLTR_E_U || kr->field[2].enc != FLTR_E_U)
+    return 0;
+  uint64_t n = 0;
+  struct fltr_cursor c;
+  while (fltr_cursor(d->r, &c)) {
+    /* records are taken (the position moved past them) before their
+     * handler runs; a handler that reads on moves the position itself */
+    while (*c.urec < c.records && c.end - *c.upos >= 48) {
+      const uint8_t *p = c.buf + *c.upos;
+      size_t at = 2;
+      bool ok = true;
+      if (p[1] >= 0x80) return n;             /* a vCPU beyond 127: the general path */
+      size_t before = *c.upos;
+      if (p[0] == FLTR_K_REF) {
+        uint64_t z = uvar(p, &at, &ok), sa = uvar(p, &at, &ok), insn = uvar(p, &at, &ok);
+        if (!ok) return n;
+        *c.upos += at;
+        ++*c.urec;
+        uint64_t va = predict(&d->pred[rec_pred_slot(d->block, d->ordinal++)], (z >> 1) ^ (0 - (z & 1)));
+        d->count++;
+        n++;
+        if (!h->ref(h->ctx, va, sa, insn)) return n;
+      } else if (p[0] == FLTR_K_BB) {
+        uint64_t id = uvar(p, &at, &ok);
+        if (!ok) return n;
+        *c.upos += at;
+        ++*c.urec;
+        d->block = (uint32_t)id;
+        d->ordinal = 0;
+        d->kctx = REC_KCTX_USER;
+        d->kord = 0;
+        d->count++;
+        n++;
+        if (!h->bb(h->ctx, id)) return n;
+      } else {
+        return n;
+      }
+      /* a handler that read records (a fault) may have moved to another frame */
+      if (*c.upos != before + at || d->peek_rc != 2) break;
+    }
+    if (d->peek_rc != 2 || *c.urec >= c.records || c.end - *c.upos < 48) {
+      if (!fltr_cursor(d->r, &c) || d->peek_rc != 2 || c.end - *c.upos < 48) return n;
+    }
+  }
+  return n;
+}

@@ -301,6 +301,18 @@ const struct fltr_frame_info *fltr_cur_frame(const struct fltr_reader *r, uint32
  * is an empty state).  Needs the index.  0 with *at = the keyframe's
  * instruction count, or -1 (fltr_error). */
 int fltr_seek(struct fltr_reader *r, uint64_t icount, uint64_t *at);
+/* For a caller's fast path over the frequent kinds (decode.c): the
+ * current frame's bytes and the read position, which the caller moves past
+ * each record it decodes itself (*upos += its size, ++*urec, while *urec <
+ * records).  false when a frame must be loaded first (fltr_next does). */
+struct fltr_cursor {
+  const uint8_t *buf;
+  size_t end;                        /* the frame's uncompressed size */
+  size_t *upos;
+  uint32_t *urec;
+  uint32_t records;
+};
+bool fltr_cursor(struct fltr_reader *r, struct fltr_cursor *c);
 const char *fltr_error(const struct fltr_reader *r);
 
 /* ---- shared helpers (fltr.c) ---- */

@@ -454,6 +454,48 @@ static bool get_uvar(const uint8_t *p, size_t n, size_t *at, uint64_t *v) {
   return false;
 }
 
+/* a varint with at least 10 bytes of room after it (no bounds checks) */
+static inline bool get_uvar_room(const uint8_t *p, size_t *at, uint64_t *v) {
+  uint8_t b = p[(*at)++];
+  if (__builtin_expect(b < 0x80, 1)) { *v = b; return true; }
+  uint64_t x = b & 0x7f;
+  for (int s = 7; s < 70; s += 7) {
+    b = p[(*at)++];
+    if (s == 63 && b > 1) return false;
+    x |= (uint64_t)(b & 0x7f) << s;
+    if (!(b & 0x80)) { *v = x; return true; }
+  }
+  return false;
+}
+
+/* The frequent records (every field a varint or a byte, well inside the
+ * frame): decoded without a bounds check per byte.  0: not taken (the
+ * general path decodes it, and says what is wrong). */
+static inline int next_fast(struct fltr_reader *r, struct fltr_rec *rec, const uint8_t *p, size_t n, size_t at,
+                            const struct fltr_kind_info *k) {
+  if (n - at < 11u * FLTR_MAX_FIELDS + 11u) return 0;
+  uint64_t v;
+  size_t start = at - 1;
+  if (!get_uvar_room(p, &at, &v) || v > UINT32_MAX) return 0;
+  rec->cpu = (uint32_t)v;
+  memset(rec->v, 0, sizeof rec->v);     /* (a fixed size: a few stores, not a loop) */
+  for (int i = 0; i < k->nfields; i++) {
+    switch (k->field[i].enc) {
+    case FLTR_E_U: if (!get_uvar_room(p, &at, &v)) return 0; break;
+    case FLTR_E_S: if (!get_uvar_room(p, &at, &v)) return 0; v = (v >> 1) ^ (0 - (v & 1)); break;
+    case FLTR_E_U8: v = p[at++]; break;
+    default: return 0;
+    }
+    rec->v[i] = v;
+  }
+  rec->data = NULL;
+  rec->len = 0;
+  rec->size = (uint32_t)(at - start);
+  r->upos = at;
+  r->urec++;
+  return 1;
+}
+
 int fltr_next(struct fltr_reader *r, struct fltr_rec *rec) {
   if (r->failed) return -1;
   while (!r->have_cur || r->upos == r->cur.usize) {
@@ -468,9 +510,14 @@ int fltr_next(struct fltr_reader *r, struct fltr_rec *rec) {
   }
   const uint8_t *p = r->ubuf;
   size_t n = r->cur.usize, at = r->upos;
+  uint8_t kind = p[at++];
+  const struct fltr_kind_info *k = &r->h.kinds[kind];
+  if (__builtin_expect(k->name != NULL && r->urec != r->cur.records, 1)) {
+    rec->kind = kind;
+    if (next_fast(r, rec, p, n, at, k)) return 1;
+  }
   memset(rec, 0, sizeof *rec);
-  rec->kind = p[at++];
-  const struct fltr_kind_info *k = &r->h.kinds[rec->kind];
+  rec->kind = kind;
   char m[160];
   if (!k->name) {
     snprintf(m, sizeof m, "record kind %u is not in the trace's schema", rec->kind);
@@ -504,6 +551,16 @@ int fltr_next(struct fltr_reader *r, struct fltr_rec *rec) {
   r->upos = at;
   r->urec++;
   return 1;
+}
+
+bool fltr_cursor(struct fltr_reader *r, struct fltr_cursor *c) {
+  if (r->failed || !r->have_cur || r->upos >= r->cur.usize || r->urec >= r->cur.records) return false;
+  c->buf = r->ubuf;
+  c->end = r->cur.usize;
+  c->upos = &r->upos;
+  c->urec = &r->urec;
+  c->records = r->cur.records;
+  return true;
 }
 
 int fltr_seek(struct fltr_reader *r, uint64_t icount, uint64_t *at) {
