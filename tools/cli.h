@@ -24,4 +24,5 @@ void run_parse(int argc, char **argv, struct run_args *a);
 void run_params(const struct run_args *a, struct param_reg *p);
 
 int cmd_replay(int argc, char **argv);
+int cmd_import(int argc, char **argv, char **command);
 #endif

@@ -36,6 +36,7 @@ static const char *top_usage =
   "  events    list the event vocabulary: layers, fault kinds, steps\n"
   "  trace     inspect a .fltr trace file (trace info)\n"
   "  replay    replay a .fltr trace under any mode and hardware parameters\n"
+  "  import    convert a valgrind lackey or ChampSim trace into a .fltr trace\n"
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
@@ -396,6 +397,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
   if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 1, argv + 1);
+  if (!strcmp(cmd, "import")) return cmd_import(argc - 1, argv + 1, command_line);
   if (!strcmp(cmd, "kernel")) {
     bool md = argc == 3 && !strcmp(argv[2], "--markdown");
     if (argc > 2 && !md) {

@@ -89,12 +89,17 @@ int cmd_replay(int argc, char **argv) {
   if (!rd) die("%s", err);
   const struct fltr_header *h = fltr_header(rd);
   int at = 0;
-  while (at < h->argc && strcmp(h->argv[at], "run")) at++;
-  if (at == h->argc) die("%s: its command line is not a `faultline run` (an imported trace cannot be replayed yet)", path);
+  bool imported = h->flags & FLTR_FLAG_IMPORTED;
+  if (imported) at = h->argc;        /* an importer's: the default settings */
+  else {
+    while (at < h->argc && strcmp(h->argv[at], "run")) at++;
+    if (at == h->argc) die("%s: its command line is not a `faultline run`", path);
+  }
   int rargc = h->argc - at;
   if (rargc < 1) rargc = 1;
   char **rargv = calloc((size_t)rargc + 1, sizeof *rargv);
-  for (int i = 0; i < rargc; i++) rargv[i] = strdup(h->argv[at + i]);
+  if (imported) rargv[0] = strdup("run");
+  else for (int i = 0; i < rargc; i++) rargv[i] = strdup(h->argv[at + i]);
   fltr_reader_close(rd);
   struct run_args rec;
   run_parse(rargc, rargv, &rec);
@@ -105,7 +110,7 @@ int cmd_replay(int argc, char **argv) {
   for (int i = 0; i < nsets; i++)
     if (params_set(P, sets[i], err, sizeof err)) die("%s", err);
   /* what the recording decided stays */
-  for (int t = 0; params_tables[t]; t++)
+  for (int t = 0; !imported && params_tables[t]; t++)   /* (an imported trace holds no decisions) */
     for (int i = 0; params_tables[t][i].name; i++) {
       const char *name = params_tables[t][i].name;
       if (!param_fixed_at_replay(name)) continue;
