@@ -25,6 +25,9 @@ struct machine {
   FILE *logf;
   struct ev_log evlog;
   uint64_t limit;            /* --max-insns as an icount */
+  /* a replay's window (the stats JSON says so) */
+  bool win;
+  uint64_t win_from, win_to, win_warm;
 };
 
 /* memory, MMU, CPU, caches, walk caches (run.c) */

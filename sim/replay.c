@@ -52,12 +52,21 @@ struct replay {
   bool plan_taken;                 /* the mode's handler called plan: the guest saw it */
   uint32_t raising;                /* 1 + the instruction whose access is faulting (0: none) */
   bool in_keyframe;
+  bool imported;                   /* no guest-kernel records: the kernel decides (first touch) */
   /* address spaces by number */
   struct mm **mms;
   size_t nmms;
   uint64_t refs, pt_new;
   uint64_t kstat[FLTR_KSTAT__COUNT];
   bool have_kstat;
+  /* a window (--from/--to): counting starts at `from` (the counters are
+   * reset there), the replay stops at `to` */
+  struct replay_window win;
+  bool counting, stop;
+  uint64_t win_icount0;            /* where the window started (a block boundary) */
+  bool seeking, kf_seek;           /* positioned at a keyframe / reading the one it starts at */
+  uint64_t kf_icount;              /* the keyframe the replay started at */
+  uint64_t pv_kf_root;             /* keyframe: the running task's address space */
   /* progress on a terminal */
   bool tty;
   uint64_t next_progress, end_icount;
@@ -126,9 +135,16 @@ static bool take_fault(struct replay *R, uint64_t va, uint32_t pf, bool in_kerne
   }
   R->plan_taken = false;
   int si = 0;
+  uint64_t visible = R->hv->bus->visible_faults;
   R->k->fault_depth++;
   int sig = mode->page_fault(R->hv, va, pf & 0xffff, in_kernel, &si);
   R->k->fault_depth--;
+  if (R->imported) {
+    /* the guest kernel decided itself: its fault was the guest's */
+    if (sig) fail(R, "the guest kernel sends signal %d for the access at %#llx", sig, (unsigned long long)va);
+    if (R->hv->bus->visible_faults != visible) R->k->minflt++;
+    return false;
+  }
   bool seen = R->plan_taken;
   replay_fault_end(R->k, sig);
   return seen;
@@ -138,6 +154,7 @@ static bool take_fault(struct replay *R, uint64_t va, uint32_t pf, bool in_kerne
  * fault the guest kernel planned in it ends as the recording's did */
 void replay_fault_end(struct kernel *k, int sig) {
   struct replay *R = k->replay;
+  if (R->imported) return;
   if (!R->plan_taken) {
     if (sig) fail(R, "mode %s ended a fault the guest did not see with signal %d", k->hv->mode->name, sig);
     return;
@@ -509,7 +526,19 @@ static void block_record(struct replay *R, const struct fltr_rec *r) {
   memcpy(b->cls, r->data, r->len);
   b->cycles = 0;
   for (uint32_t i = 0; i < r->len; i++) b->cycles += cpu_class_cost_of(b->cls[i]);
-  if (R->in_keyframe) return;
+  if (R->in_keyframe) {
+    /* the code cache at the keyframe: its frames hold code (stores to
+     * them invalidate it), no fetch */
+    if (R->kf_seek && r->v[2] < R->k->mem->ram_bytes && r->v[3] < R->k->mem->ram_bytes && !R->imported) {
+      if (r->v[3]) cpu_mark_code(R->c, r->v[3]);
+      cpu_mark_code(R->c, r->v[2]);
+    }
+    return;
+  }
+  if (R->imported) {                 /* no machine addresses: the fetch at its bb */
+    R->c->blocks_decoded++;
+    return;
+  }
   uint64_t pa = r->v[2], pa2 = r->v[3];
   if (pa >= R->k->mem->ram_bytes || pa2 >= R->k->mem->ram_bytes) fail(R, "code outside memory");
   /* lookup_block: the fetch of its first byte, then build: the second
@@ -530,11 +559,121 @@ static void progress(struct replay *R) {
   else fprintf(stderr, "\rfaultline: replay %llu M instructions", (unsigned long long)(R->c->icount / 1000000));
 }
 
+/* an address space (mm_new, or a keyframe's kf_mm) */
+static void replay_mm_new(struct replay *R, const struct fltr_rec *r) {
+  struct kernel *k = R->k;
+  const uint64_t *v = r->v;
+  uint64_t id = v[0];
+  if (id > (1u << 26) || (v[1] << 12) >= k->mem->ram_bytes) fail(R, "bad address space");
+  if (id >= R->nmms) {
+    size_t n = R->nmms ? R->nmms : 64;
+    while (n <= id) n *= 2;
+    struct mm **p = realloc(R->mms, n * sizeof *p);
+    if (!p) fail(R, "out of host memory");
+    memset(p + R->nmms, 0, (n - R->nmms) * sizeof *p);
+    R->mms = p;
+    R->nmms = n;
+  }
+  if (!R->mms[id]) R->mms[id] = calloc(1, sizeof **R->mms);
+  if (!R->mms[id]) fail(R, "out of host memory");
+  R->mms[id]->pml4 = v[1] << 12;
+  R->mms[id]->id = id;
+  R->mms[id]->refs = 1;
+}
+
+/* --from: the machine's counters start here (what the stats JSON reports
+ * is the window's); the cycle count too, so the log's stamps are the
+ * window's */
+static void window_start(struct replay *R) {
+  struct machine *m = R->m;
+  struct vcpu *c = R->c;
+  R->counting = true;
+  R->win_icount0 = c->icount;
+  if (R->win.from == 0) return;      /* from the start: everything counts, the boot included */
+  c->cycles = 0;
+  c->blocks_decoded = c->code_invalidations = 0;
+  c->slow_refs = 0;
+  c->ref_adjust = 0;
+  struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
+                             &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
+  for (int i = 0; i < 7; i++) lv[i]->hits = lv[i]->misses = lv[i]->fast_hits = 0;
+  m->mmu.walks = m->mmu.walk_refs = m->mmu.walk_faults = 0;
+  memset(m->mmu.walks_by_leaf, 0, sizeof m->mmu.walks_by_leaf);
+  if (m->mmu.pwc)
+    for (int l = 0; l < 6; l++) m->mmu.pwc->lv[l].hits = m->mmu.pwc->lv[l].misses = 0;
+  if (m->mmu.nested) {
+    m->mmu.nested->walks = m->mmu.nested->refs = 0;
+    m->mmu.nested->ntlb_hits = m->mmu.nested->ntlb_misses = 0;
+  }
+  if (m->dcache.enabled) {
+    m->dcache.l1d.hits = m->dcache.l1d.misses = 0;
+    m->dcache.l2.hits = m->dcache.l2.misses = 0;
+    m->dcache.llc.hits = m->dcache.llc.misses = 0;
+  }
+  memset(&m->es, 0, sizeof m->es);
+  memset(m->hv.st.counter, 0, sizeof m->hv.st.counter);
+  for (int i = 0; i < m->hv.st.nexit_kinds; i++) m->hv.st.exits[i].n = 0;
+  m->hv.st.exits_total = 0;
+  R->k->kernel_refs = R->k->user_copies = R->k->pte_writes = R->k->kpti_switches = 0;
+  R->k->minflt = 0;
+  R->pt_new = 0;
+  R->refs = 0;
+}
+
+/* A keyframe (FORMAT.md "Keyframes") read after a seek: the address
+ * spaces and their page tables written into machine memory (the kernel
+ * half as every address space has it), each table announced to the mode;
+ * the running task's address space loaded when it ends. */
+static void keyframe_record(struct replay *R, const struct fltr_rec *r) {
+  struct kernel *k = R->k;
+  const uint64_t *v = r->v;
+  switch (r->kind) {
+  case FLTR_K_KF_TASK:
+    if (v[3] == 0) { k->hv->bus->pid = (int)v[1]; R->pv_kf_root = v[2]; }
+    break;
+  case FLTR_K_KF_MM: {
+    struct fltr_rec mr = {.kind = FLTR_K_MM_NEW, .v = {v[0], v[1]}};
+    replay_mm_new(R, &mr);
+    break;
+  }
+  case FLTR_K_KF_PT: {
+    uint64_t pa = v[0] << 12;
+    if (pa >= k->mem->ram_bytes) fail(R, "table outside memory");
+    memset(mem_host(k->mem, pa), 0, PAGE);
+    if (v[1] == 4) {
+      uint64_t e273 = k->kpdpt | PTE_P | PTE_W | PTE_A, e511 = k->ktext_pdpt | PTE_P | PTE_W | PTE_A;
+      memcpy(mem_host(k->mem, pt_entry_pa(pa, PHYSMAP_BASE, 4)), &e273, 8);
+      memcpy(mem_host(k->mem, pt_entry_pa(pa, KTEXT_BASE, 4)), &e511, 8);
+    }
+    pv_new_table(k, pa, (int)v[1]);
+    break;
+  }
+  case FLTR_K_KF_PTE:
+    if (v[0] + 8 > k->mem->ram_bytes || (v[0] & 7)) fail(R, "entry outside memory");
+    /* as plain stores: a paravirtualized mode has not validated them
+     * (Xen PV's end-of-run audit can count them: FORMAT.md, Windows) */
+    memcpy(mem_host(k->mem, v[0]), &v[1], 8);
+    break;
+  case FLTR_K_KF_END:
+    if (R->pv_kf_root) {
+      k->mm = mm_of(R, R->pv_kf_root);
+      mm_switch_user(k);
+      R->pv_kf_root = 0;
+    }
+    break;
+  default: break;
+  }
+}
+
 /* the two records most of a trace is: a block runs, a data reference */
 static bool hot_bb(void *ctx, uint64_t id) {
   struct replay *R = ctx;
   struct vcpu *c = R->c;
   R->rec.kind = FLTR_K_BB;
+  if (__builtin_expect(R->win.on, 0)) {
+    if (!R->counting && c->icount >= R->win.from) window_start(R);
+    if (c->icount >= R->win.to) { R->stop = true; return false; }
+  }
   struct rblock *b = block_of(R, id);
   if (!R->fetched && fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block that ran");
   R->fetched = false;
@@ -561,6 +700,7 @@ static void replay_loop(struct replay *R) {
   const struct fltr_hot hot = {R, hot_bb, hot_ref};
   for (;;) {
     fltr_decode_hot(R->dec, &hot);
+    if (R->stop) return;
     int rc = fltr_decode(R->dec, &R->rec);
     if (rc < 0) { snprintf(R->err, sizeof R->err, "%s", fltr_error(R->rd)); longjmp(R->fail, 1); }
     if (rc == 0) return;
@@ -568,7 +708,7 @@ static void replay_loop(struct replay *R) {
     const uint64_t *v = r->v;
     switch (r->kind) {
     case FLTR_K_BLOCK: block_record(R, r); break;
-    case FLTR_K_BB: hot_bb(R, v[0]); break;
+    case FLTR_K_BB: if (!hot_bb(R, v[0])) return; break;
     case FLTR_K_CUT:
       if (!R->cur) fail(R, "a cut without a running block");
       take_off(R, (uint32_t)v[0]);
@@ -603,25 +743,7 @@ static void replay_loop(struct replay *R) {
           fail(R, "the recorded fetch fault at %#llx does not happen", (unsigned long long)v[1]);
       }
       break;
-    case FLTR_K_MM_NEW: {
-      uint64_t id = v[0];
-      if (id > (1u << 26) || (v[1] << 12) >= k->mem->ram_bytes) fail(R, "bad address space");
-      if (id >= R->nmms) {
-        size_t n = R->nmms ? R->nmms : 64;
-        while (n <= id) n *= 2;
-        struct mm **p = realloc(R->mms, n * sizeof *p);
-        if (!p) fail(R, "out of host memory");
-        memset(p + R->nmms, 0, (n - R->nmms) * sizeof *p);
-        R->mms = p;
-        R->nmms = n;
-      }
-      if (!R->mms[id]) R->mms[id] = calloc(1, sizeof **R->mms);
-      if (!R->mms[id]) fail(R, "out of host memory");
-      R->mms[id]->pml4 = v[1] << 12;
-      R->mms[id]->id = id;
-      R->mms[id]->refs = 1;
-      break;
-    }
+    case FLTR_K_MM_NEW: replay_mm_new(R, r); break;
     case FLTR_K_MM_FREE: {
       struct mm *mm = mm_of(R, v[0]);
       if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
@@ -639,9 +761,19 @@ static void replay_loop(struct replay *R) {
       if (v[0] < FLTR_KSTAT__COUNT) R->kstat[v[0]] = v[1];
       R->have_kstat = true;
       break;
-    case FLTR_K_KF_BEGIN: R->in_keyframe = true; break;
-    case FLTR_K_KF_END: R->in_keyframe = false; break;
-    case FLTR_K_KF_TASK: case FLTR_K_KF_MM: case FLTR_K_KF_PT: case FLTR_K_KF_PTE: break;
+    case FLTR_K_KF_BEGIN:
+      R->in_keyframe = true;
+      R->kf_seek = R->seeking;       /* the state it holds is needed: the replay starts here */
+      R->seeking = false;
+      if (R->kf_seek) c->icount = v[0];
+      break;
+    case FLTR_K_KF_END:
+      if (R->kf_seek) keyframe_record(R, r);
+      R->in_keyframe = R->kf_seek = false;
+      break;
+    case FLTR_K_KF_TASK: case FLTR_K_KF_MM: case FLTR_K_KF_PT: case FLTR_K_KF_PTE:
+      if (R->kf_seek) keyframe_record(R, r);
+      break;
     case FLTR_K_FAULT: case FLTR_K_KOP: case FLTR_K_FAULT_END:
       fail(R, "the recording's guest kernel handles a fault this replay did not take (the trace and the replay "
               "diverge: see traces/FORMAT.md, What may change at replay)");
@@ -657,6 +789,10 @@ static void replay_loop(struct replay *R) {
  * the counts the replay made itself */
 static void replay_counters(struct replay *R) {
   struct kernel *k = R->k;
+  if (R->imported) {                 /* the kernel's own counters: it decided */
+    cpu_set_data_refs(R->c, R->refs);
+    return;
+  }
   static struct mm last;
   if (!k->mm) k->mm = &last;
   k->minflt = R->kstat[FLTR_KSTAT_MINFLT];
@@ -673,7 +809,23 @@ static void replay_counters(struct replay *R) {
   cpu_set_data_refs(R->c, R->refs);
 }
 
-int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_result *res) {
+/* An imported trace (traces/FORMAT.md "Imported traces") has no kernel
+ * records: the guest kernel makes its own decisions (live guest_ops) over
+ * one address space with one anonymous read-write-execute mapping of the
+ * whole user range, so every page is mapped when first touched. */
+static int imported_space(struct kernel *k) {
+  k->pid = FIRST_PID;
+  k->mm = mm_new(k);
+  if (!k->mm) return -1;
+  struct vma v = {.start = PAGE, .end = TASK_SIZE, .flags = VM_READ | VM_WRITE | VM_EXEC | VM_NORESERVE, .prot = 7};
+  strcpy(v.name, "[imported]");
+  vma_insert(k, k->mm, &v);
+  mm_switch_user(k);
+  return 0;
+}
+
+int sim_replay(const struct sim_config *cfg, const char *trace, const struct replay_window *win,
+               struct sim_result *res) {
   memset(res, 0, sizeof *res);
   const struct hv_mode *mode = hv_find_mode(cfg->mode);
   if (!mode) {
@@ -688,10 +840,6 @@ int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_resul
   if (!R->rd) goto out0;
   R->dec = fltr_decoder_new(R->rd);
   if (!R->dec) { snprintf(res->error, sizeof res->error, "out of host memory"); goto out0; }
-  if (fltr_header(R->rd)->flags & FLTR_FLAG_IMPORTED) {
-    snprintf(res->error, sizeof res->error, "%s: an imported trace (no guest-kernel decisions) cannot be replayed yet", trace);
-    goto out0;
-  }
   R->path = trace;
   fltr_index(R->rd, &(uint32_t){0}, &R->end_icount);
   m->cfg = cfg;
@@ -709,15 +857,36 @@ int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_resul
   R->k->replay = R;
   R->c->cpl = 3;
   R->tty = isatty(2) && !cfg->quiet;
-  replay_ops(&m->hv.ops);
+  R->imported = fltr_header(R->rd)->flags & FLTR_FLAG_IMPORTED;
+  if (R->imported) {
+    if (imported_space(R->k)) { snprintf(res->error, sizeof res->error, "guest memory too small"); goto out; }
+  } else {
+    replay_ops(&m->hv.ops);
+  }
   if (setjmp(R->fail)) {
     if (R->tty) fputc('\n', stderr);
     snprintf(res->error, sizeof res->error, "%s", R->err);
     goto out;
   }
+  if (win && win->on) {
+    R->win = *win;
+    if (R->win.to <= R->win.from) R->win.to = R->win.from + 1;
+    if (win->seek) {
+      uint64_t at = 0;
+      if (fltr_seek(R->rd, win->from, &at)) { snprintf(res->error, sizeof res->error, "%s", fltr_error(R->rd)); goto out; }
+      fltr_decoder_reset(R->dec);
+      R->seeking = at != 0;
+      R->kf_icount = at;
+    }
+    if (!R->win.from) window_start(R);
+  } else {
+    R->counting = true;
+  }
   replay_loop(R);
+  if (R->win.on && !R->counting) window_start(R);   /* the trace ended before the window */
   if (R->tty && R->next_progress) fputs("\r\033[K", stderr);
   replay_counters(R);
+  if (R->win.on) m->c->icount -= R->win_icount0;
   res->instructions = m->c->icount;
   res->cycles = m->c->cycles;
   res->faults_guest = m->es.faults_visible;
@@ -727,9 +896,16 @@ int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_resul
   res->vm_exits = m->hv.st.exits_total;
   res->fault_cycles = m->es.fault_cycles_total;
   if (mode->finish) mode->finish(&m->hv);
+  if (R->win.on) {
+    m->win_from = R->win.from;
+    m->win_to = R->win.to;
+    m->win_warm = R->kf_icount;
+    m->win = true;
+  }
   rc = machine_write_stats(m, res);
 out:
-  if (m->k && m->k->mm && R->nmms) m->k->mm = NULL;   /* the replay's, freed below */
+  if (m->k && m->k->mm && !R->imported) m->k->mm = NULL;   /* the replay's, freed below */
+  else if (m->k && m->k->mm) { mm_put(m->k, m->k->mm); m->k->mm = NULL; }
   machine_fini(m);
 out0:
   if (R) {

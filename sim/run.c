@@ -506,7 +506,7 @@ int machine_write_stats(struct machine *m, struct sim_result *res) {
     snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
     return -1;
   }
-  stats_write(f, cfg, m->k, &m->es, &m->hv);
+  stats_write(f, cfg, m->k, &m->es, &m->hv, m->win ? (const uint64_t[3]){m->win_from, m->win_to, m->win_warm} : NULL);
   if (f != stdout) fclose(f); else fflush(f);
   return 0;
 }

@@ -76,6 +76,13 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res);
 /* Replay a .fltr trace (replay.c) on the machine cfg describes (its mode,
  * CPU, parameters, stats and log; the guest's own settings must be the
  * recording's).  Returns 0, or -1 with res->error set. */
-int sim_replay(const struct sim_config *cfg, const char *trace, struct sim_result *res);
+struct replay_window {
+  bool on;                   /* count only [from, to) in retired instructions */
+  uint64_t from, to;
+  bool seek;                 /* warm up from the last keyframe at or before `from`
+                                (else from the trace's start) */
+};
+int sim_replay(const struct sim_config *cfg, const char *trace, const struct replay_window *win,
+               struct sim_result *res);
 
 #endif

@@ -77,7 +77,7 @@ void json_dbl(struct json *j, const char *k, double v, int decimals) {
 /* The stats JSON (DESIGN.md "CLI contract"): fault counts and cycles come
  * from the event bus (es); the hardware counters from the machine. */
 void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
-                 const struct ev_stats *es, struct hv *hv) {
+                 const struct ev_stats *es, struct hv *hv, const uint64_t *window) {
   const struct cache_hier *dc = k->cpu->dcache;
   struct vcpu *c = k->cpu;
   struct json j;
@@ -209,6 +209,18 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "blocks_decoded", c->blocks_decoded);
   json_u64(&j, "invalidations", c->code_invalidations);
   json_end(&j);
+  if (window) {
+    /* a replay's --from/--to: every count above is the window's, but the
+     * guest kernel's own counters (kstat records: minflt, fault-around and
+     * THP pages, syscalls, frames, page tables, the page cache) are the
+     * whole recording's */
+    json_obj(&j, "window");
+    json_u64(&j, "from", window[0]);
+    json_u64(&j, "to", window[1]);
+    json_u64(&j, "warmup_from", window[2]);
+    json_str(&j, "kernel_counters", "whole recording");
+    json_end(&j);
+  }
   json_end(&j);
 }
 

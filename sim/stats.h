@@ -26,7 +26,7 @@ struct kernel;
 struct hv;
 /* the run's stats JSON */
 void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
-                 const struct ev_stats *es, struct hv *hv);
+                 const struct ev_stats *es, struct hv *hv, const uint64_t *window);
 
 /* Minimal JSON writer (objects, keys, integers, strings). */
 struct json {

@@ -13,7 +13,7 @@
 static const char *replay_usage =
   "usage: faultline replay TRACE [--mode M] [--cpu intel|amd] [--preset P] [--set k=v]...\n"
   "                       [--stats FILE|-] [--log FILE|-] [--log-format text|jsonl]\n"
-  "                       [--log-filter E] [--quiet]\n"
+  "                       [--log-filter E] [--from N --to M [--warmup keyframe|start]] [--quiet]\n"
   "\n"
   "Replays a trace `faultline run --trace` recorded: the page tables are rebuilt\n"
   "from the guest kernel's recorded decisions and the TLBs, page walks, caches\n"
@@ -35,17 +35,29 @@ static const char *replay_usage =
   "  --log FILE|-     write every fault and its steps (as `run --log`)\n"
   "  --log-format F   text or jsonl\n"
   "  --log-filter E   as `run --log-filter`\n"
+  "  --from N, --to M count only the window of retired instructions [N, M) (at\n"
+  "                   block boundaries): the stats are the window's (the guest\n"
+  "                   kernel's own counters stay the whole recording's) and\n"
+  "                   the log's cycle stamps start at the window\n"
+  "  --warmup W       keyframe (default): start at the last keyframe at or\n"
+  "                   before N and warm the machine up to N (TLBs, caches and\n"
+  "                   the mode's own tables start cold at the keyframe);\n"
+  "                   start: replay from the trace's start (exact, slower)\n"
   "  --quiet          no progress line\n"
   "  -h, --help       this text\n"
   "\n"
   "A bad trace is one faultline: line naming the byte offset, exit 125.\n";
 
 int cmd_replay(int argc, char **argv) {
-  enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_LOGFMT, O_LOGFILTER, O_QUIET };
+  enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_LOGFMT, O_LOGFILTER, O_QUIET, O_FROM, O_TO,
+         O_WARMUP };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET}, {"set", 1, 0, O_SET},
     {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG}, {"log-format", 1, 0, O_LOGFMT},
-    {"log-filter", 1, 0, O_LOGFILTER}, {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"log-filter", 1, 0, O_LOGFILTER}, {"quiet", 0, 0, O_QUIET}, {"from", 1, 0, O_FROM}, {"to", 1, 0, O_TO},
+    {"warmup", 1, 0, O_WARMUP}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  struct replay_window win = {.seek = true, .to = UINT64_MAX};
+  bool have_from = false, have_to = false;
   const char *mode = NULL, *cpu = NULL, *preset = NULL, *stats = NULL, *log = NULL, *filter = NULL;
   int jsonl = -1;
   bool quiet = false;
@@ -76,11 +88,19 @@ int cmd_replay(int argc, char **argv) {
       break;
     }
     case O_QUIET: quiet = true; break;
+    case O_FROM: win.from = parse_u64(optarg, "bad --from '%s' (a count of retired instructions)"); have_from = true; break;
+    case O_TO: win.to = parse_u64(optarg, "bad --to '%s' (a count of retired instructions)"); have_to = true; break;
+    case O_WARMUP:
+      if (strcmp(optarg, "keyframe") && strcmp(optarg, "start")) die("--warmup takes keyframe or start, not '%s'", optarg);
+      win.seek = !strcmp(optarg, "keyframe");
+      break;
     case 'h': fputs(replay_usage, stdout); exit(0);
     default: die("unknown or incomplete option '%s' (see `faultline replay --help`)", argv[optind - 1]);
     }
   }
   if (optind != argc - 1) die("%s", "replay takes one TRACE (see `faultline replay --help`)");
+  win.on = have_from || have_to;
+  if (have_to && win.to <= win.from) die("%s", "--to must be past --from");
   const char *path = argv[optind];
 
   /* the recording's settings: its command line, as `run` parsed it */
@@ -136,7 +156,7 @@ int cmd_replay(int argc, char **argv) {
   cfg.argv = rec.optind < rargc ? rargv + rec.optind : rargv;   /* the guest's (the log's header) */
   struct sim_result res;
   fflush(stdout);
-  if (sim_replay(&cfg, path, &res)) die("%s", res.error);
+  if (sim_replay(&cfg, path, &win, &res)) die("%s", res.error);
   fflush(stdout);
   return 0;
 }

@@ -9,6 +9,12 @@
 #   replay.sh FAULTLINE hw GUEST [ARGS...]
 #     other hardware at replay (TLB geometry, the walk caches, the data
 #     cache on, the AMD vendor, other costs) equals a live run with it
+#   replay.sh FAULTLINE window GUEST [ARGS...]   (a run with a keyframe)
+#     windows: [0, N) and [N, end) replayed from the start add up to the
+#     whole replay (every additive count); a window warmed up from the
+#     keyframe has the guest's counts of the same window replayed from the
+#     start exactly, and its cycles within 5% (the state from before the
+#     keyframe that the warm-up does not rebuild: FORMAT.md "Windows")
 #   replay.sh FAULTLINE refuse GUEST [ARGS...]
 #     the guest's own settings cannot change at replay: one line naming
 #     the parameter, exit 125; bad traces: one line, exit 125
@@ -89,6 +95,55 @@ hvm-shadow --set guest.kernel_footprint=512 --set native.frame_zero=2000
 hvm-nested --set guest.kpti=1 --set guest.pcid=1
 EOF
   echo "$n hardware settings replayed"
+  ;;
+window)
+  "$fl" run --trace t.fltr -- "$@" >/dev/null 2>&1 </dev/null
+  kf=$("$fl" trace info t.fltr | sed -n 's/^frames .*keyframe \([0-9]*\),.*/\1/p')
+  [ "${kf:-0}" -ge 1 ] || bad "no keyframe in the recording"
+  end=$("$fl" trace info t.fltr | sed -n 's/^index .*instructions 0 to \([0-9]*\).*/\1/p')
+  n=$((end - end / 30))        # past the keyframe (every 100 M instructions)
+  "$fl" replay --quiet t.fltr --stats whole.json
+  "$fl" replay --quiet t.fltr --warmup start --to "$n" --stats a.json
+  "$fl" replay --quiet t.fltr --warmup start --from "$n" --stats b.json
+  python3 - whole.json a.json b.json <<'PY' || fail=1
+import json, sys
+w, a, b = (json.load(open(f)) for f in sys.argv[1:4])
+skip = {"ipc", "window", "mode", "preset", "cpu", "memory", "syscalls", "minflt", "fault_around_pages", "thp_pages"}
+bad = []
+def walk(x, y, z, path):
+    if isinstance(x, dict):
+        for k in x:
+            if k in skip: continue
+            walk(x[k], y.get(k, 0) if isinstance(y, dict) else 0, z.get(k, 0) if isinstance(z, dict) else 0, path + "." + k)
+    elif isinstance(x, int) and x != y + z:
+        bad.append(f"{path}: whole {x}, windows {y} + {z}")
+walk(w, a, b, "")
+for m in bad[:10]: print("FAIL: " + m)
+print(f"[0, N) + [N, end) = the whole replay: {'no' if bad else 'every'} additive count" + (f" ({len(bad)} differ)" if bad else ""))
+sys.exit(1 if bad else 0)
+PY
+  for m in native hvm-shadow hvm-nested xen-pv vkernel; do
+    "$fl" replay --quiet t.fltr --mode "$m" --from "$n" --stats "kf.$m.json" 2>err || { bad "$m: keyframe window failed"; cat err; continue; }
+    "$fl" replay --quiet t.fltr --mode "$m" --from "$n" --warmup start --stats "st.$m.json"
+    python3 - "kf.$m.json" "st.$m.json" "$m" <<'PY' || fail=1
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+# what the guest did is the same whatever the warm-up; what the machine
+# did differs only by what state from before the keyframe the warm-up
+# did not rebuild (first touches after it: TLB and walk-cache misses,
+# EPT/shadow fills)
+guest = lambda s: (s["instructions"], s["refs"]["user"], s["refs"]["kernel"], s["refs"]["user_copies"],
+                   s["page_faults"]["guest"], [s["page_faults"]["by_kind"][k] for k in
+                   ("anon_zero_page", "anon_new", "file", "cow", "write_upgrade", "thp")])
+if guest(a) != guest(b):
+    print(f"FAIL: {sys.argv[3]}: the guest's counts differ with the warm-up: {guest(a)} vs {guest(b)}")
+    sys.exit(1)
+dev = (a["cycles"] - b["cycles"]) / b["cycles"]
+print(f"{sys.argv[3]}: keyframe warm-up: the guest's counts exact, cycles {a['cycles']} vs {b['cycles']} from the start "
+      f"({dev:+.2%}), hidden faults {a['page_faults']['hidden']} vs {b['page_faults']['hidden']}")
+sys.exit(1 if abs(dev) > 0.05 else 0)
+PY
+  done
   ;;
 refuse)
   "$fl" run --trace t.fltr -- "$@" >/dev/null 2>&1 </dev/null
