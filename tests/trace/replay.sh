@@ -15,6 +15,9 @@
 #     keyframe has the guest's counts of the same window replayed from the
 #     start exactly, and its cycles within 5% (the state from before the
 #     keyframe that the warm-up does not rebuild: FORMAT.md "Windows")
+#   replay.sh FAULTLINE fuzz FUZZER MUTANTS GUEST [ARGS...]
+#     replay_fuzz over the guest's recording: mutated records in valid
+#     containers replay or are refused, never crash or hang
 #   replay.sh FAULTLINE refuse GUEST [ARGS...]
 #     the guest's own settings cannot change at replay: one line naming
 #     the parameter, exit 125; bad traces: one line, exit 125
@@ -95,6 +98,11 @@ hvm-shadow --set guest.kernel_footprint=512 --set native.frame_zero=2000
 hvm-nested --set guest.kpti=1 --set guest.pcid=1
 EOF
   echo "$n hardware settings replayed"
+  ;;
+fuzz)
+  fz=$1; count=$2; shift 2
+  "$fl" run --trace t.fltr -- "$@" >/dev/null 2>&1 </dev/null
+  "$fz" t.fltr "$count" 0x5eed || fail=1
   ;;
 window)
   "$fl" run --trace t.fltr -- "$@" >/dev/null 2>&1 </dev/null
