@@ -155,9 +155,10 @@ static void import_champsim(struct importer *im, FILE *in, const char *name) {
 }
 
 int cmd_import(int argc, char **argv, char **command) {
-  if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+  if (argc < 2) die("%s", "import needs FORMAT FILE -o OUT.fltr (see `faultline import --help`)");
+  if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
     fputs(import_usage, stdout);
-    return argc < 2 ? 125 : 0;
+    return 0;
   }
   const char *fmt = argv[1], *in_path = NULL, *out = NULL;
   for (int i = 2; i < argc; i++) {
