@@ -268,6 +268,7 @@ struct kernel {
   /* recording (sim/record.h) and the guest kernel's own references (stats) */
   struct recorder *rec;      /* NULL: no trace */
   uint64_t rec_next_keyframe;   /* icount of the next keyframe */
+  uint64_t rec_keyframe_insns;  /* trace.keyframe_insns */
   bool rec_fault_open;       /* a fault record awaits its outcome */
   uint64_t rec_fault_frame;  /* the frame its PTE stores mapped last */
   void *replay;              /* `faultline replay`: its state (replay.c); NULL in a live run */

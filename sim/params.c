@@ -42,6 +42,8 @@ const struct fl_param_def guest_params[] = {
   {"guest.quantum", 100000, "insns", "time slice: instructions before the scheduler switches",
    "deterministic scheduling by design (DESIGN.md); ~100 us at 1 ns/insn"},
   {"guest.pool_mib", 64, "MiB", "host/hypervisor structure pool above guest RAM", "sizing choice"},
+  {"trace.keyframe_insns", 100000000, "insns", "run --trace: a keyframe every this many retired instructions "
+   "(where replay --from can start)", "traces/FORMAT.md, Keyframes: seek granularity against trace size"},
   {NULL, 0, NULL, NULL, NULL},
 };
 

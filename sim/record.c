@@ -13,8 +13,6 @@
 #endif
 const char faultline_version[] = FAULTLINE_VERSION;
 
-/* a keyframe every this many retired instructions (FORMAT.md) */
-#define KEYFRAME_INSNS 100000000ull
 
 int record_open(struct kernel *k, const struct sim_config *cfg, char *err, size_t n) {
   if (!cfg->trace_path) return 0;
@@ -28,7 +26,9 @@ int record_open(struct kernel *k, const struct sim_config *cfg, char *err, size_
   k->rec = recorder_open(cfg->trace_path, &m, &k->cpu->icount, err, n);
   if (!k->rec) return -1;
   cpu_set_recorder(k->cpu, k->rec);
-  k->rec_next_keyframe = KEYFRAME_INSNS;
+  k->rec_keyframe_insns = params_get(cfg->params, "trace.keyframe_insns");
+  if (!k->rec_keyframe_insns) k->rec_keyframe_insns = ~0ull;   /* 0: none */
+  k->rec_next_keyframe = k->rec_keyframe_insns;
   return 0;
 }
 
@@ -92,7 +92,7 @@ static void keyframe(struct kernel *k) {
 void record_keyframe_due(struct kernel *k) {
   if (!k->rec || k->cpu->icount < k->rec_next_keyframe) return;
   keyframe(k);
-  k->rec_next_keyframe = (k->cpu->icount / KEYFRAME_INSNS + 1) * KEYFRAME_INSNS;
+  k->rec_next_keyframe = (k->cpu->icount / k->rec_keyframe_insns + 1) * k->rec_keyframe_insns;
 }
 
 /* the guest kernel's counters that no record implies (FORMAT.md "Kernel
