@@ -34,7 +34,7 @@ static uint32_t slow(struct vcpu *c, uint64_t va, unsigned size, uint32_t acc, u
 }
 
 /* the inline probe of mem_r_ptr / mem_w_ptr_k: true on a hit */
-static inline bool probe(struct vcpu *c, uint64_t va, unsigned size, bool write) {
+static inline __attribute__((always_inline)) bool probe(struct vcpu *c, uint64_t va, unsigned size, bool write) {
   if (crosses(va, size)) return false;
   uint32_t need = write ? NEED_UW : NEED_UR;
   uint8_t *p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), need);

@@ -697,9 +697,14 @@ static bool hot_ref(void *ctx, uint64_t va, uint64_t sa, uint64_t insn) {
 static void replay_loop(struct replay *R) {
   struct kernel *k = R->k;
   struct vcpu *c = R->c;
-  const struct fltr_hot hot = {R, hot_bb, hot_ref};
+  struct fltr_hot_rec hot[256];
   for (;;) {
-    fltr_decode_hot(R->dec, &hot);
+    unsigned nh;
+    while ((nh = fltr_decode_hot(R->dec, hot, 256)) > 0)
+      for (unsigned i = 0; i < nh; i++) {
+        if (hot[i].kind == FLTR_K_REF) hot_ref(R, hot[i].a, hot[i].sa, hot[i].insn);
+        else if (!hot_bb(R, hot[i].a)) return;
+      }
     if (R->stop) return;
     int rc = fltr_decode(R->dec, &R->rec);
     if (rc < 0) { snprintf(R->err, sizeof R->err, "%s", fltr_error(R->rd)); longjmp(R->fail, 1); }

@@ -114,7 +114,7 @@ static inline uint64_t uvar(const uint8_t *p, size_t *at, bool *ok) {
   return 0;
 }
 
-uint64_t fltr_decode_hot(struct fltr_decoder *d, const struct fltr_hot *h) {
+unsigned fltr_decode_hot(struct fltr_decoder *d, struct fltr_hot_rec *out, unsigned max) {
   if (d->peek_rc != 2) return 0;
   const struct fltr_header *hd = fltr_header(d->r);
   const struct fltr_kind_info *kb = &hd->kinds[FLTR_K_BB], *kr = &hd->kinds[FLTR_K_REF];
@@ -122,47 +122,45 @@ uint64_t fltr_decode_hot(struct fltr_decoder *d, const struct fltr_hot *h) {
   if (kb->nfields != 1 || kb->field[0].enc != FLTR_E_U || kr->nfields != 3 || kr->field[0].enc != FLTR_E_S ||
       kr->field[1].enc != FLTR_E_U || kr->field[2].enc != FLTR_E_U)
     return 0;
-  uint64_t n = 0;
   struct fltr_cursor c;
-  while (fltr_cursor(d->r, &c)) {
-    /* records are taken (the position moved past them) before their
-     * handler runs; a handler that reads on moves the position itself */
-    while (*c.urec < c.records && c.end - *c.upos >= 48) {
-      const uint8_t *p = c.buf + *c.upos;
-      size_t at = 2;
-      bool ok = true;
-      if (p[1] >= 0x80) return n;             /* a vCPU beyond 127: the general path */
-      size_t before = *c.upos;
-      if (p[0] == FLTR_K_REF) {
-        uint64_t z = uvar(p, &at, &ok), sa = uvar(p, &at, &ok), insn = uvar(p, &at, &ok);
-        if (!ok) return n;
-        *c.upos += at;
-        ++*c.urec;
-        uint64_t va = predict(&d->pred[rec_pred_slot(d->block, d->ordinal++)], (z >> 1) ^ (0 - (z & 1)));
-        d->count++;
-        n++;
-        if (!h->ref(h->ctx, va, sa, insn)) return n;
-      } else if (p[0] == FLTR_K_BB) {
-        uint64_t id = uvar(p, &at, &ok);
-        if (!ok) return n;
-        *c.upos += at;
-        ++*c.urec;
-        d->block = (uint32_t)id;
-        d->ordinal = 0;
-        d->kctx = REC_KCTX_USER;
-        d->kord = 0;
-        d->count++;
-        n++;
-        if (!h->bb(h->ctx, id)) return n;
-      } else {
-        return n;
-      }
-      /* a handler that read records (a fault) may have moved to another frame */
-      if (*c.upos != before + at || d->peek_rc != 2) break;
+  if (!fltr_cursor(d->r, &c)) return 0;
+  const uint8_t *buf = c.buf;
+  size_t pos = *c.upos, end = c.end;
+  uint32_t urec = *c.urec, records = c.records;
+  unsigned n = 0;
+  while (n < max && urec < records && end - pos >= 48) {
+    const uint8_t *p = buf + pos;
+    if (p[1] >= 0x80) break;                  /* a vCPU beyond 127: the general path */
+    size_t at = 2;
+    bool ok = true;
+    if (p[0] == FLTR_K_REF) {
+      uint64_t z = uvar(p, &at, &ok), sa = uvar(p, &at, &ok), insn = uvar(p, &at, &ok);
+      if (!ok || insn > UINT32_MAX) break;
+      out[n].kind = FLTR_K_REF;
+      out[n].a = predict(&d->pred[rec_pred_slot(d->block, d->ordinal++)], (z >> 1) ^ (0 - (z & 1)));
+      out[n].sa = sa;
+      out[n].insn = (uint32_t)insn;
+    } else if (p[0] == FLTR_K_BB) {
+      uint64_t id = uvar(p, &at, &ok);
+      if (!ok) break;
+      d->block = (uint32_t)id;
+      d->ordinal = 0;
+      out[n].kind = FLTR_K_BB;
+      out[n].a = id;
+    } else {
+      break;
     }
-    if (d->peek_rc != 2 || *c.urec >= c.records || c.end - *c.upos < 48) {
-      if (!fltr_cursor(d->r, &c) || d->peek_rc != 2 || c.end - *c.upos < 48) return n;
-    }
+    pos += at;
+    urec++;
+    n++;
+  }
+  if (n) {
+    /* a bb sets the kernel records' context (FORMAT.md "Prediction") */
+    for (unsigned i = n; i-- > 0;)
+      if (out[i].kind == FLTR_K_BB) { d->kctx = REC_KCTX_USER; d->kord = 0; break; }
+    *c.upos = pos;
+    *c.urec = urec;
+    d->count += n;
   }
   return n;
 }

@@ -138,17 +138,19 @@ int fltr_decode(struct fltr_decoder *d, struct fltr_rec *rec);
 /* the record fltr_decode returns next, without taking it (NULL at the
  * end or on a bad trace; the next fltr_decode says which) */
 const struct fltr_rec *fltr_decoder_peek(struct fltr_decoder *d);
-/* The hot path: bb and ref records decoded straight from the frame and
- * handed to the handlers (each record is taken before its handler runs,
- * so a handler may read further records itself).  Stops at any other
- * record, at a frame's end, or when a handler returns false; the next
- * fltr_decode goes on from there.  Returns the records handled. */
-struct fltr_hot {
-  void *ctx;
-  bool (*bb)(void *ctx, uint64_t id);
-  bool (*ref)(void *ctx, uint64_t va, uint64_t sa, uint64_t insn);
+/* The hot path: a run of bb and ref records decoded straight from the
+ * frame into out (at most max), the reader moved past them.  It stops
+ * before any other record and at a frame's end (the next fltr_decode goes
+ * on from there).  Such a run never holds records a handler of its ones
+ * would read: a fault the guest sees is followed by its own records.
+ * Returns the records decoded. */
+struct fltr_hot_rec {
+  uint8_t kind;                      /* FLTR_K_BB or FLTR_K_REF */
+  uint32_t insn;                     /* ref: the instruction's index */
+  uint64_t a;                        /* bb: the block id; ref: the address */
+  uint64_t sa;                       /* ref: size * 4 + access */
 };
-uint64_t fltr_decode_hot(struct fltr_decoder *d, const struct fltr_hot *h);
+unsigned fltr_decode_hot(struct fltr_decoder *d, struct fltr_hot_rec *out, unsigned max);
 /* records returned so far */
 uint64_t fltr_decoder_count(const struct fltr_decoder *d);
 /* after the reader was positioned at a keyframe (fltr_seek) */
