@@ -37,6 +37,8 @@ static const char *top_usage =
   "  trace     inspect a .fltr trace file (trace info)\n"
   "  replay    replay a .fltr trace under any mode and hardware parameters\n"
   "  import    convert a valgrind lackey or ChampSim trace into a .fltr trace\n"
+  "  sweep     a what-if study: the cross product of --vary lists over a trace\n"
+  "            (replayed) or a program, as a table, CSV or JSON\n"
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
@@ -398,6 +400,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 1, argv + 1);
   if (!strcmp(cmd, "import")) return cmd_import(argc - 1, argv + 1, command_line);
+  if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
   if (!strcmp(cmd, "kernel")) {
     bool md = argc == 3 && !strcmp(argv[2], "--markdown");
     if (argc > 2 && !md) {

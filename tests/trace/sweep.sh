@@ -1,0 +1,57 @@
+#!/bin/sh
+# `faultline sweep` (issue 15's first increment): the cross product of
+# --vary lists over a trace (replayed) or a program (live runs).
+#   sweep.sh FAULTLINE GUEST [ARGS...]
+#     a sweep over the guest's trace equals the same sweep over the guest
+#     itself (replay is exact), and each row equals a `faultline replay`
+#     of that configuration run alone; CSV and JSON hold the same numbers;
+#     a bad key, metric or fixed parameter is one faultline: line and 125;
+#     a configuration that fails shows `error` and the sweep exits 125
+set -u
+fl=$1; shift
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+fail=0
+bad() { echo "FAIL: $*"; fail=1; }
+"$fl" run --trace t.fltr -- "$@" >/dev/null 2>&1 </dev/null
+set -- "$@"
+"$fl" sweep t.fltr --vary mode=native,hvm-shadow,hvm-nested --vary tlb.l1d.entries=16,64 \
+  --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit \
+  --csv trace.csv --json trace.json -j 2 >table.txt 2>err || { bad "the trace sweep failed"; cat err; }
+cat table.txt
+"$fl" sweep --vary mode=native,hvm-shadow,hvm-nested --vary tlb.l1d.entries=16,64 \
+  --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit \
+  --csv live.csv -j 2 --quiet -- "$@" 2>err || { bad "the live sweep failed"; cat err; }
+cmp -s trace.csv live.csv || { bad "the sweep over the trace differs from the sweep over the program:"; diff trace.csv live.csv; }
+[ "$(wc -l <trace.csv)" = 7 ] || bad "trace.csv has $(wc -l <trace.csv) lines, not a header and 6 rows"
+# each row against the replay of its configuration alone
+tail -n +2 trace.csv | while IFS=, read -r m e cyc miss hid vmx; do
+  "$fl" replay --quiet t.fltr --mode "$m" --set tlb.l1d.entries="$e" --stats one.json
+  want=$(python3 -c "import json; s=json.load(open('one.json')); print(s['cycles'], s['tlb']['l1d']['misses'], s['page_faults']['hidden'], s['fault_cycles']['by_step'].get('vm.exit', 0))")
+  [ "$want" = "$cyc $miss $hid $vmx" ] || echo "FAIL: $m $e: sweep $cyc $miss $hid $vmx, replay alone $want"
+done >rows.txt
+cat rows.txt
+grep -q FAIL rows.txt && fail=1
+python3 - trace.json trace.csv <<'PY' || fail=1
+import csv, json, sys
+j = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+c = j["configurations"]
+ok = j["replayed"] and len(c) == len(rows) == 6 and all(x["ok"] for x in c)
+for x, r in zip(c, rows):
+    ok = ok and x["config"]["mode"] == r["mode"] and str(x["metrics"]["cycles"]) == r["cycles"]
+print(("" if ok else "FAIL: ") + "the JSON holds the CSV's configurations and numbers")
+sys.exit(0 if ok else 1)
+PY
+for a in "--vary no.such.param=1,2" "--vary mode=native --metric no.such.metric" "--vary guest.thp=0,1" "--vary mode=native,nosuchmode"; do
+  # shellcheck disable=SC2086
+  "$fl" sweep t.fltr $a >/dev/null 2>err
+  st=$?
+  [ "$st" = 125 ] && [ "$(wc -l <err)" = 1 ] && grep -q '^faultline: ' err || { bad "sweep $a: exit $st"; cat err; }
+done
+"$fl" sweep t.fltr --vary tlb.l1d.entries=64,48 --vary tlb.l1d.ways=4 >out.txt 2>err
+st=$?
+[ "$st" = 125 ] && grep -q error out.txt && [ "$(wc -l <err)" = 1 ] && grep -q 'configuration 2 of 2 failed' err ||
+  { bad "a failing configuration: exit $st"; cat out.txt err; }
+[ $fail = 0 ] && echo "ok"
+exit $fail

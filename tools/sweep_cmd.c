@@ -1,0 +1,359 @@
+/* `faultline sweep`: a what-if study, the cross product of --vary lists,
+ * each configuration a replay of one trace (or a live run of a program),
+ * run in parallel on the local cores, the chosen stats metrics printed as a
+ * table, CSV or JSON.  Each configuration is one child process of this
+ * faultline, writing its stats JSON; the table is read from those files. */
+#include "tools/cli.h"
+#include "hv-models/hv.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *sweep_usage =
+  "usage: faultline sweep TRACE --vary KEY=V1,V2,... [--vary ...] [options]\n"
+  "       faultline sweep --vary KEY=V1,V2,... [options] -- PROGRAM [ARGS...]\n"
+  "\n"
+  "Runs one configuration per element of the cross product of the --vary\n"
+  "lists (the last one varies fastest) and prints the chosen metrics of each\n"
+  "as a table.  With a TRACE (`faultline run --trace`) each configuration is a\n"
+  "replay of it (`faultline replay`): the program is interpreted once, not once\n"
+  "per configuration; with a PROGRAM each is a live run (its output discarded).\n"
+  "\n"
+  "  --vary KEY=V1,...  KEY is mode, cpu, preset or a parameter of `faultline\n"
+  "                     params` (at replay only those marked \"may\")\n"
+  "  --set k=v          a setting every configuration shares (repeatable)\n"
+  "  --metric PATH      a number of the stats JSON by its dotted path (repeatable;\n"
+  "                     default: cycles, instructions, page_faults.guest,\n"
+  "                     page_faults.hidden, vm_exits_total, walks.refs,\n"
+  "                     fault_cycles.total).  Others: ipc, tlb.l1d.misses,\n"
+  "                     tlb.stlb.hits, walks.count, walks.faults,\n"
+  "                     page_faults.by_kind.cow, fault_cycles.hypervisor,\n"
+  "                     fault_cycles.by_step.vm.exit, hv.shadow_fills,\n"
+  "                     refs.user, cache.l1d.misses (cache.enabled=1), ... any\n"
+  "                     number `--stats` writes (DESIGN.md \"CLI contract\")\n"
+  "  -j N               configurations at once (default: the cores)\n"
+  "  --csv F|-          one column per varied key, then one per metric\n"
+  "  --json F|-         each configuration with its settings and metrics\n"
+  "  --quiet            no table on stdout, no progress line\n"
+  "  -h, --help         this text\n"
+  "\n"
+  "A configuration that fails shows `error` in its row; faultline then exits\n"
+  "125 after one faultline: line naming the first failure.\n";
+
+#define MAX_VARY 8
+#define MAX_METRICS 32
+
+struct vary { char *key; char **vals; int n; };
+struct conf { int idx[MAX_VARY]; pid_t pid; int status; bool done; char stats[64], err[64]; };
+
+static const char *default_metrics[] = {"cycles", "instructions", "page_faults.guest", "page_faults.hidden",
+                                        "vm_exits_total", "walks.refs", "fault_cycles.total"};
+
+/* a number of the stats JSON by its dotted path; false if there is none.
+ * Keys may hold dots themselves (by_step's "vm.exit"): the longest key
+ * that matches is taken first. */
+static bool metric_of(struct json_object *o, const char *path, double *v, bool *is_int) {
+  while (*path) {
+    if (!json_object_is_type(o, json_type_object)) return false;
+    struct json_object *next = NULL;
+    size_t best = 0;
+    json_object_object_foreach(o, key, val) {
+      size_t kl = strlen(key);
+      if (kl > best && !strncmp(path, key, kl) && (path[kl] == 0 || path[kl] == '.')) { best = kl; next = val; }
+    }
+    if (!next) return false;
+    o = next;
+    path += best;
+    if (*path == '.') path++;
+  }
+  if (json_object_is_type(o, json_type_int)) { *v = (double)json_object_get_uint64(o); *is_int = true; return true; }
+  if (json_object_is_type(o, json_type_double)) { *v = json_object_get_double(o); *is_int = false; return true; }
+  return false;
+}
+
+static void fmt_num(char *out, size_t n, double v, bool is_int) {
+  if (is_int) snprintf(out, n, "%.0f", v);
+  else snprintf(out, n, "%.4f", v);
+}
+
+static FILE *open_out(const char *path) {
+  if (!strcmp(path, "-")) return stdout;
+  FILE *f = fopen(path, "w");
+  if (!f) {
+    char m[400];
+    snprintf(m, sizeof m, "cannot write %s: %s", path, strerror(errno));
+    die("%s", m);
+  }
+  return f;
+}
+
+int cmd_sweep(int argc, char **argv) {
+  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET };
+  static const struct option opts[] = {
+    {"vary", 1, 0, O_VARY}, {"set", 1, 0, O_SET}, {"metric", 1, 0, O_METRIC}, {"csv", 1, 0, O_CSV},
+    {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  struct vary vary[MAX_VARY];
+  int nvary = 0, nsets = 0, nmetrics = 0, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+  const char *metrics[MAX_METRICS];
+  const char *csv = NULL, *json = NULL;
+  bool quiet = false;
+  int ch;
+  /* -- PROGRAM ARGS ends the options (a TRACE may come anywhere before) */
+  char **prog = NULL;
+  for (int i = 1; i < argc; i++)
+    if (!strcmp(argv[i], "--")) {
+      prog = argv + i + 1;
+      if (!*prog) die("%s", "no PROGRAM after -- (see `faultline sweep --help`)");
+      argc = i;
+      break;
+    }
+  optind = 1;
+  opterr = 0;
+  while ((ch = getopt_long(argc, argv, "hj:", opts, NULL)) != -1) {
+    switch (ch) {
+    case O_VARY: {
+      if (nvary == MAX_VARY) die("%s", "at most 8 --vary lists");
+      char *eq = strchr(optarg, '=');
+      if (!eq || eq == optarg || !eq[1]) die("--vary takes KEY=V1,V2,..., not '%s'", optarg);
+      struct vary *v = &vary[nvary++];
+      v->key = strndup(optarg, (size_t)(eq - optarg));
+      v->vals = calloc(strlen(eq) + 1, sizeof *v->vals);
+      v->n = 0;
+      char *list = strdup(eq + 1);
+      for (char *t = strtok(list, ","); t; t = strtok(NULL, ",")) v->vals[v->n++] = t;
+      if (!v->n) die("--vary %s has no values", optarg);
+      break;
+    }
+    case O_SET: sets[nsets++] = optarg; break;
+    case O_METRIC:
+      if (nmetrics == MAX_METRICS) die("%s", "at most 32 --metric paths");
+      metrics[nmetrics++] = optarg;
+      break;
+    case O_CSV: csv = optarg; break;
+    case O_JSON: json = optarg; break;
+    case O_QUIET: quiet = true; break;
+    case 'j': jobs = (int)parse_u64(optarg, "bad -j '%s' (a number of configurations at once)"); break;
+    case 'h': fputs(sweep_usage, stdout); exit(0);
+    default: die("unknown or incomplete option '%s' (see `faultline sweep --help`)", argv[optind - 1]);
+    }
+  }
+  if (jobs < 1) jobs = 1;
+  /* a TRACE, or -- PROGRAM ARGS */
+  const char *trace = NULL;
+  if (prog && optind < argc) die("%s", "sweep takes a TRACE or -- PROGRAM ARGS, not both");
+  if (!prog && optind == argc - 1) trace = argv[optind];
+  else if (!prog && optind < argc) die("%s", "sweep takes one TRACE (see `faultline sweep --help`)");
+  else if (!prog) die("%s", "sweep needs a TRACE or -- PROGRAM ARGS (see `faultline sweep --help`)");
+  if (!nvary) die("%s", "sweep needs at least one --vary KEY=V1,V2,...");
+  if (!nmetrics)
+    for (size_t i = 0; i < sizeof default_metrics / sizeof *default_metrics; i++) metrics[nmetrics++] = default_metrics[i];
+  /* the keys: mode, cpu, preset, or a parameter (checked here: one line) */
+  for (int i = 0; i < nvary; i++) {
+    const char *k = vary[i].key;
+    if (!strcmp(k, "mode")) {
+      for (int j = 0; j < vary[i].n; j++)
+        if (!hv_find_mode(vary[i].vals[j])) die("unknown mode '%s' (see `faultline modes`)", vary[i].vals[j]);
+    } else if (!strcmp(k, "cpu")) {
+      for (int j = 0; j < vary[i].n; j++)
+        if (strcmp(vary[i].vals[j], "intel") && strcmp(vary[i].vals[j], "amd"))
+          die("--vary cpu takes intel or amd, not '%s'", vary[i].vals[j]);
+    } else if (strcmp(k, "preset")) {
+      struct param_reg *p = params_new();
+      char err[512], kv[512];
+      for (int j = 0; j < vary[i].n; j++) {
+        snprintf(kv, sizeof kv, "%s=%s", k, vary[i].vals[j]);
+        if (params_set(p, kv, err, sizeof err)) die("%s", err);
+      }
+      if (trace && param_fixed_at_replay(k)) {
+        char m[300];
+        snprintf(m, sizeof m, "a sweep over a trace cannot vary %s: the trace holds the guest decisions it made "
+                 "(sweep the program instead: -- PROGRAM ARGS)", k);
+        die("%s", m);
+      }
+      params_free(p);
+    }
+  }
+  int total = 1;
+  for (int i = 0; i < nvary; i++) {
+    if (total > 100000 / vary[i].n) die("%s", "more than 100000 configurations");
+    total *= vary[i].n;
+  }
+  struct conf *cf = calloc((size_t)total, sizeof *cf);
+  char dir[] = "/tmp/faultline-sweep-XXXXXX";
+  if (!mkdtemp(dir)) die("%s", "cannot make a temporary directory");
+  for (int c = 0; c < total; c++) {
+    int rest = c;
+    for (int i = nvary - 1; i >= 0; i--) { cf[c].idx[i] = rest % vary[i].n; rest /= vary[i].n; }
+    snprintf(cf[c].stats, sizeof cf[c].stats, "%s/%d.json", dir, c);
+    snprintf(cf[c].err, sizeof cf[c].err, "%s/%d.err", dir, c);
+  }
+  char self[4096];
+  ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (sl <= 0) die("%s", "cannot find faultline's own executable");
+  self[sl] = 0;
+  bool tty = isatty(2) && !quiet;
+  time_t t0 = time(NULL);
+  int started = 0, finished = 0, running = 0;
+  while (finished < total) {
+    while (running < jobs && started < total) {
+      struct conf *q = &cf[started];
+      /* the child's command line */
+      size_t nprog = 0;
+      for (char **p = prog; p && *p; p++) nprog++;
+      char **av = calloc((size_t)(16 + 2 * (nvary + nsets)) + nprog, sizeof *av);
+      int n = 0;
+      av[n++] = self;
+      av[n++] = trace ? "replay" : "run";
+      if (trace) { av[n++] = (char *)trace; av[n++] = "--quiet"; }
+      av[n++] = "--stats";
+      av[n++] = q->stats;
+      for (int i = 0; i < nsets; i++) { av[n++] = "--set"; av[n++] = (char *)sets[i]; }
+      for (int i = 0; i < nvary; i++) {
+        const char *k = vary[i].key, *val = vary[i].vals[q->idx[i]];
+        if (!strcmp(k, "mode") || !strcmp(k, "cpu") || !strcmp(k, "preset")) {
+          char *o = malloc(strlen(k) + 3);
+          sprintf(o, "--%s", k);
+          av[n++] = o;
+          av[n++] = (char *)val;
+        } else {
+          char *kv = malloc(strlen(k) + strlen(val) + 2);
+          sprintf(kv, "%s=%s", k, val);
+          av[n++] = "--set";
+          av[n++] = kv;
+        }
+      }
+      if (prog) {
+        av[n++] = "--";
+        for (char **p = prog; *p; p++) av[n++] = *p;
+      }
+      av[n] = NULL;
+      pid_t pid = fork();
+      if (pid < 0) die("%s", "cannot fork");
+      if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        int ef = open(q->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (nul >= 0) { dup2(nul, 0); dup2(nul, 1); }
+        if (ef >= 0) dup2(ef, 2);
+        execv(self, av);
+        _exit(127);
+      }
+      q->pid = pid;
+      started++;
+      running++;
+    }
+    int st;
+    pid_t pid = wait(&st);
+    if (pid < 0) break;
+    for (int c = 0; c < total; c++)
+      if (cf[c].pid == pid && !cf[c].done) { cf[c].done = true; cf[c].status = st; finished++; running--; break; }
+    if (tty) {
+      long el = (long)(time(NULL) - t0);
+      long eta = finished ? el * (total - finished) / finished : 0;
+      fprintf(stderr, "\rfaultline: sweep %d/%d configurations, %ld s, ETA %ld s   ", finished, total, el, eta);
+    }
+  }
+  if (tty) fputs("\r\033[K", stderr);
+  /* the results: rows of cells */
+  int ncol = nvary + nmetrics;
+  bool seen[MAX_METRICS] = {false}, any_ok = false;
+  char ***cell = calloc((size_t)total, sizeof *cell);
+  int first_bad = -1;
+  struct json_object *jall = json_object_new_array();
+  for (int c = 0; c < total; c++) {
+    cell[c] = calloc((size_t)ncol, sizeof **cell);
+    struct json_object *jc = json_object_new_object(), *jcfg = json_object_new_object(), *jm = json_object_new_object();
+    for (int i = 0; i < nvary; i++) {
+      cell[c][i] = vary[i].vals[cf[c].idx[i]];
+      json_object_object_add(jcfg, vary[i].key, json_object_new_string(cell[c][i]));
+    }
+    bool ok = WIFEXITED(cf[c].status) && WEXITSTATUS(cf[c].status) == 0;
+    struct json_object *js = ok ? json_object_from_file(cf[c].stats) : NULL;
+    if (!js) ok = false;
+    for (int m = 0; m < nmetrics; m++) {
+      char buf[64];
+      double v;
+      bool is_int;
+      if (!ok) snprintf(buf, sizeof buf, "error");
+      else if (!metric_of(js, metrics[m], &v, &is_int)) {
+        /* the stats leave out what did not happen (a step no fault took):
+         * 0 here, unless no configuration has it at all (checked below) */
+        snprintf(buf, sizeof buf, "0");
+        json_object_object_add(jm, metrics[m], json_object_new_uint64(0));
+      } else {
+        seen[m] = true;
+        fmt_num(buf, sizeof buf, v, is_int);
+        json_object_object_add(jm, metrics[m], is_int ? json_object_new_uint64((uint64_t)v) : json_object_new_double(v));
+      }
+      cell[c][nvary + m] = strdup(buf);
+    }
+    if (!ok && first_bad < 0) first_bad = c;
+    any_ok |= ok;
+    json_object_object_add(jc, "config", jcfg);
+    json_object_object_add(jc, "metrics", jm);
+    json_object_object_add(jc, "ok", json_object_new_boolean(ok));
+    json_object_array_add(jall, jc);
+    if (js) json_object_put(js);
+  }
+  for (int m = 0; m < nmetrics && any_ok; m++)
+    if (!seen[m]) {
+      char msg[300];
+      snprintf(msg, sizeof msg, "the stats have no number at '%s' (see `faultline sweep --help`)", metrics[m]);
+      die("%s", msg);
+    }
+  if (!quiet) {
+    int w[MAX_VARY + MAX_METRICS];
+    for (int i = 0; i < ncol; i++) {
+      w[i] = (int)strlen(i < nvary ? vary[i].key : metrics[i - nvary]);
+      for (int c = 0; c < total; c++) if ((int)strlen(cell[c][i]) > w[i]) w[i] = (int)strlen(cell[c][i]);
+    }
+    for (int i = 0; i < ncol; i++) printf("%s%*s", i ? "  " : "", i < nvary ? -w[i] : w[i], i < nvary ? vary[i].key : metrics[i - nvary]);
+    putchar('\n');
+    for (int c = 0; c < total; c++) {
+      for (int i = 0; i < ncol; i++) printf("%s%*s", i ? "  " : "", i < nvary ? -w[i] : w[i], cell[c][i]);
+      putchar('\n');
+    }
+  }
+  if (csv) {
+    FILE *f = open_out(csv);
+    for (int i = 0; i < ncol; i++) fprintf(f, "%s%s", i ? "," : "", i < nvary ? vary[i].key : metrics[i - nvary]);
+    fputc('\n', f);
+    for (int c = 0; c < total; c++)
+      for (int i = 0; i < ncol; i++) fprintf(f, "%s%s", cell[c][i], i == ncol - 1 ? "\n" : ",");
+    if (f != stdout) fclose(f);
+  }
+  if (json) {
+    struct json_object *top = json_object_new_object();
+    json_object_object_add(top, "source", json_object_new_string(trace ? trace : prog[0]));
+    json_object_object_add(top, "replayed", json_object_new_boolean(trace != NULL));
+    json_object_object_add(top, "configurations", jall);
+    FILE *f = open_out(json);
+    fprintf(f, "%s\n", json_object_to_json_string_ext(top, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+    if (f != stdout) fclose(f);
+    json_object_put(top);
+  } else {
+    json_object_put(jall);
+  }
+  char why[300] = "";
+  if (first_bad >= 0) {
+    FILE *e = fopen(cf[first_bad].err, "r");
+    if (!e || !fgets(why, sizeof why, e)) snprintf(why, sizeof why, "exit status %d", cf[first_bad].status);
+    if (e) fclose(e);
+    why[strcspn(why, "\n")] = 0;
+  }
+  for (int c = 0; c < total; c++) { unlink(cf[c].stats); unlink(cf[c].err); }
+  rmdir(dir);
+  if (first_bad >= 0) {
+    char m[500];
+    snprintf(m, sizeof m, "configuration %d of %d failed: %s", first_bad + 1, total, why);
+    die("%s", m);
+  }
+  return 0;
+}
