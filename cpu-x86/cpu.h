@@ -241,6 +241,21 @@ struct cpu_replay_rep {
                                 (movs/stos chunk by the whole count, string.c) */
 };
 uint32_t cpu_replay_rep(struct vcpu *c, struct cpu_replay_rep *r, uint64_t *fva);
+/* The common case of cpu_replay_ref and cpu_replay_fetch, inline: an L1
+ * TLB hit of the 4K level (the inline path's first probe, with its
+ * latency), data cache off.  false: call the function (which probes
+ * again from the start: a miss here changes nothing). */
+static inline bool cpu_replay_ref_hit(struct vcpu *c, uint64_t va, unsigned size, unsigned kind) {
+  if (c->dcache || ((va & 0xfff) + size) > 0x1000) return false;
+  if (!tlb_hit(&c->tlb.l1d, va, c->pcid, kind ? NEED_UW : NEED_UR)) return false;
+  c->cycles += c->tlb.l1d.latency;
+  return true;
+}
+static inline bool cpu_replay_fetch_hit(struct vcpu *c, uint64_t va) {
+  if (!tlb_hit(&c->tlb.l1i, va, c->pcid, NEED_UF)) return false;
+  c->cycles += c->tlb.l1i.latency;
+  return true;
+}
 /* the data references the replay made (cpu_data_refs afterwards) */
 void cpu_set_data_refs(struct vcpu *c, uint64_t n);
 

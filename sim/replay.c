@@ -183,7 +183,9 @@ static void refetch(struct replay *R) {
   if (fetch(R, block_of(R, R->cur)->rip)) fail(R, "the guest saw a fault re-fetching its block");
 }
 
-static void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, uint32_t idx) {
+static __attribute__((noinline)) void ref_slow(struct replay *R, uint32_t idx);
+
+static inline void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, uint32_t idx) {
   if (idx != R->insn) { R->insn = idx; R->nins = 0; }
   if (R->nins == INSN_REFS_MAX) fail(R, "more than %d references in one instruction", INSN_REFS_MAX);
   R->ins[R->nins].va = va;
@@ -191,6 +193,12 @@ static void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, 
   R->ins[R->nins].kind = kind;
   R->nins++;
   R->refs++;
+  if (__builtin_expect(cpu_replay_ref_hit(R->c, va, size, kind), 1)) return;
+  ref_slow(R, idx);
+}
+
+/* the reference missed the L1 TLB: the whole path, and its faults */
+static __attribute__((noinline)) void ref_slow(struct replay *R, uint32_t idx) {
   int from = R->nins - 1;
   for (;;) {
     uint32_t pf = 0;
@@ -675,7 +683,8 @@ static bool hot_bb(void *ctx, uint64_t id) {
     if (c->icount >= R->win.to) { R->stop = true; return false; }
   }
   struct rblock *b = block_of(R, id);
-  if (!R->fetched && fetch(R, b->rip)) fail(R, "the guest saw a fault fetching a block that ran");
+  if (!R->fetched && !cpu_replay_fetch_hit(c, b->rip) && fetch(R, b->rip))
+    fail(R, "the guest saw a fault fetching a block that ran");
   R->fetched = false;
   R->cur = (uint32_t)id;
   R->nins = 0;
