@@ -100,19 +100,29 @@ const struct fltr_rec *fltr_decoder_peek(struct fltr_decoder *d) {
 }
 
 /* a varint with room after it (fltr_decode_hot checks the room) */
-static inline uint64_t uvar(const uint8_t *p, size_t *at, bool *ok) {
-  uint8_t b = p[(*at)++];
-  if (__builtin_expect(b < 0x80, 1)) return b;
-  uint64_t x = b & 0x7f;
-  for (int s = 7; s < 70; s += 7) {
-    b = p[(*at)++];
-    if (s == 63 && b > 1) break;
+static inline bool uvar_ok(const uint8_t *p, size_t *at, uint64_t *v) {
+  uint64_t x = 0;
+  for (int s = 0; s < 70; s += 7) {
+    uint8_t b = p[(*at)++];
+    if (s == 63 && b > 1) return false;
     x |= (uint64_t)(b & 0x7f) << s;
-    if (!(b & 0x80)) return x;
+    if (!(b & 0x80)) { *v = x; return true; }
   }
-  *ok = false;
-  return 0;
+  return false;
 }
+
+/* a varint of three bytes or more (UVAR1's slow path); at moves past it */
+static __attribute__((noinline)) bool uvar_more(const uint8_t *p, size_t *at, uint64_t *v) {
+  return uvar_ok(p, at, v);
+}
+/* one varint: one or two bytes inline */
+#define UVAR1(p, at, v, bad)                                                        \
+  do {                                                                               \
+    uint8_t b_ = (p)[at];                                                            \
+    if (__builtin_expect(b_ < 0x80, 1)) { (v) = b_; (at)++; }                        \
+    else if ((p)[(at) + 1] < 0x80) { (v) = (b_ & 0x7fu) | (uint64_t)(p)[(at) + 1] << 7; (at) += 2; } \
+    else if (!uvar_more((p), &(at), &(v))) goto bad;                                 \
+  } while (0)
 
 unsigned fltr_decode_hot(struct fltr_decoder *d, struct fltr_hot_rec *out, unsigned max) {
   if (d->peek_rc != 2) return 0;
@@ -127,39 +137,51 @@ unsigned fltr_decode_hot(struct fltr_decoder *d, struct fltr_hot_rec *out, unsig
   const uint8_t *buf = c.buf;
   size_t pos = *c.upos, end = c.end;
   uint32_t urec = *c.urec, records = c.records;
+  /* the predictor's state in locals: out[] cannot alias them */
+  struct pred *pred = d->pred;
+  uint32_t block = d->block, ordinal = d->ordinal;
+  bool bb_seen = false;
   unsigned n = 0;
-  while (n < max && urec < records && end - pos >= 48) {
+  if (max > records - urec) max = records - urec;
+  while (n < max && end - pos >= 48) {
     const uint8_t *p = buf + pos;
-    if (p[1] >= 0x80) break;                  /* a vCPU beyond 127: the general path */
     size_t at = 2;
-    bool ok = true;
+    uint64_t a, b, z;
+    if (p[1] >= 0x80) break;                  /* a vCPU beyond 127: the general path */
     if (p[0] == FLTR_K_REF) {
-      uint64_t z = uvar(p, &at, &ok), sa = uvar(p, &at, &ok), insn = uvar(p, &at, &ok);
-      if (!ok || insn > UINT32_MAX) break;
+      UVAR1(p, at, z, stop);
+      UVAR1(p, at, a, stop);
+      UVAR1(p, at, b, stop);
+      if (b > UINT32_MAX) break;
+      struct pred *q = &pred[rec_pred_slot(block, ordinal++)];
+      uint64_t va = q->last + (uint64_t)q->stride + ((z >> 1) ^ (0 - (z & 1)));
+      q->stride = (int64_t)(va - q->last);
+      q->last = va;
       out[n].kind = FLTR_K_REF;
-      out[n].a = predict(&d->pred[rec_pred_slot(d->block, d->ordinal++)], (z >> 1) ^ (0 - (z & 1)));
-      out[n].sa = sa;
-      out[n].insn = (uint32_t)insn;
+      out[n].a = va;
+      out[n].sa = a;
+      out[n].insn = (uint32_t)b;
     } else if (p[0] == FLTR_K_BB) {
-      uint64_t id = uvar(p, &at, &ok);
-      if (!ok) break;
-      d->block = (uint32_t)id;
-      d->ordinal = 0;
+      UVAR1(p, at, a, stop);
+      block = (uint32_t)a;
+      ordinal = 0;
+      bb_seen = true;
       out[n].kind = FLTR_K_BB;
-      out[n].a = id;
+      out[n].a = a;
     } else {
       break;
     }
     pos += at;
-    urec++;
     n++;
   }
+stop:
+  d->block = block;
+  d->ordinal = ordinal;
   if (n) {
     /* a bb sets the kernel records' context (FORMAT.md "Prediction") */
-    for (unsigned i = n; i-- > 0;)
-      if (out[i].kind == FLTR_K_BB) { d->kctx = REC_KCTX_USER; d->kord = 0; break; }
+    if (bb_seen) { d->kctx = REC_KCTX_USER; d->kord = 0; }
     *c.upos = pos;
-    *c.urec = urec;
+    *c.urec = urec + n;
     d->count += n;
   }
   return n;
