@@ -618,7 +618,7 @@ static void window_start(struct replay *R) {
     m->dcache.l2.hits = m->dcache.l2.misses = 0;
     m->dcache.llc.hits = m->dcache.llc.misses = 0;
   }
-  memset(&m->es, 0, sizeof m->es);
+  ev_stats_reset(&m->es);
   memset(m->hv.st.counter, 0, sizeof m->hv.st.counter);
   for (int i = 0; i < m->hv.st.nexit_kinds; i++) m->hv.st.exits[i].n = 0;
   m->hv.st.exits_total = 0;

@@ -513,6 +513,7 @@ int machine_write_stats(struct machine *m, struct sim_result *res) {
 
 void machine_fini(struct machine *m) {
   struct kernel *k = m->k;
+  latency_reset(&m->es.lat);
   ev_log_fini(&m->evlog);
   if (m->logf && m->logf != stdout) fclose(m->logf);
   else if (m->logf) fflush(m->logf);

@@ -6,6 +6,7 @@
 
 void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   struct ev_stats *s = ctx;
+  latency_event(&s->lat, e, ph);
   if (ph != EV_CLOSED) return;
   s->steps++;
   s->cycles_by_layer[e->layer] += e->self;
@@ -18,6 +19,11 @@ void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   if (e->visible) s->faults_visible++;
   else if (ev_kind_class[e->kind] == EV_KC_INTERCEPT) s->intercepts++;
   else s->faults_hidden++;
+}
+
+void ev_stats_reset(struct ev_stats *s) {
+  latency_reset(&s->lat);
+  memset(s, 0, sizeof *s);
 }
 
 static void sep(struct json *j) {
@@ -69,6 +75,12 @@ void json_str(struct json *j, const char *k, const char *v) {
   }
   fputc('"', j->f);
 }
+void json_arr_u64(struct json *j, const char *k, const uint64_t *v, int n) {
+  key(j, k);
+  fputc('[', j->f);
+  for (int i = 0; i < n; i++) fprintf(j->f, "%s%" PRIu64, i ? ", " : "", v[i]);
+  fputc(']', j->f);
+}
 void json_dbl(struct json *j, const char *k, double v, int decimals) {
   key(j, k);
   fprintf(j->f, "%.*f", decimals, v);
@@ -77,7 +89,7 @@ void json_dbl(struct json *j, const char *k, double v, int decimals) {
 /* The stats JSON (DESIGN.md "CLI contract"): fault counts and cycles come
  * from the event bus (es); the hardware counters from the machine. */
 void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
-                 const struct ev_stats *es, struct hv *hv, const uint64_t *window) {
+                 struct ev_stats *es, struct hv *hv, const uint64_t *window) {
   const struct cache_hier *dc = k->cpu->dcache;
   struct vcpu *c = k->cpu;
   struct json j;
@@ -190,6 +202,7 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_end(&j);
   json_u64(&j, "total", es->fault_cycles_total);
   json_end(&j);
+  latency_json(&j, &es->lat);
   json_obj(&j, "syscalls");
   json_u64(&j, "total", k->syscalls);
   json_u64(&j, "unknown", k->unknown_syscalls);

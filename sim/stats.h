@@ -5,6 +5,23 @@
 #include <stdio.h>
 #include "traces/events.h"
 
+/* Fault-latency distributions (latency.c): the values of one series */
+struct lat_series {
+  uint64_t *v;
+  size_t n, cap;
+  bool sorted;
+  uint64_t log2[64];                        /* log2 buckets of the values */
+  uint64_t max;
+};
+struct ev_latency {
+  struct lat_series all, kind[EV_K__COUNT], layer[EV_L__COUNT];
+  uint64_t acc[EV_L__COUNT];                /* the open fault's cycles by layer */
+  bool open;
+};
+void latency_event(struct ev_latency *l, const struct ev *e, enum ev_phase ph);
+uint64_t latency_percentile(struct lat_series *s, unsigned p);   /* nearest rank */
+void latency_reset(struct ev_latency *l);  /* frees the values, zeroes */
+
 /* What the stats JSON reports about faults and steps, all counted from
  * the closed steps on the bus (the one account of what happened). */
 struct ev_stats {
@@ -18,15 +35,18 @@ struct ev_stats {
   uint64_t cycles_by_step[EV_S__COUNT];     /* sum of self */
   uint64_t count_by_step[EV_S__COUNT];
   uint64_t fault_cycles_total;              /* sum of top-level totals */
+  struct ev_latency lat;                    /* each top-level fault's cycles */
 };
 void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph);
+/* zero every count (a replay's window), freeing what the latencies hold */
+void ev_stats_reset(struct ev_stats *s);
 
 struct sim_config;
 struct kernel;
 struct hv;
 /* the run's stats JSON */
 void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
-                 const struct ev_stats *es, struct hv *hv, const uint64_t *window);
+                 struct ev_stats *es, struct hv *hv, const uint64_t *window);
 
 /* Minimal JSON writer (objects, keys, integers, strings). */
 struct json {
@@ -40,4 +60,7 @@ void json_end(struct json *j);
 void json_u64(struct json *j, const char *key, uint64_t v);
 void json_str(struct json *j, const char *key, const char *v);
 void json_dbl(struct json *j, const char *key, double v, int decimals);
+void json_arr_u64(struct json *j, const char *key, const uint64_t *v, int n);
+/* the fault_latency object (latency.c) */
+void latency_json(struct json *j, struct ev_latency *l);
 #endif

@@ -16,19 +16,19 @@ bad() { echo "FAIL: $*"; fail=1; }
 "$fl" run --trace t.fltr -- "$@" >/dev/null 2>&1 </dev/null
 set -- "$@"
 "$fl" sweep t.fltr --vary mode=native,hvm-shadow,hvm-nested --vary tlb.l1d.entries=16,64 \
-  --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit \
+  --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit --metric fault_latency.all.p90 \
   --csv trace.csv --json trace.json -j 2 >table.txt 2>err || { bad "the trace sweep failed"; cat err; }
 cat table.txt
 "$fl" sweep --vary mode=native,hvm-shadow,hvm-nested --vary tlb.l1d.entries=16,64 \
-  --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit \
+  --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit --metric fault_latency.all.p90 \
   --csv live.csv -j 2 --quiet -- "$@" 2>err || { bad "the live sweep failed"; cat err; }
 cmp -s trace.csv live.csv || { bad "the sweep over the trace differs from the sweep over the program:"; diff trace.csv live.csv; }
 [ "$(wc -l <trace.csv)" = 7 ] || bad "trace.csv has $(wc -l <trace.csv) lines, not a header and 6 rows"
 # each row against the replay of its configuration alone
-tail -n +2 trace.csv | while IFS=, read -r m e cyc miss hid vmx; do
+tail -n +2 trace.csv | while IFS=, read -r m e cyc miss hid vmx p90; do
   "$fl" replay --quiet t.fltr --mode "$m" --set tlb.l1d.entries="$e" --stats one.json
-  want=$(python3 -c "import json; s=json.load(open('one.json')); print(s['cycles'], s['tlb']['l1d']['misses'], s['page_faults']['hidden'], s['fault_cycles']['by_step'].get('vm.exit', 0))")
-  [ "$want" = "$cyc $miss $hid $vmx" ] || echo "FAIL: $m $e: sweep $cyc $miss $hid $vmx, replay alone $want"
+  want=$(python3 -c "import json; s=json.load(open('one.json')); print(s['cycles'], s['tlb']['l1d']['misses'], s['page_faults']['hidden'], s['fault_cycles']['by_step'].get('vm.exit', 0), s['fault_latency']['all']['p90'])")
+  [ "$want" = "$cyc $miss $hid $vmx $p90" ] || echo "FAIL: $m $e: sweep $cyc $miss $hid $vmx $p90, replay alone $want"
 done >rows.txt
 cat rows.txt
 grep -q FAIL rows.txt && fail=1
