@@ -111,6 +111,10 @@ struct gfd {
    * which (PL_*), the process and the address space opened (mm->id);
    * pagemap: whether the opener could see frame numbers (CAP_SYS_ADMIN) */
   struct proc_live { uint8_t what; bool show_pfn; int pid; uint64_t mm; } live;
+  /* F_SETOWN/F_SETSIG and a directory's F_NOTIFY watch (dnotify.c) */
+  int owner, sig;
+  uint32_t dn_mask;
+  uint64_t dn_dev, dn_ino;
 };
 enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER };
 enum { GFD_REG = 1, GFD_STREAM, GFD_OTHER };
@@ -282,6 +286,7 @@ struct kernel {
   size_t rec_nfiles, rec_files_cap;
   uint64_t pc_seq;           /* page-cache fills so far (their order) */
   bool pc_device_read;       /* the last file_page op read the device (its kop record) */
+  bool dnotify_armed;        /* some descriptor asked for F_NOTIFY (dnotify.c) */
   char core_pattern[128];    /* /proc/sys/kernel/core_pattern (CORENAME_MAX_SIZE) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;
@@ -481,6 +486,13 @@ int path_open(struct kernel *k, int dirfd, const char *path, int flags, int mode
  * fills *dirfd_out and rel (both confined under --root); -errno on error */
 int path_resolve(struct kernel *k, int dirfd, const char *path, int *dirfd_out,
                  char *rel, size_t rellen);
+
+/* ---- directory notification (dnotify.c) ---- */
+long dnotify_fcntl(struct kernel *k, struct gfd *g, int cmd, uint64_t arg);
+/* the guest changed an entry of the directory parent_fd (or of the one
+ * holding the open file hostfd): DN_* event */
+void dnotify_parent(struct kernel *k, int parent_fd, uint32_t ev);
+void dnotify_file(struct kernel *k, int hostfd, uint32_t ev);
 
 /* ---- sockets (sys_socket.c) ---- */
 long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *handled);

@@ -359,7 +359,9 @@ static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, i
   long e = io_allowed(k, fd, wr);
   if (e) return e;
   struct kiov v = {buf, n};
-  return wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
+  long r = wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
+  if (wr && r > 0 && k->dnotify_armed) dnotify_file(k, k->fds[fd].hostfd, DN_MODIFY);
+  return r;
 }
 
 long fs_import_iovec(struct kernel *k, uint64_t uiov, uint64_t cnt, struct kiov *v) {
@@ -380,7 +382,9 @@ static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cn
   if (cnt == 0) return 0;
   static struct kiov v[UIO_MAXIOV];
   if ((e = fs_import_iovec(k, uiov, cnt, v))) return e;
-  return wr ? io_write(k, fd, v, (int)cnt, off) : io_read(k, fd, v, (int)cnt, off);
+  long r = wr ? io_write(k, fd, v, (int)cnt, off) : io_read(k, fd, v, (int)cnt, off);
+  if (wr && r > 0 && k->dnotify_armed) dnotify_file(k, k->fds[fd].hostfd, DN_MODIFY);
+  return r;
 }
 
 /* ---- directories ---- */
@@ -645,8 +649,8 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   case F_GETLK: case F_SETLK: case F_SETLKW:
   case F_OFD_GETLK: case F_OFD_SETLK: case F_OFD_SETLKW:
     return fcntl_lock(k, g, cmd, arg);
-  case F_GETOWN: case F_GETSIG: return 0;
-  case F_SETOWN: case F_SETSIG: return 0;
+  case F_GETOWN: case F_GETSIG: case F_SETOWN: case F_SETSIG: case F_NOTIFY: case F_GETOWN_EX: case F_SETOWN_EX:
+    return dnotify_fcntl(k, g, cmd, arg);
   case F_GETLEASE: return F_UNLCK;
   case F_SETPIPE_SZ: case F_GETPIPE_SZ: case F_ADD_SEALS: case F_GET_SEALS: {
     if (g->kind == FDK_PROC) return -EINVAL;

@@ -170,6 +170,7 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
       struct stat st;
       if (!fstat(h, &st) && S_ISREG(st.st_mode)) fs_stamp_times(h, ktime_ns(k), excl || creating);
     }
+    if (h >= 0 && (excl || creating)) dnotify_file(k, h, DN_CREATE);
     fd = h < 0 ? h : gfd_install(k, 0, FDK_HOST, h, keep, cloexec, r.gpath);
     break;
   }
@@ -210,6 +211,7 @@ static long sys_unlinkat(struct kernel *k, int dirfd, uint64_t upath, int flags)
     e = fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW) ? -errno : S_ISDIR(st.st_mode) ? -EISDIR : -ENOTDIR;
   } else if (!(e = ro_modify(k, pfd, last))) {
     e = unlinkat(pfd, last, flags) ? -errno : 0;
+    if (!e) dnotify_parent(k, pfd, DN_DELETE);
   }
   close(pfd);
   return e;
@@ -235,6 +237,16 @@ static long sys_renameat2(struct kernel *k, int od, uint64_t uold, int nd, uint6
                    : renameat(opfd, olast, npfd, nlast);
     e = r ? -errno : 0;
   }
+  if (!e) {
+    /* fsnotify_move: the old directory hears the entry leave, the new one
+     * hear it come; within one directory it also hears the rename itself
+     * (three events, as Linux 6.x signals them; one each across two) */
+    struct stat a, b;
+    bool same = !fstat(opfd, &a) && !fstat(npfd, &b) && a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+    dnotify_parent(k, opfd, DN_RENAME);
+    dnotify_parent(k, npfd, DN_RENAME);
+    if (same) dnotify_parent(k, opfd, DN_RENAME);
+  }
   close(opfd);
   close(npfd);
   return e;
@@ -251,6 +263,7 @@ static long sys_mkdirat(struct kernel *k, int dirfd, uint64_t upath, unsigned mo
     mode_t old = umask(0);
     e = mkdirat(pfd, last, (mode & 07777) & ~fs_umask(k)) ? -errno : 0;
     umask(old);
+    if (!e) dnotify_parent(k, pfd, DN_CREATE);
   }
   close(pfd);
   return e;
