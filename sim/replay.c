@@ -390,6 +390,13 @@ static const struct fltr_rec *op_records(struct replay *R, int op, uint64_t *cyc
   return r;
 }
 
+/* an operation whose only result is its cycles */
+static uint64_t op_cycles(void *kp, int op) {
+  uint64_t cyc = 0;
+  op_records(the_replay(kp), op, &cyc);
+  return cyc;
+}
+
 static uint64_t rop_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
   (void)va;
   uint64_t cyc = 0;
@@ -405,9 +412,7 @@ static uint64_t rop_alloc_frame(void *kp, uint64_t *pa) {
 }
 static uint64_t rop_zero_frame(void *kp, uint64_t pa) {
   (void)pa;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_ZERO_FRAME, &cyc);
-  return cyc;
+  return op_cycles(kp, FLTR_KOP_ZERO_FRAME);
 }
 static uint64_t rop_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
   (void)p;
@@ -427,9 +432,7 @@ static uint64_t rop_fault_around(void *kp, const struct fault_plan *p, int *n) {
 }
 static uint64_t rop_copy_frame(void *kp, uint64_t dst, uint64_t src) {
   (void)dst, (void)src;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_COPY_FRAME, &cyc);
-  return cyc;
+  return op_cycles(kp, FLTR_KOP_COPY_FRAME);
 }
 static uint64_t rop_zero_page_pa(void *kp) {
   uint64_t cyc = 0;
@@ -437,21 +440,15 @@ static uint64_t rop_zero_page_pa(void *kp) {
 }
 static uint64_t rop_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
   (void)leaf_pa, (void)pte;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_WRITE_PTE, &cyc);
-  return cyc;
+  return op_cycles(kp, FLTR_KOP_WRITE_PTE);
 }
 static uint64_t rop_invlpg(void *kp, uint64_t va) {
   (void)va;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_INVLPG, &cyc);
-  return cyc;
+  return op_cycles(kp, FLTR_KOP_INVLPG);
 }
 static void rop_release(void *kp, uint64_t pa) {
   (void)pa;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_RELEASE_FRAME, &cyc);
-  if (cyc) ((struct kernel *)kp)->cpu->cycles += cyc;
+  ((struct kernel *)kp)->cpu->cycles += op_cycles(kp, FLTR_KOP_RELEASE_FRAME);
 }
 static uint64_t rop_thp_alloc(void *kp, uint64_t *pa) {
   uint64_t cyc = 0;
@@ -460,15 +457,11 @@ static uint64_t rop_thp_alloc(void *kp, uint64_t *pa) {
 }
 static uint64_t rop_thp_zero(void *kp, uint64_t pa) {
   (void)pa;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_THP_ZERO, &cyc);
-  return cyc;
+  return op_cycles(kp, FLTR_KOP_THP_ZERO);
 }
 static uint64_t rop_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
   (void)p, (void)pa;
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), FLTR_KOP_THP_MAP, &cyc);
-  return cyc;
+  return op_cycles(kp, FLTR_KOP_THP_MAP);
 }
 static uint64_t rop_prefault_anon(void *kp, const struct fault_plan *p, int n, int *done) {
   (void)p, (void)n;
