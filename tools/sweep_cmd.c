@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <limits.h>
+#include <sys/stat.h>
 
 static const char *sweep_usage =
   "usage: faultline sweep TRACE --vary KEY=V1,V2,... [--vary ...] [options]\n"
@@ -42,6 +44,12 @@ static const char *sweep_usage =
   "  --csv F|-          one column per varied key, then one per metric\n"
   "  --json F|-         each configuration with its settings and metrics\n"
   "  --quiet            no table on stdout, no progress line\n"
+  "  --emit-jobs DIR    run nothing: write DIR/jobs.txt, one shell command line per\n"
+  "                     configuration (each writes DIR/N.json), and the study in\n"
+  "                     DIR/sweep.json; run them with `parallel -a DIR/jobs.txt`\n"
+  "  --slurm            with --emit-jobs: also DIR/slurm.sbatch, a Slurm job array\n"
+  "  --merge DIR        the table, CSV and JSON of a study --emit-jobs wrote, from\n"
+  "                     the stats its jobs left in DIR\n"
   "  -h, --help         this text\n"
   "\n"
   "A configuration that fails shows `error` in its row; faultline then exits\n"
@@ -51,7 +59,7 @@ static const char *sweep_usage =
 #define MAX_METRICS 32
 
 struct vary { char *key; char **vals; int n; };
-struct conf { int idx[MAX_VARY]; pid_t pid; int status; bool done; char stats[64], err[64]; };
+struct conf { int idx[MAX_VARY]; pid_t pid; int status; bool done; char stats[4200], err[4200]; };
 
 static const char *default_metrics[] = {"cycles", "instructions", "page_faults.guest", "page_faults.hidden",
                                         "vm_exits_total", "walks.refs", "fault_cycles.total"};
@@ -94,11 +102,49 @@ static FILE *open_out(const char *path) {
   return f;
 }
 
+/* the command line of configuration q: a replay of trace, or a run of prog */
+static char **conf_argv(const struct conf *q, char *self, const char *trace, char **prog, const char **sets, int nsets,
+                        const struct vary *vary, int nvary) {
+  size_t nprog = 0;
+  for (char **p = prog; p && *p; p++) nprog++;
+  char **av = calloc((size_t)(16 + 2 * (nvary + nsets)) + nprog, sizeof *av);
+  int n = 0;
+  av[n++] = self;
+  av[n++] = trace ? "replay" : "run";
+  if (trace) { av[n++] = (char *)trace; av[n++] = "--quiet"; }
+  av[n++] = "--stats";
+  av[n++] = (char *)q->stats;
+  for (int i = 0; i < nsets; i++) { av[n++] = "--set"; av[n++] = (char *)sets[i]; }
+  for (int i = 0; i < nvary; i++) {
+    const char *k = vary[i].key, *val = vary[i].vals[q->idx[i]];
+    if (!strcmp(k, "mode") || !strcmp(k, "cpu") || !strcmp(k, "preset")) {
+      char *o = malloc(strlen(k) + 3);
+      sprintf(o, "--%s", k);
+      av[n++] = o;
+      av[n++] = (char *)val;
+    } else {
+      char *kv = malloc(strlen(k) + strlen(val) + 2);
+      sprintf(kv, "%s=%s", k, val);
+      av[n++] = "--set";
+      av[n++] = kv;
+    }
+  }
+  if (prog) {
+    av[n++] = "--";
+    for (char **p = prog; *p; p++) av[n++] = *p;
+  }
+  av[n] = NULL;
+  return av;
+}
+
 int cmd_sweep(int argc, char **argv) {
-  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET };
+  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET, O_EMIT, O_SLURM, O_MERGE };
   static const struct option opts[] = {
     {"vary", 1, 0, O_VARY}, {"set", 1, 0, O_SET}, {"metric", 1, 0, O_METRIC}, {"csv", 1, 0, O_CSV},
-    {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"emit-jobs", 1, 0, O_EMIT}, {"slurm", 0, 0, O_SLURM},
+    {"merge", 1, 0, O_MERGE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  const char *emit = NULL, *merge = NULL;
+  bool slurm = false;
   struct vary vary[MAX_VARY];
   int nvary = 0, nsets = 0, nmetrics = 0, jobs = (int)sysconf(_SC_NPROCESSORS_ONLN);
   const char **sets = calloc((size_t)argc + 1, sizeof *sets);
@@ -140,16 +186,48 @@ int cmd_sweep(int argc, char **argv) {
     case O_CSV: csv = optarg; break;
     case O_JSON: json = optarg; break;
     case O_QUIET: quiet = true; break;
+    case O_EMIT: emit = optarg; break;
+    case O_SLURM: slurm = true; break;
+    case O_MERGE: merge = optarg; break;
     case 'j': jobs = (int)parse_u64(optarg, "bad -j '%s' (a number of configurations at once)"); break;
     case 'h': fputs(sweep_usage, stdout); exit(0);
     default: die("unknown or incomplete option '%s' (see `faultline sweep --help`)", argv[optind - 1]);
     }
   }
   if (jobs < 1) jobs = 1;
-  /* a TRACE, or -- PROGRAM ARGS */
+  if (slurm && !emit) die("%s", "--slurm goes with --emit-jobs DIR");
   const char *trace = NULL;
-  if (prog && optind < argc) die("%s", "sweep takes a TRACE or -- PROGRAM ARGS, not both");
-  if (!prog && optind == argc - 1) trace = argv[optind];
+  if (merge) {
+    /* the study --emit-jobs wrote: its lists, source and metrics */
+    if (nvary || prog || optind < argc) die("%s", "--merge DIR takes the study from DIR/sweep.json: no --vary, TRACE or PROGRAM");
+    char sp[4200];
+    snprintf(sp, sizeof sp, "%s/sweep.json", merge);
+    struct json_object *st = json_object_from_file(sp), *x;
+    if (!st || !json_object_object_get_ex(st, "vary", &x) || !json_object_is_type(x, json_type_array)) {
+      char m[4300];
+      snprintf(m, sizeof m, "%s: not a study --emit-jobs wrote", sp);
+      die("%s", m);
+    }
+    for (size_t i = 0; i < json_object_array_length(x) && nvary < MAX_VARY; i++) {
+      struct json_object *e = json_object_array_get_idx(x, i), *kk, *vv;
+      if (!json_object_object_get_ex(e, "key", &kk) || !json_object_object_get_ex(e, "values", &vv)) continue;
+      struct vary *v = &vary[nvary++];
+      v->key = strdup(json_object_get_string(kk));
+      v->n = (int)json_object_array_length(vv);
+      v->vals = calloc((size_t)v->n + 1, sizeof *v->vals);
+      for (int j = 0; j < v->n; j++) v->vals[j] = strdup(json_object_get_string(json_object_array_get_idx(vv, (size_t)j)));
+    }
+    if (!nmetrics && json_object_object_get_ex(st, "metrics", &x))
+      for (size_t i = 0; i < json_object_array_length(x) && nmetrics < MAX_METRICS; i++)
+        metrics[nmetrics++] = strdup(json_object_get_string(json_object_array_get_idx(x, i)));
+    if (json_object_object_get_ex(st, "trace", &x)) trace = strdup(json_object_get_string(x));
+    static char *noprog[] = {"(program)", NULL};
+    if (!trace) prog = noprog;
+  }
+  /* a TRACE, or -- PROGRAM ARGS */
+  if (merge) {
+  } else if (prog && optind < argc) die("%s", "sweep takes a TRACE or -- PROGRAM ARGS, not both");
+  else if (!prog && optind == argc - 1) trace = argv[optind];
   else if (!prog && optind < argc) die("%s", "sweep takes one TRACE (see `faultline sweep --help`)");
   else if (!prog) die("%s", "sweep needs a TRACE or -- PROGRAM ARGS (see `faultline sweep --help`)");
   if (!nvary) die("%s", "sweep needs at least one --vary KEY=V1,V2,...");
@@ -187,8 +265,16 @@ int cmd_sweep(int argc, char **argv) {
     total *= vary[i].n;
   }
   struct conf *cf = calloc((size_t)total, sizeof *cf);
-  char dir[] = "/tmp/faultline-sweep-XXXXXX";
-  if (!mkdtemp(dir)) die("%s", "cannot make a temporary directory");
+  char tmpdir[] = "/tmp/faultline-sweep-XXXXXX";
+  char dir[4096];
+  if (emit || merge) {
+    const char *d = emit ? emit : merge;
+    if (emit && mkdir(d, 0777) && errno != EEXIST) die("cannot make %s", d);
+    if (!realpath(d, dir)) die("cannot find %s", d);
+  } else {
+    if (!mkdtemp(tmpdir)) die("%s", "cannot make a temporary directory");
+    snprintf(dir, sizeof dir, "%s", tmpdir);
+  }
   for (int c = 0; c < total; c++) {
     int rest = c;
     for (int i = nvary - 1; i >= 0; i--) { cf[c].idx[i] = rest % vary[i].n; rest /= vary[i].n; }
@@ -199,42 +285,68 @@ int cmd_sweep(int argc, char **argv) {
   ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
   if (sl <= 0) die("%s", "cannot find faultline's own executable");
   self[sl] = 0;
+  if (emit) {
+    /* one shell command line per configuration, the study for --merge */
+    char jp[4200], sp[4200];
+    snprintf(jp, sizeof jp, "%s/jobs.txt", dir);
+    snprintf(sp, sizeof sp, "%s/sweep.json", dir);
+    FILE *jf = fopen(jp, "w");
+    if (!jf) die("cannot write %s", jp);
+    char abs_trace[4096];
+    if (trace && !realpath(trace, abs_trace)) die("cannot find %s", trace);
+    for (int c = 0; c < total; c++) {
+      char **av = conf_argv(&cf[c], self, trace ? abs_trace : NULL, prog, sets, nsets, vary, nvary);
+      for (int i = 0; av[i]; i++) {
+        fputs(i ? " '" : "'", jf);
+        for (const char *p = av[i]; *p; p++) { if (*p == '\'') fputs("'\\''", jf); else fputc(*p, jf); }
+        fputc('\'', jf);
+      }
+      fprintf(jf, " >/dev/null 2>'%s'\n", cf[c].err);
+    }
+    fclose(jf);
+    struct json_object *st = json_object_new_object(), *jv = json_object_new_array(), *jm = json_object_new_array();
+    for (int i = 0; i < nvary; i++) {
+      struct json_object *e = json_object_new_object(), *vals = json_object_new_array();
+      for (int j = 0; j < vary[i].n; j++) json_object_array_add(vals, json_object_new_string(vary[i].vals[j]));
+      json_object_object_add(e, "key", json_object_new_string(vary[i].key));
+      json_object_object_add(e, "values", vals);
+      json_object_array_add(jv, e);
+    }
+    for (int m = 0; m < nmetrics; m++) json_object_array_add(jm, json_object_new_string(metrics[m]));
+    json_object_object_add(st, "vary", jv);
+    json_object_object_add(st, "metrics", jm);
+    if (trace) json_object_object_add(st, "trace", json_object_new_string(abs_trace));
+    json_object_object_add(st, "configurations", json_object_new_int(total));
+    if (json_object_to_file_ext(sp, st, JSON_C_TO_STRING_PRETTY)) die("cannot write %s", sp);
+    json_object_put(st);
+    if (slurm) {
+      char bp[4200];
+      snprintf(bp, sizeof bp, "%s/slurm.sbatch", dir);
+      FILE *b = fopen(bp, "w");
+      if (!b) die("cannot write %s", bp);
+      fprintf(b, "#!/bin/sh\n#SBATCH --job-name=faultline-sweep\n#SBATCH --array=1-%d\n#SBATCH --ntasks=1\n"
+                 "# one configuration of the study per array task (faultline sweep --emit-jobs)\n"
+                 "eval \"$(sed -n \"${SLURM_ARRAY_TASK_ID}p\" '%s')\"\n", total, jp);
+      fclose(b);
+    }
+    fprintf(stderr, "faultline: %d configurations in %s (run them, e.g. `parallel -a %s`%s), then `faultline sweep "
+            "--merge %s`\n", total, jp, jp, slurm ? " or `sbatch slurm.sbatch`" : "", dir);
+    return 0;
+  }
   bool tty = isatty(2) && !quiet;
   time_t t0 = time(NULL);
   int started = 0, finished = 0, running = 0;
+  if (merge) {
+    for (int c = 0; c < total; c++) {
+      cf[c].done = true;
+      cf[c].status = access(cf[c].stats, R_OK) ? (1 << 8) : 0;   /* a job that wrote no stats failed */
+    }
+    finished = total;
+  }
   while (finished < total) {
     while (running < jobs && started < total) {
       struct conf *q = &cf[started];
-      /* the child's command line */
-      size_t nprog = 0;
-      for (char **p = prog; p && *p; p++) nprog++;
-      char **av = calloc((size_t)(16 + 2 * (nvary + nsets)) + nprog, sizeof *av);
-      int n = 0;
-      av[n++] = self;
-      av[n++] = trace ? "replay" : "run";
-      if (trace) { av[n++] = (char *)trace; av[n++] = "--quiet"; }
-      av[n++] = "--stats";
-      av[n++] = q->stats;
-      for (int i = 0; i < nsets; i++) { av[n++] = "--set"; av[n++] = (char *)sets[i]; }
-      for (int i = 0; i < nvary; i++) {
-        const char *k = vary[i].key, *val = vary[i].vals[q->idx[i]];
-        if (!strcmp(k, "mode") || !strcmp(k, "cpu") || !strcmp(k, "preset")) {
-          char *o = malloc(strlen(k) + 3);
-          sprintf(o, "--%s", k);
-          av[n++] = o;
-          av[n++] = (char *)val;
-        } else {
-          char *kv = malloc(strlen(k) + strlen(val) + 2);
-          sprintf(kv, "%s=%s", k, val);
-          av[n++] = "--set";
-          av[n++] = kv;
-        }
-      }
-      if (prog) {
-        av[n++] = "--";
-        for (char **p = prog; *p; p++) av[n++] = *p;
-      }
-      av[n] = NULL;
+      char **av = conf_argv(q, self, trace, prog, sets, nsets, vary, nvary);
       pid_t pid = fork();
       if (pid < 0) die("%s", "cannot fork");
       if (pid == 0) {
@@ -331,7 +443,7 @@ int cmd_sweep(int argc, char **argv) {
   }
   if (json) {
     struct json_object *top = json_object_new_object();
-    json_object_object_add(top, "source", json_object_new_string(trace ? trace : prog[0]));
+    json_object_object_add(top, "source", json_object_new_string(trace ? trace : prog ? prog[0] : "?"));
     json_object_object_add(top, "replayed", json_object_new_boolean(trace != NULL));
     json_object_object_add(top, "configurations", jall);
     FILE *f = open_out(json);
@@ -348,8 +460,10 @@ int cmd_sweep(int argc, char **argv) {
     if (e) fclose(e);
     why[strcspn(why, "\n")] = 0;
   }
-  for (int c = 0; c < total; c++) { unlink(cf[c].stats); unlink(cf[c].err); }
-  rmdir(dir);
+  if (!merge) {
+    for (int c = 0; c < total; c++) { unlink(cf[c].stats); unlink(cf[c].err); }
+    rmdir(dir);
+  }
   if (first_bad >= 0) {
     char m[500];
     snprintf(m, sizeof m, "configuration %d of %d failed: %s", first_bad + 1, total, why);

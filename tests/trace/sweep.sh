@@ -53,5 +53,18 @@ done
 st=$?
 [ "$st" = 125 ] && grep -q error out.txt && [ "$(wc -l <err)" = 1 ] && grep -q 'configuration 2 of 2 failed' err ||
   { bad "a failing configuration: exit $st"; cat out.txt err; }
+# beyond one machine: the jobs through GNU parallel, then --merge
+if command -v parallel >/dev/null 2>&1; then
+  "$fl" sweep t.fltr --vary mode=native,hvm-shadow,hvm-nested --vary tlb.l1d.entries=16,64 \
+    --metric cycles --metric tlb.l1d.misses --metric page_faults.hidden --metric fault_cycles.by_step.vm.exit --metric fault_latency.all.p90 \
+    --emit-jobs study --slurm 2>/dev/null || bad "--emit-jobs failed"
+  [ "$(wc -l <study/jobs.txt)" = 6 ] && [ -s study/slurm.sbatch ] || bad "--emit-jobs wrote no 6 jobs and no slurm.sbatch"
+  parallel --will-cite -j 2 -a study/jobs.txt || bad "parallel failed"
+  "$fl" sweep --merge study --csv merged.csv --quiet || bad "--merge failed"
+  cmp -s merged.csv trace.csv && echo "--emit-jobs + parallel + --merge = the local sweep" ||
+    { bad "the merged study differs from the local sweep"; diff merged.csv trace.csv; }
+else
+  echo "GNU parallel absent: --emit-jobs/--merge skipped"
+fi
 [ $fail = 0 ] && echo "ok"
 exit $fail
