@@ -5,6 +5,8 @@
  * faultline, writing its stats JSON; the table is read from those files. */
 #include "tools/cli.h"
 #include "hv-models/hv.h"
+#include "tools/plot.h"
+#include <math.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -43,6 +45,9 @@ static const char *sweep_usage =
   "  -j N               configurations at once (default: the cores)\n"
   "  --csv F|-          one column per varied key, then one per metric\n"
   "  --json F|-         each configuration with its settings and metrics\n"
+  "  --svg F, --png F   plot a metric (--plot PATH, default the first) against a\n"
+  "                     numeric varied key (--x KEY, default the first), one line\n"
+  "                     per combination of the other keys (cairo)\n"
   "  --quiet            no table on stdout, no progress line\n"
   "  --emit-jobs DIR    run nothing: write DIR/jobs.txt, one shell command line per\n"
   "                     configuration (each writes DIR/N.json), and the study in\n"
@@ -138,11 +143,14 @@ static char **conf_argv(const struct conf *q, char *self, const char *trace, cha
 }
 
 int cmd_sweep(int argc, char **argv) {
-  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET, O_EMIT, O_SLURM, O_MERGE };
+  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET, O_EMIT, O_SLURM, O_MERGE, O_PLOT, O_SVG, O_PNG, O_X };
   static const struct option opts[] = {
     {"vary", 1, 0, O_VARY}, {"set", 1, 0, O_SET}, {"metric", 1, 0, O_METRIC}, {"csv", 1, 0, O_CSV},
     {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"emit-jobs", 1, 0, O_EMIT}, {"slurm", 0, 0, O_SLURM},
-    {"merge", 1, 0, O_MERGE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"merge", 1, 0, O_MERGE}, {"plot", 1, 0, O_PLOT}, {"svg", 1, 0, O_SVG}, {"png", 1, 0, O_PNG}, {"x", 1, 0, O_X},
+    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+  const char *plot_metric = NULL, *plot_path = NULL, *plot_x = NULL;
+  bool plot_png = false;
   const char *emit = NULL, *merge = NULL;
   bool slurm = false;
   struct vary vary[MAX_VARY];
@@ -189,6 +197,10 @@ int cmd_sweep(int argc, char **argv) {
     case O_EMIT: emit = optarg; break;
     case O_SLURM: slurm = true; break;
     case O_MERGE: merge = optarg; break;
+    case O_PLOT: plot_metric = optarg; break;
+    case O_SVG: plot_path = optarg; plot_png = false; break;
+    case O_PNG: plot_path = optarg; plot_png = true; break;
+    case O_X: plot_x = optarg; break;
     case 'j': jobs = (int)parse_u64(optarg, "bad -j '%s' (a number of configurations at once)"); break;
     case 'h': fputs(sweep_usage, stdout); exit(0);
     default: die("unknown or incomplete option '%s' (see `faultline sweep --help`)", argv[optind - 1]);
@@ -452,6 +464,70 @@ int cmd_sweep(int argc, char **argv) {
     json_object_put(top);
   } else {
     json_object_put(jall);
+  }
+  if (plot_path) {
+    /* x: the chosen (or first) varied key whose values are all numbers */
+    int xk = -1;
+    for (int i = 0; i < nvary && xk < 0; i++) {
+      if (plot_x && strcmp(plot_x, vary[i].key)) continue;
+      bool num = true;
+      for (int j = 0; j < vary[i].n; j++) {
+        char *e;
+        strtod(vary[i].vals[j], &e);
+        if (*e) num = false;
+      }
+      if (num) xk = i;
+    }
+    if (xk < 0) die("%s", plot_x ? "--x names no varied key with numeric values" : "a plot needs a varied key with numeric values (--vary KEY=1,2,...)");
+    int mi = 0;
+    if (plot_metric) {
+      mi = -1;
+      for (int m = 0; m < nmetrics; m++) if (!strcmp(metrics[m], plot_metric)) mi = m;
+      if (mi < 0) die("--plot %s is not one of the sweep's metrics (add --metric)", plot_metric);
+    }
+    int nx = vary[xk].n, nser = total / nx;
+    double *x = calloc((size_t)nx, sizeof *x), **y = calloc((size_t)nser, sizeof *y);
+    char **names = calloc((size_t)nser, sizeof *names);
+    int *order = calloc((size_t)nx, sizeof *order);   /* x ascending */
+    for (int i = 0; i < nx; i++) order[i] = i;
+    for (int i = 1; i < nx; i++)
+      for (int j = i; j > 0 && strtod(vary[xk].vals[order[j]], NULL) < strtod(vary[xk].vals[order[j - 1]], NULL); j--) {
+        int t = order[j]; order[j] = order[j - 1]; order[j - 1] = t;
+      }
+    for (int i = 0; i < nx; i++) x[i] = strtod(vary[xk].vals[order[i]], NULL);
+    int rank[MAX_VARY];
+    for (int i = 0; i < nx; i++) rank[0] = 0, (void)rank;
+    for (int sidx = 0; sidx < nser; sidx++) { y[sidx] = calloc((size_t)nx, sizeof **y); for (int i = 0; i < nx; i++) y[sidx][i] = NAN; }
+    for (int c = 0; c < total; c++) {
+      int sidx = 0;
+      char name[256] = "";
+      for (int i = 0; i < nvary; i++) {
+        if (i == xk) continue;
+        sidx = sidx * vary[i].n + cf[c].idx[i];
+        size_t l = strlen(name);
+        snprintf(name + l, sizeof name - l, "%s%s", l ? " " : "", vary[i].vals[cf[c].idx[i]]);
+      }
+      if (!names[sidx]) names[sidx] = strdup(name[0] ? name : metrics[mi]);
+      int xi = 0;
+      while (order[xi] != cf[c].idx[xk]) xi++;
+      if (strcmp(cell[c][nvary + mi], "error")) y[sidx][xi] = strtod(cell[c][nvary + mi], NULL);
+    }
+    const char *unit = "";
+    for (int t = 0; params_tables[t]; t++)
+      for (int i = 0; params_tables[t][i].name; i++)
+        if (!strcmp(params_tables[t][i].name, vary[xk].key)) unit = params_tables[t][i].unit;
+    char xl[300], yl[300], title[400];
+    snprintf(xl, sizeof xl, "%s%s%s%s", vary[xk].key, unit[0] ? " (" : "", unit, unit[0] ? ")" : "");
+    bool cyc = strstr(metrics[mi], "cycles") || strstr(metrics[mi], "fault_latency");
+    snprintf(yl, sizeof yl, "%s%s", metrics[mi], cyc ? " (cycles)" : "");
+    const char *src = trace ? trace : prog ? prog[0] : "";
+    const char *base = strrchr(src, '/');
+    snprintf(title, sizeof title, "%s against %s: %s%s", metrics[mi], vary[xk].key, base ? base + 1 : src,
+             trace ? " (replayed)" : "");
+    struct plot pl = {.path = plot_path, .png = plot_png, .title = title, .xlabel = xl, .ylabel = yl, .nx = nx,
+                      .nseries = nser, .x = x, .y = y, .names = names};
+    char perr[400];
+    if (plot_draw(&pl, perr, sizeof perr)) die("%s", perr);
   }
   char why[300] = "";
   if (first_bad >= 0) {

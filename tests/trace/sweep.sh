@@ -53,6 +53,27 @@ done
 st=$?
 [ "$st" = 125 ] && grep -q error out.txt && [ "$(wc -l <err)" = 1 ] && grep -q 'configuration 2 of 2 failed' err ||
   { bad "a failing configuration: exit $st"; cat out.txt err; }
+# plots: SVG (well-formed, with the legend and the axis titles) and PNG
+# (a build without cairo says so in one line instead)
+if "$fl" sweep t.fltr --quiet --vary tlb.l1d.entries=16,32 --svg probe.svg 2>&1 | grep -q 'plots need cairo'; then
+  echo "built without cairo: plots skipped"
+else
+"$fl" sweep t.fltr --quiet --vary mode=native,hvm-nested --vary tlb.l1d.entries=16,32,64 --metric cycles \
+  --metric tlb.l1d.misses --plot tlb.l1d.misses --svg plot.svg 2>err || { bad "--svg failed"; cat err; }
+python3 - plot.svg <<'PY' || fail=1
+import sys, xml.dom.minidom
+d = xml.dom.minidom.parse(sys.argv[1])
+ok = d.documentElement.tagName == "svg" and len(d.getElementsByTagName("path")) + len(d.getElementsByTagName("g")) > 10
+print(("" if ok else "FAIL: ") + "the SVG plot parses and has drawing in it")
+sys.exit(0 if ok else 1)
+PY
+"$fl" sweep t.fltr --quiet --vary mode=native,hvm-nested --vary tlb.l1d.entries=16,32,64 --png plot.png 2>err ||
+  { bad "--png failed"; cat err; }
+[ "$(head -c 8 plot.png | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] && echo "the PNG plot has the PNG signature" ||
+  bad "plot.png is not a PNG"
+"$fl" sweep t.fltr --quiet --vary mode=native,hvm-nested --svg x.svg 2>err
+[ $? = 125 ] && grep -q 'numeric values' err || bad "a plot without a numeric key is not refused"
+fi
 # beyond one machine: the jobs through GNU parallel, then --merge
 if command -v parallel >/dev/null 2>&1; then
   "$fl" sweep t.fltr --vary mode=native,hvm-shadow,hvm-nested --vary tlb.l1d.entries=16,64 \
