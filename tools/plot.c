@@ -56,23 +56,31 @@ int plot_draw(const struct plot *p, char *err, size_t errlen) {
   cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
   /* the axes' ranges: x on a log2 scale when the values span a factor of
    * 8 or more (TLB sizes, cache sizes), y from 0 */
-  double xmin = INFINITY, xmax = -INFINITY, ymax = 0;
+  double xmin = INFINITY, xmax = -INFINITY, ymax = 0, ymin = INFINITY;
   for (int i = 0; i < p->nx; i++) { xmin = fmin(xmin, p->x[i]); xmax = fmax(xmax, p->x[i]); }
   for (int s = 0; s < p->nseries; s++)
     for (int i = 0; i < p->nx; i++)
-      if (!isnan(p->y[s][i])) ymax = fmax(ymax, p->y[s][i]);
+      if (!isnan(p->y[s][i])) { ymax = fmax(ymax, p->y[s][i]); ymin = fmin(ymin, p->y[s][i]); }
   bool logx = xmin > 0 && xmax / xmin >= 8;
   double lx0 = logx ? log2(xmin) : xmin, lx1 = logx ? log2(xmax) : xmax;
   if (lx1 == lx0) { lx0 -= 1; lx1 += 1; }
-  double ystep = nice_step(ymax > 0 ? ymax : 1, 5), ytop = ceil((ymax > 0 ? ymax : 1) * 1.05 / ystep) * ystep;
+  /* y from 0, unless the values lie within half of their maximum (then
+   * from a round value below the smallest, so differences show) */
+  double ybot = 0;
+  if (ymax > 0 && ymin > ymax / 2) {
+    double st = nice_step(ymax - ymin > 0 ? ymax - ymin : ymax, 5);
+    ybot = floor((ymin - (ymax - ymin) * 0.05) / st) * st;
+  }
+  double ystep = nice_step(ymax > ybot ? ymax - ybot : 1, 5);
+  double ytop = ybot + ceil(((ymax > ybot ? ymax - ybot : 1) * 1.05) / ystep) * ystep;
   double pw = W - ML - MR, ph = H - MT - MB;
 #define PX(v) (ML + ((logx ? log2(v) : (v)) - lx0) / (lx1 - lx0) * pw)
-#define PY(v) (MT + ph - (v) / ytop * ph)
+#define PY(v) (MT + ph - ((v) - ybot) / (ytop - ybot) * ph)
   /* grid, ticks and labels */
   cairo_set_font_size(cr, 12);
   cairo_set_line_width(cr, 1);
   char b[64];
-  for (double v = 0; v <= ytop * 1.0001; v += ystep) {
+  for (double v = ybot; v <= ytop + ystep * 0.0001; v += ystep) {
     cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
     cairo_move_to(cr, ML, PY(v));
     cairo_line_to(cr, ML + pw, PY(v));

@@ -518,7 +518,7 @@ int cmd_sweep(int argc, char **argv) {
         if (!strcmp(params_tables[t][i].name, vary[xk].key)) unit = params_tables[t][i].unit;
     char xl[300], yl[300], title[400];
     snprintf(xl, sizeof xl, "%s%s%s%s", vary[xk].key, unit[0] ? " (" : "", unit, unit[0] ? ")" : "");
-    bool cyc = strstr(metrics[mi], "cycles") || strstr(metrics[mi], "fault_latency");
+    bool cyc = (strstr(metrics[mi], "cycles") || strstr(metrics[mi], "fault_latency")) && strcmp(metrics[mi], "cycles");
     snprintf(yl, sizeof yl, "%s%s", metrics[mi], cyc ? " (cycles)" : "");
     const char *src = trace ? trace : prog ? prog[0] : "";
     const char *base = strrchr(src, '/');
