@@ -284,33 +284,32 @@ static int cmd_run(int argc, char **argv) {
 
 static const char *compare_usage =
   "usage: faultline compare [--modes all|m1,m2] [--presets p1,p2] [--cpu intel|amd]\n"
-  "                         [--set k=v]... [--mem SIZE] [--max-insns N] -- PROGRAM [ARGS...]\n"
+  "                         [--set k=v]... [--mem SIZE] [--max-insns N] [--csv F] [--json F]\n"
+  "                         -- PROGRAM [ARGS...]\n"
   "\n"
   "Runs PROGRAM once per mode and preset (the guest's output is discarded) and\n"
   "prints a side-by-side table: faults (guest-visible / hidden), VM exits,\n"
   "page-walk references, fault-path cycles (guest handler, hidden faults and\n"
   "VM exits) per guest-visible fault, total cycles, and the ratio of\n"
-  "total cycles to the first row.  The guest behaves identically in every\n"
+  "total cycles to the first row.  It is `faultline sweep` over the modes\n"
+  "and presets (one engine: the same numbers; --csv/--json are the sweep's).\n"
+  "The guest behaves identically in every\n"
   "mode (its time comes from retired instructions), so rows differ only in\n"
   "what the hardware and software of each design cost.\n";
 
-static int split_list(char *s, char **out, int max) {
-  int n = 0;
-  for (char *tok = strtok(s, ","); tok && n < max; tok = strtok(NULL, ",")) out[n++] = tok;
-  return n;
-}
 
+/* compare is a sweep over modes and presets (tools/sweep_cmd.c): one
+ * engine, so the numbers agree with `sweep`'s and `run --stats`' */
 static int cmd_compare(int argc, char **argv) {
   char *modes_arg = NULL, *presets_arg = NULL;
-  const char *cpu = "intel";
+  const char *cpu = "intel", *mem = NULL, *maxi = NULL, *csv = NULL, *json = NULL;
   char **sets = calloc((size_t)argc + 1, sizeof *sets);
   int nsets = 0;
-  uint64_t mem = 1ull << 30, maxi = 0;
-  enum { O_MODES = 256, O_PRESETS, O_CPU, O_SET, O_MEM, O_MAXI };
+  enum { O_MODES = 256, O_PRESETS, O_CPU, O_SET, O_MEM, O_MAXI, O_CSV, O_JSON };
   static const struct option opts[] = {
     {"modes", 1, 0, O_MODES}, {"presets", 1, 0, O_PRESETS}, {"cpu", 1, 0, O_CPU},
     {"set", 1, 0, O_SET}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
-    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"csv", 1, 0, O_CSV}, {"json", 1, 0, O_JSON}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -323,58 +322,46 @@ static int cmd_compare(int argc, char **argv) {
       cpu = optarg;
       break;
     case O_SET: sets[nsets++] = optarg; break;
-    case O_MEM: mem = parse_size(optarg); break;
-    case O_MAXI: maxi = parse_u64(optarg, "bad --max-insns '%s'"); break;
+    case O_MEM: parse_size(optarg); mem = optarg; break;
+    case O_MAXI: parse_u64(optarg, "bad --max-insns '%s'"); maxi = optarg; break;
+    case O_CSV: csv = optarg; break;
+    case O_JSON: json = optarg; break;
     case 'h': fputs(compare_usage, stdout); exit(0);
     default: die("unknown or incomplete option '%s' (see `faultline compare --help`)", argv[optind - 1]);
     }
   }
   if (optind >= argc) die("%s", "no PROGRAM given (usage: faultline compare [OPTIONS] -- PROGRAM [ARGS...])");
-  const char *modes[32];
-  int nm = 0;
+  char modes[1024] = "mode=";
   if (!modes_arg || !strcmp(modes_arg, "all")) {
-    for (int i = 0; hv_modes[i] && nm < 32; i++) modes[nm++] = hv_modes[i]->name;
+    for (int i = 0; hv_modes[i]; i++)
+      snprintf(modes + strlen(modes), sizeof modes - strlen(modes), "%s%s", i ? "," : "", hv_modes[i]->name);
   } else {
-    nm = split_list(modes_arg, (char **)modes, 32);
-    for (int i = 0; i < nm; i++)
-      if (!hv_find_mode(modes[i])) die("unknown mode '%s' (see `faultline modes`)", modes[i]);
+    snprintf(modes + 5, sizeof modes - 5, "%s", modes_arg);
   }
-  char *presets[16] = {"default"};
-  int np = 1;
-  if (presets_arg) np = split_list(presets_arg, presets, 16);
-  printf("%-12s %-10s %5s %12s %9s %7s %8s %10s %9s %14s %7s\n", "mode", "preset", "exit",
-         "instructions", "faults", "hidden", "vm_exits", "walk_refs", "cyc/fault", "total_cycles",
-         "ratio");
-  double base = 0;
-  for (int p = 0; p < np; p++)
-    for (int m = 0; m < nm; m++) {
-      struct sim_config cfg = {.mode = modes[m], .cpu_vendor = cpu, .mem_bytes = mem,
-                               .max_insns = maxi, .epoch = 1700000000ull,
-                               .guest_output_null = true, .quiet = true};
-      cfg.params = params_new();
-      char err[512];
-      if (params_load_preset(cfg.params, presets[p], err, sizeof err)) die("%s", err);
-      for (int i = 0; i < nsets; i++)
-        if (params_set(cfg.params, sets[i], err, sizeof err)) die("%s", err);
-      cfg.argv = argv + optind;
-      cfg.envp = environ;
-      cfg.argv[0] = find_program(cfg.argv[0], environ);
-      struct sim_result res;
-      if (sim_run(&cfg, &res)) die("%s", res.error);
-      if (base == 0) base = (double)res.cycles;
-      char ex[16];
-      if (res.signal) snprintf(ex, sizeof ex, "sig%d", res.signal);
-      else snprintf(ex, sizeof ex, "%d", res.exit_code);
-      printf("%-12s %-10s %5s %12llu %9llu %7llu %8llu %10llu %9llu %14llu %7.3f\n", modes[m],
-             presets[p], ex, (unsigned long long)res.instructions,
-             (unsigned long long)res.faults_guest, (unsigned long long)res.faults_hidden,
-             (unsigned long long)res.vm_exits, (unsigned long long)res.walk_refs,
-             (unsigned long long)(res.faults_guest ? res.fault_cycles / res.faults_guest : 0),
-             (unsigned long long)res.cycles, base ? (double)res.cycles / base : 0.0);
-      fflush(stdout);
-      params_free(cfg.params);
-    }
-  return 0;
+  char presets[1024], cpus[64];
+  snprintf(presets, sizeof presets, "preset=%s", presets_arg ? presets_arg : "default");
+  snprintf(cpus, sizeof cpus, "cpu=%s", cpu);
+  static const char *metrics[] = {"instructions", "page_faults.guest", "page_faults.hidden", "vm_exits_total",
+                                  "walks.refs", "fault_cycles.total", "cycles"};
+  char **av = calloc((size_t)(argc + 2 * nsets + 40), sizeof *av);
+  int n = 0;
+  av[n++] = "sweep";
+  av[n++] = "--compare-table";
+  av[n++] = "-j";
+  av[n++] = "1";                     /* one configuration at a time, as compare always ran */
+  av[n++] = "--vary"; av[n++] = presets;
+  av[n++] = "--vary"; av[n++] = modes;
+  av[n++] = "--vary"; av[n++] = cpus;
+  for (int i = 0; i < nsets; i++) { av[n++] = "--set"; av[n++] = sets[i]; }
+  for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++) { av[n++] = "--metric"; av[n++] = (char *)metrics[i]; }
+  if (mem) { av[n++] = "--mem"; av[n++] = (char *)mem; }
+  if (maxi) { av[n++] = "--max-insns"; av[n++] = (char *)maxi; }
+  if (csv) { av[n++] = "--csv"; av[n++] = (char *)csv; }
+  if (json) { av[n++] = "--json"; av[n++] = (char *)json; }
+  av[n++] = "--";
+  for (int i = optind; i < argc; i++) av[n++] = i == optind ? find_program(argv[i], environ) : argv[i];
+  av[n] = NULL;
+  return cmd_sweep(n, av);
 }
 
 int cmd_calibrate(int argc, char **argv);

@@ -48,6 +48,7 @@ static const char *sweep_usage =
   "  --svg F, --png F   plot a metric (--plot PATH, default the first) against a\n"
   "                     numeric varied key (--x KEY, default the first), one line\n"
   "                     per combination of the other keys (cairo)\n"
+  "  --mem SIZE, --max-insns N  for the live runs of a PROGRAM (as `run`)\n"
   "  --quiet            no table on stdout, no progress line\n"
   "  --emit-jobs DIR    run nothing: write DIR/jobs.txt, one shell command line per\n"
   "                     configuration (each writes DIR/N.json), and the study in\n"
@@ -108,6 +109,8 @@ static FILE *open_out(const char *path) {
 }
 
 /* the command line of configuration q: a replay of trace, or a run of prog */
+static const char **g_run_opts;   /* --mem, --max-insns for live runs */
+static int g_nrun_opts;
 static char **conf_argv(const struct conf *q, char *self, const char *trace, char **prog, const char **sets, int nsets,
                         const struct vary *vary, int nvary) {
   size_t nprog = 0;
@@ -135,6 +138,7 @@ static char **conf_argv(const struct conf *q, char *self, const char *trace, cha
     }
   }
   if (prog) {
+    for (int i = 0; i < g_nrun_opts; i++) av[n++] = (char *)g_run_opts[i];
     av[n++] = "--";
     for (char **p = prog; *p; p++) av[n++] = *p;
   }
@@ -143,13 +147,18 @@ static char **conf_argv(const struct conf *q, char *self, const char *trace, cha
 }
 
 int cmd_sweep(int argc, char **argv) {
-  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET, O_EMIT, O_SLURM, O_MERGE, O_PLOT, O_SVG, O_PNG, O_X };
+  enum { O_VARY = 256, O_SET, O_METRIC, O_CSV, O_JSON, O_QUIET, O_EMIT, O_SLURM, O_MERGE, O_PLOT, O_SVG, O_PNG, O_X,
+         O_MEM, O_MAXI, O_CMPTAB };
   static const struct option opts[] = {
     {"vary", 1, 0, O_VARY}, {"set", 1, 0, O_SET}, {"metric", 1, 0, O_METRIC}, {"csv", 1, 0, O_CSV},
     {"json", 1, 0, O_JSON}, {"quiet", 0, 0, O_QUIET}, {"emit-jobs", 1, 0, O_EMIT}, {"slurm", 0, 0, O_SLURM},
     {"merge", 1, 0, O_MERGE}, {"plot", 1, 0, O_PLOT}, {"svg", 1, 0, O_SVG}, {"png", 1, 0, O_PNG}, {"x", 1, 0, O_X},
+    {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI}, {"compare-table", 0, 0, O_CMPTAB},
     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   const char *plot_metric = NULL, *plot_path = NULL, *plot_x = NULL;
+  const char *run_opts[4];
+  int nrun_opts = 0;
+  bool compare_table = false;
   bool plot_png = false;
   const char *emit = NULL, *merge = NULL;
   bool slurm = false;
@@ -201,12 +210,21 @@ int cmd_sweep(int argc, char **argv) {
     case O_SVG: plot_path = optarg; plot_png = false; break;
     case O_PNG: plot_path = optarg; plot_png = true; break;
     case O_X: plot_x = optarg; break;
+    case O_MEM: parse_size(optarg); run_opts[nrun_opts++] = "--mem"; run_opts[nrun_opts++] = optarg; break;
+    case O_MAXI:
+      parse_u64(optarg, "bad --max-insns '%s' (expected a count)");
+      run_opts[nrun_opts++] = "--max-insns";
+      run_opts[nrun_opts++] = optarg;
+      break;
+    case O_CMPTAB: compare_table = true; break;
     case 'j': jobs = (int)parse_u64(optarg, "bad -j '%s' (a number of configurations at once)"); break;
     case 'h': fputs(sweep_usage, stdout); exit(0);
     default: die("unknown or incomplete option '%s' (see `faultline sweep --help`)", argv[optind - 1]);
     }
   }
   if (jobs < 1) jobs = 1;
+  g_run_opts = run_opts;
+  g_nrun_opts = nrun_opts;
   if (slurm && !emit) die("%s", "--slurm goes with --emit-jobs DIR");
   const char *trace = NULL;
   if (merge) {
@@ -389,6 +407,7 @@ int cmd_sweep(int argc, char **argv) {
   int ncol = nvary + nmetrics;
   bool seen[MAX_METRICS] = {false}, any_ok = false;
   char ***cell = calloc((size_t)total, sizeof *cell);
+  char **exits = calloc((size_t)total, sizeof *exits);
   int first_bad = -1;
   struct json_object *jall = json_object_new_array();
   for (int c = 0; c < total; c++) {
@@ -398,7 +417,15 @@ int cmd_sweep(int argc, char **argv) {
       cell[c][i] = vary[i].vals[cf[c].idx[i]];
       json_object_object_add(jcfg, vary[i].key, json_object_new_string(cell[c][i]));
     }
-    bool ok = WIFEXITED(cf[c].status) && WEXITSTATUS(cf[c].status) == 0;
+    /* a live run exits as its guest did: only faultline's own failure
+     * (125, or no stats) fails the configuration */
+    int st = cf[c].status;
+    bool ok = trace || merge ? WIFEXITED(st) && WEXITSTATUS(st) == 0
+                             : !(WIFEXITED(st) && (WEXITSTATUS(st) == 125 || WEXITSTATUS(st) == 127));
+    char exitbuf[16];
+    if (WIFSIGNALED(st)) snprintf(exitbuf, sizeof exitbuf, "sig%d", WTERMSIG(st));
+    else snprintf(exitbuf, sizeof exitbuf, "%d", WEXITSTATUS(st));
+    exits[c] = strdup(exitbuf);
     struct json_object *js = ok ? json_object_from_file(cf[c].stats) : NULL;
     if (!js) ok = false;
     for (int m = 0; m < nmetrics; m++) {
@@ -423,6 +450,7 @@ int cmd_sweep(int argc, char **argv) {
     json_object_object_add(jc, "config", jcfg);
     json_object_object_add(jc, "metrics", jm);
     json_object_object_add(jc, "ok", json_object_new_boolean(ok));
+    if (!trace && !merge) json_object_object_add(jc, "exit", json_object_new_string(exits[c]));
     json_object_array_add(jall, jc);
     if (js) json_object_put(js);
   }
@@ -432,7 +460,31 @@ int cmd_sweep(int argc, char **argv) {
       snprintf(msg, sizeof msg, "the stats have no number at '%s' (see `faultline sweep --help`)", metrics[m]);
       die("%s", msg);
     }
-  if (!quiet) {
+  if (compare_table && !quiet) {
+    /* `faultline compare`'s table: its columns from the sweep's metrics
+     * (instructions, faults, hidden, vm_exits, walk_refs, fault cycles,
+     * cycles: in that order, compare_main sets them) */
+    int km = -1, kp = -1, kc = -1;
+    for (int i = 0; i < nvary; i++) {
+      if (!strcmp(vary[i].key, "mode")) km = i;
+      if (!strcmp(vary[i].key, "preset")) kp = i;
+      if (!strcmp(vary[i].key, "cpu")) kc = i;
+    }
+    printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7s\n", "mode", "preset", "cpu", "exit", "instructions",
+           "faults", "hidden", "vm_exits", "walk_refs", "cyc/fault", "total_cycles", "ratio");
+    double base = 0;
+    for (int c = 0; c < total; c++) {
+      char **v = cell[c] + nvary;
+      double faults = strtod(v[1], NULL), fc = strtod(v[5], NULL), cyc = strtod(v[6], NULL);
+      if (base == 0 && cyc > 0) base = cyc;
+      char cpf[32];
+      if (!strcmp(v[0], "error")) snprintf(cpf, sizeof cpf, "error");
+      else snprintf(cpf, sizeof cpf, "%.0f", faults > 0 ? floor(fc / faults) : 0.0);
+      printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7.3f\n", km >= 0 ? cell[c][km] : "",
+             kp >= 0 ? cell[c][kp] : "default", kc >= 0 ? cell[c][kc] : "intel", exits[c], v[0], v[1], v[2], v[3], v[4],
+             cpf, v[6], base > 0 ? cyc / base : 0.0);
+    }
+  } else if (!quiet) {
     int w[MAX_VARY + MAX_METRICS];
     for (int i = 0; i < ncol; i++) {
       w[i] = (int)strlen(i < nvary ? vary[i].key : metrics[i - nvary]);

@@ -53,6 +53,17 @@ done
 st=$?
 [ "$st" = 125 ] && grep -q error out.txt && [ "$(wc -l <err)" = 1 ] && grep -q 'configuration 2 of 2 failed' err ||
   { bad "a failing configuration: exit $st"; cat out.txt err; }
+# compare is a sweep over modes: the same numbers, and those of run --stats
+"$fl" compare --modes native,hvm-nested --csv cmp.csv -- "$@" >cmp.txt 2>err || { bad "compare failed"; cat err; }
+"$fl" sweep --quiet --vary preset=default --vary mode=native,hvm-nested --vary cpu=intel --metric instructions \
+  --metric page_faults.guest --metric page_faults.hidden --metric vm_exits_total --metric walks.refs \
+  --metric fault_cycles.total --metric cycles --csv swp.csv -j 1 -- "$@" 2>err || { bad "the sweep for compare failed"; cat err; }
+cmp -s cmp.csv swp.csv || { bad "compare's CSV differs from the sweep's"; diff cmp.csv swp.csv; }
+head -1 cmp.txt | grep -q ' cpu ' || bad "compare's table has no cpu column"
+"$fl" run --mode hvm-nested --stats one.json -- "$@" >/dev/null 2>&1 </dev/null
+want=$(python3 -c "import json; print(json.load(open('one.json'))['cycles'])")
+grep -q "^hvm-nested .* $want " cmp.txt || { bad "compare's hvm-nested cycles are not run --stats' $want"; cat cmp.txt; }
+echo "compare = sweep over modes = run --stats"
 # plots: SVG (well-formed, with the legend and the axis titles) and PNG
 # (a build without cairo says so in one line instead)
 if "$fl" sweep t.fltr --quiet --vary tlb.l1d.entries=16,32 --svg probe.svg 2>&1 | grep -q 'plots need cairo'; then
