@@ -69,6 +69,7 @@ struct mm {
   uint32_t def_flags;        /* mlockall(MCL_FUTURE): VM_LOCKED for new mappings */
   uint32_t dump_filter;      /* /proc/<pid>/coredump_filter (MMF_DUMP_* bits): kept by fork and exec */
   uint64_t id;               /* never reused: names the address space a /proc/<pid>/mem opened */
+  struct symtab *syms;       /* run --symbols: the executable's function symbols (attrib.c) */
 };
 /* coredump_filter's bits (core(5)) and Linux's default, 0x33 */
 #define DUMP_ANON_PRIVATE 1u
@@ -233,6 +234,24 @@ struct guest_policy {
   uint64_t frame_zero_cost;    /* native.frame_zero: cycles of clear_page (vkernel prefault) */
 };
 
+/* fault attribution (attrib.c, run --top-faults): faults and their cycles
+ * by mapping and by function */
+struct attr_row { char name[64]; uint64_t faults, cycles; };
+struct attr_table { struct attr_row *r; size_t n, cap; };
+struct attrib { int top; bool symbols; struct attr_table by_mapping, by_function; };
+struct symtab;
+struct ev;
+struct json;
+struct kernel;
+void attrib_fault(struct kernel *k, const struct ev *e);
+void attrib_load_symbols(struct kernel *k, struct mm *mm, int fd, uint64_t bias);
+void attrib_put_symbols(struct symtab *t);
+struct symtab *attrib_get_symbols(struct symtab *t);
+void attrib_sort(struct attrib *a);
+void attrib_print(FILE *f, struct attrib *a);
+void attrib_json(struct json *j, struct attrib *a);
+void attrib_free(struct attrib *a);
+
 struct kernel {
   struct sim *sim;
   struct vcpu *cpu;
@@ -276,6 +295,9 @@ struct kernel {
   bool rec_fault_open;       /* a fault record awaits its outcome */
   uint64_t rec_fault_frame;  /* the frame its PTE stores mapped last */
   void *replay;              /* `faultline replay`: its state (replay.c); NULL in a live run */
+  struct attrib *attr;       /* run --top-faults: NULL when off */
+  uint64_t attr_rip;         /* the faulting instruction (attr_user) for attribution */
+  bool attr_user;
   int fault_depth;           /* > 0: inside a mode's page-fault handler: the guest kernel's
                                 accesses are charged to its steps, not to the CPU at once */
   int kacc_mute;             /* > 0: the access is not the guest kernel's own (a mode's

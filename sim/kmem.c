@@ -161,6 +161,7 @@ int user_xlate(struct kernel *k, uint64_t va, size_t len, bool write, uint8_t **
     }
     int si = 0;
     uint64_t seen = k->hv->bus->visible_faults;
+    k->attr_user = false;
     k->fault_depth++;
     int sig = k->hv->mode->page_fault(k->hv, va, pf & 0xffff, true, &si);
     k->fault_depth--;
@@ -206,6 +207,7 @@ uint8_t *user_page_forced(struct kernel *k, uint64_t va, bool write) {
     uint32_t err = ((e & PTE_P) ? PFEC_P : 0) | (write ? PFEC_W : 0);
     rec_put(k, FLTR_K_XFAULT, 2, va, err, 0);   /* no access made it: a replay needs to know */
     k->gup_force = true;
+    k->attr_user = false;
     k->fault_depth++;
     int sig = k->hv->mode->page_fault(k->hv, va, err, true, &si);
     k->fault_depth--;

@@ -193,6 +193,11 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   struct elf_image prog, interp = {0};
   int r = map_image(k, path, 0, &prog, err, errlen);
   if (r) return r;
+  if (k->attr && k->attr->symbols) {   /* run --symbols: the program's function symbols */
+    int sfd = path_open(k, AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
+    attrib_load_symbols(k, mm, sfd, prog.bias);
+    if (sfd >= 0) close(sfd);
+  }
   mm->brk_start = mm->brk = prog.end;
   uint64_t entry = prog.entry;
   if (prog.interp[0]) {

@@ -130,6 +130,7 @@ void mm_put(struct kernel *k, struct mm *mm) {
       free(mm->vmas[i].file);
     }
   free(mm->vmas);
+  attrib_put_symbols(mm->syms);
   free(mm);
 }
 
@@ -533,6 +534,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   }
   struct mm *child = mm_new(k);
   if (!child) return NULL;
+  child->syms = attrib_get_symbols(parent->syms);
   for (int i = 0; i < parent->nvmas; i++)
     if (!(parent->vmas[i].flags & VM_DONTCOPY)) {
       struct vma *cv = vma_insert(k, child, &parent->vmas[i]);

@@ -269,6 +269,11 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   return 0;
 }
 
+/* attribution's hook on the bus: each top-level fault as it closes */
+static void attrib_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
+  if (ph == EV_CLOSED && e->step == EV_S_FAULT && e->depth == 0) attrib_fault(ctx, e);
+}
+
 /* the guest OS model over the machine, the program loaded */
 static int guest_init(struct machine *m, char *err, size_t n) {
   const struct sim_config *cfg = m->cfg;
@@ -276,6 +281,13 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   struct vcpu *c = m->c;
   if (guest_kernel_init(m, err, n)) return -1;
   if (record_open(k, cfg, err, n)) return -1;
+  if (cfg->top_faults || cfg->symbols) {
+    k->attr = calloc(1, sizeof *k->attr);
+    if (!k->attr) { snprintf(err, n, "out of host memory"); return -1; }
+    k->attr->top = cfg->top_faults ? cfg->top_faults : 10;
+    k->attr->symbols = cfg->symbols;
+    ev_subscribe(&m->bus, attrib_sink, k);
+  }
   task_init_first(k);
   sysctl_init(k);
   cred_init(k);
@@ -346,6 +358,8 @@ static void handle_exception(struct machine *m) {
   }
   if (c->exc.vector == EXC_PF) {
     uint64_t seen = m->bus.visible_faults;
+    k->attr_rip = c->exc.rip;
+    k->attr_user = true;
     k->fault_depth++;
     sig = mode->page_fault(&m->hv, c->exc.cr2, c->exc.err, false, &si);
     k->fault_depth--;
@@ -494,6 +508,10 @@ static int finish(struct machine *m, struct sim_result *res) {
     else snprintf(outcome, sizeof outcome, "exited with status %d", res->exit_code);
     snprintf(res->error, sizeof res->error, "trace not written whole: %s (the guest %s)", terr, outcome);
   }
+  if (k->attr) {
+    attrib_sort(k->attr);
+    if (!m->cfg->quiet) attrib_print(stderr, k->attr);
+  }
   if (machine_write_stats(m, res)) return -1;
   return res->error[0] ? -1 : 0;
 }
@@ -528,6 +546,7 @@ void machine_fini(struct machine *m) {
   }
   if (m->mode->fini) m->mode->fini(&m->hv);
   if (k) {
+    attrib_free(k->attr);
     if (k->rootfd >= 0) close(k->rootfd);
     free(k->free_frames);
     free(k->frame_refs);

@@ -59,6 +59,8 @@ struct sim_config {
                                 trace header; NULL: argv */
   bool quiet;
   bool guest_output_null;    /* compare: the guest's stdout/stderr go to /dev/null */
+  int top_faults;            /* --top-faults N: attribution, its table's rows (0: off) */
+  bool symbols;              /* --symbols: attribution by function too */
 };
 
 struct sim_result {

@@ -222,6 +222,7 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "blocks_decoded", c->blocks_decoded);
   json_u64(&j, "invalidations", c->code_invalidations);
   json_end(&j);
+  if (k->attr) attrib_json(&j, k->attr);
   if (window) {
     /* a replay's --from/--to: every count above is the window's, but the
      * guest kernel's own counters (kstat records: minflt, fault-around and

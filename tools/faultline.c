@@ -60,6 +60,10 @@ static const char *run_usage =
   "  --stats FILE|-   write run statistics as JSON\n"
   "  --trace FILE     record the run as a .fltr trace (traces/FORMAT.md): what the\n"
   "                   guest and its kernel did, for `faultline trace info` and replay\n"
+  "  --top-faults N   after the run, the N mappings ([heap], [stack], a file,\n"
+  "                   [anon]) whose faults cost most (on stderr; all of them in\n"
+  "                   the stats' attribution)\n"
+  "  --symbols        with --top-faults: by the program's function too (ELF symbols)\n"
   "  --log FILE|-     write every fault and its steps with cycle costs\n"
   "  --log-format F   text (default: one block per fault, indented steps) or\n"
   "                   jsonl (one JSON object per step; docs/events.md)\n"
@@ -172,14 +176,15 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   const char *preset = NULL;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
-         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE };
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
     {"root", 1, 0, O_ROOT}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
     {"read-only", 0, 0, O_RO}, {"aslr", 1, 0, O_ASLR}, {"epoch", 1, 0, O_EPOCH},
     {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"log-format", 1, 0, O_LOGFMT},
-    {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"top-faults", 1, 0, O_TOPF},
+    {"symbols", 0, 0, O_SYMS}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -195,6 +200,8 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     case O_STATS: cfg.stats_path = optarg; break;
     case O_LOG: cfg.log_path = optarg; break;
     case O_TRACE: cfg.trace_path = optarg; break;
+    case O_TOPF: cfg.top_faults = (int)parse_u64(optarg, "bad --top-faults '%s' (a number of rows)"); break;
+    case O_SYMS: cfg.symbols = true; break;
     case O_LOGFMT:
       if (strcmp(optarg, "text") && strcmp(optarg, "jsonl")) die("--log-format takes text or jsonl, not '%s'", optarg);
       cfg.log_jsonl = !strcmp(optarg, "jsonl");
