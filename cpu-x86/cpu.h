@@ -60,6 +60,8 @@ enum cpu_exit {
   CPU_EXIT_SYSCALL,          /* SYSCALL executed; rip is after it */
   CPU_EXIT_BUDGET,           /* instruction budget reached */
   CPU_EXIT_HLT,
+  CPU_EXIT_MAGIC,            /* the magic instruction retired: c->magic holds its command */
+  CPU_EXIT_WATCH,            /* the next block starts at c->watch_rip (not run yet) */
 };
 
 struct exc_info {
@@ -155,6 +157,9 @@ struct vcpu {
   bool redo_pending, redo_active, redo_write;
   uint64_t redo_va;
   uint64_t fetch2_rip;       /* build() fetches the second page of a block at this rip */
+  uint8_t magic;             /* CPU_EXIT_MAGIC: the command */
+  uint64_t watch_rip;        /* CPU_EXIT_WATCH before a block at this rip (~0: none) */
+  bool watch_skip;           /* the watch just fired: the block runs now */
 };
 enum { HIT_DCACHE = 1, HIT_HOOK = 2 };
 

@@ -50,6 +50,8 @@ struct insn {
 _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err);
 _Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec);
 #define UD(c) cpu_raise((c), EXC_UD, 0, 0)
+/* the block stops after i (which retired): run.c */
+void cpu_stop_after(struct vcpu *c, const insn_t *i);
 #define GP0(c) cpu_raise((c), EXC_GP, 1, 0)
 
 /* ---- effective addresses ---------------------------------------------- */

@@ -229,11 +229,26 @@ void cpu_cpuid(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t o[4])
   }
 }
 
+/* faultline's magic instruction (tools/faultline_roi.h; gem5's m5 ops,
+ * Simics' magic instruction): `nopl 0x464c00NN(%rax)`, bytes 0F 1F 80 NN
+ * 00 4C 46 -- a NOP on every x86-64 CPU ("FL" in its displacement), NN the
+ * command.  It retires; the block stops after it and the run loop hands
+ * the command to the simulator (CPU_EXIT_MAGIC). */
+static const insn_t *nop_mem(struct vcpu *c, const insn_t *i) {
+  if (__builtin_expect(i->modrm != 0x80 || i->base != RAX || i->index != R_ZERO ||
+                       ((uint64_t)i->disp & ~0xffull) != 0x464c0000ull, 1))
+    return i + 1;
+  c->magic = (uint8_t)i->disp;
+  cpu_stop_after(c, i);
+  c->exit_reason = CPU_EXIT_MAGIC;
+  return NULL;
+}
+
 void misc_register(void) {
   op_def(1, 0xA2, -1, -1, cpuid_op, NULL, 0, CC_SYS);
   op_def(1, 0x31, -1, -1, rdtsc_op, NULL, 0, CC_SYS);
   op_def(1, 0x01, -1, -1, grp7_reg, priv, A_MODRM, CC_SYS);
-  op_def(1, 0x1F, -1, -1, nop, NULL, A_MODRM, CC_SIMPLE);            /* NOP Ev */
+  op_def(1, 0x1F, -1, -1, nop, nop_mem, A_MODRM, CC_SIMPLE);        /* NOP Ev (and the magic form) */
   for (int k = 0x18; k <= 0x1E; k++) op_def(1, k, -1, -1, nop, NULL, A_MODRM, CC_SIMPLE);
   op_def(1, 0x0D, -1, -1, nop, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE); /* PREFETCH/W m8 */
   op_def(0, 0x9B, -1, -1, nop, NULL, 0, CC_SIMPLE);                  /* FWAIT */

@@ -100,6 +100,20 @@ void cpu_invalidate_frame(struct vcpu *c, uint64_t pa) {
   if (c->mmu->mem->frame_flags[pa >> 12] & FRAME_CODE) code_invalidate_pa(c, pa);
 }
 
+/* The block stops after instruction i, which retired (the magic
+ * instruction): the rest of it does not run now, it is looked up again
+ * at the next rip. */
+void cpu_stop_after(struct vcpu *c, const insn_t *i) {
+  const struct block *b = c->cur_block;
+  c->rip = i->next_rip;
+  if (!b) return;
+  uint32_t idx = (uint32_t)(i - b->insns) + 1;
+  if (idx >= b->n) return;
+  for (uint32_t k = idx; k < b->n; k++) c->cycles -= b->insns[k].cost;
+  c->icount -= b->n - idx;
+  if (c->rec) recorder_cut(c->rec, idx);
+}
+
 /* the running instruction's index in its block (traces) */
 uint32_t cpu_insn_index(const struct vcpu *c) {
   const struct block *b = c->cur_block;
@@ -367,6 +381,12 @@ static __attribute__((noinline)) int resume(struct vcpu *c) {
  * run without a trace makes no test for it per block. */
 static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec) {
   while (c->icount < c->icount_stop) {
+    /* a watched address (run --roi-symbol) is handed to the simulator
+     * before its block runs; the next look goes on */
+    if (__builtin_expect(c->rip == c->watch_rip, 0)) {
+      if (!c->watch_skip) { c->watch_skip = true; return CPU_EXIT_WATCH; }
+      c->watch_skip = false;
+    }
     struct block *b = lookup_block(c, c->rip);
     if (rec) recorder_bb(c->rec, b->rec_id);
     c->cur_block = b;

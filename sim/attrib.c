@@ -77,6 +77,12 @@ struct symtab *attrib_get_symbols(struct symtab *t) {
   return t;
 }
 
+uint64_t attrib_symbol_addr(const struct symtab *t, const char *name) {
+  for (size_t i = 0; t && i < t->n; i++)
+    if (!strcmp(t->s[i].name, name)) return t->s[i].start;
+  return 0;
+}
+
 static const char *symbol_of(const struct symtab *t, uint64_t rip) {
   if (!t || !t->n) return NULL;
   size_t lo = 0, hi = t->n;

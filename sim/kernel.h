@@ -238,7 +238,9 @@ struct guest_policy {
  * by mapping and by function */
 struct attr_row { char name[64]; uint64_t faults, cycles; };
 struct attr_table { struct attr_row *r; size_t n, cap; };
-struct attrib { int top; bool symbols; struct attr_table by_mapping, by_function; };
+struct attrib { int top; bool symbols, quiet_table; struct attr_table by_mapping, by_function; };
+/* a function symbol's address in the address space's symbols (0: none) */
+uint64_t attrib_symbol_addr(const struct symtab *t, const char *name);
 struct symtab;
 struct ev;
 struct json;

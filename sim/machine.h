@@ -25,6 +25,10 @@ struct machine {
   FILE *logf;
   struct ev_log evlog;
   uint64_t limit;            /* --max-insns as an icount */
+  struct roi *roi;           /* regions of interest (roi.c) */
+  uint64_t roi_sym, roi_ret, roi_rsp;   /* run --roi-symbol: its entry; while in it, where it returns */
+  bool roi_in_sym;
+  uint64_t roi_warmup;       /* run --warmup-insns: the region starts here (0: done or none) */
   /* a replay's window (the stats JSON says so) */
   bool win;
   uint64_t win_from, win_to, win_warm;
@@ -40,5 +44,15 @@ int guest_kernel_init(struct machine *m, char *err, size_t n);
 /* the stats JSON when asked for; -1 with res->error */
 int machine_write_stats(struct machine *m, struct sim_result *res);
 void machine_fini(struct machine *m);
+
+/* ---- regions of interest (roi.c): the magic instruction's commands ---- */
+enum { ROI_BEGIN = 1, ROI_END, ROI_RESET, ROI_DUMP };
+void roi_command(struct machine *m, int cmd);
+/* run --roi-symbol: the watched address was reached (CPU_EXIT_WATCH) */
+void roi_watch(struct machine *m);
+char *roi_finish(struct machine *m);
+/* run --roi-symbol FUNC: watch FUNC's entry in the program's symbols */
+int roi_symbol_setup(struct machine *m, const char *name, char *err, size_t n);   /* the region's JSON members (malloc'ed) or NULL */
+void roi_free(struct machine *m);
 
 #endif

@@ -764,6 +764,9 @@ static void replay_loop(struct replay *R) {
     case FLTR_K_WRITEBACK: pc_writeback_step(k, v[0]); break;
     case FLTR_K_SCHED: k->hv->bus->pid = (int)v[0]; break;
     case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_EXIT: case FLTR_K_SIGNAL: break;
+    case FLTR_K_ROI:                 /* the recording's region commands (not inside a window's counts) */
+      if (!R->win.on) roi_command(R->m, (int)v[0]);
+      break;
     case FLTR_K_KSTAT:
       if (v[0] < FLTR_KSTAT__COUNT) R->kstat[v[0]] = v[1];
       R->have_kstat = true;

@@ -281,12 +281,13 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   struct vcpu *c = m->c;
   if (guest_kernel_init(m, err, n)) return -1;
   if (record_open(k, cfg, err, n)) return -1;
-  if (cfg->top_faults || cfg->symbols) {
+  if (cfg->top_faults || cfg->symbols || cfg->roi_symbol) {
     k->attr = calloc(1, sizeof *k->attr);
     if (!k->attr) { snprintf(err, n, "out of host memory"); return -1; }
     k->attr->top = cfg->top_faults ? cfg->top_faults : 10;
-    k->attr->symbols = cfg->symbols;
-    ev_subscribe(&m->bus, attrib_sink, k);
+    k->attr->symbols = cfg->symbols || cfg->roi_symbol;
+    k->attr->quiet_table = !cfg->top_faults && !cfg->symbols;   /* only for --roi-symbol's symbols */
+    if (!k->attr->quiet_table) ev_subscribe(&m->bus, attrib_sink, k);
   }
   task_init_first(k);
   sysctl_init(k);
@@ -330,6 +331,8 @@ static int guest_init(struct machine *m, char *err, size_t n) {
     if (nul >= 0) close(nul);
   }
   if (load_program(k, cfg->argv[0], cfg->argv, cfg->envp, err, n)) return -1;
+  m->roi_warmup = cfg->warmup_insns;
+  if (cfg->roi_symbol && roi_symbol_setup(m, cfg->roi_symbol, err, n)) return -1;
   /* faults taken while building the initial stack are the exec's, not the
    * program's (Linux counts them as remote faults) */
   k->minflt = 0;   /* (the fault log and the stats keep them: the machine took them) */
@@ -426,6 +429,14 @@ static bool dispatch_exit(struct machine *m, int r) {
     if (c->icount >= k->slice_end) sched_switch(k);   /* end of the time slice */
   } else if (r == CPU_EXIT_EXCEPTION) {
     handle_exception(m);
+  } else if (r == CPU_EXIT_MAGIC) {
+    roi_command(m, c->magic);
+  } else if (r == CPU_EXIT_WATCH) {
+    roi_watch(m);
+  }
+  if (m->roi_warmup && c->icount >= m->roi_warmup) {   /* run --warmup-insns: the region starts */
+    m->roi_warmup = 0;
+    roi_command(m, ROI_BEGIN);
   }
   return false;
 }
@@ -477,6 +488,7 @@ static void run_guest(struct machine *m) {
       uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;
       if (at < stop) stop = at;
     }
+    if (m->roi_warmup && m->roi_warmup < stop) stop = m->roi_warmup;
     if (timed_out) stop = 0;
     c->icount_stop = stop;
     k->orig_rax = -1;                  /* user mode: no syscall in progress */
@@ -508,7 +520,7 @@ static int finish(struct machine *m, struct sim_result *res) {
     else snprintf(outcome, sizeof outcome, "exited with status %d", res->exit_code);
     snprintf(res->error, sizeof res->error, "trace not written whole: %s (the guest %s)", terr, outcome);
   }
-  if (k->attr) {
+  if (k->attr && !k->attr->quiet_table) {
     attrib_sort(k->attr);
     if (!m->cfg->quiet) attrib_print(stderr, k->attr);
   }
@@ -524,7 +536,10 @@ int machine_write_stats(struct machine *m, struct sim_result *res) {
     snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
     return -1;
   }
-  stats_write(f, cfg, m->k, &m->es, &m->hv, m->win ? (const uint64_t[3]){m->win_from, m->win_to, m->win_warm} : NULL);
+  char *region = roi_finish(m);
+  stats_write(f, cfg, m->k, &m->es, &m->hv, m->win ? (const uint64_t[3]){m->win_from, m->win_to, m->win_warm} : NULL,
+              region);
+  free(region);
   if (f != stdout) fclose(f); else fflush(f);
   return 0;
 }
@@ -532,6 +547,7 @@ int machine_write_stats(struct machine *m, struct sim_result *res) {
 void machine_fini(struct machine *m) {
   struct kernel *k = m->k;
   latency_reset(&m->es.lat);
+  roi_free(m);
   ev_log_fini(&m->evlog);
   if (m->logf && m->logf != stdout) fclose(m->logf);
   else if (m->logf) fflush(m->logf);

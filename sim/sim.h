@@ -61,6 +61,8 @@ struct sim_config {
   bool guest_output_null;    /* compare: the guest's stdout/stderr go to /dev/null */
   int top_faults;            /* --top-faults N: attribution, its table's rows (0: off) */
   bool symbols;              /* --symbols: attribution by function too */
+  uint64_t warmup_insns;     /* --warmup-insns N: a region of interest from N on */
+  const char *roi_symbol;    /* --roi-symbol FUNC: regions while FUNC runs */
 };
 
 struct sim_result {

@@ -81,6 +81,10 @@ void json_arr_u64(struct json *j, const char *k, const uint64_t *v, int n) {
   for (int i = 0; i < n; i++) fprintf(j->f, "%s%" PRIu64, i ? ", " : "", v[i]);
   fputc(']', j->f);
 }
+void json_raw(struct json *j, const char *k, const char *text) {
+  key(j, k);
+  fputs(text, j->f);
+}
 void json_dbl(struct json *j, const char *k, double v, int decimals) {
   key(j, k);
   fprintf(j->f, "%.*f", decimals, v);
@@ -89,7 +93,7 @@ void json_dbl(struct json *j, const char *k, double v, int decimals) {
 /* The stats JSON (DESIGN.md "CLI contract"): fault counts and cycles come
  * from the event bus (es); the hardware counters from the machine. */
 void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
-                 struct ev_stats *es, struct hv *hv, const uint64_t *window) {
+                 struct ev_stats *es, struct hv *hv, const uint64_t *window, const char *region) {
   const struct cache_hier *dc = k->cpu->dcache;
   struct vcpu *c = k->cpu;
   struct json j;
@@ -222,7 +226,9 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "blocks_decoded", c->blocks_decoded);
   json_u64(&j, "invalidations", c->code_invalidations);
   json_end(&j);
-  if (k->attr) attrib_json(&j, k->attr);
+  if (k->attr && !k->attr->quiet_table) attrib_json(&j, k->attr);
+  /* regions of interest (roi.c): their counts, summed */
+  if (region) json_raw(&j, "region", region);
   if (window) {
     /* a replay's --from/--to: every count above is the window's, but the
      * guest kernel's own counters (kstat records: minflt, fault-around and

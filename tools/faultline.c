@@ -64,6 +64,12 @@ static const char *run_usage =
   "                   [anon]) whose faults cost most (on stderr; all of them in\n"
   "                   the stats' attribution)\n"
   "  --symbols        with --top-faults: by the program's function too (ELF symbols)\n"
+  "  --warmup-insns N a region of interest from the N-th retired instruction on:\n"
+  "                   the stats JSON's \"region\" has its counts, apart from the\n"
+  "                   whole run's\n"
+  "  --roi-symbol F   a region while the program's function F runs (its\n"
+  "                   outermost calls; ELF symbols).  Programs mark regions\n"
+  "                   themselves with include/faultline_roi.h (a NOP natively)\n"
   "  --log FILE|-     write every fault and its steps with cycle costs\n"
   "  --log-format F   text (default: one block per fault, indented steps) or\n"
   "                   jsonl (one JSON object per step; docs/events.md)\n"
@@ -176,7 +182,7 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   const char *preset = NULL;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
-         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS };
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS, O_WARM, O_ROISYM };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
@@ -184,7 +190,8 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     {"read-only", 0, 0, O_RO}, {"aslr", 1, 0, O_ASLR}, {"epoch", 1, 0, O_EPOCH},
     {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"log-format", 1, 0, O_LOGFMT},
     {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"top-faults", 1, 0, O_TOPF},
-    {"symbols", 0, 0, O_SYMS}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"symbols", 0, 0, O_SYMS}, {"warmup-insns", 1, 0, O_WARM}, {"roi-symbol", 1, 0, O_ROISYM},
+    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -202,6 +209,8 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     case O_TRACE: cfg.trace_path = optarg; break;
     case O_TOPF: cfg.top_faults = (int)parse_u64(optarg, "bad --top-faults '%s' (a number of rows)"); break;
     case O_SYMS: cfg.symbols = true; break;
+    case O_WARM: cfg.warmup_insns = parse_u64(optarg, "bad --warmup-insns '%s' (a count of instructions)"); break;
+    case O_ROISYM: cfg.roi_symbol = optarg; break;
     case O_LOGFMT:
       if (strcmp(optarg, "text") && strcmp(optarg, "jsonl")) die("--log-format takes text or jsonl, not '%s'", optarg);
       cfg.log_jsonl = !strcmp(optarg, "jsonl");

@@ -112,6 +112,8 @@ enum fltr_frame_kind {
     "the vCPU now runs thread tid (reason 0 the scheduler, 1 a call that works in another process's context for a moment)") \
   X(SIGNAL, 68, "signal", (F8(sig), FS(code), FU(addr), F8(action)), \
     "a signal taken by the running thread: si_code, si_addr, action 0 a handler frame, 1 ignored, 2 the default action ends it, 3 it stops the process") \
+  X(ROI, 69, "roi", (F8(cmd)), \
+    "a region-of-interest command (the guest's magic instruction, run --warmup-insns or --roi-symbol): 1 begin, 2 end, 3 reset, 4 dump") \
   X(FAULT, 80, "fault", (FS(va), FU(err), F8(kind), FU(flags)), \
     "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first eleven fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte)") \
   X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \

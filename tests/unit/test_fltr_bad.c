@@ -178,7 +178,7 @@ Test(fltr_bad, flipped_bits, .init = setup, .fini = teardown) {
   expect_bad(t, blen, L.index, "an index without a valid trailer");
   t[blen - 1] ^= 1;
   /* an index entry that disagrees with its frame (index CRC fixed) */
-  le_set(t + L.index + 8 + 32 * 2 + 24, le_get(t + L.index + 8 + 32 * 2 + 24, 8) + 1, 8);
+  le_set(t + L.index + 8 + 32 * 2 + 12, le_get(t + L.index + 8 + 32 * 2 + 12, 4) + 1, 4);   /* its U */
   le_set(t + L.trailer - 4, crc32(0, t + L.index, L.trailer - 4 - L.index), 4);
   expect_bad(t, blen, L.frame[2], "the frame differs from index entry 2");
   /* a decompression bomb announced by the index */
