@@ -36,7 +36,7 @@ static struct json_object *snapshot(struct machine *m) {
  * for the whole recording --, memory levels) */
 static bool skip_key(const char *k) {
   static const char *const skip[] = {"fault_latency", "window", "ipc", "region", "memory", "minflt",
-                                     "fault_around_pages", "thp_pages", "syscalls", "attribution", NULL};
+                                     "fault_around_pages", "thp_pages", "syscalls", "attribution", "config", NULL};
   for (int i = 0; skip[i]; i++)
     if (!strcmp(k, skip[i])) return true;
   return false;

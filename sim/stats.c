@@ -227,6 +227,19 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "invalidations", c->code_invalidations);
   json_end(&j);
   if (k->attr && !k->attr->quiet_table) attrib_json(&j, k->attr);
+  /* the configuration that made these numbers (mode, cpu and preset are
+   * above): every parameter's value, so a file says what it measured
+   * (`faultline sweep --merge` reads it) */
+  json_obj(&j, "config");
+  json_str(&j, "mode", cfg->mode);
+  json_str(&j, "cpu", cfg->cpu_vendor);
+  json_str(&j, "preset", params_preset_name(cfg->params));
+  json_obj(&j, "params");
+  for (int t = 0; params_tables[t]; t++)
+    for (int i = 0; params_tables[t][i].name; i++)
+      json_u64(&j, params_tables[t][i].name, params_get(cfg->params, params_tables[t][i].name));
+  json_end(&j);
+  json_end(&j);
   /* regions of interest (roi.c): their counts, summed */
   if (region) json_raw(&j, "region", region);
   if (window) {

@@ -300,7 +300,8 @@ static int cmd_run(int argc, char **argv) {
 
 static const char *compare_usage =
   "usage: faultline compare [--modes all|m1,m2] [--presets p1,p2] [--cpu intel|amd]\n"
-  "                         [--set k=v]... [--mem SIZE] [--max-insns N] [--csv F] [--json F]\n"
+  "                         [--set k=v]... [--mem SIZE] [--max-insns N] [--metric PATH]...\n"
+  "                         [--csv F] [--json F]\n"
   "                         -- PROGRAM [ARGS...]\n"
   "\n"
   "Runs PROGRAM once per mode and preset (the guest's output is discarded) and\n"
@@ -308,7 +309,8 @@ static const char *compare_usage =
   "page-walk references, fault-path cycles (guest handler, hidden faults and\n"
   "VM exits) per guest-visible fault, total cycles, and the ratio of\n"
   "total cycles to the first row.  It is `faultline sweep` over the modes\n"
-  "and presets (one engine: the same numbers; --csv/--json are the sweep's).\n"
+  "and presets (one engine: the same numbers; --csv/--json are the sweep's;\n"
+  "--metric adds a column of any stats path, e.g. fault_latency.all.p99).\n"
   "The guest behaves identically in every\n"
   "mode (its time comes from retired instructions), so rows differ only in\n"
   "what the hardware and software of each design cost.\n";
@@ -321,11 +323,13 @@ static int cmd_compare(int argc, char **argv) {
   const char *cpu = "intel", *mem = NULL, *maxi = NULL, *csv = NULL, *json = NULL;
   char **sets = calloc((size_t)argc + 1, sizeof *sets);
   int nsets = 0;
-  enum { O_MODES = 256, O_PRESETS, O_CPU, O_SET, O_MEM, O_MAXI, O_CSV, O_JSON };
+  enum { O_MODES = 256, O_PRESETS, O_CPU, O_SET, O_MEM, O_MAXI, O_CSV, O_JSON, O_METRIC };
+  char **extra = calloc((size_t)argc + 1, sizeof *extra);
+  int nextra = 0;
   static const struct option opts[] = {
     {"modes", 1, 0, O_MODES}, {"presets", 1, 0, O_PRESETS}, {"cpu", 1, 0, O_CPU},
     {"set", 1, 0, O_SET}, {"mem", 1, 0, O_MEM}, {"max-insns", 1, 0, O_MAXI},
-    {"csv", 1, 0, O_CSV}, {"json", 1, 0, O_JSON}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"csv", 1, 0, O_CSV}, {"json", 1, 0, O_JSON}, {"metric", 1, 0, O_METRIC}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -342,6 +346,7 @@ static int cmd_compare(int argc, char **argv) {
     case O_MAXI: parse_u64(optarg, "bad --max-insns '%s'"); maxi = optarg; break;
     case O_CSV: csv = optarg; break;
     case O_JSON: json = optarg; break;
+    case O_METRIC: extra[nextra++] = optarg; break;
     case 'h': fputs(compare_usage, stdout); exit(0);
     default: die("unknown or incomplete option '%s' (see `faultline compare --help`)", argv[optind - 1]);
     }
@@ -359,7 +364,7 @@ static int cmd_compare(int argc, char **argv) {
   snprintf(cpus, sizeof cpus, "cpu=%s", cpu);
   static const char *metrics[] = {"instructions", "page_faults.guest", "page_faults.hidden", "vm_exits_total",
                                   "walks.refs", "fault_cycles.total", "cycles"};
-  char **av = calloc((size_t)(argc + 2 * nsets + 40), sizeof *av);
+  char **av = calloc((size_t)(argc + 2 * nsets + 2 * nextra + 40), sizeof *av);
   int n = 0;
   av[n++] = "sweep";
   av[n++] = "--compare-table";
@@ -370,6 +375,7 @@ static int cmd_compare(int argc, char **argv) {
   av[n++] = "--vary"; av[n++] = cpus;
   for (int i = 0; i < nsets; i++) { av[n++] = "--set"; av[n++] = sets[i]; }
   for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++) { av[n++] = "--metric"; av[n++] = (char *)metrics[i]; }
+  for (int i = 0; i < nextra; i++) { av[n++] = "--metric"; av[n++] = extra[i]; }   /* more columns */
   if (mem) { av[n++] = "--mem"; av[n++] = (char *)mem; }
   if (maxi) { av[n++] = "--max-insns"; av[n++] = (char *)maxi; }
   if (csv) { av[n++] = "--csv"; av[n++] = (char *)csv; }

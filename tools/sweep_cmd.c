@@ -428,6 +428,27 @@ int cmd_sweep(int argc, char **argv) {
     exits[c] = strdup(exitbuf);
     struct json_object *js = ok ? json_object_from_file(cf[c].stats) : NULL;
     if (!js) ok = false;
+    if (js && merge) {
+      /* --merge: each file says what it measured (its config block) */
+      struct json_object *cfgo, *pr, *x;
+      bool have = json_object_object_get_ex(js, "config", &cfgo) && json_object_object_get_ex(cfgo, "params", &pr);
+      for (int i = 0; have && i < nvary; i++) {
+        const char *k = vary[i].key, *want = vary[i].vals[cf[c].idx[i]];
+        bool named = !strcmp(k, "mode") || !strcmp(k, "cpu") || !strcmp(k, "preset");
+        bool same = named ? json_object_object_get_ex(cfgo, k, &x) && !strcmp(json_object_get_string(x), want)
+                          : json_object_object_get_ex(pr, k, &x) && json_object_get_uint64(x) == strtoull(want, NULL, 0);
+        if (!same) {
+          char m[600];
+          snprintf(m, sizeof m, "%s measured another %s than %s (its config block)", cf[c].stats, k, want);
+          die("%s", m);
+        }
+      }
+      if (!have) {
+        char m[600];
+        snprintf(m, sizeof m, "%s has no config block: not a faultline stats file of this version", cf[c].stats);
+        die("%s", m);
+      }
+    }
     for (int m = 0; m < nmetrics; m++) {
       char buf[64];
       double v;
@@ -470,8 +491,10 @@ int cmd_sweep(int argc, char **argv) {
       if (!strcmp(vary[i].key, "preset")) kp = i;
       if (!strcmp(vary[i].key, "cpu")) kc = i;
     }
-    printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7s\n", "mode", "preset", "cpu", "exit", "instructions",
+    printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7s", "mode", "preset", "cpu", "exit", "instructions",
            "faults", "hidden", "vm_exits", "walk_refs", "cyc/fault", "total_cycles", "ratio");
+    for (int m = 7; m < nmetrics; m++) printf(" %14s", metrics[m]);   /* compare --metric */
+    putchar('\n');
     double base = 0;
     for (int c = 0; c < total; c++) {
       char **v = cell[c] + nvary;
@@ -480,9 +503,11 @@ int cmd_sweep(int argc, char **argv) {
       char cpf[32];
       if (!strcmp(v[0], "error")) snprintf(cpf, sizeof cpf, "error");
       else snprintf(cpf, sizeof cpf, "%.0f", faults > 0 ? floor(fc / faults) : 0.0);
-      printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7.3f\n", km >= 0 ? cell[c][km] : "",
+      printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7.3f", km >= 0 ? cell[c][km] : "",
              kp >= 0 ? cell[c][kp] : "default", kc >= 0 ? cell[c][kc] : "intel", exits[c], v[0], v[1], v[2], v[3], v[4],
              cpf, v[6], base > 0 ? cyc / base : 0.0);
+      for (int m = 7; m < nmetrics; m++) printf(" %14s", v[m]);
+      putchar('\n');
     }
   } else if (!quiet) {
     int w[MAX_VARY + MAX_METRICS];

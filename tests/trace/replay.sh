@@ -117,7 +117,7 @@ window)
   python3 - whole.json a.json b.json <<'PY' || fail=1
 import json, sys
 w, a, b = (json.load(open(f)) for f in sys.argv[1:4])
-skip = {"ipc", "window", "mode", "preset", "cpu", "memory", "syscalls", "minflt", "fault_around_pages", "thp_pages",
+skip = {"ipc", "window", "mode", "preset", "cpu", "memory", "syscalls", "minflt", "fault_around_pages", "thp_pages", "config",
         "p50", "p90", "p99", "max"}   # (percentiles and maxima do not add up)
 bad = []
 def walk(x, y, z, path):

@@ -64,6 +64,8 @@ head -1 cmp.txt | grep -q ' cpu ' || bad "compare's table has no cpu column"
 want=$(python3 -c "import json; print(json.load(open('one.json'))['cycles'])")
 grep -q "^hvm-nested .* $want " cmp.txt || { bad "compare's hvm-nested cycles are not run --stats' $want"; cat cmp.txt; }
 echo "compare = sweep over modes = run --stats"
+"$fl" compare --modes native --metric fault_latency.all.p90 -- "$@" 2>/dev/null | head -1 | grep -q 'fault_latency.all.p90' ||
+  bad "compare --metric adds no column"
 # plots: SVG (well-formed, with the legend and the axis titles) and PNG
 # (a build without cairo says so in one line instead)
 if "$fl" sweep t.fltr --quiet --vary tlb.l1d.entries=16,32 --svg probe.svg 2>&1 | grep -q 'plots need cairo'; then
@@ -95,6 +97,10 @@ if command -v parallel >/dev/null 2>&1; then
   "$fl" sweep --merge study --csv merged.csv --quiet || bad "--merge failed"
   cmp -s merged.csv trace.csv && echo "--emit-jobs + parallel + --merge = the local sweep" ||
     { bad "the merged study differs from the local sweep"; diff merged.csv trace.csv; }
+  # each file says what it measured: swap two and --merge says so
+  mv study/0.json study/x.json && mv study/1.json study/0.json && mv study/x.json study/1.json
+  "$fl" sweep --merge study --quiet 2>err
+  [ $? = 125 ] && grep -q 'measured another tlb.l1d.entries' err || { bad "--merge did not read each file's configuration"; cat err; }
 else
   echo "GNU parallel absent: --emit-jobs/--merge skipped"
 fi
