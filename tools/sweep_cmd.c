@@ -41,7 +41,7 @@ static const char *sweep_usage =
   "                     page_faults.by_kind.cow, fault_cycles.hypervisor,\n"
   "                     fault_cycles.by_step.vm.exit, hv.shadow_fills,\n"
   "                     refs.user, cache.l1d.misses (cache.enabled=1), ... any\n"
-  "                     number `--stats` writes (DESIGN.md \"CLI contract\")\n"
+  "                     number `--stats` writes (docs/stats.md)\n"
   "  -j N               configurations at once (default: the cores)\n"
   "  --csv F|-          one column per varied key, then one per metric\n"
   "  --json F|-         each configuration with its settings and metrics\n"
