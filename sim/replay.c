@@ -19,62 +19,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define INSN_REFS_MAX 16           /* references one instruction makes (movs, push mem, ...) */
+#include "sim/replay_priv.h"
 
-struct rblock {
-  uint64_t rip;
-  uint32_t cycles;                 /* base cycles with this replay's class costs */
-  uint8_t n;
-  uint8_t cls[64];
-};
 
-struct replay {
-  struct machine *m;
-  struct kernel *k;
-  struct vcpu *c;
-  struct hv *hv;
-  struct fltr_reader *rd;
-  struct fltr_decoder *dec;
-  const char *path;
-  struct fltr_rec rec;             /* the record being replayed */
-  jmp_buf fail;
-  char err[400];
-  /* the block table and the running block */
-  struct rblock *blocks;
-  size_t nblocks;
-  uint32_t cur;
-  bool fetched;                    /* the next bb's fetch was its block record's */
-  /* the running instruction's references (a hidden fault runs it again) */
-  uint32_t insn;
-  int nins;
-  struct { uint64_t va; uint32_t size, kind; } ins[INSN_REFS_MAX];
-  bool sys_rerun;                  /* the last sys_enter was a re-run: no KPTI switch */
-  bool plan_taken;                 /* the mode's handler called plan: the guest saw it */
-  uint32_t raising;                /* 1 + the instruction whose access is faulting (0: none) */
-  bool in_keyframe;
-  bool imported;                   /* no guest-kernel records: the kernel decides (first touch) */
-  /* address spaces by number */
-  struct mm **mms;
-  size_t nmms;
-  uint64_t refs, pt_new;
-  uint64_t kstat[FLTR_KSTAT__COUNT];
-  bool have_kstat;
-  /* a window (--from/--to): counting starts at `from` (the counters are
-   * reset there), the replay stops at `to` */
-  struct replay_window win;
-  bool counting, stop;
-  uint64_t win_icount0;            /* where the window started (a block boundary) */
-  bool seeking, kf_seek;           /* positioned at a keyframe / reading the one it starts at */
-  uint64_t kf_icount;              /* the keyframe the replay started at */
-  uint64_t pv_kf_root;             /* keyframe: the running task's address space */
-  /* progress on a terminal */
-  bool tty;
-  uint64_t next_progress, end_icount;
-};
-
-static struct replay *the_replay(void *kp) { return ((struct kernel *)kp)->replay; }
-
-static _Noreturn __attribute__((format(printf, 2, 3))) void fail(struct replay *R, const char *fmt, ...) {
+_Noreturn void replay_fail(struct replay *R, const char *fmt, ...) {
   char msg[300];
   va_list ap;
   va_start(ap, fmt);
@@ -87,23 +35,23 @@ static _Noreturn __attribute__((format(printf, 2, 3))) void fail(struct replay *
 }
 
 /* the next record (a trace that ends or is damaged here ends the replay) */
-static const struct fltr_rec *next(struct replay *R) {
+const struct fltr_rec *replay_next(struct replay *R) {
   int rc = fltr_decode(R->dec, &R->rec);
   if (rc < 0) {
     snprintf(R->err, sizeof R->err, "%s", fltr_error(R->rd));
     longjmp(R->fail, 1);
   }
-  if (rc == 0) fail(R, "the trace ends inside a fault the replay is handling");
+  if (rc == 0) replay_fail(R, "the trace ends inside a fault the replay is handling");
   return &R->rec;
 }
 
 static struct rblock *block_of(struct replay *R, uint64_t id) {
-  if (id == 0 || id >= R->nblocks || !R->blocks[id].n) fail(R, "block %llu is not in the block table", (unsigned long long)id);
+  if (id == 0 || id >= R->nblocks || !R->blocks[id].n) replay_fail(R, "block %llu is not in the block table", (unsigned long long)id);
   return &R->blocks[id];
 }
 
 static struct mm *mm_of(struct replay *R, uint64_t id) {
-  if (id >= R->nmms || !R->mms[id]) fail(R, "address space %llu does not exist", (unsigned long long)id);
+  if (id >= R->nmms || !R->mms[id]) replay_fail(R, "address space %llu does not exist", (unsigned long long)id);
   return R->mms[id];
 }
 
@@ -112,7 +60,7 @@ static struct mm *mm_of(struct replay *R, uint64_t id) {
 /* the instructions from idx on do not retire (cpu_raise), or do again */
 static void take_off(struct replay *R, uint32_t idx) {
   const struct rblock *b = block_of(R, R->cur);
-  if (idx > b->n) fail(R, "instruction %u of a block of %u", idx, b->n);
+  if (idx > b->n) replay_fail(R, "instruction %u of a block of %u", idx, b->n);
   for (uint32_t i = idx; i < b->n; i++) R->c->cycles -= cpu_class_cost_of(b->cls[i]);
   R->c->icount -= b->n - idx;
 }
@@ -130,7 +78,7 @@ static bool take_fault(struct replay *R, uint64_t va, uint32_t pf, bool in_kerne
   const struct hv_mode *mode = R->hv->mode;
   if (pf & PFEC_NESTED) {
     int sig = mode->nested_fault ? mode->nested_fault(R->hv, va, pf & 0xffff) : SIGBUS;
-    if (sig) fail(R, "unresolvable nested fault at %#llx under mode %s", (unsigned long long)va, mode->name);
+    if (sig) replay_fail(R, "unresolvable nested fault at %#llx under mode %s", (unsigned long long)va, mode->name);
     return false;
   }
   R->plan_taken = false;
@@ -141,7 +89,7 @@ static bool take_fault(struct replay *R, uint64_t va, uint32_t pf, bool in_kerne
   R->k->fault_depth--;
   if (R->imported) {
     /* the guest kernel decided itself: its fault was the guest's */
-    if (sig) fail(R, "the guest kernel sends signal %d for the access at %#llx", sig, (unsigned long long)va);
+    if (sig) replay_fail(R, "the guest kernel sends signal %d for the access at %#llx", sig, (unsigned long long)va);
     if (R->hv->bus->visible_faults != visible) R->k->minflt++;
     return false;
   }
@@ -156,14 +104,14 @@ void replay_fault_end(struct kernel *k, int sig) {
   struct replay *R = k->replay;
   if (R->imported) return;
   if (!R->plan_taken) {
-    if (sig) fail(R, "mode %s ended a fault the guest did not see with signal %d", k->hv->mode->name, sig);
+    if (sig) replay_fail(R, "mode %s ended a fault the guest did not see with signal %d", k->hv->mode->name, sig);
     return;
   }
   R->plan_taken = false;
-  const struct fltr_rec *r = next(R);
-  if (r->kind != FLTR_K_FAULT_END) fail(R, "the fault should end here");
+  const struct fltr_rec *r = replay_next(R);
+  if (r->kind != FLTR_K_FAULT_END) replay_fail(R, "the fault should end here");
   if (r->v[0] != (uint64_t)sig)
-    fail(R, "the fault ends with signal %d here, %llu in the recording", sig, (unsigned long long)r->v[0]);
+    replay_fail(R, "the fault ends with signal %d here, %llu in the recording", sig, (unsigned long long)r->v[0]);
 }
 
 /* an instruction fetch at va, its faults handled; true: the guest saw one */
@@ -173,21 +121,21 @@ static bool fetch(struct replay *R, uint64_t va) {
     if (!pf || pf == CPU_REPLAY_GP) return false;
     if (take_fault(R, va, pf, false)) return true;
   }
-  fail(R, "the fetch at %#llx keeps faulting", (unsigned long long)va);
+  replay_fail(R, "the fetch at %#llx keeps faulting", (unsigned long long)va);
 }
 
 /* After a hidden fault the block goes on at the faulting instruction: it
  * is fetched again (an ITLB lookup of the block's page, as run.c's
  * resume does) and runs again. */
 static void refetch(struct replay *R) {
-  if (fetch(R, block_of(R, R->cur)->rip)) fail(R, "the guest saw a fault re-fetching its block");
+  if (fetch(R, block_of(R, R->cur)->rip)) replay_fail(R, "the guest saw a fault re-fetching its block");
 }
 
 static __attribute__((noinline)) void ref_slow(struct replay *R, uint32_t idx);
 
 static inline void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, uint32_t idx) {
   if (idx != R->insn) { R->insn = idx; R->nins = 0; }
-  if (R->nins == INSN_REFS_MAX) fail(R, "more than %d references in one instruction", INSN_REFS_MAX);
+  if (R->nins == INSN_REFS_MAX) replay_fail(R, "more than %d references in one instruction", INSN_REFS_MAX);
   R->ins[R->nins].va = va;
   R->ins[R->nins].size = size;
   R->ins[R->nins].kind = kind;
@@ -226,13 +174,13 @@ static void do_rep(struct replay *R, const uint64_t *v) {
    * faulting one): movs and stos chunk by it */
   uint64_t beyond = v[7] > (v[5] ? 1u : 0u) ? v[7] - (v[5] ? 1u : 0u) : 0;
   struct cpu_replay_rep st = {op, (unsigned)v[1], v[2] + (v[5] ? 1 : 0), v[3], v[4], beyond};
-  if (!st.size || st.size > 8) fail(R, "bad size");
+  if (!st.size || st.size > 8) replay_fail(R, "bad size");
   R->refs += v[2] * operands + v[5];
   for (;;) {
     uint64_t fva = 0;
     uint32_t pf = cpu_replay_rep(R->c, &st, &fva);
     if (!pf) {
-      if (v[5]) fail(R, "the REP instruction's recorded fault does not happen");
+      if (v[5]) replay_fail(R, "the REP instruction's recorded fault does not happen");
       return;
     }
     if (pf == CPU_REPLAY_GP) return;
@@ -244,249 +192,6 @@ static void do_rep(struct replay *R, const uint64_t *v) {
     put_back(R, idx);
     refetch(R);
   }
-}
-
-/* ---- the guest kernel's machine work, one record ---- */
-static bool kernel_work(uint8_t kind) {
-  switch (kind) {
-  case FLTR_K_KACC: case FLTR_K_PTE: case FLTR_K_PT_NEW: case FLTR_K_PV_BATCH: case FLTR_K_INVLPG:
-  case FLTR_K_TLB_FLUSH: case FLTR_K_FRAME: case FLTR_K_PC_FILL: case FLTR_K_RECLAIM:
-    return true;
-  default: return false;
-  }
-}
-
-/* cyc: the fault-path operation the record is part of (NULL: none; then
- * the accessors charge the CPU themselves, as in a live run) */
-static void kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *cyc) {
-  struct kernel *k = R->k;
-  const uint64_t *v = r->v;
-  switch (r->kind) {
-  case FLTR_K_KACC: {
-    uint32_t acc = (uint32_t)(v[1] & (ACC_W | ACC_F)) | (v[1] & 64 ? ACC_PT_READ : 0);
-    uint8_t *h = kaccess(k, v[0], acc, cyc);
-    if ((v[1] & 64) && k->hv->mode->pv_pte_descend) {
-      /* pt_descend follows every entry it reads above the level it wants
-       * that is present and not a large leaf (Xen PV: the M2P lookup) */
-      uint64_t e;
-      memcpy(&e, h, 8);
-      if ((e & PTE_P) && !(e & PTE_PS)) k->hv->mode->pv_pte_descend(k->hv, e);
-    }
-    break;
-  }
-  case FLTR_K_PTE:
-    if (v[0] + 8 > k->mem->ram_bytes + k->mem->pool_bytes || (v[0] & 7)) fail(R, "entry %#llx outside memory", (unsigned long long)v[0]);
-    if ((v[1] & PTE_P) && (v[1] & PTE_PS) && (v[2] & 127) < 4 && k->hv->mode->no_pse)
-      fail(R, "the recording maps large pages, which a guest of mode %s cannot (no PSE): record under %s, or "
-              "with --set guest.thp=0", k->hv->mode->name, k->hv->mode->name);
-    if (v[2] & 128) memcpy(mem_host(k->mem, v[0]), &v[1], 8);
-    else kwrite_pte(k, v[0], v[1], (int)(v[2] & 7), cyc);
-    break;
-  case FLTR_K_PT_NEW:
-    if ((v[0] << 12) >= k->mem->ram_bytes) fail(R, "frame outside memory");
-    R->pt_new++;
-    pv_new_table(k, v[0] << 12, (int)v[1]);
-    break;
-  case FLTR_K_PV_BATCH: pv_batch(k, v[0] != 0); break;
-  case FLTR_K_INVLPG: flush_user_va(k, v[0]); break;
-  case FLTR_K_TLB_FLUSH: guest_flush_tlb(k); break;
-  case FLTR_K_FRAME: {
-    uint64_t pa = v[1] << 12;
-    if (pa >= k->mem->ram_bytes || (v[0] == 3 && (v[2] << 12) >= k->mem->ram_bytes)) fail(R, "frame outside memory");
-    uint64_t dc = 0;
-    switch (v[0]) {
-    case 0:
-      /* the kernel zeroes a frame that becomes a page table (through the
-       * direct map: the kacc record that follows); the replay keeps only
-       * page tables in memory, so every new frame starts zeroed */
-      memset(mem_host(k->mem, pa), 0, PAGE);
-      cpu_invalidate_frame(R->c, pa);
-      break;
-    case 1: cpu_invalidate_frame(R->c, pa); break;
-    case 2: if (R->c->dcache) dc = cache_access_range(R->c->dcache, pa, PAGE, true); break;
-    case 3:
-      if (R->c->dcache)
-        dc = cache_access_range(R->c->dcache, v[2] << 12, PAGE, false) + cache_access_range(R->c->dcache, pa, PAGE, true);
-      break;
-    case 4:
-      if (pa + 0x200000 > k->mem->ram_bytes) fail(R, "frame outside memory");
-      for (uint64_t f = 0; f < 0x200000; f += PAGE) cpu_invalidate_frame(R->c, pa + f);
-      break;
-    default: fail(R, "unknown frame op %llu", (unsigned long long)v[0]);
-    }
-    if (cyc) *cyc += dc;
-    else R->c->cycles += dc;
-    break;
-  }
-  case FLTR_K_PC_FILL: case FLTR_K_RECLAIM: break;   /* no machine work of their own */
-  default: fail(R, "not the guest kernel's machine work");
-  }
-}
-
-/* ---- the guest kernel's fault-path decisions, from the records ---- */
-
-/* the leaf entry mapping va in the running address space, read as the
- * model's inspection (no charge): a COW's source frame */
-static uint64_t host_leaf(struct kernel *k, uint64_t va) {
-  uint64_t table = k->mm ? k->mm->pml4 : 0;
-  for (int l = 4; l >= 1 && table; l--) {
-    uint64_t e;
-    memcpy(&e, mem_host(k->mem, pt_entry_pa(table, va, l)), 8);
-    if (!(e & PTE_P) && !(l == 1 && pte_mapped(e))) return 0;
-    if (l == 1 || (e & PTE_PS)) return pte_frame(e, va);
-    table = e & PTE_ADDR;
-    if (table >= k->mem->ram_bytes + k->mem->pool_bytes) return 0;
-  }
-  return 0;
-}
-
-static uint64_t rop_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
-  struct replay *R = the_replay(kp);
-  uint64_t cyc = 0;
-  const struct fltr_rec *r;
-  /* a fault the guest sees stops its instruction: the raise recorded the
-   * cut (the rest of the block was taken off when it faulted) */
-  const struct fltr_rec *p0 = fltr_decoder_peek(R->dec);
-  if (R->raising && p0 && p0->kind == FLTR_K_CUT) {
-    next(R);
-    if (R->rec.v[0] != R->raising - 1)
-      fail(R, "the cut is at instruction %llu, the fault at %u", (unsigned long long)R->rec.v[0], R->raising - 1);
-  }
-  while ((r = next(R))->kind != FLTR_K_FAULT) {
-    if (!kernel_work(r->kind)) fail(R, "the guest kernel's fault at %#llx should be recorded here", (unsigned long long)va);
-    kernel_record(R, r, &cyc);
-  }
-  if (r->v[0] != va || r->v[1] != err)
-    fail(R, "the fault is at %#llx (error %#x) here, at %#llx (error %#llx) in the recording", (unsigned long long)va,
-         err, (unsigned long long)r->v[0], (unsigned long long)r->v[1]);
-  memset(p, 0, sizeof *p);
-  unsigned kind = (unsigned)(r->v[2] & 63);
-  if (kind > FK_THP) fail(R, "unknown fault kind %u", kind);
-  p->kind = (enum fault_kind)kind;
-  p->copy = r->v[2] & 64;
-  p->stack_grow = r->v[2] & 128;
-  p->pte_flags = r->v[3];
-  p->va = va;
-  p->page = kind == FK_THP ? va & ~0x1fffffull : va & PAGE_MASK;
-  p->write = err & PFEC_W;
-  p->fetch = err & PFEC_I;
-  p->user = err & PFEC_U;
-  if (kind == FK_COW || kind == FK_WRITE_UPGRADE) p->old_pa = host_leaf(R->k, va);
-  R->plan_taken = true;
-  return cyc;
-}
-
-/* the records of one operation, up to its kop; returns the kop */
-static const struct fltr_rec *op_records(struct replay *R, int op, uint64_t *cyc) {
-  const struct fltr_rec *r;
-  while ((r = next(R))->kind != FLTR_K_KOP) {
-    if (!kernel_work(r->kind)) fail(R, "the guest kernel's %s should end here", fltr_kop_names[op]);
-    kernel_record(R, r, cyc);
-  }
-  if (r->v[0] != (uint64_t)op)
-    fail(R, "the mode asks the guest kernel for %s here, the recording for %s (a decision this replay cannot take: "
-         "see traces/FORMAT.md, What may change at replay)", fltr_kop_names[op],
-         r->v[0] < FLTR_KOP__COUNT ? fltr_kop_names[r->v[0]] : "?");
-  return r;
-}
-
-/* an operation whose only result is its cycles */
-static uint64_t op_cycles(void *kp, int op) {
-  uint64_t cyc = 0;
-  op_records(the_replay(kp), op, &cyc);
-  return cyc;
-}
-
-static uint64_t rop_ensure_tables(void *kp, uint64_t va, uint64_t *leaf_pa, int *newt) {
-  (void)va;
-  uint64_t cyc = 0;
-  const struct fltr_rec *r = op_records(the_replay(kp), FLTR_KOP_ENSURE_TABLES, &cyc);
-  *leaf_pa = r->v[1];
-  *newt = (int)r->v[2];
-  return cyc;
-}
-static uint64_t rop_alloc_frame(void *kp, uint64_t *pa) {
-  uint64_t cyc = 0;
-  *pa = op_records(the_replay(kp), FLTR_KOP_ALLOC_FRAME, &cyc)->v[1];
-  return cyc;
-}
-static uint64_t rop_zero_frame(void *kp, uint64_t pa) {
-  (void)pa;
-  return op_cycles(kp, FLTR_KOP_ZERO_FRAME);
-}
-static uint64_t rop_file_page(void *kp, const struct fault_plan *p, uint64_t *pa, bool *hit) {
-  (void)p;
-  struct kernel *k = kp;
-  uint64_t cyc = 0;
-  const struct fltr_rec *r = op_records(the_replay(kp), FLTR_KOP_FILE_PAGE, &cyc);
-  *pa = r->v[1];
-  *hit = r->v[2] & 1;
-  if (r->v[2] & 2) cyc += k->policy.io_read_latency;   /* the device read: this replay's latency */
-  return cyc;
-}
-static uint64_t rop_fault_around(void *kp, const struct fault_plan *p, int *n) {
-  (void)p;
-  uint64_t cyc = 0;
-  *n = (int)op_records(the_replay(kp), FLTR_KOP_FAULT_AROUND, &cyc)->v[2];
-  return cyc;
-}
-static uint64_t rop_copy_frame(void *kp, uint64_t dst, uint64_t src) {
-  (void)dst, (void)src;
-  return op_cycles(kp, FLTR_KOP_COPY_FRAME);
-}
-static uint64_t rop_zero_page_pa(void *kp) {
-  uint64_t cyc = 0;
-  return op_records(the_replay(kp), FLTR_KOP_ZERO_PAGE, &cyc)->v[1];
-}
-static uint64_t rop_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
-  (void)leaf_pa, (void)pte;
-  return op_cycles(kp, FLTR_KOP_WRITE_PTE);
-}
-static uint64_t rop_invlpg(void *kp, uint64_t va) {
-  (void)va;
-  return op_cycles(kp, FLTR_KOP_INVLPG);
-}
-static void rop_release(void *kp, uint64_t pa) {
-  (void)pa;
-  ((struct kernel *)kp)->cpu->cycles += op_cycles(kp, FLTR_KOP_RELEASE_FRAME);
-}
-static uint64_t rop_thp_alloc(void *kp, uint64_t *pa) {
-  uint64_t cyc = 0;
-  *pa = op_records(the_replay(kp), FLTR_KOP_THP_ALLOC, &cyc)->v[1];
-  return cyc;
-}
-static uint64_t rop_thp_zero(void *kp, uint64_t pa) {
-  (void)pa;
-  return op_cycles(kp, FLTR_KOP_THP_ZERO);
-}
-static uint64_t rop_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
-  (void)p, (void)pa;
-  return op_cycles(kp, FLTR_KOP_THP_MAP);
-}
-static uint64_t rop_prefault_anon(void *kp, const struct fault_plan *p, int n, int *done) {
-  (void)p, (void)n;
-  struct kernel *k = kp;
-  uint64_t cyc = 0;
-  *done = (int)op_records(the_replay(kp), FLTR_KOP_PREFAULT_ANON, &cyc)->v[2];
-  return cyc + k->policy.frame_zero_cost * (uint64_t)*done;
-}
-
-static void replay_ops(struct guest_ops *o) {
-  o->plan = rop_plan;
-  o->ensure_tables = rop_ensure_tables;
-  o->alloc_frame = rop_alloc_frame;
-  o->zero_frame = rop_zero_frame;
-  o->file_page = rop_file_page;
-  o->fault_around = rop_fault_around;
-  o->copy_frame = rop_copy_frame;
-  o->zero_page_pa = rop_zero_page_pa;
-  o->write_pte = rop_write_pte;
-  o->invlpg = rop_invlpg;
-  o->release_frame = rop_release;
-  o->thp_alloc = rop_thp_alloc;
-  o->thp_zero = rop_thp_zero;
-  o->thp_map = rop_thp_map;
-  o->prefault_anon = rop_prefault_anon;
 }
 
 /* ---- the main loop: one record at a time ---- */
@@ -505,18 +210,18 @@ static bool fetch_block(struct replay *R, uint64_t rip, bool two) {
     if (!pf || pf == CPU_REPLAY_GP) return false;
     if (take_fault(R, va2, pf, false)) return true;
   }
-  fail(R, "the fetch at %#llx keeps faulting", (unsigned long long)rip);
+  replay_fail(R, "the fetch at %#llx keeps faulting", (unsigned long long)rip);
 }
 
 static void block_record(struct replay *R, const struct fltr_rec *r) {
   uint64_t id = r->v[0];
-  if (!r->len || r->len > 63) fail(R, "a block of %u instructions", r->len);
-  if (id > (1u << 28)) fail(R, "block id %llu", (unsigned long long)id);
+  if (!r->len || r->len > 63) replay_fail(R, "a block of %u instructions", r->len);
+  if (id > (1u << 28)) replay_fail(R, "block id %llu", (unsigned long long)id);
   if (id >= R->nblocks) {
     size_t n = R->nblocks ? R->nblocks : 4096;
     while (n <= id) n *= 2;
     struct rblock *b = realloc(R->blocks, n * sizeof *b);
-    if (!b) fail(R, "out of host memory");
+    if (!b) replay_fail(R, "out of host memory");
     memset(b + R->nblocks, 0, (n - R->nblocks) * sizeof *b);
     R->blocks = b;
     R->nblocks = n;
@@ -541,11 +246,11 @@ static void block_record(struct replay *R, const struct fltr_rec *r) {
     return;
   }
   uint64_t pa = r->v[2], pa2 = r->v[3];
-  if (pa >= R->k->mem->ram_bytes || pa2 >= R->k->mem->ram_bytes) fail(R, "code outside memory");
+  if (pa >= R->k->mem->ram_bytes || pa2 >= R->k->mem->ram_bytes) replay_fail(R, "code outside memory");
   /* lookup_block: the fetch of its first byte, then build: the second
    * page's fetch, the frames marked as code */
   R->c->blocks_decoded++;
-  if (fetch_block(R, b->rip, pa2 != 0)) fail(R, "the guest saw a fault fetching a block it decoded");
+  if (fetch_block(R, b->rip, pa2 != 0)) replay_fail(R, "the guest saw a fault fetching a block it decoded");
   if (pa2) cpu_mark_code(R->c, pa2);
   cpu_mark_code(R->c, pa);
   R->fetched = true;
@@ -565,18 +270,18 @@ static void replay_mm_new(struct replay *R, const struct fltr_rec *r) {
   struct kernel *k = R->k;
   const uint64_t *v = r->v;
   uint64_t id = v[0];
-  if (id > (1u << 26) || (v[1] << 12) >= k->mem->ram_bytes) fail(R, "bad address space");
+  if (id > (1u << 26) || (v[1] << 12) >= k->mem->ram_bytes) replay_fail(R, "bad address space");
   if (id >= R->nmms) {
     size_t n = R->nmms ? R->nmms : 64;
     while (n <= id) n *= 2;
     struct mm **p = realloc(R->mms, n * sizeof *p);
-    if (!p) fail(R, "out of host memory");
+    if (!p) replay_fail(R, "out of host memory");
     memset(p + R->nmms, 0, (n - R->nmms) * sizeof *p);
     R->mms = p;
     R->nmms = n;
   }
   if (!R->mms[id]) R->mms[id] = calloc(1, sizeof **R->mms);
-  if (!R->mms[id]) fail(R, "out of host memory");
+  if (!R->mms[id]) replay_fail(R, "out of host memory");
   R->mms[id]->pml4 = v[1] << 12;
   R->mms[id]->id = id;
   R->mms[id]->refs = 1;
@@ -639,7 +344,7 @@ static void keyframe_record(struct replay *R, const struct fltr_rec *r) {
   }
   case FLTR_K_KF_PT: {
     uint64_t pa = v[0] << 12;
-    if (pa >= k->mem->ram_bytes) fail(R, "table outside memory");
+    if (pa >= k->mem->ram_bytes) replay_fail(R, "table outside memory");
     memset(mem_host(k->mem, pa), 0, PAGE);
     if (v[1] == 4) {
       uint64_t e273 = k->kpdpt | PTE_P | PTE_W | PTE_A, e511 = k->ktext_pdpt | PTE_P | PTE_W | PTE_A;
@@ -650,7 +355,7 @@ static void keyframe_record(struct replay *R, const struct fltr_rec *r) {
     break;
   }
   case FLTR_K_KF_PTE:
-    if (v[0] + 8 > k->mem->ram_bytes || (v[0] & 7)) fail(R, "entry outside memory");
+    if (v[0] + 8 > k->mem->ram_bytes || (v[0] & 7)) replay_fail(R, "entry outside memory");
     /* as plain stores: a paravirtualized mode has not validated them
      * (Xen PV's end-of-run audit can count them: FORMAT.md, Windows) */
     memcpy(mem_host(k->mem, v[0]), &v[1], 8);
@@ -677,7 +382,7 @@ static bool hot_bb(void *ctx, uint64_t id) {
   }
   struct rblock *b = block_of(R, id);
   if (!R->fetched && !cpu_replay_fetch_hit(c, b->rip) && fetch(R, b->rip))
-    fail(R, "the guest saw a fault fetching a block that ran");
+    replay_fail(R, "the guest saw a fault fetching a block that ran");
   R->fetched = false;
   R->cur = (uint32_t)id;
   R->nins = 0;
@@ -690,8 +395,8 @@ static bool hot_bb(void *ctx, uint64_t id) {
 static bool hot_ref(void *ctx, uint64_t va, uint64_t sa, uint64_t insn) {
   struct replay *R = ctx;
   R->rec.kind = FLTR_K_REF;
-  if (!R->cur) fail(R, "a reference without a running block");
-  if (!(sa >> 2) || (sa >> 2) > 4096 || (sa & 3) == 3) fail(R, "bad reference size or kind");
+  if (!R->cur) replay_fail(R, "a reference without a running block");
+  if (!(sa >> 2) || (sa >> 2) > 4096 || (sa & 3) == 3) replay_fail(R, "bad reference size or kind");
   do_ref(R, va, (unsigned)(sa >> 2), (unsigned)(sa & 3), (uint32_t)insn);
   return true;
 }
@@ -717,13 +422,13 @@ static void replay_loop(struct replay *R) {
     case FLTR_K_BLOCK: block_record(R, r); break;
     case FLTR_K_BB: if (!hot_bb(R, v[0])) return; break;
     case FLTR_K_CUT:
-      if (!R->cur) fail(R, "a cut without a running block");
+      if (!R->cur) replay_fail(R, "a cut without a running block");
       take_off(R, (uint32_t)v[0]);
       R->cur = 0;
       break;
     case FLTR_K_REF: hot_ref(R, v[0], v[1], v[2]); break;
     case FLTR_K_REP:
-      if (!R->cur) fail(R, "a REP instruction without a running block");
+      if (!R->cur) replay_fail(R, "a REP instruction without a running block");
       do_rep(R, v);
       break;
     case FLTR_K_SYS_ENTER:
@@ -744,10 +449,10 @@ static void replay_loop(struct replay *R) {
         /* the kernel faults a page in itself (get_user_pages) */
         int tries = 0;
         while (!take_fault(R, v[1], (uint32_t)v[2], true))
-          if (++tries == 8) fail(R, "the page the kernel faults in is never the guest kernel's fault");
+          if (++tries == 8) replay_fail(R, "the page the kernel faults in is never the guest kernel's fault");
       } else {
         if (!fetch_block(R, v[1], v[0] == 1))
-          fail(R, "the recorded fetch fault at %#llx does not happen", (unsigned long long)v[1]);
+          replay_fail(R, "the recorded fetch fault at %#llx does not happen", (unsigned long long)v[1]);
       }
       break;
     case FLTR_K_MM_NEW: replay_mm_new(R, r); break;
@@ -758,7 +463,7 @@ static void replay_loop(struct replay *R) {
     }
     case FLTR_K_CR3:
       k->mm = mm_of(R, v[0]);
-      if (k->mm->pml4 != v[1] << 12) fail(R, "address space %llu has another top table", (unsigned long long)v[0]);
+      if (k->mm->pml4 != v[1] << 12) replay_fail(R, "address space %llu has another top table", (unsigned long long)v[0]);
       mm_switch_user(k);
       break;
     case FLTR_K_WRITEBACK: pc_writeback_step(k, v[0]); break;
@@ -785,12 +490,12 @@ static void replay_loop(struct replay *R) {
       if (R->kf_seek) keyframe_record(R, r);
       break;
     case FLTR_K_FAULT: case FLTR_K_KOP: case FLTR_K_FAULT_END:
-      fail(R, "the recording's guest kernel handles a fault this replay did not take (the trace and the replay "
+      replay_fail(R, "the recording's guest kernel handles a fault this replay did not take (the trace and the replay "
               "diverge: see traces/FORMAT.md, What may change at replay)");
     default:
-      if (kernel_work(r->kind)) kernel_record(R, r, NULL);
+      if (replay_kernel_work(r->kind)) replay_kernel_record(R, r, NULL);
       else if (!fltr_kinds[r->kind].name || r->kind >= FLTR_K_KF_BEGIN) break;   /* a newer minor's kind: skipped */
-      else fail(R, "unexpected record");
+      else replay_fail(R, "unexpected record");
     }
   }
 }
