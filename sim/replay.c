@@ -470,7 +470,10 @@ static void replay_loop(struct replay *R) {
     case FLTR_K_SCHED: k->hv->bus->pid = (int)v[0]; break;
     case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_EXIT: case FLTR_K_SIGNAL: break;
     case FLTR_K_ROI:                 /* the recording's region commands (not inside a window's counts) */
-      if (!R->win.on) roi_command(R->m, (int)v[0]);
+      if (!R->win.on) {
+        cpu_set_data_refs(c, R->refs);   /* (the snapshot's refs.user: the records', as live) */
+        roi_command(R->m, (int)v[0]);
+      }
       break;
     case FLTR_K_KSTAT:
       if (v[0] < FLTR_KSTAT__COUNT) R->kstat[v[0]] = v[1];
