@@ -63,7 +63,7 @@ static void dnotify_dir(struct kernel *k, uint64_t dev, uint64_t ino, uint32_t e
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *c = task_ctx_of(k, t);
     if (t->state == TS_ZOMBIE || !c->fds) continue;
-    for (int i = 0; i < MAX_FDS; i++) {
+    for (int i = 0; i < fds_cap(c->files); i++) {
       struct gfd *g = &c->fds[i];
       if (g->kind == FDK_NONE || !(g->dn_mask & ev) || g->dn_dev != dev || g->dn_ino != ino) continue;
       struct task *owner = task_find(k, g->owner > 0 ? g->owner : c->pid);

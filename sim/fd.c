@@ -4,6 +4,7 @@
  * fd 1 never closes faultline's own stdout. */
 #include "sim/fs_priv.h"
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <errno.h>
@@ -16,8 +17,39 @@
 #define STDIO_HOST_MIN 100
 
 struct gfd *gfd_get(struct kernel *k, int fd) {
-  if (fd < 0 || fd >= MAX_FDS || !k->fds || k->fds[fd].kind == FDK_NONE) return NULL;
+  if (fd < 0 || fd >= fds_cap(k->files) || !k->fds || k->fds[fd].kind == FDK_NONE) return NULL;
   return &k->fds[fd];
+}
+
+/* RLIMIT_NOFILE: a descriptor must be below it (alloc_fd's `end`) */
+static int fd_limit(struct kernel *k) {
+  uint64_t l = k->rlim[RLIMIT_NOFILE].cur;
+  return l < MAX_FDS ? (int)l : MAX_FDS;
+}
+
+int files_grow(struct kernel *k, int fd) {
+  struct files *f = k->files;
+  if (!f || fd < 0 || fd >= MAX_FDS) return -EMFILE;
+  if (fd < f->cap) return 0;
+  int cap = f->cap ? f->cap : FDS_INITIAL;
+  while (cap <= fd) cap *= 2;
+  if (cap > MAX_FDS) cap = MAX_FDS;
+  struct gfd *n = realloc(f->fds, (size_t)cap * sizeof *n);
+  if (!n) return -EMFILE;
+  for (int i = f->cap; i < cap; i++) {
+    memset(&n[i], 0, sizeof n[i]);
+    n[i].kind = FDK_NONE;
+    n[i].hostfd = -1;
+  }
+  f->fds = n;
+  f->cap = cap;
+  /* every task sharing the table (CLONE_FILES, a vfork child) sees it */
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct task_ctx *c = task_ctx_of(k, t);
+    if (c->files == f) c->fds = n;
+  }
+  if (k->files == f) k->fds = n;
+  return 0;
 }
 
 /* The type and identity of the host file behind g, and whether its file
@@ -38,9 +70,12 @@ struct gfd *gfd_file(struct gfd *g) {
 int gfd_lowest_free(struct kernel *k, int minfd) {
   if (minfd < 0) minfd = 0;
   if (!k->fds) return -EMFILE;
-  for (int i = minfd; i < MAX_FDS; i++)
+  int lim = fd_limit(k), cap = fds_cap(k->files);
+  for (int i = minfd; i < cap && i < lim; i++)
     if (k->fds[i].kind == FDK_NONE) return i;
-  return -EMFILE;
+  int i = minfd > cap ? minfd : cap;      /* past the table: it grows */
+  if (i >= lim || files_grow(k, i)) return -EMFILE;
+  return i;
 }
 
 void gfd_release(struct gfd *g) {
@@ -66,7 +101,7 @@ static void gfd_fill(struct gfd *g, enum fd_kind kind, int hostfd, int flags, bo
 
 int gfd_install_at(struct kernel *k, int fd, enum fd_kind kind, int hostfd, int flags,
                    bool cloexec, const char *path) {
-  if (fd < 0 || fd >= MAX_FDS || !k->fds) {
+  if (fd < 0 || fd >= MAX_FDS || !k->fds || files_grow(k, fd)) {
     if (hostfd >= 0) close(hostfd);
     return -EBADF;
   }
@@ -127,9 +162,11 @@ int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec) {
 int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec) {
   struct gfd *o = gfd_get(k, oldfd);
   if (!o) return -EBADF;
-  if (newfd < 0 || newfd >= MAX_FDS) return exact ? -EBADF : -EINVAL;
+  if (newfd < 0 || newfd >= fd_limit(k)) return exact ? -EBADF : -EINVAL;   /* dup2/F_DUPFD: RLIMIT_NOFILE */
   int nfd = exact ? newfd : gfd_lowest_free(k, newfd);
   if (nfd < 0) return nfd;
+  if (files_grow(k, nfd)) return -EMFILE;
+  o = gfd_get(k, oldfd);             /* (the table may have moved) */
   return gfd_copy_to(k, o, nfd, cloexec);
 }
 
@@ -139,8 +176,9 @@ void fds_init(struct kernel *k) {
     if (!k->files) return;
     k->files->refs = 1;
   }
+  if (files_grow(k, FDS_INITIAL - 1)) return;
   k->fds = k->files->fds;
-  for (int i = 0; i < MAX_FDS; i++) {
+  for (int i = 0; i < k->files->cap; i++) {
     memset(&k->fds[i], 0, sizeof k->fds[i]);
     k->fds[i].kind = FDK_NONE;
     k->fds[i].hostfd = -1;
@@ -159,7 +197,7 @@ void fds_init(struct kernel *k) {
 /* Close every guest fd and free pseudo-file buffers (end of a run). */
 void fds_fini(struct kernel *k) {
   if (!k->fds) return;
-  for (int i = 0; i < MAX_FDS; i++) gfd_release(&k->fds[i]);
+  for (int i = 0; i < fds_cap(k->files); i++) gfd_release(&k->fds[i]);
 }
 
 /* Is the file open for writing in some guest process (deny_write_access:
@@ -169,7 +207,7 @@ bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino) {
   for (struct task *t = k->tasks; t; t = t->next) {
     struct files *f = t == k->cur ? k->files : t->tc.files;
     if (!f || t->state == TS_ZOMBIE) continue;
-    for (int i = 0; i < MAX_FDS; i++) {
+    for (int i = 0; i < f->cap; i++) {
       const struct gfd *g = &f->fds[i];
       struct stat st;
       if (g->kind != FDK_HOST || g->hostfd < 0 || (g->flags & O_PATH) ||
@@ -187,7 +225,7 @@ bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino) {
 bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd) {
   struct files *f = t == k->cur ? k->files : t->tc.files;
   if (!f) return false;
-  for (int i = 0; i < MAX_FDS; i++)
+  for (int i = 0; i < f->cap; i++)
     if (f->fds[i].hostfd == hostfd) return f->fds[i].kind == FDK_PIPE_R || f->fds[i].kind == FDK_PIPE_W;
   return false;
 }

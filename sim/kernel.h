@@ -119,9 +119,19 @@ struct gfd {
 };
 enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER };
 enum { GFD_REG = 1, GFD_STREAM, GFD_OTHER };
-#define MAX_FDS 1024
+/* The descriptor table grows as a process needs it (from FDS_INITIAL,
+ * doubling: Linux's expand_files), up to RLIMIT_NOFILE; MAX_FDS is the
+ * model's fs.nr_open, the most RLIMIT_NOFILE may be raised to. */
+#define MAX_FDS 65536
+#define FDS_INITIAL 64
 
-struct files { int refs; struct gfd fds[MAX_FDS]; };
+struct files { int refs; int cap; struct gfd *fds; };
+struct kernel;
+/* (fd.c) make room for descriptor `fd` in the running task's table,
+ * updating every task that shares it; -EMFILE when it cannot grow */
+int files_grow(struct kernel *k, int fd);
+/* the running task's table size, and a task's */
+static inline int fds_cap(const struct files *f) { return f ? f->cap : 0; }
 
 /* Per-task state.  struct kernel embeds the running task's copy
  * anonymously (k->pid, k->mm, k->fds ...), so syscall code reads "the

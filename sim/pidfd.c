@@ -202,7 +202,7 @@ static long sys_pidfd_getfd(struct kernel *k, int pidfd, int targetfd, uint64_t 
   if (!ptrace_may_access(k, t, false)) return -EPERM;
   struct files *files = t == k->cur ? k->files : t->tc.files;
   if (!files) return -ESRCH;       /* exiting: its table is gone (__pidfd_fget) */
-  if (targetfd < 0 || targetfd >= MAX_FDS) return -EBADF;
+  if (targetfd < 0 || targetfd >= files->cap) return -EBADF;
   const struct gfd *src = &files->fds[targetfd];
   if (src->kind == FDK_NONE) return -EBADF;
   int nfd = gfd_lowest_free(k, 0);

@@ -97,7 +97,7 @@ int fs_exe_link_text(struct kernel *k, char *out, size_t n) { return exe_link_te
 
 /* a descriptor of a process's table (NULL unless open) */
 static struct gfd *pgfd(const struct task_ctx *c, long fd) {
-  if (fd < 0 || fd >= MAX_FDS || !c->fds || c->fds[fd].kind == FDK_NONE) return NULL;
+  if (fd < 0 || fd >= fds_cap(c->files) || !c->fds || c->fds[fd].kind == FDK_NONE) return NULL;
   return &c->fds[fd];
 }
 
@@ -258,7 +258,7 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
             exe_base(k, c, t, sizeof t), (unsigned)c->umask, state_name(p->state), c->pid, c->pid,
             c->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
   /* task_state(): the groups, space-separated, and a trailing space */
-  sb_printf(b, "FDSize:\t%d\nGroups:\t", MAX_FDS);
+  sb_printf(b, "FDSize:\t%d\nGroups:\t", fds_cap(c->files));
   for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)c->groups[i]);
   sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", c->pid, c->pid, c->pgid, c->sid);
   if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
@@ -676,7 +676,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     if (!more) {
       dir_add(&b, fdd, ".", DT_DIR);
       dir_add(&b, fdd, "..", DT_DIR);
-      for (int f = 0; c->fds && f < MAX_FDS; f++)
+      for (int f = 0; c->fds && f < fds_cap(c->files); f++)
         if (c->fds[f].kind != FDK_NONE) {
           char nm[16];
           snprintf(nm, sizeof nm, "%d", f);

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/vfs.h>
 #include <linux/magic.h>
 #include <sys/ioctl.h>
@@ -564,7 +565,7 @@ static long sys_pipe2(struct kernel *k, uint64_t ufds, int flags) {
 static long sys_close_range(struct kernel *k, uint64_t first, uint64_t last, uint64_t flags) {
   if (flags & ~6ull) return -EINVAL;          /* CLOSE_RANGE_UNSHARE | _CLOEXEC */
   if (first > last || first > 0xffffffffull) return -EINVAL;
-  for (uint64_t f = first; f <= last && f < MAX_FDS; f++) {
+  for (uint64_t f = first; f <= last && f < (uint64_t)fds_cap(k->files); f++) {
     struct gfd *g = gfd_get(k, (int)f);
     if (!g) continue;
     if (flags & 4) g->cloexec = true;
@@ -626,7 +627,7 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   switch (cmd) {
   case F_DUPFD:
   case F_DUPFD_CLOEXEC:
-    if ((int64_t)(int)arg < 0 || (int)arg >= MAX_FDS) return -EINVAL;
+    if ((int64_t)(int)arg < 0 || (uint64_t)(int)arg >= k->rlim[RLIMIT_NOFILE].cur || (int)arg >= MAX_FDS) return -EINVAL;
     return gfd_dup(k, fd, (int)arg, false, cmd == F_DUPFD_CLOEXEC);
   case F_GETFD: return g->cloexec ? FD_CLOEXEC : 0;
   case F_SETFD: g->cloexec = arg & FD_CLOEXEC; return 0;

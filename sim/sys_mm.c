@@ -57,7 +57,7 @@ bool memfd_write_sealed(int hostfd) {
 }
 
 static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
-  if (gfd < 0 || gfd >= MAX_FDS || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
+  if (gfd < 0 || gfd >= fds_cap(k->files) || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
   int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
   if (hfd < 0) { *err = -ENFILE; return NULL; }
   struct stat st;
@@ -83,7 +83,7 @@ static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
 /* /dev/zero maps as anonymous memory (drivers/char/mem.c mmap_zero) */
 static bool is_dev_zero(struct kernel *k, int64_t fd) {
   struct stat st;
-  return fd >= 0 && fd < MAX_FDS && k->fds[fd].kind == FDK_HOST && !fstat(k->fds[fd].hostfd, &st) &&
+  return fd >= 0 && fd < fds_cap(k->files) && k->fds[fd].kind == FDK_HOST && !fstat(k->fds[fd].hostfd, &st) &&
          S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 5);
 }
 
@@ -95,7 +95,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
    * then do_mmap's checks */
   if (off & (PAGE - 1)) return -EINVAL;
   bool anon = flags & MAP_ANONYMOUS;
-  if (!anon && (fd < 0 || fd >= MAX_FDS || k->fds[fd].kind == FDK_NONE || (k->fds[fd].flags & O_PATH)))
+  if (!anon && (fd < 0 || fd >= fds_cap(k->files) || k->fds[fd].kind == FDK_NONE || (k->fds[fd].flags & O_PATH)))
     return -EBADF;
   if (!len) return -EINVAL;
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;

@@ -169,7 +169,8 @@ static long sys_sysinfo(struct kernel *k, uint64_t u) {
 void rlimits_init(struct task_ctx *c) {
   for (int r = 0; r < 16; r++) c->rlim[r].cur = c->rlim[r].max = ~0ull;   /* RLIM_INFINITY */
   c->rlim[RLIMIT_STACK].cur = 8ull << 20;
-  c->rlim[RLIMIT_NOFILE].cur = c->rlim[RLIMIT_NOFILE].max = MAX_FDS;
+  c->rlim[RLIMIT_NOFILE].cur = 1024;              /* Linux's INR_OPEN_CUR and INR_OPEN_MAX */
+  c->rlim[RLIMIT_NOFILE].max = 4096;
   c->rlim[RLIMIT_CORE].cur = 0;
   c->rlim[RLIMIT_MEMLOCK].cur = c->rlim[RLIMIT_MEMLOCK].max = 8ull << 20;
   c->rlim[RLIMIT_NPROC].cur = c->rlim[RLIMIT_NPROC].max = 4096;

@@ -34,18 +34,20 @@
 #define CLONE_NS_ALL_ (0x20000ull | 0x04000000 | 0x08000000 | 0x20000000 | 0x40000000 | 0x02000000 | 0x80)
 #define CLONE_NS_ABSENT_ (0x04000000ull | 0x08000000 | 0x20000000 | 0x40000000 | 0x80)
 
-static struct files *files_new(void) {
+static struct files *files_new(int cap) {
   struct files *f = calloc(1, sizeof *f);
   f->refs = 1;
-  for (int i = 0; i < MAX_FDS; i++) f->fds[i].hostfd = -1;
+  f->cap = cap;
+  f->fds = calloc((size_t)cap, sizeof *f->fds);
+  for (int i = 0; i < cap; i++) f->fds[i].hostfd = -1;
   return f;
 }
 
 /* fork's copy of the descriptor table: host dups share the open file
  * description, as the guest's fork does. */
 static struct files *files_copy(const struct files *src) {
-  struct files *f = files_new();
-  for (int i = 0; i < MAX_FDS; i++) {
+  struct files *f = files_new(src->cap);
+  for (int i = 0; i < src->cap; i++) {
     const struct gfd *g = &src->fds[i];
     if (g->kind == FDK_NONE) continue;
     f->fds[i] = *g;
@@ -61,7 +63,8 @@ static struct files *files_copy(const struct files *src) {
 
 static void files_put(struct files *f) {
   if (!f || --f->refs) return;
-  for (int i = 0; i < MAX_FDS; i++) gfd_release(&f->fds[i]);
+  for (int i = 0; i < f->cap; i++) gfd_release(&f->fds[i]);
+  free(f->fds);
   free(f);
 }
 
@@ -82,7 +85,7 @@ int task_init_first(struct kernel *k) {
   k->ppid = OUTSIDE_PID;
   k->orig_rax = -1;
   rlimits_init(&k->tc);
-  k->files = files_new();
+  k->files = files_new(FDS_INITIAL);
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
   t->exit_efd = -1;
@@ -758,7 +761,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
     k->files = f;
     k->fds = f->fds;
   }
-  for (int i = 0; i < MAX_FDS; i++)
+  for (int i = 0; i < k->files->cap; i++)
     if (k->fds[i].kind != FDK_NONE && k->fds[i].cloexec) gfd_release(&k->fds[i]);
   for (int s = 1; s <= 64; s++) {
     if (k->sig_handlers[s] != (uint64_t)(uintptr_t)SIG_IGN) k->sig_handlers[s] = 0;
