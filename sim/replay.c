@@ -131,6 +131,21 @@ static void refetch(struct replay *R) {
   if (fetch(R, block_of(R, R->cur)->rip)) replay_fail(R, "the guest saw a fault re-fetching its block");
 }
 
+/* An access of instruction idx faulted (cpu_raise's place): the rest of
+ * its block does not retire, the mode handles the fault.  True: the guest
+ * saw it (the block is cut there); false: a hidden fault, after which the
+ * block goes on at the instruction (fetched again, run again). */
+static bool raise_at(struct replay *R, uint32_t idx, uint64_t fva, uint32_t pf) {
+  take_off(R, idx);
+  R->raising = idx + 1;
+  bool seen = take_fault(R, fva, pf, false);
+  R->raising = 0;
+  if (seen) { R->cur = 0; return true; }
+  put_back(R, idx);
+  refetch(R);
+  return false;
+}
+
 static __attribute__((noinline)) void ref_slow(struct replay *R, uint32_t idx);
 
 static inline void do_ref(struct replay *R, uint64_t va, unsigned size, unsigned kind, uint32_t idx) {
@@ -155,14 +170,7 @@ static __attribute__((noinline)) void ref_slow(struct replay *R, uint32_t idx) {
     for (i = from; i < R->nins; i++)
       if ((pf = cpu_replay_ref(R->c, R->ins[i].va, R->ins[i].size, R->ins[i].kind, &fva))) break;
     if (i == R->nins || pf == CPU_REPLAY_GP) return;
-    /* the instruction stops: the rest of its block does not retire */
-    take_off(R, idx);
-    R->raising = idx + 1;
-    bool seen = take_fault(R, fva, pf, false);
-    R->raising = 0;
-    if (seen) { R->cur = 0; return; }
-    put_back(R, idx);
-    refetch(R);
+    if (raise_at(R, idx, fva, pf)) return;
     from = 0;
   }
 }
@@ -184,13 +192,7 @@ static void do_rep(struct replay *R, const uint64_t *v) {
       return;
     }
     if (pf == CPU_REPLAY_GP) return;
-    take_off(R, idx);
-    R->raising = idx + 1;
-    bool seen = take_fault(R, fva, pf, false);
-    R->raising = 0;
-    if (seen) { R->cur = 0; return; }
-    put_back(R, idx);
-    refetch(R);
+    if (raise_at(R, idx, fva, pf)) return;
   }
 }
 

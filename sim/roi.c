@@ -1,4 +1,4 @@
-/* Regions of interest (include/faultline_roi.h, run --warmup-insns N,
+/* Regions of interest (tools/faultline_roi.h, run --warmup-insns N,
  * run --roi-symbol FUNC): the stats of the instructions inside the
  * regions, summed, reported apart from the whole run's ("region" in the
  * stats JSON).  A region's counts are the difference of two snapshots of

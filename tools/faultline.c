@@ -69,7 +69,7 @@ static const char *run_usage =
   "                   whole run's\n"
   "  --roi-symbol F   a region while the program's function F runs (its\n"
   "                   outermost calls; ELF symbols).  Programs mark regions\n"
-  "                   themselves with include/faultline_roi.h (a NOP natively)\n"
+  "                   themselves with tools/faultline_roi.h (a NOP natively)\n"
   "  --log FILE|-     write every fault and its steps with cycle costs\n"
   "  --log-format F   text (default: one block per fault, indented steps) or\n"
   "                   jsonl (one JSON object per step; docs/events.md)\n"

@@ -1,4 +1,4 @@
-/* Regions of interest: include/faultline_roi.h's magic instruction (a NOP
+/* Regions of interest: tools/faultline_roi.h's magic instruction (a NOP
  * natively) around a known amount of work, and a function for
  * --roi-symbol.  Outside the regions: 5 anonymous pages written; inside:
  * 7 pages in the first region, 4 in the second (a reset between them
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
-#include "../../include/faultline_roi.h"
+#include "../../tools/faultline_roi.h"
 
 #define PG 4096
 

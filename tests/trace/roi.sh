@@ -1,5 +1,5 @@
 #!/bin/sh
-# Regions of interest (include/faultline_roi.h, run --roi-symbol, run
+# Regions of interest (tools/faultline_roi.h, run --roi-symbol, run
 # --warmup-insns) on roix, whose regions hold a known number of faults.
 #   roi.sh FAULTLINE GUEST
 set -u
