@@ -155,6 +155,17 @@ Test(cli, bad_options) {
     {(char *)fl, "kernel", "--bogus", NULL},
     {(char *)fl, "trace", "bogus", NULL},
     {(char *)fl, "trace", "info", NULL},
+    {(char *)fl, "run", "--top-faults", "many", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--warmup-insns", "-5", "--", (char *)g, NULL},
+    {(char *)fl, "replay", NULL},
+    {(char *)fl, "replay", "--from", "9", "--to", "3", "x.fltr", NULL},
+    {(char *)fl, "replay", "--warmup", "later", "x.fltr", NULL},
+    {(char *)fl, "import", NULL},
+    {(char *)fl, "import", "pin", "x", "-o", "y", NULL},
+    {(char *)fl, "sweep", "--", (char *)g, NULL},
+    {(char *)fl, "sweep", "--vary", "mode", "--", (char *)g, NULL},
+    {(char *)fl, "sweep", "--slurm", "--vary", "mode=native", "--", (char *)g, NULL},
+    {(char *)fl, "compare", "--cpu", "arm", "--", (char *)g, NULL},
   };
   for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[4096];
