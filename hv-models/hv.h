@@ -134,7 +134,25 @@ struct guest_ops {
   X(VK_SIGSEGVS, "vk_sigsegvs", "path (II): SIGSEGVs to the vkernel for its own submap") \
   X(VK_VMSPACES, "vk_vmspaces", "vmspaces created (vmspace_create + MAP_VPAGETABLE + MADV_SETMAP)") \
   X(VK_INVALS, "vk_invals", "vmspace_mcontrol(MADV_INVAL) calls") \
-  X(VK_HOST_REFUSALS, "vk_host_refusals", "vPTEs the host refused (beyond the RAM file)")
+  X(VK_HOST_REFUSALS, "vk_host_refusals", "vPTEs the host refused (beyond the RAM file)") \
+  X(EXO_TLB_MISS_EXC, "exo_tlb_miss_exceptions", "exokernel: TLB-miss exceptions (no entry in any TLB level)") \
+  X(EXO_TLB_MOD_EXC, "exo_tlb_mod_exceptions", "exokernel: TLB-modified exceptions (a store through a clean entry)") \
+  X(EXO_SWTLB_HITS, "exo_swtlb_hits", "exokernel: TLB misses served from the software TLB") \
+  X(EXO_SWTLB_MISSES, "exo_swtlb_misses", "exokernel: software-TLB probes that missed (an upcall follows)") \
+  X(EXO_GUARANTEED_REFILLS, "exo_guaranteed_refills", "exokernel: refills of guaranteed mappings (the libOS's code, stack, page table)") \
+  X(EXO_UPCALLS, "exo_upcalls", "exokernel: upcalls to the libOS's fault handlers") \
+  X(EXO_HANDLER_UPCALLS, "exo_handler_upcalls", "exokernel: upcalls for an address the libOS's handler uses itself (must be 0)") \
+  X(EXO_INSTALLS, "exo_installs", "exokernel: translations installed by a libOS system call") \
+  X(EXO_CAP_CHECKS, "exo_cap_checks", "exokernel: capabilities validated") \
+  X(EXO_CAP_REFUSALS, "exo_cap_refusals", "exokernel: capabilities refused (the install fails)") \
+  X(EXO_BINDS, "exo_binds", "exokernel: frames bound to the libOS (secure bindings made)") \
+  X(EXO_FLUSHES, "exo_flushes", "exokernel: libOS requests to drop translations") \
+  X(EXO_SYSCALL_REFLECTIONS, "exo_syscall_reflections", "exokernel: guest system calls reflected to the libOS") \
+  X(EXO_RIGHTS_EXC, "exo_tlb_rights_exceptions", "exokernel: TLB-miss exceptions for an entry whose rights refused the access (the entry dropped)") \
+  X(EXO_MOD_IN_KERNEL, "exo_mod_in_kernel", "exokernel: TLB-modified exceptions the exokernel handled itself (exokernel.mod_in_kernel)") \
+  X(XOK_REFLECTED, "xok_reflected_faults", "xok: #PFs reflected to the environment's u_entfault") \
+  X(XOK_INSERTS, "xok_pte_inserts", "xok: PTEs stored by (self_)insert_pte (present ones after the capability check)") \
+  X(XOK_CLEARS, "xok_pte_clears", "xok: PTEs without P stored unchecked (unmapping)")
 
 enum hv_counter {
 #define X(id, name, doc) HV_C_##id,
@@ -192,6 +210,16 @@ struct hv_mode {
   void (*pv_pt_free)(struct hv *h, uint64_t top_pa);
   void (*pv_batch)(struct hv *h, bool begin);
   void (*finish)(struct hv *h);                     /* before stats are written */
+  /* the guest kernel's frame allocator handed out n frames from pa (alloc)
+   * or took them back: an exokernel records the secure binding */
+  void (*frame_owner)(struct hv *h, uint64_t pa, uint64_t n, bool alloc);
+  /* a replay rebuilt the machine at a keyframe (address spaces, page
+   * tables): set up the mode's own state a keyframe does not carry,
+   * uncharged (an exokernel's secure bindings) */
+  void (*keyframe)(struct hv *h);
+  /* a guest system call enters / leaves the guest kernel: the cycles a
+   * mode adds (an exokernel reflects it to the libOS); NULL: none */
+  uint64_t (*syscall_cross)(struct hv *h, bool enter);
   bool pv_split_l4;          /* user and kernel run on separate L4s: every kernel
                                 entry and exit switches CR3 (64-bit PV) */
   bool no_pse;               /* the guest sees no PSE: no large pages, no THP
@@ -222,6 +250,8 @@ struct hv {
   int guest_layer;           /* the layer the Linux handler runs in (guest-kernel;
                                 the vkernel in vkernel mode) */
   int prefault_pages;        /* linux_guest_pf: anonymous prefault window (vkernel) */
+  bool tlb_miss_handler;     /* the mode takes the TLB-miss exceptions of a
+                                software-refilled TLB (mmu.refill=software) */
   bool pv_bounce;            /* linux_guest_pf: entered by a hypervisor's bounce
                                 frame, left by its iret: no IDT delivery, no
                                 CR3 switches or iretq of its own */
@@ -287,6 +317,7 @@ void hv_count_exit(struct hv *h, uint32_t code);
 
 const struct hv_mode *hv_find_mode(const char *name);
 extern const struct hv_mode *const hv_modes[];
-extern const struct fl_param_def native_params[], hvm_params[], xen_params[], vkernel_params[];
+extern const struct fl_param_def native_params[], hvm_params[], xen_params[], vkernel_params[],
+    exokernel_params[];
 
 #endif

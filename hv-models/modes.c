@@ -2,7 +2,8 @@
 #include "hv-models/hv.h"
 #include <string.h>
 
-extern const struct hv_mode hv_mode_native, hv_mode_vkernel, hv_mode_xen_pv, hv_mode_hvm_shadow, hv_mode_hvm_nested;
+extern const struct hv_mode hv_mode_native, hv_mode_vkernel, hv_mode_xen_pv, hv_mode_hvm_shadow, hv_mode_hvm_nested,
+    hv_mode_exokernel;
 
 const struct hv_mode *const hv_modes[] = {
   &hv_mode_native,
@@ -10,6 +11,7 @@ const struct hv_mode *const hv_modes[] = {
   &hv_mode_xen_pv,
   &hv_mode_hvm_shadow,
   &hv_mode_hvm_nested,
+  &hv_mode_exokernel,
   NULL,
 };
 

@@ -25,7 +25,7 @@ void hv_end_n(struct hv *h, uint64_t cycles, uint64_t units) {
   uint64_t c = h->step_cost[s] * units + cycles;
   /* the kernel's own code and stack for this step (its accesses may trap
    * into the mode: those nest under the step too) */
-  if (ev_steps[s].layer == EV_L_GUEST_KERNEL && h->ops.kernel_touch)
+  if ((ev_steps[s].layer == EV_L_GUEST_KERNEL || ev_steps[s].layer == EV_L_LIBOS) && h->ops.kernel_touch)
     c += h->ops.kernel_touch(h->ops.k, s);
   h->cpu->cycles += c;
   ev_end(h->bus, h->cpu->cycles);

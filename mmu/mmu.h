@@ -72,6 +72,16 @@ struct mmu_ctl {
 #define PFEC_RSVD 8u
 #define PFEC_I 16u
 #define PFEC_PK 32u
+/* Software-refilled TLB (mmu.refill=software; the exokernel mode, after
+ * MIPS R2000/R3000): not x86 error-code bits (12 and 13 are unused by the
+ * SDM's #PF error code), they tell the mode which exception it got.
+ * TLBMISS: no entry in any level (MIPS TLBL/TLBS refill), or an entry
+ * whose rights forbid the access for a reason other than a store (dropped);
+ * TLBMOD: a store through an entry without write permission or without
+ * the dirty bit (MIPS TLB Modified: EntryLo's D is the write enable). */
+#define PFEC_TLBMISS 0x1000u
+#define PFEC_TLBMOD 0x2000u
+#define PFEC_SOFT (PFEC_TLBMISS | PFEC_TLBMOD)
 
 /* Page-table entry bits (SDM Table 4-19/4-20 ...) */
 #define PTE_P (1ull << 0)
@@ -334,6 +344,7 @@ bool pwc_lookup(struct pwc *p, int level, uint64_t va, uint64_t epa, uint32_t pc
 void pwc_fill(struct pwc *p, int level, uint64_t va, uint64_t epa, uint32_t pcid);
 
 struct cache_hier;
+enum { MMU_REFILL_HARDWARE = 0, MMU_REFILL_SOFTWARE = 1 };   /* mmu.refill */
 struct mmu {
   struct machine_mem *mem;
   struct nested *nested;     /* NULL: one-dimensional walks */
@@ -341,6 +352,12 @@ struct mmu {
   struct cache_hier *cache;  /* NULL: walk references cost walk.ref_latency */
   uint32_t walk_ref_latency; /* walk.ref_latency */
   uint32_t walk_a_on_fault;  /* walk.a_on_fault */
+  uint8_t refill;            /* mmu.refill: MMU_REFILL_* */
+  /* software refill: a host context's (ctl.root) accesses to
+   * [kseg_base, kseg_base + kseg_size) are unmapped, as MIPS kseg0: machine
+   * address = va - kseg_base, no TLB, no walk (the exokernel's own memory) */
+  uint64_t kseg_base, kseg_size;
+  uint64_t tlb_installs;     /* software refill: entries written by mmu_tlb_install */
   uint64_t walks, walk_refs, walk_faults;
   uint64_t walks_by_leaf[4];   /* successful walks ending at level 1 (4K), 2 (2M), 3 (1G) */
 };
@@ -429,6 +446,14 @@ struct xlate {
 };
 uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
                        uint64_t va, uint32_t acc, struct xlate *x);
+
+/* Software refill (mmu.refill=software): the mode writes a translation
+ * into the TLB (the analogue of MIPS tlbwr): va's page of 1 << shift bytes
+ * (12 or 21) at machine address pa with rights perm (TP_U/W/X/D/G); into
+ * the L1 of the access kind (fetch: the ITLB) and the second level, as a
+ * walk's fill would be, replacing any entry the TLB holds for va. */
+void mmu_tlb_install(struct mmu *m, struct tlb *t, const struct mmu_ctl *c, uint64_t va,
+                     uint64_t pa, uint32_t perm, unsigned shift, bool fetch);
 
 extern const struct fl_param_def mmu_params[];
 #endif

@@ -48,6 +48,8 @@ const struct fl_param_def mmu_params[] = {
    "estimate: 32-entry PDE cache is the commonly measured Intel figure"},
   {"pwc.hit_latency", 2, "cycles", "cost of a walk reference served by a paging-structure cache",
    "estimate"},
+  {"mmu.refill", 0, "enum", "TLB refill: 0 hardware (the x86 page walker), 1 software (a TLB-miss exception to the mode; exokernel.mmu=aegis-stlb runs with it)",
+   "DESIGN.md \"Modes\": an architectural what-if on x86 after the software-refilled TLB of the MIPS R2000/R3000"},
   {"cpu.maxphyaddr", 46, "bits", "MAXPHYADDR: physical address width", "Skylake client: 39; server: 46"},
   {NULL, 0, NULL, NULL, NULL},
 };

@@ -74,12 +74,66 @@ static struct tlb_entry *fill_best(struct tlb *t, struct tlb_level *sized, struc
   return fill(small, va, pcid, &p);
 }
 
+/* The entry for va's page of 1 << shift bytes at machine address page:
+ * filled into the L1 of the access kind and the second level. */
+static uint32_t fill_translation(struct mmu *m, struct tlb *t, uint64_t va, uint32_t pcid,
+                                          bool fetch, uint64_t page, uint32_t perm, unsigned shift) {
+  struct tlb_level *l1 = fetch ? &t->l1i : &t->l1d;
+  struct tlb_level *sized = shift == 21 ? (fetch ? &t->l1i2m : &t->l1d2m)
+                          : shift == 30 && !fetch ? &t->l1d1g : NULL;
+  uint64_t mask = (1ull << shift) - 1;
+  struct tlb_entry ne = {
+    .addend = (int64_t)(intptr_t)mem_host(m->mem, page) - (int64_t)(va & ~mask),
+    .perm = perm | (shift << 16), .pa = page,
+  };
+  /* NC (no decoded code in the page: writes may take the fast path) */
+  uint64_t total = m->mem->ram_bytes + m->mem->pool_bytes;
+  if (shift <= 21 && page + mask < total) {
+    bool code = false;
+    for (uint64_t f = page >> 12; f <= (page + mask) >> 12 && !code; f++)
+      code = m->mem->frame_flags[f] & FRAME_CODE;
+    if (!code) ne.perm |= TP_NC;
+  }
+  fill_best(t, sized, l1, va, pcid, &ne);
+  if (shift == 30 && t->stlb1g.e) fill(&t->stlb1g, va, pcid, &ne);
+  else fill_best(t, NULL, &t->stlb, va, pcid, &ne);
+  return ne.perm;
+}
+
+static inline uint32_t tlb_pcid(const struct mmu_ctl *c) {
+  return (c->cr4 & CR4_PCIDE) ? (uint32_t)(c->cr3 & 0xfff) : 0;
+}
+
+void mmu_tlb_install(struct mmu *m, struct tlb *t, const struct mmu_ctl *c, uint64_t va,
+                     uint64_t pa, uint32_t perm, unsigned shift, bool fetch) {
+  uint32_t pcid = tlb_pcid(c);
+  tlb_flush_va_pcid(t, va, pcid);      /* tlbwi: the entry for va is rewritten */
+  m->tlb_installs++;
+  fill_translation(m, t, va, pcid, fetch, pa & ~((1ull << shift) - 1),
+                   perm & (TP_U | TP_W | TP_X | TP_D | TP_G), shift);
+}
+
+/* The error of a software-refilled TLB (PFEC_SOFT): the access bits as
+ * the #PF error code has them, P when an entry existed. */
+static uint32_t soft_exception(uint32_t kind, uint32_t acc, bool present) {
+  return PFEC_FAULT | kind | (present ? PFEC_P : 0) | (acc & (PFEC_W | PFEC_U | PFEC_I));
+}
+
 uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
                        uint64_t va, uint32_t acc, struct xlate *x) {
-  uint32_t pcid = (c->cr4 & CR4_PCIDE) ? (uint32_t)(c->cr3 & 0xfff) : 0;
+  uint32_t pcid = tlb_pcid(c);
   bool fetch = acc & ACC_F;
   struct tlb_level *l1 = fetch ? &t->l1i : &t->l1d;
   struct tlb_level *l1s[3] = {l1, fetch ? &t->l1i2m : &t->l1d2m, fetch ? NULL : &t->l1d1g};
+  if (__builtin_expect(m->kseg_size != 0, 0) && c->root && va - m->kseg_base < m->kseg_size) {
+    /* unmapped segment (software refill): no TLB, no walk, no cost */
+    x->cycles = 0;
+    x->walked = 0;
+    x->pa = va - m->kseg_base;
+    x->host = mem_host(m->mem, x->pa);
+    x->perm = TP_W | TP_D | TP_G;
+    return 0;
+  }
   x->cycles = l1->latency;
   x->walked = 0;
   /* Non-canonical addresses are #GP, decided by the CPU before we get here. */
@@ -109,11 +163,21 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
       x->perm = e->perm;
       return 0;
     }
+    if (m->refill == MMU_REFILL_SOFTWARE) {
+      /* no walker: a store the entry forbids only as a store is MIPS's
+       * TLB Modified exception (the entry stays); any other refusal
+       * drops the entry and is the mode's to decide */
+      if ((acc & ACC_W) && !mmu_check_rights(c, va, e->perm | TP_W, acc))
+        return soft_exception(PFEC_TLBMOD, acc, true);
+      tlb_flush_va_pcid(t, va, pcid);
+      return soft_exception(PFEC_TLBMISS, acc, true);
+    }
     /* A write through an entry with D=0 re-walks to set D (SDM 4.8);
      * any other rights failure re-walks too: the entry may be stale and a
      * #PF invalidates the entries for the address (SDM 4.10.4.1). */
     tlb_flush_va_pcid(t, va, pcid);
   }
+  if (m->refill == MMU_REFILL_SOFTWARE) return soft_exception(PFEC_TLBMISS, acc, false);
   struct walk_result r;
   x->walked = 1;
   bool ok = mmu_walk(m, c, va, acc, &r);
@@ -125,25 +189,9 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
     return r.pfec | PFEC_FAULT;
   }
   unsigned shift = 12 + 9 * (r.level - 1);
-  uint64_t mask = (1ull << shift) - 1;
-  uint64_t page = r.pa & ~mask;
-  struct tlb_entry ne = {
-    .addend = (int64_t)(intptr_t)mem_host(m->mem, page) - (int64_t)(va & ~mask),
-    .perm = r.perm | (shift << 16), .pa = page,
-  };
-  /* NC (no decoded code in the page: writes may take the fast path) */
-  uint64_t total = m->mem->ram_bytes + m->mem->pool_bytes;
-  if (shift <= 21 && page + mask < total) {
-    bool code = false;
-    for (uint64_t f = page >> 12; f <= (page + mask) >> 12 && !code; f++)
-      code = m->mem->frame_flags[f] & FRAME_CODE;
-    if (!code) ne.perm |= TP_NC;
-  }
-  fill_best(t, shift == 21 ? l1s[1] : shift == 30 ? l1s[2] : NULL, l1, va, pcid, &ne);
-  if (shift == 30 && t->stlb1g.e) fill(&t->stlb1g, va, pcid, &ne);
-  else fill_best(t, NULL, &t->stlb, va, pcid, &ne);
+  uint64_t page = r.pa & ~((1ull << shift) - 1);
+  x->perm = fill_translation(m, t, va, pcid, fetch, page, r.perm, shift);
   x->pa = r.pa;
   x->host = mem_host(m->mem, r.pa);
-  x->perm = ne.perm;
   return 0;
 }

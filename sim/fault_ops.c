@@ -332,6 +332,7 @@ static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
     k->frame_refs[f >> 12] = 1;
     cpu_invalidate_frame(k->cpu, f);
   }
+  if (k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, base, 512, true);
   k->frames_used += 512;
   k->mm->rss_pages += 512;
   k->thp_pages++;

@@ -23,6 +23,7 @@ uint64_t frame_alloc(struct kernel *k) {
   k->frames_used++;
   cpu_invalidate_frame(k->cpu, pa);
   rec_frame(k, REC_FRAME_ALLOC, pa, 0);
+  if (k->hv->mode && k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, pa, 1, true);
   return pa;
 }
 void frame_put(struct kernel *k, uint64_t pa) {
@@ -32,6 +33,7 @@ void frame_put(struct kernel *k, uint64_t pa) {
   if (--*r) return;
   rec_frame(k, REC_FRAME_FREE, pa, 0);
   cpu_invalidate_frame(k->cpu, pa);
+  if (k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, pa, 1, false);
   if (k->nfree == k->free_cap) {
     k->free_cap = k->free_cap ? k->free_cap * 2 : 4096;
     k->free_frames = realloc(k->free_frames, k->free_cap * sizeof *k->free_frames);

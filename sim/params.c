@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const struct fl_param_def guest_params[] = {
   {"guest.zero_page", 1, "bool", "map Linux's shared zero page on anonymous read faults",
@@ -48,7 +49,7 @@ const struct fl_param_def guest_params[] = {
 };
 
 const struct fl_param_def *const params_tables[] = {
-  cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, vkernel_params, NULL,
+  cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, vkernel_params, exokernel_params, NULL,
 };
 
 struct entry { const struct fl_param_def *def; uint64_t val; };
@@ -208,6 +209,39 @@ static int parse_value(const char *s, uint64_t *out) {
   return 0;
 }
 
+/* An enum parameter's values are listed in its doc after the colon, as
+ * "0 hardware, 1 software (...)".  With name: 0 and *v set when it is one
+ * of them (case-insensitive); without: 0 when *v is one of the numbers.
+ * -1 otherwise. */
+static int enum_value(const char *doc, const char *name, uint64_t *v) {
+  const char *p = strchr(doc, ':');
+  if (!p) return -1;
+  size_t nl = 0;
+  if (name) {
+    while (isspace((unsigned char)*name)) name++;
+    nl = strlen(name);
+    while (nl && isspace((unsigned char)name[nl - 1])) nl--;
+    if (!nl) return -1;
+  }
+  for (p++; *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    if (!isdigit((unsigned char)*p)) break;
+    char *end;
+    uint64_t num = strtoull(p, &end, 10);
+    p = end;
+    while (*p == ' ') p++;
+    const char *w = p;
+    while (*p && *p != ',' && *p != ' ' && *p != '(' && *p != ';') p++;
+    if (name ? (size_t)(p - w) == nl && !strncasecmp(w, name, nl) : num == *v) {
+      *v = num;
+      return 0;
+    }
+    for (int depth = 0; *p && (depth || *p != ','); p++)   /* to the next item, past "(a, b)" */
+      depth += *p == '(' ? 1 : *p == ')' ? -1 : 0;
+  }
+  return -1;
+}
+
 int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen) {
   const char *eq = strchr(kv, '=');
   if (!eq) {
@@ -229,6 +263,16 @@ int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen) {
     return -1;
   }
   uint64_t v;
+  bool is_enum = !strcmp(e->def->unit, "enum");
+  int en = is_enum ? enum_value(e->def->doc, eq + 1, &v) : -1;
+  if (en == 0) {   /* a name from the doc's list ("0 hardware, 1 software") */
+    e->val = v;
+    return 0;
+  }
+  if (is_enum && !parse_value(eq + 1, &v) && enum_value(e->def->doc, NULL, &v)) {
+    snprintf(err, errlen, "bad value for %s: '%s' (%s)", e->def->name, eq + 1, e->def->doc);
+    return -1;
+  }
   if (parse_value(eq + 1, &v)) {
     snprintf(err, errlen, "bad value for %s: '%s' (expected a non-negative integer, unit %s)",
              e->def->name, eq + 1, e->def->unit);
@@ -315,7 +359,7 @@ uint64_t params_hash(const struct param_reg *r) {
 bool param_fixed_at_replay(const char *name) {
   static const char *const replayable[] = {"guest.kernel_footprint", "guest.kpti", "guest.pcid",
                                            "guest.kpti_cr3_write", "guest.pool_mib", NULL};
-  if (strstr(name, ".inject_") || !strcmp(name, "vkernel.prefault")) return true;
+  if (strstr(name, ".inject") || !strcmp(name, "vkernel.prefault") || !strcmp(name, "exokernel.prefault")) return true;
   if (strncmp(name, "guest.", 6)) return false;
   for (int i = 0; replayable[i]; i++)
     if (!strcmp(name, replayable[i])) return false;

@@ -305,7 +305,7 @@ static void window_start(struct replay *R) {
   struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
                              &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
   for (int i = 0; i < 7; i++) lv[i]->hits = lv[i]->misses = lv[i]->fast_hits = 0;
-  m->mmu.walks = m->mmu.walk_refs = m->mmu.walk_faults = 0;
+  m->mmu.walks = m->mmu.walk_refs = m->mmu.walk_faults = m->mmu.tlb_installs = 0;
   memset(m->mmu.walks_by_leaf, 0, sizeof m->mmu.walks_by_leaf);
   if (m->mmu.pwc)
     for (int l = 0; l < 6; l++) m->mmu.pwc->lv[l].hits = m->mmu.pwc->lv[l].misses = 0;
@@ -363,6 +363,7 @@ static void keyframe_record(struct replay *R, const struct fltr_rec *r) {
     memcpy(mem_host(k->mem, v[0]), &v[1], 8);
     break;
   case FLTR_K_KF_END:
+    if (k->hv->mode->keyframe) k->hv->mode->keyframe(k->hv);
     if (R->pv_kf_root) {
       k->mm = mm_of(R, R->pv_kf_root);
       mm_switch_user(k);
@@ -435,10 +436,12 @@ static void replay_loop(struct replay *R) {
       break;
     case FLTR_K_SYS_ENTER:
       R->sys_rerun = v[1] != 0;
+      if (!R->sys_rerun && k->hv->mode->syscall_cross) c->cycles += k->hv->mode->syscall_cross(k->hv, true);
       if (!R->sys_rerun) c->cycles += kpti_enter(k);
       break;
     case FLTR_K_SYS_EXIT:
       if (!R->sys_rerun) c->cycles += kpti_exit(k);
+      if (!R->sys_rerun && k->hv->mode->syscall_cross) c->cycles += k->hv->mode->syscall_cross(k->hv, false);
       R->sys_rerun = false;
       break;
     case FLTR_K_UCOPY: {

@@ -63,8 +63,12 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
        * page tables in memory, so every new frame starts zeroed */
       memset(mem_host(k->mem, pa), 0, PAGE);
       cpu_invalidate_frame(R->c, pa);
+      if (k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, pa, 1, true);
       break;
-    case 1: cpu_invalidate_frame(R->c, pa); break;
+    case 1:
+      cpu_invalidate_frame(R->c, pa);
+      if (k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, pa, 1, false);
+      break;
     case 2: if (R->c->dcache) dc = cache_access_range(R->c->dcache, pa, PAGE, true); break;
     case 3:
       if (R->c->dcache)
@@ -73,6 +77,7 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     case 4:
       if (pa + 0x200000 > k->mem->ram_bytes) replay_fail(R, "frame outside memory");
       for (uint64_t f = 0; f < 0x200000; f += PAGE) cpu_invalidate_frame(R->c, pa + f);
+      if (k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, pa, 512, true);
       break;
     default: replay_fail(R, "unknown frame op %llu", (unsigned long long)v[0]);
     }

@@ -172,7 +172,8 @@ int machine_init(struct machine *m, char *err, size_t n) {
   m->mem_ok = true;
   m->mmu = (struct mmu){.mem = &m->mem,
                         .walk_ref_latency = (uint32_t)params_get(P, "walk.ref_latency"),
-                        .walk_a_on_fault = (uint32_t)params_get(P, "walk.a_on_fault")};
+                        .walk_a_on_fault = (uint32_t)params_get(P, "walk.a_on_fault"),
+                        .refill = (uint8_t)params_get(P, "mmu.refill")};
   uint32_t costs[9];
   static const char *cn[9] = {"cpu.cost.simple", "cpu.cost.mul", "cpu.cost.div", "cpu.cost.branch",
                               "cpu.cost.string", "cpu.cost.fp", "cpu.cost.fpdiv", "cpu.cost.sse",
@@ -266,6 +267,13 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
              hv->error[0] ? hv->error : "bad parameters or no pool memory (see `faultline params`; guest.pool_mib)");
     return -1;
   }
+  if (m->mmu.refill == MMU_REFILL_SOFTWARE && !hv->tlb_miss_handler) {
+    snprintf(err, n, "mmu.refill=software needs a mode that handles TLB-miss exceptions: "
+             "--mode exokernel (exokernel.mmu=aegis-stlb)");
+    return -1;
+  }
+  /* the frame the allocator handed out before the mode was up */
+  if (hv->mode->frame_owner && k->zero_page) hv->mode->frame_owner(hv, k->zero_page, 1, true);
   return 0;
 }
 
@@ -420,9 +428,12 @@ static bool dispatch_exit(struct machine *m, int r) {
   struct kernel *k = m->k;
   struct vcpu *c = m->c;
   if (r == CPU_EXIT_SYSCALL) {
+    const struct hv_mode *mode = m->mode;
+    if (mode->syscall_cross) c->cycles += mode->syscall_cross(&m->hv, true);
     c->cycles += kpti_enter(k);
     syscall_dispatch(k);
     c->cycles += kpti_exit(k);
+    if (mode->syscall_cross) c->cycles += mode->syscall_cross(&m->hv, false);
     if (k->cur->state != TS_RUNNABLE) sched_switch(k);
   } else if (r == CPU_EXIT_BUDGET) {
     if (limit_reached(m)) return true;

@@ -7,7 +7,20 @@
 void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   struct ev_stats *s = ctx;
   latency_event(&s->lat, e, ph);
-  if (ph != EV_CLOSED) return;
+  if (ph == EV_OPENED) {
+    if (e->step == EV_S_FAULT && s->nopen_faults < 32) {
+      s->open_faults[s->nopen_faults].depth = e->depth;
+      s->open_faults[s->nopen_faults].layer = EV_L__COUNT;
+      s->open_faults[s->nopen_faults++].decided = false;
+    }
+    return;
+  }
+  if (s->nopen_faults && e->step != EV_S_FAULT) {
+    struct ev_open_fault *f = &s->open_faults[s->nopen_faults - 1];
+    if (e->step == EV_S_VMA_LOOKUP) { f->layer = e->layer; f->decided = true; }
+    else if (!f->decided && f->layer == EV_L__COUNT && e->depth == f->depth + 1 && e->layer != EV_L_HW)
+      f->layer = e->layer;
+  }
   s->steps++;
   s->cycles_by_layer[e->layer] += e->self;
   s->cycles_by_step[e->step] += e->self;
@@ -16,6 +29,12 @@ void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   if (e->step != EV_S_FAULT) return;
   s->faults++;
   s->by_kind[e->kind]++;
+  int layer = e->visible ? EV_L_GUEST_KERNEL : EV_L_HYPERVISOR;
+  if (s->nopen_faults && s->open_faults[s->nopen_faults - 1].depth == e->depth) {
+    if (s->open_faults[s->nopen_faults - 1].layer != EV_L__COUNT) layer = s->open_faults[s->nopen_faults - 1].layer;
+    s->nopen_faults--;
+  }
+  if (e->visible || ev_kind_class[e->kind] != EV_KC_INTERCEPT) s->faults_by_layer[layer]++;
   if (e->visible) s->faults_visible++;
   else if (ev_kind_class[e->kind] == EV_KC_INTERCEPT) s->intercepts++;
   else s->faults_hidden++;
@@ -109,8 +128,9 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "guest", es->faults_visible);
   json_u64(&j, "hidden", es->faults_hidden);
   json_obj(&j, "by_layer");
-  json_u64(&j, "guest-kernel", es->faults_visible);
-  json_u64(&j, "hypervisor", es->faults_hidden);
+  for (int l = 0; l < EV_L__COUNT; l++)   /* guest-kernel and hypervisor always (the keys of old) */
+    if (es->faults_by_layer[l] || l == EV_L_GUEST_KERNEL || l == EV_L_HYPERVISOR)
+      json_u64(&j, ev_layer_names[l], es->faults_by_layer[l]);
   json_end(&j);
   json_obj(&j, "by_kind");
   for (int i = 0; i < EV_K__COUNT; i++) json_u64(&j, ev_kind_names[i], es->by_kind[i]);
@@ -149,6 +169,8 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
     json_u64(&j, "misses", lv[i]->misses);
     json_end(&j);
   }
+  if (c->mmu->refill == MMU_REFILL_SOFTWARE)   /* entries the mode wrote (mmu_tlb_install) */
+    json_u64(&j, "software_installs", c->mmu->tlb_installs);
   json_end(&j);
   if (dc) {
     json_obj(&j, "cache");
@@ -203,6 +225,10 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_obj(&j, "by_step");
   for (int s = 0; s < EV_S__COUNT; s++)
     if (es->count_by_step[s]) json_u64(&j, ev_steps[s].name, es->cycles_by_step[s]);
+  json_end(&j);
+  json_obj(&j, "count_by_step");   /* how many times each step ran (by_step / this: its mean) */
+  for (int s = 0; s < EV_S__COUNT; s++)
+    if (es->count_by_step[s]) json_u64(&j, ev_steps[s].name, es->count_by_step[s]);
   json_end(&j);
   json_u64(&j, "total", es->fault_cycles_total);
   json_end(&j);

@@ -30,6 +30,12 @@ struct ev_stats {
   uint64_t faults_hidden;                   /* ... hidden page faults */
   uint64_t intercepts;                      /* ... VM exits that are not page faults */
   uint64_t by_kind[EV_K__COUNT];
+  /* faults by the layer that handled them: where the guest kernel's
+   * decision ran (vma.lookup) for a visible one, else the first layer
+   * below the hardware that took it */
+  uint64_t faults_by_layer[EV_L__COUNT];
+  struct ev_open_fault { uint16_t depth; uint8_t layer; bool decided; } open_faults[32];
+  int nopen_faults;
   uint64_t steps;
   uint64_t cycles_by_layer[EV_L__COUNT];    /* sum of self */
   uint64_t cycles_by_step[EV_S__COUNT];     /* sum of self */

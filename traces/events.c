@@ -133,6 +133,12 @@ void ev_fault_set(struct ev_bus *b, int kind, bool visible) {
     }
 }
 
+bool ev_fault_visible(const struct ev_bus *b) {
+  for (int i = b->depth - 1; i >= 0; i--)
+    if (b->open[i].e.step == EV_S_FAULT) return b->open[i].e.visible;
+  return false;
+}
+
 bool ev_in_fault(const struct ev_bus *b) {
   return b->depth && b->open[b->depth - 1].e.fault;
 }

@@ -67,6 +67,12 @@ enum ev_layer {
   X(CR3_EXIT, "cr3_exit", INTERCEPT, "VM exit on a guest MOV to CR3") \
   X(INVLPG_EXIT, "invlpg_exit", INTERCEPT, "VM exit on a guest INVLPG") \
   X(INVPCID_EXIT, "invpcid_exit", INTERCEPT, "VM exit on a guest INVPCID") \
+  X(EXO_STLB_HIT, "exo_stlb_hit", HIDDEN, "exokernel: a TLB miss served from the exokernel's software TLB (no upcall)") \
+  X(EXO_GUARANTEED, "exo_guaranteed", HIDDEN, "exokernel: a TLB miss on a guaranteed mapping (the libOS's code, stack, page table), refilled by the exokernel") \
+  X(EXO_LIBOS_REFILL, "exo_libos_refill", HIDDEN, "exokernel: software-TLB miss upcalled; the libOS's page table had the translation and it installed it") \
+  X(EXO_TLB_MOD, "exo_tlb_mod", HIDDEN, "exokernel: a store through a clean TLB entry (TLB modified): the dirty bit set") \
+  X(EXO_REFUSED, "exo_refused", HIDDEN, "exokernel: the install's capability was refused; the libOS sends SIGSEGV") \
+  X(XOK_PTE_INSERT, "xok_pte_insert", HIDDEN, "xok: the page table had the entry but the fault was reflected; the libOS re-inserted it") \
   X(UNKNOWN, "unknown", HIDDEN, "not classified (a bug if it appears)")
 
 enum ev_fault_kind {
@@ -84,7 +90,7 @@ enum ev_kind_class { EV_KC_GUEST, EV_KC_HIDDEN, EV_KC_INTERCEPT };
   X(ENTRIES, "entries") X(LEVEL, "level") X(HIT, "hit") X(VALID, "valid") \
   X(ALL, "all") X(DIR, "dir") X(KIND, "kind") X(EXIT, "exit") X(VECTOR, "vector") \
   X(HCALL, "hypercall") X(WHY, "why") X(PFN, "pfn") X(MFN, "mfn") X(SLOT, "slot") \
-  X(TYPE, "type")
+  X(TYPE, "type") X(CALL, "call")
 enum ev_field {
 #define X(id, name) EVF_##id,
   EV_FIELD_KINDS(X)
@@ -169,7 +175,27 @@ enum ev_field {
   X(HOST_PMAP_REMOVE, "host.pmap_remove", HOST_KERNEL, "vkernel.host_pmap_remove", NONE, ALL, "host removes the real mappings (per page)") \
   X(VKERNEL_VMSPACE_CREATE, "vkernel.vmspace_create", VKERNEL, "vkernel.vmspace_create", CR3, NONE, "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + MADV_SETMAP") \
   X(HOST_REFUSE, "host.refuse", HOST_KERNEL, NULL, FRAME, NONE, "vm_fault's object-size check: the vPTE points outside the RAM file") \
-  X(VKERNEL_VPTE_FIX, "vkernel.vpte_fix", VKERNEL, "vkernel.vpte_fix", ENTRY, NONE, "the vkernel sees the failure and rewrites the vPTE")
+  X(VKERNEL_VPTE_FIX, "vkernel.vpte_fix", VKERNEL, "vkernel.vpte_fix", ENTRY, NONE, "the vkernel sees the failure and rewrites the vPTE") \
+  X(EXO_TLB_MISS, "exo.tlb_miss", GUEST_KERNEL, "exo.tlb_miss", VA, ERR, "the exokernel's TLB-miss exception entry: save scratch state, read the bad address (MIPS UTLB vector)") \
+  X(EXO_TLB_MOD, "exo.tlb_mod", GUEST_KERNEL, "exo.tlb_mod", VA, ERR, "the exokernel's TLB-modified exception entry: a store through a clean entry") \
+  X(EXO_SWTLB_PROBE, "exo.swtlb_probe", GUEST_KERNEL, "exo.swtlb_probe", VA, HIT, "probe the exokernel's software TLB (the paper's STLB): hash, read the slot's tag and entry") \
+  X(EXO_GUARANTEED, "exo.guaranteed", GUEST_KERNEL, "exo.guaranteed", VA, LEVEL, "refill a guaranteed mapping (the libOS's handler code, stack, page table) from the exokernel's own knowledge") \
+  X(EXO_UPCALL, "exo.upcall", GUEST_KERNEL, "exo.upcall", VA, ERR, "find the libOS in the time-slice vector, its handler in the Processor Environment; save minimal state; jump to it at user privilege") \
+  X(EXO_SYSCALL, "exo.syscall", GUEST_KERNEL, "exo.syscall", NONE, CALL, "a libOS system call into the exokernel (entry and return)") \
+  X(EXO_BIND, "exo.bind", GUEST_KERNEL, "exo.bind", FRAME, VALID, "secure binding: record the frames' owner and the capability's check value (valid=false: the binding dropped)") \
+  X(EXO_CAP_CHECK, "exo.cap_check", GUEST_KERNEL, "exo.cap_check", FRAME, VALID, "validate the presented capability: owner, check value, rights, not an exokernel frame") \
+  X(EXO_REFUSE, "exo.refuse", GUEST_KERNEL, NULL, FRAME, WHY, "the exokernel refuses the install: the capability does not grant the frame") \
+  X(EXO_TLB_WRITE, "exo.tlb_write", GUEST_KERNEL, "exo.tlb_write", VA, VALUE, "write the TLB entry (as MIPS tlbwr) and its software-TLB slot; value: the frame | its rights (1 U, 2 W, 4 X, 8 D, 32 G)") \
+  X(EXO_TLB_FLUSH, "exo.tlb_flush", GUEST_KERNEL, "exo.tlb_flush", VA, ALL, "drop translations from the TLB and the software TLB (the libOS unmapped or changed a page)") \
+  X(EXO_RESUME, "exo.resume", GUEST_KERNEL, "exo.resume", NONE, NONE, "return from the exception to the faulting instruction") \
+  X(LIBOS_TLB_MISS, "libos.tlb_miss", LIBOS, "libos.tlb_miss", VA, ERR, "the libOS's TLB-miss handler: entry, save registers on its exception stack") \
+  X(LIBOS_TLB_MOD, "libos.tlb_mod", LIBOS, "libos.tlb_mod", VA, ERR, "the libOS's TLB-modified handler: entry") \
+  X(LIBOS_FAULT, "libos.fault", LIBOS, "libos.fault", VA, ERR, "ExOS's page-fault handler (Xok's u_entfault): entry, read the fault frame") \
+  X(LIBOS_PT_LOOKUP, "libos.pt_lookup", LIBOS, "libos.pt_lookup", VA, VALID, "the libOS reads its own page table for the address") \
+  X(LIBOS_PTE_AD, "libos.pte_ad", LIBOS, NULL, ENTRY, VALUE, "the libOS sets the accessed (and, on a store, dirty) bit in its page-table entry: no hardware sets them") \
+  X(LIBOS_RESUME, "libos.resume", LIBOS, "libos.resume", NONE, NONE, "the libOS restores the faulting context and jumps back to it (no kernel crossing)") \
+  X(XOK_UPCALL, "xok.upcall", GUEST_KERNEL, "xok.upcall", VA, ERR, "Xok reflects the #PF: push va, error code, rflags, rip, rsp on the environment's exception stack; jump to its u_entfault") \
+  X(XOK_INSERT_PTE, "xok.insert_pte", GUEST_KERNEL, "xok.insert_pte", ENTRY, VALUE, "sys_self_insert_pte: check the capability against the page, store the PTE (U forced, must-be-zero bits cleared)")
 
 enum ev_step {
 #define X(id, name, layer, cost, fva, farg, doc) EV_S_##id,
@@ -248,6 +274,8 @@ void ev_set(struct ev_bus *b, uint64_t va, uint64_t arg);
 void ev_set_arg(struct ev_bus *b, uint64_t arg);
 /* The innermost open fault root: what it turned out to be. */
 void ev_fault_set(struct ev_bus *b, int kind, bool visible);
+/* whether the innermost open fault was seen by the guest kernel (so far) */
+bool ev_fault_visible(const struct ev_bus *b);
 bool ev_in_fault(const struct ev_bus *b);
 static inline int ev_open_children(const struct ev_bus *b) {
   return b->depth ? (int)b->open[b->depth - 1].e.nchildren : 0;

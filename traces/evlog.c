@@ -11,9 +11,11 @@
 #include <string.h>
 
 void ev_err_string(uint64_t err, char *buf, size_t n) {
-  snprintf(buf, n, "%s%s%s%s%s%s", (err & 1) ? "P" : "np", (err & 2) ? " W" : " R",
+  /* 0x1000/0x2000: a software-refilled TLB's miss / modified exception
+   * (mmu.h PFEC_TLBMISS, PFEC_TLBMOD) */
+  snprintf(buf, n, "%s%s%s%s%s%s%s%s", (err & 1) ? "P" : "np", (err & 2) ? " W" : " R",
            (err & 4) ? " U" : " S", (err & 8) ? " RSVD" : "", (err & 16) ? " I" : "",
-           (err & 32) ? " PK" : "");
+           (err & 32) ? " PK" : "", (err & 0x1000) ? " TLBMISS" : "", (err & 0x2000) ? " TLBMOD" : "");
 }
 
 static const char *hcall_name(uint64_t nr) {
@@ -26,9 +28,15 @@ static const char *hcall_name(uint64_t nr) {
   default: return NULL;
   }
 }
+static const char *call_name(uint64_t nr) {
+  /* the exokernel's system calls (hv-models/exokernel.c EXO_CALL_*) */
+  static const char *const n[] = {NULL, "tlb_install", "bind", "tlb_flush", "self_insert_pte", "syscall_reflect"};
+  return nr < sizeof n / sizeof *n ? n[nr] : NULL;
+}
 static const char *why_name(uint64_t why) {
-  static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict", "superpage"};
-  return why < 5 ? n[why] : NULL;
+  static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict", "superpage",
+                                  "not_bound", "exokernel_frame", "stale_capability", "no_write_right"};
+  return why < sizeof n / sizeof *n ? n[why] : NULL;
 }
 
 /* One field as text (json: JSON-encoded) into buf. */
@@ -41,7 +49,7 @@ static void field_value(const struct ev_log *l, int kind, uint64_t v, bool json,
     snprintf(buf, n, "%s%#" PRIx64 "%s", q, v, q);
     return;
   case EVF_ERR: {
-    char e[40];
+    char e[64];
     ev_err_string(v, e, sizeof e);
     snprintf(buf, n, json ? "\"%s\"" : "(%s)", e);
     return;
@@ -54,6 +62,7 @@ static void field_value(const struct ev_log *l, int kind, uint64_t v, bool json,
   case EVF_EXIT: s = l->exit_name ? l->exit_name(l->exit_ctx, (uint32_t)v) : NULL; break;
   case EVF_HCALL: s = hcall_name(v); break;
   case EVF_WHY: s = why_name(v); break;
+  case EVF_CALL: s = call_name(v); break;
   default: break;
   }
   if (s) snprintf(buf, n, "%s%s%s", q, s, q);
@@ -232,7 +241,7 @@ static void write_text(struct ev_log *l) {
   char fb[256];
   const struct ev t = l->tree[0];   /* the top-level step has the smallest id */
   if (t.step == EV_S_FAULT) {
-    char err[40];
+    char err[64];
     ev_err_string(t.arg, err, sizeof err);
     fprintf(f, "fault %" PRIu64 ": va=%#" PRIx64 " err=%#" PRIx64 " (%s) kind=%s %s pid=%d mode=%s cycle=%" PRIu64
                " total=%" PRIu64 " cycles self=%" PRIu64 "\n",

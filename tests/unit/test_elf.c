@@ -136,7 +136,7 @@ Test(cli, bad_options) {
   setup();
   const char *fl = getenv("FL_BIN");
   const char *g = getenv("FL_GUEST");
-  char *cases[][10] = {
+  char *cases[][12] = {
     {(char *)fl, "run", "--bogus", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "tlb.l1d.entrees=32", "--", (char *)g, NULL},
     {(char *)fl, "run", "--set", "tlb.l1d.entries=-3", "--", (char *)g, NULL},
@@ -166,6 +166,13 @@ Test(cli, bad_options) {
     {(char *)fl, "sweep", "--vary", "mode", "--", (char *)g, NULL},
     {(char *)fl, "sweep", "--slurm", "--vary", "mode=native", "--", (char *)g, NULL},
     {(char *)fl, "compare", "--cpu", "arm", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--set", "mmu.refill=software", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--set", "mmu.refill=sometimes", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "exokernel", "--set", "exokernel.mmu=ultrix", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "exokernel", "--set", "exokernel.mmu=7", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "exokernel", "--set", "exokernel.swtlb.entries=1000", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "exokernel", "--set", "exokernel.prefault=600", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "exokernel", "--set", "exokernel.mmu=xok-pt", "--set", "mmu.refill=software", "--", (char *)g, NULL},
   };
   for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     char err[4096];
