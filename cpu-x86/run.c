@@ -297,8 +297,10 @@ _Noreturn void cpu_raise(struct vcpu *c, int vector, int has_err, uint32_t err) 
   c->exc.rip = c->rip;
   cpu_redo_end(c);
   c->raise_in_rep = c->rep_insn && c->cur == c->rep_insn;
-  if (c->rec && !c->cur && vector == EXC_PF)   /* a fetch: no recorded access made it */
-    recorder_fetch_fault(c->rec, c->fetch2_rip ? 1 : 0, c->fetch2_rip ? c->fetch2_rip : c->exc.cr2, err);
+  if (c->rec && !c->cur && vector == EXC_PF)   /* a fetch: no recorded access made it (the
+                                                  architectural error code: a software TLB's
+                                                  exception bits are the mode's, not the guest's) */
+    recorder_fetch_fault(c->rec, c->fetch2_rip ? 1 : 0, c->fetch2_rip ? c->fetch2_rip : c->exc.cr2, err & ~PFEC_SOFT);
   c->fetch2_rip = 0;
   if (c->raise_in_rep) cpu_rep_raise(c, cut);
   else if (c->rec) recorder_raise(c->rec, c->cur, cut, -1, 0, 0, 0, 0, 0, 0, 0);

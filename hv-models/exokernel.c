@@ -362,12 +362,16 @@ static int upcall(struct exo *s, uint64_t va, uint32_t err, uint32_t acc, bool i
     hv_write64(h, save + 16, h->cpu->exc.rip, &cyc);        /* the faulting pc */
   }
   CTR(h, EXO_UPCALLS);
-  if (va >> 47) CTR(h, EXO_HANDLER_UPCALLS);   /* a guaranteed mapping reached the libOS: a bug */
+  /* the handler's own accesses (its code, stack, page table, the frames it
+   * fills) are guaranteed mappings: an upcall taken while it runs is a bug */
+  if (s->upcall_depth) CTR(h, EXO_HANDLER_UPCALLS);
   hv_end(h, cyc);
   int saved = h->guest_layer;
   h->guest_layer = EV_L_LIBOS;
   hv_begin(h, mod ? EV_S_LIBOS_TLB_MOD : EV_S_LIBOS_TLB_MISS, va, err);
+  s->upcall_depth++;
   int sig = libos_handle(s, va, err, acc, in_kernel, mod, si_code);
+  s->upcall_depth--;
   hv_end(h, 0);
   if (!sig) hv_step(h, EV_S_LIBOS_RESUME, 0, 0, 0);
   h->guest_layer = saved;
@@ -491,9 +495,13 @@ static void exo_flush(struct hv *h, uint64_t va, bool all) {
     cur_env(s)->asid = new_asid(s);
   } else {
     cpu_invlpg(h->cpu, va);
-    if (s->nslots) {
-      uint64_t slot = stlb_slot(s, va, cur_asid(s));
-      if (hv_read64(h, slot, &cyc) == stlb_tag(va, cur_asid(s))) hv_write64(h, slot, 0, &cyc);
+    /* the page's software-TLB slot in every address space: the Linux code
+     * names no address space when it drops a page (a truncated file's
+     * pages go from every process that maps them), and the STLB keeps
+     * each space's entries across switches */
+    for (int i = 0; s->nslots && i < s->nenv; i++) {
+      uint64_t slot = stlb_slot(s, va, s->env[i].asid);
+      if (hv_read64(h, slot, &cyc) == stlb_tag(va, s->env[i].asid)) hv_write64(h, slot, 0, &cyc);
     }
   }
   hv_end(h, cyc);

@@ -42,6 +42,7 @@ struct exo {
   bool mod_in_kernel;
   uint64_t inject, inject_nth, installs;
   int saved_layer[4], call_depth;
+  int upcall_depth;          /* the libOS's fault handler is running */
   /* xok */
   int batch;                 /* lazy-MMU depth: PTE stores batched into one _range call */
   bool batch_open, refused;

@@ -141,7 +141,7 @@ struct guest_ops {
   X(EXO_SWTLB_MISSES, "exo_swtlb_misses", "exokernel: software-TLB probes that missed (an upcall follows)") \
   X(EXO_GUARANTEED_REFILLS, "exo_guaranteed_refills", "exokernel: refills of guaranteed mappings (the libOS's code, stack, page table)") \
   X(EXO_UPCALLS, "exo_upcalls", "exokernel: upcalls to the libOS's fault handlers") \
-  X(EXO_HANDLER_UPCALLS, "exo_handler_upcalls", "exokernel: upcalls for an address the libOS's handler uses itself (must be 0)") \
+  X(EXO_HANDLER_UPCALLS, "exo_handler_upcalls", "exokernel: upcalls taken while the libOS's fault handler ran (its accesses are guaranteed mappings: must be 0)") \
   X(EXO_INSTALLS, "exo_installs", "exokernel: translations installed by a libOS system call") \
   X(EXO_CAP_CHECKS, "exo_cap_checks", "exokernel: capabilities validated") \
   X(EXO_CAP_REFUSALS, "exo_cap_refusals", "exokernel: capabilities refused (the install fails)") \

@@ -64,7 +64,7 @@ print((n["I"], n["R"]))
 PY
 )
   "$fl" import lackey lk.txt -o lk.fltr 2>/dev/null || bad "import of valgrind's output failed"
-  for m in native vkernel xen-pv hvm-shadow hvm-nested; do
+  for m in native vkernel xen-pv hvm-shadow hvm-nested exokernel; do
     "$fl" replay --quiet lk.fltr --mode "$m" --stats "lk.$m.json" || { bad "$m: replay failed"; continue; }
     got=$(field "lk.$m.json" "s['instructions'], s['refs']['user']")
     [ "$got" = "$want" ] || bad "$m: instructions, references = $got, lackey's lines $want"

@@ -36,7 +36,7 @@ same() {   # same FILE1 FILE2 WHAT
   bad "$3 differ:"
   diff "$1" "$2" | head -12
 }
-modes="native vkernel xen-pv hvm-shadow hvm-nested"
+modes="native vkernel xen-pv hvm-shadow hvm-nested exokernel"
 
 case $what in
 round|round-self)
@@ -100,6 +100,8 @@ native --set cache.enabled=1
 xen-pv --set cpu.cost.div=40 --set xen.hypercall=900 --set io.read_latency=1000
 hvm-shadow --set guest.kernel_footprint=512 --set native.frame_zero=2000
 hvm-nested --set guest.kpti=1 --set guest.pcid=1
+exokernel --set exokernel.swtlb.entries=256 --set tlb.l1d.entries=16 --set tlb.l1d.ways=4 --set exokernel.mod_in_kernel=1
+exokernel --set exokernel.mmu=xok-pt --set guest.kpti=1
 EOF
   echo "$n hardware settings replayed"
   ;;
@@ -136,7 +138,7 @@ for m in bad[:10]: print("FAIL: " + m)
 print(f"[0, N) + [N, end) = the whole replay: {'no' if bad else 'every'} additive count" + (f" ({len(bad)} differ)" if bad else ""))
 sys.exit(1 if bad else 0)
 PY
-  for m in native hvm-shadow hvm-nested xen-pv vkernel; do
+  for m in native hvm-shadow hvm-nested xen-pv vkernel exokernel; do
     "$fl" replay --quiet t.fltr --mode "$m" --from "$n" --stats "kf.$m.json" 2>err || { bad "$m: keyframe window failed"; cat err; continue; }
     "$fl" replay --quiet t.fltr --mode "$m" --from "$n" --warmup start --stats "st.$m.json"
     python3 - "kf.$m.json" "st.$m.json" "$m" <<'PY' || fail=1
