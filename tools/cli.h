@@ -26,4 +26,5 @@ void run_params(const struct run_args *a, struct param_reg *p);
 int cmd_replay(int argc, char **argv);
 int cmd_import(int argc, char **argv, char **command);
 int cmd_sweep(int argc, char **argv);
+int cmd_show(int argc, char **argv);
 #endif

@@ -39,6 +39,8 @@ static const char *top_usage =
   "  import    convert a valgrind lackey or ChampSim trace into a .fltr trace\n"
   "  sweep     a what-if study: the cross product of --vary lists over a trace\n"
   "            (replayed) or a program, as a table, CSV or JSON\n"
+  "  show      one fault as a ladder diagram: its steps across the layers, with\n"
+  "            their cycles (from a trace, a jsonl event log, or a program)\n"
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
   "\n"
@@ -410,6 +412,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 1, argv + 1);
   if (!strcmp(cmd, "import")) return cmd_import(argc - 1, argv + 1, command_line);
   if (!strcmp(cmd, "sweep")) return cmd_sweep(argc - 1, argv + 1);
+  if (!strcmp(cmd, "show")) return cmd_show(argc - 1, argv + 1);
   if (!strcmp(cmd, "kernel")) {
     bool md = argc == 3 && !strcmp(argv[2], "--markdown");
     if (argc > 2 && !md) {
