@@ -70,6 +70,7 @@ int llog_read(struct llog *l, const char *path, char *err, size_t errlen) {
     e->total = u64_of(o, "total");
     e->depth = (int)u64_of(o, "depth");
     e->pid = (int)u64_of(o, "pid");
+    e->cpu = (int)u64_of(o, "cpu");
     e->layer = layer;
     e->step = step;
     if (json_object_object_get_ex(o, "visible", &v)) e->visible = json_object_get_boolean(v);

@@ -11,7 +11,7 @@
 
 struct lstep {
   uint64_t id, parent, fault, cycle, self, total;
-  int depth, pid;
+  int depth, pid, cpu;
   int layer;                 /* enum ev_layer */
   int step;                  /* enum ev_step */
   char fields[160];          /* "va=0x.. err=(..)": the log's fields, as text */
@@ -23,6 +23,12 @@ struct llog {
   size_t n, cap;
   char mode[32], cpu[16];
 };
+/* the events of a jsonl log (log), a trace (argv[optind], replayed) or a
+ * program (argv[optind..] after "--", run), with the machine options
+ * pass[] (--mode M ...); an error: one faultline: line, exit 125
+ * (tools/show_cmd.c) */
+void events_load(struct llog *l, int argc, char **argv, int optind, const char *log, char **pass, int npass,
+                 const char *what);
 /* read a jsonl event log; 0, or -1 with a message in err */
 int llog_read(struct llog *l, const char *path, char *err, size_t errlen);
 void llog_free(struct llog *l);

@@ -64,6 +64,59 @@ static int self_run(char **args, char *errbuf, size_t errlen) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
+/* The events of a log (log), a trace (argv[optind]) or a program (after
+ * "--"), the machine options pass[] applied to a replay or a run; an
+ * error: die.  what: the command, for messages. */
+void events_load(struct llog *l, int argc, char **argv, int optind, const char *log, char **pass, int npass,
+                 const char *what) {
+  char usage[160];
+  snprintf(usage, sizeof usage, "nothing to %s (usage: faultline %s [OPTIONS] (TRACE | --log FILE.jsonl | -- PROGRAM))",
+           what, what);
+  bool program = optind > 1 && !strcmp(argv[optind - 1], "--");
+  int rest = argc - optind;
+  if (log && (rest || npass)) die("%s", "--log FILE reads a log: no TRACE, PROGRAM or machine options with it");
+  if (!log && !rest) die("%s", usage);
+  if (!log && !program && rest != 1) die("%s", "one TRACE, or -- PROGRAM [ARGS...] (see --help)");
+  char tmp[] = "/tmp/faultline-events.XXXXXX";
+  bool made = false;
+  if (!log) {
+    int fd = mkstemp(tmp);
+    if (fd < 0) die("%s", "cannot create a temporary file for the event log");
+    close(fd);
+    made = true;
+    char **args = calloc((size_t)(npass + rest + 16), sizeof *args);
+    int n = 0;
+    args[n++] = (char *)"faultline";
+    args[n++] = (char *)(program ? "run" : "replay");
+    if (!program) { args[n++] = argv[optind]; args[n++] = (char *)"--quiet"; }
+    for (int i = 0; i < npass; i++) args[n++] = pass[i];
+    args[n++] = (char *)"--log";
+    args[n++] = tmp;
+    args[n++] = (char *)"--log-format";
+    args[n++] = (char *)"jsonl";
+    if (program) {
+      args[n++] = (char *)"--";
+      for (int i = optind; i < argc; i++) args[n++] = argv[i];
+    }
+    char err[2048];
+    int st = self_run(args, err, sizeof err);
+    free(args);
+    /* faultline's own failure is 125 (a program may exit with anything) */
+    if (st == 125 || st < 0) {
+      unlink(tmp);
+      char *nl = strchr(err, '\n');
+      if (nl) *nl = 0;
+      if (!strncmp(err, "faultline: ", 11)) memmove(err, err + 11, strlen(err + 11) + 1);
+      die("%s", err[0] ? err : "the run failed");
+    }
+    log = tmp;
+  }
+  char err[512];
+  int rc = llog_read(l, log, err, sizeof err);
+  if (made) unlink(tmp);
+  if (rc) die("%s", err);
+}
+
 int cmd_show(int argc, char **argv) {
   enum { O_FAULT = 256, O_KIND, O_ALL, O_LOG, O_MODE, O_CPU, O_PRESET, O_SET, O_MEM, O_ASCII, O_UNICODE, O_NOCOLOR };
   static const struct option opts[] = {
@@ -101,50 +154,8 @@ int cmd_show(int argc, char **argv) {
     default: die("unknown or incomplete option '%s' (see `faultline show --help`)", argv[optind - 1]);
     }
   }
-  bool program = optind > 1 && !strcmp(argv[optind - 1], "--");
-  int rest = argc - optind;
-  if (log && (rest || npass)) die("%s", "--log FILE reads a log: no TRACE, PROGRAM or machine options with it");
-  if (!log && !rest) die("%s", "nothing to show (usage: faultline show [OPTIONS] (TRACE | --log FILE.jsonl | -- PROGRAM))");
-  if (!log && !program && rest != 1) die("%s", "one TRACE, or -- PROGRAM [ARGS...] (see `faultline show --help`)");
-  char tmp[] = "/tmp/faultline-show.XXXXXX";
-  bool made = false;
-  if (!log) {
-    int fd = mkstemp(tmp);
-    if (fd < 0) die("%s", "cannot create a temporary file for the event log");
-    close(fd);
-    made = true;
-    char **args = calloc((size_t)(npass + rest + 16), sizeof *args);
-    int n = 0;
-    args[n++] = (char *)"faultline";
-    args[n++] = (char *)(program ? "run" : "replay");
-    if (!program) { args[n++] = argv[optind]; args[n++] = (char *)"--quiet"; }
-    for (int i = 0; i < npass; i++) args[n++] = pass[i];
-    args[n++] = (char *)"--log";
-    args[n++] = tmp;
-    args[n++] = (char *)"--log-format";
-    args[n++] = (char *)"jsonl";
-    if (program) {
-      args[n++] = (char *)"--";
-      for (int i = optind; i < argc; i++) args[n++] = argv[i];
-    }
-    char err[2048];
-    int st = self_run(args, err, sizeof err);
-    free(args);
-    /* faultline's own failure is 125 (a program may exit with anything) */
-    if (st == 125 || st < 0) {
-      unlink(tmp);
-      char *nl = strchr(err, '\n');
-      if (nl) *nl = 0;
-      if (!strncmp(err, "faultline: ", 11)) memmove(err, err + 11, strlen(err + 11) + 1);
-      die("%s", err[0] ? err : "the run failed");
-    }
-    log = tmp;
-  }
   struct llog l;
-  char err[512];
-  int rc = llog_read(&l, log, err, sizeof err);
-  if (made) unlink(tmp);
-  if (rc) die("%s", err);
+  events_load(&l, argc, argv, optind, log, pass, npass, "show");
   bool tty = isatty(1);
   struct ladder_style st = {.unicode = unicode || (tty && !ascii), .color = tty && !ascii && !nocolor && !getenv("NO_COLOR"),
                             .width = 100};
