@@ -28,4 +28,5 @@ int cmd_import(int argc, char **argv, char **command);
 int cmd_sweep(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_export(int argc, char **argv);
+int cmd_explain(int argc, char **argv);
 #endif

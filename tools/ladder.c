@@ -246,7 +246,8 @@ void ladder_print(FILE *f, const struct llog *l, size_t root, const struct ladde
     by_layer[e->layer] += e->self;
     int indent = 2 * (e->depth - r->depth - 1);
     char name[64], cyc[32], run[32];
-    snprintf(name, sizeof name, "%*s%s", indent > 12 ? 12 : indent, "", ev_steps[e->step].name);
+    int room = 24 - (int)strlen(ev_steps[e->step].name);   /* the name whole, the indent what fits */
+    snprintf(name, sizeof name, "%*s%s", indent < room ? indent : room > 0 ? room : 0, "", ev_steps[e->step].name);
     commas(cyc, sizeof cyc, e->self);
     commas(run, sizeof run, running);
     fprintf(f, "%-24.24s %9s %9s", name, cyc, run);
