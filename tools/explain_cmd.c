@@ -110,18 +110,6 @@ static void write_guest(char *path) {
   close(fd);
 }
 
-/* the first fault of kind the program took itself (its own access, U in
- * the error code; for a file fault, the first instruction fetch) */
-static long pick(const struct llog *l, const char *kind) {
-  for (size_t i = 0; i < l->n; i++) {
-    const struct lstep *e = &l->e[i];
-    if (e->step != EV_S_FAULT || e->depth || strcmp(e->kind, kind)) continue;
-    const char *err = strstr(e->fields, "err=(");
-    if (err && strstr(err, " U")) return (long)i;
-  }
-  return -1;
-}
-
 static const struct fl_param_def *param_def(const char *name) {
   for (int t = 0; params_tables[t]; t++)
     for (int i = 0; params_tables[t][i].name; i++)
@@ -258,7 +246,9 @@ int cmd_explain(int argc, char **argv) {
   if (cmp) run_guest(&b, guest, cmp, cpu, sets, nsets);
   unlink(guest);
   free(sets);
-  long ra = pick(&a, kind), rb = cmp ? pick(&b, kind) : -1;
+  /* the first of the kind the program took itself (ladder_pick prefers a
+   * user-mode access's) */
+  long ra = ladder_pick(&a, 0, kind), rb = cmp ? ladder_pick(&b, 0, kind) : -1;
   if (ra < 0) die("the program took no %s fault of its own under this mode", kind);
   if (cmp && rb < 0) die("the program took no %s fault of its own under the compared mode", kind);
   bool tty = isatty(1);

@@ -97,18 +97,24 @@ int llog_read(struct llog *l, const char *path, char *err, size_t errlen) {
 
 void llog_free(struct llog *l) { free(l->e); memset(l, 0, sizeof *l); }
 
+/* a user-mode access's fault (U in its error code) */
+static bool user_fault(const struct lstep *e) {
+  const char *err = strstr(e->fields, "err=(");
+  return err && strstr(err, " U");
+}
+
 long ladder_pick(const struct llog *l, uint64_t fault, const char *kind) {
-  long first = -1;
+  long first = -1, first_user = -1;
   for (size_t i = 0; i < l->n; i++) {
     const struct lstep *e = &l->e[i];
     if (e->step != EV_S_FAULT) continue;
     if (fault) { if (e->fault == fault) return (long)i; continue; }
     if (e->depth) continue;
-    if (kind) { if (!strcmp(e->kind, kind)) return (long)i; continue; }
-    if (e->visible) return (long)i;
+    if (kind ? strcmp(e->kind, kind) != 0 : !e->visible) continue;
     if (first < 0) first = (long)i;
+    if (user_fault(e)) { first_user = (long)i; break; }
   }
-  return fault || kind ? -1 : first;
+  return first_user >= 0 ? first_user : first;
 }
 
 size_t ladder_subtree_end(const struct llog *l, size_t root) {
@@ -211,7 +217,13 @@ void ladder_print(FILE *f, const struct llog *l, size_t root, const struct ladde
   const struct lstep *r = &l->e[root];
   size_t end = ladder_subtree_end(l, root);
   struct canvas c = {.st = st};
-  bool present[EV_L__COUNT] = {[EV_L_USER] = true};
+  /* where the fault came from: the program, or (a supervisor access: a
+   * copy, a page-table store) the kernel it runs on */
+  int origin = EV_L_USER;
+  if (!user_fault(r) && strstr(r->fields, "err=("))
+    origin = !strcmp(l->mode, "vkernel") ? EV_L_VKERNEL : !strcmp(l->mode, "exokernel") ? EV_L_LIBOS : EV_L_GUEST_KERNEL;
+  bool present[EV_L__COUNT] = {[0] = false};
+  present[origin] = true;
   for (size_t i = root + 1; i < end; i++) present[l->e[i].layer] = true;
   for (int k = 0; k < EV_L__COUNT; k++) c.col_of[k] = -1;
   for (size_t k = 0; k < sizeof column_order / sizeof *column_order; k++)
@@ -236,7 +248,7 @@ void ladder_print(FILE *f, const struct llog *l, size_t root, const struct ladde
   }
   fprintf(f, "%-24s %9s %9s\n", "step", "cycles", "total");
   const char *dot = st->unicode ? "●" : "*";
-  int prev_col = c.col_of[EV_L_USER], prev_step = -1, prev_depth = r->depth + 1;
+  int prev_col = c.col_of[origin], prev_step = -1, prev_depth = r->depth + 1;
   uint64_t running = 0, by_layer[EV_L__COUNT] = {0};
   for (size_t i = root + 1; i < end; i++) {
     const struct lstep *e = &l->e[i];
@@ -263,11 +275,11 @@ void ladder_print(FILE *f, const struct llog *l, size_t root, const struct ladde
     prev_step = e->step;
     prev_depth = e->depth;
   }
-  /* back to the program */
-  int ucol = c.col_of[EV_L_USER];
+  /* back to where it came from */
+  int ucol = c.col_of[origin];
   if (prev_col != ucol) {
     put_lanes(f, &c, ucol, prev_col, dot);
-    fprintf(f, "%-24s %9s %9s [return]\n", "(the program resumes)", "", "");
+    fprintf(f, "%-24s %9s %9s [return]\n", origin == EV_L_USER ? "(the program resumes)" : "(the kernel resumes)", "", "");
   }
   /* cycles per layer */
   fputc('\n', f);
