@@ -96,7 +96,7 @@ static uint32_t fill_translation(struct mmu *m, struct tlb *t, uint64_t va, uint
   }
   fill_best(t, sized, l1, va, pcid, &ne);
   if (shift == 30 && t->stlb1g.e) fill(&t->stlb1g, va, pcid, &ne);
-  else fill_best(t, NULL, &t->stlb, va, pcid, &ne);
+  else if (t->stlb.e) fill_best(t, NULL, &t->stlb, va, pcid, &ne);   /* (a TLB may have no second level) */
   return ne.perm;
 }
 

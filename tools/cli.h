@@ -29,4 +29,5 @@ int cmd_sweep(int argc, char **argv);
 int cmd_show(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_explain(int argc, char **argv);
+int cmd_quiz(int argc, char **argv);
 #endif

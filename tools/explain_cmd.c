@@ -6,6 +6,7 @@
  * table's (each parameter's source), rendered over the run's event log. */
 #include "tools/cli.h"
 #include "tools/ladder.h"
+#include "tools/quiz.h"
 #include "traces/events.h"
 #include "hv-models/hv.h"
 #include <getopt.h>
@@ -36,79 +37,6 @@ static const char *explain_usage =
   "  --preset P, --set k=v   the machine's parameters (both modes)\n"
   "  --ascii, --unicode, --no-color   as `faultline show`\n"
   "  -h, --help       this text\n";
-
-/* The built-in program: a static ELF64 with one PT_LOAD (its header and
- * its code) at 0x400000.  Its code (x86-64):
- *   mmap(0, 3 pages, RW, MAP_PRIVATE|MAP_ANONYMOUS)   -> rbx
- *   mov byte [rbx], 1            anon_new
- *   mov al, [rbx + 4096]         anon_zero_page
- *   fork; the child: mov byte [rbx], 2 (cow); exit(0)
- *   wait4(-1, 0, 0, 0); mov byte [rbx], 3 (write_upgrade); exit_group(0) */
-static const unsigned char guest_code[] = {
-  0xb8, 0x09, 0x00, 0x00, 0x00,             /* mov eax, 9 (mmap) */
-  0x31, 0xff,                               /* xor edi, edi */
-  0xbe, 0x00, 0x30, 0x00, 0x00,             /* mov esi, 0x3000 */
-  0xba, 0x03, 0x00, 0x00, 0x00,             /* mov edx, 3 (PROT_READ|PROT_WRITE) */
-  0x41, 0xba, 0x22, 0x00, 0x00, 0x00,       /* mov r10d, 0x22 (MAP_PRIVATE|MAP_ANONYMOUS) */
-  0x49, 0xc7, 0xc0, 0xff, 0xff, 0xff, 0xff, /* mov r8, -1 */
-  0x45, 0x31, 0xc9,                         /* xor r9d, r9d */
-  0x0f, 0x05,                               /* syscall */
-  0x48, 0x89, 0xc3,                         /* mov rbx, rax */
-  0xc6, 0x03, 0x01,                         /* mov byte [rbx], 1 */
-  0x8a, 0x83, 0x00, 0x10, 0x00, 0x00,       /* mov al, [rbx + 0x1000] */
-  0xb8, 0x39, 0x00, 0x00, 0x00,             /* mov eax, 57 (fork) */
-  0x0f, 0x05,                               /* syscall */
-  0x85, 0xc0,                               /* test eax, eax */
-  0x75, 0x0c,                               /* jnz parent */
-  0xc6, 0x03, 0x02,                         /* mov byte [rbx], 2 */
-  0xb8, 0x3c, 0x00, 0x00, 0x00,             /* mov eax, 60 (exit) */
-  0x31, 0xff,                               /* xor edi, edi */
-  0x0f, 0x05,                               /* syscall */
-  0xbf, 0xff, 0xff, 0xff, 0xff,             /* parent: mov edi, -1 */
-  0x31, 0xf6,                               /* xor esi, esi */
-  0x31, 0xd2,                               /* xor edx, edx */
-  0x45, 0x31, 0xd2,                         /* xor r10d, r10d */
-  0xb8, 0x3d, 0x00, 0x00, 0x00,             /* mov eax, 61 (wait4) */
-  0x0f, 0x05,                               /* syscall */
-  0xc6, 0x03, 0x03,                         /* mov byte [rbx], 3 */
-  0xb8, 0xe7, 0x00, 0x00, 0x00,             /* mov eax, 231 (exit_group) */
-  0x31, 0xff,                               /* xor edi, edi */
-  0x0f, 0x05,                               /* syscall */
-};
-
-static void put16(unsigned char *p, uint16_t v) { memcpy(p, &v, 2); }
-static void put32(unsigned char *p, uint32_t v) { memcpy(p, &v, 4); }
-static void put64(unsigned char *p, uint64_t v) { memcpy(p, &v, 8); }
-
-/* the program into a new file; its path in path (a mkstemp template) */
-static void write_guest(char *path) {
-  unsigned char img[64 + 56 + sizeof guest_code] = {0};
-  const uint64_t base = 0x400000, code = 64 + 56;
-  memcpy(img, "\177ELF", 4);
-  img[4] = 2;            /* ELFCLASS64 */
-  img[5] = 1;            /* little endian */
-  img[6] = 1;            /* EV_CURRENT */
-  put16(img + 16, 2);    /* ET_EXEC */
-  put16(img + 18, 62);   /* EM_X86_64 */
-  put32(img + 20, 1);
-  put64(img + 24, base + code);   /* e_entry */
-  put64(img + 32, 64);            /* e_phoff */
-  put16(img + 52, 64);            /* e_ehsize */
-  put16(img + 54, 56);            /* e_phentsize */
-  put16(img + 56, 1);             /* e_phnum */
-  unsigned char *ph = img + 64;
-  put32(ph, 1);                   /* PT_LOAD */
-  put32(ph + 4, 5);               /* PF_R | PF_X */
-  put64(ph + 16, base);           /* p_vaddr */
-  put64(ph + 24, base);
-  put64(ph + 32, sizeof img);     /* p_filesz */
-  put64(ph + 40, sizeof img);     /* p_memsz */
-  put64(ph + 48, 0x1000);
-  memcpy(img + code, guest_code, sizeof guest_code);
-  int fd = mkstemp(path);
-  if (fd < 0 || write(fd, img, sizeof img) != (ssize_t)sizeof img || fchmod(fd, 0755)) die("%s", "cannot write the built-in program");
-  close(fd);
-}
 
 static const struct fl_param_def *param_def(const char *name) {
   for (int t = 0; params_tables[t]; t++)
@@ -240,7 +168,7 @@ int cmd_explain(int argc, char **argv) {
   if (!hv_find_mode(mode)) die("unknown mode '%s' (see `faultline modes`)", mode);
   if (cmp && !hv_find_mode(cmp)) die("unknown mode '%s' (see `faultline modes`)", cmp);
   char guest[] = "/tmp/faultline-explain.XXXXXX";
-  write_guest(guest);
+  if (builtin_guest_write(guest)) die("%s", "cannot write the built-in program");
   struct llog a, b;
   run_guest(&a, guest, mode, cpu, sets, nsets);
   if (cmp) run_guest(&b, guest, cmp, cpu, sets, nsets);

@@ -42,6 +42,7 @@ static const char *top_usage =
   "  show      one fault as a ladder diagram: its steps across the layers, with\n"
   "            their cycles (from a trace, a jsonl event log, or a program)\n"
   "  explain   one fault of a built-in program told step by step, with sources\n"
+  "  quiz      a reproducible exercise (page walks, TLBs, 2-D walks, exits), -c its answer\n"
   "  export    the event tree as Perfetto/Chrome trace-event JSON (ui.perfetto.dev)\n"
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
@@ -417,6 +418,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "show")) return cmd_show(argc - 1, argv + 1);
   if (!strcmp(cmd, "export")) return cmd_export(argc - 1, argv + 1);
   if (!strcmp(cmd, "explain")) return cmd_explain(argc - 1, argv + 1);
+  if (!strcmp(cmd, "quiz")) return cmd_quiz(argc - 1, argv + 1);
   if (!strcmp(cmd, "kernel")) {
     bool md = argc == 3 && !strcmp(argv[2], "--markdown");
     if (argc > 2 && !md) {
