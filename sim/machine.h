@@ -29,6 +29,7 @@ struct machine {
   uint64_t roi_sym, roi_ret, roi_rsp;   /* run --roi-symbol: its entry; while in it, where it returns */
   bool roi_in_sym;
   uint64_t roi_warmup;       /* run --warmup-insns: the region starts here (0: done or none) */
+  uint64_t next_tick;        /* --view: the observer's next tick (an icount) */
   /* a replay's window (the stats JSON says so) */
   bool win;
   uint64_t win_from, win_to, win_warm;

@@ -218,6 +218,7 @@ int events_init(struct machine *m, char *err, size_t n) {
   const struct sim_config *cfg = m->cfg;
   ev_bus_init(&m->bus);
   ev_subscribe(&m->bus, ev_stats_sink, &m->es);
+  if (cfg->observer && cfg->observer->on_event) ev_subscribe(&m->bus, cfg->observer->on_event, cfg->observer->ctx);
   if (!cfg->log_path) return 0;
   m->logf = open_out(cfg->log_path);
   if (!m->logf) {
@@ -452,6 +453,20 @@ static bool dispatch_exit(struct machine *m, int r) {
   return false;
 }
 
+/* --view: the observer draws; false: it ended the run (as SIGINT would) */
+static bool observer_tick(struct machine *m, bool final) {
+  const struct sim_observer *o = m->cfg->observer;
+  struct sim_snapshot s = {.icount = m->c->icount, .cycles = m->c->cycles, .tlb = &m->c->tlb,
+                           .faults_visible = m->es.faults_visible, .faults_hidden = m->es.faults_hidden,
+                           .pid = m->k->pid, .final = final};
+  m->next_tick = m->c->icount + (o->every ? o->every : 100000);
+  if (final) { o->on_tick(o->ctx, &s); return false; }
+  if (o->on_tick(o->ctx, &s)) return true;
+  m->k->guest_killed_by = SIGINT;
+  m->k->all_exited = true;
+  return false;
+}
+
 /* The scheduler loop: signals, timers, then the CPU until something
  * needs the kernel (a syscall, an exception, the end of a time slice). */
 static void run_guest(struct machine *m) {
@@ -500,10 +515,12 @@ static void run_guest(struct machine *m) {
       if (at < stop) stop = at;
     }
     if (m->roi_warmup && m->roi_warmup < stop) stop = m->roi_warmup;
+    if (m->next_tick && m->next_tick < stop) stop = m->next_tick;
     if (timed_out) stop = 0;
     c->icount_stop = stop;
     k->orig_rax = -1;                  /* user mode: no syscall in progress */
     if (dispatch_exit(m, cpu_run(c))) break;
+    if (m->next_tick && c->icount >= m->next_tick && !observer_tick(m, false)) break;
   }
 }
 
@@ -605,6 +622,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       guest_init(m, res->error, sizeof res->error))
     goto out;
   m->limit = cfg->max_insns ? cfg->max_insns : ~0ull;
+  if (cfg->observer && cfg->observer->on_tick) m->next_tick = cfg->observer->every ? cfg->observer->every : 100000;
   timed_out = 0;
   timed_cpu = m->c;
   if (cfg->max_time_s) {
@@ -612,6 +630,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     alarm((unsigned)cfg->max_time_s);
   }
   run_guest(m);
+  if (m->next_tick) observer_tick(m, true);   /* --view: the run's last state */
   cred_host_restore();   /* faultline's own files (stats) as faultline */
   if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
   timed_cpu = NULL;

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "traces/params.h"
+#include "traces/events.h"
 
 /* ---- parameter registry ---- */
 struct param_reg;
@@ -37,6 +38,25 @@ void presets_list(FILE *out);
 const char *params_preset_name(const struct param_reg *r);
 uint64_t params_hash(const struct param_reg *r);
 
+/* A view of a run as it goes (`faultline run --view`): every step on the
+ * bus, and every `every` retired instructions (between blocks) the state
+ * to draw; on_tick returns false to end the run (the guest is stopped as
+ * by SIGINT). */
+struct tlb;
+struct sim_snapshot {
+  uint64_t icount, cycles;
+  const struct tlb *tlb;     /* the vCPU's TLB levels */
+  uint64_t faults_visible, faults_hidden;
+  int pid;
+  bool final;                /* the run is over: the last tick */
+};
+struct sim_observer {
+  void *ctx;
+  ev_sink_fn on_event;
+  bool (*on_tick)(void *ctx, const struct sim_snapshot *s);
+  uint64_t every;
+};
+
 struct sim_config {
   const char *mode;          /* hv mode name */
   const char *cpu_vendor;    /* intel | amd */
@@ -63,6 +83,7 @@ struct sim_config {
   bool symbols;              /* --symbols: attribution by function too */
   uint64_t warmup_insns;     /* --warmup-insns N: a region of interest from N on */
   const char *roi_symbol;    /* --roi-symbol FUNC: regions while FUNC runs */
+  const struct sim_observer *observer;   /* --view (NULL: none) */
 };
 
 struct sim_result {

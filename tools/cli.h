@@ -17,6 +17,10 @@ struct run_args {
   char **sets, **edits;
   int nsets, nedits;
   bool clean;
+  bool view;                 /* --view */
+  const char *view_record;   /* --view-record DIR */
+  uint64_t view_every;       /* --view-every N */
+  unsigned view_record_every;
   int optind;                /* argv[optind]: the program */
 };
 void run_parse(int argc, char **argv, struct run_args *a);

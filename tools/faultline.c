@@ -2,6 +2,9 @@
 #include "sim/sim.h"
 #include "hv-models/hv.h"
 #include "tools/cli.h"
+#ifdef FAULTLINE_HAVE_SDL
+#include "tools/view.h"
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -63,6 +66,13 @@ static const char *run_usage =
   "  --preset P       built-in preset name or preset file (`key = value  # source`)\n"
   "  --set k=v        override one parameter (repeatable; see `faultline params`)\n"
   "  --stats FILE|-   write run statistics as JSON\n"
+  "  --view           the SDL2 live view: TLB occupancy, a timeline of faults,\n"
+  "                   the last fault's ladder, counters (space pause, n next\n"
+  "                   fault, s step, q quit); needs a display\n"
+  "  --view-record DIR write the view's frames as PNG files into DIR (with or\n"
+  "                   without a display; the run's last state always)\n"
+  "  --view-every N   a frame every N retired instructions (default 200000)\n"
+  "  --view-record-every K  record every K-th frame (default 1)\n"
   "  --trace FILE     record the run as a .fltr trace (traces/FORMAT.md): what the\n"
   "                   guest and its kernel did, for `faultline trace info` and replay\n"
   "  --top-faults N   after the run, the N mappings ([heap], [stack], a file,\n"
@@ -177,6 +187,10 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   struct sim_config *cfgp = &a->cfg;
 #define cfg (*cfgp)
   a->preset = NULL;
+  a->view = false;
+  a->view_record = NULL;
+  a->view_every = 200000;
+  a->view_record_every = 1;
   a->sets = calloc((size_t)argc + 1, sizeof *a->sets);
   a->nsets = 0;
   a->edits = calloc((size_t)argc + 1, sizeof *a->edits);
@@ -187,7 +201,8 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   const char *preset = NULL;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
-         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS, O_WARM, O_ROISYM };
+         O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS, O_WARM, O_ROISYM,
+         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
@@ -196,6 +211,8 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     {"clean-env", 0, 0, O_CLEAN}, {"max-time", 1, 0, O_MAXT}, {"log-format", 1, 0, O_LOGFMT},
     {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"top-faults", 1, 0, O_TOPF},
     {"symbols", 0, 0, O_SYMS}, {"warmup-insns", 1, 0, O_WARM}, {"roi-symbol", 1, 0, O_ROISYM},
+    {"view", 0, 0, O_VIEW}, {"view-record", 1, 0, O_VIEWREC}, {"view-every", 1, 0, O_VIEWEVERY},
+    {"view-record-every", 1, 0, O_VIEWRECEVERY},
     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
@@ -216,6 +233,16 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     case O_SYMS: cfg.symbols = true; break;
     case O_WARM: cfg.warmup_insns = parse_u64(optarg, "bad --warmup-insns '%s' (a count of instructions)"); break;
     case O_ROISYM: cfg.roi_symbol = optarg; break;
+    case O_VIEW: a->view = true; break;
+    case O_VIEWREC: a->view_record = optarg; break;
+    case O_VIEWEVERY:
+      a->view_every = parse_u64(optarg, "bad --view-every '%s' (retired instructions)");
+      if (!a->view_every) die("%s", "--view-every must be at least 1");
+      break;
+    case O_VIEWRECEVERY:
+      a->view_record_every = (unsigned)parse_u64(optarg, "bad --view-record-every '%s' (frames)");
+      if (!a->view_record_every) die("%s", "--view-record-every must be at least 1");
+      break;
     case O_LOGFMT:
       if (strcmp(optarg, "text") && strcmp(optarg, "jsonl")) die("--log-format takes text or jsonl, not '%s'", optarg);
       cfg.log_jsonl = !strcmp(optarg, "jsonl");
@@ -284,8 +311,33 @@ static int cmd_run(int argc, char **argv) {
   if (!cfg.root) cfg.argv[0] = find_program(cfg.argv[0], cfg.envp);
   raise_fd_limit();
   struct sim_result res;
+  struct sim_observer obs;
+#ifdef FAULTLINE_HAVE_SDL
+  struct view *view = NULL;
+  if (ra.view || ra.view_record) {
+    bool display = getenv("DISPLAY") || getenv("WAYLAND_DISPLAY");
+    if (ra.view && !display && !ra.view_record)
+      die("%s", "--view needs a display (DISPLAY): --view-record DIR records the frames without one");
+    char verr[512];
+    view = view_open(cfg.mode, ra.view_record, ra.view_record_every, ra.view && display, verr, sizeof verr);
+    if (!view) die("%s", verr);
+    view_observer(view, &obs, ra.view_every);
+    cfg.observer = &obs;
+  }
+#else
+  (void)obs;
+  if (ra.view || ra.view_record)
+    die("%s", "this faultline was built without SDL2 (libsdl2-dev, libsdl2-ttf-dev): no --view");
+#endif
   fflush(stdout);
-  if (sim_run(&cfg, &res)) die("%s", res.error);
+  int srun = sim_run(&cfg, &res);
+#ifdef FAULTLINE_HAVE_SDL
+  if (view) {
+    if (ra.view_record && !cfg.quiet) fprintf(stderr, "faultline: --view-record: %u frames in %s\n", view_frames(view), ra.view_record);
+    view_close(view);
+  }
+#endif
+  if (srun) die("%s", res.error);
   fflush(stdout);
   fflush(stderr);
   if (res.signal) {

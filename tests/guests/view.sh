@@ -1,0 +1,35 @@
+#!/bin/sh
+# The SDL2 live view, headless (issue 17): `run --view-record` writes a
+# frame every --view-every instructions and the last state; the same run
+# writes the same frames byte for byte; the final frame's TLB heat maps
+# and fault timeline equal the golden frame's pixel for pixel (view_check.py;
+# text is left out: it depends on the font packages); --view without a
+# display is one faultline: line.  Skipped with one line without SDL2.
+# usage: view.sh FAULTLINE GOLDEN_DIR GUEST_DIR   (FL_UPDATE_GOLDEN=1 rewrites)
+set -u
+fl=$(realpath "$1"); gold=$(realpath "$2"); g=$(realpath "$3")
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+cd "$tmp" || exit 1
+cp "$g/pagetouch.gcc" pt
+fail=0
+run() { env -i PATH=/usr/bin:/bin SDL_VIDEODRIVER=offscreen "$fl" run --mode hvm-nested --view-record "$1" --view-every 4000 -- ./pt 300 >/dev/null 2>"$1.err"; }
+if ! run a; then
+  if grep -q "without SDL2" a.err; then echo "skip: faultline built without SDL2 (libsdl2-dev, libsdl2-ttf-dev)"; exit 0; fi
+  echo "FAIL: run --view-record: $(cat a.err)"; exit 1
+fi
+run b || { echo "FAIL: the second run: $(cat b.err)"; exit 1; }
+n=$(ls a | wc -l)
+insns=$(env -i PATH=/usr/bin:/bin "$fl" run --mode hvm-nested --stats s.json -- ./pt 300 >/dev/null 2>&1; python3 -c "import json; print(json.load(open('s.json'))['instructions'])")
+want=$(( (insns + 3999) / 4000 ))
+[ "$n" -ge "$want" ] && [ "$n" -le $((want + 1)) ] && echo "ok: $n frames for $insns instructions at one per 4000 (and the last state)" ||
+  { echo "FAIL: $n frames for $insns instructions"; fail=1; }
+diff -r a b >/dev/null && echo "ok: the same run, the same frames byte for byte" || { echo "FAIL: two runs drew different frames"; fail=1; }
+last=$(ls a | tail -1)
+if [ "${FL_UPDATE_GOLDEN:-0}" = 1 ]; then cp "a/$last" "$gold/view.final.png"; echo "updated view.final.png"
+else python3 "$here/view_check.py" "a/$last" "$gold/view.final.png" || fail=1; fi
+env -i PATH=/usr/bin:/bin "$fl" run --view -- ./pt 3 >o 2>e; st=$?
+[ $st = 125 ] && [ "$(wc -l <e)" = 1 ] && grep -q "^faultline: --view needs a display" e && echo "ok: $(cat e)" || { echo "FAIL: --view without a display: exit $st, $(cat e)"; fail=1; }
+"$fl" run --view-record /nonexistent/x/y -- ./pt 3 >o 2>e; st=$?
+[ $st = 125 ] && grep -q "^faultline: --view-record" e && echo "ok: $(cat e)" || { echo "FAIL: an unwritable --view-record: exit $st"; fail=1; }
+exit $fail
