@@ -106,96 +106,96 @@ enum ev_field {
  * work it does), the va slot's field, the arg slot's field, doc. */
 #define EV_STEPS(X) \
   X(FAULT, "fault", HW, NULL, VA, ERR, "an exception, VM exit or TLB miss the model handles: the root of its steps") \
-  X(EXC_DELIVER, "exc.deliver", HW, "native.exc_deliver", NONE, NONE, "IDT lookup, stack switch, exception frame push") \
-  X(KERNEL_ENTRY, "kernel.entry", GUEST_KERNEL, "native.kernel_entry", NONE, NONE, "kernel entry: save registers, read CR2") \
+  X(EXC_DELIVER, "exc.deliver", HW, "native.exc_deliver", NONE, NONE, "IDT lookup, stack switch, exception frame push [SDM Vol. 3A 6.12, 6.14]") \
+  X(KERNEL_ENTRY, "kernel.entry", GUEST_KERNEL, "native.kernel_entry", NONE, NONE, "kernel entry: save registers, read CR2 [Linux arch/x86/entry/entry_64.S, exc_page_fault]") \
   X(KPTI_CR3_WRITE, "kpti.cr3_write", GUEST_KERNEL, NULL, NONE, DIR, "KPTI: switch CR3 between the user and the kernel tables (guest.kpti_cr3_write)") \
-  X(VMA_LOOKUP, "vma.lookup", GUEST_KERNEL, "native.vma_lookup", NONE, KIND, "find the VMA covering the address and decide what the fault needs") \
-  X(STACK_GROW, "stack.grow", GUEST_KERNEL, "native.stack_grow", NONE, NONE, "extend the stack VMA downwards") \
-  X(PT_ALLOC, "pt.alloc", GUEST_KERNEL, "native.pt_alloc", NONE, TABLES, "walk down to the leaf entry, allocating and zeroing missing page-table pages (cost per table)") \
-  X(FRAME_ALLOC, "frame.alloc", GUEST_KERNEL, "native.frame_alloc", FRAME, NONE, "allocate a physical frame") \
-  X(FRAME_ZERO, "frame.zero", GUEST_KERNEL, "native.frame_zero", FRAME, PAGES, "zero-fill the new frame (cost per 4 KiB page)") \
-  X(ZERO_PAGE_MAP, "zero_page.map", GUEST_KERNEL, "native.zero_page_map", FRAME, NONE, "map the shared zero page read-only") \
-  X(PAGECACHE_LOOKUP, "pagecache.lookup", GUEST_KERNEL, "native.pagecache_lookup", FRAME, HIT, "find the file page in the page cache") \
-  X(FILE_READ, "file.read", GUEST_KERNEL, "native.file_read", FRAME, NONE, "page-cache miss: read the page from the file (plus io.read_latency)") \
-  X(COW_COPY, "cow.copy", GUEST_KERNEL, "native.cow_copy", FRAME, NONE, "copy the shared frame for a write") \
-  X(PTE_WRITE, "pte.write", GUEST_KERNEL, "native.pte_write", VALUE, LEVEL, "write the new page-table entry") \
+  X(VMA_LOOKUP, "vma.lookup", GUEST_KERNEL, "native.vma_lookup", NONE, KIND, "find the VMA covering the address and decide what the fault needs [Linux mm/memory.c handle_mm_fault, lock_vma_under_rcu]") \
+  X(STACK_GROW, "stack.grow", GUEST_KERNEL, "native.stack_grow", NONE, NONE, "extend the stack VMA downwards [Linux mm/mmap.c expand_stack]") \
+  X(PT_ALLOC, "pt.alloc", GUEST_KERNEL, "native.pt_alloc", NONE, TABLES, "walk down to the leaf entry, allocating and zeroing missing page-table pages (cost per table) [Linux mm/memory.c __pte_alloc, __pmd_alloc]") \
+  X(FRAME_ALLOC, "frame.alloc", GUEST_KERNEL, "native.frame_alloc", FRAME, NONE, "allocate a physical frame [Linux mm/page_alloc.c via vma_alloc_folio]") \
+  X(FRAME_ZERO, "frame.zero", GUEST_KERNEL, "native.frame_zero", FRAME, PAGES, "zero-fill the new frame (cost per 4 KiB page) [Linux arch/x86/lib/clear_page_64.S]") \
+  X(ZERO_PAGE_MAP, "zero_page.map", GUEST_KERNEL, "native.zero_page_map", FRAME, NONE, "map the shared zero page read-only [Linux mm/memory.c do_anonymous_page]") \
+  X(PAGECACHE_LOOKUP, "pagecache.lookup", GUEST_KERNEL, "native.pagecache_lookup", FRAME, HIT, "find the file page in the page cache [Linux mm/filemap.c filemap_fault]") \
+  X(FILE_READ, "file.read", GUEST_KERNEL, "native.file_read", FRAME, NONE, "page-cache miss: read the page from the file (plus io.read_latency) [Linux mm/filemap.c filemap_read_folio]") \
+  X(COW_COPY, "cow.copy", GUEST_KERNEL, "native.cow_copy", FRAME, NONE, "copy the shared frame for a write [Linux mm/memory.c wp_page_copy]") \
+  X(PTE_WRITE, "pte.write", GUEST_KERNEL, "native.pte_write", VALUE, LEVEL, "write the new page-table entry [Linux mm/memory.c set_pte_at, finish_fault]") \
   X(FILE_WRITEBACK, "file.writeback", GUEST_KERNEL, "native.file_writeback", NONE, PAGES, "write dirty page-cache pages back to the file synchronously (msync MS_SYNC, fsync, write() throttled above guest.dirty_ratio; plus io.write_latency per page)") \
-  X(FAULT_AROUND, "fault.around", GUEST_KERNEL, "native.fault_around", NONE, PAGES, "map cached neighbour pages (cost per page mapped)") \
+  X(FAULT_AROUND, "fault.around", GUEST_KERNEL, "native.fault_around", NONE, PAGES, "map cached neighbour pages (cost per page mapped) [Linux mm/filemap.c filemap_map_pages]") \
   X(PREFAULT, "prefault", GUEST_KERNEL, NULL, NONE, PAGES, "populate the next anonymous pages ahead of use (frame.alloc + frame.zero per page)") \
-  X(TLB_INVALIDATE, "tlb.invalidate", GUEST_KERNEL, "native.tlb_invalidate", VA, NONE, "invalidate the stale translation") \
-  X(SPURIOUS, "spurious", GUEST_KERNEL, "native.spurious", NONE, NONE, "translation already valid: return") \
-  X(SIGNAL_SEGV, "signal.segv", GUEST_KERNEL, "native.signal_segv", NONE, NONE, "no valid mapping: queue SIGSEGV") \
-  X(KERNEL_EXIT, "kernel.exit", GUEST_KERNEL, "native.kernel_exit", NONE, NONE, "restore registers, iretq") \
-  X(CR3_WRITE, "cr3.write", GUEST_KERNEL, "cr3.write", CR3, NONE, "guest MOV to CR3 that a hypervisor intercepts") \
-  X(VM_EXIT, "vm.exit", HW, "vmx.exit", NONE, EXIT, "VM exit: save guest state, load host state (vmx.exit / svm.exit)") \
-  X(HV_DISPATCH, "hv.dispatch", HYPERVISOR, "hv.dispatch", NONE, EXIT, "hypervisor reads the exit reason/qualification and dispatches") \
-  X(VM_ENTRY, "vm.entry", HW, "vmx.entry", NONE, VECTOR, "VM entry (VMRESUME/VMRUN), with any injected event (vmx.entry / svm.entry)") \
-  X(HV_INJECT, "hv.inject", HYPERVISOR, "hv.inject", VA, ERR, "queue the guest #PF for injection at VM entry, set guest CR2") \
-  X(HV_TLB_FLUSH, "hv.tlb_flush", HYPERVISOR, "hv.tlb_flush", NONE, NONE, "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry") \
-  X(NESTED_PT_ALLOC, "nested.pt_alloc", HYPERVISOR, "nested.pt_alloc", FRAME, LEVEL, "allocate an EPT/NPT table page") \
-  X(NESTED_FILL, "nested.fill", HYPERVISOR, "nested.fill", FRAME, LEVEL, "write the EPT/NPT entry for the touched guest-physical page") \
-  X(HOST_BACKING, "host.backing", HOST_KERNEL, "host.backing", FRAME, PAGES, "host kernel allocates and zeroes the backing page on first touch (cost per 4 KiB)") \
-  X(SHADOW_WALK, "shadow.walk", HYPERVISOR, "shadow.walk", VA, VALID, "hypervisor walks the guest page table in software") \
-  X(SHADOW_PT_ALLOC, "shadow.pt_alloc", HYPERVISOR, "shadow.pt_alloc", FRAME, LEVEL, "allocate a shadow page-table page for a guest table") \
-  X(SHADOW_WRPROTECT, "shadow.wrprotect", HYPERVISOR, "shadow.wrprotect", FRAME, NONE, "write-protect a guest frame that became a page table") \
-  X(SHADOW_FILL, "shadow.fill", HYPERVISOR, "shadow.fill", VA, NONE, "install the shadow entry from the guest entry") \
-  X(SHADOW_EMULATE, "shadow.emulate", HYPERVISOR, "shadow.emulate", ENTRY, VALUE, "emulate the guest's store to its write-protected page table") \
-  X(SHADOW_RESYNC, "shadow.resync", HYPERVISOR, "shadow.resync", FRAME, ENTRIES, "bring an out-of-sync shadow table in line with the guest table (cost per entry)") \
-  X(SHADOW_UNSYNC, "shadow.unsync", HYPERVISOR, "shadow.unsync", FRAME, NONE, "let a shadowed leaf table go out of sync (writable)") \
-  X(SHADOW_UNSHADOW, "shadow.unshadow", HYPERVISOR, "shadow.unshadow", FRAME, NONE, "the guest reuses a page-table frame as data: drop its shadow") \
-  X(SHADOW_CR3, "shadow.cr3", HYPERVISOR, "shadow.cr3", CR3, NONE, "switch to the shadow root of the new guest CR3") \
-  X(SHADOW_INVLPG, "shadow.invlpg", HYPERVISOR, "shadow.invlpg", VA, NONE, "guest INVLPG/INVPCID: drop the shadow entry") \
-  X(XEN_ENTRY, "xen.entry", HYPERVISOR, "xen.entry", NONE, NONE, "Xen's exception entry in ring 0: save the guest frame") \
-  X(XEN_FIXUP, "xen.fixup", HYPERVISOR, "xen.fixup", NONE, NONE, "do_page_fault: is it a fault Xen fixes itself (spurious, ptwr)?") \
-  X(XEN_BOUNCE, "xen.bounce", HYPERVISOR, "xen.bounce", NONE, ERR, "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten") \
-  X(XEN_L4_SWITCH, "xen.l4_switch", HYPERVISOR, NULL, NONE, DIR, "switch between the user and the kernel L4 (a CR3 write: guest.kpti_cr3_write)") \
-  X(XEN_HYPERCALL, "xen.hypercall", HYPERVISOR, "xen.hypercall", NONE, HCALL, "enter Xen from the guest kernel and return") \
-  X(XEN_MULTICALL, "xen.multicall", GUEST_KERNEL, "xen.multicall", NONE, HCALL, "a batch of hypercalls in one entry (HYPERVISOR_multicall)") \
-  X(XEN_P2M, "xen.p2m", GUEST_KERNEL, "xen.p2m", NONE, PFN, "guest: pfn -> mfn through its P2M table") \
-  X(XEN_M2P, "xen.m2p", GUEST_KERNEL, "xen.m2p", NONE, MFN, "guest: mfn -> pfn through the machine-to-phys table") \
-  X(XEN_VALIDATE, "xen.validate", HYPERVISOR, "xen.validate", ENTRY, NONE, "Xen validates an update: ownership, get_page, type counts") \
+  X(TLB_INVALIDATE, "tlb.invalidate", GUEST_KERNEL, "native.tlb_invalidate", VA, NONE, "invalidate the stale translation [SDM Vol. 3A 4.10.4.1; Linux flush_tlb_page]") \
+  X(SPURIOUS, "spurious", GUEST_KERNEL, "native.spurious", NONE, NONE, "translation already valid: return [Linux mm/memory.c handle_pte_fault, spurious_fault]") \
+  X(SIGNAL_SEGV, "signal.segv", GUEST_KERNEL, "native.signal_segv", NONE, NONE, "no valid mapping: queue SIGSEGV [Linux arch/x86/mm/fault.c bad_area]") \
+  X(KERNEL_EXIT, "kernel.exit", GUEST_KERNEL, "native.kernel_exit", NONE, NONE, "restore registers, iretq [Linux arch/x86/entry/entry_64.S]") \
+  X(CR3_WRITE, "cr3.write", GUEST_KERNEL, "cr3.write", CR3, NONE, "guest MOV to CR3 that a hypervisor intercepts [SDM Vol. 3C 25.1.3 CR3-load exiting]") \
+  X(VM_EXIT, "vm.exit", HW, "vmx.exit", NONE, EXIT, "VM exit: save guest state, load host state (vmx.exit / svm.exit) [SDM Vol. 3C ch. 28; APM Vol. 2 15.6]") \
+  X(HV_DISPATCH, "hv.dispatch", HYPERVISOR, "hv.dispatch", NONE, EXIT, "hypervisor reads the exit reason/qualification and dispatches [KVM vmx_handle_exit, svm_handle_exit]") \
+  X(VM_ENTRY, "vm.entry", HW, "vmx.entry", NONE, VECTOR, "VM entry (VMRESUME/VMRUN), with any injected event (vmx.entry / svm.entry) [SDM Vol. 3C ch. 27, 27.6 event injection; APM Vol. 2 15.20]") \
+  X(HV_INJECT, "hv.inject", HYPERVISOR, "hv.inject", VA, ERR, "queue the guest #PF for injection at VM entry, set guest CR2 [SDM Vol. 3C 27.6; KVM kvm_inject_page_fault]") \
+  X(HV_TLB_FLUSH, "hv.tlb_flush", HYPERVISOR, "hv.tlb_flush", NONE, NONE, "flush the guest's TLB entries (INVVPID / TLB_CONTROL) before entry [SDM Vol. 3C 29.4.3 INVVPID; APM Vol. 2 15.16 TLB_CONTROL]") \
+  X(NESTED_PT_ALLOC, "nested.pt_alloc", HYPERVISOR, "nested.pt_alloc", FRAME, LEVEL, "allocate an EPT/NPT table page [KVM arch/x86/kvm/mmu/tdp_mmu.c]") \
+  X(NESTED_FILL, "nested.fill", HYPERVISOR, "nested.fill", FRAME, LEVEL, "write the EPT/NPT entry for the touched guest-physical page [SDM Vol. 3C 29.3.3; APM Vol. 2 15.25.6; KVM kvm_tdp_page_fault]") \
+  X(HOST_BACKING, "host.backing", HOST_KERNEL, "host.backing", FRAME, PAGES, "host kernel allocates and zeroes the backing page on first touch (cost per 4 KiB) [KVM hva_to_pfn, the host's handle_mm_fault]") \
+  X(SHADOW_WALK, "shadow.walk", HYPERVISOR, "shadow.walk", VA, VALID, "hypervisor walks the guest page table in software [KVM mmu/paging_tmpl.h FNAME(walk_addr)]") \
+  X(SHADOW_PT_ALLOC, "shadow.pt_alloc", HYPERVISOR, "shadow.pt_alloc", FRAME, LEVEL, "allocate a shadow page-table page for a guest table [KVM mmu/mmu.c kvm_mmu_get_child_sp]") \
+  X(SHADOW_WRPROTECT, "shadow.wrprotect", HYPERVISOR, "shadow.wrprotect", FRAME, NONE, "write-protect a guest frame that became a page table [KVM mmu/mmu.c account_shadowed]") \
+  X(SHADOW_FILL, "shadow.fill", HYPERVISOR, "shadow.fill", VA, NONE, "install the shadow entry from the guest entry [KVM mmu/paging_tmpl.h FNAME(fetch)]") \
+  X(SHADOW_EMULATE, "shadow.emulate", HYPERVISOR, "shadow.emulate", ENTRY, VALUE, "emulate the guest's store to its write-protected page table [KVM mmu/mmu.c kvm_mmu_track_write, the instruction emulator]") \
+  X(SHADOW_RESYNC, "shadow.resync", HYPERVISOR, "shadow.resync", FRAME, ENTRIES, "bring an out-of-sync shadow table in line with the guest table (cost per entry) [KVM mmu/mmu.c kvm_sync_page]") \
+  X(SHADOW_UNSYNC, "shadow.unsync", HYPERVISOR, "shadow.unsync", FRAME, NONE, "let a shadowed leaf table go out of sync (writable) [KVM mmu/mmu.c mmu_try_to_unsync_pages]") \
+  X(SHADOW_UNSHADOW, "shadow.unshadow", HYPERVISOR, "shadow.unshadow", FRAME, NONE, "the guest reuses a page-table frame as data: drop its shadow [KVM mmu/mmu.c kvm_mmu_unprotect_page]") \
+  X(SHADOW_CR3, "shadow.cr3", HYPERVISOR, "shadow.cr3", CR3, NONE, "switch to the shadow root of the new guest CR3 [KVM mmu/mmu.c kvm_mmu_new_pgd]") \
+  X(SHADOW_INVLPG, "shadow.invlpg", HYPERVISOR, "shadow.invlpg", VA, NONE, "guest INVLPG/INVPCID: drop the shadow entry [KVM mmu/paging_tmpl.h FNAME(invlpg)]") \
+  X(XEN_ENTRY, "xen.entry", HYPERVISOR, "xen.entry", NONE, NONE, "Xen's exception entry in ring 0: save the guest frame [Xen arch/x86/x86_64/entry.S handle_exception]") \
+  X(XEN_FIXUP, "xen.fixup", HYPERVISOR, "xen.fixup", NONE, NONE, "do_page_fault: is it a fault Xen fixes itself (spurious, ptwr)? [Xen arch/x86/traps.c fixup_page_fault]") \
+  X(XEN_BOUNCE, "xen.bounce", HYPERVISOR, "xen.bounce", NONE, ERR, "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten [Xen arch/x86/traps.c propagate_page_fault, create_bounce_frame]") \
+  X(XEN_L4_SWITCH, "xen.l4_switch", HYPERVISOR, NULL, NONE, DIR, "switch between the user and the kernel L4 (a CR3 write: guest.kpti_cr3_write) [Xen arch/x86/x86_64/traps.c toggle_guest_mode]") \
+  X(XEN_HYPERCALL, "xen.hypercall", HYPERVISOR, "xen.hypercall", NONE, HCALL, "enter Xen from the guest kernel and return [Xen arch/x86/x86_64/entry.S, the hypercall table]") \
+  X(XEN_MULTICALL, "xen.multicall", GUEST_KERNEL, "xen.multicall", NONE, HCALL, "a batch of hypercalls in one entry (HYPERVISOR_multicall) [Xen common/multicall.c do_multicall]") \
+  X(XEN_P2M, "xen.p2m", GUEST_KERNEL, "xen.p2m", NONE, PFN, "guest: pfn -> mfn through its P2M table [Linux arch/x86/xen/mmu_pv.c pfn_to_mfn]") \
+  X(XEN_M2P, "xen.m2p", GUEST_KERNEL, "xen.m2p", NONE, MFN, "guest: mfn -> pfn through the machine-to-phys table [Linux arch/x86/xen/mmu_pv.c mfn_to_pfn]") \
+  X(XEN_VALIDATE, "xen.validate", HYPERVISOR, "xen.validate", ENTRY, NONE, "Xen validates an update: ownership, get_page, type counts [Xen arch/x86/mm.c mod_l1_entry, get_page_from_l1e]") \
   X(XEN_REFUSE, "xen.refuse", HYPERVISOR, NULL, NONE, WHY, "Xen refuses an update") \
-  X(XEN_PT_WRITE, "xen.pt_write", HYPERVISOR, "xen.pt_write", NONE, VALUE, "Xen writes the validated entry") \
-  X(XEN_PIN, "xen.pin", HYPERVISOR, "xen.pin", FRAME, LEVEL, "MMUEXT_PIN_Ln_TABLE: validate a table and pin its type") \
-  X(XEN_UNPIN, "xen.unpin", HYPERVISOR, "xen.unpin", FRAME, TABLES, "MMUEXT_UNPIN_TABLE: drop an address space's tables' types") \
-  X(XEN_UPDATE_VA_MAPPING, "xen.update_va_mapping", HYPERVISOR, "xen.update_va_mapping", FRAME, NONE, "HYPERVISOR_update_va_mapping: remap a page-table page read-only") \
-  X(XEN_PTWR_EMULATE, "xen.ptwr_emulate", HYPERVISOR, "xen.ptwr_emulate", ENTRY, NONE, "writable page tables: emulate the guest's direct PTE store") \
-  X(XEN_IRET, "xen.iret", HYPERVISOR, "xen.iret", NONE, NONE, "HYPERVISOR_iret: back to the guest's user context") \
-  X(HOST_TRAP, "host.trap", HOST_KERNEL, "vkernel.host_trap", NONE, NONE, "the real kernel's trap entry") \
-  X(HOST_VM_FAULT, "host.vm_fault", HOST_KERNEL, "vkernel.host_vm_fault", NONE, NONE, "host vm_fault: map entry lookup (a VPAGETABLE mapping)") \
-  X(HOST_VPAGETABLE, "host.vpagetable", HOST_KERNEL, "vkernel.host_vpagetable", VA, VALID, "vm_fault_vpagetable: walk the vkernel's vPTEs, CAS of A/M (cost per level)") \
-  X(HOST_PMAP_ENTER, "host.pmap_enter", HOST_KERNEL, "vkernel.host_pmap_enter", VA, NONE, "host installs the real PTE in the vmspace's pmap") \
-  X(HOST_MBIT, "host.mbit", HOST_KERNEL, "vkernel.host_mbit", VA, NONE, "first write: VPTE_M set, read-only mapping upgraded") \
-  X(HOST_VMSPACE_RETURN, "host.vmspace_return", HOST_KERNEL, "vkernel.host_vmspace_return", NONE, NONE, "return from vmspace_ctl to the vkernel with the trap frame") \
-  X(VKERNEL_VMSPACE_CTL, "vkernel.vmspace_ctl", VKERNEL, "vkernel.vmspace_ctl", NONE, NONE, "vmspace_ctl(VMSPACE_CTL_RUN): re-enter the virtual user process") \
-  X(HOST_SIGSEGV, "host.sigsegv", HOST_KERNEL, "vkernel.host_sigsegv", VA, NONE, "path (II): SIGSEGV to the vkernel for its own submap") \
-  X(VKERNEL_SIGHANDLER, "vkernel.sighandler", VKERNEL, "vkernel.sighandler", NONE, SLOT, "the vkernel's handler reads the ucontext and writes its vPTE") \
-  X(HOST_SIGRETURN, "host.sigreturn", HOST_KERNEL, "vkernel.host_sigreturn", NONE, NONE, "sigreturn: resume the vkernel's faulting context") \
-  X(VKERNEL_MCONTROL, "vkernel.mcontrol", VKERNEL, "vkernel.mcontrol", VA, NONE, "vmspace_mcontrol/madvise(MADV_INVAL) after a vPTE change") \
-  X(HOST_PMAP_REMOVE, "host.pmap_remove", HOST_KERNEL, "vkernel.host_pmap_remove", NONE, ALL, "host removes the real mappings (per page)") \
-  X(VKERNEL_VMSPACE_CREATE, "vkernel.vmspace_create", VKERNEL, "vkernel.vmspace_create", CR3, NONE, "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + MADV_SETMAP") \
+  X(XEN_PT_WRITE, "xen.pt_write", HYPERVISOR, "xen.pt_write", NONE, VALUE, "Xen writes the validated entry [Xen arch/x86/mm.c update_intpte]") \
+  X(XEN_PIN, "xen.pin", HYPERVISOR, "xen.pin", FRAME, LEVEL, "MMUEXT_PIN_Ln_TABLE: validate a table and pin its type [Xen arch/x86/mm.c do_mmuext_op]") \
+  X(XEN_UNPIN, "xen.unpin", HYPERVISOR, "xen.unpin", FRAME, TABLES, "MMUEXT_UNPIN_TABLE: drop an address space's tables' types [Xen arch/x86/mm.c do_mmuext_op]") \
+  X(XEN_UPDATE_VA_MAPPING, "xen.update_va_mapping", HYPERVISOR, "xen.update_va_mapping", FRAME, NONE, "HYPERVISOR_update_va_mapping: remap a page-table page read-only [Xen arch/x86/mm.c do_update_va_mapping]") \
+  X(XEN_PTWR_EMULATE, "xen.ptwr_emulate", HYPERVISOR, "xen.ptwr_emulate", ENTRY, NONE, "writable page tables: emulate the guest's direct PTE store [Xen arch/x86/pv/ro-page-fault.c ptwr_do_page_fault]") \
+  X(XEN_IRET, "xen.iret", HYPERVISOR, "xen.iret", NONE, NONE, "HYPERVISOR_iret: back to the guest's user context [Xen arch/x86/x86_64/traps.c do_iret]") \
+  X(HOST_TRAP, "host.trap", HOST_KERNEL, "vkernel.host_trap", NONE, NONE, "the real kernel's trap entry [seed 001; DragonFly sys/platform/pc64/x86_64/trap.c]") \
+  X(HOST_VM_FAULT, "host.vm_fault", HOST_KERNEL, "vkernel.host_vm_fault", NONE, NONE, "host vm_fault: map entry lookup (a VPAGETABLE mapping) [seed 001; DragonFly vm/vm_fault.c vm_fault]") \
+  X(HOST_VPAGETABLE, "host.vpagetable", HOST_KERNEL, "vkernel.host_vpagetable", VA, VALID, "vm_fault_vpagetable: walk the vkernel's vPTEs, CAS of A/M (cost per level) [seed 001; DragonFly vm/vm_fault.c vm_fault_vpagetable]") \
+  X(HOST_PMAP_ENTER, "host.pmap_enter", HOST_KERNEL, "vkernel.host_pmap_enter", VA, NONE, "host installs the real PTE in the vmspace's pmap [seed 001; DragonFly pmap_enter]") \
+  X(HOST_MBIT, "host.mbit", HOST_KERNEL, "vkernel.host_mbit", VA, NONE, "first write: VPTE_M set, read-only mapping upgraded [seed 001; DragonFly vm_fault_vpagetable (VPTE_M)]") \
+  X(HOST_VMSPACE_RETURN, "host.vmspace_return", HOST_KERNEL, "vkernel.host_vmspace_return", NONE, NONE, "return from vmspace_ctl to the vkernel with the trap frame [seed 001; DragonFly vmspace_ctl]") \
+  X(VKERNEL_VMSPACE_CTL, "vkernel.vmspace_ctl", VKERNEL, "vkernel.vmspace_ctl", NONE, NONE, "vmspace_ctl(VMSPACE_CTL_RUN): re-enter the virtual user process [seed 001; DragonFly vmspace_ctl(VMSPACE_CTL_RUN)]") \
+  X(HOST_SIGSEGV, "host.sigsegv", HOST_KERNEL, "vkernel.host_sigsegv", VA, NONE, "path (II): SIGSEGV to the vkernel for its own submap [seed 001 path (II)]") \
+  X(VKERNEL_SIGHANDLER, "vkernel.sighandler", VKERNEL, "vkernel.sighandler", NONE, SLOT, "the vkernel's handler reads the ucontext and writes its vPTE [seed 001 path (II)]") \
+  X(HOST_SIGRETURN, "host.sigreturn", HOST_KERNEL, "vkernel.host_sigreturn", NONE, NONE, "sigreturn: resume the vkernel's faulting context [seed 001 path (II)]") \
+  X(VKERNEL_MCONTROL, "vkernel.mcontrol", VKERNEL, "vkernel.mcontrol", VA, NONE, "vmspace_mcontrol/madvise(MADV_INVAL) after a vPTE change [seed 001; DragonFly vmspace_mcontrol(MADV_INVAL)]") \
+  X(HOST_PMAP_REMOVE, "host.pmap_remove", HOST_KERNEL, "vkernel.host_pmap_remove", NONE, ALL, "host removes the real mappings (per page) [seed 001; DragonFly pmap_remove]") \
+  X(VKERNEL_VMSPACE_CREATE, "vkernel.vmspace_create", VKERNEL, "vkernel.vmspace_create", CR3, NONE, "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + MADV_SETMAP [seed 000; DragonFly vmspace_create]") \
   X(HOST_REFUSE, "host.refuse", HOST_KERNEL, NULL, FRAME, NONE, "vm_fault's object-size check: the vPTE points outside the RAM file") \
   X(VKERNEL_VPTE_FIX, "vkernel.vpte_fix", VKERNEL, "vkernel.vpte_fix", ENTRY, NONE, "the vkernel sees the failure and rewrites the vPTE") \
-  X(EXO_TLB_MISS, "exo.tlb_miss", GUEST_KERNEL, "exo.tlb_miss", VA, ERR, "the exokernel's TLB-miss exception entry: save scratch state, read the bad address (MIPS UTLB vector)") \
-  X(EXO_TLB_MOD, "exo.tlb_mod", GUEST_KERNEL, "exo.tlb_mod", VA, ERR, "the exokernel's TLB-modified exception entry: a store through a clean entry") \
-  X(EXO_SWTLB_PROBE, "exo.swtlb_probe", GUEST_KERNEL, "exo.swtlb_probe", VA, HIT, "probe the exokernel's software TLB (the paper's STLB): hash, read the slot's tag and entry") \
-  X(EXO_GUARANTEED, "exo.guaranteed", GUEST_KERNEL, "exo.guaranteed", VA, LEVEL, "refill a guaranteed mapping (the libOS's handler code, stack, page table) from the exokernel's own knowledge") \
-  X(EXO_UPCALL, "exo.upcall", GUEST_KERNEL, "exo.upcall", VA, ERR, "find the libOS in the time-slice vector, its handler in the Processor Environment; save minimal state; jump to it at user privilege") \
-  X(EXO_SYSCALL, "exo.syscall", GUEST_KERNEL, "exo.syscall", NONE, CALL, "a libOS system call into the exokernel (entry and return)") \
-  X(EXO_BIND, "exo.bind", GUEST_KERNEL, "exo.bind", FRAME, VALID, "secure binding: record the frames' owner and the capability's check value (valid=false: the binding dropped)") \
-  X(EXO_CAP_CHECK, "exo.cap_check", GUEST_KERNEL, "exo.cap_check", FRAME, VALID, "validate the presented capability: owner, check value, rights, not an exokernel frame") \
+  X(EXO_TLB_MISS, "exo.tlb_miss", GUEST_KERNEL, "exo.tlb_miss", VA, ERR, "the exokernel's TLB-miss exception entry: save scratch state, read the bad address (MIPS UTLB vector) [Aegis, SOSP'95 5.2; seed 003 step 1]") \
+  X(EXO_TLB_MOD, "exo.tlb_mod", GUEST_KERNEL, "exo.tlb_mod", VA, ERR, "the exokernel's TLB-modified exception entry: a store through a clean entry [Aegis, SOSP'95 5.2 (MIPS TLB Modified)]") \
+  X(EXO_SWTLB_PROBE, "exo.swtlb_probe", GUEST_KERNEL, "exo.swtlb_probe", VA, HIT, "probe the exokernel's software TLB (the paper's STLB): hash, read the slot's tag and entry [Aegis, SOSP'95 5.3 (the STLB)]") \
+  X(EXO_GUARANTEED, "exo.guaranteed", GUEST_KERNEL, "exo.guaranteed", VA, LEVEL, "refill a guaranteed mapping (the libOS's handler code, stack, page table) from the exokernel's own knowledge [Aegis, SOSP'95 5.3 (guaranteed mappings)]") \
+  X(EXO_UPCALL, "exo.upcall", GUEST_KERNEL, "exo.upcall", VA, ERR, "find the libOS in the time-slice vector, its handler in the Processor Environment; save minimal state; jump to it at user privilege [seed 003 steps 1-2; Aegis, SOSP'95 5.1 (Processor Environment)]") \
+  X(EXO_SYSCALL, "exo.syscall", GUEST_KERNEL, "exo.syscall", NONE, CALL, "a libOS system call into the exokernel (entry and return) [seed 003 step 4]") \
+  X(EXO_BIND, "exo.bind", GUEST_KERNEL, "exo.bind", FRAME, VALID, "secure binding: record the frames' owner and the capability's check value (valid=false: the binding dropped) [Aegis, SOSP'95 3.2 (secure bindings)]") \
+  X(EXO_CAP_CHECK, "exo.cap_check", GUEST_KERNEL, "exo.cap_check", FRAME, VALID, "validate the presented capability: owner, check value, rights, not an exokernel frame [seed 003 step 5]") \
   X(EXO_REFUSE, "exo.refuse", GUEST_KERNEL, NULL, FRAME, WHY, "the exokernel refuses the install: the capability does not grant the frame") \
-  X(EXO_TLB_WRITE, "exo.tlb_write", GUEST_KERNEL, "exo.tlb_write", VA, VALUE, "write the TLB entry (as MIPS tlbwr) and its software-TLB slot; value: the frame | its rights (1 U, 2 W, 4 X, 8 D, 32 G)") \
-  X(EXO_TLB_FLUSH, "exo.tlb_flush", GUEST_KERNEL, "exo.tlb_flush", VA, ALL, "drop translations from the TLB and the software TLB (the libOS unmapped or changed a page)") \
-  X(EXO_RESUME, "exo.resume", GUEST_KERNEL, "exo.resume", NONE, NONE, "return from the exception to the faulting instruction") \
-  X(LIBOS_TLB_MISS, "libos.tlb_miss", LIBOS, "libos.tlb_miss", VA, ERR, "the libOS's TLB-miss handler: entry, save registers on its exception stack") \
-  X(LIBOS_TLB_MOD, "libos.tlb_mod", LIBOS, "libos.tlb_mod", VA, ERR, "the libOS's TLB-modified handler: entry") \
-  X(LIBOS_FAULT, "libos.fault", LIBOS, "libos.fault", VA, ERR, "ExOS's page-fault handler (Xok's u_entfault): entry, read the fault frame") \
-  X(LIBOS_PT_LOOKUP, "libos.pt_lookup", LIBOS, "libos.pt_lookup", VA, VALID, "the libOS reads its own page table for the address") \
-  X(LIBOS_PTE_AD, "libos.pte_ad", LIBOS, NULL, ENTRY, VALUE, "the libOS sets the accessed (and, on a store, dirty) bit in its page-table entry: no hardware sets them") \
-  X(LIBOS_RESUME, "libos.resume", LIBOS, "libos.resume", NONE, NONE, "the libOS restores the faulting context and jumps back to it (no kernel crossing)") \
-  X(XOK_UPCALL, "xok.upcall", GUEST_KERNEL, "xok.upcall", VA, ERR, "Xok reflects the #PF: push va, error code, rflags, rip, rsp on the environment's exception stack; jump to its u_entfault") \
-  X(XOK_INSERT_PTE, "xok.insert_pte", GUEST_KERNEL, "xok.insert_pte", ENTRY, VALUE, "sys_self_insert_pte: check the capability against the page, store the PTE (U forced, must-be-zero bits cleared)")
+  X(EXO_TLB_WRITE, "exo.tlb_write", GUEST_KERNEL, "exo.tlb_write", VA, VALUE, "write the TLB entry (as MIPS tlbwr) and its software-TLB slot; value: the frame | its rights (1 U, 2 W, 4 X, 8 D, 32 G) [seed 003 step 5]") \
+  X(EXO_TLB_FLUSH, "exo.tlb_flush", GUEST_KERNEL, "exo.tlb_flush", VA, ALL, "drop translations from the TLB and the software TLB (the libOS unmapped or changed a page) [Aegis, SOSP'95 5.3]") \
+  X(EXO_RESUME, "exo.resume", GUEST_KERNEL, "exo.resume", NONE, NONE, "return from the exception to the faulting instruction [Aegis, SOSP'95 5.2]") \
+  X(LIBOS_TLB_MISS, "libos.tlb_miss", LIBOS, "libos.tlb_miss", VA, ERR, "the libOS's TLB-miss handler: entry, save registers on its exception stack [seed 003 step 3]") \
+  X(LIBOS_TLB_MOD, "libos.tlb_mod", LIBOS, "libos.tlb_mod", VA, ERR, "the libOS's TLB-modified handler: entry [seed 003 step 3]") \
+  X(LIBOS_FAULT, "libos.fault", LIBOS, "libos.fault", VA, ERR, "ExOS's page-fault handler (Xok's u_entfault): entry, read the fault frame [Xok lib/libexos/os/fault.c page_fault_handler]") \
+  X(LIBOS_PT_LOOKUP, "libos.pt_lookup", LIBOS, "libos.pt_lookup", VA, VALID, "the libOS reads its own page table for the address [seed 003 step 3; Xok vpt[] (sys/xok/mmu.h)]") \
+  X(LIBOS_PTE_AD, "libos.pte_ad", LIBOS, NULL, ENTRY, VALUE, "the libOS sets the accessed (and, on a store, dirty) bit in its page-table entry: no hardware sets them [MIPS R3000: no hardware A/D bits]") \
+  X(LIBOS_RESUME, "libos.resume", LIBOS, "libos.resume", NONE, NONE, "the libOS restores the faulting context and jumps back to it (no kernel crossing) [Aegis, SOSP'95 5.2]") \
+  X(XOK_UPCALL, "xok.upcall", GUEST_KERNEL, "xok.upcall", VA, ERR, "Xok reflects the #PF: push va, error code, rflags, rip, rsp on the environment's exception stack; jump to its u_entfault [Xok sys/kern/pmap.c page_fault_handler]") \
+  X(XOK_INSERT_PTE, "xok.insert_pte", GUEST_KERNEL, "xok.insert_pte", ENTRY, VALUE, "sys_self_insert_pte: check the capability against the page, store the PTE (U forced, must-be-zero bits cleared) [Xok sys/kern/pmap.c pmap_insert_range]")
 
 enum ev_step {
 #define X(id, name, layer, cost, fva, farg, doc) EV_S_##id,
