@@ -30,6 +30,7 @@ struct machine {
   bool roi_in_sym;
   uint64_t roi_warmup;       /* run --warmup-insns: the region starts here (0: done or none) */
   uint64_t next_tick;        /* --view: the observer's next tick (an icount) */
+  uint64_t next_sample;      /* --log-samples: the next sample (an icount) */
   /* a replay's window (the stats JSON says so) */
   bool win;
   uint64_t win_from, win_to, win_warm;

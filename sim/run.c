@@ -453,6 +453,17 @@ static bool dispatch_exit(struct machine *m, int r) {
   return false;
 }
 
+/* --log-samples: the TLB and walk counters into the jsonl log */
+static void log_sample(struct machine *m) {
+  const struct tlb *t = &m->c->tlb;
+  static const char *const names[] = {"l1d_misses", "l1i_misses", "stlb_misses", "walks", "walk_refs",
+                                      "faults_visible", "faults_hidden"};
+  const uint64_t vals[] = {t->l1d.misses, t->l1i.misses, t->stlb.misses, m->mmu.walks, m->mmu.walk_refs,
+                           m->es.faults_visible, m->es.faults_hidden};
+  ev_log_sample(&m->evlog, m->bus.cpu, m->c->icount, m->c->cycles, names, vals, 7);
+  m->next_sample = m->c->icount + m->cfg->log_samples;
+}
+
 /* --view: the observer draws; false: it ended the run (as SIGINT would) */
 static bool observer_tick(struct machine *m, bool final) {
   const struct sim_observer *o = m->cfg->observer;
@@ -516,10 +527,12 @@ static void run_guest(struct machine *m) {
     }
     if (m->roi_warmup && m->roi_warmup < stop) stop = m->roi_warmup;
     if (m->next_tick && m->next_tick < stop) stop = m->next_tick;
+    if (m->next_sample && m->next_sample < stop) stop = m->next_sample;
     if (timed_out) stop = 0;
     c->icount_stop = stop;
     k->orig_rax = -1;                  /* user mode: no syscall in progress */
     if (dispatch_exit(m, cpu_run(c))) break;
+    if (m->next_sample && c->icount >= m->next_sample) log_sample(m);
     if (m->next_tick && c->icount >= m->next_tick && !observer_tick(m, false)) break;
   }
 }
@@ -623,6 +636,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     goto out;
   m->limit = cfg->max_insns ? cfg->max_insns : ~0ull;
   if (cfg->observer && cfg->observer->on_tick) m->next_tick = cfg->observer->every ? cfg->observer->every : 100000;
+  if (cfg->log_samples && cfg->log_jsonl && m->logf) m->next_sample = cfg->log_samples;
   timed_out = 0;
   timed_cpu = m->c;
   if (cfg->max_time_s) {
@@ -631,6 +645,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   }
   run_guest(m);
   if (m->next_tick) observer_tick(m, true);   /* --view: the run's last state */
+  if (m->next_sample) log_sample(m);          /* --log-samples: the totals */
   cred_host_restore();   /* faultline's own files (stats) as faultline */
   if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
   timed_cpu = NULL;

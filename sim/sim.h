@@ -84,6 +84,7 @@ struct sim_config {
   uint64_t warmup_insns;     /* --warmup-insns N: a region of interest from N on */
   const char *roi_symbol;    /* --roi-symbol FUNC: regions while FUNC runs */
   const struct sim_observer *observer;   /* --view (NULL: none) */
+  uint64_t log_samples;      /* --log-samples N: counters into the jsonl log every N instructions */
 };
 
 struct sim_result {

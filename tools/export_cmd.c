@@ -15,7 +15,7 @@
 #include <string.h>
 
 static const char *export_usage =
-  "usage: faultline export --perfetto OUT.json [--fault N] [--window FROM-TO] [--interval C]\n"
+  "usage: faultline export --perfetto OUT.json [--fault N] [--window FROM-TO] [--interval C] [--samples N]\n"
   "                        [--mode M] [--cpu intel|amd] [--preset P] [--set k=v]... [--mem SIZE]\n"
   "                        (TRACE | --log FILE.jsonl | -- PROGRAM [ARGS...])\n"
   "\n"
@@ -24,8 +24,8 @@ static const char *export_usage =
   "or chrome://tracing: one process per vCPU, one thread (track) per layer;\n"
   "a slice per step (nested as the steps are); instant events for VM exits and\n"
   "entries, #PF injections, exception deliveries and upcalls; counter tracks\n"
-  "of faults and fault cycles per interval; a flow per fault joining its steps\n"
-  "across layers.\n"
+  "of faults and fault cycles per interval and, from the log's samples, of TLB\n"
+  "misses and page walks; a flow per fault joining its steps across layers.\n"
   "\n"
   "Time: the format counts microseconds; faultline writes cycles / 1000, so\n"
   "one displayed microsecond is 1,000 cycles (a 1 GHz clock).\n"
@@ -33,7 +33,10 @@ static const char *export_usage =
   "  --perfetto OUT   the JSON file to write (- for stdout)\n"
   "  --fault N        only the fault numbered N (and what nests in it)\n"
   "  --window A-B     only the top-level steps that start in cycles [A, B)\n"
-  "  --interval C     cycles per counter sample (default: the run's span / 200)\n"
+  "  --interval C     cycles per fault-counter sample (default: the run's span / 200)\n"
+  "  --samples N      a PROGRAM is run with --log-samples N: TLB-miss and walk\n"
+  "                   counters every N retired instructions (default 20000; a\n"
+  "                   log has them if it was written so; a replay has none)\n"
   "  --log FILE       read this jsonl event log (run --log F --log-format jsonl)\n"
   "  --mode, --cpu, --preset, --set, --mem\n"
   "                   the machine a TRACE is replayed or a PROGRAM run on\n"
@@ -74,15 +77,17 @@ static bool instant_step(int s) {
 }
 
 int cmd_export(int argc, char **argv) {
-  enum { O_PERFETTO = 256, O_FAULT, O_WINDOW, O_INTERVAL, O_LOG, O_MODE, O_CPU, O_PRESET, O_SET, O_MEM };
+  enum { O_PERFETTO = 256, O_FAULT, O_WINDOW, O_INTERVAL, O_LOG, O_MODE, O_CPU, O_PRESET, O_SET, O_MEM, O_SAMPLES };
   static const struct option opts[] = {
     {"perfetto", 1, 0, O_PERFETTO}, {"fault", 1, 0, O_FAULT}, {"window", 1, 0, O_WINDOW},
     {"interval", 1, 0, O_INTERVAL}, {"log", 1, 0, O_LOG}, {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU},
-    {"preset", 1, 0, O_PRESET}, {"set", 1, 0, O_SET}, {"mem", 1, 0, O_MEM}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"preset", 1, 0, O_PRESET}, {"set", 1, 0, O_SET}, {"mem", 1, 0, O_MEM}, {"samples", 1, 0, O_SAMPLES},
+    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   const char *out = NULL, *log = NULL;
   uint64_t fault = 0, from = 0, to = UINT64_MAX, interval = 0;
   char **pass = calloc((size_t)argc * 2 + 16, sizeof *pass);
   int npass = 0, ch;
+  const char *samples = "20000";
   optind = 1;
   opterr = 0;
   while ((ch = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
@@ -107,6 +112,10 @@ int cmd_export(int argc, char **argv) {
       if (!interval) die("%s", "--interval must be at least 1 cycle");
       break;
     case O_LOG: log = optarg; break;
+    case O_SAMPLES:
+      if (!parse_u64(optarg, "bad --samples '%s' (retired instructions)")) die("%s", "--samples must be at least 1");
+      samples = optarg;
+      break;
     case O_MODE: case O_CPU: case O_PRESET: case O_SET: case O_MEM:
       pass[npass++] = (char *)(ch == O_MODE ? "--mode" : ch == O_CPU ? "--cpu" : ch == O_PRESET ? "--preset"
                                : ch == O_SET ? "--set" : "--mem");
@@ -117,6 +126,10 @@ int cmd_export(int argc, char **argv) {
     }
   }
   if (!out) die("%s", "which format? --perfetto OUT.json (see `faultline export --help`)");
+  if (optind > 1 && !strcmp(argv[optind - 1], "--")) {   /* a program: run it with samples */
+    pass[npass++] = (char *)"--log-samples";
+    pass[npass++] = (char *)samples;
+  }
   struct llog l;
   events_load(&l, argc, argv, optind, log, pass, npass, "export");
   free(pass);
@@ -276,6 +289,45 @@ int cmd_export(int argc, char **argv) {
     free(vis);
     free(hid);
     free(cyc);
+  }
+  /* counters from the log's samples: what happened since the one before
+   * (TLB misses per level, page walks), at the earlier one's time */
+  uint64_t prev_cycle[64] = {0}, prev_v[64][8] = {{0}};
+  for (size_t i = 0; i < l.ns; i++) {
+    const struct lsample *sm = &l.s[i];
+    int cpu = sm->cpu < 64 ? sm->cpu : 63;
+    bool in = sm->cycle > from && prev_cycle[cpu] < to;
+    struct json_object *tlbc = NULL, *walkc = NULL;
+    if (in && !fault) {
+      tlbc = event("C", "TLB misses", NULL, cpu, 0, prev_cycle[cpu]);
+      walkc = event("C", "page walks", NULL, cpu, 0, prev_cycle[cpu]);
+      json_object_object_del(tlbc, "tid");
+      json_object_object_del(walkc, "tid");
+    }
+    struct json_object *ta = json_object_new_object(), *wa = json_object_new_object();
+    for (int k = 0; k < sm->n; k++) {
+      uint64_t d = sm->v[k] - prev_v[cpu][k];
+      prev_v[cpu][k] = sm->v[k];
+      const char *nm = sm->name[k];
+      size_t ln = strlen(nm);
+      if (ln > 7 && !strcmp(nm + ln - 7, "_misses")) {
+        char lvl[24];
+        snprintf(lvl, sizeof lvl, "%.*s", (int)(ln - 7), nm);
+        json_object_object_add(ta, lvl, json_object_new_int64((int64_t)d));
+      } else if (!strcmp(nm, "walks")) {
+        json_object_object_add(wa, "walks", json_object_new_int64((int64_t)d));
+      }
+    }
+    if (tlbc) {
+      json_object_object_add(tlbc, "args", ta);
+      json_object_object_add(walkc, "args", wa);
+      json_object_array_add(arr, tlbc);
+      json_object_array_add(arr, walkc);
+    } else {
+      json_object_put(ta);
+      json_object_put(wa);
+    }
+    prev_cycle[cpu] = sm->cycle;
   }
   const char *text = json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN);
   fputs(text, f);

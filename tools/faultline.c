@@ -66,6 +66,8 @@ static const char *run_usage =
   "  --preset P       built-in preset name or preset file (`key = value  # source`)\n"
   "  --set k=v        override one parameter (repeatable; see `faultline params`)\n"
   "  --stats FILE|-   write run statistics as JSON\n"
+  "  --log-samples N  jsonl log: a line of TLB, walk and fault counters every N\n"
+  "                   retired instructions and at the end (for export's counters)\n"
   "  --view           the SDL2 live view: TLB occupancy, a timeline of faults,\n"
   "                   the last fault's ladder, counters (space pause, n next\n"
   "                   fault, s step, q quit); needs a display\n"
@@ -202,7 +204,7 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
          O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS, O_WARM, O_ROISYM,
-         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY };
+         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY, O_SAMPLES };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
@@ -212,7 +214,7 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"top-faults", 1, 0, O_TOPF},
     {"symbols", 0, 0, O_SYMS}, {"warmup-insns", 1, 0, O_WARM}, {"roi-symbol", 1, 0, O_ROISYM},
     {"view", 0, 0, O_VIEW}, {"view-record", 1, 0, O_VIEWREC}, {"view-every", 1, 0, O_VIEWEVERY},
-    {"view-record-every", 1, 0, O_VIEWRECEVERY},
+    {"view-record-every", 1, 0, O_VIEWRECEVERY}, {"log-samples", 1, 0, O_SAMPLES},
     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
@@ -234,6 +236,10 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     case O_WARM: cfg.warmup_insns = parse_u64(optarg, "bad --warmup-insns '%s' (a count of instructions)"); break;
     case O_ROISYM: cfg.roi_symbol = optarg; break;
     case O_VIEW: a->view = true; break;
+    case O_SAMPLES:
+      cfg.log_samples = parse_u64(optarg, "bad --log-samples '%s' (retired instructions)");
+      if (!cfg.log_samples) die("%s", "--log-samples must be at least 1");
+      break;
     case O_VIEWREC: a->view_record = optarg; break;
     case O_VIEWEVERY:
       a->view_every = parse_u64(optarg, "bad --view-every '%s' (retired instructions)");
@@ -297,6 +303,7 @@ static int cmd_run(int argc, char **argv) {
   bool clean = ra.clean;
   optind = ra.optind;
   if (optind >= argc) die("%s", "no PROGRAM given (usage: faultline run [OPTIONS] -- PROGRAM [ARGS...])");
+  if (cfg.log_samples && !(cfg.log_path && cfg.log_jsonl)) die("%s", "--log-samples writes into a jsonl log: --log FILE --log-format jsonl");
   cfg.params = params_new();
   run_params(&ra, cfg.params);
   if (!hv_find_mode(cfg.mode)) die("unknown mode '%s' (see `faultline modes`)", cfg.mode);

@@ -41,6 +41,23 @@ int llog_read(struct llog *l, const char *path, char *err, size_t errlen) {
       json_object_put(o);
       continue;
     }
+    if (json_object_object_get_ex(o, "sample", &v) && json_object_is_type(v, json_type_object)) {
+      if (l->ns == l->caps) {
+        l->caps = l->caps ? l->caps * 2 : 64;
+        l->s = realloc(l->s, l->caps * sizeof *l->s);
+      }
+      struct lsample *sm = &l->s[l->ns++];
+      memset(sm, 0, sizeof *sm);
+      json_object_object_foreach(v, key, val) {
+        uint64_t x = (uint64_t)json_object_get_int64(val);
+        if (!strcmp(key, "icount")) sm->icount = x;
+        else if (!strcmp(key, "cycle")) sm->cycle = x;
+        else if (!strcmp(key, "cpu")) sm->cpu = (int)x;
+        else if (sm->n < 8) { snprintf(sm->name[sm->n], sizeof sm->name[0], "%s", key); sm->v[sm->n++] = x; }
+      }
+      json_object_put(o);
+      continue;
+    }
     struct json_object *js, *jl;
     if (!json_object_object_get_ex(o, "step", &js) || !json_object_object_get_ex(o, "layer", &jl)) {
       json_object_put(o);                                  /* a summary line */
@@ -95,7 +112,7 @@ int llog_read(struct llog *l, const char *path, char *err, size_t errlen) {
   return 0;
 }
 
-void llog_free(struct llog *l) { free(l->e); memset(l, 0, sizeof *l); }
+void llog_free(struct llog *l) { free(l->e); free(l->s); memset(l, 0, sizeof *l); }
 
 /* a user-mode access's fault (U in its error code) */
 static bool user_fault(const struct lstep *e) {

@@ -18,9 +18,18 @@ struct lstep {
   char kind[32];             /* fault roots: the kind */
   bool visible;
 };
+/* a {"sample": ...} line (run --log-samples): counters at an instant */
+struct lsample {
+  uint64_t icount, cycle;
+  int cpu, n;
+  char name[8][24];
+  uint64_t v[8];
+};
 struct llog {
   struct lstep *e;           /* in opening order (by id) */
   size_t n, cap;
+  struct lsample *s;         /* in log order */
+  size_t ns, caps;
   char mode[32], cpu[16];
 };
 /* the events of a jsonl log (log), a trace (argv[optind], replayed) or a

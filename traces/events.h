@@ -311,6 +311,10 @@ struct ev_log {
  * already JSON-encoded, or NULL) */
 void ev_log_header(struct ev_log *l, const char *extra);
 void ev_log_sink(void *log, const struct ev *e, enum ev_phase ph);
+/* jsonl: a sample of counters between steps (run --log-samples): one line
+ * {"sample": {"cpu": C, "icount": I, "cycle": T, name: value...}} */
+void ev_log_sample(struct ev_log *l, uint16_t cpu, uint64_t icount, uint64_t cycle, const char *const *names,
+                   const uint64_t *vals, int n);
 void ev_log_fini(struct ev_log *l);
 /* "np W U"-style decoding of a #PF error code */
 void ev_err_string(uint64_t err, char *buf, size_t n);

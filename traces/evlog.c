@@ -307,3 +307,11 @@ void ev_log_fini(struct ev_log *l) {
   l->tree = NULL;
   l->ntree = l->cap = 0;
 }
+
+void ev_log_sample(struct ev_log *l, uint16_t cpu, uint64_t icount, uint64_t cycle, const char *const *names,
+                   const uint64_t *vals, int n) {
+  if (l->format != EV_LOG_JSONL || !l->f) return;
+  fprintf(l->f, "{\"sample\":{\"cpu\":%u,\"icount\":%" PRIu64 ",\"cycle\":%" PRIu64, (unsigned)cpu, icount, cycle);
+  for (int i = 0; i < n; i++) fprintf(l->f, ",\"%s\":%" PRIu64, names[i], vals[i]);
+  fputs("}}\n", l->f);
+}

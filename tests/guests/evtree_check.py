@@ -29,6 +29,9 @@ simulator:
      the log adds up to the simulator's stats JSON.
   9 expect-nested  (--expect-nested A:B) some step of layer A has an
      ancestor of layer B.
+ 10 sample    a {"sample": {...}} line (run --log-samples) holds cpu,
+              icount, cycle and counters, all non-negative integers, each
+              counter and icount never decreasing on its vCPU.
 
 Lines are written when a step CLOSES, so children come before their parent.
 The checker streams: a step's facts are held only until its parent's line
@@ -230,6 +233,7 @@ def check(path, stats_path, src_root, expect, bad):
         intercepts = 0
 
         lineno = 1
+        last_sample = {}
         for line in f:
             lineno += 1
             try:
@@ -238,6 +242,17 @@ def check(path, stats_path, src_root, expect, bad):
                 e = None
             if not isinstance(e, dict):
                 bad.add("json", "line %d" % lineno)
+                continue
+            if "sample" in e:
+                smp = e["sample"]
+                ok = isinstance(smp, dict) and all(k in smp for k in ("cpu", "icount", "cycle")) and \
+                    all(type(v) is int and v >= 0 for v in smp.values())
+                if ok:
+                    prev = last_sample.get(smp["cpu"], {})
+                    ok = all(v >= prev.get(k, 0) for k, v in smp.items() if k != "cpu")
+                    last_sample[smp["cpu"]] = smp
+                if not ok:
+                    bad.add("sample", "line %d" % lineno)
                 continue
             if not well_typed(e):  # the slow path only names what is wrong
                 missing = [k for k, (t, nul) in REQUIRED.items() if k not in e or not typed(e[k], t, nul)]

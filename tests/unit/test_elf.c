@@ -172,6 +172,8 @@ Test(cli, bad_options) {
     {(char *)fl, "show", "--log", "/nonexistent.jsonl", NULL},
     {(char *)fl, "show", "--log", "x.jsonl", "--mode", "native", NULL},
     {(char *)fl, "show", "--mode", "nosuchmode", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--log-samples", "100", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--log", "/dev/null", "--log-format", "jsonl", "--log-samples", "0", "--", (char *)g, NULL},
     {(char *)fl, "quiz", NULL},
     {(char *)fl, "quiz", "--seed", "x", NULL},
     {(char *)fl, "quiz", "--seed", "1", "--topic", "paging", NULL},
