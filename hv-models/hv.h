@@ -150,6 +150,17 @@ struct guest_ops {
   X(EXO_SYSCALL_REFLECTIONS, "exo_syscall_reflections", "exokernel: guest system calls reflected to the libOS") \
   X(EXO_RIGHTS_EXC, "exo_tlb_rights_exceptions", "exokernel: TLB-miss exceptions for an entry whose rights refused the access (the entry dropped)") \
   X(EXO_MOD_IN_KERNEL, "exo_mod_in_kernel", "exokernel: TLB-modified exceptions the exokernel handled itself (exokernel.mod_in_kernel)") \
+  X(SPIN_EVENTS, "spin_events", "spin: PageNotPresent/ProtectionFault events raised") \
+  X(SPIN_GUARDS, "spin_guards", "spin: guards evaluated") \
+  X(SPIN_HANDLERS, "spin_handlers", "spin: extension handlers called") \
+  X(SPIN_DIRECT_CALLS, "spin_direct_calls", "spin: events dispatched by a direct call (one handler, no guard)") \
+  X(SPIN_DEFAULTS, "spin_defaults", "spin: default implementations run (no guard held)") \
+  X(SPIN_EXCEPTIONS, "spin_exceptions", "spin: exceptions raised to the raiser (no guard held, no default)") \
+  X(SPIN_PHYSADDR, "spin_physaddr_allocs", "spin: frames PhysAddr allocated (references created)") \
+  X(SPIN_TRANSLATIONS, "spin_translations", "spin: entries the Translation service wrote") \
+  X(SPIN_REFUSALS, "spin_refusals", "spin: mappings refused (no reference to the range)") \
+  X(SPIN_RECLAIMS, "spin_reclaims", "spin: Reclaim events raised under memory pressure") \
+  X(SPIN_SYSCALLS, "spin_syscalls", "spin: system calls served by the Unix server") \
   X(XOK_REFLECTED, "xok_reflected_faults", "xok: #PFs reflected to the environment's u_entfault") \
   X(XOK_INSERTS, "xok_pte_inserts", "xok: PTEs stored by (self_)insert_pte (present ones after the capability check)") \
   X(XOK_CLEARS, "xok_pte_clears", "xok: PTEs without P stored unchecked (unmapping)")
@@ -213,6 +224,9 @@ struct hv_mode {
   /* the guest kernel's frame allocator handed out n frames from pa (alloc)
    * or took them back: an exokernel records the secure binding */
   void (*frame_owner)(struct hv *h, uint64_t pa, uint64_t n, bool alloc);
+  /* the guest kernel dropped n clean page-cache pages (memory pressure,
+   * drop_caches) */
+  void (*reclaim)(struct hv *h, uint64_t pages);
   /* a replay rebuilt the machine at a keyframe (address spaces, page
    * tables): set up the mode's own state a keyframe does not carry,
    * uncharged (an exokernel's secure bindings) */
@@ -252,6 +266,9 @@ struct hv {
   int prefault_pages;        /* linux_guest_pf: anonymous prefault window (vkernel) */
   bool tlb_miss_handler;     /* the mode takes the TLB-miss exceptions of a
                                 software-refilled TLB (mmu.refill=software) */
+  bool pf_called;            /* linux_guest_pf: called by the mode's dispatcher after its
+                                own trap entry (SPIN): no delivery, entry, switches or
+                                exit of its own, as pv_bounce, and no kernel.entry */
   bool pv_bounce;            /* linux_guest_pf: entered by a hypervisor's bounce
                                 frame, left by its iret: no IDT delivery, no
                                 CR3 switches or iretq of its own */
@@ -318,6 +335,6 @@ void hv_count_exit(struct hv *h, uint32_t code);
 const struct hv_mode *hv_find_mode(const char *name);
 extern const struct hv_mode *const hv_modes[];
 extern const struct fl_param_def native_params[], hvm_params[], xen_params[], vkernel_params[],
-    exokernel_params[];
+    exokernel_params[], spin_params[];
 
 #endif

@@ -62,12 +62,13 @@ int linux_guest_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel,
                    int *si_code) {
   struct guest_ops *o = &h->ops;
   /* an injected or bounced fault is open already (the hardware's) */
-  bool own = !h->fault_open, bounce = h->pv_bounce;
+  bool own = !h->fault_open, called = h->pf_called, bounce = h->pv_bounce || called;
   if (own) hv_begin(h, EV_S_FAULT, va, err);
   h->fault_open = false;
   h->pv_bounce = false;
+  h->pf_called = false;
   if (!bounce) hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
-  hv_step(h, EV_S_KERNEL_ENTRY, 0, 0, 0);
+  if (!called) hv_step(h, EV_S_KERNEL_ENTRY, 0, 0, 0);
   if (!in_kernel && !bounce) {
     hv_begin(h, EV_S_KPTI_CR3_WRITE, 0, 0);
     hv_end_or_drop(h, o->entry_switch(o->k), 0);

@@ -115,6 +115,7 @@ static uint64_t pc_evict(struct kernel *k, bool (*drop)(struct kernel *, const s
     if (writeback && p->shared_w) pc_writeback(k, p->dev, p->ino, p->pgoff, p->pgoff + 1);
     *pp = p->next;
     rec_put(k, FLTR_K_RECLAIM, record_file(k, p->dev, p->ino), p->pgoff, p->pa >> 12, 0);
+    if (k->hv->mode->reclaim) k->hv->mode->reclaim(k->hv, 1);   /* (SPIN raises Reclaim) */
     kernel_frame_put(k, p->pa);
     free(p);
     k->pc_pages--;

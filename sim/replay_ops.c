@@ -85,7 +85,8 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     else R->c->cycles += dc;
     break;
   }
-  case FLTR_K_PC_FILL: case FLTR_K_RECLAIM: break;   /* no machine work of their own */
+  case FLTR_K_PC_FILL: break;   /* no machine work of its own */
+  case FLTR_K_RECLAIM: if (k->hv->mode->reclaim) k->hv->mode->reclaim(k->hv, 1); break;
   default: replay_fail(R, "not the guest kernel's machine work");
   }
 }

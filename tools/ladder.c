@@ -166,6 +166,7 @@ static const char *transfer(int s, int prev, bool shallower) {
   case EV_S_VKERNEL_VMSPACE_CTL: return "vmspace_ctl";
   case EV_S_HOST_VMSPACE_RETURN: return "return";
   case EV_S_FAULT: return "fault";
+  case EV_S_SPIN_HANDLER: return "call";   /* the dispatcher calls the extension */
   default: break;
   }
   switch (prev) {

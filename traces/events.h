@@ -194,6 +194,19 @@ enum ev_field {
   X(LIBOS_PT_LOOKUP, "libos.pt_lookup", LIBOS, "libos.pt_lookup", VA, VALID, "the libOS reads its own page table for the address [seed 003 step 3; Xok vpt[] (sys/xok/mmu.h)]") \
   X(LIBOS_PTE_AD, "libos.pte_ad", LIBOS, NULL, ENTRY, VALUE, "the libOS sets the accessed (and, on a store, dirty) bit in its page-table entry: no hardware sets them [MIPS R3000: no hardware A/D bits]") \
   X(LIBOS_RESUME, "libos.resume", LIBOS, "libos.resume", NONE, NONE, "the libOS restores the faulting context and jumps back to it (no kernel crossing) [Aegis, SOSP'95 5.2]") \
+  X(SPIN_TRAP, "spin.trap", GUEST_KERNEL, "spin.trap", NONE, NONE, "the kernel's trap handler: save the state, decode the fault [Bershad et al., SOSP'95 4.1]") \
+  X(SPIN_RAISE, "spin.raise", GUEST_KERNEL, "spin.raise", VA, ERR, "the Translation service raises PageNotPresent (or ProtectionFault, P set) [SOSP'95 5.1 (Translation)]") \
+  X(SPIN_DIRECT_CALL, "spin.direct_call", GUEST_KERNEL, "spin.direct_call", NONE, NONE, "one handler and no guard: the dispatcher calls it directly, a protected in-kernel call [SOSP'95 4.2]") \
+  X(SPIN_DISPATCH, "spin.dispatch", GUEST_KERNEL, "spin.dispatch", NONE, ENTRIES, "the dispatcher: evaluate every handler's guards, call those whose guards hold [SOSP'95 4.2]") \
+  X(SPIN_GUARD, "spin.guard", GUEST_KERNEL, "spin.guard", SLOT, VALID, "evaluate one handler's guard (a predicate over the event's arguments) [SOSP'95 4.2]") \
+  X(SPIN_HANDLER, "spin.handler", EXTENSION, "spin.handler", VA, SLOT, "an extension's PageNotPresent handler: kernel-resident, type-safe, no protection crossing [SOSP'95 5.1]") \
+  X(SPIN_PHYSADDR, "spin.physaddr", GUEST_KERNEL, "spin.physaddr", FRAME, VALID, "PhysAddr.Allocate / Deallocate: a frame and its typed reference [SOSP'95 5.1 (PhysAddr)]") \
+  X(SPIN_TRANSLATION, "spin.translation", GUEST_KERNEL, "spin.translation", ENTRY, VALUE, "Translation.AddMapping: check the caller's references to the range and the frame, write the entry [SOSP'95 5.1]") \
+  X(SPIN_REFUSE, "spin.refuse", GUEST_KERNEL, NULL, VA, WHY, "Translation refuses: the extension holds no reference to the range") \
+  X(SPIN_DEFAULT_IMPL, "spin.default_impl", GUEST_KERNEL, "spin.default_impl", VA, NONE, "no guard held: the event's default implementation, the VM service's own pager [SOSP'95 4.2]") \
+  X(SPIN_EXCEPTION, "spin.exception", GUEST_KERNEL, "spin.exception", VA, NONE, "no guard held and no default: the dispatcher raises an exception to the raiser, which the Unix server turns into a signal [SOSP'95 4.2]") \
+  X(SPIN_RESUME, "spin.resume", GUEST_KERNEL, "spin.resume", NONE, NONE, "return from the trap to the faulting instruction") \
+  X(SPIN_RECLAIM, "spin.reclaim", GUEST_KERNEL, "spin.reclaim", NONE, PAGES, "memory pressure: PhysAddr raises Reclaim to the extensions that own frames [SOSP'95 5.1]") \
   X(XOK_UPCALL, "xok.upcall", GUEST_KERNEL, "xok.upcall", VA, ERR, "Xok reflects the #PF: push va, error code, rflags, rip, rsp on the environment's exception stack; jump to its u_entfault [Xok sys/kern/pmap.c page_fault_handler]") \
   X(XOK_INSERT_PTE, "xok.insert_pte", GUEST_KERNEL, "xok.insert_pte", ENTRY, VALUE, "sys_self_insert_pte: check the capability against the page, store the PTE (U forced, must-be-zero bits cleared) [Xok sys/kern/pmap.c pmap_insert_range]")
 

@@ -35,7 +35,7 @@ static const char *call_name(uint64_t nr) {
 }
 static const char *why_name(uint64_t why) {
   static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict", "superpage",
-                                  "not_bound", "exokernel_frame", "stale_capability", "no_write_right"};
+                                  "not_bound", "exokernel_frame", "stale_capability", "no_write_right", "no_reference"};
   return why < sizeof n / sizeof *n ? n[why] : NULL;
 }
 

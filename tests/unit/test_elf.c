@@ -174,6 +174,8 @@ Test(cli, bad_options) {
     {(char *)fl, "show", "--mode", "nosuchmode", "--", (char *)g, NULL},
     {(char *)fl, "run", "--log-samples", "100", "--", (char *)g, NULL},
     {(char *)fl, "run", "--log", "/dev/null", "--log-format", "jsonl", "--log-samples", "0", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "spin", "--set", "spin.extensions=0", "--", (char *)g, NULL},
+    {(char *)fl, "run", "--mode", "spin", "--set", "spin.default=maybe", "--", (char *)g, NULL},
     {(char *)fl, "quiz", NULL},
     {(char *)fl, "quiz", "--seed", "x", NULL},
     {(char *)fl, "quiz", "--seed", "1", "--topic", "paging", NULL},
