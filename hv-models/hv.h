@@ -161,6 +161,17 @@ struct guest_ops {
   X(SPIN_REFUSALS, "spin_refusals", "spin: mappings refused (no reference to the range)") \
   X(SPIN_RECLAIMS, "spin_reclaims", "spin: Reclaim events raised under memory pressure") \
   X(SPIN_SYSCALLS, "spin_syscalls", "spin: system calls served by the Unix server") \
+  X(TORNADO_CALLS, "tornado_object_calls", "tornado: object calls (through the translation table to a representative)") \
+  X(TORNADO_CALLS_PROCESS, "tornado_calls_process", "tornado: Process object calls") \
+  X(TORNADO_CALLS_REGION, "tornado_calls_region", "tornado: Region object calls") \
+  X(TORNADO_CALLS_FCM, "tornado_calls_fcm", "tornado: FCM object calls") \
+  X(TORNADO_CALLS_DRAM, "tornado_calls_dram", "tornado: DRAM manager object calls") \
+  X(TORNADO_CALLS_COR, "tornado_calls_cor", "tornado: COR object calls") \
+  X(TORNADO_CALLS_HAT, "tornado_calls_hat", "tornado: HAT object calls") \
+  X(TORNADO_REP_MISSES, "tornado_rep_misses", "tornado: representatives created on first use (translation-table misses)") \
+  X(TORNADO_FCM_HITS, "tornado_fcm_hits", "tornado: FCM lookups that found the page") \
+  X(TORNADO_FCM_MISSES, "tornado_fcm_misses", "tornado: FCM lookups that did not (a DRAM frame, filled)") \
+  X(TORNADO_DEFERRED_FREES, "tornado_deferred_frees", "tornado: frames and address spaces freed after a quiescent state (no locks)") \
   X(XOK_REFLECTED, "xok_reflected_faults", "xok: #PFs reflected to the environment's u_entfault") \
   X(XOK_INSERTS, "xok_pte_inserts", "xok: PTEs stored by (self_)insert_pte (present ones after the capability check)") \
   X(XOK_CLEARS, "xok_pte_clears", "xok: PTEs without P stored unchecked (unmapping)")
@@ -335,6 +346,6 @@ void hv_count_exit(struct hv *h, uint32_t code);
 const struct hv_mode *hv_find_mode(const char *name);
 extern const struct hv_mode *const hv_modes[];
 extern const struct fl_param_def native_params[], hvm_params[], xen_params[], vkernel_params[],
-    exokernel_params[], spin_params[];
+    exokernel_params[], spin_params[], tornado_params[];
 
 #endif

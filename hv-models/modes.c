@@ -3,7 +3,7 @@
 #include <string.h>
 
 extern const struct hv_mode hv_mode_native, hv_mode_vkernel, hv_mode_xen_pv, hv_mode_hvm_shadow, hv_mode_hvm_nested,
-    hv_mode_exokernel, hv_mode_spin;
+    hv_mode_exokernel, hv_mode_spin, hv_mode_tornado;
 
 const struct hv_mode *const hv_modes[] = {
   &hv_mode_native,
@@ -13,6 +13,7 @@ const struct hv_mode *const hv_modes[] = {
   &hv_mode_hvm_nested,
   &hv_mode_exokernel,
   &hv_mode_spin,
+  &hv_mode_tornado,
   NULL,
 };
 

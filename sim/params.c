@@ -49,7 +49,7 @@ const struct fl_param_def guest_params[] = {
 };
 
 const struct fl_param_def *const params_tables[] = {
-  cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, vkernel_params, exokernel_params, spin_params, NULL,
+  cpu_params, mmu_params, cache_params, guest_params, native_params, hvm_params, xen_params, vkernel_params, exokernel_params, spin_params, tornado_params, NULL,
 };
 
 struct entry { const struct fl_param_def *def; uint64_t val; };

@@ -207,6 +207,15 @@ enum ev_field {
   X(SPIN_EXCEPTION, "spin.exception", GUEST_KERNEL, "spin.exception", VA, NONE, "no guard held and no default: the dispatcher raises an exception to the raiser, which the Unix server turns into a signal [SOSP'95 4.2]") \
   X(SPIN_RESUME, "spin.resume", GUEST_KERNEL, "spin.resume", NONE, NONE, "return from the trap to the faulting instruction") \
   X(SPIN_RECLAIM, "spin.reclaim", GUEST_KERNEL, "spin.reclaim", NONE, PAGES, "memory pressure: PhysAddr raises Reclaim to the extensions that own frames [SOSP'95 5.1]") \
+  X(TORNADO_TRAP, "tornado.trap", GUEST_KERNEL, "tornado.trap", NONE, NONE, "the kernel's exception entry: save state, call the faulting Process object [Gamsa et al., OSDI'99 4]") \
+  X(TORNADO_PROCESS, "tornado.process", GUEST_KERNEL, "tornado.process", VA, KIND, "Process object: find the Region covering the address [OSDI'99 4.1]") \
+  X(TORNADO_REGION, "tornado.region", GUEST_KERNEL, "tornado.region", VA, NONE, "Region object: the address as an offset in its backing FCM [OSDI'99 4.1]") \
+  X(TORNADO_FCM, "tornado.fcm", GUEST_KERNEL, "tornado.fcm", FRAME, HIT, "FCM (File Cache Manager): look the page up in its hash; hit: map it [OSDI'99 4.1]") \
+  X(TORNADO_DRAM, "tornado.dram", GUEST_KERNEL, "tornado.dram", FRAME, PAGES, "DRAM manager: a frame (or a 2 MiB run) for the FCM [OSDI'99 4.1]") \
+  X(TORNADO_COR, "tornado.cor", GUEST_KERNEL, "tornado.cor", FRAME, NONE, "COR (Cached Object Representative, the file's I/O object) fills the frame [OSDI'99 4.1]") \
+  X(TORNADO_HAT, "tornado.hat", GUEST_KERNEL, "tornado.hat", VA, NONE, "HAT (Hardware Address Translation) installs the mapping in the page table [OSDI'99 4.1]") \
+  X(TORNADO_REP_MISS, "tornado.rep_miss", GUEST_KERNEL, "tornado.rep_miss", NONE, KIND, "clustered object: no representative for this processor in the translation table: the miss handler creates it [OSDI'99 3]") \
+  X(TORNADO_RESUME, "tornado.resume", GUEST_KERNEL, "tornado.resume", NONE, NONE, "return from the exception") \
   X(XOK_UPCALL, "xok.upcall", GUEST_KERNEL, "xok.upcall", VA, ERR, "Xok reflects the #PF: push va, error code, rflags, rip, rsp on the environment's exception stack; jump to its u_entfault [Xok sys/kern/pmap.c page_fault_handler]") \
   X(XOK_INSERT_PTE, "xok.insert_pte", GUEST_KERNEL, "xok.insert_pte", ENTRY, VALUE, "sys_self_insert_pte: check the capability against the page, store the PTE (U forced, must-be-zero bits cleared) [Xok sys/kern/pmap.c pmap_insert_range]")
 

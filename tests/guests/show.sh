@@ -18,7 +18,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 for cfg in "native|--mode native" "vkernel|--mode vkernel" "xen-pv|--mode xen-pv" \
            "hvm-shadow|--mode hvm-shadow" "hvm-nested-amd|--mode hvm-nested --cpu amd" \
            "exokernel|--mode exokernel" "exokernel-xok|--mode exokernel --set exokernel.mmu=xok-pt" \
-           "spin-4|--mode spin --set spin.extensions=4"; do
+           "spin-4|--mode spin --set spin.extensions=4" "tornado|--mode tornado"; do
   name=${cfg%%|*}; args=${cfg#*|}
   # shellcheck disable=SC2086
   "$fl" show $args --kind anon_new --fault 0 -- ./pt 10 >/dev/null 2>&1 && bad "--fault 0 accepted"

@@ -19,7 +19,7 @@ bad() { echo "FAIL: $*"; fail=1; }
 
 case $what in
 counts)
-  for mode in native hvm-shadow xen-pv hvm-nested vkernel exokernel; do
+  for mode in native hvm-shadow xen-pv hvm-nested vkernel exokernel spin tornado; do
     "$fl" run --mode "$mode" --stats "$tmp/$mode.json" --trace "$tmp/$mode.fltr" -- "$@" >"$tmp/$mode.out" 2>"$tmp/$mode.err"
     st=$?
     "$fl" run --mode "$mode" --stats "$tmp/$mode.plain.json" -- "$@" >"$tmp/$mode.out2" 2>&1

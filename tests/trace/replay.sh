@@ -36,7 +36,7 @@ same() {   # same FILE1 FILE2 WHAT
   bad "$3 differ:"
   diff "$1" "$2" | head -12
 }
-modes="native vkernel xen-pv hvm-shadow hvm-nested exokernel"
+modes="native vkernel xen-pv hvm-shadow hvm-nested exokernel spin tornado"
 
 case $what in
 round|round-self)
@@ -102,6 +102,8 @@ hvm-shadow --set guest.kernel_footprint=512 --set native.frame_zero=2000
 hvm-nested --set guest.kpti=1 --set guest.pcid=1
 exokernel --set exokernel.swtlb.entries=256 --set tlb.l1d.entries=16 --set tlb.l1d.ways=4 --set exokernel.mod_in_kernel=1
 exokernel --set exokernel.mmu=xok-pt --set guest.kpti=1
+spin --set spin.extensions=8
+tornado --set tlb.l1d.entries=16 --set tlb.l1d.ways=4
 EOF
   echo "$n hardware settings replayed"
   ;;
