@@ -87,6 +87,19 @@ static void call(struct tornado *t, int step, int cls, uint64_t obj, uint64_t va
 }
 static void ret(struct tornado *t, uint64_t cyc) { hv_end(t->h, cyc + t->rep_lookup); }
 
+/* the DRAM manager's frame for the FCM (0: none left) */
+static uint64_t dram_frame(struct tornado *t) {
+  struct hv *h = t->h;
+  uint64_t pa = 0;
+  call(t, EV_S_TORNADO_DRAM, C_DRAM, 1, 0, 1);
+  hv_begin(h, EV_S_FRAME_ALLOC, 0, 0);
+  uint64_t cyc = h->ops.alloc_frame(h->ops.k, &pa);
+  hv_set(h, pa, 0);
+  hv_end(h, cyc);
+  ret(t, 0);
+  return pa;
+}
+
 static int tornado_page_fault(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code) {
   struct tornado *t = h->priv;
   struct guest_ops *o = &h->ops;
@@ -192,13 +205,7 @@ static int tornado_page_fault(struct hv *h, uint64_t va, uint32_t err, bool in_k
     hv_end(h, cyc);
     if (!pa) { sig = SIGKILL; ret(t, 0); goto out; }
     if (p.copy) {                         /* a private write: the process's own copy */
-      uint64_t npa = 0;
-      call(t, EV_S_TORNADO_DRAM, C_DRAM, 1, 0, 1);
-      hv_begin(h, EV_S_FRAME_ALLOC, 0, 0);
-      cyc = o->alloc_frame(o->k, &npa);
-      hv_set(h, npa, 0);
-      hv_end(h, cyc);
-      ret(t, 0);
+      uint64_t npa = dram_frame(t);
       if (!npa) { o->release_frame(o->k, pa); sig = SIGKILL; ret(t, 0); goto out; }
       hv_begin(h, EV_S_COW_COPY, npa, 0);
       hv_end(h, o->copy_frame(o->k, npa, pa));
@@ -206,12 +213,7 @@ static int tornado_page_fault(struct hv *h, uint64_t va, uint32_t err, bool in_k
       pa = npa;
     }
   } else {                                /* anonymous, or copy-on-write */
-    call(t, EV_S_TORNADO_DRAM, C_DRAM, 1, 0, 1);
-    hv_begin(h, EV_S_FRAME_ALLOC, 0, 0);
-    cyc = o->alloc_frame(o->k, &pa);
-    hv_set(h, pa, 0);
-    hv_end(h, cyc);
-    ret(t, 0);
+    pa = dram_frame(t);
     if (!pa) { sig = SIGKILL; ret(t, 0); goto out; }
     if (p.kind == FK_COW) {               /* the COW FCM: a copy of the parent's page */
       hv_begin(h, EV_S_COW_COPY, pa, 0);
