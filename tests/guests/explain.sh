@@ -18,13 +18,15 @@ golden() {   # golden NAME ARGS...
   else bad "explain $*: differs from explain.$name.txt:"; diff "$gold/explain.$name.txt" "$tmp/$name.txt" | head -10; fi
   awk -v n="$name" 'length($0) > 100 { printf "FAIL: %s: a line of %d columns\n", n, length($0); bad = 1 } END { exit bad }' "$tmp/$name.txt" || fail=1
 }
-for m in native vkernel xen-pv hvm-shadow hvm-nested exokernel; do golden "$m" --mode "$m"; done
+for m in native vkernel xen-pv hvm-shadow hvm-nested exokernel spin tornado; do golden "$m" --mode "$m"; done
 golden hvm-nested-amd --mode hvm-nested --cpu amd
 golden exokernel-xok-cow --mode exokernel --set exokernel.mmu=xok-pt --kind cow
 golden compare-shadow-nested --mode hvm-shadow --compare hvm-nested
 golden compare-native-exokernel-zero --mode native --compare exokernel --kind anon_zero_page
+golden spin-16-cow --mode spin --set spin.extensions=16 --kind cow
+golden compare-spin-tornado-file --mode spin --compare tornado --kind file
 n=0; f0=$fail
-for m in native vkernel xen-pv hvm-shadow hvm-nested exokernel; do
+for m in native vkernel xen-pv hvm-shadow hvm-nested exokernel spin tornado; do
   for k in anon_new anon_zero_page cow write_upgrade file; do
     n=$((n + 1))
     "$fl" explain --mode "$m" --kind "$k" >"$tmp/o" 2>"$tmp/e" || { bad "$m $k: $(cat "$tmp/e")"; continue; }

@@ -13,7 +13,8 @@ bad() { echo "FAIL: $*"; fail=1; }
 chk() { python3 "$here/perfetto_check.py" "$@" || fail=1; }
 for cfg in "native|--mode native" "vkernel|--mode vkernel" "xen-pv|--mode xen-pv --set xen.ptwr=1" \
            "hvm-shadow|--mode hvm-shadow --cpu amd" "hvm-nested|--mode hvm-nested" \
-           "exokernel|--mode exokernel" "exokernel-xok|--mode exokernel --set exokernel.mmu=xok-pt"; do
+           "exokernel|--mode exokernel" "exokernel-xok|--mode exokernel --set exokernel.mmu=xok-pt" \
+           "spin-4|--mode spin --set spin.extensions=4" "tornado|--mode tornado"; do
   name=${cfg%%|*}; args=${cfg#*|}
   # shellcheck disable=SC2086
   "$fl" export --perfetto "$tmp/$name.json" $args -- "$g/forkexec.gcc" 3 2>"$tmp/err" || { bad "$name: export failed"; cat "$tmp/err"; continue; }
