@@ -90,7 +90,7 @@ enum ev_kind_class { EV_KC_GUEST, EV_KC_HIDDEN, EV_KC_INTERCEPT };
   X(ENTRIES, "entries") X(LEVEL, "level") X(HIT, "hit") X(VALID, "valid") \
   X(ALL, "all") X(DIR, "dir") X(KIND, "kind") X(EXIT, "exit") X(VECTOR, "vector") \
   X(HCALL, "hypercall") X(WHY, "why") X(PFN, "pfn") X(MFN, "mfn") X(SLOT, "slot") \
-  X(TYPE, "type") X(CALL, "call")
+  X(TYPE, "type") X(CALL, "call") X(CLASS, "class")
 enum ev_field {
 #define X(id, name) EVF_##id,
   EV_FIELD_KINDS(X)
@@ -214,7 +214,7 @@ enum ev_field {
   X(TORNADO_DRAM, "tornado.dram", GUEST_KERNEL, "tornado.dram", FRAME, PAGES, "DRAM manager: a frame (or a 2 MiB run) for the FCM [OSDI'99 4.1]") \
   X(TORNADO_COR, "tornado.cor", GUEST_KERNEL, "tornado.cor", FRAME, NONE, "COR (Cached Object Representative, the file's I/O object) fills the frame [OSDI'99 4.1]") \
   X(TORNADO_HAT, "tornado.hat", GUEST_KERNEL, "tornado.hat", VA, NONE, "HAT (Hardware Address Translation) installs the mapping in the page table [OSDI'99 4.1]") \
-  X(TORNADO_REP_MISS, "tornado.rep_miss", GUEST_KERNEL, "tornado.rep_miss", NONE, KIND, "clustered object: no representative for this processor in the translation table: the miss handler creates it [OSDI'99 3]") \
+  X(TORNADO_REP_MISS, "tornado.rep_miss", GUEST_KERNEL, "tornado.rep_miss", NONE, CLASS, "clustered object: no representative for this processor in the translation table: the miss handler creates it [OSDI'99 3]") \
   X(TORNADO_RESUME, "tornado.resume", GUEST_KERNEL, "tornado.resume", NONE, NONE, "return from the exception") \
   X(XOK_UPCALL, "xok.upcall", GUEST_KERNEL, "xok.upcall", VA, ERR, "Xok reflects the #PF: push va, error code, rflags, rip, rsp on the environment's exception stack; jump to its u_entfault [Xok sys/kern/pmap.c page_fault_handler]") \
   X(XOK_INSERT_PTE, "xok.insert_pte", GUEST_KERNEL, "xok.insert_pte", ENTRY, VALUE, "sys_self_insert_pte: check the capability against the page, store the PTE (U forced, must-be-zero bits cleared) [Xok sys/kern/pmap.c pmap_insert_range]")

@@ -33,6 +33,11 @@ static const char *call_name(uint64_t nr) {
   static const char *const n[] = {NULL, "tlb_install", "bind", "tlb_flush", "self_insert_pte", "syscall_reflect"};
   return nr < sizeof n / sizeof *n ? n[nr] : NULL;
 }
+static const char *class_name(uint64_t c) {
+  /* Tornado's object classes (hv-models/tornado.c) */
+  static const char *const n[] = {"process", "region", "fcm", "dram", "cor", "hat"};
+  return c < sizeof n / sizeof *n ? n[c] : NULL;
+}
 static const char *why_name(uint64_t why) {
   static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict", "superpage",
                                   "not_bound", "exokernel_frame", "stale_capability", "no_write_right", "no_reference"};
@@ -63,6 +68,7 @@ static void field_value(const struct ev_log *l, int kind, uint64_t v, bool json,
   case EVF_HCALL: s = hcall_name(v); break;
   case EVF_WHY: s = why_name(v); break;
   case EVF_CALL: s = call_name(v); break;
+  case EVF_CLASS: s = class_name(v); break;
   default: break;
   }
   if (s) snprintf(buf, n, "%s%s%s", q, s, q);
