@@ -16,6 +16,17 @@
 
 extern char **environ;
 extern const char faultline_version[];   /* sim/record.c */
+#ifdef FAULTLINE_SANITIZE
+/* The sanitizer build's own defaults, so that they hold whatever the
+ * environment (a test that runs faultline with a clean one, for the
+ * guest's sake): no leak report at exit (faultline exits with what it
+ * holds), stop at the first UBSan finding. */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__asan_default_options(void) { return "detect_leaks=0"; }
+const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
+#endif
+
 static char **command_line;              /* main's argv: a trace's header records it */
 
 _Noreturn void die(const char *fmt, const char *a) {

@@ -81,14 +81,16 @@ print(f"native: {s['instructions']} instructions, {s['refs']['user']} references
 PY
   ;;
 hw)
-  mkdir run0
-  (cd run0 && exec "$fl" run --trace ../t.fltr -- "$@") >/dev/null 2>&1 </dev/null
+  # the runs' directories have names of one length: the guest's
+  # environment (PWD) is on its stack
+  mkdir run00
+  (cd run00 && exec "$fl" run --trace ../t.fltr -- "$@") >/dev/null 2>&1 </dev/null
   n=0
   while read -r m opts; do
     n=$((n + 1))
-    mkdir "run$n"
+    mkdir "run$(printf %02d $n)"
     # shellcheck disable=SC2086
-    (cd "run$n" && exec "$fl" run --mode "$m" $opts --stats "../live$n.json" -- "$@") >/dev/null 2>&1 </dev/null
+    (cd "run$(printf %02d $n)" && exec "$fl" run --mode "$m" $opts --stats "../live$n.json" -- "$@") >/dev/null 2>&1 </dev/null
     # shellcheck disable=SC2086
     "$fl" replay --quiet t.fltr --mode "$m" $opts --stats "rep$n.json" 2>"err$n" || { bad "$m $opts: replay failed"; cat "err$n"; continue; }
     same "live$n.json" "rep$n.json" "$m $opts: the replay's stats and a live run's"
