@@ -20,7 +20,7 @@
 /* the exokernel's system calls (the log's "call" field) */
 enum { EXO_CALL_TLB_INSTALL = 1, EXO_CALL_BIND = 2, EXO_CALL_TLB_FLUSH = 3, EXO_CALL_SELF_INSERT_PTE = 4 };
 /* why an install was refused (the log's "why" field; after Xen's) */
-enum { EXO_WHY_NOT_BOUND = 5, EXO_WHY_EXOKERNEL_FRAME = 6, EXO_WHY_STALE = 7, EXO_WHY_NO_WRITE_RIGHT = 8 };
+enum { EXO_WHY_NOT_BOUND = 5, EXO_WHY_EXOKERNEL_FRAME = 6, EXO_WHY_NO_WRITE_RIGHT = 7 };
 
 struct exo_env {
   uint64_t root;             /* the address space's top table */

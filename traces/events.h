@@ -72,7 +72,6 @@ enum ev_layer {
   X(EXO_LIBOS_REFILL, "exo_libos_refill", HIDDEN, "exokernel: software-TLB miss upcalled; the libOS's page table had the translation and it installed it") \
   X(EXO_TLB_MOD, "exo_tlb_mod", HIDDEN, "exokernel: a store through a clean TLB entry (TLB modified): the dirty bit set") \
   X(EXO_REFUSED, "exo_refused", HIDDEN, "exokernel: the install's capability was refused; the libOS sends SIGSEGV") \
-  X(XOK_PTE_INSERT, "xok_pte_insert", HIDDEN, "xok: the page table had the entry but the fault was reflected; the libOS re-inserted it") \
   X(UNKNOWN, "unknown", HIDDEN, "not classified (a bug if it appears)")
 
 enum ev_fault_kind {

@@ -40,7 +40,7 @@ static const char *class_name(uint64_t c) {
 }
 static const char *why_name(uint64_t why) {
   static const char *const n[] = {"ok", "not_owned", "writable_page_table", "type_conflict", "superpage",
-                                  "not_bound", "exokernel_frame", "stale_capability", "no_write_right", "no_reference"};
+                                  "not_bound", "exokernel_frame", "no_write_right"};
   return why < sizeof n / sizeof *n ? n[why] : NULL;
 }
 
