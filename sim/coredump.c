@@ -91,7 +91,7 @@ static bool core_name(struct kernel *k, int sig, struct cname *c) {
     case 'e': snprintf(t, sizeof t, "%.16s", k->comm); cn_put_esc(c, t); break;
     case 'f': cn_put_exe(k, c, true); break;
     case 'E': cn_put_exe(k, c, false); break;
-    case 'c': snprintf(t, sizeof t, "%llu", (unsigned long long)k->rlim[RLIMIT_CORE].cur); cn_put(c, t); break;
+    case 'c': snprintf(t, sizeof t, "%llu", (unsigned long long)k->tg->rlim[RLIMIT_CORE].cur); cn_put(c, t); break;
     case 'C': cn_put(c, "0"); break;         /* the CPU: the model has one */
     default: break;                           /* %F (pipes only) and unknown ones: dropped */
     }
@@ -274,7 +274,7 @@ bool coredump(struct kernel *k, int sig) {
   if (k->undumpable || !k->mm) return false;
   struct cname c;
   if (!core_name(k, sig, &c)) return false;
-  uint64_t limit = k->rlim[RLIMIT_CORE].cur;
+  uint64_t limit = k->tg->rlim[RLIMIT_CORE].cur;
   if (limit < PAGE) return false;           /* binfmt->min_coredump: ELF_EXEC_PAGESIZE */
   int fd = core_file_open(k, c.s);
   if (fd < 0) return false;

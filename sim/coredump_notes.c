@@ -52,9 +52,9 @@ static void prstatus(struct kernel *k, int sig, struct elf_prstatus *ps) {
   ps->pr_sigpend = k->sigpending;
   ps->pr_sighold = k->sigmask;
   ps->pr_pid = k->pid;
-  ps->pr_ppid = k->ppid;
-  ps->pr_pgrp = k->pgid;
-  ps->pr_sid = k->sid;
+  ps->pr_ppid = k->tg->ppid;
+  ps->pr_pgrp = k->tg->pgid;
+  ps->pr_sid = k->tg->sid;
   /* the model charges every instruction to user time and keeps no
    * children's times (getrusage agrees) */
   ps->pr_utime = tv_of(task_cpu_ns(k));
@@ -76,9 +76,9 @@ static void prstatus(struct kernel *k, int sig, struct elf_prstatus *ps) {
  * and PF_FORKNOEXEC for a child that has not exec'd */
 static void prpsinfo(struct kernel *k, struct elf_prpsinfo *pi) {
   memset(pi, 0, sizeof *pi);
-  size_t len = k->cmdline ? k->cmdline_len : 0;
+  size_t len = k->tg->cmdline ? k->tg->cmdline_len : 0;
   if (len >= ELF_PRARGSZ) len = ELF_PRARGSZ - 1;
-  if (len) memcpy(pi->pr_psargs, k->cmdline, len);
+  if (len) memcpy(pi->pr_psargs, k->tg->cmdline, len);
   for (size_t i = 0; i < len; i++) if (!pi->pr_psargs[i]) pi->pr_psargs[i] = ' ';
   pi->pr_sname = 'R';
   pi->pr_nice = (char)k->nice;
@@ -86,9 +86,9 @@ static void prpsinfo(struct kernel *k, struct elf_prpsinfo *pi) {
   pi->pr_uid = (unsigned)k->ruid;
   pi->pr_gid = (unsigned)k->rgid;
   pi->pr_pid = k->pid;
-  pi->pr_ppid = k->ppid;
-  pi->pr_pgrp = k->pgid;
-  pi->pr_sid = k->sid;
+  pi->pr_ppid = k->tg->ppid;
+  pi->pr_pgrp = k->tg->pgid;
+  pi->pr_sid = k->tg->sid;
   memcpy(pi->pr_fname, k->comm, sizeof pi->pr_fname);
 }
 
@@ -141,8 +141,8 @@ int core_notes(struct kernel *k, int sig, struct notes *n) {
   note(n, "CORE", NT_SIGINFO, si, sizeof si);
   /* the auxiliary vector exec gave the process, through its AT_NULL */
   uint8_t av[4096];
-  size_t al = k->auxv_len <= sizeof av ? k->auxv_len : 0;
-  if (al && copy_from_user(k, av, k->auxv_addr, al)) al = 0;
+  size_t al = k->tg->auxv_len <= sizeof av ? k->tg->auxv_len : 0;
+  if (al && copy_from_user(k, av, k->tg->auxv_addr, al)) al = 0;
   for (size_t o = 0; o + 16 <= al; o += 16) {
     uint64_t type;
     memcpy(&type, av + o, 8);

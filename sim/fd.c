@@ -23,7 +23,7 @@ struct gfd *gfd_get(struct kernel *k, int fd) {
 
 /* RLIMIT_NOFILE: a descriptor must be below it (alloc_fd's `end`) */
 static int fd_limit(struct kernel *k) {
-  uint64_t l = k->rlim[RLIMIT_NOFILE].cur;
+  uint64_t l = k->tg->rlim[RLIMIT_NOFILE].cur;
   return l < MAX_FDS ? (int)l : MAX_FDS;
 }
 

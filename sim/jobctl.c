@@ -19,18 +19,19 @@ static bool is_stopped(const struct task *t) {
 
 void jobctl_notify_parent(struct kernel *k, struct task *t, int code, int status) {
   const struct task_ctx *c = task_ctx_of(k, t);
-  struct task *p = task_find(k, c->ppid);
+  struct task *p = task_find(k, c->tg->ppid);
   if (!p || p == t) return;              /* the first task's parent is outside the model */
   struct task_ctx *pc = task_ctx_of(k, p);
   /* do_notify_parent: no SIGCHLD at all when the parent ignores it;
    * do_notify_parent_cldstop: none for stops and continues with
    * SA_NOCLDSTOP (the parent's wait still sees them) */
-  if (pc->sig_handlers[SIGCHLD] == (uint64_t)(uintptr_t)SIG_IGN) return;
-  if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (pc->sig_flags[SIGCHLD] & SA_NOCLDSTOP)) return;
-  if (!signal_send(k, p, SIGCHLD, code, 0)) return;
-  pc->siginfo[SIGCHLD].pid = c->pid;
-  pc->siginfo[SIGCHLD].uid = c->ruid;    /* the child's real uid */
-  pc->siginfo[SIGCHLD].status = status;
+  if (pc->tg->sig_handlers[SIGCHLD] == (uint64_t)(uintptr_t)SIG_IGN) return;
+  if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (pc->tg->sig_flags[SIGCHLD] & SA_NOCLDSTOP)) return;
+  struct ksiginfo *si = signal_send(k, p, SIGCHLD, code, 0);
+  if (!si) return;
+  si->pid = c->pid;
+  si->uid = c->ruid;                     /* the child's real uid */
+  si->status = status;
 }
 
 /* SIGCONT continues a stopped task: back to the syscall it was parked in,
@@ -75,8 +76,8 @@ void jobctl_stop(struct kernel *k, int sig) {
 /* the parent of a task, for the orphan rules: NULL for init (a task
  * reparented to pid 1 does not keep its group from being orphaned) */
 static const struct task_ctx *parent_of(struct kernel *k, const struct task_ctx *c) {
-  if (c->ppid == OUTSIDE_PID) return task_outside(k);
-  struct task *p = c->ppid == 1 ? NULL : task_find(k, c->ppid);
+  if (c->tg->ppid == OUTSIDE_PID) return task_outside(k);
+  struct task *p = c->tg->ppid == 1 ? NULL : task_find(k, c->tg->ppid);
   return p ? task_ctx_of(k, p) : NULL;
 }
 
@@ -85,9 +86,9 @@ static const struct task_ctx *parent_of(struct kernel *k, const struct task_ctx 
 bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore) {
   for (struct task *t = k->tasks; t; t = t->next) {
     const struct task_ctx *c = task_ctx_of(k, t);
-    if (t == ignore || t->state == TS_ZOMBIE || c->pgid != pgid) continue;
+    if (t == ignore || t->state == TS_ZOMBIE || c->tg->pgid != pgid) continue;
     const struct task_ctx *p = parent_of(k, c);
-    if (p && p->pgid != pgid && p->sid == c->sid) return false;
+    if (p && p->tg->pgid != pgid && p->tg->sid == c->tg->sid) return false;
   }
   return true;
 }
@@ -98,19 +99,19 @@ bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore)
 static void kill_orphaned(struct kernel *k, struct task *member, const struct task_ctx *parent,
                           const struct task *ignore) {
   const struct task_ctx *mc = task_ctx_of(k, member);
-  int pgid = mc->pgid;
-  if (!parent || parent->pgid == pgid || parent->sid != mc->sid) return;
+  int pgid = mc->tg->pgid;
+  if (!parent || parent->tg->pgid == pgid || parent->tg->sid != mc->tg->sid) return;
   if (!jobctl_pgrp_orphaned(k, pgid, ignore)) return;
   bool stopped = false;
-  for (struct task *t = k->tasks; t; t = t->next) stopped |= task_ctx_of(k, t)->pgid == pgid && is_stopped(t);
+  for (struct task *t = k->tasks; t; t = t->next) stopped |= task_ctx_of(k, t)->tg->pgid == pgid && is_stopped(t);
   if (!stopped) return;
   static const int sigs[2] = {SIGHUP, SIGCONT};
   for (int i = 0; i < 2; i++)
     for (struct task *t = k->tasks; t; t = t->next) {
       struct task_ctx *c = task_ctx_of(k, t);
-      if (c->pgid != pgid || !signal_send(k, t, sigs[i], 0x80 /* SI_KERNEL */, 0)) continue;
-      c->siginfo[sigs[i]].pid = 0;        /* SEND_SIG_PRIV: from the kernel */
-      c->siginfo[sigs[i]].uid = 0;
+      if (c->tg->pgid != pgid || c->tid != c->pid) continue;   /* each process once */
+      struct ksiginfo *si = signal_send(k, t, sigs[i], 0x80 /* SI_KERNEL */, 0);
+      if (si) si->pid = si->uid = 0;     /* SEND_SIG_PRIV: from the kernel */
     }
 }
 

@@ -45,6 +45,7 @@
                                       Linux's vma_merge keeps a new VMA apart from it */
 
 struct host_file;            /* refcounted host fd behind a file mapping */
+struct fkey { uint64_t a, b; };   /* a futex's identity (futex.c) */
 
 struct vma {
   uint64_t start, end;       /* [start, end), page aligned */
@@ -140,14 +141,53 @@ static inline int fds_cap(const struct files *f) { return f ? f->cap : 0; }
  * setgroups with more than this is EINVAL in the model) */
 #define CRED_NGROUPS 64
 
+/* What the threads of a process share (CLONE_THREAD, which implies
+ * CLONE_SIGHAND and CLONE_VM; glibc adds CLONE_FS): Linux's signal_struct,
+ * sighand_struct and fs_struct in one, reference-counted; fork copies it.
+ * A thread's own state (registers, signal mask and private pending set,
+ * credentials, TLS, clear_child_tid) stays in struct task_ctx. */
+struct ksiginfo { int code, errno_, pid, uid; uint64_t addr; int status, trapno; uint32_t err; };
+struct tgroup {
+  int refs;                  /* tasks that point here (zombies too) */
+  int live;                  /* threads not yet exited */
+  int ppid, pgid, sid;
+  char cwd[4096];            /* guest-visible cwd (CLONE_FS) */
+  uint32_t umask;            /* file-creation mask (inherited by fork, CLONE_FS) */
+  struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
+  char exe_path[4096];       /* guest path of the running binary */
+  char *cmdline; size_t cmdline_len;
+  uint64_t auxv_addr; size_t auxv_len;
+  /* signal dispositions (sigaction) */
+  uint64_t sig_handlers[65];
+  uint64_t sig_flags[65];
+  uint64_t sig_restorer[65];
+  uint64_t sig_mask_[65];
+  /* process-directed signals no thread has taken yet (shared_pending) */
+  uint64_t shared_pending;
+  struct ksiginfo shared_info[65];
+  /* ITIMER_REAL / alarm: absolute virtual time of the next expiry (0 off) */
+  uint64_t alarm_ns, alarm_interval_ns;
+  /* ITIMER_VIRTUAL [0] and ITIMER_PROF [1]: the process CPU time of the
+   * next expiry (0 off) and the reload interval */
+  uint64_t cpu_timer_ns[2], cpu_timer_interval_ns[2];
+  /* exit_group or a fatal signal is ending every thread (SIGNAL_GROUP_EXIT)
+   * with this status */
+  bool group_exit, group_dumped;
+  int group_exit_code, group_killed_by;
+  /* CPU time and faults of the threads that have exited (getrusage, times) */
+  uint64_t dead_insns, dead_minflt, dead_majflt;
+};
+
 struct task_ctx {
   struct mm *mm;
-  int pid, ppid, pgid, sid;
-  uint64_t tid_address;
+  struct tgroup *tg;         /* shared by the threads of the process */
+  int pid;                   /* the process id (Linux's tgid) */
+  int tid;                   /* this thread's id (gettid); == pid for the leader */
+  uint64_t tid_address;      /* clear_child_tid: cleared and woken when the thread exits */
+  uint64_t robust_list;      /* set_robust_list's head (0: none), walked at exit */
+  bool thread_exit;          /* exit(2) ends this thread only (exit_group: the process) */
   struct files *files;
   struct gfd *fds;           /* files->fds */
-  char cwd[4096];            /* guest-visible cwd */
-  uint32_t umask;            /* file-creation mask (inherited by fork) */
   uint64_t cap_eff, cap_prm, cap_inh;   /* capability sets (capget/capset) */
   uint64_t cap_bnd;          /* the bounding set (prctl PR_CAPBSET_*) */
   char comm[16];             /* the task's name (exec's file name, PR_SET_NAME) */
@@ -155,7 +195,6 @@ struct task_ctx {
   bool forknoexec;           /* forked, not exec'd since (PF_FORKNOEXEC, in a core's NT_PRPSINFO) */
   int64_t orig_rax;          /* pt_regs->orig_ax: the syscall the task is in or returns from, -1 in
                                 user mode (a core's NT_PRSTATUS) */
-  struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
   /* credentials (sys_cred.c): real/effective/saved/filesystem ids and
    * the supplementary groups (sorted, as Linux's groups_sort keeps them);
    * inherited by fork, kept across exec (no set-user-ID binaries) */
@@ -164,23 +203,11 @@ struct task_ctx {
   uint32_t groups[CRED_NGROUPS];
   /* scheduling (sys_sched.c): nice -20..19, policy and RT priority */
   int nice, sched_policy, sched_prio;
-  char exe_path[4096];       /* guest path of the running binary */
-  char *cmdline; size_t cmdline_len;
-  uint64_t auxv_addr; size_t auxv_len;
   /* signals */
-  uint64_t sig_handlers[65];
-  uint64_t sig_flags[65];
-  uint64_t sig_restorer[65];
-  uint64_t sig_mask_[65];
   uint64_t sigmask, sigpending;
   uint64_t altstack_sp, altstack_size;
   int altstack_flags;
-  struct { int code, errno_, pid, uid; uint64_t addr; int status, trapno; uint32_t err; } siginfo[65];
-  /* ITIMER_REAL / alarm: absolute virtual time of the next expiry (0 off) */
-  uint64_t alarm_ns, alarm_interval_ns;
-  /* ITIMER_VIRTUAL [0] and ITIMER_PROF [1]: the process CPU time of the
-   * next expiry (0 off) and the reload interval */
-  uint64_t cpu_timer_ns[2], cpu_timer_interval_ns[2];
+  struct ksiginfo siginfo[65];  /* of the signals in sigpending */
   /* CPU time: instructions retired while this task ran, up to when it
    * last switched in (oncpu_icount) */
   uint64_t cpu_insns, oncpu_icount;
@@ -208,7 +235,17 @@ struct task {
   int wait_pid;              /* BLK_WAIT: pid argument */
   int wait_options;          /* BLK_WAIT: the WEXITED/WSTOPPED/WCONTINUED it waits for */
   int vfork_child;           /* BLK_VFORK: pid of the child we wait for */
-  struct { uint64_t a, b; uint32_t bitset; bool waiting, woken; } futex;  /* BLK_FUTEX */
+  struct {                   /* BLK_FUTEX (futex.c) */
+    uint64_t a, b;           /* the key waited on (futex_waitv: v[0..nv)) */
+    uint64_t uaddr;          /* the word's address (the deadlock report) */
+    uint64_t seq;            /* when the wait began: wakes go in this order */
+    uint32_t bitset;
+    bool waiting, woken;
+    int woken_index;         /* futex_waitv: which futex woke it */
+    long pi_result;          /* LOCK_PI: the result the hand-over gives */
+    int nv;
+    struct fkey v[128];
+  } futex;
   uint64_t wake_ns;          /* a timed wait's deadline in guest time (0: none);
                               * the task wakes when it passes (task_wait_until) */
   int wstatus;               /* ZOMBIE: wait status */
@@ -223,6 +260,8 @@ struct task {
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
   bool sigsuspend_active;
   bool sigwait_active;       /* rt_sigtimedwait: saved_mask is the mask to restore */
+  bool gone;                 /* an exited thread other than the leader: nothing waits for it,
+                              * it is freed once the scheduler has left it (task_reap_gone) */
   struct task *next;         /* all tasks, in creation order */
 };
 
@@ -363,7 +402,11 @@ struct kernel {
   bool block_now;
   bool block_restart;        /* re-run the syscall on wake (else its result stands) */
   bool redispatch;           /* the syscall being dispatched is such a re-run */
+  uint64_t futex_seq;        /* futex waits begun (their FIFO order) */
 };
+
+/* the signals pending for a thread: its own and its process's */
+static inline uint64_t task_pending(const struct task_ctx *c) { return c->sigpending | c->tg->shared_pending; }
 
 /* a task's context wherever it lives: k->tc while it runs, else its own */
 static inline struct task_ctx *task_ctx_of(struct kernel *k, struct task *t) {
@@ -533,6 +576,7 @@ long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *hand
 
 /* ---- futex (futex.c) ---- */
 long sys_futex(struct kernel *k, const uint64_t a[6]);
+long sys_futex_waitv(struct kernel *k, const uint64_t a[6]);
 /* wake up to n waiters on the running process's futex word at uaddr */
 int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 
@@ -542,7 +586,9 @@ int task_init_first(struct kernel *k);
 #define FIRST_PID 1000    /* the first task's */
 struct task_ctx *task_outside(struct kernel *k);
 void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits */
-struct task *task_find(struct kernel *k, int pid);
+struct task *task_find(struct kernel *k, int pid);       /* a process (its leader) */
+struct task *task_find_tid(struct kernel *k, int tid);   /* a thread */
+void task_reap_gone(struct kernel *k);
 void task_switch_to(struct kernel *k, struct task *t);
 int live_mms(struct kernel *k, struct mm **out, int max);
 struct task *sched_pick(struct kernel *k);
@@ -582,7 +628,10 @@ bool ptrace_may_access(struct kernel *k, struct task *t, bool fscreds);
 /* queue a signal for a task (the running one: k->tc); true if it is now
  * pending with this siginfo (false: dropped as ignored, or a standard
  * signal already pending, whose first siginfo stays) */
-bool signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
+/* queue a process-directed signal (the thread group's shared queue) or a
+ * thread-directed one; the queued siginfo, NULL when it was dropped */
+struct ksiginfo *signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
+struct ksiginfo *signal_send_thread(struct kernel *k, struct task *t, int sig, int code, uint64_t addr);
 /* a synchronous fault: forced (unblocked, default if ignored) */
 void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
                         uint32_t err);
@@ -610,7 +659,7 @@ long sleep_interrupted(struct kernel *k);
 bool signal_may_kill(const struct kernel *k, const struct task_ctx *c, int sig);
 /* queue sig on t with a caller-supplied siginfo (rt_sigqueueinfo and
  * pidfd_send_signal): its code, value and sender ids */
-void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t info[128]);
+void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t info[128], bool thread);
 
 /* ---- pidfds (pidfd.c) ---- */
 #define CLONE_PIDFD_ 0x1000
@@ -658,7 +707,8 @@ uint64_t timers_fire(struct kernel *k);
 bool timers_skip_idle(struct kernel *k);
 /* the running task's CPU time in ns; fire its CPU-time timers that are due
  * and return the instructions until the next one (0: none armed) */
-uint64_t task_cpu_ns(struct kernel *k);
+uint64_t task_cpu_ns(struct kernel *k);     /* the running process's CPU time */
+uint64_t task_cpu_ns_of(struct kernel *k, struct task *t, bool process);
 uint64_t cpu_timers_fire(struct kernel *k);
 
 /* virtual time in ns since the Unix epoch */

@@ -245,10 +245,10 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
     if (copy_to_user(k, p, argv[i], l)) goto efault2;
   }
   uint64_t args_start = argc ? argvv[0] : p, args_end = argc ? argvv[argc - 1] + strlen(argv[argc - 1]) + 1 : p;
-  k->cmdline_len = args_end - args_start;
-  free(k->cmdline);
-  k->cmdline = malloc(k->cmdline_len + 1);
-  copy_from_user(k, k->cmdline, args_start, k->cmdline_len);
+  k->tg->cmdline_len = args_end - args_start;
+  free(k->tg->cmdline);
+  k->tg->cmdline = malloc(k->tg->cmdline_len + 1);
+  copy_from_user(k, k->tg->cmdline, args_start, k->tg->cmdline_len);
   p &= ~15ull;
   static const char platform[] = "x86_64";
   p -= sizeof platform;
@@ -283,8 +283,8 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   p += ((size_t)argc + 1) * 8;
   if (copy_to_user(k, p, envv, ((size_t)envc + 1) * 8)) goto efault2;
   p += ((size_t)envc + 1) * 8;
-  k->auxv_addr = p;
-  k->auxv_len = sizeof auxv;
+  k->tg->auxv_addr = p;
+  k->tg->auxv_len = sizeof auxv;
   if (copy_to_user(k, p, auxv, sizeof auxv)) goto efault2;
   free(envv);
   free(argvv);
@@ -297,11 +297,11 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   const char *base = strrchr(path, '/');
   snprintf(k->comm, sizeof k->comm, "%s", base ? base + 1 : path);
   if (strncmp(path, "/proc/", 6)) {
-    char abs[sizeof k->exe_path + sizeof k->cwd + 2];
+    char abs[sizeof k->tg->exe_path + sizeof k->tg->cwd + 2];
     if (path[0] == '/') snprintf(abs, sizeof abs, "%s", path);
-    else snprintf(abs, sizeof abs, "%s/%s", strcmp(k->cwd, "/") ? k->cwd : "", path);
+    else snprintf(abs, sizeof abs, "%s/%s", strcmp(k->tg->cwd, "/") ? k->tg->cwd : "", path);
     size_t al = strlen(abs);
-    if (al < sizeof k->exe_path) memcpy(k->exe_path, abs, al + 1);
+    if (al < sizeof k->tg->exe_path) memcpy(k->tg->exe_path, abs, al + 1);
   }
   return 0;
 efault2:

@@ -119,7 +119,7 @@ static int signal_target(struct kernel *k, int fd, bool *thread) {
   *thread = false;
   if (fd == PIDFD_SELF_THREAD || fd == PIDFD_SELF_THREAD_GROUP) {
     *thread = fd == PIDFD_SELF_THREAD;
-    return k->pid;
+    return *thread ? k->tid : k->pid;
   }
   struct gfd *g = gfd_get(k, fd);
   if (!g || (g->flags & O_PATH)) return -EBADF;
@@ -137,11 +137,12 @@ static int signal_target(struct kernel *k, int fd, bool *thread) {
 }
 
 /* group_send_sig_info to one task: check_kill_permission, then queue */
-static long send_to(struct kernel *k, struct task *t, int sig, const uint8_t *info, int code) {
+static long send_to(struct kernel *k, struct task *t, int sig, const uint8_t *info, int code, bool thread) {
   if (sig < 0 || sig > 64) return -EINVAL;
   if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
   if (!sig) return 0;
-  if (info) signal_queue_info(k, t, sig, info);
+  if (info) signal_queue_info(k, t, sig, info, thread);
+  else if (thread) signal_send_thread(k, t, sig, code, 0);
   else signal_send(k, t, sig, code, 0);
   return 0;
 }
@@ -173,17 +174,18 @@ static long sys_pidfd_send_signal(struct kernel *k, int fd, int sig, uint64_t ui
   }
   int code = scope == SCOPE_PID ? SI_TKILL_ : SI_USER_;   /* prepare_kill_siginfo */
   if (scope != SCOPE_PGID) {
-    struct task *t = task_find(k, pid);
+    struct task *t = scope == SCOPE_PID ? task_find_tid(k, pid) : task_find(k, pid);
     if (!t) return -ESRCH;
-    return send_to(k, t, sig, uinfo ? info : NULL, code);
+    return send_to(k, t, sig, uinfo ? info : NULL, code, scope == SCOPE_PID);
   }
   /* __kill_pgrp_info: every member of the group the pid leads; 0 if one
    * took it, else the last error (ESRCH for an empty group) */
   long ret = -ESRCH;
   bool ok = false;
   for (struct task *t = k->tasks; t; t = t->next) {
-    if ((t == k->cur ? k->pgid : t->tc.pgid) != pid) continue;
-    ret = send_to(k, t, sig, uinfo ? info : NULL, code);
+    const struct task_ctx *c = task_ctx_of(k, t);
+    if (c->tg->pgid != pid || c->tid != c->pid) continue;
+    ret = send_to(k, t, sig, uinfo ? info : NULL, code, false);
     ok |= ret == 0;
   }
   return ok ? 0 : ret;

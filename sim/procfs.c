@@ -44,14 +44,22 @@ static void pctx_self(struct kernel *k, struct pctx *p) {
   *p = (struct pctx){.c = &k->tc, .t = k->cur, .state = 'R', .self = true};
 }
 
-/* The process `pid` (live or zombie): false if there is none. */
-static bool pctx_of(struct kernel *k, long pid, struct pctx *p) {
-  if (pid == k->pid) { pctx_self(k, p); return true; }
-  struct task *t = k->cur ? task_find(k, (int)pid) : NULL;
-  if (!t) return false;
+/* a task's view, whichever it is */
+static void pctx_task(struct kernel *k, struct task *t, struct pctx *p) {
+  if (t == k->cur) { pctx_self(k, p); return; }
   *p = (struct pctx){.c = &t->tc, .t = t, .state = 'R'};
   if (t->state == TS_ZOMBIE) p->state = 'Z';
   else if (t->state == TS_BLOCKED) p->state = t->block == BLK_VFORK ? 'D' : t->block == BLK_STOPPED ? 'T' : 'S';
+}
+
+/* The process `pid` (live or zombie): false if there is none. */
+static bool pctx_of(struct kernel *k, long pid, struct pctx *p) {
+  if (pid == k->tid) { pctx_self(k, p); return true; }
+  /* a thread's id names it too (proc_pid_lookup finds any task; the
+   * listing shows only processes) */
+  struct task *t = k->cur ? task_find_tid(k, (int)pid) : NULL;
+  if (!t) return false;
+  pctx_task(k, t, p);
   return true;
 }
 
@@ -66,10 +74,10 @@ static struct host_file *exe_file_of(const struct task_ctx *c) {
   for (int i = 0; i < c->mm->nvmas; i++) {
     struct vma *v = &c->mm->vmas[i];
     if (!v->file) continue;
-    if (!strcmp(v->file->path, c->exe_path)) return v->file;
+    if (!strcmp(v->file->path, c->tg->exe_path)) return v->file;
     if (!any) any = v->file;
   }
-  return any && !c->exe_path[0] ? any : NULL;
+  return any && !c->tg->exe_path[0] ? any : NULL;
 }
 static struct host_file *exe_file(struct kernel *k) { return exe_file_of(&k->tc); }
 
@@ -82,15 +90,15 @@ int fs_open_exe(struct kernel *k, int flags) {
     int fd = open(fs_fdpath(hf->fd, b), flags | O_RDONLY | O_CLOEXEC);
     if (fd >= 0) return fd;
   }
-  if (!k->exe_path[0] || !strncmp(k->exe_path, "/proc", 5)) return -ENOENT;
-  return fs_host_open(k, AT_FDCWD, k->exe_path, flags | O_RDONLY, 0);
+  if (!k->tg->exe_path[0] || !strncmp(k->tg->exe_path, "/proc", 5)) return -ENOENT;
+  return fs_host_open(k, AT_FDCWD, k->tg->exe_path, flags | O_RDONLY, 0);
 }
 
 static int exe_link_text(struct kernel *k, const struct task_ctx *c, char *out, size_t n) {
   struct host_file *hf = exe_file_of(c);
   if (hf && fs_host_fd_guest_path(k, hf->fd, out, n) == 0 && out[0] == '/') return 0;
-  if (!c->exe_path[0]) return -ENOENT;
-  return fs_norm_path(c->cwd[0] ? c->cwd : "/", c->exe_path, out, n);
+  if (!c->tg->exe_path[0]) return -ENOENT;
+  return fs_norm_path(c->tg->cwd[0] ? c->tg->cwd : "/", c->tg->exe_path, out, n);
 }
 
 int fs_exe_link_text(struct kernel *k, char *out, size_t n) { return exe_link_text(k, &k->tc, out, n); }
@@ -180,7 +188,7 @@ void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned typ
 
 static const char *exe_base(struct kernel *k, const struct task_ctx *c, char *tmp, size_t n) {
   if (c->comm[0]) { snprintf(tmp, n, "%s", c->comm); return tmp; }   /* the task's name */
-  if (exe_link_text(k, c, tmp, n)) snprintf(tmp, n, "%s", c->exe_path);
+  if (exe_link_text(k, c, tmp, n)) snprintf(tmp, n, "%s", c->tg->exe_path);
   const char *s = strrchr(tmp, '/');
   return s ? s + 1 : tmp;
 }
@@ -238,7 +246,7 @@ static uint64_t vm_total(const struct mm *mm, uint32_t need, uint32_t refuse, bo
 static uint64_t sig_bits(const struct task_ctx *c, int which) {
   uint64_t m = 0;
   for (int s = 1; s <= 64; s++) {
-    uint64_t h = c->sig_handlers[s];
+    uint64_t h = c->tg->sig_handlers[s];
     if ((which == 0 && h == 1) || (which == 1 && h > 1)) m |= 1ull << (s - 1);
   }
   return m;
@@ -255,12 +263,12 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   uint64_t pte = mm ? mm->pt_pages * 4 : 0;
   sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
-            exe_base(k, c, t, sizeof t), (unsigned)c->umask, state_name(p->state), c->pid, c->pid,
-            c->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
+            exe_base(k, c, t, sizeof t), (unsigned)c->tg->umask, state_name(p->state), c->pid, c->tid,
+            c->tg->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
   /* task_state(): the groups, space-separated, and a trailing space */
   sb_printf(b, "FDSize:\t%d\nGroups:\t", fds_cap(c->files));
   for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)c->groups[i]);
-  sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", c->pid, c->pid, c->pgid, c->sid);
+  sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", c->pid, c->tid, c->tg->pgid, c->tg->sid);
   if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
     uint64_t lck = mm_locked_bytes(mm) >> 10;
     sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
@@ -273,8 +281,9 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
               (unsigned long long)data, (unsigned long long)stk, (unsigned long long)exe,
               (unsigned long long)pte);
   }
-  sb_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t1\nSigQ:\t0/63459\n"
-            "SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\n");
+  sb_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t%d\nSigQ:\t0/63459\n"
+            "SigPnd:\t%016llx\nShdPnd:\t%016llx\n", c->tg->live,
+            (unsigned long long)c->sigpending, (unsigned long long)c->tg->shared_pending);
   sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
             (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
             (unsigned long long)sig_bits(c, 1));
@@ -305,12 +314,12 @@ static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {
     }
   }
   uint64_t brk0 = mm ? mm->brk_start : 0;
-  sb_printf(b, "%d (%.15s) %c %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu 0 0 0 20 0 1 0 0 %llu %llu "
+  sb_printf(b, "%d (%.15s) %c %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu 0 0 0 20 0 %d 0 0 %llu %llu "
             "18446744073709551615 %llu %llu %llu 0 0 ",
-            c->pid, exe_base(k, c, t, sizeof t), p->state, c->ppid, c->pgid, c->sid,
+            c->tid, exe_base(k, c, t, sizeof t), p->state, c->tg->ppid, c->tg->pgid, c->tg->sid,
             (unsigned long long)c->minflt, (unsigned long long)c->majflt,
-            (unsigned long long)utime, (unsigned long long)vsz, (unsigned long long)rss,
-            (unsigned long long)sc, (unsigned long long)ec, (unsigned long long)(mm ? c->auxv_addr : 0));
+            (unsigned long long)utime, c->tg->live ? c->tg->live : 1, (unsigned long long)vsz, (unsigned long long)rss,
+            (unsigned long long)sc, (unsigned long long)ec, (unsigned long long)(mm ? c->tg->auxv_addr : 0));
   sb_printf(b, "0 %llu %llu %llu 0 0 0 17 0 0 0 0 0 0 0 0 %llu 0 0 0 0 %d\n",
             (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
             (unsigned long long)sig_bits(c, 1), (unsigned long long)brk0,
@@ -540,7 +549,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     bool ts = comp[0][0] == 't';
     if (n == 1 && !follow && !slash) {
       r->kind = PX_LINK;
-      if (ts) snprintf(r->target, sizeof r->target, "%d/task/%d", k->pid, k->pid);
+      if (ts) snprintf(r->target, sizeof r->target, "%d/task/%d", k->pid, k->tid);
       else snprintf(r->target, sizeof r->target, "%d", k->pid);
       return 0;
     }
@@ -623,15 +632,26 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     }
     if (strcmp(comp[i], "task") || in_task) break;
     if (i + 1 == n) {
-      char td[80];
+      /* the process's threads, in creation order */
+      char td[80], tids[16];
       snprintf(td, sizeof td, "%s/task", pdir);
       dir_add(&b, td, ".", DT_DIR);
       dir_add(&b, td, "..", DT_DIR);
-      dir_add(&b, td, pidstr, DT_DIR);
+      for (struct task *u = k->tasks; u; u = u->next) {
+        const struct task_ctx *uc = task_ctx_of(k, u);
+        if (uc->tg != c->tg || u->gone || (u->state == TS_ZOMBIE && c->tg->live)) continue;
+        snprintf(tids, sizeof tids, "%d", uc->tid);
+        dir_add(&b, td, tids, DT_DIR);
+      }
       return px_dir(r, &b);
     }
-    if (strcmp(comp[i + 1], pidstr)) return -ENOENT;
-    snprintf(pdir + strlen(pdir), sizeof pdir - strlen(pdir), "/task/%d", c->pid);
+    long tidv;
+    struct task *th = numeric(comp[i + 1], &tidv) ? task_find_tid(k, (int)tidv) : NULL;
+    if (!th || th->gone || task_ctx_of(k, th)->tg != c->tg) return -ENOENT;
+    pctx_task(k, th, &pc);                 /* the thread's own view */
+    c = pc.c;
+    zombie = pc.state == 'Z';
+    snprintf(pdir + strlen(pdir), sizeof pdir - strlen(pdir), "/task/%ld", tidv);
     in_task = true;
     i += 2;
   }
@@ -668,7 +688,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   if (!strcmp(cn, "cwd") || !strcmp(cn, "root")) {
     if (zombie) return -ENOENT;
     REST_FROM(i + 1);
-    return px_link(r, cn[0] == 'c' ? (c->cwd[0] ? c->cwd : "/") : "/", rest, follow, slash);
+    return px_link(r, cn[0] == 'c' ? (c->tg->cwd[0] ? c->tg->cwd : "/") : "/", rest, follow, slash);
   }
   if (!strcmp(cn, "fd")) {
     char fdd[96];
@@ -729,7 +749,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     return -ENOENT;
   }
   if (!strcmp(cn, "cmdline")) {
-    if (c->cmdline && c->mm) sb_add(&b, c->cmdline, c->cmdline_len);   /* a zombie's is empty */
+    if (c->tg->cmdline && c->mm) sb_add(&b, c->tg->cmdline, c->tg->cmdline_len);   /* a zombie's is empty */
   } else if (!strcmp(cn, "maps")) {
     gen_maps(k, &pc, &b);
   } else if (!strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup")) {
@@ -740,9 +760,9 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   } else if (!strcmp(cn, "auxv")) {
     /* read from the caller's address space: another process's auxv is
      * shown only if it shares it (vfork) */
-    if (c->mm && c->mm == k->mm && c->auxv_len && c->auxv_len <= 4096) {
+    if (c->mm && c->mm == k->mm && c->tg->auxv_len && c->tg->auxv_len <= 4096) {
       uint8_t av[4096];
-      if (copy_from_user(k, av, c->auxv_addr, c->auxv_len) == 0) sb_add(&b, av, c->auxv_len);
+      if (copy_from_user(k, av, c->tg->auxv_addr, c->tg->auxv_len) == 0) sb_add(&b, av, c->tg->auxv_len);
     }
   } else if (!strcmp(cn, "stat")) {
     gen_stat(k, &pc, &b);

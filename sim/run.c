@@ -322,9 +322,9 @@ static int guest_init(struct machine *m, char *err, size_t n) {
       snprintf(err, n, "--root %s: %s", cfg->root, strerror(errno));
       return -1;
     }
-    strcpy(k->cwd, "/");
-  } else if (!getcwd(k->cwd, sizeof k->cwd)) {
-    strcpy(k->cwd, "/");
+    strcpy(k->tg->cwd, "/");
+  } else if (!getcwd(k->tg->cwd, sizeof k->tg->cwd)) {
+    strcpy(k->tg->cwd, "/");
   }
   k->mm = mm_new(k);
   if (!k->mm) { snprintf(err, n, "guest memory too small"); return -1; }
@@ -516,9 +516,9 @@ static void run_guest(struct machine *m) {
     uint64_t stop = k->slice_end < m->limit ? k->slice_end : m->limit;
     uint64_t due = timers_fire(k);
     /* (a signal may end the task or stop it: the loop's top handles both) */
-    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
+    if (task_pending(&k->tc) & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
     uint64_t cpu_due = cpu_timers_fire(k);
-    if (k->sigpending & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
+    if (task_pending(&k->tc) & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
     if (cpu_due && c->icount + cpu_due < stop) stop = c->icount + cpu_due;
     if (due) {
       uint64_t now = ktime_ns(k);

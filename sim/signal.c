@@ -45,12 +45,12 @@ static int first_signal(uint64_t set) {
 
 
 static bool ignored(const struct task_ctx *c, int sig) {
-  uint64_t h = c->sig_handlers[sig];
+  uint64_t h = c->tg->sig_handlers[sig];
   return h == (uint64_t)(uintptr_t)SIG_IGN || (!h && default_ignores(sig));
 }
 
 uint64_t signal_wakers(const struct task_ctx *c) {
-  uint64_t w = c->sigpending & ~c->sigmask, out = 0;
+  uint64_t w = task_pending(c) & ~c->sigmask, out = 0;
   while (w) {
     int sig = __builtin_ctzll(w) + 1;
     w &= w - 1;
@@ -82,63 +82,93 @@ void signal_siginfo(struct kernel *k, int sig, uint8_t info[128]) {
  * session is always allowed.  Checked for signal 0 too. */
 bool signal_may_kill(const struct kernel *k, const struct task_ctx *c, int sig) {
   return k->euid == c->suid || k->euid == c->ruid || k->ruid == c->suid || k->ruid == c->ruid ||
-         capable(k, CAP_KILL_) || (sig == SIGCONT && c->sid == k->sid);
+         capable(k, CAP_KILL_) || (sig == SIGCONT && c->tg->sid == k->tg->sid);
 }
 
-void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t info[128]) {
+void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t info[128], bool thread) {
   int32_t code, ids[2];
   uint64_t value;
   memcpy(&code, info + 8, 4);
   memcpy(ids, info + 16, 8);
   memcpy(&value, info + 24, 8);
-  if (!signal_send(k, t, sig, code, value)) return;
-  struct task_ctx *c = task_ctx_of(k, t);
-  c->siginfo[sig].pid = ids[0];
-  c->siginfo[sig].uid = ids[1];
+  struct ksiginfo *si = thread ? signal_send_thread(k, t, sig, code, value) : signal_send(k, t, sig, code, value);
+  if (!si) return;
+  si->pid = ids[0];
+  si->uid = ids[1];
 }
 
 /* rt_sigqueueinfo/rt_tgsigqueueinfo (sigqueue): the caller's siginfo,
  * with a code it may use (negative, or its own process), to a process
  * kill(2) could signal */
-static long sys_sigqueueinfo(struct kernel *k, int pid, int sig, uint64_t uinfo) {
+static long sys_sigqueueinfo(struct kernel *k, int pid, int tid, int sig, uint64_t uinfo) {
   uint8_t info[128];
   if (copy_from_user(k, info, uinfo, sizeof info)) return -EFAULT;
   int32_t code;
   memcpy(&code, info + 8, 4);
   if (sig < 0 || sig > 64) return -EINVAL;
   if (pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
-  struct task *t = pid == k->pid ? k->cur : task_find(k, pid);
-  if (!t) return -ESRCH;
+  struct task *t = tid ? task_find_tid(k, tid) : pid == k->pid ? k->cur : task_find(k, pid);
+  if (!t || (tid && task_ctx_of(k, t)->pid != pid)) return -ESRCH;
   if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
   if (!sig) return 0;
-  signal_queue_info(k, t, sig, info);
+  signal_queue_info(k, t, sig, info, tid != 0);
   return 0;
 }
 
-bool signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
-  if (sig < 1 || sig > 64 || t->state == TS_ZOMBIE) return false;
+/* __send_signal: a thread-directed signal (tkill, tgkill) is queued on
+ * the thread; a process-directed one on the thread group's shared queue,
+ * which the first thread that does not block it takes (claim_shared) --
+ * or on the one thread's own queue while the process has only one.
+ * Returns the queued siginfo (the caller may add to it), NULL when the
+ * signal is dropped. */
+static struct ksiginfo *send_signal(struct kernel *k, struct task *t, int sig, int code, uint64_t addr, bool thread) {
+  if (sig < 1 || sig > 64) return NULL;
   struct task_ctx *c = task_ctx_of(k, t);
+  if (t->state == TS_ZOMBIE && (thread || !c->tg->live)) return NULL;
   jobctl_generate(k, t, sig);        /* prepare_signal's stop/continue effects come first */
   /* sig_ignored(): a blocked signal is queued even when ignored (the
    * disposition may change, or sigtimedwait may take it) */
-  uint64_t blocked = c->sigmask | (t->sigwait_active ? t->saved_mask : 0);   /* + real_blocked */
-  if (!(blocked & bit(sig)) && sig != SIGKILL && ignored(c, sig)) return false;
+  uint64_t blocked = t->state == TS_ZOMBIE ? 0 : c->sigmask | (t->sigwait_active ? t->saved_mask : 0);   /* + real_blocked */
+  if (!(blocked & bit(sig)) && sig != SIGKILL && ignored(c, sig)) return NULL;
+  bool shared = !thread && (c->tg->live > 1 || t->state == TS_ZOMBIE);
+  uint64_t *pending = shared ? &c->tg->shared_pending : &c->sigpending;
+  struct ksiginfo *si = shared ? &c->tg->shared_info[sig] : &c->siginfo[sig];
   /* legacy_queue: a standard signal already pending is not queued twice
    * (its first siginfo stays); real-time signals are one deep here */
-  if (sig < SIGRTMIN_ && (c->sigpending & bit(sig))) return false;
-  c->sigpending |= bit(sig);
-  c->siginfo[sig].code = code;
-  c->siginfo[sig].addr = addr;
-  c->siginfo[sig].pid = k->pid;
-  c->siginfo[sig].uid = k->ruid;   /* the sender's real uid (SI_USER) */
-  return true;
+  if (sig < SIGRTMIN_ && (*pending & bit(sig))) return NULL;
+  *pending |= bit(sig);
+  *si = (struct ksiginfo){.code = code, .addr = addr, .pid = k->pid, .uid = k->ruid};   /* SI_USER: the sender */
+  return si;
+}
+
+struct ksiginfo *signal_send(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
+  return send_signal(k, t, sig, code, addr, false);
+}
+
+struct ksiginfo *signal_send_thread(struct kernel *k, struct task *t, int sig, int code, uint64_t addr) {
+  return send_signal(k, t, sig, code, addr, true);
+}
+
+/* the process-directed signals of want move to the running thread's own
+ * queue: it takes them (dequeue_signal looks at both queues) */
+static void claim_shared(struct kernel *k, uint64_t want) {
+  uint64_t s = k->tg->shared_pending & want;
+  while (s) {
+    int sig = __builtin_ctzll(s) + 1;
+    s &= s - 1;
+    if (!(k->sigpending & bit(sig))) {
+      k->sigpending |= bit(sig);
+      k->siginfo[sig] = k->tg->shared_info[sig];
+    }
+    k->tg->shared_pending &= ~bit(sig);
+  }
 }
 
 void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int trapno,
                         uint32_t err) {
   /* force_sig_fault: a blocked or ignored synchronous signal kills */
-  if ((k->sigmask & bit(sig)) || k->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN) {
-    k->sig_handlers[sig] = 0;
+  if ((k->sigmask & bit(sig)) || k->tg->sig_handlers[sig] == (uint64_t)(uintptr_t)SIG_IGN) {
+    k->tg->sig_handlers[sig] = 0;
     k->sigmask &= ~bit(sig);
   }
   k->sigpending |= bit(sig);
@@ -161,7 +191,7 @@ static int setup_frame(struct kernel *k, int sig) {
   cpu_save_regs(c, &r);
   uint64_t sp = r.r[RSP];
   bool on_alt = k->altstack_size && sp > k->altstack_sp && sp <= k->altstack_sp + k->altstack_size;
-  if ((k->sig_flags[sig] & SA_ONSTACK) && k->altstack_size && !on_alt &&
+  if ((k->tg->sig_flags[sig] & SA_ONSTACK) && k->altstack_size && !on_alt &&
       !(k->altstack_flags & SS_DISABLE))
     sp = k->altstack_sp + k->altstack_size;
   else
@@ -183,7 +213,7 @@ static int setup_frame(struct kernel *k, int sig) {
   memcpy(fx + XSTATE_SIZE, &m2, 4);
   uint8_t f[FRAME_SIZE];
   memset(f, 0, sizeof f);
-  uint64_t restorer = k->sig_restorer[sig];
+  uint64_t restorer = k->tg->sig_restorer[sig];
   memcpy(f, &restorer, 8);
   uint64_t ucf = UC_FP_XSTATE | UC_SIGCONTEXT_SS | UC_STRICT_RESTORE_SS;
   memcpy(f + UC_OFF, &ucf, 8);
@@ -209,17 +239,17 @@ static int setup_frame(struct kernel *k, int sig) {
   signal_siginfo(k, sig, f + INFO_OFF);
   if (copy_to_user(k, fp, fx, sizeof fx) || copy_to_user(k, frame, f, sizeof f)) return -1;
   c->r[RSP] = frame;
-  c->rip = k->sig_handlers[sig];
+  c->rip = k->tg->sig_handlers[sig];
   c->r[RDI] = (uint64_t)sig;
   c->r[RSI] = frame + INFO_OFF;
   c->r[RDX] = frame + UC_OFF;
   c->r[RAX] = 0;
   /* DF cleared for the handler, as the ABI wants */
   cpu_set_rflags(c, cpu_get_rflags(c) & ~(uint64_t)0x40500 /* DF TF AC */);
-  k->sigmask |= k->sig_mask_[sig];
-  if (!(k->sig_flags[sig] & SA_NODEFER)) k->sigmask |= bit(sig);
+  k->sigmask |= k->tg->sig_mask_[sig];
+  if (!(k->tg->sig_flags[sig] & SA_NODEFER)) k->sigmask |= bit(sig);
   k->sigmask &= ~UNBLOCKABLE;
-  if (k->sig_flags[sig] & SA_RESETHAND) k->sig_handlers[sig] = 0;   /* SA_ONESHOT: the handler only */
+  if (k->tg->sig_flags[sig] & SA_RESETHAND) k->tg->sig_handlers[sig] = 0;   /* SA_ONESHOT: the handler only */
   return 0;
 }
 
@@ -227,9 +257,9 @@ static int setup_frame(struct kernel *k, int sig) {
  * that SIGTSTP/SIGTTIN/SIGTTOU are dropped when its process group is
  * orphaned.  False if sig is not a stop signal left at SIG_DFL. */
 static bool take_stop(struct kernel *k, int sig) {
-  if (!(bit(sig) & SIG_STOP_MASK) || k->sig_handlers[sig]) return false;
+  if (!(bit(sig) & SIG_STOP_MASK) || k->tg->sig_handlers[sig]) return false;
   k->sigpending &= ~bit(sig);
-  if (sig == SIGSTOP || !jobctl_pgrp_orphaned(k, k->pgid, NULL)) jobctl_stop(k, sig);
+  if (sig == SIGSTOP || !jobctl_pgrp_orphaned(k, k->tg->pgid, NULL)) jobctl_stop(k, sig);
   return true;
 }
 
@@ -248,6 +278,7 @@ void signal_deliver(struct kernel *k) {
    * the next deliverable one (under the mask the handler set) its frame
    * above it, so the last one's handler runs first */
   for (;;) {
+    claim_shared(k, ~k->sigmask);
     uint64_t ready = k->sigpending & ~k->sigmask;
     if (!ready) return;
     int sig = first_signal(ready);
@@ -259,7 +290,7 @@ void signal_deliver(struct kernel *k) {
       continue;
     }
     k->sigpending &= ~bit(sig);
-    uint64_t h = k->sig_handlers[sig];
+    uint64_t h = k->tg->sig_handlers[sig];
     record_signal(k, sig, (h == 0 && !default_ignores(sig)) ? 2 : h == (uint64_t)(uintptr_t)SIG_IGN || h == 0 ? 1 : 0);
     if (h == (uint64_t)(uintptr_t)SIG_IGN) continue;
     if (h == 0) {
@@ -269,7 +300,7 @@ void signal_deliver(struct kernel *k) {
     }
     if (setup_frame(k, sig)) {
       /* the frame could not be written: SIGSEGV (force_sigsegv) */
-      k->sig_handlers[SIGSEGV] = 0;
+      k->tg->sig_handlers[SIGSEGV] = 0;
       die(k, SIGSEGV);
       return;
     }
@@ -334,6 +365,7 @@ static long sys_rt_sigtimedwait(struct kernel *k, const uint64_t a[6]) {
   uint64_t set;
   if (copy_from_user(k, &set, a[0], 8)) return -EFAULT;
   set &= ~UNBLOCKABLE;
+  claim_shared(k, set);
   uint64_t ready = k->sigpending & set;
   if (ready) {
     int sig = __builtin_ctzll(ready) + 1;
@@ -371,17 +403,23 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (sig < 1 || sig > 64 || a[3] != 8) return -EINVAL;
     struct { uint64_t handler, flags, restorer, mask; } s;
     if (a[2]) {
-      s.handler = k->sig_handlers[sig]; s.flags = k->sig_flags[sig];
-      s.restorer = k->sig_restorer[sig]; s.mask = k->sig_mask_[sig];
+      s.handler = k->tg->sig_handlers[sig]; s.flags = k->tg->sig_flags[sig];
+      s.restorer = k->tg->sig_restorer[sig]; s.mask = k->tg->sig_mask_[sig];
       if (copy_to_user(k, a[2], &s, sizeof s)) return -EFAULT;
     }
     if (a[1]) {
       if (sig == SIGKILL || sig == SIGSTOP) return -EINVAL;
       if (copy_from_user(k, &s, a[1], sizeof s)) return -EFAULT;
-      k->sig_handlers[sig] = s.handler; k->sig_flags[sig] = s.flags;
-      k->sig_restorer[sig] = s.restorer; k->sig_mask_[sig] = s.mask & ~UNBLOCKABLE;
-      if (s.handler == (uint64_t)(uintptr_t)SIG_IGN || (!s.handler && default_ignores(sig)))
-        k->sigpending &= ~bit(sig);
+      k->tg->sig_handlers[sig] = s.handler; k->tg->sig_flags[sig] = s.flags;
+      k->tg->sig_restorer[sig] = s.restorer; k->tg->sig_mask_[sig] = s.mask & ~UNBLOCKABLE;
+      if (s.handler == (uint64_t)(uintptr_t)SIG_IGN || (!s.handler && default_ignores(sig))) {
+        /* flush_sigqueue_mask: from every thread's queue and the shared one */
+        k->tg->shared_pending &= ~bit(sig);
+        for (struct task *u = k->tasks; u; u = u->next) {
+          struct task_ctx *uc = task_ctx_of(k, u);
+          if (uc->tg == k->tg) uc->sigpending &= ~bit(sig);
+        }
+      }
     }
     return 0;
   }
@@ -401,7 +439,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   }
   case SYS_rt_sigpending: {
-    uint64_t p = k->sigpending & k->sigmask;
+    uint64_t p = task_pending(&k->tc) & k->sigmask;
     return copy_to_user(k, a[0], &p, 8);
   }
   case SYS_rt_sigreturn: return rt_sigreturn(k);
@@ -420,14 +458,14 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return 0;
   }
   case SYS_rt_sigtimedwait: return sys_rt_sigtimedwait(k, a);
-  case SYS_rt_sigqueueinfo: return sys_sigqueueinfo(k, (int)a[0], (int)a[1], a[2]);
+  case SYS_rt_sigqueueinfo: return sys_sigqueueinfo(k, (int)a[0], 0, (int)a[1], a[2]);
   case SYS_rt_tgsigqueueinfo:
-    if ((int)a[0] != (int)a[1]) return -ESRCH;      /* one thread per process */
-    return sys_sigqueueinfo(k, (int)a[0], (int)a[2], a[3]);
+    if ((int)a[0] <= 0 || (int)a[1] <= 0) return -EINVAL;
+    return sys_sigqueueinfo(k, (int)a[0], (int)a[1], (int)a[2], a[3]);
   case SYS_pause:
     /* parked as a restartable call: a stop leaves it waiting (Linux's
      * -ERESTARTNOHAND); a signal ends it with EINTR (signal_interrupt_syscall) */
-    if (!(k->sigpending & ~k->sigmask)) {
+    if (!(task_pending(&k->tc) & ~k->sigmask)) {
       k->cur->block = BLK_PAUSE;
       k->block_now = true;
       k->block_restart = true;
@@ -453,24 +491,36 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (a[1] && copy_to_user(k, a[1], old, 24)) return -EFAULT;
     return 0;
   }
-  case SYS_kill: case SYS_tkill: case SYS_tgkill: {
-    int pid = (int)(nr == SYS_tgkill ? a[1] : a[0]);
+  case SYS_tkill: case SYS_tgkill: {
+    /* do_tkill: one thread, by its id (and its process's, for tgkill) */
+    int tgid = nr == SYS_tgkill ? (int)a[0] : 0, tid = (int)(nr == SYS_tgkill ? a[1] : a[0]);
     int sig = (int)(nr == SYS_tgkill ? a[2] : a[1]);
+    if (tid <= 0 || (nr == SYS_tgkill && tgid <= 0)) return -EINVAL;
+    if (sig < 0 || sig > 64) return -EINVAL;
+    struct task *t = task_find_tid(k, tid);
+    if (!t || t->state == TS_ZOMBIE || (tgid && task_ctx_of(k, t)->pid != tgid)) return -ESRCH;
+    if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
+    if (sig) signal_send_thread(k, t, sig, -6 /* SI_TKILL */, 0);
+    return 0;
+  }
+  case SYS_kill: {
+    int pid = (int)a[0];
+    int sig = (int)a[1];
     if (sig < 0 || sig > 64) return -EINVAL;
     int n = 0, sent = 0;
     for (struct task *t = k->tasks; t; t = t->next) {
       struct task_ctx *c = task_ctx_of(k, t);
+      if (c->tid != c->pid) continue;   /* processes, by their leaders */
       /* a zombie not yet reaped still exists: kill succeeds, nothing is
        * delivered (signal_send drops it) */
-      bool m = nr != SYS_kill ? c->pid == pid
-             : pid > 0 ? c->pid == pid : pid == 0 ? c->pgid == k->pgid
-             : pid == -1 ? c->pid > 1 && t != k->cur   /* all but init and the caller */
-             : c->pgid == -pid;
+      bool m = pid > 0 ? c->pid == pid : pid == 0 ? c->tg->pgid == k->tg->pgid
+             : pid == -1 ? c->pid > 1 && c->tg != k->tg   /* all but init and the caller */
+             : c->tg->pgid == -pid;
       if (!m) continue;
       n++;
       if (!signal_may_kill(k, c, sig)) continue;
       sent++;
-      if (sig) signal_send(k, t, sig, nr == SYS_kill ? 0 /* SI_USER */ : -6 /* SI_TKILL */, 0);
+      if (sig) signal_send(k, t, sig, 0 /* SI_USER */, 0);
     }
     /* a group or broadcast kill succeeds if one target was signalled;
      * kill(-1) is 0 even when every target refused (kill_something_info) */
@@ -495,7 +545,8 @@ void signal_interrupt_syscall(struct kernel *k) {
                nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait;
   long efault = sleep_interrupted(k);
   k->cur->futex.waiting = false;
-  bool restart = sig && k->sig_handlers[sig] > 1 && (k->sig_flags[sig] & SA_RESTART) && !never;
+  k->cur->futex.nv = 0;
+  bool restart = sig && k->tg->sig_handlers[sig] > 1 && (k->tg->sig_flags[sig] & SA_RESTART) && !never;
   if (restart) c->rip -= 2;               /* re-execute SYSCALL, RAX still holds nr */
   else c->r[RAX] = (uint64_t)(efault ? efault : -EINTR);
 }

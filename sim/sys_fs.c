@@ -65,7 +65,7 @@ void fs_sigpipe(struct kernel *k) {
     return;
   }
   /* no signal model running: the default action or nothing */
-  uint64_t h = k->sig_handlers[SIGPIPE];
+  uint64_t h = k->tg->sig_handlers[SIGPIPE];
   if (h == (uint64_t)(uintptr_t)SIG_IGN || (k->sigmask & (1ull << (SIGPIPE - 1)))) return;
   if (h == (uint64_t)(uintptr_t)SIG_DFL) {
     k->killed_by = SIGPIPE;
@@ -627,7 +627,7 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   switch (cmd) {
   case F_DUPFD:
   case F_DUPFD_CLOEXEC:
-    if ((int64_t)(int)arg < 0 || (uint64_t)(int)arg >= k->rlim[RLIMIT_NOFILE].cur || (int)arg >= MAX_FDS) return -EINVAL;
+    if ((int64_t)(int)arg < 0 || (uint64_t)(int)arg >= k->tg->rlim[RLIMIT_NOFILE].cur || (int)arg >= MAX_FDS) return -EINVAL;
     return gfd_dup(k, fd, (int)arg, false, cmd == F_DUPFD_CLOEXEC);
   case F_GETFD: return g->cloexec ? FD_CLOEXEC : 0;
   case F_SETFD: g->cloexec = arg & FD_CLOEXEC; return 0;

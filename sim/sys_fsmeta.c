@@ -21,10 +21,10 @@
 void fs_umask_init(struct kernel *k) {
   mode_t m = umask(0);
   umask(m);
-  k->umask = m & 0777;
+  k->tg->umask = m & 0777;
 }
 
-mode_t fs_umask(struct kernel *k) { return (mode_t)k->umask; }
+mode_t fs_umask(struct kernel *k) { return (mode_t)k->tg->umask; }
 
 static int exists_nofollow(int pfd, const char *last) {
   struct stat st;
@@ -371,11 +371,11 @@ static int set_cwd_from(struct kernel *k, int h, const char *lexical) {
   if (e) return e;
   char p[FS_PATH_MAX];
   if (fs_host_fd_guest_path(k, h, p, sizeof p) == 0 && p[0] == '/') {
-    snprintf(k->cwd, sizeof k->cwd, "%s", p);   /* the physical path, as Linux */
+    snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", p);   /* the physical path, as Linux */
     return 0;
   }
   if (!lexical || lexical[0] != '/') return -ENOENT;
-  snprintf(k->cwd, sizeof k->cwd, "%s", lexical);
+  snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", lexical);
   return 0;
 }
 
@@ -393,12 +393,12 @@ static long sys_chdir(struct kernel *k, uint64_t upath) {
   enum px_kind kind = r.kind;
   int xfd = r.fd;
   px_free(&r);
-  if (kind == PX_DIR) { snprintf(k->cwd, sizeof k->cwd, "%s", g); return 0; }
+  if (kind == PX_DIR) { snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", g); return 0; }
   if (kind == PX_FD) {
     struct gfd *o = gfd_get(k, xfd);
     if (o && o->kind == FDK_PROC) {
       if (!(o->flags & O_DIRECTORY)) return -ENOTDIR;
-      snprintf(k->cwd, sizeof k->cwd, "%s", o->path);
+      snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", o->path);
       return 0;
     }
     int h = o ? fcntl(o->hostfd, F_DUPFD_CLOEXEC, 3) : -1;
@@ -420,7 +420,7 @@ static long sys_fchdir(struct kernel *k, int fd) {
   if (!g) return -EBADF;
   if (g->kind == FDK_PROC) {
     if (!(g->flags & O_DIRECTORY)) return -ENOTDIR;
-    snprintf(k->cwd, sizeof k->cwd, "%s", g->path);
+    snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", g->path);
     return 0;
   }
   if (g->kind != FDK_HOST) return -ENOTDIR;
@@ -428,7 +428,7 @@ static long sys_fchdir(struct kernel *k, int fd) {
 }
 
 static long sys_getcwd(struct kernel *k, uint64_t ubuf, uint64_t size) {
-  const char *c = k->cwd[0] ? k->cwd : "/";
+  const char *c = k->tg->cwd[0] ? k->tg->cwd : "/";
   size_t l = strlen(c) + 1;
   if (size < l) return -ERANGE;
   return copy_to_user(k, ubuf, c, l) ? -EFAULT : (long)l;
@@ -461,8 +461,8 @@ long sys_fsmeta(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_chdir: return sys_chdir(k, a[0]);
   case SYS_fchdir: return sys_fchdir(k, (int)a[0]);
   case SYS_umask: {
-    mode_t old = (mode_t)k->umask;
-    k->umask = (uint32_t)(a[0] & 0777);
+    mode_t old = (mode_t)k->tg->umask;
+    k->tg->umask = (uint32_t)(a[0] & 0777);
     return (long)old;
   }
   case SYS_chroot: return -EPERM;

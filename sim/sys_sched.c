@@ -34,7 +34,7 @@ static bool may_change(struct kernel *k, const struct task_ctx *c) {
 static bool prio_match(struct kernel *k, const struct task_ctx *c, int which, int who) {
   switch (which) {
   case PRIO_PROCESS: return c->pid == (who ? who : k->pid);
-  case PRIO_PGRP: return c->pgid == (who ? who : k->pgid);
+  case PRIO_PGRP: return c->tg->pgid == (who ? who : k->tg->pgid);
   default: return c->ruid == (who ? who : k->ruid);    /* PRIO_USER: real uid */
   }
 }

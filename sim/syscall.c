@@ -58,20 +58,21 @@ static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
   case CLOCK_MONOTONIC: case CLOCK_MONOTONIC_RAW: case CLOCK_MONOTONIC_COARSE:
   case CLOCK_BOOTTIME:
     now -= k->epoch_ns; now += 1000000000ull; break;   /* "up" since boot + 1 s */
-  case CLOCK_PROCESS_CPUTIME_ID: case CLOCK_THREAD_CPUTIME_ID:
-    now = task_cpu_ns(k); break;
+  case CLOCK_PROCESS_CPUTIME_ID: now = task_cpu_ns(k); break;
+  case CLOCK_THREAD_CPUTIME_ID: now = task_cpu_ns_of(k, k->cur, false); break;
   default: {
     /* a CPU clock of a process or thread (clock_getcpuclockid,
-     * pthread_getcpuclockid): ~pid << 3 | type, pid 0 the caller */
+     * pthread_getcpuclockid): ~pid << 3 | CPUCLOCK_PERTHREAD (4) | type,
+     * pid 0 the caller */
     int32_t id = (int32_t)clk;          /* clockid_t is an int */
     if (id >= 0) return -EINVAL;
     int pid = ~(id >> 3);
+    bool thread = id & 4;
     if ((id & 3) == 3) return -EINVAL;
-    if (pid && pid != k->pid) {
-      struct task *t = task_find(k, pid);
-      if (!t || t->state == TS_ZOMBIE) return -EINVAL;
-      now = (uint64_t)((unsigned __int128)t->tc.cpu_insns * 1000000000ull / k->ips);
-    } else now = task_cpu_ns(k);
+    struct task *t = !pid ? k->cur : thread ? task_find_tid(k, pid) : task_find(k, pid);
+    if (!t || (thread && task_ctx_of(k, t)->tg != k->tg)) return -EINVAL;   /* a thread of ours */
+    if (t->state == TS_ZOMBIE && (thread || !task_ctx_of(k, t)->tg->live)) return -EINVAL;
+    now = task_cpu_ns_of(k, t, !thread);
   }
   }
   if (!uts) return 0;
@@ -167,17 +168,17 @@ static long sys_sysinfo(struct kernel *k, uint64_t u) {
  * by fork.  The model enforces RLIMIT_CORE (the core file's size limit:
  * coredump.c) and keeps the others as values the guest reads back. */
 void rlimits_init(struct task_ctx *c) {
-  for (int r = 0; r < 16; r++) c->rlim[r].cur = c->rlim[r].max = ~0ull;   /* RLIM_INFINITY */
-  c->rlim[RLIMIT_STACK].cur = 8ull << 20;
-  c->rlim[RLIMIT_NOFILE].cur = 1024;              /* Linux's INR_OPEN_CUR and INR_OPEN_MAX */
-  c->rlim[RLIMIT_NOFILE].max = 4096;
-  c->rlim[RLIMIT_CORE].cur = 0;
-  c->rlim[RLIMIT_MEMLOCK].cur = c->rlim[RLIMIT_MEMLOCK].max = 8ull << 20;
-  c->rlim[RLIMIT_NPROC].cur = c->rlim[RLIMIT_NPROC].max = 4096;
-  c->rlim[RLIMIT_NICE].cur = c->rlim[RLIMIT_NICE].max = 0;      /* Linux's defaults (sys_sched.c) */
-  c->rlim[RLIMIT_RTPRIO].cur = c->rlim[RLIMIT_RTPRIO].max = 0;
-  c->rlim[RLIMIT_SIGPENDING].cur = c->rlim[RLIMIT_SIGPENDING].max = 63459;
-  c->rlim[RLIMIT_MSGQUEUE].cur = c->rlim[RLIMIT_MSGQUEUE].max = 819200;
+  for (int r = 0; r < 16; r++) c->tg->rlim[r].cur = c->tg->rlim[r].max = ~0ull;   /* RLIM_INFINITY */
+  c->tg->rlim[RLIMIT_STACK].cur = 8ull << 20;
+  c->tg->rlim[RLIMIT_NOFILE].cur = 1024;              /* Linux's INR_OPEN_CUR and INR_OPEN_MAX */
+  c->tg->rlim[RLIMIT_NOFILE].max = 4096;
+  c->tg->rlim[RLIMIT_CORE].cur = 0;
+  c->tg->rlim[RLIMIT_MEMLOCK].cur = c->tg->rlim[RLIMIT_MEMLOCK].max = 8ull << 20;
+  c->tg->rlim[RLIMIT_NPROC].cur = c->tg->rlim[RLIMIT_NPROC].max = 4096;
+  c->tg->rlim[RLIMIT_NICE].cur = c->tg->rlim[RLIMIT_NICE].max = 0;      /* Linux's defaults (sys_sched.c) */
+  c->tg->rlim[RLIMIT_RTPRIO].cur = c->tg->rlim[RLIMIT_RTPRIO].max = 0;
+  c->tg->rlim[RLIMIT_SIGPENDING].cur = c->tg->rlim[RLIMIT_SIGPENDING].max = 63459;
+  c->tg->rlim[RLIMIT_MSGQUEUE].cur = c->tg->rlim[RLIMIT_MSGQUEUE].max = 819200;
 }
 
 static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint64_t oldp) {
@@ -185,7 +186,7 @@ static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint6
   struct task *t = !pid || pid == k->pid ? k->cur : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE) return -ESRCH;
   struct task_ctx *c = task_ctx_of(k, t);
-  struct { uint64_t cur, max; } nl, old = {c->rlim[res].cur, c->rlim[res].max};
+  struct { uint64_t cur, max; } nl, old = {c->tg->rlim[res].cur, c->tg->rlim[res].max};
   if (newp) {
     if (copy_from_user(k, &nl, newp, sizeof nl)) return -EFAULT;
     if (nl.cur > nl.max) return -EINVAL;
@@ -194,7 +195,7 @@ static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint6
     if (t != k->cur && c->ruid != k->euid && !capable(k, 24)) return -EPERM;
   }
   if (oldp && copy_to_user(k, oldp, &old, sizeof old)) return -EFAULT;
-  if (newp) { c->rlim[res].cur = nl.cur; c->rlim[res].max = nl.max; }
+  if (newp) { c->tg->rlim[res].cur = nl.cur; c->tg->rlim[res].max = nl.max; }
   return 0;
 }
 
@@ -353,6 +354,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_exit:
   case SYS_exit_group:
     k->exit_code = (int)(a[0] & 0xff);
+    k->thread_exit = nr == SYS_exit;
     k->exited = true;
     return 0;
   case SYS_fork: case SYS_vfork: case SYS_clone: case SYS_clone3:
@@ -365,8 +367,9 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return sys_execve(k, a[0], a[1], a[2]);
   case SYS_execveat:
     return sys_execveat(k, (int)a[0], a[1], a[2], a[3], (int)a[4]);
-  case SYS_getpid: case SYS_gettid: return k->pid;
-  case SYS_getppid: return k->ppid;
+  case SYS_getpid: return k->pid;
+  case SYS_gettid: return k->tid;
+  case SYS_getppid: return k->tg->ppid;
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
   case SYS_process_vm_readv: case SYS_process_vm_writev:
     return sys_process_vm(k, nr == SYS_process_vm_writev, (int)a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -383,9 +386,21 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     case 0x1004: return copy_to_user(k, a[1], &c->gs_base, 8);
     default: return -EINVAL;
     }
-  case SYS_set_tid_address: k->tid_address = a[0]; return k->pid;
-  case SYS_set_robust_list: return a[1] == 24 ? 0 : -EINVAL;
-  case SYS_get_robust_list: return -ENOSYS;
+  case SYS_set_tid_address: k->tid_address = a[0]; return k->tid;
+  case SYS_set_robust_list:
+    if (a[1] != 24) return -EINVAL;       /* sizeof(struct robust_list_head) */
+    k->robust_list = a[0];
+    return 0;
+  case SYS_get_robust_list: {
+    /* another thread's needs ptrace access (PTRACE_MODE_READ_REALCREDS): ours only here */
+    struct task *t = a[0] ? task_find_tid(k, (int)a[0]) : k->cur;
+    if (!t) return -ESRCH;
+    const struct task_ctx *tc = task_ctx_of(k, t);
+    if (tc->tg != k->tg && !capable(k, 19 /* CAP_SYS_PTRACE */) && tc->euid != k->euid) return -EPERM;
+    uint64_t head = tc->robust_list, len = 24;
+    if (copy_to_user(k, a[2], &len, 8) || copy_to_user(k, a[1], &head, 8)) return -EFAULT;
+    return 0;
+  }
   case SYS_rseq: return -ENOSYS;
   case SYS_prlimit64: return sys_prlimit(k, (int)a[0], (int)a[1], a[2], a[3]);
   case SYS_getrlimit: return sys_prlimit(k, 0, (int)a[0], 0, a[1]);
@@ -447,6 +462,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return (long)((ktime_ns(k) - k->epoch_ns) / 10000000ull);
   }
   case SYS_futex: return sys_futex(k, a);
+  case 449 /* futex_waitv */: return sys_futex_waitv(k, a);
   case SYS_membarrier: return 0;
   case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
   case SYS_prctl: return sys_prctl(k, a);

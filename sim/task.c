@@ -68,10 +68,55 @@ static void files_put(struct files *f) {
   free(f);
 }
 
+/* ---- thread groups ---- */
+static struct tgroup *tgroup_new(void) {
+  struct tgroup *g = calloc(1, sizeof *g);
+  if (g) g->refs = g->live = 1;
+  return g;
+}
+
+/* fork: the child's own copy (dispositions, limits, cwd and the command
+ * line carry over; pending signals, timers and the exit state do not) */
+static struct tgroup *tgroup_copy(const struct tgroup *src) {
+  struct tgroup *g = malloc(sizeof *g);
+  if (!g) return NULL;
+  *g = *src;
+  g->refs = g->live = 1;
+  g->cmdline = NULL;
+  if (src->cmdline) {
+    g->cmdline = malloc(src->cmdline_len + 1);
+    if (!g->cmdline) { free(g); return NULL; }
+    memcpy(g->cmdline, src->cmdline, src->cmdline_len);
+  }
+  g->shared_pending = 0;
+  memset(g->shared_info, 0, sizeof g->shared_info);
+  g->alarm_ns = g->alarm_interval_ns = 0;
+  memset(g->cpu_timer_ns, 0, sizeof g->cpu_timer_ns);
+  memset(g->cpu_timer_interval_ns, 0, sizeof g->cpu_timer_interval_ns);
+  g->group_exit = false;
+  g->group_exit_code = g->group_killed_by = 0;
+  g->dead_insns = g->dead_minflt = g->dead_majflt = 0;
+  return g;
+}
+
+static void tgroup_put(struct tgroup *g) {
+  if (!g || --g->refs) return;
+  free(g->cmdline);
+  free(g);
+}
+
+/* a process by its id: its leader (the first of its threads) */
 struct task *task_find(struct kernel *k, int pid) {
   for (struct task *t = k->tasks; t; t = t->next)
-    if (t->tc.pid == pid && t != k->cur) return t;
-  return k->cur && k->pid == pid ? k->cur : NULL;
+    if (task_ctx_of(k, t)->pid == pid) return t;
+  return NULL;
+}
+
+/* a thread by its id (tkill, /proc/<pid>/task/<tid>, sched_setaffinity) */
+struct task *task_find_tid(struct kernel *k, int tid) {
+  for (struct task *t = k->tasks; t; t = t->next)
+    if (task_ctx_of(k, t)->tid == tid && !t->gone) return t;
+  return NULL;
 }
 
 
@@ -81,8 +126,10 @@ int task_init_first(struct kernel *k) {
   k->cur = t;
   k->next_pid = FIRST_PID + 1;
   memset(&k->tc, 0, sizeof k->tc);
-  k->pid = k->pgid = k->sid = FIRST_PID;
-  k->ppid = OUTSIDE_PID;
+  k->tg = tgroup_new();
+  if (!k->tg) return -ENOMEM;
+  k->pid = k->tid = k->tg->pgid = k->tg->sid = FIRST_PID;
+  k->tg->ppid = OUTSIDE_PID;
   k->orig_rax = -1;
   rlimits_init(&k->tc);
   k->files = files_new(FDS_INITIAL);
@@ -97,9 +144,11 @@ int task_init_first(struct kernel *k) {
  * credentials and default scheduling, and cannot be changed. */
 struct task_ctx *task_outside(struct kernel *k) {
   static struct task_ctx outside;
+  static struct tgroup outside_tg;
+  outside.tg = &outside_tg;
   struct task *first = k->tasks;
   const struct task_ctx *f = first == k->cur ? &k->tc : &first->tc;
-  outside.pid = outside.pgid = outside.sid = OUTSIDE_PID;
+  outside.pid = outside.tg->pgid = outside.tg->sid = OUTSIDE_PID;
   outside.ruid = outside.euid = outside.suid = outside.fsuid = f->ruid;
   outside.rgid = outside.egid = outside.sgid = outside.fsgid = f->rgid;
   outside.sched_policy = 0;
@@ -143,15 +192,17 @@ static void switch_to(struct kernel *k, struct task *next, int reason) {
   k->cur = next;
   k->hv->bus->pid = k->pid;        /* steps from here on are the new task's */
   if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) mm_switch_user(k);
+  if (cur->gone) task_reap_gone(k);
 }
 
 static bool wait_match(struct kernel *k, struct task *parent, struct task *child, int want) {
   struct task_ctx *pc = task_ctx_of(k, parent), *cc = task_ctx_of(k, child);
-  if (cc->ppid != pc->pid) return false;
+  if (cc->tid != cc->pid || cc->tg == pc->tg) return false;   /* processes, by their leaders */
+  if (cc->tg->ppid != pc->pid) return false;
   if (want > 0) return cc->pid == want;
   if (want == -1) return true;
-  if (want == 0) return cc->pgid == pc->pgid;
-  return cc->pgid == -want;
+  if (want == 0) return cc->tg->pgid == pc->tg->pgid;
+  return cc->tg->pgid == -want;
 }
 
 /* a child the wait may report on: a zombie only for WEXITED
@@ -168,7 +219,8 @@ static bool any_child(struct kernel *k, struct task *parent, int want, int optio
  * report of a child now, in wait_consider_task's order: its exit, a stop
  * not yet reported, a continue not yet reported.  A CLD_* code, or 0. */
 static int wait_event(const struct task *child, int options) {
-  if (child->state == TS_ZOMBIE) return (options & WEXITED) ? CLD_EXITED : 0;
+  /* a leader that exited before its threads is reported when the last one goes */
+  if (child->state == TS_ZOMBIE) return (options & WEXITED) && !child->tc.tg->live ? CLD_EXITED : 0;
   if ((options & WSTOPPED) && child->stop_report) return CLD_STOPPED;
   if ((options & WCONTINUED) && child->cont_report) return CLD_CONTINUED;
   return 0;
@@ -275,9 +327,24 @@ void sched_switch(struct kernel *k) {
     /* deadlock: every task waits on something no one will provide, or is
      * stopped with no one left to continue it */
     bool stopped = false;
-    for (struct task *t = k->tasks; t; t = t->next) stopped |= t->state == TS_BLOCKED && t->block == BLK_STOPPED;
-    fprintf(stderr, "faultline: every guest process is %s (deadlock); stopping\n",
-            stopped ? "stopped or blocked" : "blocked");
+    char waiters[512] = "";
+    size_t wl = 0;
+    int nwait = 0;
+    for (struct task *t = k->tasks; t; t = t->next) {
+      stopped |= t->state == TS_BLOCKED && t->block == BLK_STOPPED;
+      if (t->state != TS_BLOCKED || t->block != BLK_FUTEX) continue;
+      /* the futex waiters by name: the hang a Linux run would have */
+      if (nwait++ < 8 && wl < sizeof waiters - 64)
+        wl += (size_t)snprintf(waiters + wl, sizeof waiters - wl, "%stid %d on futex %#llx", nwait > 1 ? ", " : ": ",
+                               task_ctx_of(k, t)->tid, (unsigned long long)t->futex.uaddr);
+    }
+    if (nwait > 8) snprintf(waiters + wl, sizeof waiters - wl, ", and %d more", nwait - 8);
+    if (nwait)
+      fprintf(stderr, "faultline: every guest thread is %s (deadlock)%s; stopping\n",
+              stopped ? "stopped or blocked" : "blocked", waiters);
+    else
+      fprintf(stderr, "faultline: every guest process is %s (deadlock); stopping\n",
+              stopped ? "stopped or blocked" : "blocked");
     k->all_exited = true;
     if (!k->guest_killed_by && !k->guest_exit_code) k->guest_killed_by = SIGKILL;
     return;
@@ -308,14 +375,15 @@ static int alloc_pid(struct kernel *k) {
   used[0] = OUTSIDE_PID;
   for (struct task *t = k->tasks; t; t = t->next) {
     const struct task_ctx *c = task_ctx_of(k, t);
-    if (n + 3 > cap) {
+    if (n + 4 > cap) {
       int *nu = realloc(used, (size_t)(cap *= 2) * sizeof *nu);
       if (!nu) { free(used); return -ENOMEM; }
       used = nu;
     }
     used[n++] = c->pid;
-    used[n++] = c->pgid;
-    used[n++] = c->sid;
+    used[n++] = c->tid;
+    used[n++] = c->tg->pgid;
+    used[n++] = c->tg->sid;
   }
   qsort(used, (size_t)n, sizeof *used, cmp_int);
   int max = k->sysctl.pid_max, lo = k->next_pid > RESERVED_PIDS ? RESERVED_PIDS : 1;
@@ -335,11 +403,10 @@ static int alloc_pid(struct kernel *k) {
 
 static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
                      uint64_t ctid, uint64_t tls, uint64_t upidfd) {
-  if (flags & CLONE_THREAD_) {
-    static int warned;
-    if (!warned++) fprintf(stderr, "faultline: threads (CLONE_THREAD) are not modeled yet; clone returns -EINVAL\n");
-    return -EINVAL;
-  }
+  /* copy_process's flag rules: a thread shares the dispositions, which
+   * need the address space the handlers live in */
+  bool thread = flags & CLONE_THREAD_;
+  if (thread && !(flags & CLONE_SIGHAND_)) return -EINVAL;
   if ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) return -EINVAL;
   if ((flags & 0x200 /* CLONE_FS */) && (flags & 0x20000 /* CLONE_NEWNS */)) return -EINVAL;
   if ((flags & CLONE_FS_) && (flags & CLONE_NEWUSER_)) return -EINVAL;
@@ -372,8 +439,8 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   if (!t) return -ENOMEM;
   t->exit_efd = -1;
   t->tc = k->tc;
-  t->tc.pid = newpid;
-  t->tc.ppid = (flags & CLONE_PARENT_) ? k->ppid : k->pid;
+  t->tc.tid = newpid;
+  if (!thread) t->tc.pid = newpid;
   t->tc.sigpending = 0;
   t->tc.minflt = t->tc.majflt = 0;
   t->tc.start_icount = c->icount;
@@ -381,22 +448,29 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   t->tc.killed_by = 0;
   t->tc.forknoexec = true;
   t->tc.tid_address = (flags & CLONE_CHILD_CLEARTID_) ? ctid : 0;
-  t->tc.cmdline = NULL;
-  /* fork(2): no interval timers, no CPU time inherited */
-  t->tc.alarm_ns = t->tc.alarm_interval_ns = 0;
-  memset(t->tc.cpu_timer_ns, 0, sizeof t->tc.cpu_timer_ns);
-  memset(t->tc.cpu_timer_interval_ns, 0, sizeof t->tc.cpu_timer_interval_ns);
+  /* fork(2): no interval timers, no CPU time inherited (tgroup_copy) */
   t->tc.cpu_insns = 0;
   t->tc.oncpu_icount = c->icount;
-  if (k->cmdline) {
-    t->tc.cmdline = malloc(k->cmdline_len + 1);
-    memcpy(t->tc.cmdline, k->cmdline, k->cmdline_len);
+  t->tc.robust_list = 0;
+  /* copy_process: a child sharing the memory but not waited for by a
+   * vfork parent must not run its handlers on the parent's altstack */
+  if ((flags & (CLONE_VM_ | CLONE_VFORK_)) == CLONE_VM_) {
+    t->tc.altstack_sp = t->tc.altstack_size = 0;
+    t->tc.altstack_flags = SS_DISABLE;
+  }
+  if (thread) {
+    k->tg->refs++;
+    k->tg->live++;
+  } else {
+    t->tc.tg = tgroup_copy(k->tg);
+    if (!t->tc.tg) { free(t); return -ENOMEM; }
+    t->tc.tg->ppid = (flags & CLONE_PARENT_) ? k->tg->ppid : k->pid;
   }
   if (flags & CLONE_VM_) {
     k->mm->refs++;
   } else {
     t->tc.mm = mm_fork(k, k->mm);
-    if (!t->tc.mm) { free(t->tc.cmdline); free(t); return -ENOMEM; }
+    if (!t->tc.mm) { tgroup_put(t->tc.tg); free(t); return -ENOMEM; }
   }
   if (flags & CLONE_FILES_) k->files->refs++;
   else t->tc.files = files_copy(k->files);
@@ -410,7 +484,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   struct task **pp = &k->tasks;
   while (*pp) pp = &(*pp)->next;
   *pp = t;
-  int pid = t->tc.pid;
+  int pid = t->tc.tid;       /* clone returns the new thread's id (the pid of a new process) */
   rec_put(k, FLTR_K_FORK, (uint64_t)pid, t->tc.mm->id, flags, 0);
   if (pidfd >= 0) pidfd_install(k, t, 0, pidfd);
   if (flags & CLONE_PARENT_SETTID_) copy_to_user(k, ptid, &pid, 4);
@@ -473,48 +547,136 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
 static void reparent_children(struct kernel *k, int pid) {
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *tc = task_ctx_of(k, t);
-    if (tc->ppid != pid) continue;
-    tc->ppid = 1;                        /* init reaps them */
+    if (tc->tg->ppid != pid) continue;
+    tc->tg->ppid = 1;                        /* init reaps them */
     jobctl_reparented(k, t);
   }
 }
 
-/* The running task ends (exit_group or a fatal signal). */
+/* exit_robust_list (kernel/futex/core.c): each lock on the dying
+ * thread's robust list that it still owns gets FUTEX_OWNER_DIED and one
+ * waiter woken, so the next locker sees EOWNERDEAD.  The list lives in
+ * user memory: a bad pointer ends the walk, as in Linux. */
+#define ROBUST_LIST_LIMIT 2048
+static void robust_futex_death(struct kernel *k, uint64_t uaddr, int tid) {
+  uint32_t v;
+  if ((uaddr & 3) || copy_from_user(k, &v, uaddr, 4)) return;
+  if ((v & 0x3fffffffu /* FUTEX_TID_MASK */) != (uint32_t)tid) return;
+  uint32_t nv = (v & 0x80000000u /* FUTEX_WAITERS */) | 0x40000000u /* FUTEX_OWNER_DIED */;
+  if (copy_to_user(k, uaddr, &nv, 4)) return;
+  if (v & 0x80000000u) futex_wake_addr(k, uaddr, 1);
+}
+
+static void exit_robust_list(struct kernel *k, uint64_t head, int tid) {
+  uint64_t h[3];                        /* next, futex_offset, list_op_pending */
+  if (!head || copy_from_user(k, h, head, sizeof h)) return;
+  uint64_t entry = h[0] & ~1ull, pending = h[2] & ~1ull;
+  int64_t off = (int64_t)h[1];
+  for (int n = 0; entry != head && n < ROBUST_LIST_LIMIT; n++) {
+    uint64_t next;
+    if (copy_from_user(k, &next, entry, 8)) return;
+    if (entry != pending) robust_futex_death(k, entry + (uint64_t)off, tid);
+    entry = next & ~1ull;
+  }
+  if (pending) robust_futex_death(k, pending + (uint64_t)off, tid);
+}
+
+/* mm_release: a thread's last touches of its address space (the running
+ * one's, which it shares with the thread tc when that is another) */
+static void thread_release_user(struct kernel *k, struct task_ctx *tc) {
+  exit_robust_list(k, tc->robust_list, tc->tid);
+  tc->robust_list = 0;
+  if (tc->tid_address) {               /* CLONE_CHILD_CLEARTID: clear and wake (pthread_join) */
+    uint32_t z = 0;
+    if (!copy_to_user(k, tc->tid_address, &z, 4)) futex_wake_addr(k, tc->tid_address, 1);
+    tc->tid_address = 0;
+  }
+}
+
+/* zap_other_threads: every other live thread of the group gets SIGKILL
+ * (it dies when it next runs; a blocked one is woken by it) */
+static void zap_other_threads(struct kernel *k) {
+  for (struct task *u = k->tasks; u; u = u->next)
+    if (u != k->cur && u->tc.tg == k->tg && u->state != TS_ZOMBIE) u->tc.sigpending |= 1ull << (SIGKILL - 1);
+}
+
+static struct task *group_leader(struct kernel *k) {
+  if (k->tid == k->pid) return k->cur;
+  for (struct task *u = k->tasks; u; u = u->next)
+    if (u->tc.tg == k->tg && u->tc.tid == u->tc.pid) return u;
+  return k->cur;                        /* (the leader always exists while a thread does) */
+}
+
+/* The running thread ends: exit(2) ends it alone, exit_group(2) or a
+ * fatal signal the whole process (do_group_exit), whose end its parent
+ * sees when the last thread has gone (the leader waits as a zombie). */
 void task_exit(struct kernel *k) {
   struct task *t = k->cur;
-  if (k->tid_address) {                /* CLONE_CHILD_CLEARTID: clear and wake */
-    uint32_t z = 0;
-    if (!copy_to_user(k, k->tid_address, &z, 4)) futex_wake_addr(k, k->tid_address, 1);
+  struct tgroup *g = k->tg;
+  bool initiator = false;
+  if (!g->group_exit && (k->killed_by || !k->thread_exit)) {
+    g->group_exit = initiator = true;
+    g->group_exit_code = k->exit_code;
+    g->group_killed_by = k->killed_by;
+    zap_other_threads(k);
   }
-  t->wstatus = k->killed_by ? (k->killed_by & 0x7f) : ((k->exit_code & 0xff) << 8);
-  /* signal(7)'s "Core" actions dump core (coredump.c): the wait status
-   * says whether a core was written (WCOREDUMP) */
+  thread_release_user(k, &k->tc);
+  int own = k->killed_by ? (k->killed_by & 0x7f) : ((k->exit_code & 0xff) << 8);
+  t->wstatus = g->group_exit ? (g->group_killed_by ? (g->group_killed_by & 0x7f) : ((g->group_exit_code & 0xff) << 8))
+                             : own;
+  /* signal(7)'s "Core" actions dump core (coredump.c), once, by the
+   * thread that took the signal: the wait status says whether a core
+   * was written (WCOREDUMP) */
   static const uint64_t core_sigs = 1ull << (SIGQUIT - 1) | 1ull << (SIGILL - 1) | 1ull << (SIGTRAP - 1) |
                                     1ull << (SIGABRT - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGFPE - 1) |
                                     1ull << (SIGSEGV - 1) | 1ull << (SIGXCPU - 1) | 1ull << (SIGXFSZ - 1) |
                                     1ull << (SIGSYS - 1);
-  bool dumped = k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && coredump(k, k->killed_by);
-  if (dumped) t->wstatus |= 0x80;
-  rec_put(k, FLTR_K_EXIT, (uint64_t)k->pid, (uint64_t)(int64_t)t->wstatus, 0, 0);
+  if (initiator && k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && coredump(k, k->killed_by))
+    g->group_dumped = true;
+  if (g->group_dumped && g->group_exit) t->wstatus |= 0x80;
+  rec_put(k, FLTR_K_EXIT, (uint64_t)k->tid, (uint64_t)(int64_t)t->wstatus, 0, 0);
   files_put(k->files);
   k->files = NULL;
   k->fds = NULL;
   mm_put(k, k->mm);
   k->mm = NULL;
   t->state = TS_ZOMBIE;
-  pidfd_task_exited(t);
+  g->live--;
+  g->dead_insns += k->cpu_insns + k->cpu->icount - k->oncpu_icount;
+  g->dead_minflt += k->minflt;
+  g->dead_majflt += k->majflt;
+  if (k->tid != k->pid) t->gone = true;
+  if (g->live > 0) return;
+  /* the last thread: the process has ended, as its leader reports */
+  struct task *L = group_leader(k);
+  if (L == t || g->group_exit) L->wstatus = t->wstatus;   /* else every thread exit(2)ed: the leader's own */
+  int ws = L->wstatus;
+  pidfd_task_exited(L);
   reparent_children(k, k->pid);
   jobctl_exit(k);
-  if (t == k->tasks) {
+  if (L == k->tasks) {
     /* the guest's first process: the run ends with its status */
     k->all_exited = true;
-    k->guest_exit_code = k->exit_code;
-    k->guest_killed_by = k->killed_by;
+    k->guest_exit_code = (ws & 0x7f) ? 0 : (ws >> 8) & 0xff;
+    k->guest_killed_by = ws & 0x7f;
     return;
   }
   /* SIGCHLD to the parent (default action: ignore) */
-  jobctl_notify_parent(k, t, dumped ? CLD_DUMPED : k->killed_by ? CLD_KILLED : CLD_EXITED,
-                       k->killed_by ? k->killed_by : k->exit_code);
+  jobctl_notify_parent(k, L, (ws & 0x80) ? CLD_DUMPED : (ws & 0x7f) ? CLD_KILLED : CLD_EXITED,
+                       (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff);
+}
+
+/* free an exited thread once the scheduler has left it */
+void task_reap_gone(struct kernel *k) {
+  for (struct task **pp = &k->tasks; *pp;) {
+    struct task *z = *pp;
+    if (z->gone && z != k->cur) {
+      *pp = z->next;
+      pidfd_task_gone(z);
+      tgroup_put(z->tc.tg);
+      free(z);
+    } else pp = &z->next;
+  }
 }
 
 static void reap(struct kernel *k, struct task *z) {
@@ -522,7 +684,7 @@ static void reap(struct kernel *k, struct task *z) {
   while (*pp && *pp != z) pp = &(*pp)->next;
   if (*pp) *pp = z->next;
   pidfd_task_gone(z);
-  free(z->tc.cmdline);
+  tgroup_put(z->tc.tg);
   free(z);
 }
 
@@ -637,26 +799,26 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
 long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
   switch (nr) {
   case SYS_getpgid: {
-    if (a[0] == 0) return k->pgid;
+    if (a[0] == 0) return k->tg->pgid;
     struct task *t = task_find(k, (int)a[0]);
-    return t ? task_ctx_of(k, t)->pgid : -ESRCH;
+    return t ? task_ctx_of(k, t)->tg->pgid : -ESRCH;
   }
-  case SYS_getpgrp: return k->pgid;
+  case SYS_getpgrp: return k->tg->pgid;
   case SYS_getsid: {
-    if (a[0] == 0) return k->sid;
+    if (a[0] == 0) return k->tg->sid;
     struct task *t = task_find(k, (int)a[0]);
-    return t ? task_ctx_of(k, t)->sid : -ESRCH;
+    return t ? task_ctx_of(k, t)->tg->sid : -ESRCH;
   }
   case SYS_setsid:
-    if (k->pgid == k->pid) return -EPERM;
-    k->sid = k->pgid = k->pid;
-    return k->sid;
+    if (k->tg->pgid == k->pid) return -EPERM;
+    k->tg->sid = k->tg->pgid = k->pid;
+    return k->tg->sid;
   case SYS_setpgid: {
     int pid = a[0] ? (int)a[0] : k->pid;
     int pg = a[1] ? (int)a[1] : pid;
     struct task *t = task_find(k, pid);
     if (!t) return -ESRCH;
-    task_ctx_of(k, t)->pgid = pg;
+    task_ctx_of(k, t)->tg->pgid = pg;
     return 0;
   }
   }
@@ -714,6 +876,54 @@ long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, u
   return do_execve(k, full, uargv, uenvp);
 }
 
+/* de_thread: an exec in a multi-threaded process ends every other thread
+ * at once (each releases its robust futexes and clear_child_tid, in the
+ * address space they all share); a thread other than the leader takes
+ * the leader's place and its id, so the process keeps its pid. */
+static void de_thread(struct kernel *k) {
+  struct tgroup *g = k->tg;
+  struct task *me = k->cur, *L = NULL;
+  if (g->live == 1 && k->tid == k->pid) return;
+  for (struct task **pp = &k->tasks; *pp;) {
+    struct task *u = *pp;
+    if (u == me || u->tc.tg != g) { pp = &u->next; continue; }
+    if (u->state != TS_ZOMBIE) {
+      thread_release_user(k, &u->tc);
+      mm_put(k, u->tc.mm);
+      files_put(u->tc.files);
+      u->tc.mm = NULL;
+      u->tc.files = NULL;
+      g->live--;
+      g->dead_insns += u->tc.cpu_insns;
+      g->dead_minflt += u->tc.minflt;
+      g->dead_majflt += u->tc.majflt;
+      u->state = TS_ZOMBIE;
+      rec_put(k, FLTR_K_EXIT, (uint64_t)u->tc.tid, (uint64_t)(int64_t)(SIGKILL & 0x7f), 0, 0);
+    }
+    if (u->tc.tid == u->tc.pid) { L = u; pp = &u->next; continue; }
+    *pp = u->next;
+    pidfd_task_gone(u);
+    tgroup_put(g);
+    free(u);
+  }
+  if (!L) return;
+  /* the survivor moves into the leader's task (its place in the lists,
+   * its pidfds' exit notification) */
+  struct task *next = L->next;
+  int efd = L->exit_efd;
+  pidfd_task_gone(me);
+  *L = *me;
+  L->next = next;
+  L->exit_efd = efd;
+  L->gone = false;
+  for (struct task **pp = &k->tasks; *pp; pp = &(*pp)->next)
+    if (*pp == me) { *pp = me->next; break; }
+  tgroup_put(g);
+  free(me);
+  k->cur = L;
+  k->tid = k->pid;
+}
+
 static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64_t uenvp) {
   char **argv = NULL, **envp = NULL;
   size_t total = 0;
@@ -741,6 +951,15 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
     ret = le;
     goto out;
   }
+  if (k->tg->live > 1 || k->tid != k->pid) {
+    /* past the point of no return: the other threads end (in the old
+     * address space, where their futexes are) */
+    k->mm = old;
+    mm_switch_user(k);
+    de_thread(k);
+    k->mm = nm;
+    mm_switch_user(k);
+  }
   mm_put(k, old);
   if (k->rec) recorder_put_bytes(k->rec, FLTR_K_EXEC, nm->id, path, (uint32_t)strlen(path));
   /* the new image: registers cleared, close-on-exec, handlers reset */
@@ -764,8 +983,8 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
   for (int i = 0; i < k->files->cap; i++)
     if (k->fds[i].kind != FDK_NONE && k->fds[i].cloexec) gfd_release(&k->fds[i]);
   for (int s = 1; s <= 64; s++) {
-    if (k->sig_handlers[s] != (uint64_t)(uintptr_t)SIG_IGN) k->sig_handlers[s] = 0;
-    k->sig_flags[s] = 0;
+    if (k->tg->sig_handlers[s] != (uint64_t)(uintptr_t)SIG_IGN) k->tg->sig_handlers[s] = 0;
+    k->tg->sig_flags[s] = 0;
   }
   k->altstack_sp = k->altstack_size = 0;
   k->altstack_flags = SS_DISABLE;
@@ -790,7 +1009,7 @@ void task_cleanup_all(struct kernel *k) {
     if (t->tc.mm) mm_put(k, t->tc.mm);
     files_put(t->tc.files);
     pidfd_task_gone(t);
-    free(t->tc.cmdline);
+    tgroup_put(t->tc.tg);
     free(t);
   }
   k->tasks = k->cur = NULL;

@@ -12,13 +12,13 @@ uint64_t timers_fire(struct kernel *k) {
   uint64_t now = ktime_ns(k), next = 0;
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *c = task_ctx_of(k, t);
-    if (t->state == TS_ZOMBIE || !c->alarm_ns) continue;
-    if (c->alarm_ns <= now) {
+    if (t->state == TS_ZOMBIE || !c->tg->alarm_ns) continue;
+    if (c->tg->alarm_ns <= now) {
       signal_send(k, t, SIGALRM, 0x80 /* SI_KERNEL */, 0);
-      c->alarm_ns = c->alarm_interval_ns ? c->alarm_ns + c->alarm_interval_ns : 0;
-      if (c->alarm_ns && c->alarm_ns <= now) c->alarm_ns = now + c->alarm_interval_ns;
+      c->tg->alarm_ns = c->tg->alarm_interval_ns ? c->tg->alarm_ns + c->tg->alarm_interval_ns : 0;
+      if (c->tg->alarm_ns && c->tg->alarm_ns <= now) c->tg->alarm_ns = now + c->tg->alarm_interval_ns;
     }
-    if (c->alarm_ns && (!next || c->alarm_ns < next)) next = c->alarm_ns;
+    if (c->tg->alarm_ns && (!next || c->tg->alarm_ns < next)) next = c->tg->alarm_ns;
   }
   return next;
 }
@@ -29,7 +29,7 @@ bool timers_skip_idle(struct kernel *k) {
   uint64_t next = task_next_deadline(k);
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *c = task_ctx_of(k, t);
-    if (t->state != TS_ZOMBIE && c->alarm_ns && (!next || c->alarm_ns < next)) next = c->alarm_ns;
+    if (t->state != TS_ZOMBIE && c->tg->alarm_ns && (!next || c->tg->alarm_ns < next)) next = c->tg->alarm_ns;
   }
   if (!next) return false;
   uint64_t now = ktime_ns(k);
@@ -42,8 +42,28 @@ static uint64_t insns_to_ns(struct kernel *k, uint64_t ins) {
   return k->ips == 1000000000ull ? ins : (uint64_t)((unsigned __int128)ins * 1000000000ull / k->ips);
 }
 
+/* instructions a thread has retired: up to its last switch-in, plus
+ * since then while it runs */
+static uint64_t thread_insns(struct kernel *k, struct task *t) {
+  const struct task_ctx *c = task_ctx_of(k, t);
+  return c->cpu_insns + (t == k->cur ? k->cpu->icount - c->oncpu_icount : 0);
+}
+
+/* CPU time of a thread, or of its whole process (the threads that have
+ * exited included) */
+uint64_t task_cpu_ns_of(struct kernel *k, struct task *t, bool process) {
+  const struct tgroup *g = task_ctx_of(k, t)->tg;
+  if (!process) return insns_to_ns(k, thread_insns(k, t));
+  uint64_t ins = g->dead_insns;
+  for (struct task *u = k->tasks; u; u = u->next)
+    if (task_ctx_of(k, u)->tg == g && u->state != TS_ZOMBIE) ins += thread_insns(k, u);
+  return insns_to_ns(k, ins);
+}
+
+/* the running process's CPU time */
 uint64_t task_cpu_ns(struct kernel *k) {
-  return insns_to_ns(k, k->tc.cpu_insns + k->cpu->icount - k->tc.oncpu_icount);
+  if (k->tg->live == 1 && !k->tg->dead_insns) return insns_to_ns(k, thread_insns(k, k->cur));
+  return task_cpu_ns_of(k, k->cur, true);
 }
 
 /* ITIMER_VIRTUAL (SIGVTALRM) and ITIMER_PROF (SIGPROF) count the process's
@@ -53,11 +73,11 @@ uint64_t cpu_timers_fire(struct kernel *k) {
   static const int sig[2] = {SIGVTALRM, SIGPROF};
   uint64_t now = task_cpu_ns(k), next = 0;
   for (int i = 0; i < 2; i++) {
-    uint64_t *at = &k->tc.cpu_timer_ns[i];
+    uint64_t *at = &k->tc.tg->cpu_timer_ns[i];
     if (!*at) continue;
     if (*at <= now) {
       signal_send(k, k->cur, sig[i], 0x80 /* SI_KERNEL */, 0);
-      uint64_t iv = k->tc.cpu_timer_interval_ns[i];
+      uint64_t iv = k->tc.tg->cpu_timer_interval_ns[i];
       *at = iv ? (*at + iv > now ? *at + iv : now + iv) : 0;
     }
     if (*at && (!next || *at - now < next)) next = *at - now;
@@ -77,18 +97,18 @@ long sys_timer(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   uint64_t now = ktime_ns(k);
   switch (nr) {
   case SYS_alarm: {
-    uint64_t left = k->alarm_ns > now ? k->alarm_ns - now : 0;
+    uint64_t left = k->tg->alarm_ns > now ? k->tg->alarm_ns - now : 0;
     long old = (long)((left + 999999999ull) / 1000000000ull);
-    if (k->alarm_ns && !old) old = 1;
-    k->alarm_ns = a[0] ? now + a[0] * 1000000000ull : 0;
-    k->alarm_interval_ns = 0;
+    if (k->tg->alarm_ns && !old) old = 1;
+    k->tg->alarm_ns = a[0] ? now + a[0] * 1000000000ull : 0;
+    k->tg->alarm_interval_ns = 0;
     return old;
   }
   case SYS_getitimer: case SYS_setitimer: {
     int which = (int)a[0];
     if (which != ITIMER_REAL && which != ITIMER_VIRTUAL && which != ITIMER_PROF) return -EINVAL;
-    uint64_t *at = which == ITIMER_REAL ? &k->alarm_ns : &k->tc.cpu_timer_ns[which - 1];
-    uint64_t *iv = which == ITIMER_REAL ? &k->alarm_interval_ns : &k->tc.cpu_timer_interval_ns[which - 1];
+    uint64_t *at = which == ITIMER_REAL ? &k->tg->alarm_ns : &k->tc.tg->cpu_timer_ns[which - 1];
+    uint64_t *iv = which == ITIMER_REAL ? &k->tg->alarm_interval_ns : &k->tc.tg->cpu_timer_interval_ns[which - 1];
     if (which != ITIMER_REAL) now = task_cpu_ns(k);
     int64_t old[4];
     uint64_t left = *at > now ? *at - now : 0;
