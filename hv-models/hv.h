@@ -27,15 +27,17 @@ enum fault_kind {
   FK_WRITE_UPGRADE,          /* write to a present read-only page we own
                                 alone: make it writable, no copy */
   FK_THP,                    /* anonymous write fault served by a 2M page */
+  FK_USERFAULT,              /* a userfaultfd-registered range: the handler resolves it */
 };
-_Static_assert(FK_THP == (int)EV_K_THP && FK_SEGV_MAPERR == (int)EV_K_SEGV_MAPERR,
+_Static_assert(FK_USERFAULT == (int)EV_K_USERFAULT && FK_THP == (int)EV_K_THP && FK_SEGV_MAPERR == (int)EV_K_SEGV_MAPERR,
                "fault_kind follows EV_FAULT_KINDS");
 
 struct fault_plan {
   enum fault_kind kind;
   uint64_t va;               /* faulting address */
   uint64_t page;             /* page-aligned */
-  uint64_t pte_flags;        /* protection for the new PTE */
+  uint64_t pte_flags;        /* protection for the new PTE (FK_USERFAULT: the
+                                message's UFFD_PAGEFAULT_FLAG_* bits) */
   uint64_t old_pa;           /* COW source frame */
   bool stack_grow;           /* the VMA was extended downwards */
   bool write, fetch, user;

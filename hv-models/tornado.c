@@ -126,6 +126,9 @@ static int tornado_page_fault(struct hv *h, uint64_t va, uint32_t err, bool in_k
     goto out;
   case FK_SIGBUS: *si_code = 2; sig = SIGBUS; goto out;
   case FK_OOM: sig = SIGKILL; goto out;
+  case FK_USERFAULT:                      /* a Linux interface: the handler thread resolves it */
+    hv_step(h, EV_S_UFFD_HANDLE_USERFAULT, va, p.pte_flags, 0);
+    goto done;
   case FK_SPURIOUS:
     call(t, EV_S_TORNADO_HAT, C_HAT, space, va, 0);
     hv_begin(h, EV_S_SPURIOUS, 0, 0);

@@ -90,6 +90,14 @@ static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_p
   }
   uint64_t leaf = 0;
   uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
+  uint32_t uflags = 0;
+  int ukind;
+  if ((e & PTE_P) && p->write && (e & PTE_UFFD_WP) && v->uffd &&
+      (ukind = uffd_fault_kind(k, v, va, p->user && !force, true, true, &uflags))) {
+    p->kind = ukind;                     /* write-protected through a userfaultfd */
+    p->pte_flags = uflags;
+    return cyc;
+  }
   if ((e & PTE_P) || (force && pte_mapped(e))) {
     bool ok = (!p->write || (e & PTE_W)) && (!p->fetch || !(e & PTE_NX));
     if (ok) { p->kind = FK_SPURIOUS; return cyc; }
@@ -105,6 +113,12 @@ static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_p
     } else {
       p->kind = FK_WRITE_UPGRADE;
     }
+    return cyc;
+  }
+  if (!v->file && v->uffd && !pte_mapped(e) &&
+      (ukind = uffd_fault_kind(k, v, va, p->user && !force, p->write, false, &uflags))) {
+    p->kind = ukind;                     /* a missing page of a userfaultfd's range */
+    p->pte_flags = uflags;
     return cyc;
   }
   if (!v->file) {

@@ -80,6 +80,7 @@ int gfd_lowest_free(struct kernel *k, int minfd) {
 
 void gfd_release(struct gfd *g) {
   if (g->kind == FDK_NONE) return;
+  if (g->kind == FDK_UFFD) uffd_put(g->uffd);
   if (g->hostfd >= 0) close(g->hostfd);
   free(g->procbuf);
   memset(g, 0, sizeof *g);
@@ -144,6 +145,7 @@ int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec) {
     memcpy(buf, o->procbuf, o->proclen);
   }
   struct gfd copy = *o;
+  if (o->kind == FDK_UFFD) uffd_get(o->uffd);
   gfd_release(&k->fds[nfd]);   /* dup2 onto an open fd closes it silently */
   struct gfd *n = &k->fds[nfd];
   *n = copy;
@@ -226,6 +228,7 @@ bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd) {
   struct files *f = t == k->cur ? k->files : t->tc.files;
   if (!f) return false;
   for (int i = 0; i < f->cap; i++)
-    if (f->fds[i].hostfd == hostfd) return f->fds[i].kind == FDK_PIPE_R || f->fds[i].kind == FDK_PIPE_W;
+    if (f->fds[i].hostfd == hostfd)
+      return f->fds[i].kind == FDK_PIPE_R || f->fds[i].kind == FDK_PIPE_W || f->fds[i].kind == FDK_UFFD;
   return false;
 }

@@ -55,7 +55,14 @@ struct vma {
   uint64_t file_off;         /* file offset of `start` */
   uint64_t file_end;         /* bytes past this VA read as zero (ELF bss tail) */
   char name[256];            /* [heap], [stack], path ... for /proc maps */
+  struct uffd_ctx *uffd;     /* registered with this userfaultfd (userfaultfd.c), or NULL */
+  uint8_t uffd_mode;         /* UFFD_MODE_MISSING | UFFD_MODE_WP */
 };
+#define UFFD_MODE_MISSING 1u   /* UFFDIO_REGISTER_MODE_MISSING */
+#define UFFD_MODE_WP 2u        /* UFFDIO_REGISTER_MODE_WP */
+/* a PTE write-protected through a userfaultfd (Linux's _PAGE_UFFD_WP,
+ * software bit 10): a write to it is a userfault, not a COW */
+#define PTE_UFFD_WP (1ull << 10)
 
 struct mm {
   int refs;
@@ -93,12 +100,13 @@ struct host_file {
 };
 
 /* Guest file descriptors */
-enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD };
+enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD, FDK_UFFD };
 struct gfd {
   enum fd_kind kind;
   int hostfd;                /* host descriptor for FDK_HOST/PIPE; FDK_PIDFD: a dup
                               * of the process's exit eventfd (pidfd.c) */
   int pid;                   /* FDK_PIDFD: the process it refers to */
+  struct uffd_ctx *uffd;     /* FDK_UFFD: its context (hostfd: a dup of its eventfd) */
   int flags;                 /* O_* status flags as the guest set them */
   bool cloexec;
   char *procbuf;             /* FDK_PROC: synthesized content */
@@ -224,7 +232,7 @@ enum task_state { TS_RUNNABLE, TS_BLOCKED, TS_ZOMBIE };
 /* why a TS_BLOCKED task does not run; BLK_STOPPED is job control's stop
  * (TASK_STOPPED: only SIGCONT or SIGKILL ends it, jobctl.c) */
 enum block_kind { BLK_NONE, BLK_WAIT, BLK_FD, BLK_VFORK, BLK_SIGSUSPEND, BLK_PAUSE, BLK_SLEEP, BLK_FUTEX,
-                  BLK_STOPPED };
+                  BLK_STOPPED, BLK_UFFD };
 
 struct task {
   struct task_ctx tc;        /* saved while not running */
@@ -260,6 +268,12 @@ struct task {
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
   bool sigsuspend_active;
   bool sigwait_active;       /* rt_sigtimedwait: saved_mask is the mask to restore */
+  struct {                   /* BLK_UFFD: a fault a userfaultfd's handler resolves */
+    struct uffd_ctx *ctx;
+    uint64_t addr, seq;      /* the faulting address; when it began to wait */
+    uint32_t flags;          /* UFFD_PAGEFAULT_FLAG_* */
+    bool read, woken;        /* its message was read; a wake covered it */
+  } uffd;
   bool gone;                 /* an exited thread other than the leader: nothing waits for it,
                               * it is freed once the scheduler has left it (task_reap_gone) */
   struct task *next;         /* all tasks, in creation order */
@@ -402,7 +416,10 @@ struct kernel {
   bool block_now;
   bool block_restart;        /* re-run the syscall on wake (else its result stands) */
   bool redispatch;           /* the syscall being dispatched is such a re-run */
-  uint64_t futex_seq;        /* futex waits begun (their FIFO order) */
+  uint64_t futex_seq;        /* futex and userfault waits begun (their FIFO order) */
+  /* set by the plan of a userfault (uffd_fault_kind): the thread sleeps
+   * once the mode's fault path returns (uffd_park) */
+  struct { struct uffd_ctx *ctx; uint64_t addr; uint32_t flags; } uffd_wait;
 };
 
 /* the signals pending for a thread: its own and its process's */
@@ -577,6 +594,17 @@ long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *hand
 /* ---- futex (futex.c) ---- */
 long sys_futex(struct kernel *k, const uint64_t a[6]);
 long sys_futex_waitv(struct kernel *k, const uint64_t a[6]);
+/* ---- userfaultfd (userfaultfd.c) ---- */
+struct uffd_ctx;
+long uffd_create(struct kernel *k, uint64_t flags, bool dev);
+void uffd_get(struct uffd_ctx *c);
+void uffd_put(struct uffd_ctx *c);
+long uffd_read(struct kernel *k, struct gfd *g, uint64_t buf, uint64_t n);
+long uffd_ioctl(struct kernel *k, struct gfd *g, uint32_t req, uint64_t arg);
+long uffd_dev_ioctl(struct kernel *k, uint32_t req, uint64_t arg);
+int uffd_fault_kind(struct kernel *k, const struct vma *v, uint64_t va, bool user, bool write, bool wp,
+                    uint32_t *flags);
+void uffd_park(struct kernel *k);
 /* wake up to n waiters on the running process's futex word at uaddr */
 int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 

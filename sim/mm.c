@@ -191,7 +191,7 @@ bool vm_enough_memory(struct kernel *k, uint64_t pages) {
 static bool vma_mergeable(const struct vma *a, const struct vma *b) {
   const uint32_t anon = VM_ANON_VMA | VM_ANON_CLONED;
   if (a->end != b->start || (a->flags ^ b->flags) & ~anon || a->prot != b->prot || a->file_end || b->file_end ||
-      strcmp(a->name, b->name))
+      a->uffd != b->uffd || a->uffd_mode != b->uffd_mode || strcmp(a->name, b->name))
     return false;
   if ((a->flags ^ b->flags) & VM_ANON_VMA && (a->flags | b->flags) & VM_ANON_CLONED) return false;
   if (!a->file && !b->file) return !(a->flags & VM_SHARED);
@@ -540,6 +540,8 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   for (int i = 0; i < parent->nvmas; i++)
     if (!(parent->vmas[i].flags & VM_DONTCOPY)) {
       struct vma *cv = vma_insert(k, child, &parent->vmas[i]);
+      cv->uffd = NULL;               /* dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK */
+      cv->uffd_mode = 0;
       if (cv->flags & VM_ANON_VMA) cv->flags |= VM_ANON_CLONED;   /* anon_vma_fork: a chain of two */
     }
   child->brk_start = parent->brk_start;

@@ -472,6 +472,14 @@ static void replay_loop(struct replay *R) {
       mm_switch_user(k);
       break;
     case FLTR_K_WRITEBACK: pc_writeback_step(k, v[0]); break;
+    case FLTR_K_KSTEP:               /* a step of the kernel's own (userfaultfd.c), its work the records between */
+      if (v[0] >= EV_S__COUNT) replay_fail(R, "unknown step %llu", (unsigned long long)v[0]);
+      hv_begin(k->hv, (int)v[0], v[1], 0);
+      break;
+    case FLTR_K_KSTEP_END:
+      hv_set_arg(k->hv, v[0]);
+      hv_end_n(k->hv, 0, v[1]);
+      break;
     case FLTR_K_SCHED: k->hv->bus->pid = (int)v[0]; break;
     case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_EXIT: case FLTR_K_SIGNAL: break;
     case FLTR_K_ROI:                 /* the recording's region commands (not inside a window's counts) */

@@ -129,7 +129,7 @@ static uint64_t rop_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan 
          err, (unsigned long long)r->v[0], (unsigned long long)r->v[1]);
   memset(p, 0, sizeof *p);
   unsigned kind = (unsigned)(r->v[2] & 63);
-  if (kind > FK_THP) replay_fail(R, "unknown fault kind %u", kind);
+  if (kind > FK_USERFAULT) replay_fail(R, "unknown fault kind %u", kind);
   p->kind = (enum fault_kind)kind;
   p->copy = r->v[2] & 64;
   p->stack_grow = r->v[2] & 128;

@@ -375,6 +375,11 @@ static void handle_exception(struct machine *m) {
     k->fault_depth++;
     sig = mode->page_fault(&m->hv, c->exc.cr2, c->exc.err, false, &si);
     k->fault_depth--;
+    if (k->uffd_wait.ctx) {
+      /* a userfault: the thread sleeps until the handler resolves it */
+      if (!sig) uffd_park(k);
+      k->uffd_wait.ctx = NULL;
+    }
     record_fault_end(k, sig);
     /* only faults that reached the guest kernel are the task's
      * (a shadow-paging fill is invisible to the guest: the interrupted

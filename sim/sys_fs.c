@@ -357,6 +357,8 @@ static long io_allowed(struct kernel *k, int fd, bool wr) {
 }
 
 static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, int64_t off) {
+  struct gfd *ug = gfd_get(k, fd);
+  if (ug && ug->kind == FDK_UFFD) return wr ? -EINVAL : off >= 0 ? -ESPIPE : uffd_read(k, ug, buf, n);
   long e = io_allowed(k, fd, wr);
   if (e) return e;
   struct kiov v = {buf, n};
@@ -505,7 +507,7 @@ static long sys_getdents(struct kernel *k, int fd, uint64_t udirp, uint64_t coun
 static long sys_lseek(struct kernel *k, int fd, int64_t off, int whence) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
-  if (g->kind == FDK_PIDFD) return -ESPIPE;    /* no llseek: not seekable */
+  if (g->kind == FDK_PIDFD || g->kind == FDK_UFFD) return -ESPIPE;    /* no llseek: not seekable */
   if (g->live.what == PL_MEM || g->live.what == PL_PAGEMAP) {
     /* mem_lseek: positions are addresses, any 64-bit value (what it
      * returns too, even one that looks like an error) */
@@ -676,6 +678,10 @@ static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
   struct gfd *g = gfd_get(k, fd);
   if (!g || (g->flags & O_PATH)) return -EBADF;
   bool host = g->kind != FDK_PROC && g->hostfd >= 0;
+  if (g->kind == FDK_UFFD && (uint32_t)req != 0x5451 && (uint32_t)req != 0x5450 && (uint32_t)req != 0x5421)
+    return uffd_ioctl(k, g, (uint32_t)req, arg);
+  /* /dev/userfaultfd: never the host's device (its uffd would be faultline's) */
+  if (!strcmp(g->path, "/dev/userfaultfd")) return uffd_dev_ioctl(k, (uint32_t)req, arg);
   switch ((uint32_t)req) {
   case 0x5451: g->cloexec = true; return 0;    /* FIOCLEX */
   case 0x5450: g->cloexec = false; return 0;   /* FIONCLEX */

@@ -462,7 +462,8 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return (long)((ktime_ns(k) - k->epoch_ns) / 10000000ull);
   }
   case SYS_futex: return sys_futex(k, a);
-  case 449 /* futex_waitv */: return sys_futex_waitv(k, a);
+  case SYS_futex_waitv: return sys_futex_waitv(k, a);
+  case SYS_userfaultfd: return uffd_create(k, a[0], false);
   case SYS_membarrier: return 0;
   case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
   case SYS_prctl: return sys_prctl(k, a);

@@ -51,6 +51,7 @@ static struct files *files_copy(const struct files *src) {
     const struct gfd *g = &src->fds[i];
     if (g->kind == FDK_NONE) continue;
     f->fds[i] = *g;
+    if (g->kind == FDK_UFFD) uffd_get(g->uffd);
     f->fds[i].procbuf = NULL;
     if (g->procbuf) {
       f->fds[i].procbuf = malloc(g->proclen + 1);
@@ -260,6 +261,7 @@ static bool wakeable(struct kernel *k, struct task *t) {
     return poll(&p, 1, 0) != 0;
   }
   case BLK_FUTEX: return t->futex.woken;
+  case BLK_UFFD: return t->uffd.woken;
   case BLK_SIGSUSPEND: case BLK_PAUSE: case BLK_SLEEP: return false;
   default: return true;
   }
@@ -332,11 +334,13 @@ void sched_switch(struct kernel *k) {
     int nwait = 0;
     for (struct task *t = k->tasks; t; t = t->next) {
       stopped |= t->state == TS_BLOCKED && t->block == BLK_STOPPED;
-      if (t->state != TS_BLOCKED || t->block != BLK_FUTEX) continue;
-      /* the futex waiters by name: the hang a Linux run would have */
+      if (t->state != TS_BLOCKED || (t->block != BLK_FUTEX && t->block != BLK_UFFD)) continue;
+      /* the futex and userfault waiters by name: the hang a Linux run would have */
+      bool uf = t->block == BLK_UFFD;
       if (nwait++ < 8 && wl < sizeof waiters - 64)
-        wl += (size_t)snprintf(waiters + wl, sizeof waiters - wl, "%stid %d on futex %#llx", nwait > 1 ? ", " : ": ",
-                               task_ctx_of(k, t)->tid, (unsigned long long)t->futex.uaddr);
+        wl += (size_t)snprintf(waiters + wl, sizeof waiters - wl, "%stid %d on %s %#llx", nwait > 1 ? ", " : ": ",
+                               task_ctx_of(k, t)->tid, uf ? "a userfault at" : "futex",
+                               (unsigned long long)(uf ? t->uffd.addr : t->futex.uaddr));
     }
     if (nwait > 8) snprintf(waiters + wl, sizeof waiters - wl, ", and %d more", nwait - 8);
     if (nwait)

@@ -36,7 +36,7 @@ enum ev_layer {
   EV_L__COUNT
 };
 
-/* Fault kinds: what a fault turned out to be.  The first eleven are the
+/* Fault kinds: what a fault turned out to be.  The first twelve are the
  * Linux handler's decisions (hv-models' enum fault_kind has the same
  * order); the rest are faults a layer below the guest resolved without
  * it (hidden) and VM exits that are not page faults (intercepts).  One
@@ -53,6 +53,7 @@ enum ev_layer {
   X(SIGBUS, "sigbus", GUEST, "file-backed beyond the end of the file: SIGBUS") \
   X(WRITE_UPGRADE, "write_upgrade", GUEST, "write to a read-only page owned alone: made writable") \
   X(THP, "thp", GUEST, "anonymous write fault served by a 2 MiB page") \
+  X(USERFAULT, "userfault", GUEST, "the range is registered with a userfaultfd: the fault is queued to its handler and the thread waits (missing page or write-protected)") \
   X(SHADOW_FILL, "shadow_fill", HIDDEN, "hvm-shadow: the guest tables allow it; the shadow entry is filled") \
   X(SHADOW_EMULATE, "shadow_emulate", HIDDEN, "hvm-shadow: a store to a write-protected guest page table, emulated") \
   X(SHADOW_UNSYNC, "shadow_unsync", HIDDEN, "hvm-shadow: a store to a guest leaf table, which goes out of sync") \
@@ -89,7 +90,7 @@ enum ev_kind_class { EV_KC_GUEST, EV_KC_HIDDEN, EV_KC_INTERCEPT };
   X(ENTRIES, "entries") X(LEVEL, "level") X(HIT, "hit") X(VALID, "valid") \
   X(ALL, "all") X(DIR, "dir") X(KIND, "kind") X(EXIT, "exit") X(VECTOR, "vector") \
   X(HCALL, "hypercall") X(WHY, "why") X(PFN, "pfn") X(MFN, "mfn") X(SLOT, "slot") \
-  X(TYPE, "type") X(CALL, "call") X(CLASS, "class")
+  X(TYPE, "type") X(CALL, "call") X(CLASS, "class") X(FLAGS, "flags")
 enum ev_field {
 #define X(id, name) EVF_##id,
   EV_FIELD_KINDS(X)
@@ -124,6 +125,11 @@ enum ev_field {
   X(TLB_INVALIDATE, "tlb.invalidate", GUEST_KERNEL, "native.tlb_invalidate", VA, NONE, "invalidate the stale translation [SDM Vol. 3A 4.10.4.1; Linux flush_tlb_page]") \
   X(SPURIOUS, "spurious", GUEST_KERNEL, "native.spurious", NONE, NONE, "translation already valid: return [Linux mm/memory.c handle_pte_fault, spurious_fault]") \
   X(SIGNAL_SEGV, "signal.segv", GUEST_KERNEL, "native.signal_segv", NONE, NONE, "no valid mapping: queue SIGSEGV [Linux arch/x86/mm/fault.c bad_area]") \
+  X(UFFD_HANDLE_USERFAULT, "uffd.handle_userfault", GUEST_KERNEL, "native.uffd_handle_userfault", VA, FLAGS, "queue the fault's message on the userfaultfd, wake its reader, put the faulting thread to sleep [Linux fs/userfaultfd.c handle_userfault]") \
+  X(UFFD_COPY, "uffd.copy", GUEST_KERNEL, "native.uffd_copy", VA, PAGES, "UFFDIO_COPY: copy the handler's pages into new frames and map them (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_copy]") \
+  X(UFFD_ZEROPAGE, "uffd.zeropage", GUEST_KERNEL, "native.uffd_zeropage", VA, PAGES, "UFFDIO_ZEROPAGE: map the zero page (a zeroed frame in shared memory) (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_zeropage]") \
+  X(UFFD_WRITEPROTECT, "uffd.writeprotect", GUEST_KERNEL, "native.uffd_writeprotect", VA, PAGES, "UFFDIO_WRITEPROTECT: set or clear write protection on present pages (cost per page) [Linux mm/userfaultfd.c mwriteprotect_range]") \
+  X(UFFD_WAKE, "uffd.wake", GUEST_KERNEL, "native.uffd_wake", VA, PAGES, "wake the threads waiting on faults in the range (arg: threads woken) [Linux fs/userfaultfd.c wake_userfault]") \
   X(KERNEL_EXIT, "kernel.exit", GUEST_KERNEL, "native.kernel_exit", NONE, NONE, "restore registers, iretq [Linux arch/x86/entry/entry_64.S]") \
   X(CR3_WRITE, "cr3.write", GUEST_KERNEL, "cr3.write", CR3, NONE, "guest MOV to CR3 that a hypervisor intercepts [SDM Vol. 3C 25.1.3 CR3-load exiting]") \
   X(VM_EXIT, "vm.exit", HW, "vmx.exit", NONE, EXIT, "VM exit: save guest state, load host state (vmx.exit / svm.exit) [SDM Vol. 3C ch. 28; APM Vol. 2 15.6]") \

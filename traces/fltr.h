@@ -102,6 +102,10 @@ enum fltr_frame_kind {
     "page pgoff of a file leaves the page cache (reclaim, oldest fills first, or truncation), freeing frame") \
   X(WRITEBACK, 43, "writeback", (FU(pages)), \
     "the guest waits for a synchronous writeback of this many page-cache pages (msync MS_SYNC, fsync, sync, dirty throttling): the file.writeback step") \
+  X(KSTEP, 44, "kstep", (FU(step), FS(va)), \
+    "a step of the guest kernel outside any fault (a userfaultfd ioctl's uffd.copy, uffd.wake ...) opens: its number in `faultline events` and its va; the records up to the kstep_end are its work") \
+  X(KSTEP_END, 45, "kstep_end", (FU(arg), FU(units)), \
+    "the step the last kstep opened closes with this arg, charged its cost parameter `units` times") \
   X(FORK, 64, "fork", (FU(tid), FU(mm), FU(flags)), \
     "the running thread creates a task (fork, vfork, clone): its tid, its address space and the clone flags") \
   X(EXEC, 65, "exec", (FU(mm), FB(path)), \
@@ -115,7 +119,7 @@ enum fltr_frame_kind {
   X(ROI, 69, "roi", (F8(cmd)), \
     "a region-of-interest command (the guest's magic instruction, run --warmup-insns or --roi-symbol): 1 begin, 2 end, 3 reset, 4 dump") \
   X(FAULT, 80, "fault", (FS(va), FU(err), F8(kind), FU(flags)), \
-    "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first eleven fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte)") \
+    "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first twelve fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte; a userfault: the message's flags)") \
   X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \
     "the fault's outcome: result 0 resolved (the access is retried), else the signal it sends; the frame it mapped last (0: none; predicted)") \
   X(KOP, 82, "kop", (F8(op), FS(a), FU(b)), \
