@@ -45,9 +45,11 @@ const struct fltr_rec *replay_next(struct replay *R) {
   return &R->rec;
 }
 
+#define BLOCK_PAGE 4096u
 static struct rblock *block_of(struct replay *R, uint64_t id) {
-  if (id == 0 || id >= R->nblocks || !R->blocks[id].n) replay_fail(R, "block %llu is not in the block table", (unsigned long long)id);
-  return &R->blocks[id];
+  struct rblock *p = id / BLOCK_PAGE < R->nbpages ? R->bpages[id / BLOCK_PAGE] : NULL;
+  if (id == 0 || !p || !p[id % BLOCK_PAGE].n) replay_fail(R, "block %llu is not in the block table", (unsigned long long)id);
+  return &p[id % BLOCK_PAGE];
 }
 
 static struct mm *mm_of(struct replay *R, uint64_t id) {
@@ -219,16 +221,18 @@ static void block_record(struct replay *R, const struct fltr_rec *r) {
   uint64_t id = r->v[0];
   if (!r->len || r->len > 63) replay_fail(R, "a block of %u instructions", r->len);
   if (id > (1u << 28)) replay_fail(R, "block id %llu", (unsigned long long)id);
-  if (id >= R->nblocks) {
-    size_t n = R->nblocks ? R->nblocks : 4096;
-    while (n <= id) n *= 2;
-    struct rblock *b = realloc(R->blocks, n * sizeof *b);
-    if (!b) replay_fail(R, "out of host memory");
-    memset(b + R->nblocks, 0, (n - R->nblocks) * sizeof *b);
-    R->blocks = b;
-    R->nblocks = n;
+  size_t pg = (size_t)(id / BLOCK_PAGE);
+  if (pg >= R->nbpages) {
+    size_t n = R->nbpages ? R->nbpages : 16;
+    while (n <= pg) n *= 2;
+    struct rblock **t = realloc(R->bpages, n * sizeof *t);
+    if (!t) replay_fail(R, "out of host memory");
+    memset(t + R->nbpages, 0, (n - R->nbpages) * sizeof *t);
+    R->bpages = t;
+    R->nbpages = n;
   }
-  struct rblock *b = &R->blocks[id];
+  if (!R->bpages[pg] && !(R->bpages[pg] = calloc(BLOCK_PAGE, sizeof **R->bpages))) replay_fail(R, "out of host memory");
+  struct rblock *b = &R->bpages[pg][id % BLOCK_PAGE];
   b->rip = r->v[1];
   b->n = (uint8_t)r->len;
   memcpy(b->cls, r->data, r->len);
@@ -642,7 +646,8 @@ out0:
   if (R) {
     for (size_t i = 0; i < R->nmms; i++) free(R->mms[i]);
     free(R->mms);
-    free(R->blocks);
+    for (size_t i = 0; i < R->nbpages; i++) free(R->bpages[i]);
+    free(R->bpages);
     fltr_decoder_free(R->dec);
     if (R->rd) fltr_reader_close(R->rd);
   }

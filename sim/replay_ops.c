@@ -38,6 +38,16 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
   }
   case FLTR_K_PTE:
     if (v[0] + 8 > k->mem->ram_bytes + k->mem->pool_bytes || (v[0] & 7)) replay_fail(R, "entry %#llx outside memory", (unsigned long long)v[0]);
+    if (v[1] & PTE_P) {
+      /* what it maps (a table, a 4K, 2M or 1G page) must be memory: the
+       * guest kernel never writes another (a corrupt trace would have the
+       * walker read outside it) */
+      int lv = (int)(v[2] & 7);
+      uint64_t span = !(v[1] & PTE_PS) || lv <= 1 ? PAGE : lv == 2 ? 1ull << 21 : 1ull << 30;
+      uint64_t base = (v[1] & PTE_ADDR) & ~(span - 1);
+      if (base + span > k->mem->ram_bytes + k->mem->pool_bytes)
+        replay_fail(R, "entry %#llx maps %#llx, outside memory", (unsigned long long)v[0], (unsigned long long)base);
+    }
     if ((v[1] & PTE_P) && (v[1] & PTE_PS) && (v[2] & 127) < 4 && k->hv->mode->no_pse)
       replay_fail(R, "the recording maps large pages, which a guest of mode %s cannot (no PSE): record under %s, or "
               "with --set guest.thp=0", k->hv->mode->name, k->hv->mode->name);

@@ -28,8 +28,10 @@ struct replay {
   jmp_buf fail;
   char err[400];
   /* the block table and the running block */
-  struct rblock *blocks;
-  size_t nblocks;
+  /* the block table by id, in pages of BLOCK_PAGE allocated when first
+   * used: a corrupt id (up to 2^28) costs one page, not the whole range */
+  struct rblock **bpages;
+  size_t nbpages;
   uint32_t cur;
   bool fetched;                    /* the next bb's fetch was its block record's */
   /* the running instruction's references (a hidden fault runs it again) */

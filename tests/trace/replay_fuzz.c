@@ -84,10 +84,15 @@ int main(int argc, char **argv) {
       if (fltr_put(w, ic, &x)) { fprintf(stderr, "replay_fuzz: %s\n", fltr_writer_error(w)); return 1; }
     }
     if (fltr_close(w, ic, err, sizeof err)) { fprintf(stderr, "replay_fuzz: %s\n", err); return 1; }
-    pid_t pid = fork();
+    /* FUZZ_ONLY=N: replay mutant N in this process (a debugger sees the failure) */
+    const char *only = getenv("FUZZ_ONLY");
+    if (only && atoi(only) != m) continue;
+    pid_t pid = only && !getenv("FUZZ_FORK") ? 0 : fork();
     if (pid == 0) {
-      freopen("/dev/null", "w", stderr);
-      alarm(20);
+      if (!only || getenv("FUZZ_FORK")) {
+        freopen("/dev/null", "w", stderr);
+        alarm(20);
+      }
       struct sim_config cfg = {.mode = modes[m % 5], .cpu_vendor = "intel", .params = params_new(),
                                .mem_bytes = 1ull << 30, .quiet = true};
       struct sim_result res;
