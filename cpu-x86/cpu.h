@@ -112,6 +112,8 @@ struct vcpu {
   uint64_t icount_stop;
   uint64_t cycles;
   uint64_t tsc_hz;           /* virtual TSC frequency */
+  uint16_t smp_n, smp_id;    /* --cpus: how many vCPUs (0: one, CPUID as before) and this one's
+                                APIC id (CPUID leaves 1 and 0xB) */
   bool cpuid_no_pse;         /* CPUID.1:EDX.PSE clear: a Xen PV guest sees no
                                 large pages (Xen masks PSE for PV guests) */
   uint64_t tsc_offset;       /* epoch in TSC ticks */
@@ -187,6 +189,10 @@ void cpu_write_cr3(struct vcpu *c, uint64_t cr3);   /* bit 63: no-flush (PCIDE) 
 void cpu_invpcid(struct vcpu *c, int type, uint32_t pcid, uint64_t va);
 /* A frame is being reused or unmapped: drop decoded code from it. */
 void cpu_invalidate_frame(struct vcpu *c, uint64_t pa);
+/* --cpus: c runs from owner's decoded code (the code cache and its
+ * invalidations shared, each vCPU's TLB kept in step) */
+#define CPU_MAX_VCPUS 64
+void cpu_share_code(struct vcpu *c, struct vcpu *owner);
 /* CPUID personality (one, whatever --cpu says: DESIGN.md determinism). */
 void cpu_cpuid(const struct vcpu *c, uint32_t leaf, uint32_t sub,
                uint32_t out[4]);

@@ -179,6 +179,25 @@ void cpu_cpuid(const struct vcpu *c, uint32_t leaf, uint32_t sub, uint32_t o[4])
            (1u << 15) /* CMOV */ | (1u << 19) /* CLFSH */ | (1u << 23) /* MMX */ |
            (1u << 24) /* FXSR */ | (1u << 25) /* SSE */ | (1u << 26) /* SSE2 */;
     if (c->cpuid_no_pse) o[3] &= ~(1u << 3);
+    if (c->smp_n > 1) {                /* --cpus: N logical CPUs in the package, this one's APIC id */
+      o[1] = (o[1] & 0xffffu) | ((uint32_t)c->smp_n << 16) | ((uint32_t)c->smp_id << 24);
+      o[3] |= 1u << 28;                /* HTT: the count field is valid */
+    }
+    break;
+  case 0xb:
+    /* x2APIC topology (SDM Vol. 2A CPUID leaf 0BH): --cpus N cores of one
+     * thread each; level 0 SMT, level 1 core (with one vCPU: zeros, as before) */
+    if (c->smp_n > 1 && sub <= 1) {
+      uint32_t shift = 0;
+      while ((1u << shift) < c->smp_n) shift++;
+      o[0] = sub ? shift : 0;
+      o[1] = sub ? c->smp_n : 1;
+      o[2] = ((sub ? 2u : 1u) << 8) | sub;
+      o[3] = c->smp_id;
+    } else if (c->smp_n > 1) {
+      o[2] = sub;
+      o[3] = c->smp_id;
+    }
     break;
   case 2:
     o[0] = 0x00FF0001;                 /* descriptor FF: use leaf 4 */

@@ -28,7 +28,16 @@ struct code_cache {
   uint8_t *arena;
   size_t used;
   uint64_t flushes;
+  /* the vCPUs that run from it (--cpus: one decoded copy of the code for
+   * all, so a write to a code frame by any of them invalidates it for
+   * every one, and each one's TLB keeps the frame's NC bit right) */
+  struct vcpu *users[CPU_MAX_VCPUS];
+  int nusers;
 };
+
+static void frame_nc_all(struct code_cache *cc, uint64_t pa, bool nc) {
+  for (int i = 0; i < cc->nusers; i++) tlb_set_frame_nc(&cc->users[i]->tlb, pa, nc);
+}
 
 static const insn_t *op_block_end(struct vcpu *c, const insn_t *i) {
   c->rip = i->next_rip;
@@ -52,11 +61,20 @@ void code_cache_init(struct vcpu *c) {
   cc->nframes = (c->mmu->mem->ram_bytes + c->mmu->mem->pool_bytes) >> 12;
   cc->frame_head = calloc(cc->nframes, sizeof *cc->frame_head);
   cc->arena = malloc(ARENA_BYTES);
+  cc->users[cc->nusers++] = c;
+  c->cc = cc;
+}
+
+void cpu_share_code(struct vcpu *c, struct vcpu *owner) {
+  code_cache_fini(c);
+  struct code_cache *cc = owner->cc;
+  if (cc->nusers < CPU_MAX_VCPUS) cc->users[cc->nusers++] = c;
   c->cc = cc;
 }
 
 void code_cache_fini(struct vcpu *c) {
   if (!c->cc) return;
+  if (c->cc->users[0] != c) { c->cc = NULL; return; }   /* a sharer: the owner frees it */
   free(c->cc->frame_head);
   free(c->cc->arena);
   free(c->cc);
@@ -69,7 +87,7 @@ static void cache_flush(struct vcpu *c) {
   for (uint64_t f = 0; f < cc->nframes; f++) {
     if (cc->frame_head[f]) {
       c->mmu->mem->frame_flags[f] &= ~FRAME_CODE;
-      tlb_set_frame_nc(&c->tlb, f << 12, true);
+      frame_nc_all(cc, f << 12, true);
     }
     cc->frame_head[f] = NULL;
   }
@@ -92,7 +110,7 @@ void code_invalidate_pa(struct vcpu *c, uint64_t pa) {
   cc->frame_head[f] = NULL;
   /* fast[] may still point at dead blocks: lookups check ->valid. */
   c->mmu->mem->frame_flags[f] &= ~FRAME_CODE;
-  tlb_set_frame_nc(&c->tlb, f << 12, true);
+  frame_nc_all(cc, f << 12, true);
   c->code_invalidations++;
 }
 
@@ -124,7 +142,7 @@ void cpu_mark_code(struct vcpu *c, uint64_t pa) {
   uint8_t *ff = &c->mmu->mem->frame_flags[pa >> 12];
   if (!(*ff & FRAME_CODE)) {
     *ff |= FRAME_CODE;
-    tlb_set_frame_nc(&c->tlb, pa, false);
+    frame_nc_all(c->cc, pa, false);
   }
 }
 

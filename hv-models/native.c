@@ -50,6 +50,17 @@ const struct fl_param_def native_params[] = {
    "derived"},
   {"native.signal_segv", 1500, "cycles", "signal.segv: queue a SIGSEGV for the faulting task",
    "derived"},
+  {"native.tlb_shootdown", 200, "cycles", "tlb.shootdown: flush_tlb_mm_range's bookkeeping (tlb_gen, cpumask)",
+   "estimate: a few cache lines of shared state (Amit, USENIX ATC'17, section 2)"},
+  {"native.ipi_send", 300, "cycles", "ipi.send: one x2APIC ICR write per target",
+   "estimate: a WRMSR to the ICR, ~100 ns"},
+  {"native.tlb_ipi_flush", 1000, "cycles", "tlb.ipi_flush: the target's interrupt entry, flush, EOI and return (its own cycles)",
+   "estimate: an interrupt round trip plus an INVLPG"},
+  {"native.ipi_wait", 1500, "cycles", "ipi.wait: the initiator waits for the acks (the targets run at once)",
+   "estimate: an ack from a remote core takes over 1,000 cycles and a shootdown 'can take microseconds' "
+   "(Amit, 'Optimizing the TLB shootdown algorithm with page access tracking', USENIX ATC'17)"},
+  {"native.tlb_lazy_flush", 250, "cycles", "tlb.lazy_flush: a lazy CPU's catch-up flush at switch-in",
+   "derived: as native.tlb_invalidate"},
   {"native.uffd_handle_userfault", 2000, "cycles",
    "uffd.handle_userfault: queue the message, wake the reader, sleep",
    "estimate: a wake-up and a switch out; a whole user-handled fault is ~7.8 us on an idle x86 desktop "

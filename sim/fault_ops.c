@@ -51,6 +51,7 @@ static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_p
 static uint64_t op_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan *p) {
   struct kernel *k = kp;
   uint64_t cyc = plan(k, va, err, p);
+  k->smp.plan_kind = (int)p->kind;
   if (k->rec) {
     rec_put(k, FLTR_K_FAULT, va, err, (uint64_t)p->kind | (p->copy ? 64u : 0u) | (p->stack_grow ? 128u : 0u),
             rec_rot(p->pte_flags));
@@ -318,7 +319,15 @@ static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
   return cyc;
 }
 static uint64_t op_invlpg(void *kp, uint64_t va) {
-  flush_user_va(kp, va);
+  struct kernel *k = kp;
+  /* --cpus: a permission upgrade (a write made possible, a spurious
+   * fault) is flushed here only: the other CPUs take a spurious fault
+   * (Linux's ptep_set_access_flags, flush_tlb_fix_spurious_fault); a COW's
+   * ptep_clear_flush reaches them all */
+  bool local = k->smp.plan_kind == FK_WRITE_UPGRADE || k->smp.plan_kind == FK_SPURIOUS;
+  k->smp.local_only += local;
+  flush_user_va(k, va);
+  k->smp.local_only -= local;
   return 0;
 }
 static void op_release(void *kp, uint64_t pa) {

@@ -77,6 +77,7 @@ struct mm {
   uint32_t def_flags;        /* mlockall(MCL_FUTURE): VM_LOCKED for new mappings */
   uint32_t dump_filter;      /* /proc/<pid>/coredump_filter (MMF_DUMP_* bits): kept by fork and exec */
   uint64_t id;               /* never reused: names the address space a /proc/<pid>/mem opened */
+  uint64_t tlb_gen;          /* --cpus: flushes of its translations so far (Linux's tlb_gen) */
   struct symtab *syms;       /* run --symbols: the executable's function symbols (attrib.c) */
 };
 /* coredump_filter's bits (core(5)) and Linux's default, 0x33 */
@@ -274,6 +275,7 @@ struct task {
     uint32_t flags;          /* UFFD_PAGEFAULT_FLAG_* */
     bool read, woken;        /* its message was read; a wake covered it */
   } uffd;
+  int on_cpu;                /* --cpus: the vCPU it runs on, -1 none (task_init_first, clone: 0 / -1) */
   bool gone;                 /* an exited thread other than the leader: nothing waits for it,
                               * it is freed once the scheduler has left it (task_reap_gone) */
   struct task *next;         /* all tasks, in creation order */
@@ -317,8 +319,41 @@ void attrib_print(FILE *f, struct attrib *a);
 void attrib_json(struct json *j, struct attrib *a);
 void attrib_free(struct attrib *a);
 
+/* --cpus N (smp.c): virtual CPUs in deterministic lockstep.  The host
+ * runs one at a time for smp.quantum retired instructions; k->cpu, k->cur
+ * and k->tc are the running one's.  Memory is sequentially consistent
+ * (one host thread; TSO store buffering is not modelled). */
+#define SMP_MAX 64
+struct pwc;
+struct smp {
+  int n;                       /* vCPUs; 1: none of this is used */
+  int cur;                     /* the vCPU the host runs now */
+  struct vcpu *cpu[SMP_MAX];
+  struct pwc *pwc[SMP_MAX];    /* each one's paging-structure caches (NULL: none) */
+  struct task *task[SMP_MAX];  /* the task each runs (NULL: idle) */
+  uint64_t slice_end[SMP_MAX]; /* its task's time slice ends at this icount */
+  uint64_t qstart[SMP_MAX];    /* its icount when its turn began */
+  uint64_t loaded_mm[SMP_MAX];     /* the address space (mm->id: never reused) its CR3 holds,
+                                      kept while idle (lazy TLB); 0: none */
+  uint64_t loaded_gen[SMP_MAX];    /* that mm's tlb_gen its TLB has caught up with */
+  uint64_t quantum;            /* smp.quantum: instructions a vCPU runs in its turn */
+  uint64_t round_base;         /* guest time (in instructions) when the round began */
+  void (*select)(void *ctx, int i);   /* the machine makes vCPU i the running one */
+  void *select_ctx;
+  /* a batch (lazy MMU mode) gathers its flushes into one shootdown */
+  int batch;
+  uint64_t batch_lo, batch_hi, batch_pages;
+  /* stats: tlb_shootdowns */
+  uint64_t initiated, ipis_sent, remote_flushes, full_flushes, lazy_skipped, lazy_catchups;
+  uint64_t ipis_received[SMP_MAX];
+  uint64_t skip_shootdown;     /* smp.skip_shootdown: fault injection, the Nth shootdown not sent (0: off) */
+  int plan_kind;               /* the fault being handled: its plan's kind (fault_ops.c) */
+  int local_only;              /* > 0: a flush that is not shot down (a permission upgrade) */
+};
+
 struct kernel {
   struct sim *sim;
+  struct smp smp;
   struct vcpu *cpu;
   struct machine_mem *mem;
   struct mmu *mmu;
@@ -617,6 +652,18 @@ void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits *
 struct task *task_find(struct kernel *k, int pid);       /* a process (its leader) */
 struct task *task_find_tid(struct kernel *k, int tid);   /* a thread */
 void task_reap_gone(struct kernel *k);
+/* ---- virtual CPUs (smp.c) ---- */
+void smp_select(struct kernel *k, int i);               /* vCPU i runs on the host now */
+void smp_start_task(struct kernel *k, struct task *t);  /* the running (idle) vCPU takes t */
+void smp_idle(struct kernel *k);                        /* the running vCPU's task leaves it */
+bool smp_others_busy(const struct kernel *k);           /* another vCPU runs a task */
+void smp_mm_loaded(struct kernel *k);                   /* CR3 now holds k->mm */
+void smp_catch_up(struct kernel *k);                    /* switch-in: a lazy TLB flushed if behind */
+void smp_shootdown(struct kernel *k, uint64_t va, bool all);
+void smp_batch(struct kernel *k, bool begin);
+uint64_t smp_time_insns(const struct kernel *k);        /* guest time, in instructions */
+struct json;
+void smp_stats(struct json *j, const struct kernel *k);
 void task_switch_to(struct kernel *k, struct task *t);
 int live_mms(struct kernel *k, struct mm **out, int max);
 struct task *sched_pick(struct kernel *k);

@@ -23,6 +23,7 @@ void flush_user_va(struct kernel *k, uint64_t va) {
     guest_invpcid(k, 0, 1, va);
     guest_invpcid(k, 0, 1 | 0x800, va);
   }
+  if (k->smp.n > 1) smp_shootdown(k, va, false);   /* the other vCPUs running the mm */
 }
 
 /* A guest-kernel access failed.  Under native paging that is a bug; under
@@ -116,6 +117,7 @@ void pv_new_table(struct kernel *k, uint64_t pa, int level) {
 void pv_batch(struct kernel *k, bool begin) {
   rec_put(k, FLTR_K_PV_BATCH, begin, 0, 0, 0);
   if (k->hv->mode->pv_batch) k->hv->mode->pv_batch(k->hv, begin);
+  if (k->smp.n > 1) smp_batch(k, begin);           /* its flushes: one shootdown at the end */
 }
 
 /* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
@@ -125,6 +127,7 @@ void guest_flush_tlb(struct kernel *k) {
   if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
   else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
   cpu_flush_tlb(k->cpu);
+  if (k->smp.n > 1) smp_shootdown(k, 0, true);
 }
 void guest_invlpg(struct kernel *k, uint64_t va) {
   k->hv->st.counter[HV_C_GUEST_INVLPG]++;
@@ -302,6 +305,7 @@ void mm_switch_user(struct kernel *k) {
     cr3 |= UPCID;
   }
   guest_write_cr3(k, cr3);
+  if (k->smp.n > 1) smp_mm_loaded(k);
 }
 
 uint64_t kpti_enter(struct kernel *k) {

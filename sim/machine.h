@@ -15,7 +15,10 @@ struct machine {
   struct machine_mem mem;
   bool mem_ok;
   struct mmu mmu;
-  struct vcpu *c;
+  struct vcpu *c;             /* the running vCPU (--cpus: one of cpus[]) */
+  int ncpus;
+  struct vcpu *cpus[64];      /* --cpus: every vCPU (cpus[0] == the first c) */
+  struct pwc *pwcs[64];       /* each one's paging-structure caches (pwcs[0] == &pwc; NULL: none) */
   struct kernel *k;
   struct hv hv;
   struct ev_bus bus;

@@ -42,6 +42,10 @@ const struct fl_param_def guest_params[] = {
    "CALIBRATION.md: KPTI CR3 write 'a few hundred cycles' per syscall/interrupt"},
   {"guest.quantum", 100000, "insns", "time slice: instructions before the scheduler switches",
    "deterministic scheduling by design (DESIGN.md); ~100 us at 1 ns/insn"},
+  {"smp.quantum", 1000, "insns", "--cpus: instructions each vCPU runs in its turn of a lockstep round",
+   "model choice: fine enough that threads interleave within a time slice; guest time advances one quantum a round"},
+  {"smp.skip_shootdown", 0, "count", "fault injection: the Nth TLB shootdown is not sent (0: none), so a stale "
+   "translation survives on the other vCPUs", "test hook (issue 19): shows the shootdown is what keeps memory correct"},
   {"guest.pool_mib", 64, "MiB", "host/hypervisor structure pool above guest RAM", "sizing choice"},
   {"trace.keyframe_insns", 100000000, "insns", "run --trace: a keyframe every this many retired instructions "
    "(where replay --from can start)", "traces/FORMAT.md, Keyframes: seek granularity against trace size"},

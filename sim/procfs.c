@@ -497,7 +497,8 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   if (!strcmp(g, "/sys/devices/system/cpu/online") || !strcmp(g, "/sys/devices/system/cpu/possible") ||
       !strcmp(g, "/sys/devices/system/cpu/present")) {
     struct sbuf b = {0};
-    sb_add(&b, "0\n", 2);
+    if (k->smp.n > 1) sb_printf(&b, "0-%d\n", k->smp.n - 1);   /* --cpus */
+    else sb_add(&b, "0\n", 2);
     return px_file(r, &b, slash);
   }
   if (!fs_is_proc_path(g)) return 0;

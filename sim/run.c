@@ -17,8 +17,8 @@
 static uint64_t reg_param(void *r, const char *name) { return params_get(r, name); }
 
 /* --max-time: a host timer stops the CPU at its next block boundary */
-static volatile sig_atomic_t timed_out;
 static struct vcpu *volatile timed_cpu;
+static volatile sig_atomic_t timed_out;
 static void on_host_alarm(int sig) {
   (void)sig;
   timed_out = 1;
@@ -210,7 +210,44 @@ int machine_init(struct machine *m, char *err, size_t n) {
     if (pwc_init(&m->pwc, pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) return -1;
     m->mmu.pwc = &m->pwc;
   }
+  /* --cpus: the other vCPUs, each with its own TLBs and walk caches, the
+   * decoded code and the data caches shared */
+  m->ncpus = cfg->cpus > 1 ? cfg->cpus : 1;
+  m->cpus[0] = c;
+  if (m->ncpus > 1) c->smp_n = (uint16_t)m->ncpus;
+  m->pwcs[0] = m->mmu.pwc;
+  for (int i = 1; i < m->ncpus; i++) {
+    struct vcpu *o = m->cpus[i] = aligned_alloc(64, (sizeof *o + 63) & ~(size_t)63);
+    if (!o) { snprintf(err, n, "out of host memory"); return -1; }
+    cpu_init(o, &m->mmu);
+    cpu_share_code(o, c);
+    o->tsc_hz = c->tsc_hz;
+    o->ctl.maxphyaddr = c->ctl.maxphyaddr;
+    o->cpuid_no_pse = c->cpuid_no_pse;
+    o->smp_n = (uint16_t)m->ncpus;
+    o->smp_id = (uint16_t)i;
+    if (tlb_setup(o, P, err, n)) return -1;
+    if (m->dcache.enabled) cpu_set_dcache(o, &m->dcache);
+    if (pwk) {
+      uint32_t ent[6] = {0, 0, (uint32_t)params_get(P, "pwc.l2.entries"),
+                         (uint32_t)params_get(P, "pwc.l3.entries"), (uint32_t)params_get(P, "pwc.l4.entries"),
+                         (uint32_t)params_get(P, "pwc.l5.entries")};
+      m->pwcs[i] = calloc(1, sizeof *m->pwcs[i]);
+      if (!m->pwcs[i] || pwc_init(m->pwcs[i], pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) return -1;
+    }
+  }
   return 0;
+}
+
+/* --cpus: vCPU i runs on the host now (smp_select's machine side) */
+static void machine_select(void *ctx, int i) {
+  struct machine *m = ctx;
+  m->c = m->cpus[i];
+  m->k->cpu = m->c;
+  m->hv.cpu = m->c;
+  m->mmu.pwc = m->pwcs[i];
+  m->bus.cpu = (uint16_t)i;
+  if (timed_cpu) timed_cpu = m->c;
 }
 
 /* the event bus: the stats sink always, the log when asked for */
@@ -246,8 +283,29 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   struct hv *hv = &m->hv;
   k->mem = &m->mem;
   if (guest_params_init(k, m->mode, cfg->params, err, n)) return -1;
-  if (k->kpti && k->kpti_pcid) c->ctl.cr4 |= CR4_PCIDE;
+  if (k->kpti && k->kpti_pcid)
+    for (int i = 0; i < m->ncpus; i++) m->cpus[i]->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
+  k->smp.n = m->ncpus;
+  k->smp.quantum = params_get(cfg->params, "smp.quantum");
+  if (!k->smp.quantum) k->smp.quantum = 1000;
+  k->smp.skip_shootdown = params_get(cfg->params, "smp.skip_shootdown");
+  k->smp.select = machine_select;
+  k->smp.select_ctx = m;
+  for (int i = 0; i < m->ncpus; i++) {
+    k->smp.cpu[i] = m->cpus[i];
+    k->smp.pwc[i] = m->pwcs[i];
+  }
+  if (m->ncpus > 1 && strcmp(m->mode->name, "native")) {
+    snprintf(err, n, "--cpus %d: several vCPUs are modelled in the native mode so far (the other modes' "
+             "per-vCPU state and shootdown paths are issue 19's next part)", m->ncpus);
+    return -1;
+  }
+  if (m->ncpus > 1 && (cfg->trace_path || cfg->observer || cfg->log_samples || cfg->warmup_insns || cfg->roi_symbol)) {
+    snprintf(err, n, "--cpus %d: --trace, --view, --log-samples, --warmup-insns and --roi-symbol follow one vCPU "
+             "so far: run them with --cpus 1", m->ncpus);
+    return -1;
+  }
   k->mmu = &m->mmu;
   k->hv = hv;
   hv->mode = m->mode;
@@ -287,7 +345,6 @@ static void attrib_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
 static int guest_init(struct machine *m, char *err, size_t n) {
   const struct sim_config *cfg = m->cfg;
   struct kernel *k = m->k;
-  struct vcpu *c = m->c;
   if (guest_kernel_init(m, err, n)) return -1;
   if (record_open(k, cfg, err, n)) return -1;
   if (cfg->top_faults || cfg->symbols || cfg->roi_symbol) {
@@ -315,7 +372,7 @@ static int guest_init(struct machine *m, char *err, size_t n) {
     if (prctl(PR_CAPBSET_READ, cap, 0, 0, 0) == 1) k->cap_bnd |= 1ull << cap;
   k->epoch_ns = cfg->epoch * 1000000000ull;
   k->rng = 0x5eed0000fa017ull ^ cfg->aslr_seed;
-  c->tsc_offset = cfg->epoch * c->tsc_hz;
+  for (int i = 0; i < m->ncpus; i++) m->cpus[i]->tsc_offset = cfg->epoch * m->cpus[i]->tsc_hz;
   if (cfg->root) {
     k->rootfd = open(cfg->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (k->rootfd < 0) {
@@ -417,7 +474,9 @@ static void handle_exception(struct machine *m) {
 static bool limit_reached(struct machine *m) {
   const struct sim_config *cfg = m->cfg;
   struct kernel *k = m->k;
-  if (!timed_out && m->c->icount < m->limit) return false;
+  uint64_t insns = m->c->icount;    /* --cpus: every vCPU's */
+  if (m->ncpus > 1) { insns = 0; for (int i = 0; i < m->ncpus; i++) insns += m->cpus[i]->icount; }
+  if (!timed_out && insns < m->limit) return false;
   k->guest_killed_by = SIGXCPU;
   k->all_exited = true;
   if (cfg->quiet) return true;
@@ -483,63 +542,102 @@ static bool observer_tick(struct machine *m, bool final) {
   return false;
 }
 
-/* The scheduler loop: signals, timers, then the CPU until something
- * needs the kernel (a syscall, an exception, the end of a time slice). */
-static void run_guest(struct machine *m) {
+/* One pass of the scheduler loop on the running vCPU: signals, timers,
+ * then the CPU until something needs the kernel (a syscall, an exception,
+ * the end of a time slice or of the vCPU's turn at qend).  false: the run
+ * stops (a limit, the view closed). */
+static bool guest_step(struct machine *m, uint64_t qend) {
   struct kernel *k = m->k;
   struct vcpu *c = m->c;
-  k->slice_end = c->icount + k->quantum;
-  while (!k->all_exited) {
-    struct task *t = k->cur;
-    if (c->resume_block) {
-      /* after a hidden fault the block goes on at once: nothing the
-       * guest could see happens in between, as in a mode without it */
-      if (dispatch_exit(m, cpu_run(c))) break;
-      continue;
-    }
-    record_keyframe_due(k);
-    if (t->restart_syscall) {
-      /* woken from a blocking syscall: a stop signal stops the task with
-       * the call parked; another signal interrupts it; else it is retried */
-      bool signalled = signal_wakers(&k->tc);
-      if (signalled && signal_stop_parked(k)) { sched_switch(k); continue; }
-      t->restart_syscall = false;
-      if (signalled && c->r[RAX] != SYS_rt_sigtimedwait) signal_interrupt_syscall(k);
-      else { k->redispatch = true; syscall_dispatch(k); }   /* sigtimedwait takes its own */
-    }
-    if (t->state == TS_RUNNABLE && !k->exited) {
-      signal_deliver(k);
-      if (t->sigsuspend_active) { k->sigmask = t->saved_mask; t->sigsuspend_active = false; }
-    }
-    if (k->exited) {
-      task_exit(k);
-      if (!k->all_exited) sched_switch(k);
-      continue;
-    }
-    if (t->state != TS_RUNNABLE) { sched_switch(k); continue; }
-    /* timers: fire what is due, stop the CPU when the next one is */
-    uint64_t stop = k->slice_end < m->limit ? k->slice_end : m->limit;
-    uint64_t due = timers_fire(k);
-    /* (a signal may end the task or stop it: the loop's top handles both) */
-    if (task_pending(&k->tc) & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
-    uint64_t cpu_due = cpu_timers_fire(k);
-    if (task_pending(&k->tc) & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) continue; }
-    if (cpu_due && c->icount + cpu_due < stop) stop = c->icount + cpu_due;
-    if (due) {
-      uint64_t now = ktime_ns(k);
-      uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;
-      if (at < stop) stop = at;
-    }
-    if (m->roi_warmup && m->roi_warmup < stop) stop = m->roi_warmup;
-    if (m->next_tick && m->next_tick < stop) stop = m->next_tick;
-    if (m->next_sample && m->next_sample < stop) stop = m->next_sample;
-    if (timed_out) stop = 0;
-    c->icount_stop = stop;
-    k->orig_rax = -1;                  /* user mode: no syscall in progress */
-    if (dispatch_exit(m, cpu_run(c))) break;
-    if (m->next_sample && c->icount >= m->next_sample) log_sample(m);
-    if (m->next_tick && c->icount >= m->next_tick && !observer_tick(m, false)) break;
+  struct task *t = k->cur;
+  if (c->resume_block) {
+    /* after a hidden fault the block goes on at once: nothing the
+     * guest could see happens in between, as in a mode without it */
+    return !dispatch_exit(m, cpu_run(c));
   }
+  record_keyframe_due(k);
+  if (t->restart_syscall) {
+    /* woken from a blocking syscall: a stop signal stops the task with
+     * the call parked; another signal interrupts it; else it is retried */
+    bool signalled = signal_wakers(&k->tc);
+    if (signalled && signal_stop_parked(k)) { sched_switch(k); return true; }
+    t->restart_syscall = false;
+    if (signalled && c->r[RAX] != SYS_rt_sigtimedwait) signal_interrupt_syscall(k);
+    else { k->redispatch = true; syscall_dispatch(k); }   /* sigtimedwait takes its own */
+  }
+  if (t->state == TS_RUNNABLE && !k->exited) {
+    signal_deliver(k);
+    if (t->sigsuspend_active) { k->sigmask = t->saved_mask; t->sigsuspend_active = false; }
+  }
+  if (k->exited) {
+    task_exit(k);
+    if (!k->all_exited) sched_switch(k);
+    return true;
+  }
+  if (t->state != TS_RUNNABLE) { sched_switch(k); return true; }
+  /* timers: fire what is due, stop the CPU when the next one is */
+  uint64_t stop = k->slice_end < m->limit ? k->slice_end : m->limit;
+  if (qend < stop) stop = qend;
+  uint64_t due = timers_fire(k);
+  /* (a signal may end the task or stop it: the loop's top handles both) */
+  if (task_pending(&k->tc) & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) return true; }
+  uint64_t cpu_due = cpu_timers_fire(k);
+  if (task_pending(&k->tc) & ~k->sigmask) { signal_deliver(k); if (k->exited || t->state != TS_RUNNABLE) return true; }
+  if (cpu_due && c->icount + cpu_due < stop) stop = c->icount + cpu_due;
+  if (due) {
+    uint64_t now = ktime_ns(k);
+    uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;
+    if (at < stop) stop = at;
+  }
+  if (m->roi_warmup && m->roi_warmup < stop) stop = m->roi_warmup;
+  if (m->next_tick && m->next_tick < stop) stop = m->next_tick;
+  if (m->next_sample && m->next_sample < stop) stop = m->next_sample;
+  if (timed_out) stop = 0;
+  c->icount_stop = stop;
+  k->orig_rax = -1;                  /* user mode: no syscall in progress */
+  if (dispatch_exit(m, cpu_run(c))) return false;
+  if (m->next_sample && c->icount >= m->next_sample) log_sample(m);
+  if (m->next_tick && c->icount >= m->next_tick && !observer_tick(m, false)) return false;
+  return true;
+}
+
+/* --cpus: rounds of turns, each vCPU running its task for smp.quantum
+ * instructions in order; an idle vCPU takes a runnable task at its turn.
+ * When every vCPU is idle, the one-CPU scheduler decides (a timer skips
+ * guest time ahead, input from outside is awaited, or the guest is
+ * deadlocked). */
+static void run_guest_smp(struct machine *m) {
+  struct kernel *k = m->k;
+  struct smp *s = &k->smp;
+  while (!k->all_exited) {
+    bool ran = false;
+    for (int i = 0; i < s->n && !k->all_exited; i++) {
+      smp_select(k, i);
+      if (!k->cur) {
+        struct task *t = sched_pick(k);
+        if (!t) continue;
+        smp_start_task(k, t);
+      }
+      ran = true;
+      struct vcpu *c = m->c;
+      s->qstart[i] = c->icount;
+      uint64_t qend = c->icount + s->quantum;
+      while (!k->all_exited && k->cur && s->cur == i && (c->icount < qend || c->resume_block))
+        if (!guest_step(m, qend)) return;
+    }
+    s->round_base += s->quantum;
+    if (ran || k->all_exited) continue;
+    /* every vCPU idle: what the one-CPU scheduler does when all wait */
+    smp_select(k, 0);
+    sched_switch(k);
+  }
+}
+
+static void run_guest(struct machine *m) {
+  struct kernel *k = m->k;
+  k->slice_end = m->c->icount + k->quantum;
+  if (k->smp.n > 1) { run_guest_smp(m); return; }
+  while (!k->all_exited && guest_step(m, ~0ull)) {}
 }
 
 /* the result, and the stats JSON when asked for */
@@ -549,6 +647,13 @@ static int finish(struct machine *m, struct sim_result *res) {
   res->signal = k->guest_killed_by;
   res->instructions = m->c->icount;
   res->cycles = m->c->cycles;
+  if (m->ncpus > 1) {                /* --cpus: every vCPU's instructions; the slowest one's cycles */
+    res->instructions = res->cycles = 0;
+    for (int i = 0; i < m->ncpus; i++) {
+      res->instructions += m->cpus[i]->icount;
+      if (m->cpus[i]->cycles > res->cycles) res->cycles = m->cpus[i]->cycles;
+    }
+  }
   res->faults_guest = m->es.faults_visible;
   res->walks = m->mmu.walks;
   res->vm_exits = m->hv.st.exits_total;
@@ -614,6 +719,11 @@ void machine_fini(struct machine *m) {
     free(k->frame_refs);
     free(k);
   }
+  for (int i = 1; i < m->ncpus; i++) {
+    if (m->cpus[i]) { cpu_fini(m->cpus[i]); free(m->cpus[i]); }
+    if (m->pwcs[i]) { pwc_fini(m->pwcs[i]); free(m->pwcs[i]); }
+  }
+  if (m->ncpus > 1) m->c = m->cpus[0];
   if (m->c) { cpu_fini(m->c); free(m->c); }
   cache_hier_fini(&m->dcache);
   pwc_fini(&m->pwc);

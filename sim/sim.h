@@ -67,6 +67,7 @@ struct sim_config {
   const char *log_filter;    /* --log-filter EXPR */
   const char *root;          /* --root DIR */
   uint64_t mem_bytes;        /* --mem */
+  int cpus;                  /* --cpus: virtual CPUs (0 or 1: one) */
   uint64_t max_insns;        /* --max-insns (0 = unlimited) */
   uint64_t max_time_s;       /* --max-time: host seconds (0 = unlimited) */
   bool read_only;

@@ -121,9 +121,21 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_str(&j, "mode", cfg->mode);
   json_str(&j, "preset", params_preset_name(cfg->params));
   json_str(&j, "cpu", cfg->cpu_vendor);
-  json_u64(&j, "instructions", c->icount);
-  json_u64(&j, "cycles", c->cycles);
-  json_dbl(&j, "ipc", c->cycles ? (double)c->icount / (double)c->cycles : 0.0, 4);
+  /* --cpus: every vCPU's instructions, the slowest one's cycles (the
+   * elapsed time); each one's in "smp" */
+  uint64_t insns = c->icount, cycles = c->cycles, urefs = cpu_data_refs(c);
+  const struct smp *sm = &k->smp;
+  if (sm->n > 1) {
+    insns = cycles = urefs = 0;
+    for (int i = 0; i < sm->n; i++) {
+      insns += sm->cpu[i]->icount;
+      urefs += cpu_data_refs(sm->cpu[i]);
+      if (sm->cpu[i]->cycles > cycles) cycles = sm->cpu[i]->cycles;
+    }
+  }
+  json_u64(&j, "instructions", insns);
+  json_u64(&j, "cycles", cycles);
+  json_dbl(&j, "ipc", cycles ? (double)insns / (double)cycles : 0.0, 4);
   json_obj(&j, "page_faults");
   json_u64(&j, "guest", es->faults_visible);
   json_u64(&j, "hidden", es->faults_hidden);
@@ -164,9 +176,16 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
                              &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
   for (int i = 0; i < 7; i++) {
     if (!lv[i]->e) continue;
+    uint64_t hits = 0, misses = 0;   /* --cpus: summed over the vCPUs */
+    for (int v = 0; v < (sm->n > 1 ? sm->n : 1); v++) {
+      struct vcpu *vc = sm->n > 1 ? sm->cpu[v] : c;
+      const struct tlb_level *l = (const struct tlb_level *)((const char *)&vc->tlb + ((const char *)lv[i] - (const char *)&c->tlb));
+      hits += tlb_level_hits(l);
+      misses += l->misses;
+    }
     json_obj(&j, lv[i]->name);
-    json_u64(&j, "hits", tlb_level_hits(lv[i]));
-    json_u64(&j, "misses", lv[i]->misses);
+    json_u64(&j, "hits", hits);
+    json_u64(&j, "misses", misses);
     json_end(&j);
   }
   if (c->mmu->refill == MMU_REFILL_SOFTWARE)   /* entries the mode wrote (mmu_tlb_install) */
@@ -187,7 +206,7 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
    * ucopy records): the program's data references, the guest kernel's own
    * accesses through the MMU, and the user pages its copies reach */
   json_obj(&j, "refs");
-  json_u64(&j, "user", cpu_data_refs(c));
+  json_u64(&j, "user", urefs);
   json_u64(&j, "kernel", k->kernel_refs);
   json_u64(&j, "user_copies", k->user_copies);
   json_end(&j);
@@ -248,10 +267,14 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "page_cache_hits", k->pc_hits);
   json_u64(&j, "page_cache_misses", k->pc_misses);
   json_end(&j);
+  uint64_t decoded = c->blocks_decoded, invals = c->code_invalidations;
+  for (int i = 0; sm->n > 1 && i < sm->n; i++)
+    if (sm->cpu[i] != c) { decoded += sm->cpu[i]->blocks_decoded; invals += sm->cpu[i]->code_invalidations; }
   json_obj(&j, "code_cache");
-  json_u64(&j, "blocks_decoded", c->blocks_decoded);
-  json_u64(&j, "invalidations", c->code_invalidations);
+  json_u64(&j, "blocks_decoded", decoded);
+  json_u64(&j, "invalidations", invals);
   json_end(&j);
+  if (sm->n > 1) smp_stats(&j, k);     /* --cpus: each vCPU, the shootdowns */
   if (k->attr && !k->attr->quiet_table) attrib_json(&j, k->attr);
   /* the configuration that made these numbers (mode, cpu and preset are
    * above): every parameter's value, so a file says what it measured

@@ -15,9 +15,10 @@
 #define RESET_ON_FORK 0x40000000
 #define RR_TIMESLICE_NS 100000000ull   /* Linux's RR_TIMESLICE: 100 ms */
 
-/* find_process_by_pid: 0 is the caller; the task's context */
+/* find_process_by_pid: 0 is the caller; a thread id names that thread
+ * (the scheduling calls act on threads); the task's context */
 static struct task_ctx *find(struct kernel *k, int pid, struct task **tp) {
-  struct task *t = pid == 0 || pid == k->pid ? k->cur : task_find(k, pid);
+  struct task *t = pid == 0 || pid == k->tid ? k->cur : task_find_tid(k, pid);
   if (tp) *tp = t;
   if (!t) return pid == OUTSIDE_PID && !tp ? task_outside(k) : NULL;   /* read-only users */
   return task_ctx_of(k, t);
@@ -101,12 +102,17 @@ static long set_sched(struct kernel *k, int pid, int policy, uint64_t uparam) {
   return 0;
 }
 
-/* sched_getaffinity/sched_setaffinity: the one CPU.  Linux's cpumask is
- * nr_cpu_ids bits in longs: 8 bytes here. */
+/* sched_getaffinity/sched_setaffinity: every vCPU (--cpus).  Linux's
+ * cpumask is nr_cpu_ids bits in longs: 8 bytes here.  A mask is accepted
+ * when it names a vCPU; tasks are not pinned (the lockstep scheduler
+ * places them). */
+static uint64_t all_cpus(const struct kernel *k) {
+  return k->smp.n >= 64 ? ~0ull : (1ull << (k->smp.n > 1 ? k->smp.n : 1)) - 1;
+}
 static long get_affinity(struct kernel *k, int pid, uint64_t len, uint64_t umask) {
   if (len * 8 < 1 || (len & 7)) return -EINVAL;
   if (pid < 0 || !find(k, pid, NULL)) return -ESRCH;
-  uint64_t m = 1;
+  uint64_t m = all_cpus(k);
   return copy_to_user(k, umask, &m, 8) ? -EFAULT : 8;
 }
 
@@ -116,7 +122,7 @@ static long set_affinity(struct kernel *k, int pid, uint64_t len, uint64_t umask
   struct task_ctx *c = pid < 0 ? NULL : find(k, pid, NULL);
   if (!c) return -ESRCH;
   if (!may_change(k, c) || c == task_outside(k)) return -EPERM;
-  return (m & 1) ? 0 : -EINVAL;      /* no allowed CPU in the mask */
+  return (m & all_cpus(k)) ? 0 : -EINVAL;      /* no allowed CPU in the mask */
 }
 
 long sys_sched(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {

@@ -18,7 +18,7 @@
 
 uint64_t ktime_ns(struct kernel *k) {
   /* epoch + retired instructions / guest.ips + time skipped by sleeps */
-  uint64_t ins = k->cpu->icount;
+  uint64_t ins = k->smp.n > 1 ? smp_time_insns(k) : k->cpu->icount;   /* --cpus: the lockstep clock */
   uint64_t ns = k->ips == 1000000000ull ? ins : (uint64_t)((unsigned __int128)ins * 1000000000ull / k->ips);
   return k->epoch_ns + ns + k->sleep_ns;
 }

@@ -137,6 +137,8 @@ int task_init_first(struct kernel *k) {
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
   t->exit_efd = -1;
+  t->on_cpu = 0;
+  k->smp.task[0] = t;
   return 0;
 }
 
@@ -191,8 +193,14 @@ static void switch_to(struct kernel *k, struct task *next, int reason) {
   cpu_load_regs(c, &next->regs);
   k->tc.oncpu_icount = c->icount;
   k->cur = next;
+  if (reason == 0) {               /* (a moment in another's context leaves the vCPUs' tasks as they are) */
+    cur->on_cpu = -1;
+    next->on_cpu = k->smp.cur;
+    k->smp.task[k->smp.cur] = next;
+  }
   k->hv->bus->pid = k->pid;        /* steps from here on are the new task's */
   if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) mm_switch_user(k);
+  else if (k->smp.n > 1 && reason == 0) smp_catch_up(k);
   if (cur->gone) task_reap_gone(k);
 }
 
@@ -298,6 +306,10 @@ struct task *sched_pick(struct kernel *k) {
     struct task *start = k->cur && k->cur->next ? k->cur->next : k->tasks;
     struct task *t = start;
     do {
+      if (t->on_cpu >= 0 && t != k->cur) {   /* running on another vCPU (--cpus) */
+        t = t->next ? t->next : k->tasks;
+        continue;
+      }
       if (t->state == TS_RUNNABLE) return t;
       if (t->state == TS_BLOCKED && wakeable(k, t)) {
         t->state = TS_RUNNABLE;
@@ -305,6 +317,8 @@ struct task *sched_pick(struct kernel *k) {
       }
       t = t->next ? t->next : k->tasks;
     } while (t != start);
+    /* other vCPUs still run: this one idles (time passes with them) */
+    if (k->smp.n > 1 && smp_others_busy(k)) return NULL;
     /* Everyone is blocked: a timer can wake someone (virtual time skips
      * ahead to it), else only input from outside (a host fd) can help;
      * a pipe the guest made gets none while every guest process waits. */
@@ -325,6 +339,14 @@ struct task *sched_pick(struct kernel *k) {
 
 void sched_switch(struct kernel *k) {
   struct task *n = sched_pick(k);
+  if (!n && k->smp.n > 1 && smp_others_busy(k)) {
+    if (k->cur) smp_idle(k);           /* this vCPU idles until a task is runnable */
+    return;
+  }
+  if (n && !k->cur) {                  /* an idle vCPU takes it */
+    smp_start_task(k, n);
+    return;
+  }
   if (!n) {
     /* deadlock: every task waits on something no one will provide, or is
      * stopped with no one left to continue it */
@@ -442,6 +464,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   struct task *t = calloc(1, sizeof *t);
   if (!t) return -ENOMEM;
   t->exit_efd = -1;
+  t->on_cpu = -1;
   t->tc = k->tc;
   t->tc.tid = newpid;
   if (!thread) t->tc.pid = newpid;

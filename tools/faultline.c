@@ -106,6 +106,9 @@ static const char *run_usage =
   "                   (steps), comma-separated (all must hold)\n"
   "  --root DIR       make DIR the guest's / (chroot-like confinement)\n"
   "  --mem SIZE       guest RAM, e.g. 512M, 2G (default 1G)\n"
+  "  --cpus N         virtual CPUs (default 1; native mode), in lockstep quanta of\n"
+  "                   smp.quantum retired instructions; threads run on them at once\n"
+  "                   and TLB shootdowns keep their TLBs coherent (docs/threads.md)\n"
   "  --max-insns N    stop the guest after N instructions (killed with SIGXCPU)\n"
   "  --max-time S     stop the guest after S seconds of host time (SIGXCPU)\n"
   "  --read-only      refuse every write to the file system\n"
@@ -215,7 +218,7 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
          O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS, O_WARM, O_ROISYM,
-         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY, O_SAMPLES };
+         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY, O_SAMPLES, O_CPUS };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
@@ -225,7 +228,7 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     {"log-filter", 1, 0, O_LOGFILTER}, {"trace", 1, 0, O_TRACE}, {"top-faults", 1, 0, O_TOPF},
     {"symbols", 0, 0, O_SYMS}, {"warmup-insns", 1, 0, O_WARM}, {"roi-symbol", 1, 0, O_ROISYM},
     {"view", 0, 0, O_VIEW}, {"view-record", 1, 0, O_VIEWREC}, {"view-every", 1, 0, O_VIEWEVERY},
-    {"view-record-every", 1, 0, O_VIEWRECEVERY}, {"log-samples", 1, 0, O_SAMPLES},
+    {"view-record-every", 1, 0, O_VIEWRECEVERY}, {"log-samples", 1, 0, O_SAMPLES}, {"cpus", 1, 0, O_CPUS},
     {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
@@ -273,6 +276,10 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     }
     case O_ROOT: cfg.root = optarg; break;
     case O_MEM: cfg.mem_bytes = parse_size(optarg); break;
+    case O_CPUS:
+      cfg.cpus = (int)parse_u64(optarg, "bad --cpus '%s' (a number of virtual CPUs, 1 to 64)");
+      if (cfg.cpus < 1 || cfg.cpus > 64) die("--cpus must be 1 to 64, not %s", optarg);
+      break;
     case O_MAXI: cfg.max_insns = parse_u64(optarg, "bad --max-insns '%s' (expected a count)"); break;
     case O_RO: cfg.read_only = true; break;
     case O_MAXT: cfg.max_time_s = parse_u64(optarg, "bad --max-time '%s' (seconds)"); break;

@@ -90,7 +90,8 @@ enum ev_kind_class { EV_KC_GUEST, EV_KC_HIDDEN, EV_KC_INTERCEPT };
   X(ENTRIES, "entries") X(LEVEL, "level") X(HIT, "hit") X(VALID, "valid") \
   X(ALL, "all") X(DIR, "dir") X(KIND, "kind") X(EXIT, "exit") X(VECTOR, "vector") \
   X(HCALL, "hypercall") X(WHY, "why") X(PFN, "pfn") X(MFN, "mfn") X(SLOT, "slot") \
-  X(TYPE, "type") X(CALL, "call") X(CLASS, "class") X(FLAGS, "flags")
+  X(TYPE, "type") X(CALL, "call") X(CLASS, "class") X(FLAGS, "flags") \
+  X(CPUS, "cpus") X(CPU, "cpu")
 enum ev_field {
 #define X(id, name) EVF_##id,
   EV_FIELD_KINDS(X)
@@ -125,6 +126,11 @@ enum ev_field {
   X(TLB_INVALIDATE, "tlb.invalidate", GUEST_KERNEL, "native.tlb_invalidate", VA, NONE, "invalidate the stale translation [SDM Vol. 3A 4.10.4.1; Linux flush_tlb_page]") \
   X(SPURIOUS, "spurious", GUEST_KERNEL, "native.spurious", NONE, NONE, "translation already valid: return [Linux mm/memory.c handle_pte_fault, spurious_fault]") \
   X(SIGNAL_SEGV, "signal.segv", GUEST_KERNEL, "native.signal_segv", NONE, NONE, "no valid mapping: queue SIGSEGV [Linux arch/x86/mm/fault.c bad_area]") \
+  X(TLB_SHOOTDOWN, "tlb.shootdown", GUEST_KERNEL, "native.tlb_shootdown", VA, CPUS, "--cpus: flush_tlb_mm_range after the local flush: bump the mm's tlb_gen, IPI the CPUs running the mm (lazy ones skipped), wait for their acks; va 0 and more than 33 pages: a full flush [Linux arch/x86/mm/tlb.c flush_tlb_mm_range, native_flush_tlb_multi]") \
+  X(IPI_SEND, "ipi.send", GUEST_KERNEL, "native.ipi_send", NONE, CPU, "--cpus: the initiator writes the x2APIC ICR (MSR 0x830) for one target [SDM Vol. 3A 11.12.9; Linux x2apic_send_IPI]") \
+  X(TLB_IPI_FLUSH, "tlb.ipi_flush", GUEST_KERNEL, "native.tlb_ipi_flush", VA, ALL, "--cpus: the target (its cpu) takes the IPI: interrupt entry, flush_tlb_func's INVLPG or full flush, EOI, return; charged to the target's own cycles (0 on the initiator's clock) [Linux arch/x86/mm/tlb.c flush_tlb_func]") \
+  X(IPI_WAIT, "ipi.wait", GUEST_KERNEL, "native.ipi_wait", NONE, CPUS, "--cpus: the initiator spins until every target has acked (they run their handlers at once: one handler's latency) [Linux kernel/smp.c smp_call_function_many_cond]") \
+  X(TLB_LAZY_FLUSH, "tlb.lazy_flush", GUEST_KERNEL, "native.tlb_lazy_flush", NONE, NONE, "--cpus: a CPU that kept the mm loaded while idle (lazy TLB) switches back to it behind its tlb_gen: a full flush [Linux arch/x86/mm/tlb.c switch_mm_irqs_off]") \
   X(UFFD_HANDLE_USERFAULT, "uffd.handle_userfault", GUEST_KERNEL, "native.uffd_handle_userfault", VA, FLAGS, "queue the fault's message on the userfaultfd, wake its reader, put the faulting thread to sleep [Linux fs/userfaultfd.c handle_userfault]") \
   X(UFFD_COPY, "uffd.copy", GUEST_KERNEL, "native.uffd_copy", VA, PAGES, "UFFDIO_COPY: copy the handler's pages into new frames and map them (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_copy]") \
   X(UFFD_ZEROPAGE, "uffd.zeropage", GUEST_KERNEL, "native.uffd_zeropage", VA, PAGES, "UFFDIO_ZEROPAGE: map the zero page (a zeroed frame in shared memory) (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_zeropage]") \

@@ -134,8 +134,21 @@ static void *holder(void *arg) {
   return NULL;
 }
 
-/* /proc/self/task: one entry per thread, each with its own stat */
-static void list_tasks(void) {
+/* /proc/self/task: one entry per thread, each with its own stat
+ * (natively a joined thread lingers until the kernel has reaped it: the
+ * listing is retried until it shows the threads that run) */
+static int list_once(int *ok);
+static void list_tasks(int want) {
+  int n = 0, ok = 0;
+  for (int i = 0; i < 100000 && (n = list_once(&ok)) != want; i++) sched_yield();
+  char line[128];
+  int threads = -1;
+  FILE *f = fopen("/proc/self/status", "r");
+  while (fgets(line, sizeof line, f)) if (!strncmp(line, "Threads:", 8)) threads = atoi(line + 8);
+  fclose(f);
+  printf("/proc/self/task: %d threads, %d stats name their tid, status Threads %d\n", n, ok, threads);
+}
+static int list_once(int *okp) {
   DIR *d = opendir("/proc/self/task");
   int n = 0, ok = 0;
   struct dirent *e;
@@ -149,12 +162,8 @@ static void list_tasks(void) {
     if (f) fclose(f);
   }
   closedir(d);
-  char line[128];
-  int threads = -1;
-  FILE *f = fopen("/proc/self/status", "r");
-  while (fgets(line, sizeof line, f)) if (!strncmp(line, "Threads:", 8)) threads = atoi(line + 8);
-  fclose(f);
-  printf("/proc/self/task: %d threads, %d stats name their tid, status Threads %d\n", n, ok, threads);
+  *okp = ok;
+  return n;
 }
 
 static void *execer(void *arg) {
@@ -275,10 +284,10 @@ int main(int argc, char **argv) {
   pthread_create(&th[0], NULL, holder, NULL);
   pthread_create(&th[1], NULL, holder, NULL);
   pthread_barrier_wait(&hold);
-  list_tasks();
+  list_tasks(3);
   pthread_barrier_wait(&hold);
   pthread_join(th[0], NULL);
   pthread_join(th[1], NULL);
-  list_tasks();
+  list_tasks(1);
   return 0;
 }

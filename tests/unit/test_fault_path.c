@@ -36,7 +36,12 @@ extern const struct hv_mode hv_mode_native;   /* hv-models/native.c */
   X(C_COW, "native.cow_copy", 11000) X(C_PTE, "native.pte_write", 12000) \
   X(C_AROUND, "native.fault_around", 60) X(C_TLB, "native.tlb_invalidate", 14000) \
   X(C_SPUR, "native.spurious", 15000) X(C_SEGV, "native.signal_segv", 16000) \
-  X(C_EXIT, "native.kernel_exit", 17000) X(C_WB, "native.file_writeback", 18000)
+  X(C_EXIT, "native.kernel_exit", 17000) X(C_WB, "native.file_writeback", 18000) \
+  X(C_UFFD, "native.uffd_handle_userfault", 19000) X(C_UCOPY, "native.uffd_copy", 20000) \
+  X(C_UZERO, "native.uffd_zeropage", 21000) X(C_UWP, "native.uffd_writeprotect", 22000) \
+  X(C_UWAKE, "native.uffd_wake", 23000) X(C_SHOOT, "native.tlb_shootdown", 24000) \
+  X(C_IPI, "native.ipi_send", 25000) X(C_IPIFL, "native.tlb_ipi_flush", 26000) \
+  X(C_LAZY, "native.tlb_lazy_flush", 27000) X(C_WAIT, "native.ipi_wait", 28000)
 #define X(id, name, v) id = v,
 enum { COSTS(X) };
 #undef X
@@ -488,6 +493,18 @@ Test(fault_path, spurious) {
   tail(&L);
   check(&L, OPS("entry_switch", PLAN("0x7"), "invlpg(0x7f0000001234)", "exit_switch"), r, 0, -1,
         EV_K_SPURIOUS);
+}
+
+/* a userfault: the message is queued and the handler returns (0: the
+ * instruction is retried once the thread, parked by sim, is woken); the
+ * message's flags ride in the plan's pte_flags, the step's arg */
+Test(fault_path, userfault) {
+  S.kind = FK_USERFAULT;
+  int r = run(VA, W_USER, false);
+  struct list L = head(FK_USERFAULT);
+  add(&L, "uffd.handle_userfault", C_UFFD, 0, VA, FLAGS);
+  tail(&L);
+  check(&L, OPS("entry_switch", PLAN("0x6"), "exit_switch"), r, 0, -1, EV_K_USERFAULT);
 }
 
 /* SIGSEGV: signal.segv is queued only for a user fault; a kernel access
