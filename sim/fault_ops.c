@@ -45,6 +45,8 @@ static uint64_t forced_flags(const struct kernel *k, const struct vma *v, uint64
 }
 
 static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_plan *p);
+#define RLIMIT_STACK_ 3
+#define STACK_GUARD_GAP (256 * PAGE)   /* mm/mmap.c stack_guard_gap */
 
 /* the guest kernel's decision: recorded (a fault record), its outcome
  * when the mode's handler returns (record_fault_end) */
@@ -72,11 +74,21 @@ static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_p
   p->user = err & PFEC_U;
   struct vma *v = va < TASK_SIZE ? vma_find(mm, va) : NULL;
   if (!v && va < TASK_SIZE) {
+    /* expand_stack: the main stack down to its limit; any other
+     * MAP_GROWSDOWN mapping (a thread's stack) by up to RLIMIT_STACK below
+     * its top; neither within stack_guard_gap (256 pages) of the mapping
+     * below it */
     struct vma *n = vma_next(mm, va);
-    if (n && (n->flags & VM_GROWSDOWN) && va >= mm->stack_limit) {
-      n->start = va & PAGE_MASK;
-      p->stack_grow = true;
-      v = n;
+    if (n && (n->flags & VM_GROWSDOWN)) {
+      uint64_t page = va & PAGE_MASK, rl = k->tg->rlim[RLIMIT_STACK_].cur;
+      uint64_t lim = n->end == STACK_TOP ? mm->stack_limit : n->end > rl ? n->end - rl : 0;
+      struct vma *below = n > mm->vmas ? n - 1 : NULL;
+      bool gap = !below || page >= below->end + STACK_GUARD_GAP;
+      if (va >= lim && gap) {
+        n->start = page;
+        p->stack_grow = true;
+        v = n;
+      }
     }
   }
   if (!v) { p->kind = FK_SEGV_MAPERR; return cyc; }

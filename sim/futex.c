@@ -31,6 +31,11 @@ static long futex_key(struct kernel *k, uint64_t uaddr, bool private, struct fke
   if (uaddr & 3) return -EINVAL;
   struct vma *v = vma_find(k->mm, uaddr);
   if (!v) return -EFAULT;
+  /* a shared futex: get_futex_key pins the page (get_user_pages_fast),
+   * faulting it in; a page no access reaches (PROT_NONE, beyond a file's
+   * end) is EFAULT */
+  uint8_t *h;
+  if (!private && user_xlate(k, uaddr, 4, false, &h)) return -EFAULT;
   if (private || !(v->flags & VM_SHARED)) {
     *key = (struct fkey){(uint64_t)(uintptr_t)k->mm, uaddr};
     return 0;
@@ -61,8 +66,8 @@ static struct task *first_waiter(struct kernel *k, struct fkey key, uint32_t bit
 }
 
 static void wake(struct task *t, struct fkey key) {
+  t->futex.woken_index = waits_on(t, key, FUTEX_BITSET_MATCH_ANY);   /* (before woken: it checks that) */
   t->futex.woken = true;
-  t->futex.woken_index = waits_on(t, key, FUTEX_BITSET_MATCH_ANY);
 }
 
 /* wake n waiters, then move up to nrequeue more to requeue_to */
@@ -84,7 +89,10 @@ static int wake_key(struct kernel *k, struct fkey key, uint32_t bitset, int n, s
 
 int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n) {
   struct fkey key;
-  if (!k->mm || futex_key(k, uaddr, false, &key)) return 0;
+  /* (the kernel's put_user just reached the word: a private mapping's key
+   * needs no pin; a shared one's is pinned as a shared futex's) */
+  struct vma *v = k->mm ? vma_find(k->mm, uaddr) : NULL;
+  if (!v || futex_key(k, uaddr, !(v->flags & VM_SHARED), &key)) return 0;
   return wake_key(k, key, FUTEX_BITSET_MATCH_ANY, n, NULL, 0);
 }
 

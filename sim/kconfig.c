@@ -31,6 +31,7 @@ static const struct kconfig kconfigs[] = {
   {"KSM", false, "no page merging"},
   {"NUMA", false, "one memory node"},
   {"USERFAULTFD", true, "userfaultfd(2) and /dev/userfaultfd: missing and write-protect modes on anonymous memory (docs/threads.md)"},
+  {"HAVE_ARCH_USERFAULTFD_WP", true, "UFFDIO_REGISTER_MODE_WP and UFFDIO_WRITEPROTECT on anonymous memory"},
   {"SECRETMEM", false, "no memfd_secret"},
   {"MEMFD_CREATE", true, "memfd_create with seals"},
   {"SHMEM", true, "shared anonymous memory and memfds are page-cache files"},

@@ -201,13 +201,14 @@ int machine_init(struct machine *m, char *err, size_t n) {
   int pwk = (int)params_get(P, "walk.pwc");
   if (pwk == 3) pwk = strcmp(cfg->cpu_vendor, "amd") ? PWC_INTEL_PSC : PWC_AMD_PTC;
   if (pwk > 3) { snprintf(err, n, "walk.pwc must be 0..3"); return -1; }
+  uint32_t ent[6] = {0, 0, (uint32_t)params_get(P, "pwc.l2.entries"),
+                     (uint32_t)params_get(P, "pwc.l3.entries"), (uint32_t)params_get(P, "pwc.l4.entries"),
+                     (uint32_t)params_get(P, "pwc.l5.entries")};
+  uint32_t pwc_lat = (uint32_t)params_get(P, "pwc.hit_latency");
   if (pwk) {
-    uint32_t ent[6] = {0, 0, (uint32_t)params_get(P, "pwc.l2.entries"),
-                       (uint32_t)params_get(P, "pwc.l3.entries"), (uint32_t)params_get(P, "pwc.l4.entries"),
-                       (uint32_t)params_get(P, "pwc.l5.entries")};
     for (int l = 2; l <= 5; l++)
       if (ent[l] > 4096) { snprintf(err, n, "pwc.l%d.entries too large", l); return -1; }
-    if (pwc_init(&m->pwc, pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) return -1;
+    if (pwc_init(&m->pwc, pwk, ent, pwc_lat)) return -1;
     m->mmu.pwc = &m->pwc;
   }
   /* --cpus: the other vCPUs, each with its own TLBs and walk caches, the
@@ -229,11 +230,8 @@ int machine_init(struct machine *m, char *err, size_t n) {
     if (tlb_setup(o, P, err, n)) return -1;
     if (m->dcache.enabled) cpu_set_dcache(o, &m->dcache);
     if (pwk) {
-      uint32_t ent[6] = {0, 0, (uint32_t)params_get(P, "pwc.l2.entries"),
-                         (uint32_t)params_get(P, "pwc.l3.entries"), (uint32_t)params_get(P, "pwc.l4.entries"),
-                         (uint32_t)params_get(P, "pwc.l5.entries")};
       m->pwcs[i] = calloc(1, sizeof *m->pwcs[i]);
-      if (!m->pwcs[i] || pwc_init(m->pwcs[i], pwk, ent, (uint32_t)params_get(P, "pwc.hit_latency"))) return -1;
+      if (!m->pwcs[i] || pwc_init(m->pwcs[i], pwk, ent, pwc_lat)) return -1;
     }
   }
   return 0;

@@ -106,8 +106,11 @@ static long sys_sigqueueinfo(struct kernel *k, int pid, int tid, int sig, uint64
   int32_t code;
   memcpy(&code, info + 8, 4);
   if (sig < 0 || sig > 64) return -EINVAL;
-  if (pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
+  /* do_rt_sigqueueinfo: a code of the kernel's or kill's only to oneself
+   * (task_pid_vnr(current): the caller's thread id) */
+  if (pid != k->tid && pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
   struct task *t = tid ? task_find_tid(k, tid) : pid == k->pid ? k->cur : task_find(k, pid);
+  if (!t && !tid && (t = task_find_tid(k, pid))) t = task_find(k, task_ctx_of(k, t)->pid);   /* a thread's id: its process */
   if (!t || (tid && task_ctx_of(k, t)->pid != pid)) return -ESRCH;
   if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
   if (!sig) return 0;
@@ -508,6 +511,11 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     int sig = (int)a[1];
     if (sig < 0 || sig > 64) return -EINVAL;
     int n = 0, sent = 0;
+    /* kill_proc_info: a thread's id names its process too */
+    if (pid > 0) {
+      struct task *th = task_find_tid(k, pid);
+      if (th) pid = task_ctx_of(k, th)->pid;
+    }
     for (struct task *t = k->tasks; t; t = t->next) {
       struct task_ctx *c = task_ctx_of(k, t);
       if (c->tid != c->pid) continue;   /* processes, by their leaders */
