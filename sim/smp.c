@@ -194,7 +194,7 @@ void smp_stats(struct json *j, const struct kernel *k) {
   json_obj(j, "per_cpu");               /* by vCPU number */
   for (int i = 0; i < s->n; i++) {
     const struct vcpu *c = s->cpu[i];
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "%d", i);
     json_obj(j, name);
     json_u64(j, "instructions", c->icount);

@@ -1031,10 +1031,16 @@ out:
 /* End of the run: every task's address space, descriptors and memory. */
 void task_cleanup_all(struct kernel *k) {
   if (k->cur) k->cur->tc = k->tc;
+  /* descriptors first: a userfaultfd's release looks at the address
+   * spaces that are still there */
+  for (struct task *t = k->tasks; t; t = t->next) {
+    files_put(t->tc.files);
+    t->tc.files = NULL;
+  }
+  for (struct task *t = k->tasks; t; t = t->next)
+    if (t->tc.mm) { mm_put(k, t->tc.mm); t->tc.mm = NULL; }
   for (struct task *t = k->tasks, *n; t; t = n) {
     n = t->next;
-    if (t->tc.mm) mm_put(k, t->tc.mm);
-    files_put(t->tc.files);
     pidfd_task_gone(t);
     tgroup_put(t->tc.tg);
     free(t);
