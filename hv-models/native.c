@@ -59,6 +59,10 @@ const struct fl_param_def native_params[] = {
   {"native.ipi_wait", 1500, "cycles", "ipi.wait: the initiator waits for the acks (the targets run at once)",
    "estimate: an ack from a remote core takes over 1,000 cycles and a shootdown 'can take microseconds' "
    "(Amit, 'Optimizing the TLB shootdown algorithm with page access tracking', USENIX ATC'17)"},
+  {"native.tlb_invlpgb", 100, "cycles", "tlb.invlpgb: post one broadcast invalidation (smp.invlpgb=1)",
+   "estimate: an instruction that posts the request; AMD publishes no latency"},
+  {"native.tlb_tlbsync", 600, "cycles", "tlb.tlbsync: wait for the broadcast to complete on every core",
+   "estimate: below an IPI's acknowledgment (native.ipi_wait), the gain Linux 6.14's INVLPGB support reports; AMD publishes no latency"},
   {"native.tlb_lazy_flush", 250, "cycles", "tlb.lazy_flush: a lazy CPU's catch-up flush at switch-in",
    "derived: as native.tlb_invalidate"},
   {"native.uffd_handle_userfault", 2000, "cycles",

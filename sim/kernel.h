@@ -347,6 +347,8 @@ struct smp {
   uint64_t initiated, ipis_sent, remote_flushes, full_flushes, lazy_skipped, lazy_catchups;
   uint64_t ipis_received[SMP_MAX];
   uint64_t skip_shootdown;     /* smp.skip_shootdown: fault injection, the Nth shootdown not sent (0: off) */
+  bool invlpgb;                /* smp.invlpgb: AMD's broadcast invalidation instead of IPIs */
+  uint64_t broadcasts;         /* stats: INVLPGB shootdowns */
   int plan_kind;               /* the fault being handled: its plan's kind (fault_ops.c) */
   int local_only;              /* > 0: a flush that is not shot down (a permission upgrade) */
 };

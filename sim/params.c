@@ -44,6 +44,8 @@ const struct fl_param_def guest_params[] = {
    "deterministic scheduling by design (DESIGN.md); ~100 us at 1 ns/insn"},
   {"smp.quantum", 1000, "insns", "--cpus: instructions each vCPU runs in its turn of a lockstep round",
    "model choice: fine enough that threads interleave within a time slice; guest time advances one quantum a round"},
+  {"smp.invlpgb", 0, "bool", "--cpus on an AMD CPU (--cpu amd): shootdowns broadcast with INVLPGB/TLBSYNC instead of IPIs "
+   "(0: IPIs)", "AMD APM Vol. 3 (Zen 3 and later); Linux uses it since 6.14"},
   {"smp.skip_shootdown", 0, "count", "fault injection: the Nth TLB shootdown is not sent (0: none), so a stale "
    "translation survives on the other vCPUs", "test hook (issue 19): shows the shootdown is what keeps memory correct"},
   {"guest.pool_mib", 64, "MiB", "host/hypervisor structure pool above guest RAM", "sizing choice"},

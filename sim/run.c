@@ -288,6 +288,11 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   k->smp.quantum = params_get(cfg->params, "smp.quantum");
   if (!k->smp.quantum) k->smp.quantum = 1000;
   k->smp.skip_shootdown = params_get(cfg->params, "smp.skip_shootdown");
+  k->smp.invlpgb = params_get(cfg->params, "smp.invlpgb") != 0;
+  if (k->smp.invlpgb && strcmp(cfg->cpu_vendor, "amd")) {
+    snprintf(err, n, "smp.invlpgb=1: INVLPGB and TLBSYNC are AMD's (--cpu amd)");
+    return -1;
+  }
   k->smp.select = machine_select;
   k->smp.select_ctx = m;
   for (int i = 0; i < m->ncpus; i++) {

@@ -99,9 +99,8 @@ void smp_idle(struct kernel *k) {
   if (t->gone) task_reap_gone(k);
 }
 
-/* flush va (or everything) on vCPU j, charged to j */
-static void remote_flush(struct kernel *k, int j, uint64_t va, bool all) {
-  struct smp *s = &k->smp;
+/* vCPU j's TLB and walk caches lose va (or every user translation) */
+static void flush_on(struct smp *s, int j, uint64_t va, bool all) {
   struct vcpu *c = s->cpu[j];
   if (all) {
     tlb_flush_guest(&c->tlb);
@@ -110,9 +109,38 @@ static void remote_flush(struct kernel *k, int j, uint64_t va, bool all) {
     tlb_flush_va(&c->tlb, va);       /* every PCID: the KPTI pair too */
     if (s->pwc[j]) pwc_flush_va(s->pwc[j], va);
   }
-  c->cycles += k->hv->step_cost[EV_S_TLB_IPI_FLUSH];
+}
+
+/* an IPI's flush on vCPU j, its handler charged to j */
+static void remote_flush(struct kernel *k, int j, uint64_t va, bool all) {
+  struct smp *s = &k->smp;
+  flush_on(s, j, va, all);
+  s->cpu[j]->cycles += k->hv->step_cost[EV_S_TLB_IPI_FLUSH];
   s->ipis_received[j]++;
   s->remote_flushes++;
+}
+
+/* smp.invlpgb (AMD, Linux 6.14+ for an mm active on several CPUs): one
+ * INVLPGB reaches every core's TLB, TLBSYNC waits for them; no IPI, no
+ * interrupt on the other CPUs, no lazy catch-up */
+static void broadcast(struct kernel *k, uint64_t va, bool all) {
+  struct smp *s = &k->smp;
+  struct mm *mm = k->mm;
+  s->initiated++;
+  if (s->skip_shootdown && s->initiated == s->skip_shootdown) return;
+  if (all) s->full_flushes++;
+  s->broadcasts++;
+  struct hv *h = k->hv;
+  hv_begin(h, EV_S_TLB_SHOOTDOWN, all ? 0 : va, (uint64_t)(s->n - 1));
+  hv_step(h, EV_S_TLB_INVLPGB, all ? 0 : va, all, 0);
+  for (int j = 0; j < s->n; j++) {
+    if (j == s->cur) continue;
+    flush_on(s, j, va, all);
+    s->remote_flushes++;
+    if (s->loaded_mm[j] == mm->id) s->loaded_gen[j] = mm->tlb_gen;
+  }
+  hv_step(h, EV_S_TLB_TLBSYNC, 0, 0, 0);
+  hv_end(h, 0);
 }
 
 void smp_shootdown(struct kernel *k, uint64_t va, bool all) {
@@ -127,13 +155,18 @@ void smp_shootdown(struct kernel *k, uint64_t va, bool all) {
   }
   mm->tlb_gen++;
   s->loaded_gen[s->cur] = mm->tlb_gen;
-  int targets[SMP_MAX], nt = 0;
+  int targets[SMP_MAX], nt = 0, lazy = 0;
   for (int j = 0; j < s->n; j++) {
     if (j == s->cur) continue;
     struct task *t = s->task[j];
     if (t && task_ctx_of(k, t)->mm == mm) targets[nt++] = j;
-    else if (!t && s->loaded_mm[j] == mm->id) s->lazy_skipped++;   /* catches up at switch-in */
+    else if (!t && s->loaded_mm[j] == mm->id) lazy++;   /* catches up at switch-in */
   }
+  if (s->invlpgb && (nt || lazy)) {     /* AMD: the hardware reaches every TLB, no IPI, no lazy catch-up */
+    broadcast(k, va, all);
+    return;
+  }
+  s->lazy_skipped += (uint64_t)lazy;
   if (!nt) return;
   s->initiated++;
   if (s->skip_shootdown && s->initiated == s->skip_shootdown) return;   /* fault injection */
@@ -171,9 +204,9 @@ void smp_batch(struct kernel *k, bool begin) {
     if (va == lo) { smp_shootdown(k, va, false); continue; }
     for (int j = 0; j < s->n; j++) {
       struct task *t = s->task[j];
-      if (j == s->cur || !t || task_ctx_of(k, t)->mm != k->mm) continue;
-      tlb_flush_va(&s->cpu[j]->tlb, va);
-      if (s->pwc[j]) pwc_flush_va(s->pwc[j], va);
+      /* (a broadcast reaches every core; IPIs the cores running the mm) */
+      if (j == s->cur || (!s->invlpgb && (!t || task_ctx_of(k, t)->mm != k->mm))) continue;
+      flush_on(s, j, va, false);
     }
   }
 }
@@ -190,6 +223,7 @@ void smp_stats(struct json *j, const struct kernel *k) {
   json_u64(j, "full_flushes", s->full_flushes);
   json_u64(j, "lazy_skipped", s->lazy_skipped);
   json_u64(j, "lazy_catchups", s->lazy_catchups);
+  json_u64(j, "broadcasts", s->broadcasts);
   json_end(j);
   json_obj(j, "per_cpu");               /* by vCPU number */
   for (int i = 0; i < s->n; i++) {

@@ -41,7 +41,8 @@ extern const struct hv_mode hv_mode_native;   /* hv-models/native.c */
   X(C_UZERO, "native.uffd_zeropage", 21000) X(C_UWP, "native.uffd_writeprotect", 22000) \
   X(C_UWAKE, "native.uffd_wake", 23000) X(C_SHOOT, "native.tlb_shootdown", 24000) \
   X(C_IPI, "native.ipi_send", 25000) X(C_IPIFL, "native.tlb_ipi_flush", 26000) \
-  X(C_LAZY, "native.tlb_lazy_flush", 27000) X(C_WAIT, "native.ipi_wait", 28000)
+  X(C_LAZY, "native.tlb_lazy_flush", 27000) X(C_WAIT, "native.ipi_wait", 28000) \
+  X(C_INVLPGB, "native.tlb_invlpgb", 29000) X(C_TLBSYNC, "native.tlb_tlbsync", 30000)
 #define X(id, name, v) id = v,
 enum { COSTS(X) };
 #undef X
