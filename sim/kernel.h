@@ -654,6 +654,12 @@ void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits *
 struct task *task_find(struct kernel *k, int pid);       /* a process (its leader) */
 struct task *task_find_tid(struct kernel *k, int tid);   /* a thread */
 void task_reap_gone(struct kernel *k);
+/* shared by task.c and exec.c: descriptor tables, thread groups, a
+ * thread's last touches of its address space (robust list, clear_child_tid) */
+struct files *files_copy(const struct files *src);
+void files_put(struct files *f);
+void tgroup_put(struct tgroup *g);
+void thread_release_user(struct kernel *k, struct task_ctx *tc);
 /* ---- virtual CPUs (smp.c) ---- */
 void smp_select(struct kernel *k, int i);               /* vCPU i runs on the host now */
 void smp_start_task(struct kernel *k, struct task *t);  /* the running (idle) vCPU takes t */
