@@ -252,6 +252,32 @@ void virt_record_invlpg_exit(struct virt *v, uint64_t addr, uint8_t insn_len) {
   }
 }
 
+void virt_record_wrmsr_exit(struct virt *v, uint8_t insn_len) {
+  if (IS_VMX(v)) {
+    v->vmcs.exit_reason = VMX_EXIT_WRMSR;
+    v->vmcs.exit_qualification = 0;
+    v->vmcs.exit_insn_len = insn_len;
+    v->vmcs.exit_intr_info = 0;
+  } else {
+    v->vmcb.exitcode = SVM_EXIT_MSR;
+    v->vmcb.exitinfo1 = 1;             /* 1: WRMSR, 0: RDMSR */
+    v->vmcb.exitinfo2 = 0;
+    set_nrip(v, insn_len);
+  }
+}
+
+void virt_record_extint_exit(struct virt *v, uint8_t vector) {
+  if (IS_VMX(v)) {
+    v->vmcs.exit_reason = VMX_EXIT_EXT_INTR;
+    v->vmcs.exit_qualification = 0;
+    v->vmcs.exit_insn_len = 0;
+    v->vmcs.exit_intr_info = VIRT_INTINFO_VALID | (uint32_t)v->vd->ev_type[VIRT_EV_EXTINT] << VIRT_INTINFO_TYPE_SHIFT | vector;
+  } else {
+    v->vmcb.exitcode = SVM_EXIT_INTR;
+    v->vmcb.exitinfo1 = v->vmcb.exitinfo2 = 0;
+  }
+}
+
 /* INVPCID exit (VMX reason 58 with "INVPCID exiting"/"enable INVPCID";
  * SVM EXITCODE 0xA2 with the INVPCID intercept, APM App. C).  VMX: the
  * qualification is the memory operand's displacement and the instruction

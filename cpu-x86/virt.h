@@ -62,6 +62,7 @@ enum {
   VMX_EXIT_EXCEPTION_NMI = 0, VMX_EXIT_EXT_INTR = 1, VMX_EXIT_TRIPLE_FAULT = 2,
   VMX_EXIT_TASK_SWITCH = 9, VMX_EXIT_CPUID = 10, VMX_EXIT_HLT = 12,
   VMX_EXIT_INVLPG = 14, VMX_EXIT_VMCALL = 18, VMX_EXIT_CR_ACCESS = 28,
+  VMX_EXIT_WRMSR = 32,
   VMX_EXIT_EPT_VIOLATION = 48, VMX_EXIT_EPT_MISCONFIG = 49,
   VMX_EXIT_INVEPT = 50, VMX_EXIT_INVVPID = 53, VMX_EXIT_INVPCID = 58,
 };
@@ -74,7 +75,7 @@ enum {
   SVM_EXIT_INTR = 0x60, SVM_EXIT_NMI = 0x61, SVM_EXIT_CPUID = 0x72,
   SVM_EXIT_HLT = 0x78, SVM_EXIT_INVLPG = 0x79, SVM_EXIT_INVLPGA = 0x7a,
   SVM_EXIT_SHUTDOWN = 0x7f, SVM_EXIT_VMRUN = 0x80, SVM_EXIT_VMMCALL = 0x81,
-  SVM_EXIT_INVPCID = 0xa2, SVM_EXIT_NPF = 0x400,
+  SVM_EXIT_MSR = 0x7c, SVM_EXIT_INVPCID = 0xa2, SVM_EXIT_NPF = 0x400,
 };
 
 /* ---- VMCS model (only the fields the fault paths touch) ---- */
@@ -215,6 +216,14 @@ uint64_t svm_cr_exitinfo1(bool decode_assists, enum virt_cr_access acc,
 /* ---- INVLPG ---- */
 bool virt_invlpg_exits(const struct virt *v);
 void virt_record_invlpg_exit(struct virt *v, uint64_t addr, uint8_t insn_len);
+/* WRMSR exit of an intercepted MSR write (VMX reason 32: qualification 0,
+ * the MSR and value in ECX and EDX:EAX; SVM EXITCODE 0x7C with EXITINFO1 = 1
+ * for a write, APM 15.11) */
+void virt_record_wrmsr_exit(struct virt *v, uint8_t insn_len);
+/* external-interrupt exit (VMX reason 1; with "acknowledge interrupt on
+ * exit" the vector is in the exit interruption information, SDM 27.2.2;
+ * SVM EXITCODE 0x60 INTR, no information) */
+void virt_record_extint_exit(struct virt *v, uint8_t vector);
 
 void virt_record_invpcid_exit(struct virt *v, uint64_t desc_addr, uint64_t type,
                               uint8_t insn_len);

@@ -537,6 +537,22 @@ static void exo_pt_free(struct hv *h, uint64_t top) {
   s->nenv--;
   if (s->cur == idx) s->cur = -1;          /* found again from CR3 when needed */
   else if (s->cur == last) s->cur = idx;
+  for (int j = 0; j < h->ncpus; j++) {     /* the other processors' */
+    if (j == h->this_cpu) continue;
+    if (s->percpu[j].cur == idx) s->percpu[j].cur = -1;
+    else if (s->percpu[j].cur == last) s->percpu[j].cur = idx;
+  }
+}
+
+static void exo_select_cpu(struct hv *h, int from, int to) {
+  struct exo *s = h->priv;
+  struct exo_cpu *f = &s->percpu[from], *t = &s->percpu[to];
+  f->cur = s->cur; f->call_depth = s->call_depth; f->upcall_depth = s->upcall_depth; f->batch = s->batch;
+  memcpy(f->saved_layer, s->saved_layer, sizeof f->saved_layer);
+  f->batch_open = s->batch_open; f->refused = s->refused; f->slice_vector = s->slice_vector;
+  s->cur = t->cur; s->call_depth = t->call_depth; s->upcall_depth = t->upcall_depth; s->batch = t->batch;
+  memcpy(s->saved_layer, t->saved_layer, sizeof s->saved_layer);
+  s->batch_open = t->batch_open; s->refused = t->refused; s->slice_vector = t->slice_vector;
 }
 
 /* a guest system call: trapped by the exokernel, reflected to the libOS;
@@ -582,6 +598,10 @@ static int exo_init(struct hv *h) {
   if (!s->slice_vector || !s->stlb || !s->bind) return -1;
   s->next_asid = 1;
   s->cur = -1;
+  for (int j = 1; j < h->ncpus; j++) {     /* each processor's own slice vector */
+    s->percpu[j].cur = -1;
+    if (!(s->percpu[j].slice_vector = mem_pool_alloc(m))) return -1;
+  }
   /* the libOS decides to drop a translation (tlb.invalidate); the INVLPG
    * is the exokernel's, inside its exo.tlb_flush call (priced there) */
   h->step_cost[EV_S_TLB_INVALIDATE] = 0;
@@ -617,6 +637,7 @@ const struct hv_mode hv_mode_exokernel = {
   .flush_all = exo_flush_all,
   .fini = exo_fini,
   .pv_pt_free = exo_pt_free,
+  .select_cpu = exo_select_cpu,
   .frame_owner = exo_frame_owner,
   .keyframe = exo_keyframe,
   .syscall_cross = exo_syscall_cross,

@@ -46,6 +46,13 @@ struct exo {
   /* xok */
   int batch;                 /* lazy-MMU depth: PTE stores batched into one _range call */
   bool batch_open, refused;
+  /* --cpus: each processor's running environment, time-slice vector and
+   * call state (the above for the running vCPU; select_cpu swaps them) */
+  struct exo_cpu {
+    int cur, call_depth, upcall_depth, batch, saved_layer[4];
+    bool batch_open, refused;
+    uint64_t slice_vector;
+  } percpu[HV_MAX_CPUS];
 };
 
 uint32_t exo_pte_perm(uint64_t e);

@@ -12,6 +12,8 @@
 #include "cpu-x86/cpu.h"
 #include "mmu/mmu.h"
 
+#define HV_MAX_CPUS 64             /* --cpus N: at most */
+
 /* What the guest kernel decided a fault needs (filled by ops->plan); the
  * same order as the first kinds of traces/events.h EV_FAULT_KINDS. */
 enum fault_kind {
@@ -125,6 +127,7 @@ struct guest_ops {
   X(XEN_UNPINS, "xen_unpins", "MMUEXT_UNPIN_TABLE operations") \
   X(XEN_BOUNCES, "xen_bounces", "faults bounced to the guest kernel") \
   X(XEN_PTWR, "xen_ptwr", "direct PTE stores trapped and emulated (xen.ptwr)") \
+  X(XEN_FLUSH_MULTI, "xen_flush_multi", "--cpus: MMUEXT_INVLPG_MULTI / MMUEXT_TLB_FLUSH_MULTI hypercalls (the guest's shootdowns)") \
   X(XEN_AUDITED, "xen_audited_entries", "entries of typed tables checked by the end-of-run audit") \
   X(XEN_AUDIT_VIOLATIONS, "xen_audit_violations", "audited entries breaking Xen's rules (must be 0)") \
   X(VK_HOST_RESOLVED, "vk_host_resolved", "faults the host resolved from a valid vPTE (path I valid)") \
@@ -136,6 +139,7 @@ struct guest_ops {
   X(VK_SIGSEGVS, "vk_sigsegvs", "path (II): SIGSEGVs to the vkernel for its own submap") \
   X(VK_VMSPACES, "vk_vmspaces", "vmspaces created (vmspace_create + MAP_VPAGETABLE + MADV_SETMAP)") \
   X(VK_INVALS, "vk_invals", "vmspace_mcontrol(MADV_INVAL) calls") \
+  X(VK_HOST_IPIS, "vk_host_ipis", "--cpus: IPIs the host's MADV_INVAL sent to the other real CPUs running the vmspace") \
   X(VK_HOST_REFUSALS, "vk_host_refusals", "vPTEs the host refused (beyond the RAM file)") \
   X(EXO_TLB_MISS_EXC, "exo_tlb_miss_exceptions", "exokernel: TLB-miss exceptions (no entry in any TLB level)") \
   X(EXO_TLB_MOD_EXC, "exo_tlb_mod_exceptions", "exokernel: TLB-modified exceptions (a store through a clean entry)") \
@@ -247,6 +251,30 @@ struct hv_mode {
   /* a guest system call enters / leaves the guest kernel: the cycles a
    * mode adds (an exokernel reflects it to the libOS); NULL: none */
   uint64_t (*syscall_cross)(struct hv *h, bool enter);
+  /* --cpus N (sim/smp.c).  select_cpu: the machine now runs vCPU `to`
+   * (h->cpu, the MMU's caches and the bus's cpu are switched already): the
+   * mode saves its per-vCPU state (a VMCS, the loaded shadow root, the
+   * running vmspace) for `from` and loads `to`'s. */
+  void (*select_cpu)(struct hv *h, int from, int to);
+  /* Linux's flush_tlb_multi pv-op: the guest kernel on this vCPU shoots
+   * down `pages` pages from va (0: every user translation) on the vCPUs targets[0..n) that
+   * run the mm, after its local flush.  NULL: the native IPIs of
+   * sim/smp.c, through ipi_send / ipi_receive below. */
+  void (*flush_tlb_multi)(struct hv *h, const int *targets, int n, uint64_t va, uint64_t pages);
+  /* the guest kernel wrote the x2APIC ICR for an IPI to `target` (after
+   * its ipi.send), and the target vCPU takes the interrupt (eoi false,
+   * before its handler) and writes EOI (eoi true, after): a hypervisor
+   * that virtualizes the APIC intercepts them */
+  void (*ipi_send)(struct hv *h, int target);
+  void (*ipi_receive)(struct hv *h, bool eoi);
+  /* which of targets[0..n) may hold a translation of the pages (0: any of the mm's);
+   * compacts targets, returns the new n.  NULL: every CPU running the mm
+   * (Linux's mm_cpumask).  Tornado: only the processors whose HAT
+   * representative mapped the page. */
+  int (*shootdown_targets)(struct hv *h, int *targets, int n, uint64_t va, uint64_t pages);
+  bool host_shootdown;       /* --cpus: the host's invalidation (vkernel: MADV_INVAL)
+                                reaches every CPU running the address space; the
+                                guest kernel sends no IPIs of its own */
   bool pv_split_l4;          /* user and kernel run on separate L4s: every kernel
                                 entry and exit switches CR3 (64-bit PV) */
   bool no_pse;               /* the guest sees no PSE: no large pages, no THP
@@ -282,6 +310,19 @@ struct hv {
   bool pf_called;            /* linux_guest_pf: called by the mode's dispatcher after its
                                 own trap entry (SPIN): no delivery, entry, switches or
                                 exit of its own, as pv_bounce, and no kernel.entry */
+  /* --cpus N: the vCPUs (sim fills these; ncpus 1 without --cpus) and
+   * how the machine switches to one (h->cpu, the MMU's caches, the bus's
+   * cpu, the mode's select_cpu); hv_on_cpu below */
+  int ncpus, this_cpu;
+  bool cpu_idle[HV_MAX_CPUS];  /* the vCPU runs no task (halted: out of guest mode) */
+  /* stats "smp.tlb_shootdowns" and per-vCPU IPIs, whoever sends them (the
+   * guest kernel, the hypervisor, the host) */
+  struct {
+    uint64_t initiated, ipis_sent, remote_flushes, full_flushes, lazy_skipped, lazy_catchups, broadcasts;
+    uint64_t ipis_received[HV_MAX_CPUS];
+  } sd;
+  void (*on_cpu)(void *ctx, int j);
+  void *on_cpu_ctx;
   bool pv_bounce;            /* linux_guest_pf: entered by a hypervisor's bounce
                                 frame, left by its iret: no IDT delivery, no
                                 CR3 switches or iretq of its own */
@@ -339,6 +380,19 @@ static inline void guest_write64(struct hv *h, uint64_t pa, uint64_t v, uint64_t
  * (a step of the mode, or -1), linked with `table_bits` */
 struct hv_pt { struct hv *h; uint64_t *cyc; uint64_t table_bits; int alloc_step; uint64_t created[5]; };
 void hv_pt_ops(struct hv_pt *x, struct pt_ops *o, uint64_t present, bool create);
+
+/* ---- several vCPUs (ipi.c) ---- */
+/* the machine runs vCPU j now (its registers stay; only the machine side
+ * and the mode's per-vCPU state switch): returns the one it ran before */
+int hv_on_cpu(struct hv *h, int j);
+/* the hypervisor's (or host kernel's) own cross-CPU flush: `send`/`flush`/
+ * `wait` steps, an IPI to each of targets[0..n) whose handler flushes va
+ * (all: every guest translation) in that vCPU's TLB and walk caches, on
+ * its own clock */
+void hv_ipi_flush(struct hv *h, const int *targets, int n, uint64_t va, bool all,
+                  int send, int flush, int wait);
+/* the vCPU's own TLB and walk caches lose va / every guest translation */
+void hv_local_flush(struct hv *h, uint64_t va, bool all);
 
 /* The Linux guest kernel's #PF handler (native.c): the native mode's whole
  * path, and the guest part of every other mode. */

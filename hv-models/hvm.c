@@ -60,6 +60,22 @@ const struct fl_param_def hvm_params[] = {
    "KVM unsync shadow pages (2008)"},
   {"shadow.cr3_targets", 0, "count", "VMX CR3-target values the hypervisor fills (0-4; a hit does not exit; none on SVM)",
    "SDM 25.1.3, 24.6.7; KVM uses 0"},
+  {"hv.apic_ipi", 400, "cycles", "--cpus: emulate a guest ICR write: destination lookup, IRR, kick the target vCPU (the exit is charged apart)",
+   "estimate: KVM's early ICR-write fastpath saves 200+ cycles of this handling (Wanpeng Li, KVM 'FIXED+PHYSICAL mode single target IPI fastpath', Skylake server)"},
+  {"hv.inject_irq", 100, "cycles", "--cpus: set up injection of an interrupt vector at the next entry", "derived: as hv.inject"},
+  {"hv.ipi_send", 300, "cycles", "--cpus: the hypervisor's IPI to a target vCPU's physical CPU (Xen's flush, KVM's kick)",
+   "estimate: as native.ipi_send, a WRMSR to the ICR"},
+  {"hv.ipi_flush", 1000, "cycles", "--cpus: the hypervisor's flush handler on the target's physical CPU (its own cycles)",
+   "estimate: as native.tlb_ipi_flush, an interrupt round trip plus the flush"},
+  {"hv.ipi_wait", 1500, "cycles", "--cpus: the hypervisor waits for its targets' acknowledgements",
+   "estimate: as native.ipi_wait (Amit, USENIX ATC'17)"},
+  {"hv.eoi", 150, "cycles", "--cpus: emulate a guest EOI write (ISR, next interrupt)", "derived: a few APIC-page updates"},
+  {"hv.remote_flush", 200, "cycles", "--cpus: kvm_flush_remote_tlbs bookkeeping (a request per vCPU; the kicks and their exits are charged apart)",
+   "derived: kvm_make_all_cpus_request over a few vCPUs"},
+  {"hvm.ipi_virt", 0, "bool", "--cpus: the sender's ICR write does not exit (Intel IPI virtualization, Sapphire Rapids+ / AMD AVIC)",
+   "SDM Vol. 3C 30.1.6 (IPI virtualization); APM Vol. 2 15.29 (AVIC)"},
+  {"hvm.posted_intr", 0, "bool", "--cpus: the receiver takes an IPI without an exit and its EOI is virtualized (Intel posted interrupts + virtual-interrupt delivery / AMD AVIC)",
+   "SDM Vol. 3C 30.6 (posted-interrupt processing), 30.1.3 (EOI virtualization); APM Vol. 2 15.29"},
   {NULL, 0, NULL, NULL, NULL},
 };
 
@@ -76,6 +92,8 @@ int hvm_init(struct hv *h, struct hvm *x) {
   if (hv_costs_init(h)) return -1;
   virt_init(&x->virt, amd ? VIRT_SVM : VIRT_VMX);
   x->tagged_tlb = hv_param(h, "hvm.tagged_tlb") != 0;
+  x->ipi_virt = hv_param(h, "hvm.ipi_virt") != 0;
+  x->posted_intr = hv_param(h, "hvm.posted_intr") != 0;
   if (amd) x->virt.vmcb.asid = 1;
   else { x->virt.vmcs.enable_vpid = x->tagged_tlb; x->virt.vmcs.vpid = 1; }
   return 0;
@@ -122,4 +140,86 @@ void hvm_entry(struct hv *h, struct hvm *x) {
    * the guest's linear and combined mappings */
   if (!x->tagged_tlb) tlb_flush_all(&h->cpu->tlb);
   x->depth--;
+}
+
+/* ---- several vCPUs ---- */
+void hvm_cpus_init(struct hv *h, struct hvm_cpus *c, const struct hvm *x) {
+  for (int i = 0; i < h->ncpus; i++) {
+    c->saved[i] = *x;
+    c->saved[i].virt.vmcb.asid = (uint32_t)i + 1;      /* KVM: one VPID / ASID per vCPU */
+    c->saved[i].virt.vmcs.vpid = (uint16_t)(i + 1);
+  }
+}
+
+void hvm_select_cpu(struct hvm_cpus *c, struct hvm *x, int from, int to) {
+  c->saved[from] = *x;
+  *x = c->saved[to];
+}
+
+#define CALL_FUNCTION_VECTOR 0xfb   /* Linux's IPI vector for flush_tlb_func (arch/x86/include/asm/irq_vectors.h) */
+
+/* The sender writes the ICR (x2APIC MSR 0x830, one WRMSR).  Without IPI
+ * virtualization it exits and KVM emulates it: the destination's IRR, a
+ * kick of its vCPU (kvm_x2apic_icr_write -> kvm_apic_send_ipi). */
+void hvm_ipi_send(struct hv *h, struct hvm *x, int target) {
+  if (x->ipi_virt) return;             /* the CPU posts it to the target itself */
+  hv_begin(h, EV_S_FAULT, 0, 0);
+  hv_fault_kind(h, EV_K_ICR_EXIT, false);
+  virt_record_wrmsr_exit(&x->virt, 2);
+  hvm_exit(h, x);
+  hv_step(h, EV_S_HV_APIC_IPI, 0, (uint64_t)target, 0);
+  hvm_entry(h, x);
+  hv_end(h, 0);
+}
+
+/* The target vCPU, running in guest mode, is kicked by a host IPI: an
+ * external-interrupt exit, then entry injecting the guest's vector; its
+ * handler's EOI (MSR 0x80b) exits too.  Posted interrupts (and AVIC)
+ * deliver the vector and virtualize the EOI without an exit. */
+void hvm_ipi_receive(struct hv *h, struct hvm *x, bool eoi) {
+  if (x->posted_intr) return;
+  hv_begin(h, EV_S_FAULT, 0, 0);
+  hv_fault_kind(h, eoi ? EV_K_EOI_EXIT : EV_K_EXTINT_EXIT, false);
+  if (eoi) virt_record_wrmsr_exit(&x->virt, 2);
+  else virt_record_extint_exit(&x->virt, CALL_FUNCTION_VECTOR);
+  hvm_exit(h, x);
+  if (eoi) hv_step(h, EV_S_HV_EOI, 0, 0, 0);
+  else {
+    struct virt_event ev = {.valid = true, .type = VIRT_EV_EXTINT, .vector = CALL_FUNCTION_VECTOR};
+    hv_step(h, EV_S_HV_INJECT_IRQ, 0, CALL_FUNCTION_VECTOR, 0);
+    virt_inject_event(&x->virt, &ev, 0);
+  }
+  hvm_entry(h, x);
+  hv_end(h, 0);
+}
+
+void hvm_remote_flush(struct hv *h) {
+  if (h->ncpus < 2) return;
+  int me = h->this_cpu, nk = 0;
+  hv_begin(h, EV_S_HV_REMOTE_FLUSH, 0, (uint64_t)(h->ncpus - 1));
+  for (int j = 0; j < h->ncpus; j++)
+    if (j != me && !h->cpu_idle[j]) {
+      nk++;
+      hv_step(h, EV_S_HV_IPI_SEND, 0, (uint64_t)j, 0);
+      h->sd.ipis_sent++;
+    }
+  for (int j = 0; j < h->ncpus; j++) {
+    if (j == me) continue;
+    hv_on_cpu(h, j);
+    struct hvm *x = h->priv;           /* j's, after select_cpu */
+    hvm_flush_guest_tlb(h, x);         /* KVM_REQ_TLB_FLUSH */
+    if (!h->cpu_idle[j]) {             /* kicked: it exits, and flushes at entry */
+      hv_begin(h, EV_S_FAULT, 0, 0);
+      hv_fault_kind(h, EV_K_EXTINT_EXIT, false);
+      virt_record_extint_exit(&x->virt, 0xfd);   /* the host's RESCHEDULE_VECTOR (kvm_vcpu_kick) */
+      hvm_exit(h, x);
+      hvm_entry(h, x);
+      hv_end(h, 0);
+      h->sd.ipis_received[j]++;
+      h->sd.remote_flushes++;
+    }
+    hv_on_cpu(h, me);
+  }
+  if (nk) hv_step(h, EV_S_HV_IPI_WAIT, 0, (uint64_t)nk, 0);
+  hv_end(h, 0);
 }

@@ -18,7 +18,24 @@ struct hvm {
   bool tagged_tlb;           /* VPID (VMX) / ASID (SVM): entries survive exits */
   int depth;                 /* exits in progress (an exit inside an exit is a bug) */
   bool flush_pending;        /* the guest's TLB must be flushed before entry */
+  bool ipi_virt, posted_intr; /* hvm.ipi_virt, hvm.posted_intr */
 };
+
+/* --cpus: each vCPU's own VMCS/VMCB and exit state; the running one is the
+ * mode's struct hvm, the others wait in saved[] (hvm_select_cpu) */
+struct hvm_cpus { struct hvm saved[HV_MAX_CPUS]; };
+void hvm_cpus_init(struct hv *h, struct hvm_cpus *c, const struct hvm *x);
+void hvm_select_cpu(struct hvm_cpus *c, struct hvm *x, int from, int to);
+/* the x2APIC virtualization: the guest's ICR write (an exit unless IPI
+ * virtualization), and the target's interrupt and EOI (exits unless posted
+ * interrupts) */
+void hvm_ipi_send(struct hv *h, struct hvm *x, int target);
+void hvm_ipi_receive(struct hv *h, struct hvm *x, bool eoi);
+/* KVM's kvm_flush_remote_tlbs: every other vCPU flushes its guest TLB
+ * before its next entry; the running ones are kicked out of guest mode
+ * (a host IPI, an external-interrupt exit) and the sender waits.  The
+ * mode's priv must begin with its struct hvm. */
+void hvm_remote_flush(struct hv *h);
 
 /* read costs, set up the vendor's control block */
 int hvm_init(struct hv *h, struct hvm *x);

@@ -14,6 +14,7 @@
  * memory: pages a device model wrote straight into guest RAM (the page
  * cache's reads) keep their contents, as with a real virtio backend. */
 #include "hv-models/hvm.h"
+#include <stddef.h>
 #include "mmu/cache.h"
 #include <signal.h>
 #include <stdlib.h>
@@ -25,10 +26,14 @@
 
 struct hvm_nested {
   struct hvm x;
-  struct nested n;
-  struct pwc npwc;
+  /* the nested tables are the VM's; each vCPU has its own VMCS, nested
+   * TLB and nested walk caches (the running one's: mmu->nested) */
+  struct nested n[HV_MAX_CPUS];
+  struct pwc npwc[HV_MAX_CPUS];
+  struct hvm_cpus cpus;
   bool fill_2m, backing;
 };
+_Static_assert(offsetof(struct hvm_nested, x) == 0, "hvm_remote_flush finds struct hvm at priv");
 
 /* entry bits for a non-leaf / leaf nested entry in the vendor's format */
 static uint64_t nt_table_bits(const struct hv *h) {
@@ -43,7 +48,7 @@ static uint64_t nt_leaf_bits(const struct hv *h, bool large) {
  * guest-physical page and resume. */
 static int nested_fault(struct hv *h, uint64_t gla, uint32_t acc) {
   struct hvm_nested *s = h->priv;
-  struct nested *n = &s->n;
+  struct nested *n = h->mmu->nested;
   struct vcpu *c = h->cpu;
   struct machine_mem *mem = h->mmu->mem;
   uint64_t gpa = n->fault_gpa;
@@ -110,7 +115,6 @@ static int hvm_nested_init(struct hv *h) {
   h->priv = s;
   if (hvm_init(h, &s->x)) return -1;
   bool amd = hvm_is_amd(h);
-  struct nested *n = &s->n;
   if (hv_mem_init(h, HV_DIRECT_MAP)) return -1;
   uint64_t root = mem_pool_alloc(h->mmu->mem);
   if (!root) { snprintf(h->error, sizeof h->error, "no pool page for the EPT/NPT root (raise guest.pool_mib)"); return -1; }
@@ -120,36 +124,66 @@ static int hvm_nested_init(struct hv *h) {
     return -1;
   }
   bool ad = hv_param(h, "nested.ept_ad") != 0;
-  n->fmt = amd ? &walk_format_x86 : ad ? &walk_format_ept_ad : &walk_format_ept;
-  n->ctl.cr0 = CR0_PG | CR0_WP;
-  n->ctl.cr4 = CR4_PAE | (levels == 5 ? CR4_LA57 : 0);
-  n->ctl.efer = EFER_NXE;
-  n->ctl.maxphyaddr = h->cpu->ctl.maxphyaddr;
-  /* EPTP: memory type WB (bits 2:0 = 6), walk length - 1 in 5:3, A/D in
-   * bit 6 (SDM 24.6.11); nCR3 is a plain table address (APM 15.25.4) */
-  n->ctl.cr3 = root | (amd ? 0 : 6 | (uint64_t)(levels - 1) << 3 | (ad ? 1u << 6 : 0));
-  n->gpt_write = amd || ad;
-  if (amd) { s->x.virt.vmcb.np_enable = true; s->x.virt.vmcb.ncr3 = root; }
-  else { s->x.virt.vmcs.enable_ept = true; s->x.virt.vmcs.eptp = n->ctl.cr3; }
-  if (nested_init(n, (uint32_t)hv_param(h, "nested.tlb.entries"))) return -1;
-  if (hv_param(h, "nested.pwc") && h->mmu->pwc) {
-    uint32_t ent[6];
-    for (int l = 0; l < 6; l++) ent[l] = h->mmu->pwc->lv[l].entries;
-    if (pwc_init(&s->npwc, h->mmu->pwc->kind, ent, h->mmu->pwc->hit_latency)) return -1;
-    n->pwc = &s->npwc;
+  for (int i = 0; i < h->ncpus; i++) {
+    struct nested *n = &s->n[i];
+    n->fmt = amd ? &walk_format_x86 : ad ? &walk_format_ept_ad : &walk_format_ept;
+    n->ctl.cr0 = CR0_PG | CR0_WP;
+    n->ctl.cr4 = CR4_PAE | (levels == 5 ? CR4_LA57 : 0);
+    n->ctl.efer = EFER_NXE;
+    n->ctl.maxphyaddr = h->cpu->ctl.maxphyaddr;
+    /* EPTP: memory type WB (bits 2:0 = 6), walk length - 1 in 5:3, A/D in
+     * bit 6 (SDM 24.6.11); nCR3 is a plain table address (APM 15.25.4) */
+    n->ctl.cr3 = root | (amd ? 0 : 6 | (uint64_t)(levels - 1) << 3 | (ad ? 1u << 6 : 0));
+    n->gpt_write = amd || ad;
+    if (nested_init(n, (uint32_t)hv_param(h, "nested.tlb.entries"))) return -1;
+    if (hv_param(h, "nested.pwc") && h->mmu->pwc) {
+      uint32_t ent[6];
+      for (int l = 0; l < 6; l++) ent[l] = h->mmu->pwc->lv[l].entries;
+      if (pwc_init(&s->npwc[i], h->mmu->pwc->kind, ent, h->mmu->pwc->hit_latency)) return -1;
+      n->pwc = &s->npwc[i];
+    }
   }
+  if (amd) { s->x.virt.vmcb.np_enable = true; s->x.virt.vmcb.ncr3 = root; }
+  else { s->x.virt.vmcs.enable_ept = true; s->x.virt.vmcs.eptp = s->n[0].ctl.cr3; }
   s->fill_2m = hv_param(h, "nested.fill_2m") != 0;
   s->backing = hv_param(h, "nested.host_backing") != 0;
-  h->mmu->nested = n;
+  h->mmu->nested = &s->n[0];
+  hvm_cpus_init(h, &s->cpus, &s->x);
   return 0;
 }
+
+static void nested_select_cpu(struct hv *h, int from, int to) {
+  struct hvm_nested *s = h->priv;
+  hvm_select_cpu(&s->cpus, &s->x, from, to);
+  h->mmu->nested = &s->n[to];
+}
+
+/* before the stats: every vCPU's nested walks and NTLB counts in the one
+ * the stats read */
+static void nested_finish(struct hv *h) {
+  struct hvm_nested *s = h->priv;
+  struct nested *cur = h->mmu->nested;
+  for (int i = 0; i < h->ncpus; i++) {
+    struct nested *n = &s->n[i];
+    if (n == cur) continue;
+    cur->walks += n->walks; cur->refs += n->refs;
+    cur->ntlb_hits += n->ntlb_hits; cur->ntlb_misses += n->ntlb_misses;
+    n->walks = n->refs = n->ntlb_hits = n->ntlb_misses = 0;
+  }
+}
+
+static void nested_ipi_send(struct hv *h, int target) { hvm_ipi_send(h, h->priv, target); }
+static void nested_ipi_receive(struct hv *h, bool eoi) { hvm_ipi_receive(h, h->priv, eoi); }
 
 static void nested_fini_mode(struct hv *h) {
   struct hvm_nested *s = h->priv;
   if (!s) return;
-  if (h->mmu && h->mmu->nested == &s->n) h->mmu->nested = NULL;
-  nested_fini(&s->n);
-  pwc_fini(&s->npwc);
+  int n = h->ncpus > 0 ? h->ncpus : 1;
+  if (h->mmu && h->mmu->nested >= &s->n[0] && h->mmu->nested < &s->n[n]) h->mmu->nested = NULL;
+  for (int i = 0; i < n; i++) {
+    nested_fini(&s->n[i]);
+    pwc_fini(&s->npwc[i]);
+  }
   free(s);
   h->priv = NULL;
 }
@@ -160,6 +194,10 @@ const struct hv_mode hv_mode_hvm_nested = {
   .init = hvm_nested_init,
   .page_fault = linux_guest_pf,
   .nested_fault = nested_fault,
+  .select_cpu = nested_select_cpu,
+  .ipi_send = nested_ipi_send,
+  .ipi_receive = nested_ipi_receive,
+  .finish = nested_finish,
   .fini = nested_fini_mode,
   .params = hvm_params,
 };

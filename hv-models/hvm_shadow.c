@@ -27,6 +27,7 @@
  * by machine page X; shadow pages come from the hypervisor's pool. */
 #define _GNU_SOURCE 1   /* tdestroy */
 #include "hv-models/hvm.h"
+#include <stddef.h>
 #include <search.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -60,7 +61,12 @@ struct hvm_shadow {
   uint32_t ntargets, next_target, max_targets;
   uint64_t target_root[4];
   struct hv *h;
+  /* --cpus: the shadow pages are the VM's; each vCPU has its own VMCS,
+   * guest CR3, loaded root and CR3 targets (swapped in by select_cpu) */
+  struct hvm_cpus cpus;
+  struct { uint64_t guest_cr3, root, target_root[4]; uint32_t ntargets, next_target; } saved[HV_MAX_CPUS];
 };
+_Static_assert(offsetof(struct hvm_shadow, x) == 0, "hvm_remote_flush finds struct hvm at priv");
 
 static int key_cmp(const void *a, const void *b) {
   uint64_t x = ((const struct sp *)a)->key, y = ((const struct sp *)b)->key;
@@ -111,7 +117,10 @@ static uint64_t write_protect(struct hvm_shadow *s, uint64_t gfn) {
   h->st.counter[HV_C_SHADOW_WRPROTECTS]++;
   /* the TLB may hold writable translations of the frame: flush (KVM
    * kvm_flush_remote_tlbs) */
-  if (changed) hvm_flush_guest_tlb(h, &s->x);
+  if (changed) {
+    hvm_flush_guest_tlb(h, &s->x);
+    hvm_remote_flush(h);               /* the other vCPUs use the same shadow */
+  }
   return cyc;
 }
 
@@ -166,6 +175,7 @@ static void unshadow(struct hvm_shadow *s, uint64_t gfn) {
   }
   s->h->st.counter[HV_C_SHADOW_UNSHADOWS]++;
   hvm_flush_guest_tlb(s->h, &s->x);   /* translations through the emptied tables */
+  hvm_remote_flush(s->h);
   hv_end(s->h, cyc);
 }
 
@@ -299,18 +309,26 @@ static uint64_t emulate_store(struct hvm_shadow *s, uint64_t gpa, uint64_t val) 
   hv_write64(h, gpa, val, &cyc);
   uint64_t gfn = gpa >> 12;
   unsigned idx = (unsigned)(gpa & 0xfff) / 8;
+  bool remote = false;
   for (int level = 1; level <= 5; level++) {
     struct sp *p = sp_find(s, sp_key(gfn, level, false, 0));
     if (!p || !p->active) continue;
-    uint64_t se_pa = p->spa + idx * 8ull;
+    uint64_t se_pa = p->spa + idx * 8ull, old = h->ncpus > 1 ? hv_read64(h, se_pa, &cyc) : 0, se = 0;
     if (level == 1 && (val & PTE_P) && (val & PTE_A)) {
       uint64_t g2 = (val & PTE_ADDR & ((1ull << h->cpu->ctl.maxphyaddr) - 1)) >> 12;
-      hv_write64(h, se_pa, leaf_spte(s, val, g2), &cyc);
+      se = leaf_spte(s, val, g2);
+      hv_write64(h, se_pa, se, &cyc);
       rmap_add(s, g2, se_pa);
     } else {
       hv_write64(h, se_pa, 0, &cyc);
     }
+    /* KVM need_remote_flush: a present entry lost its frame or a right
+     * that other vCPUs' TLBs may still hold */
+    remote |= (old & PTE_P) && (!(se & PTE_P) || (se & PTE_ADDR) != (old & PTE_ADDR) ||
+                                ((old & PTE_W) && !(se & PTE_W)) || (!(old & PTE_NX) && (se & PTE_NX)) ||
+                                ((old & PTE_U) && !(se & PTE_U)));
   }
+  if (remote) hvm_remote_flush(h);
   return cyc;
 }
 
@@ -472,7 +490,14 @@ static void shadow_invalidate(struct hvm_shadow *s, uint64_t va) {
   hv_pt_ops(&x, &o, PTE_P, false);
   int level;
   uint64_t e = pt_descend(&o, s->root, levels_of(h), va, 1, &level, NULL);
-  if (e && level == 1) hv_write64(h, e, 0, &cyc);
+  bool zapped = false;
+  if (e && level == 1) {
+    zapped = h->ncpus > 1 && (hv_read64(h, e, &cyc) & PTE_P);
+    hv_write64(h, e, 0, &cyc);
+  }
+  /* a zapped entry other vCPUs may cache (KVM FNAME(invlpg):
+   * kvm_flush_remote_tlbs_sptep) */
+  if (zapped) hvm_remote_flush(h);
   hv_end(h, cyc);
 }
 
@@ -500,6 +525,24 @@ static void shadow_invpcid(struct hv *h, int type, uint64_t pcid, uint64_t va) {
   hvm_entry(h, &s->x);
   hv_end(h, 0);
 }
+
+static void shadow_select_cpu(struct hv *h, int from, int to) {
+  struct hvm_shadow *s = h->priv;
+  hvm_select_cpu(&s->cpus, &s->x, from, to);
+  s->saved[from].guest_cr3 = s->guest_cr3;
+  s->saved[from].root = s->root;
+  memcpy(s->saved[from].target_root, s->target_root, sizeof s->target_root);
+  s->saved[from].ntargets = s->ntargets;
+  s->saved[from].next_target = s->next_target;
+  s->guest_cr3 = s->saved[to].guest_cr3;
+  s->root = s->saved[to].root;
+  memcpy(s->target_root, s->saved[to].target_root, sizeof s->target_root);
+  s->ntargets = s->saved[to].ntargets;
+  s->next_target = s->saved[to].next_target;
+}
+
+static void shadow_ipi_send(struct hv *h, int target) { hvm_ipi_send(h, h->priv, target); }
+static void shadow_ipi_receive(struct hv *h, bool eoi) { hvm_ipi_receive(h, h->priv, eoi); }
 
 static int shadow_init(struct hv *h) {
   struct hvm_shadow *s = calloc(1, sizeof *s);
@@ -530,6 +573,12 @@ static int shadow_init(struct hv *h) {
     v->vmcb.intercept_cr_write |= 1u << 3;
     v->vmcb.intercept_misc1 |= SVM_ICPT_INVLPG;
   }
+  if (h->ncpus > 1 && !s->cache) {
+    snprintf(h->error, sizeof h->error, "shadow.cache=0 discards the shadow every vCPU runs on at each CR3 switch: "
+             "use it with --cpus 1");
+    return -1;
+  }
+  hvm_cpus_init(h, &s->cpus, &s->x);
   return 0;
 }
 
@@ -554,6 +603,9 @@ const struct hv_mode hv_mode_hvm_shadow = {
   .write_cr3 = shadow_write_cr3,
   .invlpg = shadow_invlpg,
   .invpcid = shadow_invpcid,
+  .select_cpu = shadow_select_cpu,
+  .ipi_send = shadow_ipi_send,
+  .ipi_receive = shadow_ipi_receive,
   .fini = shadow_fini,
   .params = hvm_params,
 };

@@ -75,6 +75,8 @@ struct spin {
   bool in_handler;           /* an extension is running: its mappings are checked */
   bool refused, foreign;     /* a mapping was refused / the handler is the injected one */
   uint64_t fault_va;
+  /* --cpus: each processor's fault in progress (select_cpu swaps them) */
+  struct { bool in_handler, refused, foreign; uint64_t fault_va; } saved[HV_MAX_CPUS];
 };
 
 /* a kernel service's step (PhysAddr, Translation, Reclaim): the kernel's
@@ -234,6 +236,14 @@ static void spin_fini(struct hv *h) {
   h->priv = NULL;
 }
 
+static void spin_select_cpu(struct hv *h, int from, int to) {
+  struct spin *s = h->priv;
+  s->saved[from].in_handler = s->in_handler; s->saved[from].refused = s->refused;
+  s->saved[from].foreign = s->foreign; s->saved[from].fault_va = s->fault_va;
+  s->in_handler = s->saved[to].in_handler; s->refused = s->saved[to].refused;
+  s->foreign = s->saved[to].foreign; s->fault_va = s->saved[to].fault_va;
+}
+
 const struct hv_mode hv_mode_spin = {
   .name = "spin",
   .doc = "SPIN: #PF -> Translation raises PageNotPresent -> the dispatcher's guards -> an in-kernel extension pages it (PhysAddr, Translation)",
@@ -244,5 +254,6 @@ const struct hv_mode hv_mode_spin = {
   .pv_pte_store = spin_pte_store,
   .frame_owner = spin_frame_owner,
   .reclaim = spin_reclaim,
+  .select_cpu = spin_select_cpu,
   .syscall_cross = spin_syscall_cross,
 };

@@ -27,8 +27,9 @@
  * Guest system calls are the kernel's: charged as system calls.
  *
  * Modeled vs not: Tornado ran on the 16-processor NUMAchine and SimOS;
- * here one vCPU, so a representative is missed once per object; the
- * per-processor tables of the SMP issue will make them per CPU. */
+ * with --cpus N each vCPU has its own representatives (a miss once per
+ * object and processor), and an unmap's shootdown reaches only the
+ * processors that hold the mapping (tornado_shootdown_targets). */
 #include "hv-models/hv.h"
 #include <signal.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ enum { C_PROCESS, C_REGION, C_FCM, C_DRAM, C_COR, C_HAT };
 struct tornado {
   struct hv *h;
   uint64_t rep_lookup, syscall_cost;
-  uint64_t *reps;            /* (class, object) pairs that have a representative */
+  struct rep { uint64_t key; int cpu; } *reps;   /* (class, object) pairs that have a representative, by processor */
   size_t nreps, capreps;
 };
 
@@ -65,14 +66,15 @@ struct tornado {
  * created by the miss handler on first use */
 static void rep(struct tornado *t, int cls, uint64_t obj) {
   struct hv *h = t->h;
+  /* a representative is per processor: the vCPU's own translation table */
   uint64_t key = obj * 8 + (uint64_t)cls;
   for (size_t i = 0; i < t->nreps; i++)
-    if (t->reps[i] == key) return;
+    if (t->reps[i].key == key && t->reps[i].cpu == h->this_cpu) return;
   if (t->nreps == t->capreps) {
     t->capreps = t->capreps ? t->capreps * 2 : 256;
     t->reps = realloc(t->reps, t->capreps * sizeof *t->reps);
   }
-  t->reps[t->nreps++] = key;
+  t->reps[t->nreps++] = (struct rep){key, h->this_cpu};
   hv_step(h, EV_S_TORNADO_REP_MISS, 0, (uint64_t)cls, 0);
   CTR(h, TORNADO_REP_MISSES);
 }
@@ -265,7 +267,7 @@ static void tornado_pt_free(struct hv *h, uint64_t top) {
   CTR(h, TORNADO_DEFERRED_FREES);
   /* the address space's Process and HAT representatives go with it */
   for (size_t i = 0; i < t->nreps;) {
-    uint64_t cls = t->reps[i] % 8, obj = t->reps[i] / 8;
+    uint64_t cls = t->reps[i].key % 8, obj = t->reps[i].key / 8;
     if ((cls == C_PROCESS || cls == C_HAT) && obj == top) t->reps[i] = t->reps[--t->nreps];
     else i++;
   }
@@ -286,6 +288,29 @@ static int tornado_init(struct hv *h) {
   return 0;
 }
 
+/* --cpus: an unmap reaches only the processors whose HAT representative
+ * holds the mapping (Tornado's per-processor HAT, seed 003), not every
+ * processor running the address space.  Extrapolation: with one page
+ * table shared by the processors here, a processor holds the mapping when
+ * its TLB does (Tornado's per-processor page tables would also count one
+ * whose TLB has since evicted it); a full flush reaches them all. */
+static int tornado_shootdown_targets(struct hv *h, int *targets, int n, uint64_t va, uint64_t pages) {
+  if (!pages) return n;
+  int held[HV_MAX_CPUS], not_held[HV_MAX_CPUS], nh = 0, nn = 0;
+  for (int i = 0; i < n; i++) {
+    int me = hv_on_cpu(h, targets[i]);
+    bool holds = false;
+    for (uint64_t p = 0; p < pages && !holds; p++) holds = tlb_holds_va(&h->cpu->tlb, va + p * 4096);
+    hv_on_cpu(h, me);
+    if (holds) held[nh++] = targets[i];
+    else not_held[nn++] = targets[i];
+  }
+  /* those that hold it first, the rest after (the caller's convention) */
+  for (int i = 0; i < nh; i++) targets[i] = held[i];
+  for (int i = 0; i < nn; i++) targets[nh + i] = not_held[i];
+  return nh;
+}
+
 static void tornado_fini(struct hv *h) {
   struct tornado *t = h->priv;
   if (t) free(t->reps);
@@ -302,5 +327,6 @@ const struct hv_mode hv_mode_tornado = {
   .fini = tornado_fini,
   .frame_owner = tornado_frame_owner,
   .pv_pt_free = tornado_pt_free,
+  .shootdown_targets = tornado_shootdown_targets,
   .syscall_cross = tornado_syscall_cross,
 };

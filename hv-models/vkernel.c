@@ -54,6 +54,12 @@ const struct fl_param_def vkernel_params[] = {
   {"vkernel.host_sigsegv", 1500, "cycles", "host delivers SIGSEGV to the vkernel (siginfo, ucontext)", "derived: as native.signal"},
   {"vkernel.sighandler", 300, "cycles", "vkernel's SIGSEGV handler: read the ucontext, write its vPTE", "derived"},
   {"vkernel.host_sigreturn", 800, "cycles", "sigreturn to the faulting vkernel context", "derived"},
+  {"vkernel.host_ipi_send", 300, "cycles", "--cpus: the host's IPI to another real CPU running the vmspace (MADV_INVAL)",
+   "estimate: as native.ipi_send"},
+  {"vkernel.host_ipi_flush", 1000, "cycles", "--cpus: that CPU's host invalidation handler (its own cycles)",
+   "estimate: as native.tlb_ipi_flush"},
+  {"vkernel.host_ipi_wait", 1500, "cycles", "--cpus: the host waits for the other CPUs' acknowledgements",
+   "estimate: as native.ipi_wait (Amit, USENIX ATC'17)"},
   {"vkernel.mcontrol", 700, "cycles", "vkernel's vmspace_mcontrol/madvise(MADV_INVAL) syscall", "derived: a syscall"},
   {"vkernel.host_pmap_remove", 150, "cycles/page", "host removes a real PTE (per page)", "derived"},
   {"vkernel.vmspace_create", 3000, "cycles", "vmspace_create + vmspace_mmap(MAP_VPAGETABLE) + vmspace_mcontrol(MADV_SETMAP)",
@@ -85,6 +91,9 @@ struct vkernel {
   bool pending;
   uint64_t inj_n, resolved, bad_page, bad_vpte_pa, bad_vpte_good;
   uint64_t switch_cost;      /* vkernel.switch */
+  /* --cpus: the vkernel's vCPUs are host threads; each runs its own
+   * vmspace (swapped in by select_cpu) */
+  struct { uint64_t cur_vpt, cur_pmap, pending_page; bool pending; } saved[HV_MAX_CPUS];
 };
 
 #define VK_CTR(h, c) ((h)->st.counter[HV_C_##c]++)
@@ -321,11 +330,18 @@ static void lazy_dmap(struct vkernel *s, uint64_t vpt_root) {
   }
 }
 
+/* is pmap the running vmspace of another vCPU (the host's pm_active) */
+static bool pmap_active_elsewhere(const struct vkernel *s, uint64_t pmap) {
+  for (int j = 0; j < s->h->ncpus; j++)
+    if (j != s->h->this_cpu && s->saved[j].cur_pmap == pmap) return true;
+  return false;
+}
+
 static void vk_write_cr3(struct hv *h, uint64_t v) {
   struct vkernel *s = h->priv;
   uint64_t vpt = v & PTE_ADDR & ~CR3_NOFLUSH;
   for (int i = 0; i < s->nvs; i++)            /* vmspaces that died while loaded */
-    if (!s->vs[i].vpt_root && s->vs[i].pmap != s->cur_pmap) {
+    if (!s->vs[i].vpt_root && s->vs[i].pmap != s->cur_pmap && !pmap_active_elsewhere(s, s->vs[i].pmap)) {
       mem_pool_free(h->mmu->mem, s->vs[i].pmap);
       s->vs[i--] = s->vs[--s->nvs];
     }
@@ -374,6 +390,16 @@ static void vk_invalidate(struct hv *h, uint64_t va, bool all, int pcid) {
     if (pcid < 0) cpu_invlpg(h->cpu, va);
     else cpu_invpcid(h->cpu, 0, (uint32_t)pcid, va);
   }
+  /* --cpus: the host's pmap_remove reaches every other real CPU where the
+   * vmspace is active (DragonFly pmap_inval_smp); the vkernel itself sends
+   * no IPI for it */
+  int targets[HV_MAX_CPUS], n = 0;
+  for (int j = 0; j < h->ncpus; j++)
+    if (j != h->this_cpu && s->saved[j].cur_pmap == s->cur_pmap) targets[n++] = j;
+  if (n) {
+    h->st.counter[HV_C_VK_HOST_IPIS] += (uint64_t)n;
+    hv_ipi_flush(h, targets, n, va, all, EV_S_HOST_IPI_SEND, EV_S_HOST_IPI_FLUSH, EV_S_HOST_IPI_WAIT);
+  }
   hv_end(h, cyc);
 }
 static void vk_invlpg(struct hv *h, uint64_t va) { vk_invalidate(h, va, false, -1); }
@@ -400,7 +426,7 @@ static void vk_pt_free(struct hv *h, uint64_t top) {
   uint64_t cyc = 0;
   pmap_free_tree(s, vs->pmap, 4, &cyc);
   h->cpu->cycles += cyc;
-  if (top == s->cur_vpt) {
+  if (top == s->cur_vpt || pmap_active_elsewhere(s, vs->pmap)) {
     /* still loaded: emptied now, its root freed at the next switch */
     vs->vpt_root = 0;
     cpu_flush_tlb(h->cpu);
@@ -408,6 +434,18 @@ static void vk_pt_free(struct hv *h, uint64_t top) {
   }
   mem_pool_free(h->mmu->mem, vs->pmap);
   *vs = s->vs[--s->nvs];
+}
+
+static void vk_select_cpu(struct hv *h, int from, int to) {
+  struct vkernel *s = h->priv;
+  s->saved[from].cur_vpt = s->cur_vpt;
+  s->saved[from].cur_pmap = s->cur_pmap;
+  s->saved[from].pending_page = s->pending_page;
+  s->saved[from].pending = s->pending;
+  s->cur_vpt = s->saved[to].cur_vpt;
+  s->cur_pmap = s->saved[to].cur_pmap;
+  s->pending_page = s->saved[to].pending_page;
+  s->pending = s->saved[to].pending;
 }
 
 static int vk_init(struct hv *h) {
@@ -447,6 +485,8 @@ const struct hv_mode hv_mode_vkernel = {
   .flush_all = vk_flush_all,
   .pv_pte_store = vk_pte_store,
   .pv_pt_free = vk_pt_free,
+  .select_cpu = vk_select_cpu,
+  .host_shootdown = true,
   .fini = vk_fini,
   .pv_split_l4 = true,
   .params = vkernel_params,

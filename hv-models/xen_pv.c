@@ -55,6 +55,8 @@ const struct fl_param_def xen_params[] = {
    "derived: a dozen stores plus checks"},
   {"xen.hypercall", 150, "cycles", "a hypercall's entry into Xen and return (SYSCALL/SYSRET)",
    "derived: a null syscall round trip"},
+  {"xen.flush_multi", 300, "cycles", "--cpus: MMUEXT_(INVLPG|TLB_FLUSH)_MULTI: map the guest's vCPU mask to physical CPUs, flush them (the IPIs are charged apart)",
+   "derived: vcpumask_to_pcpumask over a few vCPUs, then flush_tlb_mask"},
   {"xen.multicall", 100, "cycles", "HYPERVISOR_multicall: dispatch a batch (per multicall issued)", "derived"},
   {"xen.p2m", 20, "cycles", "guest pfn_to_mfn besides its P2M read", "derived"},
   {"xen.m2p", 20, "cycles", "guest mfn_to_pfn besides its M2P read", "derived"},
@@ -457,6 +459,21 @@ static int xen_init(struct hv *h) {
   return 0;
 }
 
+/* --cpus: Linux's xen_flush_tlb_multi.  The guest cannot send IPIs of its
+ * own: one mmuext_op hypercall with the vCPU mask, MMUEXT_INVLPG_MULTI for
+ * one page, MMUEXT_TLB_FLUSH_MULTI otherwise; Xen maps the vCPUs to the
+ * physical CPUs they run on and flushes those (its own IPIs, its own
+ * handler: nothing runs in the guest there). */
+static void xen_flush_tlb_multi(struct hv *h, const int *targets, int n, uint64_t va, uint64_t pages) {
+  struct xen_pv *s = h->priv;
+  bool all = pages != 1;
+  hypercall(s, HC_MMUEXT_OP);
+  XEN_CTR(h, XEN_FLUSH_MULTI);
+  hv_begin(h, EV_S_XEN_FLUSH_MULTI, all ? 0 : va, (uint64_t)n);
+  hv_ipi_flush(h, targets, n, va, all, EV_S_HV_IPI_SEND, EV_S_HV_IPI_FLUSH, EV_S_HV_IPI_WAIT);
+  hv_end(h, 0);
+}
+
 static void xen_fini(struct hv *h) {
   struct xen_pv *s = h->priv;
   if (!s) return;
@@ -476,6 +493,7 @@ const struct hv_mode hv_mode_xen_pv = {
   .pv_pt_new = xen_pt_new,
   .pv_pt_free = xen_pt_free,
   .pv_batch = xen_batch,
+  .flush_tlb_multi = xen_flush_tlb_multi,
   .finish = xen_finish,
   .fini = xen_fini,
   .pv_split_l4 = true,

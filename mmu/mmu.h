@@ -243,6 +243,7 @@ void tlb_level_fini(struct tlb_level *t);
 void tlb_flush_all(struct tlb *t);
 void tlb_flush_guest(struct tlb *t);                       /* all but HOST_PCID's */
 void tlb_flush_va(struct tlb *t, uint64_t va);             /* every PCID */
+bool tlb_holds_va(struct tlb *t, uint64_t va);             /* an entry of any PCID covers va */
 void tlb_flush_va_pcid(struct tlb *t, uint64_t va, uint32_t pcid);  /* + globals */
 void tlb_flush_nonglobal(struct tlb *t);
 void tlb_flush_pcid(struct tlb *t, uint32_t pcid);        /* non-global of one PCID */

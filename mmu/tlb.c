@@ -74,39 +74,53 @@ void tlb_flush_guest(struct tlb *t) {
   if (!pieces) t->pieces = 0;
 }
 
-/* Entries of one size covering va, optionally only of one PCID (+global). */
-static void level_flush_va_sz(struct tlb_level *t, uint64_t va, unsigned shift, int pcid) {
+/* Entries of one size covering va, optionally only of one PCID (+global):
+ * dropped, or (drop false) only counted. */
+static int level_va_sz(struct tlb_level *t, uint64_t va, unsigned shift, int pcid, bool drop) {
   uint64_t key = tlb_tag_sz(va, 0, shift) & 0xfffffffffffffull;
   struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
+  int n = 0;
   for (uint32_t w = 0; w < t->ways; w++)
     if (s[w].tag != ~0ull && (s[w].tag & 0xfffffffffffffull) == key &&
-        (pcid < 0 || (uint32_t)(s[w].tag >> 52) == (uint32_t)pcid || (s[w].perm & TP_G)))
-      s[w].tag = ~0ull;
+        (pcid < 0 || (uint32_t)(s[w].tag >> 52) == (uint32_t)pcid || (s[w].perm & TP_G))) {
+      n++;
+      if (drop) s[w].tag = ~0ull;
+    }
+  return n;
 }
 
 /* 4K pieces of a large page sit in other sets: find them by scanning (only
  * while pieces exist). */
-static void level_flush_pieces(struct tlb_level *t, uint64_t va, int pcid) {
+static int level_pieces(struct tlb_level *t, uint64_t va, int pcid, bool drop) {
+  int n = 0;
   for (uint32_t i = 0; i < t->sets * t->ways; i++) {
     struct tlb_entry *e = &t->e[i];
     unsigned o = TP_ORIG(e->perm);
     if (e->tag == ~0ull || !o) continue;
     uint64_t piece_va = (e->tag & 0xfffffffffffffull) << 12;
     if ((piece_va >> o) == (va >> o) &&
-        (pcid < 0 || (uint32_t)(e->tag >> 52) == (uint32_t)pcid || (e->perm & TP_G)))
-      e->tag = ~0ull;
+        (pcid < 0 || (uint32_t)(e->tag >> 52) == (uint32_t)pcid || (e->perm & TP_G))) {
+      n++;
+      if (drop) e->tag = ~0ull;
+    }
   }
+  return n;
 }
 
-static void flush_va_all(struct tlb *t, uint64_t va, int pcid) {
+static int va_all(struct tlb *t, uint64_t va, int pcid, bool drop) {
   struct tlb_level *lv[] = ALL_LEVELS(t);
+  int n = 0;
   for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) {
     if (!lv[i]->e) continue;
-    level_flush_va_sz(lv[i], va, lv[i]->shift, pcid);
-    if (lv[i]->mixed) level_flush_va_sz(lv[i], va, 21, pcid);
-    if (t->pieces && lv[i]->shift == 12) level_flush_pieces(lv[i], va, pcid);
+    n += level_va_sz(lv[i], va, lv[i]->shift, pcid, drop);
+    if (lv[i]->mixed) n += level_va_sz(lv[i], va, 21, pcid, drop);
+    if (t->pieces && lv[i]->shift == 12) n += level_pieces(lv[i], va, pcid, drop);
   }
+  return n;
 }
+static void flush_va_all(struct tlb *t, uint64_t va, int pcid) { va_all(t, va, pcid, true); }
+
+bool tlb_holds_va(struct tlb *t, uint64_t va) { return va_all(t, va, -1, false) > 0; }
 
 void tlb_flush_va(struct tlb *t, uint64_t va) { flush_va_all(t, va, -1); }
 

@@ -323,7 +323,7 @@ void attrib_free(struct attrib *a);
  * runs one at a time for smp.quantum retired instructions; k->cpu, k->cur
  * and k->tc are the running one's.  Memory is sequentially consistent
  * (one host thread; TSO store buffering is not modelled). */
-#define SMP_MAX 64
+#define SMP_MAX HV_MAX_CPUS
 struct pwc;
 struct smp {
   int n;                       /* vCPUs; 1: none of this is used */
@@ -343,12 +343,9 @@ struct smp {
   /* a batch (lazy MMU mode) gathers its flushes into one shootdown */
   int batch;
   uint64_t batch_lo, batch_hi, batch_pages;
-  /* stats: tlb_shootdowns */
-  uint64_t initiated, ipis_sent, remote_flushes, full_flushes, lazy_skipped, lazy_catchups;
-  uint64_t ipis_received[SMP_MAX];
+  /* (stats: k->hv->sd) */
   uint64_t skip_shootdown;     /* smp.skip_shootdown: fault injection, the Nth shootdown not sent (0: off) */
   bool invlpgb;                /* smp.invlpgb: AMD's broadcast invalidation instead of IPIs */
-  uint64_t broadcasts;         /* stats: INVLPGB shootdowns */
   int plan_kind;               /* the fault being handled: its plan's kind (fault_ops.c) */
   int local_only;              /* > 0: a flush that is not shot down (a permission upgrade) */
 };
@@ -360,7 +357,7 @@ struct kernel {
   struct machine_mem *mem;
   struct mmu *mmu;
   struct hv *hv;
-  uint64_t guest_cr3;        /* the last value the guest kernel wrote to CR3 */
+  uint64_t guest_cr3[SMP_MAX];   /* the last value the guest kernel wrote to each vCPU's CR3 */
   uint64_t pt_pages_allocated;   /* page-table pages ever allocated (stats) */
   uint64_t pte_writes;           /* page-table entry stores by the guest kernel (stats) */
   union { struct task_ctx tc; struct task_ctx; };   /* the running task */

@@ -16,13 +16,16 @@
 
 /* A user translation changed: INVLPG, and with KPTI+PCID also the other
  * PCID of the pair (Linux flush_tlb_one_user: INVLPG + INVPCID type 0). */
-void flush_user_va(struct kernel *k, uint64_t va) {
-  rec_put(k, FLTR_K_INVLPG, va, 0, 0, 0);
+void flush_user_va_local(struct kernel *k, uint64_t va) {
   guest_invlpg(k, va);
   if (k->kpti && k->kpti_pcid) {
     guest_invpcid(k, 0, 1, va);
     guest_invpcid(k, 0, 1 | 0x800, va);
   }
+}
+void flush_user_va(struct kernel *k, uint64_t va) {
+  rec_put(k, FLTR_K_INVLPG, va, 0, 0, 0);
+  flush_user_va_local(k, va);
   if (k->smp.n > 1) smp_shootdown(k, va, false);   /* the other vCPUs running the mm */
 }
 
@@ -104,7 +107,7 @@ void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *
  * mode may intercept them (CR3-load exiting, INVLPG/INVPCID exiting). */
 void guest_write_cr3(struct kernel *k, uint64_t v) {
   k->hv->st.counter[HV_C_GUEST_CR3_WRITES]++;
-  k->guest_cr3 = v & ~(1ull << 63);
+  k->guest_cr3[k->hv->this_cpu] = v & ~(1ull << 63);
   if (k->hv->mode->write_cr3) k->hv->mode->write_cr3(k->hv, v);
   else cpu_write_cr3(k->cpu, v);
 }
@@ -122,11 +125,14 @@ void pv_batch(struct kernel *k, bool begin) {
 
 /* flush_tlb_mm: a CR3 reload (which a shadow-paging hypervisor sees),
  * then every PCID, as Linux does for the user half on return */
+void guest_flush_tlb_local(struct kernel *k) {
+  if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
+  else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3[k->hv->this_cpu]);
+  cpu_flush_tlb(k->cpu);
+}
 void guest_flush_tlb(struct kernel *k) {
   rec_put(k, FLTR_K_TLB_FLUSH, 1, 0, 0, 0);
-  if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
-  else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3);
-  cpu_flush_tlb(k->cpu);
+  guest_flush_tlb_local(k);
   if (k->smp.n > 1) smp_shootdown(k, 0, true);
 }
 void guest_invlpg(struct kernel *k, uint64_t va) {

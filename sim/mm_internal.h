@@ -35,9 +35,11 @@ uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc);
 void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc);
 void guest_write_cr3(struct kernel *k, uint64_t v);
 void guest_flush_tlb(struct kernel *k);
+void guest_flush_tlb_local(struct kernel *k);   /* this vCPU only (an IPI handler, a lazy catch-up) */
 void guest_invlpg(struct kernel *k, uint64_t va);
 void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va);
 void flush_user_va(struct kernel *k, uint64_t va);
+void flush_user_va_local(struct kernel *k, uint64_t va);
 void pv_new_table(struct kernel *k, uint64_t pa, int level);
 void pv_batch(struct kernel *k, bool begin);
 

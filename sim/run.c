@@ -240,11 +240,14 @@ int machine_init(struct machine *m, char *err, size_t n) {
 /* --cpus: vCPU i runs on the host now (smp_select's machine side) */
 static void machine_select(void *ctx, int i) {
   struct machine *m = ctx;
+  int from = m->hv.this_cpu;
   m->c = m->cpus[i];
   m->k->cpu = m->c;
   m->hv.cpu = m->c;
   m->mmu.pwc = m->pwcs[i];
   m->bus.cpu = (uint16_t)i;
+  m->hv.this_cpu = i;
+  if (m->hv.mode->select_cpu) m->hv.mode->select_cpu(&m->hv, from, i);
   if (timed_cpu) timed_cpu = m->c;
 }
 
@@ -299,9 +302,9 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
     k->smp.cpu[i] = m->cpus[i];
     k->smp.pwc[i] = m->pwcs[i];
   }
-  if (m->ncpus > 1 && strcmp(m->mode->name, "native")) {
-    snprintf(err, n, "--cpus %d: several vCPUs are modelled in the native mode so far (the other modes' "
-             "per-vCPU state and shootdown paths are issue 19's next part)", m->ncpus);
+  if (k->smp.invlpgb && strcmp(m->mode->name, "native")) {
+    snprintf(err, n, "smp.invlpgb=1: the broadcast invalidation is modelled for the native mode only (mode %s "
+             "shoots down its own way)", m->mode->name);
     return -1;
   }
   if (m->ncpus > 1 && (cfg->trace_path || cfg->observer || cfg->log_samples || cfg->warmup_insns || cfg->roi_symbol)) {
@@ -318,6 +321,11 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   hv->bus = &m->bus;
   hv->param = reg_param;
   hv->param_reg = cfg->params;
+  hv->ncpus = m->ncpus;
+  hv->this_cpu = 0;
+  hv->on_cpu = machine_select;
+  hv->on_cpu_ctx = m;
+  for (int i = 1; i < m->ncpus; i++) hv->cpu_idle[i] = true;   /* the first task runs on vCPU 0 */
   guest_ops_fill(k, &hv->ops);
   m->bus.pid = FIRST_PID;
   if (kernel_mem_init(k)) {

@@ -64,10 +64,10 @@ void smp_catch_up(struct kernel *k) {
   struct smp *s = &k->smp;
   if (s->n < 2 || !k->mm || s->loaded_mm[s->cur] != k->mm->id || s->loaded_gen[s->cur] >= k->mm->tlb_gen) return;
   hv_begin(k->hv, EV_S_TLB_LAZY_FLUSH, 0, 0);
-  cpu_flush_tlb(k->cpu);
+  guest_flush_tlb_local(k);            /* a CR3 load without NOFLUSH (a mode may intercept it) */
   hv_end(k->hv, 0);
   s->loaded_gen[s->cur] = k->mm->tlb_gen;
-  s->lazy_catchups++;
+  k->hv->sd.lazy_catchups++;
 }
 
 /* the running (idle) vCPU takes task t */
@@ -77,6 +77,7 @@ void smp_start_task(struct kernel *k, struct task *t) {
   k->tc = t->tc;
   t->on_cpu = s->cur;
   s->task[s->cur] = t;
+  k->hv->cpu_idle[s->cur] = false;
   cpu_load_regs(k->cpu, &t->regs);
   k->tc.oncpu_icount = k->cpu->icount;
   k->hv->bus->pid = k->pid;
@@ -95,66 +96,84 @@ void smp_idle(struct kernel *k) {
   t->tc = k->tc;
   t->on_cpu = -1;
   s->task[s->cur] = NULL;
+  k->hv->cpu_idle[s->cur] = true;
   k->cur = NULL;
   if (t->gone) task_reap_gone(k);
-}
-
-/* vCPU j's TLB and walk caches lose va (or every user translation) */
-static void flush_on(struct smp *s, int j, uint64_t va, bool all) {
-  struct vcpu *c = s->cpu[j];
-  if (all) {
-    tlb_flush_guest(&c->tlb);
-    if (s->pwc[j]) pwc_flush(s->pwc[j]);
-  } else {
-    tlb_flush_va(&c->tlb, va);       /* every PCID: the KPTI pair too */
-    if (s->pwc[j]) pwc_flush_va(s->pwc[j], va);
-  }
-}
-
-/* an IPI's flush on vCPU j, its handler charged to j */
-static void remote_flush(struct kernel *k, int j, uint64_t va, bool all) {
-  struct smp *s = &k->smp;
-  flush_on(s, j, va, all);
-  s->cpu[j]->cycles += k->hv->step_cost[EV_S_TLB_IPI_FLUSH];
-  s->ipis_received[j]++;
-  s->remote_flushes++;
 }
 
 /* smp.invlpgb (AMD, Linux 6.14+ for an mm active on several CPUs): one
  * INVLPGB reaches every core's TLB, TLBSYNC waits for them; no IPI, no
  * interrupt on the other CPUs, no lazy catch-up */
-static void broadcast(struct kernel *k, uint64_t va, bool all) {
+static void broadcast(struct kernel *k, uint64_t va, uint64_t pages) {
   struct smp *s = &k->smp;
-  struct mm *mm = k->mm;
-  s->initiated++;
-  if (s->skip_shootdown && s->initiated == s->skip_shootdown) return;
-  if (all) s->full_flushes++;
-  s->broadcasts++;
   struct hv *h = k->hv;
-  hv_begin(h, EV_S_TLB_SHOOTDOWN, all ? 0 : va, (uint64_t)(s->n - 1));
-  hv_step(h, EV_S_TLB_INVLPGB, all ? 0 : va, all, 0);
+  struct mm *mm = k->mm;
+  h->sd.initiated++;
+  if (s->skip_shootdown && h->sd.initiated == s->skip_shootdown) return;
+  if (!pages) h->sd.full_flushes++;
+  h->sd.broadcasts++;
+  hv_begin(h, EV_S_TLB_SHOOTDOWN, va, (uint64_t)(s->n - 1));
+  hv_step(h, EV_S_TLB_INVLPGB, va, !pages, 0);
   for (int j = 0; j < s->n; j++) {
     if (j == s->cur) continue;
-    flush_on(s, j, va, all);
-    s->remote_flushes++;
+    struct vcpu *c = s->cpu[j];      /* the hardware reaches every TLB: no code runs there */
+    if (!pages) {
+      tlb_flush_guest(&c->tlb);
+      if (s->pwc[j]) pwc_flush(s->pwc[j]);
+    } else
+      for (uint64_t p = 0; p < pages; p++) {
+        tlb_flush_va(&c->tlb, va + p * PAGE);
+        if (s->pwc[j]) pwc_flush_va(s->pwc[j], va + p * PAGE);
+      }
+    h->sd.remote_flushes++;
     if (s->loaded_mm[j] == mm->id) s->loaded_gen[j] = mm->tlb_gen;
   }
   hv_step(h, EV_S_TLB_TLBSYNC, 0, 0, 0);
   hv_end(h, 0);
 }
 
-void smp_shootdown(struct kernel *k, uint64_t va, bool all) {
-  struct smp *s = &k->smp;
-  struct mm *mm = k->mm;
-  if (s->n < 2 || !mm || s->local_only) return;
-  if (s->batch && !all) {              /* gathered: one shootdown when the batch ends */
-    if (!s->batch_pages || va < s->batch_lo) s->batch_lo = va;
-    if (!s->batch_pages || va > s->batch_hi) s->batch_hi = va;
-    s->batch_pages++;
-    return;
+/* Linux's native_flush_tlb_multi: an IPI to each target (its ICR write a
+ * mode may intercept), each target's flush_tlb_func on its own vCPU (its
+ * interrupt, INVLPGs or CR3 reload and EOI, which a mode may intercept),
+ * then the wait for the last acknowledgement */
+static void linux_ipi_flush(struct kernel *k, const int *targets, int nt, uint64_t va, uint64_t pages) {
+  struct hv *h = k->hv;
+  const struct hv_mode *m = h->mode;
+  for (int i = 0; i < nt; i++) {
+    hv_begin(h, EV_S_IPI_SEND, 0, (uint64_t)targets[i]);
+    if (m->ipi_send) m->ipi_send(h, targets[i]);
+    hv_end(h, 0);
+    h->sd.ipis_sent++;
   }
+  for (int i = 0; i < nt; i++) {
+    int me = hv_on_cpu(h, targets[i]);
+    hv_begin(h, EV_S_TLB_IPI_FLUSH, va, !pages);
+    if (m->ipi_receive) m->ipi_receive(h, false);
+    if (!pages) guest_flush_tlb_local(k);
+    else
+      for (uint64_t p = 0; p < pages; p++) flush_user_va_local(k, va + p * PAGE);
+    if (m->ipi_receive) m->ipi_receive(h, true);
+    hv_end(h, 0);
+    h->sd.ipis_received[targets[i]]++;
+    h->sd.remote_flushes++;
+    hv_on_cpu(h, me);
+  }
+  hv_step(h, EV_S_IPI_WAIT, 0, (uint64_t)nt, 0);
+}
+
+/* flush_tlb_mm_range after the local flush: pages from va, 0 every user
+ * translation */
+static void shootdown(struct kernel *k, uint64_t va, uint64_t pages) {
+  struct smp *s = &k->smp;
+  struct hv *h = k->hv;
+  struct mm *mm = k->mm;
   mm->tlb_gen++;
   s->loaded_gen[s->cur] = mm->tlb_gen;
+  if (h->mode->host_shootdown) {       /* the host's invalidation reached them all */
+    for (int j = 0; j < s->n; j++)
+      if (s->loaded_mm[j] == mm->id) s->loaded_gen[j] = mm->tlb_gen;
+    return;
+  }
   int targets[SMP_MAX], nt = 0, lazy = 0;
   for (int j = 0; j < s->n; j++) {
     if (j == s->cur) continue;
@@ -163,31 +182,36 @@ void smp_shootdown(struct kernel *k, uint64_t va, bool all) {
     else if (!t && s->loaded_mm[j] == mm->id) lazy++;   /* catches up at switch-in */
   }
   if (s->invlpgb && (nt || lazy)) {     /* AMD: the hardware reaches every TLB, no IPI, no lazy catch-up */
-    broadcast(k, va, all);
+    broadcast(k, va, pages);
     return;
   }
-  s->lazy_skipped += (uint64_t)lazy;
+  h->sd.lazy_skipped += (uint64_t)lazy;
+  if (nt && h->mode->shootdown_targets) {
+    int all_nt = nt;
+    nt = h->mode->shootdown_targets(h, targets, nt, va, pages);
+    for (int i = nt; i < all_nt; i++) s->loaded_gen[targets[i]] = mm->tlb_gen;   /* nothing of it to flush */
+  }
   if (!nt) return;
-  s->initiated++;
-  if (s->skip_shootdown && s->initiated == s->skip_shootdown) return;   /* fault injection */
-  if (all) s->full_flushes++;
-  struct hv *h = k->hv;
-  hv_begin(h, EV_S_TLB_SHOOTDOWN, all ? 0 : va, (uint64_t)nt);
-  uint16_t me = h->bus->cpu;
-  for (int i = 0; i < nt; i++) {
-    hv_step(h, EV_S_IPI_SEND, 0, (uint64_t)targets[i], 0);
-    s->ipis_sent++;
-  }
-  for (int i = 0; i < nt; i++) {      /* each target's handler: on its own clock, in its cpu */
-    h->bus->cpu = (uint16_t)targets[i];
-    hv_begin(h, EV_S_TLB_IPI_FLUSH, all ? 0 : va, all);
-    hv_end_n(h, 0, 0);
-    h->bus->cpu = me;
-    remote_flush(k, targets[i], va, all);
-    s->loaded_gen[targets[i]] = mm->tlb_gen;
-  }
-  hv_step(h, EV_S_IPI_WAIT, 0, (uint64_t)nt, 0);   /* until the last ack */
+  h->sd.initiated++;
+  if (s->skip_shootdown && h->sd.initiated == s->skip_shootdown) return;   /* fault injection */
+  if (!pages) h->sd.full_flushes++;
+  hv_begin(h, EV_S_TLB_SHOOTDOWN, va, (uint64_t)nt);
+  if (h->mode->flush_tlb_multi) h->mode->flush_tlb_multi(h, targets, nt, va, pages);
+  else linux_ipi_flush(k, targets, nt, va, pages);
   hv_end(h, 0);
+  for (int i = 0; i < nt; i++) s->loaded_gen[targets[i]] = mm->tlb_gen;
+}
+
+void smp_shootdown(struct kernel *k, uint64_t va, bool all) {
+  struct smp *s = &k->smp;
+  if (s->n < 2 || !k->mm || s->local_only) return;
+  if (s->batch && !all) {              /* gathered: one shootdown when the batch ends */
+    if (!s->batch_pages || va < s->batch_lo) s->batch_lo = va;
+    if (!s->batch_pages || va > s->batch_hi) s->batch_hi = va;
+    s->batch_pages++;
+    return;
+  }
+  shootdown(k, all ? 0 : va, all ? 0 : 1);
 }
 
 void smp_batch(struct kernel *k, bool begin) {
@@ -195,35 +219,27 @@ void smp_batch(struct kernel *k, bool begin) {
   if (s->n < 2) return;
   if (begin) { if (!s->batch++) s->batch_pages = 0; return; }
   if (!s->batch || --s->batch || !s->batch_pages) return;
-  uint64_t pages = s->batch_pages, lo = s->batch_lo, hi = s->batch_hi;
   s->batch_pages = 0;
-  if (pages > FLUSH_CEILING) { smp_shootdown(k, 0, true); return; }
-  /* flush_tlb_mm_range over [lo, hi]: one IPI per target, each flushing
-   * the pages of the range (charged as one handler) */
-  for (uint64_t va = lo; va <= hi; va += PAGE) {
-    if (va == lo) { smp_shootdown(k, va, false); continue; }
-    for (int j = 0; j < s->n; j++) {
-      struct task *t = s->task[j];
-      /* (a broadcast reaches every core; IPIs the cores running the mm) */
-      if (j == s->cur || (!s->invlpgb && (!t || task_ctx_of(k, t)->mm != k->mm))) continue;
-      flush_on(s, j, va, false);
-    }
-  }
+  if (!k->mm || s->local_only) return;
+  /* flush_tlb_mm_range over [lo, hi]: a full flush beyond the ceiling */
+  uint64_t pages = (s->batch_hi - s->batch_lo) / PAGE + 1;
+  shootdown(k, pages > FLUSH_CEILING ? 0 : s->batch_lo, pages > FLUSH_CEILING ? 0 : pages);
 }
 
 void smp_stats(struct json *j, const struct kernel *k) {
   const struct smp *s = &k->smp;
+  const __typeof__(k->hv->sd) *sd = &k->hv->sd;
   json_obj(j, "smp");
   json_u64(j, "cpus", (uint64_t)s->n);
   json_u64(j, "quantum", s->quantum);
   json_obj(j, "tlb_shootdowns");
-  json_u64(j, "initiated", s->initiated);
-  json_u64(j, "ipis_sent", s->ipis_sent);
-  json_u64(j, "remote_flushes", s->remote_flushes);
-  json_u64(j, "full_flushes", s->full_flushes);
-  json_u64(j, "lazy_skipped", s->lazy_skipped);
-  json_u64(j, "lazy_catchups", s->lazy_catchups);
-  json_u64(j, "broadcasts", s->broadcasts);
+  json_u64(j, "initiated", sd->initiated);
+  json_u64(j, "ipis_sent", sd->ipis_sent);
+  json_u64(j, "remote_flushes", sd->remote_flushes);
+  json_u64(j, "full_flushes", sd->full_flushes);
+  json_u64(j, "lazy_skipped", sd->lazy_skipped);
+  json_u64(j, "lazy_catchups", sd->lazy_catchups);
+  json_u64(j, "broadcasts", sd->broadcasts);
   json_end(j);
   json_obj(j, "per_cpu");               /* by vCPU number */
   for (int i = 0; i < s->n; i++) {
@@ -233,7 +249,7 @@ void smp_stats(struct json *j, const struct kernel *k) {
     json_obj(j, name);
     json_u64(j, "instructions", c->icount);
     json_u64(j, "cycles", c->cycles);
-    json_u64(j, "ipis_received", s->ipis_received[i]);
+    json_u64(j, "ipis_received", sd->ipis_received[i]);
     json_u64(j, "l1d_misses", c->tlb.l1d.misses);
     json_u64(j, "stlb_misses", c->tlb.stlb.misses);
     json_end(j);

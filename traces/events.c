@@ -104,7 +104,9 @@ void ev_end(struct ev_bus *b, uint64_t cycle) {
     bus_bug("a step closed before its children's time");
   e.total = cycle - e.cycle;
   e.self = e.total - b->open[b->depth].child_total;
-  if (b->depth) b->open[b->depth - 1].child_total += e.total;
+  /* a step on another vCPU (a shootdown's handler on its target) runs on
+   * that vCPU's clock: it is the parent's child in the tree, not in its time */
+  if (b->depth && b->open[b->depth - 1].e.cpu == e.cpu) b->open[b->depth - 1].child_total += e.total;
   if (e.step == EV_S_FAULT && e.visible) b->visible_faults++;
   deliver(b, &e, EV_CLOSED);
 }

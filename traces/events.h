@@ -73,6 +73,9 @@ enum ev_layer {
   X(EXO_LIBOS_REFILL, "exo_libos_refill", HIDDEN, "exokernel: software-TLB miss upcalled; the libOS's page table had the translation and it installed it") \
   X(EXO_TLB_MOD, "exo_tlb_mod", HIDDEN, "exokernel: a store through a clean TLB entry (TLB modified): the dirty bit set") \
   X(EXO_REFUSED, "exo_refused", HIDDEN, "exokernel: the install's capability was refused; the libOS sends SIGSEGV") \
+  X(ICR_EXIT, "icr_exit", INTERCEPT, "--cpus: VM exit on a guest x2APIC ICR write (WRMSR 0x830: an IPI) the hypervisor emulates") \
+  X(EXTINT_EXIT, "extint_exit", INTERCEPT, "--cpus: VM exit on an external interrupt: a host IPI kicked the vCPU (an IPI to inject, a remote TLB flush)") \
+  X(EOI_EXIT, "eoi_exit", INTERCEPT, "--cpus: VM exit on a guest x2APIC EOI write (WRMSR 0x80b) without virtual-interrupt delivery") \
   X(UNKNOWN, "unknown", HIDDEN, "not classified (a bug if it appears)")
 
 enum ev_fault_kind {
@@ -133,6 +136,17 @@ enum ev_field {
   X(TLB_INVLPGB, "tlb.invlpgb", GUEST_KERNEL, "native.tlb_invlpgb", VA, ALL, "--cpus with smp.invlpgb=1 (AMD): broadcast the invalidation to every CPU's TLB, no IPI [AMD APM Vol. 3 INVLPGB; Linux 6.14 arch/x86/mm/tlb.c]") \
   X(TLB_TLBSYNC, "tlb.tlbsync", GUEST_KERNEL, "native.tlb_tlbsync", NONE, NONE, "--cpus with smp.invlpgb=1: wait until every broadcast invalidation has completed [AMD APM Vol. 3 TLBSYNC]") \
   X(TLB_LAZY_FLUSH, "tlb.lazy_flush", GUEST_KERNEL, "native.tlb_lazy_flush", NONE, NONE, "--cpus: a CPU that kept the mm loaded while idle (lazy TLB) switches back to it behind its tlb_gen: a full flush [Linux arch/x86/mm/tlb.c switch_mm_irqs_off]") \
+  X(HV_APIC_IPI, "hv.apic_ipi", HYPERVISOR, "hv.apic_ipi", NONE, CPU, "--cpus, hvm modes: emulate the guest's ICR write: find the destination, set its IRR, kick its vCPU (a host IPI to its physical CPU unless posted) [KVM arch/x86/kvm/lapic.c kvm_apic_send_ipi, kvm_vcpu_kick]") \
+  X(HV_INJECT_IRQ, "hv.inject_irq", HYPERVISOR, "hv.inject_irq", NONE, VECTOR, "--cpus, hvm modes: set up injection of the guest's interrupt vector at the next entry [KVM vmx_inject_irq / svm_inject_irq]") \
+  X(HV_EOI, "hv.eoi", HYPERVISOR, "hv.eoi", NONE, NONE, "--cpus, hvm modes: emulate the guest's EOI write: clear the ISR bit, pick the next interrupt [KVM arch/x86/kvm/lapic.c apic_set_eoi]") \
+  X(HV_REMOTE_FLUSH, "hv.remote_flush", HYPERVISOR, "hv.remote_flush", NONE, CPUS, "--cpus, hvm-shadow: a shadow change every vCPU may cache (write-protecting a guest table, a resync): request a TLB flush of every other vCPU and kick the running ones [KVM kvm_flush_remote_tlbs, kvm_make_all_cpus_request]") \
+  X(HV_IPI_SEND, "hv.ipi_send", HYPERVISOR, "hv.ipi_send", NONE, CPU, "--cpus: the hypervisor sends an IPI to the physical CPU of one target vCPU [Xen flush_tlb_mask, send_IPI_mask; KVM kvm_vcpu_kick]") \
+  X(HV_IPI_FLUSH, "hv.ipi_flush", HYPERVISOR, "hv.ipi_flush", VA, ALL, "--cpus: the hypervisor's flush handler on the target's physical CPU (interrupt, INVLPG or full flush, EOI); the guest runs no handler; charged to the target [Xen arch/x86/smp.c invalidate_interrupt]") \
+  X(HV_IPI_WAIT, "hv.ipi_wait", HYPERVISOR, "hv.ipi_wait", NONE, CPUS, "--cpus: the hypervisor waits until every target has flushed [Xen flush_area_mask]") \
+  X(XEN_FLUSH_MULTI, "xen.flush_multi", HYPERVISOR, "xen.flush_multi", VA, CPUS, "--cpus, xen-pv: MMUEXT_INVLPG_MULTI / MMUEXT_TLB_FLUSH_MULTI with the guest's vCPU mask: Xen maps it to the physical CPUs those vCPUs ran on and flushes them [Xen arch/x86/mm.c do_mmuext_op; Linux arch/x86/xen/mmu_pv.c xen_flush_tlb_multi]") \
+  X(HOST_IPI_SEND, "host.ipi_send", HOST_KERNEL, "vkernel.host_ipi_send", NONE, CPU, "--cpus, vkernel: the host's MADV_INVAL sends an IPI to another real CPU where the vmspace is active [DragonFly pmap_inval_smp]") \
+  X(HOST_IPI_FLUSH, "host.ipi_flush", HOST_KERNEL, "vkernel.host_ipi_flush", VA, ALL, "--cpus, vkernel: that CPU's host handler invalidates the vmspace's translation; charged to it [DragonFly pmap_inval_smp]") \
+  X(HOST_IPI_WAIT, "host.ipi_wait", HOST_KERNEL, "vkernel.host_ipi_wait", NONE, CPUS, "--cpus, vkernel: the host waits for every CPU's acknowledgement [DragonFly pmap_inval_smp]") \
   X(UFFD_HANDLE_USERFAULT, "uffd.handle_userfault", GUEST_KERNEL, "native.uffd_handle_userfault", VA, FLAGS, "queue the fault's message on the userfaultfd, wake its reader, put the faulting thread to sleep [Linux fs/userfaultfd.c handle_userfault]") \
   X(UFFD_COPY, "uffd.copy", GUEST_KERNEL, "native.uffd_copy", VA, PAGES, "UFFDIO_COPY: copy the handler's pages into new frames and map them (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_copy]") \
   X(UFFD_ZEROPAGE, "uffd.zeropage", GUEST_KERNEL, "native.uffd_zeropage", VA, PAGES, "UFFDIO_ZEROPAGE: map the zero page (a zeroed frame in shared memory) (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_zeropage]") \

@@ -246,25 +246,29 @@ static void write_text(struct ev_log *l) {
   qsort(l->tree, (size_t)l->ntree, sizeof *l->tree, by_id);   /* opening order */
   char fb[256];
   const struct ev t = l->tree[0];   /* the top-level step has the smallest id */
+  char cpu_tag[16] = "";             /* --cpus: the vCPU (and clock) of the tree, when not the first */
+  if (t.cpu) snprintf(cpu_tag, sizeof cpu_tag, " cpu=%u", (unsigned)t.cpu);
   if (t.step == EV_S_FAULT) {
     char err[64];
     ev_err_string(t.arg, err, sizeof err);
-    fprintf(f, "fault %" PRIu64 ": va=%#" PRIx64 " err=%#" PRIx64 " (%s) kind=%s %s pid=%d mode=%s cycle=%" PRIu64
+    fprintf(f, "fault %" PRIu64 ": va=%#" PRIx64 " err=%#" PRIx64 " (%s) kind=%s %s pid=%d%s mode=%s cycle=%" PRIu64
                " total=%" PRIu64 " cycles self=%" PRIu64 "\n",
-            t.fault, t.va, t.arg, err, ev_kind_names[t.kind], t.visible ? "visible" : "hidden", t.pid,
+            t.fault, t.va, t.arg, err, ev_kind_names[t.kind], t.visible ? "visible" : "hidden", t.pid, cpu_tag,
             l->mode ? l->mode : "?", t.cycle, t.total, t.self);
   } else {
     text_fields(l, &t, fb, sizeof fb);
-    fprintf(f, "event: %s %s%s pid=%d mode=%s cycle=%" PRIu64 " total=%" PRIu64 " cycles self=%" PRIu64 "\n",
-            ev_layer_names[t.layer], ev_steps[t.step].name, fb, t.pid, l->mode ? l->mode : "?",
+    fprintf(f, "event: %s %s%s pid=%d%s mode=%s cycle=%" PRIu64 " total=%" PRIu64 " cycles self=%" PRIu64 "\n",
+            ev_layer_names[t.layer], ev_steps[t.step].name, fb, t.pid, cpu_tag, l->mode ? l->mode : "?",
             t.cycle, t.total, t.self);
   }
   for (int i = 1; i < l->ntree; i++) {
     const struct ev *s = &l->tree[i];
     if (!layer_kept(l, s)) continue;
     text_fields(l, s, fb, sizeof fb);
-    fprintf(f, "  %*s%-14s %-22s %8" PRIu64 " cycles%s%s\n", 2 * (s->depth - 1), "",
-            ev_layer_names[s->layer], ev_steps[s->step].name, s->self, fb[0] ? " " : "", fb);
+    char on[24] = "";                  /* a step on another vCPU (a shootdown's target), on its clock */
+    if (s->cpu != t.cpu) snprintf(on, sizeof on, " @cpu%u", (unsigned)s->cpu);
+    fprintf(f, "  %*s%-14s %-22s %8" PRIu64 " cycles%s%s%s\n", 2 * (s->depth - 1), "",
+            ev_layer_names[s->layer], ev_steps[s->step].name, s->self, fb[0] ? " " : "", fb, on);
   }
   l->written++;
 }
