@@ -444,6 +444,15 @@ struct kernel {
   uint64_t thp_pages;        /* 2M pages mapped by THP faults */
   /* KPTI model (guest.kpti / guest.pcid) */
   bool kpti, kpti_pcid;
+  /* guest.dyn_asids (asid.c): each vCPU's PCIDs for its last address spaces */
+  int dyn_asids;
+  bool invpcid;                /* guest.invpcid: KPTI flushes the user PCID by INVPCID (0: at return to user) */
+  struct asid_cpu {
+    struct { uint64_t mm_id, gen; } slot[6];
+    int cur, next;
+    bool user_flush;           /* KPTI without INVPCID: the user PCID flushes at the next return */
+  } asid[SMP_MAX];
+  uint64_t asid_switches, asid_reuses, asid_deferred_flushes;   /* stats */
   uint64_t kpti_switches;
   /* set by a syscall that must block: the dispatcher parks the task and
    * re-executes the syscall when it is woken */

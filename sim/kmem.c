@@ -18,14 +18,12 @@
  * PCID of the pair (Linux flush_tlb_one_user: INVLPG + INVPCID type 0). */
 void flush_user_va_local(struct kernel *k, uint64_t va) {
   guest_invlpg(k, va);
-  if (k->kpti && k->kpti_pcid) {
-    guest_invpcid(k, 0, 1, va);
-    guest_invpcid(k, 0, 1 | 0x800, va);
-  }
+  if (k->kpti && k->kpti_pcid) asid_flush_user_va(k, va);
 }
 void flush_user_va(struct kernel *k, uint64_t va) {
   rec_put(k, FLTR_K_INVLPG, va, 0, 0, 0);
   flush_user_va_local(k, va);
+  asid_flushed(k);
   if (k->smp.n > 1) smp_shootdown(k, va, false);   /* the other vCPUs running the mm */
 }
 
@@ -133,6 +131,7 @@ void guest_flush_tlb_local(struct kernel *k) {
 void guest_flush_tlb(struct kernel *k) {
   rec_put(k, FLTR_K_TLB_FLUSH, 1, 0, 0, 0);
   guest_flush_tlb_local(k);
+  asid_flushed(k);
   if (k->smp.n > 1) smp_shootdown(k, 0, true);
 }
 void guest_invlpg(struct kernel *k, uint64_t va) {
@@ -304,7 +303,8 @@ long strncpy_from_user(struct kernel *k, char *dst, uint64_t uva, size_t max) {
 void mm_switch_user(struct kernel *k) {
   uint64_t cr3 = k->mm->pml4;
   rec_put(k, FLTR_K_CR3, k->mm->id, cr3 >> 12, 0, 0);   /* the PCID bits are the mode's (KPTI) */
-  if (k->kpti && k->kpti_pcid) {
+  if (k->dyn_asids) cr3 |= asid_switch(k);
+  else if (k->kpti && k->kpti_pcid) {
     /* another mm: both PCIDs of the pair held the old one's translations
      * (Linux gives each mm its own pair; one pair, flushed, is equivalent) */
     guest_invpcid(k, 1, KPCID, 0);
@@ -317,14 +317,14 @@ void mm_switch_user(struct kernel *k) {
 uint64_t kpti_enter(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
-  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? KPCID | CR3_NOFLUSH : 0));
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? asid_kern_pcid(k) | CR3_NOFLUSH : 0));
   return k->policy.kpti_cr3_write;
 }
 
 uint64_t kpti_exit(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;
-  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? UPCID | CR3_NOFLUSH : 0));
+  guest_write_cr3(k, k->mm->pml4 | (k->kpti_pcid ? asid_exit_cr3(k) : 0));
   return k->policy.kpti_cr3_write;
 }
 

@@ -330,6 +330,7 @@ uint64_t pt_hole_end(struct kernel *k, struct mm *mm, uint64_t va) {
 }
 
 void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
+  if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
   for (int i = 0; i < mm->nvmas;) {
@@ -379,6 +380,7 @@ int vma_isolate(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
 }
 
 int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, uint32_t prot) {
+  if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   if (vma_isolate(k, mm, start, end)) return -ENOMEM;
   /* mprotect_fixup: private memory made writable for the first time is
    * charged then (ENOMEM if it cannot be) */
@@ -451,6 +453,7 @@ uint64_t mm_find_free(struct mm *mm, uint64_t len, uint64_t hint) {
 }
 
 void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, uint64_t len) {
+  if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   struct mm *saved = k->mm;
   k->mm = mm;
   for (uint64_t off = 0; off < len; off += PAGE) {
@@ -470,6 +473,7 @@ void mm_move_pages(struct kernel *k, struct mm *mm, uint64_t src, uint64_t dst, 
 }
 
 void mm_drop_pages(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
+  if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   for (uint64_t va = start; va < end; va += PAGE) {
     uint64_t leaf = 0, cyc = 0;
     uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);

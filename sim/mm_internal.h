@@ -40,6 +40,14 @@ void guest_invlpg(struct kernel *k, uint64_t va);
 void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va);
 void flush_user_va(struct kernel *k, uint64_t va);
 void flush_user_va_local(struct kernel *k, uint64_t va);
+/* dynamic ASIDs and KPTI's PCIDs (asid.c) */
+uint64_t asid_switch(struct kernel *k);
+void asid_flushed(struct kernel *k);
+void asid_caught_up(struct kernel *k);
+void asid_flush_user_va(struct kernel *k, uint64_t va);
+uint64_t asid_exit_cr3(struct kernel *k);
+uint64_t asid_kern_pcid(const struct kernel *k);
+uint64_t asid_user_pcid(const struct kernel *k);
 void pv_new_table(struct kernel *k, uint64_t pa, int level);
 void pv_batch(struct kernel *k, bool begin);
 

@@ -38,6 +38,11 @@ const struct fl_param_def guest_params[] = {
    "Linux PTI (default on affected Intel CPUs, off on AMD)"},
   {"guest.pcid", 1, "bool", "with KPTI: user/kernel PCIDs and no-flush CR3 writes (else flush)",
    "Linux uses PCID when the CPU has it (Westmere+), FreeBSD review D13985"},
+  {"guest.dyn_asids", 0, "count", "PCIDs each CPU gives its last address spaces (Linux: TLB_NR_DYN_ASIDS = 6): switching back "
+   "to one keeps its TLB entries unless it changed since; 0: one PCID, every switch flushes (needs guest.pcid; not xen-pv or vkernel)",
+   "Linux arch/x86/mm/tlb.c choose_new_asid (4.14+)"},
+  {"guest.invpcid", 1, "bool", "with KPTI and guest.dyn_asids: a user translation's flush reaches the user PCID by INVPCID "
+   "(0: deferred to the next return to user, as on CPUs without INVPCID)", "Linux flush_tlb_one_user, invalidate_user_asid"},
   {"guest.kpti_cr3_write", 200, "cycles", "one CR3 write of the KPTI switch",
    "CALIBRATION.md: KPTI CR3 write 'a few hundred cycles' per syscall/interrupt"},
   {"guest.quantum", 100000, "insns", "time slice: instructions before the scheduler switches",

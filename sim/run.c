@@ -102,6 +102,14 @@ static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struc
   g->frame_zero_cost = params_get(P, "native.frame_zero");
   k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
   k->kpti_pcid = params_get(P, "guest.pcid");
+  uint64_t asids = params_get(P, "guest.dyn_asids");
+  if (asids > 6) { snprintf(err, n, "guest.dyn_asids is 0 to 6 (Linux's TLB_NR_DYN_ASIDS)"); return -1; }
+  if (asids && (!k->kpti_pcid || mode->pv_split_l4)) {
+    snprintf(err, n, "guest.dyn_asids needs guest.pcid=1 and a mode whose guest owns CR3's PCID (not xen-pv or vkernel)");
+    return -1;
+  }
+  k->dyn_asids = (int)asids;
+  k->invpcid = params_get(P, "guest.invpcid") != 0;
   k->footprint = params_get(P, "guest.kernel_footprint");
   k->quantum = params_get(P, "guest.quantum");
   if (!k->quantum) k->quantum = 100000;
@@ -284,7 +292,7 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   struct hv *hv = &m->hv;
   k->mem = &m->mem;
   if (guest_params_init(k, m->mode, cfg->params, err, n)) return -1;
-  if (k->kpti && k->kpti_pcid)
+  if ((k->kpti && k->kpti_pcid) || k->dyn_asids)
     for (int i = 0; i < m->ncpus; i++) m->cpus[i]->ctl.cr4 |= CR4_PCIDE;
   k->cpu = c;
   k->smp.n = m->ncpus;
@@ -663,6 +671,13 @@ static int finish(struct machine *m, struct sim_result *res) {
     for (int i = 0; i < m->ncpus; i++) {
       res->instructions += m->cpus[i]->icount;
       if (m->cpus[i]->cycles > res->cycles) res->cycles = m->cpus[i]->cycles;
+      struct pwc *p = m->pwcs[i];    /* the walk caches' counts: every vCPU's, in the one the stats read */
+      if (p && m->mmu.pwc && p != m->mmu.pwc)
+        for (int l = 0; l < 6; l++) {
+          m->mmu.pwc->lv[l].hits += p->lv[l].hits;
+          m->mmu.pwc->lv[l].misses += p->lv[l].misses;
+          p->lv[l].hits = p->lv[l].misses = 0;
+        }
     }
   }
   res->faults_guest = m->es.faults_visible;

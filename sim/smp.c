@@ -67,6 +67,7 @@ void smp_catch_up(struct kernel *k) {
   guest_flush_tlb_local(k);            /* a CR3 load without NOFLUSH (a mode may intercept it) */
   hv_end(k->hv, 0);
   s->loaded_gen[s->cur] = k->mm->tlb_gen;
+  asid_caught_up(k);
   k->hv->sd.lazy_catchups++;
 }
 
@@ -154,6 +155,7 @@ static void linux_ipi_flush(struct kernel *k, const int *targets, int nt, uint64
       for (uint64_t p = 0; p < pages; p++) flush_user_va_local(k, va + p * PAGE);
     if (m->ipi_receive) m->ipi_receive(h, true);
     hv_end(h, 0);
+    asid_caught_up(k);
     h->sd.ipis_received[targets[i]]++;
     h->sd.remote_flushes++;
     hv_on_cpu(h, me);

@@ -275,6 +275,14 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "invalidations", invals);
   json_end(&j);
   if (sm->n > 1) smp_stats(&j, k);     /* --cpus: each vCPU, the shootdowns */
+  if (k->dyn_asids) {                  /* guest.dyn_asids: Linux's PCIDs per address space */
+    json_obj(&j, "asids");
+    json_u64(&j, "per_cpu", (uint64_t)k->dyn_asids);
+    json_u64(&j, "switches", k->asid_switches);
+    json_u64(&j, "reused", k->asid_reuses);
+    json_u64(&j, "deferred_user_flushes", k->asid_deferred_flushes);
+    json_end(&j);
+  }
   if (k->attr && !k->attr->quiet_table) attrib_json(&j, k->attr);
   /* the configuration that made these numbers (mode, cpu and preset are
    * above): every parameter's value, so a file says what it measured
