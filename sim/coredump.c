@@ -222,7 +222,7 @@ static bool elf_core_dump(struct kernel *k, int sig, struct dump *d) {
   uint64_t data = 0;
   for (int i = 0; i < nv; i++) data += size[i] = vma_dump_size(k, &mm->vmas[i], mm->dump_filter);
   struct notes nt;
-  if (core_notes(k, sig, &nt)) { free(size); return false; }
+  if (core_notes(k, sig, &nt)) { free(size); free(nt.at); return false; }
   uint64_t segs = (uint64_t)nv + 1;
   bool extnum = segs >= PN_XNUM;          /* more than e_phnum holds: the count in a section header */
   Elf64_Ehdr eh;
@@ -266,6 +266,7 @@ static bool elf_core_dump(struct kernel *k, int sig, struct dump *d) {
   for (int i = 0; ok && i < nv; i++) ok = dump_range(k, d, mm->vmas[i].start, size[i]);
   if (ok && extnum) dump_emit(d, &sh, sizeof sh);
   free(nt.buf);
+  free(nt.at);
   free(size);
   return true;
 }

@@ -17,8 +17,7 @@ bool dump_emit(struct dump *d, const void *buf, size_t n);
 /* The PT_NOTE segment's contents, built in memory (fill_note_info):
  * malloc'ed, each note 4-byte aligned at its offset in at[]; 0 or
  * -ENOMEM.  write_note_info writes them (coredump.c). */
-#define CORE_NOTES_MAX 8
-struct notes { uint8_t *buf; size_t len, cap; size_t at[CORE_NOTES_MAX]; int n; };
+struct notes { uint8_t *buf; size_t len, cap; size_t *at; int n, cap_at; };   /* at: each note's offset */
 int core_notes(struct kernel *k, int sig, struct notes *n);
 
 #endif

@@ -1,5 +1,6 @@
 /* Job control (signal(7), wait4(2), credentials(7) on process groups):
- * stop signals stop a process (a TS_BLOCKED task with BLK_STOPPED) until
+ * stop signals stop a process, every thread of it (a group stop: each a
+ * TS_BLOCKED task with BLK_STOPPED), until
  * SIGCONT or SIGKILL; the parent hears CLD_STOPPED / CLD_CONTINUED by
  * SIGCHLD unless it asked for SA_NOCLDSTOP, and wait reports each stop and
  * each continue once (task.c).  Orphaned process groups are Linux's:
@@ -43,34 +44,103 @@ static void resume(struct task *t) {
   if (t->block == BLK_NONE || t->block == BLK_FUTEX) t->state = TS_RUNNABLE;
 }
 
+static struct task *leader_of(struct kernel *k, struct task *t) {
+  struct tgroup *g = task_ctx_of(k, t)->tg;
+  for (struct task *u = k->tasks; u; u = u->next)
+    if (u->tc.tg == g && u->tc.tid == u->tc.pid) return u;
+  return t;
+}
+
+/* a thread stops with its syscall parked (or in user mode) */
+static void park(struct task *t, bool parked_call) {
+  t->stop_block = parked_call ? t->block : BLK_NONE;
+  t->block = BLK_STOPPED;
+  t->state = TS_BLOCKED;
+}
+
+/* one more thread of the group stopped; the last one tells the parent
+ * (do_signal_stop: task_participate_group_stop), the leader reports it */
+static void participated(struct kernel *k, struct task *t) {
+  struct tgroup *g = task_ctx_of(k, t)->tg;
+  if (g->stop_count <= 0 || --g->stop_count) return;
+  struct task *l = leader_of(k, t);
+  l->stop_report = g->stop_sig;          /* group_exit_code */
+  l->cont_report = false;                /* a new stop clears SIGNAL_STOP_CONTINUED */
+  jobctl_notify_parent(k, l, CLD_STOPPED, g->stop_sig);
+}
+
 void jobctl_generate(struct kernel *k, struct task *t, int sig) {
-  struct task_ctx *c = task_ctx_of(k, t);
+  struct tgroup *g = task_ctx_of(k, t)->tg;
   if ((1ull << (sig - 1)) & SIG_STOP_MASK) {
-    c->sigpending &= ~(1ull << (SIGCONT - 1));
+    /* prepare_signal: a stop signal discards a pending SIGCONT, everywhere in the group */
+    g->shared_pending &= ~(1ull << (SIGCONT - 1));
+    for (struct task *u = k->tasks; u; u = u->next)
+      if (u->tc.tg == g) task_ctx_of(k, u)->sigpending &= ~(1ull << (SIGCONT - 1));
   } else if (sig == SIGCONT) {
-    c->sigpending &= ~SIG_STOP_MASK;
-    if (!is_stopped(t)) return;
-    t->stop_report = 0;
-    t->cont_report = true;
-    resume(t);
+    /* and SIGCONT the stop signals; every stopped thread goes on, the
+     * group stop (if one was under way) ends */
+    g->shared_pending &= ~SIG_STOP_MASK;
+    bool any = false;
+    for (struct task *u = k->tasks; u; u = u->next) {
+      if (u->tc.tg != g) continue;
+      task_ctx_of(k, u)->sigpending &= ~SIG_STOP_MASK;
+      u->stop_pending = false;
+      if (is_stopped(u)) { resume(u); any = true; }
+    }
+    bool stopping = g->stop_count > 0;
+    g->stop_count = 0;
+    if (!any && !stopping) return;
+    struct task *l = leader_of(k, t);
+    l->stop_report = 0;
+    l->cont_report = true;
     /* Linux sends CLD_CONTINUED from the continued task when it next
      * runs; here it is sent at once, as if that task ran at once */
-    jobctl_notify_parent(k, t, CLD_CONTINUED, SIGCONT);
+    jobctl_notify_parent(k, l, CLD_CONTINUED, SIGCONT);
   } else if (sig == SIGKILL) {
     /* the group exit replaces the stop state: neither is reported */
-    t->stop_report = 0;
-    t->cont_report = false;
+    struct task *l = leader_of(k, t);
+    l->stop_report = 0;
+    l->cont_report = false;
+    g->stop_count = 0;
+    for (struct task *u = k->tasks; u; u = u->next)
+      if (u->tc.tg == g) u->stop_pending = false;
   }
 }
 
+/* do_signal_stop: the thread that takes a stop signal starts a group
+ * stop; every other live thread stops too -- one parked in a syscall or
+ * waiting for a CPU at once, one running on another vCPU at its next turn
+ * (stop_pending: Linux's signal_wake_up kick) -- and the last one to stop
+ * tells the parent */
 void jobctl_stop(struct kernel *k, int sig) {
   struct task *t = k->cur;
-  t->stop_report = sig;                  /* group_exit_code */
-  t->cont_report = false;                /* a new stop clears SIGNAL_STOP_CONTINUED */
-  t->stop_block = t->restart_syscall ? t->block : BLK_NONE;
-  t->block = BLK_STOPPED;
-  t->state = TS_BLOCKED;
-  jobctl_notify_parent(k, t, CLD_STOPPED, sig);
+  struct tgroup *g = k->tg;
+  if (g->stop_count <= 0) {
+    g->stop_sig = sig;
+    g->stop_count = 1;                   /* this thread */
+    for (struct task *u = k->tasks; u; u = u->next) {
+      if (u == t || u->tc.tg != g || u->state == TS_ZOMBIE || u->gone || is_stopped(u)) continue;
+      g->stop_count++;
+      if (u->on_cpu >= 0) { u->stop_pending = true; continue; }
+      park(u, u->state == TS_BLOCKED || u->restart_syscall);
+      participated(k, u);
+    }
+  }
+  park(t, t->restart_syscall);
+  participated(k, t);
+}
+
+void jobctl_stop_pending(struct kernel *k) {
+  struct task *t = k->cur;
+  t->stop_pending = false;
+  park(t, t->restart_syscall);
+  participated(k, t);
+}
+
+void jobctl_thread_gone(struct kernel *k, struct task *t) {
+  if (!t->stop_pending) return;
+  t->stop_pending = false;
+  participated(k, t);
 }
 
 /* the parent of a task, for the orphan rules: NULL for init (a task

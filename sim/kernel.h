@@ -183,6 +183,8 @@ struct tgroup {
    * with this status */
   bool group_exit, group_dumped;
   int group_exit_code, group_killed_by;
+  /* a group stop in progress (jobctl.c): threads yet to stop, and the signal */
+  int stop_count, stop_sig;
   /* CPU time and faults of the threads that have exited (getrusage, times) */
   uint64_t dead_insns, dead_minflt, dead_majflt;
 };
@@ -264,6 +266,8 @@ struct task {
   enum block_kind stop_block;  /* BLK_STOPPED: the wait of the syscall parked under the
                                 * stop (BLK_NONE: stopped in user mode) */
   int stop_report;           /* the stop signal, until wait(WUNTRACED) reports it (0: none) */
+  bool stop_pending;         /* JOBCTL_STOP_PENDING: a group stop waits for this thread
+                                (running on another vCPU) to stop at its next turn */
   bool cont_report;          /* continued, until wait(WCONTINUED) reports it */
   bool restart_syscall;      /* re-dispatch the syscall when switched in */
   uint64_t saved_mask;       /* rt_sigsuspend: the mask to restore */
@@ -775,6 +779,10 @@ void jobctl_generate(struct kernel *k, struct task *t, int sig);
  * it stops, and its parent hears CLD_STOPPED.  A syscall it was parked in
  * stays parked under the stop and goes on after SIGCONT. */
 void jobctl_stop(struct kernel *k, int sig);
+/* the running thread has a group stop pending: it stops (signal_deliver) */
+void jobctl_stop_pending(struct kernel *k);
+/* a thread leaves the group (exit) while a group stop waits for it */
+void jobctl_thread_gone(struct kernel *k, struct task *t);
 /* is the process group pgid orphaned, not counting `ignore`
  * (will_become_orphaned_pgrp)? */
 bool jobctl_pgrp_orphaned(struct kernel *k, int pgid, const struct task *ignore);

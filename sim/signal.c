@@ -279,7 +279,12 @@ void signal_deliver(struct kernel *k) {
   /* Linux's exit to user mode: get_signal drops ignored signals, stops
    * the task or ends it; each signal with a handler gets its frame, and
    * the next deliverable one (under the mask the handler set) its frame
-   * above it, so the last one's handler runs first */
+   * above it, so the last one's handler runs first.  A group stop another
+   * thread began comes first (JOBCTL_STOP_PENDING), unless SIGKILL waits */
+  if (k->cur->stop_pending && !(k->sigpending & bit(SIGKILL))) {
+    jobctl_stop_pending(k);
+    return;
+  }
   for (;;) {
     claim_shared(k, ~k->sigmask);
     uint64_t ready = k->sigpending & ~k->sigmask;

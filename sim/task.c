@@ -668,6 +668,7 @@ void task_exit(struct kernel *k) {
   mm_put(k, k->mm);
   k->mm = NULL;
   t->state = TS_ZOMBIE;
+  jobctl_thread_gone(k, t);             /* a group stop waited for it: no longer */
   g->live--;
   g->dead_insns += k->cpu_insns + k->cpu->icount - k->oncpu_icount;
   g->dead_minflt += k->minflt;

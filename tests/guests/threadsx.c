@@ -1,10 +1,14 @@
 /* Threads (issue 19): race-free pthread programs whose output does not
  * depend on the schedule, so it must equal the native run's byte for
  * byte.  Modes (argv[1]): none runs the whole suite; "segv" ends with a
- * fatal SIGSEGV in a second thread (the process dies, exit 139);
+ * fatal SIGSEGV in a second thread (the process dies, exit 139; "segvcore"
+ * the same with a core file);
  * "exitgrp" calls exit(7) from a second thread while main waits;
  * "mainexit" has main pthread_exit while a thread finishes with exit 0;
- * "exec" execs /bin/true-like self from a second thread. */
+ * "exec" execs /bin/true-like self from a second thread; "groupstop"
+ * stops a child process whose second thread spins while its main thread
+ * waits in pthread_join: every thread stops (the spinner's counter stands
+ * still until SIGCONT), the parent hears one stop and one continue. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
@@ -16,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -173,6 +178,42 @@ static void *execer(void *arg) {
   return NULL;
 }
 
+static _Atomic long *spins;
+static void *spinner(void *arg) {
+  (void)arg;
+  for (;;) atomic_fetch_add(spins, 1);
+  return NULL;
+}
+
+static int group_stop(void) {
+  spins = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  pid_t c = fork();
+  if (c == 0) {
+    pthread_t t;
+    pthread_create(&t, NULL, spinner, NULL);
+    pthread_join(t, NULL);             /* the main thread waits in a futex */
+    _exit(0);
+  }
+  while (atomic_load(spins) < 1000) sched_yield();
+  int st;
+  kill(c, SIGSTOP);
+  waitpid(c, &st, WUNTRACED);
+  printf("stopped: %d, signal %d\n", WIFSTOPPED(st), WSTOPSIG(st));
+  long a = atomic_load(spins);
+  usleep(20000);
+  long b = atomic_load(spins);
+  printf("every thread stopped: %s\n", a == b ? "yes" : "no");
+  kill(c, SIGCONT);
+  waitpid(c, &st, WCONTINUED);
+  printf("continued: %d\n", WIFCONTINUED(st));
+  while (atomic_load(spins) == b) sched_yield();
+  printf("running again\n");
+  kill(c, SIGKILL);
+  waitpid(c, &st, 0);
+  printf("killed: %d\n", WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc > 1 && !strcmp(argv[1], "child")) {
@@ -180,6 +221,12 @@ int main(int argc, char **argv) {
     return 3;
   }
   pthread_t th[N];
+  if (argc > 1 && !strcmp(argv[1], "groupstop")) return group_stop();
+  if (argc > 1 && !strcmp(argv[1], "segvcore")) {   /* (tests/core_threads.sh, under faultline) */
+    struct rlimit rl = {RLIM_INFINITY, RLIM_INFINITY};
+    setrlimit(RLIMIT_CORE, &rl);
+    argv[1] = "segv";
+  }
   if (argc > 1 && !strcmp(argv[1], "segv")) {
     printf("crashing in a thread\n");
     pthread_create(&th[0], NULL, crasher, NULL);
