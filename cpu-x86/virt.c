@@ -232,6 +232,23 @@ void virt_record_cr_exit(struct virt *v, int cr, enum virt_cr_access acc,
   }
 }
 
+/* An exit with no event: the VMX reason, qualification and interruption
+ * information, or the SVM EXITCODE and EXITINFO1/2 (NRIP when it saves it) */
+static void record_exit(struct virt *v, uint32_t vmx_reason, uint64_t qual, uint32_t intr_info,
+                        uint32_t svm_code, uint64_t info1, uint8_t insn_len) {
+  if (IS_VMX(v)) {
+    v->vmcs.exit_reason = vmx_reason;
+    v->vmcs.exit_qualification = qual;
+    v->vmcs.exit_insn_len = insn_len;
+    v->vmcs.exit_intr_info = intr_info;
+  } else {
+    v->vmcb.exitcode = svm_code;
+    v->vmcb.exitinfo1 = info1;
+    v->vmcb.exitinfo2 = 0;
+    set_nrip(v, insn_len);             /* (an interrupt's: the instruction it interrupted) */
+  }
+}
+
 /* ---------------- INVLPG ---------------- */
 
 bool virt_invlpg_exits(const struct virt *v) { return v->vd->invlpg_exits(v); }
@@ -239,43 +256,16 @@ bool virt_invlpg_exits(const struct virt *v) { return v->vd->invlpg_exits(v); }
 /* VMX: reason 14, qualification = linear-address operand (SDM Table 28-1).
  * SVM: 0x79, EXITINFO1 = linear address with DecodeAssists (APM 15.33.2). */
 void virt_record_invlpg_exit(struct virt *v, uint64_t addr, uint8_t insn_len) {
-  if (IS_VMX(v)) {
-    v->vmcs.exit_reason = v->vd->invlpg_code;
-    v->vmcs.exit_qualification = addr;
-    v->vmcs.exit_insn_len = insn_len;
-    v->vmcs.exit_intr_info = 0;
-  } else {
-    v->vmcb.exitcode = v->vd->invlpg_code;
-    v->vmcb.exitinfo1 = v->vmcb.decode_assists ? addr : 0;
-    v->vmcb.exitinfo2 = 0;
-    set_nrip(v, insn_len);
-  }
+  record_exit(v, v->vd->invlpg_code, addr, 0, v->vd->invlpg_code, v->vmcb.decode_assists ? addr : 0, insn_len);
 }
 
 void virt_record_wrmsr_exit(struct virt *v, uint8_t insn_len) {
-  if (IS_VMX(v)) {
-    v->vmcs.exit_reason = VMX_EXIT_WRMSR;
-    v->vmcs.exit_qualification = 0;
-    v->vmcs.exit_insn_len = insn_len;
-    v->vmcs.exit_intr_info = 0;
-  } else {
-    v->vmcb.exitcode = SVM_EXIT_MSR;
-    v->vmcb.exitinfo1 = 1;             /* 1: WRMSR, 0: RDMSR */
-    v->vmcb.exitinfo2 = 0;
-    set_nrip(v, insn_len);
-  }
+  record_exit(v, VMX_EXIT_WRMSR, 0, 0, SVM_EXIT_MSR, 1 /* 1: WRMSR, 0: RDMSR */, insn_len);
 }
 
 void virt_record_extint_exit(struct virt *v, uint8_t vector) {
-  if (IS_VMX(v)) {
-    v->vmcs.exit_reason = VMX_EXIT_EXT_INTR;
-    v->vmcs.exit_qualification = 0;
-    v->vmcs.exit_insn_len = 0;
-    v->vmcs.exit_intr_info = VIRT_INTINFO_VALID | (uint32_t)v->vd->ev_type[VIRT_EV_EXTINT] << VIRT_INTINFO_TYPE_SHIFT | vector;
-  } else {
-    v->vmcb.exitcode = SVM_EXIT_INTR;
-    v->vmcb.exitinfo1 = v->vmcb.exitinfo2 = 0;
-  }
+  uint32_t info = VIRT_INTINFO_VALID | (uint32_t)v->vd->ev_type[VIRT_EV_EXTINT] << VIRT_INTINFO_TYPE_SHIFT | vector;
+  record_exit(v, VMX_EXIT_EXT_INTR, 0, info, SVM_EXIT_INTR, 0, 0);
 }
 
 /* INVPCID exit (VMX reason 58 with "INVPCID exiting"/"enable INVPCID";

@@ -82,6 +82,10 @@ Test(params, unknown_name_is_internal_error) {
   int st = 0;
   cr_assert_eq(waitpid(pid, &st, 0), pid);
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 125, "status %#x, stderr: %s", st, buf);
+  /* the line itself; under ASan the child's exit may add LeakSanitizer's
+   * account of the registry it never freed (it stopped on purpose) */
+  char *nl = strchr(buf, '\n');
+  if (nl) nl[1] = 0;
   cr_assert_str_eq(buf, "faultline: internal error: unknown parameter 'guest.zero_pgae'\n");
   params_free(r);
 }

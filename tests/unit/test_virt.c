@@ -497,3 +497,31 @@ Test(virt, ept_misconfig) {
   cr_expect_eq(svm.vmcb.exitcode, 0x400);
   cr_expect_eq(svm.vmcb.exitinfo1 & VIRT_PFEC_RSVD, VIRT_PFEC_RSVD);
 }
+
+/* --cpus: the x2APIC exits of an IPI.  SDM Vol. 3C App. C: WRMSR is basic
+ * reason 32, an external interrupt 1 (with "acknowledge interrupt on exit"
+ * the vector in the exit interruption information, type 0, valid, 27.2.2);
+ * APM Vol. 2 App. C: MSR is EXITCODE 0x7C with EXITINFO1 = 1 for a write
+ * (15.11), INTR 0x60 */
+Test(virt, ipi_exits) {
+  virt_record_wrmsr_exit(&vmx, 2);
+  cr_expect_eq(vmx.vmcs.exit_reason, 32u);
+  cr_expect_eq(vmx.vmcs.exit_insn_len, 2u);
+  cr_expect_str_eq(virt_exit_name(&vmx_vendor, virt_exit_code(&vmx)), "WRMSR");
+  virt_record_extint_exit(&vmx, 0xfb);
+  cr_expect_eq(vmx.vmcs.exit_reason, 1u);
+  cr_expect_eq(vmx.vmcs.exit_intr_info, 0x800000fbu);
+  cr_expect_str_eq(virt_exit_name(&vmx_vendor, virt_exit_code(&vmx)), "EXTERNAL_INTERRUPT");
+  svm.vmcb.nrip_save = true;
+  svm.guest_rip = 0x1000;
+  virt_record_wrmsr_exit(&svm, 2);
+  cr_expect_eq(svm.vmcb.exitcode, 0x7cu);
+  cr_expect_eq(svm.vmcb.exitinfo1, 1u);
+  cr_expect_eq(svm.vmcb.nrip, 0x1002u);
+  cr_expect_str_eq(virt_exit_name(&svm_vendor, virt_exit_code(&svm)), "MSR");
+  virt_record_extint_exit(&svm, 0xfb);
+  cr_expect_eq(svm.vmcb.exitcode, 0x60u);
+  cr_expect_eq(svm.vmcb.exitinfo1, 0u);
+  cr_expect_eq(svm.vmcb.nrip, 0x1000u);   /* the interrupted instruction's */
+  cr_expect_str_eq(virt_exit_name(&svm_vendor, virt_exit_code(&svm)), "INTR");
+}
