@@ -332,14 +332,9 @@ static uint64_t op_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
 }
 static uint64_t op_invlpg(void *kp, uint64_t va) {
   struct kernel *k = kp;
-  /* --cpus: a permission upgrade (a write made possible, a spurious
-   * fault) is flushed here only: the other CPUs take a spurious fault
-   * (Linux's ptep_set_access_flags, flush_tlb_fix_spurious_fault); a COW's
-   * ptep_clear_flush reaches them all */
-  bool local = k->smp.plan_kind == FK_WRITE_UPGRADE || k->smp.plan_kind == FK_SPURIOUS;
-  k->smp.local_only += local;
+  fault_flush_local(k, 1);             /* (a permission upgrade: this vCPU only) */
   flush_user_va(k, va);
-  k->smp.local_only -= local;
+  fault_flush_local(k, -1);
   return 0;
 }
 static void op_release(void *kp, uint64_t pa) {

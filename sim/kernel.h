@@ -340,6 +340,8 @@ struct smp {
   uint64_t loaded_mm[SMP_MAX];     /* the address space (mm->id: never reused) its CR3 holds,
                                       kept while idle (lazy TLB); 0: none */
   uint64_t loaded_gen[SMP_MAX];    /* that mm's tlb_gen its TLB has caught up with */
+  uint64_t run_mm[SMP_MAX];        /* the address space its thread runs in (0: idle, or the thread exited):
+                                      the shootdowns' targets (smp_sched_in/out, smp_mm_loaded) */
   uint64_t quantum;            /* smp.quantum: instructions a vCPU runs in its turn */
   uint64_t round_base;         /* guest time (in instructions) when the round began */
   void (*select)(void *ctx, int i);   /* the machine makes vCPU i the running one */
@@ -676,6 +678,9 @@ void smp_start_task(struct kernel *k, struct task *t);  /* the running (idle) vC
 void smp_idle(struct kernel *k);                        /* the running vCPU's task leaves it */
 bool smp_others_busy(const struct kernel *k);           /* another vCPU runs a task */
 void smp_mm_loaded(struct kernel *k);                   /* CR3 now holds k->mm */
+void smp_sched_in(struct kernel *k);                    /* a thread starts on the idle vCPU */
+void smp_sched_out(struct kernel *k);                   /* the vCPU goes idle */
+void smp_task_gone(struct kernel *k);                   /* the running thread exited */
 void smp_catch_up(struct kernel *k);                    /* switch-in: a lazy TLB flushed if behind */
 void smp_shootdown(struct kernel *k, uint64_t va, bool all);
 void smp_batch(struct kernel *k, bool begin);

@@ -48,6 +48,9 @@ int events_init(struct machine *m, char *err, size_t n);
 int guest_kernel_init(struct machine *m, char *err, size_t n);
 /* the stats JSON when asked for; -1 with res->error */
 int machine_write_stats(struct machine *m, struct sim_result *res);
+/* the run's instructions (every vCPU's) and cycles (the slowest vCPU's),
+ * the walk caches' counts summed into the one the stats read */
+void machine_totals(struct machine *m, struct sim_result *res);
 void machine_fini(struct machine *m);
 
 /* ---- regions of interest (roi.c): the magic instruction's commands ---- */

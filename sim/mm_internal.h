@@ -40,6 +40,16 @@ void guest_invlpg(struct kernel *k, uint64_t va);
 void guest_invpcid(struct kernel *k, int type, uint64_t pcid, uint64_t va);
 void flush_user_va(struct kernel *k, uint64_t va);
 void flush_user_va_local(struct kernel *k, uint64_t va);
+/* --cpus: the fault being handled (its plan's kind, smp.plan_kind) is a
+ * permission upgrade (a write made possible, a spurious fault): its flush
+ * is local only, the other CPUs take a spurious fault (Linux's
+ * ptep_set_access_flags, flush_tlb_fix_spurious_fault); a COW's
+ * ptep_clear_flush reaches them all.  The live run's and the replay's
+ * invlpg operations both hold it around theirs. */
+static inline int fault_flush_local(struct kernel *k, int delta) {
+  bool local = k->smp.plan_kind == FK_WRITE_UPGRADE || k->smp.plan_kind == FK_SPURIOUS;
+  return k->smp.local_only += local ? delta : 0;
+}
 /* dynamic ASIDs and KPTI's PCIDs (asid.c) */
 uint64_t asid_switch(struct kernel *k);
 void asid_flushed(struct kernel *k);

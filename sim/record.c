@@ -90,7 +90,9 @@ static void keyframe(struct kernel *k) {
 }
 
 void record_keyframe_due(struct kernel *k) {
-  if (!k->rec || k->cpu->icount < k->rec_next_keyframe) return;
+  /* (--cpus: none; a keyframe holds one vCPU's state, so a trace of
+   * several is replayed from its start) */
+  if (!k->rec || k->cpu->icount < k->rec_next_keyframe || k->smp.n > 1) return;
   keyframe(k);
   k->rec_next_keyframe = (k->cpu->icount / k->rec_keyframe_insns + 1) * k->rec_keyframe_insns;
 }
@@ -113,8 +115,16 @@ int record_close(struct kernel *k, char *err, size_t n) {
   struct recorder *r = k->rec;
   k->rec = NULL;
   cpu_set_recorder(k->cpu, NULL);
+  for (int i = 0; i < k->smp.n; i++)
+    if (k->smp.cpu[i]) cpu_set_recorder(k->smp.cpu[i], NULL);
   free(k->rec_files);
   k->rec_files = NULL;
   k->rec_nfiles = k->rec_files_cap = 0;
   return recorder_close(r, err, n);
+}
+
+void record_cpu(struct kernel *k, int cpu) {
+  if (!k->rec) return;
+  cpu_set_recorder(k->cpu, k->rec);
+  recorder_set_cpu(k->rec, (uint32_t)cpu, &k->cpu->icount);
 }

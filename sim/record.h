@@ -36,6 +36,8 @@ void record_keyframe_due(struct kernel *k);
 void record_fault_end(struct kernel *k, int sig);
 /* in a replay (replay.c): the recorded outcome is read and checked */
 void replay_fault_end(struct kernel *k, int sig);
+/* --cpus: vCPU cpu runs now (smp_select): its records are stamped with it */
+void record_cpu(struct kernel *k, int cpu);
 /* Finish the trace: 0, or -1 with the message (a write that failed during
  * the run is reported here). */
 int record_close(struct kernel *k, char *err, size_t n);

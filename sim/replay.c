@@ -408,11 +408,36 @@ static bool hot_ref(void *ctx, uint64_t va, uint64_t sa, uint64_t insn) {
   return true;
 }
 
+/* --cpus: the records are now vCPU j's (the recording's smp_select): the
+ * machine switches to it, with the running block, address space and
+ * process it had */
+static void switch_cpu(struct replay *R, uint32_t j) {
+  struct kernel *k = R->k;
+  if (j >= (uint32_t)k->smp.n) replay_fail(R, "vCPU %u in a replay of %d", j, k->smp.n);
+  struct replay_cpu *o = &R->cpus[R->cpu], *n = &R->cpus[j];
+  o->cur = R->cur; o->insn = R->insn; o->nins = R->nins; o->fetched = R->fetched; o->sys_rerun = R->sys_rerun;
+  memcpy(o->ins, R->ins, sizeof o->ins);
+  o->mm = k->mm;
+  o->pid = k->hv->bus->pid;
+  o->refs += R->refs - R->refs_at_switch;
+  R->refs_at_switch = R->refs;
+  k->smp.cur = (int)j;
+  k->hv->on_cpu(k->hv->on_cpu_ctx, (int)j);
+  R->c = R->m->c;
+  R->c->cpl = 3;
+  R->cur = n->cur; R->insn = n->insn; R->nins = n->nins; R->fetched = n->fetched; R->sys_rerun = n->sys_rerun;
+  memcpy(R->ins, n->ins, sizeof R->ins);
+  k->mm = n->mm;
+  k->hv->bus->pid = n->pid;
+  R->cpu = j;
+  fltr_decoder_set_cpu(R->dec, j);
+}
+
 static void replay_loop(struct replay *R) {
   struct kernel *k = R->k;
-  struct vcpu *c = R->c;
   struct fltr_hot_rec hot[256];
   for (;;) {
+    struct vcpu *c = R->c;
     unsigned nh;
     while ((nh = fltr_decode_hot(R->dec, hot, 256)) > 0)
       for (unsigned i = 0; i < nh; i++) {
@@ -425,6 +450,10 @@ static void replay_loop(struct replay *R) {
     if (rc == 0) return;
     const struct fltr_rec *r = &R->rec;
     const uint64_t *v = r->v;
+    if (r->cpu != R->cpu) {
+      switch_cpu(R, r->cpu);
+      c = R->c;
+    }
     switch (r->kind) {
     case FLTR_K_BLOCK: block_record(R, r); break;
     case FLTR_K_BB: if (!hot_bb(R, v[0])) return; break;
@@ -484,8 +513,13 @@ static void replay_loop(struct replay *R) {
       hv_set_arg(k->hv, v[0]);
       hv_end_n(k->hv, 0, v[1]);
       break;
-    case FLTR_K_SCHED: k->hv->bus->pid = (int)v[0]; break;
-    case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_EXIT: case FLTR_K_SIGNAL: break;
+    case FLTR_K_SCHED:
+      k->hv->bus->pid = (int)v[0];
+      if (k->smp.n > 1 && v[1] == 0 && k->hv->cpu_idle[k->smp.cur]) smp_sched_in(k);
+      break;
+    case FLTR_K_IDLE: smp_sched_out(k); break;
+    case FLTR_K_EXIT: smp_task_gone(k); break;
+    case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_SIGNAL: break;
     case FLTR_K_ROI:                 /* the recording's region commands (not inside a window's counts) */
       if (!R->win.on) {
         cpu_set_data_refs(c, R->refs);   /* (the snapshot's refs.user: the records', as live) */
@@ -541,7 +575,10 @@ static void replay_counters(struct replay *R) {
   k->pc_hits = R->kstat[FLTR_KSTAT_PC_HITS];
   k->pc_misses = R->kstat[FLTR_KSTAT_PC_MISSES];
   k->pt_pages_allocated = R->pt_new;
-  cpu_set_data_refs(R->c, R->refs);
+  if (k->smp.n < 2) { cpu_set_data_refs(R->c, R->refs); return; }
+  R->cpus[R->cpu].refs += R->refs - R->refs_at_switch;   /* --cpus: each vCPU's own */
+  R->refs_at_switch = R->refs;
+  for (int i = 0; i < k->smp.n; i++) cpu_set_data_refs(k->smp.cpu[i], R->cpus[i].refs);
 }
 
 /* An imported trace (traces/FORMAT.md "Imported traces") has no kernel
@@ -603,6 +640,11 @@ int sim_replay(const struct sim_config *cfg, const char *trace, const struct rep
     snprintf(res->error, sizeof res->error, "%s", R->err);
     goto out;
   }
+  if (win && win->on && m->ncpus > 1) {
+    snprintf(res->error, sizeof res->error, "%s: a trace of %d vCPUs replays whole: --from and --to count one "
+             "vCPU's instructions", trace, m->ncpus);
+    goto out;
+  }
   if (win && win->on) {
     R->win = *win;
     if (R->win.to <= R->win.from) R->win.to = R->win.from + 1;
@@ -622,8 +664,7 @@ int sim_replay(const struct sim_config *cfg, const char *trace, const struct rep
   if (R->tty && R->next_progress) fputs("\r\033[K", stderr);
   replay_counters(R);
   if (R->win.on) m->c->icount -= R->win_icount0;
-  res->instructions = m->c->icount;
-  res->cycles = m->c->cycles;
+  machine_totals(m, res);
   res->faults_guest = m->es.faults_visible;
   res->faults_hidden = m->es.faults_hidden;
   res->walks = m->mmu.walks;

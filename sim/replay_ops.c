@@ -61,7 +61,10 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     break;
   case FLTR_K_PV_BATCH: pv_batch(k, v[0] != 0); break;
   case FLTR_K_INVLPG: flush_user_va(k, v[0]); break;
-  case FLTR_K_TLB_FLUSH: guest_flush_tlb(k); break;
+  case FLTR_K_TLB_FLUSH:
+    if (v[0] == 2) smp_catch_up(k);   /* --cpus: a lazy vCPU's catch-up, decided again */
+    else guest_flush_tlb(k);
+    break;
   case FLTR_K_FRAME: {
     uint64_t pa = v[1] << 12;
     if (pa >= k->mem->ram_bytes || (v[0] == 3 && (v[2] << 12) >= k->mem->ram_bytes)) replay_fail(R, "frame outside memory");
@@ -141,6 +144,7 @@ static uint64_t rop_plan(void *kp, uint64_t va, uint32_t err, struct fault_plan 
   unsigned kind = (unsigned)(r->v[2] & 63);
   if (kind > FK_USERFAULT) replay_fail(R, "unknown fault kind %u", kind);
   p->kind = (enum fault_kind)kind;
+  R->k->smp.plan_kind = (int)kind;
   p->copy = r->v[2] & 64;
   p->stack_grow = r->v[2] & 128;
   p->pte_flags = r->v[3];
@@ -222,7 +226,10 @@ static uint64_t rop_write_pte(void *kp, uint64_t leaf_pa, uint64_t pte) {
 }
 static uint64_t rop_invlpg(void *kp, uint64_t va) {
   (void)va;
-  return op_cycles(kp, FLTR_KOP_INVLPG);
+  fault_flush_local(kp, 1);            /* (as op_invlpg: its recorded invlpg's shootdown) */
+  uint64_t cyc = op_cycles(kp, FLTR_KOP_INVLPG);
+  fault_flush_local(kp, -1);
+  return cyc;
 }
 static void rop_release(void *kp, uint64_t pa) {
   (void)pa;

@@ -57,6 +57,19 @@ struct replay {
   bool seeking, kf_seek;           /* positioned at a keyframe / reading the one it starts at */
   uint64_t kf_icount;              /* the keyframe the replay started at */
   uint64_t pv_kf_root;             /* keyframe: the running task's address space */
+  /* --cpus: the vCPU whose records are being replayed, and what each of
+   * the others had running when its records stopped */
+  uint32_t cpu;
+  struct replay_cpu {
+    uint32_t cur, insn;
+    int nins;
+    bool fetched, sys_rerun;
+    struct { uint64_t va; uint32_t size, kind; } ins[INSN_REFS_MAX];
+    struct mm *mm;
+    int32_t pid;
+    uint64_t refs;                 /* the user references replayed on it */
+  } cpus[HV_MAX_CPUS];
+  uint64_t refs_at_switch;         /* R->refs when the current vCPU's records began */
   /* progress on a terminal */
   bool tty;
   uint64_t next_progress, end_icount;

@@ -315,8 +315,8 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
              "shoots down its own way)", m->mode->name);
     return -1;
   }
-  if (m->ncpus > 1 && (cfg->trace_path || cfg->observer || cfg->log_samples || cfg->warmup_insns || cfg->roi_symbol)) {
-    snprintf(err, n, "--cpus %d: --trace, --view, --log-samples, --warmup-insns and --roi-symbol follow one vCPU "
+  if (m->ncpus > 1 && (cfg->observer || cfg->log_samples || cfg->warmup_insns || cfg->roi_symbol)) {
+    snprintf(err, n, "--cpus %d: --view, --log-samples, --warmup-insns and --roi-symbol follow one vCPU "
              "so far: run them with --cpus 1", m->ncpus);
     return -1;
   }
@@ -664,22 +664,7 @@ static int finish(struct machine *m, struct sim_result *res) {
   struct kernel *k = m->k;
   res->exit_code = k->guest_exit_code;
   res->signal = k->guest_killed_by;
-  res->instructions = m->c->icount;
-  res->cycles = m->c->cycles;
-  if (m->ncpus > 1) {                /* --cpus: every vCPU's instructions; the slowest one's cycles */
-    res->instructions = res->cycles = 0;
-    for (int i = 0; i < m->ncpus; i++) {
-      res->instructions += m->cpus[i]->icount;
-      if (m->cpus[i]->cycles > res->cycles) res->cycles = m->cpus[i]->cycles;
-      struct pwc *p = m->pwcs[i];    /* the walk caches' counts: every vCPU's, in the one the stats read */
-      if (p && m->mmu.pwc && p != m->mmu.pwc)
-        for (int l = 0; l < 6; l++) {
-          m->mmu.pwc->lv[l].hits += p->lv[l].hits;
-          m->mmu.pwc->lv[l].misses += p->lv[l].misses;
-          p->lv[l].hits = p->lv[l].misses = 0;
-        }
-    }
-  }
+  machine_totals(m, res);
   res->faults_guest = m->es.faults_visible;
   res->walks = m->mmu.walks;
   res->vm_exits = m->hv.st.exits_total;
@@ -703,6 +688,24 @@ static int finish(struct machine *m, struct sim_result *res) {
   }
   if (machine_write_stats(m, res)) return -1;
   return res->error[0] ? -1 : 0;
+}
+
+void machine_totals(struct machine *m, struct sim_result *res) {
+  res->instructions = m->c->icount;
+  res->cycles = m->c->cycles;
+  if (m->ncpus < 2) return;
+  res->instructions = res->cycles = 0;   /* --cpus: every vCPU's instructions; the slowest one's cycles */
+  for (int i = 0; i < m->ncpus; i++) {
+    res->instructions += m->cpus[i]->icount;
+    if (m->cpus[i]->cycles > res->cycles) res->cycles = m->cpus[i]->cycles;
+    struct pwc *p = m->pwcs[i];
+    if (p && m->mmu.pwc && p != m->mmu.pwc)
+      for (int l = 0; l < 6; l++) {
+        m->mmu.pwc->lv[l].hits += p->lv[l].hits;
+        m->mmu.pwc->lv[l].misses += p->lv[l].misses;
+        p->lv[l].hits = p->lv[l].misses = 0;
+      }
+  }
 }
 
 int machine_write_stats(struct machine *m, struct sim_result *res) {

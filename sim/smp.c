@@ -52,17 +52,36 @@ void smp_select(struct kernel *k, int i) {
     k->hv->bus->pid = k->pid;
   }
   k->slice_end = s->slice_end[i];
+  record_cpu(k, i);
 }
 
 void smp_mm_loaded(struct kernel *k) {
   struct smp *s = &k->smp;
-  s->loaded_mm[s->cur] = k->mm ? k->mm->id : 0;
+  s->run_mm[s->cur] = s->loaded_mm[s->cur] = k->mm ? k->mm->id : 0;
   s->loaded_gen[s->cur] = k->mm ? k->mm->tlb_gen : 0;
+}
+
+/* The vCPU's running address space, for the shootdowns' targets: one
+ * account the live run and a replay keep alike (the replay from the
+ * sched, idle, cr3 and exit records) */
+void smp_sched_in(struct kernel *k) {     /* a thread starts on the idle vCPU (then cr3, or a catch-up) */
+  struct smp *s = &k->smp;
+  s->run_mm[s->cur] = s->loaded_mm[s->cur];
+  k->hv->cpu_idle[s->cur] = false;
+}
+void smp_sched_out(struct kernel *k) {    /* its thread left it: nothing runs there */
+  struct smp *s = &k->smp;
+  s->run_mm[s->cur] = 0;
+  k->hv->cpu_idle[s->cur] = true;
+}
+void smp_task_gone(struct kernel *k) {    /* the running thread exited: its address space is not in use here */
+  if (k->smp.n > 1) k->smp.run_mm[k->smp.cur] = 0;
 }
 
 void smp_catch_up(struct kernel *k) {
   struct smp *s = &k->smp;
   if (s->n < 2 || !k->mm || s->loaded_mm[s->cur] != k->mm->id || s->loaded_gen[s->cur] >= k->mm->tlb_gen) return;
+  rec_put(k, FLTR_K_TLB_FLUSH, 2, 0, 0, 0);   /* (a replay makes the same catch-up) */
   hv_begin(k->hv, EV_S_TLB_LAZY_FLUSH, 0, 0);
   guest_flush_tlb_local(k);            /* a CR3 load without NOFLUSH (a mode may intercept it) */
   hv_end(k->hv, 0);
@@ -78,11 +97,11 @@ void smp_start_task(struct kernel *k, struct task *t) {
   k->tc = t->tc;
   t->on_cpu = s->cur;
   s->task[s->cur] = t;
-  k->hv->cpu_idle[s->cur] = false;
   cpu_load_regs(k->cpu, &t->regs);
   k->tc.oncpu_icount = k->cpu->icount;
   k->hv->bus->pid = k->pid;
-  rec_put(k, FLTR_K_SCHED, (uint64_t)k->tid, 0, 0, 0);
+  rec_put(k, FLTR_K_SCHED, (uint64_t)k->pid, 0, 0, 0);   /* (the process's id, as task.c's: the log's pid) */
+  smp_sched_in(k);
   if (k->mm && s->loaded_mm[s->cur] != k->mm->id) mm_switch_user(k);
   else smp_catch_up(k);
   k->slice_end = k->cpu->icount + k->quantum;
@@ -97,7 +116,8 @@ void smp_idle(struct kernel *k) {
   t->tc = k->tc;
   t->on_cpu = -1;
   s->task[s->cur] = NULL;
-  k->hv->cpu_idle[s->cur] = true;
+  rec_put(k, FLTR_K_IDLE, (uint64_t)k->tid, 0, 0, 0);
+  smp_sched_out(k);
   k->cur = NULL;
   if (t->gone) task_reap_gone(k);
 }
@@ -179,9 +199,8 @@ static void shootdown(struct kernel *k, uint64_t va, uint64_t pages) {
   int targets[SMP_MAX], nt = 0, lazy = 0;
   for (int j = 0; j < s->n; j++) {
     if (j == s->cur) continue;
-    struct task *t = s->task[j];
-    if (t && task_ctx_of(k, t)->mm == mm) targets[nt++] = j;
-    else if (!t && s->loaded_mm[j] == mm->id) lazy++;   /* catches up at switch-in */
+    if (s->run_mm[j] == mm->id) targets[nt++] = j;
+    else if (!s->run_mm[j] && s->loaded_mm[j] == mm->id) lazy++;   /* catches up at switch-in */
   }
   if (s->invlpgb && (nt || lazy)) {     /* AMD: the hardware reaches every TLB, no IPI, no lazy catch-up */
     broadcast(k, va, pages);

@@ -667,6 +667,7 @@ void task_exit(struct kernel *k) {
   k->fds = NULL;
   mm_put(k, k->mm);
   k->mm = NULL;
+  smp_task_gone(k);
   t->state = TS_ZOMBIE;
   jobctl_thread_gone(k, t);             /* a group stop waited for it: no longer */
   g->live--;

@@ -14,7 +14,10 @@ struct fltr_decoder {
   struct fltr_rec peek;
   int peek_rc;                       /* 2: nothing held */
   uint64_t count;
+  uint32_t cpu;                      /* the hot path's records are this vCPU's */
 };
+
+void fltr_decoder_set_cpu(struct fltr_decoder *d, uint32_t cpu) { d->cpu = cpu; }
 
 struct fltr_decoder *fltr_decoder_new(struct fltr_reader *r) {
   struct fltr_decoder *d = calloc(1, sizeof *d);
@@ -147,7 +150,7 @@ unsigned fltr_decode_hot(struct fltr_decoder *d, struct fltr_hot_rec *out, unsig
     const uint8_t *p = buf + pos;
     size_t at = 2;
     uint64_t a, b, z;
-    if (p[1] >= 0x80) break;                  /* a vCPU beyond 127: the general path */
+    if (p[1] != d->cpu) break;                /* another vCPU's (or one beyond 127): the general path */
     if (p[0] == FLTR_K_REF) {
       UVAR1(p, at, z, stop);
       UVAR1(p, at, a, stop);

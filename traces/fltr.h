@@ -18,7 +18,7 @@
 /* ---- format constants (FORMAT.md "Layout") ---- */
 #define FLTR_MAGIC "\x89" "FLTR\r\n\x1a"   /* 8 bytes at offset 0 */
 #define FLTR_VERSION_MAJOR 1               /* a reader refuses a newer major */
-#define FLTR_VERSION_MINOR 0               /* and accepts a newer minor */
+#define FLTR_VERSION_MINOR 1               /* and accepts a newer minor (1: idle, several vCPUs) */
 #define FLTR_HEADER_FIXED 32               /* fixed part of the header */
 #define FLTR_FRAME_HEADER 32
 #define FLTR_INDEX_ENTRY 32
@@ -91,7 +91,7 @@ enum fltr_frame_kind {
   X(INVLPG, 37, "invlpg", (FU(va)), \
     "the kernel invalidates the user translation of va (INVLPG; INVPCID of the KPTI pair too)") \
   X(TLB_FLUSH, 38, "tlb_flush", (F8(all)), \
-    "the kernel flushes every user translation (flush_tlb_mm)") \
+    "the kernel flushes every user translation (flush_tlb_mm); all 2: a vCPU that kept the address space loaded while idle catches up with its changes at switch-in (--cpus: tlb.lazy_flush)") \
   X(PV_BATCH, 39, "pv_batch", (F8(begin)), \
     "the kernel enters (1) or leaves (0) lazy MMU mode around bulk page-table updates") \
   X(FRAME, 40, "frame", (F8(op), FS(frame), FS(src)), \
@@ -118,6 +118,8 @@ enum fltr_frame_kind {
     "a signal taken by the running thread: si_code, si_addr, action 0 a handler frame, 1 ignored, 2 the default action ends it, 3 it stops the process") \
   X(ROI, 69, "roi", (F8(cmd)), \
     "a region-of-interest command (the guest's magic instruction, run --warmup-insns or --roi-symbol): 1 begin, 2 end, 3 reset, 4 dump") \
+  X(IDLE, 70, "idle", (FU(tid)), \
+    "--cpus: thread tid left the vCPU and nothing else runs there until its next sched (minor version 1)") \
   X(FAULT, 80, "fault", (FS(va), FU(err), F8(kind), FU(flags)), \
     "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first twelve fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte; a userfault: the message's flags)") \
   X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \

@@ -66,6 +66,11 @@ struct recorder *recorder_open(const char *path, const struct fltr_meta *m, cons
 
 bool recorder_failed(const struct recorder *r) { return r->failed; }
 
+void recorder_set_cpu(struct recorder *r, uint32_t cpu, const uint64_t *icount) {
+  r->cpu = cpu;
+  r->icount = icount;
+}
+
 /* ---- the stage ---- */
 static inline void set_mark(struct recorder *r) {
   r->mark = r->used;

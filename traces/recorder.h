@@ -74,6 +74,10 @@ struct recorder;
  * stamped with (read at each record).  NULL with a message in err. */
 struct recorder *recorder_open(const char *path, const struct fltr_meta *m, const uint64_t *icount,
                                char *err, size_t errlen);
+/* --cpus: the records from here on are vCPU cpu's, stamped with its
+ * counter (the stamps stay non-decreasing: a vCPU behind the others is
+ * stamped with the latest) */
+void recorder_set_cpu(struct recorder *r, uint32_t cpu, const uint64_t *icount);
 /* Write what is staged, the index and the trailer; frees r.  0, or -1 with
  * the message (the first failure of the run) in err. */
 int recorder_close(struct recorder *r, char *err, size_t errlen);
@@ -151,6 +155,9 @@ struct fltr_hot_rec {
   uint64_t sa;                       /* ref: size * 4 + access */
 };
 unsigned fltr_decode_hot(struct fltr_decoder *d, struct fltr_hot_rec *out, unsigned max);
+/* the vCPU whose bb and ref records the hot path takes (0 at first): it
+ * stops before another vCPU's, which the general path returns */
+void fltr_decoder_set_cpu(struct fltr_decoder *d, uint32_t cpu);
 /* records returned so far */
 uint64_t fltr_decoder_count(const struct fltr_decoder *d);
 /* after the reader was positioned at a keyframe (fltr_seek) */

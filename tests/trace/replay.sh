@@ -25,6 +25,7 @@
 #   replay.sh FAULTLINE refuse GUEST [ARGS...]
 #     the guest's own settings cannot change at replay: one line naming
 #     the parameter, exit 125; bad traces: one line, exit 125
+#   FL_ARGS: more `run` options for the recordings and live runs (--cpus 2)
 set -u
 fl=$1; what=$2; shift 2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -47,7 +48,8 @@ round|round-self)
     # must find what the first run found
     i=$((i + 1))
     mkdir "run$i"
-    (cd "run$i" && exec "$fl" run --mode "$m" --stats "../$m.json" --log "../$m.log" --trace "../$m.fltr" -- "$@") >/dev/null 2>&1 </dev/null
+    # shellcheck disable=SC2086
+    (cd "run$i" && exec "$fl" run --mode "$m" ${FL_ARGS:-} --stats "../$m.json" --log "../$m.log" --trace "../$m.fltr" -- "$@") >/dev/null 2>&1 </dev/null
     "$fl" replay --quiet "$m.fltr" --stats "$m.rep.json" --log "$m.rep.log" 2>"$m.err" || { bad "$m: replay failed"; cat "$m.err"; continue; }
     same "$m.json" "$m.rep.json" "$m: the replay's stats and the recording's"
     same "$m.log" "$m.rep.log" "$m: the replay's log and the recording's"
@@ -55,7 +57,8 @@ round|round-self)
   # the cross-mode comparison needs a guest whose live runs agree with
   # one another (one that reads host state it cannot control does not)
   mkdir run9
-  (cd run9 && exec "$fl" run --stats ../again.json -- "$@") >/dev/null 2>&1 </dev/null
+  # shellcheck disable=SC2086
+  (cd run9 && exec "$fl" run ${FL_ARGS:-} --stats ../again.json -- "$@") >/dev/null 2>&1 </dev/null
   if [ "$what" = round-self ] || ! cmp -s native.json again.json; then
     echo "note: this guest's live runs may differ (host state), so only its own replays are compared"
     diff native.json again.json | head -6

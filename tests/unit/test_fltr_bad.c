@@ -120,7 +120,9 @@ Test(fltr_bad, header, .init = setup, .fini = teardown) {
   t[0] ^= 1;
   le_set(t + 8, FLTR_VERSION_MAJOR + 1, 2);
   fix_header_crc(t);
-  expect_bad(t, blen, 8, "trace format 2.0 is newer than this faultline reads (1.x)");
+  char newer[96];
+  snprintf(newer, sizeof newer, "trace format 2.%d is newer than this faultline reads (1.x)", FLTR_VERSION_MINOR);
+  expect_bad(t, blen, 8, newer);
   le_set(t + 8, FLTR_VERSION_MAJOR, 2);
   fix_header_crc(t);
   t[40] ^= 0x10;   /* inside the mode string */
@@ -266,7 +268,9 @@ Test(fltr_bad, cli_info, .init = setup, .fini = teardown) {
   int st = run_fl(args, cli_out, 1 << 16, cli_err, sizeof cli_err);
   cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %d: %s", st, cli_err);
   cr_expect_str_eq(cli_err, "");
-  const char *want[] = {"format         fltr 1.0", "mode           native", "preset         default",
+  char fmt[48];
+  snprintf(fmt, sizeof fmt, "format         fltr 1.%d", FLTR_VERSION_MINOR);
+  const char *want[] = {fmt, "mode           native", "preset         default",
                         "param_hash     0123456789abcdef", "cpuid          1 faultline virtual x86-64 CPU",
                         "recorded_by    faultline test-1",
                         "command        ./sort 'a b' 'it'\\''s' '' '\\x1b[31mred'\n",
