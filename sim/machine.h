@@ -34,6 +34,7 @@ struct machine {
   uint64_t roi_warmup;       /* run --warmup-insns: the region starts here (0: done or none) */
   uint64_t next_tick;        /* --view: the observer's next tick (an icount) */
   uint64_t next_sample;      /* --log-samples: the next sample (an icount) */
+  uint64_t cpu_next_sample[HV_MAX_CPUS];   /* --cpus: each vCPU's, at its own icount */
   /* a replay's window (the stats JSON says so) */
   bool win;
   uint64_t win_from, win_to, win_warm;

@@ -249,6 +249,8 @@ int machine_init(struct machine *m, char *err, size_t n) {
 static void machine_select(void *ctx, int i) {
   struct machine *m = ctx;
   int from = m->hv.this_cpu;
+  m->cpu_next_sample[from] = m->next_sample;   /* each vCPU samples at its own instruction counts */
+  m->next_sample = m->cpu_next_sample[i];
   m->c = m->cpus[i];
   m->k->cpu = m->c;
   m->hv.cpu = m->c;
@@ -315,8 +317,8 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
              "shoots down its own way)", m->mode->name);
     return -1;
   }
-  if (m->ncpus > 1 && (cfg->observer || cfg->log_samples || cfg->warmup_insns || cfg->roi_symbol)) {
-    snprintf(err, n, "--cpus %d: --view, --log-samples, --warmup-insns and --roi-symbol follow one vCPU "
+  if (m->ncpus > 1 && (cfg->observer || cfg->warmup_insns || cfg->roi_symbol)) {
+    snprintf(err, n, "--cpus %d: --view, --warmup-insns and --roi-symbol follow one vCPU "
              "so far: run them with --cpus 1", m->ncpus);
     return -1;
   }
@@ -780,7 +782,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     goto out;
   m->limit = cfg->max_insns ? cfg->max_insns : ~0ull;
   if (cfg->observer && cfg->observer->on_tick) m->next_tick = cfg->observer->every ? cfg->observer->every : 100000;
-  if (cfg->log_samples && cfg->log_jsonl && m->logf) m->next_sample = cfg->log_samples;
+  if (cfg->log_samples && cfg->log_jsonl && m->logf)
+    for (int i = 0; i < m->ncpus; i++) m->cpu_next_sample[i] = m->next_sample = cfg->log_samples;
   timed_out = 0;
   timed_cpu = m->c;
   if (cfg->max_time_s) {
@@ -789,7 +792,14 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
   }
   run_guest(m);
   if (m->next_tick) observer_tick(m, true);   /* --view: the run's last state */
-  if (m->next_sample) log_sample(m);          /* --log-samples: the totals */
+  if (m->next_sample) {                      /* --log-samples: the totals (each vCPU's) */
+    int was = m->hv.this_cpu;
+    for (int i = 0; i < m->ncpus; i++) {
+      if (m->ncpus > 1) machine_select(m, i);
+      log_sample(m);
+    }
+    if (m->ncpus > 1) machine_select(m, was);
+  }
   cred_host_restore();   /* faultline's own files (stats) as faultline */
   if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
   timed_cpu = NULL;

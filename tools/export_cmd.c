@@ -16,7 +16,7 @@
 
 static const char *export_usage =
   "usage: faultline export --perfetto OUT.json [--fault N] [--window FROM-TO] [--interval C] [--samples N]\n"
-  "                        [--mode M] [--cpu intel|amd] [--preset P] [--set k=v]... [--mem SIZE]\n"
+  "                        [--mode M] [--cpu intel|amd] [--preset P] [--set k=v]... [--mem SIZE] [--cpus N]\n"
   "                        (TRACE | --log FILE.jsonl | -- PROGRAM [ARGS...])\n"
   "\n"
   "Writes the event tree of a run (a trace replayed, a program run, or a jsonl\n"
@@ -36,10 +36,13 @@ static const char *export_usage =
   "  --interval C     cycles per fault-counter sample (default: the run's span / 200)\n"
   "  --samples N      a PROGRAM is run with --log-samples N: TLB-miss and walk\n"
   "                   counters every N retired instructions (default 20000; a\n"
-  "                   log has them if it was written so; a replay has none)\n"
+  "                   log has them if it was written so; a replay has none);\n"
+  "                   with --cpus each vCPU's TLB misses at its own counts, the\n"
+  "                   walks machine-wide\n"
   "  --log FILE       read this jsonl event log (run --log F --log-format jsonl)\n"
   "  --mode, --cpu, --preset, --set, --mem\n"
   "                   the machine a TRACE is replayed or a PROGRAM run on\n"
+  "  --cpus N         a PROGRAM's vCPUs (a TRACE has the recording's)\n"
   "  -h, --help       this text\n";
 
 static struct json_object *jstr(const char *s) { return json_object_new_string(s); }
@@ -77,12 +80,12 @@ static bool instant_step(int s) {
 }
 
 int cmd_export(int argc, char **argv) {
-  enum { O_PERFETTO = 256, O_FAULT, O_WINDOW, O_INTERVAL, O_LOG, O_MODE, O_CPU, O_PRESET, O_SET, O_MEM, O_SAMPLES };
+  enum { O_PERFETTO = 256, O_FAULT, O_WINDOW, O_INTERVAL, O_LOG, O_MODE, O_CPU, O_PRESET, O_SET, O_MEM, O_SAMPLES, O_CPUS };
   static const struct option opts[] = {
     {"perfetto", 1, 0, O_PERFETTO}, {"fault", 1, 0, O_FAULT}, {"window", 1, 0, O_WINDOW},
     {"interval", 1, 0, O_INTERVAL}, {"log", 1, 0, O_LOG}, {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU},
     {"preset", 1, 0, O_PRESET}, {"set", 1, 0, O_SET}, {"mem", 1, 0, O_MEM}, {"samples", 1, 0, O_SAMPLES},
-    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"cpus", 1, 0, O_CPUS}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   const char *out = NULL, *log = NULL;
   uint64_t fault = 0, from = 0, to = UINT64_MAX, interval = 0;
   char **pass = calloc((size_t)argc * 2 + 16, sizeof *pass);
@@ -116,9 +119,9 @@ int cmd_export(int argc, char **argv) {
       if (!parse_u64(optarg, "bad --samples '%s' (retired instructions)")) die("%s", "--samples must be at least 1");
       samples = optarg;
       break;
-    case O_MODE: case O_CPU: case O_PRESET: case O_SET: case O_MEM:
+    case O_MODE: case O_CPU: case O_PRESET: case O_SET: case O_MEM: case O_CPUS:
       pass[npass++] = (char *)(ch == O_MODE ? "--mode" : ch == O_CPU ? "--cpu" : ch == O_PRESET ? "--preset"
-                               : ch == O_SET ? "--set" : "--mem");
+                               : ch == O_SET ? "--set" : ch == O_CPUS ? "--cpus" : "--mem");
       pass[npass++] = optarg;
       break;
     case 'h': fputs(export_usage, stdout); free(pass); return 0;
@@ -292,7 +295,9 @@ int cmd_export(int argc, char **argv) {
   }
   /* counters from the log's samples: what happened since the one before
    * (TLB misses per level, page walks), at the earlier one's time */
-  uint64_t prev_cycle[64] = {0}, prev_v[64][8] = {{0}};
+  /* (a vCPU's own counters, the TLBs', by its earlier sample; the
+   * machine-wide ones, walks, by the sample before of any vCPU) */
+  uint64_t prev_cycle[64] = {0}, prev_v[64][8] = {{0}}, prev_g[8] = {0};
   for (size_t i = 0; i < l.ns; i++) {
     const struct lsample *sm = &l.s[i];
     int cpu = sm->cpu < 64 ? sm->cpu : 63;
@@ -306,10 +311,11 @@ int cmd_export(int argc, char **argv) {
     }
     struct json_object *ta = json_object_new_object(), *wa = json_object_new_object();
     for (int k = 0; k < sm->n; k++) {
-      uint64_t d = sm->v[k] - prev_v[cpu][k];
-      prev_v[cpu][k] = sm->v[k];
       const char *nm = sm->name[k];
       size_t ln = strlen(nm);
+      uint64_t *prev = ln > 7 && !strcmp(nm + ln - 7, "_misses") ? &prev_v[cpu][k] : &prev_g[k];
+      uint64_t d = sm->v[k] - *prev;
+      *prev = sm->v[k];
       if (ln > 7 && !strcmp(nm + ln - 7, "_misses")) {
         char lvl[24];
         snprintf(lvl, sizeof lvl, "%.*s", (int)(ln - 7), nm);

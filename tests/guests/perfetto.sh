@@ -33,6 +33,27 @@ ok = tlb and got == want and walks == st["walks"]["count"] and all(v >= 0 for a 
 print(("ok" if ok else "FAIL") + f": the TLB-miss counters add up to the stats {want} ({len(tlb)} samples), walks {walks}")
 sys.exit(0 if ok else 1)
 PY
+# --cpus 2: a process per vCPU, a shootdown's handlers on their targets'
+# tracks, each vCPU's samples adding up to the stats' sums
+for m in native hvm-shadow; do
+  "$fl" export --perfetto "$tmp/smp.$m.json" --cpus 2 --mode "$m" -- "$g/shootx.gcc" x 2>"$tmp/err" || { bad "--cpus 2 $m: export failed"; cat "$tmp/err"; continue; }
+  chk "$tmp/smp.$m.json"
+  "$fl" run --cpus 2 --mode "$m" --stats "$tmp/smp.$m.st" -- "$g/shootx.gcc" x >/dev/null 2>&1
+  python3 - "$tmp/smp.$m.json" "$tmp/smp.$m.st" <<'PY' || fail=1
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]; st = json.load(open(sys.argv[2]))
+tlb = [e for e in ev if e["ph"] == "C" and e["name"] == "TLB misses"]
+got = {k: sum(e["args"][k] for e in tlb) for k in ("l1d", "l1i", "stlb")}
+want = {k: st["tlb"][k]["misses"] for k in ("l1d", "l1i", "stlb")}
+walks = sum(e["args"]["walks"] for e in ev if e["ph"] == "C" and e["name"] == "page walks")
+cpus = {e["pid"] for e in tlb}
+flush = [e for e in ev if e["ph"] == "X" and e["name"] == "tlb.ipi_flush"]
+ok = got == want and walks == st["walks"]["count"] and len(cpus) == 2 and flush and all(e["pid"] == 1 for e in flush)
+print(("ok" if ok else "FAIL") + f": --cpus 2: samples from vCPUs {sorted(cpus)} add up to the stats {want}, walks {walks}; "
+      f"{len(flush)} shootdown handlers on vCPU 1's track")
+sys.exit(0 if ok else 1)
+PY
+done
 "$fl" run --mode hvm-nested --trace "$tmp/t.fltr" --log "$tmp/t.jsonl" --log-format jsonl --log-samples 20000 \
   -- "$g/cowcount.gcc" >/dev/null 2>&1
 "$fl" export --perfetto "$tmp/a.json" --log "$tmp/t.jsonl" || bad "export --log"

@@ -42,10 +42,11 @@ for t, sl in tracks.items():
         if stack and e["end"] > stack[-1]["end"] + EPS:
             bad.append(f"track {t}: {e['name']} [{e['ts']}, {e['end']}] overlaps {stack[-1]['name']} [{stack[-1]['ts']}, {stack[-1]['end']}] without nesting")
         stack.append(e)
-# within its parent step, on any track
+# within its parent step, on any track of the same vCPU (pid): a step on
+# another vCPU (a shootdown's handler on its target) runs on that one's clock
 for e in X:
     p = by_id.get(e["args"]["parent"])
-    if p and not (p["ts"] - EPS <= e["ts"] and e["end"] <= p["end"] + EPS):
+    if p and p["pid"] == e["pid"] and not (p["ts"] - EPS <= e["ts"] and e["end"] <= p["end"] + EPS):
         bad.append(f"{e['name']} (id {e['args']['id']}) is outside its parent {p['name']}")
 # flows
 flows = defaultdict(list)
@@ -65,8 +66,8 @@ for k, fl in flows.items():
 children = defaultdict(list)
 for e in X:
     children[e["args"]["parent"]].append(e)
-def self_sum(e):
-    return e["args"]["self_cycles"] + sum(self_sum(c) for c in children[e["args"]["id"]])
+def self_sum(e):   # (a child on another vCPU costs that one's cycles, not these)
+    return e["args"]["self_cycles"] + sum(self_sum(c) for c in children[e["args"]["id"]] if c["pid"] == e["pid"])
 faults = [e for e in X if e["name"] == "fault" and (e["args"]["parent"] not in by_id)]
 for e in faults:
     s = self_sum(e)
