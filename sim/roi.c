@@ -179,6 +179,14 @@ static bool peek64(struct kernel *k, uint64_t va, uint64_t *v) {
   return false;
 }
 
+/* every vCPU watches rip (--cpus: the main thread may run on any) */
+static void watch_all(struct machine *m, uint64_t rip) {
+  for (int i = 0; i < m->ncpus; i++) {
+    m->cpus[i]->watch_rip = rip;
+    m->cpus[i]->watch_skip = false;   /* (the block here is not the one watched now) */
+  }
+}
+
 int roi_symbol_setup(struct machine *m, const char *name, char *err, size_t n) {
   uint64_t a = attrib_symbol_addr(m->k->mm ? m->k->mm->syms : NULL, name);
   if (!a) {
@@ -186,7 +194,7 @@ int roi_symbol_setup(struct machine *m, const char *name, char *err, size_t n) {
     return -1;
   }
   m->roi_sym = a;
-  m->c->watch_rip = a;
+  watch_all(m, a);
   return 0;
 }
 
@@ -200,13 +208,11 @@ void roi_watch(struct machine *m) {
     m->roi_ret = ret;
     m->roi_rsp = c->r[RSP] + 8;
     m->roi_in_sym = true;
-    c->watch_rip = ret;
-    c->watch_skip = false;           /* (the block here is not the one watched now) */
+    watch_all(m, ret);
   } else if (c->r[RSP] == m->roi_rsp && m->k->pid == FIRST_PID) {
     /* back at the return address with the call's stack: FUNC returned */
     roi_command(m, ROI_END);
     m->roi_in_sym = false;
-    c->watch_rip = m->roi_sym;
-    c->watch_skip = false;
+    watch_all(m, m->roi_sym);
   }
 }

@@ -317,9 +317,9 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
              "shoots down its own way)", m->mode->name);
     return -1;
   }
-  if (m->ncpus > 1 && (cfg->observer || cfg->warmup_insns || cfg->roi_symbol)) {
-    snprintf(err, n, "--cpus %d: --view, --warmup-insns and --roi-symbol follow one vCPU "
-             "so far: run them with --cpus 1", m->ncpus);
+  if (m->ncpus > 1 && cfg->observer) {
+    snprintf(err, n, "--cpus %d: --view draws one vCPU so far: run it with --cpus 1 (or export the run to "
+             "Perfetto: faultline export --perfetto OUT.json --cpus %d -- PROGRAM)", m->ncpus, m->ncpus);
     return -1;
   }
   k->mmu = &m->mmu;
@@ -508,6 +508,14 @@ static bool limit_reached(struct machine *m) {
   return true;
 }
 
+/* the instructions the machine has retired: every vCPU's */
+static uint64_t machine_insns(const struct machine *m) {
+  if (m->ncpus < 2) return m->c->icount;
+  uint64_t n = 0;
+  for (int i = 0; i < m->ncpus; i++) n += m->cpus[i]->icount;
+  return n;
+}
+
 /* What the CPU stopped for: a syscall, the end of its budget (a time
  * slice, a limit), an exception.  true: the run stops (a limit). */
 static bool dispatch_exit(struct machine *m, int r) {
@@ -531,7 +539,7 @@ static bool dispatch_exit(struct machine *m, int r) {
   } else if (r == CPU_EXIT_WATCH) {
     roi_watch(m);
   }
-  if (m->roi_warmup && c->icount >= m->roi_warmup) {   /* run --warmup-insns: the region starts */
+  if (m->roi_warmup && machine_insns(m) >= m->roi_warmup) {   /* run --warmup-insns: the region starts */
     m->roi_warmup = 0;
     roi_command(m, ROI_BEGIN);
   }
@@ -610,7 +618,10 @@ static bool guest_step(struct machine *m, uint64_t qend) {
     uint64_t at = c->icount + (due > now ? (uint64_t)((unsigned __int128)(due - now) * k->ips / 1000000000ull) : 0) + 1;
     if (at < stop) stop = at;
   }
-  if (m->roi_warmup && m->roi_warmup < stop) stop = m->roi_warmup;
+  if (m->roi_warmup) {               /* (the machine's instructions: every vCPU's) */
+    uint64_t done = machine_insns(m), at = c->icount + (m->roi_warmup > done ? m->roi_warmup - done : 0);
+    if (at < stop) stop = at;
+  }
   if (m->next_tick && m->next_tick < stop) stop = m->next_tick;
   if (m->next_sample && m->next_sample < stop) stop = m->next_sample;
   if (timed_out) stop = 0;

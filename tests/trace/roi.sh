@@ -30,7 +30,16 @@ done
 "$fl" replay --quiet sym.fltr --mode hvm-shadow --stats x.json
 "$fl" run --mode hvm-shadow --roi-symbol region_work --stats l.json -- "$guest" symbol >/dev/null 2>&1
 cmp -s x.json l.json || { bad "sym.fltr under hvm-shadow differs from a live hvm-shadow run"; diff x.json l.json | head -5; }
+# --cpus 2: the same regions (the warm-up counts every vCPU's instructions),
+# and a recording of them replays to them
+"$fl" run --cpus 2 --roi-symbol region_work --stats sym2.json --trace sym2.fltr -- "$guest" symbol >/dev/null 2>err || { bad "--cpus 2 symbol run failed"; cat err; }
+got=$(q sym2.json "s['region']['regions'], s['region']['page_faults']['by_kind']['anon_new'], s['smp']['cpus']")
+[ "$got" = "(2, 12, 2)" ] || bad "--cpus 2 --roi-symbol: regions, new pages, vCPUs = $got, want (2, 12, 2)"
+"$fl" replay --quiet sym2.fltr --stats sym2.rep.json && cmp -s sym2.json sym2.rep.json || bad "--cpus 2: the replay's regions differ"
+"$fl" run --cpus 2 --warmup-insns 20000 --stats warm2.json -- "$guest" symbol >/dev/null 2>err || { bad "--cpus 2 warmup run failed"; cat err; }
+got=$(q warm2.json "0 <= s['instructions'] - s['region']['instructions'] - 20000 < 64 and s['region']['regions'] == 1")
+[ "$got" = True ] || bad "--cpus 2 --warmup-insns 20000: the region does not start at 20000 instructions of the machine"
 "$fl" run --roi-symbol no_such_function -- "$guest" symbol >/dev/null 2>err
 [ $? = 125 ] && [ "$(wc -l <err)" = 1 ] && grep -q '^faultline: --roi-symbol no_such_function' err || bad "an unknown --roi-symbol is not one line and 125"
-[ $fail = 0 ] && echo "ok: magic region (1, 4 pages), --roi-symbol (2 calls, 12 pages), --warmup-insns, replays"
+[ $fail = 0 ] && echo "ok: magic region (1, 4 pages), --roi-symbol (2 calls, 12 pages), --warmup-insns, replays, on 1 and 2 vCPUs"
 exit $fail
