@@ -35,6 +35,7 @@ struct machine {
   uint64_t next_tick;        /* --view: the observer's next tick (an icount) */
   uint64_t next_sample;      /* --log-samples: the next sample (an icount) */
   uint64_t cpu_next_sample[HV_MAX_CPUS];   /* --cpus: each vCPU's, at its own icount */
+  uint64_t cpu_next_tick[HV_MAX_CPUS];     /* (--view's ticks, the same way) */
   /* a replay's window (the stats JSON says so) */
   bool win;
   uint64_t win_from, win_to, win_warm;

@@ -249,8 +249,10 @@ int machine_init(struct machine *m, char *err, size_t n) {
 static void machine_select(void *ctx, int i) {
   struct machine *m = ctx;
   int from = m->hv.this_cpu;
-  m->cpu_next_sample[from] = m->next_sample;   /* each vCPU samples at its own instruction counts */
+  m->cpu_next_sample[from] = m->next_sample;   /* each vCPU samples (and ticks) at its own instruction counts */
   m->next_sample = m->cpu_next_sample[i];
+  m->cpu_next_tick[from] = m->next_tick;
+  m->next_tick = m->cpu_next_tick[i];
   m->c = m->cpus[i];
   m->k->cpu = m->c;
   m->hv.cpu = m->c;
@@ -315,11 +317,6 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   if (k->smp.invlpgb && strcmp(m->mode->name, "native")) {
     snprintf(err, n, "smp.invlpgb=1: the broadcast invalidation is modelled for the native mode only (mode %s "
              "shoots down its own way)", m->mode->name);
-    return -1;
-  }
-  if (m->ncpus > 1 && cfg->observer) {
-    snprintf(err, n, "--cpus %d: --view draws one vCPU so far: run it with --cpus 1 (or export the run to "
-             "Perfetto: faultline export --perfetto OUT.json --cpus %d -- PROGRAM)", m->ncpus, m->ncpus);
     return -1;
   }
   k->mmu = &m->mmu;
@@ -562,7 +559,7 @@ static bool observer_tick(struct machine *m, bool final) {
   const struct sim_observer *o = m->cfg->observer;
   struct sim_snapshot s = {.icount = m->c->icount, .cycles = m->c->cycles, .tlb = &m->c->tlb,
                            .faults_visible = m->es.faults_visible, .faults_hidden = m->es.faults_hidden,
-                           .pid = m->k->pid, .final = final};
+                           .pid = m->k->pid, .final = final, .cpu = m->hv.this_cpu, .ncpus = m->ncpus};
   m->next_tick = m->c->icount + (o->every ? o->every : 100000);
   if (final) { o->on_tick(o->ctx, &s); return false; }
   if (o->on_tick(o->ctx, &s)) return true;
@@ -792,7 +789,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
       guest_init(m, res->error, sizeof res->error))
     goto out;
   m->limit = cfg->max_insns ? cfg->max_insns : ~0ull;
-  if (cfg->observer && cfg->observer->on_tick) m->next_tick = cfg->observer->every ? cfg->observer->every : 100000;
+  if (cfg->observer && cfg->observer->on_tick)
+    for (int i = 0; i < m->ncpus; i++) m->cpu_next_tick[i] = m->next_tick = cfg->observer->every ? cfg->observer->every : 100000;
   if (cfg->log_samples && cfg->log_jsonl && m->logf)
     for (int i = 0; i < m->ncpus; i++) m->cpu_next_sample[i] = m->next_sample = cfg->log_samples;
   timed_out = 0;

@@ -49,6 +49,7 @@ struct sim_snapshot {
   uint64_t faults_visible, faults_hidden;
   int pid;
   bool final;                /* the run is over: the last tick */
+  int cpu, ncpus;            /* --cpus: the vCPU this tick is (its TLB, counts), of how many */
 };
 struct sim_observer {
   void *ctx;

@@ -338,9 +338,6 @@ static int cmd_run(int argc, char **argv) {
   raise_fd_limit();
   struct sim_result res;
   struct sim_observer obs;
-  if ((ra.view || ra.view_record) && ra.cfg.cpus > 1)
-    die("%s", "--cpus: --view draws one vCPU so far: run it with --cpus 1 (or export the run to Perfetto: "
-        "faultline export --perfetto OUT.json --cpus N -- PROGRAM)");
 #ifdef FAULTLINE_HAVE_SDL
   struct view *view = NULL;
   if (ra.view || ra.view_record) {

@@ -5,7 +5,9 @@
  * last fault's ladder (tools/ladder.c), and counters.  Keys: space pause,
  * n next fault, s step, q quit.  --view-record DIR writes every Nth frame
  * as a PNG (through cairo; a BMP without it), with or without a display
- * (SDL's offscreen rendering: every pixel is drawn on a surface of ours). */
+ * (SDL's offscreen rendering: every pixel is drawn on a surface of ours).
+ * With --cpus each tick is one vCPU's (its TLBs) and the timeline has a
+ * row per vCPU. */
 #include "tools/view.h"
 #include "tools/ladder.h"
 #include "mmu/mmu.h"
@@ -26,6 +28,7 @@
 #define TIMELINE_Y 470
 #define TIMELINE_H 250
 #define MAXBARS 460             /* 3 pixels each */
+#define ROWS 8                  /* --cpus: a timeline row per vCPU (vCPU i on row i % 8) */
 #define FONT "/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"
 
 static const SDL_Color layer_rgb[EV_L__COUNT] = {
@@ -52,8 +55,8 @@ struct view {
   uint64_t acc[EV_L__COUNT];
   struct llog last;
   bool have_last;
-  struct bar bars[MAXBARS];
-  int nbars, first_bar;
+  struct { struct bar bars[MAXBARS]; int nbars, first_bar; } row[ROWS];
+  int rows;                     /* rows drawn: the vCPUs seen */
   uint64_t faults_seen;
 };
 
@@ -100,10 +103,13 @@ static void on_event(void *ctx, const struct ev *e, enum ev_phase ph) {
   }
   if (e->step == EV_S_FAULT) snprintf(s->kind, sizeof s->kind, "%s", ev_kind_names[e->kind]);
   if (e->depth > 0) v->acc[e->layer] += e->self;
-  if (e->depth == 0) {             /* a top-level fault closed: its bar, its ladder */
+  if (e->depth == 0) {             /* a top-level fault closed: its bar (its vCPU's row), its ladder */
+    int ri = e->cpu % ROWS;
+    if (ri + 1 > v->rows) v->rows = ri + 1;
+    __typeof__(v->row[0]) *rw = &v->row[ri];
     struct bar *br;
-    if (v->nbars < MAXBARS) br = &v->bars[v->nbars++];
-    else { br = &v->bars[v->first_bar]; v->first_bar = (v->first_bar + 1) % MAXBARS; }
+    if (rw->nbars < MAXBARS) br = &rw->bars[rw->nbars++];
+    else { br = &rw->bars[rw->first_bar]; rw->first_bar = (rw->first_bar + 1) % MAXBARS; }
     memcpy(br->by_layer, v->acc, sizeof v->acc);
     br->total = e->total;
     memset(v->acc, 0, sizeof v->acc);
@@ -167,8 +173,10 @@ static int draw_level(struct view *v, const struct tlb_level *t, int x, int y, i
 static void draw(struct view *v, const struct sim_snapshot *s) {
   fill(v, 0, 0, W, H, (SDL_Color){18, 18, 24, 255});
   char line[256];
-  snprintf(line, sizeof line, "faultline --view   mode %s   pid %d   instructions %llu   cycles %llu   faults %llu seen, %llu hidden%s",
-           v->mode, s->pid, (unsigned long long)s->icount, (unsigned long long)s->cycles,
+  char cpu[32] = "";
+  if (s->ncpus > 1) snprintf(cpu, sizeof cpu, "   vCPU %d of %d", s->cpu, s->ncpus);
+  snprintf(line, sizeof line, "faultline --view   mode %s%s   pid %d   instructions %llu   cycles %llu   faults %llu seen, %llu hidden%s",
+           v->mode, cpu, s->pid, (unsigned long long)s->icount, (unsigned long long)s->cycles,
            (unsigned long long)s->faults_visible, (unsigned long long)s->faults_hidden, v->paused ? "   [paused]" : "");
   text(v, v->font, 10, 8, (SDL_Color){230, 230, 230, 255}, line);
   /* TLBs: the 4K levels in a column, the large-page levels beside them */
@@ -206,19 +214,31 @@ static void draw(struct view *v, const struct sim_snapshot *s) {
   fill(v, 10, TIMELINE_Y, W - 20, TIMELINE_H, (SDL_Color){28, 28, 36, 255});
   text(v, v->small, 10, TIMELINE_Y - 18, (SDL_Color){200, 200, 200, 255},
        "faults, newest right: height log2(cycles), colour the cycles each layer spent");
-  for (int i = 0; i < v->nbars; i++) {
-    const struct bar *b = &v->bars[(v->first_bar + i) % MAXBARS];
-    int h = 0;
-    for (uint64_t c = b->total; c > 1; c >>= 1) h += 13;
-    if (h > TIMELINE_H - 4) h = TIMELINE_H - 4;
-    int x = 12 + i * 3, base = TIMELINE_Y + TIMELINE_H - 2, done = 0;
-    uint64_t sum = 0;
-    for (int l = 0; l < EV_L__COUNT; l++) sum += b->by_layer[l];
-    for (int l = 0; l < EV_L__COUNT && sum; l++) {
-      int part = (int)((b->by_layer[l] * (uint64_t)h) / sum);
-      if (!part) continue;
-      fill(v, x, base - done - part, 2, part, layer_rgb[l]);
-      done += part;
+  /* (--cpus: a row per vCPU, its own faults; the heights scale with the row) */
+  int rows = v->rows > 1 ? v->rows : 1, rh = TIMELINE_H / rows;
+  for (int ri = 0; ri < rows; ri++) {
+    const __typeof__(v->row[0]) *rw = &v->row[ri];
+    int base = TIMELINE_Y + (ri + 1) * rh - 2;
+    if (rows > 1) {
+      char lab[16];
+      snprintf(lab, sizeof lab, "vCPU %d", ri);
+      text(v, v->small, W - 70, base - rh + 4, (SDL_Color){160, 160, 160, 255}, lab);
+    }
+    for (int i = 0; i < rw->nbars; i++) {
+      const struct bar *b = &rw->bars[(rw->first_bar + i) % MAXBARS];
+      int h = 0;
+      for (uint64_t c = b->total; c > 1; c >>= 1) h += 13;
+      h = h * rh / TIMELINE_H;
+      if (h > rh - 4) h = rh - 4;
+      int x = 12 + i * 3, done = 0;
+      uint64_t sum = 0;
+      for (int l = 0; l < EV_L__COUNT; l++) sum += b->by_layer[l];
+      for (int l = 0; l < EV_L__COUNT && sum; l++) {
+        int part = (int)((b->by_layer[l] * (uint64_t)h) / sum);
+        if (!part) continue;
+        fill(v, x, base - done - part, 2, part, layer_rgb[l]);
+        done += part;
+      }
     }
   }
   /* the legend */

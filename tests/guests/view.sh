@@ -28,6 +28,26 @@ diff -r a b >/dev/null && echo "ok: the same run, the same frames byte for byte"
 last=$(ls a | tail -1)
 if [ "${FL_UPDATE_GOLDEN:-0}" = 1 ]; then cp "a/$last" "$gold/view.final.png"; echo "updated view.final.png"
 else python3 "$here/view_check.py" "a/$last" "$gold/view.final.png" || fail=1; fi
+# --cpus 2: the same frames twice, and the timeline's row of each vCPU has
+# its faults' bars (lit pixels in both halves of the timeline)
+cp "$g/threadsx.gcc" th
+for d in s1 s2; do
+  env -i PATH=/usr/bin:/bin SDL_VIDEODRIVER=offscreen "$fl" run --cpus 2 --view-record $d --view-every 20000 -- ./th >/dev/null 2>"$d.err" ||
+    { echo "FAIL: --cpus 2 --view-record: $(cat $d.err)"; fail=1; }
+done
+diff -r s1 s2 >/dev/null && echo "ok: --cpus 2: the same frames byte for byte" || { echo "FAIL: --cpus 2: two runs drew different frames"; fail=1; }
+python3 - "s1/$(ls s1 | tail -1)" "$here/view_check.py" <<'PY' || fail=1
+import sys, importlib.util
+spec = importlib.util.spec_from_file_location("vc", sys.argv[2])
+src = open(sys.argv[2]).read().split("# the regions without text")[0]   # its PNG reader only
+ns = {}; exec(src, ns)
+w, h, rows = ns["read_png"](sys.argv[1])
+def lit(y0, y1):
+    return sum(1 for r in range(y0, y1) for c in range(12, 1300) if max(rows[r][3 * c:3 * c + 3]) > 60)
+a, b = lit(470, 595), lit(595, 720)
+print(("ok" if a and b else "FAIL") + f": --cpus 2: the timeline's rows have {a} and {b} lit pixels (vCPU 0, vCPU 1)")
+sys.exit(0 if a and b else 1)
+PY
 env -i PATH=/usr/bin:/bin "$fl" run --view -- ./pt 3 >o 2>e; st=$?
 [ $st = 125 ] && [ "$(wc -l <e)" = 1 ] && grep -q "^faultline: --view needs a display" e && echo "ok: $(cat e)" || { echo "FAIL: --view without a display: exit $st, $(cat e)"; fail=1; }
 "$fl" run --view-record /nonexistent/x/y -- ./pt 3 >o 2>e; st=$?
