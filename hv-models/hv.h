@@ -267,6 +267,10 @@ struct hv_mode {
    * that virtualizes the APIC intercepts them */
   void (*ipi_send)(struct hv *h, int target);
   void (*ipi_receive)(struct hv *h, bool eoi);
+  /* this vCPU, out of guest mode (preempted by the host, or halted), has
+   * its TLB flushed by the hypervisor at its next VM entry, before it runs
+   * anything: done now, charged to it (KVM_VCPU_FLUSH_TLB, KVM_REQ_TLB_FLUSH) */
+  void (*flush_on_entry)(struct hv *h);
   /* which of targets[0..n) may hold a translation of the pages (0: any of the mm's);
    * compacts targets, returns the new n.  NULL: every CPU running the mm
    * (Linux's mm_cpumask).  Tornado: only the processors whose HAT
@@ -315,10 +319,13 @@ struct hv {
    * cpu, the mode's select_cpu); hv_on_cpu below */
   int ncpus, this_cpu;
   bool cpu_idle[HV_MAX_CPUS];  /* the vCPU runs no task (halted: out of guest mode) */
+  bool cpu_preempted[HV_MAX_CPUS];   /* smp.steal: the host has descheduled it this turn */
+  bool pv_tlb_flush;           /* hvm.pv_tlb_flush: the guest flushes preempted vCPUs through KVM */
   /* stats "smp.tlb_shootdowns" and per-vCPU IPIs, whoever sends them (the
    * guest kernel, the hypervisor, the host) */
   struct {
     uint64_t initiated, ipis_sent, remote_flushes, full_flushes, lazy_skipped, lazy_catchups, broadcasts;
+    uint64_t pv_flushes, preempt_waits, preempted_turns;
     uint64_t ipis_received[HV_MAX_CPUS];
   } sd;
   void (*on_cpu)(void *ctx, int j);

@@ -72,6 +72,9 @@ const struct fl_param_def hvm_params[] = {
   {"hv.eoi", 150, "cycles", "--cpus: emulate a guest EOI write (ISR, next interrupt)", "derived: a few APIC-page updates"},
   {"hv.remote_flush", 200, "cycles", "--cpus: kvm_flush_remote_tlbs bookkeeping (a request per vCPU; the kicks and their exits are charged apart)",
    "derived: kvm_make_all_cpus_request over a few vCPUs"},
+  {"hvm.pv_tlb_flush", 0, "bool", "--cpus: KVM's paravirtual TLB flush: the guest sends no IPI to a preempted vCPU "
+   "(KVM_VCPU_PREEMPTED in its steal-time area) but asks KVM to flush it at its next entry (KVM_VCPU_FLUSH_TLB)",
+   "Linux arch/x86/kernel/kvm.c kvm_flush_tlb_multi (4.16+); KVM record_steal_time"},
   {"hvm.ipi_virt", 0, "bool", "--cpus: the sender's ICR write does not exit (Intel IPI virtualization, Sapphire Rapids+ / AMD AVIC)",
    "SDM Vol. 3C 30.1.6 (IPI virtualization); APM Vol. 2 15.29 (AVIC)"},
   {"hvm.posted_intr", 0, "bool", "--cpus: the receiver takes an IPI without an exit and its EOI is virtualized (Intel posted interrupts + virtual-interrupt delivery / AMD AVIC)",
@@ -93,6 +96,7 @@ int hvm_init(struct hv *h, struct hvm *x) {
   virt_init(&x->virt, amd ? VIRT_SVM : VIRT_VMX);
   x->tagged_tlb = hv_param(h, "hvm.tagged_tlb") != 0;
   x->ipi_virt = hv_param(h, "hvm.ipi_virt") != 0;
+  h->pv_tlb_flush = hv_param(h, "hvm.pv_tlb_flush") != 0;
   x->posted_intr = hv_param(h, "hvm.posted_intr") != 0;
   if (amd) x->virt.vmcb.asid = 1;
   else { x->virt.vmcs.enable_vpid = x->tagged_tlb; x->virt.vmcs.vpid = 1; }
@@ -123,16 +127,29 @@ void hvm_flush_guest_tlb(struct hv *h, struct hvm *x) {
   if (x->virt.vd->id == VIRT_SVM) x->virt.vmcb.tlb_control = SVM_TLB_FLUSH_ASID;
 }
 
+/* the flush a pending request makes at entry: INVVPID / FLUSH_ASID */
+static void flush_guest_now(struct hv *h, struct hvm *x) {
+  bool svm = x->virt.vd->id == VIRT_SVM;
+  h->st.counter[svm ? HV_C_TLB_CONTROL_FLUSHES : HV_C_INVVPID]++;
+  hv_step(h, EV_S_HV_TLB_FLUSH, 0, 0, 0);
+  tlb_flush_guest(&h->cpu->tlb);       /* the guest's VPID/ASID only */
+  if (h->mmu->pwc) pwc_flush(h->mmu->pwc);
+  x->flush_pending = false;
+  x->virt.vmcb.tlb_control = SVM_TLB_NOTHING;
+}
+
+void hvm_flush_on_entry(struct hv *h) {
+  struct hvm *x = h->priv;
+  if (!x->tagged_tlb) {                /* every entry flushes anyway */
+    tlb_flush_all(&h->cpu->tlb);
+    return;
+  }
+  flush_guest_now(h, x);
+}
+
 void hvm_entry(struct hv *h, struct hvm *x) {
   if (x->flush_pending && !x->tagged_tlb) x->flush_pending = false;   /* the entry flushes anyway */
-  if (x->flush_pending) {
-    bool svm = x->virt.vd->id == VIRT_SVM;
-    h->st.counter[svm ? HV_C_TLB_CONTROL_FLUSHES : HV_C_INVVPID]++;
-    hv_step(h, EV_S_HV_TLB_FLUSH, 0, 0, 0);
-    tlb_flush_guest(&h->cpu->tlb);     /* the guest's VPID/ASID only */
-    if (h->mmu->pwc) pwc_flush(h->mmu->pwc);
-    x->flush_pending = false;
-  }
+  if (x->flush_pending) flush_guest_now(h, x);
   struct virt_event ev = virt_vmentry(&x->virt);
   x->virt.vmcb.tlb_control = SVM_TLB_NOTHING;     /* VMRUN consumed it */
   hv_step(h, EV_S_VM_ENTRY, 0, ev.valid ? ev.vector : 0, 0);
@@ -198,7 +215,7 @@ void hvm_remote_flush(struct hv *h) {
   int me = h->this_cpu, nk = 0;
   hv_begin(h, EV_S_HV_REMOTE_FLUSH, 0, (uint64_t)(h->ncpus - 1));
   for (int j = 0; j < h->ncpus; j++)
-    if (j != me && !h->cpu_idle[j]) {
+    if (j != me && !h->cpu_idle[j] && !h->cpu_preempted[j]) {
       nk++;
       hv_step(h, EV_S_HV_IPI_SEND, 0, (uint64_t)j, 0);
       h->sd.ipis_sent++;
@@ -207,8 +224,9 @@ void hvm_remote_flush(struct hv *h) {
     if (j == me) continue;
     hv_on_cpu(h, j);
     struct hvm *x = h->priv;           /* j's, after select_cpu */
-    hvm_flush_guest_tlb(h, x);         /* KVM_REQ_TLB_FLUSH */
-    if (!h->cpu_idle[j]) {             /* kicked: it exits, and flushes at entry */
+    if (h->cpu_idle[j] || h->cpu_preempted[j]) hvm_flush_on_entry(h);   /* out of guest mode: at its entry */
+    else {                             /* in guest mode: kicked, it exits, and flushes at entry */
+      hvm_flush_guest_tlb(h, x);       /* KVM_REQ_TLB_FLUSH */
       hv_begin(h, EV_S_FAULT, 0, 0);
       hv_fault_kind(h, EV_K_EXTINT_EXIT, false);
       virt_record_extint_exit(&x->virt, 0xfd);   /* the host's RESCHEDULE_VECTOR (kvm_vcpu_kick) */

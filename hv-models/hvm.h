@@ -36,6 +36,8 @@ void hvm_ipi_receive(struct hv *h, struct hvm *x, bool eoi);
  * (a host IPI, an external-interrupt exit) and the sender waits.  The
  * mode's priv must begin with its struct hvm. */
 void hvm_remote_flush(struct hv *h);
+/* the hv_mode hook: the running vCPU's guest TLB flushed as its next entry would */
+void hvm_flush_on_entry(struct hv *h);
 
 /* read costs, set up the vendor's control block */
 int hvm_init(struct hv *h, struct hvm *x);

@@ -197,6 +197,7 @@ const struct hv_mode hv_mode_hvm_nested = {
   .select_cpu = nested_select_cpu,
   .ipi_send = nested_ipi_send,
   .ipi_receive = nested_ipi_receive,
+  .flush_on_entry = hvm_flush_on_entry,
   .finish = nested_finish,
   .fini = nested_fini_mode,
   .params = hvm_params,

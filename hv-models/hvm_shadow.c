@@ -606,6 +606,7 @@ const struct hv_mode hv_mode_hvm_shadow = {
   .select_cpu = shadow_select_cpu,
   .ipi_send = shadow_ipi_send,
   .ipi_receive = shadow_ipi_receive,
+  .flush_on_entry = hvm_flush_on_entry,
   .fini = shadow_fini,
   .params = hvm_params,
 };

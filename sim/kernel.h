@@ -352,6 +352,9 @@ struct smp {
   /* (stats: k->hv->sd) */
   uint64_t skip_shootdown;     /* smp.skip_shootdown: fault injection, the Nth shootdown not sent (0: off) */
   bool invlpgb;                /* smp.invlpgb: AMD's broadcast invalidation instead of IPIs */
+  uint64_t steal;              /* smp.steal: percent of turns the host preempts a vCPU */
+  uint64_t preempt_wait;       /* smp.preempt_wait: cycles an IPI's sender waits for a preempted target */
+  uint64_t round;              /* rounds of turns so far */
   int plan_kind;               /* the fault being handled: its plan's kind (fault_ops.c) */
   int local_only;              /* > 0: a flush that is not shot down (a permission upgrade) */
 };
@@ -681,6 +684,7 @@ void smp_mm_loaded(struct kernel *k);                   /* CR3 now holds k->mm *
 void smp_sched_in(struct kernel *k);                    /* a thread starts on the idle vCPU */
 void smp_sched_out(struct kernel *k);                   /* the vCPU goes idle */
 void smp_task_gone(struct kernel *k);                   /* the running thread exited */
+bool smp_preempted(const struct kernel *k, int i);      /* smp.steal: the host preempts vCPU i this round */
 void smp_catch_up(struct kernel *k);                    /* switch-in: a lazy TLB flushed if behind */
 void smp_shootdown(struct kernel *k, uint64_t va, bool all);
 void smp_batch(struct kernel *k, bool begin);

@@ -51,6 +51,13 @@ const struct fl_param_def guest_params[] = {
    "model choice: fine enough that threads interleave within a time slice; guest time advances one quantum a round"},
   {"smp.invlpgb", 0, "bool", "--cpus on an AMD CPU (--cpu amd): shootdowns broadcast with INVLPGB/TLBSYNC instead of IPIs "
    "(0: IPIs)", "AMD APM Vol. 3 (Zen 3 and later); Linux uses it since 6.14"},
+  {"smp.steal", 0, "percent", "--cpus under hvm-shadow or hvm-nested: the host preempts each vCPU for a turn with this "
+   "probability (deterministic: a hash of the round and the vCPU); 0: every vCPU has a physical CPU of its own",
+   "model choice: host overcommit (Ouyang and Lange, Shoot4U, VEE'16: up to 64% of a VM's time in shootdowns "
+   "once vCPUs are preempted)"},
+  {"smp.preempt_wait", 1000000, "cycles", "--cpus with smp.steal: what an IPI's sender waits for a preempted "
+   "target to be scheduled again and acknowledge", "estimate: a fraction of a host time slice (Linux CFS "
+   "sched_min_granularity 0.75 ms)"},
   {"smp.skip_shootdown", 0, "count", "fault injection: the Nth TLB shootdown is not sent (0: none), so a stale "
    "translation survives on the other vCPUs", "test hook (issue 19): shows the shootdown is what keeps memory correct"},
   {"guest.pool_mib", 64, "MiB", "host/hypervisor structure pool above guest RAM", "sizing choice"},

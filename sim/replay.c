@@ -518,6 +518,10 @@ static void replay_loop(struct replay *R) {
       if (k->smp.n > 1 && v[1] == 0 && k->hv->cpu_idle[k->smp.cur]) smp_sched_in(k);
       break;
     case FLTR_K_IDLE: smp_sched_out(k); break;
+    case FLTR_K_PREEMPT:
+      k->hv->cpu_preempted[k->smp.cur] = v[0] != 0;
+      k->hv->sd.preempted_turns += v[0] != 0;
+      break;
     case FLTR_K_EXIT: smp_task_gone(k); break;
     case FLTR_K_FORK: case FLTR_K_EXEC: case FLTR_K_SIGNAL: break;
     case FLTR_K_ROI:                 /* the recording's region commands (not inside a window's counts) */

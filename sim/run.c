@@ -304,6 +304,16 @@ int guest_kernel_init(struct machine *m, char *err, size_t n) {
   if (!k->smp.quantum) k->smp.quantum = 1000;
   k->smp.skip_shootdown = params_get(cfg->params, "smp.skip_shootdown");
   k->smp.invlpgb = params_get(cfg->params, "smp.invlpgb") != 0;
+  k->smp.steal = params_get(cfg->params, "smp.steal");
+  k->smp.preempt_wait = params_get(cfg->params, "smp.preempt_wait");
+  if (k->smp.steal > 90) {
+    snprintf(err, n, "smp.steal is a percentage of turns, 0 to 90");
+    return -1;
+  }
+  if (k->smp.steal && strncmp(m->mode->name, "hvm-", 4)) {
+    snprintf(err, n, "smp.steal models a host that preempts a VM's vCPUs: --mode hvm-shadow or hvm-nested");
+    return -1;
+  }
   if (k->smp.invlpgb && strcmp(cfg->cpu_vendor, "amd")) {
     snprintf(err, n, "smp.invlpgb=1: INVLPGB and TLBSYNC are AMD's (--cpu amd)");
     return -1;
@@ -642,6 +652,16 @@ static void run_guest_smp(struct machine *m) {
     bool ran = false;
     for (int i = 0; i < s->n && !k->all_exited; i++) {
       smp_select(k, i);
+      bool pre = smp_preempted(k, i);  /* smp.steal: the host runs something else on its CPU this turn */
+      if (pre || k->hv->cpu_preempted[i]) {   /* each preempted turn, and the first one after */
+        k->hv->cpu_preempted[i] = pre;
+        rec_put(k, FLTR_K_PREEMPT, pre, 0, 0, 0);
+      }
+      if (pre) {
+        k->hv->sd.preempted_turns++;
+        ran = true;                    /* (guest time goes on: the others run) */
+        continue;
+      }
       if (!k->cur) {
         struct task *t = sched_pick(k);
         if (!t) continue;
@@ -655,6 +675,7 @@ static void run_guest_smp(struct machine *m) {
         if (!guest_step(m, qend)) return;
     }
     s->round_base += s->quantum;
+    s->round++;
     if (ran || k->all_exited) continue;
     /* every vCPU idle: what the one-CPU scheduler does when all wait */
     smp_select(k, 0);

@@ -157,9 +157,27 @@ static void broadcast(struct kernel *k, uint64_t va, uint64_t pages) {
  * mode may intercept), each target's flush_tlb_func on its own vCPU (its
  * interrupt, INVLPGs or CR3 reload and EOI, which a mode may intercept),
  * then the wait for the last acknowledgement */
-static void linux_ipi_flush(struct kernel *k, const int *targets, int nt, uint64_t va, uint64_t pages) {
+static void linux_ipi_flush(struct kernel *k, const int *all_targets, int nall, uint64_t va, uint64_t pages) {
   struct hv *h = k->hv;
   const struct hv_mode *m = h->mode;
+  /* smp.steal: a target the host has preempted acks only when it runs
+   * again (the sender waits); with KVM's paravirtual flush the guest sends
+   * it no IPI and KVM flushes it at its next entry (kvm_flush_tlb_multi) */
+  int targets[SMP_MAX], nt = 0;
+  uint64_t wait_extra = 0;
+  for (int i = 0; i < nall; i++) {
+    int t = all_targets[i];
+    if (h->cpu_preempted[t] && h->pv_tlb_flush && m->flush_on_entry) {
+      int me = hv_on_cpu(h, t);
+      m->flush_on_entry(h);
+      hv_on_cpu(h, me);
+      h->sd.pv_flushes++;
+      h->sd.remote_flushes++;
+      continue;
+    }
+    if (h->cpu_preempted[t]) wait_extra = k->smp.preempt_wait;
+    targets[nt++] = t;
+  }
   for (int i = 0; i < nt; i++) {
     hv_begin(h, EV_S_IPI_SEND, 0, (uint64_t)targets[i]);
     if (m->ipi_send) m->ipi_send(h, targets[i]);
@@ -180,7 +198,20 @@ static void linux_ipi_flush(struct kernel *k, const int *targets, int nt, uint64
     h->sd.remote_flushes++;
     hv_on_cpu(h, me);
   }
-  hv_step(h, EV_S_IPI_WAIT, 0, (uint64_t)nt, 0);
+  if (!nt) return;
+  if (wait_extra) h->sd.preempt_waits++;
+  hv_step(h, EV_S_IPI_WAIT, 0, (uint64_t)nt, wait_extra);
+}
+
+/* smp.steal: does the host preempt vCPU i for this round's turn (a hash
+ * of the round and the vCPU: the same every run) */
+bool smp_preempted(const struct kernel *k, int i) {
+  if (!k->smp.steal) return false;
+  uint64_t z = k->smp.round * 64 + (uint64_t)i + 0x9e3779b97f4a7c15ull;   /* splitmix64 */
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  z ^= z >> 31;
+  return z % 100 < k->smp.steal;
 }
 
 /* flush_tlb_mm_range after the local flush: pages from va, 0 every user
@@ -261,7 +292,10 @@ void smp_stats(struct json *j, const struct kernel *k) {
   json_u64(j, "lazy_skipped", sd->lazy_skipped);
   json_u64(j, "lazy_catchups", sd->lazy_catchups);
   json_u64(j, "broadcasts", sd->broadcasts);
+  json_u64(j, "pv_flushes", sd->pv_flushes);
+  json_u64(j, "preempt_waits", sd->preempt_waits);
   json_end(j);
+  json_u64(j, "preempted_turns", sd->preempted_turns);
   json_obj(j, "per_cpu");               /* by vCPU number */
   for (int i = 0; i < s->n; i++) {
     const struct vcpu *c = s->cpu[i];

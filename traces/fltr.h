@@ -120,6 +120,8 @@ enum fltr_frame_kind {
     "a region-of-interest command (the guest's magic instruction, run --warmup-insns or --roi-symbol): 1 begin, 2 end, 3 reset, 4 dump") \
   X(IDLE, 70, "idle", (FU(tid)), \
     "--cpus: thread tid left the vCPU and nothing else runs there until its next sched (minor version 1)") \
+  X(PREEMPT, 71, "preempt", (F8(on)), \
+    "--cpus with smp.steal: the host preempts the vCPU for this turn (on 1), or runs it again after such a turn (on 0) (minor version 1)") \
   X(FAULT, 80, "fault", (FS(va), FU(err), F8(kind), FU(flags)), \
     "a page fault reaches the guest kernel: address (predicted), error code, what it decided (the first twelve fault kinds of `faultline events`, in order) and the PTE flags of its plan (rotated as in pte; a userfault: the message's flags)") \
   X(FAULT_END, 81, "fault_end", (F8(result), FS(frame)), \
