@@ -310,9 +310,24 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
   } else {
     hypercall(s, HC_UPDATE_VA_MAPPING);
   }
-  /* the page-table page loses write access in the guest's mappings */
+  /* the page-table page loses write access in the guest's mappings; with
+   * several vCPUs, Xen flushes every other one that may still hold a
+   * writable translation of it before the frame is a page table (its
+   * type change, _get_page_type: flush_tlb_mask over the CPUs the
+   * page's TLB-flush timestamp does not clear -- here, those whose TLB
+   * holds it) */
+  uint64_t kva = h->ops.kva(h->ops.k, pa);
   hv_begin(h, EV_S_XEN_UPDATE_VA_MAPPING, pa, 0);
-  tlb_flush_va(&h->cpu->tlb, h->ops.kva(h->ops.k, pa));
+  tlb_flush_va(&h->cpu->tlb, kva);
+  int targets[HV_MAX_CPUS], n = 0;
+  for (int j = 0; j < h->ncpus; j++) {
+    if (j == h->this_cpu) continue;
+    int me = hv_on_cpu(h, j);
+    bool holds = tlb_holds_va(&h->cpu->tlb, kva);
+    hv_on_cpu(h, me);
+    if (holds) targets[n++] = j;
+  }
+  if (n) hv_ipi_flush(h, targets, n, kva, false, EV_S_HV_IPI_SEND, EV_S_HV_IPI_FLUSH, EV_S_HV_IPI_WAIT);
   hv_end(h, 0);
   if (pin_now) {
     pin(s, pa, 1);
