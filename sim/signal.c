@@ -6,6 +6,7 @@
 #include "sim/record.h"
 #include <errno.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <sys/syscall.h>
 
@@ -97,6 +98,24 @@ void signal_queue_info(struct kernel *k, struct task *t, int sig, const uint8_t 
   si->uid = ids[1];
 }
 
+/* __sigqueue_alloc's limit: a signal queued with a code below 0 (tgkill's
+ * SI_TKILL, sigqueue's SI_QUEUE) counts against the target's
+ * RLIMIT_SIGPENDING, over every signal pending for its real user; a
+ * real-time one over it is refused with EAGAIN (kill's SI_USER and the
+ * kernel's own are not limited) */
+static bool queue_room(struct kernel *k, struct task *t) {
+  const struct task_ctx *tc = task_ctx_of(k, t);
+  uint64_t limit = tc->tg->rlim[RLIMIT_SIGPENDING].cur, n = 0;
+  const struct tgroup *seen = NULL;
+  for (struct task *u = k->tasks; u && n < limit; u = u->next) {
+    const struct task_ctx *uc = task_ctx_of(k, u);
+    if (u->state == TS_ZOMBIE || uc->ruid != tc->ruid) continue;
+    n += (uint64_t)__builtin_popcountll(uc->sigpending);
+    if (uc->tg != seen) { n += (uint64_t)__builtin_popcountll(uc->tg->shared_pending); seen = uc->tg; }
+  }
+  return n < limit;
+}
+
 /* rt_sigqueueinfo/rt_tgsigqueueinfo (sigqueue): the caller's siginfo,
  * with a code it may use (negative, or its own process), to a process
  * kill(2) could signal */
@@ -114,6 +133,7 @@ static long sys_sigqueueinfo(struct kernel *k, int pid, int tid, int sig, uint64
   if (!t || (tid && task_ctx_of(k, t)->pid != pid)) return -ESRCH;
   if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
   if (!sig) return 0;
+  if (sig >= SIGRTMIN_ && code < 0 && !queue_room(k, t)) return -EAGAIN;
   signal_queue_info(k, t, sig, info, tid != 0);
   return 0;
 }
@@ -508,6 +528,7 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     struct task *t = task_find_tid(k, tid);
     if (!t || t->state == TS_ZOMBIE || (tgid && task_ctx_of(k, t)->pid != tgid)) return -ESRCH;
     if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
+    if (sig >= SIGRTMIN_ && !queue_room(k, t)) return -EAGAIN;
     if (sig) signal_send_thread(k, t, sig, -6 /* SI_TKILL */, 0);
     return 0;
   }
