@@ -398,6 +398,8 @@ int hv_on_cpu(struct hv *h, int j);
  * its own clock */
 void hv_ipi_flush(struct hv *h, const int *targets, int n, uint64_t va, bool all,
                   int send, int flush, int wait);
+/* does vCPU j's TLB hold a translation of one of the pages from va */
+bool hv_cpu_holds(struct hv *h, int j, uint64_t va, uint64_t pages);
 /* the vCPU's own TLB and walk caches lose va / every guest translation */
 void hv_local_flush(struct hv *h, uint64_t va, bool all);
 

@@ -37,3 +37,11 @@ void hv_ipi_flush(struct hv *h, const int *targets, int n, uint64_t va, bool all
   }
   hv_step(h, wait, 0, (uint64_t)n, 0);  /* until the last acknowledgement */
 }
+
+bool hv_cpu_holds(struct hv *h, int j, uint64_t va, uint64_t pages) {
+  int me = hv_on_cpu(h, j);
+  bool holds = false;
+  for (uint64_t p = 0; p < pages && !holds; p++) holds = tlb_holds_va(&h->cpu->tlb, va + p * 4096);
+  hv_on_cpu(h, me);
+  return holds;
+}

@@ -298,11 +298,7 @@ static int tornado_shootdown_targets(struct hv *h, int *targets, int n, uint64_t
   if (!pages) return n;
   int held[HV_MAX_CPUS], not_held[HV_MAX_CPUS], nh = 0, nn = 0;
   for (int i = 0; i < n; i++) {
-    int me = hv_on_cpu(h, targets[i]);
-    bool holds = false;
-    for (uint64_t p = 0; p < pages && !holds; p++) holds = tlb_holds_va(&h->cpu->tlb, va + p * 4096);
-    hv_on_cpu(h, me);
-    if (holds) held[nh++] = targets[i];
+    if (hv_cpu_holds(h, targets[i], va, pages)) held[nh++] = targets[i];
     else not_held[nn++] = targets[i];
   }
   /* those that hold it first, the rest after (the caller's convention) */

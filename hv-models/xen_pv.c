@@ -320,13 +320,8 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
   hv_begin(h, EV_S_XEN_UPDATE_VA_MAPPING, pa, 0);
   tlb_flush_va(&h->cpu->tlb, kva);
   int targets[HV_MAX_CPUS], n = 0;
-  for (int j = 0; j < h->ncpus; j++) {
-    if (j == h->this_cpu) continue;
-    int me = hv_on_cpu(h, j);
-    bool holds = tlb_holds_va(&h->cpu->tlb, kva);
-    hv_on_cpu(h, me);
-    if (holds) targets[n++] = j;
-  }
+  for (int j = 0; j < h->ncpus; j++)
+    if (j != h->this_cpu && hv_cpu_holds(h, j, kva, 1)) targets[n++] = j;
   if (n) hv_ipi_flush(h, targets, n, kva, false, EV_S_HV_IPI_SEND, EV_S_HV_IPI_FLUSH, EV_S_HV_IPI_WAIT);
   hv_end(h, 0);
   if (pin_now) {
