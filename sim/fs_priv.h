@@ -198,6 +198,11 @@ void fs_io_init(void);     /* from fds_init */
 /* Park the running task until hostfd is ready for `events` (BLK_FD; the
  * syscall re-runs then).  False when there is no process model. */
 bool fs_park_on_fd(struct kernel *k, int hostfd, short events);
+/* sys_unix.c: bind, connect, listen, accept(4), sendmsg, recvmsg on an
+ * AF_UNIX socket (*handled false for another family), and its names */
+long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+long unix_sock_name(struct kernel *k, struct gfd *g, bool peer, uint64_t ua, uint64_t ulen);
+struct gfd *unix_sock(struct kernel *k, int fd, long *err);
 /* sys_fspoll.c: poll, ppoll, select, pselect6 */
 long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
 /* Read/write through a guest fd with a host buffer (no guest memory):

@@ -126,6 +126,9 @@ struct gfd {
   int owner, sig;
   uint32_t dn_mask;
   uint64_t dn_dev, dn_ino;
+  /* an AF_UNIX socket's addresses as the guest gave them (sys_unix.c) */
+  char unix_name[110], unix_peer[110];
+  uint8_t unix_namelen, unix_peerlen;
 };
 enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER };
 enum { GFD_REG = 1, GFD_STREAM, GFD_OTHER };
@@ -388,6 +391,10 @@ struct kernel {
   uint64_t footprint;        /* guest.kernel_footprint: text bytes fetched per step */
   int start_uid, start_gid;  /* the guest's first identity: faultline's user (the uid map) */
   int rootfd;                /* --root directory fd, or -1 */
+  /* the unix socket files guests of this run bound (sys_unix.c): connect
+   * reaches these only */
+  struct { uint64_t dev, ino; } *unix_bound;
+  size_t nunix_bound, capunix_bound;
   /* counters */
   uint64_t syscalls, unknown_syscalls;
   uint64_t syscall_counts[512];

@@ -3,9 +3,10 @@
  * recv (no addresses), shutdown, getsockopt/setsockopt at SOL_SOCKET,
  * getsockname/getpeername.  read/write/poll on them are the descriptor
  * calls' (a receive that would wait parks the task, like a pipe read).
- * Naming and connecting (bind, connect, listen, accept, addressed
- * sendto/recvfrom, sendmsg/recvmsg) are not modelled: they stay
- * unsupported (-ENOSYS with the one-line notice), so the guest cannot
+ * AF_UNIX sockets also bind, listen, accept, connect and pass descriptors
+ * among the guest's processes (sys_unix.c).  The other families' naming
+ * and connecting, and addressed sendto/recvfrom, are not modelled: they
+ * stay unsupported (-ENOSYS with the one-line notice), so the guest cannot
  * reach the host's network or its unix sockets. */
 #include "sim/fs_priv.h"
 #include <errno.h>
@@ -44,7 +45,8 @@ static long sys_socketpair(struct kernel *k, int fam, int type, int proto, uint6
   return 0;
 }
 
-static struct gfd *sock_of(struct kernel *k, int fd, long *err) {
+struct gfd *sock_of(struct kernel *k, int fd, long *err);
+struct gfd *sock_of(struct kernel *k, int fd, long *err) {
   struct gfd *g = gfd_get(k, fd);
   int t;
   socklen_t l = sizeof t;
@@ -102,6 +104,10 @@ static long sock_name(struct kernel *k, bool peer, const uint64_t a[6]) {
   long err;
   struct gfd *g = sock_of(k, (int)a[0], &err);
   if (!g) return err;
+  int dom;
+  socklen_t dl = sizeof dom;
+  if (!getsockopt(g->hostfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) && dom == AF_UNIX)
+    return unix_sock_name(k, g, peer, a[1], a[2]);   /* the guest's names, not the host's */
   struct sockaddr_storage ss;
   socklen_t l = sizeof ss;
   uint32_t ol;
@@ -134,8 +140,28 @@ long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *hand
   case SYS_setsockopt: return sock_opt(k, true, a);
   case SYS_getsockname: return sock_name(k, false, a);
   case SYS_getpeername: return sock_name(k, true, a);
+  case SYS_bind: case SYS_connect: case SYS_listen: case SYS_accept: case SYS_accept4:
+  case SYS_sendmsg: case SYS_recvmsg: {
+    long r = unix_call(k, nr, a, handled);
+    if (*handled) return r;
+    *handled = true;
+    break;
+  }
   default: break;
   }
   *handled = false;
   return -ENOSYS;
+}
+
+/* an AF_UNIX socket (err -EAFNOSUPPORT: a socket of another family) */
+struct gfd *unix_sock(struct kernel *k, int fd, long *err) {
+  struct gfd *g = sock_of(k, fd, err);
+  if (!g) return NULL;
+  int dom;
+  socklen_t dl = sizeof dom;
+  if (getsockopt(g->hostfd, SOL_SOCKET, SO_DOMAIN, &dom, &dl) || dom != AF_UNIX) {
+    *err = -EAFNOSUPPORT;
+    return NULL;
+  }
+  return g;
 }
