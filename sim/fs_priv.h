@@ -203,6 +203,8 @@ bool fs_park_on_fd(struct kernel *k, int hostfd, short events);
 long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 long unix_sock_name(struct kernel *k, struct gfd *g, bool peer, uint64_t ua, uint64_t ulen);
 struct gfd *unix_sock(struct kernel *k, int fd, long *err);
+/* sys_socket.c: a host send/receive that failed (errno): parked (0) or -errno */
+long sock_failed(struct kernel *k, struct gfd *g, bool out, int flags);
 /* sys_fspoll.c: poll, ppoll, select, pselect6 */
 long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
 /* Read/write through a guest fd with a host buffer (no guest memory):

@@ -58,6 +58,17 @@ struct gfd *sock_of(struct kernel *k, int fd, long *err) {
   return g;
 }
 
+/* a send or receive the host refused (errno): one that would wait parks
+ * the task unless the guest asked not to wait (0: re-run when ready); a
+ * send to a closed peer raises SIGPIPE unless MSG_NOSIGNAL */
+long sock_failed(struct kernel *k, struct gfd *g, bool out, int flags) {
+  int e = errno;
+  bool wait = !(flags & MSG_DONTWAIT) && !(g->flags & O_NONBLOCK);
+  if ((e == EAGAIN || e == EWOULDBLOCK) && wait && fs_park_on_fd(k, g->hostfd, out ? POLLOUT : POLLIN)) return 0;
+  if (e == EPIPE && out && !(flags & MSG_NOSIGNAL)) fs_sigpipe(k);
+  return -e;
+}
+
 /* send/recv without addresses; MSG_DONTWAIT or O_NONBLOCK answer at once,
  * otherwise a receive with nothing queued (or a send with no room) parks
  * the task until the socket is ready */
@@ -67,16 +78,9 @@ static long sock_xfer(struct kernel *k, bool out, int fd, uint64_t ubuf, uint64_
   if (!g) return err;
   size_t n = len > FS_BOUNCE ? FS_BOUNCE : (size_t)len;
   if (out && n && copy_from_user(k, sbuf, ubuf, n)) return -EFAULT;
-  bool wait = !(flags & MSG_DONTWAIT) && !(g->flags & O_NONBLOCK);
   ssize_t r = out ? send(g->hostfd, sbuf, n, flags | MSG_DONTWAIT | MSG_NOSIGNAL)
                   : recv(g->hostfd, sbuf, n, flags | MSG_DONTWAIT);
-  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait &&
-      fs_park_on_fd(k, g->hostfd, out ? POLLOUT : POLLIN))
-    return 0;                          /* re-run when ready */
-  if (r < 0) {
-    if (errno == EPIPE && out && !(flags & MSG_NOSIGNAL)) fs_sigpipe(k);
-    return -errno;
-  }
+  if (r < 0) return sock_failed(k, g, out, flags);
   if (!out && r && copy_to_user(k, ubuf, sbuf, (size_t)r)) return -EFAULT;
   return r;
 }

@@ -234,16 +234,9 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
     hm.msg_control = hctl;
     hm.msg_controllen = sizeof hctl;
   }
-  bool wait = !(flags & MSG_DONTWAIT) && !(g->flags & O_NONBLOCK);
   int hflags = (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_EOR)) | MSG_DONTWAIT | (out ? MSG_NOSIGNAL : MSG_CMSG_CLOEXEC);
   ssize_t r = out ? sendmsg(g->hostfd, &hm, hflags) : recvmsg(g->hostfd, &hm, hflags);
-  if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait &&
-      fs_park_on_fd(k, g->hostfd, out ? POLLOUT : POLLIN))
-    return 0;                          /* re-run when ready */
-  if (r < 0) {
-    if (errno == EPIPE && out && !(flags & MSG_NOSIGNAL)) fs_sigpipe(k);
-    return -errno;
-  }
+  if (r < 0) return sock_failed(k, g, out, flags);
   if (out) return r;
   /* the data to the guest's iovecs; passed descriptors become its fds */
   for (size_t i = 0, done = 0; i < niov && done < (size_t)r; i++) {
