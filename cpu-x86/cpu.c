@@ -14,6 +14,7 @@ int cpu_init(struct vcpu *c, struct mmu *m) {
   c->xcr0 = 3;
   c->tsc_hz = 2000000000ull;
   c->icount_stop = ~0ull;
+  c->icount_limit = ~0ull;
   c->watch_rip = ~0ull;              /* nothing watched */
   c->ctl.maxphyaddr = 46;
   c->ctl.cr0 = CR0_PG | CR0_WP | 1;

@@ -110,6 +110,7 @@ struct vcpu {
   /* accounting */
   uint64_t icount;           /* retired instructions */
   uint64_t icount_stop;
+  uint64_t icount_limit;     /* a hard stop inside a block (--max-insns); ~0: none */
   uint64_t cycles;
   uint64_t tsc_hz;           /* virtual TSC frequency */
   uint16_t smp_n, smp_id;    /* --cpus: how many vCPUs (0: one, CPUID as before) and this one's

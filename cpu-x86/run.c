@@ -363,6 +363,28 @@ _Noreturn void cpu_raise_pf(struct vcpu *c, uint64_t va, uint32_t pfec) {
   cpu_raise(c, EXC_PF, 1, pfec & 0xffff);
 }
 
+/* --max-insns: the run ends inside block b.  Its instructions [idx, end)
+ * run, then the CPU stops with rip at the next one, so the run retires
+ * exactly the limit (a trace records the block cut there). */
+static __attribute__((noinline)) int run_cut(struct vcpu *c, struct block *b, uint32_t idx, uint32_t end) {
+  for (uint32_t k = idx; k < end; k++) c->cycles += b->insns[k].cost;
+  c->icount += end - idx;
+  c->cur_block = b;
+  const insn_t *i = &b->insns[idx], *stop = &b->insns[end];
+  while (i && i != stop) {
+    c->cur = i;
+    i = i->fn(c, i);
+  }
+  c->cur = NULL;
+  c->cur_block = NULL;
+  if (c->exit_reason) return c->exit_reason;
+  if (i == stop) {
+    c->rip = stop->next_rip - stop->len;
+    if (c->rec) recorder_cut(c->rec, end);
+  }
+  return CPU_EXIT_BUDGET;
+}
+
 /* After a hidden fault the interrupted block goes on at the instruction
  * that faulted: it is fetched again (an ITLB lookup, as a re-executed
  * instruction is) and runs again, then the rest of the block, as if the
@@ -380,6 +402,10 @@ static __attribute__((noinline)) int resume(struct vcpu *c) {
     c->redo_pending = false;
     if (c->rec) recorder_cut(c->rec, idx);
     return 0;
+  }
+  if (c->icount + (b->n - idx) > c->icount_limit) {   /* --max-insns ends inside the rest */
+    c->redo_pending = false;
+    return run_cut(c, b, idx, idx + (uint32_t)(c->icount_limit - c->icount));
   }
   for (uint32_t k = idx; k < b->n; k++) c->cycles += b->insns[k].cost;
   c->icount += b->n - idx;
@@ -409,6 +435,8 @@ static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, cons
     }
     struct block *b = lookup_block(c, c->rip);
     if (rec) recorder_bb(c->rec, b->rec_id);
+    if (__builtin_expect(c->icount + b->n > c->icount_limit, 0))   /* --max-insns ends inside it */
+      return run_cut(c, b, 0, (uint32_t)(c->icount_limit - c->icount));
     c->cur_block = b;
     c->icount += b->n;
     c->cycles += b->cycles;

@@ -24,12 +24,14 @@ static int by_start(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-void attrib_load_symbols(struct kernel *k, struct mm *mm, int fd, uint64_t bias) {
-  if (!k->attr || !k->attr->symbols || fd < 0) return;
+/* the function symbols of the ELF file open at fd, their addresses moved
+ * by bias (NULL: none readable; the file is untrusted: every offset is
+ * checked) */
+static struct symtab *symtab_read(int fd, uint64_t bias) {
   struct stat st;
-  if (fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr) || st.st_size > (1 << 30)) return;
+  if (fd < 0 || fstat(fd, &st) || st.st_size < (off_t)sizeof(Elf64_Ehdr) || st.st_size > (1 << 30)) return NULL;
   uint8_t *f = malloc((size_t)st.st_size);
-  if (!f || pread(fd, f, (size_t)st.st_size, 0) != st.st_size) { free(f); return; }
+  if (!f || pread(fd, f, (size_t)st.st_size, 0) != st.st_size) { free(f); return NULL; }
   const Elf64_Ehdr *eh = (const Elf64_Ehdr *)f;
   size_t sz = (size_t)st.st_size;
   struct symtab *t = calloc(1, sizeof *t);
@@ -37,7 +39,7 @@ void attrib_load_symbols(struct kernel *k, struct mm *mm, int fd, uint64_t bias)
       (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > sz - eh->e_shoff) {
     free(t);
     free(f);
-    return;
+    return NULL;
   }
   const Elf64_Shdr *sh = (const Elf64_Shdr *)(f + eh->e_shoff);
   for (int i = 0; i < eh->e_shnum; i++) {
@@ -62,6 +64,13 @@ void attrib_load_symbols(struct kernel *k, struct mm *mm, int fd, uint64_t bias)
   free(f);
   qsort(t->s, t->n, sizeof *t->s, by_start);
   t->refs = 1;
+  return t;
+}
+
+void attrib_load_symbols(struct kernel *k, struct mm *mm, int fd, uint64_t bias) {
+  if (!k->attr || !k->attr->symbols || fd < 0) return;
+  struct symtab *t = symtab_read(fd, bias);
+  if (!t) return;
   attrib_put_symbols(mm->syms);
   mm->syms = t;
 }
@@ -92,6 +101,39 @@ static const char *symbol_of(const struct symtab *t, uint64_t rip) {
     else hi = mid;
   }
   return lo && rip < t->s[lo - 1].end ? t->s[lo - 1].name : NULL;
+}
+
+/* Where rip is, for a fatal signal's line: "main+0x1b (sort.gcc)" from
+ * the mapped file's symbols, else "sort.gcc+0x1136" (the file offset, as
+ * the kernel's "segfault at" line gives it), "[heap]", "[stack]",
+ * "[anon]", or "unmapped".  A file's load bias is its lowest mapping's
+ * start less that mapping's offset (ET_DYN; the first PT_LOAD at offset
+ * and address 0, as ld lays them out); an ET_EXEC's symbols are absolute. */
+void attrib_describe(struct kernel *k, uint64_t rip, char *buf, size_t n) {
+  struct vma *v = k->mm ? vma_find(k->mm, rip) : NULL;
+  if (!v) { snprintf(buf, n, "unmapped"); return; }
+  const char *name = v->name[0] ? v->name : "[anon]";
+  if (!v->file) { snprintf(buf, n, "%s", name); return; }
+  const char *slash = strrchr(name, '/');
+  const char *base = slash ? slash + 1 : name;
+  uint64_t low = v->start - v->file_off;
+  for (int i = 0; i < k->mm->nvmas; i++) {
+    const struct vma *w = &k->mm->vmas[i];
+    if (w->file == v->file && w->start - w->file_off < low) low = w->start - w->file_off;
+  }
+  Elf64_Ehdr eh;
+  bool exec = pread(v->file->fd, &eh, sizeof eh, 0) == (ssize_t)sizeof eh && eh.e_type == ET_EXEC;
+  struct symtab *t = symtab_read(v->file->fd, exec ? 0 : low);
+  const char *fn = symbol_of(t, rip);
+  if (fn) {
+    uint64_t at = 0;
+    for (size_t i = 0; i < t->n; i++)
+      if (t->s[i].name == fn) at = t->s[i].start;
+    snprintf(buf, n, "%s+%#llx (%s)", fn, (unsigned long long)(rip - at), base);
+  } else {
+    snprintf(buf, n, "%s+%#llx", base, (unsigned long long)(rip - v->start + v->file_off));
+  }
+  attrib_put_symbols(t);
 }
 
 /* ---- the counts ---- */

@@ -126,6 +126,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
   char err[512];
   struct cpu_regs saved;
   cpu_save_regs(k->cpu, &saved);
+  k->exec_fatal = false;
   int le = load_program(k, path, argv, envp, err, sizeof err);
   if (le) {
     /* back to the old image: the guest sees the error */
@@ -134,6 +135,14 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
     mm_put(k, nm);
     cpu_load_regs(k->cpu, &saved);
     ret = le;
+    if (k->exec_fatal) {
+      /* past the point of no return (a segment the overcommit heuristic
+       * refused): load_elf_binary's force_fatal_sig(SIGSEGV) */
+      k->exec_fatal = false;
+      k->killed_by = SIGSEGV;
+      k->exited = true;
+      ret = 0;
+    }
     goto out;
   }
   if (k->tg->live > 1 || k->tid != k->pid) {

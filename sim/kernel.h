@@ -320,6 +320,9 @@ struct kernel;
 void attrib_fault(struct kernel *k, const struct ev *e);
 void attrib_load_symbols(struct kernel *k, struct mm *mm, int fd, uint64_t bias);
 void attrib_put_symbols(struct symtab *t);
+/* where rip is (its function and file, a file offset, or a mapping's
+ * name), for the line a fatal signal prints */
+void attrib_describe(struct kernel *k, uint64_t rip, char *buf, size_t n);
 struct symtab *attrib_get_symbols(struct symtab *t);
 void attrib_sort(struct attrib *a);
 void attrib_print(FILE *f, struct attrib *a);
@@ -427,6 +430,16 @@ struct kernel {
   char core_pattern[128];    /* /proc/sys/kernel/core_pattern (CORENAME_MAX_SIZE) */
   bool all_exited;           /* the first task (the guest) has ended */
   int guest_exit_code, guest_killed_by;
+  int host_signal;           /* the last signal sent to faultline that was posted to the guest */
+  int host_stop;             /* the signal that stopped the run at once (a second SIGINT) */
+  const char *limit_hit;     /* "max-insns" | "max-time": the run stopped at a limit */
+  bool exec_fatal;           /* the image failed past exec's point of no return (loader.c) */
+  struct {                   /* how the top-level guest process died of a signal */
+    int pid, sig;
+    bool has_addr;           /* a fault's si_addr (si_code > 0) */
+    uint64_t addr, rip;
+    char where[200];         /* the rip's function or mapping */
+  } death;
   uint64_t epoch_ns;
   uint64_t sleep_ns;         /* virtual time skipped by sleeps */
   int64_t realtime_adj_ns;   /* clock_settime(CLOCK_REALTIME) moved the wall clock by this */
@@ -442,6 +455,7 @@ struct kernel {
     uint64_t shmmax, shmall;   /* kernel.shmmax (bytes), kernel.shmall (pages): shmget */
     int shmmni;                /* kernel.shmmni: segments (shmget) */
     int pid_max;               /* kernel.pid_max: pid allocation (task.c) */
+    int threads_max;           /* kernel.threads-max: tasks at once (--max-procs), fork's EAGAIN */
     int max_map_count;         /* vm.max_map_count: mmap and VMA splits */
     int drop_caches;           /* vm.drop_caches: the last value written */
     int overcommit_memory;     /* vm.overcommit_memory: 0 heuristic, 1 always (vm_enough_memory) */
@@ -732,6 +746,26 @@ int coredump_pattern_check(const char *pattern);
  * memory (PTRACE_MODE_ATTACH; fscreds: the filesystem ids, as /proc
  * checks, else the real ones)?  Its own process always. */
 bool ptrace_may_access(struct kernel *k, struct task *t, bool fscreds);
+
+/* an option of a modelled call the model does not offer: ret, and one
+ * faultline: line the first time each (call, value) is asked for */
+long sys_unsupported_option(struct kernel *k, const char *call, const char *what, uint64_t value, long ret);
+
+/* ---- signals sent to faultline, and --max-time (hostsig.c) ---- */
+void hostsig_begin(const struct sim_config *cfg, struct vcpu *c);
+void hostsig_end(void);
+/* the vCPU now running (a signal cuts its budget) */
+void hostsig_cpu(struct vcpu *c);
+bool hostsig_time_up(void);
+/* something waits to be taken (a host wait should end: EINTR) */
+bool hostsig_waiting(void);
+/* take a signal sent to faultline: post it to the guest, or stop the run
+ * (k->host_stop); true if one was taken */
+bool hostsig_poll(struct kernel *k);
+/* every guest task waits on host descriptors p[0..n) or for a signal from
+ * outside: wait for either (a signal is taken); -1 if the wait failed */
+struct pollfd;
+int hostsig_wait(struct kernel *k, struct pollfd *p, int n);
 
 /* ---- signals (signal.c) ---- */
 /* queue a signal for a task (the running one: k->tc); true if it is now

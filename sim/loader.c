@@ -90,6 +90,7 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
   }
   uint64_t min_va = ~0ull, max_va = 0, prev_end = 0;
   int nload = 0;
+  bool nomem = false;
   for (int i = 0; i < eh.e_phnum && !why; i++) {
     Elf64_Phdr *p = &ph[i];
     if (p->p_type == PT_INTERP) {
@@ -113,6 +114,14 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
       why = "segment offset and address not congruent modulo the page size";
     else if (nload && p->p_vaddr < prev_end)
       why = "overlapping or unordered PT_LOAD segments";
+    else if ((p->p_flags & PF_W) &&
+             !vm_enough_memory(k, (page_up(p->p_vaddr + p->p_memsz) - (p->p_vaddr & PAGE_MASK)) / PAGE)) {
+      /* binfmt_elf maps it (elf_map, vm_brk_flags) as private writable
+       * memory, charged under the overcommit heuristic: more than the
+       * guest's RAM (--mem) is refused with ENOMEM */
+      why = "a writable segment larger than the guest's memory (--mem): Linux's overcommit heuristic refuses it";
+      nomem = true;
+    }
     if (why) break;
     if ((p->p_vaddr & PAGE_MASK) < min_va) min_va = p->p_vaddr & PAGE_MASK;
     if (p->p_vaddr + p->p_memsz > max_va) max_va = p->p_vaddr + p->p_memsz;
@@ -141,7 +150,15 @@ static int map_image(struct kernel *k, const char *path, int kind, struct elf_im
         inside = true;
     if (!inside) why = "entry point outside any executable segment";
   }
-  if (why) { free(ph); close(fd); fail(err, errlen, path, why); return -ENOEXEC; }
+  if (why) {
+    free(ph);
+    close(fd);
+    fail(err, errlen, path, why);
+    /* the mapping fails past exec's point of no return (begin_new_exec):
+     * a guest's execve ends its process with SIGSEGV (exec.c) */
+    if (nomem) k->exec_fatal = true;
+    return nomem ? -ENOMEM : -ENOEXEC;
+  }
 
   struct host_file *hf = calloc(1, sizeof *hf);
   hf->fd = fd;

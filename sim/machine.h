@@ -26,6 +26,7 @@ struct machine {
   struct pwc pwc;
   struct ev_stats es;
   FILE *logf;
+  FILE *statsf;              /* --stats/--stats-fd, opened before the guest starts */
   struct ev_log evlog;
   uint64_t limit;            /* --max-insns as an icount */
   struct roi *roi;           /* regions of interest (roi.c) */

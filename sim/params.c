@@ -1,5 +1,7 @@
 /* The parameter registry: gathers every layer's table, applies presets
  * (built-in or `key = value  # source` files) and --set overrides. */
+#include <json-c/json.h>
+#include <nettle/sha2.h>
 #include "sim/sim.h"
 #include "mmu/mmu.h"
 #include "mmu/cache.h"
@@ -75,13 +77,18 @@ struct param_reg {
   struct entry *e;
   int n;
   char preset[256];
+  char preset_sha256[65];    /* a preset file's SHA-256, hex ("": a built-in preset) */
+  char vendor[8];            /* the preset's `cpu = intel|amd` ("": it names none) */
 };
 
 /* Built-in presets: each line names its source. */
 struct preset { const char *name, *doc, *text; };
+/* A preset names its vendor with a `cpu = intel|amd` line (an AMD core
+ * runs SVM and AMD's walk caches unless --cpu says otherwise). */
 static const struct preset presets[] = {
-  {"default", "the parameter defaults (Skylake-like geometry)", ""},
-  {"skylake", "Intel Skylake client core",
+  {"default", "the parameter defaults: an Intel core with Skylake's TLB geometry (the skylake preset's values)", ""},
+  {"skylake", "Intel Skylake client core: the same values as the defaults, each written down with its source",
+   "cpu = intel               # VMX, Intel's paging-structure caches\n"
    "tlb.l1d.entries = 64      # Intel 64 and IA-32 Optimization Reference Manual, Skylake\n"
    "tlb.l1d.ways = 4          # same\n"
    "tlb.l1i.entries = 128     # same\n"
@@ -101,7 +108,8 @@ static const struct preset presets[] = {
    "# the development host large-folio mapping hid the per-page fault.\n"
    "vmx.exit = 550            # CALIBRATION.md: VMX exit round trip ~1,000-1,100 (KVM CPUID exit,\n"
    "vmx.entry = 500           #   Skylake-era); the exit/entry split is derived\n"},
-  {"zen2", "AMD Zen 2 core",
+  {"zen2", "AMD Zen 2 core: SVM, fully associative L1 TLBs, a 2048-entry L2 DTLB, a nested TLB",
+   "cpu = amd                 # SVM and NPT, AMD's page-walk cache (unless --cpu says otherwise)\n"
    "tlb.l1d.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 DTLB\n"
    "tlb.l1d.ways = 64         # fully associative\n"
    "tlb.l1i.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 ITLB\n"
@@ -287,13 +295,27 @@ int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen) {
     e->val = v;
     return 0;
   }
-  if (is_enum && !parse_value(eq + 1, &v) && enum_value(e->def->doc, NULL, &v)) {
-    snprintf(err, errlen, "bad value for %s: '%s' (%s)", e->def->name, eq + 1, e->def->doc);
+  const char *val = eq + 1;
+  while (isspace((unsigned char)*val)) val++;
+  bool word = isalpha((unsigned char)*val);   /* true, on, false, off */
+  if (is_enum && (word || (!parse_value(val, &v) && enum_value(e->def->doc, NULL, &v)))) {
+    /* an enum takes its names or their numbers, not a boolean word
+     * (guest.thp=true would read as "madvise") */
+    snprintf(err, errlen, "bad value for %s: '%s' (%s)", e->def->name, val, e->def->doc);
     return -1;
   }
-  if (parse_value(eq + 1, &v)) {
-    snprintf(err, errlen, "bad value for %s: '%s' (expected a non-negative integer, unit %s)",
-             e->def->name, eq + 1, e->def->unit);
+  bool is_bool = !strcmp(e->def->unit, "bool");
+  if (parse_value(val, &v) || (is_bool && v > 1)) {
+    if (is_bool)
+      snprintf(err, errlen, "bad value for %s: '%s' (a boolean: 0, 1, true or false)", e->def->name, val);
+    else
+      snprintf(err, errlen, "bad value for %s: '%s' (expected a non-negative integer, unit %s)",
+               e->def->name, val, e->def->unit);
+    return -1;
+  }
+  if (word && !is_bool) {
+    snprintf(err, errlen, "bad value for %s: '%s' (a number, unit %s; true/false are for booleans)",
+             e->def->name, val, e->def->unit);
     return -1;
   }
   e->val = v;
@@ -316,6 +338,18 @@ static int apply_text(struct param_reg *r, const char *text, const char *what,
     if (hash) *hash = 0;
     char *s = line;
     while (isspace((unsigned char)*s)) s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = 0;
+    if (!strncmp(s, "cpu", 3) && (isspace((unsigned char)s[3]) || s[3] == '=')) {   /* the vendor */
+      char *v = s + 3;
+      while (isspace((unsigned char)*v) || *v == '=') v++;
+      if (strcmp(v, "intel") && strcmp(v, "amd")) {
+        snprintf(err, errlen, "%s:%d: cpu takes intel or amd, not '%s'", what, lineno, v);
+        return -1;
+      }
+      snprintf(r->vendor, sizeof r->vendor, "%s", v);
+      *s = 0;
+    }
     if (*s) {
       char e2[400];
       if (params_set(r, s, e2, sizeof e2)) {
@@ -353,12 +387,22 @@ int params_load_preset(struct param_reg *r, const char *name, char *err, size_t 
   if (!buf) { buf = malloc(1); }
   buf[len] = 0;
   snprintf(r->preset, sizeof r->preset, "%s", name);
+  {                                  /* the stats' config names the file's contents */
+    struct sha256_ctx h;
+    uint8_t d[SHA256_DIGEST_SIZE];
+    sha256_init(&h);
+    sha256_update(&h, len, (const uint8_t *)buf);
+    sha256_digest(&h, sizeof d, d);
+    for (int i = 0; i < SHA256_DIGEST_SIZE; i++) snprintf(r->preset_sha256 + 2 * i, 3, "%02x", d[i]);
+  }
   int rc = apply_text(r, buf, name, err, errlen);
   free(buf);
   return rc;
 }
 
 const char *params_preset_name(const struct param_reg *r) { return r->preset; }
+const char *params_preset_sha256(const struct param_reg *r) { return r->preset_sha256; }
+const char *params_preset_vendor(const struct param_reg *r) { return r->vendor[0] ? r->vendor : NULL; }
 
 uint64_t params_hash(const struct param_reg *r) {
   uint64_t h = 1469598103934665603ull;   /* FNV-1a over name=value */
@@ -384,15 +428,38 @@ bool param_fixed_at_replay(const char *name) {
   return true;
 }
 
-void params_list(FILE *out) {
-  fprintf(out, "%-26s %12s %-8s %-7s %s\n", "name", "default", "unit", "replay", "what it is");
+/* `faultline params [PREFIX] [--json]`: every parameter whose name starts
+ * with prefix (NULL: all); a table, or a JSON list of objects.  Returns
+ * how many were listed. */
+int params_list(FILE *out, const char *prefix, bool json) {
+  int n = 0;
+  struct json_object *arr = json ? json_object_new_array() : NULL;
+  if (!json) fprintf(out, "%-26s %12s %-8s %-7s %s\n", "name", "default", "unit", "replay", "what it is");
   for (int t = 0; params_tables[t]; t++)
     for (int i = 0; params_tables[t][i].name; i++) {
       const struct fl_param_def *d = &params_tables[t][i];
+      if (prefix && strncmp(d->name, prefix, strlen(prefix))) continue;
+      n++;
+      if (json) {
+        struct json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(d->name));
+        json_object_object_add(o, "default", json_object_new_uint64(d->def));
+        json_object_object_add(o, "unit", json_object_new_string(d->unit));
+        json_object_object_add(o, "doc", json_object_new_string(d->doc));
+        json_object_object_add(o, "source", json_object_new_string(d->source));
+        json_object_object_add(o, "replay", json_object_new_string(param_fixed_at_replay(d->name) ? "fixed" : "may"));
+        json_object_array_add(arr, o);
+        continue;
+      }
       fprintf(out, "%-26s %12llu %-8s %-7s %s\n%26s   source: %s\n", d->name,
               (unsigned long long)d->def, d->unit, param_fixed_at_replay(d->name) ? "fixed" : "may", d->doc, "",
               d->source);
     }
+  if (json) {
+    fprintf(out, "%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    json_object_put(arr);
+  }
+  return n;
 }
 
 void presets_list(FILE *out) {

@@ -149,6 +149,8 @@ static const struct sysctl sysctls[] = {
    .doc = "non-zero: .PID is appended to a pattern without %p"},
   {"kernel/pid_max", 0644, SC_INT, KV(pid_max), 32768, 301, 4194304,
    .doc = "pids above it are not allocated: allocation wraps to 300, EAGAIN when all are in use"},
+  {"kernel/threads-max", 0644, SC_INT, KV(threads_max), 4096, 20, 0x3fffffff,
+   .doc = "tasks (processes and threads) at once: fork and clone fail with EAGAIN at it; its default is --max-procs"},
   {"kernel/shmall", 0644, SC_ULONG, KV(shmall), SHM_DEFAULT, 0, ULONG_MAX_,
    .doc = "shmget: ENOSPC when the segments' pages would pass it"},
   {"kernel/shmmax", 0644, SC_ULONG, KV(shmmax), SHM_DEFAULT, 0, ULONG_MAX_,

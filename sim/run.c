@@ -12,18 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 static uint64_t reg_param(void *r, const char *name) { return params_get(r, name); }
-
-/* --max-time: a host timer stops the CPU at its next block boundary */
-static struct vcpu *volatile timed_cpu;
-static volatile sig_atomic_t timed_out;
-static void on_host_alarm(int sig) {
-  (void)sig;
-  timed_out = 1;
-  if (timed_cpu) timed_cpu->icount_stop = 0;
-}
 
 /* Each TLB level and the parameters it takes, by literal name.  The 2M/1G
  * levels have no latency or replacement parameter of their own: they take
@@ -260,7 +253,7 @@ static void machine_select(void *ctx, int i) {
   m->bus.cpu = (uint16_t)i;
   m->hv.this_cpu = i;
   if (m->hv.mode->select_cpu) m->hv.mode->select_cpu(&m->hv, from, i);
-  if (timed_cpu) timed_cpu = m->c;
+  hostsig_cpu(m->c);
 }
 
 /* the event bus: the stats sink always, the log when asked for */
@@ -269,6 +262,25 @@ int events_init(struct machine *m, char *err, size_t n) {
   ev_bus_init(&m->bus);
   ev_subscribe(&m->bus, ev_stats_sink, &m->es);
   if (cfg->observer && cfg->observer->on_event) ev_subscribe(&m->bus, cfg->observer->on_event, cfg->observer->ctx);
+  /* the stats' destination is checked before the guest runs, not found
+   * unwritable after it (--stats-fd: a descriptor faultline inherited) */
+  if (cfg->stats_fd > 0) {
+    int fd = fcntl(cfg->stats_fd, F_DUPFD_CLOEXEC, 3);
+    int acc = fd >= 0 ? fcntl(fd, F_GETFL) & O_ACCMODE : -1;
+    m->statsf = fd >= 0 && acc != O_RDONLY ? fdopen(fd, "w") : NULL;
+    if (!m->statsf) {
+      if (fd >= 0) close(fd);
+      snprintf(err, n, "cannot write stats to descriptor %d: %s", cfg->stats_fd,
+               fd < 0 ? strerror(errno) : "it is open for reading only");
+      return -1;
+    }
+  } else if (cfg->stats_path) {
+    m->statsf = open_out(cfg->stats_path);
+    if (!m->statsf) {
+      snprintf(err, n, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
+      return -1;
+    }
+  }
   if (!cfg->log_path) return 0;
   m->logf = open_out(cfg->log_path);
   if (!m->logf) {
@@ -385,6 +397,10 @@ static int guest_init(struct machine *m, char *err, size_t n) {
   }
   task_init_first(k);
   sysctl_init(k);
+  if (cfg->max_procs) {              /* kernel.threads-max and the first RLIMIT_NPROC */
+    k->sysctl.threads_max = cfg->max_procs;
+    k->tg->rlim[RLIMIT_NPROC].cur = k->tg->rlim[RLIMIT_NPROC].max = (uint64_t)cfg->max_procs;
+  }
   cred_init(k);
   k->read_only = cfg->read_only;
   k->quiet = cfg->quiet;
@@ -498,20 +514,17 @@ static void handle_exception(struct machine *m) {
   }
 }
 
-/* a run limit stops the guest (SIGXCPU) */
+/* A run limit (--max-insns, --max-time) stops the run at an instruction
+ * boundary: no signal, the stats say which limit ("limit"), faultline
+ * exits 124 as timeout(1) does. */
 static bool limit_reached(struct machine *m) {
-  const struct sim_config *cfg = m->cfg;
   struct kernel *k = m->k;
   uint64_t insns = m->c->icount;    /* --cpus: every vCPU's */
   if (m->ncpus > 1) { insns = 0; for (int i = 0; i < m->ncpus; i++) insns += m->cpus[i]->icount; }
-  if (!timed_out && insns < m->limit) return false;
-  k->guest_killed_by = SIGXCPU;
+  bool time_up = hostsig_time_up();
+  if (!time_up && insns < m->limit) return false;
+  k->limit_hit = time_up ? "max-time" : "max-insns";
   k->all_exited = true;
-  if (cfg->quiet) return true;
-  if (timed_out)
-    fprintf(stderr, "faultline: time limit (--max-time %llu s) reached\n", (unsigned long long)cfg->max_time_s);
-  else
-    fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached\n", (unsigned long long)cfg->max_insns);
   return true;
 }
 
@@ -537,6 +550,7 @@ static bool dispatch_exit(struct machine *m, int r) {
     if (mode->syscall_cross) c->cycles += mode->syscall_cross(&m->hv, false);
     if (k->cur->state != TS_RUNNABLE) sched_switch(k);
   } else if (r == CPU_EXIT_BUDGET) {
+    if (hostsig_waiting() && hostsig_poll(k) && k->all_exited) return true;   /* stop now */
     if (limit_reached(m)) return true;
     if (c->icount >= k->slice_end) sched_switch(k);   /* end of the time slice */
   } else if (r == CPU_EXIT_EXCEPTION) {
@@ -631,8 +645,12 @@ static bool guest_step(struct machine *m, uint64_t qend) {
   }
   if (m->next_tick && m->next_tick < stop) stop = m->next_tick;
   if (m->next_sample && m->next_sample < stop) stop = m->next_sample;
-  if (timed_out) stop = 0;
+  if (hostsig_waiting()) stop = 0;
   c->icount_stop = stop;
+  if (m->limit != ~0ull) {           /* --max-insns: exactly, inside a block if need be */
+    uint64_t done = machine_insns(m);
+    c->icount_limit = c->icount + (m->limit > done ? m->limit - done : 0);
+  }
   k->orig_rax = -1;                  /* user mode: no syscall in progress */
   if (dispatch_exit(m, cpu_run(c))) return false;
   if (m->next_sample && c->icount >= m->next_sample) log_sample(m);
@@ -695,6 +713,16 @@ static int finish(struct machine *m, struct sim_result *res) {
   struct kernel *k = m->k;
   res->exit_code = k->guest_exit_code;
   res->signal = k->guest_killed_by;
+  res->limit = k->limit_hit;
+  if (res->limit) res->exit_code = 124, res->signal = 0;   /* timeout(1)'s status */
+  res->interrupted = k->host_stop || (res->signal && res->signal == k->host_signal);
+  if (res->signal && k->death.sig == res->signal) {
+    res->death_pid = k->death.pid;
+    res->death_has_addr = k->death.has_addr;
+    res->death_addr = k->death.addr;
+    res->death_rip = k->death.rip;
+    snprintf(res->death_where, sizeof res->death_where, "%s", k->death.where);
+  }
   machine_totals(m, res);
   res->faults_guest = m->es.faults_visible;
   res->walks = m->mmu.walks;
@@ -712,6 +740,16 @@ static int finish(struct machine *m, struct sim_result *res) {
     if (res->signal) snprintf(outcome, sizeof outcome, "was killed by signal %d", res->signal);
     else snprintf(outcome, sizeof outcome, "exited with status %d", res->exit_code);
     snprintf(res->error, sizeof res->error, "trace not written whole: %s (the guest %s)", terr, outcome);
+  }
+  if (m->logf && !res->error[0] && (fflush(m->logf) || ferror(m->logf))) {
+    /* a full disk (ENOSPC) or EIO under the log: say what reached it */
+    int e = errno;
+    off_t due = ftello(m->logf), got = lseek(fileno(m->logf), 0, SEEK_CUR);
+    struct stat st;
+    char part[96] = "";
+    if (!fstat(fileno(m->logf), &st) && S_ISREG(st.st_mode) && due >= 0 && got >= 0)   /* a file: its size says */
+      snprintf(part, sizeof part, " (%lld of %lld bytes written)", (long long)got, (long long)due);
+    snprintf(res->error, sizeof res->error, "log not written whole to %s: %s%s", m->cfg->log_path, strerror(e), part);
   }
   if (k->attr && !k->attr->quiet_table) {
     attrib_sort(k->attr);
@@ -739,20 +777,45 @@ void machine_totals(struct machine *m, struct sim_result *res) {
   }
 }
 
+/* Write all of buf to f's descriptor; a short write (ENOSPC, EIO) is
+ * said in err with how much reached it. */
+static int write_whole(FILE *f, const char *what, const char *where, const char *buf, size_t len, char *err,
+                       size_t n) {
+  fflush(f);
+  size_t done = 0;
+  while (done < len) {
+    ssize_t w = write(fileno(f), buf + done, len - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      snprintf(err, n, "%s not written whole to %s: %s (%zu of %zu bytes written)", what, where,
+               w < 0 ? strerror(errno) : "no progress", done, len);
+      return -1;
+    }
+    done += (size_t)w;
+  }
+  return 0;
+}
+
 int machine_write_stats(struct machine *m, struct sim_result *res) {
   const struct sim_config *cfg = m->cfg;
-  if (!cfg->stats_path) return 0;
-  FILE *f = open_out(cfg->stats_path);
-  if (!f) {
-    snprintf(res->error, sizeof res->error, "cannot write stats to %s: %s", cfg->stats_path, strerror(errno));
-    return -1;
-  }
+  if (!m->statsf) return 0;
   char *region = roi_finish(m);
-  stats_write(f, cfg, m->k, &m->es, &m->hv, m->win ? (const uint64_t[3]){m->win_from, m->win_to, m->win_warm} : NULL,
+  char *buf = NULL;
+  size_t len = 0;
+  FILE *mem = open_memstream(&buf, &len);   /* whole, then written: a full disk is said */
+  if (!mem) { free(region); snprintf(res->error, sizeof res->error, "out of host memory"); return -1; }
+  stats_write(mem, cfg, m->k, &m->es, &m->hv, m->win ? (const uint64_t[3]){m->win_from, m->win_to, m->win_warm} : NULL,
               region);
+  fclose(mem);
   free(region);
-  if (f != stdout) fclose(f); else fflush(f);
-  return 0;
+  char where[64];
+  if (cfg->stats_fd > 0) snprintf(where, sizeof where, "descriptor %d", cfg->stats_fd);
+  int rc = write_whole(m->statsf, "stats", cfg->stats_fd > 0 ? where : !strcmp(cfg->stats_path, "-") ? "stdout" : cfg->stats_path,
+                       buf, len, res->error, sizeof res->error);
+  free(buf);
+  if (m->statsf != stdout) fclose(m->statsf);
+  m->statsf = NULL;
+  return rc;
 }
 
 void machine_fini(struct machine *m) {
@@ -762,6 +825,7 @@ void machine_fini(struct machine *m) {
   ev_log_fini(&m->evlog);
   if (m->logf && m->logf != stdout) fclose(m->logf);
   else if (m->logf) fflush(m->logf);
+  if (m->statsf && m->statsf != stdout) fclose(m->statsf);   /* a run that failed before its end */
   if (k && k->rec) {                 /* a run that failed on the way: the trace ends here */
     char e[400];
     record_close(k, e, sizeof e);
@@ -814,12 +878,7 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     for (int i = 0; i < m->ncpus; i++) m->cpu_next_tick[i] = m->next_tick = cfg->observer->every ? cfg->observer->every : 100000;
   if (cfg->log_samples && cfg->log_jsonl && m->logf)
     for (int i = 0; i < m->ncpus; i++) m->cpu_next_sample[i] = m->next_sample = cfg->log_samples;
-  timed_out = 0;
-  timed_cpu = m->c;
-  if (cfg->max_time_s) {
-    signal(SIGALRM, on_host_alarm);
-    alarm((unsigned)cfg->max_time_s);
-  }
+  hostsig_begin(cfg, m->c);
   run_guest(m);
   if (m->next_tick) observer_tick(m, true);   /* --view: the run's last state */
   if (m->next_sample) {                      /* --log-samples: the totals (each vCPU's) */
@@ -831,9 +890,8 @@ int sim_run(const struct sim_config *cfg, struct sim_result *res) {
     if (m->ncpus > 1) machine_select(m, was);
   }
   cred_host_restore();   /* faultline's own files (stats) as faultline */
-  if (cfg->max_time_s) { alarm(0); signal(SIGALRM, SIG_DFL); }
-  timed_cpu = NULL;
   rc = finish(m, res);
+  hostsig_end();               /* (a signal while the stats were written: still ours) */
 out:
   machine_fini(m);
   free(m);

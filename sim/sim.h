@@ -26,7 +26,9 @@ extern const struct fl_param_def *const params_tables[];
 const char *params_find_duplicate(const struct fl_param_def *const *tabs);
 /* listed with a column: "fixed" when a replay must keep the recording's
  * value (the guest kernel's decisions depend on it), "may" otherwise */
-void params_list(FILE *out);
+/* the parameters whose names start with prefix (NULL: all), as a table or
+ * a JSON list; how many */
+int params_list(FILE *out, const char *prefix, bool json);
 bool param_fixed_at_replay(const char *name);
 /* the modelled kernel (`faultline kernel`): its /proc/sys table and its
  * CONFIG_ options as markdown (docs/kernel-config.md), and its .config
@@ -36,6 +38,10 @@ void kconfig_markdown(FILE *f);
 char *kconfig_text(size_t *len);
 void presets_list(FILE *out);
 const char *params_preset_name(const struct param_reg *r);
+/* a preset file's SHA-256 in hex ("" for a built-in preset or none) */
+const char *params_preset_sha256(const struct param_reg *r);
+/* the vendor the loaded preset names (`cpu = amd`), or NULL */
+const char *params_preset_vendor(const struct param_reg *r);
 uint64_t params_hash(const struct param_reg *r);
 
 /* A view of a run as it goes (`faultline run --view`): every step on the
@@ -63,14 +69,18 @@ struct sim_config {
   const char *cpu_vendor;    /* intel | amd */
   struct param_reg *params;
   const char *stats_path;    /* NULL, "-" or file */
+  int stats_fd;              /* --stats-fd N: stats to this descriptor (stats_path "&fd") */
+  char **sets;               /* the --set values as given (NULL-terminated; the stats' config) */
+  const char *preset_path;   /* --preset as given (the stats' config: its hash when a file) */
   const char *log_path;
   bool log_jsonl;            /* --log-format jsonl (else text) */
   const char *log_filter;    /* --log-filter EXPR */
   const char *root;          /* --root DIR */
   uint64_t mem_bytes;        /* --mem */
   int cpus;                  /* --cpus: virtual CPUs (0 or 1: one) */
+  int max_procs;             /* --max-procs: guest tasks at once (0: 4096) */
   uint64_t max_insns;        /* --max-insns (0 = unlimited) */
-  uint64_t max_time_s;       /* --max-time: host seconds (0 = unlimited) */
+  double max_time_s;         /* --max-time: host seconds, fractions allowed (0 = unlimited) */
   bool read_only;
   uint64_t aslr_seed;        /* 0: off */
   uint64_t epoch;            /* seconds */
@@ -97,6 +107,12 @@ struct sim_result {
   uint64_t walks, walk_refs;
   uint64_t fault_cycles, vm_exits;
   char error[512];           /* simulator error (exit 125) */
+  const char *limit;         /* "max-insns" | "max-time": the run stopped at a limit (exit 124) */
+  bool interrupted;          /* a signal sent to faultline ended the run (signal: which) */
+  int death_pid;             /* signal: the top-level guest process that died of it */
+  bool death_has_addr;
+  uint64_t death_addr, death_rip;
+  char death_where[200];     /* the rip's function or mapping */
 };
 
 /* Run one guest to completion.  Returns 0, or -1 with res->error set. */

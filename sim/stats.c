@@ -4,6 +4,8 @@
 #include <inttypes.h>
 #include <string.h>
 
+extern const char faultline_version[];   /* sim/record.c */
+
 void ev_stats_sink(void *ctx, const struct ev *e, enum ev_phase ph) {
   struct ev_stats *s = ctx;
   latency_event(&s->lat, e, ph);
@@ -84,20 +86,33 @@ void json_u64(struct json *j, const char *k, uint64_t v) {
   key(j, k);
   fprintf(j->f, "%" PRIu64, v);
 }
+static void str_body(FILE *f, const char *v);
 void json_str(struct json *j, const char *k, const char *v) {
   key(j, k);
-  fputc('"', j->f);
-  for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-    if (*p == '"' || *p == '\\') { fputc('\\', j->f); fputc(*p, j->f); }
-    else if (*p < 0x20) fprintf(j->f, "\\u%04x", *p);
-    else fputc(*p, j->f);
-  }
-  fputc('"', j->f);
+  str_body(j->f, v);
 }
 void json_arr_u64(struct json *j, const char *k, const uint64_t *v, int n) {
   key(j, k);
   fputc('[', j->f);
   for (int i = 0; i < n; i++) fprintf(j->f, "%s%" PRIu64, i ? ", " : "", v[i]);
+  fputc(']', j->f);
+}
+static void str_body(FILE *f, const char *v) {
+  fputc('"', f);
+  for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+    if (*p == '"' || *p == '\\') { fputc('\\', f); fputc(*p, f); }
+    else if (*p < 0x20 || *p == 0x7f) fprintf(f, "\\u%04x", *p);
+    else fputc(*p, f);
+  }
+  fputc('"', f);
+}
+void json_arr_str(struct json *j, const char *k, char *const *v) {
+  key(j, k);
+  fputc('[', j->f);
+  for (int i = 0; v && v[i]; i++) {
+    if (i) fputs(", ", j->f);
+    str_body(j->f, v[i]);
+  }
   fputc(']', j->f);
 }
 void json_raw(struct json *j, const char *k, const char *text) {
@@ -109,6 +124,31 @@ void json_dbl(struct json *j, const char *k, double v, int decimals) {
   fprintf(j->f, "%.*f", decimals, v);
 }
 
+/* A counter or fault kind of one design carries its prefix: a run shows
+ * its own mode's, and another design's only if it counted something (a
+ * native run has no xen_* or vk_* zeros).  Names without such a prefix
+ * are every mode's. */
+static bool shown(const char *mode, const char *name, uint64_t v) {
+  static const struct { const char *prefix, *modes; } own[] = {
+    {"shadow_", " hvm-shadow "}, {"cr3_target", " hvm-shadow "}, {"nested_", " hvm-nested "},
+    {"injected_pf", " hvm-shadow hvm-nested "}, {"guest_cr3", " hvm-shadow hvm-nested "},
+    {"guest_invlpg", " hvm-shadow hvm-nested "}, {"invvpid", " hvm-shadow hvm-nested "},
+    {"tlb_control", " hvm-shadow hvm-nested "}, {"cr3_exit", " hvm-shadow hvm-nested "},
+    {"invlpg_exit", " hvm-shadow hvm-nested "}, {"invpcid_exit", " hvm-shadow hvm-nested "},
+    {"icr_exit", " hvm-shadow hvm-nested "}, {"extint_exit", " hvm-shadow hvm-nested "},
+    {"eoi_exit", " hvm-shadow hvm-nested "}, {"xen_", " xen-pv "}, {"vk_", " vkernel "},
+    {"exo_", " exokernel "}, {"xok_", " exokernel "}, {"spin_", " spin "}, {"tornado_", " tornado "},
+  };
+  if (v) return true;
+  for (size_t i = 0; i < sizeof own / sizeof *own; i++)
+    if (!strncmp(name, own[i].prefix, strlen(own[i].prefix))) {
+      char word[40];
+      snprintf(word, sizeof word, " %s ", mode);
+      return strstr(own[i].modes, word) != NULL;
+    }
+  return true;
+}
+
 /* The stats JSON (DESIGN.md "CLI contract"): fault counts and cycles come
  * from the event bus (es); the hardware counters from the machine. */
 void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
@@ -118,6 +158,7 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   struct json j;
   json_begin(&j, f);
   json_obj(&j, NULL);
+  json_u64(&j, "schema_version", STATS_SCHEMA_VERSION);   /* docs/stats.schema.json */
   json_str(&j, "mode", cfg->mode);
   json_str(&j, "preset", params_preset_name(cfg->params));
   json_str(&j, "cpu", cfg->cpu_vendor);
@@ -145,7 +186,8 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
       json_u64(&j, ev_layer_names[l], es->faults_by_layer[l]);
   json_end(&j);
   json_obj(&j, "by_kind");
-  for (int i = 0; i < EV_K__COUNT; i++) json_u64(&j, ev_kind_names[i], es->by_kind[i]);
+  for (int i = 0; i < EV_K__COUNT; i++)
+    if (shown(cfg->mode, ev_kind_names[i], es->by_kind[i])) json_u64(&j, ev_kind_names[i], es->by_kind[i]);
   json_end(&j);
   json_u64(&j, "minflt", k->minflt);
   json_u64(&j, "fault_around_pages", k->fault_around_pages);
@@ -169,7 +211,8 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "steps", es->steps);
   json_end(&j);
   json_obj(&j, "hv");
-  for (int i = 0; i < HV_C__COUNT; i++) json_u64(&j, hv_counter_names[i], hv->st.counter[i]);
+  for (int i = 0; i < HV_C__COUNT; i++)
+    if (shown(cfg->mode, hv_counter_names[i], hv->st.counter[i])) json_u64(&j, hv_counter_names[i], hv->st.counter[i]);
   json_end(&j);
   json_obj(&j, "tlb");
   struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
@@ -288,15 +331,47 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
    * above): every parameter's value, so a file says what it measured
    * (`faultline sweep --merge` reads it) */
   json_obj(&j, "config");
+  json_str(&j, "faultline_version", faultline_version);
+  if (cfg->command) json_arr_str(&j, "command", cfg->command);   /* faultline's own argv */
+  if (cfg->argv) json_arr_str(&j, "program", cfg->argv);         /* the guest's */
   json_str(&j, "mode", cfg->mode);
   json_str(&j, "cpu", cfg->cpu_vendor);
   json_str(&j, "preset", params_preset_name(cfg->params));
+  if (*params_preset_sha256(cfg->params)) json_str(&j, "preset_sha256", params_preset_sha256(cfg->params));
+  json_arr_str(&j, "sets", cfg->sets);
+  json_u64(&j, "cpus", cfg->cpus > 1 ? (uint64_t)cfg->cpus : 1);
+  json_u64(&j, "max_procs", cfg->max_procs ? (uint64_t)cfg->max_procs : 4096);
+  json_u64(&j, "mem_bytes", cfg->mem_bytes);
+  json_u64(&j, "epoch", cfg->epoch);
+  json_u64(&j, "aslr_seed", cfg->aslr_seed);
+  json_u64(&j, "max_insns", cfg->max_insns);
+  json_dbl(&j, "max_time_s", cfg->max_time_s, 3);
+  json_u64(&j, "read_only", cfg->read_only);
+  if (cfg->root) json_str(&j, "root", cfg->root);
   json_obj(&j, "params");
   for (int t = 0; params_tables[t]; t++)
     for (int i = 0; params_tables[t][i].name; i++)
       json_u64(&j, params_tables[t][i].name, params_get(cfg->params, params_tables[t][i].name));
   json_end(&j);
   json_end(&j);
+  if (k->all_exited && !window) {
+    /* how the run ended: the top-level guest's status or signal, a limit,
+     * or a signal sent to faultline */
+    json_obj(&j, "exit");
+    int sig = k->limit_hit ? 0 : k->guest_killed_by;
+    if (sig) {
+      char name[16];
+      const char *ab = sigabbrev_np(sig);
+      snprintf(name, sizeof name, "SIG%s", ab ? ab : "?");
+      json_str(&j, "signal", name);
+      json_u64(&j, "signal_number", (uint64_t)sig);
+    } else {
+      json_u64(&j, "status", k->limit_hit ? 124 : (uint64_t)k->guest_exit_code);
+    }
+    if (k->limit_hit) json_str(&j, "limit", k->limit_hit);
+    json_raw(&j, "interrupted", k->host_stop || (sig && sig == k->host_signal) ? "true" : "false");
+    json_end(&j);
+  }
   /* regions of interest (roi.c): their counts, summed */
   if (region) json_raw(&j, "region", region);
   if (window) {

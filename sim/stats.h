@@ -55,6 +55,10 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
                  struct ev_stats *es, struct hv *hv, const uint64_t *window, const char *region);
 
 /* Minimal JSON writer (objects, keys, integers, strings). */
+/* the stats JSON's layout version (docs/stats.schema.json): raised when a
+ * key changes meaning or goes away */
+#define STATS_SCHEMA_VERSION 1
+
 struct json {
   FILE *f;
   int depth;
@@ -67,6 +71,7 @@ void json_u64(struct json *j, const char *key, uint64_t v);
 void json_str(struct json *j, const char *key, const char *v);
 void json_dbl(struct json *j, const char *key, double v, int decimals);
 void json_arr_u64(struct json *j, const char *key, const uint64_t *v, int n);
+void json_arr_str(struct json *j, const char *key, char *const *v);   /* v: NULL-terminated */
 void json_raw(struct json *j, const char *key, const char *text);   /* text: a JSON value */
 /* the fault_latency object (latency.c) */
 void latency_json(struct json *j, struct ev_latency *l);

@@ -713,7 +713,11 @@ static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
     if (!set && copy_to_user(k, arg, kb, sz)) return -EFAULT;
     return 0;
   }
-  default: return -ENOTTY;
+  default:
+    /* a terminal request ('T') on what is no terminal: Linux's ENOTTY, the
+     * model's too; anything else is a request the model does not offer */
+    if (((uint32_t)req >> 8 & 0xff) == 'T' && !(host && isatty(g->hostfd))) return -ENOTTY;
+    return sys_unsupported_option(k, "ioctl", "request", (uint32_t)req, -ENOTTY);
   }
 }
 

@@ -106,7 +106,11 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
     if (r == 0 && wait != 0) {
       /* the only process waits on the host (a terminal, a host pipe) */
       do r = poll(hp, (nfds_t)nh, wait);
-      while (r < 0 && errno == EINTR);
+      while (r < 0 && errno == EINTR && !hostsig_waiting());
+      if (r < 0 && errno == EINTR) {   /* a signal sent to faultline: the guest's now */
+        hostsig_poll(k);
+        return -EINTR;
+      }
       if (r == 0) k->sleep_ns += (uint64_t)timeout_ms * 1000000ull;
     }
     if (r < 0) return -errno;

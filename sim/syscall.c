@@ -317,6 +317,22 @@ out:
   return done ? (long)done : err;
 }
 
+/* An option of a modelled call that the model does not offer (an ioctl
+ * request, a prctl option): Linux's answer, and one line the first time
+ * each is asked for, as for an unsupported call, so a program that fails
+ * says why. */
+long sys_unsupported_option(struct kernel *k, const char *call, const char *what, uint64_t value, long ret) {
+  static struct { const char *call; uint64_t value; } said[256];
+  static unsigned nsaid;
+  for (unsigned i = 0; i < nsaid; i++)
+    if (said[i].call == call && said[i].value == value) return ret;
+  if (nsaid < 256) said[nsaid++] = (typeof(said[0])){call, value};
+  if (!k->quiet)
+    fprintf(stderr, "faultline: unsupported %s %s %#llx: returns %s\n", call, what, (unsigned long long)value,
+            ret == -EINVAL ? "-EINVAL" : ret == -ENOTTY ? "-ENOTTY" : ret == -EOPNOTSUPP ? "-EOPNOTSUPP" : "an error");
+  return ret;
+}
+
 /* prctl: the options programs and LTP use (kernel/sys.c); others EINVAL */
 static long sys_prctl(struct kernel *k, const uint64_t a[6]) {
   switch (a[0]) {
@@ -343,7 +359,7 @@ static long sys_prctl(struct kernel *k, const uint64_t a[6]) {
     if (!capable(k, 8 /* CAP_SETPCAP */)) return -EPERM;
     k->cap_bnd &= ~(1ull << a[1]);
     return 0;
-  default: return -EINVAL;
+  default: return sys_unsupported_option(k, "prctl", "option", a[0], -EINVAL);
   }
 }
 

@@ -325,14 +325,21 @@ struct task *sched_pick(struct kernel *k) {
     if (timers_skip_idle(k)) continue;
     struct pollfd p[64];
     int n = 0;
-    bool outside = false;
-    for (t = k->tasks; t && n < 64; t = t->next)
-      if (t->state == TS_BLOCKED && t->block == BLK_FD) {
+    bool outside = false, signal_wait = false;
+    for (t = k->tasks; t && n < 64; t = t->next) {
+      if (t->state != TS_BLOCKED) continue;
+      if (t->block == BLK_FD) {
         p[n++] = (struct pollfd){.fd = t->block_fd, .events = (short)t->block_events};
         outside |= !fds_guest_pipe(k, t, t->block_fd);
       }
-    if (!outside) return NULL;
-    if (poll(p, (nfds_t)n, -1) < 0) return NULL;
+      /* pause, sigsuspend, sigwait: only a signal from outside the guest
+       * (one sent to faultline) can end the wait, as on Linux */
+      signal_wait |= t->block == BLK_PAUSE || t->block == BLK_SIGSUSPEND;
+    }
+    if (!outside && !signal_wait) return NULL;
+    /* input from outside, or a signal sent to faultline (posted to the
+     * guest: someone may wake), or --max-time (the run ends) */
+    if (hostsig_wait(k, p, n) < 0 || k->all_exited) return NULL;
   }
   return NULL;
 }
@@ -347,6 +354,7 @@ void sched_switch(struct kernel *k) {
     smp_start_task(k, n);
     return;
   }
+  if (!n && k->all_exited) return;    /* a signal sent to faultline, or --max-time, ended the wait */
   if (!n) {
     /* deadlock: every task waits on something no one will provide, or is
      * stopped with no one left to continue it */
@@ -457,6 +465,28 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     pidfd = gfd_lowest_free(k, 0);
     if (pidfd < 0) return pidfd;
     if (copy_to_user(k, upidfd, &pidfd, 4)) return -EFAULT;
+  }
+  /* copy_process: nr_threads at kernel.threads-max (--max-procs) fails for
+   * every user; RLIMIT_NPROC counts the real user's tasks and binds all
+   * but root and holders of CAP_SYS_RESOURCE or CAP_SYS_ADMIN
+   * (is_rlimit_overlimit).  Zombies count until they are reaped. */
+  int all = 0, mine = 0;
+  for (struct task *o = k->tasks; o; o = o->next) {
+    if (o->gone) continue;
+    all++;
+    mine += task_ctx_of(k, o)->ruid == k->ruid;
+  }
+  bool over_nproc = (uint64_t)mine >= k->tg->rlim[RLIMIT_NPROC].cur && k->ruid != 0 &&
+                    !capable(k, CAP_SYS_RESOURCE_) && !capable(k, CAP_SYS_ADMIN_);
+  if (all >= k->sysctl.threads_max || over_nproc) {
+    static bool said;
+    if (!k->quiet && !said) {
+      said = true;
+      fprintf(stderr, "faultline: guest %s failed with EAGAIN: %d tasks (%s %d); said once\n",
+              thread ? "clone of a thread" : "fork", all, over_nproc ? "RLIMIT_NPROC" : "--max-procs",
+              over_nproc ? (int)k->tg->rlim[RLIMIT_NPROC].cur : k->sysctl.threads_max);
+    }
+    return -EAGAIN;
   }
   struct vcpu *c = k->cpu;
   int newpid = alloc_pid(k);
@@ -658,6 +688,16 @@ void task_exit(struct kernel *k) {
                                     1ull << (SIGABRT - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGFPE - 1) |
                                     1ull << (SIGSEGV - 1) | 1ull << (SIGXCPU - 1) | 1ull << (SIGXFSZ - 1) |
                                     1ull << (SIGSYS - 1);
+  if (initiator && k->killed_by && group_leader(k) == k->tasks) {
+    /* the top-level guest dies of a signal: what faultline's last line says */
+    int sig = k->killed_by & 0x7f;
+    k->death.pid = k->pid;
+    k->death.sig = sig;
+    k->death.has_addr = (int)k->siginfo[sig].code > 0;   /* a fault's si_code: si_addr is meaningful */
+    k->death.addr = k->siginfo[sig].addr;
+    k->death.rip = k->cpu->rip;
+    attrib_describe(k, k->death.rip, k->death.where, sizeof k->death.where);
+  }
   if (initiator && k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && coredump(k, k->killed_by))
     g->group_dumped = true;
   if (g->group_dumped && g->group_exit) t->wstatus |= 0x80;

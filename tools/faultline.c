@@ -27,7 +27,8 @@ const char *__asan_default_options(void) { return "detect_leaks=0"; }
 const char *__ubsan_default_options(void) { return "halt_on_error=1:print_stacktrace=1"; }
 #endif
 
-static char **command_line;              /* main's argv: a trace's header records it */
+char **fl_command_line;                  /* main's argv: a trace's header and the stats record it */
+#define command_line fl_command_line
 
 _Noreturn void die(const char *fmt, const char *a) {
   fprintf(stderr, "faultline: ");
@@ -69,14 +70,23 @@ static const char *run_usage =
   "\n"
   "Runs PROGRAM (an x86-64 Linux ELF: static, static-PIE, or dynamic with its\n"
   "interpreter from the host or --root) on the simulated machine.\n"
-  "The exit status is the guest's; a guest killed by a signal kills faultline\n"
-  "with the same signal; simulator errors exit 125.\n"
+  "The exit status is the guest's.  A guest killed by a signal kills faultline\n"
+  "with the same signal (after one line naming it, its address and where the\n"
+  "guest was, for a core-dumping one); a run stopped by --max-insns or\n"
+  "--max-time exits 124; simulator errors exit 125.  SIGINT, SIGTERM and SIGHUP\n"
+  "sent to faultline are the guest's (a terminal's Ctrl-C reaches the guest's\n"
+  "process group); a second SIGINT stops the run at once.  Either way the\n"
+  "stats, log and trace are written whole, with \"interrupted\" in the stats.\n"
   "\n"
   "  --mode M         fault-handling mode (default native; see `faultline modes`)\n"
-  "  --cpu intel|amd  vendor of the modeled MMU/virtualization (default intel)\n"
+  "  --cpu intel|amd  vendor of the modeled MMU/virtualization (default: the\n"
+  "                   preset's, e.g. zen2 is amd; else intel)\n"
   "  --preset P       built-in preset name or preset file (`key = value  # source`)\n"
   "  --set k=v        override one parameter (repeatable; see `faultline params`)\n"
-  "  --stats FILE|-   write run statistics as JSON\n"
+  "  --stats FILE|-   write run statistics as JSON (docs/stats.md; opened before\n"
+  "                   the guest starts).  `-` shares stdout with the guest\n"
+  "  --stats-fd N     write them to descriptor N instead (valgrind's habit:\n"
+  "                   `3>stats.json`, or a pipe apart from the guest's output)\n"
   "  --log-samples N  jsonl log: a line of TLB, walk and fault counters every N\n"
   "                   retired instructions and at the end (for export's counters)\n"
   "  --view           the SDL2 live view: TLB occupancy, a timeline of faults,\n"
@@ -110,8 +120,13 @@ static const char *run_usage =
   "                   smp.quantum retired instructions; threads run on them at once\n"
   "                   and each mode's TLB shootdowns keep their TLBs coherent\n"
   "                   (docs/threads.md)\n"
-  "  --max-insns N    stop the guest after N instructions (killed with SIGXCPU)\n"
-  "  --max-time S     stop the guest after S seconds of host time (SIGXCPU)\n"
+  "  --max-insns N    stop the run after N retired instructions (1000000, 1M,\n"
+  "                   1e6): stats with \"limit\": \"max-insns\", exit 124\n"
+  "  --max-time S     stop the run after S seconds of host time (0.5 allowed):\n"
+  "                   \"limit\": \"max-time\", exit 124.  Where it stops depends\n"
+  "                   on the host's speed: use --max-insns for repeatable runs\n"
+  "  --max-procs N    guest tasks at once (default 4096; kernel.threads-max and\n"
+  "                   RLIMIT_NPROC): a fork bomb's fork fails with EAGAIN there\n"
   "  --read-only      refuse every write to the file system\n"
   "  --aslr SEED      randomness seed for getrandom/AT_RANDOM (layout stays fixed)\n"
   "  --epoch S        guest wall-clock start, seconds since 1970 (default 1700000000)\n"
@@ -143,6 +158,35 @@ uint64_t parse_u64(const char *s, const char *what) {
   unsigned long long v = strtoull(s, &end, 0);
   if (errno || end == s || *end || *s == '-') die(what, s);
   return v;
+}
+
+/* A count (instructions, samples): decimal, with a decimal suffix (k 10^3,
+ * M 10^6, G 10^9, T 10^12) or an exponent (1e6, 2.5e6) — gem5's and
+ * perf's habit; the result must be a whole number.  Sizes (--mem) stay
+ * binary (parse_size). */
+uint64_t parse_count(const char *s, const char *what) {
+  char *end;
+  errno = 0;
+  if (!*s || *s == '-' || *s == '+' || *s == ' ') die(what, s);
+  unsigned long long v = strtoull(s, &end, 10);
+  if (!errno && end != s && !*end) return v;          /* plain digits: exact up to 2^64-1 */
+  errno = 0;
+  double d = strtod(s, &end);                         /* 1e6, 2.5M */
+  if (errno || end == s || strpbrk(s, "xXpP")) die(what, s);   /* no hex floats */
+  static const struct { char c; double m; } sfx[] = {{'k', 1e3}, {'K', 1e3}, {'M', 1e6}, {'G', 1e9}, {'T', 1e12}};
+  for (size_t i = 0; *end && i < sizeof sfx / sizeof *sfx; i++)
+    if (*end == sfx[i].c) { d *= sfx[i].m; end++; break; }
+  if (*end || !(d >= 0) || d > 9.2e18 || d != (double)(unsigned long long)d) die(what, s);
+  return (unsigned long long)d;
+}
+
+/* host seconds, fractions allowed (--max-time 0.5) */
+double parse_seconds(const char *s, const char *what) {
+  char *end;
+  errno = 0;
+  double d = strtod(s, &end);
+  if (errno || end == s || *end || !(d > 0) || d > 1e9) die(what, s);
+  return d;
 }
 
 struct envlist { char **v; int n, cap; };
@@ -213,13 +257,14 @@ void run_parse(int argc, char **argv, struct run_args *a) {
   a->edits = calloc((size_t)argc + 1, sizeof *a->edits);
   a->nedits = 0;
   a->clean = false;
+  a->cpu_given = false;
   char **sets = a->sets, **edits = a->edits;
   int nsets = 0, nedits = 0;
   const char *preset = NULL;
   bool clean = false;
   enum { O_MODE = 256, O_CPU, O_PRESET, O_SET, O_STATS, O_LOG, O_ROOT, O_MEM, O_MAXI,
          O_RO, O_ASLR, O_EPOCH, O_CLEAN, O_MAXT, O_LOGFMT, O_LOGFILTER, O_TRACE, O_TOPF, O_SYMS, O_WARM, O_ROISYM,
-         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY, O_SAMPLES, O_CPUS };
+         O_VIEW, O_VIEWREC, O_VIEWEVERY, O_VIEWRECEVERY, O_SAMPLES, O_CPUS, O_STATSFD, O_MAXPROCS };
   static const struct option opts[] = {
     {"mode", 1, 0, O_MODE}, {"cpu", 1, 0, O_CPU}, {"preset", 1, 0, O_PRESET},
     {"set", 1, 0, O_SET}, {"stats", 1, 0, O_STATS}, {"log", 1, 0, O_LOG},
@@ -230,7 +275,7 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     {"symbols", 0, 0, O_SYMS}, {"warmup-insns", 1, 0, O_WARM}, {"roi-symbol", 1, 0, O_ROISYM},
     {"view", 0, 0, O_VIEW}, {"view-record", 1, 0, O_VIEWREC}, {"view-every", 1, 0, O_VIEWEVERY},
     {"view-record-every", 1, 0, O_VIEWRECEVERY}, {"log-samples", 1, 0, O_SAMPLES}, {"cpus", 1, 0, O_CPUS},
-    {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+    {"stats-fd", 1, 0, O_STATSFD}, {"max-procs", 1, 0, O_MAXPROCS}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
   int ch;
   optind = 1;
   opterr = 0;
@@ -240,24 +285,29 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     case O_CPU:
       if (strcmp(optarg, "intel") && strcmp(optarg, "amd")) die("--cpu takes intel or amd, not '%s'", optarg);
       cfg.cpu_vendor = optarg;
+      a->cpu_given = true;
       break;
     case O_PRESET: preset = optarg; break;
     case O_SET: sets[nsets++] = optarg; break;
     case O_STATS: cfg.stats_path = optarg; break;
+    case O_STATSFD:
+      cfg.stats_fd = (int)parse_u64(optarg, "bad --stats-fd '%s' (an open descriptor number, 3 or more)");
+      if (cfg.stats_fd < 3 || cfg.stats_fd > 1 << 20) die("--stats-fd takes a descriptor of 3 or more, not %s (0-2 are the guest's)", optarg);
+      break;
     case O_LOG: cfg.log_path = optarg; break;
     case O_TRACE: cfg.trace_path = optarg; break;
     case O_TOPF: cfg.top_faults = (int)parse_u64(optarg, "bad --top-faults '%s' (a number of rows)"); break;
     case O_SYMS: cfg.symbols = true; break;
-    case O_WARM: cfg.warmup_insns = parse_u64(optarg, "bad --warmup-insns '%s' (a count of instructions)"); break;
+    case O_WARM: cfg.warmup_insns = parse_count(optarg, "bad --warmup-insns '%s' (a count of instructions, e.g. 1000000, 1M or 1e6)"); break;
     case O_ROISYM: cfg.roi_symbol = optarg; break;
     case O_VIEW: a->view = true; break;
     case O_SAMPLES:
-      cfg.log_samples = parse_u64(optarg, "bad --log-samples '%s' (retired instructions)");
+      cfg.log_samples = parse_count(optarg, "bad --log-samples '%s' (retired instructions, e.g. 100000 or 1e5)");
       if (!cfg.log_samples) die("%s", "--log-samples must be at least 1");
       break;
     case O_VIEWREC: a->view_record = optarg; break;
     case O_VIEWEVERY:
-      a->view_every = parse_u64(optarg, "bad --view-every '%s' (retired instructions)");
+      a->view_every = parse_count(optarg, "bad --view-every '%s' (retired instructions, e.g. 200000 or 200k)");
       if (!a->view_every) die("%s", "--view-every must be at least 1");
       break;
     case O_VIEWRECEVERY:
@@ -281,9 +331,16 @@ void run_parse(int argc, char **argv, struct run_args *a) {
       cfg.cpus = (int)parse_u64(optarg, "bad --cpus '%s' (a number of virtual CPUs, 1 to 64)");
       if (cfg.cpus < 1 || cfg.cpus > 64) die("--cpus must be 1 to 64, not %s", optarg);
       break;
-    case O_MAXI: cfg.max_insns = parse_u64(optarg, "bad --max-insns '%s' (expected a count)"); break;
+    case O_MAXI:
+      cfg.max_insns = parse_count(optarg, "bad --max-insns '%s' (a count of instructions, e.g. 1000000, 1M or 1e6)");
+      if (!cfg.max_insns) die("%s", "--max-insns must be at least 1");
+      break;
     case O_RO: cfg.read_only = true; break;
-    case O_MAXT: cfg.max_time_s = parse_u64(optarg, "bad --max-time '%s' (seconds)"); break;
+    case O_MAXPROCS:
+      cfg.max_procs = (int)parse_count(optarg, "bad --max-procs '%s' (a number of guest tasks, 20 or more)");
+      if (cfg.max_procs < 20 || cfg.max_procs > 1 << 22) die("--max-procs must be 20 to 4194304, not %s", optarg);
+      break;
+    case O_MAXT: cfg.max_time_s = parse_seconds(optarg, "bad --max-time '%s' (host seconds, e.g. 60 or 0.5)"); break;
     case O_ASLR: cfg.aslr_seed = parse_u64(optarg, "bad --aslr seed '%s'"); break;
     case O_EPOCH: cfg.epoch = parse_u64(optarg, "bad --epoch '%s' (seconds since 1970)"); break;
     case O_CLEAN: clean = true; break;
@@ -297,11 +354,20 @@ void run_parse(int argc, char **argv, struct run_args *a) {
     }
   }
 #undef cfg
+  if (cfgp->stats_fd && cfgp->stats_path) die("%s", "--stats and --stats-fd: give one");
+  sets[nsets] = NULL;
+  cfgp->sets = sets;
+  cfgp->preset_path = preset;
   a->nsets = nsets;
   a->nedits = nedits;
   a->preset = preset;
   a->clean = clean;
   a->optind = optind;
+}
+
+const char *run_vendor(const struct run_args *a, const struct param_reg *p) {
+  if (a->cpu_given || !params_preset_vendor(p)) return a->cfg.cpu_vendor;
+  return params_preset_vendor(p);
 }
 
 /* the run's preset, then its --set values, into p */
@@ -310,6 +376,22 @@ void run_params(const struct run_args *a, struct param_reg *p) {
   if (a->preset && params_load_preset(p, a->preset, err, sizeof err)) die("%s", err);
   for (int i = 0; i < a->nsets; i++)
     if (params_set(p, a->sets[i], err, sizeof err)) die("%s", err);
+}
+
+/* A core-dumping signal killed the guest: say so, as qemu-user and
+ * valgrind do, before faultline dies by it (the shell then says no more
+ * than "Segmentation fault").  Quiet deaths (SIGPIPE, SIGTERM, SIGINT,
+ * SIGKILL...) print nothing, as a shell would not. */
+static void report_death(const struct sim_result *r) {
+  static const int loud[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT};
+  bool is_loud = false;
+  for (size_t i = 0; i < sizeof loud / sizeof *loud; i++) is_loud |= r->signal == loud[i];
+  if (!is_loud || !r->death_pid) return;
+  const char *ab = sigabbrev_np(r->signal);
+  char addr[40] = "";
+  if (r->death_has_addr) snprintf(addr, sizeof addr, "addr %#llx, ", (unsigned long long)r->death_addr);
+  fprintf(stderr, "faultline: guest pid %d killed by SIG%s (%srip %#llx, %s)\n", r->death_pid, ab ? ab : "?", addr,
+          (unsigned long long)r->death_rip, r->death_where);
 }
 
 static int cmd_run(int argc, char **argv) {
@@ -325,6 +407,7 @@ static int cmd_run(int argc, char **argv) {
   if (cfg.log_samples && !(cfg.log_path && cfg.log_jsonl)) die("%s", "--log-samples writes into a jsonl log: --log FILE --log-format jsonl");
   cfg.params = params_new();
   run_params(&ra, cfg.params);
+  cfg.cpu_vendor = run_vendor(&ra, cfg.params);
   if (!hv_find_mode(cfg.mode)) die("unknown mode '%s' (see `faultline modes`)", cfg.mode);
   if (!clean) for (char **e = environ; *e; e++) env_set(&env, *e);
   for (int i = 0; i < nedits; i++) env_set(&env, edits[i]);
@@ -365,6 +448,16 @@ static int cmd_run(int argc, char **argv) {
 #endif
   if (srun) die("%s", res.error);
   fflush(stdout);
+  if (res.limit) {
+    if (!strcmp(res.limit, "max-time"))
+      fprintf(stderr, "faultline: time limit (--max-time %g s of host time) reached after %llu instructions%s\n",
+              cfg.max_time_s, (unsigned long long)res.instructions, cfg.stats_path || cfg.stats_fd ? "; stats written" : "");
+    else
+      fprintf(stderr, "faultline: instruction limit (--max-insns %llu) reached%s\n", (unsigned long long)cfg.max_insns,
+              cfg.stats_path || cfg.stats_fd ? "; stats written" : "");
+    return 124;                      /* timeout(1)'s status */
+  }
+  if (res.signal) report_death(&res);
   fflush(stderr);
   if (res.signal) {
     /* die the way the guest died, without a core file */
@@ -394,7 +487,8 @@ static const char *compare_usage =
   "total cycles to the first row.  It is `faultline sweep` over the modes\n"
   "and presets (one engine: the same numbers; --csv/--json are the sweep's;\n"
   "--metric adds a column of any stats path, e.g. fault_latency.all.p99).\n"
-  "The guest behaves identically in every\n"
+  "The cpu column is the vendor each row ran: --cpu, else the preset's (zen2\n"
+  "is AMD: SVM and AMD's walk caches), else intel.  The guest behaves identically in every\n"
   "mode (its time comes from retired instructions), so rows differ only in\n"
   "what the hardware and software of each design cost.\n";
 
@@ -403,7 +497,7 @@ static const char *compare_usage =
  * engine, so the numbers agree with `sweep`'s and `run --stats`' */
 static int cmd_compare(int argc, char **argv) {
   char *modes_arg = NULL, *presets_arg = NULL;
-  const char *cpu = "intel", *mem = NULL, *maxi = NULL, *csv = NULL, *json = NULL;
+  const char *cpu = NULL, *mem = NULL, *maxi = NULL, *csv = NULL, *json = NULL;
   char **sets = calloc((size_t)argc + 1, sizeof *sets);
   int nsets = 0;
   enum { O_MODES = 256, O_PRESETS, O_CPU, O_SET, O_MEM, O_MAXI, O_CSV, O_JSON, O_METRIC };
@@ -426,7 +520,7 @@ static int cmd_compare(int argc, char **argv) {
       break;
     case O_SET: sets[nsets++] = optarg; break;
     case O_MEM: parse_size(optarg); mem = optarg; break;
-    case O_MAXI: parse_u64(optarg, "bad --max-insns '%s'"); maxi = optarg; break;
+    case O_MAXI: parse_count(optarg, "bad --max-insns '%s' (a count of instructions, e.g. 1M or 1e6)"); maxi = optarg; break;
     case O_CSV: csv = optarg; break;
     case O_JSON: json = optarg; break;
     case O_METRIC: extra[nextra++] = optarg; break;
@@ -444,7 +538,7 @@ static int cmd_compare(int argc, char **argv) {
   }
   char presets[1024], cpus[64];
   snprintf(presets, sizeof presets, "preset=%s", presets_arg ? presets_arg : "default");
-  snprintf(cpus, sizeof cpus, "cpu=%s", cpu);
+  snprintf(cpus, sizeof cpus, "cpu=%s", cpu ? cpu : "");
   static const char *metrics[] = {"instructions", "page_faults.guest", "page_faults.hidden", "vm_exits_total",
                                   "walks.refs", "fault_cycles.total", "cycles"};
   char **av = calloc((size_t)(argc + 2 * nsets + 2 * nextra + 40), sizeof *av);
@@ -455,7 +549,7 @@ static int cmd_compare(int argc, char **argv) {
   av[n++] = "1";                     /* one configuration at a time, as compare always ran */
   av[n++] = "--vary"; av[n++] = presets;
   av[n++] = "--vary"; av[n++] = modes;
-  av[n++] = "--vary"; av[n++] = cpus;
+  if (cpu) { av[n++] = "--vary"; av[n++] = cpus; }   /* else each preset's vendor (zen2: amd) */
   for (int i = 0; i < nsets; i++) { av[n++] = "--set"; av[n++] = sets[i]; }
   for (size_t i = 0; i < sizeof metrics / sizeof *metrics; i++) { av[n++] = "--metric"; av[n++] = (char *)metrics[i]; }
   for (int i = 0; i < nextra; i++) { av[n++] = "--metric"; av[n++] = extra[i]; }   /* more columns */
@@ -523,17 +617,38 @@ int main(int argc, char **argv) {
     free(t);
     return t ? 0 : 125;
   }
-  if (!strcmp(cmd, "params") || !strcmp(cmd, "presets") || !strcmp(cmd, "modes")) {
+  if (!strcmp(cmd, "params")) {
+    const char *prefix = NULL;
+    bool json = false;
+    for (int i = 2; i < argc; i++) {
+      if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+        printf("usage: faultline params [PREFIX] [--json]\n\n"
+               "Lists every parameter (or those whose name starts with PREFIX, e.g.\n"
+               "`faultline params tlb.`): name, default, unit, whether a replay may change\n"
+               "it, what it is and its source.  --json: a JSON list of objects with name,\n"
+               "default, unit, doc, source and replay.  Set one with `--set name=value`;\n"
+               "enums take their names or numbers, booleans 0, 1, true or false.\n");
+        return 0;
+      }
+      if (!strcmp(argv[i], "--json")) json = true;
+      else if (argv[i][0] == '-') die("params: unknown option '%s' (see `faultline params --help`)", argv[i]);
+      else if (prefix) die("params takes one PREFIX, not also '%s'", argv[i]);
+      else prefix = argv[i];
+    }
+    if (!params_list(stdout, prefix, json) && prefix) die("no parameter starts with '%s' (see `faultline params`)", prefix);
+    return 0;
+  }
+  if (!strcmp(cmd, "presets") || !strcmp(cmd, "modes")) {
     if (argc > 2 && (!strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
       printf("usage: faultline %s\n\n%s\n", cmd,
-             !strcmp(cmd, "params") ? "Lists every parameter: name, default, unit, doc, source."
-             : !strcmp(cmd, "presets") ? "Lists the built-in presets and the values they set."
+             !strcmp(cmd, "presets") ? "Lists the built-in presets: what distinguishes each, its vendor (a `cpu =`\n"
+                                       "line) and the values it sets with their sources.  A preset file is the\n"
+                                       "same `key = value  # source` lines."
              : "Lists the fault-handling modes.");
       return 0;
     }
     if (argc > 2) die("'%s' takes no arguments", cmd);
-    if (!strcmp(cmd, "params")) params_list(stdout);
-    else if (!strcmp(cmd, "presets")) presets_list(stdout);
+    if (!strcmp(cmd, "presets")) presets_list(stdout);
     else for (int i = 0; hv_modes[i]; i++) printf("%-12s %s\n", hv_modes[i]->name, hv_modes[i]->doc);
     return 0;
   }

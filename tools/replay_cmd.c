@@ -88,8 +88,8 @@ int cmd_replay(int argc, char **argv) {
       break;
     }
     case O_QUIET: quiet = true; break;
-    case O_FROM: win.from = parse_u64(optarg, "bad --from '%s' (a count of retired instructions)"); have_from = true; break;
-    case O_TO: win.to = parse_u64(optarg, "bad --to '%s' (a count of retired instructions)"); have_to = true; break;
+    case O_FROM: win.from = parse_count(optarg, "bad --from '%s' (a count of retired instructions, e.g. 1M)"); have_from = true; break;
+    case O_TO: win.to = parse_count(optarg, "bad --to '%s' (a count of retired instructions, e.g. 2M)"); have_to = true; break;
     case O_WARMUP:
       if (strcmp(optarg, "keyframe") && strcmp(optarg, "start")) die("--warmup takes keyframe or start, not '%s'", optarg);
       win.seek = !strcmp(optarg, "keyframe");
@@ -145,7 +145,18 @@ int cmd_replay(int argc, char **argv) {
   struct sim_config cfg = rec.cfg;
   cfg.params = P;
   if (mode) cfg.mode = mode;
-  if (cpu) cfg.cpu_vendor = cpu;
+  /* the vendor: --cpu, else the replay's preset's, else the recording's */
+  cfg.cpu_vendor = cpu ? cpu : preset && params_preset_vendor(P) ? params_preset_vendor(P) : run_vendor(&rec, recorded);
+  cfg.command = fl_command_line;   /* the stats' config: this replay's command */
+  {                                  /* ... and every --set: the recording's, then the replay's */
+    int nrec = 0;
+    while (rec.cfg.sets && rec.cfg.sets[nrec]) nrec++;
+    char **all = calloc((size_t)(nrec + nsets + 1), sizeof *all);
+    for (int i = 0; i < nrec; i++) all[i] = rec.cfg.sets[i];
+    for (int i = 0; i < nsets; i++) all[nrec + i] = sets[i];
+    cfg.sets = all;
+  }
+  if (preset) cfg.preset_path = preset;
   if (!hv_find_mode(cfg.mode)) die("unknown mode '%s' (see `faultline modes`)", cfg.mode);
   cfg.stats_path = stats;
   cfg.log_path = log;

@@ -212,7 +212,7 @@ int cmd_sweep(int argc, char **argv) {
     case O_X: plot_x = optarg; break;
     case O_MEM: parse_size(optarg); run_opts[nrun_opts++] = "--mem"; run_opts[nrun_opts++] = optarg; break;
     case O_MAXI:
-      parse_u64(optarg, "bad --max-insns '%s' (expected a count)");
+      parse_count(optarg, "bad --max-insns '%s' (a count of instructions, e.g. 1M or 1e6)");
       run_opts[nrun_opts++] = "--max-insns";
       run_opts[nrun_opts++] = optarg;
       break;
@@ -408,6 +408,7 @@ int cmd_sweep(int argc, char **argv) {
   bool seen[MAX_METRICS] = {false}, any_ok = false;
   char ***cell = calloc((size_t)total, sizeof *cell);
   char **exits = calloc((size_t)total, sizeof *exits);
+  char **cpu_of = calloc((size_t)total, sizeof *cpu_of);   /* the vendor each ran (a preset's own) */
   int first_bad = -1;
   struct json_object *jall = json_object_new_array();
   for (int c = 0; c < total; c++) {
@@ -428,6 +429,12 @@ int cmd_sweep(int argc, char **argv) {
     exits[c] = strdup(exitbuf);
     struct json_object *js = ok ? json_object_from_file(cf[c].stats) : NULL;
     if (!js) ok = false;
+    struct json_object *jx, *jl;
+    if (js && json_object_object_get_ex(js, "cpu", &jx)) cpu_of[c] = strdup(json_object_get_string(jx));
+    if (js && json_object_object_get_ex(js, "exit", &jx) && json_object_object_get_ex(jx, "limit", &jl)) {
+      free(exits[c]);
+      exits[c] = strdup("limit");      /* --max-insns stopped it (124) */
+    }
     if (js && merge) {
       /* --merge: each file says what it measured (its config block) */
       struct json_object *cfgo, *pr, *x;
@@ -504,7 +511,7 @@ int cmd_sweep(int argc, char **argv) {
       if (!strcmp(v[0], "error")) snprintf(cpf, sizeof cpf, "error");
       else snprintf(cpf, sizeof cpf, "%.0f", faults > 0 ? floor(fc / faults) : 0.0);
       printf("%-12s %-10s %-5s %5s %12s %9s %7s %8s %10s %9s %14s %7.3f", km >= 0 ? cell[c][km] : "",
-             kp >= 0 ? cell[c][kp] : "default", kc >= 0 ? cell[c][kc] : "intel", exits[c], v[0], v[1], v[2], v[3], v[4],
+             kp >= 0 ? cell[c][kp] : "default", kc >= 0 ? cell[c][kc] : cpu_of[c] ? cpu_of[c] : "?", exits[c], v[0], v[1], v[2], v[3], v[4],
              cpf, v[6], base > 0 ? cyc / base : 0.0);
       for (int m = 7; m < nmetrics; m++) printf(" %14s", v[m]);
       putchar('\n');

@@ -3,6 +3,7 @@
 # --warmup-insns) on roix, whose regions hold a known number of faults.
 #   roi.sh FAULTLINE GUEST
 set -u
+stats_same=$(cd "$(dirname "$0")/.." && pwd)/stats_same.py   # the stats but their config and exit
 fl=$1; guest=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cd "$tmp" || exit 1
@@ -25,17 +26,17 @@ got=$(q warm.json "0 <= s['instructions'] - s['region']['instructions'] - 20000 
 [ "$got" = True ] || bad "--warmup-insns 20000: the region does not start at 20000 (at a block boundary)"
 # the regions survive a replay, and a replay under another mode has a live run's
 for t in magic sym; do
-  "$fl" replay --quiet "$t.fltr" --stats "$t.rep.json" && cmp -s "$t.json" "$t.rep.json" || bad "$t: the replay's regions differ"
+  "$fl" replay --quiet "$t.fltr" --stats "$t.rep.json" && python3 "$stats_same" "$t.json" "$t.rep.json" || bad "$t: the replay's regions differ"
 done
 "$fl" replay --quiet sym.fltr --mode hvm-shadow --stats x.json
 "$fl" run --mode hvm-shadow --roi-symbol region_work --stats l.json -- "$guest" symbol >/dev/null 2>&1
-cmp -s x.json l.json || { bad "sym.fltr under hvm-shadow differs from a live hvm-shadow run"; diff x.json l.json | head -5; }
+python3 "$stats_same" x.json l.json || { bad "sym.fltr under hvm-shadow differs from a live hvm-shadow run"; diff x.json l.json | head -5; }
 # --cpus 2: the same regions (the warm-up counts every vCPU's instructions),
 # and a recording of them replays to them
 "$fl" run --cpus 2 --roi-symbol region_work --stats sym2.json --trace sym2.fltr -- "$guest" symbol >/dev/null 2>err || { bad "--cpus 2 symbol run failed"; cat err; }
 got=$(q sym2.json "s['region']['regions'], s['region']['page_faults']['by_kind']['anon_new'], s['smp']['cpus']")
 [ "$got" = "(2, 12, 2)" ] || bad "--cpus 2 --roi-symbol: regions, new pages, vCPUs = $got, want (2, 12, 2)"
-"$fl" replay --quiet sym2.fltr --stats sym2.rep.json && cmp -s sym2.json sym2.rep.json || bad "--cpus 2: the replay's regions differ"
+"$fl" replay --quiet sym2.fltr --stats sym2.rep.json && python3 "$stats_same" sym2.json sym2.rep.json || bad "--cpus 2: the replay's regions differ"
 "$fl" run --cpus 2 --warmup-insns 20000 --stats warm2.json -- "$guest" symbol >/dev/null 2>err || { bad "--cpus 2 warmup run failed"; cat err; }
 got=$(q warm2.json "0 <= s['instructions'] - s['region']['instructions'] - 20000 < 64 and s['region']['regions'] == 1")
 [ "$got" = True ] || bad "--cpus 2 --warmup-insns 20000: the region does not start at 20000 instructions of the machine"

@@ -55,11 +55,20 @@ st=$?
   { bad "a failing configuration: exit $st"; cat out.txt err; }
 # compare is a sweep over modes: the same numbers, and those of run --stats
 "$fl" compare --modes native,hvm-nested --csv cmp.csv -- "$@" >cmp.txt 2>err || { bad "compare failed"; cat err; }
-"$fl" sweep --quiet --vary preset=default --vary mode=native,hvm-nested --vary cpu=intel --metric instructions \
+"$fl" sweep --quiet --vary preset=default --vary mode=native,hvm-nested --metric instructions \
   --metric page_faults.guest --metric page_faults.hidden --metric vm_exits_total --metric walks.refs \
   --metric fault_cycles.total --metric cycles --csv swp.csv -j 1 -- "$@" 2>err || { bad "the sweep for compare failed"; cat err; }
 cmp -s cmp.csv swp.csv || { bad "compare's CSV differs from the sweep's"; diff cmp.csv swp.csv; }
 head -1 cmp.txt | grep -q ' cpu ' || bad "compare's table has no cpu column"
+# a vendor preset sets the vendor (zen2: SVM), unless --cpu says otherwise
+"$fl" compare --modes hvm-nested --presets default,zen2 -- "$@" >v.txt 2>err || { bad "compare zen2 failed"; cat err; }
+grep -q '^hvm-nested  *default  *intel ' v.txt && grep -q '^hvm-nested  *zen2  *amd ' v.txt ||
+  { bad "compare: zen2 did not run on amd"; cat v.txt; }
+"$fl" compare --modes hvm-nested --presets zen2 --cpu intel -- "$@" 2>/dev/null | grep -q '^hvm-nested  *zen2  *intel ' ||
+  bad "compare: --cpu intel did not win over zen2's vendor"
+"$fl" run --mode hvm-nested --preset zen2 --stats z.json -- "$@" >/dev/null 2>&1
+python3 -c "import json,sys; s=json.load(open('z.json')); sys.exit(not (s['cpu'] == s['config']['cpu'] == 'amd'))" ||
+  bad "run --preset zen2 is not SVM"
 "$fl" run --mode hvm-nested --stats one.json -- "$@" >/dev/null 2>&1 </dev/null
 want=$(python3 -c "import json; print(json.load(open('one.json'))['cycles'])")
 grep -q "^hvm-nested .* $want " cmp.txt || { bad "compare's hvm-nested cycles are not run --stats' $want"; cat cmp.txt; }
