@@ -108,6 +108,7 @@ int gfd_install_at(struct kernel *k, int fd, enum fd_kind kind, int hostfd, int 
   }
   gfd_release(&k->fds[fd]);
   gfd_fill(&k->fds[fd], kind, hostfd, flags, cloexec, path);
+  k->fds[fd].ofd = ++k->next_kobj_id;     /* a new open file description */
   return fd;
 }
 
@@ -191,6 +192,7 @@ void fds_init(struct kernel *k) {
     int fl = fcntl(h, F_GETFL);
     if (fl < 0) fl = i == 0 ? O_RDONLY : O_WRONLY;
     gfd_fill(&k->fds[i], FDK_HOST, h, fl, false, NULL);
+    k->fds[i].ofd = ++k->next_kobj_id;
   }
   fs_io_init();      /* (also links sys_fs.o ahead of any weak placeholder) */
   fs_umask_init(k);

@@ -23,6 +23,7 @@
 #define CLONE_FILES_ 0x400
 #define CLONE_SIGHAND_ 0x800
 #define CLONE_VFORK_ 0x4000
+#define CLONE_SYSVSEM_ 0x40000
 #define CLONE_PARENT_ 0x8000
 #define CLONE_THREAD_ 0x10000
 #define CLONE_SETTLS_ 0x80000
@@ -34,9 +35,10 @@
 #define CLONE_NS_ALL_ (0x20000ull | 0x04000000 | 0x08000000 | 0x20000000 | 0x40000000 | 0x02000000 | 0x80)
 #define CLONE_NS_ABSENT_ (0x04000000ull | 0x08000000 | 0x20000000 | 0x40000000 | 0x80)
 
-static struct files *files_new(int cap) {
+static struct files *files_new(struct kernel *k, int cap) {
   struct files *f = calloc(1, sizeof *f);
   f->refs = 1;
+  f->id = ++k->next_kobj_id;
   f->cap = cap;
   f->fds = calloc((size_t)cap, sizeof *f->fds);
   for (int i = 0; i < cap; i++) f->fds[i].hostfd = -1;
@@ -45,8 +47,8 @@ static struct files *files_new(int cap) {
 
 /* fork's copy of the descriptor table: host dups share the open file
  * description, as the guest's fork does. */
-struct files *files_copy(const struct files *src) {
-  struct files *f = files_new(src->cap);
+struct files *files_copy(struct kernel *k, const struct files *src) {
+  struct files *f = files_new(k, src->cap);
   for (int i = 0; i < src->cap; i++) {
     const struct gfd *g = &src->fds[i];
     if (g->kind == FDK_NONE) continue;
@@ -70,23 +72,46 @@ void files_put(struct files *f) {
 }
 
 /* ---- thread groups ---- */
-static struct tgroup *tgroup_new(void) {
+static struct tgroup *tgroup_new(struct kernel *k) {
   struct tgroup *g = calloc(1, sizeof *g);
-  if (g) g->refs = g->live = 1;
+  if (!g) return NULL;
+  g->fs = calloc(1, sizeof *g->fs);
+  if (!g->fs) { free(g); return NULL; }
+  g->refs = g->live = g->fs->refs = 1;
+  g->id = ++k->next_kobj_id;
+  g->fs->id = ++k->next_kobj_id;
   return g;
+}
+
+/* copy_fs (kernel/fork.c): CLONE_FS shares the parent's fs_struct, else
+ * the child gets a copy (cwd and umask) */
+static struct fs_struct *fs_copy(struct kernel *k, struct fs_struct *src, bool share) {
+  if (share) {
+    src->refs++;
+    return src;
+  }
+  struct fs_struct *fs = malloc(sizeof *fs);
+  if (!fs) return NULL;
+  *fs = *src;
+  fs->refs = 1;
+  fs->id = ++k->next_kobj_id;
+  return fs;
 }
 
 /* fork: the child's own copy (dispositions, limits, cwd and the command
  * line carry over; pending signals, timers and the exit state do not) */
-static struct tgroup *tgroup_copy(const struct tgroup *src) {
+static struct tgroup *tgroup_copy(struct kernel *k, const struct tgroup *src, bool share_fs) {
   struct tgroup *g = malloc(sizeof *g);
   if (!g) return NULL;
   *g = *src;
   g->refs = g->live = 1;
+  g->id = ++k->next_kobj_id;
+  g->fs = fs_copy(k, src->fs, share_fs);
+  if (!g->fs) { free(g); return NULL; }
   g->cmdline = NULL;
   if (src->cmdline) {
     g->cmdline = malloc(src->cmdline_len + 1);
-    if (!g->cmdline) { free(g); return NULL; }
+    if (!g->cmdline) { if (--g->fs->refs == 0) free(g->fs); free(g); return NULL; }
     memcpy(g->cmdline, src->cmdline, src->cmdline_len);
   }
   g->shared_pending = 0;
@@ -102,6 +127,7 @@ static struct tgroup *tgroup_copy(const struct tgroup *src) {
 
 void tgroup_put(struct tgroup *g) {
   if (!g || --g->refs) return;
+  if (g->fs && --g->fs->refs == 0) free(g->fs);
   free(g->cmdline);
   free(g);
 }
@@ -127,16 +153,17 @@ int task_init_first(struct kernel *k) {
   k->cur = t;
   k->next_pid = FIRST_PID + 1;
   memset(&k->tc, 0, sizeof k->tc);
-  k->tg = tgroup_new();
+  k->tg = tgroup_new(k);
   if (!k->tg) return -ENOMEM;
   k->pid = k->tid = k->tg->pgid = k->tg->sid = FIRST_PID;
   k->tg->ppid = OUTSIDE_PID;
   k->orig_rax = -1;
   rlimits_init(&k->tc);
-  k->files = files_new(FDS_INITIAL);
+  k->files = files_new(k, FDS_INITIAL);
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
   t->exit_efd = -1;
+  t->serial = ++k->next_kobj_id;
   t->on_cpu = 0;
   k->smp.task[0] = t;
   return 0;
@@ -464,6 +491,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   struct task *t = calloc(1, sizeof *t);
   if (!t) return -ENOMEM;
   t->exit_efd = -1;
+  t->serial = ++k->next_kobj_id;
   t->on_cpu = -1;
   t->tc = k->tc;
   t->tc.tid = newpid;
@@ -479,6 +507,14 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   t->tc.cpu_insns = 0;
   t->tc.oncpu_icount = c->icount;
   t->tc.robust_list = 0;
+  /* copy_semundo (ipc/sem.c): CLONE_SYSVSEM shares the caller's undo
+   * list, making it first if it has none; else the child has none */
+  if (flags & CLONE_SYSVSEM_) {
+    if (!k->semundo) k->semundo = ++k->next_kobj_id;
+    t->tc.semundo = k->semundo;
+  } else {
+    t->tc.semundo = 0;
+  }
   /* copy_process: a child sharing the memory but not waited for by a
    * vfork parent must not run its handlers on the parent's altstack */
   if ((flags & (CLONE_VM_ | CLONE_VFORK_)) == CLONE_VM_) {
@@ -489,7 +525,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     k->tg->refs++;
     k->tg->live++;
   } else {
-    t->tc.tg = tgroup_copy(k->tg);
+    t->tc.tg = tgroup_copy(k, k->tg, flags & CLONE_FS_);
     if (!t->tc.tg) { free(t); return -ENOMEM; }
     t->tc.tg->ppid = (flags & CLONE_PARENT_) ? k->tg->ppid : k->pid;
   }
@@ -500,7 +536,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (!t->tc.mm) { tgroup_put(t->tc.tg); free(t); return -ENOMEM; }
   }
   if (flags & CLONE_FILES_) k->files->refs++;
-  else t->tc.files = files_copy(k->files);
+  else t->tc.files = files_copy(k, k->files);
   t->tc.fds = t->tc.files->fds;
   cpu_save_regs(c, &t->regs);
   t->regs.r[RAX] = 0;
@@ -665,6 +701,7 @@ void task_exit(struct kernel *k) {
   files_put(k->files);
   k->files = NULL;
   k->fds = NULL;
+  k->semundo = 0;                       /* exit_sem */
   mm_put(k, k->mm);
   k->mm = NULL;
   smp_task_gone(k);
