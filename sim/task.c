@@ -419,9 +419,11 @@ static int cmp_int(const void *a, const void *b) {
  * kernel.pid_max, then again from RESERVED_PIDS (300) once pids have
  * wrapped (idr_alloc_cyclic); -EAGAIN when every one is in use.  A pid
  * is in use while a task (a zombie too) has it as its pid, process group
- * or session, and for the guest's parent outside the model. */
+ * or session, and for the guest's parent outside the model.  want > 0:
+ * clone3's set_tid, that pid or none (idr_alloc: -EEXIST when in use;
+ * the cursor stays). */
 #define RESERVED_PIDS 300
-static int alloc_pid(struct kernel *k) {
+static int alloc_pid(struct kernel *k, int want) {
   int n = 1, cap = 16;
   int *used = malloc((size_t)cap * sizeof *used);
   if (!used) return -ENOMEM;
@@ -439,6 +441,11 @@ static int alloc_pid(struct kernel *k) {
     used[n++] = c->tg->sid;
   }
   qsort(used, (size_t)n, sizeof *used, cmp_int);
+  if (want > 0) {
+    bool taken = bsearch(&want, used, (size_t)n, sizeof *used, cmp_int) != NULL;
+    free(used);
+    return taken ? -EEXIST : want;
+  }
   int max = k->sysctl.pid_max, lo = k->next_pid > RESERVED_PIDS ? RESERVED_PIDS : 1;
   int pid = -EAGAIN;
   for (int pass = 0; pass < 2 && pid < 0; pass++) {
@@ -455,7 +462,8 @@ static int alloc_pid(struct kernel *k) {
 }
 
 static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
-                     uint64_t ctid, uint64_t tls, uint64_t upidfd) {
+                     uint64_t ctid, uint64_t tls, uint64_t upidfd, const int32_t *set_tid,
+                     uint64_t set_tid_size) {
   /* copy_process's flag rules: a thread shares the dispositions, which
    * need the address space the handlers live in */
   bool thread = flags & CLONE_THREAD_;
@@ -474,6 +482,19 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
     if (flags & CLONE_NS_ABSENT_) return -EINVAL;
   }
+  /* alloc_pid: clone3's set_tid has one entry per pid namespace level,
+   * at most the model's one (EINVAL); the pid must be below pid_max
+   * (EINVAL), asked for with checkpoint_restore_ns_capable (EPERM), and
+   * free (EEXIST) */
+  int want = 0;
+  if (set_tid_size) {
+    if (set_tid_size > 1) return -EINVAL;
+    want = set_tid[0];
+    if (want < 1 || want >= k->sysctl.pid_max) return -EINVAL;
+    if (!capable(k, CAP_SYS_ADMIN_) && !capable(k, 40 /* CAP_CHECKPOINT_RESTORE */)) return -EPERM;
+  }
+  int newpid = alloc_pid(k, want);
+  if (newpid < 0) return newpid;
   /* copy_process: CLONE_DETACHED is kept for a later CLONE_PIDFD use; the
    * fd number is stored before the child exists (EFAULT: no child), and
    * the descriptor is installed once it does, so the child's copy of the
@@ -486,8 +507,6 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (copy_to_user(k, upidfd, &pidfd, 4)) return -EFAULT;
   }
   struct vcpu *c = k->cpu;
-  int newpid = alloc_pid(k);
-  if (newpid < 0) return newpid;
   struct task *t = calloc(1, sizeof *t);
   if (!t) return -ENOMEM;
   t->exit_efd = -1;
@@ -571,13 +590,13 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
 
 long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
   switch (nr) {
-  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0, 0);
-  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0, 0);
+  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0, 0, NULL, 0);
+  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0, 0, NULL, 0);
   case SYS_clone:
     /* kernel_clone: the legacy call returns the pidfd through parent_tid,
      * so CLONE_PIDFD and CLONE_PARENT_SETTID exclude each other */
     if ((a[0] & CLONE_PIDFD_) && (a[0] & CLONE_PARENT_SETTID_)) return -EINVAL;
-    return do_clone(k, a[0], a[1], a[2], a[3], a[4], a[2]);
+    return do_clone(k, a[0], a[1], a[2], a[3], a[4], a[2], NULL, 0);
   case SYS_clone3: {
     /* copy_struct_from_user: a larger struct's tail must be zero (E2BIG)
      * and readable (EFAULT); then clone3_args_valid's checks */
@@ -589,8 +608,13 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
       if (copy_from_user(k, &byte, a[0] + off, 1)) return -EFAULT;
       if (byte) return -E2BIG;
     }
-    /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
+    /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+     * tls, set_tid, set_tid_size, cgroup (copy_clone_args_from_user):
+     * set_tid and its size (at most MAX_PID_NS_LEVEL, 32) both or neither */
+    if (ca[9] > 32 || (ca[8] == 0) != (ca[9] == 0)) return -EINVAL;
     if ((ca[4] & ~0xffull) || ca[4] > 64) return -EINVAL;          /* exit_signal */
+    int32_t set_tid[32];
+    if (ca[9] && copy_from_user(k, set_tid, ca[8], ca[9] * sizeof set_tid[0])) return -EFAULT;
     /* clone3_args_valid: no flag past the legacy ones, CLONE_CLEAR_SIGHAND
      * and CLONE_INTO_CGROUP; CLONE_DETACHED and the CSIGNAL bits (but
      * CLONE_NEWTIME) are refused; then the stack */
@@ -600,7 +624,7 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
     /* kernel_clone: the pidfd and the parent's tid in one place */
     if ((ca[0] & CLONE_PIDFD_) && (ca[0] & CLONE_PARENT_SETTID_) && ca[1] == ca[3]) return -EINVAL;
     uint64_t sp = ca[5] ? ca[5] + ca[6] : 0;
-    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7], ca[1]);
+    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7], ca[1], set_tid, ca[9]);
   }
   }
   return -ENOSYS;

@@ -4,7 +4,7 @@
  * errors (ESRCH, EINVAL, EBADF, EPERM); /proc/sys/kernel/ns_last_pid
  * (a pid given again, and what a pidfd or a /proc/<pid> directory of the
  * old process says then); /proc/sys/kernel/shm_next_id; and who may
- * write them.  Runs as root (natively too).  kcmp's ordering (1 or 2) is
+ * write them; clone3's set_tid and its errors.  Runs as root (natively too).  kcmp's ordering (1 or 2) is
  * Linux's obfuscated pointers natively, so the output says "same" or
  * "differ" and checks only that the order is consistent; it names no pid
  * or id, so it is the same natively and under faultline. */
@@ -30,6 +30,9 @@
 #ifndef SYS_kcmp
 #define SYS_kcmp 312
 #endif
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
 #ifndef SYS_pidfd_open
 #define SYS_pidfd_open 434
 #endif
@@ -43,7 +46,7 @@ static const char *const names[] = {"FILE", "VM", "FILES", "FS", "SIGHAND", "IO"
 static const char *ename(int e) {
   static const struct { int e; const char *n; } t[] = {
     {EPERM, "EPERM"}, {ENOENT, "ENOENT"}, {ESRCH, "ESRCH"}, {EBADF, "EBADF"}, {ECHILD, "ECHILD"},
-    {EACCES, "EACCES"}, {EEXIST, "EEXIST"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"}, {EOPNOTSUPP, "EOPNOTSUPP"}};
+    {EACCES, "EACCES"}, {EEXIST, "EEXIST"}, {EINVAL, "EINVAL"}, {ENOSPC, "ENOSPC"}, {EOPNOTSUPP, "EOPNOTSUPP"}, {EFAULT, "EFAULT"}};
   static char buf[16];
   for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) if (t[i].e == e) return t[i].n;
   snprintf(buf, sizeof buf, "E%d", e);
@@ -404,6 +407,61 @@ static void test_unprivileged(void) {
   printf("unprivileged child exit %d\n", WIFEXITED(s) ? WEXITSTATUS(s) : -1);
 }
 
+/* clone3's set_tid (struct clone_args of CLONE_ARGS_SIZE_VER1) */
+struct clone_args1 {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size;
+};
+static long clone3_tid(const int32_t *tids, uint64_t n) {
+  struct clone_args1 ca = {.exit_signal = SIGCHLD, .set_tid = (uint64_t)(uintptr_t)tids, .set_tid_size = n};
+  fflush(stdout);
+  long r = syscall(SYS_clone3, &ca, sizeof ca);
+  if (r == 0) _exit(0);
+  if (r > 0) waitpid((pid_t)r, NULL, 0);
+  return r;
+}
+
+static void test_set_tid(void) {
+  bool got = false;
+  for (int attempt = 0; attempt < 20 && !got; attempt++) {
+    pid_t p = fork();
+    if (p == 0) _exit(0);
+    waitpid(p, NULL, 0);
+    int32_t t = p;
+    long r = clone3_tid(&t, 1);
+    got = r == p;
+    if (r < 0 && errno != EEXIST) { printf("set_tid of a free pid: %s\n", ename(errno)); break; }
+  }
+  printf("set_tid of a free pid: %s\n", got ? "the child has it" : "never free");
+  int32_t me = getpid();
+  printf("set_tid of the caller's pid: %s\n", err(clone3_tid(&me, 1)));
+  int32_t zero = 0, neg = -5, two[2] = {me, me};
+  printf("set_tid 0: %s\n", err(clone3_tid(&zero, 1)));
+  printf("set_tid -5: %s\n", err(clone3_tid(&neg, 1)));
+  long pid_max = read_num("/proc/sys/kernel/pid_max");
+  int32_t big = (int32_t)pid_max;
+  printf("set_tid pid_max: %s\n", err(clone3_tid(&big, 1)));
+  printf("set_tid of two levels: %s\n", err(clone3_tid(two, 2)));
+  printf("set_tid_size 33: %s\n", err(clone3_tid(two, 33)));
+  printf("set_tid NULL, size 1: %s\n", err(clone3_tid(NULL, 1)));
+  printf("set_tid, size 0: %s\n", err(clone3_tid(two, 0) > 0 ? 0 : -1));
+  printf("set_tid unreadable: %s\n", err(clone3_tid((const int32_t *)8, 1)));
+  fflush(stdout);
+  pid_t p = fork();
+  if (p == 0) {
+    struct { uint32_t version; int pid; } h = {0x20080522, 0};
+    struct { uint32_t eff, prm, inh; } d[2];
+    if (syscall(SYS_capget, &h, d)) _exit(8);
+    d[0].eff &= ~(1u << 21);
+    d[1].eff &= ~(1u << (40 - 32));
+    if (syscall(SYS_capset, &h, d)) _exit(9);
+    int32_t self = getpid();
+    printf("set_tid without the caps: %s\n", err(clone3_tid(&self, 1)));
+    fflush(stdout);
+    _exit(0);
+  }
+  waitpid(p, NULL, 0);
+}
+
 int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   /* natively the sysctls are the host's: one run at a time changes them */
@@ -416,6 +474,7 @@ int main(void) {
   test_ns_last_pid();
   test_shm_next_id();
   test_unprivileged();
+  test_set_tid();
   test_thread();
   return 0;
 }
