@@ -41,6 +41,9 @@ int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec);
  * descriptor that may be another process's (pidfd_getfd): the same open
  * file on the host, a private copy of pseudo-file content. */
 int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec);
+/* a descriptor received with SCM_RIGHTS: the open file (gfd.ofd) of the
+ * guest descriptor that holds the same host open file, if any */
+void gfd_adopt_ofd(struct kernel *k, int fd);
 
 /* ---- path.c: guest paths, --root confinement, the modelled /proc ---- */
 /* Result of looking a guest path up in the modelled pseudo files. */

@@ -22,6 +22,7 @@
 #include <sys/file.h>
 #include <sys/ipc.h>
 #include <sys/shm.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -118,6 +119,65 @@ static void test_self_and_files(void) {
   close(a);
   close(c);
   close(d);
+}
+
+/* SCM_RIGHTS passes the open file itself */
+static void send_fd(int sock, int fd) {
+  char c = 'f';
+  struct iovec iov = {&c, 1};
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+  memset(&u, 0, sizeof u);
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+  if (sendmsg(sock, &m, 0) != 1) perror("sendmsg");
+}
+static int recv_fd(int sock) {
+  char c;
+  struct iovec iov = {&c, 1};
+  union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } u;
+  struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.b, .msg_controllen = sizeof u.b};
+  if (recvmsg(sock, &m, 0) != 1) return -1;
+  struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+  int fd = -1;
+  if (cm && cm->cmsg_type == SCM_RIGHTS) memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+  return fd;
+}
+
+static void test_scm_rights(void) {
+  pid_t me = getpid();
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv)) { perror("socketpair"); return; }
+  int a = open("/dev/null", O_RDONLY);
+  send_fd(sv[0], a);
+  int b = recv_fd(sv[1]);
+  printf("SCM_RIGHTS to itself: %s\n", cmp(me, me, KCMP_FILE, a, b));
+  close(b);
+  if (pipe(go)) perror("pipe");
+  fflush(stdout);
+  pid_t p = fork();
+  if (p == 0) {
+    int mine = open("/dev/null", O_RDONLY);
+    send_fd(sv[0], mine);
+    if (write(sv[0], &mine, sizeof mine) != sizeof mine) _exit(1);
+    wait_go();
+    _exit(0);
+  }
+  int got = recv_fd(sv[1]), theirs = -1;
+  if (read(sv[1], &theirs, sizeof theirs) != sizeof theirs) printf("no fd number\n");
+  printf("SCM_RIGHTS from a child: %s; not the caller's own: %s\n", cmp(me, p, KCMP_FILE, got, theirs),
+         kcmp(me, me, KCMP_FILE, got, a) != 0 ? "yes" : "no");
+  release();
+  waitpid(p, NULL, 0);
+  close(got);
+  close(a);
+  close(sv[0]);
+  close(sv[1]);
+  close(go[0]);
+  close(go[1]);
 }
 
 static void test_errors(void) {
@@ -467,6 +527,7 @@ int main(void) {
   int lock = open("/tmp/faultline-ckptx.lock", O_CREAT | O_RDWR | O_CLOEXEC, 0666);
   if (lock < 0 || flock(lock, LOCK_EX)) perror("lock");
   test_self_and_files();
+  test_scm_rights();
   test_errors();
   test_fork();
   test_clone();
