@@ -700,6 +700,8 @@ void task_reap_gone(struct kernel *k);
 /* shared by task.c and exec.c: descriptor tables, thread groups, a
  * thread's last touches of its address space (robust list, clear_child_tid) */
 struct files *files_copy(struct kernel *k, const struct files *src);
+/* pid.c: a new task's pid (clone3's set_tid: that one, set_tid_size 0 or 1) or -errno */
+int alloc_pid(struct kernel *k, const int32_t *set_tid, uint64_t set_tid_size);
 void files_put(struct files *f);
 void tgroup_put(struct tgroup *g);
 void thread_release_user(struct kernel *k, struct task_ctx *tc);

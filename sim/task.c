@@ -409,58 +409,6 @@ void sched_switch(struct kernel *k) {
 /* ---- fork / clone ---- */
 /* upidfd: where CLONE_PIDFD stores the child's pidfd (clone: the
  * parent_tid argument; clone3: its own field) */
-
-static int cmp_int(const void *a, const void *b) {
-  int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
-/* alloc_pid (kernel/pid.c): the lowest free pid from the cursor up to
- * kernel.pid_max, then again from RESERVED_PIDS (300) once pids have
- * wrapped (idr_alloc_cyclic); -EAGAIN when every one is in use.  A pid
- * is in use while a task (a zombie too) has it as its pid, process group
- * or session, and for the guest's parent outside the model.  want > 0:
- * clone3's set_tid, that pid or none (idr_alloc: -EEXIST when in use;
- * the cursor stays). */
-#define RESERVED_PIDS 300
-static int alloc_pid(struct kernel *k, int want) {
-  int n = 1, cap = 16;
-  int *used = malloc((size_t)cap * sizeof *used);
-  if (!used) return -ENOMEM;
-  used[0] = OUTSIDE_PID;
-  for (struct task *t = k->tasks; t; t = t->next) {
-    const struct task_ctx *c = task_ctx_of(k, t);
-    if (n + 4 > cap) {
-      int *nu = realloc(used, (size_t)(cap *= 2) * sizeof *nu);
-      if (!nu) { free(used); return -ENOMEM; }
-      used = nu;
-    }
-    used[n++] = c->pid;
-    used[n++] = c->tid;
-    used[n++] = c->tg->pgid;
-    used[n++] = c->tg->sid;
-  }
-  qsort(used, (size_t)n, sizeof *used, cmp_int);
-  if (want > 0) {
-    bool taken = bsearch(&want, used, (size_t)n, sizeof *used, cmp_int) != NULL;
-    free(used);
-    return taken ? -EEXIST : want;
-  }
-  int max = k->sysctl.pid_max, lo = k->next_pid > RESERVED_PIDS ? RESERVED_PIDS : 1;
-  int pid = -EAGAIN;
-  for (int pass = 0; pass < 2 && pid < 0; pass++) {
-    int cand = pass ? lo : (k->next_pid < lo ? lo : k->next_pid), i = 0;
-    if (pass && k->next_pid <= lo) break;    /* the first pass covered it all */
-    for (; cand < max; cand++) {
-      while (i < n && used[i] < cand) i++;
-      if (i == n || used[i] != cand) { pid = cand; break; }
-    }
-  }
-  free(used);
-  if (pid > 0) k->next_pid = pid + 1;
-  return pid;
-}
-
 static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
                      uint64_t ctid, uint64_t tls, uint64_t upidfd, const int32_t *set_tid,
                      uint64_t set_tid_size) {
@@ -482,18 +430,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
     if (flags & CLONE_NS_ABSENT_) return -EINVAL;
   }
-  /* alloc_pid: clone3's set_tid has one entry per pid namespace level,
-   * at most the model's one (EINVAL); the pid must be below pid_max
-   * (EINVAL), asked for with checkpoint_restore_ns_capable (EPERM), and
-   * free (EEXIST) */
-  int want = 0;
-  if (set_tid_size) {
-    if (set_tid_size > 1) return -EINVAL;
-    want = set_tid[0];
-    if (want < 1 || want >= k->sysctl.pid_max) return -EINVAL;
-    if (!capable(k, CAP_SYS_ADMIN_) && !capable(k, 40 /* CAP_CHECKPOINT_RESTORE */)) return -EPERM;
-  }
-  int newpid = alloc_pid(k, want);
+  int newpid = alloc_pid(k, set_tid, set_tid_size);
   if (newpid < 0) return newpid;
   /* copy_process: CLONE_DETACHED is kept for a later CLONE_PIDFD use; the
    * fd number is stored before the child exists (EFAULT: no child), and
