@@ -169,7 +169,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
   memset(c->xmm, 0, sizeof c->xmm);
   c->mxcsr = 0x1f80;
   if (k->files->refs > 1) {   /* unshare the table a vfork child borrowed */
-    struct files *f = files_copy(k->files);
+    struct files *f = files_copy(k, k->files);
     files_put(k->files);
     k->files = f;
     k->fds = f->fds;

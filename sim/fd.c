@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* Host numbers for the guest's stdio: far from the low numbers faultline
@@ -108,6 +109,7 @@ int gfd_install_at(struct kernel *k, int fd, enum fd_kind kind, int hostfd, int 
   }
   gfd_release(&k->fds[fd]);
   gfd_fill(&k->fds[fd], kind, hostfd, flags, cloexec, path);
+  k->fds[fd].ofd = ++k->next_kobj_id;     /* a new open file description */
   return fd;
 }
 
@@ -161,6 +163,33 @@ int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec) {
   return nfd;
 }
 
+/* SCM_RIGHTS passes the sender's struct file (scm_detach_fds): the
+ * received host descriptor is the same host open file as the sender's,
+ * so the guest descriptor that holds it (any process's, the sender's
+ * copy if it is still open) names the open file; the host kernel tells
+ * (kcmp KCMP_FILE on faultline itself).  Without one (the sender closed
+ * its copy) the new id from the install stands: no other descriptor
+ * holds that open file. */
+void gfd_adopt_ofd(struct kernel *k, int fd) {
+  struct gfd *n = gfd_get(k, fd);
+  struct stat want, st;
+  if (!n || n->hostfd < 0 || fstat(n->hostfd, &want)) return;
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct files *f = t == k->cur ? k->files : t->tc.files;
+    if (!f || t->state == TS_ZOMBIE) continue;
+    for (int i = 0; i < f->cap; i++) {
+      const struct gfd *g = &f->fds[i];
+      if (g == n || g->hostfd < 0 || g->kind == FDK_NONE || fstat(g->hostfd, &st) ||
+          st.st_dev != want.st_dev || st.st_ino != want.st_ino)
+        continue;
+      if (syscall(SYS_kcmp, getpid(), getpid(), 0 /* KCMP_FILE */, n->hostfd, g->hostfd) == 0) {
+        n->ofd = g->ofd;
+        return;
+      }
+    }
+  }
+}
+
 int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec) {
   struct gfd *o = gfd_get(k, oldfd);
   if (!o) return -EBADF;
@@ -191,6 +220,7 @@ void fds_init(struct kernel *k) {
     int fl = fcntl(h, F_GETFL);
     if (fl < 0) fl = i == 0 ? O_RDONLY : O_WRONLY;
     gfd_fill(&k->fds[i], FDK_HOST, h, fl, false, NULL);
+    k->fds[i].ofd = ++k->next_kobj_id;
   }
   fs_io_init();      /* (also links sys_fs.o ahead of any weak placeholder) */
   fs_umask_init(k);

@@ -41,6 +41,9 @@ int gfd_dup(struct kernel *k, int oldfd, int newfd, bool exact, bool cloexec);
  * descriptor that may be another process's (pidfd_getfd): the same open
  * file on the host, a private copy of pseudo-file content. */
 int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec);
+/* a descriptor received with SCM_RIGHTS: the open file (gfd.ofd) of the
+ * guest descriptor that holds the same host open file, if any */
+void gfd_adopt_ofd(struct kernel *k, int fd);
 
 /* ---- path.c: guest paths, --root confinement, the modelled /proc ---- */
 /* Result of looking a guest path up in the modelled pseudo files. */
@@ -129,7 +132,8 @@ int fs_exe_link_text(struct kernel *k, char *out, size_t n);
 /* Reopen a guest fd as /proc/self/fd/N would (host fd, or -errno). */
 int fs_reopen_fd(struct kernel *k, int fd, int flags);
 /* Deterministic inode number for a pseudo file. */
-uint64_t fs_px_ino(const char *gpath);
+uint64_t fs_px_ino(struct kernel *k, const char *gpath, uint64_t serial);
+uint64_t proc_path_serial(struct kernel *k, const char *gpath);
 /* A host descriptor on procfs (refused to the guest). */
 bool fs_is_host_proc(int hostfd);
 /* Magic-link path for one of *our* host fds ("/proc/self/fd/N"). */
@@ -187,8 +191,8 @@ _Static_assert(sizeof(struct kstat64) == 144, "x86-64 struct stat is 144 bytes")
 void fs_kstat_from_host(struct kernel *k, struct kstat64 *o, const struct stat *s);
 /* Stat of a guest fd (host fstat or synthesized for pseudo files). */
 int fs_fstat_gfd(struct kernel *k, int fd, struct stat *st);
-/* Synthesized stat of a pseudo file object. */
-void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t linklen,
+/* Synthesized stat of a pseudo file object (serial: fs_px_ino's). */
+void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t linklen, uint64_t serial,
                 struct stat *st);
 
 /* ---- sys_fs.c ---- */

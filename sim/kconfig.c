@@ -68,7 +68,8 @@ static const struct kconfig kconfigs[] = {
   {"NET_NS", false, "as NAMESPACES"},
   {"CGROUPS", false, "no control groups"},
   {"MEMCG", false, "no control groups"},
-  {"CHECKPOINT_RESTORE", false, "no kcmp, PR_SET_MM, map_files, shm_next_id or clone3 set_tid"},
+  {"CHECKPOINT_RESTORE", true, "kcmp, kernel.ns_last_pid, kernel.shm_next_id and clone3's set_tid "
+                               "(no PR_SET_MM or /proc/<pid>/map_files)"},
   {"SECCOMP", false, "no seccomp"},
   {"BPF_SYSCALL", false, "no bpf"},
   {"PERF_EVENTS", false, "no perf_event_open"},

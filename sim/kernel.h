@@ -113,6 +113,10 @@ struct gfd {
   char *procbuf;             /* FDK_PROC: synthesized content */
   size_t proclen, procpos;
   char path[256];            /* for /proc/self/fd readlink */
+  uint64_t task_serial;      /* FDK_PIDFD, or FDK_PROC under /proc/<pid>: the process (struct
+                              * task's serial) it was opened on, which a reused pid does not name */
+  uint64_t ofd;              /* the open file description (struct file) it refers to: shared by
+                              * dup, fork and pidfd_getfd, new at each open (kcmp KCMP_FILE) */
   /* the host file behind hostfd, looked up once (gfd_file): a descriptor's
    * file never changes, and every install clears this */
   int8_t ftype;              /* 0 not yet, GFD_REG, GFD_STREAM (fifo, socket), GFD_OTHER */
@@ -138,7 +142,8 @@ enum { GFD_REG = 1, GFD_STREAM, GFD_OTHER };
 #define MAX_FDS 65536
 #define FDS_INITIAL 64
 
-struct files { int refs; int cap; struct gfd *fds; };
+/* id: names the table for kcmp(KCMP_FILES) (kcmp.c); never reused */
+struct files { int refs; int cap; struct gfd *fds; uint64_t id; };
 struct kernel;
 /* (fd.c) make room for descriptor `fd` in the running task's table,
  * updating every task that shares it; -EMFILE when it cannot grow */
@@ -153,18 +158,28 @@ static inline int fds_cap(const struct files *f) { return f ? f->cap : 0; }
  * setgroups with more than this is EINVAL in the model) */
 #define CRED_NGROUPS 64
 
+/* Linux's fs_struct: what CLONE_FS shares between processes (the threads
+ * of a process share it through their tgroup) */
+struct fs_struct {
+  int refs;                  /* tgroups that point here */
+  uint64_t id;               /* names it for kcmp(KCMP_FS); never reused */
+  char cwd[4096];            /* guest-visible cwd */
+  uint32_t umask;            /* file-creation mask */
+};
+
 /* What the threads of a process share (CLONE_THREAD, which implies
- * CLONE_SIGHAND and CLONE_VM; glibc adds CLONE_FS): Linux's signal_struct,
- * sighand_struct and fs_struct in one, reference-counted; fork copies it.
- * A thread's own state (registers, signal mask and private pending set,
- * credentials, TLS, clear_child_tid) stays in struct task_ctx. */
+ * CLONE_SIGHAND and CLONE_VM; glibc adds CLONE_FS): Linux's signal_struct
+ * and sighand_struct in one, reference-counted, with the fs_struct;
+ * fork copies it.  A thread's own state (registers, signal mask and
+ * private pending set, credentials, TLS, clear_child_tid) stays in
+ * struct task_ctx. */
 struct ksiginfo { int code, errno_, pid, uid; uint64_t addr; int status, trapno; uint32_t err; };
 struct tgroup {
   int refs;                  /* tasks that point here (zombies too) */
   int live;                  /* threads not yet exited */
   int ppid, pgid, sid;
-  char cwd[4096];            /* guest-visible cwd (CLONE_FS) */
-  uint32_t umask;            /* file-creation mask (inherited by fork, CLONE_FS) */
+  struct fs_struct *fs;      /* cwd and umask: the process's own, or its parent's (CLONE_FS) */
+  uint64_t id;               /* names its dispositions for kcmp(KCMP_SIGHAND); never reused */
   struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
   char exe_path[4096];       /* guest path of the running binary */
   char *cmdline; size_t cmdline_len;
@@ -207,6 +222,8 @@ struct task_ctx {
   char comm[16];             /* the task's name (exec's file name, PR_SET_NAME) */
   bool undumpable;           /* prctl PR_SET_DUMPABLE 0, or a credential change (fs.suid_dumpable 0) */
   bool forknoexec;           /* forked, not exec'd since (PF_FORKNOEXEC, in a core's NT_PRPSINFO) */
+  uint64_t semundo;          /* its System V semaphore undo list (sysvsem.undo_list): 0 none,
+                              * made and shared by CLONE_SYSVSEM (kcmp KCMP_SYSVSEM) */
   int64_t orig_rax;          /* pt_regs->orig_ax: the syscall the task is in or returns from, -1 in
                                 user mode (a core's NT_PRSTATUS) */
   /* credentials (sys_cred.c): real/effective/saved/filesystem ids and
@@ -262,6 +279,7 @@ struct task {
   } futex;
   uint64_t wake_ns;          /* a timed wait's deadline in guest time (0: none);
                               * the task wakes when it passes (task_wait_until) */
+  uint64_t serial;           /* Linux's struct pid: names this task, never reused (pids are) */
   int wstatus;               /* ZOMBIE: wait status */
   int exit_efd;              /* host eventfd made readable when the task exits,
                               * shared by its pidfds (pidfd.c); -1: none yet */
@@ -406,6 +424,8 @@ struct kernel {
   bool quiet;
   bool gup_force;            /* the fault being planned is a forced access (FOLL_FORCE): user_page_forced */
   uint64_t next_mm_id;       /* mm->id of the next address space */
+  uint64_t next_kobj_id;     /* the last id given to a files table, fs_struct, tgroup, open file or
+                                semaphore undo list (kcmp.c compares them) */
   /* recording (sim/record.h) and the guest kernel's own references (stats) */
   struct recorder *rec;      /* NULL: no trace */
   uint64_t rec_next_keyframe;   /* icount of the next keyframe */
@@ -454,6 +474,7 @@ struct kernel {
   struct {
     uint64_t shmmax, shmall;   /* kernel.shmmax (bytes), kernel.shmall (pages): shmget */
     int shmmni;                /* kernel.shmmni: segments (shmget) */
+    int shm_next_id;           /* kernel.shm_next_id: the next new segment's id, -1 none (shmget) */
     int pid_max;               /* kernel.pid_max: pid allocation (task.c) */
     int threads_max;           /* kernel.threads-max: tasks at once (--max-procs), fork's EAGAIN */
     int max_map_count;         /* vm.max_map_count: mmap and VMA splits */
@@ -692,7 +713,9 @@ struct task *task_find_tid(struct kernel *k, int tid);   /* a thread */
 void task_reap_gone(struct kernel *k);
 /* shared by task.c and exec.c: descriptor tables, thread groups, a
  * thread's last touches of its address space (robust list, clear_child_tid) */
-struct files *files_copy(const struct files *src);
+struct files *files_copy(struct kernel *k, const struct files *src);
+/* pid.c: a new task's pid (clone3's set_tid: that one, set_tid_size 0 or 1) or -errno */
+int alloc_pid(struct kernel *k, const int32_t *set_tid, uint64_t set_tid_size);
 void files_put(struct files *f);
 void tgroup_put(struct tgroup *g);
 void thread_release_user(struct kernel *k, struct task_ctx *tc);
@@ -818,6 +841,8 @@ void pidfd_task_gone(struct task *t);
  * POLLHUP too once it is reaped */
 short pidfd_poll_mask(struct kernel *k, const struct gfd *g);
 long sys_pidfd(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* kcmp(2) (kcmp.c): 0 if the two tasks share the object, else 1 or 2 */
+long sys_kcmp(struct kernel *k, int pid1, int pid2, int type, uint64_t idx1, uint64_t idx2);
 /* ---- job control (jobctl.c): stop signals, SIGCONT, orphaned groups ---- */
 #define SIG_STOP_MASK ((1ull << (SIGSTOP - 1)) | (1ull << (SIGTSTP - 1)) | \
                        (1ull << (SIGTTIN - 1)) | (1ull << (SIGTTOU - 1)))

@@ -314,9 +314,9 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
   const char *base = strrchr(path, '/');
   snprintf(k->comm, sizeof k->comm, "%s", base ? base + 1 : path);
   if (strncmp(path, "/proc/", 6)) {
-    char abs[sizeof k->tg->exe_path + sizeof k->tg->cwd + 2];
+    char abs[sizeof k->tg->exe_path + sizeof k->tg->fs->cwd + 2];
     if (path[0] == '/') snprintf(abs, sizeof abs, "%s", path);
-    else snprintf(abs, sizeof abs, "%s/%s", strcmp(k->tg->cwd, "/") ? k->tg->cwd : "", path);
+    else snprintf(abs, sizeof abs, "%s/%s", strcmp(k->tg->fs->cwd, "/") ? k->tg->fs->cwd : "", path);
     size_t al = strlen(abs);
     if (al < sizeof k->tg->exe_path) memcpy(k->tg->exe_path, abs, al + 1);
   }

@@ -1,6 +1,6 @@
 /* Guest paths: the guest cwd, --root confinement, and the modelled /proc.
  *
- * Guest paths are relative to the guest cwd (k->tg->cwd, a guest-visible
+ * Guest paths are relative to the guest cwd (k->tg->fs->cwd, a guest-visible
  * absolute path) or to a guest directory fd, or absolute.  Without --root
  * they go to the host as they are (like qemu-user).  With --root DIR,
  * DIR is the guest's "/": every lookup starts at k->rootfd and resolves
@@ -143,8 +143,8 @@ int fs_fd_guest_path(struct kernel *k, int fd, char *out, size_t n) {
 /* Guest-absolute path of the directory a relative path starts from. */
 int fs_base_dir(struct kernel *k, int dirfd, char *out, size_t n) {
   if (dirfd == AT_FDCWD) {
-    if (strlen(k->tg->cwd) >= n) return -ENAMETOOLONG;
-    strcpy(out, k->tg->cwd[0] ? k->tg->cwd : "/");
+    if (strlen(k->tg->fs->cwd) >= n) return -ENAMETOOLONG;
+    strcpy(out, k->tg->fs->cwd[0] ? k->tg->fs->cwd : "/");
     return 0;
   }
   struct gfd *g = gfd_get(k, dirfd);
@@ -303,7 +303,7 @@ int fs_host_open(struct kernel *k, int dirfd, const char *path, int flags, int m
   if (k->rootfd < 0) {
     if (path[0] == '/' || dirfd == AT_FDCWD) {
       char full[2 * FS_PATH_MAX + 2];
-      fd = join_path(k->tg->cwd[0] ? k->tg->cwd : "/", path, full, sizeof full);
+      fd = join_path(k->tg->fs->cwd[0] ? k->tg->fs->cwd : "/", path, full, sizeof full);
       if (fd == 0) { fd = openat(AT_FDCWD, full, flags, mode); if (fd < 0) fd = -errno; }
     } else {
       struct gfd *g = gfd_get(k, dirfd);

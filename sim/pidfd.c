@@ -2,8 +2,10 @@
  * and the calls that take one: pidfd_send_signal, pidfd_getfd,
  * waitid(P_PIDFD) (task.c) and poll/select (sys_fspoll.c).
  *
- * A pidfd names the process by its pid, which the model never reuses, so
- * a pidfd of a reaped process finds no task (ESRCH).  Readiness is the
+ * A pidfd names the process (its struct pid) by its pid and the task's
+ * serial: once the process is reaped, its pid may be given again (after
+ * kernel.ns_last_pid, or a wrap at pid_max), and the pidfd finds no task
+ * (ESRCH); so does a /proc/<pid> directory used as one.  Readiness is the
  * model's (pidfd_poll: POLLIN once the process is a zombie, POLLHUP too
  * once it is reaped); to let a task park in poll until then, the guest
  * fd's host descriptor is a dup of one host eventfd per process that
@@ -56,34 +58,51 @@ void pidfd_task_gone(struct task *t) {
 static int pid_of_task(struct kernel *k, struct task *t) { return t == k->cur ? k->pid : t->tc.pid; }
 
 /* a pidfd (O_RDWR and close-on-exec, as pidfd_create makes it) */
-static int install_pidfd(struct kernel *k, int pid, int efd, int flags, bool cloexec, int at) {
+static int install_pidfd(struct kernel *k, int pid, uint64_t serial, int efd, int flags, bool cloexec, int at) {
   int h = fcntl(efd, F_DUPFD_CLOEXEC, 3);
   if (h < 0) return -errno;
   int fd = at >= 0 ? gfd_install_at(k, at, FDK_PIDFD, h, flags, cloexec, PIDFD_PATH)
                    : gfd_install(k, 0, FDK_PIDFD, h, flags, cloexec, PIDFD_PATH);
-  if (fd >= 0) k->fds[fd].pid = pid;
+  if (fd >= 0) {
+    k->fds[fd].pid = pid;
+    k->fds[fd].task_serial = serial;
+  }
   return fd;
 }
 
 int pidfd_install(struct kernel *k, struct task *t, int flags, int at) {
   int efd = exit_fd(t);
   if (efd < 0) return efd;
-  return install_pidfd(k, pid_of_task(k, t), efd, O_RDWR | (flags & (O_NONBLOCK | PIDFD_THREAD_)), true, at);
+  return install_pidfd(k, pid_of_task(k, t), t->serial, efd, O_RDWR | (flags & (O_NONBLOCK | PIDFD_THREAD_)), true, at);
 }
 
 int pidfd_reopen(struct kernel *k, const struct gfd *o, int flags, bool cloexec) {
-  return install_pidfd(k, o->pid, o->hostfd, flags, cloexec, -1);
+  return install_pidfd(k, o->pid, o->task_serial, o->hostfd, flags, cloexec, -1);
+}
+
+/* Does pid now name a process other than the one with this serial (its
+ * pid given again after it was reaped)?  serial 0: no particular one. */
+static bool pid_reused(struct kernel *k, int pid, uint64_t serial) {
+  struct task *t = task_find(k, pid);
+  return serial && t && t->serial != serial;
+}
+
+/* the process a pidfd refers to, NULL once it has been reaped */
+static struct task *pidfd_task(struct kernel *k, const struct gfd *g) {
+  struct task *t = task_find(k, g->pid);
+  return t && t->serial == g->task_serial ? t : NULL;
 }
 
 int pidfd_pid_of(struct kernel *k, int fd, int *f_flags) {
   struct gfd *g = gfd_get(k, fd);
   if (!g || g->kind != FDK_PIDFD) return -EBADF;
   if (f_flags) *f_flags = g->flags;
-  return g->pid;
+  /* reaped, and its pid given again: a pid no child has (waitid: ECHILD) */
+  return pid_reused(k, g->pid, g->task_serial) ? INT32_MAX : g->pid;
 }
 
 short pidfd_poll_mask(struct kernel *k, const struct gfd *g) {
-  struct task *t = task_find(k, g->pid);
+  struct task *t = pidfd_task(k, g);
   if (!t) return POLLIN | POLLRDNORM | POLLHUP;
   return t->state == TS_ZOMBIE ? POLLIN | POLLRDNORM : 0;
 }
@@ -115,8 +134,9 @@ void pidfd_stat(struct kernel *k, const struct gfd *g, struct stat *st) {
 
 /* The pid a pidfd_send_signal descriptor names: a pidfd, or a /proc/<pid>
  * directory (tgid_pidfd_to_pid); thread: it names one thread. */
-static int signal_target(struct kernel *k, int fd, bool *thread) {
+static int signal_target(struct kernel *k, int fd, bool *thread, uint64_t *serial) {
   *thread = false;
+  *serial = 0;
   if (fd == PIDFD_SELF_THREAD || fd == PIDFD_SELF_THREAD_GROUP) {
     *thread = fd == PIDFD_SELF_THREAD;
     return *thread ? k->tid : k->pid;
@@ -125,12 +145,14 @@ static int signal_target(struct kernel *k, int fd, bool *thread) {
   if (!g || (g->flags & O_PATH)) return -EBADF;
   if (g->kind == FDK_PIDFD) {
     *thread = (g->flags & PIDFD_THREAD_) != 0;
+    *serial = g->task_serial;
     return g->pid;
   }
   if (g->kind == FDK_PROC && (g->flags & O_DIRECTORY) && !strncmp(g->path, "/proc/", 6)) {
     const char *p = g->path + 6;
     long pid = 0;
     for (; *p >= '0' && *p <= '9' && pid < 1000000000; p++) pid = pid * 10 + (*p - '0');
+    *serial = g->task_serial;
     if (!*p && p != g->path + 6) return (int)pid;
   }
   return -EBADF;
@@ -156,7 +178,8 @@ static long sys_pidfd_send_signal(struct kernel *k, int fd, int sig, uint64_t ui
     return -EINVAL;
   if (__builtin_popcountll(flags) > 1) return -EINVAL;
   bool thread;
-  int pid = signal_target(k, fd, &thread);
+  uint64_t serial;
+  int pid = signal_target(k, fd, &thread, &serial);
   if (pid < 0) return pid;
   /* the scope: PIDTYPE_PID (one thread), _TGID, or _PGID */
   enum { SCOPE_PID, SCOPE_TGID, SCOPE_PGID } scope = thread ? SCOPE_PID : SCOPE_TGID;
@@ -173,6 +196,7 @@ static long sys_pidfd_send_signal(struct kernel *k, int fd, int sig, uint64_t ui
     if ((pid != k->pid || scope == SCOPE_PGID) && (code >= 0 || code == SI_TKILL_)) return -EPERM;
   }
   int code = scope == SCOPE_PID ? SI_TKILL_ : SI_USER_;   /* prepare_kill_siginfo */
+  if (pid_reused(k, pid, serial)) return -ESRCH;          /* its struct pid has no task */
   if (scope != SCOPE_PGID) {
     struct task *t = scope == SCOPE_PID ? task_find_tid(k, pid) : task_find(k, pid);
     if (!t) return -ESRCH;
@@ -199,7 +223,7 @@ static long sys_pidfd_getfd(struct kernel *k, int pidfd, int targetfd, uint64_t 
   if (flags) return -EINVAL;
   struct gfd *g = gfd_get(k, pidfd);
   if (!g || g->kind != FDK_PIDFD) return -EBADF;
-  struct task *t = task_find(k, g->pid);
+  struct task *t = pidfd_task(k, g);
   if (!t) return -ESRCH;
   if (!ptrace_may_access(k, t, false)) return -EPERM;
   struct files *files = t == k->cur ? k->files : t->tc.files;

@@ -25,10 +25,29 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-uint64_t fs_px_ino(const char *gpath) {
+/* A pseudo file's inode number: a hash of its path; under /proc/<pid>
+ * the process's serial enters it too (proc_pid_make_inode gives every
+ * process's inodes new numbers), so a pid used again names other inodes.
+ * serial 0: the live process with that pid (an open /proc/<pid> file
+ * passes the one it was opened on). */
+uint64_t fs_px_ino(struct kernel *k, const char *gpath, uint64_t serial) {
   uint64_t h = 0xcbf29ce484222325ull;          /* FNV-1a */
   for (const char *p = gpath; *p; p++) h = (h ^ (uint8_t)*p) * 0x100000001b3ull;
+  if (!serial) serial = proc_path_serial(k, gpath);
+  h ^= serial * 0x9e3779b97f4a7c15ull;
   return (h & 0xffffffffull) | 0x100000000ull;  /* never 0 */
+}
+
+/* the serial (struct task's) of the live process a /proc/<pid> path
+ * names, 0 for any other path */
+uint64_t proc_path_serial(struct kernel *k, const char *gpath) {
+  if (strncmp(gpath, "/proc/", 6)) return 0;
+  const char *p = gpath + 6;
+  long pid = 0;
+  for (; *p >= '0' && *p <= '9' && pid < 100000000; p++) pid = pid * 10 + (*p - '0');
+  if (p == gpath + 6 || (*p && *p != '/')) return 0;
+  struct task *t = task_find(k, (int)pid);
+  return t ? t->serial : 0;
 }
 
 void px_free(struct px *r) {
@@ -98,7 +117,7 @@ static int exe_link_text(struct kernel *k, const struct task_ctx *c, char *out, 
   struct host_file *hf = exe_file_of(c);
   if (hf && fs_host_fd_guest_path(k, hf->fd, out, n) == 0 && out[0] == '/') return 0;
   if (!c->tg->exe_path[0]) return -ENOENT;
-  return fs_norm_path(c->tg->cwd[0] ? c->tg->cwd : "/", c->tg->exe_path, out, n);
+  return fs_norm_path(c->tg->fs->cwd[0] ? c->tg->fs->cwd : "/", c->tg->exe_path, out, n);
 }
 
 int fs_exe_link_text(struct kernel *k, char *out, size_t n) { return exe_link_text(k, &k->tc, out, n); }
@@ -168,7 +187,7 @@ void sb_printf(struct sbuf *b, const char *fmt, ...) {
   sb_add(b, tmp, (size_t)n);
 }
 
-void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned type) {
+void dir_add(struct kernel *k, struct sbuf *b, const char *dirpath, const char *name, unsigned type) {
   char child[FS_PATH_MAX];
   if (!strcmp(name, ".")) snprintf(child, sizeof child, "%s", dirpath);
   else if (!strcmp(name, "..")) fs_norm_path(dirpath, "..", child, sizeof child);
@@ -176,7 +195,7 @@ void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned typ
   size_t nl = strlen(name), reclen = (19 + nl + 1 + 7) & ~(size_t)7;
   uint8_t rec[19 + 256 + 8];
   memset(rec, 0, sizeof rec);
-  uint64_t ino = fs_px_ino(child), off = b->len + reclen;
+  uint64_t ino = fs_px_ino(k, child, 0), off = b->len + reclen;
   uint16_t rl = (uint16_t)reclen;
   memcpy(rec, &ino, 8);
   memcpy(rec + 8, &off, 8);
@@ -263,7 +282,7 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   uint64_t pte = mm ? mm->pt_pages * 4 : 0;
   sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
-            exe_base(k, c, t, sizeof t), (unsigned)c->tg->umask, state_name(p->state), c->pid, c->tid,
+            exe_base(k, c, t, sizeof t), (unsigned)c->tg->fs->umask, state_name(p->state), c->pid, c->tid,
             c->tg->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
   /* task_state(): the groups, space-separated, and a trailing space */
   sb_printf(b, "FDSize:\t%d\nGroups:\t", fds_cap(c->files));
@@ -510,27 +529,27 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   char pidstr[16], text[FS_PATH_MAX];
   struct sbuf b = {0};
   if (n == 0) {
-    dir_add(&b, "/proc", ".", DT_DIR);
-    dir_add(&b, "/proc", "..", DT_DIR);
+    dir_add(k, &b, "/proc", ".", DT_DIR);
+    dir_add(k, &b, "/proc", "..", DT_DIR);
     if (!k->cur) {
       snprintf(pidstr, sizeof pidstr, "%d", k->pid);
-      dir_add(&b, "/proc", pidstr, DT_DIR);
+      dir_add(k, &b, "/proc", pidstr, DT_DIR);
     }
     for (struct task *t = k->tasks; t && k->cur; t = t->next) {   /* every process, zombies too */
       snprintf(pidstr, sizeof pidstr, "%d", t == k->cur ? k->pid : t->tc.pid);
-      dir_add(&b, "/proc", pidstr, DT_DIR);
+      dir_add(k, &b, "/proc", pidstr, DT_DIR);
     }
-    dir_add(&b, "/proc", "self", DT_LNK);
-    dir_add(&b, "/proc", "thread-self", DT_LNK);
-    dir_add(&b, "/proc", "cpuinfo", DT_REG);
+    dir_add(k, &b, "/proc", "self", DT_LNK);
+    dir_add(k, &b, "/proc", "thread-self", DT_LNK);
+    dir_add(k, &b, "/proc", "cpuinfo", DT_REG);
     size_t gzl;
     void *gz = kconfig_gz(&gzl);
-    if (gz) dir_add(&b, "/proc", "config.gz", DT_REG);
+    if (gz) dir_add(k, &b, "/proc", "config.gz", DT_REG);
     free(gz);
-    dir_add(&b, "/proc", "meminfo", DT_REG);
-    dir_add(&b, "/proc", "mounts", DT_LNK);
-    dir_add(&b, "/proc", "sys", DT_DIR);
-    dir_add(&b, "/proc", "sysvipc", DT_DIR);
+    dir_add(k, &b, "/proc", "meminfo", DT_REG);
+    dir_add(k, &b, "/proc", "mounts", DT_LNK);
+    dir_add(k, &b, "/proc", "sys", DT_DIR);
+    dir_add(k, &b, "/proc", "sysvipc", DT_DIR);
     return px_dir(r, &b);
   }
   /* the rest of the path after component i, joined */
@@ -592,9 +611,9 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     return proc_sysctl_walk(k, rest, r, slash);
   } else if (!strcmp(comp[0], "sysvipc")) {
     if (n == 1) {
-      dir_add(&b, "/proc/sysvipc", ".", DT_DIR);
-      dir_add(&b, "/proc/sysvipc", "..", DT_DIR);
-      dir_add(&b, "/proc/sysvipc", "shm", DT_REG);
+      dir_add(k, &b, "/proc/sysvipc", ".", DT_DIR);
+      dir_add(k, &b, "/proc/sysvipc", "..", DT_DIR);
+      dir_add(k, &b, "/proc/sysvipc", "shm", DT_REG);
       return px_dir(r, &b);
     }
     if (strcmp(comp[1], "shm")) return -ENOENT;
@@ -628,7 +647,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       size_t ne = sizeof ents / sizeof ents[0] - (in_task ? 1 : 0);   /* no task/ in a task */
       for (size_t e = 0; e < ne; e++)
         if (!in_task || strcmp(ents[e].name, "coredump_filter"))   /* the process's, not a thread's */
-          dir_add(&b, pdir, ents[e].name, ents[e].type);
+          dir_add(k, &b, pdir, ents[e].name, ents[e].type);
       return px_dir(r, &b);
     }
     if (strcmp(comp[i], "task") || in_task) break;
@@ -636,13 +655,13 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       /* the process's threads, in creation order */
       char td[80], tids[16];
       snprintf(td, sizeof td, "%s/task", pdir);
-      dir_add(&b, td, ".", DT_DIR);
-      dir_add(&b, td, "..", DT_DIR);
+      dir_add(k, &b, td, ".", DT_DIR);
+      dir_add(k, &b, td, "..", DT_DIR);
       for (struct task *u = k->tasks; u; u = u->next) {
         const struct task_ctx *uc = task_ctx_of(k, u);
         if (uc->tg != c->tg || u->gone || (u->state == TS_ZOMBIE && c->tg->live)) continue;
         snprintf(tids, sizeof tids, "%d", uc->tid);
-        dir_add(&b, td, tids, DT_DIR);
+        dir_add(k, &b, td, tids, DT_DIR);
       }
       return px_dir(r, &b);
     }
@@ -689,19 +708,19 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
   if (!strcmp(cn, "cwd") || !strcmp(cn, "root")) {
     if (zombie) return -ENOENT;
     REST_FROM(i + 1);
-    return px_link(r, cn[0] == 'c' ? (c->tg->cwd[0] ? c->tg->cwd : "/") : "/", rest, follow, slash);
+    return px_link(r, cn[0] == 'c' ? (c->tg->fs->cwd[0] ? c->tg->fs->cwd : "/") : "/", rest, follow, slash);
   }
   if (!strcmp(cn, "fd")) {
     char fdd[96];
     snprintf(fdd, sizeof fdd, "%s/fd", pdir);
     if (!more) {
-      dir_add(&b, fdd, ".", DT_DIR);
-      dir_add(&b, fdd, "..", DT_DIR);
+      dir_add(k, &b, fdd, ".", DT_DIR);
+      dir_add(k, &b, fdd, "..", DT_DIR);
       for (int f = 0; c->fds && f < fds_cap(c->files); f++)
         if (c->fds[f].kind != FDK_NONE) {
           char nm[16];
           snprintf(nm, sizeof nm, "%d", f);
-          dir_add(&b, fdd, nm, DT_LNK);
+          dir_add(k, &b, fdd, nm, DT_LNK);
         }
       return px_dir(r, &b);
     }

@@ -9,7 +9,7 @@ struct sbuf { char *p; size_t len, cap; };
 void sb_add(struct sbuf *b, const void *d, size_t n);
 __attribute__((format(printf, 2, 3))) void sb_printf(struct sbuf *b, const char *fmt, ...);
 /* one linux_dirent64 record of a synthesized directory */
-void dir_add(struct sbuf *b, const char *dirpath, const char *name, unsigned type);
+void dir_add(struct kernel *k, struct sbuf *b, const char *dirpath, const char *name, unsigned type);
 /* the walk's answers: the buffer becomes a file (ENOTDIR with a trailing
  * slash) or a directory listing */
 int px_file(struct px *r, struct sbuf *b, bool slash);

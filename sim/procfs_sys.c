@@ -77,8 +77,28 @@ struct sysctl {
   int (*write_text)(struct kernel *k, const char *text);
   /* after a write stored a value: what the write does beyond that */
   void (*apply)(struct kernel *k, uint64_t v);
+  /* SC_INT whose value is not a variable of k->sysctl: how it reads and
+   * is stored, and its upper bound when that is another sysctl's value */
+  int64_t (*get)(const struct kernel *k);
+  void (*set)(struct kernel *k, int64_t v);
+  int (*max_of)(const struct kernel *k);
+  /* the write needs checkpoint_restore_ns_capable: CKPT_HANDLER the
+   * handler refuses others (EPERM); CKPT_MODE the file is 0666 for such
+   * a caller and its mode for others (ipc_permissions, ipc/ipc_sysctl.c) */
+  enum { CKPT_NONE, CKPT_HANDLER, CKPT_MODE } ckpt;
   const char *doc;           /* what the model does with it (docs) */
 };
+
+/* checkpoint_restore_ns_capable (include/linux/capability.h):
+ * CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE */
+static bool ckpt_capable(const struct kernel *k) { return capable(k, CAP_SYS_ADMIN_) || capable(k, 40); }
+
+/* kernel.ns_last_pid (pid_ns_ctl_handler, kernel/pid_namespace.c): the
+ * pid allocator's cursor less one, so a write of N makes N+1 the first
+ * pid alloc_pid tries (task.c); 0..pid_max */
+static int64_t get_ns_last_pid(const struct kernel *k) { return k->next_pid - 1; }
+static void set_ns_last_pid(struct kernel *k, int64_t v) { k->next_pid = (int)v + 1; }
+static int pid_max_of(const struct kernel *k) { return k->sysctl.pid_max; }
 
 #define KV(f) offsetof(struct kernel, sysctl.f)
 #define ULONG_MAX_ UINT64_MAX
@@ -149,15 +169,21 @@ static const struct sysctl sysctls[] = {
    .doc = "non-zero: .PID is appended to a pattern without %p"},
   {"kernel/pid_max", 0644, SC_INT, KV(pid_max), 32768, 301, 4194304,
    .doc = "pids above it are not allocated: allocation wraps to 300, EAGAIN when all are in use"},
-  {"kernel/threads-max", 0644, SC_INT, KV(threads_max), 4096, 20, 0x3fffffff,
-   .doc = "tasks (processes and threads) at once: fork and clone fail with EAGAIN at it; its default is --max-procs"},
+  {"kernel/ns_last_pid", 0666, SC_INT, 0, 0, 0, INT32_MAX, .get = get_ns_last_pid, .set = set_ns_last_pid,
+   .max_of = pid_max_of, .ckpt = CKPT_HANDLER,
+   .doc = "the last pid allocated; a privileged write of N makes the next fork try N+1 first (max: kernel.pid_max)"},
   {"kernel/shmall", 0644, SC_ULONG, KV(shmall), SHM_DEFAULT, 0, ULONG_MAX_,
    .doc = "shmget: ENOSPC when the segments' pages would pass it"},
+  {"kernel/shm_next_id", 0444, SC_INT, KV(shm_next_id), (uint64_t)-1, 0, INT32_MAX, .ckpt = CKPT_MODE,
+   .doc = "writable with CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE: the next new segment gets this id "
+          "(the next free slot from its slot up), then it reads -1 again"},
   {"kernel/shmmax", 0644, SC_ULONG, KV(shmmax), SHM_DEFAULT, 0, ULONG_MAX_,
    .doc = "shmget: EINVAL for a larger new segment"},
   {"kernel/shmmni", 0644, SC_INT, KV(shmmni), 4096, 0, SHM_IPCMNI,
    .doc = "shmget: ENOSPC when that many segments exist"},
   {"kernel/tainted", 0644, SC_FIXED, .text = "0\n", .doc = "the model's kernel is never tainted"},
+  {"kernel/threads-max", 0644, SC_INT, KV(threads_max), 4096, 20, 0x3fffffff,
+   .doc = "tasks (processes and threads) at once: fork and clone fail with EAGAIN at it; its default is --max-procs"},
   {"vm/drop_caches", 0200, SC_INT, KV(drop_caches), 0, 1, 4, .apply = apply_drop_caches,
    .doc = "1 and 3 drop the clean page cache"},
   {"vm/max_map_count", 0644, SC_INT, KV(max_map_count), 65530, 0, INT32_MAX,
@@ -171,6 +197,7 @@ static const struct sysctl sysctls[] = {
 #define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
 
 static uint64_t sc_get(const struct kernel *k, const struct sysctl *s) {
+  if (s->get) return (uint64_t)s->get(k);
   const char *p = (const char *)k + s->off;
   if (s->kind == SC_ULONG) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
   int v;
@@ -179,6 +206,7 @@ static uint64_t sc_get(const struct kernel *k, const struct sysctl *s) {
 }
 
 static void sc_set(struct kernel *k, const struct sysctl *s, uint64_t v) {
+  if (s->set) { s->set(k, (int64_t)v); return; }
   char *p = (char *)k + s->off;
   if (s->kind == SC_ULONG) memcpy(p, &v, sizeof v);
   else { int i = (int)(int64_t)v; memcpy(p, &i, sizeof i); }
@@ -188,7 +216,8 @@ void sysctl_init(struct kernel *k) {
   strcpy(k->sysctl.hostname, GUEST_NODENAME);
   strcpy(k->sysctl.domainname, "(none)");
   for (size_t i = 0; i < NSYSCTLS; i++)
-    if (sysctls[i].kind == SC_INT || sysctls[i].kind == SC_ULONG) sc_set(k, &sysctls[i], sysctls[i].def);
+    if ((sysctls[i].kind == SC_INT || sysctls[i].kind == SC_ULONG) && !sysctls[i].set)
+      sc_set(k, &sysctls[i], sysctls[i].def);
 }
 
 static void sc_read(struct kernel *k, const struct sysctl *s, struct sbuf *b) {
@@ -243,7 +272,8 @@ static int get_long(const char **p, size_t *left, uint64_t *val, bool *neg) {
  * out of the entry's range (a negative one for SC_ULONG) is EINVAL.
  * Returns the bytes the write takes (the rest of the buffer after the
  * value and its blanks is not taken) or -EINVAL. */
-static long parse_value(const struct sysctl *s, const char *buf, size_t n, uint64_t *out) {
+static long parse_value(const struct kernel *k, const struct sysctl *s, const char *buf, size_t n,
+                        uint64_t *out) {
   size_t left = n < PAGE - 1 ? n : PAGE - 1;
   const char *p = buf;
   while (left && sc_space(*p)) { p++; left--; }
@@ -258,7 +288,8 @@ static long parse_value(const struct sysctl *s, const char *buf, size_t n, uint6
     /* do_proc_dointvec_conv, then the minmax check */
     if (neg ? v > (uint64_t)INT32_MAX + 1 : v > INT32_MAX) return -EINVAL;
     int64_t iv = neg ? -(int64_t)v : (int64_t)v;
-    if (iv < s->min || iv > (int64_t)s->max) return -EINVAL;
+    int64_t max = s->max_of ? s->max_of(k) : (int64_t)s->max;
+    if (iv < s->min || iv > max) return -EINVAL;
     *out = (uint64_t)iv;
   }
   while (left && sc_space(*p)) { p++; left--; }
@@ -286,7 +317,7 @@ static long wr_fixed(const struct sysctl *s, const char *buf, size_t n) {
   if (num) {
     struct sysctl as = {.kind = SC_ULONG, .max = UINT64_MAX};
     uint64_t v;
-    long r = parse_value(&as, buf, n, &v);
+    long r = parse_value(NULL, &as, buf, n, &v);
     if (r < 0) return r;
     return v == strtoull(cur, NULL, 10) ? r : -EINVAL;
   }
@@ -311,6 +342,7 @@ unsigned fs_proc_mode(const char *gpath) {
 int fs_proc_may(struct kernel *k, const char *gpath, int want) {
   const struct sysctl *s = sysctl_of(gpath);
   if (!s) return want & 2 ? -EACCES : 0;
+  if (s->ckpt == CKPT_MODE && ckpt_capable(k)) return 0;
   unsigned m = k->euid == 0 ? s->mode >> 6 : cred_in_group(k, 0) || k->egid == 0 ? s->mode >> 3 : s->mode;
   return (unsigned)want & ~m & 7 ? -EACCES : 0;
 }
@@ -324,6 +356,7 @@ long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, i
   const struct sysctl *s = sysctl_of(g->path);
   if (!s) return -EBADF;
   if (fs_proc_may(k, g->path, 2)) return -EPERM;
+  if (s->ckpt == CKPT_HANDLER && !ckpt_capable(k)) return -EPERM;
   size_t at = pos < 0 ? g->procpos : (size_t)pos;
   long r;
   if (!n) r = 0;
@@ -340,7 +373,7 @@ long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, i
   else if (at) r = (long)n;                  /* proc_first_pos_non_zero_ignore */
   else {
     uint64_t v;
-    r = parse_value(s, buf, n, &v);
+    r = parse_value(k, s, buf, n, &v);
     if (r >= 0) {
       sc_set(k, s, v);
       if (s->apply) s->apply(k, v);
@@ -364,9 +397,12 @@ void sysctl_markdown(FILE *f) {
       snprintf(def, sizeof def, "(text)");
       snprintf(range, sizeof range, "a string");
     } else {
-      snprintf(def, sizeof def, "%llu", (unsigned long long)s->def);
+      if (s->get) snprintf(def, sizeof def, "(live)");
+      else if (s->kind == SC_INT) snprintf(def, sizeof def, "%lld", (long long)(int64_t)s->def);
+      else snprintf(def, sizeof def, "%llu", (unsigned long long)s->def);
       if (s->kind == SC_ULONG) snprintf(range, sizeof range, "0..ULONG_MAX");
       else if (s->max == INT32_MAX && s->min == INT32_MIN) snprintf(range, sizeof range, "any int");
+      else if (s->max_of) snprintf(range, sizeof range, "%lld..pid_max", (long long)s->min);
       else if (s->max == INT32_MAX) snprintf(range, sizeof range, "%lld..INT_MAX", (long long)s->min);
       else snprintf(range, sizeof range, "%lld..%llu", (long long)s->min, (unsigned long long)s->max);
     }
@@ -399,11 +435,11 @@ int proc_sysctl_walk(struct kernel *k, const char *rel, struct px *r, bool slash
       const char *q = sysctls[i - 1].path;
       seen = !strncmp(q, p, (size_t)(name - p) + nl) && (q[(name - p) + nl] == '/' || !q[(name - p) + nl]) && sl;
     }
-    if (!any) { dir_add(&b, dir, ".", DT_DIR); dir_add(&b, dir, "..", DT_DIR); any = true; }
+    if (!any) { dir_add(k, &b, dir, ".", DT_DIR); dir_add(k, &b, dir, "..", DT_DIR); any = true; }
     if (seen) continue;
     char nm[256];
     snprintf(nm, sizeof nm, "%.*s", (int)nl, name);
-    dir_add(&b, dir, nm, sl ? DT_DIR : DT_REG);
+    dir_add(k, &b, dir, nm, sl ? DT_DIR : DT_REG);
   }
   if (!any) return -ENOENT;
   return px_dir(r, &b);

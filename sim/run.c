@@ -423,9 +423,9 @@ static int guest_init(struct machine *m, char *err, size_t n) {
       snprintf(err, n, "--root %s: %s", cfg->root, strerror(errno));
       return -1;
     }
-    strcpy(k->tg->cwd, "/");
-  } else if (!getcwd(k->tg->cwd, sizeof k->tg->cwd)) {
-    strcpy(k->tg->cwd, "/");
+    strcpy(k->tg->fs->cwd, "/");
+  } else if (!getcwd(k->tg->fs->cwd, sizeof k->tg->fs->cwd)) {
+    strcpy(k->tg->fs->cwd, "/");
   }
   k->mm = mm_new(k);
   if (!k->mm) { snprintf(err, n, "guest memory too small"); return -1; }

@@ -54,12 +54,12 @@ void fs_kstat_from_host(struct kernel *k, struct kstat64 *o, const struct stat *
   o->st_ctime_nsec = (uint64_t)s->st_ctim.tv_nsec;
 }
 
-void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t linklen,
+void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t linklen, uint64_t serial,
                 struct stat *st) {
   memset(st, 0, sizeof *st);
   bool sys = !strncmp(gpath, "/sys/", 5);
   st->st_dev = sys ? 0x15 : 0x16;
-  st->st_ino = (ino_t)fs_px_ino(gpath);
+  st->st_ino = (ino_t)fs_px_ino(k, gpath, serial);
   st->st_uid = getuid();
   st->st_gid = getgid();
   st->st_blksize = sys ? 4096 : 1024;
@@ -88,7 +88,7 @@ int fs_fstat_gfd(struct kernel *k, int fd, struct stat *st) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
   if (g->kind == FDK_PROC) {
-    fs_px_stat(k, (g->flags & O_DIRECTORY) ? PX_DIR : PX_FILE, g->path, 0, st);
+    fs_px_stat(k, (g->flags & O_DIRECTORY) ? PX_DIR : PX_FILE, g->path, 0, g->task_serial, st);
     return 0;
   }
   if (g->kind == FDK_PIDFD) {
@@ -114,7 +114,7 @@ static int do_stat(struct kernel *k, int dirfd, const char *path, int flags, str
   if (e) return e;
   switch (r.kind) {
   case PX_FILE: case PX_DIR: case PX_LINK:
-    fs_px_stat(k, r.kind, r.gpath, strlen(r.target), st);
+    fs_px_stat(k, r.kind, r.gpath, strlen(r.target), 0, st);
     px_free(&r);
     return 0;
   case PX_FD:
@@ -236,7 +236,7 @@ static long sys_statx(struct kernel *k, int dirfd, uint64_t upath, int flags, un
     struct where w = where_of(&r, dirfd, path);
     switch (r.kind) {
     case PX_FILE: case PX_DIR: case PX_LINK:
-      fs_px_stat(k, r.kind, r.gpath, strlen(r.target), &st);
+      fs_px_stat(k, r.kind, r.gpath, strlen(r.target), 0, &st);
       statx_from_stat(&sx, &st);
       break;
     case PX_FD: {

@@ -21,10 +21,10 @@
 void fs_umask_init(struct kernel *k) {
   mode_t m = umask(0);
   umask(m);
-  k->tg->umask = m & 0777;
+  k->tg->fs->umask = m & 0777;
 }
 
-mode_t fs_umask(struct kernel *k) { return (mode_t)k->tg->umask; }
+mode_t fs_umask(struct kernel *k) { return (mode_t)k->tg->fs->umask; }
 
 static int exists_nofollow(int pfd, const char *last) {
   struct stat st;
@@ -79,6 +79,7 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
     fd = gfd_install(k, 0, FDK_PROC, -1, keep | (r.kind == PX_DIR ? O_DIRECTORY : 0), cloexec, r.gpath);
     if (fd >= 0) {
       k->fds[fd].live = live;
+      k->fds[fd].task_serial = proc_path_serial(k, r.gpath);
       size_t gl = strlen(r.gpath);
       if (r.kind == PX_DIR && gl > 3 && !strcmp(r.gpath + gl - 3, "/fd")) {
         /* list the fd table again now that this fd is in it, as Linux does */
@@ -125,6 +126,7 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
         k->fds[fd].procbuf = copy;
         k->fds[fd].proclen = o->proclen;
         k->fds[fd].live = live;
+        k->fds[fd].task_serial = o->task_serial;
       } else free(copy);
       break;
     }
@@ -371,11 +373,11 @@ static int set_cwd_from(struct kernel *k, int h, const char *lexical) {
   if (e) return e;
   char p[FS_PATH_MAX];
   if (fs_host_fd_guest_path(k, h, p, sizeof p) == 0 && p[0] == '/') {
-    snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", p);   /* the physical path, as Linux */
+    snprintf(k->tg->fs->cwd, sizeof k->tg->fs->cwd, "%s", p);   /* the physical path, as Linux */
     return 0;
   }
   if (!lexical || lexical[0] != '/') return -ENOENT;
-  snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", lexical);
+  snprintf(k->tg->fs->cwd, sizeof k->tg->fs->cwd, "%s", lexical);
   return 0;
 }
 
@@ -393,12 +395,12 @@ static long sys_chdir(struct kernel *k, uint64_t upath) {
   enum px_kind kind = r.kind;
   int xfd = r.fd;
   px_free(&r);
-  if (kind == PX_DIR) { snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", g); return 0; }
+  if (kind == PX_DIR) { snprintf(k->tg->fs->cwd, sizeof k->tg->fs->cwd, "%s", g); return 0; }
   if (kind == PX_FD) {
     struct gfd *o = gfd_get(k, xfd);
     if (o && o->kind == FDK_PROC) {
       if (!(o->flags & O_DIRECTORY)) return -ENOTDIR;
-      snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", o->path);
+      snprintf(k->tg->fs->cwd, sizeof k->tg->fs->cwd, "%s", o->path);
       return 0;
     }
     int h = o ? fcntl(o->hostfd, F_DUPFD_CLOEXEC, 3) : -1;
@@ -420,7 +422,7 @@ static long sys_fchdir(struct kernel *k, int fd) {
   if (!g) return -EBADF;
   if (g->kind == FDK_PROC) {
     if (!(g->flags & O_DIRECTORY)) return -ENOTDIR;
-    snprintf(k->tg->cwd, sizeof k->tg->cwd, "%s", g->path);
+    snprintf(k->tg->fs->cwd, sizeof k->tg->fs->cwd, "%s", g->path);
     return 0;
   }
   if (g->kind != FDK_HOST) return -ENOTDIR;
@@ -428,7 +430,7 @@ static long sys_fchdir(struct kernel *k, int fd) {
 }
 
 static long sys_getcwd(struct kernel *k, uint64_t ubuf, uint64_t size) {
-  const char *c = k->tg->cwd[0] ? k->tg->cwd : "/";
+  const char *c = k->tg->fs->cwd[0] ? k->tg->fs->cwd : "/";
   size_t l = strlen(c) + 1;
   if (size < l) return -ERANGE;
   return copy_to_user(k, ubuf, c, l) ? -EFAULT : (long)l;
@@ -461,8 +463,8 @@ long sys_fsmeta(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_chdir: return sys_chdir(k, a[0]);
   case SYS_fchdir: return sys_fchdir(k, (int)a[0]);
   case SYS_umask: {
-    mode_t old = (mode_t)k->tg->umask;
-    k->tg->umask = (uint32_t)(a[0] & 0777);
+    mode_t old = (mode_t)k->tg->fs->umask;
+    k->tg->fs->umask = (uint32_t)(a[0] & 0777);
     return (long)old;
   }
   case SYS_chroot: return -EPERM;

@@ -124,21 +124,30 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
   }
   if (size > INT64_MAX) return -EINVAL;     /* shmem_kernel_file_setup: past MAX_LFS_FILESIZE */
   if (in_use >= k->sysctl.shmmni) return -ENOSPC;
+  /* ipc_idr_alloc (ipc/util.c): kernel.shm_next_id, when set, is taken
+   * (it reads -1 again whatever follows): the new id has its sequence
+   * part, and the first free slot from its slot part up (idr_alloc) */
+  int next_id = k->sysctl.shm_next_id;
+  k->sysctl.shm_next_id = -1;
+  int from = next_id >= 0 ? next_id % SEQ_MULT : 0;
   int slot = -1;
-  bool fresh = false;
-  for (int i = 0; i < k->nshm && slot < 0; i++) if (!k->shm[i].used) slot = i;
+  for (int i = from; i < k->nshm && slot < 0; i++) if (!k->shm[i].used) slot = i;
   if (slot < 0) {
-    fresh = true;
-    if (k->nshm >= SHM_IPCMNI) return -ENOSPC;
-    if (k->nshm == k->capshm) {
-      int nc = k->capshm ? k->capshm * 2 : 16;
+    int want = from > k->nshm ? from : k->nshm;
+    if (want >= SHM_IPCMNI) return -ENOSPC;
+    if (want >= k->capshm) {
+      int nc = k->capshm ? k->capshm : 16;
+      while (nc <= want) nc *= 2;
       struct shm_seg *ns = realloc(k->shm, (size_t)nc * sizeof *ns);
       if (!ns) return -ENOMEM;
       k->shm = ns;
       k->capshm = nc;
     }
-    k->shm[k->nshm] = (struct shm_seg){0};
-    slot = k->nshm++;
+    /* slots skipped over are free and never used: their first use
+     * makes sequence 0, as an appended slot's */
+    for (int i = k->nshm; i <= want; i++) k->shm[i] = (struct shm_seg){.seq = UINT32_MAX};
+    k->nshm = want + 1;
+    slot = want;
   }
   char name[32];
   snprintf(name, sizeof name, "SYSV%08x", (unsigned)key);
@@ -147,7 +156,8 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
   struct stat st;
   if (ftruncate(fd, (off_t)((size + PAGE - 1) & PAGE_MASK)) || fstat(fd, &st)) { close(fd); return -ENOMEM; }
   struct shm_seg *s = &k->shm[slot];
-  uint32_t seq = fresh ? 0 : s->seq + 1;     /* a reused slot: a new id */
+  /* a reused slot: a new id; shm_next_id: its own */
+  uint32_t seq = next_id >= 0 ? (uint32_t)(next_id / SEQ_MULT) : s->seq + 1;
   *s = (struct shm_seg){.used = true, .key = key, .size = size, .fd = fd, .dev = (uint64_t)st.st_dev,
                         .ino = (uint64_t)st.st_ino, .mode = (uint32_t)flg & 0777, .seq = seq,
                         .uid = k->euid, .gid = k->egid, .cuid = k->euid, .cgid = k->egid, .cpid = k->pid,

@@ -258,6 +258,7 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
       if ((size_t)kept >= room) { close(h); oflags |= MSG_CTRUNC; continue; }   /* as scm_detach_fds */
       long fd = install_host(k, h, (flags & MSG_CMSG_CLOEXEC) != 0, 0);
       if (fd < 0) { oflags |= MSG_CTRUNC; continue; }
+      gfd_adopt_ofd(k, (int)fd);         /* the sender's open file, not a new one */
       fds[kept++] = (int)fd;
     }
     if (!kept) continue;

@@ -483,6 +483,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_membarrier: return 0;
   case SYS_personality: return a[0] == 0xffffffff ? 0 : 0;
   case SYS_prctl: return sys_prctl(k, a);
+  case SYS_kcmp: return sys_kcmp(k, (int)a[0], (int)a[1], (int)a[2], a[3], a[4]);
   case SYS_pidfd_open: case SYS_pidfd_send_signal: case SYS_pidfd_getfd:
     return sys_pidfd(k, nr, a, handled);
   default:

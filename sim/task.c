@@ -23,6 +23,7 @@
 #define CLONE_FILES_ 0x400
 #define CLONE_SIGHAND_ 0x800
 #define CLONE_VFORK_ 0x4000
+#define CLONE_SYSVSEM_ 0x40000
 #define CLONE_PARENT_ 0x8000
 #define CLONE_THREAD_ 0x10000
 #define CLONE_SETTLS_ 0x80000
@@ -34,9 +35,10 @@
 #define CLONE_NS_ALL_ (0x20000ull | 0x04000000 | 0x08000000 | 0x20000000 | 0x40000000 | 0x02000000 | 0x80)
 #define CLONE_NS_ABSENT_ (0x04000000ull | 0x08000000 | 0x20000000 | 0x40000000 | 0x80)
 
-static struct files *files_new(int cap) {
+static struct files *files_new(struct kernel *k, int cap) {
   struct files *f = calloc(1, sizeof *f);
   f->refs = 1;
+  f->id = ++k->next_kobj_id;
   f->cap = cap;
   f->fds = calloc((size_t)cap, sizeof *f->fds);
   for (int i = 0; i < cap; i++) f->fds[i].hostfd = -1;
@@ -45,8 +47,8 @@ static struct files *files_new(int cap) {
 
 /* fork's copy of the descriptor table: host dups share the open file
  * description, as the guest's fork does. */
-struct files *files_copy(const struct files *src) {
-  struct files *f = files_new(src->cap);
+struct files *files_copy(struct kernel *k, const struct files *src) {
+  struct files *f = files_new(k, src->cap);
   for (int i = 0; i < src->cap; i++) {
     const struct gfd *g = &src->fds[i];
     if (g->kind == FDK_NONE) continue;
@@ -70,23 +72,46 @@ void files_put(struct files *f) {
 }
 
 /* ---- thread groups ---- */
-static struct tgroup *tgroup_new(void) {
+static struct tgroup *tgroup_new(struct kernel *k) {
   struct tgroup *g = calloc(1, sizeof *g);
-  if (g) g->refs = g->live = 1;
+  if (!g) return NULL;
+  g->fs = calloc(1, sizeof *g->fs);
+  if (!g->fs) { free(g); return NULL; }
+  g->refs = g->live = g->fs->refs = 1;
+  g->id = ++k->next_kobj_id;
+  g->fs->id = ++k->next_kobj_id;
   return g;
+}
+
+/* copy_fs (kernel/fork.c): CLONE_FS shares the parent's fs_struct, else
+ * the child gets a copy (cwd and umask) */
+static struct fs_struct *fs_copy(struct kernel *k, struct fs_struct *src, bool share) {
+  if (share) {
+    src->refs++;
+    return src;
+  }
+  struct fs_struct *fs = malloc(sizeof *fs);
+  if (!fs) return NULL;
+  *fs = *src;
+  fs->refs = 1;
+  fs->id = ++k->next_kobj_id;
+  return fs;
 }
 
 /* fork: the child's own copy (dispositions, limits, cwd and the command
  * line carry over; pending signals, timers and the exit state do not) */
-static struct tgroup *tgroup_copy(const struct tgroup *src) {
+static struct tgroup *tgroup_copy(struct kernel *k, const struct tgroup *src, bool share_fs) {
   struct tgroup *g = malloc(sizeof *g);
   if (!g) return NULL;
   *g = *src;
   g->refs = g->live = 1;
+  g->id = ++k->next_kobj_id;
+  g->fs = fs_copy(k, src->fs, share_fs);
+  if (!g->fs) { free(g); return NULL; }
   g->cmdline = NULL;
   if (src->cmdline) {
     g->cmdline = malloc(src->cmdline_len + 1);
-    if (!g->cmdline) { free(g); return NULL; }
+    if (!g->cmdline) { if (--g->fs->refs == 0) free(g->fs); free(g); return NULL; }
     memcpy(g->cmdline, src->cmdline, src->cmdline_len);
   }
   g->shared_pending = 0;
@@ -102,6 +127,7 @@ static struct tgroup *tgroup_copy(const struct tgroup *src) {
 
 void tgroup_put(struct tgroup *g) {
   if (!g || --g->refs) return;
+  if (g->fs && --g->fs->refs == 0) free(g->fs);
   free(g->cmdline);
   free(g);
 }
@@ -127,16 +153,17 @@ int task_init_first(struct kernel *k) {
   k->cur = t;
   k->next_pid = FIRST_PID + 1;
   memset(&k->tc, 0, sizeof k->tc);
-  k->tg = tgroup_new();
+  k->tg = tgroup_new(k);
   if (!k->tg) return -ENOMEM;
   k->pid = k->tid = k->tg->pgid = k->tg->sid = FIRST_PID;
   k->tg->ppid = OUTSIDE_PID;
   k->orig_rax = -1;
   rlimits_init(&k->tc);
-  k->files = files_new(FDS_INITIAL);
+  k->files = files_new(k, FDS_INITIAL);
   k->fds = k->files->fds;
   t->state = TS_RUNNABLE;
   t->exit_efd = -1;
+  t->serial = ++k->next_kobj_id;
   t->on_cpu = 0;
   k->smp.task[0] = t;
   return 0;
@@ -390,53 +417,9 @@ void sched_switch(struct kernel *k) {
 /* ---- fork / clone ---- */
 /* upidfd: where CLONE_PIDFD stores the child's pidfd (clone: the
  * parent_tid argument; clone3: its own field) */
-
-static int cmp_int(const void *a, const void *b) {
-  int x = *(const int *)a, y = *(const int *)b;
-  return (x > y) - (x < y);
-}
-
-/* alloc_pid (kernel/pid.c): the lowest free pid from the cursor up to
- * kernel.pid_max, then again from RESERVED_PIDS (300) once pids have
- * wrapped (idr_alloc_cyclic); -EAGAIN when every one is in use.  A pid
- * is in use while a task (a zombie too) has it as its pid, process group
- * or session, and for the guest's parent outside the model. */
-#define RESERVED_PIDS 300
-static int alloc_pid(struct kernel *k) {
-  int n = 1, cap = 16;
-  int *used = malloc((size_t)cap * sizeof *used);
-  if (!used) return -ENOMEM;
-  used[0] = OUTSIDE_PID;
-  for (struct task *t = k->tasks; t; t = t->next) {
-    const struct task_ctx *c = task_ctx_of(k, t);
-    if (n + 4 > cap) {
-      int *nu = realloc(used, (size_t)(cap *= 2) * sizeof *nu);
-      if (!nu) { free(used); return -ENOMEM; }
-      used = nu;
-    }
-    used[n++] = c->pid;
-    used[n++] = c->tid;
-    used[n++] = c->tg->pgid;
-    used[n++] = c->tg->sid;
-  }
-  qsort(used, (size_t)n, sizeof *used, cmp_int);
-  int max = k->sysctl.pid_max, lo = k->next_pid > RESERVED_PIDS ? RESERVED_PIDS : 1;
-  int pid = -EAGAIN;
-  for (int pass = 0; pass < 2 && pid < 0; pass++) {
-    int cand = pass ? lo : (k->next_pid < lo ? lo : k->next_pid), i = 0;
-    if (pass && k->next_pid <= lo) break;    /* the first pass covered it all */
-    for (; cand < max; cand++) {
-      while (i < n && used[i] < cand) i++;
-      if (i == n || used[i] != cand) { pid = cand; break; }
-    }
-  }
-  free(used);
-  if (pid > 0) k->next_pid = pid + 1;
-  return pid;
-}
-
 static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t ptid,
-                     uint64_t ctid, uint64_t tls, uint64_t upidfd) {
+                     uint64_t ctid, uint64_t tls, uint64_t upidfd, const int32_t *set_tid,
+                     uint64_t set_tid_size) {
   /* copy_process's flag rules: a thread shares the dispositions, which
    * need the address space the handlers live in */
   bool thread = flags & CLONE_THREAD_;
@@ -455,6 +438,8 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
     if (flags & CLONE_NS_ABSENT_) return -EINVAL;
   }
+  int newpid = alloc_pid(k, set_tid, set_tid_size);
+  if (newpid < 0) return newpid;
   /* copy_process: CLONE_DETACHED is kept for a later CLONE_PIDFD use; the
    * fd number is stored before the child exists (EFAULT: no child), and
    * the descriptor is installed once it does, so the child's copy of the
@@ -489,11 +474,10 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     return -EAGAIN;
   }
   struct vcpu *c = k->cpu;
-  int newpid = alloc_pid(k);
-  if (newpid < 0) return newpid;
   struct task *t = calloc(1, sizeof *t);
   if (!t) return -ENOMEM;
   t->exit_efd = -1;
+  t->serial = ++k->next_kobj_id;
   t->on_cpu = -1;
   t->tc = k->tc;
   t->tc.tid = newpid;
@@ -509,6 +493,14 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   t->tc.cpu_insns = 0;
   t->tc.oncpu_icount = c->icount;
   t->tc.robust_list = 0;
+  /* copy_semundo (ipc/sem.c): CLONE_SYSVSEM shares the caller's undo
+   * list, making it first if it has none; else the child has none */
+  if (flags & CLONE_SYSVSEM_) {
+    if (!k->semundo) k->semundo = ++k->next_kobj_id;
+    t->tc.semundo = k->semundo;
+  } else {
+    t->tc.semundo = 0;
+  }
   /* copy_process: a child sharing the memory but not waited for by a
    * vfork parent must not run its handlers on the parent's altstack */
   if ((flags & (CLONE_VM_ | CLONE_VFORK_)) == CLONE_VM_) {
@@ -519,7 +511,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     k->tg->refs++;
     k->tg->live++;
   } else {
-    t->tc.tg = tgroup_copy(k->tg);
+    t->tc.tg = tgroup_copy(k, k->tg, flags & CLONE_FS_);
     if (!t->tc.tg) { free(t); return -ENOMEM; }
     t->tc.tg->ppid = (flags & CLONE_PARENT_) ? k->tg->ppid : k->pid;
   }
@@ -530,7 +522,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (!t->tc.mm) { tgroup_put(t->tc.tg); free(t); return -ENOMEM; }
   }
   if (flags & CLONE_FILES_) k->files->refs++;
-  else t->tc.files = files_copy(k->files);
+  else t->tc.files = files_copy(k, k->files);
   t->tc.fds = t->tc.files->fds;
   cpu_save_regs(c, &t->regs);
   t->regs.r[RAX] = 0;
@@ -565,13 +557,13 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
 
 long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
   switch (nr) {
-  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0, 0);
-  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0, 0);
+  case SYS_fork: return do_clone(k, SIGCHLD, 0, 0, 0, 0, 0, NULL, 0);
+  case SYS_vfork: return do_clone(k, CLONE_VM_ | CLONE_VFORK_ | SIGCHLD, 0, 0, 0, 0, 0, NULL, 0);
   case SYS_clone:
     /* kernel_clone: the legacy call returns the pidfd through parent_tid,
      * so CLONE_PIDFD and CLONE_PARENT_SETTID exclude each other */
     if ((a[0] & CLONE_PIDFD_) && (a[0] & CLONE_PARENT_SETTID_)) return -EINVAL;
-    return do_clone(k, a[0], a[1], a[2], a[3], a[4], a[2]);
+    return do_clone(k, a[0], a[1], a[2], a[3], a[4], a[2], NULL, 0);
   case SYS_clone3: {
     /* copy_struct_from_user: a larger struct's tail must be zero (E2BIG)
      * and readable (EFAULT); then clone3_args_valid's checks */
@@ -583,8 +575,13 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
       if (copy_from_user(k, &byte, a[0] + off, 1)) return -EFAULT;
       if (byte) return -E2BIG;
     }
-    /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls */
+    /* flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size,
+     * tls, set_tid, set_tid_size, cgroup (copy_clone_args_from_user):
+     * set_tid and its size (at most MAX_PID_NS_LEVEL, 32) both or neither */
+    if (ca[9] > 32 || (ca[8] == 0) != (ca[9] == 0)) return -EINVAL;
     if ((ca[4] & ~0xffull) || ca[4] > 64) return -EINVAL;          /* exit_signal */
+    int32_t set_tid[32];
+    if (ca[9] && copy_from_user(k, set_tid, ca[8], ca[9] * sizeof set_tid[0])) return -EFAULT;
     /* clone3_args_valid: no flag past the legacy ones, CLONE_CLEAR_SIGHAND
      * and CLONE_INTO_CGROUP; CLONE_DETACHED and the CSIGNAL bits (but
      * CLONE_NEWTIME) are refused; then the stack */
@@ -594,7 +591,7 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
     /* kernel_clone: the pidfd and the parent's tid in one place */
     if ((ca[0] & CLONE_PIDFD_) && (ca[0] & CLONE_PARENT_SETTID_) && ca[1] == ca[3]) return -EINVAL;
     uint64_t sp = ca[5] ? ca[5] + ca[6] : 0;
-    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7], ca[1]);
+    return do_clone(k, ca[0] | ca[4], sp, ca[3], ca[2], ca[7], ca[1], set_tid, ca[9]);
   }
   }
   return -ENOSYS;
@@ -705,6 +702,7 @@ void task_exit(struct kernel *k) {
   files_put(k->files);
   k->files = NULL;
   k->fds = NULL;
+  k->semundo = 0;                       /* exit_sem */
   mm_put(k, k->mm);
   k->mm = NULL;
   smp_task_gone(k);
