@@ -15,7 +15,7 @@ int cpu_init(struct vcpu *c, struct mmu *m) {
   c->tsc_hz = 2000000000ull;
   c->icount_stop = ~0ull;
   c->icount_limit = ~0ull;
-  c->watch_rip = ~0ull;              /* nothing watched */
+  c->watch_rip = CPU_WATCH_NONE;     /* nothing watched */
   c->ctl.maxphyaddr = 46;
   c->ctl.cr0 = CR0_PG | CR0_WP | 1;
   c->ctl.cr4 = CR4_PAE | CR4_PGE;

@@ -54,6 +54,9 @@ struct x87 {
   uint64_t fip, fdp;
 };
 
+/* vcpu.watch_rip when no address is watched (a guest may still jump there) */
+#define CPU_WATCH_NONE (~0ull)
+
 enum cpu_exit {
   CPU_EXIT_NONE = 0,
   CPU_EXIT_EXCEPTION,        /* c->exc holds vector, error code, cr2 */
@@ -161,7 +164,7 @@ struct vcpu {
   uint64_t redo_va;
   uint64_t fetch2_rip;       /* build() fetches the second page of a block at this rip */
   uint8_t magic;             /* CPU_EXIT_MAGIC: the command */
-  uint64_t watch_rip;        /* CPU_EXIT_WATCH before a block at this rip (~0: none) */
+  uint64_t watch_rip;        /* CPU_EXIT_WATCH before a block at this rip (CPU_WATCH_NONE: none) */
   bool watch_skip;           /* the watch just fired: the block runs now */
 };
 enum { HIT_DCACHE = 1, HIT_HOOK = 2 };

@@ -429,7 +429,9 @@ static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, cons
   while (c->icount < c->icount_stop) {
     /* a watched address (run --roi-symbol) is handed to the simulator
      * before its block runs; the next look goes on */
-    if (__builtin_expect(c->rip == c->watch_rip, 0)) {
+    if (__builtin_expect(c->rip == c->watch_rip, 0) && c->watch_rip != CPU_WATCH_NONE) {
+      /* (a jump to the sentinel itself, ~0, is the guest's own: found by
+       * tests/fuzz/fuzz_insn) */
       if (!c->watch_skip) { c->watch_skip = true; return CPU_EXIT_WATCH; }
       c->watch_skip = false;
     }

@@ -62,7 +62,7 @@ static struct symtab *symtab_read(int fd, uint64_t bias) {
     break;
   }
   free(f);
-  qsort(t->s, t->n, sizeof *t->s, by_start);
+  if (t->n) qsort(t->s, t->n, sizeof *t->s, by_start);   /* (no .symtab: no array at all) */
   t->refs = 1;
   return t;
 }

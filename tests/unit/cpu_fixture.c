@@ -82,7 +82,9 @@ uint8_t *fx_data(struct fx *f) {
   return mem_host(&f->mem, *l & PTE_ADDR);
 }
 
-int fx_exec(struct fx *f, const uint8_t *code, size_t len) {
+int fx_exec(struct fx *f, const uint8_t *code, size_t len) { return fx_exec_budget(f, code, len, 10000000); }
+
+int fx_exec_budget(struct fx *f, const uint8_t *code, size_t len, uint64_t budget) {
   if (len > 4000) abort();
   uint8_t *h = mem_host(&f->mem, f->code_pa);
   memset(h, 0x90, 4096);
@@ -93,7 +95,7 @@ int fx_exec(struct fx *f, const uint8_t *code, size_t len) {
   struct vcpu *c = f->c;
   c->rip = FX_CODE;
   if (!c->r[RSP]) c->r[RSP] = FX_STACK_TOP - 256;
-  c->icount_stop = c->icount + 10000000;
+  c->icount_stop = c->icount + budget;
   int r = cpu_run(c);
   if (r == CPU_EXIT_EXCEPTION && c->exc.vector == EXC_UD && c->exc.rip == FX_CODE + len)
     return CPU_EXIT_HLT;

@@ -20,6 +20,8 @@ uint8_t *fx_data(struct fx *f);              /* host pointer to FX_DATA */
  * end: returns CPU_EXIT_HLT when it reached the end, else the cpu_run code
  * (CPU_EXIT_EXCEPTION with fx_cpu(f)->exc filled, CPU_EXIT_SYSCALL ...). */
 int fx_exec(struct fx *f, const uint8_t *code, size_t len);
+/* the same, stopping after about `budget` retired instructions (CPU_EXIT_BUDGET) */
+int fx_exec_budget(struct fx *f, const uint8_t *code, size_t len, uint64_t budget);
 /* map or unmap a page (for fault tests): flags are PTE bits */
 void fx_map(struct fx *f, uint64_t va, uint64_t pte_flags);
 void fx_unmap(struct fx *f, uint64_t va);
