@@ -268,6 +268,26 @@ static int enum_value(const char *doc, const char *name, uint64_t *v) {
   return -1;
 }
 
+/* The range a value must be in, by its unit (and the few parameters the
+ * manuals bound): percentages up to 100, associativities, levels, clock
+ * rates and instruction counts at least 1, MAXPHYADDR 32 to 52 bits (SDM
+ * Vol. 3A 4.1.4), 4 or 5 nested levels, TLB-like arrays at most 2^24
+ * entries.  false: no bound beyond a 64-bit count. */
+static bool range_of(const struct fl_param_def *d, uint64_t *lo, uint64_t *hi) {
+  static const struct { const char *unit; uint64_t lo, hi; } by_unit[] = {
+    {"%", 0, 100}, {"percent", 0, 100}, {"bool", 0, 1}, {"ways", 1, 1u << 24}, {"Hz", 1, UINT64_MAX},
+    {"insn/s", 1, UINT64_MAX}, {"insns", 1, UINT64_MAX}, {"levels", 4, 5}, {"bits", 32, 52},
+    {"entries", 0, 1u << 24},
+  };
+  for (size_t i = 0; i < sizeof by_unit / sizeof *by_unit; i++)
+    if (!strcmp(d->unit, by_unit[i].unit)) {
+      *lo = by_unit[i].lo;
+      *hi = by_unit[i].hi;
+      return true;
+    }
+  return false;
+}
+
 int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen) {
   const char *eq = strchr(kv, '=');
   if (!eq) {
@@ -316,6 +336,16 @@ int params_set(struct param_reg *r, const char *kv, char *err, size_t errlen) {
   if (word && !is_bool) {
     snprintf(err, errlen, "bad value for %s: '%s' (a number, unit %s; true/false are for booleans)",
              e->def->name, val, e->def->unit);
+    return -1;
+  }
+  uint64_t lo, hi;
+  if (!is_bool && range_of(e->def, &lo, &hi) && (v < lo || v > hi)) {
+    if (hi == UINT64_MAX)
+      snprintf(err, errlen, "bad value for %s: '%s' (at least %llu %s)", e->def->name, val, (unsigned long long)lo,
+               e->def->unit);
+    else
+      snprintf(err, errlen, "bad value for %s: '%s' (%llu to %llu %s)", e->def->name, val, (unsigned long long)lo,
+               (unsigned long long)hi, e->def->unit);
     return -1;
   }
   e->val = v;

@@ -20,6 +20,8 @@
 #              line, 125; a guest's execve of it: SIGSEGV, as natively
 #   procs      a fork bomb: EAGAIN at RLIMIT_NPROC (as natively, as an
 #              unprivileged user) and at --max-procs, said once
+#   params     enum names, booleans, ranges with units; params PREFIX and
+#              --json; a preset's vendor
 #   schema     stats of every mode and of the runs above valid under
 #              docs/stats.schema.json; determinism: two runs, the same
 #              stats but their config and exit blocks
@@ -260,6 +262,37 @@ procs)
   "$fl" run --max-procs 5 -- "$fb" all >/dev/null 2>e.err
   [ $? = 125 ] && grep -q "^faultline: --max-procs must be 20" e.err || bad "--max-procs 5 accepted"
   ;;
-*) echo "usage: cli_run_end.sh FAULTLINE GUEST_BIN SOURCE_DIR death|limits|interrupt|tty|outputs|schema|elf|procs"; exit 2 ;;
+params)
+  # enum names and numbers, booleans, ranges with their units
+  "$fl" run --set guest.thp=always --set cache.enabled=true --stats p.json -- "$sd" >/dev/null 2>&1 || bad "names refused"
+  [ "$(q p.json "s['config']['params']['guest.thp'], s['config']['params']['cache.enabled']")" = "2 1" ] &&
+    ok "guest.thp=always is 2, cache.enabled=true is 1" || bad "enum/bool names: $(q p.json "s['config']['params']['guest.thp']")"
+  for kv in "guest.thp=true:(transparent huge pages: 0 never, 1 madvise, 2 always)" \
+            "guest.thp=3:(transparent huge pages: 0 never, 1 madvise, 2 always)" \
+            "cache.enabled=7:(a boolean: 0, 1, true or false)" "guest.dirty_ratio=150:(0 to 100 %)" \
+            "nested.levels=3:(4 to 5 levels)" "cpu.maxphyaddr=60:(32 to 52 bits)" "tlb.l1d.ways=0:(1 to 16777216 ways)" \
+            "smp.quantum=0:(at least 1 insns)" "tlb.l1d.entries=on:(a number, unit entries; true/false are for booleans)"; do
+    set_=${kv%%:*}; want=${kv#*:}
+    "$fl" run --set "$set_" -- "$sd" >/dev/null 2>e.err
+    st=$?
+    [ "$st" = 125 ] && [ "$(cat e.err)" = "faultline: bad value for ${set_%%=*}: '${set_#*=}' $want" ] &&
+      ok "--set $set_: $(cat e.err)" || { bad "--set $set_: $st"; cat e.err; }
+  done
+  # params PREFIX and --json
+  n=$("$fl" params tlb.l1d. | grep -c '^tlb\.l1d\.')
+  [ "$n" -ge 4 ] && ! "$fl" params tlb.l1d. | grep -q '^guest\.' && ok "params tlb.l1d.: $n parameters" || bad "params PREFIX"
+  "$fl" params guest.thp --json | python3 -c "import json,sys; d=json.load(sys.stdin); assert [p['name'] for p in d] == ['guest.thp'] and set(d[0]) >= {'name','default','unit','doc','source'}, d" &&
+    ok "params guest.thp --json: one object with name, default, unit, doc, source" || bad "params --json"
+  "$fl" params nosuch. >/dev/null 2>e.err; [ $? = 125 ] && grep -q "no parameter starts with" e.err || bad "params with an unknown prefix"
+  # a preset names its vendor; --cpu wins
+  "$fl" run --preset zen2 --stats z.json -- "$sd" >/dev/null 2>&1
+  "$fl" run --preset zen2 --cpu intel --stats zi.json -- "$sd" >/dev/null 2>&1
+  printf 'cpu = amd\n' >amd.preset; printf 'cpu = arm\n' >arm.preset
+  "$fl" run --preset amd.preset --stats za.json -- "$sd" >/dev/null 2>&1
+  [ "$(q z.json "s['cpu']") $(q zi.json "s['cpu']") $(q za.json "s['cpu']")" = "amd intel amd" ] &&
+    ok "zen2 runs amd, --cpu intel wins, a file's cpu = amd" || bad "preset vendors"
+  "$fl" run --preset arm.preset -- "$sd" >/dev/null 2>e.err; [ $? = 125 ] && grep -q "cpu takes intel or amd, not 'arm'" e.err || bad "cpu = arm accepted"
+  ;;
+*) echo "usage: cli_run_end.sh FAULTLINE GUEST_BIN SOURCE_DIR death|limits|interrupt|tty|outputs|schema|elf|procs|params"; exit 2 ;;
 esac
 exit $fail
