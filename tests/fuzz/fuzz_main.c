@@ -52,7 +52,7 @@ int main(int argc, char **argv) {
       sprintf(names[nn++], "%s/%s", argv[i], e->d_name);
     }
     closedir(d);
-    qsort(names, nn, sizeof *names, by_name);
+    if (nn) qsort(names, nn, sizeof *names, by_name);   /* (an empty directory: no array) */
     for (size_t k = 0; k < nn; k++) {
       if (run_file(names[k])) return 1;
       inputs++;
