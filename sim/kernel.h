@@ -395,6 +395,8 @@ struct kernel {
    * reaches these only */
   struct { uint64_t dev, ino; } *unix_bound;
   size_t nunix_bound, capunix_bound;
+  /* the guest's AF_INET/AF_INET6 sockets (sys_inet.c) */
+  struct inet_tab *inet;
   /* counters */
   uint64_t syscalls, unknown_syscalls;
   uint64_t syscall_counts[512];

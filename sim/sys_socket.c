@@ -27,6 +27,7 @@ static long install(struct kernel *k, int h, int type) {
 
 static long sys_socket(struct kernel *k, int fam, int type, int proto) {
   if (!family_ok(fam)) return -EAFNOSUPPORT;
+  if (fam != AF_UNIX) return inet_socket(k, fam, type, proto);
   int h = socket(fam, type | SOCK_CLOEXEC, proto);
   if (h < 0) return -errno;
   return install(k, h, type);
@@ -124,6 +125,10 @@ static long sock_name(struct kernel *k, bool peer, const uint64_t a[6]) {
 }
 
 long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  if (nr != SYS_socket && nr != SYS_socketpair) {   /* AF_INET/AF_INET6: the guest's loopback */
+    long r = inet_call(k, nr, a, handled);
+    if (*handled) return r;
+  }
   *handled = true;
   switch (nr) {
   case SYS_socket: return sys_socket(k, (int)a[0], (int)a[1], (int)a[2]);

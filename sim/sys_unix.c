@@ -144,7 +144,9 @@ static int install_host(struct kernel *k, int h, bool cloexec, int extra_flags) 
   return gfd_install(k, 0, kind, h, (fl & ~O_NONBLOCK) | extra_flags, cloexec, NULL);
 }
 
-static long do_accept(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t ulen, int flags) {
+/* accept a connection waiting on g's host socket: the new guest fd, or
+ * -errno; none waiting parks a blocking caller (then k->block_now) */
+long sock_accept_host(struct kernel *k, struct gfd *g, int flags) {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   int lfl = fcntl(g->hostfd, F_GETFL);
   fcntl(g->hostfd, F_SETFL, lfl | O_NONBLOCK);   /* (the host never waits: the task parks) */
@@ -159,10 +161,14 @@ static long do_accept(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t ule
     return -errno;
   }
   int fl = fcntl(h, F_GETFL);
-  fcntl(h, F_SETFL, fl & ~O_NONBLOCK);   /* (the guest's flags say whether it blocks) */
-  long fd = install_host(k, h, flags & SOCK_CLOEXEC, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
-  if (fd < 0) return fd;
-  struct gfd *n = gfd_get(k, (int)fd);
+  if (!(flags & SOCK_NONBLOCK)) fcntl(h, F_SETFL, fl & ~O_NONBLOCK);   /* (the host's flag is F_GETFL's) */
+  return install_host(k, h, flags & SOCK_CLOEXEC, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+}
+
+static long do_accept(struct kernel *k, int lfd, uint64_t ua, uint64_t ulen, int flags) {
+  long fd = sock_accept_host(k, gfd_get(k, lfd), flags);
+  if (fd < 0 || k->block_now) return fd;
+  struct gfd *g = gfd_get(k, lfd), *n = gfd_get(k, (int)fd);   /* (the install may move the table) */
   memcpy(n->unix_name, g->unix_name, sizeof n->unix_name);   /* its name is the listener's */
   n->unix_namelen = g->unix_namelen;
   if (ua) {                            /* the peer: unnamed (a client that did not bind) */
@@ -175,34 +181,33 @@ static long do_accept(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t ule
   return fd;
 }
 
-/* sendmsg/recvmsg on a connected socket (no msg_name); the data through
- * the bounce buffer (one chunk), SCM_RIGHTS as host descriptors */
-struct kmsghdr { uint64_t name; uint32_t namelen, pad; uint64_t iov, iovlen, control, controllen; int32_t flags, pad2; };
-
-static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int flags) {
-  struct kmsghdr m;
-  if (copy_from_user(k, &m, umsg, sizeof m)) return -EFAULT;
-  if (m.iovlen > 1024) return -EMSGSIZE;
-  if (out && m.name) return -EISCONN;  /* (an addressed datagram: not modelled) */
-  struct { uint64_t base, len; } iov[64];
-  size_t niov = m.iovlen < 64 ? (size_t)m.iovlen : 64, total = 0;
-  if (niov && copy_from_user(k, iov, m.iov, niov * sizeof iov[0])) return -EFAULT;
+/* sendmsg/recvmsg through the bounce buffer (one chunk).  nm NULL: an
+ * AF_UNIX socket (connected: a name on a send is EISCONN; SCM_RIGHTS as
+ * host descriptors; the sender unnamed); else the family's names
+ * (sys_inet.c), no control messages.  A receive fills m's controllen,
+ * flags and namelen for the caller to copy back. */
+long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, const struct kiov *iov, size_t niov,
+              int flags, const struct sock_names *nm) {
+  size_t total = 0;
   int passed[MAX_PASSED], npassed = 0;
   uint8_t hctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
   memset(hctl, 0, sizeof hctl);
+  struct sockaddr_un hname;
+  socklen_t hnl = 0;
+  if (out && m->name && !nm) return -EISCONN;   /* (an addressed datagram: not modelled) */
   if (out) {
     for (size_t i = 0; i < niov && total < FS_BOUNCE; i++) {
       size_t n = iov[i].len < FS_BOUNCE - total ? (size_t)iov[i].len : FS_BOUNCE - total;
       if (n && copy_from_user(k, ubuf + total, iov[i].base, n)) return -EFAULT;
       total += n;
     }
-    if (m.control && m.controllen) {   /* SCM_RIGHTS: the guest's fds, as the host's */
+    if (m->control && m->controllen) {   /* SCM_RIGHTS: the guest's fds, as the host's */
       uint8_t gctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
-      if (m.controllen > sizeof gctl) return -EINVAL;
-      if (copy_from_user(k, gctl, m.control, (size_t)m.controllen)) return -EFAULT;
-      struct msghdr gm = {.msg_control = gctl, .msg_controllen = (size_t)m.controllen};
+      if (m->controllen > sizeof gctl) return -EINVAL;
+      if (copy_from_user(k, gctl, m->control, (size_t)m->controllen)) return -EFAULT;
+      struct msghdr gm = {.msg_control = gctl, .msg_controllen = (size_t)m->controllen};
       for (struct cmsghdr *c = CMSG_FIRSTHDR(&gm); c; c = CMSG_NXTHDR(&gm, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EINVAL;
+        if (nm || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EINVAL;
         int nf = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
         for (int i = 0; i < nf; i++) {
           int fd;
@@ -216,12 +221,21 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
         }
       }
     }
+    if (nm) {                          /* where the data goes */
+      long d = nm->dest(k, g, m->name, m->namelen, &hname, &hnl);
+      if (d < 0) return d;
+      if (d == 1) return (long)total;  /* (nobody bound there: the datagram is lost) */
+    }
   } else {
     for (size_t i = 0; i < niov; i++) total += (size_t)iov[i].len;
     if (total > FS_BOUNCE) total = FS_BOUNCE;
   }
   struct iovec hv = {.iov_base = ubuf, .iov_len = total};
   struct msghdr hm = {.msg_iov = &hv, .msg_iovlen = 1};
+  if (nm) {
+    hm.msg_name = &hname;
+    hm.msg_namelen = out ? hnl : sizeof hname;
+  }
   if (out && npassed) {
     hm.msg_control = hctl;
     hm.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)npassed);
@@ -234,9 +248,12 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
     hm.msg_control = hctl;
     hm.msg_controllen = sizeof hctl;
   }
-  int hflags = (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_EOR)) | MSG_DONTWAIT | (out ? MSG_NOSIGNAL : MSG_CMSG_CLOEXEC);
+  int hflags = (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_EOR | MSG_OOB)) | MSG_DONTWAIT | (out ? MSG_NOSIGNAL : MSG_CMSG_CLOEXEC);
   ssize_t r = out ? sendmsg(g->hostfd, &hm, hflags) : recvmsg(g->hostfd, &hm, hflags);
-  if (r < 0) return sock_failed(k, g, out, flags);
+  if (r < 0) {
+    if (nm && out && errno == EPERM) return (long)total;   /* (a peer connected elsewhere drops it) */
+    return sock_failed(k, g, out, flags);
+  }
   if (out) return r;
   /* the data to the guest's iovecs; passed descriptors become its fds */
   for (size_t i = 0, done = 0; i < niov && done < (size_t)r; i++) {
@@ -250,7 +267,7 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&hm); c; c = CMSG_NXTHDR(&hm, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     int nf = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int)), kept = 0;
-    size_t room = m.controllen > glen + CMSG_LEN(0) ? (m.controllen - glen - CMSG_LEN(0)) / sizeof(int) : 0;
+    size_t room = m->controllen > glen + CMSG_LEN(0) ? (m->controllen - glen - CMSG_LEN(0)) / sizeof(int) : 0;
     int fds[MAX_PASSED];
     for (int i = 0; i < nf; i++) {
       int h;
@@ -266,17 +283,35 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
     memcpy(gctl + glen + CMSG_LEN(0), fds, sizeof(int) * (size_t)kept);
     glen += CMSG_SPACE(sizeof(int) * (size_t)kept);
   }
-  if (glen > m.controllen) glen = (size_t)m.controllen;
-  if (glen && copy_to_user(k, m.control, gctl, glen)) return -EFAULT;
-  m.controllen = glen;
-  m.flags = oflags;
-  if (m.name && m.namelen >= sizeof(sa_family_t)) {   /* the sender: unnamed */
+  if (glen > m->controllen) glen = (size_t)m->controllen;
+  if (glen && copy_to_user(k, m->control, gctl, glen)) return -EFAULT;
+  m->controllen = glen;
+  m->flags = oflags;
+  if (nm) {                            /* the sender, as the guest names it (move_addr_to_user) */
+    struct sockaddr_storage src;
+    uint32_t l = nm->source(k, g, &hname, hm.msg_namelen, &src);
+    if (m->name && l && copy_to_user(k, m->name, &src, m->namelen < l ? m->namelen : l)) return -EFAULT;
+    m->namelen = l;
+  } else if (m->name && m->namelen >= sizeof(sa_family_t)) {   /* the sender: unnamed */
     sa_family_t fam = AF_UNIX;
-    if (copy_to_user(k, m.name, &fam, sizeof fam)) return -EFAULT;
-    m.namelen = sizeof fam;
+    if (copy_to_user(k, m->name, &fam, sizeof fam)) return -EFAULT;
+    m->namelen = sizeof fam;
   } else {
-    m.namelen = 0;
+    m->namelen = 0;
   }
+  return r;
+}
+
+/* sendmsg/recvmsg: the guest's msghdr in and (a receive) out */
+long sock_msghdr(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int flags, const struct sock_names *nm) {
+  struct kmsghdr m;
+  if (copy_from_user(k, &m, umsg, sizeof m)) return -EFAULT;
+  if (m.iovlen > 1024) return -EMSGSIZE;
+  struct kiov iov[64];
+  size_t niov = m.iovlen < 64 ? (size_t)m.iovlen : 64;
+  if (niov && copy_from_user(k, iov, m.iov, niov * sizeof iov[0])) return -EFAULT;
+  long r = sock_msg(k, g, out, &m, iov, niov, flags, nm);
+  if (r < 0 || out || k->block_now) return r;
   if (copy_to_user(k, umsg, &m, sizeof m)) return -EFAULT;
   return r;
 }
@@ -313,10 +348,10 @@ long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_bind: return do_bind(k, g, a[1], a[2]);
   case SYS_connect: return do_connect(k, g, a[1], a[2]);
   case SYS_listen: return listen(g->hostfd, (int)a[1]) ? -errno : 0;
-  case SYS_accept: return do_accept(k, g, a[1], a[2], 0);
-  case SYS_accept4: return do_accept(k, g, a[1], a[2], (int)a[3]);
-  case SYS_sendmsg: return do_msg(k, g, true, a[1], (int)a[2]);
-  case SYS_recvmsg: return do_msg(k, g, false, a[1], (int)a[2]);
+  case SYS_accept: return do_accept(k, (int)a[0], a[1], a[2], 0);
+  case SYS_accept4: return do_accept(k, (int)a[0], a[1], a[2], (int)a[3]);
+  case SYS_sendmsg: return sock_msghdr(k, g, true, a[1], (int)a[2], NULL);
+  case SYS_recvmsg: return sock_msghdr(k, g, false, a[1], (int)a[2], NULL);
   default: *handled = false; return -ENOSYS;
   }
 }
