@@ -465,8 +465,12 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
   }
   switch (s->state) {                          /* __inet_stream_connect */
   case IS_CONN: case IS_LISTEN: return unspec ? 0 : -EISCONN;
-  case IS_CONNECTING: s->state = IS_CONN; return unspec ? 0 : 0;
-  case IS_REFUSED: s->state = IS_CLOSED; r = -s->soerr; s->soerr = 0; return r;
+  case IS_CONNECTING: s->state = IS_CONN; return 0;   /* (it completed: the second call says so) */
+  case IS_REFUSED:                             /* sock_error, or ECONNABORTED once SO_ERROR took it */
+    s->state = IS_CLOSED;
+    r = s->soerr ? -s->soerr : -ECONNABORTED;
+    s->soerr = 0;
+    return r;
   default: break;
   }
   if (unspec) return 0;

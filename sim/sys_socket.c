@@ -1,13 +1,13 @@
-/* Sockets, the part the model offers: socketpair(AF_UNIX) and unconnected
- * sockets of AF_UNIX, AF_INET and AF_INET6 as host sockets, with send,
- * recv (no addresses), shutdown, getsockopt/setsockopt at SOL_SOCKET,
- * getsockname/getpeername.  read/write/poll on them are the descriptor
- * calls' (a receive that would wait parks the task, like a pipe read).
- * AF_UNIX sockets also bind, listen, accept, connect and pass descriptors
- * among the guest's processes (sys_unix.c).  The other families' naming
- * and connecting, and addressed sendto/recvfrom, are not modelled: they
- * stay unsupported (-ENOSYS with the one-line notice), so the guest cannot
- * reach the host's network or its unix sockets. */
+/* Sockets, the part the model offers: socketpair(AF_UNIX) and sockets of
+ * AF_UNIX, AF_INET and AF_INET6 as host sockets, with send, recv,
+ * shutdown, getsockopt/setsockopt, getsockname/getpeername.  read/write/
+ * poll/sendfile on them are the descriptor calls' (a receive that would
+ * wait parks the task, like a pipe read).  AF_UNIX sockets also bind,
+ * listen, accept, connect and pass descriptors among the guest's processes
+ * (sys_unix.c); AF_INET and AF_INET6 TCP and UDP sockets are host AF_UNIX
+ * sockets that bind, listen, accept, connect and send to addresses on the
+ * guest's own loopback, among the run's guests only (sys_inet.c): the
+ * guest never reaches the host's network or its unix sockets. */
 #include "sim/fs_priv.h"
 #include <errno.h>
 #include <fcntl.h>

@@ -305,6 +305,9 @@ static void nonblocking(void) {
   struct pollfd pw = {.fd = s, .events = POLLOUT};
   say("poll POLLOUT", poll(&pw, 1, 1000));
   printf("revents has POLLOUT %d, SO_ERROR %d\n", (pw.revents & POLLOUT) != 0, iopt(s, SOL_SOCKET, SO_ERROR));
+  say("connect again", connect(s, SA(a)));
+  say("and again", connect(s, SA(a)));
+  name("peer", s, 1, port);
   fd_set rd;
   FD_ZERO(&rd);
   FD_SET(l, &rd);
@@ -329,6 +332,12 @@ static void nonblocking(void) {
   poll(&pw, 1, 1000);
   printf("revents has POLLOUT %d, SO_ERROR %d (ECONNREFUSED %d)\n", (pw.revents & POLLOUT) != 0,
          iopt(s, SOL_SOCKET, SO_ERROR), ECONNREFUSED);
+  say("connect again", connect(s, SA(a)));
+  close(s);
+  s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  say("connect a closed port", connect(s, SA(a)));
+  poll(&pw, 1, 1000);
+  say("connect again before SO_ERROR", connect(s, SA(a)));
   close(s);
 }
 
