@@ -85,6 +85,8 @@ struct isock {
   uint32_t serial;               /* its host name's (named) */
   int fam, type, proto, state, soerr;
   bool bound, named, accepted, hconn;   /* hconn: a UDP socket connected on the host too */
+  bool userbound;                 /* its address is the guest's bind's (SOCK_BINDADDR_LOCK) */
+  bool shut_wr, rst;             /* it shut down its sending; its peer reset the connection */
   struct iaddr local, peer;
   int sndbuf, rcvbuf;            /* 0: the protocol's default */
   bool oset[NOPT];               /* the guest set option i (else its default) */
@@ -383,7 +385,9 @@ static long do_bind(struct kernel *k, struct gfd *g, struct isock *s, uint64_t u
   if (!is_any(x.a) && !is_loop(x.a)) return -EADDRNOTAVAIL;        /* only lo's addresses are local */
   if (x.port && x.port < PROT_SOCK && !capable(k, CAP_NET_BIND_SERVICE)) return -EACCES;
   if (s->bound || s->state != IS_CLOSED) return -EINVAL;
-  return bind_at(k, g, s, x.a, x.port);
+  long r2 = bind_at(k, g, s, x.a, x.port);
+  if (!r2) s->userbound = !is_any(x.a);
+  return r2;
 }
 
 static long do_listen(struct kernel *k, struct gfd *g, struct isock *s, int backlog) {
@@ -445,6 +449,7 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
     if (unspec) {
       struct sockaddr sa = {.sa_family = AF_UNSPEC};
       if (s->hconn) connect(g->hostfd, &sa, sizeof sa);
+      if (s->bound && !s->userbound) set_any(s->local.a, s->fam == AF_INET);   /* __udp_disconnect */
       s->hconn = false;
       s->state = IS_CLOSED;
       return 0;
@@ -455,6 +460,7 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
       set_any(any, s->fam == AF_INET);
       if ((r = bind_at(k, g, s, any, 0))) return r;
     }
+    if (is_any(s->local.a)) loop_src(s->local.a, x.a);   /* ip4_datagram_connect: the route's source */
     s->peer = x;
     s->state = IS_CONN;
     struct isock *o;
@@ -619,7 +625,16 @@ static long xfer(struct kernel *k, struct gfd *g, struct isock *s, bool out, con
     if ((int32_t)ol < 0) return -EINVAL;
     m.namelen = ol;
   }
-  r = sock_msg(k, g, out, &m, &v, 1, (int)a[3], &inet_names);
+  bool tcp_out = out && s->type == SOCK_STREAM;
+  r = sock_msg(k, g, out, &m, &v, 1, (int)a[3] | (tcp_out ? MSG_NOSIGNAL : 0), &inet_names);
+  if (tcp_out && r == -EPIPE) {
+    /* the peer closed: TCP (CLOSE_WAIT) takes the next send, the peer's
+     * RST answers it and the sends after are EPIPE (tcp_reset); a unix
+     * peer's close refuses them all at once */
+    if (!s->shut_wr && !a[2]) return 0;
+    if (!s->shut_wr && !s->rst) { s->rst = true; return a[2] < FS_BOUNCE ? (long)a[2] : (long)FS_BOUNCE; }
+    if (!(a[3] & MSG_NOSIGNAL)) fs_sigpipe(k);
+  }
   if (r < 0 || out || k->block_now || !a[4]) return r;
   if (copy_to_user(k, a[5], &m.namelen, 4)) return -EFAULT;
   return r;
@@ -775,6 +790,7 @@ long inet_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (s->state == IS_LISTEN) return 0;
     if (s->state == IS_CLOSED || s->state == IS_REFUSED) return -ENOTCONN;
     if (s->type == SOCK_DGRAM) return 0;
+    if (how & 2) s->shut_wr = true;
     return shutdown(g->hostfd, (int)a[1]) ? -errno : 0;
   }
   case SYS_getsockopt: return opt(k, g, s, false, a, handled);

@@ -266,9 +266,28 @@ static void tcp(int fam, const char *laddr, int v6only, int cfam, const char *ca
   printf("child status %d\n", WEXITSTATUS(st));
   n = recv(c, buf, sizeof buf, 0);
   printf("server recv after the client closed: %zd\n", n);
+  say("send after SHUT_WR", send(c, "", 0, MSG_NOSIGNAL));
   close(c);
   close(l);
   close(sync[0]);
+}
+
+/* the peer closed: TCP takes one more send, the peer's RST answers it */
+static void closed_peer(void) {
+  printf("-- sends to a peer that closed\n");
+  int l = listener(AF_INET, "127.0.0.1", 0), port = port_of(l);
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = v4("127.0.0.1", port);
+  connect(s, SA(a));
+  int c = accept(l, NULL, NULL);
+  close(s);
+  char b;
+  say("recv", recv(c, &b, 1, 0));
+  say("send nothing", send(c, "", 0, MSG_NOSIGNAL));
+  say("send", send(c, "x", 1, MSG_NOSIGNAL));
+  say("send again (the peer reset it)", send(c, "x", 1, MSG_NOSIGNAL));
+  close(c);
+  close(l);
 }
 
 static void refused(void) {
@@ -401,6 +420,7 @@ int main(int argc, char **argv) {
   tcp(AF_INET6, "::1", 0, AF_INET6, "::1");
   tcp(AF_INET6, "::", 0, AF_INET, "127.0.0.1");
   tcp(AF_INET6, "::", 0, AF_INET6, "::ffff:127.0.0.1");
+  closed_peer();
   refused();
   nonblocking();
   udp(AF_INET, "127.0.0.1");
