@@ -98,8 +98,11 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
   if (nh) {
     do r = poll(hp, (nfds_t)nh, 0);
     while (r < 0 && errno == EINTR);
+    /* others may be the ones to write; an alarm due before the timeout
+     * interrupts the wait (virtual time skips to it, as for a sleep) */
     bool others = k->tasks && k->tasks->next;
-    if (r == 0 && wait != 0 && (wait < 0 || others) && park_on_set(k, hp, nh)) {
+    bool alarm = k->tg && k->tg->alarm_ns && (wait < 0 || k->tg->alarm_ns < deadline);
+    if (r == 0 && wait != 0 && (wait < 0 || others || alarm) && park_on_set(k, hp, nh)) {
       if (wait > 0) task_wait_until(k, deadline);
       return (int)FS_WOULD_BLOCK;
     }

@@ -45,7 +45,7 @@ struct iaddr { uint8_t a[16]; uint16_t port; };   /* IPv6 form; port in host ord
 enum { IS_CLOSED, IS_LISTEN, IS_CONN, IS_CONNECTING, IS_REFUSED };
 
 /* the options the model keeps (others at SOL_SOCKET are the host's) */
-enum { OT_ANY, OT_TCP, OT_V6 };
+enum { OT_ANY, OT_TCP, OT_V6, OT_LITE };
 static const struct iopt { int level, name, def, lo, hi; uint8_t only; bool boolean; } iopts[] = {
   {SOL_SOCKET, SO_REUSEADDR, 0, 0, 0, OT_ANY, true},
   {SOL_SOCKET, SO_REUSEPORT, 0, 0, 0, OT_ANY, true},
@@ -75,10 +75,12 @@ static const struct iopt { int level, name, def, lo, hi; uint8_t only; bool bool
   {IPPROTO_IPV6, IPV6_TCLASS, 0, 0, 255, OT_V6, false},
   {IPPROTO_IPV6, IPV6_RECVERR, 0, 0, 0, OT_V6, true},
   {IPPROTO_IPV6, IPV6_RECVPKTINFO, 0, 0, 0, OT_V6, true},
+  {IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, 0, 0, 65535, OT_LITE, false},
+  {IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, 0, 0, 65535, OT_LITE, false},
 };
 #define NOPT (sizeof iopts / sizeof iopts[0])
 enum { OPT_REUSEADDR, OPT_REUSEPORT, OPT_V6ONLY = 21 };
-_Static_assert(NOPT == 28, "OPT_* index iopts");
+_Static_assert(NOPT == 30, "OPT_* index iopts");
 
 struct isock {
   uint64_t ino;                  /* the host socket's */
@@ -334,7 +336,7 @@ static bool port_free(struct kernel *k, const struct isock *s, uint16_t p) {
   me.local.port = p;
   for (size_t i = 0; i < t->n; i++) {
     struct isock *o = &t->s[i];
-    if (o->ino == s->ino || !o->bound || o->accepted || o->type != s->type || o->local.port != p) continue;
+    if (o->ino == s->ino || !o->bound || o->accepted || o->proto != s->proto || o->local.port != p) continue;
     if (!overlap(&me, o)) continue;
     bool reuse = optv(s, OPT_REUSEADDR) && optv(o, OPT_REUSEADDR) && (s->type == SOCK_DGRAM || o->state != IS_LISTEN);
     bool reuseport = optv(s, OPT_REUSEPORT) && optv(o, OPT_REUSEPORT);
@@ -420,14 +422,14 @@ static long route(const struct isock *s, struct iaddr *x) {
 /* the socket a packet to x reaches (__inet_lookup_listener, udp's
  * lookup): an exact address first, then a wildcard, IPv4 sockets before
  * dual-stack IPv6 ones */
-static struct isock *lookup(struct kernel *k, int type, const struct iaddr *x) {
+static struct isock *lookup(struct kernel *k, int proto, const struct iaddr *x) {
   struct inet_tab *t = tab(k);
   struct isock *best = NULL;
   int bs = 0;
   for (size_t i = 0; i < t->n; i++) {
     struct isock *o = &t->s[i];
-    if (!o->named || o->accepted || o->type != type || o->local.port != x->port) continue;
-    if (type == SOCK_STREAM && o->state != IS_LISTEN) continue;
+    if (!o->named || o->accepted || o->proto != proto || o->local.port != x->port) continue;
+    if (o->type == SOCK_STREAM && o->state != IS_LISTEN) continue;
     bool v4 = is_v4(x->a);
     if (v4 ? !in_v4(o) : !in_v6(o)) continue;
     int sc;
@@ -464,7 +466,7 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
     s->peer = x;
     s->state = IS_CONN;
     struct isock *o;
-    while ((o = lookup(k, SOCK_DGRAM, &x)) && !alive(o)) o->named = o->bound = false;
+    while ((o = lookup(k, s->proto, &x)) && !alive(o)) o->named = o->bound = false;
     struct sockaddr_un h;
     s->hconn = o && !connect(g->hostfd, (struct sockaddr *)&h, host_name(o, &h));
     return 0;
@@ -486,7 +488,7 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
   int fl = fcntl(g->hostfd, F_GETFL);
   fcntl(g->hostfd, F_SETFL, fl | O_NONBLOCK);
   r = -ECONNREFUSED;
-  for (struct isock *o; r == -ECONNREFUSED && (o = lookup(k, SOCK_STREAM, &x));) {
+  for (struct isock *o; r == -ECONNREFUSED && (o = lookup(k, IPPROTO_TCP, &x));) {
     struct sockaddr_un h;
     r = connect(g->hostfd, (struct sockaddr *)&h, host_name(o, &h)) ? -errno : 0;
     if (r == -ECONNREFUSED) o->named = o->bound = false;   /* it closed */
@@ -577,7 +579,7 @@ static long dgram_dest(struct kernel *k, struct gfd *g, uint64_t uname, uint32_t
     if (r) return r;
   }
   struct isock *o;
-  while ((o = lookup(k, SOCK_DGRAM, &x)) && !alive(o)) o->named = o->bound = false;   /* it closed */
+  while ((o = lookup(k, s->proto, &x)) && !alive(o)) o->named = o->bound = false;   /* it closed */
   if (!o) {                                    /* ICMP port unreachable: a connected socket hears of it */
     if (unspec) s->soerr = ECONNREFUSED;
     return 1;
@@ -711,6 +713,7 @@ static long opt(struct kernel *k, struct gfd *g, struct isock *s, bool set, cons
   while (i < NOPT && (iopts[i].level != level || iopts[i].name != name)) i++;
   if (i == NOPT) return level == SOL_SOCKET ? (*handled = false, 0) : -ENOPROTOOPT;
   const struct iopt *o = &iopts[i];
+  if (o->only == OT_LITE && s->proto != IPPROTO_UDPLITE) return -ENOPROTOOPT;   /* udp_lib_setsockopt */
   if (!set) {
     uint32_t ol;
     if (copy_from_user(k, &ol, a[4], 4)) return -EFAULT;
@@ -740,6 +743,7 @@ static long opt(struct kernel *k, struct gfd *g, struct isock *s, bool set, cons
     s->oset[i] = false;                        /* the default again */
     return 0;
   }
+  if (o->only == OT_LITE) v = v > 65535 ? 65535 : v && v < 8 ? 8 : v;   /* coverage: 8 (the header) at least */
   if (!o->boolean && (v < o->lo || v > o->hi)) return -EINVAL;
   if (level == IPPROTO_IP && name == IP_TOS && s->type == SOCK_STREAM) v &= ~3;   /* the ECN bits are TCP's */
   s->oset[i] = true;
@@ -753,7 +757,7 @@ long inet_socket(struct kernel *k, int fam, int type, int proto) {
   if (type & ~(0xf | SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   if (t == SOCK_RAW) return capable(k, 13 /* CAP_NET_RAW */) ? -EPROTONOSUPPORT : -EPERM;
   if (t != SOCK_STREAM && t != SOCK_DGRAM) return -ESOCKTNOSUPPORT;
-  int want = t == SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP;
+  int want = t == SOCK_STREAM ? IPPROTO_TCP : proto == IPPROTO_UDPLITE ? IPPROTO_UDPLITE : IPPROTO_UDP;
   if (proto && proto != want) return -EPROTONOSUPPORT;   /* inet_create: no such protocol for the type */
   int h = socket(AF_UNIX, t | SOCK_CLOEXEC | (type & SOCK_NONBLOCK), 0);
   if (h < 0) return -errno;

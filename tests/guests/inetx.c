@@ -23,7 +23,9 @@
 #include <string.h>
 #include <sys/select.h>
 #include <sys/sendfile.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -360,6 +362,28 @@ static void nonblocking(void) {
   close(s);
 }
 
+static volatile int alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+/* a timer interrupts a receive's wait (CPython's socket timeouts poll) */
+static void interrupted(void) {
+  printf("-- an alarm interrupts a wait on a socket\n");
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  struct sockaddr_in a = v4("127.0.0.1", 0);
+  bind(u, SA(a));
+  struct sigaction sa = {.sa_handler = on_alarm};
+  sigaction(SIGALRM, &sa, NULL);
+  struct itimerval it = {.it_value = {0, 50000}};
+  setitimer(ITIMER_REAL, &it, NULL);
+  struct pollfd p = {.fd = u, .events = POLLIN};
+  say("poll 5 s", poll(&p, 1, 5000));
+  setitimer(ITIMER_REAL, &it, NULL);
+  char b;
+  say("recv", recv(u, &b, 1, 0));
+  printf("alarms %d\n", alarms);
+  close(u);
+}
+
 static void udp(int fam, const char *addr) {
   printf("-- udp %s %s\n", fam == AF_INET ? "IPv4" : "IPv6", addr);
   int r = socket(fam, SOCK_DGRAM, 0), s = socket(fam, SOCK_DGRAM, 0);
@@ -401,6 +425,33 @@ static void udp(int fam, const char *addr) {
   close(s);
 }
 
+/* UDP-Lite: datagrams among UDP-Lite sockets (their own port table) */
+static void udplite(void) {
+  printf("-- udplite\n");
+  int r = socket(AF_INET, SOCK_DGRAM, IPPROTO_UDPLITE), s = socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDPLITE);
+  int u = socket(AF_INET, SOCK_DGRAM, 0), five = 5;
+  printf("protocol %d %d\n", iopt(r, SOL_SOCKET, SO_PROTOCOL), iopt(s, SOL_SOCKET, SO_PROTOCOL));
+  say("UDPLITE_SEND_CSCOV 5", setsockopt(s, IPPROTO_UDPLITE, 10, &five, sizeof five));
+  printf("send coverage %d recv coverage %d\n", iopt(s, IPPROTO_UDPLITE, 10), iopt(s, IPPROTO_UDPLITE, 11));
+  say("UDPLITE_SEND_CSCOV on UDP", setsockopt(u, IPPROTO_UDPLITE, 10, &five, sizeof five));
+  struct sockaddr_in a = v4("127.0.0.1", 0);
+  bind(r, SA(a));
+  a.sin_port = htons((uint16_t)port_of(r));
+  struct sockaddr_in6 m = v6("::ffff:127.0.0.1", port_of(r));
+  say("UDP sendto its port", sendto(u, "udp", 3, 0, SA(a)));
+  say("UDP-Lite sendto", sendto(s, "lite", 4, 0, SA(m)));
+  char buf[8];
+  struct sockaddr_storage from;
+  socklen_t fl = sizeof from;
+  ssize_t n = recvfrom(r, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+  printf("recvfrom %zd: %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+  show("from", &from, fl, 0);
+  say("recv nothing queued", recv(r, buf, sizeof buf, MSG_DONTWAIT));
+  close(r);
+  close(s);
+  close(u);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc == 4 && !strcmp(argv[1], "connect")) {
@@ -423,8 +474,10 @@ int main(int argc, char **argv) {
   closed_peer();
   refused();
   nonblocking();
+  interrupted();
   udp(AF_INET, "127.0.0.1");
   udp(AF_INET6, "::1");
   udp(AF_INET6, "::");
+  udplite();
   return 0;
 }
