@@ -218,6 +218,14 @@ struct sock_names {
   long (*dest)(struct kernel *k, struct gfd *g, uint64_t uname, uint32_t len, struct sockaddr_un *h, uint32_t *hl);
   uint32_t (*source)(struct kernel *k, struct gfd *g, const struct sockaddr_un *h, uint32_t hl,
                      struct sockaddr_storage *out);
+  /* datagrams: a header of `prefix` bytes rides before the data on the
+   * host (what IP's header says: hop limit, traffic class); ctl_out
+   * fills it from the socket and the guest's control messages (0 or
+   * -errno), ctl_in makes the receiver's control messages of it (their
+   * length in gctl, at most room; MSG_CTRUNC in *flags) */
+  uint32_t prefix;
+  long (*ctl_out)(struct kernel *k, struct gfd *g, const uint8_t *ctl, size_t len, uint8_t *hdr);
+  size_t (*ctl_in)(struct kernel *k, struct gfd *g, const uint8_t *hdr, uint8_t *gctl, size_t room, int32_t *flags);
 };
 /* sendmsg/recvmsg through the bounce buffer, the guest's msghdr already
  * read (sock_msg: a receive updates m for the caller to copy back) or at

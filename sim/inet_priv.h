@@ -11,9 +11,10 @@ enum { IS_CLOSED, IS_LISTEN, IS_CONN, IS_CONNECTING, IS_REFUSED };
  * level, name, default, range, which sockets take it, boolean */
 enum { OT_ANY, OT_TCP, OT_V6, OT_LITE };
 struct iopt { int level, name, def, lo, hi; uint8_t only; bool boolean; };
-#define NOPT 30
+#define NOPT 33
 extern const struct iopt iopts[NOPT];
-enum { OPT_REUSEADDR, OPT_REUSEPORT, OPT_V6ONLY = 21 };   /* indices in iopts */
+enum { OPT_REUSEADDR, OPT_REUSEPORT, OPT_TTL = 14, OPT_TOS = 15, OPT_RECVTOS = 18, OPT_V6ONLY = 21, OPT_HOPS = 22,
+       OPT_TCLASS = 25, OPT_RECVHOPLIMIT = 30, OPT_RECVTCLASS = 31, OPT_RECVTTL = 32 };   /* indices in iopts */
 
 struct isock {
   uint64_t ino;                  /* the host socket's */

@@ -550,7 +550,85 @@ static uint32_t dgram_source(struct kernel *k, struct gfd *g, const struct socka
   return put_addr(s->fam, &x, out);
 }
 
-static const struct sock_names inet_names = {dgram_dest, dgram_source};
+/* what rides before a datagram: the IPv6 hop limit or IPv4 TTL, and the
+ * traffic class or TOS, from the sender's control messages
+ * (ip6_datagram_send_ctl, ip_cmsg_send) or its socket's options */
+static long dgram_ctl_out(struct kernel *k, struct gfd *g, const uint8_t *ctl, size_t len, uint8_t *hdr) {
+  struct isock *s = isock_of(k, g);
+  if (!s) return -ENOTSOCK;
+  bool v6 = s->fam == AF_INET6;
+  int hops = v6 ? optv(s, OPT_HOPS) : optv(s, OPT_TTL), tc = v6 ? optv(s, OPT_TCLASS) : optv(s, OPT_TOS);
+  for (size_t off = 0; off + sizeof(struct cmsghdr) <= len;) {
+    struct cmsghdr c;
+    memcpy(&c, ctl + off, sizeof c);
+    if (c.cmsg_len < sizeof c || c.cmsg_len > len - off) return -EINVAL;   /* CMSG_OK */
+    int32_t v = 0;
+    bool is_int = c.cmsg_len == CMSG_LEN(sizeof v);
+    if (is_int) memcpy(&v, ctl + off + CMSG_LEN(0), sizeof v);
+    if (c.cmsg_level == SOL_SOCKET) return -EINVAL;   /* (__sock_cmsg_send: SO_MARK and timestamps only) */
+    if (v6 && c.cmsg_level == IPPROTO_IPV6) {
+      if (c.cmsg_type == IPV6_HOPLIMIT || c.cmsg_type == IPV6_TCLASS) {
+        if (!is_int || v < -1 || v > 255) return -EINVAL;
+        if (c.cmsg_type == IPV6_HOPLIMIT) hops = v < 0 ? optv(s, OPT_HOPS) : v;
+        else tc = v < 0 ? optv(s, OPT_TCLASS) : v;
+      } else if (c.cmsg_type != IPV6_PKTINFO) {
+        return -EINVAL;
+      }
+    } else if (!v6 && c.cmsg_level == IPPROTO_IP) {
+      if (c.cmsg_type == IP_TTL) {
+        if (!is_int || v < 1 || v > 255) return -EINVAL;
+        hops = v;
+      } else if (c.cmsg_type == IP_TOS) {
+        if (c.cmsg_len == CMSG_LEN(1)) v = ctl[off + CMSG_LEN(0)];
+        else if (!is_int || v < 0 || v > 255) return -EINVAL;
+        tc = v;
+      } else if (c.cmsg_type != IP_PKTINFO) {
+        return -EINVAL;
+      }
+    }
+    off += CMSG_ALIGN(c.cmsg_len);
+  }
+  hdr[0] = (uint8_t)hops;
+  hdr[1] = (uint8_t)tc;
+  return 0;
+}
+
+/* put_cmsg: a control message into what room is left; one that does not
+ * fit is cut (its cmsg_len says how much is there) and MSG_CTRUNC set */
+static void put_cmsg(uint8_t *buf, size_t room, size_t *used, int32_t *flags, int level, int type, const void *d,
+                     size_t len) {
+  size_t left = room - *used, cmlen = CMSG_LEN(len);
+  if (left < sizeof(struct cmsghdr)) { *flags |= MSG_CTRUNC; return; }
+  if (left < cmlen) { *flags |= MSG_CTRUNC; cmlen = left; }
+  struct cmsghdr c = {.cmsg_len = cmlen, .cmsg_level = level, .cmsg_type = type};
+  memcpy(buf + *used, &c, sizeof c);
+  memcpy(buf + *used + sizeof c, d, cmlen - sizeof c);
+  *used += CMSG_SPACE(len) < left ? CMSG_SPACE(len) : left;
+}
+
+/* the receiver's control messages of what it asked for
+ * (ip6_datagram_recv_specific_ctl: hop limit, then traffic class;
+ * ip_cmsg_recv: TTL, then TOS) */
+static size_t dgram_ctl_in(struct kernel *k, struct gfd *g, const uint8_t *hdr, uint8_t *gctl, size_t room,
+                           int32_t *flags) {
+  struct isock *s = isock_of(k, g);
+  size_t used = 0;
+  int32_t hops = hdr[0], tc = hdr[1];
+  uint8_t tos = hdr[1];
+  if (!s) return 0;
+  if (s->fam == AF_INET6) {
+    if (optv(s, OPT_RECVHOPLIMIT)) put_cmsg(gctl, room, &used, flags, IPPROTO_IPV6, IPV6_HOPLIMIT, &hops, sizeof hops);
+    if (optv(s, OPT_RECVTCLASS)) put_cmsg(gctl, room, &used, flags, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof tc);
+  } else {
+    if (optv(s, OPT_RECVTTL)) put_cmsg(gctl, room, &used, flags, IPPROTO_IP, IP_TTL, &hops, sizeof hops);
+    if (optv(s, OPT_RECVTOS)) put_cmsg(gctl, room, &used, flags, IPPROTO_IP, IP_TOS, &tos, sizeof tos);
+  }
+  return used;
+}
+
+static const struct sock_names inet_names = {dgram_dest, dgram_source, 0, NULL, NULL};
+static const struct sock_names dgram_names = {dgram_dest, dgram_source, 4, dgram_ctl_out, dgram_ctl_in};
+#define NAMES(s) ((s)->type == SOCK_DGRAM ? &dgram_names : &inet_names)
 
 /* a stream socket's data calls before the host's: not connected is
  * EPIPE (with SIGPIPE) for a send, ENOTCONN for a receive */
@@ -574,7 +652,7 @@ static long xfer(struct kernel *k, struct gfd *g, struct isock *s, bool out, con
     m.namelen = ol;
   }
   bool tcp_out = out && s->type == SOCK_STREAM;
-  r = sock_msg(k, g, out, &m, &v, 1, (int)a[3] | (tcp_out ? MSG_NOSIGNAL : 0), &inet_names);
+  r = sock_msg(k, g, out, &m, &v, 1, (int)a[3] | (tcp_out ? MSG_NOSIGNAL : 0), NAMES(s));
   if (tcp_out && r == -EPIPE) {
     /* the peer closed: TCP (CLOSE_WAIT) takes the next send, the peer's
      * RST answers it and the sends after are EPIPE (tcp_reset); a unix
@@ -636,7 +714,7 @@ long inet_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_recvfrom: return xfer(k, g, s, false, a);
   case SYS_sendmsg: case SYS_recvmsg: {
     long r = stream_state(k, s, nr == SYS_sendmsg, (int)a[2]);
-    return r ? r : sock_msghdr(k, g, nr == SYS_sendmsg, a[1], (int)a[2], &inet_names);
+    return r ? r : sock_msghdr(k, g, nr == SYS_sendmsg, a[1], (int)a[2], NAMES(s));
   }
   case SYS_shutdown: {                         /* inet_shutdown */
     int how = (int)a[1] + 1;

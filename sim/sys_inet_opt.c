@@ -10,10 +10,11 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-/* (OPT_REUSEADDR, OPT_REUSEPORT and OPT_V6ONLY index this table) */
+/* (the entries named [OPT_*] are where inet_priv.h's indices say; a
+ * designator out of place overrides an entry: -Wextra warns) */
 const struct iopt iopts[NOPT] = {
-  {SOL_SOCKET, SO_REUSEADDR, 0, 0, 0, OT_ANY, true},
-  {SOL_SOCKET, SO_REUSEPORT, 0, 0, 0, OT_ANY, true},
+  [OPT_REUSEADDR] = {SOL_SOCKET, SO_REUSEADDR, 0, 0, 0, OT_ANY, true},
+  [OPT_REUSEPORT] = {SOL_SOCKET, SO_REUSEPORT, 0, 0, 0, OT_ANY, true},
   {IPPROTO_TCP, TCP_NODELAY, 0, 0, 0, OT_TCP, true},          /* tcp_sock_set_nodelay */
   {IPPROTO_TCP, TCP_CORK, 0, 0, 0, OT_TCP, true},
   {IPPROTO_TCP, TCP_QUICKACK, 1, 0, 0, OT_TCP, true},
@@ -26,22 +27,25 @@ const struct iopt iopts[NOPT] = {
   {IPPROTO_TCP, TCP_DEFER_ACCEPT, 0, 0, 0x7fffffff, OT_TCP, false},
   {IPPROTO_TCP, TCP_NOTSENT_LOWAT, 0, 0, 0x7fffffff, OT_TCP, false},
   {IPPROTO_TCP, TCP_FASTOPEN, 0, 0, 0x7fffffff, OT_TCP, false},
-  {IPPROTO_IP, IP_TTL, 64, 1, 255, OT_ANY, false},             /* ip_default_ttl; -1 resets */
-  {IPPROTO_IP, IP_TOS, 0, 0, 255, OT_ANY, false},
+  [OPT_TTL] = {IPPROTO_IP, IP_TTL, 64, 1, 255, OT_ANY, false},             /* ip_default_ttl; -1 resets */
+  [OPT_TOS] = {IPPROTO_IP, IP_TOS, 0, 0, 255, OT_ANY, false},
   {IPPROTO_IP, IP_RECVERR, 0, 0, 0, OT_ANY, true},
   {IPPROTO_IP, IP_PKTINFO, 0, 0, 0, OT_ANY, true},
-  {IPPROTO_IP, IP_RECVTOS, 0, 0, 0, OT_ANY, true},
+  [OPT_RECVTOS] = {IPPROTO_IP, IP_RECVTOS, 0, 0, 0, OT_ANY, true},
   {IPPROTO_IP, IP_MULTICAST_TTL, 1, 0, 255, OT_ANY, false},
   {IPPROTO_IP, IP_MULTICAST_LOOP, 1, 0, 0, OT_ANY, true},
-  {IPPROTO_IPV6, IPV6_V6ONLY, 0, 0, 0, OT_V6, true},           /* net.ipv6.bindv6only */
-  {IPPROTO_IPV6, IPV6_UNICAST_HOPS, 64, 0, 255, OT_V6, false},
+  [OPT_V6ONLY] = {IPPROTO_IPV6, IPV6_V6ONLY, 0, 0, 0, OT_V6, true},           /* net.ipv6.bindv6only */
+  [OPT_HOPS] = {IPPROTO_IPV6, IPV6_UNICAST_HOPS, 64, 0, 255, OT_V6, false},
   {IPPROTO_IPV6, IPV6_MULTICAST_HOPS, 1, 0, 255, OT_V6, false},
   {IPPROTO_IPV6, IPV6_MULTICAST_LOOP, 1, 0, 0, OT_V6, true},
-  {IPPROTO_IPV6, IPV6_TCLASS, 0, 0, 255, OT_V6, false},
+  [OPT_TCLASS] = {IPPROTO_IPV6, IPV6_TCLASS, 0, 0, 255, OT_V6, false},
   {IPPROTO_IPV6, IPV6_RECVERR, 0, 0, 0, OT_V6, true},
   {IPPROTO_IPV6, IPV6_RECVPKTINFO, 0, 0, 0, OT_V6, true},
   {IPPROTO_UDPLITE, 10 /* UDPLITE_SEND_CSCOV */, 0, 0, 65535, OT_LITE, false},
   {IPPROTO_UDPLITE, 11 /* UDPLITE_RECV_CSCOV */, 0, 0, 65535, OT_LITE, false},
+  [OPT_RECVHOPLIMIT] = {IPPROTO_IPV6, IPV6_RECVHOPLIMIT, 0, 0, 0, OT_V6, true},
+  [OPT_RECVTCLASS] = {IPPROTO_IPV6, IPV6_RECVTCLASS, 0, 0, 0, OT_V6, true},
+  [OPT_RECVTTL] = {IPPROTO_IP, IP_RECVTTL, 0, 0, 0, OT_ANY, true},
 };
 
 long inet_opt(struct kernel *k, struct gfd *g, struct isock *s, bool set, const uint64_t a[6], bool *handled) {

@@ -194,6 +194,8 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
   memset(hctl, 0, sizeof hctl);
   struct sockaddr_un hname;
   socklen_t hnl = 0;
+  uint8_t hdr[16] = {0};
+  uint32_t prefix = nm ? nm->prefix : 0;
   if (out && m->name && !nm) return -EISCONN;   /* (an addressed datagram: not modelled) */
   if (out) {
     for (size_t i = 0; i < niov && total < FS_BOUNCE; i++) {
@@ -201,7 +203,14 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
       if (n && copy_from_user(k, ubuf + total, iov[i].base, n)) return -EFAULT;
       total += n;
     }
-    if (m->control && m->controllen) {   /* SCM_RIGHTS: the guest's fds, as the host's */
+    if (nm && nm->ctl_out) {           /* the family's control messages */
+      uint8_t gctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
+      size_t cl = m->control ? (size_t)m->controllen : 0;
+      if (cl > sizeof gctl) return -ENOBUFS;   /* (beyond optmem_max) */
+      if (cl && copy_from_user(k, gctl, m->control, cl)) return -EFAULT;
+      long e = nm->ctl_out(k, g, gctl, cl, hdr);
+      if (e) return e;
+    } else if (m->control && m->controllen) {   /* SCM_RIGHTS: the guest's fds, as the host's */
       uint8_t gctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
       if (m->controllen > sizeof gctl) return -EINVAL;
       if (copy_from_user(k, gctl, m->control, (size_t)m->controllen)) return -EFAULT;
@@ -230,8 +239,8 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
     for (size_t i = 0; i < niov; i++) total += (size_t)iov[i].len;
     if (total > FS_BOUNCE) total = FS_BOUNCE;
   }
-  struct iovec hv = {.iov_base = ubuf, .iov_len = total};
-  struct msghdr hm = {.msg_iov = &hv, .msg_iovlen = 1};
+  struct iovec hv[2] = {{.iov_base = hdr, .iov_len = prefix}, {.iov_base = ubuf, .iov_len = total}};
+  struct msghdr hm = {.msg_iov = prefix ? hv : hv + 1, .msg_iovlen = prefix ? 2 : 1};
   if (nm) {
     hm.msg_name = &hname;
     hm.msg_namelen = out ? hnl : sizeof hname;
@@ -254,7 +263,8 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
     if (nm && out && errno == EPERM) return (long)total;   /* (a peer connected elsewhere drops it) */
     return sock_failed(k, g, out, flags);
   }
-  if (out) return r;
+  if (out) return r < (ssize_t)prefix ? 0 : r - (ssize_t)prefix;
+  r = r < (ssize_t)prefix ? 0 : r - (ssize_t)prefix;
   /* the data to the guest's iovecs; passed descriptors become its fds */
   for (size_t i = 0, done = 0; i < niov && done < (size_t)r; i++) {
     size_t n = iov[i].len < (size_t)r - done ? (size_t)iov[i].len : (size_t)r - done;
@@ -282,6 +292,10 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
     memcpy(gctl + glen, &gc, sizeof gc);
     memcpy(gctl + glen + CMSG_LEN(0), fds, sizeof(int) * (size_t)kept);
     glen += CMSG_SPACE(sizeof(int) * (size_t)kept);
+  }
+  if (nm && nm->ctl_in) {
+    size_t room = m->control ? (size_t)m->controllen : 0;
+    glen = nm->ctl_in(k, g, hdr, gctl, room < sizeof gctl ? room : sizeof gctl, &oflags);
   }
   if (glen > m->controllen) glen = (size_t)m->controllen;
   if (glen && copy_to_user(k, m->control, gctl, glen)) return -EFAULT;

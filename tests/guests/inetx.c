@@ -452,6 +452,59 @@ static void udplite(void) {
   close(u);
 }
 
+/* what IP's header carried, as control messages (RFC 3542) */
+static void ancillary(void) {
+  printf("-- hop limit and traffic class as control messages\n");
+  int r = socket(AF_INET6, SOCK_DGRAM, 0), s = socket(AF_INET6, SOCK_DGRAM, 0), one = 1, hops = 7, tc = 40;
+  struct sockaddr_in6 a = v6("::1", 0);
+  bind(r, SA(a));
+  a.sin6_port = htons((uint16_t)port_of(r));
+  setsockopt(r, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof one);
+  setsockopt(r, IPPROTO_IPV6, IPV6_RECVTCLASS, &one, sizeof one);
+  for (int round = 0; round < 4; round++) {
+    char ctl[CMSG_SPACE(sizeof(int)) * 2];
+    memset(ctl, 0, sizeof ctl);
+    struct iovec iov = {"anc", 3};
+    struct msghdr m = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &iov, .msg_iovlen = 1};
+    if (round == 1) {                  /* per-packet values */
+      m.msg_control = ctl;
+      m.msg_controllen = sizeof ctl;
+      struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+      c->cmsg_level = IPPROTO_IPV6; c->cmsg_type = IPV6_HOPLIMIT; c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &hops, sizeof hops);
+      c = CMSG_NXTHDR(&m, c);
+      c->cmsg_level = IPPROTO_IPV6; c->cmsg_type = IPV6_TCLASS; c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &tc, sizeof tc);
+    }
+    if (round == 2) setsockopt(s, IPPROTO_IPV6, IPV6_TCLASS, &tc, sizeof tc);
+    say("sendmsg", sendmsg(s, &m, 0));
+    char buf[8], rctl[64];
+    struct iovec riov = {buf, sizeof buf};
+    size_t room[4] = {sizeof rctl, sizeof rctl, CMSG_SPACE(sizeof(int)), CMSG_LEN(2)};
+    struct msghdr rm = {.msg_iov = &riov, .msg_iovlen = 1, .msg_control = rctl, .msg_controllen = room[round]};
+    memset(rctl, 0, sizeof rctl);
+    ssize_t n = recvmsg(r, &rm, 0);
+    printf("recvmsg %zd controllen %zu ctrunc %d:", n, (size_t)rm.msg_controllen, (rm.msg_flags & MSG_CTRUNC) != 0);
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&rm); c; c = CMSG_NXTHDR(&rm, c)) {
+      int v = -1;
+      if (c->cmsg_len >= CMSG_LEN(sizeof v)) memcpy(&v, CMSG_DATA(c), sizeof v);
+      printf(" (%d %d len %zu: %d)", c->cmsg_level, c->cmsg_type, (size_t)c->cmsg_len, v);
+    }
+    printf("\n");
+  }
+  struct iovec iov = {"x", 1};
+  char ctl[CMSG_SPACE(sizeof(int))] = {0};
+  struct msghdr m = {.msg_name = &a, .msg_namelen = sizeof a, .msg_iov = &iov, .msg_iovlen = 1,
+                     .msg_control = ctl, .msg_controllen = sizeof ctl};
+  struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = IPPROTO_IPV6; c->cmsg_type = IPV6_HOPLIMIT; c->cmsg_len = CMSG_LEN(sizeof(int));
+  int bad = 300;
+  memcpy(CMSG_DATA(c), &bad, sizeof bad);
+  say("sendmsg hop limit 300", sendmsg(s, &m, 0));
+  close(r);
+  close(s);
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc == 4 && !strcmp(argv[1], "connect")) {
@@ -479,5 +532,6 @@ int main(int argc, char **argv) {
   udp(AF_INET6, "::1");
   udp(AF_INET6, "::");
   udplite();
+  ancillary();
   return 0;
 }
