@@ -241,7 +241,7 @@ long inet_socket(struct kernel *k, int fam, int type, int proto);
 long inet_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 /* sys_socket.c: a host send/receive that failed (errno): parked (0) or -errno */
 long sock_failed(struct kernel *k, struct gfd *g, bool out, int flags);
-/* sys_fspoll.c: poll, ppoll, select, pselect6 */
+/* sys_fspoll.c: poll, ppoll, select, pselect6, the epoll calls */
 long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
 /* Read/write through a guest fd with a host buffer (no guest memory):
  * off < 0 means the current position. */
