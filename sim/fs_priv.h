@@ -224,6 +224,8 @@ struct sock_names {
    * -errno), ctl_in makes the receiver's control messages of it (their
    * length in gctl, at most room; MSG_CTRUNC in *flags) */
   uint32_t prefix;
+  bool rights;                   /* SCM_RIGHTS pass (AF_UNIX) */
+  void (*done)(void);            /* after the host's send */
   long (*ctl_out)(struct kernel *k, struct gfd *g, const uint8_t *ctl, size_t len, uint8_t *hdr);
   size_t (*ctl_in)(struct kernel *k, struct gfd *g, const uint8_t *hdr, uint8_t *gctl, size_t room, int32_t *flags);
 };
@@ -233,6 +235,10 @@ struct sock_names {
 long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, const struct kiov *iov, size_t niov,
               int flags, const struct sock_names *nm);
 long sock_msghdr(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int flags, const struct sock_names *nm);
+/* sendto/recvfrom (a[] as the syscall's) through sock_msg; *namelen out
+ * for a receive's address */
+long sock_xfer_to(struct kernel *k, struct gfd *g, bool out, const uint64_t a[6], int flags,
+                  const struct sock_names *nm);
 /* sys_inet.c: AF_INET/AF_INET6 among the run's guests (host AF_UNIX
  * sockets underneath).  inet_socket: socket(2) for those families;
  * inet_call: the socket calls on such a socket (*handled false: not one,

@@ -626,8 +626,8 @@ static size_t dgram_ctl_in(struct kernel *k, struct gfd *g, const uint8_t *hdr, 
   return used;
 }
 
-static const struct sock_names inet_names = {dgram_dest, dgram_source, 0, NULL, NULL};
-static const struct sock_names dgram_names = {dgram_dest, dgram_source, 4, dgram_ctl_out, dgram_ctl_in};
+static const struct sock_names inet_names = {dgram_dest, dgram_source, 0, false, NULL, NULL, NULL};
+static const struct sock_names dgram_names = {dgram_dest, dgram_source, 4, false, NULL, dgram_ctl_out, dgram_ctl_in};
 #define NAMES(s) ((s)->type == SOCK_DGRAM ? &dgram_names : &inet_names)
 
 /* a stream socket's data calls before the host's: not connected is
@@ -643,16 +643,8 @@ static long stream_state(struct kernel *k, struct isock *s, bool out, int flags)
 static long xfer(struct kernel *k, struct gfd *g, struct isock *s, bool out, const uint64_t a[6]) {
   long r = stream_state(k, s, out, (int)a[3]);
   if (r) return r;
-  struct kiov v = {a[1], a[2]};
-  struct kmsghdr m = {.name = a[4], .namelen = out ? (uint32_t)a[5] : 0};
-  if (!out && a[4]) {
-    uint32_t ol;
-    if (copy_from_user(k, &ol, a[5], 4)) return -EFAULT;
-    if ((int32_t)ol < 0) return -EINVAL;
-    m.namelen = ol;
-  }
   bool tcp_out = out && s->type == SOCK_STREAM;
-  r = sock_msg(k, g, out, &m, &v, 1, (int)a[3] | (tcp_out ? MSG_NOSIGNAL : 0), NAMES(s));
+  r = sock_xfer_to(k, g, out, a, (int)a[3] | (tcp_out ? MSG_NOSIGNAL : 0), NAMES(s));
   if (tcp_out && r == -EPIPE) {
     /* the peer closed: TCP (CLOSE_WAIT) takes the next send, the peer's
      * RST answers it and the sends after are EPIPE (tcp_reset); a unix
@@ -661,8 +653,6 @@ static long xfer(struct kernel *k, struct gfd *g, struct isock *s, bool out, con
     if (!s->shut_wr && !s->rst) { s->rst = true; return a[2] < FS_BOUNCE ? (long)a[2] : (long)FS_BOUNCE; }
     if (!(a[3] & MSG_NOSIGNAL)) fs_sigpipe(k);
   }
-  if (r < 0 || out || k->block_now || !a[4]) return r;
-  if (copy_to_user(k, a[5], &m.namelen, 4)) return -EFAULT;
   return r;
 }
 

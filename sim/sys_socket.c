@@ -133,12 +133,9 @@ long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *hand
   switch (nr) {
   case SYS_socket: return sys_socket(k, (int)a[0], (int)a[1], (int)a[2]);
   case SYS_socketpair: return sys_socketpair(k, (int)a[0], (int)a[1], (int)a[2], a[3]);
-  case SYS_sendto:
-    if (a[4]) break;                   /* an address: not modelled */
-    return sock_xfer(k, true, (int)a[0], a[1], a[2], (int)a[3]);
-  case SYS_recvfrom:
-    if (a[4]) break;
-    return sock_xfer(k, false, (int)a[0], a[1], a[2], (int)a[3]);
+  case SYS_sendto: case SYS_recvfrom:
+    if (!a[4]) return sock_xfer(k, nr == SYS_sendto, (int)a[0], a[1], a[2], (int)a[3]);
+    break;                             /* an address: sys_unix.c's */
   case SYS_shutdown: {
     long err;
     struct gfd *g = sock_of(k, (int)a[0], &err);
@@ -149,6 +146,10 @@ long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *hand
   case SYS_setsockopt: return sock_opt(k, true, a);
   case SYS_getsockname: return sock_name(k, false, a);
   case SYS_getpeername: return sock_name(k, true, a);
+  default: break;
+  }
+  switch (nr) {
+  case SYS_sendto: case SYS_recvfrom:
   case SYS_bind: case SYS_connect: case SYS_listen: case SYS_accept: case SYS_accept4:
   case SYS_sendmsg: case SYS_recvmsg: {
     long r = unix_call(k, nr, a, handled);

@@ -60,6 +60,31 @@ static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr 
   return 0;
 }
 
+/* a socket file a guest of this run bound */
+static bool bound_by_guest(struct kernel *k, const struct stat *st) {
+  for (size_t i = 0; i < k->nunix_bound; i++)
+    if (k->unix_bound[i].dev == (uint64_t)st->st_dev && k->unix_bound[i].ino == (uint64_t)st->st_ino) return true;
+  return false;
+}
+
+/* a name a guest bound: its file (dev, ino; 0 for an abstract name), the
+ * guest's address and the host's (what a datagram's receiver hears) */
+static void note_bound(struct kernel *k, const struct uaddr *a, uint64_t dev, uint64_t ino, const struct sockaddr_un *h,
+                       socklen_t hl) {
+  if (k->nunix_bound == k->capunix_bound) {
+    k->capunix_bound = k->capunix_bound ? k->capunix_bound * 2 : 16;
+    k->unix_bound = realloc(k->unix_bound, k->capunix_bound * sizeof *k->unix_bound);
+  }
+  struct unix_bound *b = &k->unix_bound[k->nunix_bound++];
+  memset(b, 0, sizeof *b);
+  b->dev = dev;
+  b->ino = ino;
+  memcpy(b->gname, &a->g, a->glen);
+  b->glen = (uint8_t)a->glen;
+  memcpy(b->hname, h, hl);
+  b->hlen = (uint8_t)hl;
+}
+
 /* bind or connect a path: the host call made in its parent directory */
 static int at_path(struct kernel *k, int h, const struct uaddr *a, bool bind_it, struct stat *st) {
   int pfd;
@@ -72,10 +97,7 @@ static int at_path(struct kernel *k, int h, const struct uaddr *a, bool bind_it,
   if (!bind_it) {                      /* only a socket a guest bound */
     if (fstatat(pfd, last, st, AT_SYMLINK_NOFOLLOW)) { r = -errno; close(pfd); return r; }
     if (!S_ISSOCK(st->st_mode)) { close(pfd); return -ECONNREFUSED; }
-    bool ours = false;
-    for (size_t i = 0; i < k->nunix_bound && !ours; i++)
-      ours = k->unix_bound[i].dev == (uint64_t)st->st_dev && k->unix_bound[i].ino == (uint64_t)st->st_ino;
-    if (!ours) { close(pfd); return -ECONNREFUSED; }
+    if (!bound_by_guest(k, st)) { close(pfd); return -ECONNREFUSED; }
   }
   int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct sockaddr_un s = {.sun_family = AF_UNIX};
@@ -83,14 +105,9 @@ static int at_path(struct kernel *k, int h, const struct uaddr *a, bool bind_it,
   if (cwd < 0 || fchdir(pfd)) { r = -errno; if (cwd >= 0) close(cwd); close(pfd); return r; }
   r = bind_it ? bind(h, (struct sockaddr *)&s, sizeof s) : connect(h, (struct sockaddr *)&s, sizeof s);
   int e = errno;
-  if (!r && bind_it && !fstatat(pfd, last, st, AT_SYMLINK_NOFOLLOW)) {
-    if (k->nunix_bound == k->capunix_bound) {
-      k->capunix_bound = k->capunix_bound ? k->capunix_bound * 2 : 16;
-      k->unix_bound = realloc(k->unix_bound, k->capunix_bound * sizeof *k->unix_bound);
-    }
-    k->unix_bound[k->nunix_bound].dev = (uint64_t)st->st_dev;
-    k->unix_bound[k->nunix_bound++].ino = (uint64_t)st->st_ino;
-  }
+  if (!r && bind_it && !fstatat(pfd, last, st, AT_SYMLINK_NOFOLLOW))
+    note_bound(k, a, (uint64_t)st->st_dev, (uint64_t)st->st_ino, &s,
+               (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(last) + 1));
   if (fchdir(cwd)) { /* (faultline's own cwd is a directory it holds open) */ }
   close(cwd);
   close(pfd);
@@ -106,8 +123,10 @@ static long do_bind(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t len) 
   struct uaddr a;
   long r = get_uaddr(k, ua, len, &a);
   if (r) return r;
-  if (a.abstract) r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
-  else {
+  if (a.abstract) {
+    r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
+    if (!r) note_bound(k, &a, 0, 0, &a.h, a.hlen);
+  } else {
     if (k->read_only) return -EROFS;
     struct stat st;
     r = at_path(k, g->hostfd, &a, true, &st);
@@ -216,7 +235,7 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
       if (copy_from_user(k, gctl, m->control, (size_t)m->controllen)) return -EFAULT;
       struct msghdr gm = {.msg_control = gctl, .msg_controllen = (size_t)m->controllen};
       for (struct cmsghdr *c = CMSG_FIRSTHDR(&gm); c; c = CMSG_NXTHDR(&gm, c)) {
-        if (nm || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EINVAL;
+        if ((nm && !nm->rights) || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EINVAL;
         int nf = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
         for (int i = 0; i < nf; i++) {
           int fd;
@@ -259,8 +278,11 @@ long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, cons
   }
   int hflags = (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_EOR | MSG_OOB)) | MSG_DONTWAIT | (out ? MSG_NOSIGNAL : MSG_CMSG_CLOEXEC);
   ssize_t r = out ? sendmsg(g->hostfd, &hm, hflags) : recvmsg(g->hostfd, &hm, hflags);
+  int e = errno;
+  if (nm && nm->done) nm->done();
+  errno = e;
   if (r < 0) {
-    if (nm && out && errno == EPERM) return (long)total;   /* (a peer connected elsewhere drops it) */
+    if (nm && !nm->rights && out && errno == EPERM) return (long)total;   /* (a peer connected elsewhere drops it) */
     return sock_failed(k, g, out, flags);
   }
   if (out) return r < (ssize_t)prefix ? 0 : r - (ssize_t)prefix;
@@ -330,6 +352,88 @@ long sock_msghdr(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int f
   return r;
 }
 
+/* sendto/recvfrom through sock_msg (one buffer); a receive's address
+ * length goes back to the guest */
+long sock_xfer_to(struct kernel *k, struct gfd *g, bool out, const uint64_t a[6], int flags,
+                  const struct sock_names *nm) {
+  struct kiov v = {a[1], a[2]};
+  struct kmsghdr m = {.name = a[4], .namelen = out ? (uint32_t)a[5] : 0};
+  if (!out && a[4]) {
+    uint32_t ol;
+    if (copy_from_user(k, &ol, a[5], 4)) return -EFAULT;
+    if ((int32_t)ol < 0) return -EINVAL;
+    m.namelen = ol;
+  }
+  long r = sock_msg(k, g, out, &m, &v, 1, flags, nm);
+  if (r < 0 || out || k->block_now || !a[4]) return r;
+  if (copy_to_user(k, a[5], &m.namelen, 4)) return -EFAULT;
+  return r;
+}
+
+/* AF_UNIX datagrams to an address: an abstract name is this run's; a
+ * path must be a socket a guest bound, reached through its directory
+ * (/proc/self/fd/N/NAME, the directory held until the send is done) */
+static int dest_dir = -1;
+static void dest_done(void) {
+  if (dest_dir >= 0) close(dest_dir);
+  dest_dir = -1;
+}
+
+static long dgram_dest(struct kernel *k, struct gfd *g, uint64_t uname, uint32_t len, struct sockaddr_un *h,
+                       uint32_t *hl) {
+  struct uaddr a;
+  *hl = 0;
+  if (!uname) return 0;                /* the connected peer */
+  long r = get_uaddr(k, uname, len, &a);
+  if (r) return r;
+  if (a.abstract) {
+    memcpy(h, &a.h, a.hlen);
+    *hl = a.hlen;
+    return 0;
+  }
+  int pfd;
+  char last[256];
+  bool slash;
+  struct stat st;
+  if ((r = fs_resolve(k, AT_FDCWD, a.g.sun_path, &pfd, last, sizeof last, &slash))) return r;
+  if (slash || !strcmp(last, ".")) r = -ECONNREFUSED;
+  else if (fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW)) r = -errno;
+  else if (!S_ISSOCK(st.st_mode) || !bound_by_guest(k, &st)) r = -ECONNREFUSED;   /* only the guests' */
+  int n = r ? 0 : snprintf(h->sun_path, sizeof h->sun_path, "/proc/self/fd/%d/%s", pfd, last);
+  if (!r && (size_t)n >= sizeof h->sun_path) r = -ENAMETOOLONG;
+  if (r) { close(pfd); return r; }
+  dest_done();
+  dest_dir = pfd;
+  h->sun_family = AF_UNIX;
+  *hl = (uint32_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+  return 0;
+}
+
+/* the sender's name as its guest bound it (the latest bind of that host
+ * name: two paths with one last component are not told apart), or none */
+static uint32_t dgram_source(struct kernel *k, struct gfd *g, const struct sockaddr_un *h, uint32_t hl,
+                             struct sockaddr_storage *out) {
+  size_t base = offsetof(struct sockaddr_un, sun_path);
+  for (size_t i = k->nunix_bound; hl > base && i-- > 0;) {
+    const struct unix_bound *b = &k->unix_bound[i];
+    const struct sockaddr_un *bh = (const struct sockaddr_un *)b->hname;
+    bool same = h->sun_path[0] ? !strncmp(bh->sun_path, h->sun_path, sizeof bh->sun_path)
+                               : b->hlen == hl && !memcmp(bh->sun_path, h->sun_path, hl - base);
+    if (!same) continue;
+    memcpy(out, b->gname, b->glen);
+    return b->glen;
+  }
+  return 0;                            /* unix_copy_addr: an unbound sender has no name */
+}
+
+static const struct sock_names dgram_names = {dgram_dest, dgram_source, 0, true, dest_done, NULL, NULL};
+
+static const struct sock_names *names_of(struct gfd *g) {
+  int t;
+  socklen_t l = sizeof t;
+  return !getsockopt(g->hostfd, SOL_SOCKET, SO_TYPE, &t, &l) && t == SOCK_DGRAM ? &dgram_names : NULL;
+}
+
 /* getsockname/getpeername of a unix socket: the guest's addresses */
 long unix_sock_name(struct kernel *k, struct gfd *g, bool peer, uint64_t ua, uint64_t ulen) {
   const char *a = peer ? g->unix_peer : g->unix_name;
@@ -364,8 +468,10 @@ long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_listen: return listen(g->hostfd, (int)a[1]) ? -errno : 0;
   case SYS_accept: return do_accept(k, (int)a[0], a[1], a[2], 0);
   case SYS_accept4: return do_accept(k, (int)a[0], a[1], a[2], (int)a[3]);
-  case SYS_sendmsg: return sock_msghdr(k, g, true, a[1], (int)a[2], NULL);
-  case SYS_recvmsg: return sock_msghdr(k, g, false, a[1], (int)a[2], NULL);
+  case SYS_sendmsg: return sock_msghdr(k, g, true, a[1], (int)a[2], names_of(g));
+  case SYS_sendto: return sock_xfer_to(k, g, true, a, (int)a[3], names_of(g));
+  case SYS_recvmsg: return sock_msghdr(k, g, false, a[1], (int)a[2], names_of(g));
+  case SYS_recvfrom: return sock_xfer_to(k, g, false, a, (int)a[3], names_of(g));
   default: *handled = false; return -ENOSYS;
   }
 }

@@ -551,7 +551,9 @@ static void epolls(void) {
   say("wait maxevents 0", epoll_wait(ep, out, 0, 0));
   say("wait on a socket", epoll_wait(c, out, 4, 0));
   say("epoll_create1 bad flags", epoll_create1(1));
-  say("epoll_create 0", epoll_create(0));
+  int e0 = epoll_create(0);   /* (glibc: EINVAL; musl's makes one) */
+  say("epoll_create 0", e0 < 0 ? -1 : 0);
+  if (e0 >= 0) close(e0);
   close(f);
   close(c);
   close(l);
