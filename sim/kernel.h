@@ -396,6 +396,7 @@ struct kernel {
    * the host knows it (a datagram's sender) */
   struct unix_bound { uint64_t dev, ino; char gname[110], hname[110]; uint8_t glen, hlen; } *unix_bound;
   size_t nunix_bound, capunix_bound;
+  uint32_t unix_autobind;     /* the next autobound abstract name's number */
   /* the guest's AF_INET/AF_INET6 sockets (sys_inet.c) */
   struct inet_tab *inet;
   /* counters */

@@ -37,6 +37,8 @@ struct uaddr {
   socklen_t hlen;
 };
 
+static long name_uaddr(struct uaddr *a, size_t n);
+
 static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr *a) {
   if (len < sizeof(sa_family_t) || len > sizeof(struct sockaddr_un)) return -EINVAL;
   memset(a, 0, sizeof *a);
@@ -44,7 +46,12 @@ static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr 
   if (a->g.sun_family != AF_UNIX) return -EINVAL;
   a->glen = (socklen_t)len;
   size_t n = len - offsetof(struct sockaddr_un, sun_path);
-  if (!n) return -EINVAL;              /* (autobind: not modelled) */
+  if (!n) return -EINVAL;              /* (no name: only bind's autobind takes it) */
+  return name_uaddr(a, n);
+}
+
+/* the host's name for the guest's address in a->g (n bytes of sun_path) */
+static long name_uaddr(struct uaddr *a, size_t n) {
   a->abstract = a->g.sun_path[0] == 0;
   if (a->abstract) {                   /* FNV-1a of the guest's name, in this run's namespace */
     uint64_t hsh = 1469598103934665603ull;
@@ -119,8 +126,31 @@ static void remember(struct gfd *g, const struct uaddr *a, bool peer) {
   if (peer) g->unix_peerlen = (uint8_t)a->glen; else g->unix_namelen = (uint8_t)a->glen;
 }
 
+/* unix_autobind: a bind of no name takes an abstract one of five hex
+ * digits (Linux's start is random; the model's counts from 0) */
+static long autobind(struct kernel *k, struct gfd *g, uint64_t ua) {
+  sa_family_t f;
+  if (copy_from_user(k, &f, ua, sizeof f)) return -EFAULT;
+  if (f != AF_UNIX) return -EINVAL;
+  if (g->unix_namelen) return 0;       /* (bound already: nothing to do) */
+  for (int i = 0; i < 0x100000; i++) {
+    struct uaddr a;
+    memset(&a, 0, sizeof a);
+    a.g.sun_family = AF_UNIX;
+    snprintf(a.g.sun_path + 1, 6, "%05x", k->unix_autobind++ & 0xfffffu);
+    a.glen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 6);
+    name_uaddr(&a, 6);
+    long r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
+    if (r == -EADDRINUSE) continue;
+    if (!r) { note_bound(k, &a, 0, 0, &a.h, a.hlen); remember(g, &a, false); }
+    return r;
+  }
+  return -ENOSPC;
+}
+
 static long do_bind(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t len) {
   struct uaddr a;
+  if (len == sizeof(sa_family_t)) return autobind(k, g, ua);
   long r = get_uaddr(k, ua, len, &a);
   if (r) return r;
   if (a.abstract) {

@@ -2,7 +2,7 @@
  * connect from a child process, accept, the names getsockname and
  * getpeername give, descriptors passed with SCM_RIGHTS (a pipe end and a
  * file), nonblocking accept, datagrams to a path and an abstract name
- * (the sender's name as the receiver hears it), and the errors Linux
+ * (the sender's name as the receiver hears it), autobind, and the errors Linux
  * gives (EADDRINUSE, ECONNREFUSED, ENOENT).  Its output must equal the native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -192,6 +192,20 @@ int main(int argc, char **argv) {
   al = set_addr(&a, "no-such-abstract-name-here", 1);
   r = connect(c, (struct sockaddr *)&a, al);
   printf("connect to an abstract name no one bound: %d %s\n", r, strerror(errno));
+  {                                    /* autobind: a bind of no name */
+    struct sockaddr_un x, y;
+    socklen_t xl = sizeof x, yl = sizeof y;
+    int p = socket(AF_UNIX, SOCK_STREAM, 0), q = socket(AF_UNIX, SOCK_STREAM, 0);
+    sa_family_t fam = AF_UNIX;
+    printf("autobind: %d %d", bind(p, (struct sockaddr *)&fam, sizeof fam), bind(q, (struct sockaddr *)&fam, sizeof fam));
+    getsockname(p, (struct sockaddr *)&x, &xl);
+    getsockname(q, (struct sockaddr *)&y, &yl);
+    printf(", lengths %u %u, abstract %d, five hex digits %d, different %d, again %d\n", (unsigned)xl, (unsigned)yl,
+           x.sun_path[0] == 0, (int)strspn(x.sun_path + 1, "0123456789abcdef") == 5, memcmp(&x, &y, xl) != 0,
+           bind(p, (struct sockaddr *)&fam, sizeof fam));
+    close(p);
+    close(q);
+  }
   dgram("dgram-server.sock", "dgram-client.sock", 0);
   char ab2[64];
   snprintf(ab2, sizeof ab2, "unixsock-dgram-%d", (int)getpid());
