@@ -18,7 +18,12 @@
  * per destination; the model has no /proc/sys/net).  Data, poll,
  * sendfile, shutdown and a receive's wait are the host socket's
  * (sys_socket.c, sys_unix.c); a nonblocking connect completes at once and
- * says EINPROGRESS, as a loopback connect does. */
+ * says EINPROGRESS, as a loopback connect does.  UDP (and UDP-Lite, its
+ * own port table) datagrams carry a small header on the host with what
+ * the IP header would (hop limit/TTL, traffic class/TOS) for the
+ * receiver's control messages.  Not modelled: a connected UDP socket's
+ * filter on its peer, SO_REUSEPORT's load balancing, TCP's urgent data;
+ * a peer's close also says POLLHUP (a unix socket's). */
 #include "sim/inet_priv.h"
 #include <arpa/inet.h>
 #include <dirent.h>
