@@ -207,9 +207,51 @@ bool fs_park_on_fd(struct kernel *k, int hostfd, short events);
 long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 long unix_sock_name(struct kernel *k, struct gfd *g, bool peer, uint64_t ua, uint64_t ulen);
 struct gfd *unix_sock(struct kernel *k, int fd, long *err);
+/* accept a connection on g's host socket: the new guest fd or -errno (a
+ * blocking caller with none waiting parks: k->block_now) */
+long sock_accept_host(struct kernel *k, struct gfd *g, int flags);
+/* a guest struct msghdr (x86-64) */
+struct kmsghdr { uint64_t name; uint32_t namelen, pad; uint64_t iov, iovlen, control, controllen; int32_t flags, pad2; };
+struct sockaddr_un;
+struct sockaddr_storage;
+/* a family's names for sock_msg (sys_inet.c): where a send goes (the
+ * guest's name or none; 0 with the host address in h/hl (hl 0: the
+ * connected peer), 1: nowhere, the datagram is lost, or -errno), and the
+ * guest's name for a received message's sender (its length; 0: none) */
+struct sock_names {
+  long (*dest)(struct kernel *k, struct gfd *g, uint64_t uname, uint32_t len, struct sockaddr_un *h, uint32_t *hl);
+  uint32_t (*source)(struct kernel *k, struct gfd *g, const struct sockaddr_un *h, uint32_t hl,
+                     struct sockaddr_storage *out);
+  /* datagrams: a header of `prefix` bytes rides before the data on the
+   * host (what IP's header says: hop limit, traffic class); ctl_out
+   * fills it from the socket and the guest's control messages (0 or
+   * -errno), ctl_in makes the receiver's control messages of it (their
+   * length in gctl, at most room; MSG_CTRUNC in *flags) */
+  uint32_t prefix;
+  bool rights;                   /* SCM_RIGHTS pass (AF_UNIX) */
+  void (*done)(void);            /* after the host's send */
+  long (*ctl_out)(struct kernel *k, struct gfd *g, const uint8_t *ctl, size_t len, uint8_t *hdr);
+  size_t (*ctl_in)(struct kernel *k, struct gfd *g, const uint8_t *hdr, uint8_t *gctl, size_t room, int32_t *flags);
+};
+/* sendmsg/recvmsg through the bounce buffer, the guest's msghdr already
+ * read (sock_msg: a receive updates m for the caller to copy back) or at
+ * umsg (sock_msghdr).  nm NULL: AF_UNIX (SCM_RIGHTS; sends unaddressed) */
+long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, const struct kiov *iov, size_t niov,
+              int flags, const struct sock_names *nm);
+long sock_msghdr(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int flags, const struct sock_names *nm);
+/* sendto/recvfrom (a[] as the syscall's) through sock_msg; *namelen out
+ * for a receive's address */
+long sock_xfer_to(struct kernel *k, struct gfd *g, bool out, const uint64_t a[6], int flags,
+                  const struct sock_names *nm);
+/* sys_inet.c: AF_INET/AF_INET6 among the run's guests (host AF_UNIX
+ * sockets underneath).  inet_socket: socket(2) for those families;
+ * inet_call: the socket calls on such a socket (*handled false: not one,
+ * or a call left to sys_socket.c's host path) */
+long inet_socket(struct kernel *k, int fam, int type, int proto);
+long inet_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
 /* sys_socket.c: a host send/receive that failed (errno): parked (0) or -errno */
 long sock_failed(struct kernel *k, struct gfd *g, bool out, int flags);
-/* sys_fspoll.c: poll, ppoll, select, pselect6 */
+/* sys_fspoll.c: poll, ppoll, select, pselect6, the epoll calls */
 long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]);
 /* Read/write through a guest fd with a host buffer (no guest memory):
  * off < 0 means the current position. */

@@ -41,7 +41,7 @@ static const struct kconfig kconfigs[] = {
   {"ADVISE_SYSCALLS", true, "madvise, fadvise64"},
   {"FUTEX", true, "futex between processes"},
   {"EVENTFD", true, "eventfd"},
-  {"EPOLL", false, "no epoll"},
+  {"EPOLL", true, "epoll: the host's instance watching the guest's host-backed descriptors"},
   {"SIGNALFD", false, "no signalfd"},
   {"TIMERFD", false, "no timerfd"},
   {"AIO", false, "no io_setup"},

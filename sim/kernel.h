@@ -413,9 +413,13 @@ struct kernel {
   int start_uid, start_gid;  /* the guest's first identity: faultline's user (the uid map) */
   int rootfd;                /* --root directory fd, or -1 */
   /* the unix socket files guests of this run bound (sys_unix.c): connect
-   * reaches these only */
-  struct { uint64_t dev, ino; } *unix_bound;
+   * reaches these only; with every bound name as the guest gave it and as
+   * the host knows it (a datagram's sender) */
+  struct unix_bound { uint64_t dev, ino; char gname[110], hname[110]; uint8_t glen, hlen; } *unix_bound;
   size_t nunix_bound, capunix_bound;
+  uint32_t unix_autobind;     /* the next autobound abstract name's number */
+  /* the guest's AF_INET/AF_INET6 sockets (sys_inet.c) */
+  struct inet_tab *inet;
   /* counters */
   uint64_t syscalls, unknown_syscalls;
   uint64_t syscall_counts[512];

@@ -576,7 +576,7 @@ void signal_interrupt_syscall(struct kernel *k) {
   bool never = nr == SYS_rt_sigsuspend || nr == SYS_pause || nr == SYS_nanosleep ||
                nr == SYS_clock_nanosleep || nr == SYS_poll || nr == SYS_ppoll ||
                nr == SYS_select || nr == SYS_pselect6 || nr == SYS_epoll_wait ||
-               nr == SYS_epoll_pwait || nr == SYS_rt_sigtimedwait;
+               nr == SYS_epoll_pwait || nr == SYS_epoll_pwait2 || nr == SYS_rt_sigtimedwait;
   long efault = sleep_interrupted(k);
   k->cur->futex.waiting = false;
   k->cur->futex.nv = 0;

@@ -809,6 +809,8 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if (g->kind == FDK_PROC) return 0;
     return flock(g->hostfd, (int)a[1]) ? -errno : 0;
   case SYS_poll: case SYS_ppoll: case SYS_select: case SYS_pselect6:
+  case SYS_epoll_create: case SYS_epoll_create1: case SYS_epoll_ctl: case SYS_epoll_wait: case SYS_epoll_pwait:
+  case SYS_epoll_pwait2:
     return fs_sys_poll(k, nr, a);
   default:
     return sys_fsmeta(k, nr, a, handled);

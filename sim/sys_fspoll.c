@@ -1,4 +1,4 @@
-/* poll, ppoll, select, pselect6 over guest fds.  Pseudo files are always
+/* poll, ppoll, select, pselect6 and epoll over guest fds.  Pseudo files are always
  * ready; host fds are asked without waiting first.  With the process
  * model a wait parks the task (BLK_FD; several fds through a host epoll
  * fd watching them all) until a deadline in guest time; the only process
@@ -6,7 +6,9 @@
  * expires advances virtual time by the timeout. */
 #include "sim/fs_priv.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/syscall.h>
@@ -98,8 +100,11 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
   if (nh) {
     do r = poll(hp, (nfds_t)nh, 0);
     while (r < 0 && errno == EINTR);
+    /* others may be the ones to write; an alarm due before the timeout
+     * interrupts the wait (virtual time skips to it, as for a sleep) */
     bool others = k->tasks && k->tasks->next;
-    if (r == 0 && wait != 0 && (wait < 0 || others) && park_on_set(k, hp, nh)) {
+    bool alarm = k->tg && k->tg->alarm_ns && (wait < 0 || k->tg->alarm_ns < deadline);
+    if (r == 0 && wait != 0 && (wait < 0 || others || alarm) && park_on_set(k, hp, nh)) {
       if (wait > 0) task_wait_until(k, deadline);
       return (int)FS_WOULD_BLOCK;
     }
@@ -210,8 +215,79 @@ static long sys_select(struct kernel *k, int nfds, uint64_t ur, uint64_t uw, uin
   return cnt;
 }
 
+/* ---- epoll: an epoll instance is the host's, watching the host
+ * descriptors behind the guest's (the guest's event data kept as given);
+ * a wait is a poll of the instance, then the host's events */
+#define EPOLL_PATH "anon_inode:[eventpoll]"
+struct kepoll_event { uint32_t events; uint64_t data; } __attribute__((packed));   /* x86-64's */
+
+static struct gfd *epoll_of(struct kernel *k, int fd, long *err) {
+  struct gfd *e = gfd_get(k, fd);
+  *err = e ? -EINVAL : -EBADF;
+  return e && e->kind == FDK_HOST && !strcmp(e->path, EPOLL_PATH) ? e : NULL;
+}
+
+static long sys_epoll_create(struct kernel *k, int flags) {
+  if (flags & ~EPOLL_CLOEXEC) return -EINVAL;
+  int h = epoll_create1(EPOLL_CLOEXEC);
+  if (h < 0) return -errno;
+  return gfd_install(k, 0, FDK_HOST, h, O_RDWR, (flags & EPOLL_CLOEXEC) != 0, EPOLL_PATH);
+}
+
+static long sys_epoll_ctl(struct kernel *k, int epfd, int op, int fd, uint64_t uev) {
+  struct kepoll_event ev = {0};
+  long err;
+  if (op != EPOLL_CTL_DEL && copy_from_user(k, &ev, uev, sizeof ev)) return -EFAULT;   /* (before the fds) */
+  struct gfd *g = gfd_get(k, fd), *e = gfd_get(k, epfd);
+  struct stat st;
+  if (!e || !g) return -EBADF;
+  /* do_epoll_ctl: a target that cannot poll (a regular file, a
+   * directory; here also a pseudo file) before an epfd that is none */
+  if (g->kind == FDK_PROC || g->hostfd < 0 || (!fstat(g->hostfd, &st) && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))))
+    return -EPERM;
+  if (!(e = epoll_of(k, epfd, &err)) || epfd == fd) return -EINVAL;
+  struct epoll_event hev = {.events = ev.events, .data.u64 = ev.data};
+  return epoll_ctl(e->hostfd, op, g->hostfd, &hev) ? -errno : 0;
+}
+
+static long sys_epoll_wait(struct kernel *k, int epfd, uint64_t uev, int maxev, int64_t timeout_ms) {
+  static struct epoll_event hev[1024];
+  long err;
+  if (maxev <= 0 || (uint64_t)maxev > 0x7fffffffull / sizeof(struct kepoll_event)) return -EINVAL;
+  struct gfd *e = epoll_of(k, epfd, &err);
+  if (!e) return err;
+  struct kpollfd p = {.fd = epfd, .events = POLLIN};
+  int r = do_poll(k, &p, 1, timeout_ms);
+  if (r == (int)FS_WOULD_BLOCK) return 0;   /* parked: re-run later */
+  if (r <= 0) return r;
+  int n = epoll_wait(gfd_get(k, epfd)->hostfd, hev, maxev < 1024 ? maxev : 1024, 0);
+  if (n < 0) return -errno;
+  for (int i = 0; i < n; i++) {
+    struct kepoll_event o = {hev[i].events, hev[i].data.u64};
+    if (copy_to_user(k, uev + (uint64_t)i * sizeof o, &o, sizeof o)) return -EFAULT;
+  }
+  return n;
+}
+
 long fs_sys_poll(struct kernel *k, int nr, const uint64_t a[6]) {
   switch (nr) {
+  case SYS_epoll_create: return (int)a[0] <= 0 ? -EINVAL : sys_epoll_create(k, 0);
+  case SYS_epoll_create1: return sys_epoll_create(k, (int)a[0]);
+  case SYS_epoll_ctl: return sys_epoll_ctl(k, (int)a[0], (int)a[1], (int)a[2], a[3]);
+  case SYS_epoll_wait: return sys_epoll_wait(k, (int)a[0], a[1], (int)a[2], (int64_t)(int)a[3]);
+  case SYS_epoll_pwait:                /* (the mask: as ppoll's) */
+    if (a[4] && a[5] != 8) return -EINVAL;
+    return sys_epoll_wait(k, (int)a[0], a[1], (int)a[2], (int64_t)(int)a[3]);
+  case SYS_epoll_pwait2: {
+    int64_t ms = -1;
+    struct { int64_t s, ns; } ts;
+    if (a[4] && a[5] != 8) return -EINVAL;
+    if (a[3]) {
+      if (copy_from_user(k, &ts, a[3], sizeof ts)) return -EFAULT;
+      if ((ms = ts_to_ms(ts.s, ts.ns)) == -2) return -EINVAL;
+    }
+    return sys_epoll_wait(k, (int)a[0], a[1], (int)a[2], ms);
+  }
   case SYS_poll: return sys_poll(k, a[0], a[1], (int64_t)(int)a[2]);
   case SYS_ppoll: return sys_ppoll(k, a[0], a[1], a[2]);
   case SYS_select: return sys_select(k, (int)a[0], a[1], a[2], a[3], a[4], false);

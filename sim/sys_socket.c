@@ -1,13 +1,13 @@
-/* Sockets, the part the model offers: socketpair(AF_UNIX) and unconnected
- * sockets of AF_UNIX, AF_INET and AF_INET6 as host sockets, with send,
- * recv (no addresses), shutdown, getsockopt/setsockopt at SOL_SOCKET,
- * getsockname/getpeername.  read/write/poll on them are the descriptor
- * calls' (a receive that would wait parks the task, like a pipe read).
- * AF_UNIX sockets also bind, listen, accept, connect and pass descriptors
- * among the guest's processes (sys_unix.c).  The other families' naming
- * and connecting, and addressed sendto/recvfrom, are not modelled: they
- * stay unsupported (-ENOSYS with the one-line notice), so the guest cannot
- * reach the host's network or its unix sockets. */
+/* Sockets, the part the model offers: socketpair(AF_UNIX) and sockets of
+ * AF_UNIX, AF_INET and AF_INET6 as host sockets, with send, recv,
+ * shutdown, getsockopt/setsockopt, getsockname/getpeername.  read/write/
+ * poll/sendfile on them are the descriptor calls' (a receive that would
+ * wait parks the task, like a pipe read).  AF_UNIX sockets also bind,
+ * listen, accept, connect and pass descriptors among the guest's processes
+ * (sys_unix.c); AF_INET and AF_INET6 TCP and UDP sockets are host AF_UNIX
+ * sockets that bind, listen, accept, connect and send to addresses on the
+ * guest's own loopback, among the run's guests only (sys_inet.c): the
+ * guest never reaches the host's network or its unix sockets. */
 #include "sim/fs_priv.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +27,7 @@ static long install(struct kernel *k, int h, int type) {
 
 static long sys_socket(struct kernel *k, int fam, int type, int proto) {
   if (!family_ok(fam)) return -EAFNOSUPPORT;
+  if (fam != AF_UNIX) return inet_socket(k, fam, type, proto);
   int h = socket(fam, type | SOCK_CLOEXEC, proto);
   if (h < 0) return -errno;
   return install(k, h, type);
@@ -124,16 +125,17 @@ static long sock_name(struct kernel *k, bool peer, const uint64_t a[6]) {
 }
 
 long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
+  if (nr != SYS_socket && nr != SYS_socketpair) {   /* AF_INET/AF_INET6: the guest's loopback */
+    long r = inet_call(k, nr, a, handled);
+    if (*handled) return r;
+  }
   *handled = true;
   switch (nr) {
   case SYS_socket: return sys_socket(k, (int)a[0], (int)a[1], (int)a[2]);
   case SYS_socketpair: return sys_socketpair(k, (int)a[0], (int)a[1], (int)a[2], a[3]);
-  case SYS_sendto:
-    if (a[4]) break;                   /* an address: not modelled */
-    return sock_xfer(k, true, (int)a[0], a[1], a[2], (int)a[3]);
-  case SYS_recvfrom:
-    if (a[4]) break;
-    return sock_xfer(k, false, (int)a[0], a[1], a[2], (int)a[3]);
+  case SYS_sendto: case SYS_recvfrom:
+    if (!a[4]) return sock_xfer(k, nr == SYS_sendto, (int)a[0], a[1], a[2], (int)a[3]);
+    break;                             /* an address: sys_unix.c's */
   case SYS_shutdown: {
     long err;
     struct gfd *g = sock_of(k, (int)a[0], &err);
@@ -144,6 +146,10 @@ long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *hand
   case SYS_setsockopt: return sock_opt(k, true, a);
   case SYS_getsockname: return sock_name(k, false, a);
   case SYS_getpeername: return sock_name(k, true, a);
+  default: break;
+  }
+  switch (nr) {
+  case SYS_sendto: case SYS_recvfrom:
   case SYS_bind: case SYS_connect: case SYS_listen: case SYS_accept: case SYS_accept4:
   case SYS_sendmsg: case SYS_recvmsg: {
     long r = unix_call(k, nr, a, handled);

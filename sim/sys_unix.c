@@ -37,6 +37,8 @@ struct uaddr {
   socklen_t hlen;
 };
 
+static long name_uaddr(struct uaddr *a, size_t n);
+
 static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr *a) {
   if (len < sizeof(sa_family_t) || len > sizeof(struct sockaddr_un)) return -EINVAL;
   memset(a, 0, sizeof *a);
@@ -44,7 +46,12 @@ static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr 
   if (a->g.sun_family != AF_UNIX) return -EINVAL;
   a->glen = (socklen_t)len;
   size_t n = len - offsetof(struct sockaddr_un, sun_path);
-  if (!n) return -EINVAL;              /* (autobind: not modelled) */
+  if (!n) return -EINVAL;              /* (no name: only bind's autobind takes it) */
+  return name_uaddr(a, n);
+}
+
+/* the host's name for the guest's address in a->g (n bytes of sun_path) */
+static long name_uaddr(struct uaddr *a, size_t n) {
   a->abstract = a->g.sun_path[0] == 0;
   if (a->abstract) {                   /* FNV-1a of the guest's name, in this run's namespace */
     uint64_t hsh = 1469598103934665603ull;
@@ -60,6 +67,31 @@ static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr 
   return 0;
 }
 
+/* a socket file a guest of this run bound */
+static bool bound_by_guest(struct kernel *k, const struct stat *st) {
+  for (size_t i = 0; i < k->nunix_bound; i++)
+    if (k->unix_bound[i].dev == (uint64_t)st->st_dev && k->unix_bound[i].ino == (uint64_t)st->st_ino) return true;
+  return false;
+}
+
+/* a name a guest bound: its file (dev, ino; 0 for an abstract name), the
+ * guest's address and the host's (what a datagram's receiver hears) */
+static void note_bound(struct kernel *k, const struct uaddr *a, uint64_t dev, uint64_t ino, const struct sockaddr_un *h,
+                       socklen_t hl) {
+  if (k->nunix_bound == k->capunix_bound) {
+    k->capunix_bound = k->capunix_bound ? k->capunix_bound * 2 : 16;
+    k->unix_bound = realloc(k->unix_bound, k->capunix_bound * sizeof *k->unix_bound);
+  }
+  struct unix_bound *b = &k->unix_bound[k->nunix_bound++];
+  memset(b, 0, sizeof *b);
+  b->dev = dev;
+  b->ino = ino;
+  memcpy(b->gname, &a->g, a->glen);
+  b->glen = (uint8_t)a->glen;
+  memcpy(b->hname, h, hl);
+  b->hlen = (uint8_t)hl;
+}
+
 /* bind or connect a path: the host call made in its parent directory */
 static int at_path(struct kernel *k, int h, const struct uaddr *a, bool bind_it, struct stat *st) {
   int pfd;
@@ -72,10 +104,7 @@ static int at_path(struct kernel *k, int h, const struct uaddr *a, bool bind_it,
   if (!bind_it) {                      /* only a socket a guest bound */
     if (fstatat(pfd, last, st, AT_SYMLINK_NOFOLLOW)) { r = -errno; close(pfd); return r; }
     if (!S_ISSOCK(st->st_mode)) { close(pfd); return -ECONNREFUSED; }
-    bool ours = false;
-    for (size_t i = 0; i < k->nunix_bound && !ours; i++)
-      ours = k->unix_bound[i].dev == (uint64_t)st->st_dev && k->unix_bound[i].ino == (uint64_t)st->st_ino;
-    if (!ours) { close(pfd); return -ECONNREFUSED; }
+    if (!bound_by_guest(k, st)) { close(pfd); return -ECONNREFUSED; }
   }
   int cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
   struct sockaddr_un s = {.sun_family = AF_UNIX};
@@ -83,14 +112,9 @@ static int at_path(struct kernel *k, int h, const struct uaddr *a, bool bind_it,
   if (cwd < 0 || fchdir(pfd)) { r = -errno; if (cwd >= 0) close(cwd); close(pfd); return r; }
   r = bind_it ? bind(h, (struct sockaddr *)&s, sizeof s) : connect(h, (struct sockaddr *)&s, sizeof s);
   int e = errno;
-  if (!r && bind_it && !fstatat(pfd, last, st, AT_SYMLINK_NOFOLLOW)) {
-    if (k->nunix_bound == k->capunix_bound) {
-      k->capunix_bound = k->capunix_bound ? k->capunix_bound * 2 : 16;
-      k->unix_bound = realloc(k->unix_bound, k->capunix_bound * sizeof *k->unix_bound);
-    }
-    k->unix_bound[k->nunix_bound].dev = (uint64_t)st->st_dev;
-    k->unix_bound[k->nunix_bound++].ino = (uint64_t)st->st_ino;
-  }
+  if (!r && bind_it && !fstatat(pfd, last, st, AT_SYMLINK_NOFOLLOW))
+    note_bound(k, a, (uint64_t)st->st_dev, (uint64_t)st->st_ino, &s,
+               (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(last) + 1));
   if (fchdir(cwd)) { /* (faultline's own cwd is a directory it holds open) */ }
   close(cwd);
   close(pfd);
@@ -102,12 +126,37 @@ static void remember(struct gfd *g, const struct uaddr *a, bool peer) {
   if (peer) g->unix_peerlen = (uint8_t)a->glen; else g->unix_namelen = (uint8_t)a->glen;
 }
 
+/* unix_autobind: a bind of no name takes an abstract one of five hex
+ * digits (Linux's start is random; the model's counts from 0) */
+static long autobind(struct kernel *k, struct gfd *g, uint64_t ua) {
+  sa_family_t f;
+  if (copy_from_user(k, &f, ua, sizeof f)) return -EFAULT;
+  if (f != AF_UNIX) return -EINVAL;
+  if (g->unix_namelen) return 0;       /* (bound already: nothing to do) */
+  for (int i = 0; i < 0x100000; i++) {
+    struct uaddr a;
+    memset(&a, 0, sizeof a);
+    a.g.sun_family = AF_UNIX;
+    snprintf(a.g.sun_path + 1, 6, "%05x", k->unix_autobind++ & 0xfffffu);
+    a.glen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 6);
+    name_uaddr(&a, 6);
+    long r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
+    if (r == -EADDRINUSE) continue;
+    if (!r) { note_bound(k, &a, 0, 0, &a.h, a.hlen); remember(g, &a, false); }
+    return r;
+  }
+  return -ENOSPC;
+}
+
 static long do_bind(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t len) {
   struct uaddr a;
+  if (len == sizeof(sa_family_t)) return autobind(k, g, ua);
   long r = get_uaddr(k, ua, len, &a);
   if (r) return r;
-  if (a.abstract) r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
-  else {
+  if (a.abstract) {
+    r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
+    if (!r) note_bound(k, &a, 0, 0, &a.h, a.hlen);
+  } else {
     if (k->read_only) return -EROFS;
     struct stat st;
     r = at_path(k, g->hostfd, &a, true, &st);
@@ -144,7 +193,9 @@ static int install_host(struct kernel *k, int h, bool cloexec, int extra_flags) 
   return gfd_install(k, 0, kind, h, (fl & ~O_NONBLOCK) | extra_flags, cloexec, NULL);
 }
 
-static long do_accept(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t ulen, int flags) {
+/* accept a connection waiting on g's host socket: the new guest fd, or
+ * -errno; none waiting parks a blocking caller (then k->block_now) */
+long sock_accept_host(struct kernel *k, struct gfd *g, int flags) {
   if (flags & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) return -EINVAL;
   int lfl = fcntl(g->hostfd, F_GETFL);
   fcntl(g->hostfd, F_SETFL, lfl | O_NONBLOCK);   /* (the host never waits: the task parks) */
@@ -159,10 +210,14 @@ static long do_accept(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t ule
     return -errno;
   }
   int fl = fcntl(h, F_GETFL);
-  fcntl(h, F_SETFL, fl & ~O_NONBLOCK);   /* (the guest's flags say whether it blocks) */
-  long fd = install_host(k, h, flags & SOCK_CLOEXEC, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
-  if (fd < 0) return fd;
-  struct gfd *n = gfd_get(k, (int)fd);
+  if (!(flags & SOCK_NONBLOCK)) fcntl(h, F_SETFL, fl & ~O_NONBLOCK);   /* (the host's flag is F_GETFL's) */
+  return install_host(k, h, flags & SOCK_CLOEXEC, (flags & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
+}
+
+static long do_accept(struct kernel *k, int lfd, uint64_t ua, uint64_t ulen, int flags) {
+  long fd = sock_accept_host(k, gfd_get(k, lfd), flags);
+  if (fd < 0 || k->block_now) return fd;
+  struct gfd *g = gfd_get(k, lfd), *n = gfd_get(k, (int)fd);   /* (the install may move the table) */
   memcpy(n->unix_name, g->unix_name, sizeof n->unix_name);   /* its name is the listener's */
   n->unix_namelen = g->unix_namelen;
   if (ua) {                            /* the peer: unnamed (a client that did not bind) */
@@ -175,34 +230,42 @@ static long do_accept(struct kernel *k, struct gfd *g, uint64_t ua, uint64_t ule
   return fd;
 }
 
-/* sendmsg/recvmsg on a connected socket (no msg_name); the data through
- * the bounce buffer (one chunk), SCM_RIGHTS as host descriptors */
-struct kmsghdr { uint64_t name; uint32_t namelen, pad; uint64_t iov, iovlen, control, controllen; int32_t flags, pad2; };
-
-static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int flags) {
-  struct kmsghdr m;
-  if (copy_from_user(k, &m, umsg, sizeof m)) return -EFAULT;
-  if (m.iovlen > 1024) return -EMSGSIZE;
-  if (out && m.name) return -EISCONN;  /* (an addressed datagram: not modelled) */
-  struct { uint64_t base, len; } iov[64];
-  size_t niov = m.iovlen < 64 ? (size_t)m.iovlen : 64, total = 0;
-  if (niov && copy_from_user(k, iov, m.iov, niov * sizeof iov[0])) return -EFAULT;
+/* sendmsg/recvmsg through the bounce buffer (one chunk).  nm NULL: an
+ * AF_UNIX socket (connected: a name on a send is EISCONN; SCM_RIGHTS as
+ * host descriptors; the sender unnamed); else the family's names
+ * (sys_inet.c), no control messages.  A receive fills m's controllen,
+ * flags and namelen for the caller to copy back. */
+long sock_msg(struct kernel *k, struct gfd *g, bool out, struct kmsghdr *m, const struct kiov *iov, size_t niov,
+              int flags, const struct sock_names *nm) {
+  size_t total = 0;
   int passed[MAX_PASSED], npassed = 0;
   uint8_t hctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
   memset(hctl, 0, sizeof hctl);
+  struct sockaddr_un hname;
+  socklen_t hnl = 0;
+  uint8_t hdr[16] = {0};
+  uint32_t prefix = nm ? nm->prefix : 0;
+  if (out && m->name && !nm) return -EISCONN;   /* (an addressed datagram: not modelled) */
   if (out) {
     for (size_t i = 0; i < niov && total < FS_BOUNCE; i++) {
       size_t n = iov[i].len < FS_BOUNCE - total ? (size_t)iov[i].len : FS_BOUNCE - total;
       if (n && copy_from_user(k, ubuf + total, iov[i].base, n)) return -EFAULT;
       total += n;
     }
-    if (m.control && m.controllen) {   /* SCM_RIGHTS: the guest's fds, as the host's */
+    if (nm && nm->ctl_out) {           /* the family's control messages */
       uint8_t gctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
-      if (m.controllen > sizeof gctl) return -EINVAL;
-      if (copy_from_user(k, gctl, m.control, (size_t)m.controllen)) return -EFAULT;
-      struct msghdr gm = {.msg_control = gctl, .msg_controllen = (size_t)m.controllen};
+      size_t cl = m->control ? (size_t)m->controllen : 0;
+      if (cl > sizeof gctl) return -ENOBUFS;   /* (beyond optmem_max) */
+      if (cl && copy_from_user(k, gctl, m->control, cl)) return -EFAULT;
+      long e = nm->ctl_out(k, g, gctl, cl, hdr);
+      if (e) return e;
+    } else if (m->control && m->controllen) {   /* SCM_RIGHTS: the guest's fds, as the host's */
+      uint8_t gctl[CMSG_SPACE(sizeof(int) * MAX_PASSED)];
+      if (m->controllen > sizeof gctl) return -EINVAL;
+      if (copy_from_user(k, gctl, m->control, (size_t)m->controllen)) return -EFAULT;
+      struct msghdr gm = {.msg_control = gctl, .msg_controllen = (size_t)m->controllen};
       for (struct cmsghdr *c = CMSG_FIRSTHDR(&gm); c; c = CMSG_NXTHDR(&gm, c)) {
-        if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EINVAL;
+        if ((nm && !nm->rights) || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) return -EINVAL;
         int nf = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
         for (int i = 0; i < nf; i++) {
           int fd;
@@ -216,12 +279,21 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
         }
       }
     }
+    if (nm) {                          /* where the data goes */
+      long d = nm->dest(k, g, m->name, m->namelen, &hname, &hnl);
+      if (d < 0) return d;
+      if (d == 1) return (long)total;  /* (nobody bound there: the datagram is lost) */
+    }
   } else {
     for (size_t i = 0; i < niov; i++) total += (size_t)iov[i].len;
     if (total > FS_BOUNCE) total = FS_BOUNCE;
   }
-  struct iovec hv = {.iov_base = ubuf, .iov_len = total};
-  struct msghdr hm = {.msg_iov = &hv, .msg_iovlen = 1};
+  struct iovec hv[2] = {{.iov_base = hdr, .iov_len = prefix}, {.iov_base = ubuf, .iov_len = total}};
+  struct msghdr hm = {.msg_iov = prefix ? hv : hv + 1, .msg_iovlen = prefix ? 2 : 1};
+  if (nm) {
+    hm.msg_name = &hname;
+    hm.msg_namelen = out ? hnl : sizeof hname;
+  }
   if (out && npassed) {
     hm.msg_control = hctl;
     hm.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)npassed);
@@ -234,10 +306,17 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
     hm.msg_control = hctl;
     hm.msg_controllen = sizeof hctl;
   }
-  int hflags = (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_EOR)) | MSG_DONTWAIT | (out ? MSG_NOSIGNAL : MSG_CMSG_CLOEXEC);
+  int hflags = (flags & (MSG_PEEK | MSG_WAITALL | MSG_TRUNC | MSG_EOR | MSG_OOB)) | MSG_DONTWAIT | (out ? MSG_NOSIGNAL : MSG_CMSG_CLOEXEC);
   ssize_t r = out ? sendmsg(g->hostfd, &hm, hflags) : recvmsg(g->hostfd, &hm, hflags);
-  if (r < 0) return sock_failed(k, g, out, flags);
-  if (out) return r;
+  int e = errno;
+  if (nm && nm->done) nm->done();
+  errno = e;
+  if (r < 0) {
+    if (nm && !nm->rights && out && errno == EPERM) return (long)total;   /* (a peer connected elsewhere drops it) */
+    return sock_failed(k, g, out, flags);
+  }
+  if (out) return r < (ssize_t)prefix ? 0 : r - (ssize_t)prefix;
+  r = r < (ssize_t)prefix ? 0 : r - (ssize_t)prefix;
   /* the data to the guest's iovecs; passed descriptors become its fds */
   for (size_t i = 0, done = 0; i < niov && done < (size_t)r; i++) {
     size_t n = iov[i].len < (size_t)r - done ? (size_t)iov[i].len : (size_t)r - done;
@@ -250,7 +329,7 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
   for (struct cmsghdr *c = CMSG_FIRSTHDR(&hm); c; c = CMSG_NXTHDR(&hm, c)) {
     if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
     int nf = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int)), kept = 0;
-    size_t room = m.controllen > glen + CMSG_LEN(0) ? (m.controllen - glen - CMSG_LEN(0)) / sizeof(int) : 0;
+    size_t room = m->controllen > glen + CMSG_LEN(0) ? (m->controllen - glen - CMSG_LEN(0)) / sizeof(int) : 0;
     int fds[MAX_PASSED];
     for (int i = 0; i < nf; i++) {
       int h;
@@ -267,19 +346,123 @@ static long do_msg(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int
     memcpy(gctl + glen + CMSG_LEN(0), fds, sizeof(int) * (size_t)kept);
     glen += CMSG_SPACE(sizeof(int) * (size_t)kept);
   }
-  if (glen > m.controllen) glen = (size_t)m.controllen;
-  if (glen && copy_to_user(k, m.control, gctl, glen)) return -EFAULT;
-  m.controllen = glen;
-  m.flags = oflags;
-  if (m.name && m.namelen >= sizeof(sa_family_t)) {   /* the sender: unnamed */
-    sa_family_t fam = AF_UNIX;
-    if (copy_to_user(k, m.name, &fam, sizeof fam)) return -EFAULT;
-    m.namelen = sizeof fam;
-  } else {
-    m.namelen = 0;
+  if (nm && nm->ctl_in) {
+    size_t room = m->control ? (size_t)m->controllen : 0;
+    glen = nm->ctl_in(k, g, hdr, gctl, room < sizeof gctl ? room : sizeof gctl, &oflags);
   }
+  if (glen > m->controllen) glen = (size_t)m->controllen;
+  if (glen && copy_to_user(k, m->control, gctl, glen)) return -EFAULT;
+  m->controllen = glen;
+  m->flags = oflags;
+  if (nm) {                            /* the sender, as the guest names it (move_addr_to_user) */
+    struct sockaddr_storage src;
+    uint32_t l = nm->source(k, g, &hname, hm.msg_namelen, &src);
+    if (m->name && l && copy_to_user(k, m->name, &src, m->namelen < l ? m->namelen : l)) return -EFAULT;
+    m->namelen = l;
+  } else if (m->name && m->namelen >= sizeof(sa_family_t)) {   /* the sender: unnamed */
+    sa_family_t fam = AF_UNIX;
+    if (copy_to_user(k, m->name, &fam, sizeof fam)) return -EFAULT;
+    m->namelen = sizeof fam;
+  } else {
+    m->namelen = 0;
+  }
+  return r;
+}
+
+/* sendmsg/recvmsg: the guest's msghdr in and (a receive) out */
+long sock_msghdr(struct kernel *k, struct gfd *g, bool out, uint64_t umsg, int flags, const struct sock_names *nm) {
+  struct kmsghdr m;
+  if (copy_from_user(k, &m, umsg, sizeof m)) return -EFAULT;
+  if (m.iovlen > 1024) return -EMSGSIZE;
+  struct kiov iov[64];
+  size_t niov = m.iovlen < 64 ? (size_t)m.iovlen : 64;
+  if (niov && copy_from_user(k, iov, m.iov, niov * sizeof iov[0])) return -EFAULT;
+  long r = sock_msg(k, g, out, &m, iov, niov, flags, nm);
+  if (r < 0 || out || k->block_now) return r;
   if (copy_to_user(k, umsg, &m, sizeof m)) return -EFAULT;
   return r;
+}
+
+/* sendto/recvfrom through sock_msg (one buffer); a receive's address
+ * length goes back to the guest */
+long sock_xfer_to(struct kernel *k, struct gfd *g, bool out, const uint64_t a[6], int flags,
+                  const struct sock_names *nm) {
+  struct kiov v = {a[1], a[2]};
+  struct kmsghdr m = {.name = a[4], .namelen = out ? (uint32_t)a[5] : 0};
+  if (!out && a[4]) {
+    uint32_t ol;
+    if (copy_from_user(k, &ol, a[5], 4)) return -EFAULT;
+    if ((int32_t)ol < 0) return -EINVAL;
+    m.namelen = ol;
+  }
+  long r = sock_msg(k, g, out, &m, &v, 1, flags, nm);
+  if (r < 0 || out || k->block_now || !a[4]) return r;
+  if (copy_to_user(k, a[5], &m.namelen, 4)) return -EFAULT;
+  return r;
+}
+
+/* AF_UNIX datagrams to an address: an abstract name is this run's; a
+ * path must be a socket a guest bound, reached through its directory
+ * (/proc/self/fd/N/NAME, the directory held until the send is done) */
+static int dest_dir = -1;
+static void dest_done(void) {
+  if (dest_dir >= 0) close(dest_dir);
+  dest_dir = -1;
+}
+
+static long dgram_dest(struct kernel *k, struct gfd *g, uint64_t uname, uint32_t len, struct sockaddr_un *h,
+                       uint32_t *hl) {
+  struct uaddr a;
+  *hl = 0;
+  if (!uname) return 0;                /* the connected peer */
+  long r = get_uaddr(k, uname, len, &a);
+  if (r) return r;
+  if (a.abstract) {
+    memcpy(h, &a.h, a.hlen);
+    *hl = a.hlen;
+    return 0;
+  }
+  int pfd;
+  char last[256];
+  bool slash;
+  struct stat st;
+  if ((r = fs_resolve(k, AT_FDCWD, a.g.sun_path, &pfd, last, sizeof last, &slash))) return r;
+  if (slash || !strcmp(last, ".")) r = -ECONNREFUSED;
+  else if (fstatat(pfd, last, &st, AT_SYMLINK_NOFOLLOW)) r = -errno;
+  else if (!S_ISSOCK(st.st_mode) || !bound_by_guest(k, &st)) r = -ECONNREFUSED;   /* only the guests' */
+  int n = r ? 0 : snprintf(h->sun_path, sizeof h->sun_path, "/proc/self/fd/%d/%s", pfd, last);
+  if (!r && (size_t)n >= sizeof h->sun_path) r = -ENAMETOOLONG;
+  if (r) { close(pfd); return r; }
+  dest_done();
+  dest_dir = pfd;
+  h->sun_family = AF_UNIX;
+  *hl = (uint32_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)n + 1);
+  return 0;
+}
+
+/* the sender's name as its guest bound it (the latest bind of that host
+ * name: two paths with one last component are not told apart), or none */
+static uint32_t dgram_source(struct kernel *k, struct gfd *g, const struct sockaddr_un *h, uint32_t hl,
+                             struct sockaddr_storage *out) {
+  size_t base = offsetof(struct sockaddr_un, sun_path);
+  for (size_t i = k->nunix_bound; hl > base && i-- > 0;) {
+    const struct unix_bound *b = &k->unix_bound[i];
+    const struct sockaddr_un *bh = (const struct sockaddr_un *)b->hname;
+    bool same = h->sun_path[0] ? !strncmp(bh->sun_path, h->sun_path, sizeof bh->sun_path)
+                               : b->hlen == hl && !memcmp(bh->sun_path, h->sun_path, hl - base);
+    if (!same) continue;
+    memcpy(out, b->gname, b->glen);
+    return b->glen;
+  }
+  return 0;                            /* unix_copy_addr: an unbound sender has no name */
+}
+
+static const struct sock_names dgram_names = {dgram_dest, dgram_source, 0, true, dest_done, NULL, NULL};
+
+static const struct sock_names *names_of(struct gfd *g) {
+  int t;
+  socklen_t l = sizeof t;
+  return !getsockopt(g->hostfd, SOL_SOCKET, SO_TYPE, &t, &l) && t == SOCK_DGRAM ? &dgram_names : NULL;
 }
 
 /* getsockname/getpeername of a unix socket: the guest's addresses */
@@ -314,10 +497,12 @@ long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_bind: return do_bind(k, g, a[1], a[2]);
   case SYS_connect: return do_connect(k, g, a[1], a[2]);
   case SYS_listen: return listen(g->hostfd, (int)a[1]) ? -errno : 0;
-  case SYS_accept: return do_accept(k, g, a[1], a[2], 0);
-  case SYS_accept4: return do_accept(k, g, a[1], a[2], (int)a[3]);
-  case SYS_sendmsg: return do_msg(k, g, true, a[1], (int)a[2]);
-  case SYS_recvmsg: return do_msg(k, g, false, a[1], (int)a[2]);
+  case SYS_accept: return do_accept(k, (int)a[0], a[1], a[2], 0);
+  case SYS_accept4: return do_accept(k, (int)a[0], a[1], a[2], (int)a[3]);
+  case SYS_sendmsg: return sock_msghdr(k, g, true, a[1], (int)a[2], names_of(g));
+  case SYS_sendto: return sock_xfer_to(k, g, true, a, (int)a[3], names_of(g));
+  case SYS_recvmsg: return sock_msghdr(k, g, false, a[1], (int)a[2], names_of(g));
+  case SYS_recvfrom: return sock_xfer_to(k, g, false, a, (int)a[3], names_of(g));
   default: *handled = false; return -ENOSYS;
   }
 }

@@ -1,8 +1,9 @@
 /* AF_UNIX naming (issue 19): a listener at a path and at an abstract name,
  * connect from a child process, accept, the names getsockname and
  * getpeername give, descriptors passed with SCM_RIGHTS (a pipe end and a
- * file), nonblocking accept, and the errors Linux gives (EADDRINUSE,
- * ECONNREFUSED, ENOENT).  Its output must equal the native run's. */
+ * file), nonblocking accept, datagrams to a path and an abstract name
+ * (the sender's name as the receiver hears it), autobind, and the errors Linux
+ * gives (EADDRINUSE, ECONNREFUSED, ENOENT).  Its output must equal the native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,35 @@ static void run(const char *name, int abstract, const char *dir) {
   close(p[0]);
 }
 
+/* datagrams to an address (a path, an abstract name): the receiver hears
+ * the sender's name and answers it; an unbound sender is unnamed */
+static void dgram(const char *srv, const char *cli, int abstract) {
+  struct sockaddr_un sa, ca, from;
+  socklen_t sl = set_addr(&sa, srv, abstract), cl = set_addr(&ca, cli, abstract), fl = sizeof from;
+  int s = socket(AF_UNIX, SOCK_DGRAM, 0), c = socket(AF_UNIX, SOCK_DGRAM, 0), u = socket(AF_UNIX, SOCK_DGRAM, 0);
+  if (bind(s, (struct sockaddr *)&sa, sl) || bind(c, (struct sockaddr *)&ca, cl)) perror("bind");
+  printf("%s datagrams\n", abstract ? "abstract" : "path");
+  printf("  sendto the server: %zd\n", sendto(c, "ping", 4, 0, (struct sockaddr *)&sa, sl));
+  char buf[16];
+  ssize_t n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+  printf("  server got %zd from the client's name: %d (length %d)\n", n, fl == cl && !memcmp(&from, &ca, cl), fl == cl);
+  printf("  answer: %zd\n", sendto(s, "pong", 4, 0, (struct sockaddr *)&from, fl));
+  n = recv(c, buf, sizeof buf, 0);
+  printf("  client got %zd: %.*s\n", n, (int)(n > 0 ? n : 0), buf);
+  printf("  unbound sender: %zd\n", sendto(u, "anon", 4, 0, (struct sockaddr *)&sa, sl));
+  fl = sizeof from;
+  n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+  printf("  server got %zd, name length %u family %d\n", n, (unsigned)fl, from.sun_family);
+  struct sockaddr_un no;
+  socklen_t nl = set_addr(&no, abstract ? "no-such-dgram-name" : "no-such-dgram.sock", abstract);
+  int r = (int)sendto(c, "x", 1, 0, (struct sockaddr *)&no, nl);
+  printf("  sendto nobody: %d %s\n", r, r < 0 ? strerror(errno) : "");
+  close(s);
+  close(c);
+  close(u);
+  if (!abstract) { unlink(srv); unlink(cli); }
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IONBF, 0);
   if (argc > 2 && !strcmp(argv[1], "connect")) {   /* (tests/guests/CMakeLists.txt: a host socket) */
@@ -162,6 +192,24 @@ int main(int argc, char **argv) {
   al = set_addr(&a, "no-such-abstract-name-here", 1);
   r = connect(c, (struct sockaddr *)&a, al);
   printf("connect to an abstract name no one bound: %d %s\n", r, strerror(errno));
+  {                                    /* autobind: a bind of no name */
+    struct sockaddr_un x, y;
+    socklen_t xl = sizeof x, yl = sizeof y;
+    int p = socket(AF_UNIX, SOCK_STREAM, 0), q = socket(AF_UNIX, SOCK_STREAM, 0);
+    sa_family_t fam = AF_UNIX;
+    printf("autobind: %d %d", bind(p, (struct sockaddr *)&fam, sizeof fam), bind(q, (struct sockaddr *)&fam, sizeof fam));
+    getsockname(p, (struct sockaddr *)&x, &xl);
+    getsockname(q, (struct sockaddr *)&y, &yl);
+    printf(", lengths %u %u, abstract %d, five hex digits %d, different %d, again %d\n", (unsigned)xl, (unsigned)yl,
+           x.sun_path[0] == 0, (int)strspn(x.sun_path + 1, "0123456789abcdef") == 5, memcmp(&x, &y, xl) != 0,
+           bind(p, (struct sockaddr *)&fam, sizeof fam));
+    close(p);
+    close(q);
+  }
+  dgram("dgram-server.sock", "dgram-client.sock", 0);
+  char ab2[64];
+  snprintf(ab2, sizeof ab2, "unixsock-dgram-%d", (int)getpid());
+  dgram(ab, ab2, 1);
   unlink("listener.sock");
   unlink("passed.txt");
   chdir("/");
