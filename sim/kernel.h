@@ -720,6 +720,9 @@ void task_reap_gone(struct kernel *k);
 struct files *files_copy(struct kernel *k, const struct files *src);
 /* pid.c: a new task's pid (clone3's set_tid: that one, set_tid_size 0 or 1) or -errno */
 int alloc_pid(struct kernel *k, const int32_t *set_tid, uint64_t set_tid_size);
+/* copy_process's limits: kernel.threads-max (--max-procs) for every user,
+ * RLIMIT_NPROC for the unprivileged; true: the fork fails with EAGAIN */
+bool clone_over_limits(struct kernel *k, bool thread);
 void files_put(struct files *f);
 void tgroup_put(struct tgroup *g);
 void thread_release_user(struct kernel *k, struct task_ctx *tc);

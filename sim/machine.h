@@ -51,6 +51,8 @@ int events_init(struct machine *m, char *err, size_t n);
 int guest_kernel_init(struct machine *m, char *err, size_t n);
 /* the stats JSON when asked for; -1 with res->error */
 int machine_write_stats(struct machine *m, struct sim_result *res);
+/* the log reached its file whole, else res->error says how much did (outputs.c) */
+void machine_check_log(struct machine *m, struct sim_result *res);
 /* the run's instructions (every vCPU's) and cycles (the slowest vCPU's),
  * the walk caches' counts summed into the one the stats read */
 void machine_totals(struct machine *m, struct sim_result *res);

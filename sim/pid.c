@@ -1,9 +1,12 @@
 /* Pid allocation (kernel/pid.c alloc_pid): the cursor that
  * kernel.ns_last_pid reads and sets (procfs_sys.c), pid_max, and clone3's
- * set_tid (CONFIG_CHECKPOINT_RESTORE).  The model has one pid namespace. */
+ * set_tid (CONFIG_CHECKPOINT_RESTORE); the limits a new task meets
+ * (kernel.threads-max, RLIMIT_NPROC).  The model has one pid namespace. */
 #include "sim/kernel.h"
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 
 static int cmp_int(const void *a, const void *b) {
   int x = *(const int *)a, y = *(const int *)b;
@@ -67,4 +70,31 @@ int alloc_pid(struct kernel *k, const int32_t *set_tid, uint64_t set_tid_size) {
   if (want < 1 || want >= k->sysctl.pid_max) return -EINVAL;
   if (!capable(k, CAP_SYS_ADMIN_) && !capable(k, 40 /* CAP_CHECKPOINT_RESTORE */)) return -EPERM;
   return alloc_nr(k, want);
+}
+
+/* copy_process's limits on a new task; true: EAGAIN (said once) */
+bool clone_over_limits(struct kernel *k, bool thread) {
+  /* copy_process: nr_threads at kernel.threads-max (--max-procs) fails for
+   * every user; RLIMIT_NPROC counts the real user's tasks and binds all
+   * but root and holders of CAP_SYS_RESOURCE or CAP_SYS_ADMIN
+   * (is_rlimit_overlimit).  Zombies count until they are reaped. */
+  int all = 0, mine = 0;
+  for (struct task *o = k->tasks; o; o = o->next) {
+    if (o->gone) continue;
+    all++;
+    mine += task_ctx_of(k, o)->ruid == k->ruid;
+  }
+  bool over_nproc = (uint64_t)mine >= k->tg->rlim[RLIMIT_NPROC].cur && k->ruid != 0 &&
+                    !capable(k, CAP_SYS_RESOURCE_) && !capable(k, CAP_SYS_ADMIN_);
+  if (all >= k->sysctl.threads_max || over_nproc) {
+    static bool said;
+    if (!k->quiet && !said) {
+      said = true;
+      fprintf(stderr, "faultline: guest %s failed with EAGAIN: %d tasks (%s %d); said once\n",
+              thread ? "clone of a thread" : "fork", all, over_nproc ? "RLIMIT_NPROC" : "--max-procs",
+              over_nproc ? (int)k->tg->rlim[RLIMIT_NPROC].cur : k->sysctl.threads_max);
+    }
+    return true;
+  }
+  return false;
 }

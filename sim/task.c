@@ -451,28 +451,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     if (pidfd < 0) return pidfd;
     if (copy_to_user(k, upidfd, &pidfd, 4)) return -EFAULT;
   }
-  /* copy_process: nr_threads at kernel.threads-max (--max-procs) fails for
-   * every user; RLIMIT_NPROC counts the real user's tasks and binds all
-   * but root and holders of CAP_SYS_RESOURCE or CAP_SYS_ADMIN
-   * (is_rlimit_overlimit).  Zombies count until they are reaped. */
-  int all = 0, mine = 0;
-  for (struct task *o = k->tasks; o; o = o->next) {
-    if (o->gone) continue;
-    all++;
-    mine += task_ctx_of(k, o)->ruid == k->ruid;
-  }
-  bool over_nproc = (uint64_t)mine >= k->tg->rlim[RLIMIT_NPROC].cur && k->ruid != 0 &&
-                    !capable(k, CAP_SYS_RESOURCE_) && !capable(k, CAP_SYS_ADMIN_);
-  if (all >= k->sysctl.threads_max || over_nproc) {
-    static bool said;
-    if (!k->quiet && !said) {
-      said = true;
-      fprintf(stderr, "faultline: guest %s failed with EAGAIN: %d tasks (%s %d); said once\n",
-              thread ? "clone of a thread" : "fork", all, over_nproc ? "RLIMIT_NPROC" : "--max-procs",
-              over_nproc ? (int)k->tg->rlim[RLIMIT_NPROC].cur : k->sysctl.threads_max);
-    }
-    return -EAGAIN;
-  }
+  if (clone_over_limits(k, thread)) return -EAGAIN;
   struct vcpu *c = k->cpu;
   struct task *t = calloc(1, sizeof *t);
   if (!t) return -ENOMEM;
