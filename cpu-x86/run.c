@@ -423,9 +423,10 @@ static __attribute__((noinline)) int resume(struct vcpu *c) {
   return c->exit_reason;
 }
 
-/* The dispatch loop, instantiated with and without recording so that a
- * run without a trace makes no test for it per block. */
-static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec) {
+/* The dispatch loop, instantiated with and without recording, and with
+ * and without an exact instruction limit (--max-insns), so that a run
+ * without a trace or a limit makes no test for them per block. */
+static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec, const bool limited) {
   while (c->icount < c->icount_stop) {
     /* a watched address (run --roi-symbol) is handed to the simulator
      * before its block runs; the next look goes on */
@@ -437,7 +438,7 @@ static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, cons
     }
     struct block *b = lookup_block(c, c->rip);
     if (rec) recorder_bb(c->rec, b->rec_id);
-    if (__builtin_expect(c->icount + b->n > c->icount_limit, 0))   /* --max-insns ends inside it */
+    if (limited && __builtin_expect(c->icount + b->n > c->icount_limit, 0))   /* --max-insns ends inside it */
       return run_cut(c, b, 0, (uint32_t)(c->icount_limit - c->icount));
     c->cur_block = b;
     c->icount += b->n;
@@ -456,8 +457,11 @@ static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, cons
 
 /* each apart from cpu_run, whose setjmp would keep the loop's values in
  * memory rather than registers */
-static __attribute__((noinline)) int run_plain(struct vcpu *c) { return run_blocks(c, false); }
-static __attribute__((noinline)) int run_recording(struct vcpu *c) { return run_blocks(c, true); }
+static __attribute__((noinline)) int run_plain(struct vcpu *c) { return run_blocks(c, false, false); }
+static __attribute__((noinline)) int run_recording(struct vcpu *c) { return run_blocks(c, true, false); }
+static __attribute__((noinline)) int run_limited(struct vcpu *c) {
+  return c->rec ? run_blocks(c, true, true) : run_blocks(c, false, true);
+}
 
 int cpu_run(struct vcpu *c) {
   c->exit_reason = CPU_EXIT_NONE;
@@ -472,5 +476,6 @@ int cpu_run(struct vcpu *c) {
     int r = resume(c);
     if (r) return r;
   }
+  if (__builtin_expect(c->icount_limit != ~0ull, 0)) return run_limited(c);
   return c->rec ? run_recording(c) : run_plain(c);
 }
