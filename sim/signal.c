@@ -202,6 +202,15 @@ void signal_force_fault(struct kernel *k, int sig, int code, uint64_t addr, int 
   k->siginfo[sig].pid = 0;
 }
 
+bool signal_dumps_core(int sig) {
+  /* signal(7): the signals whose default action is "Core" */
+  static const uint64_t core = 1ull << (SIGQUIT - 1) | 1ull << (SIGILL - 1) | 1ull << (SIGTRAP - 1) |
+                               1ull << (SIGABRT - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGFPE - 1) |
+                               1ull << (SIGSEGV - 1) | 1ull << (SIGXCPU - 1) | 1ull << (SIGXFSZ - 1) |
+                               1ull << (SIGSYS - 1);
+  return sig >= 1 && sig <= 64 && (core >> (sig - 1) & 1);
+}
+
 static void die(struct kernel *k, int sig) {
   k->killed_by = sig;
   k->exited = true;

@@ -115,6 +115,9 @@ struct sim_result {
   char death_where[200];     /* the rip's function or mapping */
 };
 
+/* signal(7): sig's default action dumps core ("Core") */
+bool signal_dumps_core(int sig);
+
 /* Run one guest to completion.  Returns 0, or -1 with res->error set. */
 int sim_run(const struct sim_config *cfg, struct sim_result *res);
 /* Replay a .fltr trace (replay.c) on the machine cfg describes (its mode,

@@ -660,10 +660,6 @@ void task_exit(struct kernel *k) {
   /* signal(7)'s "Core" actions dump core (coredump.c), once, by the
    * thread that took the signal: the wait status says whether a core
    * was written (WCOREDUMP) */
-  static const uint64_t core_sigs = 1ull << (SIGQUIT - 1) | 1ull << (SIGILL - 1) | 1ull << (SIGTRAP - 1) |
-                                    1ull << (SIGABRT - 1) | 1ull << (SIGBUS - 1) | 1ull << (SIGFPE - 1) |
-                                    1ull << (SIGSEGV - 1) | 1ull << (SIGXCPU - 1) | 1ull << (SIGXFSZ - 1) |
-                                    1ull << (SIGSYS - 1);
   if (initiator && k->killed_by && group_leader(k) == k->tasks) {
     /* the top-level guest dies of a signal: what faultline's last line says */
     int sig = k->killed_by & 0x7f;
@@ -674,7 +670,7 @@ void task_exit(struct kernel *k) {
     k->death.rip = k->cpu->rip;
     attrib_describe(k, k->death.rip, k->death.where, sizeof k->death.where);
   }
-  if (initiator && k->killed_by && (core_sigs >> (k->killed_by - 1) & 1) && coredump(k, k->killed_by))
+  if (initiator && k->killed_by && signal_dumps_core(k->killed_by) && coredump(k, k->killed_by))
     g->group_dumped = true;
   if (g->group_dumped && g->group_exit) t->wstatus |= 0x80;
   rec_put(k, FLTR_K_EXIT, (uint64_t)k->tid, (uint64_t)(int64_t)t->wstatus, 0, 0);

@@ -385,10 +385,7 @@ void run_params(const struct run_args *a, struct param_reg *p) {
  * than "Segmentation fault").  Quiet deaths (SIGPIPE, SIGTERM, SIGINT,
  * SIGKILL...) print nothing, as a shell would not. */
 static void report_death(const struct sim_result *r) {
-  static const int loud[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP, SIGSYS, SIGQUIT};
-  bool is_loud = false;
-  for (size_t i = 0; i < sizeof loud / sizeof *loud; i++) is_loud |= r->signal == loud[i];
-  if (!is_loud || !r->death_pid) return;
+  if (!signal_dumps_core(r->signal) || !r->death_pid) return;
   const char *ab = sigabbrev_np(r->signal);
   char addr[40] = "";
   if (r->death_has_addr) snprintf(addr, sizeof addr, "addr %#llx, ", (unsigned long long)r->death_addr);
