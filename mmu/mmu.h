@@ -360,6 +360,7 @@ struct mmu {
   uint64_t kseg_base, kseg_size;
   uint64_t tlb_installs;     /* software refill: entries written by mmu_tlb_install */
   uint64_t walks, walk_refs, walk_faults;
+  uint64_t walk_cycles;      /* the hardware walks' latency (their references, nested ones included) */
   uint64_t walks_by_leaf[4];   /* successful walks ending at level 1 (4K), 2 (2M), 3 (1G) */
 };
 

@@ -11,7 +11,7 @@ const struct fl_param_def mmu_params[] = {
   {"tlb.l1i.entries", 128, "entries", "L1 instruction TLB entries", "Intel Skylake: 128-entry 8-way"},
   {"tlb.l1i.ways", 8, "ways", "L1 instruction TLB associativity", "Intel Skylake"},
   {"tlb.l1i.latency", 1, "cycles", "L1 ITLB hit latency", "CALIBRATION.md"},
-  {"tlb.stlb.entries", 1536, "entries", "unified L2 STLB entries", "Intel Skylake: 1536-entry 12-way"},
+  {"tlb.stlb.entries", 1536, "entries", "unified L2 STLB entries (0: none, as NetBurst: an L1 miss walks)", "Intel Skylake: 1536-entry 12-way"},
   {"tlb.stlb.ways", 12, "ways", "L2 STLB associativity", "Intel Skylake"},
   {"tlb.stlb.latency", 11, "cycles", "extra latency of an STLB hit over L1",
    "CALIBRATION.md: L2 TLB hit ~12 total (Haswell; Ivy Bridge 11)"},

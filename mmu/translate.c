@@ -140,7 +140,7 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
   struct tlb_entry *e = NULL;
   for (int i = 0; i < 3 && !e; i++)
     if (l1s[i] && (e = lookup(l1s[i], va, pcid)) != NULL) l1s[i]->hits++;
-  if (!e) {
+  if (!e && (t->stlb.e || t->stlb1g.e)) {   /* (a core without a second level, e.g. NetBurst, walks at once) */
     l1->misses++;
     x->cycles += t->stlb.latency;
     struct tlb_entry *se = lookup(&t->stlb, va, pcid);
@@ -153,6 +153,8 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
     } else {
       t->stlb.misses++;
     }
+  } else if (!e) {
+    l1->misses++;
   }
   if (e) {
     uint32_t rights = mmu_check_rights(c, va, e->perm, acc);

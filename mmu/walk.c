@@ -108,7 +108,9 @@ const struct walk_format walk_format_ept_ad = {"ept-ad", decode_ept, 1ull << 8, 
 
 bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
               uint32_t acc, struct walk_result *r) {
-  return mmu_walk_fmt(m, c, &walk_format_x86, va, acc, r);
+  bool ok = mmu_walk_fmt(m, c, &walk_format_x86, va, acc, r);
+  m->walk_cycles += r->cycles;
+  return ok;
 }
 
 /* Software reads a guest's tables (a shadow-paging hypervisor, the
@@ -118,7 +120,7 @@ bool mmu_walk(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
 bool mmu_walk_software(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
                        uint32_t acc, struct walk_result *r) {
   struct pwc *pwc = m->pwc;
-  uint64_t walks = m->walks, refs = m->walk_refs, faults = m->walk_faults, byleaf[4];
+  uint64_t walks = m->walks, refs = m->walk_refs, faults = m->walk_faults, wcyc = m->walk_cycles, byleaf[4];
   memcpy(byleaf, m->walks_by_leaf, sizeof byleaf);
   m->pwc = NULL;
   bool ok = mmu_walk(m, c, va, acc, r);
@@ -126,6 +128,7 @@ bool mmu_walk_software(struct mmu *m, const struct mmu_ctl *c, uint64_t va,
   m->walks = walks;
   m->walk_refs = refs;
   m->walk_faults = faults;
+  m->walk_cycles = wcyc;
   memcpy(m->walks_by_leaf, byleaf, sizeof byleaf);
   return ok;
 }

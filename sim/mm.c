@@ -329,6 +329,37 @@ uint64_t pt_hole_end(struct kernel *k, struct mm *mm, uint64_t va) {
   return ((va >> shift) + 1) << shift;
 }
 
+/* Linux's range walkers (zap_pte_range, change_pte_range): one descent
+ * per page table, then its entries one after the other; a missing table
+ * skips its whole span.  pte_range_next gives the next PTE slot of
+ * [va, end) -- its address (*leaf) and value -- or false at the end.  A
+ * 2M leaf is split first (pte_lookup_4k), as the callers change 4K pages. */
+struct pte_range { struct kernel *k; struct mm *mm; uint64_t va, end, region, ptab; };
+static void pte_range_init(struct pte_range *r, struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
+  *r = (struct pte_range){k, mm, start, end, ~0ull, 0};
+}
+static bool pte_range_next(struct pte_range *r, uint64_t *va, uint64_t *leaf, uint64_t *e, uint64_t *cyc) {
+  while (r->va < r->end) {
+    uint64_t a = r->va;
+    if (a >> 21 != r->region) {
+      uint64_t lf = 0, v = pte_lookup_4k(r->k, r->mm, a, &lf, cyc);
+      if (!lf) { r->region = ~0ull; r->va = pt_hole_end(r->k, r->mm, a); continue; }
+      /* (a 2M leaf that could not be split is its own slot) */
+      r->region = (v & PTE_P) && (v & PTE_PS) ? ~0ull : a >> 21;
+      r->ptab = lf & PAGE_MASK;
+      r->va = a + PAGE;
+      *va = a; *leaf = lf; *e = v;
+      return true;
+    }
+    *leaf = pt_entry_pa(r->ptab, a, 1);
+    *e = kread64(r->k, *leaf, cyc);
+    r->va = a + PAGE;
+    *va = a;
+    return true;
+  }
+  return false;
+}
+
 void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   vma_split_at(k, mm, start);
@@ -338,17 +369,16 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
     else i++;
   }
   pv_batch(k, true);                 /* zap_page_range: lazy MMU mode */
-  for (uint64_t va = start; va < end;) {
-    uint64_t leaf = 0, cyc = 0;
-    uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-    if (!leaf && !e) { va = pt_hole_end(k, mm, va); continue; }
+  struct pte_range r;
+  pte_range_init(&r, k, mm, start, end);
+  uint64_t va, leaf, e, cyc = 0;
+  while (pte_range_next(&r, &va, &leaf, &e, &cyc)) {
     if (pte_mapped(e)) {
       kwrite_pte(k, leaf, 0, 1, &cyc);
       frame_put(k, e & PTE_ADDR);
       if (mm->rss_pages) mm->rss_pages--;
       flush_user_va(k, va);
     }
-    va += PAGE;
   }
   pv_batch(k, false);
 }
@@ -401,26 +431,33 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
                ((prot & PROT_EXEC) ? VM_EXEC : 0);
   }
   /* Present PTEs lose write/exec at once; upgrades fault in later
-   * (guest.flush_on_upgrade: we always flush, so no spurious faults).
+   * (guest.flush_on_upgrade: we always flush, so no spurious faults),
+   * except where Linux makes a PTE writable at once (mprotect's
+   * MM_CP_TRY_CHANGE_WRITABLE, can_change_pte_writable in mm/mprotect.c):
+   * a dirty exclusive anonymous page of a private mapping, or a dirty page
+   * of a shared mapping that needs no write notification (shared
+   * anonymous memory; file mappings track dirtiness by write faults here).
    * PROT_NONE keeps each page's frame in a non-present PTE
    * (PTE_SW_PROTNONE, with its other bits, W included); a later mprotect
    * makes it present again as it was, so no data is lost (Linux
    * change_pte_range / pte_modify). */
   bool none = !(prot & (PROT_READ | PROT_WRITE | PROT_EXEC));
   pv_batch(k, true);                 /* change_pte_range: lazy MMU mode */
-  for (uint64_t va = start; va < end; va += PAGE) {
-    uint64_t leaf = 0, cyc = 0;
-    uint64_t e = pte_lookup_4k(k, mm, va, &leaf, &cyc);
-    if (!pte_mapped(e)) {
-      if (!leaf) va = pt_hole_end(k, mm, va) - PAGE;
-      continue;
-    }
+  struct pte_range r;
+  pte_range_init(&r, k, mm, start, end);
+  uint64_t va, leaf, e, cyc = 0;
+  while (pte_range_next(&r, &va, &leaf, &e, &cyc)) {
+    if (!pte_mapped(e)) continue;
     uint64_t n;
     if (none) {
       n = (e & ~PTE_P) | PTE_SW_PROTNONE;
     } else {
       n = (e & PTE_SW_PROTNONE) ? (e & ~PTE_SW_PROTNONE) | PTE_P : e;
       if (!(prot & PROT_WRITE)) n &= ~PTE_W;
+      else if (!(n & PTE_W) && (n & PTE_D) && !(n & PTE_UFFD_WP) && !(e & PTE_SW_PROTNONE)) {
+        struct vma *v = vma_find(mm, va);
+        if (v && (v->flags & VM_SHARED) ? !v->file : v && page_anon_exclusive(k, v, va, n)) n |= PTE_W;
+      }
       if (prot & PROT_EXEC) n &= ~PTE_NX; else n |= PTE_NX;
     }
     if (n != e) {

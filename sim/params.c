@@ -81,56 +81,6 @@ struct param_reg {
   char vendor[8];            /* the preset's `cpu = intel|amd` ("": it names none) */
 };
 
-/* Built-in presets: each line names its source. */
-struct preset { const char *name, *doc, *text; };
-/* A preset names its vendor with a `cpu = intel|amd` line (an AMD core
- * runs SVM and AMD's walk caches unless --cpu says otherwise). */
-static const struct preset presets[] = {
-  {"default", "the parameter defaults: an Intel core with Skylake's TLB geometry (the skylake preset's values)", ""},
-  {"skylake", "Intel Skylake client core: the same values as the defaults, each written down with its source",
-   "cpu = intel               # VMX, Intel's paging-structure caches\n"
-   "tlb.l1d.entries = 64      # Intel 64 and IA-32 Optimization Reference Manual, Skylake\n"
-   "tlb.l1d.ways = 4          # same\n"
-   "tlb.l1i.entries = 128     # same\n"
-   "tlb.l1i.ways = 8          # same\n"
-   "tlb.stlb.entries = 1536   # same: 1536-entry 12-way shared STLB\n"
-   "tlb.stlb.ways = 12        # same\n"
-   "tlb.stlb.latency = 11     # CALIBRATION.md: ~12 total for an L2 TLB hit\n"
-   "walk.ref_latency = 20     # CALIBRATION.md: ~20 per walk with cached PT data\n"
-   "cpu.maxphyaddr = 39       # Skylake client MAXPHYADDR\n"
-   "# Calibration note (docs/modes/native.md): with these defaults an anonymous\n"
-   "# zero-fill fault models at 2,526 cycles; published end to end: median 3,241,\n"
-   "# min 1,842 (Linux 6.6, i7 11th gen); a page-touch loop on the project's EPYC\n"
-   "# machine measured a median of 3,380-4,160 TSC cycles (min ~2,600), 2026-11-25.\n"
-   "# A file-backed fault served from the page cache models at 2,050 cycles plus\n"
-   "# ~60 per page mapped by fault-around; lmbench's lat_pagefault times that\n"
-   "# path, but no current-hardware figure is at hand (CALIBRATION.md), and on\n"
-   "# the development host large-folio mapping hid the per-page fault.\n"
-   "vmx.exit = 550            # CALIBRATION.md: VMX exit round trip ~1,000-1,100 (KVM CPUID exit,\n"
-   "vmx.entry = 500           #   Skylake-era); the exit/entry split is derived\n"},
-  {"zen2", "AMD Zen 2 core: SVM, fully associative L1 TLBs, a 2048-entry L2 DTLB, a nested TLB",
-   "cpu = amd                 # SVM and NPT, AMD's page-walk cache (unless --cpu says otherwise)\n"
-   "tlb.l1d.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 DTLB\n"
-   "tlb.l1d.ways = 64         # fully associative\n"
-   "tlb.l1i.entries = 64      # AMD Zen 2 SOG: 64-entry fully associative L1 ITLB\n"
-   "tlb.l1i.ways = 64         # fully associative\n"
-   "tlb.stlb.entries = 2048   # AMD Zen 2 SOG: 2048-entry L2 DTLB\n"
-   "tlb.stlb.ways = 16        # same: 16-way\n"
-   "tlb.stlb.latency = 7      # AMD Zen 2 SOG: L2 DTLB hit ~7 cycles\n"
-   "tlb.l1d2m.entries = 64    # Zen 2 L1 DTLB holds every page size in its 64 entries (modeled apart)\n"
-   "tlb.l1d2m.ways = 64       # fully associative\n"
-   "tlb.l1d1g.entries = 64    # same 64 entries\n"
-   "tlb.l1d1g.ways = 64       # fully associative\n"
-   "tlb.l1i2m.entries = 64    # Zen 2 L1 ITLB: 64 entries, all sizes\n"
-   "tlb.l1i2m.ways = 64       # fully associative\n"
-   "tlb.stlb1g.entries = 0    # Zen 2 L2 DTLB caches 1G pages as 2M pieces (approximated as 4K)\n"
-   "walk.ref_latency = 20     # CALIBRATION.md (no Zen-specific figure; Haswell value)\n"
-   "cpu.maxphyaddr = 48       # Zen 2 MAXPHYADDR\n"
-   "svm.exit = 700            # CALIBRATION.md: VMRUN->#VMEXIT round trip 1,344-1,376 (KVM,\n"
-   "svm.entry = 660           #   LKML SVM patch discussion, Dec 2020); the split is derived\n"
-   "nested.tlb.entries = 16   # estimate: AMD documents a nested TLB, not its size (Bhargava et al., ASPLOS'08)\n"},
-  {NULL, NULL, NULL},
-};
 
 /* Two rows with one name would make --set and lookups see only the first
  * while `faultline params` lists both.  Quadratic, but ~150 names once. */
@@ -393,10 +343,10 @@ static int apply_text(struct param_reg *r, const char *text, const char *what,
 }
 
 int params_load_preset(struct param_reg *r, const char *name, char *err, size_t errlen) {
-  for (int i = 0; presets[i].name; i++)
-    if (!strcmp(presets[i].name, name)) {
+  for (int i = 0; builtin_presets[i].name; i++)
+    if (!strcmp(builtin_presets[i].name, name)) {
       snprintf(r->preset, sizeof r->preset, "%s", name);
-      return apply_text(r, presets[i].text, name, err, errlen);
+      return apply_text(r, builtin_presets[i].text, name, err, errlen);
     }
   FILE *f = fopen(name, "r");
   if (!f) {
@@ -492,15 +442,3 @@ int params_list(FILE *out, const char *prefix, bool json) {
   return n;
 }
 
-void presets_list(FILE *out) {
-  for (int i = 0; presets[i].name; i++) {
-    fprintf(out, "%-10s %s\n", presets[i].name, presets[i].doc);
-    const char *p = presets[i].text;
-    while (*p) {
-      const char *nl = strchr(p, '\n');
-      size_t len = nl ? (size_t)(nl - p) : strlen(p);
-      fprintf(out, "    %.*s\n", (int)len, p);
-      p = nl ? nl + 1 : p + len;
-    }
-  }
-}

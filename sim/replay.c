@@ -309,7 +309,7 @@ static void window_start(struct replay *R) {
   struct tlb_level *lv[7] = {&c->tlb.l1d, &c->tlb.l1i, &c->tlb.stlb, &c->tlb.l1d2m,
                              &c->tlb.l1d1g, &c->tlb.l1i2m, &c->tlb.stlb1g};
   for (int i = 0; i < 7; i++) lv[i]->hits = lv[i]->misses = lv[i]->fast_hits = 0;
-  m->mmu.walks = m->mmu.walk_refs = m->mmu.walk_faults = m->mmu.tlb_installs = 0;
+  m->mmu.walks = m->mmu.walk_refs = m->mmu.walk_faults = m->mmu.tlb_installs = m->mmu.walk_cycles = 0;
   memset(m->mmu.walks_by_leaf, 0, sizeof m->mmu.walks_by_leaf);
   if (m->mmu.pwc)
     for (int l = 0; l < 6; l++) m->mmu.pwc->lv[l].hits = m->mmu.pwc->lv[l].misses = 0;

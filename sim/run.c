@@ -34,7 +34,7 @@ static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
     {&c->tlb.l1i, "l1i", "tlb.l1i.entries", "tlb.l1i.ways",
      "tlb.l1i.latency", "tlb.l1i.replacement", 12, true},
     {&c->tlb.stlb, "stlb", "tlb.stlb.entries", "tlb.stlb.ways",
-     "tlb.stlb.latency", "tlb.stlb.replacement", 12, true},
+     "tlb.stlb.latency", "tlb.stlb.replacement", 12, false},
     {&c->tlb.l1d2m, "l1d_2m", "tlb.l1d2m.entries", "tlb.l1d2m.ways",
      "tlb.l1d.latency", "tlb.l1d.replacement", 21, false},
     {&c->tlb.l1d1g, "l1d_1g", "tlb.l1d1g.entries", "tlb.l1d1g.ways",

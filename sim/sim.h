@@ -37,6 +37,9 @@ void sysctl_markdown(FILE *f);
 void kconfig_markdown(FILE *f);
 char *kconfig_text(size_t *len);
 void presets_list(FILE *out);
+/* the built-in presets (sim/presets.c), ending with a NULL name */
+struct preset { const char *name, *doc, *text; };
+extern const struct preset builtin_presets[];
 const char *params_preset_name(const struct param_reg *r);
 /* a preset file's SHA-256 in hex ("" for a built-in preset or none) */
 const char *params_preset_sha256(const struct param_reg *r);

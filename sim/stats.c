@@ -257,6 +257,7 @@ void stats_write(FILE *f, const struct sim_config *cfg, struct kernel *k,
   json_u64(&j, "count", k->mmu->walks);
   json_u64(&j, "refs", k->mmu->walk_refs);
   json_u64(&j, "faults", k->mmu->walk_faults);
+  json_u64(&j, "cycles", k->mmu->walk_cycles);
   json_obj(&j, "by_leaf");
   json_u64(&j, "4k", k->mmu->walks_by_leaf[1]);
   json_u64(&j, "2m", k->mmu->walks_by_leaf[2]);

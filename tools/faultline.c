@@ -61,6 +61,7 @@ static const char *top_usage =
   "  export    the event tree as Perfetto/Chrome trace-event JSON (ui.perfetto.dev)\n"
   "  kernel    the modelled kernel's .config, or its /proc/sys and CONFIG_ tables\n"
   "  calibrate measure this machine's components, write a preset\n"
+  "  reproduce the papers' published tables re-run in shape: model against paper\n"
   "\n"
   "`faultline COMMAND --help` describes each command; `faultline --version`\n"
   "prints the version.\n";
@@ -563,6 +564,7 @@ static int cmd_compare(int argc, char **argv) {
 }
 
 int cmd_calibrate(int argc, char **argv);
+int cmd_reproduce(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 
@@ -581,6 +583,7 @@ int main(int argc, char **argv) {
   if (!strcmp(cmd, "run")) return cmd_run(argc - 1, argv + 1);
   if (!strcmp(cmd, "compare")) return cmd_compare(argc - 1, argv + 1);
   if (!strcmp(cmd, "calibrate")) return cmd_calibrate(argc - 1, argv + 1);
+  if (!strcmp(cmd, "reproduce")) return cmd_reproduce(argc - 1, argv + 1);
   if (!strcmp(cmd, "events")) return cmd_events(argc - 1, argv + 1);
   if (!strcmp(cmd, "trace")) return cmd_trace(argc - 1, argv + 1);
   if (!strcmp(cmd, "replay")) return cmd_replay(argc - 1, argv + 1);

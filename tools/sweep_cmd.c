@@ -4,6 +4,7 @@
  * table, CSV or JSON.  Each configuration is one child process of this
  * faultline, writing its stats JSON; the table is read from those files. */
 #include "tools/cli.h"
+#include "tools/jobs.h"
 #include "hv-models/hv.h"
 #include "tools/plot.h"
 #include <math.h>
@@ -364,45 +365,15 @@ int cmd_sweep(int argc, char **argv) {
     return 0;
   }
   bool tty = isatty(2) && !quiet;
-  time_t t0 = time(NULL);
-  int started = 0, finished = 0, running = 0;
-  if (merge) {
-    for (int c = 0; c < total; c++) {
-      cf[c].done = true;
-      cf[c].status = access(cf[c].stats, R_OK) ? (1 << 8) : 0;   /* a job that wrote no stats failed */
-    }
-    finished = total;
+  struct child_job *jobv = calloc((size_t)total, sizeof *jobv);
+  for (int c = 0; c < total; c++) {
+    jobv[c].argv = conf_argv(&cf[c], self, trace, prog, sets, nsets, vary, nvary);
+    jobv[c].err = cf[c].err;
+    /* --merge: the jobs ran elsewhere; one that wrote no stats failed */
+    if (merge) { jobv[c].done = true; jobv[c].status = access(cf[c].stats, R_OK) ? (1 << 8) : 0; }
   }
-  while (finished < total) {
-    while (running < jobs && started < total) {
-      struct conf *q = &cf[started];
-      char **av = conf_argv(q, self, trace, prog, sets, nsets, vary, nvary);
-      pid_t pid = fork();
-      if (pid < 0) die("%s", "cannot fork");
-      if (pid == 0) {
-        int nul = open("/dev/null", O_RDWR);
-        int ef = open(q->err, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (nul >= 0) { dup2(nul, 0); dup2(nul, 1); }
-        if (ef >= 0) dup2(ef, 2);
-        execv(self, av);
-        _exit(127);
-      }
-      q->pid = pid;
-      started++;
-      running++;
-    }
-    int st;
-    pid_t pid = wait(&st);
-    if (pid < 0) break;
-    for (int c = 0; c < total; c++)
-      if (cf[c].pid == pid && !cf[c].done) { cf[c].done = true; cf[c].status = st; finished++; running--; break; }
-    if (tty) {
-      long el = (long)(time(NULL) - t0);
-      long eta = finished ? el * (total - finished) / finished : 0;
-      fprintf(stderr, "\rfaultline: sweep %d/%d configurations, %ld s, ETA %ld s   ", finished, total, el, eta);
-    }
-  }
-  if (tty) fputs("\r\033[K", stderr);
+  jobs_run(jobv, total, jobs, tty, "sweep: configurations");
+  for (int c = 0; c < total; c++) { cf[c].status = jobv[c].status; cf[c].done = true; }
   /* the results: rows of cells */
   int ncol = nvary + nmetrics;
   bool seen[MAX_METRICS] = {false}, any_ok = false;
