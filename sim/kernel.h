@@ -4,6 +4,9 @@
  * access (copy_from_user / copy_to_user below): a bad pointer gives
  * -EFAULT, never a host crash, and faults taken there are counted. */
 #ifndef FAULTLINE_SIM_KERNEL_H
+/* arch/x86/mm/tlb.c tlb_single_page_flush_ceiling: a range flush of more
+ * pages flushes the whole address space instead */
+#define TLB_FLUSH_CEILING 33
 #define FAULTLINE_SIM_KERNEL_H
 #include <stdint.h>
 #include <stdbool.h>
@@ -393,6 +396,10 @@ struct kernel {
   uint64_t guest_cr3[SMP_MAX];   /* the last value the guest kernel wrote to each vCPU's CR3 */
   uint64_t pt_pages_allocated;   /* page-table pages ever allocated (stats) */
   uint64_t pte_writes;           /* page-table entry stores by the guest kernel (stats) */
+  /* mmu_gather: a lazy-MMU batch's local flushes, done at its end (kmem.c) */
+  int flush_batch, flush_n;
+  bool flush_full;
+  uint64_t flush_va[TLB_FLUSH_CEILING];
   union { struct task_ctx tc; struct task_ctx; };   /* the running task */
   struct task *cur;          /* the running task (its tc is stale while running) */
   struct task *tasks;        /* every task (incl. zombies) */

@@ -22,7 +22,9 @@ void flush_user_va_local(struct kernel *k, uint64_t va) {
 }
 void flush_user_va(struct kernel *k, uint64_t va) {
   rec_put(k, FLTR_K_INVLPG, va, 0, 0, 0);
-  flush_user_va_local(k, va);
+  if (!k->flush_batch) flush_user_va_local(k, va);
+  else if (k->flush_n < TLB_FLUSH_CEILING) k->flush_va[k->flush_n++] = va;   /* at the batch's end */
+  else k->flush_full = true;
   asid_flushed(k);
   if (k->smp.n > 1) smp_shootdown(k, va, false);   /* the other vCPUs running the mm */
 }
@@ -118,6 +120,20 @@ void pv_new_table(struct kernel *k, uint64_t pa, int level) {
 void pv_batch(struct kernel *k, bool begin) {
   rec_put(k, FLTR_K_PV_BATCH, begin, 0, 0, 0);
   if (k->hv->mode->pv_batch) k->hv->mode->pv_batch(k->hv, begin);
+  /* the local flushes of the batch's pages, once at its end as Linux's
+   * mmu_gather and flush_tlb_mm_range do (arch/x86/mm/tlb.c): an INVLPG
+   * each up to the ceiling, else the whole address space */
+  if (begin) k->flush_batch++;
+  else if (k->flush_batch && !--k->flush_batch && (k->flush_n || k->flush_full)) {
+    if (k->flush_full) {
+      guest_flush_tlb_local(k);
+      asid_flushed(k);
+    } else {
+      for (int i = 0; i < k->flush_n; i++) flush_user_va_local(k, k->flush_va[i]);
+    }
+    k->flush_n = 0;
+    k->flush_full = false;
+  }
   if (k->smp.n > 1) smp_batch(k, begin);           /* its flushes: one shootdown at the end */
 }
 

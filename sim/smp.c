@@ -24,7 +24,6 @@
 #include "sim/stats.h"
 #include <stdio.h>
 
-#define FLUSH_CEILING 33   /* tlb_single_page_flush_ceiling */
 
 uint64_t smp_time_insns(const struct kernel *k) {
   const struct smp *s = &k->smp;
@@ -275,7 +274,7 @@ void smp_batch(struct kernel *k, bool begin) {
   if (!k->mm || s->local_only) return;
   /* flush_tlb_mm_range over [lo, hi]: a full flush beyond the ceiling */
   uint64_t pages = (s->batch_hi - s->batch_lo) / PAGE + 1;
-  shootdown(k, pages > FLUSH_CEILING ? 0 : s->batch_lo, pages > FLUSH_CEILING ? 0 : pages);
+  shootdown(k, pages > TLB_FLUSH_CEILING ? 0 : s->batch_lo, pages > TLB_FLUSH_CEILING ? 0 : pages);
 }
 
 void smp_stats(struct json *j, const struct kernel *k) {
