@@ -324,6 +324,7 @@ struct guest_policy {
   uint64_t dirty_bg_pages;     /* guest.dirty_background_ratio of RAM */
   uint64_t dirty_writeback_ns; /* guest.dirty_writeback_ms: the flusher's period */
   uint64_t kpti_cr3_write;     /* guest.kpti_cr3_write: cycles of one KPTI CR3 write */
+  uint64_t syscall_entry, syscall_exit;   /* native.syscall_entry/exit: Linux's system-call entry and return */
   uint64_t frame_zero_cost;    /* native.frame_zero: cycles of clear_page (vkernel prefault) */
 };
 
@@ -600,6 +601,11 @@ void mm_switch_user(struct kernel *k);
 /* KPTI: the CR3 switch on kernel entry / exit; returns its cycles */
 uint64_t kpti_enter(struct kernel *k);
 uint64_t kpti_exit(struct kernel *k);
+/* a system call enters / leaves the guest kernel: Linux's entry and return
+ * code (unless the mode has a path of its own: syscall_cross), then
+ * KPTI's switch; the cycles */
+uint64_t syscall_enter_cost(struct kernel *k);
+uint64_t syscall_exit_cost(struct kernel *k);
 
 /* ---- user copies (mm.c): through the MMU as supervisor accesses ---- */
 int copy_from_user(struct kernel *k, void *dst, uint64_t uva, size_t n);

@@ -337,6 +337,13 @@ uint64_t kpti_enter(struct kernel *k) {
   return k->policy.kpti_cr3_write;
 }
 
+uint64_t syscall_enter_cost(struct kernel *k) {
+  return (k->hv->mode->syscall_cross ? 0 : k->policy.syscall_entry) + kpti_enter(k);
+}
+uint64_t syscall_exit_cost(struct kernel *k) {
+  return kpti_exit(k) + (k->hv->mode->syscall_cross ? 0 : k->policy.syscall_exit);
+}
+
 uint64_t kpti_exit(struct kernel *k) {
   if (!k->kpti || !k->mm) return 0;
   k->kpti_switches++;

@@ -470,10 +470,10 @@ static void replay_loop(struct replay *R) {
     case FLTR_K_SYS_ENTER:
       R->sys_rerun = v[1] != 0;
       if (!R->sys_rerun && k->hv->mode->syscall_cross) c->cycles += k->hv->mode->syscall_cross(k->hv, true);
-      if (!R->sys_rerun) c->cycles += kpti_enter(k);
+      if (!R->sys_rerun) c->cycles += syscall_enter_cost(k);
       break;
     case FLTR_K_SYS_EXIT:
-      if (!R->sys_rerun) c->cycles += kpti_exit(k);
+      if (!R->sys_rerun) c->cycles += syscall_exit_cost(k);
       if (!R->sys_rerun && k->hv->mode->syscall_cross) c->cycles += k->hv->mode->syscall_cross(k->hv, false);
       R->sys_rerun = false;
       break;

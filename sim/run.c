@@ -92,6 +92,8 @@ static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struc
   if (g->dirty_bg_pages > g->dirty_limit_pages) g->dirty_bg_pages = g->dirty_limit_pages;
   g->dirty_writeback_ns = params_get(P, "guest.dirty_writeback_ms") * 1000000ull;
   g->kpti_cr3_write = params_get(P, "guest.kpti_cr3_write");
+  g->syscall_entry = params_get(P, "native.syscall_entry");
+  g->syscall_exit = params_get(P, "native.syscall_exit");
   g->frame_zero_cost = params_get(P, "native.frame_zero");
   k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
   k->kpti_pcid = params_get(P, "guest.pcid");
@@ -467,9 +469,9 @@ static bool dispatch_exit(struct machine *m, int r) {
   if (r == CPU_EXIT_SYSCALL) {
     const struct hv_mode *mode = m->mode;
     if (mode->syscall_cross) c->cycles += mode->syscall_cross(&m->hv, true);
-    c->cycles += kpti_enter(k);
+    c->cycles += syscall_enter_cost(k);
     syscall_dispatch(k);
-    c->cycles += kpti_exit(k);
+    c->cycles += syscall_exit_cost(k);
     if (mode->syscall_cross) c->cycles += mode->syscall_cross(&m->hv, false);
     if (k->cur->state != TS_RUNNABLE) sched_switch(k);
   } else if (r == CPU_EXIT_BUDGET) {

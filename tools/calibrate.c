@@ -50,6 +50,7 @@ static const char *calibrate_usage =
 /* everything in core cycles */
 struct fit {
   uint64_t exc_deliver, kernel_entry, kernel_exit, vma_lookup, signal;
+  uint64_t syscall_entry, syscall_exit;    /* the model's system calls: the null syscall less cpu.cost.sys */
   uint64_t frame_zero, cow_copy, frame_alloc, pagecache_lookup, fault_around_page, ref_latency;
   uint64_t pte_write, tlb_invalidate;      /* defaults: nothing isolates them */
   uint64_t exc_rt, body_anon, body_file, body_fa, tlb_miss;  /* intermediate, reported */
@@ -81,6 +82,11 @@ static void fit(const struct cal_components *c, struct param_reg *defs, struct f
    * model's kernel_entry + kernel_exit, split in the defaults' 150:250 */
   f->kernel_entry = c->syscall * 150 / 400;
   f->kernel_exit = c->syscall - f->kernel_entry;
+  /* the model's own system calls: SYSCALL's cpu.cost.sys, then
+   * native.syscall_entry and native.syscall_exit, halves of the rest */
+  uint64_t sys_body = sub0(c->syscall, params_get(defs, "cpu.cost.sys"));
+  f->syscall_entry = sys_body / 2;
+  f->syscall_exit = sys_body - f->syscall_entry;
   /* a #DE round trip less the signal's queueing and delivery is an
    * exception round trip: IDT delivery, entry, exit, IRET.  What it costs
    * beyond a syscall (SYSCALL/SYSRET, same entry and exit code) is
@@ -168,6 +174,9 @@ static void write_preset(FILE *o, const struct fit *f, const struct cal_componen
   fprintf(o, "native.kernel_entry = %llu  # measured %s: null syscall (getppid) round trip %llu, 150/400 of it (split derived)\n",
           U(f->kernel_entry), date, U(c->syscall));
   fprintf(o, "native.kernel_exit = %llu  # measured %s: the other 250/400 of the null syscall\n", U(f->kernel_exit), date);
+  fprintf(o, "native.syscall_entry = %llu  # measured %s: the null syscall less cpu.cost.sys, half of it\n",
+          U(f->syscall_entry), date);
+  fprintf(o, "native.syscall_exit = %llu  # measured %s: the other half\n", U(f->syscall_exit), date);
   if (f->exc_from_reuse)
     fprintf(o, "native.exc_deliver = %llu  # measured %s: least-work page fault (write reusing a page after fork, do_wp_page) %llu minus kernel_entry+kernel_exit, vma_lookup, pte_write, tlb_invalidate; the signal route gives %llu\n",
             U(f->exc_deliver), date, U(c->reuse_fault), U(f->exc_deliver_sig));
@@ -292,8 +301,8 @@ int cmd_calibrate(int argc, char **argv) {
   if (fclose(o)) { fprintf(stderr, "faultline: calibrate: cannot write %s\n", out); return 125; }
 
   printf("components (core cycles; TSC ticks per core cycle %.3f)  measured   fits\n", k);
-  printf("  null syscall (getppid)                       %8llu   kernel_entry %llu + kernel_exit %llu\n",
-         U(c.syscall), U(f.kernel_entry), U(f.kernel_exit));
+  printf("  null syscall (getppid)                       %8llu   kernel_entry %llu + kernel_exit %llu; syscall_entry %llu + syscall_exit %llu\n",
+         U(c.syscall), U(f.kernel_entry), U(f.kernel_exit), U(f.syscall_entry), U(f.syscall_exit));
   printf("  signal queueing (tgkill, blocked)            %8llu   signal %llu (queueing + delivery)\n", U(c.sig_queue), U(f.signal));
   printf("  signal delivery, handler, rt_sigreturn       %8llu\n", U(c.sig_deliver));
   printf("  signal by #DE (div 0), skipping handler      %8llu   exception round trip %llu (minus both): exc_deliver %llu by this route%s\n",

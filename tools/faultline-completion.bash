@@ -7,7 +7,7 @@ _faultline() {
   prev=${COMP_WORDS[COMP_CWORD-1]}
   fl=${COMP_WORDS[0]}
   cmd=${COMP_WORDS[1]}
-  local commands="run compare params presets modes events trace replay import sweep show explain quiz export kernel calibrate --help --version"
+  local commands="run compare params presets modes events trace replay import sweep show explain quiz export kernel calibrate reproduce --help --version"
   if [ "$COMP_CWORD" -eq 1 ]; then
     COMPREPLY=($(compgen -W "$commands" -- "$cur"))
     return
@@ -32,6 +32,10 @@ _faultline() {
     --stats|--log|--trace|--root|--out|-o|--csv|--json|--svg|--png|--perfetto|--view-record)
       COMPREPLY=($(compgen -f -- "$cur")); return ;;
   esac
+  if [ "$cmd" = reproduce ] && [[ $cur != -* ]]; then
+    COMPREPLY=($(compgen -W "$("$fl" reproduce --list 2>/dev/null | awk '/^[a-z]/ {print $1}') all" -- "$cur"))
+    return
+  fi
   if [ "$cmd" = params ] && [[ $cur != -* ]]; then
     COMPREPLY=($(compgen -W "$("$fl" params 2>/dev/null | awk 'NR > 1 && /^[a-z]/ {print $1}')" -- "$cur"))
     return

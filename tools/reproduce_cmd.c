@@ -406,5 +406,9 @@ int cmd_reproduce(int argc, char **argv) {
   /* the temporary directory: its files, then itself */
   for (int i = 0; i < nruns; i++) { unlink(runs[i].stats); unlink(runs[i].out); unlink(runs[i].err); unlink(runs[i].tmp); }
   rmdir(dir);
-  return errors ? 1 : 0;
+  if (errors) {
+    fprintf(stderr, "faultline: %d rows could not be measured (their runs failed: see the table)\n", errors);
+    return 125;
+  }
+  return 0;
 }

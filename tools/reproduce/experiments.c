@@ -18,6 +18,7 @@
  *   experiments ptemod N                 mprotect one resident page RO and back
  *   experiments chase N PAGES            a dependent load per page of a
  *                                        PAGES-page ring, N loads
+ *   experiments null N                   a null system call (getppid), N times
  *   experiments hello                    exec proc's child: one write
  *
  * Only the measured operation is inside the region of interest
@@ -34,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <ucontext.h>
@@ -219,6 +221,14 @@ static long exp_ptemod(long n) {
   return 2 * n;
 }
 
+/* lat_syscall null's shape: the cheapest system call */
+static long exp_null(long n) {
+  begin();
+  for (long i = 0; i < n; i++) syscall(SYS_getppid);
+  end();
+  return n;
+}
+
 /* a pointer chase with one pointer per page in a ring of `pages` pages
  * (scattered order): every load misses the L1 DTLB once the ring is larger
  * than its reach, so the loop is bound by page walks */
@@ -240,7 +250,7 @@ static long exp_chase(long n, long pages) {
 
 int main(int ac, char **av) {
   if (ac < 2) {
-    fputs("usage: experiments pagefault|prot|mmap|fork|exec|pgfault|ptemod|chase|hello ARGS\n", stderr);
+    fputs("usage: experiments pagefault|prot|mmap|fork|exec|pgfault|ptemod|chase|null|hello ARGS\n", stderr);
     return 2;
   }
   const char *e = av[1];
@@ -255,6 +265,7 @@ int main(int ac, char **av) {
   else if (!strcmp(e, "exec")) ops = exp_exec(arg(av, 2, ac), ac > 3 ? av[3] : "/proc/self/exe");
   else if (!strcmp(e, "pgfault")) ops = exp_pgfault(arg(av, 2, ac));
   else if (!strcmp(e, "ptemod")) ops = exp_ptemod(arg(av, 2, ac));
+  else if (!strcmp(e, "null")) ops = exp_null(arg(av, 2, ac));
   else if (!strcmp(e, "chase")) ops = exp_chase(arg(av, 2, ac), arg(av, 3, ac));
   else {
     fprintf(stderr, "experiments: no experiment '%s'\n", e);
