@@ -152,7 +152,7 @@ enum ev_field {
   X(UFFD_ZEROPAGE, "uffd.zeropage", GUEST_KERNEL, "native.uffd_zeropage", VA, PAGES, "UFFDIO_ZEROPAGE: map the zero page (a zeroed frame in shared memory) (cost per page) [Linux mm/userfaultfd.c mfill_atomic_pte_zeropage]") \
   X(UFFD_WRITEPROTECT, "uffd.writeprotect", GUEST_KERNEL, "native.uffd_writeprotect", VA, PAGES, "UFFDIO_WRITEPROTECT: set or clear write protection on present pages (cost per page) [Linux mm/userfaultfd.c mwriteprotect_range]") \
   X(UFFD_WAKE, "uffd.wake", GUEST_KERNEL, "native.uffd_wake", VA, PAGES, "wake the threads waiting on faults in the range (arg: threads woken) [Linux fs/userfaultfd.c wake_userfault]") \
-  X(KERNEL_EXIT, "kernel.exit", GUEST_KERNEL, "native.kernel_exit", NONE, NONE, "restore registers, iretq (xen-pv x86_32: the ring-1 guest kernel's own iret) [Linux arch/x86/entry/entry_64.S]") \
+  X(KERNEL_EXIT, "kernel.exit", GUEST_KERNEL, "native.kernel_exit", NONE, NONE, "restore registers, iretq [Linux arch/x86/entry/entry_64.S]") \
   X(CR3_WRITE, "cr3.write", GUEST_KERNEL, "cr3.write", CR3, NONE, "guest MOV to CR3 that a hypervisor intercepts [SDM Vol. 3C 25.1.3 CR3-load exiting]") \
   X(VM_EXIT, "vm.exit", HW, "vmx.exit", NONE, EXIT, "VM exit: save guest state, load host state (vmx.exit / svm.exit) [SDM Vol. 3C ch. 28; APM Vol. 2 15.6]") \
   X(HV_DISPATCH, "hv.dispatch", HYPERVISOR, "hv.dispatch", NONE, EXIT, "hypervisor reads the exit reason/qualification and dispatches [KVM vmx_handle_exit, svm_handle_exit]") \
@@ -174,7 +174,7 @@ enum ev_field {
   X(SHADOW_INVLPG, "shadow.invlpg", HYPERVISOR, "shadow.invlpg", VA, NONE, "guest INVLPG/INVPCID: drop the shadow entry [KVM mmu/paging_tmpl.h FNAME(invlpg)]") \
   X(XEN_ENTRY, "xen.entry", HYPERVISOR, "xen.entry", NONE, NONE, "Xen's exception entry in ring 0: save the guest frame [Xen arch/x86/x86_64/entry.S handle_exception]") \
   X(XEN_FIXUP, "xen.fixup", HYPERVISOR, "xen.fixup", NONE, NONE, "do_page_fault: is it a fault Xen fixes itself (spurious, ptwr)? [Xen arch/x86/traps.c fixup_page_fault]") \
-  X(XEN_BOUNCE, "xen.bounce", HYPERVISOR, "xen.bounce", NONE, ERR, "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten (xen.pv_abi=x86_32: CR2 on the frame, no rewrite) [Xen arch/x86/traps.c propagate_page_fault, create_bounce_frame]") \
+  X(XEN_BOUNCE, "xen.bounce", HYPERVISOR, "xen.bounce", NONE, ERR, "bounce frame on the guest kernel stack, CR2 into vcpu_info, U bit rewritten [Xen arch/x86/traps.c propagate_page_fault, create_bounce_frame]") \
   X(XEN_L4_SWITCH, "xen.l4_switch", HYPERVISOR, NULL, NONE, DIR, "switch between the user and the kernel L4 (a CR3 write: guest.kpti_cr3_write) [Xen arch/x86/x86_64/traps.c toggle_guest_mode]") \
   X(XEN_HYPERCALL, "xen.hypercall", HYPERVISOR, "xen.hypercall", NONE, HCALL, "enter Xen from the guest kernel and return [Xen arch/x86/x86_64/entry.S, the hypercall table]") \
   X(XEN_MULTICALL, "xen.multicall", GUEST_KERNEL, "xen.multicall", NONE, HCALL, "a batch of hypercalls in one entry (HYPERVISOR_multicall) [Xen common/multicall.c do_multicall]") \
