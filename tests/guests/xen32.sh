@@ -63,6 +63,13 @@ echo "cycles per page-touch fault: native $fn, xen-pv x86_64 $f64, x86_32 $f32"
 # (pagetouch's faults are all the program's own, none signalled)
 check "x32: kernel.exit per fault (the direct iret)" "$(q x32_f2 "d['fault_cycles']['count_by_step'].get('kernel.exit', 0)")" \
   "$(q nat_f2 "d['fault_cycles']['count_by_step'].get('kernel.exit', 0)")"
+# a trace recorded under x86_64 replays under x86_32 to the stats of an
+# x86_32 run: the guest's decisions are the same under both ABIs
+"$fl" run --clean-env --mode xen-pv --trace "$tmp/t.fltr" -- "$g/forkexec.gcc" 5 >"$tmp/t.out" 2>&1
+run fx32 --clean-env --mode xen-pv --set xen.pv_abi=x86_32 -- "$g/forkexec.gcc" 5
+"$fl" replay "$tmp/t.fltr" --mode xen-pv --set xen.pv_abi=x86_32 --stats "$tmp/rx32.json" >/dev/null 2>&1
+python3 "$(dirname "$0")/../stats_same.py" "$tmp/rx32.json" "$tmp/fx32.json" &&
+  echo "ok: an x86_64 trace replayed under x86_32 = an x86_32 run" || { echo "FAIL: replay under x86_32 differs"; fail=1; }
 # bad values are refused with one line
 out=$("$fl" run --mode xen-pv --set xen.pv_abi=x86_16 -- "$g/nullcall.gcc" 1 2>&1 >/dev/null) && rc=0 || rc=$?
 check "xen.pv_abi=x86_16 refused (exit 125)" "$rc" 125
