@@ -385,8 +385,9 @@ static void xen_batch(struct hv *h, bool begin) {
  * quadwords whatever the ring it came from, CR2 into vcpu_info.  x86_32:
  * EIP, CS, EFLAGS, ESP and SS when it came from ring 3, the error code and
  * CR2 on the frame itself (TBF_EXCEPTION_ERRCODE | TBF_EXCEPTION_CR2 in
- * Xen 2.0's propagate_page_fault; "CR2 not accessible so we write to the
- * stack frame"): seven 32-bit words from user, five from the kernel,
+ * Xen 2.0's propagate_page_fault; XenoLinux 2.4's page_fault entry "gets
+ * an extra value on its stack, which is the linear faulting address"):
+ * seven 32-bit words from user, five from the kernel,
  * written here as four and three quadword stores [Xen
  * arch/x86/x86_32/entry.S create_bounce_frame]. */
 static uint64_t bounce_frame(struct xen_pv *s, uint64_t va, uint32_t guest_err, bool in_kernel) {
@@ -414,9 +415,12 @@ static uint64_t bounce_frame(struct xen_pv *s, uint64_t va, uint32_t guest_err, 
  * supervisor ring for paging (CPL < 3 reports U=0: SDM Vol. 3A 4.7), so
  * the code needs no rewrite; one page table for user and kernel, so no
  * switch; the guest kernel returns to user with its own iret, ring 1 to
- * ring 3 (XenoLinux's RESTORE_ALL; Linux arch/x86/xen/xen-asm_32.S
- * xen_iret runs "where a normal iret would be run"): native's
- * kernel.exit, no hypercall.  Xen's own 64 MB at the top of every
+ * ring 3 (XenoLinux 2.4 arch/xen/kernel/entry.S: ret_to_user, then
+ * RESTORE_ALL's iret; Linux arch/x86/xen/xen-asm_32.S xen_iret runs
+ * "where a normal iret would be run"): native's kernel.exit, no
+ * hypercall.  Its check of pending events in shared_info, in place of
+ * cli/sti, is a cached byte or two and is not charged apart, as native's
+ * cli is not.  Xen's own 64 MB at the top of every
  * address space is kept from the guest by segment limits (SOSP'03
  * 2.1.1: descriptors "may not allow any access to the Xen-reserved
  * portion of the address space"); the limit check is part of every
