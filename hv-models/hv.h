@@ -281,6 +281,12 @@ struct hv_mode {
                                 guest kernel sends no IPIs of its own */
   bool pv_split_l4;          /* user and kernel run on separate L4s: every kernel
                                 entry and exit switches CR3 (64-bit PV) */
+  const char *pv_one_l4_param; /* a parameter that, when not 0, runs this mode's
+                                guest on one L4 shared by user and kernel
+                                instead (xen.pv_abi=x86_32: no switches), with
+                                Linux's own KPTI off as under Xen PV */
+  bool no_global;            /* the guest's page-table entries may not be global
+                                (32-bit Xen PV refuses _PAGE_GLOBAL in them) */
   bool no_pse;               /* the guest sees no PSE: no large pages, no THP
                                 (Xen hides PSE from PV guests and refuses PS
                                 entries in their tables) */

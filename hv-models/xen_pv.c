@@ -1,4 +1,7 @@
-/* xen-pv: a 64-bit paravirtualized Linux guest on Xen (seeds 002, 003, 004).
+/* xen-pv: a 64-bit paravirtualized Linux guest on Xen (seeds 002, 003, 004),
+ * or with xen.pv_abi=x86_32 the 32-bit ABI of the Xen that Barham et al.
+ * measured (SOSP'03): the guest kernel in ring 1, one page table, system
+ * calls by a direct trap gate, faults still bounced (xen_pf below).
  *
  * The guest kernel never writes a live page table itself: each store is an
  * update Xen validates (HYPERVISOR_mmu_update, MMU_NORMAL_PT_UPDATE; batched
@@ -70,6 +73,10 @@ const struct fl_param_def xen_params[] = {
   {"xen.ptwr_emulate", 900, "cycles", "writable page tables: decode the trapped store, validate, write",
    "derived: x86 emulator + validation"},
   {"xen.iret", 300, "cycles", "HYPERVISOR_iret: restore the guest's user frame", "derived"},
+  {"xen.pv_abi", 0, "enum", "the PV ABI of Xen and the guest kernel: 0 x86_64 (guest kernel in ring 3, "
+   "user and kernel L4s switched on every entry and exit, HYPERVISOR_iret), 1 x86_32 (guest kernel in ring 1 "
+   "under segment limits, one L4, system calls by a direct trap gate, faults still bounced by Xen, a direct iret back)",
+   "Barham et al., SOSP'03, section 2.1 (the x86_32 Xen measured); Xen arch/x86/x86_32/traps.c init_int80_direct_trap"},
   {"xen.ptwr", 0, "bool", "leaf PTE stores outside lazy MMU mode are direct stores Xen traps and emulates",
    "Linux xen_set_pte outside lazy mode; 0: an mmu_update each"},
   {"xen.pin_l1", 1, "bool", "a new PTE page is remapped read-only and pinned as an L1 in one multicall",
@@ -92,6 +99,7 @@ struct xen_pv {
   uint64_t nframes;
   uint64_t p2m_pa, m2p_pa, shared_pa;
   bool ptwr, pin_l1;
+  bool abi32;                /* xen.pv_abi=x86_32 */
   uint32_t batch;            /* xen.batch */
   int batch_depth;           /* lazy MMU mode nesting */
   uint32_t batch_fill;       /* updates in the open multicall */
@@ -289,6 +297,12 @@ static void pin(struct xen_pv *s, uint64_t pa, int level) {
 /* A frame is now a page table of `level` (zeroed, not linked yet). */
 static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
   struct xen_pv *s = h->priv;
+  if (level == 4 && s->abi32) {
+    /* x86_32: one table for user and kernel, one pin (queue_pgd_pin) */
+    hypercall(s, HC_MMUEXT_OP);
+    pin(s, pa, 4);
+    return;
+  }
   if (level == 4) {
     /* process creation: pin the kernel and the user L4 (MMUEXT_PIN_L4_TABLE) */
     hv_begin(h, EV_S_XEN_MULTICALL, 0, HC_MMUEXT_OP);
@@ -366,11 +380,57 @@ static void xen_batch(struct hv *h, bool begin) {
   }
 }
 
+/* The bounce frame Xen builds on the guest kernel's stack (create_bounce_frame).
+ * x86_64: SS, RSP, RFLAGS, CS, RIP, the error code and RCX/R11, eight
+ * quadwords whatever the ring it came from, CR2 into vcpu_info.  x86_32:
+ * EIP, CS, EFLAGS, ESP and SS when it came from ring 3, the error code and
+ * CR2 on the frame itself (TBF_EXCEPTION_ERRCODE | TBF_EXCEPTION_CR2 in
+ * Xen 2.0's propagate_page_fault; XenoLinux 2.4's page_fault entry "gets
+ * an extra value on its stack, which is the linear faulting address"):
+ * seven 32-bit words from user, five from the kernel,
+ * written here as four and three quadword stores [Xen
+ * arch/x86/x86_32/entry.S create_bounce_frame]. */
+static uint64_t bounce_frame(struct xen_pv *s, uint64_t va, uint32_t guest_err, bool in_kernel) {
+  struct hv *h = s->h;
+  struct guest_ops *o = &h->ops;
+  uint64_t cyc = 0, top = o->kstack_pa(o->k) + 4096;
+  if (s->abi32) {
+    int n = in_kernel ? 3 : 4;
+    for (int i = 0; i < n; i++)
+      guest_write64(h, top - 8 * (uint64_t)(n - i), i == 0 ? (va << 32 | guest_err) : 0, &cyc);
+    return cyc;
+  }
+  for (int i = 0; i < 8; i++) guest_write64(h, top - 64 + 8 * (uint64_t)i, i == 0 ? guest_err : 0, &cyc);
+  hv_write64(h, s->shared_pa + 8, va, &cyc);         /* vcpu_info.arch.cr2 */
+  return cyc;
+}
+
+/* A fault: Xen's handler first (only ring 0 can read CR2, so every page
+ * fault enters Xen, in both ABIs: Barham et al., SOSP'03, 2.1.2), then
+ * the guest kernel's by a bounce frame.
+ *   x86_64: the guest kernel runs in ring 3, so its own faults report
+ * U=1 and Xen rewrites the code; user -> kernel L4 switch on entry; back
+ * by HYPERVISOR_iret and a kernel -> user L4 switch.
+ *   x86_32 (xen.pv_abi=x86_32): the guest kernel runs in ring 1, a
+ * supervisor ring for paging (CPL < 3 reports U=0: SDM Vol. 3A 4.7), so
+ * the code needs no rewrite; one page table for user and kernel, so no
+ * switch; the guest kernel returns to user with its own iret, ring 1 to
+ * ring 3 (XenoLinux 2.4 arch/xen/kernel/entry.S: ret_to_user, then
+ * RESTORE_ALL's iret; Linux arch/x86/xen/xen-asm_32.S xen_iret runs
+ * "where a normal iret would be run"): native's kernel.exit, no
+ * hypercall.  Its check of pending events in shared_info, in place of
+ * cli/sti, is a cached byte or two and is not charged apart, as native's
+ * cli is not.  Xen's own 64 MB at the top of every
+ * address space is kept from the guest by segment limits (SOSP'03
+ * 2.1.1: descriptors "may not allow any access to the Xen-reserved
+ * portion of the address space"); the limit check is part of every
+ * access's address generation in hardware and costs nothing per
+ * operation here. */
 static int xen_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *si_code) {
   struct xen_pv *s = h->priv;
   struct guest_ops *o = &h->ops;
-  /* the guest kernel runs in ring 3: its own faults report U=1 */
-  uint32_t hw_err = err | (in_kernel ? PFEC_U : 0);
+  bool ring3_kernel = !s->abi32;
+  uint32_t hw_err = err | (in_kernel && ring3_kernel ? PFEC_U : 0);
   hv_begin(h, EV_S_FAULT, va, hw_err);
   hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
   hv_step(h, EV_S_XEN_ENTRY, 0, 0, 0);
@@ -378,26 +438,27 @@ static int xen_pf(struct hv *h, uint64_t va, uint32_t err, bool in_kernel, int *
    * not a page-table store (those reach Xen as updates) */
   hv_step(h, EV_S_XEN_FIXUP, 0, 0, 0);
   uint32_t guest_err = in_kernel ? err & ~PFEC_U : err;
-  uint64_t cyc = 0;
   hv_begin(h, EV_S_XEN_BOUNCE, 0, guest_err);
-  uint64_t sp = o->kstack_pa(o->k) + 4096 - 8 * 8;
-  for (int i = 0; i < 8; i++) guest_write64(h, sp + 8 * i, i == 0 ? guest_err : 0, &cyc);
-  hv_write64(h, s->shared_pa + 8, va, &cyc);         /* vcpu_info.arch.cr2 */
+  uint64_t cyc = bounce_frame(s, va, guest_err, in_kernel);
   XEN_CTR(h, XEN_BOUNCES);
   hv_end(h, cyc);
-  if (!in_kernel) {
+  if (!in_kernel && ring3_kernel) {
     hv_begin(h, EV_S_XEN_L4_SWITCH, 0, 0);
     hv_end(h, o->entry_switch(o->k));
   }
   h->fault_open = true;
   h->pv_bounce = true;
   int sig = linux_guest_pf(h, va, guest_err, in_kernel, si_code);
-  XEN_CTR(h, XEN_HYPERCALLS);
-  hv_step(h, EV_S_XEN_HYPERCALL, 0, HC_IRET, 0);
-  hv_step(h, EV_S_XEN_IRET, 0, 0, 0);
-  if (!in_kernel) {
-    hv_begin(h, EV_S_XEN_L4_SWITCH, 0, 1);
-    hv_end(h, o->exit_switch(o->k));
+  if (ring3_kernel) {
+    XEN_CTR(h, XEN_HYPERCALLS);
+    hv_step(h, EV_S_XEN_HYPERCALL, 0, HC_IRET, 0);
+    hv_step(h, EV_S_XEN_IRET, 0, 0, 0);
+    if (!in_kernel) {
+      hv_begin(h, EV_S_XEN_L4_SWITCH, 0, 1);
+      hv_end(h, o->exit_switch(o->k));
+    }
+  } else if (!in_kernel && !sig) {
+    hv_step(h, EV_S_KERNEL_EXIT, 0, 0, 0);   /* as native: a signal leaves by its own path */
   }
   hv_end(h, 0);
   return sig;
@@ -438,6 +499,9 @@ static int xen_init(struct hv *h) {
   s->type = calloc(s->nframes, 1);
   s->exempt = calloc(s->nframes, 1);
   if (!s->type || !s->exempt) return -1;
+  uint64_t abi = hv_param(h, "xen.pv_abi");
+  if (abi > 1) { snprintf(h->error, sizeof h->error, "xen.pv_abi must be x86_64 or x86_32"); return -1; }
+  s->abi32 = abi == 1;
   s->ptwr = hv_param(h, "xen.ptwr") != 0;
   s->pin_l1 = hv_param(h, "xen.pin_l1") != 0;
   s->batch = (uint32_t)hv_param(h, "xen.batch");
@@ -495,7 +559,7 @@ static void xen_fini(struct hv *h) {
 
 const struct hv_mode hv_mode_xen_pv = {
   .name = "xen-pv",
-  .doc = "64-bit Xen PV: #PF -> Xen -> bounce to the guest kernel; page-table updates validated by hypercall",
+  .doc = "Xen PV (64-bit; xen.pv_abi=x86_32: SOSP'03's ring-1 guest): #PF -> Xen -> bounce to the guest kernel; page-table updates validated by hypercall",
   .init = xen_init,
   .page_fault = xen_pf,
   .pv_pte_store = xen_pte_store,
@@ -507,6 +571,11 @@ const struct hv_mode hv_mode_xen_pv = {
   .finish = xen_finish,
   .fini = xen_fini,
   .pv_split_l4 = true,
+  .pv_one_l4_param = "xen.pv_abi",      /* x86_32: one L4 */
+  /* guest kernel mappings are never global: x86_32 Xen refuses _PAGE_GLOBAL
+   * (xen/include/asm-x86/x86_32/page.h BASE_DISALLOW_MASK); 64-bit PV lets
+   * only user mappings have it */
+  .no_global = true,
   .no_pse = true,
   .params = xen_params,
 };

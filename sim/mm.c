@@ -56,7 +56,7 @@ int kernel_mem_init(struct kernel *k) {
   uint64_t total = k->mem->ram_bytes + k->mem->pool_bytes;
   uint64_t *pdpt = (uint64_t *)mem_host(k->mem, k->kpdpt);
   for (uint64_t i = 0; i < 512 && (i << 30) < total; i++)
-    pdpt[i] = (i << 30) | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | (k->kpti ? 0 : PTE_G) | PTE_NX;
+    pdpt[i] = (i << 30) | PTE_P | PTE_W | PTE_PS | PTE_A | PTE_D | (k->kpti || k->hv->mode->no_global ? 0 : PTE_G) | PTE_NX;
   /* kernel text, 4K pages at KTEXT_BASE (PML4 511 / PDPT 510 / PD 8), and a
    * kernel stack frame: what kernel work touches when
    * guest.kernel_footprint > 0 */
@@ -69,7 +69,7 @@ int kernel_mem_init(struct kernel *k) {
   for (int i = 0; i < KTEXT_PAGES; i++) {
     uint64_t f = mem_pool_alloc(k->mem);
     if (!f) return -1;
-    ((uint64_t *)mem_host(k->mem, pt))[i] = f | PTE_P | PTE_A | (k->kpti ? 0 : PTE_G);
+    ((uint64_t *)mem_host(k->mem, pt))[i] = f | PTE_P | PTE_A | (k->kpti || k->hv->mode->no_global ? 0 : PTE_G);
   }
   k->zero_page = frame_alloc(k);
   if (!k->zero_page) return -1;

@@ -28,6 +28,12 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     uint32_t acc = (uint32_t)(v[1] & (ACC_W | ACC_F)) | (v[1] & 64 ? ACC_PT_READ : 0);
     uint8_t *h = kaccess(k, v[0], acc, cyc);
     if ((v[1] & 64) && k->hv->mode->pv_pte_descend) {
+      /* a page-table read is of one aligned entry in memory (a corrupt
+       * address can be in the direct map's last 1 GiB page past memory's
+       * end, which the guest kernel never reads) */
+      const uint8_t *mem = mem_host(k->mem, 0);
+      if ((v[0] & 7) || h < mem || h + 8 > mem + k->mem->ram_bytes + k->mem->pool_bytes)
+        replay_fail(R, "page-table read at %#llx: not an entry in memory", (unsigned long long)v[0]);
       /* pt_descend follows every entry it reads above the level it wants
        * that is present and not a large leaf (Xen PV: the M2P lookup) */
       uint64_t e;

@@ -95,7 +95,10 @@ static int guest_params_init(struct kernel *k, const struct hv_mode *mode, struc
   g->syscall_entry = params_get(P, "native.syscall_entry");
   g->syscall_exit = params_get(P, "native.syscall_exit");
   g->frame_zero_cost = params_get(P, "native.frame_zero");
-  k->kpti = params_get(P, "guest.kpti") || mode->pv_split_l4;   /* 64-bit PV: like KPTI */
+  /* 64-bit PV: like KPTI.  32-bit PV (one L4): no switch, and Linux turns
+   * its own PTI off under Xen PV (arch/x86/mm/pti.c pti_check_boottime_disable) */
+  bool one_l4 = mode->pv_split_l4 && mode->pv_one_l4_param && params_get(P, mode->pv_one_l4_param);
+  k->kpti = !one_l4 && (params_get(P, "guest.kpti") || mode->pv_split_l4);
   k->kpti_pcid = params_get(P, "guest.pcid");
   uint64_t asids = params_get(P, "guest.dyn_asids");
   if (asids > 6) { snprintf(err, n, "guest.dyn_asids is 0 to 6 (Linux's TLB_NR_DYN_ASIDS)"); return -1; }

@@ -16,6 +16,7 @@ fixed() { env -i PATH=/usr/bin:/bin "$@"; }
 fail=0
 bad() { echo "FAIL: $*"; fail=1; }
 for cfg in "native|--mode native" "vkernel|--mode vkernel" "xen-pv|--mode xen-pv" \
+           "xen-pv-x86_32|--mode xen-pv --set xen.pv_abi=x86_32" \
            "hvm-shadow|--mode hvm-shadow" "hvm-nested-amd|--mode hvm-nested --cpu amd" \
            "exokernel|--mode exokernel" "exokernel-xok|--mode exokernel --set exokernel.mmu=xok-pt" \
            "spin-4|--mode spin --set spin.extensions=4" "tornado|--mode tornado"; do

@@ -17,7 +17,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 . "$(dirname "$0")/inv_lib.sh"
 for guest in procs.gcc forkexec.gcc cowcount.gcc; do
   run nat -- "$g/$guest"
-  for v in "base|" "ptwr|--set xen.ptwr=1" "nobatch|--set xen.batch=1 --set xen.pin_l1=0"; do
+  for v in "base|" "ptwr|--set xen.ptwr=1" "nobatch|--set xen.batch=1 --set xen.pin_l1=0" \
+           "x32|--set xen.pv_abi=x86_32 --set xen.batch=2048"; do
     n=${v%%|*}; a=${v#*|}
     # shellcheck disable=SC2086
     run x$n --mode xen-pv $a -- "$g/$guest"
