@@ -248,9 +248,24 @@ static _Noreturn void refused(uint64_t entry_pa, uint64_t val) {
 }
 
 static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level_hint) {
-  (void)level_hint;     /* Xen knows the level from the table's type */
-  struct xen_pv *s = h->priv;
+  struct xen_pv *s = h->priv;     /* (Xen knows a typed table's level from its type) */
   uint64_t t = entry_pa >> 12;
+  if (s->type[t] == T_NONE && s->batch_depth && level_hint == 1) {
+    /* a PTE of a table not pinned yet (a fork's child) in lazy MMU mode:
+     * xen_set_pte still queues an MMU_NORMAL_PT_UPDATE, which Xen finds
+     * on an ordinary writable page and stores unvalidated; the entries
+     * are validated when the table is pinned (Linux xen_batched_set_pte;
+     * Xen do_mmu_update, a PGT_writable_page update) */
+    uint64_t cyc = 0;
+    batch_event(s);
+    if (val & PTE_P) (void)p2m(s, frame_of(val));
+    hypercall(s, HC_MMU_UPDATE);
+    XEN_CTR(h, XEN_MMU_UPDATES);
+    hv_begin(h, EV_S_XEN_PT_WRITE, 0, val);
+    hv_write64(h, entry_pa, val, &cyc);
+    hv_end(h, cyc);
+    return;
+  }
   if (s->type[t] == T_NONE) {
     /* not a page table yet (being built before it is linked or pinned):
      * the guest's own store; Xen validates it with the whole table */
@@ -301,7 +316,12 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
     return;
   }
   bool pin_now = level == 1 && s->pin_l1;
-  if (pin_now) {
+  if (s->batch_depth) {
+    /* a whole tree pinned at once (xen_pgd_pin): its update_va_mapping
+     * and MMUEXT_PIN_L1_TABLE requests ride in the open multicall */
+    hypercall(s, HC_UPDATE_VA_MAPPING);
+    if (pin_now) hypercall(s, HC_MMUEXT_OP);
+  } else if (pin_now) {
     /* one multicall: update_va_mapping (read-only) + MMUEXT_PIN_L1_TABLE */
     hv_begin(h, EV_S_XEN_MULTICALL, 0, HC_MULTICALL);
     XEN_CTR(h, XEN_MULTICALLS);
@@ -326,7 +346,7 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
   hv_end(h, 0);
   if (pin_now) {
     pin(s, pa, 1);
-    hv_end(h, 0);
+    if (!s->batch_depth) hv_end(h, 0);
   }
 }
 

@@ -101,6 +101,19 @@ void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *
   k->kacc_mute--;
 }
 
+/* A step of the guest kernel's own outside any fault (fork, exit, wait,
+ * a userfaultfd ioctl): recorded, so a replay opens and closes it at the
+ * same place with its work (the records between) inside. */
+void kstep_begin_at(struct kernel *k, int step, uint64_t va, const char *file, int line) {
+  rec_put(k, FLTR_K_KSTEP, (uint64_t)step, va, 0, 0);
+  hv_begin_at(k->hv, step, va, 0, file, line);
+}
+void kstep_end(struct kernel *k, uint64_t arg, uint64_t units) {
+  rec_put(k, FLTR_K_KSTEP_END, arg, units, 0, 0);
+  hv_set_arg(k->hv, arg);
+  hv_end_n(k->hv, 0, units);
+}
+
 /* The guest kernel's privileged paging instructions: a virtualization
  * mode may intercept them (CR3-load exiting, INVLPG/INVPCID exiting). */
 void guest_write_cr3(struct kernel *k, uint64_t v) {
