@@ -261,6 +261,7 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
     if (val & PTE_P) (void)p2m(s, frame_of(val));
     hypercall(s, HC_MMU_UPDATE);
     XEN_CTR(h, XEN_MMU_UPDATES);
+    XEN_CTR(h, XEN_UNTYPED_UPDATES);
     hv_begin(h, EV_S_XEN_PT_WRITE, 0, val);
     hv_write64(h, entry_pa, val, &cyc);
     hv_end(h, cyc);
@@ -272,7 +273,8 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
     uint64_t cyc = 0;
     guest_write64(h, entry_pa, val, &cyc);
     h->cpu->cycles += cyc;
-    XEN_CTR(h, XEN_PLAIN_STORES);
+    if (val & PTE_P) XEN_CTR(h, XEN_PLAIN_STORES);
+    else XEN_CTR(h, XEN_PLAIN_CLEARS);
     return;
   }
   bool leaf = s->type[t] == T_L1 || (val & PTE_PS);
@@ -522,6 +524,7 @@ const struct hv_mode hv_mode_xen_pv = {
   .pv_pte_descend = xen_pf_descend,
   .pv_pt_new = xen_pt_new,
   .pv_pt_free = xen_pt_free,
+  .pv_exit_mmap = xen_pt_free,   /* xen_exit_mmap unpins first; pv_pt_free then finds it untyped */
   .pv_batch = xen_batch,
   .flush_tlb_multi = xen_flush_tlb_multi,
   .finish = xen_finish,

@@ -80,8 +80,7 @@ struct mm {
   uint64_t tlb_gen;          /* --cpus: flushes of its translations so far (Linux's tlb_gen) */
   struct symtab *syms;       /* run --symbols: the executable's function symbols (attrib.c) */
   bool pv_pinned;            /* its tables announced to a paravirtualized mode (pv_new_table):
-                                false while a fork builds it (Linux xen_dup_mmap pins it after)
-                                and after the exit's unpin (xen_exit_mmap) */
+                                false while a fork builds it (Linux xen_dup_mmap pins it after) */
 };
 /* coredump_filter's bits (core(5)) and Linux's default, 0x33 */
 #define DUMP_ANON_PRIVATE 1u

@@ -130,7 +130,7 @@ void free_tables(struct kernel *k, uint64_t table, int level) {
 void mm_put(struct kernel *k, struct mm *mm) {
   if (!mm || --mm->refs) return;
   rec_put(k, FLTR_K_MM_FREE, mm->id, 0, 0, 0);
-  if (mm->pv_pinned && k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
+  if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
   free_tables(k, mm->pml4, 4);
   for (int i = 0; i < mm->nvmas; i++)
     if (mm->vmas[i].file && --mm->vmas[i].file->refs == 0) {

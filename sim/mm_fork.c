@@ -7,7 +7,6 @@
 #include "sim/kernel.h"
 #include <stdlib.h>
 #include "sim/mm_internal.h"
-#include "sim/record.h"
 
 /* The child's user-half tables, top-down as Linux's __xen_pgd_walk meets
  * them, announced to a paravirtualized mode (pv_new_table) now that they
@@ -193,13 +192,10 @@ void mm_exit_mmap(struct kernel *k, struct mm *mm) {
   if (!mm || mm->refs != 1) return;   /* other users (threads, vfork): only the reference goes */
   uint64_t nv = (uint64_t)mm->nvmas, tables = mm->pt_pages ? mm->pt_pages - 1 : 0;   /* the top one stays to the end */
   kstep_begin(k, EV_S_EXIT_MM, 0);
-  /* arch_exit_mmap: Xen PV unpins the whole tree first (xen_exit_mmap) */
+  /* arch_exit_mmap: Xen PV unpins the whole tree first (xen_exit_mmap;
+   * a replay does it on this step's record) */
   kstep_begin(k, EV_S_EXIT_ARCH_EXIT_MMAP, mm->pml4);
-  if (mm->pv_pinned) {
-    rec_put(k, FLTR_K_MM_FREE, mm->id, 0, 0, 0);   /* a replay unpins here too */
-    if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
-    mm->pv_pinned = false;
-  }
+  if (k->hv->mode->pv_exit_mmap) k->hv->mode->pv_exit_mmap(k->hv, mm->pml4);
   kstep_end(k, mm->pt_pages, 1);
   kstep_begin(k, EV_S_EXIT_UNMAP, 0);
   uint64_t pages = unmap_vmas(k, mm);
