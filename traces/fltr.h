@@ -103,7 +103,7 @@ enum fltr_frame_kind {
   X(WRITEBACK, 43, "writeback", (FU(pages)), \
     "the guest waits for a synchronous writeback of this many page-cache pages (msync MS_SYNC, fsync, sync, dirty throttling): the file.writeback step") \
   X(KSTEP, 44, "kstep", (FU(step), FS(va)), \
-    "a step of the guest kernel outside any fault (a userfaultfd ioctl's uffd.copy, uffd.wake ...) opens: its number in `faultline events` and its va; the records up to the kstep_end are its work") \
+    "a step of the guest kernel outside any fault (fork.*, exit.*, wait.*, sched.switch, a userfaultfd ioctl's uffd.copy ...) opens: its number in `faultline events` and its va; the records up to the kstep_end are its work") \
   X(KSTEP_END, 45, "kstep_end", (FU(arg), FU(units)), \
     "the step the last kstep opened closes with this arg, charged its cost parameter `units` times") \
   X(FORK, 64, "fork", (FU(tid), FU(mm), FU(flags)), \
