@@ -237,7 +237,7 @@ struct hv_mode {
    * an address space's top table going away are announced; updates
    * between batch(true) and batch(false) are batched (Linux's lazy MMU
    * mode). */
-  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val, int level);
+  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val, int level);   /* level | PV_PTE_DIRECT */
   void (*pv_pte_descend)(struct hv *h, uint64_t entry);   /* the guest follows an entry (M2P) */
   void (*pv_pt_new)(struct hv *h, uint64_t pa, int level);
   void (*pv_pt_free)(struct hv *h, uint64_t top_pa);
@@ -296,6 +296,10 @@ struct hv_mode {
                                 entries in their tables) */
 };
 enum { HV_RETRY = 0, HV_EMULATED = -1 };
+/* pv_pte_store's level: the guest kernel stores the entry itself, with no
+ * paravirtual hook even in lazy MMU mode (x86 ptep_set_wrprotect's
+ * clear_bit): under Xen PV a trap into the writable-page-table emulator */
+#define PV_PTE_DIRECT 0x40
 
 struct hv {
   const struct hv_mode *mode;

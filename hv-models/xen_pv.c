@@ -222,9 +222,9 @@ static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
 
 /* Submit an update the guest built: by hypercall, or (ptwr) a direct
  * store to the read-only table that faults into Xen's emulator. */
-static bool submit(struct xen_pv *s, uint64_t entry_pa, uint64_t val, bool leaf) {
+static bool submit(struct xen_pv *s, uint64_t entry_pa, uint64_t val, bool leaf, bool direct) {
   struct hv *h = s->h;
-  if (s->ptwr && leaf && !s->batch_depth) {
+  if (direct || (s->ptwr && leaf && !s->batch_depth)) {
     hv_begin(h, EV_S_FAULT, h->ops.kva(h->ops.k, entry_pa), PFEC_P | PFEC_W | PFEC_U);
     hv_fault_kind(h, EV_K_XEN_PTWR, false);
     hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
@@ -249,8 +249,10 @@ static _Noreturn void refused(uint64_t entry_pa, uint64_t val) {
 
 static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level_hint) {
   struct xen_pv *s = h->priv;     /* (Xen knows a typed table's level from its type) */
+  bool direct = level_hint & PV_PTE_DIRECT;
+  level_hint &= 7;
   uint64_t t = entry_pa >> 12;
-  if (s->type[t] == T_NONE && s->batch_depth && level_hint == 1) {
+  if (s->type[t] == T_NONE && s->batch_depth && level_hint == 1 && !direct) {
     /* a PTE of a table not pinned yet (a fork's child) in lazy MMU mode:
      * xen_set_pte still queues an MMU_NORMAL_PT_UPDATE, which Xen finds
      * on an ordinary writable page and stores unvalidated; the entries
@@ -278,20 +280,26 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
     return;
   }
   bool leaf = s->type[t] == T_L1 || (val & PTE_PS);
+  if (direct) {
+    /* a locked bit clear on the read-only table (no pfn_pte, no queued
+     * request): the writable-page-table trap, which Xen emulates */
+    if (!submit(s, entry_pa, val, leaf, true)) refused(entry_pa, val);
+    return;
+  }
   batch_event(s);
   if (val & PTE_P) (void)p2m(s, frame_of(val));     /* pfn_pte: mfn from the P2M */
   if (leaf && (val & PTE_P)) {
     s->leaf_updates++;
     /* fault injection: a bad update first, which Xen must refuse */
-    if (s->leaf_updates == s->inj_wpt && submit(s, entry_pa, (t << 12) | PTE_P | PTE_W | PTE_U | PTE_NX, leaf))
+    if (s->leaf_updates == s->inj_wpt && submit(s, entry_pa, (t << 12) | PTE_P | PTE_W | PTE_U | PTE_NX, leaf, false))
       refused(entry_pa, val);
-    if (s->leaf_updates == s->inj_foreign && submit(s, entry_pa, s->m2p_pa | PTE_P | PTE_U | PTE_NX, leaf))
+    if (s->leaf_updates == s->inj_foreign && submit(s, entry_pa, s->m2p_pa | PTE_P | PTE_U | PTE_NX, leaf, false))
       refused(entry_pa, val);
   }
   if (!leaf && (val & PTE_P) && s->type[t] == 2 && ++s->pmd_links == s->inj_superpage &&
-      submit(s, entry_pa, (val & ~0x1fffffull & PTE_ADDR) | PTE_P | PTE_U | PTE_PS | PTE_NX, false))
+      submit(s, entry_pa, (val & ~0x1fffffull & PTE_ADDR) | PTE_P | PTE_U | PTE_PS | PTE_NX, false, false))
     refused(entry_pa, val);
-  if (!submit(s, entry_pa, val, leaf)) refused(entry_pa, val);
+  if (!submit(s, entry_pa, val, leaf, direct)) refused(entry_pa, val);
 }
 
 static void pin(struct xen_pv *s, uint64_t pa, int level) {

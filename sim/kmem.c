@@ -85,11 +85,11 @@ uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
  * hypervisor validates and performs it (its steps charge themselves). */
 void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc) {
   k->pte_writes++;
-  rec_pte(k, pa, v, level, false);  /* the store and its access: one pte record */
+  rec_pte(k, pa, v, level, false);  /* the store and its access: one pte record (level | PV_PTE_DIRECT: +64) */
   if (k->rec_fault_open && (v & PTE_P) && level <= 2) k->rec_fault_frame = v & PTE_ADDR;
   bool charge = !k->kacc_mute && !k->fault_depth;   /* as kaccess_val's own accesses */
   k->kacc_mute++;
-  if (k->hv->mode->pv_pte_store) k->hv->mode->pv_pte_store(k->hv, pa, v, level);
+  if (k->hv->mode->pv_pte_store) k->hv->mode->pv_pte_store(k->hv, pa, v, level);   /* (with its PV_PTE_DIRECT) */
   else {
     bool emulated = false;
     uint64_t c0 = 0;

@@ -66,7 +66,7 @@ static long copy_page_range(struct kernel *k, struct mm *parent, struct mm *chil
       if (!pte_mapped(e)) continue;
       if ((e & PTE_W) && !(v->flags & VM_SHARED)) {
         e &= ~PTE_W;
-        kwrite_pte(k, leaf, e, 1, &cyc);   /* ptep_set_wrprotect */
+        kwrite_pte(k, leaf, e, 1 | PV_PTE_DIRECT, &cyc);   /* ptep_set_wrprotect: clear_bit, no pv hook */
       }
       uint64_t pa = e & PTE_ADDR;
       if (pa != k->zero_page) k->frame_refs[pa >> 12]++;
