@@ -122,6 +122,8 @@ struct guest_ops {
   X(XEN_VALIDATIONS, "xen_validations", "page-table updates Xen validated and performed") \
   X(XEN_REFUSALS, "xen_refusals", "page-table updates Xen refused") \
   X(XEN_PLAIN_STORES, "xen_plain_stores", "guest stores into tables not yet typed (validated when pinned or linked)") \
+  X(XEN_PLAIN_CLEARS, "xen_plain_clears", "guest stores of a non-present entry into a table not typed (a teardown after the unpin): nothing to validate") \
+  X(XEN_UNTYPED_UPDATES, "xen_untyped_updates", "MMU_NORMAL_PT_UPDATE requests to a table not yet typed (a fork's child, lazy MMU mode): stored unvalidated, validated when pinned") \
   X(XEN_TABLE_ENTRIES_VALIDATED, "xen_table_entries_validated", "present entries checked when Xen typed a whole table (pin, link)") \
   X(XEN_PINS, "xen_pins", "MMUEXT_PIN_Ln_TABLE operations") \
   X(XEN_UNPINS, "xen_unpins", "MMUEXT_UNPIN_TABLE operations") \
@@ -229,14 +231,22 @@ struct hv_mode {
   /* Paravirtualized page tables (Xen PV).  The guest kernel's page-table
    * stores go to the mode, which validates and performs them (the store
    * must not be done by the caller); a frame becoming a page table (after
-   * zeroing, before it is linked) and an address space's top table going
-   * away are announced; updates between batch(true) and batch(false) are
-   * batched (Linux's lazy MMU mode). */
-  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val, int level);
+   * zeroing, before it is linked; a fork's child's tables only once the
+   * whole tree is built, top table last, as Linux's xen_dup_mmap pins it --
+   * stores into them before that reach pv_pte_store on untyped frames) and
+   * an address space's top table going away are announced; updates
+   * between batch(true) and batch(false) are batched (Linux's lazy MMU
+   * mode). */
+  void (*pv_pte_store)(struct hv *h, uint64_t entry_pa, uint64_t val, int level);   /* level | PV_PTE_DIRECT */
   void (*pv_pte_descend)(struct hv *h, uint64_t entry);   /* the guest follows an entry (M2P) */
   void (*pv_pt_new)(struct hv *h, uint64_t pa, int level);
   void (*pv_pt_free)(struct hv *h, uint64_t top_pa);
   void (*pv_batch)(struct hv *h, bool begin);
+  /* the last user of an address space tears it down (exit_mmap's
+   * arch_exit_mmap, before its PTEs are cleared): Xen PV unpins it there
+   * (xen_exit_mmap), so the teardown's stores are plain ones.  NULL:
+   * nothing before pv_pt_free */
+  void (*pv_exit_mmap)(struct hv *h, uint64_t top_pa);
   void (*finish)(struct hv *h);                     /* before stats are written */
   /* the guest kernel's frame allocator handed out n frames from pa (alloc)
    * or took them back: an exokernel records the secure binding */
@@ -292,6 +302,10 @@ struct hv_mode {
                                 entries in their tables) */
 };
 enum { HV_RETRY = 0, HV_EMULATED = -1 };
+/* pv_pte_store's level: the guest kernel stores the entry itself, with no
+ * paravirtual hook even in lazy MMU mode (x86 ptep_set_wrprotect's
+ * clear_bit): under Xen PV a trap into the writable-page-table emulator */
+#define PV_PTE_DIRECT 0x40
 
 struct hv {
   const struct hv_mode *mode;

@@ -83,6 +83,51 @@ const struct fl_param_def native_params[] = {
    "estimate: one __wake_up walk of the fault wait queue"},
   {"native.spurious", 80, "cycles", "spurious fault: the PTE already allows it",
    "derived"},
+  /* Whole operations: fork, exit, wait (docs/modes/native.md "fork, exit
+   * and wait").  No public source splits a fork by step; these are
+   * estimates from each step's work, each named so.  With them a fork +
+   * _exit + waitpid of a tiny static process models at ~70k cycles; the one
+   * published whole figure for that shape is Adams & Agesen's forkwait
+   * (ASPLOS'06): 2.62 s / 40,000 on a 2.66 GHz Core 2 Duo = ~174k cycles
+   * (derived), on a 2006 kernel; `faultline calibrate` measures this
+   * machine's (held out, never fitted). */
+  {"native.fork_dup_task", 3000, "cycles", "fork.dup_task: task_struct and kernel stack allocated, the parent's copied",
+   "estimate: two slab/stack-cache allocations and a ~9 KiB task_struct copy (Linux 6.1, with the FPU area) at ~16 B/cycle plus its misses"},
+  {"native.fork_copy_process", 10000, "cycles", "fork.copy_process: creds, sched_fork, files, fs, sighand, signal, pid",
+   "estimate: ~20 slab allocations and reference takes at ~300-500 cycles each (cred, files_struct + fdtable, fs_struct, "
+   "a 2 KiB sighand copy, signal_struct, pid; cgroup, perf and audit hooks)"},
+  {"native.fork_mm_alloc", 2500, "cycles", "fork.mm_alloc: mm_struct allocated and initialized, pgd_alloc",
+   "estimate: a ~1 KiB mm_struct slab allocation and init; the top table's frame, zeroing and kernel-half stores are charged as made"},
+  {"native.fork_dup_mmap", 1000, "cycles/VMA", "fork.dup_mmap: per VMA, vm_area_dup, anon_vma_fork, i_mmap link, tree insert",
+   "estimate: a ~200 B slab copy, an anon_vma and two anon_vma_chains with interval-tree inserts, a maple-tree store"},
+  {"native.fork_copy_page_range", 60, "cycles/PTE", "fork.copy_page_range: per PTE copied, the page's reference and rmap dup",
+   "estimate: two atomic increments on the page's struct page (get_page, page_dup_rmap) and the RSS counters; "
+   "the table reads and writes are charged as made"},
+  {"native.fork_flush_tlb", 250, "cycles", "fork.flush_tlb: flush_tlb_mm of the parent",
+   "derived: as native.tlb_invalidate (Linux arch/x86/mm/tlb.c: 'about 100 ns' per flush); the refills are modeled"},
+  {"native.fork_wake_new", 1500, "cycles", "fork.wake_new: wake_up_new_task",
+   "estimate: select_task_rq, enqueue_task_fair and check_preempt_curr under the run-queue lock"},
+  {"native.sched_switch", 1500, "cycles", "sched.switch: __schedule and context_switch",
+   "estimate: pick_next_task_fair, the run-queue lock, __switch_to's register and XSAVE/XRSTOR of the FPU state"},
+  {"native.sched_switch_mm", 400, "cycles", "sched.switch_mm: switch_mm_irqs_off with its CR3 write",
+   "CALIBRATION.md: a CR3 write 'a few hundred cycles' (KPTI patch description), plus the cpumask updates; "
+   "the TLB effect (flush, or PCIDs kept) is modeled"},
+  {"native.exit_mm", 400, "cycles/VMA", "exit.mm: per VMA removed by exit_mmap",
+   "estimate: remove_vma (fput, vm_area_free), unlink_anon_vmas, unlink_file_vma"},
+  {"native.exit_unmap", 60, "cycles/page", "exit.unmap: per page unmapped, its reference and rmap dropped",
+   "derived: as native.fork_copy_page_range (put_page and page_remove_rmap undo get_page and page_dup_rmap)"},
+  {"native.exit_free_pgtables", 300, "cycles/table", "exit.free_pgtables: per page-table page freed",
+   "estimate: pte_free_tlb's batched return of a page to the allocator (below native.frame_alloc's 700 for an allocation)"},
+  {"native.exit_tlb_finish", 500, "cycles", "exit.tlb_finish: tlb_finish_mmu's flush and batch free",
+   "derived: a full flush (as native.tlb_invalidate, 250) plus freeing the gathered batch"},
+  {"native.exit_files", 1500, "cycles", "exit.files: exit_files, exit_fs, exit_sighand",
+   "estimate: put_files_struct closing the table (an fput per open descriptor) and the fs/sighand reference drops"},
+  {"native.exit_notify", 2000, "cycles", "exit.notify: reparent, SIGCHLD queued to the parent, its wait woken",
+   "estimate: do_notify_parent's signal queueing (a siginfo allocation, the pending set) and __wake_up_parent"},
+  {"native.wait_scan", 300, "cycles/child", "wait.scan: per child do_wait looks at",
+   "estimate: wait_consider_task reads a few cache lines of each child's task_struct"},
+  {"native.wait_reap", 2500, "cycles", "wait.reap: wait_task_zombie and release_task",
+   "estimate: the status and rusage collected, __exit_signal, three detach_pid, free_pid, put_task_struct"},
   {NULL, 0, NULL, NULL, NULL},
 };
 

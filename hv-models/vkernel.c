@@ -412,7 +412,7 @@ static void vk_invpcid(struct hv *h, int type, uint64_t pcid, uint64_t va) {
 /* vPTE stores are the vkernel's plain stores into its RAM (no trap: the
  * host learns of changes by MADV_INVAL) */
 static void vk_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level) {
-  (void)level;
+  (void)level;     /* (with PV_PTE_DIRECT or not: the vkernel's own store either way) */
   uint64_t cyc = 0;
   guest_write64(h, entry_pa, val, &cyc);
   h->cpu->cycles += cyc;

@@ -230,9 +230,9 @@ static bool xen_update(struct xen_pv *s, uint64_t entry_pa, uint64_t val) {
 
 /* Submit an update the guest built: by hypercall, or (ptwr) a direct
  * store to the read-only table that faults into Xen's emulator. */
-static bool submit(struct xen_pv *s, uint64_t entry_pa, uint64_t val, bool leaf) {
+static bool submit(struct xen_pv *s, uint64_t entry_pa, uint64_t val, bool leaf, bool direct) {
   struct hv *h = s->h;
-  if (s->ptwr && leaf && !s->batch_depth) {
+  if (direct || (s->ptwr && leaf && !s->batch_depth)) {
     hv_begin(h, EV_S_FAULT, h->ops.kva(h->ops.k, entry_pa), PFEC_P | PFEC_W | PFEC_U);
     hv_fault_kind(h, EV_K_XEN_PTWR, false);
     hv_step(h, EV_S_EXC_DELIVER, 0, 0, 0);
@@ -256,33 +256,58 @@ static _Noreturn void refused(uint64_t entry_pa, uint64_t val) {
 }
 
 static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int level_hint) {
-  (void)level_hint;     /* Xen knows the level from the table's type */
-  struct xen_pv *s = h->priv;
+  struct xen_pv *s = h->priv;     /* (Xen knows a typed table's level from its type) */
+  bool direct = level_hint & PV_PTE_DIRECT;
+  level_hint &= 7;
   uint64_t t = entry_pa >> 12;
+  if (s->type[t] == T_NONE && s->batch_depth && level_hint == 1 && !direct) {
+    /* a PTE of a table not pinned yet (a fork's child) in lazy MMU mode:
+     * xen_set_pte still queues an MMU_NORMAL_PT_UPDATE, which Xen finds
+     * on an ordinary writable page and stores unvalidated; the entries
+     * are validated when the table is pinned (Linux xen_batched_set_pte;
+     * Xen do_mmu_update, a PGT_writable_page update) */
+    uint64_t cyc = 0;
+    batch_event(s);
+    if (val & PTE_P) (void)p2m(s, frame_of(val));
+    hypercall(s, HC_MMU_UPDATE);
+    XEN_CTR(h, XEN_MMU_UPDATES);
+    XEN_CTR(h, XEN_UNTYPED_UPDATES);
+    hv_begin(h, EV_S_XEN_PT_WRITE, 0, val);
+    hv_write64(h, entry_pa, val, &cyc);
+    hv_end(h, cyc);
+    return;
+  }
   if (s->type[t] == T_NONE) {
     /* not a page table yet (being built before it is linked or pinned):
      * the guest's own store; Xen validates it with the whole table */
     uint64_t cyc = 0;
     guest_write64(h, entry_pa, val, &cyc);
     h->cpu->cycles += cyc;
-    XEN_CTR(h, XEN_PLAIN_STORES);
+    if (val & PTE_P) XEN_CTR(h, XEN_PLAIN_STORES);
+    else XEN_CTR(h, XEN_PLAIN_CLEARS);
     return;
   }
   bool leaf = s->type[t] == T_L1 || (val & PTE_PS);
+  if (direct) {
+    /* a locked bit clear on the read-only table (no pfn_pte, no queued
+     * request): the writable-page-table trap, which Xen emulates */
+    if (!submit(s, entry_pa, val, leaf, true)) refused(entry_pa, val);
+    return;
+  }
   batch_event(s);
   if (val & PTE_P) (void)p2m(s, frame_of(val));     /* pfn_pte: mfn from the P2M */
   if (leaf && (val & PTE_P)) {
     s->leaf_updates++;
     /* fault injection: a bad update first, which Xen must refuse */
-    if (s->leaf_updates == s->inj_wpt && submit(s, entry_pa, (t << 12) | PTE_P | PTE_W | PTE_U | PTE_NX, leaf))
+    if (s->leaf_updates == s->inj_wpt && submit(s, entry_pa, (t << 12) | PTE_P | PTE_W | PTE_U | PTE_NX, leaf, false))
       refused(entry_pa, val);
-    if (s->leaf_updates == s->inj_foreign && submit(s, entry_pa, s->m2p_pa | PTE_P | PTE_U | PTE_NX, leaf))
+    if (s->leaf_updates == s->inj_foreign && submit(s, entry_pa, s->m2p_pa | PTE_P | PTE_U | PTE_NX, leaf, false))
       refused(entry_pa, val);
   }
   if (!leaf && (val & PTE_P) && s->type[t] == 2 && ++s->pmd_links == s->inj_superpage &&
-      submit(s, entry_pa, (val & ~0x1fffffull & PTE_ADDR) | PTE_P | PTE_U | PTE_PS | PTE_NX, false))
+      submit(s, entry_pa, (val & ~0x1fffffull & PTE_ADDR) | PTE_P | PTE_U | PTE_PS | PTE_NX, false, false))
     refused(entry_pa, val);
-  if (!submit(s, entry_pa, val, leaf)) refused(entry_pa, val);
+  if (!submit(s, entry_pa, val, leaf, direct)) refused(entry_pa, val);
 }
 
 static void pin(struct xen_pv *s, uint64_t pa, int level) {
@@ -315,7 +340,12 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
     return;
   }
   bool pin_now = level == 1 && s->pin_l1;
-  if (pin_now) {
+  if (s->batch_depth) {
+    /* a whole tree pinned at once (xen_pgd_pin): its update_va_mapping
+     * and MMUEXT_PIN_L1_TABLE requests ride in the open multicall */
+    hypercall(s, HC_UPDATE_VA_MAPPING);
+    if (pin_now) hypercall(s, HC_MMUEXT_OP);
+  } else if (pin_now) {
     /* one multicall: update_va_mapping (read-only) + MMUEXT_PIN_L1_TABLE */
     hv_begin(h, EV_S_XEN_MULTICALL, 0, HC_MULTICALL);
     XEN_CTR(h, XEN_MULTICALLS);
@@ -340,7 +370,7 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
   hv_end(h, 0);
   if (pin_now) {
     pin(s, pa, 1);
-    hv_end(h, 0);
+    if (!s->batch_depth) hv_end(h, 0);
   }
 }
 
@@ -566,6 +596,7 @@ const struct hv_mode hv_mode_xen_pv = {
   .pv_pte_descend = xen_pf_descend,
   .pv_pt_new = xen_pt_new,
   .pv_pt_free = xen_pt_free,
+  .pv_exit_mmap = xen_pt_free,   /* xen_exit_mmap unpins first; pv_pt_free then finds it untyped */
   .pv_batch = xen_batch,
   .flush_tlb_multi = xen_flush_tlb_multi,
   .finish = xen_finish,

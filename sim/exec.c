@@ -154,6 +154,7 @@ static long do_execve(struct kernel *k, const char *path, uint64_t uargv, uint64
     k->mm = nm;
     mm_switch_user(k);
   }
+  mm_exit_mmap(k, old);                 /* exec_mmap's mmput of the old image (exit_mmap) */
   mm_put(k, old);
   if (k->rec) recorder_put_bytes(k->rec, FLTR_K_EXEC, nm->id, path, (uint32_t)strlen(path));
   /* the new image: registers cleared, close-on-exec, handlers reset */

@@ -82,6 +82,8 @@ struct mm {
   uint64_t id;               /* never reused: names the address space a /proc/<pid>/mem opened */
   uint64_t tlb_gen;          /* --cpus: flushes of its translations so far (Linux's tlb_gen) */
   struct symtab *syms;       /* run --symbols: the executable's function symbols (attrib.c) */
+  bool pv_pinned;            /* its tables announced to a paravirtualized mode (pv_new_table):
+                                false while a fork builds it (Linux xen_dup_mmap pins it after) */
 };
 /* coredump_filter's bits (core(5)) and Linux's default, 0x33 */
 #define DUMP_ANON_PRIVATE 1u
@@ -598,6 +600,12 @@ void fs_stamp_times(int hostfd, uint64_t ns, bool atime);
 /* ---- address-space switches (mm.c) ---- */
 /* load the running task's user address space (context switch, exec) */
 void mm_switch_user(struct kernel *k);
+/* a guest-kernel step outside any fault, recorded for replay (kmem.c):
+ * opened with its va, closed with its arg and charged its cost parameter
+ * `units` times; `src` names the caller's line */
+#define kstep_begin(k, step, va) kstep_begin_at((k), (step), (va), __FILE__, __LINE__)
+void kstep_begin_at(struct kernel *k, int step, uint64_t va, const char *file, int line);
+void kstep_end(struct kernel *k, uint64_t arg, uint64_t units);
 /* KPTI: the CR3 switch on kernel entry / exit; returns its cycles */
 uint64_t kpti_enter(struct kernel *k);
 uint64_t kpti_exit(struct kernel *k);
@@ -775,7 +783,10 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags);
+/* mm_fork.c: dup_mmap (fork's copy, steps fork.*) and exit_mmap (the
+ * last user's teardown, steps exit.*: then mm_put frees what is left) */
 struct mm *mm_fork(struct kernel *k, struct mm *parent);
+void mm_exit_mmap(struct kernel *k, struct mm *mm);
 
 /* ---- core dumps (coredump.c) ---- */
 /* The running task dies of sig, a signal whose default action dumps core

@@ -87,11 +87,11 @@ uint64_t kread64(struct kernel *k, uint64_t pa, uint64_t *cyc) {
  * hypervisor validates and performs it (its steps charge themselves). */
 void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *cyc) {
   k->pte_writes++;
-  rec_pte(k, pa, v, level, false);  /* the store and its access: one pte record */
+  rec_pte(k, pa, v, level, false);  /* the store and its access: one pte record (level | PV_PTE_DIRECT: +64) */
   if (k->rec_fault_open && (v & PTE_P) && level <= 2) k->rec_fault_frame = v & PTE_ADDR;
   bool charge = !k->kacc_mute && !k->fault_depth;   /* as kaccess_val's own accesses */
   k->kacc_mute++;
-  if (k->hv->mode->pv_pte_store) k->hv->mode->pv_pte_store(k->hv, pa, v, level);
+  if (k->hv->mode->pv_pte_store) k->hv->mode->pv_pte_store(k->hv, pa, v, level);   /* (with its PV_PTE_DIRECT) */
   else {
     bool emulated = false;
     uint64_t c0 = 0;
@@ -101,6 +101,19 @@ void kwrite_pte(struct kernel *k, uint64_t pa, uint64_t v, int level, uint64_t *
     if (charge) k->cpu->cycles += c0;
   }
   k->kacc_mute--;
+}
+
+/* A step of the guest kernel's own outside any fault (fork, exit, wait,
+ * a userfaultfd ioctl): recorded, so a replay opens and closes it at the
+ * same place with its work (the records between) inside. */
+void kstep_begin_at(struct kernel *k, int step, uint64_t va, const char *file, int line) {
+  rec_put(k, FLTR_K_KSTEP, (uint64_t)step, va, 0, 0);
+  hv_begin_at(k->hv, step, va, 0, file, line);
+}
+void kstep_end(struct kernel *k, uint64_t arg, uint64_t units) {
+  rec_put(k, FLTR_K_KSTEP_END, arg, units, 0, 0);
+  hv_set_arg(k->hv, arg);
+  hv_end_n(k->hv, 0, units);
 }
 
 /* The guest kernel's privileged paging instructions: a virtualization

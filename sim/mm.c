@@ -77,7 +77,12 @@ int kernel_mem_init(struct kernel *k) {
   return 0;
 }
 
-struct mm *mm_new(struct kernel *k) {
+struct mm *mm_new(struct kernel *k) { return mm_new_as(k, true); }
+
+/* pin: a paravirtualized mode learns of the top table now (exec, the
+ * first process: Linux pins at activate_mm); a fork's child is built
+ * unpinned and pinned whole at the end of dup_mmap (mm_fork.c) */
+struct mm *mm_new_as(struct kernel *k, bool pin) {
   struct mm *mm = calloc(1, sizeof *mm);
   mm->refs = 1;
   mm->pml4 = frame_alloc(k);
@@ -98,7 +103,8 @@ struct mm *mm_new(struct kernel *k) {
     kwrite_pte(k, pt_entry_pa(mm->pml4, PHYSMAP_BASE, 4), e273, 4, &cyc);
     kwrite_pte(k, pt_entry_pa(mm->pml4, KTEXT_BASE, 4), e511, 4, &cyc);
   }
-  pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
+  if (pin) pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
+  mm->pv_pinned = pin;
   mm->pt_pages = 1;
   k->pt_pages_allocated++;
   mm->mmap_base = MMAP_BASE;
@@ -242,7 +248,7 @@ static uint64_t kpt_new_table(void *c, int level) {
   uint64_t pt = frame_alloc(k);
   if (!pt) return 0;
   memset(kaccess(k, kva(pt), ACC_W, x->cyc), 0, PAGE);
-  pv_new_table(k, pt, level);
+  if (k->mm->pv_pinned) pv_new_table(k, pt, level);   /* else at the pin (mm_fork.c) */
   k->mm->pt_pages++;
   k->pt_pages_allocated++;
   return pt;
@@ -564,76 +570,3 @@ bool mm_page_present(struct kernel *k, struct mm *mm, uint64_t va) {
   uint64_t cyc = 0;
   return pte_mapped(pte_lookup(k, mm, va, NULL, &cyc));
 }
-
-/* fork: a copy of the VMAs and of the page tables with private writable
- * pages made read-only in both (copy-on-write: the first write faults). */
-struct mm *mm_fork(struct kernel *k, struct mm *parent) {
-  /* dup_mmap charges each accounted VMA again: one larger than RAM fails
-   * the fork (ENOMEM), as under Linux's default overcommit heuristic */
-  for (int i = 0; i < parent->nvmas; i++) {
-    const struct vma *v = &parent->vmas[i];
-    if ((v->flags & VM_ACCOUNT) && !(v->flags & VM_DONTCOPY) && !vm_enough_memory(k, (v->end - v->start) / PAGE))
-      return NULL;
-  }
-  struct mm *child = mm_new(k);
-  if (!child) return NULL;
-  child->syms = attrib_get_symbols(parent->syms);
-  for (int i = 0; i < parent->nvmas; i++)
-    if (!(parent->vmas[i].flags & VM_DONTCOPY)) {
-      struct vma *cv = vma_insert(k, child, &parent->vmas[i]);
-      cv->uffd = NULL;               /* dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK */
-      cv->uffd_mode = 0;
-      if (cv->flags & VM_ANON_VMA) cv->flags |= VM_ANON_CLONED;   /* anon_vma_fork: a chain of two */
-    }
-  child->brk_start = parent->brk_start;
-  child->brk = parent->brk;
-  child->mmap_base = parent->mmap_base;
-  child->stack_limit = parent->stack_limit;
-  child->dump_filter = parent->dump_filter;
-  struct mm *saved = k->mm;
-  pv_batch(k, true);                 /* copy_page_range runs in lazy MMU mode */
-  for (int i = 0; i < parent->nvmas; i++) {
-    const struct vma *v = &parent->vmas[i];
-    if (v->flags & (VM_DONTCOPY | VM_WIPEONFORK)) continue;   /* no pages for the child */
-    /* copy_pte_range: one descent per page table on each side, then
-     * its entries one after the other (ptab/ctab: the parent's and the
-     * child's leaf table for the 2M `region`; tables are page-aligned) */
-    uint64_t region = ~0ull, ptab = 0, ctab = 0;
-    for (uint64_t va = v->start; va < v->end; va += PAGE) {
-      uint64_t leaf = 0, cyc = 0, e;
-      if (va >> 21 != region) {
-        region = va >> 21;
-        ctab = 0;
-        e = pte_lookup_4k(k, parent, va, &leaf, &cyc);   /* splits a THP */
-        if (!leaf) { region = ~0ull; va = pt_hole_end(k, parent, va) - PAGE; continue; }
-        ptab = leaf & PAGE_MASK;
-      } else {
-        leaf = pt_entry_pa(ptab, va, 1);
-        e = kread64(k, leaf, &cyc);
-      }
-      if (!pte_mapped(e)) continue;
-      if ((e & PTE_W) && !(v->flags & VM_SHARED)) {
-        e &= ~PTE_W;
-        kwrite_pte(k, leaf, e, 1, &cyc);
-      }
-      uint64_t pa = e & PTE_ADDR;
-      if (pa != k->zero_page) k->frame_refs[pa >> 12]++;
-      uint64_t cleaf = ctab ? pt_entry_pa(ctab, va, 1) : 0;
-      if (!ctab) {
-        int newt;
-        k->mm = child;
-        op_ensure_tables(k, va, &cleaf, &newt);
-        k->mm = saved;
-        if (!cleaf) { pv_batch(k, false); mm_put(k, child); return NULL; }
-        ctab = cleaf & PAGE_MASK;
-      }
-      kwrite_pte(k, cleaf, e, 1, &cyc);
-      child->rss_pages++;
-    }
-  }
-  k->mm = saved;
-  pv_batch(k, false);
-  guest_flush_tlb(k);      /* the parent lost write access to its pages */
-  return child;
-}
-

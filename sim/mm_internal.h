@@ -62,6 +62,7 @@ void pv_new_table(struct kernel *k, uint64_t pa, int level);
 void pv_batch(struct kernel *k, bool begin);
 
 /* mm.c: frames and page tables */
+struct mm *mm_new_as(struct kernel *k, bool pin);
 uint64_t frame_alloc(struct kernel *k);
 void frame_put(struct kernel *k, uint64_t pa);
 uint64_t kpt_descend(struct kernel *k, struct mm *mm, uint64_t va, int want, bool create,

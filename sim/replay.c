@@ -505,9 +505,11 @@ static void replay_loop(struct replay *R) {
       mm_switch_user(k);
       break;
     case FLTR_K_WRITEBACK: pc_writeback_step(k, v[0]); break;
-    case FLTR_K_KSTEP:               /* a step of the kernel's own (userfaultfd.c), its work the records between */
+    case FLTR_K_KSTEP:               /* a step of the kernel's own (fork, exit, wait, userfaultfd), its work the records between */
       if (v[0] >= EV_S__COUNT) replay_fail(R, "unknown step %llu", (unsigned long long)v[0]);
       hv_begin(k->hv, (int)v[0], v[1], 0);
+      /* the mode's own work at this step (mm_fork.c mm_exit_mmap) */
+      if (v[0] == EV_S_EXIT_ARCH_EXIT_MMAP && k->hv->mode->pv_exit_mmap) k->hv->mode->pv_exit_mmap(k->hv, v[1]);
       break;
     case FLTR_K_KSTEP_END:
       hv_set_arg(k->hv, v[0]);

@@ -211,6 +211,7 @@ int live_mms(struct kernel *k, struct mm **out, int max) {
 static void switch_to(struct kernel *k, struct task *next, int reason) {
   struct task *cur = k->cur;
   if (next == cur) return;
+  if (reason == 0) kstep_begin(k, EV_S_SCHED_SWITCH, 0);   /* __schedule -> context_switch */
   rec_put(k, FLTR_K_SCHED, (uint64_t)next->tc.pid, (uint64_t)reason, 0, 0);
   struct vcpu *c = k->cpu;
   cpu_save_regs(c, &cur->regs);
@@ -226,8 +227,12 @@ static void switch_to(struct kernel *k, struct task *next, int reason) {
     k->smp.task[k->smp.cur] = next;
   }
   k->hv->bus->pid = k->pid;        /* steps from here on are the new task's */
-  if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) mm_switch_user(k);
-  else if (k->smp.n > 1 && reason == 0) smp_catch_up(k);
+  if (k->mm && (!cur->tc.mm || cur->tc.mm->pml4 != k->mm->pml4)) {
+    if (reason == 0) kstep_begin(k, EV_S_SCHED_SWITCH_MM, k->mm->pml4);
+    mm_switch_user(k);
+    if (reason == 0) kstep_end(k, 0, 1);
+  } else if (k->smp.n > 1 && reason == 0) smp_catch_up(k);
+  if (reason == 0) kstep_end(k, 0, 1);
   if (cur->gone) task_reap_gone(k);
 }
 
@@ -453,7 +458,9 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   }
   if (clone_over_limits(k, thread)) return -EAGAIN;
   struct vcpu *c = k->cpu;
+  kstep_begin(k, EV_S_FORK_DUP_TASK, 0);     /* dup_task_struct */
   struct task *t = calloc(1, sizeof *t);
+  kstep_end(k, 0, 1);
   if (!t) return -ENOMEM;
   t->exit_efd = -1;
   t->serial = ++k->next_kobj_id;
@@ -486,32 +493,43 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     t->tc.altstack_sp = t->tc.altstack_size = 0;
     t->tc.altstack_flags = SS_DISABLE;
   }
+  /* copy_process: creds, files, fs, sighand, signal, then the mm */
+  kstep_begin(k, EV_S_FORK_COPY_PROCESS, 0);
   if (thread) {
     k->tg->refs++;
     k->tg->live++;
   } else {
     t->tc.tg = tgroup_copy(k, k->tg, flags & CLONE_FS_);
-    if (!t->tc.tg) { free(t); return -ENOMEM; }
+    if (!t->tc.tg) { kstep_end(k, 0, 1); free(t); return -ENOMEM; }
     t->tc.tg->ppid = (flags & CLONE_PARENT_) ? k->tg->ppid : k->pid;
-  }
-  if (flags & CLONE_VM_) {
-    k->mm->refs++;
-  } else {
-    t->tc.mm = mm_fork(k, k->mm);
-    if (!t->tc.mm) { tgroup_put(t->tc.tg); free(t); return -ENOMEM; }
   }
   if (flags & CLONE_FILES_) k->files->refs++;
   else t->tc.files = files_copy(k, k->files);
   t->tc.fds = t->tc.files->fds;
+  kstep_end(k, 0, 1);
+  if (flags & CLONE_VM_) {
+    k->mm->refs++;
+  } else {
+    t->tc.mm = mm_fork(k, k->mm);
+    if (!t->tc.mm) {
+      if (!(flags & CLONE_FILES_)) files_put(t->tc.files);
+      else k->files->refs--;
+      tgroup_put(t->tc.tg);
+      free(t);
+      return -ENOMEM;
+    }
+  }
   cpu_save_regs(c, &t->regs);
   t->regs.r[RAX] = 0;
   if (newsp) t->regs.r[RSP] = newsp;
   if (flags & CLONE_SETTLS_) t->regs.fs_base = tls;
   t->state = TS_RUNNABLE;
   /* append: creation order is the scheduling order */
+  kstep_begin(k, EV_S_FORK_WAKE_NEW, 0);     /* wake_up_new_task */
   struct task **pp = &k->tasks;
   while (*pp) pp = &(*pp)->next;
   *pp = t;
+  kstep_end(k, 0, 1);
   int pid = t->tc.tid;       /* clone returns the new thread's id (the pid of a new process) */
   rec_put(k, FLTR_K_FORK, (uint64_t)pid, t->tc.mm->id, flags, 0);
   if (pidfd >= 0) pidfd_install(k, t, 0, pidfd);
@@ -674,12 +692,18 @@ void task_exit(struct kernel *k) {
     g->group_dumped = true;
   if (g->group_dumped && g->group_exit) t->wstatus |= 0x80;
   rec_put(k, FLTR_K_EXIT, (uint64_t)k->tid, (uint64_t)(int64_t)t->wstatus, 0, 0);
+  /* do_exit: exit_mm (exit_mmap when it is the last user), exit_sem,
+   * exit_files and exit_fs (a userfaultfd released there finds its
+   * address space gone, as in Linux) */
+  mm_exit_mmap(k, k->mm);
+  mm_put(k, k->mm);
+  k->mm = NULL;
+  k->semundo = 0;                       /* exit_sem */
+  kstep_begin(k, EV_S_EXIT_FILES, 0);
   files_put(k->files);
   k->files = NULL;
   k->fds = NULL;
-  k->semundo = 0;                       /* exit_sem */
-  mm_put(k, k->mm);
-  k->mm = NULL;
+  kstep_end(k, 0, 1);
   smp_task_gone(k);
   t->state = TS_ZOMBIE;
   jobctl_thread_gone(k, t);             /* a group stop waited for it: no longer */
@@ -704,8 +728,10 @@ void task_exit(struct kernel *k) {
     return;
   }
   /* SIGCHLD to the parent (default action: ignore) */
+  kstep_begin(k, EV_S_EXIT_NOTIFY, 0);
   jobctl_notify_parent(k, L, (ws & 0x80) ? CLD_DUMPED : (ws & 0x7f) ? CLD_KILLED : CLD_EXITED,
                        (ws & 0x7f) ? (ws & 0x7f) : (ws >> 8) & 0xff);
+  kstep_end(k, 0, 1);
 }
 
 /* free an exited thread once the scheduler has left it */
@@ -748,8 +774,11 @@ static long put_waitid_info(struct kernel *k, uint64_t uinfo, long ret, const in
  * or the task blocks until a child has something), -ECHILD with no child. */
 static long wait_one(struct kernel *k, int want, int options, int *ws, int32_t info[4]) {
   struct task *me = k->cur;
-  int event;
+  int event = 0, looked = 0;
+  kstep_begin(k, EV_S_WAIT_SCAN, 0);         /* do_wait: wait_consider_task per child */
+  for (struct task *u = k->tasks; u; u = u->next) looked += u != me && wait_match(k, me, u, want);
   struct task *t = wait_find(k, me, want, options, &event);
+  kstep_end(k, (uint64_t)looked, (uint64_t)looked);
   if (t) {
     int pid = t->tc.pid;
     bool keep = options & WNOWAIT;
@@ -759,7 +788,11 @@ static long wait_one(struct kernel *k, int want, int options, int *ws, int32_t i
       *ws = t->wstatus;
       info[0] = (*ws & 0x80) ? CLD_DUMPED : (*ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
       info[3] = (*ws & 0x7f) ? (*ws & 0x7f) : (*ws >> 8) & 0xff;
-      if (!keep) reap(k, t);
+      if (!keep) {
+        kstep_begin(k, EV_S_WAIT_REAP, 0);     /* wait_task_zombie, release_task */
+        reap(k, t);
+        kstep_end(k, 0, 1);
+      }
     } else if (event == CLD_STOPPED) {
       *ws = t->stop_report << 8 | 0x7f;  /* WIFSTOPPED, WSTOPSIG */
       info[0] = CLD_STOPPED;

@@ -67,15 +67,6 @@ struct uffd_ctx {
 
 /* a step of the kernel's own, outside any fault: recorded, so that a
  * replay opens and closes it around the same work */
-static void kstep_begin(struct kernel *k, int step, uint64_t va) {
-  rec_put(k, FLTR_K_KSTEP, (uint64_t)step, va, 0, 0);
-  hv_begin(k->hv, step, va, 0);
-}
-static void kstep_end(struct kernel *k, uint64_t arg, uint64_t units) {
-  rec_put(k, FLTR_K_KSTEP_END, arg, units, 0, 0);
-  hv_set_arg(k->hv, arg);
-  hv_end_n(k->hv, 0, units);
-}
 
 static bool mm_alive(struct kernel *k, const struct uffd_ctx *c) {
   struct mm *mms[64];

@@ -9,6 +9,7 @@
  * measurement isolates keeps its default and the preset says so. */
 #include "sim/sim.h"
 #include "tools/calibrate.h"
+#include <json-c/json.h>
 #include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,8 +33,12 @@ static const char *calibrate_usage =
   "a TLB miss (pointer chase on 4 KiB pages minus the same on 2 MiB pages).\n"
   "Whole faults (anonymous zero-fill, COW after fork, first read of a cached\n"
   "file page with fault-around off and on) are measured too but held out: the\n"
-  "model's prediction is printed beside each.  Where /dev/kvm works, VM exit\n"
-  "round trips of a tiny real-mode VM are measured and labelled with the KVM\n"
+  "model's prediction is printed beside each; so is a whole operation, a fork\n"
+  "whose child exits at once and the parent's wait4, of a tiny static program\n"
+  "faultline writes (the model runs the same program in native mode with the\n"
+  "default preset), labelled with this host's CPU and whether it is a VM.\n"
+  "Where /dev/kvm works, VM exit round trips of a tiny real-mode VM are\n"
+  "measured and labelled with the KVM\n"
   "backend; vmx.exit/svm.exit are written only for kvm_intel/kvm_amd.\n"
   "On a virtualized host a TLB miss is already a 2-D walk and kernel entry\n"
   "may be emulated: the numbers describe that machine, not bare silicon.\n"
@@ -149,6 +154,32 @@ static void fit(const struct cal_components *c, struct param_reg *defs, struct f
   if (f->ref_latency < 10) f->ref_latency = 0;
 }
 
+/* the model's fork + exit + wait of the same program (default preset,
+ * native mode): its regions' cycles per round, 0 if the run failed */
+static uint64_t model_forkwait(int n) {
+  char prog[] = "/tmp/.faultline-forkwait-model-XXXXXX", stats[] = "/tmp/.faultline-forkwait-stats-XXXXXX";
+  if (cal_forkwait_write(prog, (uint32_t)n)) return 0;
+  int fd = mkstemp(stats);
+  if (fd < 0) { unlink(prog); return 0; }
+  close(fd);
+  char *argv[] = {prog, NULL}, *envp[] = {NULL};
+  struct sim_config cfg = {.mode = "native", .cpu_vendor = "intel", .params = params_new(), .stats_path = stats,
+                           .mem_bytes = 64ull << 20, .epoch = 1700000000ull, .argv = argv, .envp = envp, .quiet = true,
+                           .guest_output_null = true};
+  struct sim_result res;
+  int rc = sim_run(&cfg, &res);
+  params_free(cfg.params);
+  unlink(prog);
+  uint64_t per = 0;
+  struct json_object *o = rc ? NULL : json_object_from_file(stats), *r, *c, *nr;
+  if (o && json_object_object_get_ex(o, "region", &r) && json_object_object_get_ex(r, "cycles", &c) &&
+      json_object_object_get_ex(r, "regions", &nr) && json_object_get_int(nr) > 0)
+    per = (uint64_t)json_object_get_int64(c) / (uint64_t)json_object_get_int(nr);
+  if (o) json_object_put(o);
+  unlink(stats);
+  return per;
+}
+
 static double err_pct(uint64_t pred, uint64_t meas) {
   return meas ? 100.0 * ((double)pred - (double)meas) / (double)meas : 0.0;
 }
@@ -257,6 +288,8 @@ int cmd_calibrate(int argc, char **argv) {
   int rounds = quick ? 1 : 5;
   size_t file_pages = quick ? 1024 : 8192;   /* 4 / 32 MiB scratch file, shared by all file measurements */
   int fd = cal_cached_file(dir, file_pages);
+  char fw_why[160] = "";
+  uint64_t fw = cal_measure_forkwait(dir, quick ? 40 : 400, fw_why, sizeof fw_why);
   free(dirbuf);
   for (int r = 0; r < rounds; r++) {
     cal_measure_components(&cs[r], quick, fd, file_pages);
@@ -287,6 +320,7 @@ int cmd_calibrate(int argc, char **argv) {
   w.anon = CYC1(w.anon); w.cow = CYC1(w.cow); w.file = CYC1(w.file); w.file_fa = CYC1(w.file_fa);
   kv.io_exit = CYC1(kv.io_exit); kv.cpuid_exit = CYC(kv.cpuid_exit); kv.first_touch = CYC(kv.first_touch);
   kv.loop_insn = CYC(kv.loop_insn);
+  fw = CYC1(fw);
 
   struct param_reg *defs = params_new();
   struct fit f;
@@ -342,6 +376,17 @@ int cmd_calibrate(int argc, char **argv) {
     printf("  %-40s %8llu %8llu %+7.1f%%%s%s\n", h[i].name, U(h[i].m), U(h[i].p), err_pct(h[i].p, h[i].m),
            off ? "  OUTSIDE 15%" : "", h[i].extra);
   }
+  /* a whole operation, held out the same way: measured beside the model
+   * of the same program; the host named, as a VM's fork is not bare metal's */
+  char cpu[128];
+  cal_cpu_model(cpu, sizeof cpu);
+  uint64_t fw_model = model_forkwait(10);
+  printf("held-out whole operation (never fitted)        measured    model    error\n");
+  if (fw)
+    printf("  fork + child exit + wait4, tiny static     %8llu %8llu %+7.1f%%  [host: %s, %s; model: native, default preset]\n",
+           U(fw), U(fw_model), err_pct(fw_model, fw), cpu, vm ? "a virtual machine" : "no hypervisor flag");
+  else
+    printf("  fork + child exit + wait4, tiny static     not measured: %s\n", fw_why);
   if (kv.state == KVM_MEASURED)
     printf("KVM (%s%s): CPUID exit round trip %llu, OUT exit to user space %llu, guest first touch %llu,\n"
            "  one guest loop instruction %llu%s\n",

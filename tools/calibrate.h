@@ -51,6 +51,16 @@ struct cal_kvm {
   char why[160];
 };
 
+/* held out too: a whole operation, fork + child exit + wait4 of a tiny
+ * static process (guestimg.c writes it: n timed rounds, each inside a
+ * region of interest, each round's TSC ticks written to stdout) */
+int cal_forkwait_write(char *path, uint32_t n);
+/* run it natively from a file in dir: the median ticks of a round (the
+ * first few dropped), 0 with why set when it could not run */
+uint64_t cal_measure_forkwait(const char *dir, int n, char *why, size_t whylen);
+/* the host's CPU model (/proc/cpuinfo "model name") */
+void cal_cpu_model(char *buf, size_t n);
+
 uint64_t cal_tick(void);
 uint64_t cal_median(uint64_t *v, int n);
 double cal_tsc_per_cycle(void);

@@ -85,7 +85,7 @@ enum fltr_frame_kind {
   X(PT_NEW, 34, "pt_new", (FU(frame), F8(level)), \
     "a zeroed frame becomes a page table of this level (not yet linked)") \
   X(PTE, 35, "pte", (FS(entry), FS(val), F8(level)), \
-    "the kernel stores a page-table entry: the entry's physical address and the value, rotated (both predicted), in a table of level (1 PT .. 4 PML4); +128: a plain store of a table filled whole (no charged access)") \
+    "the kernel stores a page-table entry: the entry's physical address and the value, rotated (both predicted), in a table of level (1 PT .. 4 PML4); +128: a plain store of a table filled whole (no charged access); +64: a direct store with no paravirtual hook (ptep_set_wrprotect's clear_bit: under xen-pv a writable-page-table trap)") \
   X(CR3, 36, "cr3", (FU(mm), FU(root)), \
     "the kernel loads address space mm (the frame of its top-level table) into CR3 (a context switch, exec); the PCID and KPTI's entry and exit switches are implied, not recorded") \
   X(INVLPG, 37, "invlpg", (FU(va)), \
@@ -103,7 +103,7 @@ enum fltr_frame_kind {
   X(WRITEBACK, 43, "writeback", (FU(pages)), \
     "the guest waits for a synchronous writeback of this many page-cache pages (msync MS_SYNC, fsync, sync, dirty throttling): the file.writeback step") \
   X(KSTEP, 44, "kstep", (FU(step), FS(va)), \
-    "a step of the guest kernel outside any fault (a userfaultfd ioctl's uffd.copy, uffd.wake ...) opens: its number in `faultline events` and its va; the records up to the kstep_end are its work") \
+    "a step of the guest kernel outside any fault (fork.*, exit.*, wait.*, sched.switch, a userfaultfd ioctl's uffd.copy ...) opens: its number in `faultline events` and its va; the records up to the kstep_end are its work") \
   X(KSTEP_END, 45, "kstep_end", (FU(arg), FU(units)), \
     "the step the last kstep opened closes with this arg, charged its cost parameter `units` times") \
   X(FORK, 64, "fork", (FU(tid), FU(mm), FU(flags)), \

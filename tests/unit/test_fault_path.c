@@ -42,7 +42,16 @@ extern const struct hv_mode hv_mode_native;   /* hv-models/native.c */
   X(C_UWAKE, "native.uffd_wake", 23000) X(C_SHOOT, "native.tlb_shootdown", 24000) \
   X(C_IPI, "native.ipi_send", 25000) X(C_IPIFL, "native.tlb_ipi_flush", 26000) \
   X(C_LAZY, "native.tlb_lazy_flush", 27000) X(C_WAIT, "native.ipi_wait", 28000) \
-  X(C_INVLPGB, "native.tlb_invlpgb", 29000) X(C_TLBSYNC, "native.tlb_tlbsync", 30000)
+  X(C_INVLPGB, "native.tlb_invlpgb", 29000) X(C_TLBSYNC, "native.tlb_tlbsync", 30000) \
+  X(C_FDUP, "native.fork_dup_task", 31000) X(C_FCOPY, "native.fork_copy_process", 32000) \
+  X(C_FMM, "native.fork_mm_alloc", 33000) X(C_FVMA, "native.fork_dup_mmap", 34000) \
+  X(C_FPTE, "native.fork_copy_page_range", 35000) X(C_FFLUSH, "native.fork_flush_tlb", 36000) \
+  X(C_FWAKE, "native.fork_wake_new", 37000) X(C_SW, "native.sched_switch", 38000) \
+  X(C_SWMM, "native.sched_switch_mm", 39000) X(C_XMM, "native.exit_mm", 40000) \
+  X(C_XUNMAP, "native.exit_unmap", 41000) X(C_XPGT, "native.exit_free_pgtables", 42000) \
+  X(C_XTLB, "native.exit_tlb_finish", 43000) X(C_XFILES, "native.exit_files", 44000) \
+  X(C_XNOTIFY, "native.exit_notify", 45000) X(C_WSCAN, "native.wait_scan", 46000) \
+  X(C_WREAP, "native.wait_reap", 47000)
 #define X(id, name, v) id = v,
 enum { COSTS(X) };
 #undef X
