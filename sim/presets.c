@@ -68,6 +68,8 @@ const struct preset builtin_presets[] = {
    "guest.thp = 0             # no transparent huge pages (Linux 2.6.38)\n"
    "guest.kpti = 0            # no KPTI (Linux 4.15)\n"
    "guest.pcid = 0            # no PCID (Westmere+, Linux 4.14)\n"
+   "xen.pv_abi = x86_32       # SOSP'03 sections 2.1.1-2.1.2: XenoLinux in ring 1, one page table for user and\n"
+   "                          #   kernel, system calls by a fast trap gate (docs/modes/xen-pv.md)\n"
    "xen.batch = 2048          # SOSP'03 section 3.3: up to 2,048 page-table updates per hypercall\n"
    "# Costs the paper does not give keep the defaults' cycle counts (cycles,\n"
    "# not nanoseconds: the same code path takes about the same number of\n"
