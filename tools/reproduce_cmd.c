@@ -281,7 +281,7 @@ int cmd_reproduce(int argc, char **argv) {
   const char *json_path = NULL;
   int jobs = (int)sysconf(_SC_NPROCESSORS_ONLN), o;
   optind = 1;
-  while ((o = getopt_long(argc, argv, "+j:h", opts, NULL)) != -1) {
+  while ((o = getopt_long(argc, argv, "j:h", opts, NULL)) != -1) {
     switch (o) {
     case O_LIST: list = true; break;
     case O_MD: md = true; break;
