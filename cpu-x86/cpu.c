@@ -34,6 +34,10 @@ void cpu_flush_tlb(struct vcpu *c) {
   tlb_flush_guest(&c->tlb);     /* a host context's entries are tagged apart */
   if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
 }
+void cpu_flush_tlb_nonglobal(struct vcpu *c) {
+  tlb_flush_guest_nonglobal(&c->tlb);
+  if (c->mmu->pwc) pwc_flush(c->mmu->pwc);
+}
 void cpu_invlpg(struct vcpu *c, uint64_t va) {
   tlb_flush_va_pcid(&c->tlb, va, c->pcid);
   if (c->mmu->pwc) pwc_flush_va(c->mmu->pwc, va);

@@ -188,6 +188,9 @@ uint64_t cpu_get_rflags(struct vcpu *c);
 void cpu_set_rflags(struct vcpu *c, uint64_t f);
 /* Whole-TLB and code-cache maintenance hooks for the guest kernel model. */
 void cpu_flush_tlb(struct vcpu *c);
+/* the guest's non-global entries (every PCID but a host context's): an
+ * address-space flush keeps global kernel entries */
+void cpu_flush_tlb_nonglobal(struct vcpu *c);
 void cpu_invlpg(struct vcpu *c, uint64_t va);
 void cpu_write_cr3(struct vcpu *c, uint64_t cr3);   /* bit 63: no-flush (PCIDE) */
 void cpu_invpcid(struct vcpu *c, int type, uint32_t pcid, uint64_t va);

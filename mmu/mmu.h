@@ -241,7 +241,8 @@ int tlb_level_init_sz(struct tlb_level *t, const char *name, uint32_t entries,
 void tlb_fini(struct tlb *t);
 void tlb_level_fini(struct tlb_level *t);
 void tlb_flush_all(struct tlb *t);
-void tlb_flush_guest(struct tlb *t);                       /* all but HOST_PCID's */
+void tlb_flush_guest(struct tlb *t);
+void tlb_flush_guest_nonglobal(struct tlb *t);              /* non-global, all but HOST_PCID's */                       /* all but HOST_PCID's */
 void tlb_flush_va(struct tlb *t, uint64_t va);             /* every PCID */
 bool tlb_holds_va(struct tlb *t, uint64_t va);             /* an entry of any PCID covers va */
 void tlb_flush_va_pcid(struct tlb *t, uint64_t va, uint32_t pcid);  /* + globals */

@@ -159,16 +159,25 @@ static void level_flush_if(struct tlb_level *t, int mode, uint32_t pcid) {
     bool global = e->perm & TP_G;
     bool drop = mode == 0 ? !global                                    /* all non-global */
               : mode == 1 ? (!global && (uint32_t)(e->tag >> 52) == pcid)  /* one PCID */
+              : mode == 3 ? (!global && (uint32_t)(e->tag >> 52) != HOST_PCID)   /* the guest's non-global */
               : true;                                                  /* everything */
     if (drop) e->tag = ~0ull;
   }
-  if (mode != 1) t->maybe_nonglobal = false;
+  if (mode == 0 || mode == 2) t->maybe_nonglobal = false;
   if (mode == 2) t->maybe_any = false;
 }
 
 void tlb_flush_nonglobal(struct tlb *t) {
   struct tlb_level *lv[] = ALL_LEVELS(t);
   for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) level_flush_if(lv[i], 0, 0);
+}
+
+/* every PCID's non-global entries but a host context's (HOST_PCID): a
+ * guest's address-space flush (Linux flush_tlb_mm: a CR3 reload and the
+ * mm's other PCIDs), which keeps the kernel's global entries */
+void tlb_flush_guest_nonglobal(struct tlb *t) {
+  struct tlb_level *lv[] = ALL_LEVELS(t);
+  for (unsigned i = 0; i < sizeof lv / sizeof lv[0]; i++) level_flush_if(lv[i], 3, 0);
 }
 
 void tlb_flush_pcid(struct tlb *t, uint32_t pcid) {

@@ -155,7 +155,7 @@ void pv_batch(struct kernel *k, bool begin) {
 void guest_flush_tlb_local(struct kernel *k) {
   if (k->hv->mode->flush_all) k->hv->mode->flush_all(k->hv);
   else if (k->hv->mode->write_cr3) guest_write_cr3(k, k->guest_cr3[k->hv->this_cpu]);
-  cpu_flush_tlb(k->cpu);
+  cpu_flush_tlb_nonglobal(k->cpu);   /* global kernel entries stay (CR4.PGE) */
 }
 void guest_flush_tlb(struct kernel *k) {
   rec_put(k, FLTR_K_TLB_FLUSH, 1, 0, 0, 0);
