@@ -262,7 +262,7 @@ static void fmt_published(char *out, size_t n, const struct repro_row *w, const 
     snprintf(out, n, "%s -> %s = %.2fx", a, b, o->pub);
     break;
   case REPRO_DIFF: case REPRO_INPUT: snprintf(out, n, "%.0f cycles", w->pub_cmp); break;
-  case REPRO_RANGE_RATIO: snprintf(out, n, "%.2f-%.2fx", w->lo, w->hi); break;
+  case REPRO_RANGE_RATIO: snprintf(out, n, "%g-%gx", w->lo, w->hi); break;
   case REPRO_RANGE_SPEEDUP: snprintf(out, n, "+%g-%g%%", w->lo, w->hi); break;
   }
 }
