@@ -111,6 +111,7 @@ static char **run_argv(const struct run *r, const char *self, const char *exps) 
   char **av = calloc((size_t)cap, sizeof *av);
   av[n++] = strdup(self);
   av[n++] = strdup("run");
+  av[n++] = strdup("--clean-env");   /* the same guest stack wherever it is run from */
   av[n++] = strdup("--mode");
   av[n++] = strdup(r->conf->mode);
   av[n++] = strdup("--preset");
