@@ -262,3 +262,40 @@ bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd) {
       return f->fds[i].kind == FDK_PIPE_R || f->fds[i].kind == FDK_PIPE_W || f->fds[i].kind == FDK_UFFD;
   return false;
 }
+
+/* ---- descriptor tables (struct files): new, fork's copy, put ---- */
+struct files *files_new(struct kernel *k, int cap) {
+  struct files *f = calloc(1, sizeof *f);
+  f->refs = 1;
+  f->id = ++k->next_kobj_id;
+  f->cap = cap;
+  f->fds = calloc((size_t)cap, sizeof *f->fds);
+  for (int i = 0; i < cap; i++) f->fds[i].hostfd = -1;
+  return f;
+}
+
+/* fork's copy of the descriptor table: host dups share the open file
+ * description, as the guest's fork does. */
+struct files *files_copy(struct kernel *k, const struct files *src) {
+  struct files *f = files_new(k, src->cap);
+  for (int i = 0; i < src->cap; i++) {
+    const struct gfd *g = &src->fds[i];
+    if (g->kind == FDK_NONE) continue;
+    f->fds[i] = *g;
+    if (g->kind == FDK_UFFD) uffd_get(g->uffd);
+    f->fds[i].procbuf = NULL;
+    if (g->procbuf) {
+      f->fds[i].procbuf = malloc(g->proclen + 1);
+      memcpy(f->fds[i].procbuf, g->procbuf, g->proclen);
+    }
+    if (g->hostfd >= 0) f->fds[i].hostfd = fcntl(g->hostfd, F_DUPFD_CLOEXEC, 10);
+  }
+  return f;
+}
+
+void files_put(struct files *f) {
+  if (!f || --f->refs) return;
+  for (int i = 0; i < f->cap; i++) gfd_release(&f->fds[i]);
+  free(f->fds);
+  free(f);
+}

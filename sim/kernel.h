@@ -738,6 +738,7 @@ struct task *task_find_tid(struct kernel *k, int tid);   /* a thread */
 void task_reap_gone(struct kernel *k);
 /* shared by task.c and exec.c: descriptor tables, thread groups, a
  * thread's last touches of its address space (robust list, clear_child_tid) */
+struct files *files_new(struct kernel *k, int cap);   /* an empty table of cap slots */
 struct files *files_copy(struct kernel *k, const struct files *src);
 /* pid.c: a new task's pid (clone3's set_tid: that one, set_tid_size 0 or 1) or -errno */
 int alloc_pid(struct kernel *k, const int32_t *set_tid, uint64_t set_tid_size);

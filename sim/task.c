@@ -35,42 +35,6 @@
 #define CLONE_NS_ALL_ (0x20000ull | 0x04000000 | 0x08000000 | 0x20000000 | 0x40000000 | 0x02000000 | 0x80)
 #define CLONE_NS_ABSENT_ (0x04000000ull | 0x08000000 | 0x20000000 | 0x40000000 | 0x80)
 
-static struct files *files_new(struct kernel *k, int cap) {
-  struct files *f = calloc(1, sizeof *f);
-  f->refs = 1;
-  f->id = ++k->next_kobj_id;
-  f->cap = cap;
-  f->fds = calloc((size_t)cap, sizeof *f->fds);
-  for (int i = 0; i < cap; i++) f->fds[i].hostfd = -1;
-  return f;
-}
-
-/* fork's copy of the descriptor table: host dups share the open file
- * description, as the guest's fork does. */
-struct files *files_copy(struct kernel *k, const struct files *src) {
-  struct files *f = files_new(k, src->cap);
-  for (int i = 0; i < src->cap; i++) {
-    const struct gfd *g = &src->fds[i];
-    if (g->kind == FDK_NONE) continue;
-    f->fds[i] = *g;
-    if (g->kind == FDK_UFFD) uffd_get(g->uffd);
-    f->fds[i].procbuf = NULL;
-    if (g->procbuf) {
-      f->fds[i].procbuf = malloc(g->proclen + 1);
-      memcpy(f->fds[i].procbuf, g->procbuf, g->proclen);
-    }
-    if (g->hostfd >= 0) f->fds[i].hostfd = fcntl(g->hostfd, F_DUPFD_CLOEXEC, 10);
-  }
-  return f;
-}
-
-void files_put(struct files *f) {
-  if (!f || --f->refs) return;
-  for (int i = 0; i < f->cap; i++) gfd_release(&f->fds[i]);
-  free(f->fds);
-  free(f);
-}
-
 /* ---- thread groups ---- */
 static struct tgroup *tgroup_new(struct kernel *k) {
   struct tgroup *g = calloc(1, sizeof *g);
