@@ -144,8 +144,11 @@ struct vcpu {
    * corrected in ref_adjust. */
   uint64_t slow_refs;
   int64_t ref_adjust;
-  /* the one test the TLB-hit path makes besides the hit (HIT_*) */
+  /* what a hit does besides the hit (HIT_*): the full probe's one test */
   uint8_t hit_extra;
+  /* TP_NEVER while hit_extra is set: the inline hit path refuses every
+   * access, so they all take the full probe (interp.h mem_r_ptr) */
+  uint32_t tlb_refuse;
   struct recorder *rec;      /* `run --trace`: NULL when not recording */
   /* a REP string instruction in progress (string.c) */
   const struct insn *rep_insn;

@@ -2,10 +2,16 @@
  * ENTER/LEAVE, SYSCALL, INT3/INT n, HLT, UD2.  Branches end the block. */
 #include "cpu-x86/interp.h"
 
-static const insn_t *jcc(struct vcpu *c, const insn_t *i) {
-  c->rip = cond_true(c, i->opc & 15) ? i->imm : i->next_rip;
-  return NULL;
-}
+#define JCC(cc)                                                          \
+  static const insn_t *jcc_##cc(struct vcpu *c, const insn_t *i) {      \
+    c->rip = cond_eval(c, cc) ? i->imm : i->next_rip;                   \
+    return NULL;                                                        \
+  }
+FOR_EACH_CC(JCC)
+#undef JCC
+#define JCC_FN(cc) jcc_##cc,
+static const insn_fn jcc_by_cc[16] = {FOR_EACH_CC(JCC_FN)};
+#undef JCC_FN
 static const insn_t *jmp_rel(struct vcpu *c, const insn_t *i) {
   c->rip = i->imm;
   return NULL;
@@ -150,8 +156,8 @@ static const insn_t *ud_op(struct vcpu *c, const insn_t *i) { UD(c); }
 
 void ctl_register(void) {
   for (int cc = 0; cc < 16; cc++) {
-    op_def(0, 0x70 + cc, -1, -1, jcc, NULL, A_IMM8 | A_REL | A_END | A_F64, CC_BRANCH);
-    op_def(1, 0x80 + cc, -1, -1, jcc, NULL, A_IMMZ | A_REL | A_END | A_F64, CC_BRANCH);
+    op_def(0, 0x70 + cc, -1, -1, jcc_by_cc[cc], NULL, A_IMM8 | A_REL | A_END | A_F64, CC_BRANCH);
+    op_def(1, 0x80 + cc, -1, -1, jcc_by_cc[cc], NULL, A_IMMZ | A_REL | A_END | A_F64, CC_BRANCH);
   }
   op_def(0, 0xEB, -1, -1, jmp_rel, NULL, A_IMM8 | A_REL | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xE9, -1, -1, jmp_rel, NULL, A_IMMZ | A_REL | A_END | A_F64, CC_BRANCH);

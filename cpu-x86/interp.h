@@ -93,41 +93,37 @@ static inline __attribute__((always_inline)) void mem_hit_extra(struct vcpu *c, 
   }
 }
 
-static inline uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
+/* The full probe of the L1 DTLBs (mem.c): the 4K level (stamping its
+ * LRU order), then the 2M one, and what hit_extra asks for.  NULL: a miss
+ * (or rights), for the slow path. */
+uint8_t *mem_r_ptr_full(struct vcpu *c, uint64_t va, unsigned size);
+uint8_t *mem_w_ptr_full(struct vcpu *c, uint64_t va, unsigned size, unsigned kind);
+
+/* The TLB-hit path (issue 22): the hinted 4K entry, when it is already its
+ * set's most recent (no stamp to move) and nothing else is asked of a hit
+ * (tlb_refuse), is the whole of what the full probe would do: a hit
+ * counted, the level's latency charged.  Anything else goes out of line. */
+static inline __attribute__((always_inline)) uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   uint8_t *p;
   if (__builtin_expect(!crosses(va, size), 1) &&
-      (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UR)) != NULL) {
+      (p = tlb_hit_mru(&c->tlb.l1d, va, cur_pcid(c), NEED_UR | c->tlb_refuse)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, REF_LOAD);
     return p;
   }
-  /* a 2M page: its own L1 level, probed after the 4K one */
-  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UR)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, REF_LOAD);
-    return p;
-  }
-  return NULL;
+  return mem_r_ptr_full(c, va, size);
 }
 
 static inline __attribute__((always_inline)) uint8_t *mem_w_ptr_k(struct vcpu *c, uint64_t va, unsigned size,
                                                                   unsigned kind) {
   uint8_t *p;
   if (__builtin_expect(!crosses(va, size), 1) &&
-      (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UW)) != NULL) {
+      (p = tlb_hit_mru(&c->tlb.l1d, va, cur_pcid(c), NEED_UW | c->tlb_refuse)) != NULL) {
     c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, kind);
     return p;
   }
-  /* a 2M page: its own L1 level, probed after the 4K one */
-  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UW)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, kind);
-    return p;
-  }
-  return NULL;
+  return mem_w_ptr_full(c, va, size, kind);
 }
-static inline uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
+static inline __attribute__((always_inline)) uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   return mem_w_ptr_k(c, va, size, REF_STORE);
 }
 
@@ -238,6 +234,46 @@ uint64_t flags_get(struct vcpu *c);            /* materialized RFLAGS */
 void flags_set_arith(struct vcpu *c, uint32_t f);  /* set CF..OF eagerly */
 int flags_cf(struct vcpu *c);
 int cond_true(struct vcpu *c, unsigned cc);    /* Jcc/SETcc/CMOVcc */
+
+/* cond_true inline, for a condition known where it is compiled (the
+ * per-condition Jcc/SETcc/CMOVcc handlers, issue 22): after CMP/SUB and
+ * TEST/AND/OR/XOR the condition comes from the lazy operands at once; any
+ * other state goes to cond_true.  The operands are shifted to the top of
+ * 64 bits, so the sign is bit 63 and the unsigned order is kept (SDM
+ * Vol. 1 Appendix B). */
+static inline __attribute__((always_inline)) int cond_eval(struct vcpu *c, const unsigned cc) {
+  unsigned op = c->lf_op & 0xff;
+  if (__builtin_expect(op == LF_SUB || op == LF_LOGIC, 1)) {
+    unsigned sh = 64 - (8u << (c->lf_op >> 8));
+    uint64_t res = c->lf_res << sh;
+    int r = -1;
+    if (op == LF_SUB) {
+      uint64_t d = c->lf_dst << sh, s = c->lf_src << sh;
+      switch (cc >> 1) {
+      case 1: r = d < s; break;                                /* B */
+      case 2: r = res == 0; break;                             /* E */
+      case 3: r = d <= s; break;                               /* BE */
+      case 4: r = (int64_t)res < 0; break;                     /* S */
+      case 6: r = (int64_t)d < (int64_t)s; break;              /* L */
+      case 7: r = (int64_t)d <= (int64_t)s; break;             /* LE */
+      default: break;                                          /* O, P */
+      }
+    } else {                                                   /* CF = OF = 0 */
+      switch (cc >> 1) {
+      case 0: case 1: r = 0; break;                            /* O, B */
+      case 2: case 3: r = res == 0; break;                     /* E, BE */
+      case 4: case 6: r = (int64_t)res < 0; break;             /* S, L */
+      case 7: r = res == 0 || (int64_t)res < 0; break;         /* LE */
+      default: break;                                          /* P */
+      }
+    }
+    if (r >= 0) return (cc & 1) ? !r : r;
+  }
+  return cond_true(c, cc);
+}
+/* one handler per condition code: F(0) .. F(15) */
+#define FOR_EACH_CC(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) \
+                       F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15)
 unsigned parity8(uint64_t v);
 
 /* INC/DEC keep CF: materialize it into rflags before going lazy. */

@@ -192,19 +192,29 @@ static const insn_t *bswap_op(struct vcpu *c, const insn_t *i) {
   else set_reg(c, r, 2, 0);   /* 16-bit BSWAP is undefined; zero as observed */
   return i + 1;
 }
-static const insn_t *cmov_op(struct vcpu *c, const insn_t *i) {
-  unsigned sz = i->opsz;
-  uint64_t v = get_rm(c, i, sz);   /* the source is read even if false */
-  if (cond_true(c, i->opc & 15)) set_reg(c, i->reg, sz, v);
-  else if (sz == 4) c->r[i->reg] = (uint32_t)c->r[i->reg];
-  return i + 1;
-}
-static const insn_t *setcc_op(struct vcpu *c, const insn_t *i) {
-  uint8_t v = (uint8_t)cond_true(c, i->opc & 15);
-  if (i->mod3) *R8P(c, i->rm8) = v;
-  else wr8(c, ea_of(c, i), v);
-  return i + 1;
-}
+/* one handler per condition (cond_eval inline) */
+#define CMOV_SETCC(cc)                                                   \
+  static const insn_t *cmov_##cc(struct vcpu *c, const insn_t *i) {     \
+    unsigned sz = i->opsz;                                              \
+    uint64_t v = get_rm(c, i, sz);   /* the source is read even if false */ \
+    if (cond_eval(c, cc)) set_reg(c, i->reg, sz, v);                    \
+    else if (sz == 4) c->r[i->reg] = (uint32_t)c->r[i->reg];            \
+    return i + 1;                                                       \
+  }                                                                     \
+  static const insn_t *setcc_##cc(struct vcpu *c, const insn_t *i) {    \
+    uint8_t v = (uint8_t)cond_eval(c, cc);                              \
+    if (i->mod3) *R8P(c, i->rm8) = v;                                   \
+    else wr8(c, ea_of(c, i), v);                                        \
+    return i + 1;                                                       \
+  }
+FOR_EACH_CC(CMOV_SETCC)
+#undef CMOV_SETCC
+#define CMOV_FN(cc) cmov_##cc,
+#define SETCC_FN(cc) setcc_##cc,
+static const insn_fn cmov_by_cc[16] = {FOR_EACH_CC(CMOV_FN)};
+static const insn_fn setcc_by_cc[16] = {FOR_EACH_CC(SETCC_FN)};
+#undef CMOV_FN
+#undef SETCC_FN
 static const insn_t *movbe_op(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
   if (i->opc == 0xF0) {
@@ -262,8 +272,8 @@ void move_register(void) {
   op_def(1, 0xC7, -1, 1, cmpxchg8_16, NULL, A_MODRM | A_MEMONLY | A_LOCKOK, CC_SIMPLE);
   for (int r = 0; r < 8; r++) op_def(1, 0xC8 + r, -1, -1, bswap_op, NULL, 0, CC_SIMPLE);
   for (int cc = 0; cc < 16; cc++) {
-    op_def(1, 0x40 + cc, -1, -1, cmov_op, NULL, A_MODRM, CC_SIMPLE);
-    op_def(1, 0x90 + cc, -1, -1, setcc_op, NULL, A_MODRM | A_BYTE, CC_SIMPLE);
+    op_def(1, 0x40 + cc, -1, -1, cmov_by_cc[cc], NULL, A_MODRM, CC_SIMPLE);
+    op_def(1, 0x90 + cc, -1, -1, setcc_by_cc[cc], NULL, A_MODRM | A_BYTE, CC_SIMPLE);
   }
   op_def(2, 0xF0, 0, -1, movbe_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);
   op_def(2, 0xF1, 0, -1, movbe_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);

@@ -178,6 +178,14 @@ void mem_poke64(struct machine_mem *m, uint64_t pa, uint64_t v);
 #define TP_D 8u
 #define TP_NC 16u
 #define TP_G 32u
+/* The entry its set used last (LRU), kept by every stamp (tlb_stamp): a
+ * hit on it needs no new stamp, since the set's order would not change, so
+ * the interpreter's inline hit path tests this bit with the rights and
+ * stamps nothing (issue 22).  Never leaves the TLB (struct xlate). */
+#define TP_MRU 64u
+/* Never set in an entry: or-ed into what the inline path requires, it
+ * sends every access to the full probe (cpu-x86 hit_extra). */
+#define TP_NEVER 128u
 
 /* need-masks for the fast path (user accesses) */
 #define NEED_UR (TP_U)
@@ -263,27 +271,52 @@ static inline uint64_t tlb_tag_sz(uint64_t va, uint32_t pcid, unsigned shift) {
   return (va >> shift) | marker | ((uint64_t)pcid << 52);
 }
 
-/* The hot path.  Returns the host pointer or NULL (miss or rights). */
+/* A hit on e, in set s: a new LRU stamp, and e becomes its set's MRU
+ * entry (the one that may skip the stamp, TP_MRU). */
+static inline void tlb_stamp(struct tlb_level *t, struct tlb_entry *s, struct tlb_entry *e) {
+  e->stamp = ++t->clock;
+  if (!(e->perm & TP_MRU)) {
+    for (uint32_t w = 0; w < t->ways; w++) s[w].perm &= ~TP_MRU;
+    e->perm |= TP_MRU;
+  }
+}
+
+/* The interpreter's probe.  Returns the host pointer or NULL (miss or
+ * rights). */
 static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
                                uint32_t need) {
   uint64_t tag = tlb_tag(va, pcid);
   struct tlb_entry **hp = &t->hint[(va >> 12) & 63];
   struct tlb_entry *m = *hp;
+  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
   if (__builtin_expect(m->tag == tag, 1)) {
     if ((m->perm & need) != need) return NULL;
-    m->stamp = ++t->clock;
+    tlb_stamp(t, s, m);
     t->fast_hits++;
     return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
   }
-  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
-      s[w].stamp = ++t->clock;
+      tlb_stamp(t, s, &s[w]);
       t->fast_hits++;
       *hp = &s[w];
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
+  }
+  return NULL;
+}
+
+/* The inline part of it: the hinted entry, if it is its set's MRU entry
+ * and allows `need` (or-ed with TP_NEVER to refuse all), counted as
+ * tlb_hit counts it; else NULL, and tlb_hit decides. */
+static inline __attribute__((always_inline)) uint8_t *tlb_hit_mru(struct tlb_level *t, uint64_t va,
+                                                                  uint32_t pcid, uint32_t need) {
+  const struct tlb_entry *m = t->hint[(va >> 12) & 63];
+  need |= TP_MRU;
+  if (__builtin_expect(m->tag == tlb_tag(va, pcid) && (m->perm & need) == need, 1)) {
+    t->fast_hits++;
+    return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
   }
   return NULL;
 }
@@ -297,7 +330,7 @@ static inline uint8_t *tlb_hit_sz(struct tlb_level *t, uint64_t va, uint32_t pci
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
-      s[w].stamp = ++t->clock;
+      tlb_stamp(t, s, &s[w]);
       t->fast_hits++;
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }

@@ -13,7 +13,7 @@ static struct tlb_entry *lookup_sz(struct tlb_level *t, uint64_t va, uint32_t pc
   for (uint32_t w = 0; w < t->ways; w++)
     if (s[w].tag == tag ||
         (s[w].tag != ~0ull && (s[w].perm & TP_G) && (s[w].tag & VPN52) == key)) {
-      s[w].stamp = ++t->clock;
+      tlb_stamp(t, s, &s[w]);
       return &s[w];
     }
   return NULL;
@@ -45,10 +45,11 @@ static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
     victim = (uint32_t)((z ^ (z >> 31)) % t->ways);
   }
   s[victim] = *src;
+  s[victim].perm &= ~TP_MRU;         /* (src's bit is its own level's) */
   s[victim].filled = ++t->fills;
   t->maybe_nonglobal = t->maybe_any = true;
   s[victim].tag = tlb_tag_sz(va, pcid, shift);
-  s[victim].stamp = ++t->clock;
+  tlb_stamp(t, s, &s[victim]);
   return &s[victim];
 }
 
@@ -162,7 +163,7 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
     if (!rights && !need_dirty) {
       x->pa = e->pa | (va & ((1ull << TP_SHIFT(e->perm)) - 1));
       x->host = mem_host(m->mem, x->pa);
-      x->perm = e->perm;
+      x->perm = e->perm & ~TP_MRU;
       return 0;
     }
     if (m->refill == MMU_REFILL_SOFTWARE) {
