@@ -250,6 +250,14 @@ long sock_xfer_to(struct kernel *k, struct gfd *g, bool out, const uint64_t a[6]
  * or a call left to sys_socket.c's host path) */
 long inet_socket(struct kernel *k, int fam, int type, int proto);
 long inet_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* netlink.c: AF_NETLINK (NETLINK_ROUTE) sockets: socket(2); the socket
+ * calls on one (*handled false: not one, or a call left to the host
+ * socket); what a write on one sent; the interface ioctls of any socket
+ * (*handled false: not one of them) */
+long nl_socket(struct kernel *k, int type, int proto);
+long nl_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+void nl_kick(struct kernel *k, struct gfd *g);
+long net_dev_ioctl(struct kernel *k, uint32_t req, uint64_t arg, bool *handled);
 /* sys_socket.c: a host send/receive that failed (errno): parked (0) or -errno */
 long sock_failed(struct kernel *k, struct gfd *g, bool out, int flags);
 /* sys_fspoll.c: poll, ppoll, select, pselect6, the epoll calls */

@@ -115,6 +115,7 @@ struct gfd {
   struct uffd_ctx *uffd;     /* FDK_UFFD: its context (hostfd: a dup of its eventfd) */
   struct pty *pty;           /* FDK_PTY: the pair (pty.c; hostfd: a dup of the end's wake-up eventfd) */
   uint8_t pty_end;           /* FDK_PTY: 0 master, 1 slave */
+  uint32_t pty_gen;          /* FDK_PTY: the end's hangup count at the open (older: hung up) */
   int flags;                 /* O_* status flags as the guest set them */
   bool cloexec;
   char *procbuf;             /* FDK_PROC: synthesized content */
@@ -444,6 +445,7 @@ struct kernel {
   uint64_t next_kobj_id;     /* the last id given to a files table, fs_struct, tgroup, open file or
                                 semaphore undo list (kcmp.c compares them) */
   struct pty **ptys;         /* the pseudo-terminals by index (pty.c), NULL before the first */
+  struct nl_tab *netlink;    /* the AF_NETLINK sockets (netlink.c), NULL before the first */
   /* recording (sim/record.h) and the guest kernel's own references (stats) */
   struct recorder *rec;      /* NULL: no trace */
   uint64_t rec_next_keyframe;   /* icount of the next keyframe */

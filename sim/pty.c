@@ -49,8 +49,9 @@ static struct pty *pty_live(struct kernel *k, int index) {
 int pty_node(const struct gfd *g) { return g->pty_end == PTY_MASTER ? -1 : g->pty->index; }
 
 /* n_tty_poll, and hung_up_tty_poll for a slave whose master is gone */
+#define HUP_MASK (POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM)
 static short end_mask(const struct pty *p, int e) {
-  if (e == PTY_SLAVE && hung_up(p)) return POLLIN | POLLOUT | POLLERR | POLLHUP | POLLRDNORM | POLLWRNORM;
+  if (e == PTY_SLAVE && hung_up(p)) return HUP_MASK;
   short m = 0;
   if (tty_readable(p, e, true)) m |= POLLIN | POLLRDNORM;
   if (e == PTY_MASTER && other_closed(p)) m |= POLLHUP;
@@ -123,6 +124,7 @@ static int install(struct kernel *k, struct pty *p, int e, int flags, bool cloex
   if (fd < 0) return fd;
   k->fds[fd].pty = p;
   k->fds[fd].pty_end = (uint8_t)e;
+  k->fds[fd].pty_gen = p->s[e].gen;
   p->s[e].refs++;
   return fd;
 }
@@ -296,7 +298,7 @@ long pty_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt) 
   struct pty *p = g->pty;
   int e = g->pty_end;
   struct tside *s = &p->s[e];
-  if (e == PTY_SLAVE && hung_up(p)) return 0;
+  if (fd_hung(g)) return 0;
   uint64_t n = 0;
   for (int i = 0; i < cnt; i++) n += iov[i].len;
   if (n > MAX_RW_COUNT) n = MAX_RW_COUNT;
@@ -339,7 +341,7 @@ long pty_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt) 
 long pty_write(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt) {
   struct pty *p = g->pty;
   int e = g->pty_end;
-  if (e == PTY_SLAVE && hung_up(p)) return -EIO;
+  if (fd_hung(g)) return -EIO;
   static uint8_t buf[TTY_FLIP_MAX];
   size_t n = 0;
   bool fault = false;
@@ -364,5 +366,5 @@ short pty_poll(struct gfd *g, short events, int *in_fd, int *out_fd) {
   int e = g->pty_end;
   *in_fd = events & (POLLIN | POLLRDNORM | POLLPRI) ? p->s[e].efd_in : -1;
   *out_fd = events & (POLLOUT | POLLWRNORM) ? p->s[e].efd_out : -1;
-  return end_mask(p, e);
+  return fd_hung(g) ? HUP_MASK : end_mask(p, e);
 }

@@ -155,7 +155,7 @@ long pty_ioctl(struct kernel *k, struct gfd *g, uint32_t req, uint64_t arg) {
   struct pty *p = g->pty;
   int e = g->pty_end;
   bool master = e == PTY_MASTER;
-  if (!master && hung_up(p)) return req == 0x5410 ? -ENOTTY : -EIO;
+  if (fd_hung(g)) return req == 0x5410 ? -ENOTTY : -EIO;
   switch (req) {
   case 0x5401: case 0x5405: case TCGETS2_:   /* TCGETS, TCGETA, TCGETS2: the slave's */
     return get_termios(k, &p->s[PTY_SLAVE].t, req, arg);
@@ -221,6 +221,10 @@ long pty_ioctl(struct kernel *k, struct gfd *g, uint32_t req, uint64_t arg) {
     if (!master) return -ENOTTY;
     if (arg == 0 || arg > 64) return -EINVAL;
     pty_signal_fg(k, p, (int)arg);
+    return 0;
+  case 0x5437:                               /* TIOCVHANGUP: this end's open files hang up */
+    if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
+    p->s[e].gen++;
     return 0;
   case TIOCGPTPEER_: {                       /* ptm_open_peer */
     if (!master) return -EIO;

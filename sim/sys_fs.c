@@ -366,6 +366,7 @@ static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, i
   if (ug->kind == FDK_PTY) return off >= 0 ? -ESPIPE : wr ? pty_write(k, ug, &v, 1) : pty_read(k, ug, &v, 1);
   long r = wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
   if (wr && r > 0 && k->dnotify_armed) dnotify_file(k, k->fds[fd].hostfd, DN_MODIFY);
+  if (wr && r >= 0 && k->netlink) nl_kick(k, gfd_get(k, fd));   /* a request to the kernel */
   return r;
 }
 
@@ -391,6 +392,7 @@ static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cn
   if (g->kind == FDK_PTY) return off >= 0 ? -ESPIPE : wr ? pty_write(k, g, v, (int)cnt) : pty_read(k, g, v, (int)cnt);
   long r = wr ? io_write(k, fd, v, (int)cnt, off) : io_read(k, fd, v, (int)cnt, off);
   if (wr && r > 0 && k->dnotify_armed) dnotify_file(k, k->fds[fd].hostfd, DN_MODIFY);
+  if (wr && r >= 0 && k->netlink) nl_kick(k, gfd_get(k, fd));
   return r;
 }
 
@@ -720,7 +722,14 @@ static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
     if (!set && copy_to_user(k, arg, kb, sz)) return -EFAULT;
     return 0;
   }
-  default:
+  default: {
+    struct stat st;
+    if (host && ((uint32_t)req >> 8 & 0xff) == 0x89 && !fstat(g->hostfd, &st) && S_ISSOCK(st.st_mode)) {
+      bool h;                          /* sock_ioctl: an interface request (netlink.c) */
+      long r = net_dev_ioctl(k, (uint32_t)req, arg, &h);
+      if (h) return r;
+    }
+  }
     /* a terminal request ('T') on what is no terminal: Linux's ENOTTY, the
      * model's too; anything else is a request the model does not offer */
     if (((uint32_t)req >> 8 & 0xff) == 'T' && !(host && isatty(g->hostfd))) return -ENOTTY;

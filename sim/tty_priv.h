@@ -32,6 +32,7 @@ struct tside {
   int refs;                  /* descriptors on this end */
   int efd_in, efd_out;       /* host eventfds, readable while the end is readable / writable */
   bool in_set, out_set;
+  uint32_t gen;              /* vhangups so far: the files opened before are hung up */
 };
 enum { TF_DELIM = 1, TF_EOF = 2 };
 enum { PTY_MASTER = 0, PTY_SLAVE = 1 };
@@ -54,6 +55,11 @@ struct pty {
  * again; a slave is hung up once its master is closed */
 static inline bool other_closed(const struct pty *p) { return p->slave_opened && p->s[PTY_SLAVE].refs == 0; }
 static inline bool hung_up(const struct pty *p) { return p->s[PTY_MASTER].refs == 0; }
+/* a descriptor with hung_up_tty_fops: a slave's after its master's close,
+ * or one opened before a TIOCVHANGUP of its end */
+static inline bool fd_hung(const struct gfd *g) {
+  return (g->pty_end == PTY_SLAVE && hung_up(g->pty)) || g->pty_gen != g->pty->s[g->pty_end].gen;
+}
 
 /* tty_ldisc.c */
 void tty_default_termios(struct kterm *t, bool master);
