@@ -100,7 +100,6 @@ void pty_put(struct gfd *g) {
   struct pty *p = g->pty;
   if (--p->s[g->pty_end].refs > 0) return;
   if (p->s[PTY_MASTER].refs == 0 && p->s[PTY_SLAVE].refs == 0) { pty_free(p); return; }
-  if (g->pty_end == PTY_MASTER) p->locked = true;   /* (the slave is gone from /dev/pts) */
   pty_sync(p);
 }
 
