@@ -174,14 +174,16 @@ static void set_ctty(struct kernel *k, struct pty *p) {   /* __proc_set_tty */
 }
 
 /* pty_open on a slave (tty_open: TTY_EXCLUSIVE, then the controlling
- * terminal of a session leader that has none, unless O_NOCTTY) */
+ * terminal of a session leader that has none, unless O_NOCTTY; flags: the
+ * file's) */
 static long open_slave(struct kernel *k, struct pty *p, int flags, bool noctty, bool cloexec) {
   if (p->locked || hung_up(p)) return -EIO;
   if (p->excl && p->slave_opened && p->s[PTY_SLAVE].refs && !capable(k, CAP_SYS_ADMIN_)) return -EBUSY;
   int fd = install(k, p, PTY_SLAVE, flags, cloexec, -1);
   if (fd < 0) return fd;
   p->slave_opened = true;
-  if (!noctty && session_leader(k) && !ctty_of(k) && !p->sid) set_ctty(k, p);
+  /* tty_open_proc_set_tty: only a descriptor open for reading */
+  if (!noctty && (flags & O_ACCMODE) != O_WRONLY && session_leader(k) && !ctty_of(k) && !p->sid) set_ctty(k, p);
   pty_sync(p);
   return fd;
 }
