@@ -10,8 +10,8 @@
  * ttyname() finds it.  Closing the last slave descriptor makes the
  * master's reads EIO once its input is read and its poll POLLHUP
  * (TTY_OTHER_CLOSED); closing the master hangs the slave up (reads 0,
- * writes and ioctls EIO) and removes /dev/pts/<n> (pty_close,
- * devpts_pty_kill).  The termios ioctls on a master act on its slave
+ * writes and ioctls EIO; SIGHUP to the session leader of a controlling
+ * terminal) and removes /dev/pts/<n> (pty_close, devpts_pty_kill).  The termios ioctls on a master act on its slave
  * (tty_mode_ioctl's real_tty), the master's own termios stays raw.
  *
  * Readiness: each end has two host eventfds, set while the end is
@@ -95,10 +95,28 @@ static void pty_free(struct pty *p) {
 
 void pty_get(struct gfd *g) { g->pty->s[g->pty_end].refs++; }
 
+/* tty_vhangup of a slave that is a controlling terminal
+ * (tty_signal_session_leader): its session loses it, the session leader
+ * gets SIGHUP and SIGCONT; the terminal has no session or group after */
+static void hangup_session(struct kernel *k, struct pty *p) {
+  for (struct task *t = k->tasks; t; t = t->next) {
+    struct task_ctx *c = task_ctx_of(k, t);
+    if (c->tg->sid != p->sid || t->state == TS_ZOMBIE) continue;
+    if (c->tg->ctty == p->id) c->tg->ctty = 0;
+    if (c->pid == p->sid && c->tid == c->pid) {
+      signal_send(k, t, SIGHUP, 0x80 /* SI_KERNEL */, 0);
+      signal_send(k, t, SIGCONT, 0x80, 0);
+    }
+  }
+  p->sid = p->pgrp = 0;
+}
+
 /* the last descriptor of an end is gone: pty_close */
 void pty_put(struct gfd *g) {
   struct pty *p = g->pty;
   if (--p->s[g->pty_end].refs > 0) return;
+  /* the master's close hangs the slave up (not at the end of the run) */
+  if (g->pty_end == PTY_MASTER && p->sid && !p->k->all_exited) hangup_session(p->k, p);
   if (p->s[PTY_MASTER].refs == 0 && p->s[PTY_SLAVE].refs == 0) { pty_free(p); return; }
   pty_sync(p);
 }
@@ -143,6 +161,7 @@ static long open_master(struct kernel *k, int flags, bool cloexec) {
   p->uid = (uint32_t)k->fsuid;
   p->gid = (uint32_t)k->fsgid;
   p->ctime = ktime_ns(k);
+  p->k = k;
   for (int e = 0; e < 2; e++) {
     tty_default_termios(&p->s[e].t, e == PTY_MASTER);
     p->s[e].efd_in = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -49,6 +49,7 @@ struct pty {
   int sid, pgrp;             /* the session it controls and its foreground group (0: none) */
   uint32_t uid, gid;         /* the slave's owner, group (devpts: the opener's) */
   uint64_t ctime;            /* guest time of the ptmx open */
+  struct kernel *k;          /* the run's (a descriptor's release has none at hand) */
 };
 
 /* TTY_OTHER_CLOSED on the master: its slave was opened and is closed

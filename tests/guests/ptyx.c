@@ -282,6 +282,22 @@ static void session(void) {
     printf(", SIGHUP %d\n", got == SIGHUP);
     int e = ioctl(s, TIOCGPGRP, &pg);
     printf("TIOCGPGRP after: %d %s\n", e, e < 0 ? strerror(errno) : "");
+    /* a second terminal, the controlling one again: its master's close
+     * hangs the session up */
+    int m2 = posix_openpt(O_RDWR | O_NOCTTY);
+    grantpt(m2);
+    unlockpt(m2);
+    int s2 = open(ptsname(m2), O_RDWR);
+    printf("the new slave is the controlling terminal: %d\n", tcgetpgrp(s2) == getpgrp());
+    got = 0;
+    signal(SIGCONT, SIG_DFL);
+    close(m2);
+    printf("SIGHUP at the master's close: %d\n", got == SIGHUP);
+    e = ioctl(s2, TIOCGPGRP, &pg);
+    printf("the hung-up slave's TIOCGPGRP: %d %s\n", e, e < 0 ? strerror(errno) : "");
+    int s3 = open("/dev/ptmx", O_RDWR);   /* without O_NOCTTY: a master never becomes one */
+    int s4 = s3 >= 0 && !grantpt(s3) && !unlockpt(s3) ? open(ptsname(s3), O_WRONLY) : -1;
+    printf("a write-only slave does not become it: %d\n", tcgetpgrp(s4) < 0);
     fflush(stdout);
     _exit(0);
   }
