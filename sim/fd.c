@@ -82,6 +82,7 @@ int gfd_lowest_free(struct kernel *k, int minfd) {
 void gfd_release(struct gfd *g) {
   if (g->kind == FDK_NONE) return;
   if (g->kind == FDK_UFFD) uffd_put(g->uffd);
+  if (g->kind == FDK_PTY) pty_put(g);
   if (g->hostfd >= 0) close(g->hostfd);
   free(g->procbuf);
   memset(g, 0, sizeof *g);
@@ -148,6 +149,7 @@ int gfd_copy_to(struct kernel *k, const struct gfd *o, int nfd, bool cloexec) {
   }
   struct gfd copy = *o;
   if (o->kind == FDK_UFFD) uffd_get(o->uffd);
+  if (o->kind == FDK_PTY) pty_get(&copy);
   gfd_release(&k->fds[nfd]);   /* dup2 onto an open fd closes it silently */
   struct gfd *n = &k->fds[nfd];
   *n = copy;
@@ -260,7 +262,7 @@ bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd) {
   for (int i = 0; i < f->cap; i++)
     if (f->fds[i].hostfd == hostfd)
       return f->fds[i].kind == FDK_PIPE_R || f->fds[i].kind == FDK_PIPE_W || f->fds[i].kind == FDK_UFFD;
-  return false;
+  return pty_host_fd(k, hostfd);   /* a pseudo-terminal's wake-up: only guest processes write to it */
 }
 
 /* ---- descriptor tables (struct files): new, fork's copy, put ---- */
@@ -283,6 +285,7 @@ struct files *files_copy(struct kernel *k, const struct files *src) {
     if (g->kind == FDK_NONE) continue;
     f->fds[i] = *g;
     if (g->kind == FDK_UFFD) uffd_get(g->uffd);
+    if (g->kind == FDK_PTY) pty_get(&f->fds[i]);
     f->fds[i].procbuf = NULL;
     if (g->procbuf) {
       f->fds[i].procbuf = malloc(g->proclen + 1);

@@ -55,6 +55,7 @@ enum px_kind {
   PX_EXE,       /* /proc/self/exe followed: the guest binary */
   PX_FD,        /* /proc/self/fd/N followed: guest descriptor `fd` */
   PX_REDIRECT,  /* internal to the lookup: continue at `target` */
+  PX_DEV,       /* a pseudo-terminal node: fd = its index, -1 /dev/ptmx, -2 /dev/pts/ptmx */
 };
 struct px {
   enum px_kind kind;
@@ -249,6 +250,14 @@ long sock_xfer_to(struct kernel *k, struct gfd *g, bool out, const uint64_t a[6]
  * or a call left to sys_socket.c's host path) */
 long inet_socket(struct kernel *k, int fam, int type, int proto);
 long inet_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+/* netlink.c: AF_NETLINK (NETLINK_ROUTE) sockets: socket(2); the socket
+ * calls on one (*handled false: not one, or a call left to the host
+ * socket); what a write on one sent; the interface ioctls of any socket
+ * (*handled false: not one of them) */
+long nl_socket(struct kernel *k, int type, int proto);
+long nl_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled);
+void nl_kick(struct kernel *k, struct gfd *g);
+long net_dev_ioctl(struct kernel *k, uint32_t req, uint64_t arg, bool *handled);
 /* sys_socket.c: a host send/receive that failed (errno): parked (0) or -errno */
 long sock_failed(struct kernel *k, struct gfd *g, bool out, int flags);
 /* sys_fspoll.c: poll, ppoll, select, pselect6, the epoll calls */
@@ -282,5 +291,24 @@ long fs_sys_splice(struct kernel *k, int nr, const uint64_t a[6]);
  * of /proc/self/fd/N) */
 void pidfd_stat(struct kernel *k, const struct gfd *g, struct stat *st);
 int pidfd_reopen(struct kernel *k, const struct gfd *o, int flags, bool cloexec);
+
+/* pty.c, pty_ioctl.c: the pseudo-terminals.  pty_walk: /dev/ptmx, /dev/pts
+ * and /dev/pts/<n> in a lookup (1 with r filled, 0 not one, -errno);
+ * pty_open: open the node (index as PX_DEV's fd; keep: the file's flags);
+ * pty_get/pty_put: a descriptor of an end is copied / released;
+ * pty_host_fd: hostfd is one of their wake-up eventfds */
+int pty_walk(struct kernel *k, const char *g, bool slash, struct px *r);
+long pty_open(struct kernel *k, int index, int flags, int keep, bool cloexec);
+void pty_get(struct gfd *g);
+int pty_node(const struct gfd *g);   /* what open reaches it again: -1 /dev/ptmx, the slave's index */
+void pty_put(struct gfd *g);
+bool pty_host_fd(struct kernel *k, int hostfd);
+void pty_stat(struct kernel *k, const struct gfd *g, struct stat *st);
+void pty_path_stat(struct kernel *k, int index, struct stat *st);
+long pty_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt);
+long pty_write(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt);
+long pty_ioctl(struct kernel *k, struct gfd *g, uint32_t req, uint64_t arg);
+/* the poll mask now, and the host fds a parked poll waits on (-1: none) */
+short pty_poll(struct gfd *g, short events, int *in_fd, int *out_fd);
 
 #endif

@@ -106,13 +106,16 @@ struct host_file {
 };
 
 /* Guest file descriptors */
-enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD, FDK_UFFD };
+enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD, FDK_UFFD, FDK_PTY };
 struct gfd {
   enum fd_kind kind;
   int hostfd;                /* host descriptor for FDK_HOST/PIPE; FDK_PIDFD: a dup
                               * of the process's exit eventfd (pidfd.c) */
   int pid;                   /* FDK_PIDFD: the process it refers to */
   struct uffd_ctx *uffd;     /* FDK_UFFD: its context (hostfd: a dup of its eventfd) */
+  struct pty *pty;           /* FDK_PTY: the pair (pty.c; hostfd: a dup of the end's wake-up eventfd) */
+  uint8_t pty_end;           /* FDK_PTY: 0 master, 1 slave */
+  uint32_t pty_gen;          /* FDK_PTY: the end's hangup count at the open (older: hung up) */
   int flags;                 /* O_* status flags as the guest set them */
   bool cloexec;
   char *procbuf;             /* FDK_PROC: synthesized content */
@@ -183,6 +186,7 @@ struct tgroup {
   int refs;                  /* tasks that point here (zombies too) */
   int live;                  /* threads not yet exited */
   int ppid, pgid, sid;
+  uint64_t ctty;             /* the controlling terminal (struct pty's id, pty.c; 0: none) */
   struct fs_struct *fs;      /* cwd and umask: the process's own, or its parent's (CLONE_FS) */
   uint64_t id;               /* names its dispositions for kcmp(KCMP_SIGHAND); never reused */
   struct { uint64_t cur, max; } rlim[16];  /* getrlimit/setrlimit/prlimit (RLIM_NLIMITS) */
@@ -440,6 +444,8 @@ struct kernel {
   uint64_t next_mm_id;       /* mm->id of the next address space */
   uint64_t next_kobj_id;     /* the last id given to a files table, fs_struct, tgroup, open file or
                                 semaphore undo list (kcmp.c compares them) */
+  struct pty **ptys;         /* the pseudo-terminals by index (pty.c), NULL before the first */
+  struct nl_tab *netlink;    /* the AF_NETLINK sockets (netlink.c), NULL before the first */
   /* recording (sim/record.h) and the guest kernel's own references (stats) */
   struct recorder *rec;      /* NULL: no trace */
   uint64_t rec_next_keyframe;   /* icount of the next keyframe */

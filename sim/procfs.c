@@ -131,7 +131,7 @@ static struct gfd *pgfd(const struct task_ctx *c, long fd) {
 static int fd_link_text(struct kernel *k, const struct task_ctx *c, int fd, char *out, size_t n) {
   struct gfd *g = pgfd(c, fd);
   if (!g) return -ENOENT;
-  if (g->kind != FDK_PROC && g->kind != FDK_PIDFD && g->hostfd >= 0) {
+  if (g->kind != FDK_PROC && g->kind != FDK_PIDFD && g->kind != FDK_PTY && g->hostfd >= 0) {
     int r = fs_host_fd_guest_path(k, g->hostfd, out, n);
     if (r == 0) return 0;
     if (r == -EXDEV) {   /* outside --root (inherited stdio): the host path, as Linux shows it */
@@ -513,6 +513,8 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       return 0;
     }
   }
+  int pe = pty_walk(k, g, slash, r);
+  if (pe) return pe < 0 ? pe : 0;
   if (!strcmp(g, "/sys/devices/system/cpu/online") || !strcmp(g, "/sys/devices/system/cpu/possible") ||
       !strcmp(g, "/sys/devices/system/cpu/present")) {
     struct sbuf b = {0};

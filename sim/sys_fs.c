@@ -112,6 +112,7 @@ long fs_read_host(struct kernel *k, int fd, void *buf, size_t n, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
   if (g->kind == FDK_PIDFD) return -EINVAL;   /* no read op (its host fd is a wake-up only) */
+  if (g->kind == FDK_PTY) return -EINVAL;     /* (read through pty_read only) */
   if (g->kind == FDK_PROC) {
     if ((g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_WRONLY) return -EBADF;
     if (g->flags & O_DIRECTORY) return -EISDIR;
@@ -159,7 +160,7 @@ static void cache_write_through(struct kernel *k, struct gfd *g, int64_t off, co
 long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t off) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
-  if (g->kind == FDK_PIDFD) return -EINVAL;
+  if (g->kind == FDK_PIDFD || g->kind == FDK_PTY) return -EINVAL;
   if (g->kind == FDK_PROC) {  /* a /proc/sys or /proc/<pid>/coredump_filter file opened for writing */
     if ((g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY) return -EBADF;
     if (g->live.what == PL_COREDUMP_FILTER) return proc_coredump_filter_write(k, g, buf, n);
@@ -362,8 +363,10 @@ static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, i
   long e = io_allowed(k, fd, wr);
   if (e) return e;
   struct kiov v = {buf, n};
+  if (ug->kind == FDK_PTY) return off >= 0 ? -ESPIPE : wr ? pty_write(k, ug, &v, 1) : pty_read(k, ug, &v, 1);
   long r = wr ? io_write(k, fd, &v, 1, off) : io_read(k, fd, &v, 1, off);
   if (wr && r > 0 && k->dnotify_armed) dnotify_file(k, k->fds[fd].hostfd, DN_MODIFY);
+  if (wr && r >= 0 && k->netlink) nl_kick(k, gfd_get(k, fd));   /* a request to the kernel */
   return r;
 }
 
@@ -385,8 +388,11 @@ static long io_rwv(struct kernel *k, bool wr, int fd, uint64_t uiov, uint64_t cn
   if (cnt == 0) return 0;
   static struct kiov v[UIO_MAXIOV];
   if ((e = fs_import_iovec(k, uiov, cnt, v))) return e;
+  struct gfd *g = gfd_get(k, fd);
+  if (g->kind == FDK_PTY) return off >= 0 ? -ESPIPE : wr ? pty_write(k, g, v, (int)cnt) : pty_read(k, g, v, (int)cnt);
   long r = wr ? io_write(k, fd, v, (int)cnt, off) : io_read(k, fd, v, (int)cnt, off);
   if (wr && r > 0 && k->dnotify_armed) dnotify_file(k, k->fds[fd].hostfd, DN_MODIFY);
+  if (wr && r >= 0 && k->netlink) nl_kick(k, gfd_get(k, fd));
   return r;
 }
 
@@ -507,7 +513,7 @@ static long sys_getdents(struct kernel *k, int fd, uint64_t udirp, uint64_t coun
 static long sys_lseek(struct kernel *k, int fd, int64_t off, int whence) {
   struct gfd *g = gfd_get(k, fd);
   if (!g) return -EBADF;
-  if (g->kind == FDK_PIDFD || g->kind == FDK_UFFD) return -ESPIPE;    /* no llseek: not seekable */
+  if (g->kind == FDK_PIDFD || g->kind == FDK_UFFD || g->kind == FDK_PTY) return -ESPIPE;    /* no llseek: not seekable */
   if (g->live.what == PL_MEM || g->live.what == PL_PAGEMAP) {
     /* mem_lseek: positions are addresses, any 64-bit value (what it
      * returns too, even one that looks like an error) */
@@ -636,12 +642,13 @@ static long sys_fcntl(struct kernel *k, int fd, int cmd, uint64_t arg) {
   case F_GETFL: {
     if (g->kind == FDK_PROC) return g->flags | O_LARGEFILE;
     if (g->kind == FDK_PIDFD) return g->flags;   /* its own file's, not the shared wake-up's */
+    if (g->kind == FDK_PTY) return g->flags | 0100000;   /* force_o_largefile */
     int fl = fcntl(g->hostfd, F_GETFL);
     return fl < 0 ? -errno : fl & ~O_CLOEXEC;
   }
   case F_SETFL: {
     int ch = O_APPEND | O_NONBLOCK | O_ASYNC | O_DIRECT | O_NOATIME;
-    if (g->kind != FDK_PROC && g->kind != FDK_PIDFD) {
+    if (g->kind != FDK_PROC && g->kind != FDK_PIDFD && g->kind != FDK_PTY) {
       int cur = fcntl(g->hostfd, F_GETFL);
       if (cur < 0) return -errno;
       if (fcntl(g->hostfd, F_SETFL, (cur & ~ch) | ((int)arg & ch)) < 0) return -errno;
@@ -680,6 +687,8 @@ static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
   bool host = g->kind != FDK_PROC && g->hostfd >= 0;
   if (g->kind == FDK_UFFD && (uint32_t)req != 0x5451 && (uint32_t)req != 0x5450 && (uint32_t)req != 0x5421)
     return uffd_ioctl(k, g, (uint32_t)req, arg);
+  if (g->kind == FDK_PTY && (uint32_t)req != 0x5451 && (uint32_t)req != 0x5450 && (uint32_t)req != 0x5421)
+    return pty_ioctl(k, g, (uint32_t)req, arg);
   /* /dev/userfaultfd: never the host's device (its uffd would be faultline's) */
   if (!strcmp(g->path, "/dev/userfaultfd")) return uffd_dev_ioctl(k, (uint32_t)req, arg);
   switch ((uint32_t)req) {
@@ -713,7 +722,14 @@ static long sys_ioctl(struct kernel *k, int fd, uint64_t req, uint64_t arg) {
     if (!set && copy_to_user(k, arg, kb, sz)) return -EFAULT;
     return 0;
   }
-  default:
+  default: {
+    struct stat st;
+    if (host && ((uint32_t)req >> 8 & 0xff) == 0x89 && !fstat(g->hostfd, &st) && S_ISSOCK(st.st_mode)) {
+      bool h;                          /* sock_ioctl: an interface request (netlink.c) */
+      long r = net_dev_ioctl(k, (uint32_t)req, arg, &h);
+      if (h) return r;
+    }
+  }
     /* a terminal request ('T') on what is no terminal: Linux's ENOTTY, the
      * model's too; anything else is a request the model does not offer */
     if (((uint32_t)req >> 8 & 0xff) == 'T' && !(host && isatty(g->hostfd))) return -ENOTTY;

@@ -95,6 +95,10 @@ int fs_fstat_gfd(struct kernel *k, int fd, struct stat *st) {
     pidfd_stat(k, g, st);
     return 0;
   }
+  if (g->kind == FDK_PTY) {
+    pty_stat(k, g, st);
+    return 0;
+  }
   return fstat(g->hostfd, st) ? -errno : 0;
 }
 
@@ -119,6 +123,9 @@ static int do_stat(struct kernel *k, int dirfd, const char *path, int flags, str
     return 0;
   case PX_FD:
     return fs_fstat_gfd(k, r.fd, st);
+  case PX_DEV:
+    pty_path_stat(k, r.fd, st);
+    return 0;
   case PX_EXE: {
     int h = fs_open_exe(k, O_PATH);
     if (h < 0) return h;
@@ -221,7 +228,7 @@ static long sys_statx(struct kernel *k, int dirfd, uint64_t upath, int flags, un
     } else {
       struct gfd *g = gfd_get(k, dirfd);
       if (!g) return -EBADF;
-      if (g->kind == FDK_PROC) {
+      if (g->kind == FDK_PROC || g->kind == FDK_PTY) {
         e = fs_fstat_gfd(k, dirfd, &st);
         statx_from_stat(&sx, &st);
       } else {
@@ -239,9 +246,13 @@ static long sys_statx(struct kernel *k, int dirfd, uint64_t upath, int flags, un
       fs_px_stat(k, r.kind, r.gpath, strlen(r.target), 0, &st);
       statx_from_stat(&sx, &st);
       break;
+    case PX_DEV:
+      pty_path_stat(k, r.fd, &st);
+      statx_from_stat(&sx, &st);
+      break;
     case PX_FD: {
       struct gfd *g = gfd_get(k, r.fd);
-      if (g && g->kind != FDK_PROC) {
+      if (g && g->kind != FDK_PROC && g->kind != FDK_PTY) {
         e = host_statx(g->hostfd, "", AT_EMPTY_PATH | sync, mask, &sx);
       } else {
         e = fs_fstat_gfd(k, r.fd, &st);
@@ -382,6 +393,14 @@ static long sys_faccessat(struct kernel *k, int dirfd, uint64_t upath, int mode,
       return mode & (W_OK | X_OK) || (deny && mode) ? -EACCES : 0;
     case PX_DIR: return mode & W_OK ? -EACCES : 0;
     case PX_LINK: return 0;
+    case PX_DEV: {   /* a pseudo-terminal node: its mode and owner */
+      struct stat ds;
+      pty_path_stat(k, pf, &ds);
+      if (mode & X_OK) return -EACCES;
+      if (capable(k, 1 /* CAP_DAC_OVERRIDE */)) return 0;
+      unsigned perm = fs_guest_uid(k, ds.st_uid) == (uint32_t)k->fsuid ? ds.st_mode >> 6 : ds.st_mode;
+      return (mode & R_OK && !(perm & 4)) || (mode & W_OK && !(perm & 2)) ? -EACCES : 0;
+    }
     case PX_FD: {
       struct gfd *g = gfd_get(k, pf);
       if (!g) return -ENOENT;

@@ -97,6 +97,11 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
     }
     break;
   case PX_LINK: fd = excl ? -EEXIST : -ELOOP; break;
+  case PX_DEV:     /* a pseudo-terminal (pty.c) */
+    if (excl) { fd = -EEXIST; break; }
+    if (opath) { fd = -EOPNOTSUPP; break; }
+    fd = pty_open(k, r.fd, flags, keep, cloexec);
+    break;
   case PX_EXE: {
     if (wr && k->read_only) { fd = -EROFS; break; }
     if (excl) { fd = -EEXIST; break; }
@@ -128,6 +133,10 @@ long fs_open_guest(struct kernel *k, int dirfd, uint64_t upath, int flags, int m
         k->fds[fd].live = live;
         k->fds[fd].task_serial = o->task_serial;
       } else free(copy);
+      break;
+    }
+    if (o && o->kind == FDK_PTY && !opath) {   /* the terminal opened again (the master: a new pair) */
+      fd = pty_open(k, pty_node(o), flags, keep, cloexec);
       break;
     }
     if (o && o->kind == FDK_PIDFD) {      /* another file for the same process */

@@ -57,6 +57,21 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
     if (p[i].fd < 0) continue;
     struct gfd *g = gfd_get(k, p[i].fd);
     if (!g) { p[i].revents = POLLNVAL; ready++; continue; }
+    if (g->kind == FDK_PTY) {
+      /* the model's readiness; until then the end's eventfds wake a parked poll */
+      int fin, fout;
+      p[i].revents = pty_poll(g, p[i].events, &fin, &fout) & (p[i].events | POLLERR | POLLHUP);
+      if (p[i].revents) { ready++; continue; }
+      int w[2] = {fin, fout};
+      for (int j = 0; j < 2; j++)
+        if (w[j] >= 0) {
+          hp[nh].fd = w[j];
+          hp[nh].events = POLLIN;
+          hp[nh].revents = 0;
+          map[nh++] = i;
+        }
+      continue;
+    }
     if (g->kind == FDK_PIDFD) {
       /* the model's readiness; until then its exit eventfd wakes a parked poll */
       p[i].revents = pidfd_poll_mask(k, g) & (p[i].events | POLLERR | POLLHUP);
@@ -120,9 +135,12 @@ static int do_poll(struct kernel *k, struct kpollfd *p, int n, int64_t timeout_m
     }
     if (r < 0) return -errno;
     for (int j = 0; j < nh; j++) {
+      if (j && map[j - 1] == map[j]) continue;   /* a pty's second wake-up fd */
       struct kpollfd *q = &p[map[j]];
       struct gfd *g = gfd_get(k, q->fd);
+      int fin, fout;
       q->revents = g && g->kind == FDK_PIDFD ? pidfd_poll_mask(k, g) & (q->events | POLLERR | POLLHUP)
+                   : g && g->kind == FDK_PTY ? pty_poll(g, q->events, &fin, &fout) & (q->events | POLLERR | POLLHUP)
                                              : hp[j].revents;
       if (q->revents) ready++;
     }

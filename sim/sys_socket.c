@@ -18,7 +18,7 @@
 
 static uint8_t sbuf[FS_BOUNCE];
 
-static bool family_ok(int fam) { return fam == AF_UNIX || fam == AF_INET || fam == AF_INET6; }
+static bool family_ok(int fam) { return fam == AF_UNIX || fam == AF_INET || fam == AF_INET6 || fam == AF_NETLINK; }
 
 static long install(struct kernel *k, int h, int type) {
   int fl = O_RDWR | ((type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
@@ -27,6 +27,7 @@ static long install(struct kernel *k, int h, int type) {
 
 static long sys_socket(struct kernel *k, int fam, int type, int proto) {
   if (!family_ok(fam)) return -EAFNOSUPPORT;
+  if (fam == AF_NETLINK) return nl_socket(k, type, proto);
   if (fam != AF_UNIX) return inet_socket(k, fam, type, proto);
   int h = socket(fam, type | SOCK_CLOEXEC, proto);
   if (h < 0) return -errno;
@@ -34,7 +35,7 @@ static long sys_socket(struct kernel *k, int fam, int type, int proto) {
 }
 
 static long sys_socketpair(struct kernel *k, int fam, int type, int proto, uint64_t usv) {
-  if (fam != AF_UNIX) return fam == AF_INET || fam == AF_INET6 ? -EOPNOTSUPP : -EAFNOSUPPORT;
+  if (fam != AF_UNIX) return family_ok(fam) ? -EOPNOTSUPP : -EAFNOSUPPORT;
   int h[2];
   if (socketpair(fam, type | SOCK_CLOEXEC, proto, h)) return -errno;
   long a = install(k, h[0], type);
@@ -126,7 +127,9 @@ static long sock_name(struct kernel *k, bool peer, const uint64_t a[6]) {
 
 long sys_socket_family(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   if (nr != SYS_socket && nr != SYS_socketpair) {   /* AF_INET/AF_INET6: the guest's loopback */
-    long r = inet_call(k, nr, a, handled);
+    long r = nl_call(k, nr, a, handled);              /* AF_NETLINK: the guest's own kernel */
+    if (*handled) return r;
+    r = inet_call(k, nr, a, handled);
     if (*handled) return r;
   }
   *handled = true;

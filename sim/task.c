@@ -851,6 +851,7 @@ long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
   case SYS_setsid:
     if (k->tg->pgid == k->pid) return -EPERM;
     k->tg->sid = k->tg->pgid = k->pid;
+    k->tg->ctty = 0;                  /* proc_clear_tty */
     return k->tg->sid;
   case SYS_setpgid: {
     int pid = a[0] ? (int)a[0] : k->pid;
