@@ -62,7 +62,7 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     if (op != 7) wrreg(c, i->rm8, i->rm, sz, r);                              \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_EG_m##sfx(struct vcpu *c, const insn_t *i) {     \
+  GENERAL_FORM alu##op##_EG_m##sfx##_gen(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint64_t a = ea_of(c, i);                                                 \
     if (op == 7) {                                                            \
@@ -74,6 +74,15 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     rmw_done(c, p);                                                           \
     return i + 1;                                                             \
   }                                                                           \
+  static const insn_t *alu##op##_EG_m##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
+    uint8_t *p;                                                               \
+    if (!probe_fast(c, ea_of(c, i), sz, op == 7 ? NEED_UR : NEED_UW, &p))     \
+      return alu##op##_EG_m##sfx##_gen(c, i);                                 \
+    uint64_t r = do_alu(c, op, sz, ldp(p, sz), rdreg(c, i->reg8, i->reg, sz)); \
+    if (op != 7) stp(p, sz, r);                                               \
+    return i + 1;                                                             \
+  }                                                                           \
   static const insn_t *alu##op##_GE_r##sfx(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
@@ -81,10 +90,19 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_GE_m##sfx(struct vcpu *c, const insn_t *i) {     \
+  GENERAL_FORM alu##op##_GE_m##sfx##_gen(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
                         ld_sz(c, ea_of(c, i), sz));                           \
+    if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_GE_m##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
+    uint8_t *p;                                                               \
+    if (!probe_fast(c, ea_of(c, i), sz, NEED_UR, &p))                         \
+      return alu##op##_GE_m##sfx##_gen(c, i);                                 \
+    uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz), ldp(p, sz)); \
     if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
     return i + 1;                                                             \
   }                                                                           \
@@ -101,7 +119,7 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     if (op != 7) wrreg(c, i->rm8, i->rm, sz, r);                              \
     return i + 1;                                                             \
   }                                                                           \
-  static const insn_t *alu##op##_EI_m##sfx(struct vcpu *c, const insn_t *i) {     \
+  GENERAL_FORM alu##op##_EI_m##sfx##_gen(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint64_t a = ea_of(c, i);                                                 \
     if (op == 7) {                                                            \
@@ -111,6 +129,15 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     uint8_t *p = rmw_ptr(c, a, sz);                                           \
     stp(p, sz, do_alu(c, op, sz, ldp(p, sz), i->imm & size_mask(sz)));        \
     rmw_done(c, p);                                                           \
+    return i + 1;                                                             \
+  }                                                                           \
+  static const insn_t *alu##op##_EI_m##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                    \
+    uint8_t *p;                                                               \
+    if (!probe_fast(c, ea_of(c, i), sz, op == 7 ? NEED_UR : NEED_UW, &p))     \
+      return alu##op##_EI_m##sfx##_gen(c, i);                                 \
+    uint64_t r = do_alu(c, op, sz, ldp(p, sz), i->imm & size_mask(sz));       \
+    if (op != 7) stp(p, sz, r);                                               \
     return i + 1;                                                             \
   }
 #define ALU_FORMS(op) ALU_FORMS_SZ(op, i->opsz, ) ALU_FORMS_SZ(op, 8, _64) ALU_FORMS_SZ(op, 4, _32)
@@ -146,6 +173,14 @@ static const insn_t *test_EG_m(struct vcpu *c, const insn_t *i) {
   lf_set(c, LF_LOGIC, sz, ld_sz(c, ea_of(c, i), sz) & rdreg(c, i->reg8, i->reg, sz), 0, 0);
   return i + 1;
 }
+/* TEST r/m, r by operand size, register form (op_specialize) */
+#define TEST_SZ(SZ)                                                          \
+  static const insn_t *test_EG_r_##SZ(struct vcpu *c, const insn_t *i) {    \
+    lf_set(c, LF_LOGIC, SZ, rdreg(c, i->rm8, i->rm, SZ) & rdreg(c, i->reg8, i->reg, SZ), 0, 0); \
+    return i + 1;                                                           \
+  }
+TEST_SZ(1) TEST_SZ(4) TEST_SZ(8)
+#undef TEST_SZ
 static const insn_t *test_AI(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
   lf_set(c, LF_LOGIC, sz, rdreg(c, 0, 0, sz) & i->imm, 0, 0);
@@ -348,6 +383,9 @@ void alu_register(void) {
   }
   op_def(0, 0x84, -1, -1, test_EG_r, test_EG_m, A_MODRM | A_BYTE, CC_SIMPLE);
   op_def(0, 0x85, -1, -1, test_EG_r, test_EG_m, A_MODRM, CC_SIMPLE);
+  op_specialize(test_EG_r, 1, test_EG_r_1);
+  op_specialize(test_EG_r, 4, test_EG_r_4);
+  op_specialize(test_EG_r, 8, test_EG_r_8);
   op_def(0, 0xA8, -1, -1, test_AI, NULL, A_IMM8 | A_BYTE, CC_SIMPLE);
   op_def(0, 0xA9, -1, -1, test_AI, NULL, A_IMMZ, CC_SIMPLE);
   /* group 3 */

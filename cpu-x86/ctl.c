@@ -16,8 +16,17 @@ static const insn_t *jmp_rel(struct vcpu *c, const insn_t *i) {
   c->rip = i->imm;
   return NULL;
 }
-static const insn_t *call_rel(struct vcpu *c, const insn_t *i) {
+GENERAL_FORM call_rel_gen(struct vcpu *c, const insn_t *i) {
   push64(c, i->next_rip);
+  c->rip = i->imm;
+  return NULL;
+}
+/* (fast forms: interp.h probe_fast) */
+static const insn_t *call_rel(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (!probe_fast(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return call_rel_gen(c, i);
+  memcpy(p, &i->next_rip, 8);
+  c->r[RSP] -= 8;
   c->rip = i->imm;
   return NULL;
 }
@@ -29,16 +38,35 @@ static inline uint64_t br_target(struct vcpu *c, uint64_t t) {
   if ((uint64_t)((int64_t)(t << (64 - bits)) >> (64 - bits)) != t) GP0(c);
   return t;
 }
-static const insn_t *ret_near(struct vcpu *c, const insn_t *i) {
+GENERAL_FORM ret_near_gen(struct vcpu *c, const insn_t *i) {
   uint64_t t = br_target(c, rd64(c, c->r[RSP]));
   c->r[RSP] += 8 + (i->imm & 0xffff);   /* RET imm16 (0 for C3) */
   c->rip = t;
   return NULL;
 }
-static const insn_t *call_ind(struct vcpu *c, const insn_t *i) {
+static const insn_t *ret_near(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  uint64_t t;
+  if (!probe_fast(c, c->r[RSP], 8, NEED_UR, &p)) return ret_near_gen(c, i);
+  memcpy(&t, p, 8);
+  c->rip = br_target(c, t);             /* (#GP before RSP moves) */
+  c->r[RSP] += 8 + (i->imm & 0xffff);
+  return NULL;
+}
+GENERAL_FORM call_ind_gen(struct vcpu *c, const insn_t *i) {
   uint64_t t = br_target(c, i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i)));
   push64(c, i->next_rip);
   c->rip = t;
+  return NULL;
+}
+/* CALL r64 (the register form) */
+static const insn_t *call_ind_r(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  uint64_t t = br_target(c, c->r[i->rm]);   /* (#GP before the push) */
+  if (!probe_fast(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return call_ind_gen(c, i);
+  c->rip = t;
+  memcpy(p, &i->next_rip, 8);
+  c->r[RSP] -= 8;
   return NULL;
 }
 static const insn_t *jmp_ind(struct vcpu *c, const insn_t *i) {
@@ -77,6 +105,23 @@ static const insn_t *push_r(struct vcpu *c, const insn_t *i) {
 static const insn_t *pop_r(struct vcpu *c, const insn_t *i) {
   uint64_t v = pop_sz(c, i->opsz);
   set_reg(c, i->rm, i->opsz, v);
+  return i + 1;
+}
+/* PUSH/POP r64 (op_specialize) */
+static const insn_t *push_r64(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (!probe_fast(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return push_r(c, i);
+  memcpy(p, &c->r[i->rm], 8);
+  c->r[RSP] -= 8;
+  return i + 1;
+}
+static const insn_t *pop_r64(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (!probe_fast(c, c->r[RSP], 8, NEED_UR, &p)) return pop_r(c, i);
+  uint64_t v;
+  memcpy(&v, p, 8);
+  c->r[RSP] += 8;
+  c->r[i->rm] = v;                      /* (POP RSP: the value popped) */
   return i + 1;
 }
 static const insn_t *push_imm(struct vcpu *c, const insn_t *i) {
@@ -164,7 +209,7 @@ void ctl_register(void) {
   op_def(0, 0xE8, -1, -1, call_rel, NULL, A_IMMZ | A_REL | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xC3, -1, -1, ret_near, NULL, A_END | A_F64, CC_BRANCH);
   op_def(0, 0xC2, -1, -1, ret_near, NULL, A_IMM16 | A_END | A_F64, CC_BRANCH);
-  op_def(0, 0xFF, -1, 2, call_ind, NULL, A_MODRM | A_END | A_F64, CC_BRANCH);
+  op_def(0, 0xFF, -1, 2, call_ind_r, call_ind_gen, A_MODRM | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xFF, -1, 4, jmp_ind, NULL, A_MODRM | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xFF, -1, 6, push_E, NULL, A_MODRM | A_D64, CC_SIMPLE);
   op_def(0, 0x8F, -1, 0, pop_E, NULL, A_MODRM | A_D64, CC_SIMPLE);
@@ -174,6 +219,7 @@ void ctl_register(void) {
   for (int r = 0; r < 8; r++) {
     op_def(0, 0x50 + r, -1, -1, push_r, NULL, A_D64, CC_SIMPLE);
     op_def(0, 0x58 + r, -1, -1, pop_r, NULL, A_D64, CC_SIMPLE);
+    if (r == 0) { op_specialize(push_r, 8, push_r64); op_specialize(pop_r, 8, pop_r64); }
   }
   op_def(0, 0x68, -1, -1, push_imm, NULL, A_IMMZ | A_D64, CC_SIMPLE);
   op_def(0, 0x6A, -1, -1, push_imm, NULL, A_IMM8 | A_D64, CC_SIMPLE);

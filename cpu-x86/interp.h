@@ -102,25 +102,36 @@ uint8_t *mem_w_ptr_full(struct vcpu *c, uint64_t va, unsigned size, unsigned kin
 /* The TLB-hit path (issue 22): the hinted 4K entry, when it is already its
  * set's most recent (no stamp to move) and nothing else is asked of a hit
  * (tlb_refuse), is the whole of what the full probe would do: a hit
- * counted, the level's latency charged.  Anything else goes out of line. */
+ * counted, the level's latency charged.  True with *p on such a hit;
+ * false, with nothing done, else. */
+static inline __attribute__((always_inline)) bool probe_fast(struct vcpu *c, uint64_t va, unsigned size,
+                                                             uint32_t need, uint8_t **p) {
+  const struct tlb_entry *m = c->tlb.l1d.hint[(va >> 12) & 63];
+  need |= TP_MRU | c->tlb_refuse;
+  if (__builtin_expect(!crosses(va, size) && m->tag == tlb_tag(va, cur_pcid(c)) &&
+                       (m->perm & need) == need, 1)) {
+    c->tlb.l1d.fast_hits++;
+    c->cycles += c->tlb.l1d.latency;
+    *p = (uint8_t *)(intptr_t)((int64_t)va + m->addend);
+    return true;
+  }
+  return false;
+}
+/* A handler's fast form: its whole work when probe_fast hits, else a tail
+ * call of its general form, which starts the instruction over (nothing
+ * was done): the fast form is a leaf, with no registers to save. */
+#define GENERAL_FORM static __attribute__((noinline)) const insn_t *
+
 static inline __attribute__((always_inline)) uint8_t *mem_r_ptr(struct vcpu *c, uint64_t va, unsigned size) {
   uint8_t *p;
-  if (__builtin_expect(!crosses(va, size), 1) &&
-      (p = tlb_hit_mru(&c->tlb.l1d, va, cur_pcid(c), NEED_UR | c->tlb_refuse)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    return p;
-  }
+  if (probe_fast(c, va, size, NEED_UR, &p)) return p;
   return mem_r_ptr_full(c, va, size);
 }
 
 static inline __attribute__((always_inline)) uint8_t *mem_w_ptr_k(struct vcpu *c, uint64_t va, unsigned size,
                                                                   unsigned kind) {
   uint8_t *p;
-  if (__builtin_expect(!crosses(va, size), 1) &&
-      (p = tlb_hit_mru(&c->tlb.l1d, va, cur_pcid(c), NEED_UW | c->tlb_refuse)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    return p;
-  }
+  if (probe_fast(c, va, size, NEED_UW, &p)) return p;
   return mem_w_ptr_full(c, va, size, kind);
 }
 static inline __attribute__((always_inline)) uint8_t *mem_w_ptr(struct vcpu *c, uint64_t va, unsigned size) {

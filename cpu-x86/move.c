@@ -31,16 +31,48 @@ static const insn_t *mov64_EG_r_rev(struct vcpu *c, const insn_t *i) {
   c->r[i->reg] = c->r[i->rm];
   return i + 1;
 }
-static const insn_t *mov64_EG_m(struct vcpu *c, const insn_t *i) {
+/* (fast forms: interp.h probe_fast) */
+GENERAL_FORM mov64_EG_m_gen(struct vcpu *c, const insn_t *i) {
   wr64(c, ea_of(c, i), c->r[i->reg]);
   return i + 1;
 }
-static const insn_t *mov64_GE_m(struct vcpu *c, const insn_t *i) {
+static const insn_t *mov64_EG_m(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (!probe_fast(c, ea_of(c, i), 8, NEED_UW, &p)) return mov64_EG_m_gen(c, i);
+  memcpy(p, &c->r[i->reg], 8);
+  return i + 1;
+}
+GENERAL_FORM mov64_GE_m_gen(struct vcpu *c, const insn_t *i) {
   c->r[i->reg] = rd64(c, ea_of(c, i));
   return i + 1;
 }
-static const insn_t *mov32_GE_m(struct vcpu *c, const insn_t *i) {
+static const insn_t *mov64_GE_m(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (!probe_fast(c, ea_of(c, i), 8, NEED_UR, &p)) return mov64_GE_m_gen(c, i);
+  memcpy(&c->r[i->reg], p, 8);
+  return i + 1;
+}
+GENERAL_FORM mov32_GE_m_gen(struct vcpu *c, const insn_t *i) {
   c->r[i->reg] = rd32(c, ea_of(c, i));
+  return i + 1;
+}
+static const insn_t *mov32_GE_m(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  uint32_t v;
+  if (!probe_fast(c, ea_of(c, i), 4, NEED_UR, &p)) return mov32_GE_m_gen(c, i);
+  memcpy(&v, p, 4);
+  c->r[i->reg] = v;
+  return i + 1;
+}
+GENERAL_FORM mov32_EG_m_gen(struct vcpu *c, const insn_t *i) {
+  wr32(c, ea_of(c, i), (uint32_t)c->r[i->reg]);
+  return i + 1;
+}
+static const insn_t *mov32_EG_m(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (!probe_fast(c, ea_of(c, i), 4, NEED_UW, &p)) return mov32_EG_m_gen(c, i);
+  uint32_t v = (uint32_t)c->r[i->reg];
+  memcpy(p, &v, 4);
   return i + 1;
 }
 static const insn_t *mov_EI(struct vcpu *c, const insn_t *i) {
@@ -73,6 +105,22 @@ static const insn_t *movzx_op(struct vcpu *c, const insn_t *i) {
   uint64_t v = i->mod3 ? (ssz == 1 ? *R8P(c, i->rm8) : (uint16_t)c->r[i->rm])
                        : ld_sz(c, ea_of(c, i), ssz);
   set_reg(c, i->reg, i->opsz, v);
+  return i + 1;
+}
+/* MOVZX r32/r64, m8 and m16: the memory forms, a fast form for those
+ * sizes (a 32-bit write zero-extends: the same for both) */
+GENERAL_FORM movzx_m(struct vcpu *c, const insn_t *i) { return movzx_op(c, i); }
+static const insn_t *movzx32_m(struct vcpu *c, const insn_t *i) {
+  uint8_t *p;
+  if (i->opc & 1) {
+    uint16_t v;
+    if (!probe_fast(c, ea_of(c, i), 2, NEED_UR, &p)) return movzx_op(c, i);
+    memcpy(&v, p, 2);
+    c->r[i->reg] = v;
+  } else {
+    if (!probe_fast(c, ea_of(c, i), 1, NEED_UR, &p)) return movzx_op(c, i);
+    c->r[i->reg] = *p;
+  }
   return i + 1;
 }
 static const insn_t *movsx_op(struct vcpu *c, const insn_t *i) {
@@ -257,8 +305,10 @@ void move_register(void) {
   op_def(0, 0xA3, -1, -1, mov_moffs_store, NULL, A_MOFFS, CC_SIMPLE);
   op_def(0, 0x8D, -1, -1, lea_op, NULL, A_MODRM | A_MEMONLY, CC_SIMPLE);
   op_def(0, 0xD7, -1, -1, xlat_op, NULL, 0, CC_SIMPLE);
-  op_def(1, 0xB6, -1, -1, movzx_op, NULL, A_MODRM, CC_SIMPLE);
-  op_def(1, 0xB7, -1, -1, movzx_op, NULL, A_MODRM, CC_SIMPLE);
+  op_def(1, 0xB6, -1, -1, movzx_op, movzx_m, A_MODRM, CC_SIMPLE);
+  op_def(1, 0xB7, -1, -1, movzx_op, movzx_m, A_MODRM, CC_SIMPLE);
+  op_specialize(movzx_m, 4, movzx32_m);
+  op_specialize(movzx_m, 8, movzx32_m);
   op_def(1, 0xBE, -1, -1, movsx_op, NULL, A_MODRM, CC_SIMPLE);
   op_def(1, 0xBF, -1, -1, movsx_op, NULL, A_MODRM, CC_SIMPLE);
   op_def(0, 0x63, -1, -1, movsxd_op, NULL, A_MODRM, CC_SIMPLE);
@@ -285,4 +335,5 @@ void move_register(void) {
   op_specialize(mov_GE_r, 8, mov64_EG_r_rev);
   op_specialize(mov_GE_m, 8, mov64_GE_m);
   op_specialize(mov_GE_m, 4, mov32_GE_m);
+  op_specialize(mov_EG_m, 4, mov32_EG_m);
 }

@@ -156,7 +156,7 @@ static inline __attribute__((always_inline)) uint8_t *fetch_xlate(struct vcpu *c
   } else {
     h = mem_slow(c, va, 1, ACC_F | ACC_U);
   }
-  *pa = (uint64_t)(h - c->mmu->mem->host);
+  *pa = (uint64_t)(h - c->host_base);
   return h;
 }
 
@@ -271,13 +271,23 @@ static inline unsigned fast_slot(uint64_t rip) {
   return (unsigned)((rip ^ (rip >> FAST_BITS)) & ((1u << FAST_BITS) - 1));
 }
 
+static struct block *lookup_frame(struct vcpu *c, uint64_t rip, uint64_t pa, const uint8_t *h);
 static inline __attribute__((always_inline)) struct block *lookup_block(struct vcpu *c, uint64_t rip) {
   uint64_t pa;
   const uint8_t *h = fetch_xlate(c, rip, &pa);
   struct code_cache *cc = c->cc;
   struct block **slot = &cc->fast[fast_slot(rip)];
   struct block *b = *slot;
-  if (b && b->pa == pa && b->rip == rip && b->valid) return b;
+  if (__builtin_expect(b && b->pa == pa && b->rip == rip && b->valid, 1)) return b;
+  return lookup_frame(c, rip, pa, h);
+}
+
+/* not in the fast slot: the frame's blocks, or a new one */
+static __attribute__((noinline)) struct block *lookup_frame(struct vcpu *c, uint64_t rip, uint64_t pa,
+                                                             const uint8_t *h) {
+  struct code_cache *cc = c->cc;
+  struct block **slot = &cc->fast[fast_slot(rip)];
+  struct block *b;
   for (b = cc->frame_head[pa >> 12]; b; b = b->frame_next[(b->pa >> 12) == (pa >> 12) ? 0 : 1])
     if (b->pa == pa && b->rip == rip && b->valid) { *slot = b; return b; }
   b = build(c, rip, pa, h);
