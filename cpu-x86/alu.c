@@ -66,10 +66,10 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     const unsigned sz = (SZ);                                                    \
     uint64_t a = ea_of(c, i);                                                 \
     if (op == 7) {                                                            \
-      do_alu(c, op, sz, ld_sz(c, a, sz), rdreg(c, i->reg8, i->reg, sz));      \
+      do_alu(c, op, sz, ld_sz_full(c, a, sz), rdreg(c, i->reg8, i->reg, sz));      \
       return i + 1;                                                           \
     }                                                                         \
-    uint8_t *p = rmw_ptr(c, a, sz);                                           \
+    uint8_t *p = rmw_ptr_full(c, a, sz);                                           \
     stp(p, sz, do_alu(c, op, sz, ldp(p, sz), rdreg(c, i->reg8, i->reg, sz))); \
     rmw_done(c, p);                                                           \
     return i + 1;                                                             \
@@ -93,7 +93,7 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
   GENERAL_FORM alu##op##_GE_m##sfx##_gen(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz),             \
-                        ld_sz(c, ea_of(c, i), sz));                           \
+                        ld_sz_full(c, ea_of(c, i), sz));                           \
     if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
     return i + 1;                                                             \
   }                                                                           \
@@ -123,10 +123,10 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     const unsigned sz = (SZ);                                                    \
     uint64_t a = ea_of(c, i);                                                 \
     if (op == 7) {                                                            \
-      do_alu(c, op, sz, ld_sz(c, a, sz), i->imm & size_mask(sz));             \
+      do_alu(c, op, sz, ld_sz_full(c, a, sz), i->imm & size_mask(sz));             \
       return i + 1;                                                           \
     }                                                                         \
-    uint8_t *p = rmw_ptr(c, a, sz);                                           \
+    uint8_t *p = rmw_ptr_full(c, a, sz);                                           \
     stp(p, sz, do_alu(c, op, sz, ldp(p, sz), i->imm & size_mask(sz)));        \
     rmw_done(c, p);                                                           \
     return i + 1;                                                             \
@@ -161,6 +161,13 @@ static const insn_fn alu_tab32[8][7] = {
   ALU_ROW_SZ(0, _32), ALU_ROW_SZ(1, _32), ALU_ROW_SZ(2, _32), ALU_ROW_SZ(3, _32),
   ALU_ROW_SZ(4, _32), ALU_ROW_SZ(5, _32), ALU_ROW_SZ(6, _32), ALU_ROW_SZ(7, _32),
 };
+
+/* the memory forms' general forms (op_fast_form), by size table */
+#define ALU_GEN(op, sfx) {alu##op##_EG_m##sfx##_gen, alu##op##_GE_m##sfx##_gen, alu##op##_EI_m##sfx##_gen}
+#define ALU_GEN_TAB(sfx) {ALU_GEN(0, sfx), ALU_GEN(1, sfx), ALU_GEN(2, sfx), ALU_GEN(3, sfx), \
+                          ALU_GEN(4, sfx), ALU_GEN(5, sfx), ALU_GEN(6, sfx), ALU_GEN(7, sfx)}
+static const insn_fn alu_gen[3][8][3] = {ALU_GEN_TAB(), ALU_GEN_TAB(_64), ALU_GEN_TAB(_32)};
+static const int alu_mem_form[3] = {1, 3, 6};   /* EG_m, GE_m, EI_m in the rows */
 
 /* ---- TEST ---- */
 static const insn_t *test_EG_r(struct vcpu *c, const insn_t *i) {
@@ -363,11 +370,18 @@ static const insn_t *cwd_op(struct vcpu *c, const insn_t *i) {
 }
 
 void alu_register(void) {
-  for (int op = 0; op < 8; op++)
+  for (int op = 0; op < 8; op++) {
     for (int f = 0; f < 7; f++) {
       op_specialize(alu_tab[op][f], 8, alu_tab64[op][f]);
       op_specialize(alu_tab[op][f], 4, alu_tab32[op][f]);
     }
+    for (int k = 0; k < 3; k++) {
+      int f = alu_mem_form[k];
+      op_fast_form(alu_tab[op][f], alu_gen[0][op][k]);
+      op_fast_form(alu_tab64[op][f], alu_gen[1][op][k]);
+      op_fast_form(alu_tab32[op][f], alu_gen[2][op][k]);
+    }
+  }
   for (int op = 0; op < 8; op++) {
     int b = op * 8;
     uint32_t lk = op == 7 ? 0 : A_LOCKOK;   /* LOCK CMP is #UD */

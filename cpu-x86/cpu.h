@@ -146,9 +146,7 @@ struct vcpu {
   int64_t ref_adjust;
   /* what a hit does besides the hit (HIT_*): the full probe's one test */
   uint8_t hit_extra;
-  /* TP_NEVER while hit_extra is set: the inline hit path refuses every
-   * access, so they all take the full probe (interp.h mem_r_ptr) */
-  uint32_t tlb_refuse;
+
   struct recorder *rec;      /* `run --trace`: NULL when not recording */
   /* a REP string instruction in progress (string.c) */
   const struct insn *rep_insn;

@@ -39,7 +39,7 @@ static inline uint64_t br_target(struct vcpu *c, uint64_t t) {
   return t;
 }
 GENERAL_FORM ret_near_gen(struct vcpu *c, const insn_t *i) {
-  uint64_t t = br_target(c, rd64(c, c->r[RSP]));
+  uint64_t t = br_target(c, rd64_full(c, c->r[RSP]));
   c->r[RSP] += 8 + (i->imm & 0xffff);   /* RET imm16 (0 for C3) */
   c->rip = t;
   return NULL;
@@ -210,6 +210,9 @@ void ctl_register(void) {
   op_def(0, 0xC3, -1, -1, ret_near, NULL, A_END | A_F64, CC_BRANCH);
   op_def(0, 0xC2, -1, -1, ret_near, NULL, A_IMM16 | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xFF, -1, 2, call_ind_r, call_ind_gen, A_MODRM | A_END | A_F64, CC_BRANCH);
+  op_fast_form(call_ind_r, call_ind_gen);
+  op_fast_form(call_rel, call_rel_gen);
+  op_fast_form(ret_near, ret_near_gen);
   op_def(0, 0xFF, -1, 4, jmp_ind, NULL, A_MODRM | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xFF, -1, 6, push_E, NULL, A_MODRM | A_D64, CC_SIMPLE);
   op_def(0, 0x8F, -1, 0, pop_E, NULL, A_MODRM | A_D64, CC_SIMPLE);
@@ -220,6 +223,7 @@ void ctl_register(void) {
     op_def(0, 0x50 + r, -1, -1, push_r, NULL, A_D64, CC_SIMPLE);
     op_def(0, 0x58 + r, -1, -1, pop_r, NULL, A_D64, CC_SIMPLE);
     if (r == 0) { op_specialize(push_r, 8, push_r64); op_specialize(pop_r, 8, pop_r64); }
+    if (r == 0) { op_fast_form(push_r64, push_r); op_fast_form(pop_r64, pop_r); }
   }
   op_def(0, 0x68, -1, -1, push_imm, NULL, A_IMMZ | A_D64, CC_SIMPLE);
   op_def(0, 0x6A, -1, -1, push_imm, NULL, A_IMM8 | A_D64, CC_SIMPLE);

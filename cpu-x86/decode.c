@@ -40,7 +40,19 @@ static uint8_t has_modrm[4][256][4];
 static struct { insn_fn generic, special; int opsz; } specs[512];
 static int nspecs;
 void op_specialize(insn_fn generic, int opsz, insn_fn special) {
-  if (nspecs < 512) specs[nspecs++] = (typeof(specs[0])){generic, special, opsz};
+  if (nspecs >= 512) abort();   /* (a table too small is a build error, not a slow run) */
+  specs[nspecs++] = (typeof(specs[0])){generic, special, opsz};
+}
+static struct { insn_fn fast, general; } fast_forms[128];
+static int nfast;
+void op_fast_form(insn_fn fast, insn_fn general) {
+  if (nfast >= 128) abort();
+  fast_forms[nfast++] = (typeof(fast_forms[0])){fast, general};
+}
+insn_fn decode_general_form(insn_fn fn) {
+  for (int k = 0; k < nfast; k++)
+    if (fast_forms[k].fast == fn) return fast_forms[k].general;
+  return fn;
 }
 static insn_fn specialize(insn_fn fn, int opsz) {
   for (int k = 0; k < nspecs; k++)

@@ -93,22 +93,52 @@ static inline __attribute__((always_inline)) void mem_hit_extra(struct vcpu *c, 
   }
 }
 
-/* The full probe of the L1 DTLBs (mem.c): the 4K level (stamping its
- * LRU order), then the 2M one, and what hit_extra asks for.  NULL: a miss
- * (or rights), for the slow path. */
-uint8_t *mem_r_ptr_full(struct vcpu *c, uint64_t va, unsigned size);
-uint8_t *mem_w_ptr_full(struct vcpu *c, uint64_t va, unsigned size, unsigned kind);
+
+/* The full probe of the L1 DTLBs: the 4K level (stamping its LRU order),
+ * then the 2M one, and what hit_extra asks for.  NULL: a miss (or
+ * rights), for the slow path.  Inline: the data-cache model's every
+ * access takes it. */
+static inline __attribute__((always_inline)) uint8_t *mem_r_ptr_full(struct vcpu *c, uint64_t va, unsigned size) {
+  uint8_t *p;
+  if (!crosses(va, size) && (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UR)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    mem_hit_extra(c, p, va, size, REF_LOAD);
+    return p;
+  }
+  /* a 2M page: its own L1 level, probed after the 4K one */
+  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UR)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    mem_hit_extra(c, p, va, size, REF_LOAD);
+    return p;
+  }
+  return NULL;
+}
+
+static inline __attribute__((always_inline)) uint8_t *mem_w_ptr_full(struct vcpu *c, uint64_t va, unsigned size, unsigned kind) {
+  uint8_t *p;
+  if (!crosses(va, size) && (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UW)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    mem_hit_extra(c, p, va, size, kind);
+    return p;
+  }
+  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UW)) != NULL) {
+    c->cycles += c->tlb.l1d.latency;
+    mem_hit_extra(c, p, va, size, kind);
+    return p;
+  }
+  return NULL;
+}
 
 /* The TLB-hit path (issue 22): the hinted 4K entry, when it is already its
  * set's most recent (no stamp to move) and nothing else is asked of a hit
- * (tlb_refuse), is the whole of what the full probe would do: a hit
+ * (hit_extra), is the whole of what the full probe would do: a hit
  * counted, the level's latency charged.  True with *p on such a hit;
  * false, with nothing done, else. */
 static inline __attribute__((always_inline)) bool probe_fast(struct vcpu *c, uint64_t va, unsigned size,
                                                              uint32_t need, uint8_t **p) {
   const struct tlb_entry *m = c->tlb.l1d.hint[(va >> 12) & 63];
-  need |= TP_MRU | c->tlb_refuse;
-  if (__builtin_expect(!crosses(va, size) && m->tag == tlb_tag(va, cur_pcid(c)) &&
+  need |= TP_MRU;
+  if (__builtin_expect(!c->hit_extra && !crosses(va, size) && m->tag == tlb_tag(va, cur_pcid(c)) &&
                        (m->perm & need) == need, 1)) {
     c->tlb.l1d.fast_hits++;
     c->cycles += c->tlb.l1d.latency;
@@ -150,6 +180,19 @@ static inline __attribute__((always_inline)) uint8_t *mem_w_ptr(struct vcpu *c, 
     uint8_t *p = mem_w_ptr(c, va, sizeof(type));                           \
     if (__builtin_expect(p != NULL, 1)) memcpy(p, &v, sizeof v);           \
     else mem_write_slow(c, va, &v, sizeof v);                              \
+  }                                                                         \
+  /* for general forms (GENERAL_FORM): probe_fast already failed */         \
+  static inline type rd##bits##_full(struct vcpu *c, uint64_t va) {         \
+    type v;                                                                 \
+    uint8_t *p = mem_r_ptr_full(c, va, sizeof(type));                      \
+    if (p != NULL) memcpy(&v, p, sizeof v);                                \
+    else mem_read_slow(c, va, &v, sizeof v);                               \
+    return v;                                                               \
+  }                                                                         \
+  static inline void wr##bits##_full(struct vcpu *c, uint64_t va, type v) { \
+    uint8_t *p = mem_w_ptr_full(c, va, sizeof(type), REF_STORE);           \
+    if (p != NULL) memcpy(p, &v, sizeof v);                                \
+    else mem_write_slow(c, va, &v, sizeof v);                              \
   }
 DEF_RD(8, uint8_t)
 DEF_RD(16, uint16_t)
@@ -167,6 +210,10 @@ static inline void wrmem(struct vcpu *c, uint64_t va, const void *src,
   if (p) memcpy(p, src, n); else mem_write_slow(c, va, src, n);
 }
 /* In-place read-modify-write (both checks before any write). */
+static inline uint8_t *rmw_ptr_full(struct vcpu *c, uint64_t va, unsigned n) {
+  uint8_t *p = mem_w_ptr_full(c, va, n, REF_RMW);
+  return p ? p : mem_rmw_slow(c, va, n);
+}
 static inline uint8_t *rmw_ptr(struct vcpu *c, uint64_t va, unsigned n) {
   uint8_t *p = mem_w_ptr_k(c, va, n, REF_RMW);
   return p ? p : mem_rmw_slow(c, va, n);
@@ -212,6 +259,14 @@ uint64_t get_rm(struct vcpu *c, const insn_t *i, unsigned sz);
 void put_rm(struct vcpu *c, const insn_t *i, unsigned sz, uint64_t v);
 uint64_t get_reg(struct vcpu *c, const insn_t *i, unsigned sz);
 void put_reg(struct vcpu *c, const insn_t *i, unsigned sz, uint64_t v);
+static inline uint64_t ld_sz_full(struct vcpu *c, uint64_t va, unsigned sz) {
+  switch (sz) {
+  case 1: return rd8_full(c, va);
+  case 2: return rd16_full(c, va);
+  case 4: return rd32_full(c, va);
+  default: return rd64_full(c, va);
+  }
+}
 static inline uint64_t ld_sz(struct vcpu *c, uint64_t va, unsigned sz) {
   switch (sz) {
   case 1: return rd8(c, va);
@@ -329,6 +384,11 @@ void op_def(int map, int opc, int pfx, int reg, insn_fn fr, insn_fn fm,
 /* A faster handler for one operand size of a generic handler (the decoder
  * substitutes it: same semantics, no size switch at run time). */
 void op_specialize(insn_fn generic, int opsz, insn_fn special);
+/* A fast form (probe_fast) and its general form: blocks decoded while a
+ * hit asks for more (hit_extra: the data caches, a trace) get the general
+ * form at once, since the fast one would only fail over to it. */
+void op_fast_form(insn_fn fast, insn_fn general);
+insn_fn decode_general_form(insn_fn fn);
 /* x87 escape (D8-DF): x87.c picks the handler from opcode and ModRM. */
 insn_fn x87_select(const insn_t *i);
 

@@ -24,37 +24,6 @@ uint8_t *mem_slow(struct vcpu *c, uint64_t va, unsigned size, uint32_t acc) {
   return x.host;
 }
 
-uint8_t *mem_r_ptr_full(struct vcpu *c, uint64_t va, unsigned size) {
-  uint8_t *p;
-  if (!crosses(va, size) && (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UR)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, REF_LOAD);
-    return p;
-  }
-  /* a 2M page: its own L1 level, probed after the 4K one */
-  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UR)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, REF_LOAD);
-    return p;
-  }
-  return NULL;
-}
-
-uint8_t *mem_w_ptr_full(struct vcpu *c, uint64_t va, unsigned size, unsigned kind) {
-  uint8_t *p;
-  if (!crosses(va, size) && (p = tlb_hit(&c->tlb.l1d, va, cur_pcid(c), NEED_UW)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, kind);
-    return p;
-  }
-  if (!crosses(va, size) && (p = tlb_hit_sz(&c->tlb.l1d2m, va, cur_pcid(c), NEED_UW)) != NULL) {
-    c->cycles += c->tlb.l1d.latency;
-    mem_hit_extra(c, p, va, size, kind);
-    return p;
-  }
-  return NULL;
-}
-
 /* A reference that missed the inline path: counted (cpu_data_refs) and
  * recorded before it is translated, so that a fault follows it. */
 static inline void slow_ref(struct vcpu *c, uint64_t va, unsigned size, unsigned kind) {

@@ -33,7 +33,7 @@ static const insn_t *mov64_EG_r_rev(struct vcpu *c, const insn_t *i) {
 }
 /* (fast forms: interp.h probe_fast) */
 GENERAL_FORM mov64_EG_m_gen(struct vcpu *c, const insn_t *i) {
-  wr64(c, ea_of(c, i), c->r[i->reg]);
+  wr64_full(c, ea_of(c, i), c->r[i->reg]);
   return i + 1;
 }
 static const insn_t *mov64_EG_m(struct vcpu *c, const insn_t *i) {
@@ -43,7 +43,7 @@ static const insn_t *mov64_EG_m(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 GENERAL_FORM mov64_GE_m_gen(struct vcpu *c, const insn_t *i) {
-  c->r[i->reg] = rd64(c, ea_of(c, i));
+  c->r[i->reg] = rd64_full(c, ea_of(c, i));
   return i + 1;
 }
 static const insn_t *mov64_GE_m(struct vcpu *c, const insn_t *i) {
@@ -53,7 +53,7 @@ static const insn_t *mov64_GE_m(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 GENERAL_FORM mov32_GE_m_gen(struct vcpu *c, const insn_t *i) {
-  c->r[i->reg] = rd32(c, ea_of(c, i));
+  c->r[i->reg] = rd32_full(c, ea_of(c, i));
   return i + 1;
 }
 static const insn_t *mov32_GE_m(struct vcpu *c, const insn_t *i) {
@@ -65,7 +65,7 @@ static const insn_t *mov32_GE_m(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 GENERAL_FORM mov32_EG_m_gen(struct vcpu *c, const insn_t *i) {
-  wr32(c, ea_of(c, i), (uint32_t)c->r[i->reg]);
+  wr32_full(c, ea_of(c, i), (uint32_t)c->r[i->reg]);
   return i + 1;
 }
 static const insn_t *mov32_EG_m(struct vcpu *c, const insn_t *i) {
@@ -336,4 +336,9 @@ void move_register(void) {
   op_specialize(mov_GE_m, 8, mov64_GE_m);
   op_specialize(mov_GE_m, 4, mov32_GE_m);
   op_specialize(mov_EG_m, 4, mov32_EG_m);
+  op_fast_form(mov64_EG_m, mov64_EG_m_gen);
+  op_fast_form(mov64_GE_m, mov64_GE_m_gen);
+  op_fast_form(mov32_GE_m, mov32_GE_m_gen);
+  op_fast_form(mov32_EG_m, mov32_EG_m_gen);
+  op_fast_form(movzx32_m, movzx_op);
 }

@@ -12,7 +12,6 @@
 
 static void set_hooks(struct vcpu *c) {
   c->hit_extra = (uint8_t)((c->dcache ? HIT_DCACHE : 0) | (c->rec || c->redo_active ? HIT_HOOK : 0));
-  c->tlb_refuse = c->hit_extra ? TP_NEVER : 0;
 }
 void cpu_set_dcache(struct vcpu *c, struct cache_hier *dc) { c->dcache = dc; set_hooks(c); }
 void cpu_set_recorder(struct vcpu *c, struct recorder *r) { c->rec = r; set_hooks(c); }

@@ -183,9 +183,6 @@ void mem_poke64(struct machine_mem *m, uint64_t pa, uint64_t v);
  * the interpreter's inline hit path tests this bit with the rights and
  * stamps nothing (issue 22).  Never leaves the TLB (struct xlate). */
 #define TP_MRU 64u
-/* Never set in an entry: or-ed into what the inline path requires, it
- * sends every access to the full probe (cpu-x86 hit_extra). */
-#define TP_NEVER 128u
 
 /* need-masks for the fast path (user accesses) */
 #define NEED_UR (TP_U)
@@ -218,6 +215,10 @@ struct tlb_level {
    * flushed again before it refilled, as context switches do) is free */
   bool maybe_nonglobal, maybe_any;
   uint8_t repl;              /* TLB_LRU / TLB_FIFO / TLB_RANDOM */
+  bool keep_mru;             /* TP_MRU kept (tlb_stamp): a level the interpreter
+                                probes inline; set by tlb_level_init, cleared for
+                                the second levels, which are not */
+  struct tlb_entry **mru;    /* per set: the entry holding TP_MRU, or NULL */
   uint64_t rng;              /* TLB_RANDOM: seeded, deterministic */
   uint32_t latency;          /* cycles charged on a hit at this level */
   uint64_t hits, misses;     /* hits: of full translations (mmu_translate) */
@@ -271,34 +272,38 @@ static inline uint64_t tlb_tag_sz(uint64_t va, uint32_t pcid, unsigned shift) {
   return (va >> shift) | marker | ((uint64_t)pcid << 52);
 }
 
-/* A hit on e, in set s: a new LRU stamp, and e becomes its set's MRU
- * entry (the one that may skip the stamp, TP_MRU). */
-static inline void tlb_stamp(struct tlb_level *t, struct tlb_entry *s, struct tlb_entry *e) {
+/* A hit on e, in its set (index set): a new LRU stamp, and e becomes the
+ * set's MRU entry (the one that may skip the stamp, TP_MRU), the one before
+ * it losing the bit. */
+static inline void tlb_stamp(struct tlb_level *t, uint32_t set, struct tlb_entry *e) {
   e->stamp = ++t->clock;
-  if (!(e->perm & TP_MRU)) {
-    for (uint32_t w = 0; w < t->ways; w++) s[w].perm &= ~TP_MRU;
+  if (t->keep_mru && !(e->perm & TP_MRU)) {
+    struct tlb_entry *o = t->mru[set];
+    if (o) o->perm &= ~TP_MRU;
     e->perm |= TP_MRU;
+    t->mru[set] = e;
   }
 }
 
 /* The interpreter's probe.  Returns the host pointer or NULL (miss or
  * rights). */
-static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
-                               uint32_t need) {
+static inline __attribute__((always_inline)) uint8_t *tlb_hit(struct tlb_level *t, uint64_t va,
+                                                              uint32_t pcid, uint32_t need) {
   uint64_t tag = tlb_tag(va, pcid);
   struct tlb_entry **hp = &t->hint[(va >> 12) & 63];
   struct tlb_entry *m = *hp;
-  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
+  uint32_t set = (uint32_t)((va >> 12) & t->set_mask);
+  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
   if (__builtin_expect(m->tag == tag, 1)) {
     if ((m->perm & need) != need) return NULL;
-    tlb_stamp(t, s, m);
+    tlb_stamp(t, set, m);
     t->fast_hits++;
     return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
   }
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
-      tlb_stamp(t, s, &s[w]);
+      tlb_stamp(t, set, &s[w]);
       t->fast_hits++;
       *hp = &s[w];
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
@@ -308,7 +313,7 @@ static inline uint8_t *tlb_hit(struct tlb_level *t, uint64_t va, uint32_t pcid,
 }
 
 /* The inline part of it: the hinted entry, if it is its set's MRU entry
- * and allows `need` (or-ed with TP_NEVER to refuse all), counted as
+ * and allows `need`, counted as
  * tlb_hit counts it; else NULL, and tlb_hit decides. */
 static inline __attribute__((always_inline)) uint8_t *tlb_hit_mru(struct tlb_level *t, uint64_t va,
                                                                   uint32_t pcid, uint32_t need) {
@@ -326,11 +331,12 @@ static inline uint8_t *tlb_hit_sz(struct tlb_level *t, uint64_t va, uint32_t pci
                                   uint32_t need) {
   if (!t->e) return NULL;
   uint64_t tag = tlb_tag_sz(va, pcid, t->shift);
-  struct tlb_entry *s = &t->e[(size_t)((va >> t->shift) & t->set_mask) * t->ways];
+  uint32_t set = (uint32_t)((va >> t->shift) & t->set_mask);
+  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
-      tlb_stamp(t, s, &s[w]);
+      tlb_stamp(t, set, &s[w]);
       t->fast_hits++;
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }

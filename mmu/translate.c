@@ -9,11 +9,12 @@
 /* An entry of size 1 << shift for va: tagged with this PCID, or global. */
 static struct tlb_entry *lookup_sz(struct tlb_level *t, uint64_t va, uint32_t pcid, unsigned shift) {
   uint64_t tag = tlb_tag_sz(va, pcid, shift), key = tag & VPN52;
-  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
+  uint32_t set = (uint32_t)((va >> shift) & t->set_mask);
+  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
   for (uint32_t w = 0; w < t->ways; w++)
     if (s[w].tag == tag ||
         (s[w].tag != ~0ull && (s[w].perm & TP_G) && (s[w].tag & VPN52) == key)) {
-      tlb_stamp(t, s, &s[w]);
+      tlb_stamp(t, set, &s[w]);
       return &s[w];
     }
   return NULL;
@@ -29,7 +30,8 @@ static struct tlb_entry *lookup(struct tlb_level *t, uint64_t va, uint32_t pcid)
 static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
                               const struct tlb_entry *src) {
   unsigned shift = TP_SHIFT(src->perm);
-  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
+  uint32_t set = (uint32_t)((va >> shift) & t->set_mask);
+  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
   uint32_t victim = 0;
   bool empty = false;
   for (uint32_t w = 0; w < t->ways && !empty; w++) {
@@ -49,7 +51,7 @@ static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
   s[victim].filled = ++t->fills;
   t->maybe_nonglobal = t->maybe_any = true;
   s[victim].tag = tlb_tag_sz(va, pcid, shift);
-  tlb_stamp(t, s, &s[victim]);
+  tlb_stamp(t, set, &s[victim]);
   return &s[victim];
 }
 
