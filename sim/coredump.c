@@ -171,7 +171,7 @@ static uint64_t vma_dump_size(struct kernel *k, const struct vma *v, uint32_t fi
   bool have_st = v->file && !fstat(v->file->fd, &st);
   /* (no DAX, hugetlbfs or VM_IO mappings in the model) */
   if (v->flags & VM_SHARED) {            /* shmem, memfd, a deleted file: "anonymous" */
-    bool anon = !v->file || (have_st && st.st_nlink == 0);
+    bool anon = !v->file || v->file->shmem || (have_st && st.st_nlink == 0);
     return (filter & (anon ? DUMP_ANON_SHARED : DUMP_MAPPED_SHARED)) ? whole : 0;
   }
   if ((v->flags & VM_ANON_VMA) && (filter & DUMP_ANON_PRIVATE)) return whole;   /* written to */

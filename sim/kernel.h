@@ -100,10 +100,15 @@ struct mm {
 
 struct host_file {
   int refs;
-  int fd;                    /* host descriptor */
+  int fd;                    /* host descriptor; -1 for shmem */
   uint64_t dev, ino, size;   /* page-cache identity (host_file_identify) */
   char path[256];
+  bool shmem;                /* no host file: Linux's shmem (shared anonymous memory,
+                                System V segments), its pages only in the page cache,
+                                freed with its last reference (shmem_file_new) */
 };
+/* the device the model's shmem files are on (no host st_dev is this) */
+#define SHMEM_DEV (1ull << 63)
 
 /* Guest file descriptors */
 enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD, FDK_UFFD };
@@ -482,6 +487,7 @@ struct kernel {
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
   struct shm_seg *shm;          /* System V shared memory segments (sys_shm.c) */
+  uint64_t shmem_ino;           /* the last shmem file's inode number (get_next_ino) */
   int nshm, capshm;
   /* the limits /proc/sys sets and the model enforces (procfs_sys.c's
    * table: defaults, ranges, parsers), per run: never the host's */
@@ -572,6 +578,14 @@ uint64_t kernel_frame_alloc(struct kernel *k);   /* reclaims the page cache if n
 void kernel_frame_put(struct kernel *k, uint64_t pa);
 /* ---- page cache (pagecache.c) ---- */
 void host_file_identify(struct host_file *hf);
+/* pagecache.c: a shmem file of size bytes, no reference yet (a VMA or a
+ * segment takes one); host_file_put drops one (a shmem file's pages go
+ * with its last, a host file's descriptor is closed) */
+struct host_file *shmem_file_new(struct kernel *k, uint64_t size, const char *path);
+void host_file_put(struct kernel *k, struct host_file *hf);
+/* every mapping of pages [lo, hi) of a file zapped, then the cached pages
+ * dropped (hole punching, truncation) */
+void pc_punch(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi);
 uint64_t pc_lookup(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_reclaim(struct kernel *k, uint64_t want);

@@ -132,11 +132,7 @@ void mm_put(struct kernel *k, struct mm *mm) {
   rec_put(k, FLTR_K_MM_FREE, mm->id, 0, 0, 0);
   if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
   free_tables(k, mm->pml4, 4);
-  for (int i = 0; i < mm->nvmas; i++)
-    if (mm->vmas[i].file && --mm->vmas[i].file->refs == 0) {
-      close(mm->vmas[i].file->fd);
-      free(mm->vmas[i].file);
-    }
+  for (int i = 0; i < mm->nvmas; i++) host_file_put(k, mm->vmas[i].file);
   free(mm->vmas);
   attrib_put_symbols(mm->syms);
   free(mm);
@@ -175,9 +171,9 @@ struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v) {
   return &mm->vmas[pos];
 }
 
-static void vma_remove_at(struct mm *mm, int idx) {
+static void vma_remove_at(struct kernel *k, struct mm *mm, int idx) {
   struct vma *v = &mm->vmas[idx];
-  if (v->file && --v->file->refs == 0) { close(v->file->fd); free(v->file); }
+  host_file_put(k, v->file);
   memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nvmas - idx - 1) * sizeof *mm->vmas);
   mm->nvmas--;
 }
@@ -205,7 +201,6 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b) {
 }
 
 void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
-  (void)k;
   int i = 0;
   while (i < mm->nvmas && mm->vmas[i].end < start) i++;
   if (i > 0) i--;
@@ -213,7 +208,7 @@ void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t e
     if (vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
       mm->vmas[i].end = mm->vmas[i + 1].end;
       mm->vmas[i].flags |= mm->vmas[i + 1].flags & (VM_ANON_VMA | VM_ANON_CLONED);
-      vma_remove_at(mm, i + 1);     /* drops b's reference to the shared file object */
+      vma_remove_at(k, mm, i + 1);     /* drops b's reference to the shared file object */
     } else {
       i++;
     }
@@ -371,7 +366,7 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
   for (int i = 0; i < mm->nvmas;) {
-    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) vma_remove_at(mm, i);
+    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) vma_remove_at(k, mm, i);
     else i++;
   }
   pv_batch(k, true);                 /* zap_page_range: lazy MMU mode */

@@ -226,9 +226,7 @@ void fs_vma_name(struct kernel *k, const struct vma *v, char *out, size_t n) {
 void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
   {
     char line[128];
-    uint64_t ino = 0;
-    struct stat st;
-    if (v->file && fstat(v->file->fd, &st) == 0) ino = (uint64_t)st.st_ino;
+    uint64_t ino = v->file ? v->file->ino : 0;   /* (a host file's st_ino, a shmem file's own) */
     int n = snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx 00:00 %llu ",
                      (unsigned long long)v->start, (unsigned long long)v->end,
                      v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',

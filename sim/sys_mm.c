@@ -123,34 +123,30 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     hf = host_file_for(k, (int)fd, &err);
     if (!hf) return err;
   } else if (type != MAP_PRIVATE) {
-    /* shared anonymous memory is a shmem file (mm/shmem.c): here a file
-     * of the page cache held by a host memfd, so every sharer and every
-     * fault sees one set of pages, MADV_DONTNEED keeps them and
-     * MADV_REMOVE frees them */
-    hf = calloc(1, sizeof *hf);
+    /* shared anonymous memory is a shmem file (mm/shmem.c shmem_zero_setup):
+     * a file of the page cache with no host file behind it, so every
+     * sharer and every fault sees one set of pages, MADV_DONTNEED keeps
+     * them, MADV_REMOVE frees them, and no host descriptor is held */
+    hf = shmem_file_new(k, plen, "/dev/zero (deleted)");
     if (!hf) return -ENOMEM;
-    hf->fd = (int)syscall(SYS_memfd_create, "dev/zero", 1u /* MFD_CLOEXEC */);
-    if (hf->fd < 0 || ftruncate(hf->fd, (off_t)plen)) { if (hf->fd >= 0) close(hf->fd); free(hf); return -ENOMEM; }
-    host_file_identify(hf);
-    snprintf(hf->path, sizeof hf->path, "/dev/zero (deleted)");
     off = 0;
   }
   /* accountable_mapping: private writable memory is charged (mmap_region) */
   bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE);
-  if (account && !vm_enough_memory(k, plen / PAGE)) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+  if (account && !vm_enough_memory(k, plen / PAGE)) { host_file_put(k, hf); return -ENOMEM; }
   uint64_t start;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-    if (addr & (PAGE - 1)) { if (hf) { close(hf->fd); free(hf); } return -EINVAL; }
-    if (addr + plen > TASK_SIZE || addr + plen < addr) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+    if (addr & (PAGE - 1)) { host_file_put(k, hf); return -EINVAL; }
+    if (addr + plen > TASK_SIZE || addr + plen < addr) { host_file_put(k, hf); return -ENOMEM; }
     if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + plen)) {
-      if (hf) { close(hf->fd); free(hf); }
+      host_file_put(k, hf);
       return -EEXIST;
     }
     mm_unmap(k, mm, addr, addr + plen);
     start = addr;
   } else {
     start = mm_find_free(mm, plen, addr);
-    if (!start) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+    if (!start) { host_file_put(k, hf); return -ENOMEM; }
   }
   struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
                   .prot = (uint32_t)prot, .file = hf, .file_off = off};
@@ -283,6 +279,10 @@ static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv)
       {
         uint64_t off = v->file_off + (va - v->start);
         mm_drop_pages(k, mm, va, e);
+        if (v->file->shmem) {         /* shmem_fallocate's hole punch: the pages go */
+          pc_punch(k, v->file->dev, v->file->ino, off / PAGE, (off + (e - va)) / PAGE);
+          break;
+        }
         if (fallocate(v->file->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)(e - va)))
           return -errno;
         pc_refresh(k, v->file->dev, v->file->ino, v->file->fd, off / PAGE, (off + (e - va)) / PAGE);
@@ -384,12 +384,8 @@ static long sys_remap_file_pages(struct kernel *k, uint64_t start, uint64_t size
   if (prot || (flags & ~(uint64_t)MAP_NONBLOCK) || !size || start + size < start) return -EINVAL;
   struct vma *v = vma_find(mm, start);
   if (!v || !v->file || !(v->flags & VM_SHARED) || start + size > v->end) return -EINVAL;
-  struct host_file *hf = calloc(1, sizeof *hf);
-  if (!hf) return -ENOMEM;
-  hf->fd = fcntl(v->file->fd, F_DUPFD_CLOEXEC, 100);
-  if (hf->fd < 0) { free(hf); return -ENFILE; }
-  host_file_identify(hf);
-  snprintf(hf->path, sizeof hf->path, "%s", v->file->path);
+  struct host_file *hf = v->file;     /* the same file object: held across the unmap */
+  hf->refs++;
   struct vma nv = *v;
   nv.start = start;
   nv.end = start + size;
@@ -398,6 +394,7 @@ static long sys_remap_file_pages(struct kernel *k, uint64_t start, uint64_t size
   nv.file_end = 0;
   mm_unmap(k, mm, start, start + size);
   vma_insert(k, mm, &nv);
+  host_file_put(k, hf);
   return 0;
 }
 
