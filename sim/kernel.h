@@ -103,6 +103,9 @@ struct host_file {
   int fd;                    /* host descriptor; -1 for shmem */
   uint64_t dev, ino, size;   /* page-cache identity (host_file_identify) */
   char path[256];
+  uint64_t ofd;              /* the guest's open file description it maps (gfd.ofd): one
+                                object per struct file, as Linux's vm_file (host_file_of) */
+  struct host_file *hnext;   /* in k->hf_hash by ofd */
   bool shmem;                /* no host file: Linux's shmem (shared anonymous memory,
                                 System V segments), its pages only in the page cache,
                                 freed with its last reference (shmem_file_new) */
@@ -488,6 +491,7 @@ struct kernel {
   struct pc_page **pc_hash;
   struct shm_seg *shm;          /* System V shared memory segments (sys_shm.c) */
   uint64_t shmem_ino;           /* the last shmem file's inode number (get_next_ino) */
+  struct host_file **hf_hash;   /* mapped files by open file description (pagecache.c) */
   int nshm, capshm;
   /* the limits /proc/sys sets and the model enforces (procfs_sys.c's
    * table: defaults, ranges, parsers), per run: never the host's */
@@ -583,6 +587,10 @@ void host_file_identify(struct host_file *hf);
  * with its last, a host file's descriptor is closed) */
 struct host_file *shmem_file_new(struct kernel *k, uint64_t size, const char *path);
 void host_file_put(struct kernel *k, struct host_file *hf);
+/* the file object behind guest descriptor gfd's open file description
+ * (shared by every mapping made through it, holding one host descriptor),
+ * without a reference yet; NULL with *err set (-ENODEV, -ENFILE) */
+struct host_file *host_file_of(struct kernel *k, int gfd, long *err);
 /* every mapping of pages [lo, hi) of a file zapped, then the cached pages
  * dropped (hole punching, truncation) */
 void pc_punch(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi);

@@ -10,6 +10,7 @@
 #include "sim/record.h"
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -269,6 +270,8 @@ void pc_free_all(struct kernel *k) {
   for (size_t i = 0; i < k->pc_ninodes; i++) { close(k->pc_inodes[i].fd); free(k->pc_inodes[i].pg); }
   free(k->pc_inodes);
   k->pc_inodes = NULL;
+  free(k->hf_hash);                  /* (files still mapped are freed with their VMAs) */
+  k->hf_hash = NULL;
   k->pc_ninodes = k->pc_inodes_cap = 0;
   if (!k->pc_hash) return;
   for (size_t b = 0; b < PC_BUCKETS; b++)
@@ -381,9 +384,47 @@ static void shmem_evict(struct kernel *k, const struct host_file *hf) {
   free(v);
 }
 
+#define HF_BUCKETS 1024
+
 void host_file_put(struct kernel *k, struct host_file *hf) {
   if (!hf || (hf->refs > 0 && --hf->refs)) return;
+  if (hf->ofd && k->hf_hash) {
+    struct host_file **pp = &k->hf_hash[hf->ofd % HF_BUCKETS];
+    while (*pp && *pp != hf) pp = &(*pp)->hnext;
+    if (*pp) *pp = hf->hnext;
+  }
   if (hf->shmem) shmem_evict(k, hf);
   else close(hf->fd);
   free(hf);
+}
+
+/* Every mapping made through one open file description maps one file
+ * object (Linux's vma->vm_file is that struct file): it holds a single
+ * host descriptor however many mappings there are, and mappings of it at
+ * contiguous offsets merge. */
+struct host_file *host_file_of(struct kernel *k, int gfd, long *err) {
+  if (gfd < 0 || gfd >= fds_cap(k->files) || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
+  uint64_t ofd = k->fds[gfd].ofd;
+  if (!k->hf_hash && !(k->hf_hash = calloc(HF_BUCKETS, sizeof *k->hf_hash))) { *err = -ENOMEM; return NULL; }
+  for (struct host_file *hf = ofd ? k->hf_hash[ofd % HF_BUCKETS] : NULL; hf; hf = hf->hnext)
+    if (hf->ofd == ofd) return hf;
+  int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
+  if (hfd < 0) { *err = -ENFILE; return NULL; }
+  struct stat st;
+  if (fstat(hfd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+    close(hfd);
+    *err = -ENODEV;
+    return NULL;
+  }
+  struct host_file *hf = calloc(1, sizeof *hf);
+  if (!hf) { close(hfd); *err = -ENOMEM; return NULL; }
+  hf->fd = hfd;
+  hf->ofd = ofd;
+  host_file_identify(hf);
+  snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
+  if (ofd) {
+    hf->hnext = k->hf_hash[ofd % HF_BUCKETS];
+    k->hf_hash[ofd % HF_BUCKETS] = hf;
+  }
+  return hf;
 }

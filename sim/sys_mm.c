@@ -56,23 +56,6 @@ bool memfd_write_sealed(int hostfd) {
   return seals > 0 && (seals & (F_SEAL_WRITE | 0x0010 /* F_SEAL_FUTURE_WRITE */));
 }
 
-static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
-  if (gfd < 0 || gfd >= fds_cap(k->files) || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
-  int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
-  if (hfd < 0) { *err = -ENFILE; return NULL; }
-  struct stat st;
-  if (fstat(hfd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
-    close(hfd);
-    *err = -ENODEV;
-    return NULL;
-  }
-  struct host_file *hf = calloc(1, sizeof *hf);
-  hf->fd = hfd;
-  host_file_identify(hf);
-  snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
-  return hf;
-}
-
 /* flags mmap accepts without complaint under MAP_SHARED_VALIDATE
  * (include/linux/mman.h LEGACY_MAP_MASK); others give EOPNOTSUPP */
 #define LEGACY_MAP_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | \
@@ -120,7 +103,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
       if (acc != O_RDWR) return -EACCES;
       if (memfd_write_sealed(k->fds[fd].hostfd)) return -EPERM;
     }
-    hf = host_file_for(k, (int)fd, &err);
+    hf = host_file_of(k, (int)fd, &err);
     if (!hf) return err;
   } else if (type != MAP_PRIVATE) {
     /* shared anonymous memory is a shmem file (mm/shmem.c shmem_zero_setup):
@@ -131,6 +114,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     if (!hf) return -ENOMEM;
     off = 0;
   }
+  if (hf) hf->refs++;                /* ours until the VMA holds it (error paths put it) */
   /* accountable_mapping: private writable memory is charged (mmap_region) */
   bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE);
   if (account && !vm_enough_memory(k, plen / PAGE)) { host_file_put(k, hf); return -ENOMEM; }
@@ -162,6 +146,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (flags & MAP_NORESERVE) v.flags |= VM_NORESERVE;
   vma_insert(k, mm, &v);
   vma_merge_range(k, mm, start, start + plen);
+  host_file_put(k, hf);
   /* MAP_POPULATE and locked mappings fault their pages in now (mm_populate) */
   if ((v.flags & VM_LOCKED) ? !(v.flags & VM_LOCKONFAULT)
                             : (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)

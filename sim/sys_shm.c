@@ -189,6 +189,7 @@ static long sys_shmat(struct kernel *k, int id, uint64_t addr, int flg) {
     addr = mm_find_free(mm, len, 0);
     if (!addr) return -ENOMEM;
   }
+  if (mm->nvmas > k->sysctl.max_map_count) return -ENOMEM;   /* do_mmap's "too many mappings" */
   struct host_file *hf = s->file;
   uint32_t prot = PROT_READ | ((flg & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flg & SHM_EXEC) ? PROT_EXEC : 0);
   struct vma v = {.start = addr, .end = addr + len, .prot = prot, .file = hf,
