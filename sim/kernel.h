@@ -44,6 +44,8 @@
 #define VM_DONTDUMP 16384u         /* madvise(MADV_DONTDUMP): left out of core dumps */
 #define VM_ANON_VMA 32768u         /* has had private anonymous pages (Linux's vma->anon_vma): the
                                       core dump's "anonymous private" test */
+#define VM_HUGETLB 131072u          /* a hugetlb file's mapping (hugetlb.c): 2M pages from the pool */
+#define HPAGE (2ull << 20)         /* the huge page size */
 #define VM_ANON_CLONED 65536u       /* its anon_vma chains to a parent's (a fork's child that had one):
                                       Linux's vma_merge keeps a new VMA apart from it */
 
@@ -106,6 +108,8 @@ struct host_file {
   uint64_t ofd;              /* the guest's open file description it maps (gfd.ofd): one
                                 object per struct file, as Linux's vm_file (host_file_of) */
   struct host_file *hnext;   /* in k->hf_hash by ofd */
+  struct hugetlb_file *huge; /* a hugetlb file's pages and reservations (hugetlb.c), or NULL */
+  bool huge_1g;              /* a hugetlb file of 1G pages (whose pool is always empty) */
   bool shmem;                /* no host file: Linux's shmem (shared anonymous memory,
                                 System V segments), its pages only in the page cache,
                                 freed with its last reference (shmem_file_new) */
@@ -508,7 +512,8 @@ struct kernel {
     int pipe_max_size;         /* fs.pipe-max-size: F_SETPIPE_SZ's limit without CAP_SYS_RESOURCE */
     char hostname[65];         /* kernel.hostname, uname's nodename (sethostname) */
     char domainname[65];       /* kernel.domainname, uname's domainname (setdomainname) */
-    uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool (always empty) */
+    uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool's persistent pages (hugetlb.c) */
+    uint64_t nr_overcommit_hugepages;   /* vm.nr_overcommit_hugepages */
   } sysctl;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
   size_t pc_ninodes, pc_inodes_cap;
@@ -517,6 +522,17 @@ struct kernel {
   uint64_t dirty_since_ns;      /* guest time of the oldest of them */
   uint64_t dirty_last_dev, dirty_last_ino, dirty_last_pg;   /* the last write's last page */
   uint64_t thp_pages;        /* 2M pages mapped by THP faults */
+  struct hugetlb_pool {      /* hugetlb.c */
+    uint64_t *pa;            /* each page's first frame */
+    uint8_t *state;          /* HP_FREE, HP_FILE, HP_PRIVATE */
+    size_t n, cap;           /* pages in the pool (persistent and surplus) */
+    uint64_t resv, surplus;  /* reserved and not yet taken; surplus pages */
+    uint64_t nr_overcommit;  /* vm.nr_overcommit_hugepages */
+    bool pick, pick_fresh;   /* the fault being handled takes this page (plan -> thp ops) */
+    uint64_t pick_pa, pick_src;
+    uint64_t *memfd;         /* MFD_HUGETLB memfds (host dev, ino pairs; 1G ones with bit 63 of dev) */
+    size_t nmemfd;
+  } hp;
   /* KPTI model (guest.kpti / guest.pcid) */
   bool kpti, kpti_pcid;
   /* guest.dyn_asids (asid.c): each vCPU's PCIDs for its last address spaces */
@@ -591,6 +607,24 @@ void host_file_put(struct kernel *k, struct host_file *hf);
  * (shared by every mapping made through it, holding one host descriptor),
  * without a reference yet; NULL with *err set (-ENODEV, -ENFILE) */
 struct host_file *host_file_of(struct kernel *k, int gfd, long *err);
+/* hugetlb.c: the hugetlb page pool (see there) */
+struct sbuf;
+void hugetlb_set_pages(struct kernel *k, uint64_t want);
+uint64_t hugetlb_free_pages(struct kernel *k);
+void hugetlb_meminfo(struct kernel *k, struct sbuf *b);
+bool hugetlb_sysfs(struct kernel *k, const char *name, struct sbuf *b);
+int hugetlb_make_file(struct host_file *hf);
+long hugetlb_reserve(struct kernel *k, struct host_file *hf, uint64_t off, uint64_t len, bool shared,
+                     bool noreserve);
+void hugetlb_file_free(struct kernel *k, struct host_file *hf);
+uint64_t hugetlb_fault_page(struct kernel *k, const struct vma *v, uint64_t va, bool *fresh, uint64_t *src);
+/* MFD_HUGETLB memfds by their host file: 0 not one, 21 or 30 its page size's log */
+int hugetlb_memfd(struct kernel *k, uint64_t dev, uint64_t ino);
+void hugetlb_memfd_add(struct kernel *k, uint64_t dev, uint64_t ino, int log);
+void hugetlb_free_all(struct kernel *k);
+/* fault_ops.c: a 2M-aligned run of 512 frames from the never-used part
+ * of RAM (each with one reference), or 0 */
+uint64_t frames_alloc_2m(struct kernel *k);
 /* every mapping of pages [lo, hi) of a file zapped, then the cached pages
  * dropped (hole punching, truncation) */
 void pc_punch(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi);

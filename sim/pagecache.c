@@ -393,6 +393,7 @@ void host_file_put(struct kernel *k, struct host_file *hf) {
     while (*pp && *pp != hf) pp = &(*pp)->hnext;
     if (*pp) *pp = hf->hnext;
   }
+  if (hf->huge) hugetlb_file_free(k, hf);
   if (hf->shmem) shmem_evict(k, hf);
   else close(hf->fd);
   free(hf);

@@ -433,9 +433,7 @@ static void gen_meminfo(struct kernel *k, struct sbuf *b) {
   sb_printf(b, "%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n", "CommitLimit:",
             (unsigned long long)total, "Committed_AS:", (unsigned long long)used,
             "VmallocTotal:", 34359738367ull, "VmallocUsed:", 0ull);
-  sb_printf(b, "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\n"
-            "HugePages_Surp:        0\n%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
-            "Hugetlb:", 0u);
+  hugetlb_meminfo(k, b);
 }
 
 /* ---- the /proc walk ---- */
@@ -517,6 +515,13 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     if (k->smp.n > 1) sb_printf(&b, "0-%d\n", k->smp.n - 1);   /* --cpus */
     else sb_add(&b, "0\n", 2);
     return px_file(r, &b, slash);
+  }
+  /* the 2M hstate's read-only counters (writes: /proc/sys/vm) */
+  static const char hsys[] = "/sys/kernel/mm/hugepages/hugepages-2048kB/";
+  if (!strncmp(g, hsys, sizeof hsys - 1)) {
+    struct sbuf b = {0};
+    if (hugetlb_sysfs(k, g + sizeof hsys - 1, &b)) return px_file(r, &b, slash);
+    free(b.p);
   }
   if (!fs_is_proc_path(g)) return 0;
   char work[FS_PATH_MAX];

@@ -56,6 +56,15 @@ bool memfd_write_sealed(int hostfd) {
   return seals > 0 && (seals & (F_SEAL_WRITE | 0x0010 /* F_SEAL_FUTURE_WRITE */));
 }
 
+/* Would [start, end) split a hugetlb mapping off a huge page boundary?
+ * (hugetlb_vm_op_split: EINVAL) */
+static bool huge_split(struct mm *mm, uint64_t start, uint64_t end) {
+  const struct vma *v = vma_find(mm, start);
+  if (v && (v->flags & VM_HUGETLB) && v->start < start && ((start - v->start) & (HPAGE - 1))) return true;
+  v = vma_find(mm, end - 1);
+  return v && (v->flags & VM_HUGETLB) && v->end > end && ((end - v->start) & (HPAGE - 1));
+}
+
 /* flags mmap accepts without complaint under MAP_SHARED_VALIDATE
  * (include/linux/mman.h LEGACY_MAP_MASK); others give EOPNOTSUPP */
 #define LEGACY_MAP_MASK (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | \
@@ -83,11 +92,29 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (!len) return -EINVAL;
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
   if (type == MAP_SHARED_VALIDATE && (flags & ~(uint64_t)LEGACY_MAP_MASK)) return -EOPNOTSUPP;
+  /* MAP_HUGETLB (ksys_mmap_pgoff): an anonymous mapping's length is
+   * rounded up to the huge page, a size other than 2M or 1G is EINVAL;
+   * a hugetlb memfd's mapping (hugetlbfs_file_mmap,
+   * hugetlb_get_unmapped_area) needs a huge-page-aligned offset and
+   * length */
+  int hlog = 0;
+  if (anon && (flags & MAP_HUGETLB)) {
+    hlog = (int)((flags >> 26) & 0x3f);
+    if (!hlog) hlog = 21;
+    if (hlog != 21 && hlog != 30) return -EINVAL;
+  } else if (!anon && k->fds[fd].kind == FDK_HOST) {
+    struct stat st;
+    if (k->hp.nmemfd && !fstat(k->fds[fd].hostfd, &st)) hlog = hugetlb_memfd(k, st.st_dev, st.st_ino);
+  }
+  uint64_t hsz = hlog ? 1ull << hlog : PAGE;
+  if (hlog && anon) len = (len + hsz - 1) & ~(hsz - 1);
+  if (hlog && !anon && ((off & (hsz - 1)) || (len & (hsz - 1)))) return -EINVAL;
+  if (hlog && (flags & MAP_FIXED) && (addr & (hsz - 1))) return -EINVAL;
   uint64_t plen = page_up(len);
   if (plen < len || plen > TASK_SIZE) return -ENOMEM;
   if (mm->nvmas > k->sysctl.max_map_count) return -ENOMEM;   /* do_mmap: "too many mappings" */
   const char *zero_name = NULL;
-  if (!anon && is_dev_zero(k, fd)) {
+  if (!anon && !hlog && is_dev_zero(k, fd)) {
     int acc = k->fds[fd].flags & O_ACCMODE;
     if (acc == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)) return -EACCES;
     anon = true;
@@ -105,6 +132,11 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     }
     hf = host_file_of(k, (int)fd, &err);
     if (!hf) return err;
+  } else if (hlog) {
+    /* an anonymous hugetlb mapping is a file of its own (hugetlb_file_setup) */
+    hf = shmem_file_new(k, plen, "/anon_hugepage (deleted)");
+    if (!hf) return -ENOMEM;
+    off = 0;
   } else if (type != MAP_PRIVATE) {
     /* shared anonymous memory is a shmem file (mm/shmem.c shmem_zero_setup):
      * a file of the page cache with no host file behind it, so every
@@ -115,8 +147,18 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     off = 0;
   }
   if (hf) hf->refs++;                /* ours until the VMA holds it (error paths put it) */
+  if (hlog) {
+    hf->huge_1g = hlog == 30;
+    /* hugetlbfs_file_mmap: the file grows to cover the mapping */
+    if (!anon && host_file_size(hf) < off + plen && ftruncate(hf->fd, (off_t)(off + plen))) {
+      host_file_put(k, hf);
+      return -ENOMEM;
+    }
+    long r = hugetlb_reserve(k, hf, off, plen, type != MAP_PRIVATE, flags & MAP_NORESERVE);
+    if (r) { host_file_put(k, hf); return r; }
+  }
   /* accountable_mapping: private writable memory is charged (mmap_region) */
-  bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE);
+  bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE) && !hlog;
   if (account && !vm_enough_memory(k, plen / PAGE)) { host_file_put(k, hf); return -ENOMEM; }
   uint64_t start;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -128,6 +170,12 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     }
     mm_unmap(k, mm, addr, addr + plen);
     start = addr;
+  } else if (hlog) {
+    /* hugetlb_get_unmapped_area: the highest huge-page-aligned place */
+    uint64_t s0 = mm_find_free(mm, plen + hsz - PAGE, addr & ~(hsz - 1));
+    start = s0 ? (s0 + hsz - PAGE) & ~(hsz - 1) : 0;
+    if (start && addr && !(addr & (hsz - 1)) && start != addr && range_free(mm, addr, addr + plen)) start = addr;
+    if (!start) { host_file_put(k, hf); return -ENOMEM; }
   } else {
     start = mm_find_free(mm, plen, addr);
     if (!start) { host_file_put(k, hf); return -ENOMEM; }
@@ -135,6 +183,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
                   .prot = (uint32_t)prot, .file = hf, .file_off = off};
   if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
+  if (hlog) v.flags |= VM_HUGETLB;
   if (type != MAP_PRIVATE && !(flags & MAP_ANONYMOUS) && (k->fds[fd].flags & O_ACCMODE) != O_RDWR)
     v.flags |= VM_NOMAYWRITE;         /* a file's (or /dev/zero's) descriptor not open for writing */
   if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
@@ -391,6 +440,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_mmap: return sys_mmap(k, a[0], a[1], a[2], a[3], (int64_t)(int32_t)a[4], a[5]);
   case SYS_munmap: {
     if ((a[0] & (PAGE - 1)) || !a[1] || a[0] + a[1] > TASK_SIZE) return -EINVAL;
+    if (huge_split(mm, a[0], a[0] + page_up(a[1]))) return -EINVAL;
     /* splitting one mapping in two needs a map slot (do_vmi_align_munmap) */
     struct vma *v = vma_find(mm, a[0]);
     uint64_t e = a[0] + page_up(a[1]);
@@ -401,6 +451,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_mprotect:
     if (a[0] & (PAGE - 1)) return -EINVAL;
     if (!a[1]) return 0;
+    if (huge_split(mm, a[0], a[0] + page_up(a[1]))) return -EINVAL;
     if (a[2] & PROT_WRITE)            /* a write-sealed memfd has no VM_MAYWRITE */
       for (uint64_t va = a[0]; va < a[0] + page_up(a[1]);) {
         struct vma *v = vma_find(mm, va);
