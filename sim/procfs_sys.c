@@ -186,7 +186,8 @@ static const struct sysctl sysctls[] = {
   {"vm/drop_caches", 0200, SC_INT, KV(drop_caches), 0, 1, 4, .apply = apply_drop_caches,
    .doc = "1 and 3 drop the clean page cache"},
   {"vm/max_map_count", 0644, SC_INT, KV(max_map_count), 65530, 0, INT32_MAX,
-   .doc = "mmap: ENOMEM above it; splits by munmap and mprotect: ENOMEM at it"},
+   .doc = "mmap and shmat: ENOMEM once the mappings are above it (do_mmap); splits by munmap and mprotect: "
+          "ENOMEM at it; no host descriptor per mapping, so any value is reachable"},
   {"vm/nr_hugepages", 0644, SC_ULONG, KV(nr_hugepages), 0, 0, ULONG_MAX_, .apply = apply_nr_hugepages,
    .doc = "the hugetlb pool's 2M pages (from guest RAM); reads back the pages a write could allocate"},
   {"vm/nr_overcommit_hugepages", 0644, SC_ULONG, KV(nr_overcommit_hugepages), 0, 0, ULONG_MAX_,
