@@ -30,12 +30,14 @@
 #define HP_FILE 1            /* a shared file's page */
 #define HP_PRIVATE 2         /* a private mapping's page: free again when nothing maps it */
 
-/* a hugetlb file's pages and reservations */
+/* a hugetlb file's pages and reservations, by 2M index of the file */
+#define R_SHARED 1           /* reserved for the file's page (shared mappings) */
+#define R_PRIVATE 2          /* reserved for a private mapping's own page (Linux keeps
+                                these in the mapping's resv_map, by the same index) */
 struct hugetlb_file {
-  uint64_t *pa;              /* by 2M index: the page, 0 none yet */
-  uint8_t *resv;             /* by 2M index: reserved for it (shared mappings) */
+  uint64_t *pa;              /* the file's page, 0 none yet */
+  uint8_t *resv;             /* R_* */
   size_t n;
-  uint64_t priv_resv;        /* reserved by its private mappings, not yet used */
 };
 
 static bool grow_file(struct hugetlb_file *h, size_t n) {
@@ -210,17 +212,31 @@ long hugetlb_reserve(struct kernel *k, struct host_file *hf, uint64_t off, uint6
   if (hf->huge_1g) return noreserve ? 0 : -ENOMEM;   /* no 1G page in the pool, ever */
   if (noreserve) return 0;
   uint64_t lo = off / HPAGE, hi = (off + len + HPAGE - 1) / HPAGE;
-  if (!shared) {
-    if (!acct(k, hi - lo)) return -ENOMEM;
-    h->priv_resv += hi - lo;
+  if (!grow_file(h, (size_t)hi)) return -ENOMEM;
+  uint64_t need = 0;
+  if (!shared) {                       /* every page of the mapping (not yet reserved) */
+    for (uint64_t i = lo; i < hi; i++) need += !(h->resv[i] & R_PRIVATE);
+    if (!acct(k, need)) return -ENOMEM;
+    for (uint64_t i = lo; i < hi; i++) h->resv[i] |= R_PRIVATE;
     return 0;
   }
-  if (!grow_file(h, (size_t)hi)) return -ENOMEM;
-  uint64_t need = 0;                   /* pages of the file neither there nor reserved */
-  for (uint64_t i = lo; i < hi; i++) need += !h->pa[i] && !h->resv[i];
+  /* pages of the file neither there nor reserved (region_chg) */
+  for (uint64_t i = lo; i < hi; i++) need += !h->pa[i] && !(h->resv[i] & R_SHARED);
   if (!acct(k, need)) return -ENOMEM;
-  for (uint64_t i = lo; i < hi; i++) if (!h->pa[i]) h->resv[i] = 1;
+  for (uint64_t i = lo; i < hi; i++) if (!h->pa[i]) h->resv[i] |= R_SHARED;
   return 0;
+}
+
+/* A private hugetlb mapping goes (all or part of it: hugetlb_vm_op_close):
+ * what it reserved and did not use is given back.  A fork's child's copy
+ * (VM_NORESERVE: not the reservation's owner) has none. */
+void hugetlb_vma_close(struct kernel *k, const struct vma *v) {
+  struct hugetlb_file *h = v->file ? v->file->huge : NULL;
+  if (!h || !(v->flags & VM_HUGETLB) || (v->flags & (VM_SHARED | VM_NORESERVE))) return;
+  uint64_t lo = v->file_off / HPAGE, hi = lo + (v->end - v->start + HPAGE - 1) / HPAGE, n = 0;
+  for (uint64_t i = lo; i < hi && i < h->n; i++)
+    if (h->resv[i] & R_PRIVATE) { h->resv[i] &= (uint8_t)~R_PRIVATE; n++; }
+  unacct(k, n);
 }
 
 /* the last reference to a hugetlb file: its pages and reservations go
@@ -228,9 +244,9 @@ long hugetlb_reserve(struct kernel *k, struct host_file *hf, uint64_t off, uint6
 void hugetlb_file_free(struct kernel *k, struct host_file *hf) {
   struct hugetlb_file *h = hf->huge;
   if (!h) return;
-  uint64_t unused = h->priv_resv;
+  uint64_t unused = 0;
   for (size_t i = 0; i < h->n; i++) {
-    unused += h->resv[i];
+    unused += ((h->resv[i] & R_SHARED) != 0) + ((h->resv[i] & R_PRIVATE) != 0);
     if (h->pa[i]) page_free(k, h->pa[i]);
   }
   unacct(k, unused);
@@ -267,18 +283,18 @@ uint64_t hugetlb_fault_page(struct kernel *k, const struct vma *v, uint64_t va, 
     pa = h->pa[idx];
     if (!pa) {
       /* a page reserved for it, or a free page no reservation holds */
-      bool had = h->resv[idx];
+      bool had = h->resv[idx] & R_SHARED;
       if (!had && avail <= k->hp.resv) return 0;
       if (!(pa = take_page(k, HP_FILE))) return 0;
-      if (had) { h->resv[idx] = 0; k->hp.resv--; }
+      if (had) { h->resv[idx] &= (uint8_t)~R_SHARED; k->hp.resv--; }
       h->pa[idx] = pa;
       *fresh = true;
     }
   } else {
-    bool had = h->priv_resv > 0;
+    bool had = idx < h->n && (h->resv[idx] & R_PRIVATE) && !(v->flags & VM_NORESERVE);
     if (!had && avail <= k->hp.resv) return 0;
     if (!(pa = take_page(k, HP_PRIVATE))) return 0;
-    if (had) { h->priv_resv--; k->hp.resv--; }
+    if (had) { h->resv[idx] &= (uint8_t)~R_PRIVATE; k->hp.resv--; }
     if (idx < h->n && h->pa[idx]) *src = h->pa[idx];
     else *fresh = true;
   }

@@ -616,6 +616,7 @@ bool hugetlb_sysfs(struct kernel *k, const char *name, struct sbuf *b);
 int hugetlb_make_file(struct host_file *hf);
 long hugetlb_reserve(struct kernel *k, struct host_file *hf, uint64_t off, uint64_t len, bool shared,
                      bool noreserve);
+void hugetlb_vma_close(struct kernel *k, const struct vma *v);
 void hugetlb_file_free(struct kernel *k, struct host_file *hf);
 uint64_t hugetlb_fault_page(struct kernel *k, const struct vma *v, uint64_t va, bool *fresh, uint64_t *src);
 /* MFD_HUGETLB memfds by their host file: 0 not one, 21 or 30 its page size's log */

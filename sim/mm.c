@@ -132,7 +132,10 @@ void mm_put(struct kernel *k, struct mm *mm) {
   rec_put(k, FLTR_K_MM_FREE, mm->id, 0, 0, 0);
   if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
   free_tables(k, mm->pml4, 4);
-  for (int i = 0; i < mm->nvmas; i++) host_file_put(k, mm->vmas[i].file);
+  for (int i = 0; i < mm->nvmas; i++) {
+    hugetlb_vma_close(k, &mm->vmas[i]);
+    host_file_put(k, mm->vmas[i].file);
+  }
   free(mm->vmas);
   attrib_put_symbols(mm->syms);
   free(mm);
@@ -366,7 +369,10 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
   for (int i = 0; i < mm->nvmas;) {
-    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) vma_remove_at(k, mm, i);
+    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) {
+      hugetlb_vma_close(k, &mm->vmas[i]);
+      vma_remove_at(k, mm, i);
+    }
     else i++;
   }
   pv_batch(k, true);                 /* zap_page_range: lazy MMU mode */
@@ -415,7 +421,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
   if (vma_isolate(k, mm, start, end)) return -ENOMEM;
   /* mprotect_fixup: private memory made writable for the first time is
    * charged then (ENOMEM if it cannot be) */
-  uint32_t charge = VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE;
+  uint32_t charge = VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE | VM_HUGETLB;
   for (int i = 0; i < mm->nvmas && (prot & PROT_WRITE); i++) {
     struct vma *v = &mm->vmas[i];
     if (v->start >= start && v->end <= end && !(v->flags & charge) &&

@@ -154,8 +154,6 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
       host_file_put(k, hf);
       return -ENOMEM;
     }
-    long r = hugetlb_reserve(k, hf, off, plen, type != MAP_PRIVATE, flags & MAP_NORESERVE);
-    if (r) { host_file_put(k, hf); return r; }
   }
   /* accountable_mapping: private writable memory is charged (mmap_region) */
   bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE) && !hlog;
@@ -179,6 +177,11 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   } else {
     start = mm_find_free(mm, plen, addr);
     if (!start) { host_file_put(k, hf); return -ENOMEM; }
+  }
+  if (hlog) {
+    /* hugetlbfs_file_mmap's reservation, after MAP_FIXED's unmap (mmap_region) */
+    long r = hugetlb_reserve(k, hf, off, plen, type != MAP_PRIVATE, flags & MAP_NORESERVE);
+    if (r) { host_file_put(k, hf); return r; }
   }
   struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
                   .prot = (uint32_t)prot, .file = hf, .file_off = off};
