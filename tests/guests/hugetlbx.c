@@ -4,7 +4,8 @@
  * MAP_NORESERVE maps and a touch is SIGBUS, a 1G size is ENOMEM, another
  * size EINVAL; MFD_HUGETLB files take no write(), ftruncate and mmap by
  * whole huge pages only; SHM_HUGETLB is ENOMEM; a hugetlb mapping is not
- * split off a huge page boundary (EINVAL).
+ * split off a huge page boundary (EINVAL); smaps shows 2M page sizes and
+ * the "ht" flag.
  * With "pool" (under faultline only: it writes vm.nr_hugepages): the
  * rules of Documentation/admin-guide/mm/hugetlbpage.rst -- the count reads
  * back, HugePages_Free/Rsvd follow mmap (reserve), touch (take) and munmap
@@ -63,6 +64,24 @@ static int touch(volatile char *p) {
   return 0;
 }
 
+/* the mapping's name, page sizes and hugetlb flag as /proc/self/smaps shows them */
+static void smaps_of(void *p) {
+  FILE *f = fopen("/proc/self/smaps", "r");
+  char line[512], want[32];
+  int in = 0;
+  snprintf(want, sizeof want, "%lx-", (unsigned long)p);
+  while (f && fgets(line, sizeof line, f)) {
+    if (strchr(line, '-') && strchr(line, ':') && line[0] != ' ' && strncmp(line, "VmFlags", 7) &&
+        strstr(line, " kB") == NULL)
+      in = !strncmp(line, want, strlen(want));
+    if (!in) continue;
+    if (!strncmp(line, want, strlen(want))) printf("smaps: %s", strchr(line, '/') ? strchr(line, '/') : "(none)\n");
+    if (!strncmp(line, "KernelPageSize:", 15) || !strncmp(line, "MMUPageSize:", 12)) printf("smaps: %s", line);
+    if (!strncmp(line, "VmFlags:", 8)) printf("smaps: ht %d ac %d\n", strstr(line, " ht") != NULL, strstr(line, " ac") != NULL);
+  }
+  if (f) fclose(f);
+}
+
 static int fails;
 #define CHECK(c, ...) do { if (!(c)) { fails++; printf("FAIL: "); printf(__VA_ARGS__); printf("\n"); } } while (0)
 
@@ -80,6 +99,7 @@ static void empty_pool(void) {
     printf("munmap 1M of it: %s\n", munmap(p, HP / 2) ? en(errno) : "ok");
     errno = 0;
     printf("mprotect 4K of it: %s\n", mprotect(p, 4096, PROT_READ) ? en(errno) : "ok");
+    smaps_of(p);
     errno = 0;
     printf("munmap 2M: %s\n", munmap(p, HP) ? en(errno) : "ok");
   }
