@@ -92,11 +92,11 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (!len) return -EINVAL;
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
   if (type == MAP_SHARED_VALIDATE && (flags & ~(uint64_t)LEGACY_MAP_MASK)) return -EOPNOTSUPP;
-  /* MAP_HUGETLB (ksys_mmap_pgoff): an anonymous mapping's length is
-   * rounded up to the huge page, a size other than 2M or 1G is EINVAL;
-   * a hugetlb memfd's mapping (hugetlbfs_file_mmap,
-   * hugetlb_get_unmapped_area) needs a huge-page-aligned offset and
-   * length */
+  /* hugetlb (ksys_mmap_pgoff): the length of a hugetlb file's or a
+   * MAP_HUGETLB mapping is rounded up to the huge page; MAP_HUGETLB of
+   * another file, or of a size other than 2M or 1G, is EINVAL; a hugetlb
+   * file's offset must be huge-page aligned (hugetlbfs_file_mmap), and so
+   * must a MAP_FIXED address (prepare_hugepage_range) */
   int hlog = 0;
   if (anon && (flags & MAP_HUGETLB)) {
     hlog = (int)((flags >> 26) & 0x3f);
@@ -106,9 +106,10 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
     struct stat st;
     if (k->hp.nmemfd && !fstat(k->fds[fd].hostfd, &st)) hlog = hugetlb_memfd(k, st.st_dev, st.st_ino);
   }
+  if (!anon && !hlog && (flags & MAP_HUGETLB)) return -EINVAL;
   uint64_t hsz = hlog ? 1ull << hlog : PAGE;
-  if (hlog && anon) len = (len + hsz - 1) & ~(hsz - 1);
-  if (hlog && !anon && ((off & (hsz - 1)) || (len & (hsz - 1)))) return -EINVAL;
+  if (hlog) len = (len + hsz - 1) & ~(hsz - 1);
+  if (hlog && !anon && (off & (hsz - 1))) return -EINVAL;
   if (hlog && (flags & MAP_FIXED) && (addr & (hsz - 1))) return -EINVAL;
   uint64_t plen = page_up(len);
   if (plen < len || plen > TASK_SIZE) return -ENOMEM;

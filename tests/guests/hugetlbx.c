@@ -125,6 +125,9 @@ static void empty_pool(void) {
     errno = 0;
     printf("ftruncate 2M: %s\n", ftruncate(fd, HP) ? en(errno) : "ok");
     errno = 0;
+    p = mmap(NULL, HP / 2, PROT_READ, MAP_SHARED, fd, 0);
+    printf("mmap 1M (rounded up, reserved): %s\n", p == MAP_FAILED ? en(errno) : "mapped");
+    errno = 0;
     p = mmap(NULL, HP, PROT_READ, MAP_SHARED, fd, 4096);
     printf("mmap at 4K: %s\n", p == MAP_FAILED ? en(errno) : "mapped");
     errno = 0;
@@ -132,6 +135,11 @@ static void empty_pool(void) {
     printf("mmap 2M: %s\n", p == MAP_FAILED ? en(errno) : "mapped");
     close(fd);
   }
+  int plain = (int)syscall(SYS_memfd_create, "plain", 0u);
+  errno = 0;
+  p = plain < 0 || ftruncate(plain, HP) ? MAP_FAILED : mmap(NULL, HP, PROT_READ, MAP_SHARED | MAP_HUGETLB, plain, 0);
+  printf("MAP_HUGETLB of an ordinary memfd: %s\n", p == MAP_FAILED ? en(errno) : "mapped");
+  if (plain >= 0) close(plain);
   errno = 0;
   int id = shmget(IPC_PRIVATE, HP, IPC_CREAT | SHM_HUGETLB | 0600);
   printf("shmget(SHM_HUGETLB): %s\n", id < 0 ? en(errno) : "ok");
