@@ -22,6 +22,7 @@
 #include "sim/kernel.h"
 #include "sim/mm_internal.h"
 #include "sim/procfs_priv.h"
+#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,9 +85,13 @@ static void pool_remove(struct kernel *k, size_t i) {
   p->n--;
 }
 
-/* private pages nothing maps any more are free again (free_huge_folio) */
+static void memfd_gc(struct kernel *k);
+
+/* private pages nothing maps any more are free again (free_huge_folio),
+ * and closed memfds' pages */
 static void reap(struct kernel *k) {
   struct hugetlb_pool *p = &k->hp;
+  if (p->nmemfd) memfd_gc(k);
   for (size_t i = 0; i < p->n; i++) {
     if (p->state[i] != HP_PRIVATE) continue;
     bool used = false;
@@ -152,7 +157,7 @@ void hugetlb_meminfo(struct kernel *k, struct sbuf *b) {
 }
 
 /* /sys/kernel/mm/hugepages/hugepages-2048kB/<name> (hstate_attrs) */
-bool hugetlb_sysfs(struct kernel *k, const char *name, struct sbuf *b) {
+static bool hugetlb_sysfs(struct kernel *k, const char *name, struct sbuf *b) {
   reap(k);
   const struct hugetlb_pool *p = &k->hp;
   uint64_t v;
@@ -302,28 +307,103 @@ uint64_t hugetlb_fault_page(struct kernel *k, const struct vma *v, uint64_t va, 
   return pa;
 }
 
-/* ---- MFD_HUGETLB memfds: a host memfd names the file; the model keeps
- * its pages (hugetlbfs has no write(): EINVAL, ftruncate by whole pages) ---- */
+/* ---- MFD_HUGETLB memfds: a host memfd names the file (hugetlbfs has
+ * no write(): EINVAL; ftruncate by whole pages); its pages are the
+ * inode's, here this entry's, kept while the memfd is open or mapped ---- */
+
+struct hugetlb_memfd {
+  uint64_t dev, ino;
+  int log;                   /* 21 or 30 */
+  struct hugetlb_file *h;    /* its pages, once mapped */
+  int maps;                  /* mapping objects (host_file) using h */
+};
+
+static struct hugetlb_memfd *memfd_find(struct kernel *k, uint64_t dev, uint64_t ino) {
+  for (size_t i = 0; i < k->hp.nmemfd; i++)
+    if (k->hp.memfd[i].dev == dev && k->hp.memfd[i].ino == ino) return &k->hp.memfd[i];
+  return NULL;
+}
 
 int hugetlb_memfd(struct kernel *k, uint64_t dev, uint64_t ino) {
-  for (size_t i = 0; i < k->hp.nmemfd; i++)
-    if ((k->hp.memfd[2 * i] & ~(1ull << 63)) == dev && k->hp.memfd[2 * i + 1] == ino)
-      return k->hp.memfd[2 * i] >> 63 ? 30 : 21;
-  return 0;
+  const struct hugetlb_memfd *m = memfd_find(k, dev, ino);
+  return m ? m->log : 0;
 }
 
 void hugetlb_memfd_add(struct kernel *k, uint64_t dev, uint64_t ino, int log) {
-  uint64_t *m = realloc(k->hp.memfd, (k->hp.nmemfd + 1) * 2 * sizeof *m);
+  struct hugetlb_memfd *m = realloc(k->hp.memfd, (k->hp.nmemfd + 1) * sizeof *m);
   if (!m) return;
   k->hp.memfd = m;
-  m[2 * k->hp.nmemfd] = dev | (log == 30 ? 1ull << 63 : 0);
-  m[2 * k->hp.nmemfd + 1] = ino;
-  k->hp.nmemfd++;
+  m[k->hp.nmemfd++] = (struct hugetlb_memfd){.dev = dev, .ino = ino, .log = log};
+}
+
+void hugetlb_memfd_attach(struct kernel *k, struct host_file *hf) {
+  struct hugetlb_memfd *m = memfd_find(k, hf->dev, hf->ino);
+  if (!m) return;
+  if (!m->h && !(m->h = calloc(1, sizeof *m->h))) return;
+  hf->huge = m->h;
+  hf->huge_memfd = true;
+  m->maps++;
+}
+
+void hugetlb_memfd_detach(struct kernel *k, struct host_file *hf) {
+  struct hugetlb_memfd *m = memfd_find(k, hf->dev, hf->ino);
+  if (m && m->maps) m->maps--;
+  hf->huge = NULL;
+}
+
+/* memfds neither mapped nor open any more: their pages go back
+ * (hugetlbfs_evict_inode), at the pool's next use */
+static void memfd_gc(struct kernel *k) {
+  for (size_t i = 0; i < k->hp.nmemfd;) {
+    struct hugetlb_memfd *m = &k->hp.memfd[i];
+    if (m->maps || fds_file_open(k, m->dev, m->ino, false)) { i++; continue; }
+    if (m->h) {
+      struct host_file tmp = {.huge = m->h};
+      hugetlb_file_free(k, &tmp);
+    }
+    *m = k->hp.memfd[--k->hp.nmemfd];
+  }
 }
 
 void hugetlb_free_all(struct kernel *k) {
   free(k->hp.pa);
   free(k->hp.state);
+  for (size_t i = 0; i < k->hp.nmemfd; i++)
+    if (k->hp.memfd[i].h) { free(k->hp.memfd[i].h->pa); free(k->hp.memfd[i].h->resv); free(k->hp.memfd[i].h); }
   free(k->hp.memfd);
   memset(&k->hp, 0, sizeof k->hp);
+}
+
+/* ---- /sys/kernel/mm/hugepages: the model's one hstate (2M) and its
+ * read-only counters (writes go to /proc/sys/vm); never the host's ---- */
+
+static const char hdir[] = "/sys/kernel/mm/hugepages", hsub[] = "hugepages-2048kB";
+
+bool hugetlb_sys_path(const char *g) {
+  return !strncmp(g, hdir, sizeof hdir - 1) && (!g[sizeof hdir - 1] || g[sizeof hdir - 1] == '/');
+}
+
+int hugetlb_sys_lookup(struct kernel *k, const char *g, struct px *r, bool slash) {
+  const char *t = g + sizeof hdir - 1;
+  struct sbuf b = {0};
+  if (!*t) {
+    dir_add(k, &b, hdir, ".", DT_DIR);
+    dir_add(k, &b, hdir, "..", DT_DIR);
+    dir_add(k, &b, hdir, hsub, DT_DIR);
+    return px_dir(r, &b);
+  }
+  char sub[64];
+  snprintf(sub, sizeof sub, "%s/%s", hdir, hsub);
+  if (!strcmp(g, sub)) {
+    static const char *const names[] = {"free_hugepages", "nr_hugepages", "nr_overcommit_hugepages",
+                                        "resv_hugepages", "surplus_hugepages"};
+    dir_add(k, &b, sub, ".", DT_DIR);
+    dir_add(k, &b, sub, "..", DT_DIR);
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) dir_add(k, &b, sub, names[i], DT_REG);
+    return px_dir(r, &b);
+  }
+  if (!strncmp(g, sub, strlen(sub)) && g[strlen(sub)] == '/' && hugetlb_sysfs(k, g + strlen(sub) + 1, &b))
+    return px_file(r, &b, slash);
+  free(b.p);
+  return -ENOENT;
 }

@@ -109,6 +109,7 @@ struct host_file {
                                 object per struct file, as Linux's vm_file (host_file_of) */
   struct host_file *hnext;   /* in k->hf_hash by ofd */
   struct hugetlb_file *huge; /* a hugetlb file's pages and reservations (hugetlb.c), or NULL */
+  bool huge_memfd;           /* huge is a MFD_HUGETLB memfd's, which outlives this object */
   bool huge_1g;              /* a hugetlb file of 1G pages (whose pool is always empty) */
   bool shmem;                /* no host file: Linux's shmem (shared anonymous memory,
                                 System V segments), its pages only in the page cache,
@@ -530,7 +531,7 @@ struct kernel {
     uint64_t nr_overcommit;  /* vm.nr_overcommit_hugepages */
     bool pick, pick_fresh;   /* the fault being handled takes this page (plan -> thp ops) */
     uint64_t pick_pa, pick_src;
-    uint64_t *memfd;         /* MFD_HUGETLB memfds (host dev, ino pairs; 1G ones with bit 63 of dev) */
+    struct hugetlb_memfd *memfd;   /* MFD_HUGETLB memfds (hugetlb.c) */
     size_t nmemfd;
   } hp;
   /* KPTI model (guest.kpti / guest.pcid) */
@@ -612,7 +613,9 @@ struct sbuf;
 void hugetlb_set_pages(struct kernel *k, uint64_t want);
 uint64_t hugetlb_free_pages(struct kernel *k);
 void hugetlb_meminfo(struct kernel *k, struct sbuf *b);
-bool hugetlb_sysfs(struct kernel *k, const char *name, struct sbuf *b);
+struct px;
+bool hugetlb_sys_path(const char *gpath);   /* under /sys/kernel/mm/hugepages */
+int hugetlb_sys_lookup(struct kernel *k, const char *gpath, struct px *r, bool slash);
 int hugetlb_make_file(struct host_file *hf);
 long hugetlb_reserve(struct kernel *k, struct host_file *hf, uint64_t off, uint64_t len, bool shared,
                      bool noreserve);
@@ -622,6 +625,9 @@ uint64_t hugetlb_fault_page(struct kernel *k, const struct vma *v, uint64_t va, 
 /* MFD_HUGETLB memfds by their host file: 0 not one, 21 or 30 its page size's log */
 int hugetlb_memfd(struct kernel *k, uint64_t dev, uint64_t ino);
 void hugetlb_memfd_add(struct kernel *k, uint64_t dev, uint64_t ino, int log);
+/* a mapping object of a MFD_HUGETLB memfd made (host_file_of) or gone */
+void hugetlb_memfd_attach(struct kernel *k, struct host_file *hf);
+void hugetlb_memfd_detach(struct kernel *k, struct host_file *hf);
 void hugetlb_free_all(struct kernel *k);
 /* fault_ops.c: a 2M-aligned run of 512 frames from the never-used part
  * of RAM (each with one reference), or 0 */
@@ -696,6 +702,8 @@ const uint8_t *user_page_dump(struct kernel *k, uint64_t va);
 /* run PATH: a "#!" script through its interpreter, or an ELF (binfmt_script.c) */
 /* fd.c: a guest process has the file open for writing (exec: ETXTBSY) */
 bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino);
+/* ... open at all (for_write: for writing) by some live process's descriptor */
+bool fds_file_open(struct kernel *k, uint64_t dev, uint64_t ino, bool for_write);
 /* fd.c: the host fd a blocked task waits on is a pipe the guest made */
 bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd);
 int load_program(struct kernel *k, const char *path, char *const argv[], char *const envp[],

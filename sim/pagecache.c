@@ -393,7 +393,8 @@ void host_file_put(struct kernel *k, struct host_file *hf) {
     while (*pp && *pp != hf) pp = &(*pp)->hnext;
     if (*pp) *pp = hf->hnext;
   }
-  if (hf->huge) hugetlb_file_free(k, hf);
+  if (hf->huge_memfd) hugetlb_memfd_detach(k, hf);
+  else if (hf->huge) hugetlb_file_free(k, hf);
   if (hf->shmem) shmem_evict(k, hf);
   else close(hf->fd);
   free(hf);
@@ -423,6 +424,7 @@ struct host_file *host_file_of(struct kernel *k, int gfd, long *err) {
   hf->ofd = ofd;
   host_file_identify(hf);
   snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
+  if (k->hp.nmemfd) hugetlb_memfd_attach(k, hf);
   if (ofd) {
     hf->hnext = k->hf_hash[ofd % HF_BUCKETS];
     k->hf_hash[ofd % HF_BUCKETS] = hf;

@@ -516,33 +516,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     else sb_add(&b, "0\n", 2);
     return px_file(r, &b, slash);
   }
-  /* /sys/kernel/mm/hugepages: the model's one hstate (2M) and its
-   * read-only counters (writes go to /proc/sys/vm); never the host's */
-  static const char hdir[] = "/sys/kernel/mm/hugepages", hsub[] = "hugepages-2048kB";
-  if (!strncmp(g, hdir, sizeof hdir - 1) && (!g[sizeof hdir - 1] || g[sizeof hdir - 1] == '/')) {
-    const char *t = g + sizeof hdir - 1;
-    struct sbuf b = {0};
-    if (!*t) {
-      dir_add(k, &b, hdir, ".", DT_DIR);
-      dir_add(k, &b, hdir, "..", DT_DIR);
-      dir_add(k, &b, hdir, hsub, DT_DIR);
-      return px_dir(r, &b);
-    }
-    char sub[64];
-    snprintf(sub, sizeof sub, "%s/%s", hdir, hsub);
-    if (!strcmp(g, sub)) {
-      static const char *const names[] = {"free_hugepages", "nr_hugepages", "nr_overcommit_hugepages",
-                                          "resv_hugepages", "surplus_hugepages"};
-      dir_add(k, &b, sub, ".", DT_DIR);
-      dir_add(k, &b, sub, "..", DT_DIR);
-      for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) dir_add(k, &b, sub, names[i], DT_REG);
-      return px_dir(r, &b);
-    }
-    if (!strncmp(g, sub, strlen(sub)) && g[strlen(sub)] == '/' && hugetlb_sysfs(k, g + strlen(sub) + 1, &b))
-      return px_file(r, &b, slash);
-    free(b.p);
-    return -ENOENT;
-  }
+  if (hugetlb_sys_path(g)) return hugetlb_sys_lookup(k, g, r, slash);   /* /sys/kernel/mm/hugepages */
   if (!fs_is_proc_path(g)) return 0;
   char work[FS_PATH_MAX];
   snprintf(work, sizeof work, "%s", g + 5);   /* after "/proc" */

@@ -177,14 +177,14 @@ static void pool(void) {
   waitpid(pid, NULL, 0);
   CHECK(s[100] == 42 && meminfo("HugePages_Free:") == 3, "shared page: the child's store, one page");
   munmap(s, HP);
-  /* a memfd (the model keeps its pages while it is mapped, Linux while
-   * it is open too: not compared) */
+  /* a memfd: its pages outlive the mapping while the file is open */
   int fd = (int)syscall(SYS_memfd_create, "pool", 4u);
   char *m = mmap(NULL, 2 * HP, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   CHECK(m != MAP_FAILED, "memfd mapped");
   m[HP] = 9;
   munmap(m, 2 * HP);
   m = mmap(NULL, 2 * HP, PROT_READ, MAP_SHARED, fd, 0);
+  CHECK(m != MAP_FAILED && m[HP] == 9 && meminfo("HugePages_Free:") == 3, "memfd page kept while open");
   munmap(m, 2 * HP);
   close(fd);
   CHECK(meminfo("HugePages_Free:") == 4 && meminfo("HugePages_Rsvd:") == 0, "memfd closed: pages back");
