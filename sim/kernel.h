@@ -73,9 +73,13 @@ struct mm {
   int refs;
   uint64_t pml4;             /* machine address of the top-level table */
   struct vma *vmas;          /* sorted by start */
-  int nvmas, cap;
+  int nvmas, cap;            /* cap: slots in the allocation, which starts front slots before vmas */
+  int front;
   uint64_t brk_start, brk;
   uint64_t mmap_base;
+  /* mm_find_free's cache: every gap above the VMA starting at ff_addr is
+   * shorter than ff_len (0: nothing known; a VMA's removal forgets it) */
+  uint64_t ff_addr, ff_len;
   uint64_t stack_limit;      /* lowest address the stack may grow to */
   uint64_t pt_pages;         /* page-table pages owned */
   uint64_t rss_pages;

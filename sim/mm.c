@@ -136,7 +136,7 @@ void mm_put(struct kernel *k, struct mm *mm) {
     hugetlb_vma_close(k, &mm->vmas[i]);
     host_file_put(k, mm->vmas[i].file);
   }
-  free(mm->vmas);
+  free(mm->vmas ? mm->vmas - mm->front : NULL);
   attrib_put_symbols(mm->syms);
   free(mm);
 }
@@ -160,14 +160,41 @@ struct vma *vma_next(struct mm *mm, uint64_t va) {
   return NULL;
 }
 
+/* The VMA array has free slots at both ends (mm->front before vmas[0],
+ * the rest after): an insertion or removal moves the shorter side, so
+ * mappings added below all others (mmap's top-down order) cost little
+ * however many there are.  Indices of the other VMAs do not change. */
+static bool vmas_room(struct mm *mm, bool front) {
+  if (front ? mm->front > 0 : mm->front + mm->nvmas < mm->cap) return true;
+  int cap = mm->cap ? mm->cap * 2 : 16;
+  struct vma *base = malloc((size_t)cap * sizeof *base);
+  if (!base) return false;
+  int nfront = (cap - mm->nvmas) / 2;
+  if (mm->nvmas) memcpy(base + nfront, mm->vmas, (size_t)mm->nvmas * sizeof *base);
+  free(mm->vmas ? mm->vmas - mm->front : NULL);
+  mm->vmas = base + nfront;
+  mm->front = nfront;
+  mm->cap = cap;
+  return true;
+}
+
 struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v) {
-  if (mm->nvmas == mm->cap) {
-    mm->cap = mm->cap ? mm->cap * 2 : 16;
-    mm->vmas = realloc(mm->vmas, mm->cap * sizeof *mm->vmas);
+  (void)k;
+  int pos = 0, hi = mm->nvmas;        /* the first VMA starting at or after v (binary search) */
+  while (pos < hi) {
+    int mid = (pos + hi) / 2;
+    if (mm->vmas[mid].start < v->start) pos = mid + 1;
+    else hi = mid;
   }
-  int pos = 0;
-  while (pos < mm->nvmas && mm->vmas[pos].start < v->start) pos++;
-  memmove(&mm->vmas[pos + 1], &mm->vmas[pos], (mm->nvmas - pos) * sizeof *mm->vmas);
+  bool front = pos < mm->nvmas - pos;
+  if (!vmas_room(mm, front)) abort();  /* (out of host memory) */
+  if (front) {
+    mm->vmas--;
+    mm->front--;
+    memmove(&mm->vmas[0], &mm->vmas[1], (size_t)pos * sizeof *mm->vmas);
+  } else {
+    memmove(&mm->vmas[pos + 1], &mm->vmas[pos], (size_t)(mm->nvmas - pos) * sizeof *mm->vmas);
+  }
   mm->vmas[pos] = *v;
   if (v->file) v->file->refs++;
   mm->nvmas++;
@@ -176,8 +203,15 @@ struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v) {
 
 static void vma_remove_at(struct kernel *k, struct mm *mm, int idx) {
   struct vma *v = &mm->vmas[idx];
+  mm->ff_len = 0;                    /* a gap may have grown */
   host_file_put(k, v->file);
-  memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nvmas - idx - 1) * sizeof *mm->vmas);
+  if (idx < mm->nvmas - idx - 1) {
+    memmove(&mm->vmas[1], &mm->vmas[0], (size_t)idx * sizeof *mm->vmas);
+    mm->vmas++;
+    mm->front++;
+  } else {
+    memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (size_t)(mm->nvmas - idx - 1) * sizeof *mm->vmas);
+  }
   mm->nvmas--;
 }
 
@@ -368,12 +402,19 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
-  for (int i = 0; i < mm->nvmas;) {
-    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) {
+  int i = 0, hi = mm->nvmas;          /* the first VMA starting at or after start */
+  while (i < hi) {
+    int mid = (i + hi) / 2;
+    if (mm->vmas[mid].start < start) i = mid + 1;
+    else hi = mid;
+  }
+  while (i < mm->nvmas && mm->vmas[i].start < end) {
+    if (mm->vmas[i].end <= end) {
       hugetlb_vma_close(k, &mm->vmas[i]);
       vma_remove_at(k, mm, i);
+    } else {
+      i++;
     }
-    else i++;
   }
   pv_batch(k, true);                 /* zap_page_range: lazy MMU mode */
   struct pte_range r;
@@ -485,13 +526,32 @@ uint64_t mm_find_free(struct mm *mm, uint64_t len, uint64_t hint) {
       if (mm->vmas[i].start < hint + len && mm->vmas[i].end > hint) ok = false;
     if (ok) return hint;
   }
-  /* top-down from mmap_base, like Linux's default layout */
+  /* top-down from mmap_base, like Linux's default layout; the gaps a
+   * search of at least this length already found too short are skipped
+   * (where it ends is the same as a scan from the top) */
   uint64_t top = mm->mmap_base;
-  for (int i = mm->nvmas - 1; i >= -1; i--) {
+  int from = mm->nvmas - 1;
+  if (mm->ff_len && len >= mm->ff_len) {
+    int lo = 0, hi = mm->nvmas - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) / 2;
+      if (mm->vmas[mid].start < mm->ff_addr) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (lo < mm->nvmas && mm->vmas[lo].start == mm->ff_addr) from = lo - 1;
+  }
+  for (int i = from; i >= -1; i--) {
     uint64_t vend = i >= 0 ? mm->vmas[i].end : 0;
     uint64_t vstart = i + 1 < mm->nvmas ? mm->vmas[i + 1].start : TASK_SIZE;
     if (vstart > top) vstart = top;
-    if (vend < vstart && vstart - vend >= len && vstart >= len) return (vstart - len) & PAGE_MASK;
+    if (vend < vstart && vstart - vend >= len && vstart >= len) {
+      /* every gap above vstart was shorter than len */
+      if (i + 1 < mm->nvmas && (from == mm->nvmas - 1 || len == mm->ff_len)) {
+        mm->ff_addr = mm->vmas[i + 1].start;
+        mm->ff_len = len;
+      }
+      return (vstart - len) & PAGE_MASK;
+    }
   }
   return 0;
 }
