@@ -233,6 +233,7 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b) {
       a->uffd != b->uffd || a->uffd_mode != b->uffd_mode || strcmp(a->name, b->name))
     return false;
   if ((a->flags ^ b->flags) & VM_ANON_VMA && (a->flags | b->flags) & VM_ANON_CLONED) return false;
+  if ((a->flags | b->flags) & VM_HUGETLB) return false;   /* hugetlbfs_file_mmap: VM_DONTEXPAND, never merged */
   if (!a->file && !b->file) return !(a->flags & VM_SHARED);
   return a->file == b->file && a->file_off + (a->end - a->start) == b->file_off;
 }

@@ -221,6 +221,13 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
     if (old < naddr + nsz && naddr < old + osz) return -EINVAL;   /* overlapping */
   }
   struct vma *v = vma_find(mm, old);
+  if (v && (v->flags & VM_HUGETLB)) {
+    /* do_mremap: huge-page lengths and addresses, and no growing (the
+     * reservation cannot follow) */
+    osz = (osz + HPAGE - 1) & ~(HPAGE - 1);
+    nsz = (nsz + HPAGE - 1) & ~(HPAGE - 1);
+    if ((old & (HPAGE - 1)) || ((flags & 2) && (naddr & (HPAGE - 1))) || nsz > osz) return -EINVAL;
+  }
   if (!v || old + osz > v->end) return -EFAULT;
   if ((flags & 2) && !(flags & 1)) return -EINVAL;
   /* MREMAP_DONTUNMAP (4): move the pages, keep the old range mapped and

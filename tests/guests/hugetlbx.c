@@ -4,8 +4,8 @@
  * MAP_NORESERVE maps and a touch is SIGBUS, a 1G size is ENOMEM, another
  * size EINVAL; MFD_HUGETLB files take no write(), ftruncate and mmap by
  * whole huge pages only; SHM_HUGETLB is ENOMEM; a hugetlb mapping is not
- * split off a huge page boundary (EINVAL); smaps shows 2M page sizes and
- * the "ht" flag.
+ * split off a huge page boundary, nor grown by mremap (EINVAL); smaps
+ * shows 2M page sizes and the "ht" flag.
  * With "pool" (under faultline only: it writes vm.nr_hugepages): the
  * rules of Documentation/admin-guide/mm/hugetlbpage.rst -- the count reads
  * back, HugePages_Free/Rsvd follow mmap (reserve), touch (take) and munmap
@@ -100,6 +100,8 @@ static void empty_pool(void) {
     errno = 0;
     printf("mprotect 4K of it: %s\n", mprotect(p, 4096, PROT_READ) ? en(errno) : "ok");
     smaps_of(p);
+    errno = 0;
+    printf("mremap to 4M: %s\n", mremap(p, HP, 2 * HP, MREMAP_MAYMOVE) == MAP_FAILED ? en(errno) : "moved");
     errno = 0;
     printf("munmap 2M: %s\n", munmap(p, HP) ? en(errno) : "ok");
   }
