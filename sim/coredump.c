@@ -169,9 +169,12 @@ static uint64_t vma_dump_size(struct kernel *k, const struct vma *v, uint32_t fi
   if (v->flags & VM_DONTDUMP) return 0;
   struct stat st;
   bool have_st = v->file && !fstat(v->file->fd, &st);
-  /* (no DAX, hugetlbfs or VM_IO mappings in the model) */
+  /* hugetlb mappings by their own bits (vma_dump_size's
+   * is_vm_hugetlb_page case); no DAX or VM_IO mappings in the model */
+  if (v->flags & VM_HUGETLB)
+    return (filter & ((v->flags & VM_SHARED) ? DUMP_HUGETLB_SHARED : DUMP_HUGETLB_PRIVATE)) ? whole : 0;
   if (v->flags & VM_SHARED) {            /* shmem, memfd, a deleted file: "anonymous" */
-    bool anon = !v->file || (have_st && st.st_nlink == 0);
+    bool anon = !v->file || v->file->shmem || (have_st && st.st_nlink == 0);
     return (filter & (anon ? DUMP_ANON_SHARED : DUMP_MAPPED_SHARED)) ? whole : 0;
   }
   if ((v->flags & VM_ANON_VMA) && (filter & DUMP_ANON_PRIVATE)) return whole;   /* written to */

@@ -164,6 +164,21 @@ static uint64_t plan(struct kernel *k, uint64_t va, uint32_t err, struct fault_p
     else if (!(v->flags & VM_SHARED) && p->write) v->flags |= VM_ANON_VMA;   /* anon_vma_prepare (a write) */
     return cyc;
   }
+  if (v->flags & VM_HUGETLB) {
+    /* hugetlb_no_page: the file's page or a new one from the pool, mapped
+     * by one 2M leaf; none to be had is SIGBUS */
+    bool fresh;
+    uint64_t src, pa = hugetlb_fault_page(k, v, va, &fresh, &src);
+    if (!pa) { p->kind = FK_SIGBUS; return cyc; }
+    k->hp.pick = true;
+    k->hp.pick_pa = pa;
+    k->hp.pick_fresh = fresh;
+    k->hp.pick_src = src;
+    p->kind = FK_THP;
+    p->page = va & ~(HPAGE - 1);
+    p->pte_flags = forced_flags(k, v, pte_flags_for(v->flags, v->flags & VM_WRITE)) | PTE_PS;
+    return cyc;
+  }
   /* beyond the end of the file (the page holding EOF still maps): SIGBUS,
    * as Linux's filemap_fault; ELF segments' zero-filled tails are not */
   uint64_t fsz = host_file_size(v->file);
@@ -345,10 +360,8 @@ static void op_release(void *kp, uint64_t pa) {
 
 /* 512 contiguous, 2M-aligned frames from the never-used part of RAM (the
  * skipped frames go to the free list); 0 when there is no such run. */
-static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
-  struct kernel *k = kp;
+uint64_t frames_alloc_2m(struct kernel *k) {
   uint64_t base = (k->next_frame + 0x1fffff) & ~0x1fffffull;
-  *pa = 0;
   if (base + 0x200000 > k->mem->ram_bytes) return 0;
   while (k->next_frame < base) {        /* the alignment gap stays usable */
     uint64_t f = k->next_frame;
@@ -364,15 +377,32 @@ static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
   }
   if (k->hv->mode->frame_owner) k->hv->mode->frame_owner(k->hv, base, 512, true);
   k->frames_used += 512;
+  return base;
+}
+
+static uint64_t op_thp_alloc(void *kp, uint64_t *pa) {
+  struct kernel *k = kp;
+  if (k->hp.pick) {                     /* a hugetlb fault: the page its plan took */
+    *pa = k->hp.pick_pa;
+    k->mm->rss_pages += 512;
+    return 0;
+  }
+  *pa = frames_alloc_2m(k);
+  if (!*pa) return 0;
   k->mm->rss_pages += 512;
   k->thp_pages++;
-  *pa = base;
-  rec_frame(k, REC_FRAME_RUN, base, 0);
+  rec_frame(k, REC_FRAME_RUN, *pa, 0);
   return 0;
 }
 
 static uint64_t op_thp_zero(void *kp, uint64_t pa) {
+  struct kernel *k = kp;
   uint64_t cyc = 0;
+  if (k->hp.pick && !k->hp.pick_fresh) {
+    /* a hugetlb page: the file's (nothing to do), or a private copy of it */
+    for (uint64_t off = 0; k->hp.pick_src && off < HPAGE; off += PAGE) cyc += op_copy_frame(kp, pa + off, k->hp.pick_src + off);
+    return cyc;
+  }
   for (uint64_t off = 0; off < 0x200000; off += PAGE) cyc += op_zero_frame(kp, pa + off);
   return cyc;
 }
@@ -381,8 +411,23 @@ static uint64_t op_thp_map(void *kp, const struct fault_plan *p, uint64_t pa) {
   struct kernel *k = kp;
   uint64_t cyc = 0;
   int level;
-  uint64_t pmd = kpt_descend(k, k->mm, p->va, 2, true, &level, NULL, &cyc);
-  if (pmd && level == 2) kwrite_pte(k, pmd, pa | p->pte_flags, 2, &cyc);
+  bool huge = k->hp.pick;
+  k->hp.pick = false;
+  bool pse = !k->hv->mode->no_pse;
+  uint64_t pmd = pse ? kpt_descend(k, k->mm, p->va, 2, true, &level, NULL, &cyc) : 0;
+  if (pmd && level == 2 && !(huge && (kread64(k, pmd, &cyc) & PTE_P))) {
+    kwrite_pte(k, pmd, pa | p->pte_flags, 2, &cyc);
+    return cyc;
+  }
+  if (!huge) return cyc;
+  /* a hugetlb page where a page table already is (or no PSE): its 512
+   * frames by 4K entries */
+  for (uint64_t off = 0; off < HPAGE; off += PAGE) {
+    uint64_t leaf = 0;
+    int newt;
+    cyc += op_ensure_tables(k, (p->va & ~(HPAGE - 1)) + off, &leaf, &newt);
+    if (leaf && !(kread64(k, leaf, &cyc) & PTE_P)) kwrite_pte(k, leaf, (pa + off) | (p->pte_flags & ~PTE_PS), 1, &cyc);
+  }
   return cyc;
 }
 

@@ -237,15 +237,17 @@ void fds_fini(struct kernel *k) {
 /* Is the file open for writing in some guest process (deny_write_access:
  * exec of it is ETXTBSY)?  Host descriptors open for writing are compared
  * by device and inode. */
-bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino) {
+bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino) { return fds_file_open(k, dev, ino, true); }
+
+bool fds_file_open(struct kernel *k, uint64_t dev, uint64_t ino, bool for_write) {
   for (struct task *t = k->tasks; t; t = t->next) {
     struct files *f = t == k->cur ? k->files : t->tc.files;
     if (!f || t->state == TS_ZOMBIE) continue;
     for (int i = 0; i < f->cap; i++) {
       const struct gfd *g = &f->fds[i];
       struct stat st;
-      if (g->kind != FDK_HOST || g->hostfd < 0 || (g->flags & O_PATH) ||
-          (g->flags & O_ACCMODE) == O_RDONLY)
+      if (g->kind != FDK_HOST || g->hostfd < 0 || (for_write && ((g->flags & O_PATH) ||
+          (g->flags & O_ACCMODE) == O_RDONLY)))
         continue;
       if (!fstat(g->hostfd, &st) && (uint64_t)st.st_dev == dev && (uint64_t)st.st_ino == ino) return true;
     }

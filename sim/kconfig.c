@@ -25,7 +25,8 @@ static const struct kconfig kconfigs[] = {
   {"SMP", true, "an SMP kernel (uname says so): one vCPU, or --cpus N"},
   {"PAGE_TABLE_ISOLATION", true, "KPTI, enabled by guest.kpti"},
   {"TRANSPARENT_HUGEPAGE", true, "2M THP faults (guest.thp)"},
-  {"HUGETLBFS", true, "its interfaces only: the hugetlb pool never has a page (vm.nr_hugepages reads 0)"},
+  {"HUGETLBFS", true, "a pool of 2M pages (vm.nr_hugepages, nr_overcommit_hugepages): MAP_HUGETLB, MFD_HUGETLB, "
+                     "SHM_HUGETLB, 2M leaves (no hugetlbfs mounts; 1G pages: a size with an empty pool)"},
   {"HUGETLB_PAGE", true, "as HUGETLBFS"},
   {"SWAP", false, "no swap device: reclaim drops clean page-cache pages, then the OOM kill"},
   {"KSM", false, "no page merging"},

@@ -44,6 +44,8 @@
 #define VM_DONTDUMP 16384u         /* madvise(MADV_DONTDUMP): left out of core dumps */
 #define VM_ANON_VMA 32768u         /* has had private anonymous pages (Linux's vma->anon_vma): the
                                       core dump's "anonymous private" test */
+#define VM_HUGETLB 131072u          /* a hugetlb file's mapping (hugetlb.c): 2M pages from the pool */
+#define HPAGE (2ull << 20)         /* the huge page size */
 #define VM_ANON_CLONED 65536u       /* its anon_vma chains to a parent's (a fork's child that had one):
                                       Linux's vma_merge keeps a new VMA apart from it */
 
@@ -71,9 +73,13 @@ struct mm {
   int refs;
   uint64_t pml4;             /* machine address of the top-level table */
   struct vma *vmas;          /* sorted by start */
-  int nvmas, cap;
+  int nvmas, cap;            /* cap: slots in the allocation, which starts front slots before vmas */
+  int front;
   uint64_t brk_start, brk;
   uint64_t mmap_base;
+  /* mm_find_free's cache: every gap above the VMA starting at ff_addr is
+   * shorter than ff_len (0: nothing known; a VMA's removal forgets it) */
+  uint64_t ff_addr, ff_len;
   uint64_t stack_limit;      /* lowest address the stack may grow to */
   uint64_t pt_pages;         /* page-table pages owned */
   uint64_t rss_pages;
@@ -100,10 +106,21 @@ struct mm {
 
 struct host_file {
   int refs;
-  int fd;                    /* host descriptor */
+  int fd;                    /* host descriptor; -1 for shmem */
   uint64_t dev, ino, size;   /* page-cache identity (host_file_identify) */
   char path[256];
+  uint64_t ofd;              /* the guest's open file description it maps (gfd.ofd): one
+                                object per struct file, as Linux's vm_file (host_file_of) */
+  struct host_file *hnext;   /* in k->hf_hash by ofd */
+  struct hugetlb_file *huge; /* a hugetlb file's pages and reservations (hugetlb.c), or NULL */
+  bool huge_memfd;           /* huge is a MFD_HUGETLB memfd's, which outlives this object */
+  bool huge_1g;              /* a hugetlb file of 1G pages (whose pool is always empty) */
+  bool shmem;                /* no host file: Linux's shmem (shared anonymous memory,
+                                System V segments), its pages only in the page cache,
+                                freed with its last reference (shmem_file_new) */
 };
+/* the device the model's shmem files are on (no host st_dev is this) */
+#define SHMEM_DEV (1ull << 63)
 
 /* Guest file descriptors */
 enum fd_kind { FDK_NONE, FDK_HOST, FDK_PIPE_R, FDK_PIPE_W, FDK_PROC, FDK_PIDFD, FDK_UFFD, FDK_PTY };
@@ -488,6 +505,8 @@ struct kernel {
   /* page cache (pagecache.c) */
   struct pc_page **pc_hash;
   struct shm_seg *shm;          /* System V shared memory segments (sys_shm.c) */
+  uint64_t shmem_ino;           /* the last shmem file's inode number (get_next_ino) */
+  struct host_file **hf_hash;   /* mapped files by open file description (pagecache.c) */
   int nshm, capshm;
   /* the limits /proc/sys sets and the model enforces (procfs_sys.c's
    * table: defaults, ranges, parsers), per run: never the host's */
@@ -504,7 +523,8 @@ struct kernel {
     int pipe_max_size;         /* fs.pipe-max-size: F_SETPIPE_SZ's limit without CAP_SYS_RESOURCE */
     char hostname[65];         /* kernel.hostname, uname's nodename (sethostname) */
     char domainname[65];       /* kernel.domainname, uname's domainname (setdomainname) */
-    uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool (always empty) */
+    uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool's persistent pages (hugetlb.c) */
+    uint64_t nr_overcommit_hugepages;   /* vm.nr_overcommit_hugepages */
   } sysctl;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
   size_t pc_ninodes, pc_inodes_cap;
@@ -513,6 +533,17 @@ struct kernel {
   uint64_t dirty_since_ns;      /* guest time of the oldest of them */
   uint64_t dirty_last_dev, dirty_last_ino, dirty_last_pg;   /* the last write's last page */
   uint64_t thp_pages;        /* 2M pages mapped by THP faults */
+  struct hugetlb_pool {      /* hugetlb.c */
+    uint64_t *pa;            /* each page's first frame */
+    uint8_t *state;          /* HP_FREE, HP_FILE, HP_PRIVATE */
+    size_t n, cap;           /* pages in the pool (persistent and surplus) */
+    uint64_t resv, surplus;  /* reserved and not yet taken; surplus pages */
+    uint64_t nr_overcommit;  /* vm.nr_overcommit_hugepages */
+    bool pick, pick_fresh;   /* the fault being handled takes this page (plan -> thp ops) */
+    uint64_t pick_pa, pick_src;
+    struct hugetlb_memfd *memfd;   /* MFD_HUGETLB memfds (hugetlb.c) */
+    size_t nmemfd;
+  } hp;
   /* KPTI model (guest.kpti / guest.pcid) */
   bool kpti, kpti_pcid;
   /* guest.dyn_asids (asid.c): each vCPU's PCIDs for its last address spaces */
@@ -578,6 +609,42 @@ uint64_t kernel_frame_alloc(struct kernel *k);   /* reclaims the page cache if n
 void kernel_frame_put(struct kernel *k, uint64_t pa);
 /* ---- page cache (pagecache.c) ---- */
 void host_file_identify(struct host_file *hf);
+/* pagecache.c: a shmem file of size bytes, no reference yet (a VMA or a
+ * segment takes one); host_file_put drops one (a shmem file's pages go
+ * with its last, a host file's descriptor is closed) */
+struct host_file *shmem_file_new(struct kernel *k, uint64_t size, const char *path);
+void host_file_put(struct kernel *k, struct host_file *hf);
+/* the file object behind guest descriptor gfd's open file description
+ * (shared by every mapping made through it, holding one host descriptor),
+ * without a reference yet; NULL with *err set (-ENODEV, -ENFILE) */
+struct host_file *host_file_of(struct kernel *k, int gfd, long *err);
+/* hugetlb.c: the hugetlb page pool (see there) */
+struct sbuf;
+void hugetlb_set_pages(struct kernel *k, uint64_t want);
+uint64_t hugetlb_free_pages(struct kernel *k);
+void hugetlb_meminfo(struct kernel *k, struct sbuf *b);
+struct px;
+bool hugetlb_sys_path(const char *gpath);   /* under /sys/kernel/mm/hugepages */
+int hugetlb_sys_lookup(struct kernel *k, const char *gpath, struct px *r, bool slash);
+int hugetlb_make_file(struct host_file *hf);
+long hugetlb_reserve(struct kernel *k, struct host_file *hf, uint64_t off, uint64_t len, bool shared,
+                     bool noreserve);
+void hugetlb_vma_close(struct kernel *k, const struct vma *v);
+void hugetlb_file_free(struct kernel *k, struct host_file *hf);
+uint64_t hugetlb_fault_page(struct kernel *k, const struct vma *v, uint64_t va, bool *fresh, uint64_t *src);
+/* MFD_HUGETLB memfds by their host file: 0 not one, 21 or 30 its page size's log */
+int hugetlb_memfd(struct kernel *k, uint64_t dev, uint64_t ino);
+void hugetlb_memfd_add(struct kernel *k, uint64_t dev, uint64_t ino, int log);
+/* a mapping object of a MFD_HUGETLB memfd made (host_file_of) or gone */
+void hugetlb_memfd_attach(struct kernel *k, struct host_file *hf);
+void hugetlb_memfd_detach(struct kernel *k, struct host_file *hf);
+void hugetlb_free_all(struct kernel *k);
+/* fault_ops.c: a 2M-aligned run of 512 frames from the never-used part
+ * of RAM (each with one reference), or 0 */
+uint64_t frames_alloc_2m(struct kernel *k);
+/* every mapping of pages [lo, hi) of a file zapped, then the cached pages
+ * dropped (hole punching, truncation) */
+void pc_punch(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi);
 uint64_t pc_lookup(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff);
 uint64_t pc_reclaim(struct kernel *k, uint64_t want);
@@ -645,6 +712,8 @@ const uint8_t *user_page_dump(struct kernel *k, uint64_t va);
 /* run PATH: a "#!" script through its interpreter, or an ELF (binfmt_script.c) */
 /* fd.c: a guest process has the file open for writing (exec: ETXTBSY) */
 bool fds_file_open_for_write(struct kernel *k, uint64_t dev, uint64_t ino);
+/* ... open at all (for_write: for writing) by some live process's descriptor */
+bool fds_file_open(struct kernel *k, uint64_t dev, uint64_t ino, bool for_write);
 /* fd.c: the host fd a blocked task waits on is a pipe the guest made */
 bool fds_guest_pipe(struct kernel *k, struct task *t, int hostfd);
 int load_program(struct kernel *k, const char *path, char *const argv[], char *const envp[],

@@ -132,12 +132,11 @@ void mm_put(struct kernel *k, struct mm *mm) {
   rec_put(k, FLTR_K_MM_FREE, mm->id, 0, 0, 0);
   if (k->hv->mode->pv_pt_free) k->hv->mode->pv_pt_free(k->hv, mm->pml4);
   free_tables(k, mm->pml4, 4);
-  for (int i = 0; i < mm->nvmas; i++)
-    if (mm->vmas[i].file && --mm->vmas[i].file->refs == 0) {
-      close(mm->vmas[i].file->fd);
-      free(mm->vmas[i].file);
-    }
-  free(mm->vmas);
+  for (int i = 0; i < mm->nvmas; i++) {
+    hugetlb_vma_close(k, &mm->vmas[i]);
+    host_file_put(k, mm->vmas[i].file);
+  }
+  free(mm->vmas ? mm->vmas - mm->front : NULL);
   attrib_put_symbols(mm->syms);
   free(mm);
 }
@@ -161,24 +160,58 @@ struct vma *vma_next(struct mm *mm, uint64_t va) {
   return NULL;
 }
 
+/* The VMA array has free slots at both ends (mm->front before vmas[0],
+ * the rest after): an insertion or removal moves the shorter side, so
+ * mappings added below all others (mmap's top-down order) cost little
+ * however many there are.  Indices of the other VMAs do not change. */
+static bool vmas_room(struct mm *mm, bool front) {
+  if (front ? mm->front > 0 : mm->front + mm->nvmas < mm->cap) return true;
+  int cap = mm->cap ? mm->cap * 2 : 16;
+  struct vma *base = malloc((size_t)cap * sizeof *base);
+  if (!base) return false;
+  int nfront = (cap - mm->nvmas) / 2;
+  if (mm->nvmas) memcpy(base + nfront, mm->vmas, (size_t)mm->nvmas * sizeof *base);
+  free(mm->vmas ? mm->vmas - mm->front : NULL);
+  mm->vmas = base + nfront;
+  mm->front = nfront;
+  mm->cap = cap;
+  return true;
+}
+
 struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v) {
-  if (mm->nvmas == mm->cap) {
-    mm->cap = mm->cap ? mm->cap * 2 : 16;
-    mm->vmas = realloc(mm->vmas, mm->cap * sizeof *mm->vmas);
+  (void)k;
+  int pos = 0, hi = mm->nvmas;        /* the first VMA starting at or after v (binary search) */
+  while (pos < hi) {
+    int mid = (pos + hi) / 2;
+    if (mm->vmas[mid].start < v->start) pos = mid + 1;
+    else hi = mid;
   }
-  int pos = 0;
-  while (pos < mm->nvmas && mm->vmas[pos].start < v->start) pos++;
-  memmove(&mm->vmas[pos + 1], &mm->vmas[pos], (mm->nvmas - pos) * sizeof *mm->vmas);
+  bool front = pos < mm->nvmas - pos;
+  if (!vmas_room(mm, front)) abort();  /* (out of host memory) */
+  if (front) {
+    mm->vmas--;
+    mm->front--;
+    memmove(&mm->vmas[0], &mm->vmas[1], (size_t)pos * sizeof *mm->vmas);
+  } else {
+    memmove(&mm->vmas[pos + 1], &mm->vmas[pos], (size_t)(mm->nvmas - pos) * sizeof *mm->vmas);
+  }
   mm->vmas[pos] = *v;
   if (v->file) v->file->refs++;
   mm->nvmas++;
   return &mm->vmas[pos];
 }
 
-static void vma_remove_at(struct mm *mm, int idx) {
+static void vma_remove_at(struct kernel *k, struct mm *mm, int idx) {
   struct vma *v = &mm->vmas[idx];
-  if (v->file && --v->file->refs == 0) { close(v->file->fd); free(v->file); }
-  memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (mm->nvmas - idx - 1) * sizeof *mm->vmas);
+  mm->ff_len = 0;                    /* a gap may have grown */
+  host_file_put(k, v->file);
+  if (idx < mm->nvmas - idx - 1) {
+    memmove(&mm->vmas[1], &mm->vmas[0], (size_t)idx * sizeof *mm->vmas);
+    mm->vmas++;
+    mm->front++;
+  } else {
+    memmove(&mm->vmas[idx], &mm->vmas[idx + 1], (size_t)(mm->nvmas - idx - 1) * sizeof *mm->vmas);
+  }
   mm->nvmas--;
 }
 
@@ -200,12 +233,12 @@ static bool vma_mergeable(const struct vma *a, const struct vma *b) {
       a->uffd != b->uffd || a->uffd_mode != b->uffd_mode || strcmp(a->name, b->name))
     return false;
   if ((a->flags ^ b->flags) & VM_ANON_VMA && (a->flags | b->flags) & VM_ANON_CLONED) return false;
+  if ((a->flags | b->flags) & VM_HUGETLB) return false;   /* hugetlbfs_file_mmap: VM_DONTEXPAND, never merged */
   if (!a->file && !b->file) return !(a->flags & VM_SHARED);
   return a->file == b->file && a->file_off + (a->end - a->start) == b->file_off;
 }
 
 void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
-  (void)k;
   int i = 0;
   while (i < mm->nvmas && mm->vmas[i].end < start) i++;
   if (i > 0) i--;
@@ -213,7 +246,7 @@ void vma_merge_range(struct kernel *k, struct mm *mm, uint64_t start, uint64_t e
     if (vma_mergeable(&mm->vmas[i], &mm->vmas[i + 1])) {
       mm->vmas[i].end = mm->vmas[i + 1].end;
       mm->vmas[i].flags |= mm->vmas[i + 1].flags & (VM_ANON_VMA | VM_ANON_CLONED);
-      vma_remove_at(mm, i + 1);     /* drops b's reference to the shared file object */
+      vma_remove_at(k, mm, i + 1);     /* drops b's reference to the shared file object */
     } else {
       i++;
     }
@@ -370,9 +403,19 @@ void mm_unmap(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end) {
   if (mm != k->mm) mm->tlb_gen++;   /* another's: its PCIDs and lazy CPUs flush when it runs again */
   vma_split_at(k, mm, start);
   vma_split_at(k, mm, end);
-  for (int i = 0; i < mm->nvmas;) {
-    if (mm->vmas[i].start >= start && mm->vmas[i].end <= end) vma_remove_at(mm, i);
-    else i++;
+  int i = 0, hi = mm->nvmas;          /* the first VMA starting at or after start */
+  while (i < hi) {
+    int mid = (i + hi) / 2;
+    if (mm->vmas[mid].start < start) i = mid + 1;
+    else hi = mid;
+  }
+  while (i < mm->nvmas && mm->vmas[i].start < end) {
+    if (mm->vmas[i].end <= end) {
+      hugetlb_vma_close(k, &mm->vmas[i]);
+      vma_remove_at(k, mm, i);
+    } else {
+      i++;
+    }
   }
   pv_batch(k, true);                 /* zap_page_range: lazy MMU mode */
   struct pte_range r;
@@ -420,7 +463,7 @@ int mm_protect(struct kernel *k, struct mm *mm, uint64_t start, uint64_t end, ui
   if (vma_isolate(k, mm, start, end)) return -ENOMEM;
   /* mprotect_fixup: private memory made writable for the first time is
    * charged then (ENOMEM if it cannot be) */
-  uint32_t charge = VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE;
+  uint32_t charge = VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE | VM_HUGETLB;
   for (int i = 0; i < mm->nvmas && (prot & PROT_WRITE); i++) {
     struct vma *v = &mm->vmas[i];
     if (v->start >= start && v->end <= end && !(v->flags & charge) &&
@@ -484,13 +527,32 @@ uint64_t mm_find_free(struct mm *mm, uint64_t len, uint64_t hint) {
       if (mm->vmas[i].start < hint + len && mm->vmas[i].end > hint) ok = false;
     if (ok) return hint;
   }
-  /* top-down from mmap_base, like Linux's default layout */
+  /* top-down from mmap_base, like Linux's default layout; the gaps a
+   * search of at least this length already found too short are skipped
+   * (where it ends is the same as a scan from the top) */
   uint64_t top = mm->mmap_base;
-  for (int i = mm->nvmas - 1; i >= -1; i--) {
+  int from = mm->nvmas - 1;
+  if (mm->ff_len && len >= mm->ff_len) {
+    int lo = 0, hi = mm->nvmas - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) / 2;
+      if (mm->vmas[mid].start < mm->ff_addr) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    if (lo < mm->nvmas && mm->vmas[lo].start == mm->ff_addr) from = lo - 1;
+  }
+  for (int i = from; i >= -1; i--) {
     uint64_t vend = i >= 0 ? mm->vmas[i].end : 0;
     uint64_t vstart = i + 1 < mm->nvmas ? mm->vmas[i + 1].start : TASK_SIZE;
     if (vstart > top) vstart = top;
-    if (vend < vstart && vstart - vend >= len && vstart >= len) return (vstart - len) & PAGE_MASK;
+    if (vend < vstart && vstart - vend >= len && vstart >= len) {
+      /* every gap above vstart was shorter than len */
+      if (i + 1 < mm->nvmas && (from == mm->nvmas - 1 || len == mm->ff_len)) {
+        mm->ff_addr = mm->vmas[i + 1].start;
+        mm->ff_len = len;
+      }
+      return (vstart - len) & PAGE_MASK;
+    }
   }
   return 0;
 }

@@ -113,6 +113,9 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
       cv->uffd = NULL;               /* dup_userfaultfd: no UFFD_FEATURE_EVENT_FORK */
       cv->uffd_mode = 0;
       if (cv->flags & VM_ANON_VMA) cv->flags |= VM_ANON_CLONED;   /* anon_vma_fork: a chain of two */
+      /* a private hugetlb mapping's reservation stays the parent's
+       * (HPAGE_RESV_OWNER is cleared in the child: reset_vma_resv_huge_pages) */
+      if ((cv->flags & VM_HUGETLB) && !(cv->flags & VM_SHARED)) cv->flags |= VM_NORESERVE;
       nv++;
     }
   child->brk_start = parent->brk_start;

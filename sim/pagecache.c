@@ -10,6 +10,7 @@
 #include "sim/record.h"
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@ struct pc_page {
   struct pc_page *next;
   bool shared_w;             /* mapped into a shared writable VMA: its frame
                                 may hold stores the host file lacks */
+  bool shmem;                /* a shmem file's: its only copy (no swap), never reclaimed */
 };
 
 /* Files with pages in shared writable mappings: a descriptor to write the
@@ -65,14 +67,15 @@ uint64_t pc_fill(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
   if (!pa) return 0;
   uint8_t *h = mem_host(k->mem, pa);
   memset(h, 0, PAGE);
-  size_t got = 0;
+  size_t got = hf->shmem ? PAGE : 0;   /* (shmem: a new page is zero) */
   while (got < PAGE) {
     ssize_t r = pread(hf->fd, h + got, PAGE - got, (off_t)(pgoff * PAGE + got));
     if (r <= 0) break;
     got += (size_t)r;
   }
   struct pc_page *p = malloc(sizeof *p);
-  *p = (struct pc_page){.dev = hf->dev, .ino = hf->ino, .pgoff = pgoff, .pa = pa, .seq = ++k->pc_seq};
+  *p = (struct pc_page){.dev = hf->dev, .ino = hf->ino, .pgoff = pgoff, .pa = pa, .seq = ++k->pc_seq,
+                        .shmem = hf->shmem};
   size_t b = bucket(hf->dev, hf->ino, pgoff);
   p->next = k->pc_hash[b];
   k->pc_hash[b] = p;
@@ -91,22 +94,9 @@ static int by_seq(const void *a, const void *b) {
   uint64_t x = (*(struct pc_page *const *)a)->seq, y = (*(struct pc_page *const *)b)->seq;
   return x < y ? -1 : x > y;
 }
-static uint64_t pc_evict(struct kernel *k, bool (*drop)(struct kernel *, const struct pc_page *, const void *),
-                         const void *arg, uint64_t max, bool writeback) {
-  if (!k->pc_hash || !max) return 0;
-  struct pc_page **v = NULL;
-  size_t n = 0, cap = 0;
-  for (size_t b = 0; b < PC_BUCKETS; b++)
-    for (struct pc_page *p = k->pc_hash[b]; p; p = p->next) {
-      if (!drop(k, p, arg)) continue;
-      if (n == cap) {
-        struct pc_page **nv = realloc(v, (cap = cap ? cap * 2 : 64) * sizeof *v);
-        if (!nv) break;
-        v = nv;
-      }
-      v[n++] = p;
-    }
-  if (n > 1) qsort(v, n, sizeof *v, by_seq);   /* (v is NULL when nothing matched) */
+/* Evict the n pages of v (sorted here): see pc_evict. */
+static uint64_t evict_list(struct kernel *k, struct pc_page **v, size_t n, uint64_t max, bool writeback) {
+  if (n > 1) qsort(v, n, sizeof *v, by_seq);
   if (n > max) n = (size_t)max;
   for (size_t i = 0; i < n; i++) {
     struct pc_page *p = v[i];
@@ -120,8 +110,30 @@ static uint64_t pc_evict(struct kernel *k, bool (*drop)(struct kernel *, const s
     free(p);
     k->pc_pages--;
   }
-  free(v);
   return n;
+}
+
+static bool push(struct pc_page ***v, size_t *n, size_t *cap, struct pc_page *p) {
+  if (*n == *cap) {
+    struct pc_page **nv = realloc(*v, (*cap = *cap ? *cap * 2 : 64) * sizeof **v);
+    if (!nv) return false;
+    *v = nv;
+  }
+  (*v)[(*n)++] = p;
+  return true;
+}
+
+static uint64_t pc_evict(struct kernel *k, bool (*drop)(struct kernel *, const struct pc_page *, const void *),
+                         const void *arg, uint64_t max, bool writeback) {
+  if (!k->pc_hash || !max) return 0;
+  struct pc_page **v = NULL;
+  size_t n = 0, cap = 0;
+  for (size_t b = 0; b < PC_BUCKETS; b++)
+    for (struct pc_page *p = k->pc_hash[b]; p; p = p->next)
+      if (drop(k, p, arg) && !push(&v, &n, &cap, p)) break;
+  uint64_t r = evict_list(k, v, n, max, writeback);
+  free(v);
+  return r;
 }
 
 static struct pc_page *pc_find(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t pgoff) {
@@ -141,6 +153,7 @@ static struct pc_inode *pc_inode_find(struct kernel *k, uint64_t dev, uint64_t i
  * stores go to its frame, the page cache's copy is the file's data (and is
  * written back to the host file: pc_writeback). */
 void pc_mark_shared(struct kernel *k, const struct host_file *hf, uint64_t pgoff) {
+  if (hf->shmem) return;               /* nothing to write back to */
   struct pc_page *p = pc_find(k, hf->dev, hf->ino, pgoff);
   if (!p || p->shared_w) return;
   struct pc_inode *in = pc_inode_find(k, hf->dev, hf->ino);
@@ -229,7 +242,7 @@ void pc_refresh(struct kernel *k, uint64_t dev, uint64_t ino, int fd, uint64_t l
 /* a page no mapping uses (the cache holds its one reference) */
 static bool unused(struct kernel *k, const struct pc_page *p, const void *arg) {
   (void)arg;
-  return k->frame_refs[p->pa >> 12] == 1;
+  return !p->shmem && k->frame_refs[p->pa >> 12] == 1;
 }
 
 uint64_t pc_reclaim(struct kernel *k, uint64_t want) {
@@ -257,6 +270,8 @@ void pc_free_all(struct kernel *k) {
   for (size_t i = 0; i < k->pc_ninodes; i++) { close(k->pc_inodes[i].fd); free(k->pc_inodes[i].pg); }
   free(k->pc_inodes);
   k->pc_inodes = NULL;
+  free(k->hf_hash);                  /* (files still mapped are freed with their VMAs) */
+  k->hf_hash = NULL;
   k->pc_ninodes = k->pc_inodes_cap = 0;
   if (!k->pc_hash) return;
   for (size_t b = 0; b < PC_BUCKETS; b++)
@@ -299,6 +314,33 @@ void pc_dirtied(struct kernel *k, uint64_t pages) {
   k->dirty_pages = g->dirty_bg_pages;
 }
 
+/* Every mapping of pages [lo, hi) of a file zapped (an access faults the
+ * file's page again: SIGBUS past EOF, a new page in a hole), then its
+ * cached pages there dropped (Linux unmap_mapping_range, then
+ * truncate_inode_pages_range). */
+struct range { uint64_t dev, ino, lo, hi; };
+static bool in_range(struct kernel *k, const struct pc_page *p, const void *arg) {
+  const struct range *x = arg;
+  (void)k;
+  return p->dev == x->dev && p->ino == x->ino && p->pgoff >= x->lo && p->pgoff < x->hi;
+}
+void pc_punch(struct kernel *k, uint64_t dev, uint64_t ino, uint64_t lo, uint64_t hi) {
+  struct mm *mms[256];
+  int nmm = live_mms(k, mms, 256);
+  for (int m = 0; m < nmm; m++) {
+    struct mm *mm = mms[m];
+    for (int i = 0; i < mm->nvmas; i++) {
+      struct vma *v = &mm->vmas[i];
+      if (!v->file || v->file->dev != dev || v->file->ino != ino) continue;
+      uint64_t first = v->file_off / PAGE, last = first + (v->end - v->start) / PAGE;
+      uint64_t a = lo > first ? lo : first, b = hi < last ? hi : last;
+      if (a < b) mm_drop_pages(k, mm, v->start + (a - first) * PAGE, v->start + (b - first) * PAGE);
+    }
+  }
+  struct range x = {dev, ino, lo, hi};
+  pc_evict(k, in_range, &x, ~0ull, false);
+}
+
 /* ftruncate shrank (or grew) the file: the page holding the new EOF is
  * zeroed past it, cached pages beyond it are dropped, and every mapping
  * of them is zapped, so an access there is SIGBUS (Linux
@@ -312,16 +354,80 @@ void pc_truncate(struct kernel *k, int hostfd, uint64_t size) {
     struct pc_page *p = pc_find(k, dev, ino, size / PAGE);
     if (p) memset(mem_host(k->mem, p->pa) + size % PAGE, 0, PAGE - size % PAGE);
   }
-  struct mm *mms[256];
-  int nmm = live_mms(k, mms, 256);
-  for (int m = 0; m < nmm; m++) {
-    struct mm *mm = mms[m];
-    for (int i = 0; i < mm->nvmas; i++) {
-      struct vma *v = &mm->vmas[i];
-      if (!v->file || v->file->dev != dev || v->file->ino != ino) continue;
-      uint64_t from = gone * PAGE > v->file_off ? v->start + (gone * PAGE - v->file_off) : v->start;
-      if (from < v->end) mm_drop_pages(k, mm, from, v->end);
-    }
+  pc_punch(k, dev, ino, gone, ~0ull);
+}
+
+/* ---- shmem files (mm/shmem.c): no host file behind them ---- */
+
+struct host_file *shmem_file_new(struct kernel *k, uint64_t size, const char *path) {
+  struct host_file *hf = calloc(1, sizeof *hf);
+  if (!hf) return NULL;
+  /* an inode of the internal shmem mount, numbered as get_next_ino would */
+  *hf = (struct host_file){.fd = -1, .dev = SHMEM_DEV, .ino = ++k->shmem_ino, .size = size, .shmem = true};
+  snprintf(hf->path, sizeof hf->path, "%s", path);
+  return hf;
+}
+
+/* A shmem file's last reference: its pages go (shmem_evict_inode), found
+ * page by page when that is quicker than a scan of the whole cache. */
+static void shmem_evict(struct kernel *k, const struct host_file *hf) {
+  if (!k->pc_hash) return;
+  uint64_t np = (hf->size + PAGE - 1) / PAGE;
+  if (np >= PC_BUCKETS) { pc_drop_from(k, hf->dev, hf->ino, 0); return; }
+  struct pc_page **v = NULL;
+  size_t n = 0, cap = 0;
+  for (uint64_t pg = 0; pg < np; pg++) {
+    struct pc_page *p = pc_find(k, hf->dev, hf->ino, pg);
+    if (p && !push(&v, &n, &cap, p)) break;
   }
-  pc_drop_from(k, dev, ino, gone);
+  evict_list(k, v, n, ~0ull, false);
+  free(v);
+}
+
+#define HF_BUCKETS 1024
+
+void host_file_put(struct kernel *k, struct host_file *hf) {
+  if (!hf || (hf->refs > 0 && --hf->refs)) return;
+  if (hf->ofd && k->hf_hash) {
+    struct host_file **pp = &k->hf_hash[hf->ofd % HF_BUCKETS];
+    while (*pp && *pp != hf) pp = &(*pp)->hnext;
+    if (*pp) *pp = hf->hnext;
+  }
+  if (hf->huge_memfd) hugetlb_memfd_detach(k, hf);
+  else if (hf->huge) hugetlb_file_free(k, hf);
+  if (hf->shmem) shmem_evict(k, hf);
+  else close(hf->fd);
+  free(hf);
+}
+
+/* Every mapping made through one open file description maps one file
+ * object (Linux's vma->vm_file is that struct file): it holds a single
+ * host descriptor however many mappings there are, and mappings of it at
+ * contiguous offsets merge. */
+struct host_file *host_file_of(struct kernel *k, int gfd, long *err) {
+  if (gfd < 0 || gfd >= fds_cap(k->files) || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
+  uint64_t ofd = k->fds[gfd].ofd;
+  if (!k->hf_hash && !(k->hf_hash = calloc(HF_BUCKETS, sizeof *k->hf_hash))) { *err = -ENOMEM; return NULL; }
+  for (struct host_file *hf = ofd ? k->hf_hash[ofd % HF_BUCKETS] : NULL; hf; hf = hf->hnext)
+    if (hf->ofd == ofd) return hf;
+  int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
+  if (hfd < 0) { *err = -ENFILE; return NULL; }
+  struct stat st;
+  if (fstat(hfd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
+    close(hfd);
+    *err = -ENODEV;
+    return NULL;
+  }
+  struct host_file *hf = calloc(1, sizeof *hf);
+  if (!hf) { close(hfd); *err = -ENOMEM; return NULL; }
+  hf->fd = hfd;
+  hf->ofd = ofd;
+  host_file_identify(hf);
+  snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
+  if (k->hp.nmemfd) hugetlb_memfd_attach(k, hf);
+  if (ofd) {
+    hf->hnext = k->hf_hash[ofd % HF_BUCKETS];
+    k->hf_hash[ofd % HF_BUCKETS] = hf;
+  }
+  return hf;
 }

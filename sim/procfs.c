@@ -226,9 +226,7 @@ void fs_vma_name(struct kernel *k, const struct vma *v, char *out, size_t n) {
 void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
   {
     char line[128];
-    uint64_t ino = 0;
-    struct stat st;
-    if (v->file && fstat(v->file->fd, &st) == 0) ino = (uint64_t)st.st_ino;
+    uint64_t ino = v->file ? v->file->ino : 0;   /* (a host file's st_ino, a shmem file's own) */
     int n = snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx 00:00 %llu ",
                      (unsigned long long)v->start, (unsigned long long)v->end,
                      v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',
@@ -435,9 +433,7 @@ static void gen_meminfo(struct kernel *k, struct sbuf *b) {
   sb_printf(b, "%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n", "CommitLimit:",
             (unsigned long long)total, "Committed_AS:", (unsigned long long)used,
             "VmallocTotal:", 34359738367ull, "VmallocUsed:", 0ull);
-  sb_printf(b, "HugePages_Total:       0\nHugePages_Free:        0\nHugePages_Rsvd:        0\n"
-            "HugePages_Surp:        0\n%-16s%8u kB\n%-16s%8u kB\n", "Hugepagesize:", 2048u,
-            "Hugetlb:", 0u);
+  hugetlb_meminfo(k, b);
 }
 
 /* ---- the /proc walk ---- */
@@ -522,6 +518,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     else sb_add(&b, "0\n", 2);
     return px_file(r, &b, slash);
   }
+  if (hugetlb_sys_path(g)) return hugetlb_sys_lookup(k, g, r, slash);   /* /sys/kernel/mm/hugepages */
   if (!fs_is_proc_path(g)) return 0;
   char work[FS_PATH_MAX];
   snprintf(work, sizeof work, "%s", g + 5);   /* after "/proc" */

@@ -105,8 +105,8 @@ void proc_gen_smaps(struct kernel *k, const struct pctx *p, struct sbuf *b, bool
     if (rollup) { mstat_add(&all, &s); continue; }
     maps_line(k, v, b);
     kb_line(b, "Size:", v->end - v->start);
-    kb_line(b, "KernelPageSize:", PAGE);
-    kb_line(b, "MMUPageSize:", PAGE);
+    kb_line(b, "KernelPageSize:", (v->flags & VM_HUGETLB) ? HPAGE : PAGE);   /* vma_kernel_pagesize */
+    kb_line(b, "MMUPageSize:", (v->flags & VM_HUGETLB) ? HPAGE : PAGE);
     mstat_lines(b, &s, false);
     bool thp = k->policy.thp == 2 || (k->policy.thp == 1 && (v->flags & VM_HUGEPAGE));
     sb_printf(b, "THPeligible:    %d\n",
@@ -124,7 +124,8 @@ void proc_gen_smaps(struct kernel *k, const struct pctx *p, struct sbuf *b, bool
     if (v->flags & VM_GROWSDOWN) sb_add(b, " gd", 3);
     if (v->flags & VM_LOCKED) sb_add(b, " lo", 3);
     if (v->flags & VM_DONTCOPY) sb_add(b, " dc", 3);
-    if (!(v->flags & VM_SHARED) && (!v->file || (v->flags & VM_WRITE))) sb_add(b, " ac", 3);
+    if (!(v->flags & (VM_SHARED | VM_HUGETLB)) && (!v->file || (v->flags & VM_WRITE))) sb_add(b, " ac", 3);
+    if (v->flags & VM_HUGETLB) sb_add(b, " ht", 3);
     if (v->flags & VM_HUGEPAGE) sb_add(b, " hg", 3);
     if (v->flags & VM_NOHUGEPAGE) sb_add(b, " nh", 3);
     if (v->flags & VM_WIPEONFORK) sb_add(b, " wf", 3);

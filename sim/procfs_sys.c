@@ -112,13 +112,12 @@ static void apply_drop_caches(struct kernel *k, uint64_t v) {
   if (v & 1) pc_reclaim(k, UINT64_MAX);
 }
 
-/* vm.nr_hugepages: the model has no hugetlb page pool; a write asks for
- * pages it cannot allocate, so the pool stays empty and reads back 0, as
- * Linux reads back the pages it could allocate (set_max_huge_pages) */
-static void apply_nr_hugepages(struct kernel *k, uint64_t v) {
-  (void)v;
-  k->sysctl.nr_hugepages = 0;
-}
+/* vm.nr_hugepages: the hugetlb pool's persistent pages; a write
+ * allocates or frees pages and reads back what it could have
+ * (set_max_huge_pages, hugetlb.c) */
+static void apply_nr_hugepages(struct kernel *k, uint64_t v) { hugetlb_set_pages(k, v); }
+/* vm.nr_overcommit_hugepages: surplus pages a reservation may add */
+static void apply_nr_overcommit(struct kernel *k, uint64_t v) { k->hp.nr_overcommit = v; }
 
 /* kernel.core_pattern (proc_dostring_coredump): the text up to a newline
  * or NUL, at most 127 bytes; a socket pattern Linux refuses is EINVAL */
@@ -187,9 +186,13 @@ static const struct sysctl sysctls[] = {
   {"vm/drop_caches", 0200, SC_INT, KV(drop_caches), 0, 1, 4, .apply = apply_drop_caches,
    .doc = "1 and 3 drop the clean page cache"},
   {"vm/max_map_count", 0644, SC_INT, KV(max_map_count), 65530, 0, INT32_MAX,
-   .doc = "mmap: ENOMEM above it; splits by munmap and mprotect: ENOMEM at it"},
+   .doc = "mmap and shmat: ENOMEM once the mappings are above it (do_mmap); splits by munmap and mprotect: "
+          "ENOMEM at it; no host descriptor per mapping, so any value is reachable"},
   {"vm/nr_hugepages", 0644, SC_ULONG, KV(nr_hugepages), 0, 0, ULONG_MAX_, .apply = apply_nr_hugepages,
-   .doc = "no hugetlb pages are modelled: writes leave the pool empty (reads 0)"},
+   .doc = "the hugetlb pool's 2M pages (from guest RAM); reads back the pages a write could allocate"},
+  {"vm/nr_overcommit_hugepages", 0644, SC_ULONG, KV(nr_overcommit_hugepages), 0, 0, ULONG_MAX_,
+   .apply = apply_nr_overcommit,
+   .doc = "surplus hugetlb pages a reservation may allocate beyond nr_hugepages (freed when unused)"},
   {"vm/overcommit_memory", 0644, SC_INT, KV(overcommit_memory), 0, 0, 1,
    .doc = "0: one charge of more than RAM fails (ENOMEM), 1: none does; 2 (strict accounting, "
           "Linux's top) is EINVAL: the model keeps no commit total"},

@@ -56,7 +56,7 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     }
     if ((v[1] & PTE_P) && (v[1] & PTE_PS) && (v[2] & 7) < 4 && k->hv->mode->no_pse)
       replay_fail(R, "the recording maps large pages, which a guest of mode %s cannot (no PSE): record under %s, or "
-              "with --set guest.thp=0", k->hv->mode->name, k->hv->mode->name);
+              "with --set guest.thp=0 and no hugetlb pages", k->hv->mode->name, k->hv->mode->name);
     if (v[2] & 128) memcpy(mem_host(k->mem, v[0]), &v[1], 8);
     else kwrite_pte(k, v[0], v[1], (int)(v[2] & (7 | PV_PTE_DIRECT)), cyc);
     break;

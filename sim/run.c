@@ -714,6 +714,7 @@ void machine_fini(struct machine *m) {
     task_cleanup_all(k);
     shm_cleanup(k);
     pc_free_all(k);
+    hugetlb_free_all(k);
   }
   if (m->mode->fini) m->mode->fini(&m->hv);
   if (k) {

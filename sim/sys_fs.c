@@ -357,9 +357,16 @@ static long io_allowed(struct kernel *k, int fd, bool wr) {
   return (wr ? acc != O_RDONLY : acc != O_WRONLY) ? 0 : -EBADF;
 }
 
+/* a MFD_HUGETLB memfd's log2 page size, else 0 */
+static int huge_fd(struct kernel *k, const struct gfd *g) {
+  struct stat st;
+  return g && g->kind == FDK_HOST && k->hp.nmemfd && !fstat(g->hostfd, &st) ? hugetlb_memfd(k, st.st_dev, st.st_ino) : 0;
+}
+
 static long io_rw(struct kernel *k, bool wr, int fd, uint64_t buf, uint64_t n, int64_t off) {
   struct gfd *ug = gfd_get(k, fd);
   if (ug && ug->kind == FDK_UFFD) return wr ? -EINVAL : off >= 0 ? -ESPIPE : uffd_read(k, ug, buf, n);
+  if (wr && huge_fd(k, ug) && !io_allowed(k, fd, wr)) return -EINVAL;   /* hugetlbfs has no write_iter */
   long e = io_allowed(k, fd, wr);
   if (e) return e;
   struct kiov v = {buf, n};
@@ -798,6 +805,10 @@ long sys_fs(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     if ((int64_t)a[1] < 0) return -EINVAL;
     if (k->read_only) return -EROFS;
     if (g->kind == FDK_PROC) return -EINVAL;
+    {
+      int hl = huge_fd(k, g);           /* hugetlbfs_setattr: whole huge pages only */
+      if (hl && (a[1] & ((1ull << hl) - 1))) return -EINVAL;
+    }
     if (ftruncate(g->hostfd, (off_t)a[1])) return -errno;
     /* ftruncate stamps even at the same size (do_truncate with
      * ATTR_MTIME|ATTR_CTIME); truncate(2) only when the size changes */

@@ -485,16 +485,18 @@ long sys_fsmeta(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
      * bits 26-31), NOEXEC_SEAL 8, EXEC 16 */
     uint64_t fl = a[1], huge_size = fl & (0x3full << 26);
     if ((fl & ~(0x1full | (0x3full << 26))) || (huge_size && !(fl & 4))) return -EINVAL;
+    /* MFD_HUGETLB: a hugetlb file of the pool's page size (2M, or 1G
+     * whose pool is empty); other sizes ENODEV (hugetlb_file_setup); a
+     * host memfd names it, the pool holds its pages (hugetlb.c) */
+    int hlog = (fl & 4) ? (int)(huge_size >> 26) : 0;
     if (fl & 4) {
-      /* the host says whether it has huge pages of that size (its errors
-       * are Linux's); the model then keeps the file in 4K pages, in an
-       * ordinary memfd that write() and writeback can use */
-      int probe = (int)syscall(SYS_memfd_create, name, (unsigned)(fl & (4 | (0x3full << 26))) | 1u);
-      if (probe < 0) return -errno;
-      close(probe);
+      if (!hlog) hlog = 21;
+      if (hlog != 21 && hlog != 30) return -ENODEV;   /* hugetlb_file_setup: no such hstate */
     }
     int h = (int)syscall(SYS_memfd_create, name, (unsigned)(fl & 3) | 1u);
     if (h < 0) return -errno;
+    struct stat hst;
+    if (hlog && !fstat(h, &hst)) hugetlb_memfd_add(k, hst.st_dev, hst.st_ino, hlog);
     char p[280];
     snprintf(p, sizeof p, "/memfd:%s (deleted)", name);
     return gfd_install(k, 0, FDK_HOST, h, O_RDWR, (a[1] & 1) != 0, p);

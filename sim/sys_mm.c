@@ -56,21 +56,13 @@ bool memfd_write_sealed(int hostfd) {
   return seals > 0 && (seals & (F_SEAL_WRITE | 0x0010 /* F_SEAL_FUTURE_WRITE */));
 }
 
-static struct host_file *host_file_for(struct kernel *k, int gfd, long *err) {
-  if (gfd < 0 || gfd >= fds_cap(k->files) || k->fds[gfd].kind != FDK_HOST) { *err = -EBADF; return NULL; }
-  int hfd = fcntl(k->fds[gfd].hostfd, F_DUPFD_CLOEXEC, 100);
-  if (hfd < 0) { *err = -ENFILE; return NULL; }
-  struct stat st;
-  if (fstat(hfd, &st) || (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))) {
-    close(hfd);
-    *err = -ENODEV;
-    return NULL;
-  }
-  struct host_file *hf = calloc(1, sizeof *hf);
-  hf->fd = hfd;
-  host_file_identify(hf);
-  snprintf(hf->path, sizeof hf->path, "%s", k->fds[gfd].path);
-  return hf;
+/* Would [start, end) split a hugetlb mapping off a huge page boundary?
+ * (hugetlb_vm_op_split: EINVAL) */
+static bool huge_split(struct mm *mm, uint64_t start, uint64_t end) {
+  const struct vma *v = vma_find(mm, start);
+  if (v && (v->flags & VM_HUGETLB) && v->start < start && ((start - v->start) & (HPAGE - 1))) return true;
+  v = vma_find(mm, end - 1);
+  return v && (v->flags & VM_HUGETLB) && v->end > end && ((end - v->start) & (HPAGE - 1));
 }
 
 /* flags mmap accepts without complaint under MAP_SHARED_VALIDATE
@@ -100,11 +92,30 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (!len) return -EINVAL;
   if (type != MAP_PRIVATE && type != MAP_SHARED && type != MAP_SHARED_VALIDATE) return -EINVAL;
   if (type == MAP_SHARED_VALIDATE && (flags & ~(uint64_t)LEGACY_MAP_MASK)) return -EOPNOTSUPP;
+  /* hugetlb (ksys_mmap_pgoff): the length of a hugetlb file's or a
+   * MAP_HUGETLB mapping is rounded up to the huge page; MAP_HUGETLB of
+   * another file, or of a size other than 2M or 1G, is EINVAL; a hugetlb
+   * file's offset must be huge-page aligned (hugetlbfs_file_mmap), and so
+   * must a MAP_FIXED address (prepare_hugepage_range) */
+  int hlog = 0;
+  if (anon && (flags & MAP_HUGETLB)) {
+    hlog = (int)((flags >> 26) & 0x3f);
+    if (!hlog) hlog = 21;
+    if (hlog != 21 && hlog != 30) return -EINVAL;
+  } else if (!anon && k->fds[fd].kind == FDK_HOST) {
+    struct stat st;
+    if (k->hp.nmemfd && !fstat(k->fds[fd].hostfd, &st)) hlog = hugetlb_memfd(k, st.st_dev, st.st_ino);
+  }
+  if (!anon && !hlog && (flags & MAP_HUGETLB)) return -EINVAL;
+  uint64_t hsz = hlog ? 1ull << hlog : PAGE;
+  if (hlog) len = (len + hsz - 1) & ~(hsz - 1);
+  if (hlog && !anon && (off & (hsz - 1))) return -EINVAL;
+  if (hlog && (flags & MAP_FIXED) && (addr & (hsz - 1))) return -EINVAL;
   uint64_t plen = page_up(len);
   if (plen < len || plen > TASK_SIZE) return -ENOMEM;
   if (mm->nvmas > k->sysctl.max_map_count) return -ENOMEM;   /* do_mmap: "too many mappings" */
   const char *zero_name = NULL;
-  if (!anon && is_dev_zero(k, fd)) {
+  if (!anon && !hlog && is_dev_zero(k, fd)) {
     int acc = k->fds[fd].flags & O_ACCMODE;
     if (acc == O_WRONLY || (type != MAP_PRIVATE && (prot & PROT_WRITE) && acc != O_RDWR)) return -EACCES;
     anon = true;
@@ -120,41 +131,63 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
       if (acc != O_RDWR) return -EACCES;
       if (memfd_write_sealed(k->fds[fd].hostfd)) return -EPERM;
     }
-    hf = host_file_for(k, (int)fd, &err);
+    hf = host_file_of(k, (int)fd, &err);
     if (!hf) return err;
-  } else if (type != MAP_PRIVATE) {
-    /* shared anonymous memory is a shmem file (mm/shmem.c): here a file
-     * of the page cache held by a host memfd, so every sharer and every
-     * fault sees one set of pages, MADV_DONTNEED keeps them and
-     * MADV_REMOVE frees them */
-    hf = calloc(1, sizeof *hf);
+  } else if (hlog) {
+    /* an anonymous hugetlb mapping is a file of its own (hugetlb_file_setup) */
+    hf = shmem_file_new(k, plen, "/anon_hugepage (deleted)");
     if (!hf) return -ENOMEM;
-    hf->fd = (int)syscall(SYS_memfd_create, "dev/zero", 1u /* MFD_CLOEXEC */);
-    if (hf->fd < 0 || ftruncate(hf->fd, (off_t)plen)) { if (hf->fd >= 0) close(hf->fd); free(hf); return -ENOMEM; }
-    host_file_identify(hf);
-    snprintf(hf->path, sizeof hf->path, "/dev/zero (deleted)");
+    off = 0;
+  } else if (type != MAP_PRIVATE) {
+    /* shared anonymous memory is a shmem file (mm/shmem.c shmem_zero_setup):
+     * a file of the page cache with no host file behind it, so every
+     * sharer and every fault sees one set of pages, MADV_DONTNEED keeps
+     * them, MADV_REMOVE frees them, and no host descriptor is held */
+    hf = shmem_file_new(k, plen, "/dev/zero (deleted)");
+    if (!hf) return -ENOMEM;
     off = 0;
   }
+  if (hf) hf->refs++;                /* ours until the VMA holds it (error paths put it) */
+  if (hlog) {
+    hf->huge_1g = hlog == 30;
+    /* hugetlbfs_file_mmap: the file grows to cover the mapping */
+    if (!anon && host_file_size(hf) < off + plen && ftruncate(hf->fd, (off_t)(off + plen))) {
+      host_file_put(k, hf);
+      return -ENOMEM;
+    }
+  }
   /* accountable_mapping: private writable memory is charged (mmap_region) */
-  bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE);
-  if (account && !vm_enough_memory(k, plen / PAGE)) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+  bool account = type == MAP_PRIVATE && (prot & PROT_WRITE) && !(flags & MAP_NORESERVE) && !hlog;
+  if (account && !vm_enough_memory(k, plen / PAGE)) { host_file_put(k, hf); return -ENOMEM; }
   uint64_t start;
   if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-    if (addr & (PAGE - 1)) { if (hf) { close(hf->fd); free(hf); } return -EINVAL; }
-    if (addr + plen > TASK_SIZE || addr + plen < addr) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+    if (addr & (PAGE - 1)) { host_file_put(k, hf); return -EINVAL; }
+    if (addr + plen > TASK_SIZE || addr + plen < addr) { host_file_put(k, hf); return -ENOMEM; }
     if ((flags & MAP_FIXED_NOREPLACE) && !range_free(mm, addr, addr + plen)) {
-      if (hf) { close(hf->fd); free(hf); }
+      host_file_put(k, hf);
       return -EEXIST;
     }
     mm_unmap(k, mm, addr, addr + plen);
     start = addr;
+  } else if (hlog) {
+    /* hugetlb_get_unmapped_area: the highest huge-page-aligned place */
+    uint64_t s0 = mm_find_free(mm, plen + hsz - PAGE, addr & ~(hsz - 1));
+    start = s0 ? (s0 + hsz - PAGE) & ~(hsz - 1) : 0;
+    if (start && addr && !(addr & (hsz - 1)) && start != addr && range_free(mm, addr, addr + plen)) start = addr;
+    if (!start) { host_file_put(k, hf); return -ENOMEM; }
   } else {
     start = mm_find_free(mm, plen, addr);
-    if (!start) { if (hf) { close(hf->fd); free(hf); } return -ENOMEM; }
+    if (!start) { host_file_put(k, hf); return -ENOMEM; }
+  }
+  if (hlog) {
+    /* hugetlbfs_file_mmap's reservation, after MAP_FIXED's unmap (mmap_region) */
+    long r = hugetlb_reserve(k, hf, off, plen, type != MAP_PRIVATE, flags & MAP_NORESERVE);
+    if (r) { host_file_put(k, hf); return r; }
   }
   struct vma v = {.start = start, .end = start + plen, .flags = prot_to_vm(prot),
                   .prot = (uint32_t)prot, .file = hf, .file_off = off};
   if (type != MAP_PRIVATE) v.flags |= VM_SHARED;
+  if (hlog) v.flags |= VM_HUGETLB;
   if (type != MAP_PRIVATE && !(flags & MAP_ANONYMOUS) && (k->fds[fd].flags & O_ACCMODE) != O_RDWR)
     v.flags |= VM_NOMAYWRITE;         /* a file's (or /dev/zero's) descriptor not open for writing */
   if (flags & MAP_GROWSDOWN) v.flags |= VM_GROWSDOWN;
@@ -166,6 +199,7 @@ static long sys_mmap(struct kernel *k, uint64_t addr, uint64_t len, uint64_t pro
   if (flags & MAP_NORESERVE) v.flags |= VM_NORESERVE;
   vma_insert(k, mm, &v);
   vma_merge_range(k, mm, start, start + plen);
+  host_file_put(k, hf);
   /* MAP_POPULATE and locked mappings fault their pages in now (mm_populate) */
   if ((v.flags & VM_LOCKED) ? !(v.flags & VM_LOCKONFAULT)
                             : (flags & (MAP_POPULATE | MAP_NONBLOCK)) == MAP_POPULATE)
@@ -187,6 +221,13 @@ static long sys_mremap(struct kernel *k, uint64_t old, uint64_t osz, uint64_t ns
     if (old < naddr + nsz && naddr < old + osz) return -EINVAL;   /* overlapping */
   }
   struct vma *v = vma_find(mm, old);
+  if (v && (v->flags & VM_HUGETLB)) {
+    /* do_mremap: huge-page lengths and addresses, and no growing (the
+     * reservation cannot follow) */
+    osz = (osz + HPAGE - 1) & ~(HPAGE - 1);
+    nsz = (nsz + HPAGE - 1) & ~(HPAGE - 1);
+    if ((old & (HPAGE - 1)) || ((flags & 2) && (naddr & (HPAGE - 1))) || nsz > osz) return -EINVAL;
+  }
   if (!v || old + osz > v->end) return -EFAULT;
   if ((flags & 2) && !(flags & 1)) return -EINVAL;
   /* MREMAP_DONTUNMAP (4): move the pages, keep the old range mapped and
@@ -283,6 +324,10 @@ static long sys_madvise(struct kernel *k, uint64_t start, uint64_t len, int adv)
       {
         uint64_t off = v->file_off + (va - v->start);
         mm_drop_pages(k, mm, va, e);
+        if (v->file->shmem) {         /* shmem_fallocate's hole punch: the pages go */
+          pc_punch(k, v->file->dev, v->file->ino, off / PAGE, (off + (e - va)) / PAGE);
+          break;
+        }
         if (fallocate(v->file->fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t)off, (off_t)(e - va)))
           return -errno;
         pc_refresh(k, v->file->dev, v->file->ino, v->file->fd, off / PAGE, (off + (e - va)) / PAGE);
@@ -384,12 +429,8 @@ static long sys_remap_file_pages(struct kernel *k, uint64_t start, uint64_t size
   if (prot || (flags & ~(uint64_t)MAP_NONBLOCK) || !size || start + size < start) return -EINVAL;
   struct vma *v = vma_find(mm, start);
   if (!v || !v->file || !(v->flags & VM_SHARED) || start + size > v->end) return -EINVAL;
-  struct host_file *hf = calloc(1, sizeof *hf);
-  if (!hf) return -ENOMEM;
-  hf->fd = fcntl(v->file->fd, F_DUPFD_CLOEXEC, 100);
-  if (hf->fd < 0) { free(hf); return -ENFILE; }
-  host_file_identify(hf);
-  snprintf(hf->path, sizeof hf->path, "%s", v->file->path);
+  struct host_file *hf = v->file;     /* the same file object: held across the unmap */
+  hf->refs++;
   struct vma nv = *v;
   nv.start = start;
   nv.end = start + size;
@@ -398,6 +439,7 @@ static long sys_remap_file_pages(struct kernel *k, uint64_t start, uint64_t size
   nv.file_end = 0;
   mm_unmap(k, mm, start, start + size);
   vma_insert(k, mm, &nv);
+  host_file_put(k, hf);
   return 0;
 }
 
@@ -409,6 +451,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_mmap: return sys_mmap(k, a[0], a[1], a[2], a[3], (int64_t)(int32_t)a[4], a[5]);
   case SYS_munmap: {
     if ((a[0] & (PAGE - 1)) || !a[1] || a[0] + a[1] > TASK_SIZE) return -EINVAL;
+    if (huge_split(mm, a[0], a[0] + page_up(a[1]))) return -EINVAL;
     /* splitting one mapping in two needs a map slot (do_vmi_align_munmap) */
     struct vma *v = vma_find(mm, a[0]);
     uint64_t e = a[0] + page_up(a[1]);
@@ -419,6 +462,7 @@ long sys_mm(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   case SYS_mprotect:
     if (a[0] & (PAGE - 1)) return -EINVAL;
     if (!a[1]) return 0;
+    if (huge_split(mm, a[0], a[0] + page_up(a[1]))) return -EINVAL;
     if (a[2] & PROT_WRITE)            /* a write-sealed memfd has no VM_MAYWRITE */
       for (uint64_t va = a[0]; va < a[0] + page_up(a[1]);) {
         struct vma *v = vma_find(mm, va);

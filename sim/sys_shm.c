@@ -1,6 +1,6 @@
 /* System V shared memory (ipc/shm.c): shmget, shmat, shmdt, shmctl.
- * A segment is a file of the page cache (a host memfd holds its bytes for
- * the run, as shmem holds Linux's), attached as a MAP_SHARED mapping of it,
+ * A segment is a shmem file of the page cache (no host file: its bytes
+ * are its cached pages, as Linux's shmem), attached as a MAP_SHARED mapping of it,
  * so its pages are shared by every attach in every process, survive
  * detaching, and go with IPC_RMID once the last attach is gone.  Ids are
  * Linux's: slot + 32768 x sequence. */
@@ -23,7 +23,7 @@ struct shm_seg {
   bool used, removed, locked;       /* removed: IPC_RMID'd, waits for its last detach */
   int32_t key;
   uint64_t size;
-  int fd;                    /* the host memfd that holds its bytes */
+  struct host_file *file;    /* its shmem file (the segment holds a reference) */
   uint64_t dev, ino;
   uint32_t mode, seq;
   int uid, gid, cuid, cgid, cpid, lpid;
@@ -60,7 +60,8 @@ static void reap(struct kernel *k) {
   for (int i = 0; i < k->nshm; i++) {
     struct shm_seg *s = &k->shm[i];
     if (s->used && s->removed && !nattch(k, s)) {
-      close(s->fd);
+      host_file_put(k, s->file);
+      s->file = NULL;
       s->used = false;
     }
   }
@@ -112,15 +113,15 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
   for (int i = 0; i < k->nshm; i++)
     if (k->shm[i].used) { tot += (k->shm[i].size + PAGE - 1) / PAGE; in_use++; }
   if (tot + numpages < tot || tot + numpages > k->sysctl.shmall) return -ENOSPC;
+  int hlog = 0;
   if (flg & SHM_HUGETLB) {
     /* hugetlb_file_setup: a huge page size the kernel has (2M, 1G), then
-     * can_do_hugetlb_shm (CAP_IPC_LOCK or vm.hugetlb_shm_group, 0), then
-     * the reservation: the model has no hugetlb pages (vm.nr_hugepages
-     * stays 0), so it always fails */
-    int log = (flg >> 26) & 0x3f;             /* SHM_HUGE_SHIFT, SHM_HUGE_MASK */
-    if (log && log != 21 && log != 30) return -EINVAL;
+     * can_do_hugetlb_shm (CAP_IPC_LOCK or vm.hugetlb_shm_group, 0); the
+     * reservation of the whole segment below (ENOMEM) */
+    hlog = (flg >> 26) & 0x3f;                /* SHM_HUGE_SHIFT, SHM_HUGE_MASK */
+    if (hlog && hlog != 21 && hlog != 30) return -EINVAL;
+    if (!hlog) hlog = 21;
     if (!capable(k, CAP_IPC_LOCK_) && !cred_in_group(k, 0)) return -EPERM;
-    return -ENOMEM;
   }
   if (size > INT64_MAX) return -EINVAL;     /* shmem_kernel_file_setup: past MAX_LFS_FILESIZE */
   if (in_use >= k->sysctl.shmmni) return -ENOSPC;
@@ -150,16 +151,21 @@ static long sys_shmget(struct kernel *k, int32_t key, uint64_t size, int flg) {
     slot = want;
   }
   char name[32];
-  snprintf(name, sizeof name, "SYSV%08x", (unsigned)key);
-  int fd = (int)syscall(SYS_memfd_create, name, 1u /* MFD_CLOEXEC */);
-  if (fd < 0) return -ENOMEM;
-  struct stat st;
-  if (ftruncate(fd, (off_t)((size + PAGE - 1) & PAGE_MASK)) || fstat(fd, &st)) { close(fd); return -ENOMEM; }
+  snprintf(name, sizeof name, "/SYSV%08x", (unsigned)key);
+  uint64_t fsize = hlog ? (size + (1ull << hlog) - 1) & ~((1ull << hlog) - 1) : (size + PAGE - 1) & PAGE_MASK;
+  struct host_file *hf = shmem_file_new(k, fsize, name);
+  if (!hf) return -ENOMEM;
+  hf->refs = 1;                    /* the segment's */
+  if (hlog) {                      /* a hugetlb file, all its pages reserved (shared) */
+    hf->huge_1g = hlog == 30;
+    long r = hugetlb_reserve(k, hf, 0, fsize, true, (flg & SHM_NORESERVE) != 0);
+    if (r) { host_file_put(k, hf); return r; }
+  }
   struct shm_seg *s = &k->shm[slot];
   /* a reused slot: a new id; shm_next_id: its own */
   uint32_t seq = next_id >= 0 ? (uint32_t)(next_id / SEQ_MULT) : s->seq + 1;
-  *s = (struct shm_seg){.used = true, .key = key, .size = size, .fd = fd, .dev = (uint64_t)st.st_dev,
-                        .ino = (uint64_t)st.st_ino, .mode = (uint32_t)flg & 0777, .seq = seq,
+  *s = (struct shm_seg){.used = true, .key = key, .size = size, .file = hf, .dev = hf->dev,
+                        .ino = hf->ino, .mode = (uint32_t)flg & 0777, .seq = seq,
                         .uid = k->euid, .gid = k->egid, .cuid = k->euid, .cgid = k->egid, .cpid = k->pid,
                         .ctime = now_s(k)};
   return id_of(k, s);
@@ -172,7 +178,8 @@ static long sys_shmat(struct kernel *k, int id, uint64_t addr, int flg) {
   int acc = 0444 | ((flg & SHM_RDONLY) ? 0 : 0222) | ((flg & SHM_EXEC) ? 0111 : 0);
   if (ipcperms(k, s, acc)) return -EACCES;
   struct mm *mm = k->mm;
-  uint64_t len = (s->size + PAGE - 1) & PAGE_MASK;
+  uint64_t len = s->file->huge ? s->file->size : (s->size + PAGE - 1) & PAGE_MASK;
+  if (s->file->huge && addr && (addr & (HPAGE - 1)) && !(flg & SHM_RND)) return -EINVAL;   /* huge alignment */
   if (addr) {
     if (addr & (PAGE - 1)) {
       if (!(flg & SHM_RND)) return -EINVAL;
@@ -186,20 +193,17 @@ static long sys_shmat(struct kernel *k, int id, uint64_t addr, int flg) {
     mm_unmap(k, mm, addr, addr + len);
   } else {
     if (flg & SHM_REMAP) return -EINVAL;
-    addr = mm_find_free(mm, len, 0);
+    addr = mm_find_free(mm, len + (s->file->huge ? HPAGE - PAGE : 0), 0);
+    if (addr && s->file->huge) addr = (addr + HPAGE - PAGE) & ~(HPAGE - 1);
     if (!addr) return -ENOMEM;
   }
-  struct host_file *hf = calloc(1, sizeof *hf);
-  if (!hf) return -ENOMEM;
-  hf->fd = fcntl(s->fd, F_DUPFD_CLOEXEC, 100);
-  if (hf->fd < 0) { free(hf); return -EMFILE; }
-  host_file_identify(hf);
-  snprintf(hf->path, sizeof hf->path, "/SYSV%08x", (unsigned)s->key);
+  if (mm->nvmas > k->sysctl.max_map_count) return -ENOMEM;   /* do_mmap's "too many mappings" */
+  struct host_file *hf = s->file;
   uint32_t prot = PROT_READ | ((flg & SHM_RDONLY) ? 0 : PROT_WRITE) | ((flg & SHM_EXEC) ? PROT_EXEC : 0);
   struct vma v = {.start = addr, .end = addr + len, .prot = prot, .file = hf,
-                  .flags = VM_SHARED | VM_READ | ((prot & PROT_WRITE) ? VM_WRITE : 0) | ((prot & PROT_EXEC) ? VM_EXEC : 0)};
+                  .flags = (hf->huge ? VM_HUGETLB : 0) | VM_SHARED | VM_READ | ((prot & PROT_WRITE) ? VM_WRITE : 0) | ((prot & PROT_EXEC) ? VM_EXEC : 0)};
   snprintf(v.name, sizeof v.name, "/SYSV%08x (deleted)", (unsigned)s->key);
-  vma_insert(k, mm, &v);           /* it holds the file's reference */
+  vma_insert(k, mm, &v);           /* it takes a reference to the segment's file */
   s->atime = now_s(k);
   s->lpid = k->pid;
   return (long)addr;
@@ -214,7 +218,7 @@ static long sys_shmdt(struct kernel *k, uint64_t addr) {
     struct shm_seg *s = &k->shm[i];
     if (!s->used || v->file->dev != s->dev || v->file->ino != s->ino) continue;
     /* the whole attach: its VMAs from addr on that map this segment */
-    uint64_t end = addr + ((s->size + PAGE - 1) & PAGE_MASK);
+    uint64_t end = addr + (s->file->huge ? s->file->size : (s->size + PAGE - 1) & PAGE_MASK);
     mm_unmap(k, mm, addr, end);
     s->dtime = now_s(k);
     s->lpid = k->pid;
@@ -344,7 +348,7 @@ char *shm_proc_text(struct kernel *k, size_t *len) {
 }
 
 void shm_cleanup(struct kernel *k) {
-  for (int i = 0; i < k->nshm; i++) if (k->shm[i].used) close(k->shm[i].fd);
+  for (int i = 0; i < k->nshm; i++) if (k->shm[i].used) host_file_put(k, k->shm[i].file);
   free(k->shm);
   k->shm = NULL;
   k->nshm = k->capshm = 0;

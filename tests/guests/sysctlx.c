@@ -299,7 +299,8 @@ static void pids(void) {
 
 static void hugetlb(void) {
   const char *p = "/proc/sys/vm/nr_hugepages";
-  printf("nr_hugepages: write 1: %s, reads %s\n", res(puts_(p, "1")), get(p));
+  const char *w = res(puts_(p, "1"));     /* (written before it is read back) */
+  printf("nr_hugepages: write 1: %s, reads %s\n", w, get(p));
   int id = shmget(IPC_PRIVATE, 2 << 20, IPC_CREAT | SHM_HUGETLB | 0600);
   printf("shmget SHM_HUGETLB as root: %s\n", id < 0 ? en(errno) : "ok");
   pid_t c = fork();

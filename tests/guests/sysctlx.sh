@@ -30,8 +30,8 @@ the one pid left is 300: yes
 fork with every pid in use: EAGAIN
 fork once a pid is free again: 300
 pid_max restored: yes
-nr_hugepages: write 1: ok, reads 0
-shmget SHM_HUGETLB as root: ENOMEM
+nr_hugepages: write 1: ok, reads 1
+shmget SHM_HUGETLB as root: ok
 shmget SHM_HUGETLB as nobody: EPERM
 overcommit 0: 1 TiB private mapping: ENOMEM
 overcommit_memory 1: ok
