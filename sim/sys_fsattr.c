@@ -304,7 +304,9 @@ static long sys_readlinkat(struct kernel *k, int dirfd, uint64_t upath, uint64_t
     e = fs_lookup(k, dirfd, path, slash, &r);
     if (e) return e;
     struct where w = where_of(&r, dirfd, path);
-    if (r.kind == PX_LINK) {
+    if (r.kind == PX_LINK && r.deny_open) {
+      n = -EACCES;                /* another's /proc/<pid>/exe, cwd, root without ptrace access */
+    } else if (r.kind == PX_LINK) {
       n = (ssize_t)strlen(r.target);
       memcpy(text, r.target, (size_t)n);
     } else if (r.kind != PX_NONE) {

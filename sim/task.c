@@ -100,14 +100,14 @@ void tgroup_put(struct tgroup *g) {
 struct task *task_find(struct kernel *k, int pid) {
   for (struct task *t = k->tasks; t; t = t->next)
     if (task_ctx_of(k, t)->pid == pid) return t;
-  return NULL;
+  return pid == INIT_PID ? k->init : NULL;   /* init, outside the list */
 }
 
 /* a thread by its id (tkill, /proc/<pid>/task/<tid>, sched_setaffinity) */
 struct task *task_find_tid(struct kernel *k, int tid) {
   for (struct task *t = k->tasks; t; t = t->next)
     if (task_ctx_of(k, t)->tid == tid && !t->gone) return t;
-  return NULL;
+  return tid == INIT_PID ? k->init : NULL;
 }
 
 
@@ -130,7 +130,7 @@ int task_init_first(struct kernel *k) {
   t->serial = ++k->next_kobj_id;
   t->on_cpu = 0;
   k->smp.task[0] = t;
-  return 0;
+  return init_task_new(k);
 }
 
 /* The process that started the guest (its parent, outside the model):
@@ -857,7 +857,9 @@ long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
     int pid = a[0] ? (int)a[0] : k->pid;
     int pg = a[1] ? (int)a[1] : pid;
     struct task *t = task_find(k, pid);
-    if (!t) return -ESRCH;
+    /* find_task_by_vpid, then: the caller or a child of its (ESRCH
+     * for any other process, init too) */
+    if (!t || (task_ctx_of(k, t)->tg != k->tg && task_ctx_of(k, t)->tg->ppid != k->pid)) return -ESRCH;
     task_ctx_of(k, t)->tg->pgid = pg;
     return 0;
   }
@@ -884,4 +886,5 @@ void task_cleanup_all(struct kernel *k) {
   }
   k->tasks = k->cur = NULL;
   k->mm = NULL;
+  init_task_free(k);
 }
