@@ -669,7 +669,8 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       snprintf(td, sizeof td, "%s/task", pdir);
       dir_add(k, &b, td, ".", DT_DIR);
       dir_add(k, &b, td, "..", DT_DIR);
-      for (struct task *u = k->tasks; u; u = u->next) {
+      /* init (outside the task list) first: it is its only thread */
+      for (struct task *u = k->init ? k->init : k->tasks; u; u = u == k->init ? k->tasks : u->next) {
         const struct task_ctx *uc = task_ctx_of(k, u);
         if (uc->tg != c->tg || u->gone || (u->state == TS_ZOMBIE && c->tg->live)) continue;
         snprintf(tids, sizeof tids, "%d", uc->tid);

@@ -62,6 +62,8 @@ void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t l
   st->st_ino = (ino_t)fs_px_ino(k, gpath, serial);
   st->st_uid = getuid();
   st->st_gid = getgid();
+  /* /proc/1 and its files are init's: root's (task_dump_owner) */
+  if (!strncmp(gpath, "/proc/1", 7) && (!gpath[7] || gpath[7] == '/') && k->init) st->st_uid = st->st_gid = 0;
   st->st_blksize = sys ? 4096 : 1024;
   switch (kind) {
   case PX_DIR: st->st_mode = S_IFDIR | 0555; st->st_nlink = 2; break;

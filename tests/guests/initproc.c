@@ -1,11 +1,13 @@
 /* pid 1 (init) seen from a process that is not it: kill(1, 0), /proc/1
  * and its stat, status, comm and cmdline, pidfd_open(1) and
  * pidfd_send_signal through it and through an open /proc/1, waitpid(1)
- * (not a child), setpgid(1) (not a child), the /proc listing; then, as
- * an unprivileged user (a child that drops to nobody when the run is
- * root's), what Linux refuses another user's process: kill and
- * pidfd_send_signal (EPERM), get_robust_list (EPERM), readlink of exe,
- * cwd and root, open of maps and of the fd directory (EACCES).
+ * (not a child), setpgid(1) (not a child), getpriority(1), the /proc
+ * listing; then, as an unprivileged user (a child that drops to nobody
+ * when the run is root's), what Linux refuses another user's process:
+ * kill and pidfd_send_signal (EPERM), setpriority (EPERM),
+ * get_robust_list (EPERM), readlink of exe, cwd and root, open of maps
+ * and of the fd directory (EACCES).  As root nothing is sent to or
+ * changed in init (natively it is the host's or container's init).
  *
  * Printed is only what is the same for any init: its pid, state S,
  * parent 0, uids 0; not its name, arguments, process group or session
@@ -21,6 +23,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -78,8 +82,8 @@ static void readable(const char *path) {
   printf("%s: %s%s\n", path, err(r), r > 0 ? ", not empty" : "");
 }
 
-static bool listed_in_proc(void) {
-  DIR *d = opendir("/proc");
+static bool listed_in(const char *dir) {
+  DIR *d = opendir(dir);
   if (!d) return false;
   bool found = false;
   for (struct dirent *e; (e = readdir(d));) found |= !strcmp(e->d_name, "1");
@@ -104,6 +108,9 @@ static void common(const char *who) {
   }
   printf("[%s] waitpid(1, WNOHANG): %s\n", who, err(waitpid(1, NULL, WNOHANG)));
   printf("[%s] setpgid(1, 1): %s\n", who, err(setpgid(1, 1)));
+  errno = 0;
+  int nice = getpriority(PRIO_PROCESS, 1);   /* its value is init's own: not printed */
+  printf("[%s] getpriority(PRIO_PROCESS, 1): %s\n", who, nice == -1 && errno ? strerror(errno) : "ok");
 }
 
 /* what Linux refuses a user other than init's (ptrace_may_access,
@@ -114,6 +121,7 @@ static void unprivileged(void) {
   char b[256];
   static const char *const links[] = {"/proc/1/exe", "/proc/1/cwd", "/proc/1/root"};
   for (int i = 0; i < 3; i++) printf("[%s] readlink %s: %s\n", who, links[i], err(readlink(links[i], b, sizeof b)));
+  printf("[%s] setpriority(PRIO_PROCESS, 1, 19): %s\n", who, err(setpriority(PRIO_PROCESS, 1, 19)));
   int fd = open("/proc/1/maps", O_RDONLY);
   printf("[%s] open /proc/1/maps: %s\n", who, err(fd));
   if (fd >= 0) close(fd);
@@ -129,7 +137,12 @@ int main(void) {
   setvbuf(stdout, NULL, _IONBF, 0);
   printf("this process is pid 1: %s\n", getpid() == 1 ? "yes" : "no");
   printf("/proc/1 exists: %s\n", access("/proc/1", F_OK) ? strerror(errno) : "yes");
-  printf("/proc lists 1: %s\n", listed_in_proc() ? "yes" : "no");
+  printf("/proc lists 1: %s\n", listed_in("/proc") ? "yes" : "no");
+  printf("/proc/1/task lists 1: %s\n", listed_in("/proc/1/task") ? "yes" : "no");
+  struct stat sb;
+  if (stat("/proc/1", &sb)) printf("stat /proc/1: %s\n", strerror(errno));
+  else printf("stat /proc/1: uid %u gid %u, a directory: %s\n", (unsigned)sb.st_uid, (unsigned)sb.st_gid,
+              S_ISDIR(sb.st_mode) ? "yes" : "no");
   show_stat();
   show_status();
   readable("/proc/1/comm");
