@@ -45,6 +45,7 @@ int init_task_new(struct kernel *k) {
   g->id = INIT_SERIAL;
   g->fs = fs;
   g->pgid = g->sid = INIT_PID;              /* its own session, as init's setsid gives */
+  g->leader = true;
   g->ppid = 0;                              /* no parent in the namespace */
   snprintf(g->exe_path, sizeof g->exe_path, "%s", cmd);
   g->cmdline = cl;

@@ -186,6 +186,8 @@ struct tgroup {
   int refs;                  /* tasks that point here (zombies too) */
   int live;                  /* threads not yet exited */
   int ppid, pgid, sid;
+  bool did_exec;             /* execve'd since fork: PF_FORKNOEXEC clear (setpgid's EACCES) */
+  bool leader;               /* made its session with setsid (signal->leader: setpgid's EPERM) */
   uint64_t ctty;             /* the controlling terminal (struct pty's id, pty.c; 0: none) */
   struct fs_struct *fs;      /* cwd and umask: the process's own, or its parent's (CLONE_FS) */
   uint64_t id;               /* names its dispositions for kcmp(KCMP_SIGHAND); never reused */

@@ -84,6 +84,7 @@ static struct tgroup *tgroup_copy(struct kernel *k, const struct tgroup *src, bo
   memset(g->cpu_timer_ns, 0, sizeof g->cpu_timer_ns);
   memset(g->cpu_timer_interval_ns, 0, sizeof g->cpu_timer_interval_ns);
   g->group_exit = false;
+  g->did_exec = g->leader = false;
   g->group_exit_code = g->group_killed_by = 0;
   g->dead_insns = g->dead_minflt = g->dead_majflt = 0;
   return g;
@@ -851,16 +852,39 @@ long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
   case SYS_setsid:
     if (k->tg->pgid == k->pid) return -EPERM;
     k->tg->sid = k->tg->pgid = k->pid;
+    k->tg->leader = true;
     k->tg->ctty = 0;                  /* proc_clear_tty */
     return k->tg->sid;
   case SYS_setpgid: {
+    /* kernel/sys.c setpgid, in its order: a negative group EINVAL; the
+     * process (ESRCH), which must lead its thread group (EINVAL); a child
+     * of the caller in its session (EPERM) that has not exec'd (EACCES),
+     * or else the caller itself (ESRCH: init too); not a session leader
+     * (EPERM); a group other than its own pid must exist in the caller's
+     * session (EPERM) */
     int pid = a[0] ? (int)a[0] : k->pid;
+    if ((int)a[1] < 0) return -EINVAL;
     int pg = a[1] ? (int)a[1] : pid;
     struct task *t = task_find(k, pid);
-    /* find_task_by_vpid, then: the caller or a child of its (ESRCH
-     * for any other process, init too) */
-    if (!t || (task_ctx_of(k, t)->tg != k->tg && task_ctx_of(k, t)->tg->ppid != k->pid)) return -ESRCH;
-    task_ctx_of(k, t)->tg->pgid = pg;
+    if (!t) return -ESRCH;
+    struct task_ctx *c = task_ctx_of(k, t);
+    if (c->tid != c->pid) return -EINVAL;
+    if (c->tg != k->tg && c->tg->ppid == k->pid) {
+      if (c->tg->sid != k->tg->sid) return -EPERM;
+      if (c->tg->did_exec) return -EACCES;   /* !(p->flags & PF_FORKNOEXEC) */
+    } else if (c->tg != k->tg) {
+      return -ESRCH;
+    }
+    if (c->tg->leader) return -EPERM;
+    if (pg != pid) {
+      bool found = false;
+      for (struct task *u = k->tasks; u && !found; u = u->next) {
+        const struct task_ctx *uc = task_ctx_of(k, u);
+        found = uc->tg->pgid == pg && uc->tg->sid == k->tg->sid;
+      }
+      if (!found) return -EPERM;
+    }
+    c->tg->pgid = pg;
     return 0;
   }
   }
