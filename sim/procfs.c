@@ -787,7 +787,10 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       if (!strcmp(cn, files[f])) return -ENOTDIR;
     return -ENOENT;
   }
-  if (!may && (!strcmp(cn, "maps") || !strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup") || !strcmp(cn, "auxv")))
+  /* mm_access checks only a process that has memory (a zombie's files
+   * open; init's memory is not modelled but it has some) */
+  if (!may && (c->mm || pc.t == k->init) &&
+      (!strcmp(cn, "maps") || !strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup") || !strcmp(cn, "auxv")))
     r->deny_open = true;               /* stat answers, open is EACCES */
   if (!strcmp(cn, "cmdline")) {
     /* a zombie's is empty; init's memory is not modelled, its arguments are */
