@@ -63,7 +63,9 @@ struct px {
   size_t len;
   int fd;                   /* PX_FD */
   bool deny_open;           /* PX_FILE that may be stat'ed but never opened
-                               (/proc/kcore) */
+                               (/proc/kcore, another's maps without ptrace
+                               access); PX_LINK that readlink and lookups
+                               may not cross (EACCES) */
   uint8_t live;             /* PX_FILE reaching process live_pid (PL_*:
                                /proc/<pid>/mem, pagemap, coredump_filter) */
   int live_pid;

@@ -203,6 +203,8 @@ struct tgroup {
   int refs;                  /* tasks that point here (zombies too) */
   int live;                  /* threads not yet exited */
   int ppid, pgid, sid;
+  bool did_exec;             /* execve'd since fork: PF_FORKNOEXEC clear (setpgid's EACCES) */
+  bool leader;               /* made its session with setsid (signal->leader: setpgid's EPERM) */
   uint64_t ctty;             /* the controlling terminal (struct pty's id, pty.c; 0: none) */
   struct fs_struct *fs;      /* cwd and umask: the process's own, or its parent's (CLONE_FS) */
   uint64_t id;               /* names its dispositions for kcmp(KCMP_SIGHAND); never reused */
@@ -410,6 +412,9 @@ struct smp {
   int local_only;              /* > 0: a flush that is not shot down (a permission upgrade) */
 };
 
+#define IP4CONF_N 33   /* the files of each net/ipv4/conf/<dev> (procfs_sys.c) */
+/* listen(2)'s backlog as __sys_listen caps it at net.core.somaxconn (sys_socket.c) */
+int sock_backlog(const struct kernel *k, int backlog);
 struct kernel {
   struct sim *sim;
   struct smp smp;
@@ -427,6 +432,7 @@ struct kernel {
   union { struct task_ctx tc; struct task_ctx; };   /* the running task */
   struct task *cur;          /* the running task (its tc is stale while running) */
   struct task *tasks;        /* every task (incl. zombies) */
+  struct task *init;         /* pid 1, outside the list (initproc.c) */
   int next_pid;
   uint64_t quantum;          /* guest.quantum: instructions per time slice */
   uint64_t slice_end;        /* icount at which the running task is preempted */
@@ -525,6 +531,12 @@ struct kernel {
     char domainname[65];       /* kernel.domainname, uname's domainname (setdomainname) */
     uint64_t nr_hugepages;     /* vm.nr_hugepages: the hugetlb pool's persistent pages (hugetlb.c) */
     uint64_t nr_overcommit_hugepages;   /* vm.nr_overcommit_hugepages */
+    int somaxconn;             /* net.core.somaxconn: listen's backlog cap */
+    /* net.ipv4.conf.{all,default,lo}.* (procfs_sys.c's IP4CONF list;
+     * all's forwarding is net.ipv4.ip_forward), and which of lo's were
+     * written (devinet's cnf.state: a default no longer reaches them) */
+    int ip4conf[3][IP4CONF_N];
+    uint64_t ip4conf_set;
   } sysctl;
   struct pc_inode *pc_inodes;   /* files with pages in shared writable mappings */
   size_t pc_ninodes, pc_inodes_cap;
@@ -806,6 +818,10 @@ int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 int task_init_first(struct kernel *k);
 #define OUTSIDE_PID 999   /* the first task's parent, outside the model */
 #define FIRST_PID 1000    /* the first task's */
+#define INIT_PID 1        /* init's (initproc.c) */
+/* initproc.c: the modelled init (k->init), made with the first task */
+int init_task_new(struct kernel *k);
+void init_task_free(struct kernel *k);
 struct task_ctx *task_outside(struct kernel *k);
 void rlimits_init(struct task_ctx *c);   /* syscall.c: the first task's limits */
 struct task *task_find(struct kernel *k, int pid);       /* a process (its leader) */

@@ -313,6 +313,7 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
    * (__set_task_comm(kbasename(bprm->filename))), 15 bytes */
   const char *base = strrchr(path, '/');
   snprintf(k->comm, sizeof k->comm, "%s", base ? base + 1 : path);
+  k->tg->did_exec = true;              /* PF_FORKNOEXEC cleared (setpgid's EACCES) */
   if (strncmp(path, "/proc/", 6)) {
     char abs[sizeof k->tg->exe_path + sizeof k->tg->fs->cwd + 2];
     if (path[0] == '/') snprintf(abs, sizeof abs, "%s", path);

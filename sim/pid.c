@@ -17,15 +17,17 @@ static int cmp_int(const void *a, const void *b) {
  * kernel.pid_max, then again from RESERVED_PIDS (300) once pids have
  * wrapped (idr_alloc_cyclic); -EAGAIN when every one is in use.  A pid
  * is in use while a task (a zombie too) has it as its pid, process group
- * or session, and for the guest's parent outside the model.  want > 0:
+ * or session, and for the guest's parent outside the model and init
+ * (pid 1, initproc.c).  want > 0:
  * clone3's set_tid, that pid or none (idr_alloc: -EEXIST when in use;
  * the cursor stays). */
 #define RESERVED_PIDS 300
 static int alloc_nr(struct kernel *k, int want) {
-  int n = 1, cap = 16;
+  int n = 2, cap = 16;
   int *used = malloc((size_t)cap * sizeof *used);
   if (!used) return -ENOMEM;
   used[0] = OUTSIDE_PID;
+  used[1] = INIT_PID;
   for (struct task *t = k->tasks; t; t = t->next) {
     const struct task_ctx *c = task_ctx_of(k, t);
     if (n + 4 > cap) {

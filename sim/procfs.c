@@ -82,6 +82,15 @@ static bool pctx_of(struct kernel *k, long pid, struct pctx *p) {
   return true;
 }
 
+/* ptrace_may_access(PTRACE_MODE_READ_FSCREDS) on the process a /proc
+ * file shows, which its memory's files (maps, smaps, auxv: mm_access),
+ * its links (proc_fd_access_allowed) and its fd directory (owned by the
+ * task's euid, mode 0500) ask of another process's viewer: EACCES when
+ * refused */
+static bool pctx_may(struct kernel *k, const struct pctx *p) {
+  return p->self || !p->t || ptrace_may_access(k, p->t, true);
+}
+
 static const char *state_name(char s) {
   return s == 'Z' ? "Z (zombie)" : s == 'S' ? "S (sleeping)" : s == 'D' ? "D (disk sleep)" :
          s == 'T' ? "T (stopped)" : "R (running)";
@@ -534,6 +543,7 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       snprintf(pidstr, sizeof pidstr, "%d", k->pid);
       dir_add(k, &b, "/proc", pidstr, DT_DIR);
     }
+    if (k->init) dir_add(k, &b, "/proc", "1", DT_DIR);   /* init (initproc.c), the lowest pid */
     for (struct task *t = k->tasks; t && k->cur; t = t->next) {   /* every process, zombies too */
       snprintf(pidstr, sizeof pidstr, "%d", t == k->cur ? k->pid : t->tc.pid);
       dir_add(k, &b, "/proc", pidstr, DT_DIR);
@@ -656,7 +666,8 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       snprintf(td, sizeof td, "%s/task", pdir);
       dir_add(k, &b, td, ".", DT_DIR);
       dir_add(k, &b, td, "..", DT_DIR);
-      for (struct task *u = k->tasks; u; u = u->next) {
+      /* init (outside the task list) first: it is its only thread */
+      for (struct task *u = k->init ? k->init : k->tasks; u; u = u == k->init ? k->tasks : u->next) {
         const struct task_ctx *uc = task_ctx_of(k, u);
         if (uc->tg != c->tg || u->gone || (u->state == TS_ZOMBIE && c->tg->live)) continue;
         snprintf(tids, sizeof tids, "%d", uc->tid);
@@ -684,6 +695,10 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     if (r->live == PL_COREDUMP_FILTER) proc_gen_coredump_filter(c, &b);
     return px_file(r, &b, slash);
   }
+  bool may = pctx_may(k, &pc);
+  if (!may && (!strcmp(cn, "fd") || ((!strcmp(cn, "exe") || !strcmp(cn, "cwd") || !strcmp(cn, "root")) &&
+                                     (more || follow || slash))))
+    return -EACCES;
   if (!strcmp(cn, "exe")) {
     if (more) return -ENOTDIR;
     if (zombie) return -ENOENT;
@@ -702,11 +717,13 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     }
     r->kind = PX_LINK;
     snprintf(r->target, sizeof r->target, "%s", text);
+    r->deny_open = !may;                /* lstat answers, readlink is EACCES */
     return 0;
   }
   if (!strcmp(cn, "cwd") || !strcmp(cn, "root")) {
     if (zombie) return -ENOENT;
     REST_FROM(i + 1);
+    r->deny_open = !may;
     return px_link(r, cn[0] == 'c' ? (c->tg->fs->cwd[0] ? c->tg->fs->cwd : "/") : "/", rest, follow, slash);
   }
   if (!strcmp(cn, "fd")) {
@@ -767,8 +784,14 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       if (!strcmp(cn, files[f])) return -ENOTDIR;
     return -ENOENT;
   }
+  /* mm_access checks only a process that has memory (a zombie's files
+   * open; init's memory is not modelled but it has some) */
+  if (!may && (c->mm || pc.t == k->init) &&
+      (!strcmp(cn, "maps") || !strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup") || !strcmp(cn, "auxv")))
+    r->deny_open = true;               /* stat answers, open is EACCES */
   if (!strcmp(cn, "cmdline")) {
-    if (c->tg->cmdline && c->mm) sb_add(&b, c->tg->cmdline, c->tg->cmdline_len);   /* a zombie's is empty */
+    /* a zombie's is empty; init's memory is not modelled, its arguments are */
+    if (c->tg->cmdline && (c->mm || pc.t == k->init)) sb_add(&b, c->tg->cmdline, c->tg->cmdline_len);
   } else if (!strcmp(cn, "maps")) {
     gen_maps(k, &pc, &b);
   } else if (!strcmp(cn, "smaps") || !strcmp(cn, "smaps_rollup")) {
@@ -818,8 +841,10 @@ int fs_proc_link_node(struct kernel *k, const char *g, char *out, size_t n) {
   memset(&t, 0, sizeof t);
   int e = fs_proc_walk(k, g, false, false, &t);
   enum px_kind kind = t.kind;
+  bool deny = t.deny_open;
   px_free(&t);
   if (e) return e;
+  if (kind == PX_LINK && deny) return -EACCES;   /* another's cwd, root, exe without ptrace access */
   if (kind != PX_LINK) return 0;
   if (fdnode) {
     long v, pid;

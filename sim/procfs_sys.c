@@ -87,6 +87,10 @@ struct sysctl {
    * a caller and its mode for others (ipc_permissions, ipc/ipc_sysctl.c) */
   enum { CKPT_NONE, CKPT_HANDLER, CKPT_MODE } ckpt;
   const char *doc;           /* what the model does with it (docs) */
+  /* net.ipv4.conf.<dev>.<name>: dev 1 all, 2 default, 3 lo (0: another
+   * file), conf its index in IP4CONF; writes follow devinet_conf_proc */
+  signed char dev, conf;
+  const char *group;         /* docs: one row for the files of this name */
 };
 
 /* checkpoint_restore_ns_capable (include/linux/capability.h):
@@ -99,6 +103,61 @@ static bool ckpt_capable(const struct kernel *k) { return capable(k, CAP_SYS_ADM
 static int64_t get_ns_last_pid(const struct kernel *k) { return k->next_pid - 1; }
 static void set_ns_last_pid(struct kernel *k, int64_t v) { k->next_pid = (int)v + 1; }
 static int pid_max_of(const struct kernel *k) { return k->sysctl.pid_max; }
+
+/* ---- net: the loopback's IPv4 settings (net/ipv4/devinet.c) ----
+ * Every net/ipv4/conf/<dev> file of Linux 6.1, with its defaults:
+ * X(name, mode, all's, default's, lo's).  ipv4_devconf and
+ * ipv4_devconf_dflt set the redirect and media ones and the IGMP report
+ * intervals; default's accept_source_route is 1; lo is made from default
+ * with disable_policy and disable_xfrm set (inetdev_init). */
+#define IP4CONF(X)                                                            \
+  X(accept_local, 0644, 0, 0, 0) X(accept_redirects, 0644, 1, 1, 1)           \
+  X(accept_source_route, 0644, 0, 1, 1) X(arp_accept, 0644, 0, 0, 0)          \
+  X(arp_announce, 0644, 0, 0, 0) X(arp_evict_nocarrier, 0644, 1, 1, 1)        \
+  X(arp_filter, 0644, 0, 0, 0) X(arp_ignore, 0644, 0, 0, 0)                   \
+  X(arp_notify, 0644, 0, 0, 0) X(bc_forwarding, 0644, 0, 0, 0)                \
+  X(bootp_relay, 0644, 0, 0, 0) X(disable_policy, 0644, 0, 0, 1)              \
+  X(disable_xfrm, 0644, 0, 0, 1) X(drop_gratuitous_arp, 0644, 0, 0, 0)        \
+  X(drop_unicast_in_l2_multicast, 0644, 0, 0, 0)                              \
+  X(force_igmp_version, 0644, 0, 0, 0) X(forwarding, 0644, 0, 0, 0)           \
+  X(igmpv2_unsolicited_report_interval, 0644, 10000, 10000, 10000)            \
+  X(igmpv3_unsolicited_report_interval, 0644, 1000, 1000, 1000)               \
+  X(ignore_routes_with_linkdown, 0644, 0, 0, 0) X(log_martians, 0644, 0, 0, 0) \
+  X(mc_forwarding, 0444, 0, 0, 0) X(medium_id, 0644, 0, 0, 0)                 \
+  X(promote_secondaries, 0644, 0, 0, 0) X(proxy_arp, 0644, 0, 0, 0)           \
+  X(proxy_arp_pvlan, 0644, 0, 0, 0) X(route_localnet, 0644, 0, 0, 0)          \
+  X(rp_filter, 0644, 0, 0, 0) X(secure_redirects, 0644, 1, 1, 1)              \
+  X(send_redirects, 0644, 1, 1, 1) X(shared_media, 0644, 1, 1, 1)             \
+  X(src_valid_mark, 0644, 0, 0, 0) X(tag, 0644, 0, 0, 0)
+#define IP4_IDX(n, m, a, d, l) IP4_##n,
+enum { IP4CONF(IP4_IDX) IP4_COUNT };
+_Static_assert(IP4_COUNT == IP4CONF_N, "kernel.h's IP4CONF_N counts IP4CONF");
+
+#define IP4_DOC "stored; the loopback does not use it. A write to default's reaches lo's unless lo's was " \
+                "written (devinet_copy_dflt_conf); all's forwarding is ip_forward, whose write sets every " \
+                "forwarding and all's accept_redirects to its negation (inet_forward_change)"
+#define IP4_ALL(n, m, a, d, l) {"net/ipv4/conf/all/" #n, m, SC_INT, KV(ip4conf[0][IP4_##n]), a, INT32_MIN, \
+   INT32_MAX, .doc = IP4_DOC, .dev = 1, .conf = IP4_##n, .group = "net/ipv4/conf/{all,default,lo}/*"},
+#define IP4_DFLT(n, m, a, d, l) {"net/ipv4/conf/default/" #n, m, SC_INT, KV(ip4conf[1][IP4_##n]), d, INT32_MIN, \
+   INT32_MAX, .doc = IP4_DOC, .dev = 2, .conf = IP4_##n, .group = "net/ipv4/conf/{all,default,lo}/*"},
+#define IP4_LO(n, m, a, d, l) {"net/ipv4/conf/lo/" #n, m, SC_INT, KV(ip4conf[2][IP4_##n]), l, INT32_MIN, \
+   INT32_MAX, .doc = IP4_DOC, .dev = 3, .conf = IP4_##n, .group = "net/ipv4/conf/{all,default,lo}/*"},
+#define IP6_DOC "IPv6 on the loopback is always on, forwards nothing, and uses Linux's hop limit and MTU"
+
+/* a write to net.ipv4.conf.<dev>.<name> or ip_forward (stored already) */
+static void ip4conf_written(struct kernel *k, int dev, int i, int v) {
+  int (*c)[IP4CONF_N] = k->sysctl.ip4conf;
+  if (i == IP4_forwarding && dev == 1) {        /* devinet_sysctl_forward: inet_forward_change */
+    c[0][IP4_accept_redirects] = !v;
+    c[1][IP4_forwarding] = v;
+    c[2][IP4_forwarding] = v;
+    k->sysctl.ip4conf_set |= 1ull << i;         /* ipv4_devconf_set on each device */
+  } else if (dev == 3) {
+    k->sysctl.ip4conf_set |= 1ull << i;         /* devinet_conf_proc: set_bit(i, cnf->state) */
+  } else if (dev == 2 && i != IP4_forwarding && !(k->sysctl.ip4conf_set >> i & 1)) {
+    c[2][i] = v;                                /* devinet_copy_dflt_conf */
+  }
+}
 
 #define KV(f) offsetof(struct kernel, sysctl.f)
 #define ULONG_MAX_ UINT64_MAX
@@ -183,6 +242,18 @@ static const struct sysctl sysctls[] = {
   {"kernel/tainted", 0644, SC_FIXED, .text = "0\n", .doc = "the model's kernel is never tainted"},
   {"kernel/threads-max", 0644, SC_INT, KV(threads_max), 4096, 20, 0x3fffffff,
    .doc = "tasks (processes and threads) at once: fork and clone fail with EAGAIN at it; its default is --max-procs"},
+  {"net/core/somaxconn", 0644, SC_INT, KV(somaxconn), 4096, 0, INT32_MAX,
+   .doc = "listen: a larger backlog is cut to it"},
+  IP4CONF(IP4_ALL) IP4CONF(IP4_DFLT) IP4CONF(IP4_LO)
+  {"net/ipv4/ip_forward", 0644, SC_INT, KV(ip4conf[0][IP4_forwarding]), 0, INT32_MIN, INT32_MAX,
+   .doc = "conf/all/forwarding's variable: nothing is routed (one loopback)", .dev = 1, .conf = IP4_forwarding},
+#define IP6(dev, n, v) {"net/ipv6/conf/" dev "/" n, 0644, SC_FIXED, .text = v "\n", .doc = IP6_DOC, \
+                        .group = "net/ipv6/conf/{all,default,lo}/{disable_ipv6,forwarding,hop_limit,mtu}"},
+  IP6("all", "disable_ipv6", "0") IP6("all", "forwarding", "0") IP6("all", "hop_limit", "64") IP6("all", "mtu", "1280")
+  IP6("default", "disable_ipv6", "0") IP6("default", "forwarding", "0") IP6("default", "hop_limit", "64")
+  IP6("default", "mtu", "1280")
+  IP6("lo", "disable_ipv6", "0") IP6("lo", "forwarding", "0") IP6("lo", "hop_limit", "64") IP6("lo", "mtu", "65536")
+#undef IP6
   {"vm/drop_caches", 0200, SC_INT, KV(drop_caches), 0, 1, 4, .apply = apply_drop_caches,
    .doc = "1 and 3 drop the clean page cache"},
   {"vm/max_map_count", 0644, SC_INT, KV(max_map_count), 65530, 0, INT32_MAX,
@@ -380,6 +451,7 @@ long fs_proc_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, i
     if (r >= 0) {
       sc_set(k, s, v);
       if (s->apply) s->apply(k, v);
+      if (s->dev) ip4conf_written(k, s->dev, s->conf, (int)(int64_t)v);
     }
   }
   if (r > 0 && pos < 0) g->procpos += (size_t)r;
@@ -392,6 +464,12 @@ void sysctl_markdown(FILE *f) {
   for (size_t i = 0; i < NSYSCTLS; i++) {
     const struct sysctl *s = &sysctls[i];
     char def[32], range[64];
+    if (s->group) {                       /* one row for the group, at its first file */
+      if (i > 0 && sysctls[i - 1].group && !strcmp(sysctls[i - 1].group, s->group)) continue;
+      fprintf(f, "| `/proc/sys/%s` | %s | %s | %s | %s |\n", s->group, s->kind == SC_FIXED ? "0644" : "0644 (mc_forwarding 0444)",
+              s->kind == SC_FIXED ? "Linux 6.1's" : "Linux 6.1's", s->kind == SC_FIXED ? "fixed" : "any int", s->doc);
+      continue;
+    }
     if (s->kind == SC_FIXED) {
       snprintf(def, sizeof def, "%s", s->text);
       trim(def);

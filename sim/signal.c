@@ -148,6 +148,9 @@ static struct ksiginfo *send_signal(struct kernel *k, struct task *t, int sig, i
   if (sig < 1 || sig > 64) return NULL;
   struct task_ctx *c = task_ctx_of(k, t);
   if (t->state == TS_ZOMBIE && (thread || !c->tg->live)) return NULL;
+  /* init (initproc.c) has no handler: SIGNAL_UNKILLABLE's
+   * sig_task_ignored drops each signal, SIGKILL and SIGSTOP too */
+  if (t == k->init) return NULL;
   jobctl_generate(k, t, sig);        /* prepare_signal's stop/continue effects come first */
   /* sig_ignored(): a blocked signal is queued even when ignored (the
    * disposition may change, or sigtimedwait may take it) */
@@ -564,6 +567,12 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       if (!signal_may_kill(k, c, sig)) continue;
       sent++;
       if (sig) signal_send(k, t, sig, 0 /* SI_USER */, 0);
+    }
+    /* init (outside the task list) by its pid: kill's permission check,
+     * then the signal is dropped (send_signal); kill(-1) skips it */
+    if (pid == INIT_PID && k->init) {
+      n++;
+      sent += signal_may_kill(k, task_ctx_of(k, k->init), sig);
     }
     /* a group or broadcast kill succeeds if one target was signalled;
      * kill(-1) is 0 even when every target refused (kill_something_info) */

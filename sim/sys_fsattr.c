@@ -62,6 +62,8 @@ void fs_px_stat(struct kernel *k, enum px_kind kind, const char *gpath, size_t l
   st->st_ino = (ino_t)fs_px_ino(k, gpath, serial);
   st->st_uid = getuid();
   st->st_gid = getgid();
+  /* /proc/1 and its files are init's: root's (task_dump_owner) */
+  if (!strncmp(gpath, "/proc/1", 7) && (!gpath[7] || gpath[7] == '/') && k->init) st->st_uid = st->st_gid = 0;
   st->st_blksize = sys ? 4096 : 1024;
   switch (kind) {
   case PX_DIR: st->st_mode = S_IFDIR | 0555; st->st_nlink = 2; break;
@@ -304,7 +306,9 @@ static long sys_readlinkat(struct kernel *k, int dirfd, uint64_t upath, uint64_t
     e = fs_lookup(k, dirfd, path, slash, &r);
     if (e) return e;
     struct where w = where_of(&r, dirfd, path);
-    if (r.kind == PX_LINK) {
+    if (r.kind == PX_LINK && r.deny_open) {
+      n = -EACCES;                /* another's /proc/<pid>/exe, cwd, root without ptrace access */
+    } else if (r.kind == PX_LINK) {
       n = (ssize_t)strlen(r.target);
       memcpy(text, r.target, (size_t)n);
     } else if (r.kind != PX_NONE) {

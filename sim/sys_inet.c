@@ -354,7 +354,7 @@ static long do_listen(struct kernel *k, struct gfd *g, struct isock *s, int back
   } else if (s->state != IS_LISTEN && !port_free(k, s, s->local.port)) {
     return -EADDRINUSE;
   }
-  if (listen(g->hostfd, backlog)) return -errno;
+  if (listen(g->hostfd, sock_backlog(k, backlog))) return -errno;
   s->state = IS_LISTEN;
   return 0;
 }

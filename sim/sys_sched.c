@@ -40,12 +40,16 @@ static bool prio_match(struct kernel *k, const struct task_ctx *c, int which, in
   }
 }
 
+/* every task prio_match looks at: init (outside the list) first, then the list */
+#define FOR_EACH_PRIO_TASK(k, t) \
+  for (struct task *t = (k)->init ? (k)->init : (k)->tasks; t; t = t == (k)->init ? (k)->tasks : t->next)
+
 /* the raw syscall returns 20 - nice (the highest of the matches), so that
  * it is never negative; glibc turns it back into a nice value */
 static long sys_getpriority(struct kernel *k, int which, int who) {
   if (which < PRIO_PROCESS || which > PRIO_USER) return -EINVAL;
   long best = -ESRCH;
-  for (struct task *t = k->tasks; t; t = t->next) {
+  FOR_EACH_PRIO_TASK(k, t) {
     const struct task_ctx *c = task_ctx_of(k, t);
     if (t->state == TS_ZOMBIE || !prio_match(k, c, which, who)) continue;
     if (20 - c->nice > best) best = 20 - c->nice;
@@ -60,7 +64,7 @@ static long sys_setpriority(struct kernel *k, int which, int who, int nice) {
   if (nice < -20) nice = -20;
   if (nice > 19) nice = 19;
   long err = -ESRCH;
-  for (struct task *t = k->tasks; t; t = t->next) {
+  FOR_EACH_PRIO_TASK(k, t) {
     struct task_ctx *c = task_ctx_of(k, t);
     if (t->state == TS_ZOMBIE || !prio_match(k, c, which, who)) continue;
     if (!may_change(k, c)) { err = -EPERM; continue; }

@@ -20,6 +20,12 @@ static uint8_t sbuf[FS_BOUNCE];
 
 static bool family_ok(int fam) { return fam == AF_UNIX || fam == AF_INET || fam == AF_INET6 || fam == AF_NETLINK; }
 
+/* __sys_listen: a backlog above net.core.somaxconn (unsigned: a negative
+ * one too) is cut to it */
+int sock_backlog(const struct kernel *k, int backlog) {
+  return (unsigned)backlog > (unsigned)k->sysctl.somaxconn ? k->sysctl.somaxconn : backlog;
+}
+
 static long install(struct kernel *k, int h, int type) {
   int fl = O_RDWR | ((type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
   return gfd_install(k, 0, FDK_HOST, h, fl, (type & SOCK_CLOEXEC) != 0, NULL);

@@ -496,7 +496,7 @@ long unix_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   switch (nr) {
   case SYS_bind: return do_bind(k, g, a[1], a[2]);
   case SYS_connect: return do_connect(k, g, a[1], a[2]);
-  case SYS_listen: return listen(g->hostfd, (int)a[1]) ? -errno : 0;
+  case SYS_listen: return listen(g->hostfd, sock_backlog(k, (int)a[1])) ? -errno : 0;
   case SYS_accept: return do_accept(k, (int)a[0], a[1], a[2], 0);
   case SYS_accept4: return do_accept(k, (int)a[0], a[1], a[2], (int)a[3]);
   case SYS_sendmsg: return sock_msghdr(k, g, true, a[1], (int)a[2], names_of(g));

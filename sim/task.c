@@ -84,6 +84,7 @@ static struct tgroup *tgroup_copy(struct kernel *k, const struct tgroup *src, bo
   memset(g->cpu_timer_ns, 0, sizeof g->cpu_timer_ns);
   memset(g->cpu_timer_interval_ns, 0, sizeof g->cpu_timer_interval_ns);
   g->group_exit = false;
+  g->did_exec = g->leader = false;
   g->group_exit_code = g->group_killed_by = 0;
   g->dead_insns = g->dead_minflt = g->dead_majflt = 0;
   return g;
@@ -100,14 +101,14 @@ void tgroup_put(struct tgroup *g) {
 struct task *task_find(struct kernel *k, int pid) {
   for (struct task *t = k->tasks; t; t = t->next)
     if (task_ctx_of(k, t)->pid == pid) return t;
-  return NULL;
+  return pid == INIT_PID ? k->init : NULL;   /* init, outside the list */
 }
 
 /* a thread by its id (tkill, /proc/<pid>/task/<tid>, sched_setaffinity) */
 struct task *task_find_tid(struct kernel *k, int tid) {
   for (struct task *t = k->tasks; t; t = t->next)
     if (task_ctx_of(k, t)->tid == tid && !t->gone) return t;
-  return NULL;
+  return tid == INIT_PID ? k->init : NULL;
 }
 
 
@@ -130,7 +131,7 @@ int task_init_first(struct kernel *k) {
   t->serial = ++k->next_kobj_id;
   t->on_cpu = 0;
   k->smp.task[0] = t;
-  return 0;
+  return init_task_new(k);
 }
 
 /* The process that started the guest (its parent, outside the model):
@@ -851,14 +852,39 @@ long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
   case SYS_setsid:
     if (k->tg->pgid == k->pid) return -EPERM;
     k->tg->sid = k->tg->pgid = k->pid;
+    k->tg->leader = true;
     k->tg->ctty = 0;                  /* proc_clear_tty */
     return k->tg->sid;
   case SYS_setpgid: {
+    /* kernel/sys.c setpgid, in its order: a negative group EINVAL; the
+     * process (ESRCH), which must lead its thread group (EINVAL); a child
+     * of the caller in its session (EPERM) that has not exec'd (EACCES),
+     * or else the caller itself (ESRCH: init too); not a session leader
+     * (EPERM); a group other than its own pid must exist in the caller's
+     * session (EPERM) */
     int pid = a[0] ? (int)a[0] : k->pid;
+    if ((int)a[1] < 0) return -EINVAL;
     int pg = a[1] ? (int)a[1] : pid;
     struct task *t = task_find(k, pid);
     if (!t) return -ESRCH;
-    task_ctx_of(k, t)->tg->pgid = pg;
+    struct task_ctx *c = task_ctx_of(k, t);
+    if (c->tid != c->pid) return -EINVAL;
+    if (c->tg != k->tg && c->tg->ppid == k->pid) {
+      if (c->tg->sid != k->tg->sid) return -EPERM;
+      if (c->tg->did_exec) return -EACCES;   /* !(p->flags & PF_FORKNOEXEC) */
+    } else if (c->tg != k->tg) {
+      return -ESRCH;
+    }
+    if (c->tg->leader) return -EPERM;
+    if (pg != pid) {
+      bool found = false;
+      for (struct task *u = k->tasks; u && !found; u = u->next) {
+        const struct task_ctx *uc = task_ctx_of(k, u);
+        found = uc->tg->pgid == pg && uc->tg->sid == k->tg->sid;
+      }
+      if (!found) return -EPERM;
+    }
+    c->tg->pgid = pg;
     return 0;
   }
   }
@@ -884,4 +910,5 @@ void task_cleanup_all(struct kernel *k) {
   }
   k->tasks = k->cur = NULL;
   k->mm = NULL;
+  init_task_free(k);
 }
