@@ -129,19 +129,20 @@ static inline __attribute__((always_inline)) uint8_t *mem_w_ptr_full(struct vcpu
   return NULL;
 }
 
-/* The TLB-hit path (issue 22): the hinted 4K entry, when it is already its
- * set's most recent (no stamp to move) and nothing else is asked of a hit
- * (hit_extra), is the whole of what the full probe would do: a hit
+/* The TLB-hit path (issue 22): the hinted 4K entry, when nothing else is
+ * asked of a hit (hit_extra), is the whole of what the full probe does on
+ * a hit there: the LRU stamp (the teaching view draws it), the hit
  * counted, the level's latency charged.  True with *p on such a hit;
  * false, with nothing done, else. */
 static inline __attribute__((always_inline)) bool probe_fast(struct vcpu *c, uint64_t va, unsigned size,
                                                              uint32_t need, uint8_t **p) {
-  const struct tlb_entry *m = c->tlb.l1d.hint[(va >> 12) & 63];
-  need |= TP_MRU;
+  struct tlb_level *t = &c->tlb.l1d;
+  struct tlb_entry *m = t->hint[(va >> 12) & 63];
   if (__builtin_expect(!c->hit_extra && !crosses(va, size) && m->tag == tlb_tag(va, cur_pcid(c)) &&
                        (m->perm & need) == need, 1)) {
-    c->tlb.l1d.fast_hits++;
-    c->cycles += c->tlb.l1d.latency;
+    m->stamp = ++t->clock;
+    t->fast_hits++;
+    c->cycles += t->latency;
     *p = (uint8_t *)(intptr_t)((int64_t)va + m->addend);
     return true;
   }

@@ -148,8 +148,7 @@ void cpu_mark_code(struct vcpu *c, uint64_t pa) {
 
 /* Translate a fetch; raises #PF. */
 static inline __attribute__((always_inline)) uint8_t *fetch_xlate(struct vcpu *c, uint64_t va, uint64_t *pa) {
-  uint8_t *h = tlb_hit_mru(&c->tlb.l1i, va, cur_pcid(c), NEED_UF);   /* (no stamp to move) */
-  if (!h) h = tlb_hit(&c->tlb.l1i, va, cur_pcid(c), NEED_UF);
+  uint8_t *h = tlb_hit(&c->tlb.l1i, va, cur_pcid(c), NEED_UF);
   if (!h) h = tlb_hit_sz(&c->tlb.l1i2m, va, cur_pcid(c), NEED_UF);
   if (h) {
     c->cycles += c->tlb.l1i.latency;

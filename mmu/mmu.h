@@ -178,11 +178,6 @@ void mem_poke64(struct machine_mem *m, uint64_t pa, uint64_t v);
 #define TP_D 8u
 #define TP_NC 16u
 #define TP_G 32u
-/* The entry its set used last (LRU), kept by every stamp (tlb_stamp): a
- * hit on it needs no new stamp, since the set's order would not change, so
- * the interpreter's inline hit path tests this bit with the rights and
- * stamps nothing (issue 22).  Never leaves the TLB (struct xlate). */
-#define TP_MRU 64u
 
 /* need-masks for the fast path (user accesses) */
 #define NEED_UR (TP_U)
@@ -215,10 +210,6 @@ struct tlb_level {
    * flushed again before it refilled, as context switches do) is free */
   bool maybe_nonglobal, maybe_any;
   uint8_t repl;              /* TLB_LRU / TLB_FIFO / TLB_RANDOM */
-  bool keep_mru;             /* TP_MRU kept (tlb_stamp): a level the interpreter
-                                probes inline; set by tlb_level_init, cleared for
-                                the second levels, which are not */
-  struct tlb_entry **mru;    /* per set: the entry holding TP_MRU, or NULL */
   uint64_t rng;              /* TLB_RANDOM: seeded, deterministic */
   uint32_t latency;          /* cycles charged on a hit at this level */
   uint64_t hits, misses;     /* hits: of full translations (mmu_translate) */
@@ -272,56 +263,27 @@ static inline uint64_t tlb_tag_sz(uint64_t va, uint32_t pcid, unsigned shift) {
   return (va >> shift) | marker | ((uint64_t)pcid << 52);
 }
 
-/* A hit on e, in its set (index set): a new LRU stamp, and e becomes the
- * set's MRU entry (the one that may skip the stamp, TP_MRU), the one before
- * it losing the bit. */
-static inline void tlb_stamp(struct tlb_level *t, uint32_t set, struct tlb_entry *e) {
-  e->stamp = ++t->clock;
-  if (t->keep_mru && !(e->perm & TP_MRU)) {
-    struct tlb_entry *o = t->mru[set];
-    if (o) o->perm &= ~TP_MRU;
-    e->perm |= TP_MRU;
-    t->mru[set] = e;
-  }
-}
-
-/* The interpreter's probe.  Returns the host pointer or NULL (miss or
- * rights). */
+/* The hot path.  Returns the host pointer or NULL (miss or rights). */
 static inline __attribute__((always_inline)) uint8_t *tlb_hit(struct tlb_level *t, uint64_t va,
                                                               uint32_t pcid, uint32_t need) {
   uint64_t tag = tlb_tag(va, pcid);
   struct tlb_entry **hp = &t->hint[(va >> 12) & 63];
   struct tlb_entry *m = *hp;
-  uint32_t set = (uint32_t)((va >> 12) & t->set_mask);
-  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
   if (__builtin_expect(m->tag == tag, 1)) {
     if ((m->perm & need) != need) return NULL;
-    tlb_stamp(t, set, m);
+    m->stamp = ++t->clock;
     t->fast_hits++;
     return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
   }
+  struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
-      tlb_stamp(t, set, &s[w]);
+      s[w].stamp = ++t->clock;
       t->fast_hits++;
       *hp = &s[w];
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }
-  }
-  return NULL;
-}
-
-/* The inline part of it: the hinted entry, if it is its set's MRU entry
- * and allows `need`, counted as
- * tlb_hit counts it; else NULL, and tlb_hit decides. */
-static inline __attribute__((always_inline)) uint8_t *tlb_hit_mru(struct tlb_level *t, uint64_t va,
-                                                                  uint32_t pcid, uint32_t need) {
-  const struct tlb_entry *m = t->hint[(va >> 12) & 63];
-  need |= TP_MRU;
-  if (__builtin_expect(m->tag == tlb_tag(va, pcid) && (m->perm & need) == need, 1)) {
-    t->fast_hits++;
-    return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
   }
   return NULL;
 }
@@ -331,12 +293,11 @@ static inline uint8_t *tlb_hit_sz(struct tlb_level *t, uint64_t va, uint32_t pci
                                   uint32_t need) {
   if (!t->e) return NULL;
   uint64_t tag = tlb_tag_sz(va, pcid, t->shift);
-  uint32_t set = (uint32_t)((va >> t->shift) & t->set_mask);
-  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
+  struct tlb_entry *s = &t->e[(size_t)((va >> t->shift) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++) {
     if (s[w].tag == tag) {
       if ((s[w].perm & need) != need) return NULL;
-      tlb_stamp(t, set, &s[w]);
+      s[w].stamp = ++t->clock;
       t->fast_hits++;
       return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
     }

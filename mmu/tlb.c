@@ -10,8 +10,7 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   uint32_t sets = entries / ways;
   if (sets & (sets - 1)) return -1;          /* power of two sets */
   t->e = malloc(sizeof *t->e * entries);
-  t->mru = calloc(sets, sizeof *t->mru);
-  if (!t->e || !t->mru) { free(t->e); free(t->mru); t->e = NULL; t->mru = NULL; return -1; }
+  if (!t->e) return -1;
   t->sets = sets;
   t->ways = ways;
   t->set_mask = sets - 1;
@@ -21,7 +20,6 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   t->rng = 0x7f4a7c15u ^ entries;
   for (uint32_t i = 0; i < entries; i++) t->e[i].tag = ~0ull;
   t->maybe_nonglobal = t->maybe_any = false;
-  t->keep_mru = true;
   for (int i = 0; i < 64; i++) t->hint[i] = &t->e[0];
   return 0;
 }
@@ -35,7 +33,7 @@ int tlb_level_init_sz(struct tlb_level *t, const char *name, uint32_t entries,
   return r;
 }
 
-void tlb_level_fini(struct tlb_level *t) { free(t->e); free(t->mru); t->e = NULL; t->mru = NULL; }
+void tlb_level_fini(struct tlb_level *t) { free(t->e); t->e = NULL; }
 
 #define ALL_LEVELS(t) { &(t)->l1d, &(t)->l1i, &(t)->stlb, &(t)->l1d2m, &(t)->l1d1g, &(t)->l1i2m, &(t)->stlb1g }
 

@@ -9,12 +9,11 @@
 /* An entry of size 1 << shift for va: tagged with this PCID, or global. */
 static struct tlb_entry *lookup_sz(struct tlb_level *t, uint64_t va, uint32_t pcid, unsigned shift) {
   uint64_t tag = tlb_tag_sz(va, pcid, shift), key = tag & VPN52;
-  uint32_t set = (uint32_t)((va >> shift) & t->set_mask);
-  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
+  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++)
     if (s[w].tag == tag ||
         (s[w].tag != ~0ull && (s[w].perm & TP_G) && (s[w].tag & VPN52) == key)) {
-      tlb_stamp(t, set, &s[w]);
+      s[w].stamp = ++t->clock;
       return &s[w];
     }
   return NULL;
@@ -30,8 +29,7 @@ static struct tlb_entry *lookup(struct tlb_level *t, uint64_t va, uint32_t pcid)
 static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
                               const struct tlb_entry *src) {
   unsigned shift = TP_SHIFT(src->perm);
-  uint32_t set = (uint32_t)((va >> shift) & t->set_mask);
-  struct tlb_entry *s = &t->e[(size_t)set * t->ways];
+  struct tlb_entry *s = &t->e[(size_t)((va >> shift) & t->set_mask) * t->ways];
   uint32_t victim = 0;
   bool empty = false;
   for (uint32_t w = 0; w < t->ways && !empty; w++) {
@@ -47,11 +45,10 @@ static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
     victim = (uint32_t)((z ^ (z >> 31)) % t->ways);
   }
   s[victim] = *src;
-  s[victim].perm &= ~TP_MRU;         /* (src's bit is its own level's) */
   s[victim].filled = ++t->fills;
   t->maybe_nonglobal = t->maybe_any = true;
   s[victim].tag = tlb_tag_sz(va, pcid, shift);
-  tlb_stamp(t, set, &s[victim]);
+  s[victim].stamp = ++t->clock;
   return &s[victim];
 }
 
@@ -165,7 +162,7 @@ uint32_t mmu_translate(struct mmu *m, struct tlb *t, const struct mmu_ctl *c,
     if (!rights && !need_dirty) {
       x->pa = e->pa | (va & ((1ull << TP_SHIFT(e->perm)) - 1));
       x->host = mem_host(m->mem, x->pa);
-      x->perm = e->perm & ~TP_MRU;
+      x->perm = e->perm;
       return 0;
     }
     if (m->refill == MMU_REFILL_SOFTWARE) {

@@ -57,8 +57,6 @@ static int tlb_setup(struct vcpu *c, struct param_reg *p, char *err, size_t n) {
         (e && w && e <= (1u << 20) && w <= e &&
          !tlb_level_init_sz(lv[i].t, lv[i].name, (uint32_t)e, (uint32_t)w, lat, lv[i].shift, mixed))) {
       lv[i].t->repl = (uint8_t)repl;
-      /* the second levels are never probed inline: no MRU bit to keep */
-      if (lv[i].t == &c->tlb.stlb || lv[i].t == &c->tlb.stlb1g) lv[i].t->keep_mru = false;
       continue;
     }
     snprintf(err, n, "bad TLB geometry %s=%llu %s=%llu: entries must be a multiple of ways "
