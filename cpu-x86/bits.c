@@ -22,7 +22,8 @@ static uint64_t shift(struct vcpu *c, unsigned op, unsigned sz, uint64_t d,
   uint64_t m = size_mask(sz);
   d &= m;
   uint64_t r = d;
-  uint64_t f = flags_get(c);
+  /* the rotates keep flags (and RCL/RCR read CF); the shifts set all six */
+  uint64_t f = op < 4 ? flags_get(c) : 0;
   uint32_t nf = (uint32_t)(f & F_ARITH);
   unsigned cf = f & F_CF;
   switch (op) {

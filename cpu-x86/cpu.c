@@ -50,6 +50,7 @@ void cpu_write_cr3(struct vcpu *c, uint64_t cr3) {
   cr3 &= ~(1ull << 63);
   c->ctl.cr3 = cr3;
   c->pcid = (c->ctl.cr4 & CR4_PCIDE) ? (uint32_t)(cr3 & 0xfff) : 0;
+  c->tlb.l1i.gen++;          /* a held ITLB entry may be another PCID's now (run.c's chained fetch) */
   if (!(c->ctl.cr4 & CR4_PCIDE)) tlb_flush_nonglobal(&c->tlb);
   else if (!noflush) tlb_flush_pcid(&c->tlb, c->pcid);
   if (c->mmu->pwc && !noflush) pwc_flush(c->mmu->pwc);

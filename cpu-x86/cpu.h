@@ -164,6 +164,11 @@ struct vcpu {
   bool redo_pending, redo_active, redo_write;
   uint64_t redo_va;
   uint64_t fetch2_rip;       /* build() fetches the second page of a block at this rip */
+  /* the L1 ITLB entry that translated the running block's page, while the
+   * level's gen is fetch_gen (0: none): a block chained in the same page
+   * is fetched through it (run.c) */
+  struct tlb_entry *fetch_m;
+  uint64_t fetch_gen;
   uint8_t magic;             /* CPU_EXIT_MAGIC: the command */
   uint64_t watch_rip;        /* CPU_EXIT_WATCH before a block at this rip (CPU_WATCH_NONE: none) */
   bool watch_skip;           /* the watch just fired: the block runs now */

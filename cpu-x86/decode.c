@@ -43,15 +43,26 @@ void op_specialize(insn_fn generic, int opsz, insn_fn special) {
   if (nspecs >= 512) abort();   /* (a table too small is a build error, not a slow run) */
   specs[nspecs++] = (typeof(specs[0])){generic, special, opsz};
 }
-static struct { insn_fn fast, general; } fast_forms[128];
+static struct { insn_fn fast, general; } fast_forms[256];
 static int nfast;
 void op_fast_form(insn_fn fast, insn_fn general) {
-  if (nfast >= 128) abort();
+  if (nfast >= 256) abort();
   fast_forms[nfast++] = (typeof(fast_forms[0])){fast, general};
 }
 insn_fn decode_general_form(insn_fn fn) {
   for (int k = 0; k < nfast; k++)
     if (fast_forms[k].fast == fn) return fast_forms[k].general;
+  return fn;
+}
+static struct { insn_fn fast, simple; } ea_forms[128];
+static int nea;
+void op_ea_form(insn_fn fast, insn_fn simple) {
+  if (nea >= 128) abort();
+  ea_forms[nea++] = (typeof(ea_forms[0])){fast, simple};
+}
+static insn_fn ea_form(insn_fn fn) {
+  for (int k = 0; k < nea; k++)
+    if (ea_forms[k].fast == fn) return ea_forms[k].simple;
   return fn;
 }
 static insn_fn specialize(insn_fn fn, int opsz) {
@@ -259,6 +270,8 @@ int decode_one(const uint8_t *buf, int avail, uint64_t rip, insn_t *i) {
     if (!i->fn) { i->fn = op_ud; goto ud; }
   }
   i->fn = specialize(i->fn, i->opsz);
+  if (modrm_present && !i->mod3 && i->index == R_ZERO && i->seg == 0 && i->asz == 8)
+    i->fn = ea_form(i->fn);   /* (ea_bd) */
   i->cost = cpu_class_cost[e->cls];
   i->cls = (uint8_t)e->cls;
   return (at & A_END) ? DEC_OK_END : DEC_OK;

@@ -60,8 +60,9 @@ uint64_t flags_get(struct vcpu *c) {
   return c->rflags;
 }
 
+/* (every arithmetic flag is replaced: the lazy state need not be
+ * materialized first; flags_get writes only these bits) */
 void flags_set_arith(struct vcpu *c, uint32_t f) {
-  flags_get(c);
   c->rflags = (c->rflags & ~(uint64_t)F_ARITH) | (f & F_ARITH);
   c->lf_op = LF_NONE;
 }

@@ -61,6 +61,13 @@ static inline uint64_t ea_of(const struct vcpu *c, const insn_t *i) {
   return a + c->segbase[i->seg];
 }
 
+/* [base + disp] with 64-bit addressing, no index and no segment prefix:
+ * what most memory operands are.  The hottest fast forms have a _bd
+ * variant computing it so (decode picks them: op_ea_form). */
+static inline uint64_t ea_bd(const struct vcpu *c, const insn_t *i) {
+  return (uint64_t)i->disp + c->r[i->base];
+}
+
 /* ---- memory ----------------------------------------------------------- */
 /* Slow paths (mem.c): translate with a full walk, raise #PF/#GP, handle
  * page-crossing accesses and writes to frames holding decoded code.  kind
@@ -389,6 +396,8 @@ void op_specialize(insn_fn generic, int opsz, insn_fn special);
  * hit asks for more (hit_extra: the data caches, a trace) get the general
  * form at once, since the fast one would only fail over to it. */
 void op_fast_form(insn_fn fast, insn_fn general);
+/* decode: simple is fast for an operand of ea_bd's shape */
+void op_ea_form(insn_fn fast, insn_fn simple);
 insn_fn decode_general_form(insn_fn fn);
 /* x87 escape (D8-DF): x87.c picks the handler from opcode and ModRM. */
 insn_fn x87_select(const insn_t *i);

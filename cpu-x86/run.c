@@ -14,6 +14,10 @@ struct block {
   uint64_t rip, pa;          /* virtual and machine address of first byte */
   uint64_t pa2;              /* second frame when the block's last insn crosses */
   struct block *frame_next[2];
+  /* the last two blocks that ran next and start in the same page (virtual
+   * and machine) as this one: chained, fetched without the ITLB probe or
+   * the fast-slot lookup (run_blocks); no_block when none */
+  struct block *succ[2];
   uint32_t n;                /* instructions (excluding the terminator) */
   uint32_t cycles;           /* sum of base costs */
   uint32_t rec_id;           /* its id in the trace being recorded (0: none) */
@@ -38,6 +42,9 @@ struct code_cache {
 static void frame_nc_all(struct code_cache *cc, uint64_t pa, bool nc) {
   for (int i = 0; i < cc->nusers; i++) tlb_set_frame_nc(&cc->users[i]->tlb, pa, nc);
 }
+
+/* never valid: an empty chain link */
+static struct block no_block = {.rip = ~0ull, .valid = 0};
 
 static const insn_t *op_block_end(struct vcpu *c, const insn_t *i) {
   c->rip = i->next_rip;
@@ -146,11 +153,17 @@ void cpu_mark_code(struct vcpu *c, uint64_t pa) {
   }
 }
 
-/* Translate a fetch; raises #PF. */
-static inline __attribute__((always_inline)) uint8_t *fetch_xlate(struct vcpu *c, uint64_t va, uint64_t *pa) {
-  uint8_t *h = tlb_hit(&c->tlb.l1i, va, cur_pcid(c), NEED_UF);
-  if (!h) h = tlb_hit_sz(&c->tlb.l1i2m, va, cur_pcid(c), NEED_UF);
-  if (h) {
+/* Translate a fetch; raises #PF.  hit (if not NULL): the L1 ITLB entry
+ * that hit, or NULL. */
+static inline __attribute__((always_inline)) uint8_t *fetch_xlate(struct vcpu *c, uint64_t va, uint64_t *pa,
+                                                                  struct tlb_entry **hit) {
+  struct tlb_entry *e = tlb_hit_entry(&c->tlb.l1i, va, cur_pcid(c), NEED_UF);
+  uint8_t *h;
+  if (hit) *hit = e;
+  if (e) {
+    h = (uint8_t *)(intptr_t)((int64_t)va + e->addend);
+    c->cycles += c->tlb.l1i.latency;
+  } else if ((h = tlb_hit_sz(&c->tlb.l1i2m, va, cur_pcid(c), NEED_UF)) != NULL) {
     c->cycles += c->tlb.l1i.latency;
   } else {
     h = mem_slow(c, va, 1, ACC_F | ACC_U);
@@ -190,6 +203,7 @@ static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t ri
   b->pa2 = ~0ull;
   b->valid = 1;
   b->cycles = 0;
+  b->succ[0] = b->succ[1] = &no_block;
   uint32_t n = 0;
   uint64_t cur = rip;
   const uint8_t *page = host - (rip & 0xfff);
@@ -211,7 +225,7 @@ static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t ri
       uint64_t va2 = (cur + 4096) & ~0xfffull;
       uint64_t pa2;
       c->fetch2_rip = rip;           /* a fault here: recorded as the second page's */
-      const uint8_t *h2 = fetch_xlate(c, va2, &pa2);
+      const uint8_t *h2 = fetch_xlate(c, va2, &pa2, NULL);
       c->fetch2_rip = 0;
       memcpy(buf + avail, h2, (size_t)(15 - avail));
       r = decode_one(buf, 15, cur, i);
@@ -275,12 +289,50 @@ static inline unsigned fast_slot(uint64_t rip) {
 static struct block *lookup_frame(struct vcpu *c, uint64_t rip, uint64_t pa, const uint8_t *h);
 static inline __attribute__((always_inline)) struct block *lookup_block(struct vcpu *c, uint64_t rip) {
   uint64_t pa;
-  const uint8_t *h = fetch_xlate(c, rip, &pa);
+  struct tlb_entry *m;
+  const uint8_t *h = fetch_xlate(c, rip, &pa, &m);
+  /* the ITLB entry that hit, for chained fetches in the same page (none
+   * after a 2M hit or a walk) */
+  c->fetch_m = m;
+  c->fetch_gen = m ? c->tlb.l1i.gen : 0;
   struct code_cache *cc = c->cc;
   struct block **slot = &cc->fast[fast_slot(rip)];
   struct block *b = *slot;
   if (__builtin_expect(b && b->pa == pa && b->rip == rip && b->valid, 1)) return b;
   return lookup_frame(c, rip, pa, h);
+}
+
+/* The block that runs after prev, when it is chained: it starts in prev's
+ * page, so its fetch is a hit on the ITLB entry that fetched prev, as
+ * long as the level has not changed since (gen).  The hit's effects are
+ * fetch_xlate's on that entry: same stamp, counter and cycles. */
+static inline __attribute__((always_inline)) struct block *chained(struct vcpu *c, struct block *prev,
+                                                                   uint64_t rip) {
+  struct block *s = prev->succ[0];
+  if (s->rip != rip) {
+    s = prev->succ[1];
+    if (s->rip != rip) return NULL;
+  }
+  struct tlb_level *t = &c->tlb.l1i;
+  if (__builtin_expect(!s->valid || c->fetch_gen != t->gen, 0)) return NULL;
+#ifndef NDEBUG
+  /* (the debug and sanitizer builds check that the held entry is still
+   * the hit a probe would find) */
+  if (c->fetch_m->tag != tlb_tag(rip, cur_pcid(c)) || (c->fetch_m->perm & NEED_UF) != NEED_UF) abort();
+#endif
+  c->fetch_m->stamp = ++t->clock;
+  t->fast_hits++;
+  c->cycles += t->latency;
+  return s;
+}
+
+/* b ran after prev and was looked up in full: chain it if it starts in
+ * prev's page (virtual and machine) */
+static inline void chain(struct block *prev, struct block *b) {
+  if (((prev->rip ^ b->rip) >> 12) == 0 && ((prev->pa ^ b->pa) >> 12) == 0 && prev->succ[0] != b) {
+    prev->succ[1] = prev->succ[0];
+    prev->succ[0] = b;
+  }
 }
 
 /* not in the fast slot: the frame's blocks, or a new one */
@@ -407,7 +459,7 @@ static __attribute__((noinline)) int resume(struct vcpu *c) {
   uint32_t idx = c->resume_idx;
   const insn_t *i = &b->insns[idx];
   uint64_t pa = 0;
-  if (b->valid && i->next_rip - i->len == c->rip) fetch_xlate(c, c->rip, &pa);   /* may raise */
+  if (b->valid && i->next_rip - i->len == c->rip) fetch_xlate(c, c->rip, &pa, NULL);   /* may raise */
   c->resume_block = NULL;
   if (!b->valid || i->next_rip - i->len != c->rip || (pa & ~0xfffull) != (b->pa & ~0xfffull)) {
     /* its code went away meanwhile (not seen so far): the block stays cut */
@@ -439,6 +491,7 @@ static __attribute__((noinline)) int resume(struct vcpu *c) {
  * and without an exact instruction limit (--max-insns), so that a run
  * without a trace or a limit makes no test for them per block. */
 static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec, const bool limited) {
+  struct block *prev = NULL;   /* the block that ran last */
   while (c->icount < c->icount_stop) {
     /* a watched address (run --roi-symbol) is handed to the simulator
      * before its block runs; the next look goes on */
@@ -448,7 +501,14 @@ static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, cons
       if (!c->watch_skip) { c->watch_skip = true; return CPU_EXIT_WATCH; }
       c->watch_skip = false;
     }
-    struct block *b = lookup_block(c, c->rip);
+    struct block *b = prev ? chained(c, prev, c->rip) : NULL;
+    if (!b) {
+      uint64_t flushes = c->cc->flushes;
+      b = lookup_block(c, c->rip);
+      /* (a flush of the code cache while b was built: prev is gone) */
+      if (prev && flushes == c->cc->flushes) chain(prev, b);
+    }
+    prev = b;
     if (rec) recorder_bb(c->rec, b->rec_id);
     if (limited && __builtin_expect(c->icount + b->n > c->icount_limit, 0))   /* --max-insns ends inside it */
       return run_cut(c, b, 0, (uint32_t)(c->icount_limit - c->icount));

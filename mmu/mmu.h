@@ -205,6 +205,10 @@ struct tlb_level {
                                  instructions and mispredictions) */
   uint32_t sets, ways, set_mask;
   uint32_t clock, fills;
+  /* bumped by every change to the level's entries (fills, flushes): a
+   * pointer to an entry still holds the level's translation of its page
+   * while gen is unchanged (the interpreter's chained block fetches) */
+  uint64_t gen;
   /* may hold a non-global entry / any entry: set by every fill, cleared by
    * a flush that drops them all, so a flush with nothing to drop (a TLB
    * flushed again before it refilled, as context switches do) is free */
@@ -263,9 +267,10 @@ static inline uint64_t tlb_tag_sz(uint64_t va, uint32_t pcid, unsigned shift) {
   return (va >> shift) | marker | ((uint64_t)pcid << 52);
 }
 
-/* The hot path.  Returns the host pointer or NULL (miss or rights). */
-static inline __attribute__((always_inline)) uint8_t *tlb_hit(struct tlb_level *t, uint64_t va,
-                                                              uint32_t pcid, uint32_t need) {
+/* The hot path: a hit's entry (its LRU stamp and the level's inline hit
+ * counter bumped), or NULL (miss or rights); tlb_hit: the host pointer. */
+static inline __attribute__((always_inline)) struct tlb_entry *tlb_hit_entry(struct tlb_level *t, uint64_t va,
+                                                                          uint32_t pcid, uint32_t need) {
   uint64_t tag = tlb_tag(va, pcid);
   struct tlb_entry **hp = &t->hint[(va >> 12) & 63];
   struct tlb_entry *m = *hp;
@@ -273,7 +278,7 @@ static inline __attribute__((always_inline)) uint8_t *tlb_hit(struct tlb_level *
     if ((m->perm & need) != need) return NULL;
     m->stamp = ++t->clock;
     t->fast_hits++;
-    return (uint8_t *)(intptr_t)((int64_t)va + m->addend);
+    return m;
   }
   struct tlb_entry *s = &t->e[(size_t)((va >> 12) & t->set_mask) * t->ways];
   for (uint32_t w = 0; w < t->ways; w++) {
@@ -282,13 +287,17 @@ static inline __attribute__((always_inline)) uint8_t *tlb_hit(struct tlb_level *
       s[w].stamp = ++t->clock;
       t->fast_hits++;
       *hp = &s[w];
-      return (uint8_t *)(intptr_t)((int64_t)va + s[w].addend);
+      return &s[w];
     }
   }
   return NULL;
 }
+static inline __attribute__((always_inline)) uint8_t *tlb_hit(struct tlb_level *t, uint64_t va,
+                                                              uint32_t pcid, uint32_t need) {
+  struct tlb_entry *m = tlb_hit_entry(t, va, pcid, need);
+  return m ? (uint8_t *)(intptr_t)((int64_t)va + m->addend) : NULL;
+}
 
-/* The same for a level of 2M (or 1G) entries: probed after a 4K L1 miss. */
 static inline uint8_t *tlb_hit_sz(struct tlb_level *t, uint64_t va, uint32_t pcid,
                                   uint32_t need) {
   if (!t->e) return NULL;

@@ -20,6 +20,7 @@ int tlb_level_init(struct tlb_level *t, const char *name, uint32_t entries,
   t->rng = 0x7f4a7c15u ^ entries;
   for (uint32_t i = 0; i < entries; i++) t->e[i].tag = ~0ull;
   t->maybe_nonglobal = t->maybe_any = false;
+  t->gen = 1;
   for (int i = 0; i < 64; i++) t->hint[i] = &t->e[0];
   return 0;
 }
@@ -46,6 +47,7 @@ static void level_flush(struct tlb_level *t) {
   if (!t->e || !t->maybe_any) return;
   for (uint32_t i = 0; i < t->sets * t->ways; i++) t->e[i].tag = ~0ull;
   t->maybe_nonglobal = t->maybe_any = false;
+  t->gen++;
 }
 
 void tlb_flush_all(struct tlb *t) {
@@ -70,6 +72,7 @@ void tlb_flush_guest(struct tlb *t) {
       if ((uint32_t)(e->tag >> 52) == HOST_PCID) pieces += TP_ORIG(e->perm) != 0;
       else e->tag = ~0ull;
     }
+    l->gen++;
   }
   if (!pieces) t->pieces = 0;
 }
@@ -84,7 +87,7 @@ static int level_va_sz(struct tlb_level *t, uint64_t va, unsigned shift, int pci
     if (s[w].tag != ~0ull && (s[w].tag & 0xfffffffffffffull) == key &&
         (pcid < 0 || (uint32_t)(s[w].tag >> 52) == (uint32_t)pcid || (s[w].perm & TP_G))) {
       n++;
-      if (drop) s[w].tag = ~0ull;
+      if (drop) { s[w].tag = ~0ull; t->gen++; }
     }
   return n;
 }
@@ -101,7 +104,7 @@ static int level_pieces(struct tlb_level *t, uint64_t va, int pcid, bool drop) {
     if ((piece_va >> o) == (va >> o) &&
         (pcid < 0 || (uint32_t)(e->tag >> 52) == (uint32_t)pcid || (e->perm & TP_G))) {
       n++;
-      if (drop) e->tag = ~0ull;
+      if (drop) { e->tag = ~0ull; t->gen++; }
     }
   }
   return n;
@@ -137,6 +140,7 @@ static void level_set_nc(struct tlb_level *t, uint64_t pa, bool nc) {
     if (!nc) e->perm &= ~TP_NC;
     else if (sh == 12) e->perm |= TP_NC;
   }
+  t->gen++;
 }
 
 void tlb_set_frame_nc(struct tlb *t, uint64_t pa, bool nc) {
@@ -163,6 +167,7 @@ static void level_flush_if(struct tlb_level *t, int mode, uint32_t pcid) {
               : true;                                                  /* everything */
     if (drop) e->tag = ~0ull;
   }
+  t->gen++;
   if (mode == 0 || mode == 2) t->maybe_nonglobal = false;
   if (mode == 2) t->maybe_any = false;
 }

@@ -46,6 +46,7 @@ static struct tlb_entry *fill(struct tlb_level *t, uint64_t va, uint32_t pcid,
   }
   s[victim] = *src;
   s[victim].filled = ++t->fills;
+  t->gen++;
   t->maybe_nonglobal = t->maybe_any = true;
   s[victim].tag = tlb_tag_sz(va, pcid, shift);
   s[victim].stamp = ++t->clock;
