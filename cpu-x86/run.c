@@ -490,12 +490,13 @@ static __attribute__((noinline)) int resume(struct vcpu *c) {
 /* The dispatch loop, instantiated with and without recording, and with
  * and without an exact instruction limit (--max-insns), so that a run
  * without a trace or a limit makes no test for them per block. */
-static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec, const bool limited) {
+static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, const bool rec, const bool limited,
+                                                             const bool watch) {
   struct block *prev = NULL;   /* the block that ran last */
   while (c->icount < c->icount_stop) {
     /* a watched address (run --roi-symbol) is handed to the simulator
      * before its block runs; the next look goes on */
-    if (__builtin_expect(c->rip == c->watch_rip, 0) && c->watch_rip != CPU_WATCH_NONE) {
+    if (watch && __builtin_expect(c->rip == c->watch_rip, 0) && c->watch_rip != CPU_WATCH_NONE) {
       /* (a jump to the sentinel itself, ~0, is the guest's own: found by
        * tests/fuzz/fuzz_insn) */
       if (!c->watch_skip) { c->watch_skip = true; return CPU_EXIT_WATCH; }
@@ -528,11 +529,13 @@ static inline __attribute__((always_inline)) int run_blocks(struct vcpu *c, cons
 }
 
 /* each apart from cpu_run, whose setjmp would keep the loop's values in
- * memory rather than registers */
-static __attribute__((noinline)) int run_plain(struct vcpu *c) { return run_blocks(c, false, false); }
-static __attribute__((noinline)) int run_recording(struct vcpu *c) { return run_blocks(c, true, false); }
+ * memory rather than registers; the watch (set only between runs) is
+ * tested per block only when there is one */
+static __attribute__((noinline)) int run_plain(struct vcpu *c) { return run_blocks(c, false, false, false); }
+static __attribute__((noinline)) int run_watched(struct vcpu *c) { return run_blocks(c, false, false, true); }
+static __attribute__((noinline)) int run_recording(struct vcpu *c) { return run_blocks(c, true, false, true); }
 static __attribute__((noinline)) int run_limited(struct vcpu *c) {
-  return c->rec ? run_blocks(c, true, true) : run_blocks(c, false, true);
+  return c->rec ? run_blocks(c, true, true, true) : run_blocks(c, false, true, true);
 }
 
 int cpu_run(struct vcpu *c) {
@@ -549,5 +552,6 @@ int cpu_run(struct vcpu *c) {
     if (r) return r;
   }
   if (__builtin_expect(c->icount_limit != ~0ull, 0)) return run_limited(c);
-  return c->rec ? run_recording(c) : run_plain(c);
+  if (c->rec) return run_recording(c);
+  return c->watch_rip == CPU_WATCH_NONE ? run_plain(c) : run_watched(c);
 }
