@@ -56,11 +56,11 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
 /* Forms: E,G (dst r/m), G,E (dst reg), A,I, E,I (group 1). */
 /* the memory forms' fast forms (interp.h probe_fast), with the effective
  * address EA (ea_of; ea_bd: the _bd forms for [base + disp], op_ea_form) */
-#define ALU_FAST_SZ(op, SZ, sfx, EA, v)                                        \
+#define ALU_FAST_SZ(op, SZ, sfx, EA, v, PROBE)                                        \
   static const insn_t *alu##op##_EG_m##sfx##v(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint8_t *p;                                                               \
-    if (!probe_fast(c, EA(c, i), sz, op == 7 ? NEED_UR : NEED_UW, &p))     \
+    if (!PROBE(c, EA(c, i), sz, op == 7 ? NEED_UR : NEED_UW, &p))     \
       return alu##op##_EG_m##sfx##_gen(c, i);                                 \
     uint64_t r = do_alu(c, op, sz, ldp(p, sz), rdreg(c, i->reg8, i->reg, sz)); \
     if (op != 7) stp(p, sz, r);                                               \
@@ -69,7 +69,7 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
   static const insn_t *alu##op##_GE_m##sfx##v(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint8_t *p;                                                               \
-    if (!probe_fast(c, EA(c, i), sz, NEED_UR, &p))                         \
+    if (!PROBE(c, EA(c, i), sz, NEED_UR, &p))                         \
       return alu##op##_GE_m##sfx##_gen(c, i);                                 \
     uint64_t r = do_alu(c, op, sz, rdreg(c, i->reg8, i->reg, sz), ldp(p, sz)); \
     if (op != 7) wrreg(c, i->reg8, i->reg, sz, r);                            \
@@ -78,7 +78,7 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
   static const insn_t *alu##op##_EI_m##sfx##v(struct vcpu *c, const insn_t *i) {     \
     const unsigned sz = (SZ);                                                    \
     uint8_t *p;                                                               \
-    if (!probe_fast(c, EA(c, i), sz, op == 7 ? NEED_UR : NEED_UW, &p))     \
+    if (!PROBE(c, EA(c, i), sz, op == 7 ? NEED_UR : NEED_UW, &p))     \
       return alu##op##_EI_m##sfx##_gen(c, i);                                 \
     uint64_t r = do_alu(c, op, sz, ldp(p, sz), i->imm & size_mask(sz));       \
     if (op != 7) stp(p, sz, r);                                               \
@@ -144,11 +144,13 @@ static inline uint64_t do_alu(struct vcpu *c, unsigned op, unsigned sz,
     rmw_done(c, p);                                                           \
     return i + 1;                                                             \
   }                                                                           \
-  ALU_FAST_SZ(op, SZ, sfx, ea_of, )
+  ALU_FAST_SZ(op, SZ, sfx, ea_of, , probe_fast)
 #define ALU_FORMS(op) ALU_FORMS_SZ(op, i->opsz, ) ALU_FORMS_SZ(op, 8, _64) ALU_FORMS_SZ(op, 4, _32)
 ALU_FORMS(0) ALU_FORMS(1) ALU_FORMS(2) ALU_FORMS(3)
 ALU_FORMS(4) ALU_FORMS(5) ALU_FORMS(6) ALU_FORMS(7)
-#define ALU_FAST_BD(op) ALU_FAST_SZ(op, 8, _64, ea_bd, _bd) ALU_FAST_SZ(op, 4, _32, ea_bd, _bd)
+#define ALU_FAST_BD(op) ALU_FAST_SZ(op, 8, _64, ea_bd, _bd, probe_fast) ALU_FAST_SZ(op, 4, _32, ea_bd, _bd, probe_fast) \
+  ALU_FAST_SZ(op, 8, _64, ea_of, _dc, probe_fast_dc) ALU_FAST_SZ(op, 4, _32, ea_of, _dc, probe_fast_dc)  \
+  ALU_FAST_SZ(op, 8, _64, ea_bd, _bd_dc, probe_fast_dc) ALU_FAST_SZ(op, 4, _32, ea_bd, _bd_dc, probe_fast_dc)
 ALU_FAST_BD(0) ALU_FAST_BD(1) ALU_FAST_BD(2) ALU_FAST_BD(3)
 ALU_FAST_BD(4) ALU_FAST_BD(5) ALU_FAST_BD(6) ALU_FAST_BD(7)
 
@@ -170,16 +172,16 @@ static const insn_fn alu_tab32[8][7] = {
   ALU_ROW_SZ(4, _32), ALU_ROW_SZ(5, _32), ALU_ROW_SZ(6, _32), ALU_ROW_SZ(7, _32),
 };
 
-/* the memory forms' general forms (op_fast_form), by size table */
-#define ALU_GEN(op, sfx) {alu##op##_EG_m##sfx##_gen, alu##op##_GE_m##sfx##_gen, alu##op##_EI_m##sfx##_gen}
-#define ALU_GEN_TAB(sfx) {ALU_GEN(0, sfx), ALU_GEN(1, sfx), ALU_GEN(2, sfx), ALU_GEN(3, sfx), \
-                          ALU_GEN(4, sfx), ALU_GEN(5, sfx), ALU_GEN(6, sfx), ALU_GEN(7, sfx)}
-static const insn_fn alu_gen[3][8][3] = {ALU_GEN_TAB(), ALU_GEN_TAB(_64), ALU_GEN_TAB(_32)};
+/* the memory forms by variant v (_gen: the general forms, op_fast_form;
+ * _bd: ea_bd; _dc: probe_fast_dc; _bd_dc: both) */
+#define ALU_V(op, sfx, v) {alu##op##_EG_m##sfx##v, alu##op##_GE_m##sfx##v, alu##op##_EI_m##sfx##v}
+#define ALU_V_TAB(sfx, v) {ALU_V(0, sfx, v), ALU_V(1, sfx, v), ALU_V(2, sfx, v), ALU_V(3, sfx, v), \
+                           ALU_V(4, sfx, v), ALU_V(5, sfx, v), ALU_V(6, sfx, v), ALU_V(7, sfx, v)}
+static const insn_fn alu_gen[3][8][3] = {ALU_V_TAB(, _gen), ALU_V_TAB(_64, _gen), ALU_V_TAB(_32, _gen)};
 static const int alu_mem_form[3] = {1, 3, 6};   /* EG_m, GE_m, EI_m in the rows */
-#define ALU_BD(op, sfx) {alu##op##_EG_m##sfx##_bd, alu##op##_GE_m##sfx##_bd, alu##op##_EI_m##sfx##_bd}
-#define ALU_BD_TAB(sfx) {ALU_BD(0, sfx), ALU_BD(1, sfx), ALU_BD(2, sfx), ALU_BD(3, sfx), \
-                         ALU_BD(4, sfx), ALU_BD(5, sfx), ALU_BD(6, sfx), ALU_BD(7, sfx)}
-static const insn_fn alu_bd[2][8][3] = {ALU_BD_TAB(_64), ALU_BD_TAB(_32)};
+static const insn_fn alu_bd[2][8][3] = {ALU_V_TAB(_64, _bd), ALU_V_TAB(_32, _bd)};
+static const insn_fn alu_dc[2][8][3] = {ALU_V_TAB(_64, _dc), ALU_V_TAB(_32, _dc)};
+static const insn_fn alu_bd_dc[2][8][3] = {ALU_V_TAB(_64, _bd_dc), ALU_V_TAB(_32, _bd_dc)};
 
 /* ---- TEST ---- */
 static const insn_t *test_EG_r(struct vcpu *c, const insn_t *i) {
@@ -396,6 +398,10 @@ void alu_register(void) {
       op_fast_form(alu_bd[1][op][k], alu_gen[2][op][k]);
       op_ea_form(alu_tab64[op][f], alu_bd[0][op][k]);
       op_ea_form(alu_tab32[op][f], alu_bd[1][op][k]);
+      op_dc_form(alu_tab64[op][f], alu_dc[0][op][k]);
+      op_dc_form(alu_tab32[op][f], alu_dc[1][op][k]);
+      op_dc_form(alu_bd[0][op][k], alu_bd_dc[0][op][k]);
+      op_dc_form(alu_bd[1][op][k], alu_bd_dc[1][op][k]);
     }
   }
   for (int op = 0; op < 8; op++) {

@@ -21,15 +21,17 @@ GENERAL_FORM call_rel_gen(struct vcpu *c, const insn_t *i) {
   c->rip = i->imm;
   return NULL;
 }
-/* (fast forms: interp.h probe_fast) */
-static const insn_t *call_rel(struct vcpu *c, const insn_t *i) {
-  uint8_t *p;
-  if (!probe_fast(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return call_rel_gen(c, i);
-  memcpy(p, &i->next_rip, 8);
-  c->r[RSP] -= 8;
-  c->rip = i->imm;
-  return NULL;
-}
+/* (fast forms: interp.h probe_fast; name##_dc: probe_fast_dc) */
+#define CALL_REL(name, PROBE)                                                  \
+  static const insn_t *name(struct vcpu *c, const insn_t *i) {                \
+    uint8_t *p;                                                               \
+    if (!PROBE(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return call_rel_gen(c, i);  \
+    memcpy(p, &i->next_rip, 8);                                               \
+    c->r[RSP] -= 8;                                                           \
+    c->rip = i->imm;                                                          \
+    return NULL;                                                              \
+  }
+CALL_REL(call_rel, probe_fast) CALL_REL(call_rel_dc, probe_fast_dc)
 /* A near branch to a non-canonical address faults on the branch itself,
  * before RSP or RIP change (SDM JMP/CALL/RET: "IF tempRIP is not
  * canonical THEN #GP(0)"). */
@@ -44,15 +46,17 @@ GENERAL_FORM ret_near_gen(struct vcpu *c, const insn_t *i) {
   c->rip = t;
   return NULL;
 }
-static const insn_t *ret_near(struct vcpu *c, const insn_t *i) {
-  uint8_t *p;
-  uint64_t t;
-  if (!probe_fast(c, c->r[RSP], 8, NEED_UR, &p)) return ret_near_gen(c, i);
-  memcpy(&t, p, 8);
-  c->rip = br_target(c, t);             /* (#GP before RSP moves) */
-  c->r[RSP] += 8 + (i->imm & 0xffff);
-  return NULL;
-}
+#define RET_NEAR(name, PROBE)                                                  \
+  static const insn_t *name(struct vcpu *c, const insn_t *i) {                \
+    uint8_t *p;                                                               \
+    uint64_t t;                                                               \
+    if (!PROBE(c, c->r[RSP], 8, NEED_UR, &p)) return ret_near_gen(c, i);      \
+    memcpy(&t, p, 8);                                                         \
+    c->rip = br_target(c, t);             /* (#GP before RSP moves) */        \
+    c->r[RSP] += 8 + (i->imm & 0xffff);                                       \
+    return NULL;                                                              \
+  }
+RET_NEAR(ret_near, probe_fast) RET_NEAR(ret_near_dc, probe_fast_dc)
 GENERAL_FORM call_ind_gen(struct vcpu *c, const insn_t *i) {
   uint64_t t = br_target(c, i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i)));
   push64(c, i->next_rip);
@@ -60,15 +64,17 @@ GENERAL_FORM call_ind_gen(struct vcpu *c, const insn_t *i) {
   return NULL;
 }
 /* CALL r64 (the register form) */
-static const insn_t *call_ind_r(struct vcpu *c, const insn_t *i) {
-  uint8_t *p;
-  uint64_t t = br_target(c, c->r[i->rm]);   /* (#GP before the push) */
-  if (!probe_fast(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return call_ind_gen(c, i);
-  c->rip = t;
-  memcpy(p, &i->next_rip, 8);
-  c->r[RSP] -= 8;
-  return NULL;
-}
+#define CALL_IND_R(name, PROBE)                                                \
+  static const insn_t *name(struct vcpu *c, const insn_t *i) {                \
+    uint8_t *p;                                                               \
+    uint64_t t = br_target(c, c->r[i->rm]);   /* (#GP before the push) */     \
+    if (!PROBE(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return call_ind_gen(c, i);  \
+    c->rip = t;                                                               \
+    memcpy(p, &i->next_rip, 8);                                               \
+    c->r[RSP] -= 8;                                                           \
+    return NULL;                                                              \
+  }
+CALL_IND_R(call_ind_r, probe_fast) CALL_IND_R(call_ind_r_dc, probe_fast_dc)
 static const insn_t *jmp_ind(struct vcpu *c, const insn_t *i) {
   c->rip = br_target(c, i->mod3 ? c->r[i->rm] : rd64(c, ea_of(c, i)));
   return NULL;
@@ -108,22 +114,26 @@ static const insn_t *pop_r(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 /* PUSH/POP r64 (op_specialize) */
-static const insn_t *push_r64(struct vcpu *c, const insn_t *i) {
-  uint8_t *p;
-  if (!probe_fast(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return push_r(c, i);
-  memcpy(p, &c->r[i->rm], 8);
-  c->r[RSP] -= 8;
-  return i + 1;
-}
-static const insn_t *pop_r64(struct vcpu *c, const insn_t *i) {
-  uint8_t *p;
-  if (!probe_fast(c, c->r[RSP], 8, NEED_UR, &p)) return pop_r(c, i);
-  uint64_t v;
-  memcpy(&v, p, 8);
-  c->r[RSP] += 8;
-  c->r[i->rm] = v;                      /* (POP RSP: the value popped) */
-  return i + 1;
-}
+#define PUSH_R64(name, PROBE)                                                  \
+  static const insn_t *name(struct vcpu *c, const insn_t *i) {                \
+    uint8_t *p;                                                               \
+    if (!PROBE(c, c->r[RSP] - 8, 8, NEED_UW, &p)) return push_r(c, i);        \
+    memcpy(p, &c->r[i->rm], 8);                                               \
+    c->r[RSP] -= 8;                                                           \
+    return i + 1;                                                             \
+  }
+#define POP_R64(name, PROBE)                                                   \
+  static const insn_t *name(struct vcpu *c, const insn_t *i) {                \
+    uint8_t *p;                                                               \
+    if (!PROBE(c, c->r[RSP], 8, NEED_UR, &p)) return pop_r(c, i);             \
+    uint64_t v;                                                               \
+    memcpy(&v, p, 8);                                                         \
+    c->r[RSP] += 8;                                                           \
+    c->r[i->rm] = v;                      /* (POP RSP: the value popped) */   \
+    return i + 1;                                                             \
+  }
+PUSH_R64(push_r64, probe_fast) PUSH_R64(push_r64_dc, probe_fast_dc)
+POP_R64(pop_r64, probe_fast) POP_R64(pop_r64_dc, probe_fast_dc)
 static const insn_t *push_imm(struct vcpu *c, const insn_t *i) {
   push_sz(c, i->opsz, i->imm);
   return i + 1;
@@ -213,6 +223,11 @@ void ctl_register(void) {
   op_fast_form(call_ind_r, call_ind_gen);
   op_fast_form(call_rel, call_rel_gen);
   op_fast_form(ret_near, ret_near_gen);
+  op_dc_form(call_ind_r, call_ind_r_dc);
+  op_dc_form(call_rel, call_rel_dc);
+  op_dc_form(ret_near, ret_near_dc);
+  op_dc_form(push_r64, push_r64_dc);
+  op_dc_form(pop_r64, pop_r64_dc);
   op_def(0, 0xFF, -1, 4, jmp_ind, NULL, A_MODRM | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xFF, -1, 6, push_E, NULL, A_MODRM | A_D64, CC_SIMPLE);
   op_def(0, 0x8F, -1, 0, pop_E, NULL, A_MODRM | A_D64, CC_SIMPLE);

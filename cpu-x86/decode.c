@@ -65,6 +65,18 @@ static insn_fn ea_form(insn_fn fn) {
     if (ea_forms[k].fast == fn) return ea_forms[k].simple;
   return fn;
 }
+static struct { insn_fn fast, dc; } dc_forms[256];
+static int ndc;
+void op_dc_form(insn_fn fast, insn_fn dc) {
+  if (ndc >= 256) abort();
+  dc_forms[ndc++] = (typeof(dc_forms[0])){fast, dc};
+}
+insn_fn decode_form_for(insn_fn fn, uint8_t hit_extra) {
+  if (hit_extra == HIT_DCACHE)
+    for (int k = 0; k < ndc; k++)
+      if (dc_forms[k].fast == fn) return dc_forms[k].dc;
+  return hit_extra ? decode_general_form(fn) : fn;
+}
 static insn_fn specialize(insn_fn fn, int opsz) {
   for (int k = 0; k < nspecs; k++)
     if (specs[k].generic == fn && specs[k].opsz == opsz) return specs[k].special;

@@ -136,24 +136,41 @@ static inline __attribute__((always_inline)) uint8_t *mem_w_ptr_full(struct vcpu
   return NULL;
 }
 
-/* The TLB-hit path (issue 22): the hinted 4K entry, when nothing else is
- * asked of a hit (hit_extra), is the whole of what the full probe does on
- * a hit there: the LRU stamp (the teaching view draws it), the hit
- * counted, the level's latency charged.  True with *p on such a hit;
- * false, with nothing done, else. */
-static inline __attribute__((always_inline)) bool probe_fast(struct vcpu *c, uint64_t va, unsigned size,
-                                                             uint32_t need, uint8_t **p) {
+/* The TLB-hit path (issue 22): the hinted 4K entry, when a hit asks for
+ * nothing else than extra says (hit_extra), is the whole of what the full
+ * probe does on a hit there: the LRU stamp (the teaching view draws it),
+ * the hit counted, the level's latency charged, and with the data caches
+ * on (extra HIT_DCACHE) the access's cache lookup, as mem_hit_extra makes
+ * it.  True with *p on such a hit; false, with nothing done, else.  A
+ * store or read-modify-write is what needs W (NEED_UW). */
+static inline __attribute__((always_inline)) bool probe_l1d(struct vcpu *c, uint64_t va, unsigned size,
+                                                            uint32_t need, uint8_t **p, const uint8_t extra) {
   struct tlb_level *t = &c->tlb.l1d;
   struct tlb_entry *m = t->hint[(va >> 12) & 63];
-  if (__builtin_expect(!c->hit_extra && !crosses(va, size) && m->tag == tlb_tag(va, cur_pcid(c)) &&
+  if (__builtin_expect(c->hit_extra == extra && !crosses(va, size) && m->tag == tlb_tag(va, cur_pcid(c)) &&
                        (m->perm & need) == need, 1)) {
     m->stamp = ++t->clock;
     t->fast_hits++;
     c->cycles += t->latency;
     *p = (uint8_t *)(intptr_t)((int64_t)va + m->addend);
+    if (extra == HIT_DCACHE) {
+      uint64_t pa = (uint64_t)(*p - c->host_base);
+      c->cycles += ((pa & (CACHE_LINE_SIZE - 1)) + size <= CACHE_LINE_SIZE)
+                   ? cache_access(c->dcache, pa, need == NEED_UW)   /* (one line: cache_access_range's first) */
+                   : cache_access_range(c->dcache, pa, size, need == NEED_UW);
+    }
     return true;
   }
   return false;
+}
+static inline __attribute__((always_inline)) bool probe_fast(struct vcpu *c, uint64_t va, unsigned size,
+                                                             uint32_t need, uint8_t **p) {
+  return probe_l1d(c, va, size, need, p, 0);
+}
+/* the fast forms' _dc variants: decoded while the data caches are on */
+static inline __attribute__((always_inline)) bool probe_fast_dc(struct vcpu *c, uint64_t va, unsigned size,
+                                                                uint32_t need, uint8_t **p) {
+  return probe_l1d(c, va, size, need, p, HIT_DCACHE);
 }
 /* A handler's fast form: its whole work when probe_fast hits, else a tail
  * call of its general form, which starts the instruction over (nothing
@@ -398,7 +415,12 @@ void op_specialize(insn_fn generic, int opsz, insn_fn special);
 void op_fast_form(insn_fn fast, insn_fn general);
 /* decode: simple is fast for an operand of ea_bd's shape */
 void op_ea_form(insn_fn fast, insn_fn simple);
+/* the variant of fast (probe_fast_dc) for blocks decoded while the data
+ * caches are the only thing a hit asks for (hit_extra == HIT_DCACHE) */
+void op_dc_form(insn_fn fast, insn_fn dc);
 insn_fn decode_general_form(insn_fn fn);
+/* what a block decoded under hit_extra gets for fn */
+insn_fn decode_form_for(insn_fn fn, uint8_t hit_extra);
 /* x87 escape (D8-DF): x87.c picks the handler from opcode and ModRM. */
 insn_fn x87_select(const insn_t *i);
 

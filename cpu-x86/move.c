@@ -36,53 +36,57 @@ GENERAL_FORM mov64_EG_m_gen(struct vcpu *c, const insn_t *i) {
   wr64_full(c, ea_of(c, i), c->r[i->reg]);
   return i + 1;
 }
-#define MOV64_EG_M(name, EA) \
+#define MOV64_EG_M(name, EA, PROBE) \
   static const insn_t *name(struct vcpu *c, const insn_t *i) { \
     uint8_t *p; \
-    if (!probe_fast(c, EA(c, i), 8, NEED_UW, &p)) return mov64_EG_m_gen(c, i); \
+    if (!PROBE(c, EA(c, i), 8, NEED_UW, &p)) return mov64_EG_m_gen(c, i); \
     memcpy(p, &c->r[i->reg], 8); \
     return i + 1; \
   }
-MOV64_EG_M(mov64_EG_m, ea_of) MOV64_EG_M(mov64_EG_m_bd, ea_bd)
+MOV64_EG_M(mov64_EG_m, ea_of, probe_fast) MOV64_EG_M(mov64_EG_m_bd, ea_bd, probe_fast)
+MOV64_EG_M(mov64_EG_m_dc, ea_of, probe_fast_dc) MOV64_EG_M(mov64_EG_m_bd_dc, ea_bd, probe_fast_dc)
 GENERAL_FORM mov64_GE_m_gen(struct vcpu *c, const insn_t *i) {
   c->r[i->reg] = rd64_full(c, ea_of(c, i));
   return i + 1;
 }
-#define MOV64_GE_M(name, EA) \
+#define MOV64_GE_M(name, EA, PROBE) \
   static const insn_t *name(struct vcpu *c, const insn_t *i) { \
     uint8_t *p; \
-    if (!probe_fast(c, EA(c, i), 8, NEED_UR, &p)) return mov64_GE_m_gen(c, i); \
+    if (!PROBE(c, EA(c, i), 8, NEED_UR, &p)) return mov64_GE_m_gen(c, i); \
     memcpy(&c->r[i->reg], p, 8); \
     return i + 1; \
   }
-MOV64_GE_M(mov64_GE_m, ea_of) MOV64_GE_M(mov64_GE_m_bd, ea_bd)
+MOV64_GE_M(mov64_GE_m, ea_of, probe_fast) MOV64_GE_M(mov64_GE_m_bd, ea_bd, probe_fast)
+MOV64_GE_M(mov64_GE_m_dc, ea_of, probe_fast_dc) MOV64_GE_M(mov64_GE_m_bd_dc, ea_bd, probe_fast_dc)
 GENERAL_FORM mov32_GE_m_gen(struct vcpu *c, const insn_t *i) {
   c->r[i->reg] = rd32_full(c, ea_of(c, i));
   return i + 1;
 }
-#define MOV32_GE_M(name, EA) \
+#define MOV32_GE_M(name, EA, PROBE) \
   static const insn_t *name(struct vcpu *c, const insn_t *i) { \
     uint8_t *p; \
     uint32_t v; \
-    if (!probe_fast(c, EA(c, i), 4, NEED_UR, &p)) return mov32_GE_m_gen(c, i); \
+    if (!PROBE(c, EA(c, i), 4, NEED_UR, &p)) return mov32_GE_m_gen(c, i); \
     memcpy(&v, p, 4); \
     c->r[i->reg] = v; \
     return i + 1; \
   }
-MOV32_GE_M(mov32_GE_m, ea_of) MOV32_GE_M(mov32_GE_m_bd, ea_bd)
+MOV32_GE_M(mov32_GE_m, ea_of, probe_fast) MOV32_GE_M(mov32_GE_m_bd, ea_bd, probe_fast)
+MOV32_GE_M(mov32_GE_m_dc, ea_of, probe_fast_dc) MOV32_GE_M(mov32_GE_m_bd_dc, ea_bd, probe_fast_dc)
 GENERAL_FORM mov32_EG_m_gen(struct vcpu *c, const insn_t *i) {
   wr32_full(c, ea_of(c, i), (uint32_t)c->r[i->reg]);
   return i + 1;
 }
-#define MOV32_EG_M(name, EA) \
+#define MOV32_EG_M(name, EA, PROBE) \
   static const insn_t *name(struct vcpu *c, const insn_t *i) { \
     uint8_t *p; \
-    if (!probe_fast(c, EA(c, i), 4, NEED_UW, &p)) return mov32_EG_m_gen(c, i); \
+    if (!PROBE(c, EA(c, i), 4, NEED_UW, &p)) return mov32_EG_m_gen(c, i); \
     uint32_t v = (uint32_t)c->r[i->reg]; \
     memcpy(p, &v, 4); \
     return i + 1; \
   }
-MOV32_EG_M(mov32_EG_m, ea_of) MOV32_EG_M(mov32_EG_m_bd, ea_bd)
+MOV32_EG_M(mov32_EG_m, ea_of, probe_fast) MOV32_EG_M(mov32_EG_m_bd, ea_bd, probe_fast)
+MOV32_EG_M(mov32_EG_m_dc, ea_of, probe_fast_dc) MOV32_EG_M(mov32_EG_m_bd_dc, ea_bd, probe_fast_dc)
 static const insn_t *mov_EI(struct vcpu *c, const insn_t *i) {
   put_rm(c, i, i->opsz, i->imm);
   return i + 1;
@@ -118,21 +122,22 @@ static const insn_t *movzx_op(struct vcpu *c, const insn_t *i) {
 /* MOVZX r32/r64, m8 and m16: the memory forms, a fast form for those
  * sizes (a 32-bit write zero-extends: the same for both) */
 GENERAL_FORM movzx_m(struct vcpu *c, const insn_t *i) { return movzx_op(c, i); }
-#define MOVZX32_M(name, EA) \
+#define MOVZX32_M(name, EA, PROBE) \
   static const insn_t *name(struct vcpu *c, const insn_t *i) { \
     uint8_t *p; \
     if (i->opc & 1) { \
       uint16_t v; \
-      if (!probe_fast(c, EA(c, i), 2, NEED_UR, &p)) return movzx_op(c, i); \
+      if (!PROBE(c, EA(c, i), 2, NEED_UR, &p)) return movzx_op(c, i); \
       memcpy(&v, p, 2); \
       c->r[i->reg] = v; \
     } else { \
-      if (!probe_fast(c, EA(c, i), 1, NEED_UR, &p)) return movzx_op(c, i); \
+      if (!PROBE(c, EA(c, i), 1, NEED_UR, &p)) return movzx_op(c, i); \
       c->r[i->reg] = *p; \
     } \
     return i + 1; \
   }
-MOVZX32_M(movzx32_m, ea_of) MOVZX32_M(movzx32_m_bd, ea_bd)
+MOVZX32_M(movzx32_m, ea_of, probe_fast) MOVZX32_M(movzx32_m_bd, ea_bd, probe_fast)
+MOVZX32_M(movzx32_m_dc, ea_of, probe_fast_dc) MOVZX32_M(movzx32_m_bd_dc, ea_bd, probe_fast_dc)
 static const insn_t *movsx_op(struct vcpu *c, const insn_t *i) {
   unsigned ssz = (i->opc & 1) ? 2 : 1;
   uint64_t v = i->mod3 ? (ssz == 1 ? *R8P(c, i->rm8) : (uint16_t)c->r[i->rm])
@@ -362,4 +367,8 @@ void move_register(void) {
   op_ea_form(mov32_GE_m, mov32_GE_m_bd);
   op_ea_form(mov32_EG_m, mov32_EG_m_bd);
   op_ea_form(movzx32_m, movzx32_m_bd);
+  /* with the data caches on (probe_fast_dc) */
+#define DC_FORMS(f) op_dc_form(f, f##_dc); op_dc_form(f##_bd, f##_bd_dc);
+  DC_FORMS(mov64_EG_m) DC_FORMS(mov64_GE_m) DC_FORMS(mov32_GE_m) DC_FORMS(mov32_EG_m) DC_FORMS(movzx32_m)
+#undef DC_FORMS
 }

@@ -250,8 +250,8 @@ static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t ri
       n++;
       break;
     }
-    /* a hit asks for more (data caches, a trace): the general forms */
-    if (c->hit_extra) i->fn = decode_general_form(i->fn);
+    /* a hit asks for more: the data caches' forms, or (a trace) the general forms */
+    if (c->hit_extra) i->fn = decode_form_for(i->fn, c->hit_extra);
     b->cycles += i->cost;
     cur = i->next_rip;
     n++;
