@@ -334,7 +334,15 @@ int cond_true(struct vcpu *c, unsigned cc);    /* Jcc/SETcc/CMOVcc */
  * Vol. 1 Appendix B). */
 static inline __attribute__((always_inline)) int cond_eval(struct vcpu *c, const unsigned cc) {
   unsigned op = c->lf_op & 0xff;
-  if (__builtin_expect(op == LF_SUB || op == LF_LOGIC, 1)) {
+  if ((cc >> 1) == 2 || (cc >> 1) == 4) {
+    /* E/NE, S/NS: ZF and SF are the result's, whatever the lazy op
+     * (flags_get: every LF_ kind) -- DEC; JNE and the like */
+    if (__builtin_expect(op != LF_NONE, 1)) {
+      uint64_t res = c->lf_res << (64 - (8u << (c->lf_op >> 8)));
+      int r = (cc >> 1) == 2 ? res == 0 : (int64_t)res < 0;
+      return (cc & 1) ? !r : r;
+    }
+  } else if (__builtin_expect(op == LF_SUB || op == LF_LOGIC, 1)) {   /* the others of CMP, TEST */
     unsigned sh = 64 - (8u << (c->lf_op >> 8));
     uint64_t res = c->lf_res << sh;
     int r = -1;
@@ -342,9 +350,7 @@ static inline __attribute__((always_inline)) int cond_eval(struct vcpu *c, const
       uint64_t d = c->lf_dst << sh, s = c->lf_src << sh;
       switch (cc >> 1) {
       case 1: r = d < s; break;                                /* B */
-      case 2: r = res == 0; break;                             /* E */
       case 3: r = d <= s; break;                               /* BE */
-      case 4: r = (int64_t)res < 0; break;                     /* S */
       case 6: r = (int64_t)d < (int64_t)s; break;              /* L */
       case 7: r = (int64_t)d <= (int64_t)s; break;             /* LE */
       default: break;                                          /* O, P */
@@ -352,8 +358,8 @@ static inline __attribute__((always_inline)) int cond_eval(struct vcpu *c, const
     } else {                                                   /* CF = OF = 0 */
       switch (cc >> 1) {
       case 0: case 1: r = 0; break;                            /* O, B */
-      case 2: case 3: r = res == 0; break;                     /* E, BE */
-      case 4: case 6: r = (int64_t)res < 0; break;             /* S, L */
+      case 3: r = res == 0; break;                             /* BE */
+      case 6: r = (int64_t)res < 0; break;                     /* L */
       case 7: r = res == 0 || (int64_t)res < 0; break;         /* LE */
       default: break;                                          /* P */
       }
