@@ -383,9 +383,12 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return sys_execve(k, a[0], a[1], a[2]);
   case SYS_execveat:
     return sys_execveat(k, (int)a[0], a[1], a[2], a[3], (int)a[4]);
-  case SYS_getpid: return k->pid;
-  case SYS_gettid: return k->tid;
-  case SYS_getppid: return k->tg->ppid;
+  /* in a pid namespace, as it numbers them (the parent outside it: 0) */
+  case SYS_getpid: return k->tc.ns ? pid_vnr(k, k->pid) : k->pid;
+  case SYS_gettid: return k->tc.ns ? pid_vnr(k, k->tid) : k->tid;
+  case SYS_getppid: return k->tc.ns ? pid_vnr(k, k->tg->ppid) : k->tg->ppid;
+  case SYS_unshare: return sys_unshare(k, a[0]);
+  case SYS_setns: return sys_setns(k, (int)a[0], (int)a[1]);
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
   case SYS_process_vm_readv: case SYS_process_vm_writev:
     return sys_process_vm(k, nr == SYS_process_vm_writev, (int)a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -402,7 +405,7 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     case 0x1004: return copy_to_user(k, a[1], &c->gs_base, 8);
     default: return -EINVAL;
     }
-  case SYS_set_tid_address: k->tid_address = a[0]; return k->tid;
+  case SYS_set_tid_address: k->tid_address = a[0]; return k->tc.ns ? pid_vnr(k, k->tid) : k->tid;
   case SYS_set_robust_list:
     if (a[1] != 24) return -EINVAL;       /* sizeof(struct robust_list_head) */
     k->robust_list = a[0];
