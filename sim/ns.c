@@ -131,6 +131,7 @@ int pidns_alloc(struct kernel *k, struct pidns *ns, const int32_t *set_tid, uint
   if (ns->dead) return -ENOMEM;                   /* PIDNS_ADDING cleared: its init has gone */
   /* the initial namespace's number first (pid.c alloc_pid), then each level's */
   int32_t top = (uint64_t)ns->level < set_tid_size ? set_tid[ns->level] : 0;
+  if ((uint64_t)ns->level < set_tid_size && (top < 1 || top >= k->sysctl.pid_max)) return -EINVAL;
   int g = alloc_pid(k, top ? &top : NULL, top ? 1 : 0);
   if (g < 0) return g;
   int nu;
@@ -363,7 +364,9 @@ static uint64_t ns_inum(const struct task_ctx *c, const char *name, int *type) {
   if (!strcmp(name, "user")) { *type = (int)CLONE_NEWUSER_; return p && p->user ? p->user->inum : INIT_USER_INO; }
   if (!strcmp(name, "pid")) { *type = (int)CLONE_NEWPID_; return p && p->pid ? p->pid->inum : INIT_PID_INO; }
   if (!strcmp(name, "pid_for_children")) {
+    /* pidns_for_children_get: none until the namespace has its init */
     *type = (int)CLONE_NEWPID_;
+    if (p && p->pid_children && !p->pid_children->reaper) return 0;
     return p && p->pid_children ? p->pid_children->inum : INIT_PID_INO;
   }
   if (!strcmp(name, "net")) { *type = (int)CLONE_NEWNET_; return p && p->net ? p->net->inum : INIT_NET_INO; }

@@ -166,7 +166,7 @@ long userns_proc_write(struct kernel *k, struct task_ctx *target, int what, cons
   bool gid = what == 1;
   int cap_setid = gid ? CAP_SETGID_ : CAP_SETUID_;
   if (map->n) return -EPERM;                     /* only one successful write */
-  if (!ns_capable(k, ns->parent, CAP_SYS_ADMIN_)) return -EPERM;   /* file_ns_capable(map_ns) */
+  if (!ns_capable(k, ns, CAP_SYS_ADMIN_)) return -EPERM;   /* file_ns_capable(map_ns): the target's */
   struct idmap *nm = calloc(1, sizeof *nm);
   if (!nm) return -ENOMEM;
   char *kb = malloc(n + 1);
