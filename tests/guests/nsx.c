@@ -10,12 +10,16 @@
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -43,6 +47,10 @@ static const char *en(int e) {
   case ENOSPC: return "ENOSPC";
   case ENOENT: return "ENOENT";
   case ESPIPE: return "ESPIPE";
+  case ENETUNREACH: return "ENETUNREACH";
+  case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
+  case ECONNREFUSED: return "ECONNREFUSED";
+  case EADDRINUSE: return "EADDRINUSE";
   default: {
     static char b[32];
     snprintf(b, sizeof b, "errno %d", e);
@@ -397,6 +405,30 @@ static void pid_flags(void) {
 
 /* ---- network namespaces ---- */
 
+/* a TCP socket bound at 127.0.0.1:port (0: any), listening; its port */
+static int tcp_listener(int port, int *fd) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  *fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (bind(*fd, (struct sockaddr *)&a, sizeof a) || listen(*fd, 4)) return -errno;
+  socklen_t l = sizeof a;
+  getsockname(*fd, (struct sockaddr *)&a, &l);
+  return ntohs(a.sin_port);
+}
+
+/* an abstract name of this run's (parallel native runs share the host's) */
+static char abs_name[32];
+static int abstract_bind(void) {
+  struct sockaddr_un u = {.sun_family = AF_UNIX};
+  if (!abs_name[0]) snprintf(abs_name, sizeof abs_name, "faultline-nsx-%d", (int)getpid());
+  size_t l = strlen(abs_name);
+  memcpy(u.sun_path + 1, abs_name, l);
+  int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+  return bind(fd, (struct sockaddr *)&u, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + l)) ? -errno : fd;
+}
+
+static int held_port, held_fd, abs_fd;
+
 static void net_ns(void) {
   char b[64], a[64], c[64];
   const char *tag = "/proc/sys/net/ipv4/conf/lo/tag";
@@ -410,6 +442,9 @@ static void net_ns(void) {
   ioctl(fd, SIOCGIFFLAGS, &ifr);
   printf("initial lo up: %s\n", ifr.ifr_flags & IFF_UP ? "yes" : "no");
   close(fd);
+  held_port = tcp_listener(0, &held_fd);
+  abs_fd = abstract_bind();
+  printf("listener and abstract name in our namespace: %s\n", held_port > 0 && abs_fd >= 0 ? "ok" : "failed");
   flush();
   pid_t p = fork();
   if (p == 0) {
@@ -423,6 +458,20 @@ static void net_ns(void) {
     printf("write lo/tag 7: %s\n", writef(tag, "7"));
     printf("lo/tag: %s\n", readf(tag, d, sizeof d));
     int s = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in lo = {.sin_family = AF_INET, .sin_port = htons(9)};
+    lo.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int s0 = socket(AF_INET, SOCK_DGRAM, 0);
+    lo.sin_port = 0;
+    printf("bind 127.0.0.1 with lo down: %s\n", R(bind(s0, (struct sockaddr *)&lo, sizeof lo)));
+    close(s0);
+    lo.sin_port = htons(9);
+    printf("UDP connect to 127.0.0.1 with lo down: %s\n", R(connect(s, (struct sockaddr *)&lo, sizeof lo)));
+    lo.sin_port = 0;
+    printf("bind after that connect (it bound the socket): %s\n", R(bind(s, (struct sockaddr *)&lo, sizeof lo)));
+    int t0 = socket(AF_INET, SOCK_STREAM, 0);
+    lo.sin_port = htons((uint16_t)held_port);
+    printf("TCP connect to 127.0.0.1 with lo down: %s\n", R(connect(t0, (struct sockaddr *)&lo, sizeof lo)));
+    close(t0);
     memset(&ifr, 0, sizeof ifr);
     strcpy(ifr.ifr_name, "lo");
     ioctl(s, SIOCGIFFLAGS, &ifr);
@@ -435,10 +484,24 @@ static void net_ns(void) {
     ioctl(s, SIOCGIFFLAGS, &ifr);
     printf("new lo up now: %s\n", ifr.ifr_flags & IFF_UP ? "yes" : "no");
     close(s);
+    int lfd, p2 = tcp_listener(held_port, &lfd);
+    printf("TCP listen at the port the parent's namespace holds: %s\n", p2 < 0 ? en(-p2) : "ok");
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)held_port)};
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int c2 = socket(AF_INET, SOCK_STREAM, 0);
+    printf("connect to our own listener: %s\n", R(connect(c2, (struct sockaddr *)&a, sizeof a)));
+    close(c2);
+    close(lfd);
+    c2 = socket(AF_INET, SOCK_STREAM, 0);
+    printf("connect to the parent's namespace's listener (now closed here): %s\n",
+           R(connect(c2, (struct sockaddr *)&a, sizeof a)));
+    int ab = abstract_bind();
+    printf("abstract AF_UNIX name the parent's namespace holds: %s\n", ab < 0 ? en(-ab) : "ok");
     flush();
     _exit(0);
   }
   printf("child ok: %s\n", wait_ok(p) ? "yes" : "no");
+  printf("our abstract name is still ours (a second bind): %s\n", en(-abstract_bind()));
   printf("our lo/tag unchanged: %s\n", strcmp(a, readf(tag, c, sizeof c)) ? "no" : "yes");
 }
 
