@@ -294,6 +294,9 @@ static void ns_status_lines(const struct task_ctx *c, struct sbuf *b) {
   }
 }
 
+/* task_state: the ids as the reader's user namespace maps them */
+#define U(x) ((int)ns_from_kid_munged(task_userns(&k->tc), false, (uint32_t)(x)))
+#define G(x) ((int)ns_from_kid_munged(task_userns(&k->tc), true, (uint32_t)(x)))
 static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];
   const struct task_ctx *c = p->c;
@@ -306,10 +309,11 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
             exe_base(k, c, t, sizeof t), (unsigned)c->tg->fs->umask, state_name(p->state), c->pid, c->tid,
-            c->tg->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
+            c->tg->ppid, U(c->ruid), U(c->euid), U(c->suid), U(c->fsuid), G(c->rgid), G(c->egid), G(c->sgid),
+            G(c->fsgid));
   /* task_state(): the groups, space-separated, and a trailing space */
   sb_printf(b, "FDSize:\t%d\nGroups:\t", fds_cap(c->files));
-  for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)c->groups[i]);
+  for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)G(c->groups[i]));
   sb_printf(b, " \n");
   ns_status_lines(c, b);
   if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
@@ -337,6 +341,9 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
             "nonvoluntary_ctxt_switches:\t0\n", (unsigned long long)c->cap_inh,
             (unsigned long long)c->cap_prm, (unsigned long long)c->cap_eff, (unsigned long long)c->cap_bnd);
 }
+
+#undef U
+#undef G
 
 static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -154,6 +155,18 @@ static void user_own(void) {
   link_of("/proc/self/ns/user", after, sizeof after);
   printf("user link changed: %s\n", strcmp(before, after) ? "yes" : "no");
   printf("unmapped: uid %d euid %d gid %d egid %d\n", (int)getuid(), (int)geteuid(), (int)getgid(), (int)getegid());
+  struct stat st;
+  stat("/proc/self/status", &st);
+  printf("unmapped: a root file's owner %d:%d\n", (int)st.st_uid, (int)st.st_gid);
+  {
+    char s2[4096];
+    int f2 = open("/proc/self/status", O_RDONLY);
+    ssize_t r2 = read(f2, s2, sizeof s2 - 1);
+    close(f2);
+    s2[r2 < 0 ? 0 : r2] = 0;
+    char *u = strstr(s2, "\nUid:");
+    printf("unmapped: status %.*s\n", u ? (int)strcspn(u + 1, "\n") : 0, u ? u + 1 : "");
+  }
   printf("uid_map empty: %s\n", *readf("/proc/self/uid_map", b, sizeof b) ? "no" : "yes");
   {
     char s[4096];
@@ -188,6 +201,8 @@ static void user_own(void) {
   printf("uid_map now: [%s]\n", readf("/proc/self/uid_map", b, sizeof b));
   printf("gid_map now: [%s]\n", readf("/proc/self/gid_map", b, sizeof b));
   printf("mapped: uid %d euid %d gid %d\n", (int)getuid(), (int)geteuid(), (int)getgid());
+  stat("/proc/self/status", &st);
+  printf("mapped: a root file's owner %d:%d\n", (int)st.st_uid, (int)st.st_gid);
   printf("setgroups(0) with setgroups denied: %s\n", R(setgroups(0, NULL)));
   printf("setuid(5), unmapped: %s\n", R(setuid(5)));
   printf("setuid(0): %s\n", R(setuid(0)));
