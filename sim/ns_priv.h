@@ -102,6 +102,13 @@ int pid_nr_ns(const struct pidns *ns, int g);
 /* the running task's view of g (task_pid_vnr), and back (find_vpid): 0 if none */
 static inline int pid_vnr(struct kernel *k, int g) { return k->tc.ns ? pid_nr_ns(k->tc.ns->pid, g) : g; }
 int pid_from_vnr(struct kernel *k, int nr);
+/* a pid a guest gave (its namespace's) as the initial namespace's, for a
+ * lookup: -1 (no task) when its namespace has none; 0 and below as given */
+static inline int pid_in(struct kernel *k, int nr) {
+  if (!k->tc.ns || nr <= 0) return nr;
+  int g = pid_from_vnr(k, nr);
+  return g ? g : -1;
+}
 /* a new task's pid in ns and in each ancestor (alloc_pid); -errno */
 int pidns_alloc(struct kernel *k, struct pidns *ns, const int32_t *set_tid, uint64_t set_tid_size);
 /* the process that exits (global pid) is its namespace's init: zap the

@@ -631,7 +631,8 @@ static void exit_robust_list(struct kernel *k, uint64_t head, int tid) {
 /* mm_release: a thread's last touches of its address space (the running
  * one's, which it shares with the thread tc when that is another) */
 void thread_release_user(struct kernel *k, struct task_ctx *tc) {
-  exit_robust_list(k, tc->robust_list, tc->tid);
+  /* the futex words hold the thread's id as its own pid namespace numbers it */
+  exit_robust_list(k, tc->robust_list, tc->ns ? pid_nr_ns(task_pidns(tc), tc->tid) : tc->tid);
   tc->robust_list = 0;
   if (tc->tid_address) {               /* CLONE_CHILD_CLEARTID: clear and wake (pthread_join) */
     uint32_t z = 0;

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/un.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -268,6 +269,12 @@ static int ns_init(void *arg) {
   nspid("init");
   printf("init: kill(1, SIGKILL) from inside: %s\n", R(kill(1, SIGKILL)));
   printf("init: survived it: yes\n");
+  printf("init: setpriority(PRIO_PROCESS, 1, 3): %s", R(setpriority(PRIO_PROCESS, 1, 3)));
+  printf(", its own nice now %d\n", getpriority(PRIO_PROCESS, 0));
+  struct rlimit rl = {64, 64}, got;
+  printf("init: prlimit(1, RLIMIT_NOFILE 64): %s", R(prlimit(1, RLIMIT_NOFILE, &rl, NULL)));
+  getrlimit(RLIMIT_NOFILE, &got);
+  printf(", its own limit now %ld\n", (long)got.rlim_cur);
   flush();
   flush();
   pid_t c = fork();
