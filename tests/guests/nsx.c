@@ -187,6 +187,18 @@ static void user_own(void) {
   printf("uid_map overlapping lines: %s\n", writef("/proc/self/uid_map", "0 0 1\n0 1 1\n"));
   printf("uid_map of another uid: %s\n", writef("/proc/self/uid_map", "0 5 1\n"));
   printf("uid_map of -1: %s\n", writef("/proc/self/uid_map", "4294967295 0 1\n"));
+  {
+    static char big[8192];
+    memset(big, ' ', 4096);
+    big[4096] = 0;
+    printf("uid_map of a page: %s\n", writef("/proc/self/uid_map", big));
+    size_t l = 0;
+    for (int i = 0; i < 341; i++) l += (size_t)snprintf(big + l, sizeof big - l, "%d %d 1\n", i, i);
+    printf("uid_map of 341 lines (%zu bytes): %s\n", l, l < 4096 ? writef("/proc/self/uid_map", big) : "too long");
+    l = 0;
+    for (int i = 0; i < 340; i++) l += (size_t)snprintf(big + l, sizeof big - l, "%d %d 1\n", i, i);
+    printf("uid_map of 340 lines of ids it may not map: %s\n", writef("/proc/self/uid_map", big));
+  }
   int fd = open("/proc/self/uid_map", O_WRONLY);
   printf("uid_map at offset 1: %s\n", R(pwrite(fd, "0 0 1\n", 6, 1)));
   close(fd);
