@@ -123,6 +123,8 @@ bool fs_proc_splice_read(const char *gpath);
  * write of coredump_filter: bytes or -errno. */
 int proc_live_access(struct kernel *k, const struct px *r, int want);
 int proc_live_open(struct kernel *k, const struct px *r, int want, struct proc_live *l);
+/* procfs_mem.c: a write to /proc/<pid>/uid_map, gid_map, setgroups */
+long proc_idmap_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, int64_t off);
 long proc_mem_rw(struct kernel *k, struct gfd *g, uint64_t ubuf, uint64_t n, uint64_t *pos, bool wr);
 struct kiov { uint64_t base, len; };   /* a guest buffer (struct iovec) */
 long proc_pagemap_read(struct kernel *k, struct gfd *g, const struct kiov *iov, int cnt, uint64_t *pos);

@@ -151,7 +151,7 @@ static long wake_op(struct kernel *k, const uint64_t a[6], bool private) {
 
 /* is a thread with this id alive (the PI owner check) */
 static bool tid_alive(struct kernel *k, int tid) {
-  struct task *t = task_find_tid(k, tid);
+  struct task *t = task_find_tid(k, pid_in(k, tid));   /* find_get_task_by_vpid */
   return t && t->state != TS_ZOMBIE;
 }
 
@@ -178,11 +178,11 @@ static long lock_pi(struct kernel *k, const uint64_t a[6], bool private, bool tr
   uint32_t v;
   if (copy_from_user(k, &v, a[0], 4)) return -EFAULT;
   uint32_t owner = v & TID_MASK;
-  if (owner == (uint32_t)k->tid) return -EDEADLK;
+  if (owner == (uint32_t)pid_vnr(k, k->tid)) return -EDEADLK;   /* task_pid_vnr */
   if (!owner) {
     /* take it; a waiter left behind keeps WAITERS set */
     bool others = first_waiter(k, key, FUTEX_BITSET_MATCH_ANY) != NULL;
-    uint32_t nv = (uint32_t)k->tid | (others ? WAITERS : 0) | (v & OWNER_DIED);
+    uint32_t nv = (uint32_t)pid_vnr(k, k->tid) | (others ? WAITERS : 0) | (v & OWNER_DIED);
     if (copy_to_user(k, a[0], &nv, 4)) return -EFAULT;
     return 0;
   }
@@ -206,13 +206,13 @@ static long unlock_pi(struct kernel *k, const uint64_t a[6], bool private) {
   if (e) return e;
   uint32_t v;
   if (copy_from_user(k, &v, a[0], 4)) return -EFAULT;
-  if ((v & TID_MASK) != (uint32_t)k->tid) return -EPERM;
+  if ((v & TID_MASK) != (uint32_t)pid_vnr(k, k->tid)) return -EPERM;
   struct task *w = first_waiter(k, key, FUTEX_BITSET_MATCH_ANY);
   uint32_t nv = 0;
   if (w) {
     wake(w, key);
     bool more = first_waiter(k, key, FUTEX_BITSET_MATCH_ANY) != NULL;
-    nv = (uint32_t)task_ctx_of(k, w)->tid | (more ? WAITERS : 0);
+    nv = (uint32_t)pid_vnr(k, task_ctx_of(k, w)->tid) | (more ? WAITERS : 0);
     w->futex.pi_result = 0;
   }
   if (copy_to_user(k, a[0], &nv, 4)) return -EFAULT;

@@ -24,6 +24,7 @@ struct isock {
   bool userbound;                /* its address is the guest's bind's (SOCK_BINDADDR_LOCK) */
   bool shut_wr, rst;             /* it shut down its sending; its peer reset the connection */
   struct iaddr local, peer;
+  const struct netns *net;       /* its network namespace (sock_net; NULL the initial one) */
   int sndbuf, rcvbuf;            /* 0: the protocol's default */
   bool oset[NOPT];               /* the guest set option i (else its default) */
   int oval[NOPT];

@@ -26,12 +26,19 @@ void jobctl_notify_parent(struct kernel *k, struct task *t, int code, int status
   /* do_notify_parent: no SIGCHLD at all when the parent ignores it;
    * do_notify_parent_cldstop: none for stops and continues with
    * SA_NOCLDSTOP (the parent's wait still sees them) */
-  if (pc->tg->sig_handlers[SIGCHLD] == (uint64_t)(uintptr_t)SIG_IGN) return;
-  if ((code == CLD_STOPPED || code == CLD_CONTINUED) && (pc->tg->sig_flags[SIGCHLD] & SA_NOCLDSTOP)) return;
-  struct ksiginfo *si = signal_send(k, p, SIGCHLD, code, 0);
+  bool cld = code == CLD_STOPPED || code == CLD_CONTINUED;
+  /* an exit sends the child's exit signal (clone's CSIGNAL; none if 0) */
+  int sig = cld ? SIGCHLD : c->tg->exit_signal;
+  if (!sig || (sig == SIGCHLD && pc->tg->sig_handlers[SIGCHLD] == (uint64_t)(uintptr_t)SIG_IGN)) return;
+  if (cld && (pc->tg->sig_flags[SIGCHLD] & SA_NOCLDSTOP)) return;
+  struct ksiginfo *si = signal_send(k, p, sig, code, 0);
   if (!si) return;
   si->pid = c->pid;
   si->uid = c->ruid;                     /* the child's real uid */
+  if (c->ns || pc->ns) {                 /* as the parent's namespaces see them */
+    si->pid = pid_nr_ns(task_pidns(pc), c->pid);
+    si->uid = (int)ns_from_kid_munged(task_userns(pc), false, (uint32_t)c->ruid);
+  }
   si->status = status;
 }
 

@@ -26,7 +26,7 @@ static uint64_t file_of(const struct task_ctx *c, uint64_t idx) {
 
 long sys_kcmp(struct kernel *k, int pid1, int pid2, int type, uint64_t idx1, uint64_t idx2) {
   /* find_task_by_vpid: any thread, zombies too */
-  struct task *t1 = task_find_tid(k, pid1), *t2 = task_find_tid(k, pid2);
+  struct task *t1 = task_find_tid(k, pid_in(k, pid1)), *t2 = task_find_tid(k, pid_in(k, pid2));
   if (!t1 || !t2) return -ESRCH;
   /* PTRACE_MODE_READ_REALCREDS on both */
   if (!ptrace_may_access(k, t1, false) || !ptrace_may_access(k, t2, false)) return -EPERM;

@@ -61,12 +61,14 @@ static const struct kconfig kconfigs[] = {
   {"PROC_SYSCTL", true, "/proc/sys (docs/kernel-config.md)"},
   {"IKCONFIG", true, "this table"},
   {"IKCONFIG_PROC", true, "/proc/config.gz"},
-  {"NAMESPACES", false, "no namespaces: clone's CLONE_NEW* flags are EINVAL (EPERM without CAP_SYS_ADMIN)"},
-  {"UTS_NS", false, "as NAMESPACES"},
-  {"IPC_NS", false, "as NAMESPACES"},
-  {"USER_NS", false, "as NAMESPACES"},
-  {"PID_NS", false, "as NAMESPACES"},
-  {"NET_NS", false, "as NAMESPACES"},
+  {"NAMESPACES", true, "user, pid and network namespaces (clone, clone3, unshare, setns; /proc/<pid>/ns)"},
+  {"UTS_NS", false, "no UTS namespaces: CLONE_NEWUTS is EINVAL (EPERM without CAP_SYS_ADMIN)"},
+  {"IPC_NS", false, "no IPC namespaces: CLONE_NEWIPC is EINVAL (EPERM without CAP_SYS_ADMIN)"},
+  {"USER_NS", true, "user namespaces: uid_map, gid_map, setgroups; ids and capabilities as each namespace sees them"},
+  {"PID_NS", true, "pid namespaces: pids as each namespace numbers them; the first process is its init and "
+                    "reaper, and its exit kills the rest"},
+  {"NET_NS", true, "network namespaces: their own /proc/sys/net values, loopback (down until brought up), TCP/UDP ports "
+                    "and abstract AF_UNIX names"},
   {"CGROUPS", false, "no control groups"},
   {"MEMCG", false, "no control groups"},
   {"CHECKPOINT_RESTORE", true, "kcmp, kernel.ns_last_pid, kernel.shm_next_id and clone3's set_tid "

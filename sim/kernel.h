@@ -159,7 +159,7 @@ struct gfd {
   char unix_name[110], unix_peer[110];
   uint8_t unix_namelen, unix_peerlen;
 };
-enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER };
+enum { PL_NONE, PL_MEM, PL_PAGEMAP, PL_COREDUMP_FILTER, PL_UID_MAP, PL_GID_MAP, PL_SETGROUPS, PL_NS };
 enum { GFD_REG = 1, GFD_STREAM, GFD_OTHER };
 /* The descriptor table grows as a process needs it (from FDS_INITIAL,
  * doubling: Linux's expand_files), up to RLIMIT_NOFILE; MAX_FDS is the
@@ -203,6 +203,8 @@ struct tgroup {
   int refs;                  /* tasks that point here (zombies too) */
   int live;                  /* threads not yet exited */
   int ppid, pgid, sid;
+  int exit_signal;           /* sent to the parent when the process ends: clone's CSIGNAL (0: none),
+                              * SIGCHLD once reparented (reparent_leader) */
   bool did_exec;             /* execve'd since fork: PF_FORKNOEXEC clear (setpgid's EACCES) */
   bool leader;               /* made its session with setsid (signal->leader: setpgid's EPERM) */
   uint64_t ctty;             /* the controlling terminal (struct pty's id, pty.c; 0: none) */
@@ -259,6 +261,9 @@ struct task_ctx {
    * inherited by fork, kept across exec (no set-user-ID binaries) */
   int ruid, euid, suid, fsuid, rgid, egid, sgid, fsgid;
   int ngroups;
+  /* its namespaces (ns_priv.h): NULL, the initial ones; the ids above
+   * and its pids are the initial namespaces' (kernel ids) */
+  struct nsproxy *ns;
   uint32_t groups[CRED_NGROUPS];
   /* scheduling (sys_sched.c): nice -20..19, policy and RT priority */
   int nice, sched_policy, sched_prio;
@@ -433,6 +438,7 @@ struct kernel {
   struct task *cur;          /* the running task (its tc is stale while running) */
   struct task *tasks;        /* every task (incl. zombies) */
   struct task *init;         /* pid 1, outside the list (initproc.c) */
+  struct ns_state *nss;      /* the namespaces made (ns.c): NULL until the first */
   int next_pid;
   uint64_t quantum;          /* guest.quantum: instructions per time slice */
   uint64_t slice_end;        /* icount at which the running task is preempted */
@@ -816,5 +822,7 @@ int futex_wake_addr(struct kernel *k, uint64_t uaddr, int n);
 
 /* processes, vCPUs, signals, pidfds, job control, timers, core dumps */
 #include "sim/task_priv.h"
+/* user, pid and network namespaces */
+#include "sim/ns_priv.h"
 
 #endif

@@ -149,14 +149,23 @@ static void send_dgram(struct nlsock *s, struct msgbuf *m) {
 #define LO_FLAGS (IFF_UP | IFF_LOOPBACK | IFF_RUNNING | 0x10000 /* IFF_LOWER_UP */)
 #define LO_MTU 65536
 
-/* rtnl_fill_ifinfo for lo */
-static void fill_link(struct msgbuf *m, const struct nlmsghdr *req, uint32_t portid, uint16_t flags) {
+/* the caller's network namespace's loopback is up: the initial one's
+ * always, a new one's once brought up (it starts down, without addresses) */
+static bool lo_up(const struct kernel *k) {
+  const struct netns *n = ns_cur_net(k);
+  return !n || n->lo_up;
+}
+static unsigned lo_flags(const struct kernel *k) { return lo_up(k) ? LO_FLAGS : IFF_LOOPBACK; }
+
+/* rtnl_fill_ifinfo for lo (a device not running: operstate DOWN, no carrier) */
+static void fill_link(struct kernel *k, struct msgbuf *m, const struct nlmsghdr *req, uint32_t portid, uint16_t flags) {
   struct nlmsghdr *h = begin(m, RTM_NEWLINK, flags, req, portid);
-  struct ifinfomsg ifi = {AF_UNSPEC, 0, ARPHRD_LOOPBACK, 1, LO_FLAGS, 0};
+  bool up = lo_up(k);
+  struct ifinfomsg ifi = {AF_UNSPEC, 0, ARPHRD_LOOPBACK, 1, lo_flags(k), 0};
   put(m, &ifi, sizeof ifi);
   attr(m, IFLA_IFNAME, "lo", 3);
   attr32(m, IFLA_TXQLEN, 1000);
-  attr8(m, IFLA_OPERSTATE, 0 /* IF_OPER_UNKNOWN */);
+  attr8(m, IFLA_OPERSTATE, up ? 0 /* IF_OPER_UNKNOWN */ : 2 /* IF_OPER_DOWN */);
   attr8(m, IFLA_LINKMODE, 0);
   attr32(m, IFLA_MTU, LO_MTU);
   attr32(m, IFLA_MIN_MTU, 0);
@@ -167,7 +176,7 @@ static void fill_link(struct msgbuf *m, const struct nlmsghdr *req, uint32_t por
   attr32(m, IFLA_GSO_MAX_SEGS, 65535);
   attr32(m, IFLA_GSO_MAX_SIZE, 65536);
   attr32(m, IFLA_NUM_RX_QUEUES, 1);
-  attr8(m, IFLA_CARRIER, 1);
+  attr8(m, IFLA_CARRIER, up);
   attr(m, IFLA_QDISC, "noqueue", 8);
   attr32(m, IFLA_CARRIER_CHANGES, 0);
   attr8(m, IFLA_PROTO_DOWN, 0);
@@ -230,14 +239,16 @@ static int rtnl(struct kernel *k, struct nlsock *s, const struct nlmsghdr *n, bo
   if (n->nlmsg_type > RTM_MAX) return -EOPNOTSUPP;
   if (plen < 1) return 0;   /* every message has at least its family */
   int kind = (n->nlmsg_type - RTM_BASE) & 3;   /* 0 new, 1 del, 2 get, 3 set */
-  if (kind != 2 && !capable(k, 12 /* CAP_NET_ADMIN */)) return -EPERM;
+  const struct netns *net = ns_cur_net(k);
+  /* netlink_ns_capable: CAP_NET_ADMIN over the namespace's owner */
+  if (kind != 2 && !ns_capable(k, net ? net->owner : NULL, 12 /* CAP_NET_ADMIN */)) return -EPERM;
   int fam = pl[0];
   bool dump = (n->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP;
   struct msgbuf m = {.len = 0};
   switch (n->nlmsg_type) {
   case RTM_GETLINK:
     if (dump) {
-      fill_link(&m, n, s->portid, NLM_F_MULTI);
+      fill_link(k, &m, n, s->portid, NLM_F_MULTI);
       send_dgram(s, &m);
       done_msg(s, &m, n);
       *dumped = true;
@@ -265,15 +276,31 @@ static int rtnl(struct kernel *k, struct nlsock *s, const struct nlmsghdr *n, bo
         if (!named) return -EINVAL;
       }
       if (!lo) return -ENODEV;
-      fill_link(&m, n, s->portid, 0);
+      fill_link(k, &m, n, s->portid, 0);
       send_dgram(s, &m);
       return 0;
     }
+  case RTM_NEWLINK: case RTM_SETLINK: {
+    /* rtnl_setlink / rtnl_newlink on an existing lo of a namespace of
+     * the guest's own: its IFF_UP (rtnl_dev_combine_flags); the initial
+     * namespace's lo is not the guest's to change */
+    if (!net) return -EOPNOTSUPP;
+    if (plen < sizeof(struct ifinfomsg)) return -EINVAL;
+    struct ifinfomsg ifi;
+    memcpy(&ifi, pl, sizeof ifi);
+    if (ifi.ifi_index != 1) return ifi.ifi_index > 0 ? -ENODEV : -EOPNOTSUPP;
+    unsigned fl = ifi.ifi_flags;
+    if (ifi.ifi_change) fl = (fl & ifi.ifi_change) | (lo_flags(k) & ~ifi.ifi_change);
+    if (ifi.ifi_flags || ifi.ifi_change) ((struct netns *)net)->lo_up = fl & IFF_UP;
+    return 0;
+  }
   case RTM_GETADDR:
     if (!dump) return -EOPNOTSUPP;   /* (IPv4 has no doit) */
     /* rtnl_dump_all: one skb per family, then the dump's end */
-    if (fam == AF_UNSPEC || fam == AF_INET) { fill_addr(&m, n, s->portid, false); send_dgram(s, &m); }
-    if (fam == AF_UNSPEC || fam == AF_INET6) { fill_addr(&m, n, s->portid, true); send_dgram(s, &m); }
+    /* (a loopback that is down has no address: 127.0.0.1 and ::1 come
+     * with NETDEV_UP) */
+    if (lo_up(k) && (fam == AF_UNSPEC || fam == AF_INET)) { fill_addr(&m, n, s->portid, false); send_dgram(s, &m); }
+    if (lo_up(k) && (fam == AF_UNSPEC || fam == AF_INET6)) { fill_addr(&m, n, s->portid, true); send_dgram(s, &m); }
     done_msg(s, &m, n);
     *dumped = true;
     return 0;
@@ -446,7 +473,7 @@ long nl_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
  * then the value) */
 long net_dev_ioctl(struct kernel *k, uint32_t req, uint64_t arg, bool *handled) {
   *handled = req == SIOCGIFINDEX || req == SIOCGIFNAME || req == SIOCGIFFLAGS || req == SIOCGIFMTU ||
-             req == SIOCGIFHWADDR;
+             req == SIOCGIFHWADDR || (req == SIOCSIFFLAGS && ns_cur_net(k));
   if (!*handled) return -ENOTTY;
   uint8_t ifr[40];
   if (copy_from_user(k, ifr, arg, sizeof ifr)) return -EFAULT;
@@ -460,10 +487,18 @@ long net_dev_ioctl(struct kernel *k, uint32_t req, uint64_t arg, bool *handled) 
   }
   ifr[15] = 0;
   if (strcmp((char *)ifr, "lo")) return -ENODEV;
+  if (req == SIOCSIFFLAGS) {             /* dev_ifsioc: a new namespace's lo up or down */
+    struct netns *net = ns_cur_net(k);
+    if (!ns_capable(k, net->owner, 12 /* CAP_NET_ADMIN */)) return -EPERM;
+    int16_t f;
+    memcpy(&f, ifr + 16, 2);
+    net->lo_up = f & IFF_UP;
+    return 0;
+  }
   memset(ifr + 16, 0, 24);
   int32_t v = req == SIOCGIFINDEX ? 1 : req == SIOCGIFMTU ? LO_MTU : 0;
   if (req == SIOCGIFFLAGS) {
-    int16_t f = (int16_t)(LO_FLAGS & 0xffff);
+    int16_t f = (int16_t)(lo_flags(k) & 0xffff);
     memcpy(ifr + 16, &f, 2);
   } else if (req == SIOCGIFHWADDR) {
     uint16_t fam = ARPHRD_LOOPBACK;

@@ -241,6 +241,7 @@ static long sys_pidfd_getfd(struct kernel *k, int pidfd, int targetfd, uint64_t 
 static long sys_pidfd_open(struct kernel *k, int pid, uint64_t flags) {
   if (flags & ~(uint64_t)(O_NONBLOCK | PIDFD_THREAD_)) return -EINVAL;
   if (pid <= 0) return -EINVAL;
+  if (k->tc.ns && !(pid = pid_from_vnr(k, pid))) return -ESRCH;   /* find_get_pid */
   struct task *t = task_find(k, pid);
   if (!t) return -ESRCH;
   return pidfd_install(k, t, (int)flags, -1);

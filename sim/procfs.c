@@ -278,6 +278,25 @@ static uint64_t sig_bits(const struct task_ctx *c, int which) {
   return m;
 }
 
+/* NStgid, NSpid, NSpgid, NSsid: the pid in the proc mount's namespace
+ * (the initial one) and in each below it to the task's own
+ * (proc_pid_status) */
+static void ns_status_lines(const struct task_ctx *c, struct sbuf *b) {
+  const struct pidns *chain[40];
+  int n = 0;
+  for (const struct pidns *p = task_pidns(c); p && n < 40; p = p->parent) chain[n++] = p;
+  static const char *const name[4] = {"NStgid", "NSpid", "NSpgid", "NSsid"};
+  int v[4] = {c->pid, c->tid, c->tg->pgid, c->tg->sid};
+  for (int f = 0; f < 4; f++) {
+    sb_printf(b, "%s:\t%d", name[f], v[f]);
+    for (int i = n - 1; i >= 0; i--) sb_printf(b, "\t%d", pid_nr_ns(chain[i], v[f]));
+    sb_printf(b, "\n");
+  }
+}
+
+/* task_state: the ids as the reader's user namespace maps them */
+#define U(x) ((int)ns_from_kid_munged(task_userns(&k->tc), false, (uint32_t)(x)))
+#define G(x) ((int)ns_from_kid_munged(task_userns(&k->tc), true, (uint32_t)(x)))
 static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];
   const struct task_ctx *c = p->c;
@@ -290,11 +309,13 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
             "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
             exe_base(k, c, t, sizeof t), (unsigned)c->tg->fs->umask, state_name(p->state), c->pid, c->tid,
-            c->tg->ppid, c->ruid, c->euid, c->suid, c->fsuid, c->rgid, c->egid, c->sgid, c->fsgid);
+            c->tg->ppid, U(c->ruid), U(c->euid), U(c->suid), U(c->fsuid), G(c->rgid), G(c->egid), G(c->sgid),
+            G(c->fsgid));
   /* task_state(): the groups, space-separated, and a trailing space */
   sb_printf(b, "FDSize:\t%d\nGroups:\t", fds_cap(c->files));
-  for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)c->groups[i]);
-  sb_printf(b, " \nNStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", c->pid, c->tid, c->tg->pgid, c->tg->sid);
+  for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)G(c->groups[i]));
+  sb_printf(b, " \n");
+  ns_status_lines(c, b);
   if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
     uint64_t lck = mm_locked_bytes(mm) >> 10;
     sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
@@ -320,6 +341,9 @@ static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
             "nonvoluntary_ctxt_switches:\t0\n", (unsigned long long)c->cap_inh,
             (unsigned long long)c->cap_prm, (unsigned long long)c->cap_eff, (unsigned long long)c->cap_bnd);
 }
+
+#undef U
+#undef G
 
 static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {
   char t[FS_PATH_MAX];
@@ -650,9 +674,9 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
       static const struct { const char *name; unsigned type; } ents[] = {
         {".", DT_DIR}, {"..", DT_DIR}, {"auxv", DT_REG}, {"cmdline", DT_REG}, {"comm", DT_REG},
         {"coredump_filter", DT_REG}, {"cwd", DT_LNK}, {"exe", DT_LNK}, {"fd", DT_DIR}, {"maps", DT_REG}, {"mem", DT_REG},
-        {"mountinfo", DT_REG}, {"mounts", DT_REG}, {"pagemap", DT_REG}, {"root", DT_LNK},
-        {"smaps", DT_REG}, {"smaps_rollup", DT_REG}, {"stat", DT_REG}, {"status", DT_REG},
-        {"task", DT_DIR}};
+        {"gid_map", DT_REG}, {"mountinfo", DT_REG}, {"mounts", DT_REG}, {"ns", DT_DIR}, {"pagemap", DT_REG},
+        {"root", DT_LNK}, {"setgroups", DT_REG}, {"smaps", DT_REG}, {"smaps_rollup", DT_REG}, {"stat", DT_REG},
+        {"status", DT_REG}, {"uid_map", DT_REG}, {"task", DT_DIR}};
       size_t ne = sizeof ents / sizeof ents[0] - (in_task ? 1 : 0);   /* no task/ in a task */
       for (size_t e = 0; e < ne; e++)
         if (!in_task || strcmp(ents[e].name, "coredump_filter"))   /* the process's, not a thread's */
@@ -694,6 +718,42 @@ int fs_proc_walk(struct kernel *k, const char *g, bool slash, bool follow, struc
     r->live_pid = c->pid;
     if (r->live == PL_COREDUMP_FILTER) proc_gen_coredump_filter(c, &b);
     return px_file(r, &b, slash);
+  }
+  if (!strcmp(cn, "uid_map") || !strcmp(cn, "gid_map") || !strcmp(cn, "setgroups")) {
+    if (more) return -ENOTDIR;
+    /* user namespaces (ns_user.c): shown now, written at the process */
+    int what = cn[0] == 'u' ? 0 : cn[0] == 'g' ? 1 : 2;
+    r->live = (uint8_t)(PL_UID_MAP + what);
+    r->live_pid = c->pid;
+    userns_proc_show(k, c, what, &b);
+    return px_file(r, &b, slash);
+  }
+  if (!strcmp(cn, "ns")) {
+    static const char *const kinds[] = {"net", "pid", "pid_for_children", "user"};
+    char nsd[96];
+    snprintf(nsd, sizeof nsd, "%s/ns", pdir);
+    if (!more) {
+      if (slash || follow || true) {
+        dir_add(k, &b, nsd, ".", DT_DIR);
+        dir_add(k, &b, nsd, "..", DT_DIR);
+        for (size_t e = 0; e < sizeof kinds / sizeof kinds[0]; e++) dir_add(k, &b, nsd, kinds[e], DT_LNK);
+      }
+      return px_dir(r, &b);
+    }
+    if (i + 2 < n) return -ENOTDIR;
+    if (!pctx_may(k, &pc)) return -EACCES;    /* proc_ns_get_link: ptrace access */
+    int e = ns_link_text(k, c, comp[i + 1], text, sizeof text);
+    if (e) return e;
+    if (follow || slash) {                    /* the namespace file itself (nsfs) */
+      if (slash) return -ENOTDIR;
+      r->live = PL_NS;
+      r->live_pid = c->pid;
+      snprintf(r->target, sizeof r->target, "%s", comp[i + 1]);
+      return px_file(r, &b, false);
+    }
+    r->kind = PX_LINK;
+    snprintf(r->target, sizeof r->target, "%s", text);
+    return 0;
   }
   bool may = pctx_may(k, &pc);
   if (!may && (!strcmp(cn, "fd") || ((!strcmp(cn, "exe") || !strcmp(cn, "cwd") || !strcmp(cn, "root")) &&

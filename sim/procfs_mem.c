@@ -47,14 +47,26 @@ int proc_live_open(struct kernel *k, const struct px *r, int want, struct proc_l
   struct task *t;
   struct task_ctx *c = target(k, r->live_pid, &t);
   if (!c) return -ENOENT;
+  if (r->live == PL_NS) return ns_proc_open(c, r->target, l);   /* a namespace file (ns.c) */
   int e = pid_file_may(k, c, live_mode(r->live), want);
   if (e) return e;
+  /* proc_setgroups_open: writing needs CAP_SYS_ADMIN in the task's user namespace */
+  if (r->live == PL_SETGROUPS && (want & 2) && !ns_capable(k, task_userns(c), CAP_SYS_ADMIN_)) return -EACCES;
   /* mm_access: another address space needs ptrace access (a zombie has
    * none: the file opens and reads as empty) */
-  if (r->live != PL_COREDUMP_FILTER && c->mm && !ptrace_may_access(k, t, true)) return -EACCES;
+  if ((r->live == PL_MEM || r->live == PL_PAGEMAP) && c->mm && !ptrace_may_access(k, t, true)) return -EACCES;
   *l = (struct proc_live){.what = r->live, .pid = r->live_pid, .mm = c->mm ? c->mm->id : 0,
                           .show_pfn = capable(k, CAP_SYS_ADMIN_)};   /* file_ns_capable: the opener's */
   return 0;
+}
+
+/* a write to /proc/<pid>/uid_map, gid_map or setgroups (ns_user.c),
+ * always at the file's start position (map_write does not move it) */
+long proc_idmap_write(struct kernel *k, struct gfd *g, const void *buf, size_t n, int64_t off) {
+  struct task *t;
+  struct task_ctx *c = target(k, g->live.pid, &t);
+  if (!c) return -ESRCH;
+  return userns_proc_write(k, c, g->live.what - PL_UID_MAP, buf, n, off < 0 ? (int64_t)g->procpos : off);
 }
 
 /* The task whose address space the file opened, if it still has it. */

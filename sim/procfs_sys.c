@@ -146,15 +146,17 @@ _Static_assert(IP4_COUNT == IP4CONF_N, "kernel.h's IP4CONF_N counts IP4CONF");
 
 /* a write to net.ipv4.conf.<dev>.<name> or ip_forward (stored already) */
 static void ip4conf_written(struct kernel *k, int dev, int i, int v) {
-  int (*c)[IP4CONF_N] = k->sysctl.ip4conf;
+  struct netns *n = k->tc.ns ? k->tc.ns->net : NULL;      /* the caller's network namespace's */
+  int (*c)[IP4CONF_N] = n ? n->ip4conf : k->sysctl.ip4conf;
+  uint64_t *set = n ? &n->ip4conf_set : &k->sysctl.ip4conf_set;
   if (i == IP4_forwarding && dev == 1) {        /* devinet_sysctl_forward: inet_forward_change */
     c[0][IP4_accept_redirects] = !v;
     c[1][IP4_forwarding] = v;
     c[2][IP4_forwarding] = v;
-    k->sysctl.ip4conf_set |= 1ull << i;         /* ipv4_devconf_set on each device */
+    *set |= 1ull << i;         /* ipv4_devconf_set on each device */
   } else if (dev == 3) {
-    k->sysctl.ip4conf_set |= 1ull << i;         /* devinet_conf_proc: set_bit(i, cnf->state) */
-  } else if (dev == 2 && i != IP4_forwarding && !(k->sysctl.ip4conf_set >> i & 1)) {
+    *set |= 1ull << i;         /* devinet_conf_proc: set_bit(i, cnf->state) */
+  } else if (dev == 2 && i != IP4_forwarding && !(*set >> i & 1)) {
     c[2][i] = v;                                /* devinet_copy_dflt_conf */
   }
 }
@@ -270,9 +272,19 @@ static const struct sysctl sysctls[] = {
 };
 #define NSYSCTLS (sizeof sysctls / sizeof sysctls[0])
 
+/* a net sysctl in a network namespace of its own (ns.c): its copy */
+static char *net_var(const struct kernel *k, const struct sysctl *s) {
+  struct netns *n = k->tc.ns ? k->tc.ns->net : NULL;
+  if (!n || strncmp(s->path, "net/", 4) || s->kind != SC_INT) return NULL;
+  if (s->off == KV(somaxconn)) return (char *)&n->somaxconn;
+  if (s->off >= KV(ip4conf) && s->off < KV(ip4conf) + sizeof n->ip4conf) return (char *)n->ip4conf + (s->off - KV(ip4conf));
+  return NULL;
+}
+
 static uint64_t sc_get(const struct kernel *k, const struct sysctl *s) {
   if (s->get) return (uint64_t)s->get(k);
   const char *p = (const char *)k + s->off;
+  if (k->tc.ns && net_var(k, s)) p = net_var(k, s);
   if (s->kind == SC_ULONG) { uint64_t v; memcpy(&v, p, sizeof v); return v; }
   int v;
   memcpy(&v, p, sizeof v);
@@ -282,6 +294,7 @@ static uint64_t sc_get(const struct kernel *k, const struct sysctl *s) {
 static void sc_set(struct kernel *k, const struct sysctl *s, uint64_t v) {
   if (s->set) { s->set(k, (int64_t)v); return; }
   char *p = (char *)k + s->off;
+  if (k->tc.ns && net_var(k, s)) p = net_var(k, s);
   if (s->kind == SC_ULONG) memcpy(p, &v, sizeof v);
   else { int i = (int)(int64_t)v; memcpy(p, &i, sizeof i); }
 }

@@ -538,6 +538,7 @@ static bool guest_step(struct machine *m, uint64_t qend) {
     /* woken from a blocking syscall: a stop signal stops the task with
      * the call parked; another signal interrupts it; else it is retried */
     bool signalled = signal_wakers(&k->tc);
+    if (signalled && (c->r[RAX] == SYS_wait4 || c->r[RAX] == SYS_waitid) && task_wait_done(k)) signalled = false;
     if (signalled && signal_stop_parked(k)) { sched_switch(k); return true; }
     t->restart_syscall = false;
     if (signalled && c->r[RAX] != SYS_rt_sigtimedwait) signal_interrupt_syscall(k);

@@ -127,6 +127,12 @@ static long sys_sigqueueinfo(struct kernel *k, int pid, int tid, int sig, uint64
   if (sig < 0 || sig > 64) return -EINVAL;
   /* do_rt_sigqueueinfo: a code of the kernel's or kill's only to oneself
    * (task_pid_vnr(current): the caller's thread id) */
+  if (k->tc.ns) {                      /* find_vpid: the caller's namespace's numbers */
+    int gt = tid ? pid_from_vnr(k, tid) : 0;
+    pid = pid_from_vnr(k, pid);
+    if (!pid || (tid && !gt)) return -ESRCH;
+    tid = gt;
+  }
   if (pid != k->tid && pid != k->pid && (code >= 0 || code == -6 /* SI_TKILL */)) return -EPERM;
   struct task *t = tid ? task_find_tid(k, tid) : pid == k->pid ? k->cur : task_find(k, pid);
   if (!t && !tid && (t = task_find_tid(k, pid))) t = task_find(k, task_ctx_of(k, t)->pid);   /* a thread's id: its process */
@@ -151,6 +157,8 @@ static struct ksiginfo *send_signal(struct kernel *k, struct task *t, int sig, i
   /* init (initproc.c) has no handler: SIGNAL_UNKILLABLE's
    * sig_task_ignored drops each signal, SIGKILL and SIGSTOP too */
   if (t == k->init) return NULL;
+  /* a pid namespace's init, from inside it: only what it handles */
+  if (c->ns && c->tg->sig_handlers[sig] == 0 && pidns_unkillable(k, c)) return NULL;
   jobctl_generate(k, t, sig);        /* prepare_signal's stop/continue effects come first */
   /* sig_ignored(): a blocked signal is queued even when ignored (the
    * disposition may change, or sigtimedwait may take it) */
@@ -163,7 +171,12 @@ static struct ksiginfo *send_signal(struct kernel *k, struct task *t, int sig, i
    * (its first siginfo stays); real-time signals are one deep here */
   if (sig < SIGRTMIN_ && (*pending & bit(sig))) return NULL;
   *pending |= bit(sig);
-  *si = (struct ksiginfo){.code = code, .addr = addr, .pid = k->pid, .uid = k->ruid};   /* SI_USER: the sender */
+  /* SI_USER: the sender, as the target's pid and user namespaces see it */
+  *si = (struct ksiginfo){.code = code, .addr = addr, .pid = k->pid, .uid = k->ruid};
+  if (c->ns || k->tc.ns) {
+    si->pid = pid_nr_ns(task_pidns(c), k->pid);
+    si->uid = (int)ns_from_kid_munged(task_userns(c), false, (uint32_t)k->ruid);
+  }
   return si;
 }
 
@@ -537,6 +550,11 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     int sig = (int)(nr == SYS_tgkill ? a[2] : a[1]);
     if (tid <= 0 || (nr == SYS_tgkill && tgid <= 0)) return -EINVAL;
     if (sig < 0 || sig > 64) return -EINVAL;
+    if (k->tc.ns) {                  /* find_task_by_vpid */
+      tid = pid_from_vnr(k, tid);
+      if (tgid) tgid = pid_from_vnr(k, tgid);
+      if (!tid || (nr == SYS_tgkill && !tgid)) return -ESRCH;
+    }
     struct task *t = task_find_tid(k, tid);
     if (!t || t->state == TS_ZOMBIE || (tgid && task_ctx_of(k, t)->pid != tgid)) return -ESRCH;
     if (!signal_may_kill(k, task_ctx_of(k, t), sig)) return -EPERM;
@@ -549,6 +567,12 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     int sig = (int)a[1];
     if (sig < 0 || sig > 64) return -EINVAL;
     int n = 0, sent = 0;
+    const struct pidns *mine = task_pidns(&k->tc);
+    if (mine && pid != 0 && pid != -1) {   /* find_vpid: the caller's namespace's numbers */
+      int g = pid_from_vnr(k, pid > 0 ? pid : -pid);
+      if (!g) return -ESRCH;
+      pid = pid > 0 ? g : -g;
+    }
     /* kill_proc_info: a thread's id names its process too */
     if (pid > 0) {
       struct task *th = task_find_tid(k, pid);
@@ -560,7 +584,8 @@ long sys_signal(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
       /* a zombie not yet reaped still exists: kill succeeds, nothing is
        * delivered (signal_send drops it) */
       bool m = pid > 0 ? c->pid == pid : pid == 0 ? c->tg->pgid == k->tg->pgid
-             : pid == -1 ? c->pid > 1 && c->tg != k->tg   /* all but init and the caller */
+             : pid == -1 ? c->pid > 1 && c->tg != k->tg &&   /* all but init and the caller */
+                           (!mine || (pid_nr_ns(mine, c->pid) > 1))   /* (its namespace's, and in it) */
              : c->tg->pgid == -pid;
       if (!m) continue;
       n++;

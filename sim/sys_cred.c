@@ -26,7 +26,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-bool capable(const struct kernel *k, int cap) { return (k->cap_eff >> cap) & 1; }
+/* capable(): in the initial user namespace (a task in another has no
+ * capability there: ns_capable, ns_user.c) */
+bool capable(const struct kernel *k, int cap) {
+  return (k->cap_eff >> cap) & 1 && (!k->tc.ns || !k->tc.ns->user);
+}
 
 bool cred_in_group(const struct kernel *k, uint32_t gid) {
   if (gid == (uint32_t)k->fsgid) return true;
@@ -117,14 +121,16 @@ void cred_init(struct kernel *k) {
 #define CAP_FS_MASK ((1ull << 0) | (1ull << 1) | (1ull << 2) | (1ull << 3) | (1ull << 4) | (1ull << 9) | \
                      (1ull << 27) | (1ull << 32))
 
-/* cap_emulate_setxuid: after setuid/setreuid/setresuid */
+/* cap_emulate_setxuid: after setuid/setreuid/setresuid; root is the
+ * task's user namespace's uid 0 (make_kuid(user_ns, 0)) */
 static void fix_setxuid(struct kernel *k, int or, int oe, int os) {
-  if ((or == 0 || oe == 0 || os == 0) && k->ruid != 0 && k->euid != 0 && k->suid != 0) {
+  int root = k->tc.ns ? (int)ns_make_kid(task_userns(&k->tc), false, 0) : 0;
+  if ((or == root || oe == root || os == root) && k->ruid != root && k->euid != root && k->suid != root) {
     k->cap_prm = 0;              /* no SECBIT_KEEP_CAPS model */
     k->cap_eff = 0;
   }
-  if (oe == 0 && k->euid != 0) k->cap_eff = 0;
-  if (oe != 0 && k->euid == 0) k->cap_eff = k->cap_prm;
+  if (oe == root && k->euid != root) k->cap_eff = 0;
+  if (oe != root && k->euid == root) k->cap_eff = k->cap_prm;
 }
 
 /* cap_task_fix_setuid(LSM_SETID_FS): after setfsuid */
@@ -137,6 +143,24 @@ static void fix_setfsuid(struct kernel *k, int ofs) {
 
 #define UNCH 0xffffffffu   /* (uid_t)-1: leave as it is */
 
+/* CAP_SETUID/CAP_SETGID in the caller's own user namespace (ns_capable_setid) */
+static bool setid_capable(const struct kernel *k, int cap) { return ns_capable(k, task_userns(&k->tc), cap); }
+
+/* make_kuid/make_kgid on a set*id argument: -1 stays -1; an id the
+ * caller's user namespace does not map is EINVAL */
+static int to_kid(const struct kernel *k, bool gid, uint32_t *v) {
+  if (*v == 0xffffffffu || !k->tc.ns) return 0;
+  int64_t x = ns_make_kid(task_userns(&k->tc), gid, *v);
+  if (x < 0) return -EINVAL;
+  *v = (uint32_t)x;
+  return 0;
+}
+
+/* from_kuid_munged: an id as the caller's user namespace shows it */
+static uint32_t id_view(const struct kernel *k, bool gid, int kid) {
+  return k->tc.ns ? ns_from_kid_munged(task_userns(&k->tc), gid, (uint32_t)kid) : (uint32_t)kid;
+}
+
 /* one of the caller's real/effective/saved ids (unprivileged set*id) */
 static bool one_of(uint32_t v, int r, int e, int s) {
   return v == (uint32_t)r || v == (uint32_t)e || v == (uint32_t)s;
@@ -147,7 +171,8 @@ static bool one_of(uint32_t v, int r, int e, int s) {
 static long set_res(struct kernel *k, bool gid, uint32_t r, uint32_t e, uint32_t s) {
   int *R = gid ? &k->rgid : &k->ruid, *E = gid ? &k->egid : &k->euid, *S = gid ? &k->sgid : &k->suid;
   int *FS = gid ? &k->fsgid : &k->fsuid;
-  if (!capable(k, gid ? CAP_SETGID_ : CAP_SETUID_)) {
+  if (to_kid(k, gid, &r) || to_kid(k, gid, &e) || to_kid(k, gid, &s)) return -EINVAL;
+  if (!setid_capable(k, gid ? CAP_SETGID_ : CAP_SETUID_)) {
     if ((r != UNCH && !one_of(r, *R, *E, *S)) || (e != UNCH && !one_of(e, *R, *E, *S)) ||
         (s != UNCH && !one_of(s, *R, *E, *S)))
       return -EPERM;
@@ -168,7 +193,8 @@ static long set_res(struct kernel *k, bool gid, uint32_t r, uint32_t e, uint32_t
 static long set_re(struct kernel *k, bool gid, uint32_t r, uint32_t e) {
   int *R = gid ? &k->rgid : &k->ruid, *E = gid ? &k->egid : &k->euid, *S = gid ? &k->sgid : &k->suid;
   int *FS = gid ? &k->fsgid : &k->fsuid;
-  bool priv = capable(k, gid ? CAP_SETGID_ : CAP_SETUID_);
+  if (to_kid(k, gid, &r) || to_kid(k, gid, &e)) return -EINVAL;
+  bool priv = setid_capable(k, gid ? CAP_SETGID_ : CAP_SETUID_);
   if (r != UNCH && !priv && r != (uint32_t)*R && r != (uint32_t)*E) return -EPERM;
   if (e != UNCH && !priv && !one_of(e, *R, *E, *S)) return -EPERM;
   int or = *R, oe = *E, os = *S;
@@ -183,11 +209,11 @@ static long set_re(struct kernel *k, bool gid, uint32_t r, uint32_t e) {
 /* setuid/setgid (__sys_setuid): privileged sets all four; otherwise only
  * the effective (and fs) id, to the real or saved one */
 static long set_one(struct kernel *k, bool gid, uint32_t v) {
-  if (v == UNCH) return -EINVAL;            /* not a valid id (make_kuid) */
+  if (v == UNCH || to_kid(k, gid, &v)) return -EINVAL;   /* not a valid id (make_kuid) */
   int *R = gid ? &k->rgid : &k->ruid, *E = gid ? &k->egid : &k->euid, *S = gid ? &k->sgid : &k->suid;
   int *FS = gid ? &k->fsgid : &k->fsuid;
   int or = *R, oe = *E, os = *S;
-  if (capable(k, gid ? CAP_SETGID_ : CAP_SETUID_)) *R = *S = (int)v;
+  if (setid_capable(k, gid ? CAP_SETGID_ : CAP_SETUID_)) *R = *S = (int)v;
   else if (v != (uint32_t)*R && v != (uint32_t)*S) return -EPERM;
   *E = *FS = (int)v;
   if (!gid) fix_setxuid(k, or, oe, os);
@@ -199,19 +225,20 @@ static long set_one(struct kernel *k, bool gid, uint32_t v) {
 static long set_fs(struct kernel *k, bool gid, uint32_t v) {
   int *FS = gid ? &k->fsgid : &k->fsuid;
   int old = *FS;
-  if (v == UNCH) return old;
-  bool ok = gid ? one_of(v, k->rgid, k->egid, k->sgid) || v == (uint32_t)k->fsgid || capable(k, CAP_SETGID_)
-                : one_of(v, k->ruid, k->euid, k->suid) || v == (uint32_t)k->fsuid || capable(k, CAP_SETUID_);
+  long oldv = id_view(k, gid, old);
+  if (v == UNCH || to_kid(k, gid, &v)) return oldv;
+  bool ok = gid ? one_of(v, k->rgid, k->egid, k->sgid) || v == (uint32_t)k->fsgid || setid_capable(k, CAP_SETGID_)
+                : one_of(v, k->ruid, k->euid, k->suid) || v == (uint32_t)k->fsuid || setid_capable(k, CAP_SETUID_);
   if (ok && v != (uint32_t)old) {
     *FS = (int)v;
     if (!gid) fix_setfsuid(k, old);
   }
-  return old;
+  return oldv;
 }
 
 static long get_res(struct kernel *k, bool gid, const uint64_t a[3]) {
-  uint32_t v[3] = {(uint32_t)(gid ? k->rgid : k->ruid), (uint32_t)(gid ? k->egid : k->euid),
-                   (uint32_t)(gid ? k->sgid : k->suid)};
+  uint32_t v[3] = {id_view(k, gid, gid ? k->rgid : k->ruid), id_view(k, gid, gid ? k->egid : k->euid),
+                   id_view(k, gid, gid ? k->sgid : k->suid)};
   for (int i = 0; i < 3; i++) if (copy_to_user(k, a[i], &v[i], 4)) return -EFAULT;
   return 0;
 }
@@ -221,18 +248,23 @@ static long get_groups(struct kernel *k, int64_t size, uint64_t ulist) {
   if ((int)size < 0) return -EINVAL;
   if (!size) return k->ngroups;
   if ((int)size < k->ngroups) return -EINVAL;
-  if (k->ngroups && copy_to_user(k, ulist, k->groups, (size_t)k->ngroups * 4)) return -EFAULT;
+  uint32_t v[CRED_NGROUPS];
+  for (int i = 0; i < k->ngroups; i++) v[i] = id_view(k, true, (int)k->groups[i]);
+  if (k->ngroups && copy_to_user(k, ulist, v, (size_t)k->ngroups * 4)) return -EFAULT;
   return k->ngroups;
 }
 
-/* setgroups(2): CAP_SETGID; more than CRED_NGROUPS is EINVAL (Linux's
+/* setgroups(2): CAP_SETGID in the caller's user namespace, whose
+ * gid_map is written and whose setgroups file does not say "deny"
+ * (may_setgroups); an id it does not map is EINVAL; more than CRED_NGROUPS is EINVAL (Linux's
  * limit is NGROUPS_MAX, 65536); kept sorted (groups_sort) */
 static long set_groups(struct kernel *k, int64_t size, uint64_t ulist) {
   if ((int)size < 0 || (int)size > 65536) return -EINVAL;
-  if (!capable(k, CAP_SETGID_)) return -EPERM;
+  if (!setid_capable(k, CAP_SETGID_) || !userns_may_setgroups(task_userns(&k->tc))) return -EPERM;
   if ((int)size > CRED_NGROUPS) return -EINVAL;
   uint32_t g[CRED_NGROUPS];
   if (size && copy_from_user(k, g, ulist, (size_t)size * 4)) return -EFAULT;
+  for (int i = 0; i < (int)size; i++) if (to_kid(k, true, &g[i]) || g[i] == 0xffffffffu) return -EINVAL;
   qsort(g, (size_t)size, sizeof g[0], cmp_u32);
   memcpy(k->groups, g, (size_t)size * 4);
   k->ngroups = (int)size;
@@ -256,10 +288,10 @@ long sys_cred(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
 static long cred_call(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
   *handled = true;
   switch (nr) {
-  case SYS_getuid: return k->ruid;
-  case SYS_geteuid: return k->euid;
-  case SYS_getgid: return k->rgid;
-  case SYS_getegid: return k->egid;
+  case SYS_getuid: return id_view(k, false, k->ruid);
+  case SYS_geteuid: return id_view(k, false, k->euid);
+  case SYS_getgid: return id_view(k, true, k->rgid);
+  case SYS_getegid: return id_view(k, true, k->egid);
   case SYS_getresuid: return get_res(k, false, a);
   case SYS_getresgid: return get_res(k, true, a);
   case SYS_setuid: return set_one(k, false, (uint32_t)a[0]);

@@ -164,6 +164,8 @@ long fs_write_host(struct kernel *k, int fd, const void *buf, size_t n, int64_t 
   if (g->kind == FDK_PROC) {  /* a /proc/sys or /proc/<pid>/coredump_filter file opened for writing */
     if ((g->flags & O_PATH) || (g->flags & O_ACCMODE) == O_RDONLY) return -EBADF;
     if (g->live.what == PL_COREDUMP_FILTER) return proc_coredump_filter_write(k, g, buf, n);
+    /* (seq files: no pwrite, seq_open clears FMODE_PWRITE) */
+    if (g->live.what >= PL_UID_MAP && g->live.what <= PL_SETGROUPS) return off >= 0 ? -ESPIPE : proc_idmap_write(k, g, buf, n, off);
     return g->live.what ? -EINVAL : fs_proc_write(k, g, buf, n, off);   /* pagemap: no write */
   }
   ssize_t r;

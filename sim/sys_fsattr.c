@@ -42,6 +42,10 @@ void fs_kstat_from_host(struct kernel *k, struct kstat64 *o, const struct stat *
   o->st_mode = (uint32_t)s->st_mode;
   o->st_uid = fs_guest_uid(k, (uint32_t)s->st_uid);
   o->st_gid = fs_guest_gid(k, (uint32_t)s->st_gid);
+  if (k->tc.ns) {                   /* generic_fillattr: as the caller's user namespace maps them */
+    o->st_uid = ns_from_kid_munged(task_userns(&k->tc), false, o->st_uid);
+    o->st_gid = ns_from_kid_munged(task_userns(&k->tc), true, o->st_gid);
+  }
   o->st_rdev = (uint64_t)s->st_rdev;
   o->st_size = (int64_t)s->st_size;
   o->st_blksize = (int64_t)s->st_blksize;
@@ -283,6 +287,10 @@ static long sys_statx(struct kernel *k, int dirfd, uint64_t upath, int flags, un
   if (e) return e;
   sx.stx_uid = fs_guest_uid(k, sx.stx_uid);
   sx.stx_gid = fs_guest_gid(k, sx.stx_gid);
+  if (k->tc.ns) {
+    sx.stx_uid = ns_from_kid_munged(task_userns(&k->tc), false, sx.stx_uid);
+    sx.stx_gid = ns_from_kid_munged(task_userns(&k->tc), true, sx.stx_gid);
+  }
   return copy_to_user(k, ubuf, &sx, sizeof sx) ? -EFAULT : 0;
 }
 

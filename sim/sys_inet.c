@@ -288,6 +288,7 @@ static bool port_free(struct kernel *k, const struct isock *s, uint16_t p) {
   for (size_t i = 0; i < t->n; i++) {
     struct isock *o = &t->s[i];
     if (o->ino == s->ino || !o->bound || o->accepted || o->proto != s->proto || o->local.port != p) continue;
+    if (o->net != s->net) continue;            /* each network namespace has its own ports */
     if (!overlap(&me, o)) continue;
     bool reuse = optv(s, OPT_REUSEADDR) && optv(o, OPT_REUSEADDR) && (s->type == SOCK_DGRAM || o->state != IS_LISTEN);
     bool reuseport = optv(s, OPT_REUSEPORT) && optv(o, OPT_REUSEPORT);
@@ -363,6 +364,7 @@ static long do_listen(struct kernel *k, struct gfd *g, struct isock *s, int back
  * local host (ip_route_connect, tcp_v6_connect) */
 static long route(const struct isock *s, struct iaddr *x) {
   if (s->fam == AF_INET6 && is_v4(x->a) && optv(s, OPT_V6ONLY)) return -ENETUNREACH;
+  if (s->net && !s->net->lo_up) return -ENETUNREACH;   /* a new namespace's lo is down: no route */
   if (is_any(x->a)) {
     if (is_v4(x->a)) set_v4(x->a, htonl(INADDR_LOOPBACK));
     else x->a[15] = 1;
@@ -373,13 +375,13 @@ static long route(const struct isock *s, struct iaddr *x) {
 /* the socket a packet to x reaches (__inet_lookup_listener, udp's
  * lookup): an exact address first, then a wildcard, IPv4 sockets before
  * dual-stack IPv6 ones */
-static struct isock *lookup(struct kernel *k, int proto, const struct iaddr *x) {
+static struct isock *lookup(struct kernel *k, const struct netns *net, int proto, const struct iaddr *x) {
   struct inet_tab *t = tab(k);
   struct isock *best = NULL;
   int bs = 0;
   for (size_t i = 0; i < t->n; i++) {
     struct isock *o = &t->s[i];
-    if (!o->named || o->accepted || o->proto != proto || o->local.port != x->port) continue;
+    if (!o->named || o->accepted || o->proto != proto || o->local.port != x->port || o->net != net) continue;
     if (o->type == SOCK_STREAM && o->state != IS_LISTEN) continue;
     bool v4 = is_v4(x->a);
     if (v4 ? !in_v4(o) : !in_v6(o)) continue;
@@ -407,17 +409,17 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
       s->state = IS_CLOSED;
       return 0;
     }
-    if ((r = route(s, &x))) return r;
-    if (!s->bound) {
+    if (!s->bound) {                           /* inet_dgram_connect: autobind, before the route */
       uint8_t any[16];
       set_any(any, s->fam == AF_INET);
-      if ((r = bind_at(k, g, s, any, 0))) return r;
+      if ((r = bind_at(k, g, s, any, 0))) return -EAGAIN;
     }
+    if ((r = route(s, &x))) return r;
     if (is_any(s->local.a)) loop_src(s->local.a, x.a);   /* ip4_datagram_connect: the route's source */
     s->peer = x;
     s->state = IS_CONN;
     struct isock *o;
-    while ((o = lookup(k, s->proto, &x)) && !alive(o)) o->named = o->bound = false;
+    while ((o = lookup(k, s->net, s->proto, &x)) && !alive(o)) o->named = o->bound = false;
     struct sockaddr_un h;
     s->hconn = o && !connect(g->hostfd, (struct sockaddr *)&h, host_name(o, &h));
     return 0;
@@ -439,7 +441,7 @@ static long do_connect(struct kernel *k, struct gfd *g, struct isock *s, uint64_
   int fl = fcntl(g->hostfd, F_GETFL);
   fcntl(g->hostfd, F_SETFL, fl | O_NONBLOCK);
   r = -ECONNREFUSED;
-  for (struct isock *o; r == -ECONNREFUSED && (o = lookup(k, IPPROTO_TCP, &x));) {
+  for (struct isock *o; r == -ECONNREFUSED && (o = lookup(k, s->net, IPPROTO_TCP, &x));) {
     struct sockaddr_un h;
     r = connect(g->hostfd, (struct sockaddr *)&h, host_name(o, &h)) ? -errno : 0;
     if (r == -ECONNREFUSED) o->named = o->bound = false;   /* it closed */
@@ -530,7 +532,7 @@ static long dgram_dest(struct kernel *k, struct gfd *g, uint64_t uname, uint32_t
     if (r) return r;
   }
   struct isock *o;
-  while ((o = lookup(k, s->proto, &x)) && !alive(o)) o->named = o->bound = false;   /* it closed */
+  while ((o = lookup(k, s->net, s->proto, &x)) && !alive(o)) o->named = o->bound = false;   /* it closed */
   if (!o) {                                    /* ICMP port unreachable: a connected socket hears of it */
     if (unspec) s->soerr = ECONNREFUSED;
     return 1;
@@ -688,6 +690,7 @@ long inet_socket(struct kernel *k, int fam, int type, int proto) {
   s->fam = fam;
   s->type = t;
   s->proto = want;
+  s->net = ns_cur_net(k);
   int fl = O_RDWR | ((type & SOCK_NONBLOCK) ? O_NONBLOCK : 0);
   return gfd_install(k, 0, FDK_HOST, h, fl, (type & SOCK_CLOEXEC) != 0, NULL);
 }

@@ -18,6 +18,7 @@
 /* find_process_by_pid: 0 is the caller; a thread id names that thread
  * (the scheduling calls act on threads); the task's context */
 static struct task_ctx *find(struct kernel *k, int pid, struct task **tp) {
+  pid = pid_in(k, pid);                /* (the caller's pid namespace's) */
   struct task *t = pid == 0 || pid == k->tid ? k->cur : task_find_tid(k, pid);
   if (tp) *tp = t;
   if (!t) return pid == OUTSIDE_PID && !tp ? task_outside(k) : NULL;   /* read-only users */
@@ -33,6 +34,9 @@ static bool may_change(struct kernel *k, const struct task_ctx *c) {
 /* ---- getpriority/setpriority ---- */
 
 static bool prio_match(struct kernel *k, const struct task_ctx *c, int which, int who) {
+  /* a pid or group of the caller's pid namespace; a uid of its user namespace */
+  if (k->tc.ns && who) who = which == PRIO_USER ? (int)ns_make_kid(task_userns(&k->tc), false, (uint32_t)who)
+                                                : pid_in(k, who);
   switch (which) {
   case PRIO_PROCESS: return c->pid == (who ? who : k->pid);
   case PRIO_PGRP: return c->tg->pgid == (who ? who : k->tg->pgid);

@@ -23,7 +23,9 @@ static bool family_ok(int fam) { return fam == AF_UNIX || fam == AF_INET || fam 
 /* __sys_listen: a backlog above net.core.somaxconn (unsigned: a negative
  * one too) is cut to it */
 int sock_backlog(const struct kernel *k, int backlog) {
-  return (unsigned)backlog > (unsigned)k->sysctl.somaxconn ? k->sysctl.somaxconn : backlog;
+  struct netns *n = ns_cur_net(k);      /* per network namespace */
+  int max = n ? n->somaxconn : k->sysctl.somaxconn;
+  return (unsigned)backlog > (unsigned)max ? max : backlog;
 }
 
 static long install(struct kernel *k, int h, int type) {

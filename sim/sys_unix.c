@@ -37,7 +37,7 @@ struct uaddr {
   socklen_t hlen;
 };
 
-static long name_uaddr(struct uaddr *a, size_t n);
+static long name_uaddr(struct kernel *k, struct uaddr *a, size_t n);
 
 static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr *a) {
   if (len < sizeof(sa_family_t) || len > sizeof(struct sockaddr_un)) return -EINVAL;
@@ -47,18 +47,23 @@ static long get_uaddr(struct kernel *k, uint64_t ua, uint64_t len, struct uaddr 
   a->glen = (socklen_t)len;
   size_t n = len - offsetof(struct sockaddr_un, sun_path);
   if (!n) return -EINVAL;              /* (no name: only bind's autobind takes it) */
-  return name_uaddr(a, n);
+  return name_uaddr(k, a, n);
 }
 
-/* the host's name for the guest's address in a->g (n bytes of sun_path) */
-static long name_uaddr(struct uaddr *a, size_t n) {
+/* the host's name for the guest's address in a->g (n bytes of sun_path);
+ * abstract names are per network namespace: the caller's (a socket's own
+ * is its creator's: the model takes the caller's at bind and connect) */
+static long name_uaddr(struct kernel *k, struct uaddr *a, size_t n) {
   a->abstract = a->g.sun_path[0] == 0;
   if (a->abstract) {                   /* FNV-1a of the guest's name, in this run's namespace */
     uint64_t hsh = 1469598103934665603ull;
     for (size_t i = 1; i < n; i++) hsh = (hsh ^ (uint8_t)a->g.sun_path[i]) * 1099511628211ull;
     a->h.sun_family = AF_UNIX;
-    int m = snprintf(a->h.sun_path + 1, sizeof a->h.sun_path - 1, "faultline.%d.%016llx", (int)getpid(),
-                     (unsigned long long)hsh);
+    const struct netns *net = ns_cur_net(k);
+    int m = net ? snprintf(a->h.sun_path + 1, sizeof a->h.sun_path - 1, "faultline.%d.n%llx.%016llx", (int)getpid(),
+                           (unsigned long long)net->inum, (unsigned long long)hsh)
+                : snprintf(a->h.sun_path + 1, sizeof a->h.sun_path - 1, "faultline.%d.%016llx", (int)getpid(),
+                           (unsigned long long)hsh);
     a->hlen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)m);
   } else if (!memchr(a->g.sun_path, 0, n)) {
     if (n >= sizeof a->g.sun_path) return -EINVAL;
@@ -139,7 +144,7 @@ static long autobind(struct kernel *k, struct gfd *g, uint64_t ua) {
     a.g.sun_family = AF_UNIX;
     snprintf(a.g.sun_path + 1, 6, "%05x", k->unix_autobind++ & 0xfffffu);
     a.glen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 6);
-    name_uaddr(&a, 6);
+    name_uaddr(k, &a, 6);
     long r = bind(g->hostfd, (struct sockaddr *)&a.h, a.hlen) ? -errno : 0;
     if (r == -EADDRINUSE) continue;
     if (!r) { note_bound(k, &a, 0, 0, &a.h, a.hlen); remember(g, &a, false); }

@@ -69,6 +69,7 @@ static long sys_clock_gettime(struct kernel *k, uint64_t clk, uint64_t uts) {
     int pid = ~(id >> 3);
     bool thread = id & 4;
     if ((id & 3) == 3) return -EINVAL;
+    pid = pid_in(k, pid);
     struct task *t = !pid ? k->cur : thread ? task_find_tid(k, pid) : task_find(k, pid);
     if (!t || (thread && task_ctx_of(k, t)->tg != k->tg)) return -EINVAL;   /* a thread of ours */
     if (t->state == TS_ZOMBIE && (thread || !task_ctx_of(k, t)->tg->live)) return -EINVAL;
@@ -183,6 +184,7 @@ void rlimits_init(struct task_ctx *c) {
 
 static long sys_prlimit(struct kernel *k, int pid, int res, uint64_t newp, uint64_t oldp) {
   if (res < 0 || res >= 16) return -EINVAL;
+  pid = pid_in(k, pid);
   struct task *t = !pid || pid == k->pid ? k->cur : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE) return -ESRCH;
   struct task_ctx *c = task_ctx_of(k, t);
@@ -217,6 +219,7 @@ static long sys_caps(struct kernel *k, bool set, uint64_t uhdr, uint64_t udata) 
   }
   int pid = (int)hdr[1];
   if (pid < 0) return -EINVAL;
+  pid = pid_in(k, pid);
   uint32_t d[6] = {0};          /* {effective, permitted, inheritable} x n */
   if (!set) {
     const struct task_ctx *t = &k->tc;
@@ -282,6 +285,7 @@ static long sys_process_vm(struct kernel *k, bool wr, int pid, uint64_t ulv, uin
   /* import_iovec/rw_copy_check_uvector: a length must fit ssize_t */
   for (uint64_t i = 0; i < lcnt; i++) if ((int64_t)lv[i].len < 0) return -EINVAL;
   for (uint64_t i = 0; i < rcnt; i++) if ((int64_t)rv[i].len < 0) return -EINVAL;
+  pid = pid_in(k, pid);
   struct task *self = k->cur, *t = pid == k->pid ? self : task_find(k, pid);
   if (!t || t->state == TS_ZOMBIE || (t != self && !t->tc.mm)) return -ESRCH;
   if (!ptrace_may_access(k, t, false)) return -EPERM;   /* mm_access, ..._ATTACH_REALCREDS */
@@ -383,9 +387,12 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     return sys_execve(k, a[0], a[1], a[2]);
   case SYS_execveat:
     return sys_execveat(k, (int)a[0], a[1], a[2], a[3], (int)a[4]);
-  case SYS_getpid: return k->pid;
-  case SYS_gettid: return k->tid;
-  case SYS_getppid: return k->tg->ppid;
+  /* in a pid namespace, as it numbers them (the parent outside it: 0) */
+  case SYS_getpid: return k->tc.ns ? pid_vnr(k, k->pid) : k->pid;
+  case SYS_gettid: return k->tc.ns ? pid_vnr(k, k->tid) : k->tid;
+  case SYS_getppid: return k->tc.ns ? pid_vnr(k, k->tg->ppid) : k->tg->ppid;
+  case SYS_unshare: return sys_unshare(k, a[0]);
+  case SYS_setns: return sys_setns(k, (int)a[0], (int)a[1]);
   case SYS_capget: case SYS_capset: return sys_caps(k, nr == SYS_capset, a[0], a[1]);
   case SYS_process_vm_readv: case SYS_process_vm_writev:
     return sys_process_vm(k, nr == SYS_process_vm_writev, (int)a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -402,14 +409,14 @@ long sys_misc(struct kernel *k, int nr, const uint64_t a[6], bool *handled) {
     case 0x1004: return copy_to_user(k, a[1], &c->gs_base, 8);
     default: return -EINVAL;
     }
-  case SYS_set_tid_address: k->tid_address = a[0]; return k->tid;
+  case SYS_set_tid_address: k->tid_address = a[0]; return k->tc.ns ? pid_vnr(k, k->tid) : k->tid;
   case SYS_set_robust_list:
     if (a[1] != 24) return -EINVAL;       /* sizeof(struct robust_list_head) */
     k->robust_list = a[0];
     return 0;
   case SYS_get_robust_list: {
     /* another thread's needs ptrace access (PTRACE_MODE_READ_REALCREDS): ours only here */
-    struct task *t = a[0] ? task_find_tid(k, (int)a[0]) : k->cur;
+    struct task *t = a[0] ? task_find_tid(k, pid_in(k, (int)a[0])) : k->cur;
     if (!t) return -ESRCH;
     const struct task_ctx *tc = task_ctx_of(k, t);
     if (tc->tg != k->tg && !capable(k, 19 /* CAP_SYS_PTRACE */) && tc->euid != k->euid) return -EPERM;

@@ -122,6 +122,7 @@ int task_init_first(struct kernel *k) {
   if (!k->tg) return -ENOMEM;
   k->pid = k->tid = k->tg->pgid = k->tg->sid = FIRST_PID;
   k->tg->ppid = OUTSIDE_PID;
+  k->tg->exit_signal = SIGCHLD;
   k->orig_rax = -1;
   rlimits_init(&k->tc);
   k->files = files_new(k, FDS_INITIAL);
@@ -201,10 +202,15 @@ static void switch_to(struct kernel *k, struct task *next, int reason) {
   if (cur->gone) task_reap_gone(k);
 }
 
-static bool wait_match(struct kernel *k, struct task *parent, struct task *child, int want) {
+static bool wait_match(struct kernel *k, struct task *parent, struct task *child, int want, int options) {
   struct task_ctx *pc = task_ctx_of(k, parent), *cc = task_ctx_of(k, child);
   if (cc->tid != cc->pid || cc->tg == pc->tg) return false;   /* processes, by their leaders */
   if (cc->tg->ppid != pc->pid) return false;
+  /* eligible_child: a "clone" child (its exit signal not SIGCHLD) only
+   * with __WCLONE, the others only without it; __WALL takes both */
+  if (((cc->tg->exit_signal != SIGCHLD) ^ !!(options & (int)0x80000000u /* __WCLONE */)) &&
+      !(options & 0x40000000 /* __WALL */))
+    return false;
   if (want > 0) return cc->pid == want;
   if (want == -1) return true;
   if (want == 0) return cc->tg->pgid == pc->tg->pgid;
@@ -216,7 +222,7 @@ static bool wait_match(struct kernel *k, struct task *parent, struct task *child
  * stops and continues of only zombies fails with ECHILD) */
 static bool any_child(struct kernel *k, struct task *parent, int want, int options) {
   for (struct task *t = k->tasks; t; t = t->next)
-    if (t != parent && wait_match(k, parent, t, want) && (t->state != TS_ZOMBIE || (options & WEXITED)))
+    if (t != parent && wait_match(k, parent, t, want, options) && (t->state != TS_ZOMBIE || (options & WEXITED)))
       return true;
   return false;
 }
@@ -236,8 +242,17 @@ static int wait_event(const struct task *child, int options) {
  * something to report, and what */
 static struct task *wait_find(struct kernel *k, struct task *parent, int want, int options, int *event) {
   for (struct task *t = k->tasks; t; t = t->next)
-    if (t != parent && wait_match(k, parent, t, want) && (*event = wait_event(t, options))) return t;
+    if (t != parent && wait_match(k, parent, t, want, options) && (*event = wait_event(t, options))) return t;
   return NULL;
+}
+
+/* do_wait looks at the children before at the signals: a parked wait
+ * that now has a child to report (or none left to wait for) returns
+ * that rather than EINTR */
+bool task_wait_done(struct kernel *k) {
+  struct task *t = k->cur;
+  int event;
+  return wait_find(k, t, t->wait_pid, t->wait_options, &event) || !any_child(k, t, t->wait_pid, t->wait_options);
 }
 
 /* Can a blocked task run again? */
@@ -397,18 +412,21 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   if ((flags & CLONE_SIGHAND_) && !(flags & CLONE_VM_)) return -EINVAL;
   if ((flags & 0x200 /* CLONE_FS */) && (flags & 0x20000 /* CLONE_NEWNS */)) return -EINVAL;
   if ((flags & CLONE_FS_) && (flags & CLONE_NEWUSER_)) return -EINVAL;
-  /* The modelled kernel has no namespaces (kconfig.c): copy_creds
-   * refuses CLONE_NEWUSER (create_user_ns), copy_namespaces wants
-   * CAP_SYS_ADMIN, then each absent kind refuses its flag (copy_utsname,
-   * copy_ipcs, copy_pid_ns, copy_net_ns, copy_time_ns: EINVAL).  A new
-   * mount namespace is a copy of one the guest cannot change (no mount),
-   * and without cgroups copy_cgroup_ns keeps the old one. */
-  if (flags & CLONE_NEWUSER_) return -EINVAL;
-  if (flags & CLONE_NS_ALL_) {
-    if (!capable(k, CAP_SYS_ADMIN_)) return -EPERM;
-    if (flags & CLONE_NS_ABSENT_) return -EINVAL;
+  /* copy_creds and copy_namespaces (ns.c): user, pid and network
+   * namespaces; a new mount namespace is a copy of one the guest cannot
+   * change (no mount), and without cgroups copy_cgroup_ns keeps the old
+   * one; UTS, IPC and time namespaces are EINVAL (not modelled) */
+  struct nsproxy *cns = k->tc.ns;
+  /* copy_process: a thread's pid is its process's namespace's */
+  if (thread && cns && cns->pid != cns->pid_children) return -EINVAL;
+  if ((flags & (CLONE_NEWUSER_ | CLONE_NS_ALL_)) || (cns && !thread)) {
+    if (thread && (flags & (CLONE_NEWUSER_ | 0x20000000 /* CLONE_NEWPID */))) return -EINVAL;
+    int e = ns_clone(k, flags, &cns);
+    if (e) return e;
   }
-  int newpid = alloc_pid(k, set_tid, set_tid_size);
+  struct pidns *cpid = cns ? cns->pid : NULL;
+  if (thread) cpid = task_pidns(&k->tc);
+  int newpid = cpid ? pidns_alloc(k, cpid, set_tid, set_tid_size) : alloc_pid(k, set_tid, set_tid_size);
   if (newpid < 0) return newpid;
   /* copy_process: CLONE_DETACHED is kept for a later CLONE_PIDFD use; the
    * fd number is stored before the child exists (EFAULT: no child), and
@@ -431,6 +449,11 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   t->serial = ++k->next_kobj_id;
   t->on_cpu = -1;
   t->tc = k->tc;
+  if (!thread) t->tc.ns = cns;
+  if (flags & CLONE_NEWUSER_) {     /* set_cred_user_ns: every capability in the new namespace */
+    t->tc.cap_eff = t->tc.cap_prm = t->tc.cap_bnd = (1ull << 41) - 1;
+    t->tc.cap_inh = 0;
+  }
   t->tc.tid = newpid;
   if (!thread) t->tc.pid = newpid;
   t->tc.sigpending = 0;
@@ -467,6 +490,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     t->tc.tg = tgroup_copy(k, k->tg, flags & CLONE_FS_);
     if (!t->tc.tg) { kstep_end(k, 0, 1); free(t); return -ENOMEM; }
     t->tc.tg->ppid = (flags & CLONE_PARENT_) ? k->tg->ppid : k->pid;
+    t->tc.tg->exit_signal = (int)(flags & 0xff);   /* CSIGNAL */
   }
   if (flags & CLONE_FILES_) k->files->refs++;
   else t->tc.files = files_copy(k, k->files);
@@ -498,12 +522,15 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
   int pid = t->tc.tid;       /* clone returns the new thread's id (the pid of a new process) */
   rec_put(k, FLTR_K_FORK, (uint64_t)pid, t->tc.mm->id, flags, 0);
   if (pidfd >= 0) pidfd_install(k, t, 0, pidfd);
-  if (flags & CLONE_PARENT_SETTID_) copy_to_user(k, ptid, &pid, 4);
+  /* the caller sees the child's pid in its own namespace, the child its own */
+  int vpid = pid_vnr(k, pid);
+  if (flags & CLONE_PARENT_SETTID_) copy_to_user(k, ptid, &vpid, 4);
   if (flags & CLONE_CHILD_SETTID_) {
     /* written in the child's address space */
     struct task *me = k->cur;
     switch_to(k, t, 1);
-    copy_to_user(k, ctid, &pid, 4);
+    int cpid_v = pid_vnr(k, pid);
+    copy_to_user(k, ctid, &cpid_v, 4);
     switch_to(k, me, 1);
   }
   if (flags & CLONE_VFORK_) {
@@ -514,7 +541,7 @@ static long do_clone(struct kernel *k, uint64_t flags, uint64_t newsp, uint64_t 
     k->block_now = true;
     k->block_restart = false;
   }
-  return pid;
+  return vpid;
 }
 
 long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
@@ -561,10 +588,14 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]) {
 
 /* ---- exit and wait ---- */
 static void reparent_children(struct kernel *k, int pid) {
+  /* forget_original_parent: to init, or to the init of the exiting
+   * process's pid namespace (find_child_reaper) */
+  int reaper = k->tc.ns ? pidns_reaper_for(k, &k->tc) : INIT_PID;
   for (struct task *t = k->tasks; t; t = t->next) {
     struct task_ctx *tc = task_ctx_of(k, t);
     if (tc->tg->ppid != pid) continue;
-    tc->tg->ppid = 1;                        /* init reaps them */
+    tc->tg->ppid = reaper;
+    tc->tg->exit_signal = SIGCHLD;           /* reparent_leader */
     jobctl_reparented(k, t);
   }
 }
@@ -600,7 +631,8 @@ static void exit_robust_list(struct kernel *k, uint64_t head, int tid) {
 /* mm_release: a thread's last touches of its address space (the running
  * one's, which it shares with the thread tc when that is another) */
 void thread_release_user(struct kernel *k, struct task_ctx *tc) {
-  exit_robust_list(k, tc->robust_list, tc->tid);
+  /* the futex words hold the thread's id as its own pid namespace numbers it */
+  exit_robust_list(k, tc->robust_list, tc->ns ? pid_nr_ns(task_pidns(tc), tc->tid) : tc->tid);
   tc->robust_list = 0;
   if (tc->tid_address) {               /* CLONE_CHILD_CLEARTID: clear and wake (pthread_join) */
     uint32_t z = 0;
@@ -683,6 +715,7 @@ void task_exit(struct kernel *k) {
   if (L == t || g->group_exit) L->wstatus = t->wstatus;   /* else every thread exit(2)ed: the leader's own */
   int ws = L->wstatus;
   pidfd_task_exited(L);
+  if (k->tc.ns) pidns_exit(k, &k->tc);   /* a pid namespace's init: the rest of it is killed */
   reparent_children(k, k->pid);
   jobctl_exit(k);
   if (L == k->tasks) {
@@ -741,14 +774,14 @@ static long wait_one(struct kernel *k, int want, int options, int *ws, int32_t i
   struct task *me = k->cur;
   int event = 0, looked = 0;
   kstep_begin(k, EV_S_WAIT_SCAN, 0);         /* do_wait: wait_consider_task per child */
-  for (struct task *u = k->tasks; u; u = u->next) looked += u != me && wait_match(k, me, u, want);
+  for (struct task *u = k->tasks; u; u = u->next) looked += u != me && wait_match(k, me, u, want, options);
   struct task *t = wait_find(k, me, want, options, &event);
   kstep_end(k, (uint64_t)looked, (uint64_t)looked);
   if (t) {
     int pid = t->tc.pid;
     bool keep = options & WNOWAIT;
-    info[1] = pid;
-    info[2] = t->tc.ruid;                /* the child's real uid */
+    info[1] = pid_vnr(k, pid);
+    info[2] = (int)ns_from_kid_munged(task_userns(&k->tc), false, (uint32_t)t->tc.ruid);   /* its real uid */
     if (event == CLD_EXITED) {
       *ws = t->wstatus;
       info[0] = (*ws & 0x80) ? CLD_DUMPED : (*ws & 0x7f) ? CLD_KILLED : CLD_EXITED;
@@ -769,7 +802,7 @@ static long wait_one(struct kernel *k, int want, int options, int *ws, int32_t i
       info[3] = SIGCONT;
       if (!keep) t->cont_report = false;
     }
-    return pid;
+    return pid_vnr(k, pid);               /* as the caller's pid namespace numbers it */
   }
   if (!any_child(k, me, want, options)) return -ECHILD;
   if (options & WNOHANG) return 0;
@@ -781,6 +814,10 @@ static long wait_one(struct kernel *k, int want, int options, int *ws, int32_t i
   return 0;
 }
 
+/* find_get_pid in the caller's pid namespace: the pid a wait names, 0
+ * when there is none there (the wait then has no child: ECHILD) */
+static int wait_global(struct kernel *k, int nr) { return pid_from_vnr(k, nr); }
+
 /* kernel_waitid_prepare: waitid's options, and its id as the pid
  * argument do_wait takes (-pgid for a group, 0 the caller's group, -1 any,
  * a pidfd's process); *nonblock for a nonblocking pidfd */
@@ -789,8 +826,14 @@ static long waitid_args(struct kernel *k, int idtype, int id, int options, int *
   if (!(options & (WEXITED | WSTOPPED | WCONTINUED))) return -EINVAL;
   switch (idtype) {
   case P_ALL: *want = -1; return 0;
-  case P_PID: *want = id; return id <= 0 ? -EINVAL : 0;
-  case P_PGID: *want = -id; return id < 0 ? -EINVAL : 0;   /* 0: the caller's group */
+  case P_PID:
+    if (id <= 0) return -EINVAL;
+    *want = wait_global(k, id);
+    return *want ? 0 : -ECHILD;
+  case P_PGID:
+    if (id < 0) return -EINVAL;
+    *want = id ? -wait_global(k, id) : 0;   /* 0: the caller's group */
+    return !id || *want ? 0 : -ECHILD;
   case 3: {                              /* P_PIDFD: its process */
     if (id < 0) return -EINVAL;
     int fl = 0;
@@ -812,6 +855,11 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
     /* kernel_wait4's checks */
     if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WAIT_THREAD_FLAGS)) return -EINVAL;
     if (want == INT_MIN) return -ESRCH;     /* -INT_MIN is not a pgid */
+    if (k->tc.ns && (want > 0 || want < -1)) {
+      int g = wait_global(k, want > 0 ? want : -want);
+      if (!g) return -ECHILD;
+      want = want > 0 ? g : -g;
+    }
     long r = wait_one(k, want, options | WEXITED, &ws, info);
     /* the status and usage are written after the child is consumed */
     if (r > 0 && a[1] && copy_to_user(k, a[1], &ws, 4)) return -EFAULT;
@@ -836,7 +884,26 @@ long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]) {
 }
 
 /* ---- process groups ---- */
+static long pgrp_call(struct kernel *k, int nr, const uint64_t a[6]);
+
+/* the calls with pids of the caller's pid namespace: to the initial
+ * one's and back (a group or session outside it reads as 0, pid_vnr) */
 long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]) {
+  if (!k->tc.ns || !k->tc.ns->pid) return pgrp_call(k, nr, a);
+  uint64_t b[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+  if (nr != SYS_getpgrp && nr != SYS_setsid && (int)a[0] > 0) {
+    b[0] = (uint64_t)pid_from_vnr(k, (int)a[0]);
+    if (!b[0]) return -ESRCH;
+  }
+  if (nr == SYS_setpgid && (int)a[1] > 0) {
+    b[1] = (uint64_t)pid_from_vnr(k, (int)a[1]);
+    if (!b[1]) return -EPERM;
+  }
+  long r = pgrp_call(k, nr, b);
+  return r > 0 && nr != SYS_setpgid ? pid_vnr(k, (int)r) : r;
+}
+
+static long pgrp_call(struct kernel *k, int nr, const uint64_t a[6]) {
   switch (nr) {
   case SYS_getpgid: {
     if (a[0] == 0) return k->tg->pgid;
@@ -911,4 +978,5 @@ void task_cleanup_all(struct kernel *k) {
   k->tasks = k->cur = NULL;
   k->mm = NULL;
   init_task_free(k);
+  ns_free_all(k);
 }

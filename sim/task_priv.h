@@ -63,6 +63,8 @@ void task_exit(struct kernel *k);
 void task_cleanup_all(struct kernel *k);
 long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]);
+/* the running task's parked wait4/waitid has something to return now */
+bool task_wait_done(struct kernel *k);
 long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags);
