@@ -13,9 +13,11 @@ static void szp(uint32_t *f, uint64_t r, unsigned sz) {
   if (parity8(r)) *f |= F_PF;
 }
 
-/* group 2: /0 ROL /1 ROR /2 RCL /3 RCR /4 SHL /5 SHR /6 SAL(=SHL) /7 SAR */
-static uint64_t shift(struct vcpu *c, unsigned op, unsigned sz, uint64_t d,
-                      unsigned cnt) {
+/* group 2: /0 ROL /1 ROR /2 RCL /3 RCR /4 SHL /5 SHR /6 SAL(=SHL) /7 SAR
+ * (inline: the register forms are one handler per operation and size,
+ * in which this folds to its one case) */
+static inline __attribute__((always_inline)) uint64_t shift(struct vcpu *c, unsigned op, unsigned sz,
+                                                            uint64_t d, unsigned cnt) {
   unsigned bits = sz * 8;
   cnt &= sz == 8 ? 63 : 31;
   if (cnt == 0) return d;
@@ -91,28 +93,40 @@ static uint64_t shift(struct vcpu *c, unsigned op, unsigned sz, uint64_t d,
   return r;
 }
 
-static const insn_t *grp2(struct vcpu *c, const insn_t *i) {
+static inline unsigned grp2_count(const struct vcpu *c, const insn_t *i) {
+  return (i->opc == 0xD0 || i->opc == 0xD1) ? 1
+       : (i->opc == 0xD2 || i->opc == 0xD3) ? (unsigned)(c->r[RCX] & 0xff)
+       : (unsigned)(i->imm & 0xff);
+}
+static const insn_t *grp2_m(struct vcpu *c, const insn_t *i) {
   unsigned sz = i->opsz;
-  unsigned cnt = (i->opc == 0xD0 || i->opc == 0xD1) ? 1
-               : (i->opc == 0xD2 || i->opc == 0xD3) ? (unsigned)(c->r[RCX] & 0xff)
-               : (unsigned)(i->imm & 0xff);
+  unsigned cnt = grp2_count(c, i);
   unsigned op = (i->modrm >> 3) & 7;
-  if (i->mod3) {
-    unsigned r = sz == 1 ? i->rm8 : i->rm;
-    uint64_t d = sz == 1 ? *R8P(c, r) : c->r[r];
-    uint64_t v = shift(c, op, sz, d, cnt);
-    if ((cnt & (sz == 8 ? 63 : 31)) || sz == 4) set_reg(c, r, sz, v);
-  } else {
-    uint64_t a = ea_of(c, i);
-    uint8_t *p = rmw_ptr(c, a, sz);
-    uint64_t d = 0;
-    memcpy(&d, p, sz);
-    uint64_t v = shift(c, op, sz, d, cnt);
-    memcpy(p, &v, sz);
-    rmw_done(c, p);
-  }
+  uint64_t a = ea_of(c, i);
+  uint8_t *p = rmw_ptr(c, a, sz);
+  uint64_t d = 0;
+  memcpy(&d, p, sz);
+  uint64_t v = shift(c, op, sz, d, cnt);
+  memcpy(p, &v, sz);
+  rmw_done(c, p);
   return i + 1;
 }
+/* the register forms, by operation, and by operand size (op_specialize) */
+#define GRP2_R(op, SZ, sfx)                                                    \
+  static const insn_t *grp2_r##op##sfx(struct vcpu *c, const insn_t *i) {     \
+    const unsigned sz = (SZ);                                                  \
+    unsigned cnt = grp2_count(c, i);                                           \
+    unsigned r = sz == 1 ? i->rm8 : i->rm;                                     \
+    uint64_t d = sz == 1 ? *R8P(c, r) : c->r[r];                               \
+    uint64_t v = shift(c, op, sz, d, cnt);                                     \
+    if ((cnt & (sz == 8 ? 63 : 31)) || sz == 4) set_reg(c, r, sz, v);          \
+    return i + 1;                                                              \
+  }
+#define GRP2_R_SZ(op) GRP2_R(op, i->opsz, ) GRP2_R(op, 8, _64) GRP2_R(op, 4, _32)
+GRP2_R_SZ(0) GRP2_R_SZ(1) GRP2_R_SZ(2) GRP2_R_SZ(3) GRP2_R_SZ(4) GRP2_R_SZ(5) GRP2_R_SZ(6) GRP2_R_SZ(7)
+#define GRP2_ROW(sfx) {grp2_r0##sfx, grp2_r1##sfx, grp2_r2##sfx, grp2_r3##sfx, \
+                       grp2_r4##sfx, grp2_r5##sfx, grp2_r6##sfx, grp2_r7##sfx}
+static const insn_fn grp2_r[3][8] = {GRP2_ROW(), GRP2_ROW(_64), GRP2_ROW(_32)};
 
 /* SHLD/SHRD (0F A4/A5/AC/AD) */
 static const insn_t *shxd(struct vcpu *c, const insn_t *i) {
@@ -271,12 +285,14 @@ static const insn_t *popf_op(struct vcpu *c, const insn_t *i) {
 
 void bits_register(void) {
   for (int r = 0; r < 8; r++) {
-    op_def(0, 0xC0, -1, r, grp2, NULL, A_MODRM | A_IMM8 | A_BYTE, CC_SIMPLE);
-    op_def(0, 0xC1, -1, r, grp2, NULL, A_MODRM | A_IMM8, CC_SIMPLE);
-    op_def(0, 0xD0, -1, r, grp2, NULL, A_MODRM | A_BYTE, CC_SIMPLE);
-    op_def(0, 0xD1, -1, r, grp2, NULL, A_MODRM, CC_SIMPLE);
-    op_def(0, 0xD2, -1, r, grp2, NULL, A_MODRM | A_BYTE, CC_SIMPLE);
-    op_def(0, 0xD3, -1, r, grp2, NULL, A_MODRM, CC_SIMPLE);
+    op_def(0, 0xC0, -1, r, grp2_r[0][r], grp2_m, A_MODRM | A_IMM8 | A_BYTE, CC_SIMPLE);
+    op_def(0, 0xC1, -1, r, grp2_r[0][r], grp2_m, A_MODRM | A_IMM8, CC_SIMPLE);
+    op_def(0, 0xD0, -1, r, grp2_r[0][r], grp2_m, A_MODRM | A_BYTE, CC_SIMPLE);
+    op_def(0, 0xD1, -1, r, grp2_r[0][r], grp2_m, A_MODRM, CC_SIMPLE);
+    op_def(0, 0xD2, -1, r, grp2_r[0][r], grp2_m, A_MODRM | A_BYTE, CC_SIMPLE);
+    op_def(0, 0xD3, -1, r, grp2_r[0][r], grp2_m, A_MODRM, CC_SIMPLE);
+    op_specialize(grp2_r[0][r], 8, grp2_r[1][r]);
+    op_specialize(grp2_r[0][r], 4, grp2_r[2][r]);
   }
   op_def(1, 0xA4, -1, -1, shxd, NULL, A_MODRM | A_IMM8, CC_SIMPLE);
   op_def(1, 0xA5, -1, -1, shxd, NULL, A_MODRM, CC_SIMPLE);
