@@ -167,18 +167,46 @@ static void hypercall(struct xen_pv *s, int nr) {
 static int check_entry(struct xen_pv *s, int level, uint64_t e, bool exempt);
 static void audit(struct hv *h);
 
+/* The slots Xen's loop visits when it types or untypes a table of the
+ * model's `level` (alloc_lN_table, free_lN_table: every entry read,
+ * present ones checked).  x86_64: 512 at each of the four levels.
+ * x86_32 (xen.pv_abi=1): the Xen of SOSP'03 (1.0) ran 32-bit guests on
+ * two-level non-PAE tables (PAE came with Xen 3.0), 4-byte entries, 1,024
+ * to a table: the model's L4 stands for the page directory, of which Xen
+ * checks the guest's 1,008 entries below HYPERVISOR_VIRT_START
+ * (DOMAIN_ENTRIES_PER_L2_PAGETABLE; its own 16 are copied in, not
+ * checked); its L3s and L2s have no counterpart (the directory maps the
+ * whole 4 GiB) and cost nothing; each of its L1s stands for one 32-bit
+ * page table of 1,024 entries (ENTRIES_PER_L1_PAGETABLE).  A 32-bit page
+ * table maps 4 MiB where the model's maps 2 MiB, so a mapping spread over
+ * both 2 MiB halves of one aligned 4 MiB has one table there and two
+ * here (counted twice); a small process's separate regions (text and
+ * heap, the stack) have one table each in both. */
+static uint64_t table_slots(const struct xen_pv *s, int level) {
+  if (!s->abi32) return 512;
+  return level == 4 ? 1008 : level == 1 ? 1024 : 0;
+}
+
+/* Entry i of a table Xen walks: read through its direct map, charged; a
+ * level with no x86_32 counterpart is the model's bookkeeping (found, not
+ * charged: its entries are the directory's, read there). */
+static uint64_t slot_read(struct xen_pv *s, uint64_t f, int i, int level, uint64_t *cyc) {
+  uint64_t pa = (f << 12) + 8ull * (unsigned)i;
+  return table_slots(s, level) ? hv_read64(s->h, pa, cyc) : mem_peek64(s->h->mmu->mem, pa);
+}
+
 /* Give frame f the type of a level-`level` table: every entry is checked
  * (Xen's alloc_page_type); children of an untyped kind are typed too. */
 static int validate_table(struct xen_pv *s, uint64_t f, int level, bool exempt) {
   struct hv *h = s->h;
   if (s->type[f] == level) return XR_OK;
   if (s->type[f] != T_NONE) return XR_TYPE;
-  uint64_t cyc = s->validate_entry * 512;
+  uint64_t cyc = s->validate_entry * table_slots(s, level);
   s->type[f] = (uint8_t)level;
   s->exempt[f] = exempt;
   int why = XR_OK;
   for (int i = 0; i < 512 && !why; i++) {
-    uint64_t e = hv_read64(h, (f << 12) + 8ull * (unsigned)i, &cyc);
+    uint64_t e = slot_read(s, f, i, level, &cyc);
     if (e & PTE_P) {
       h->st.counter[HV_C_XEN_TABLE_ENTRIES_VALIDATED]++;
       why = check_entry(s, level, e, exempt || (level == 4 && i >= 256));
@@ -260,12 +288,15 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
   bool direct = level_hint & PV_PTE_DIRECT;
   level_hint &= 7;
   uint64_t t = entry_pa >> 12;
-  if (s->type[t] == T_NONE && s->batch_depth && level_hint == 1 && !direct) {
-    /* a PTE of a table not pinned yet (a fork's child) in lazy MMU mode:
-     * xen_set_pte still queues an MMU_NORMAL_PT_UPDATE, which Xen finds
-     * on an ordinary writable page and stores unvalidated; the entries
-     * are validated when the table is pinned (Linux xen_batched_set_pte;
-     * Xen do_mmu_update, a PGT_writable_page update) */
+  if (s->type[t] == T_NONE && level_hint == 1 && !direct && (s->batch_depth || (val & PTE_P))) {
+    /* a PTE of a table not pinned yet (a fork's child in lazy MMU mode,
+     * a new image's argument pages before activate_mm): xen_set_pte
+     * still makes it an MMU_NORMAL_PT_UPDATE, queued or by hypercall,
+     * which Xen finds on an ordinary writable page and stores
+     * unvalidated; the entries are validated when the table is pinned
+     * (Linux __xen_set_pte, xen_batched_set_pte; Xen do_mmu_update, a
+     * PGT_writable_page update).  A teardown's clears after the unpin
+     * are plain stores (below). */
     uint64_t cyc = 0;
     batch_event(s);
     if (val & PTE_P) (void)p2m(s, frame_of(val));
@@ -279,7 +310,8 @@ static void xen_pte_store(struct hv *h, uint64_t entry_pa, uint64_t val, int lev
   }
   if (s->type[t] == T_NONE) {
     /* not a page table yet (being built before it is linked or pinned):
-     * the guest's own store; Xen validates it with the whole table */
+     * the guest's own store (xen_set_pmd/pud/p4d store directly into a
+     * page not pinned); Xen validates it with the whole table */
     uint64_t cyc = 0;
     guest_write64(h, entry_pa, val, &cyc);
     h->cpu->cycles += cyc;
@@ -329,7 +361,8 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
     return;
   }
   if (level == 4) {
-    /* process creation: pin the kernel and the user L4 (MMUEXT_PIN_L4_TABLE) */
+    /* the whole tree pinned (exec's activate_mm, the end of a fork's
+     * dup_mmap): the kernel and the user L4 (MMUEXT_PIN_L4_TABLE) */
     hv_begin(h, EV_S_XEN_MULTICALL, 0, HC_MMUEXT_OP);
     hypercall(s, HC_MMUEXT_OP);
     pin(s, pa, 4);
@@ -375,14 +408,16 @@ static void xen_pt_new(struct hv *h, uint64_t pa, int level) {
 }
 
 /* Devalidate the user half of an address space (its tables lose their
- * types, Xen's free_page_type). */
-static uint64_t devalidate(struct xen_pv *s, uint64_t f, int level) {
+ * types, Xen's free_page_type): the tables, and in *slots the entries
+ * Xen's loops visit (table_slots). */
+static uint64_t devalidate(struct xen_pv *s, uint64_t f, int level, uint64_t *slots) {
   uint64_t n = 1, cyc = 0;
+  *slots += table_slots(s, level);
   int lim = level == 4 ? 256 : 512;
   for (int i = 0; i < lim && level > 1; i++) {
-    uint64_t e = hv_read64(s->h, (f << 12) + 8ull * (unsigned)i, &cyc);
+    uint64_t e = slot_read(s, f, i, level, &cyc);
     if (!(e & PTE_P) || (e & PTE_PS) || !owned(s, frame_of(e))) continue;
-    if (s->type[frame_of(e)] == level - 1 && !s->exempt[frame_of(e)]) n += devalidate(s, frame_of(e), level - 1);
+    if (s->type[frame_of(e)] == level - 1 && !s->exempt[frame_of(e)]) n += devalidate(s, frame_of(e), level - 1, slots);
   }
   s->type[f] = T_NONE;
   s->h->cpu->cycles += cyc;
@@ -395,10 +430,10 @@ static void xen_pt_free(struct hv *h, uint64_t top) {
   audit(h);
   hypercall(s, HC_MMUEXT_OP);
   hv_begin(h, EV_S_XEN_UNPIN, top, 0);
-  uint64_t n = devalidate(s, top >> 12, 4);
+  uint64_t slots = 0, n = devalidate(s, top >> 12, 4, &slots);
   XEN_CTR(h, XEN_UNPINS);
   hv_set_arg(h, n);
-  hv_end(h, s->validate_entry * 512 * n);
+  hv_end(h, s->validate_entry * slots);
 }
 
 static void xen_batch(struct hv *h, bool begin) {

@@ -595,7 +595,11 @@ static inline struct task_ctx *task_ctx_of(struct kernel *k, struct task *t) {
 
 /* ---- memory (mm.c) ---- */
 int kernel_mem_init(struct kernel *k);
+/* a new address space (mm_alloc), its tables plain memory until
+ * mm_activate (exec_mmap's activate_mm) pins them for a paravirtualized
+ * mode */
 struct mm *mm_new(struct kernel *k);
+void mm_activate(struct kernel *k, struct mm *mm);
 void mm_put(struct kernel *k, struct mm *mm);
 struct vma *vma_find(struct mm *mm, uint64_t va);           /* covering va */
 struct vma *vma_insert(struct kernel *k, struct mm *mm, const struct vma *v);

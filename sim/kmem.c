@@ -130,6 +130,15 @@ void pv_new_table(struct kernel *k, uint64_t pa, int level) {
   rec_put(k, FLTR_K_PT_NEW, pa >> 12, (uint64_t)level, 0, 0);
   if (k->hv->mode->pv_pt_new) k->hv->mode->pv_pt_new(k->hv, pa, level);
 }
+/* a table of an address space not pinned yet: plain memory, recorded (a
+ * replay counts it) but not announced until the pin (pv_pin_table) */
+void pt_new_plain(struct kernel *k, uint64_t pa, int level) {
+  rec_put(k, FLTR_K_PT_NEW, pa >> 12, (uint64_t)level, 1, 0);
+}
+void pv_pin_table(struct kernel *k, uint64_t pa, int level) {
+  rec_put(k, FLTR_K_PT_NEW, pa >> 12, (uint64_t)level, 2, 0);
+  if (k->hv->mode->pv_pt_new) k->hv->mode->pv_pt_new(k->hv, pa, level);
+}
 void pv_batch(struct kernel *k, bool begin) {
   rec_put(k, FLTR_K_PV_BATCH, begin, 0, 0, 0);
   if (k->hv->mode->pv_batch) k->hv->mode->pv_batch(k->hv, begin);

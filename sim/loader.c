@@ -261,6 +261,13 @@ int load_elf(struct kernel *k, const char *path, char *const argv[],
     argvv[i] = p;
     if (copy_to_user(k, p, argv[i], l)) goto efault2;
   }
+  /* bprm setup ends here (bprm_mm_init's stack VMA, copy_strings of
+   * execfn, envp and argv into the new mm); load_elf_binary's
+   * begin_new_exec -> exec_mmap -> activate_mm loads it, which pins it
+   * under Xen PV.  The segments' VMAs above hold no PTEs yet; the
+   * auxiliary vector and the pointer arrays below are create_elf_tables'
+   * stores, after it (fs/exec.c, fs/binfmt_elf.c). */
+  mm_activate(k, mm);
   uint64_t args_start = argc ? argvv[0] : p, args_end = argc ? argvv[argc - 1] + strlen(argv[argc - 1]) + 1 : p;
   k->tg->cmdline_len = args_end - args_start;
   free(k->tg->cmdline);

@@ -77,11 +77,13 @@ int kernel_mem_init(struct kernel *k) {
   return 0;
 }
 
-struct mm *mm_new(struct kernel *k) { return mm_new_as(k, true); }
+/* exec and the first process: pinned at activate_mm (mm_activate, called
+ * by the loader where exec_mmap runs) */
+struct mm *mm_new(struct kernel *k) { return mm_new_as(k, false); }
 
-/* pin: a paravirtualized mode learns of the top table now (exec, the
- * first process: Linux pins at activate_mm); a fork's child is built
- * unpinned and pinned whole at the end of dup_mmap (mm_fork.c) */
+/* pin: a paravirtualized mode learns of the top table now; otherwise the
+ * tables are plain memory until the whole tree is pinned: a fork's child
+ * at the end of dup_mmap, a new image at activate_mm (mm_fork.c) */
 struct mm *mm_new_as(struct kernel *k, bool pin) {
   struct mm *mm = calloc(1, sizeof *mm);
   mm->refs = 1;
@@ -104,6 +106,7 @@ struct mm *mm_new_as(struct kernel *k, bool pin) {
     kwrite_pte(k, pt_entry_pa(mm->pml4, KTEXT_BASE, 4), e511, 4, &cyc);
   }
   if (pin) pv_new_table(k, mm->pml4, 4);      /* Xen PV: pinned as an L4 */
+  else pt_new_plain(k, mm->pml4, 4);
   mm->pv_pinned = pin;
   mm->pt_pages = 1;
   k->pt_pages_allocated++;
@@ -281,7 +284,8 @@ static uint64_t kpt_new_table(void *c, int level) {
   uint64_t pt = frame_alloc(k);
   if (!pt) return 0;
   memset(kaccess(k, kva(pt), ACC_W, x->cyc), 0, PAGE);
-  if (k->mm->pv_pinned) pv_new_table(k, pt, level);   /* else at the pin (mm_fork.c) */
+  if (k->mm->pv_pinned) pv_new_table(k, pt, level);
+  else pt_new_plain(k, pt, level);                    /* announced at the pin (mm_fork.c) */
   k->mm->pt_pages++;
   k->pt_pages_allocated++;
   return pt;

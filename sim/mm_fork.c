@@ -8,33 +8,48 @@
 #include <stdlib.h>
 #include "sim/mm_internal.h"
 
-/* The child's user-half tables, top-down as Linux's __xen_pgd_walk meets
- * them, announced to a paravirtualized mode (pv_new_table) now that they
- * are filled: xen_dup_mmap's xen_pgd_pin remaps each read-only and pins
- * the PTE pages (split page-table locks) in one multicall batch, then
- * pins the top table, which Xen validates whole.  Every mode records the
- * same announcements at the same place (a trace does not depend on the
- * mode); finding the tables is bookkeeping the model does not charge. */
+/* The user-half tables of an address space built unpinned, top-down as
+ * Linux's __xen_pgd_walk meets them, announced to a paravirtualized mode
+ * (pv_new_table) now that they are filled: xen_pgd_pin remaps each
+ * read-only and pins the PTE pages (split page-table locks) in one
+ * multicall batch, then pins the top table, which Xen validates whole.
+ * Every mode records the same announcements at the same place (a trace
+ * does not depend on the mode); finding the tables is bookkeeping the
+ * model does not charge. */
 static uint64_t pin_walk(struct kernel *k, uint64_t table, int level) {
   uint64_t n = 0;
   int lim = level == 4 ? 256 : 512;    /* the user half at the top */
   for (int i = 0; i < lim && level > 1; i++) {
     uint64_t e = mem_peek64(k->mem, table + 8ull * (unsigned)i);
     if (!(e & PTE_P) || (e & PTE_PS)) continue;
-    pv_new_table(k, e & PTE_ADDR, level - 1);
+    pv_pin_table(k, e & PTE_ADDR, level - 1);
     n += 1 + pin_walk(k, e & PTE_ADDR, level - 1);
   }
   return n;
 }
 
-static void arch_dup_mmap(struct kernel *k, struct mm *child) {
-  kstep_begin(k, EV_S_FORK_ARCH_DUP_MMAP, child->pml4);
+/* xen_pgd_pin as one named step: at the end of dup_mmap for a fork's
+ * child (xen_dup_mmap), at exec_mmap's activate_mm for a new image
+ * (xen_activate_mm; sim/loader.c) */
+static void pv_pin_tree(struct kernel *k, struct mm *mm, int step) {
+  kstep_begin(k, step, mm->pml4);
   pv_batch(k, true);
-  uint64_t n = pin_walk(k, child->pml4, 4);
+  uint64_t n = pin_walk(k, mm->pml4, 4);
   pv_batch(k, false);
-  pv_new_table(k, child->pml4, 4);     /* MMUEXT_PIN_L4_TABLE */
-  child->pv_pinned = true;
+  pv_pin_table(k, mm->pml4, 4);     /* MMUEXT_PIN_L4_TABLE */
+  mm->pv_pinned = true;
   kstep_end(k, n + 1, 1);
+}
+
+/* exec_mmap -> activate_mm: a new address space is plain memory until it
+ * is first loaded; Xen PV pins it there (arch/x86/xen/mmu_pv.c
+ * xen_activate_mm -> xen_pgd_pin), so what bprm setup stored into it
+ * before (the stack VMA's argument and environment pages: xen_set_pmd and
+ * friends store directly into a table not pinned; a PTE is an
+ * MMU_NORMAL_PT_UPDATE Xen performs on an ordinary writable page,
+ * unvalidated) is validated once, with the whole tree. */
+void mm_activate(struct kernel *k, struct mm *mm) {
+  if (!mm->pv_pinned) pv_pin_tree(k, mm, EV_S_EXEC_ACTIVATE_MM);
 }
 
 /* copy_page_range over every VMA the child inherits pages of: one descent
@@ -134,7 +149,7 @@ struct mm *mm_fork(struct kernel *k, struct mm *parent) {
   }
   kstep_end(k, copied > 0 ? (uint64_t)copied : 0, copied > 0 ? (uint64_t)copied : 0);
   if (copied < 0) { mm_put(k, child); return NULL; }
-  arch_dup_mmap(k, child);
+  pv_pin_tree(k, child, EV_S_FORK_ARCH_DUP_MMAP);   /* arch_dup_mmap: xen_dup_mmap */
   kstep_begin(k, EV_S_FORK_FLUSH_TLB, 0);
   guest_flush_tlb(k);      /* the parent lost write access to its pages */
   kstep_end(k, 0, 1);

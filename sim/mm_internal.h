@@ -59,6 +59,8 @@ uint64_t asid_exit_cr3(struct kernel *k);
 uint64_t asid_kern_pcid(const struct kernel *k);
 uint64_t asid_user_pcid(const struct kernel *k);
 void pv_new_table(struct kernel *k, uint64_t pa, int level);
+void pt_new_plain(struct kernel *k, uint64_t pa, int level);
+void pv_pin_table(struct kernel *k, uint64_t pa, int level);
 void pv_batch(struct kernel *k, bool begin);
 
 /* mm.c: frames and page tables */

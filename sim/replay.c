@@ -595,6 +595,7 @@ static int imported_space(struct kernel *k) {
   k->pid = FIRST_PID;
   k->mm = mm_new(k);
   if (!k->mm) return -1;
+  mm_activate(k, k->mm);             /* loaded at once: nothing built before */
   struct vma v = {.start = PAGE, .end = TASK_SIZE, .flags = VM_READ | VM_WRITE | VM_EXEC | VM_NORESERVE, .prot = 7};
   strcpy(v.name, "[imported]");
   vma_insert(k, k->mm, &v);

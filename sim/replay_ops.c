@@ -61,9 +61,14 @@ void replay_kernel_record(struct replay *R, const struct fltr_rec *r, uint64_t *
     else kwrite_pte(k, v[0], v[1], (int)(v[2] & (7 | PV_PTE_DIRECT)), cyc);
     break;
   case FLTR_K_PT_NEW:
+    /* how (minor version 2; 0 in older traces): 0 a table announced as
+     * allocated, 1 one of an address space not pinned yet (counted only),
+     * 2 announced at that address space's pin (not a new table) */
     if ((v[0] << 12) >= k->mem->ram_bytes) replay_fail(R, "frame outside memory");
-    R->pt_new++;
-    pv_new_table(k, v[0] << 12, (int)v[1]);
+    if (v[1] < 1 || v[1] > 4 || v[2] > 2) replay_fail(R, "bad page-table record");
+    if (v[2] != 2) R->pt_new++;
+    if (v[2] == 0) pv_new_table(k, v[0] << 12, (int)v[1]);
+    else if (v[2] == 2) pv_pin_table(k, v[0] << 12, (int)v[1]);
     break;
   case FLTR_K_PV_BATCH: pv_batch(k, v[0] != 0); break;
   case FLTR_K_INVLPG: flush_user_va(k, v[0]); break;

@@ -114,10 +114,20 @@ int llog_read(struct llog *l, const char *path, char *err, size_t errlen) {
 
 void llog_free(struct llog *l) { free(l->e); free(l->s); memset(l, 0, sizeof *l); }
 
-/* a user-mode access's fault (U in its error code) */
-static bool user_fault(const struct lstep *e) {
-  const char *err = strstr(e->fields, "err=(");
-  return err && strstr(err, " U");
+/* a user-mode access's fault (U in its error code).  Under 64-bit Xen
+ * PV the guest kernel runs in ring 3, so its own faults (exec copying the
+ * arguments in, a copy to user memory) report U too: the error code Xen
+ * bounces to the guest kernel (its xen.bounce step's, U rewritten) tells
+ * the two apart. */
+static bool user_fault(const struct llog *l, size_t i) {
+  const char *err = strstr(l->e[i].fields, "err=(");
+  if (!err || !strstr(err, " U")) return false;
+  for (size_t j = i + 1; j < l->n && l->e[j].depth > l->e[i].depth; j++)
+    if (l->e[j].step == EV_S_XEN_BOUNCE && l->e[j].depth == l->e[i].depth + 1) {
+      const char *g = strstr(l->e[j].fields, "err=(");
+      return !g || strstr(g, " U");
+    }
+  return true;
 }
 
 long ladder_pick(const struct llog *l, uint64_t fault, const char *kind) {
@@ -129,7 +139,7 @@ long ladder_pick(const struct llog *l, uint64_t fault, const char *kind) {
     if (e->depth) continue;
     if (kind ? strcmp(e->kind, kind) != 0 : !e->visible) continue;
     if (first < 0) first = (long)i;
-    if (user_fault(e)) { first_user = (long)i; break; }
+    if (user_fault(l, i)) { first_user = (long)i; break; }
   }
   return first_user >= 0 ? first_user : first;
 }
@@ -238,7 +248,7 @@ void ladder_print(FILE *f, const struct llog *l, size_t root, const struct ladde
   /* where the fault came from: the program, or (a supervisor access: a
    * copy, a page-table store) the kernel it runs on */
   int origin = EV_L_USER;
-  if (!user_fault(r) && strstr(r->fields, "err=("))
+  if (!user_fault(l, root) && strstr(r->fields, "err=("))
     origin = !strcmp(l->mode, "vkernel") ? EV_L_VKERNEL : !strcmp(l->mode, "exokernel") ? EV_L_LIBOS : EV_L_GUEST_KERNEL;
   bool present[EV_L__COUNT] = {[0] = false};
   present[origin] = true;

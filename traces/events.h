@@ -263,7 +263,8 @@ enum ev_field {
   X(EXIT_FILES, "exit.files", GUEST_KERNEL, "native.exit_files", NONE, NONE, "drop the descriptor table (closing its files when it is the last user), fs and signal handlers [Linux kernel/exit.c do_exit: exit_files, exit_fs]") \
   X(EXIT_NOTIFY, "exit.notify", GUEST_KERNEL, "native.exit_notify", NONE, NONE, "the process has ended: reparent its children, SIGCHLD to the parent, wake its wait [Linux kernel/exit.c exit_notify, kernel/signal.c do_notify_parent]") \
   X(WAIT_SCAN, "wait.scan", GUEST_KERNEL, "native.wait_scan", NONE, ENTRIES, "wait4/waitid look at the children for one to report (cost per child looked at) [Linux kernel/exit.c do_wait, wait_consider_task]") \
-  X(WAIT_REAP, "wait.reap", GUEST_KERNEL, "native.wait_reap", NONE, NONE, "a zombie reported: its status and usage collected, the task released (pid, signal_struct, task_struct) [Linux kernel/exit.c wait_task_zombie, release_task]")
+  X(WAIT_REAP, "wait.reap", GUEST_KERNEL, "native.wait_reap", NONE, NONE, "a zombie reported: its status and usage collected, the task released (pid, signal_struct, task_struct) [Linux kernel/exit.c wait_task_zombie, release_task]") \
+  X(EXEC_ACTIVATE_MM, "exec.activate_mm", GUEST_KERNEL, NULL, CR3, TABLES, "paravirtualized paging: a new image's tables, plain memory while exec copied the arguments in, are remapped read-only and pinned when it is first loaded (xen-pv: update_va_mapping, MMUEXT_PIN_L1_TABLE per PTE page, MMUEXT_PIN_L4_TABLE) [Linux fs/exec.c exec_mmap, arch/x86/xen/mmu_pv.c xen_activate_mm, xen_pgd_pin]")
 
 enum ev_step {
 #define X(id, name, layer, cost, fva, farg, doc) EV_S_##id,

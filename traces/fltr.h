@@ -18,7 +18,7 @@
 /* ---- format constants (FORMAT.md "Layout") ---- */
 #define FLTR_MAGIC "\x89" "FLTR\r\n\x1a"   /* 8 bytes at offset 0 */
 #define FLTR_VERSION_MAJOR 1               /* a reader refuses a newer major */
-#define FLTR_VERSION_MINOR 1               /* and accepts a newer minor (1: idle, several vCPUs) */
+#define FLTR_VERSION_MINOR 2               /* and accepts a newer minor (1: idle, several vCPUs; 2: pt_new how) */
 #define FLTR_HEADER_FIXED 32               /* fixed part of the header */
 #define FLTR_FRAME_HEADER 32
 #define FLTR_INDEX_ENTRY 32
@@ -82,8 +82,8 @@ enum fltr_frame_kind {
     "a new address space: its number (never reused) and the frame of its top-level table") \
   X(MM_FREE, 33, "mm_free", (FU(mm)), \
     "an address space is torn down (its tables and frames are released by the frame records that follow)") \
-  X(PT_NEW, 34, "pt_new", (FU(frame), F8(level)), \
-    "a zeroed frame becomes a page table of this level (not yet linked)") \
+  X(PT_NEW, 34, "pt_new", (FU(frame), F8(level), F8(how)), \
+    "a zeroed frame becomes a page table of this level (not yet linked); how 0: announced to a paravirtualized mode, 1: plain memory of an address space not pinned yet (not announced), 2: announced when that address space is pinned (not a new table) (minor version 2)") \
   X(PTE, 35, "pte", (FS(entry), FS(val), F8(level)), \
     "the kernel stores a page-table entry: the entry's physical address and the value, rotated (both predicted), in a table of level (1 PT .. 4 PML4); +128: a plain store of a table filled whole (no charged access); +64: a direct store with no paravirtual hook (ptep_set_wrprotect's clear_bit: under xen-pv a writable-page-table trap)") \
   X(CR3, 36, "cr3", (FU(mm), FU(root)), \
