@@ -10,7 +10,7 @@
  * /proc files of its memory are empty, as a process's without an mm) and
  * no descriptors, and is no one's child (its parent is 0, as Linux's
  * init's, and wait never sees it).  Orphans are reparented to it
- * (task.c reparent_children: getppid() is 1), as on Linux without a
+ * (task_exit.c reparent_children: getppid() is 1), as on Linux without a
  * subreaper (forget_original_parent, find_new_reaper).
  *
  * It takes no signal: Linux's init is SIGNAL_UNKILLABLE and a signal

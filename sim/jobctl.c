@@ -3,7 +3,7 @@
  * TS_BLOCKED task with BLK_STOPPED), until
  * SIGCONT or SIGKILL; the parent hears CLD_STOPPED / CLD_CONTINUED by
  * SIGCHLD unless it asked for SA_NOCLDSTOP, and wait reports each stop and
- * each continue once (task.c).  Orphaned process groups are Linux's:
+ * each continue once (task_exit.c).  Orphaned process groups are Linux's:
  * SIGTSTP/SIGTTIN/SIGTTOU do not stop their members, and a group that an
  * exit orphans while one of its members is stopped gets SIGHUP and SIGCONT.
  *

@@ -1,6 +1,6 @@
 /* pidfds: descriptors that refer to a process (pidfd_open, CLONE_PIDFD),
  * and the calls that take one: pidfd_send_signal, pidfd_getfd,
- * waitid(P_PIDFD) (task.c) and poll/select (sys_fspoll.c).
+ * waitid(P_PIDFD) (task_exit.c) and poll/select (sys_fspoll.c).
  *
  * A pidfd names the process (its struct pid) by its pid and the task's
  * serial: once the process is reaped, its pid may be given again (after

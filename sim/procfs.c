@@ -7,13 +7,15 @@
  * /proc/mounts (a link to self/mounts), /proc/sys (one table: the
  * sysctls the model has, with Linux's modes; writes go to the table's
  * handler), /proc/sysvipc/shm (sys_shm.c's segments), and
- * /sys/devices/system/cpu/{online,possible,present}.  Content is
- * generated when a file is opened (smaps in procfs_smaps.c, mounts and
- * the /proc/sys table in procfs_sys.c).  path.c's lookup calls
- * fs_proc_walk before any host lookup. */
+ * /sys/devices/system/cpu/{online,possible,present}.  This file holds
+ * the tree: inode numbers, the process a path names, the exe, cwd, root
+ * and fd links, directory listings and the walk itself (fs_proc_walk,
+ * which path.c's lookup calls before any host lookup).  Content is
+ * generated when a file is opened: comm, maps, status and stat in
+ * procfs_pid.c, cpuinfo and meminfo in procfs_info.c, smaps in
+ * procfs_smaps.c, mounts and the /proc/sys table in procfs_sys.c. */
 #include "sim/procfs_priv.h"
 #include "sim/mm_internal.h"
-#include "cpu-x86/cpu.h"
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -91,11 +93,6 @@ static bool pctx_may(struct kernel *k, const struct pctx *p) {
   return p->self || !p->t || ptrace_may_access(k, p->t, true);
 }
 
-static const char *state_name(char s) {
-  return s == 'Z' ? "Z (zombie)" : s == 'S' ? "S (sleeping)" : s == 'D' ? "D (disk sleep)" :
-         s == 'T' ? "T (stopped)" : "R (running)";
-}
-
 static struct host_file *exe_file_of(const struct task_ctx *c) {
   if (!c->mm) return NULL;
   struct host_file *any = NULL;
@@ -122,7 +119,7 @@ int fs_open_exe(struct kernel *k, int flags) {
   return fs_host_open(k, AT_FDCWD, k->tg->exe_path, flags | O_RDONLY, 0);
 }
 
-static int exe_link_text(struct kernel *k, const struct task_ctx *c, char *out, size_t n) {
+int exe_link_text(struct kernel *k, const struct task_ctx *c, char *out, size_t n) {
   struct host_file *hf = exe_file_of(c);
   if (hf && fs_host_fd_guest_path(k, hf->fd, out, n) == 0 && out[0] == '/') return 0;
   if (!c->tg->exe_path[0]) return -ENOENT;
@@ -212,261 +209,6 @@ void dir_add(struct kernel *k, struct sbuf *b, const char *dirpath, const char *
   rec[18] = (uint8_t)type;
   memcpy(rec + 19, name, nl);
   sb_add(b, rec, reclen);
-}
-
-static const char *exe_base(struct kernel *k, const struct task_ctx *c, char *tmp, size_t n) {
-  if (c->comm[0]) { snprintf(tmp, n, "%s", c->comm); return tmp; }   /* the task's name */
-  if (exe_link_text(k, c, tmp, n)) snprintf(tmp, n, "%s", c->tg->exe_path);
-  const char *s = strrchr(tmp, '/');
-  return s ? s + 1 : tmp;
-}
-
-static void gen_comm(struct kernel *k, const struct pctx *p, struct sbuf *b) {
-  char t[FS_PATH_MAX];
-  sb_printf(b, "%.15s\n", exe_base(k, p->c, t, sizeof t));
-}
-
-void fs_vma_name(struct kernel *k, const struct vma *v, char *out, size_t n) {
-  out[0] = 0;
-  if (v->file && fs_host_fd_guest_path(k, v->file->fd, out, n) == 0 && out[0] == '/') return;
-  snprintf(out, n, "%s", v->name);   /* the file's path as the guest sees it (d_path), else [heap] ... */
-}
-
-void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b) {
-  {
-    char line[128];
-    uint64_t ino = v->file ? v->file->ino : 0;   /* (a host file's st_ino, a shmem file's own) */
-    int n = snprintf(line, sizeof line, "%08llx-%08llx %c%c%c%c %08llx 00:00 %llu ",
-                     (unsigned long long)v->start, (unsigned long long)v->end,
-                     v->flags & VM_READ ? 'r' : '-', v->flags & VM_WRITE ? 'w' : '-',
-                     v->flags & VM_EXEC ? 'x' : '-', v->flags & VM_SHARED ? 's' : 'p',
-                     (unsigned long long)(v->file ? v->file_off : 0), (unsigned long long)ino);
-    sb_add(b, line, (size_t)n);
-    char name[FS_PATH_MAX];
-    fs_vma_name(k, v, name, sizeof name);
-    if (name[0]) {
-      for (; n < 72; n++) sb_add(b, " ", 1);   /* seq_pad to 25 + 6 * 8 - 1 */
-      sb_add(b, " ", 1);
-      sb_add(b, name, strlen(name));
-    }
-    sb_add(b, "\n", 1);
-  }
-}
-
-static void gen_maps(struct kernel *k, const struct pctx *p, struct sbuf *b) {
-  struct mm *mm = p->c->mm;
-  for (int i = 0; mm && i < mm->nvmas; i++) maps_line(k, &mm->vmas[i], b);
-}
-
-static uint64_t vm_total(const struct mm *mm, uint32_t need, uint32_t refuse, bool file) {
-  uint64_t s = 0;
-  for (int i = 0; mm && i < mm->nvmas; i++) {
-    const struct vma *v = &mm->vmas[i];
-    if ((v->flags & need) != need || (v->flags & refuse)) continue;
-    if (file && !v->file) continue;
-    s += v->end - v->start;
-  }
-  return s;
-}
-
-static uint64_t sig_bits(const struct task_ctx *c, int which) {
-  uint64_t m = 0;
-  for (int s = 1; s <= 64; s++) {
-    uint64_t h = c->tg->sig_handlers[s];
-    if ((which == 0 && h == 1) || (which == 1 && h > 1)) m |= 1ull << (s - 1);
-  }
-  return m;
-}
-
-/* NStgid, NSpid, NSpgid, NSsid: the pid in the proc mount's namespace
- * (the initial one) and in each below it to the task's own
- * (proc_pid_status) */
-static void ns_status_lines(const struct task_ctx *c, struct sbuf *b) {
-  const struct pidns *chain[40];
-  int n = 0;
-  for (const struct pidns *p = task_pidns(c); p && n < 40; p = p->parent) chain[n++] = p;
-  static const char *const name[4] = {"NStgid", "NSpid", "NSpgid", "NSsid"};
-  int v[4] = {c->pid, c->tid, c->tg->pgid, c->tg->sid};
-  for (int f = 0; f < 4; f++) {
-    sb_printf(b, "%s:\t%d", name[f], v[f]);
-    for (int i = n - 1; i >= 0; i--) sb_printf(b, "\t%d", pid_nr_ns(chain[i], v[f]));
-    sb_printf(b, "\n");
-  }
-}
-
-/* task_state: the ids as the reader's user namespace maps them */
-#define U(x) ((int)ns_from_kid_munged(task_userns(&k->tc), false, (uint32_t)(x)))
-#define G(x) ((int)ns_from_kid_munged(task_userns(&k->tc), true, (uint32_t)(x)))
-static void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b) {
-  char t[FS_PATH_MAX];
-  const struct task_ctx *c = p->c;
-  const struct mm *mm = c->mm;
-  uint64_t vsz = vm_total(mm, 0, 0, false) >> 10, rss = mm ? mm->rss_pages * 4 : 0;
-  uint64_t stk = vm_total(mm, VM_GROWSDOWN, 0, false) >> 10;
-  uint64_t data = vm_total(mm, VM_WRITE, VM_GROWSDOWN | VM_SHARED, false) >> 10;
-  uint64_t exe = vm_total(mm, VM_EXEC, VM_WRITE, true) >> 10;
-  uint64_t pte = mm ? mm->pt_pages * 4 : 0;
-  sb_printf(b, "Name:\t%.15s\nUmask:\t%04o\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\n"
-            "PPid:\t%d\nTracerPid:\t0\nUid:\t%d\t%d\t%d\t%d\nGid:\t%d\t%d\t%d\t%d\n",
-            exe_base(k, c, t, sizeof t), (unsigned)c->tg->fs->umask, state_name(p->state), c->pid, c->tid,
-            c->tg->ppid, U(c->ruid), U(c->euid), U(c->suid), U(c->fsuid), G(c->rgid), G(c->egid), G(c->sgid),
-            G(c->fsgid));
-  /* task_state(): the groups, space-separated, and a trailing space */
-  sb_printf(b, "FDSize:\t%d\nGroups:\t", fds_cap(c->files));
-  for (int i = 0; i < c->ngroups; i++) sb_printf(b, "%s%u", i ? " " : "", (unsigned)G(c->groups[i]));
-  sb_printf(b, " \n");
-  ns_status_lines(c, b);
-  if (mm) {                 /* a zombie has no Vm* lines, as on Linux */
-    uint64_t lck = mm_locked_bytes(mm) >> 10;
-    sb_printf(b, "VmPeak:\t%8llu kB\nVmSize:\t%8llu kB\nVmLck:\t%8llu kB\nVmPin:\t       0 kB\n"
-              "VmHWM:\t%8llu kB\nVmRSS:\t%8llu kB\nRssAnon:\t%8llu kB\nRssFile:\t       0 kB\n"
-              "RssShmem:\t       0 kB\n",
-              (unsigned long long)vsz, (unsigned long long)vsz, (unsigned long long)lck, (unsigned long long)rss,
-              (unsigned long long)rss, (unsigned long long)rss);
-    sb_printf(b, "VmData:\t%8llu kB\nVmStk:\t%8llu kB\nVmExe:\t%8llu kB\nVmLib:\t       0 kB\n"
-              "VmPTE:\t%8llu kB\nVmSwap:\t       0 kB\nHugetlbPages:\t       0 kB\n",
-              (unsigned long long)data, (unsigned long long)stk, (unsigned long long)exe,
-              (unsigned long long)pte);
-  }
-  sb_printf(b, "CoreDumping:\t0\nTHP_enabled:\t1\nThreads:\t%d\nSigQ:\t0/63459\n"
-            "SigPnd:\t%016llx\nShdPnd:\t%016llx\n", c->tg->live,
-            (unsigned long long)c->sigpending, (unsigned long long)c->tg->shared_pending);
-  sb_printf(b, "SigBlk:\t%016llx\nSigIgn:\t%016llx\nSigCgt:\t%016llx\n",
-            (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
-            (unsigned long long)sig_bits(c, 1));
-  sb_printf(b, "CapInh:\t%016llx\nCapPrm:\t%016llx\nCapEff:\t%016llx\nCapBnd:\t%016llx\n"
-            "CapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\nSeccomp_filters:\t0\n"
-            "Speculation_Store_Bypass:\tnot vulnerable\nCpus_allowed:\t1\nCpus_allowed_list:\t0\n"
-            "Mems_allowed:\t00000001\nMems_allowed_list:\t0\nvoluntary_ctxt_switches:\t0\n"
-            "nonvoluntary_ctxt_switches:\t0\n", (unsigned long long)c->cap_inh,
-            (unsigned long long)c->cap_prm, (unsigned long long)c->cap_eff, (unsigned long long)c->cap_bnd);
-}
-
-#undef U
-#undef G
-
-static void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b) {
-  char t[FS_PATH_MAX];
-  const struct task_ctx *c = p->c;
-  const struct mm *mm = c->mm;
-  uint64_t now = ktime_ns(k);
-  /* the run's CPU time (every task is charged the same: an approximation
-   * for tasks other than the caller) */
-  uint64_t cpu_ns = now - k->epoch_ns - k->sleep_ns;
-  uint64_t utime = cpu_ns / 10000000ull;          /* USER_HZ = 100 */
-  uint64_t vsz = vm_total(mm, 0, 0, false), rss = mm ? mm->rss_pages : 0;
-  uint64_t sc = 0, ec = 0;
-  for (int i = 0; mm && i < mm->nvmas; i++) {
-    const struct vma *v = &mm->vmas[i];
-    if ((v->flags & VM_EXEC) && v->file) {
-      if (!sc) sc = v->start;
-      ec = v->end;
-    }
-  }
-  uint64_t brk0 = mm ? mm->brk_start : 0;
-  sb_printf(b, "%d (%.15s) %c %d %d %d 0 -1 4194304 %llu 0 %llu 0 %llu 0 0 0 20 0 %d 0 0 %llu %llu "
-            "18446744073709551615 %llu %llu %llu 0 0 ",
-            c->tid, exe_base(k, c, t, sizeof t), p->state, c->tg->ppid, c->tg->pgid, c->tg->sid,
-            (unsigned long long)c->minflt, (unsigned long long)c->majflt,
-            (unsigned long long)utime, c->tg->live ? c->tg->live : 1, (unsigned long long)vsz, (unsigned long long)rss,
-            (unsigned long long)sc, (unsigned long long)ec, (unsigned long long)(mm ? c->tg->auxv_addr : 0));
-  sb_printf(b, "0 %llu %llu %llu 0 0 0 17 0 0 0 0 0 0 0 0 %llu 0 0 0 0 %d\n",
-            (unsigned long long)c->sigmask, (unsigned long long)sig_bits(c, 0),
-            (unsigned long long)sig_bits(c, 1), (unsigned long long)brk0,
-            p->state == 'Z' ? (p->t ? p->t->wstatus : 0) : 0);
-}
-
-static void gen_cpuinfo(struct kernel *k, struct sbuf *b) {
-  uint32_t r0[4], r1[4], r7[4], e1[4], e8[4], br[12];
-  cpu_cpuid(k->cpu, 0, 0, r0);
-  cpu_cpuid(k->cpu, 1, 0, r1);
-  cpu_cpuid(k->cpu, 7, 0, r7);
-  cpu_cpuid(k->cpu, 0x80000001, 0, e1);
-  cpu_cpuid(k->cpu, 0x80000008, 0, e8);
-  for (uint32_t i = 0; i < 3; i++) cpu_cpuid(k->cpu, 0x80000002 + i, 0, br + 4 * i);
-  char vendor[13], brand[49];
-  memcpy(vendor, &r0[1], 4); memcpy(vendor + 4, &r0[3], 4); memcpy(vendor + 8, &r0[2], 4);
-  vendor[12] = 0;
-  memcpy(brand, br, 48);
-  brand[48] = 0;
-  char *bp = brand;
-  while (*bp == ' ') bp++;
-  for (size_t l = strlen(bp); l && bp[l - 1] == ' '; l--) bp[l - 1] = 0;
-  uint32_t fam = (r1[0] >> 8) & 0xf, model = (r1[0] >> 4) & 0xf, step = r1[0] & 0xf;
-  if (fam == 6 || fam == 15) model += ((r1[0] >> 16) & 0xf) << 4;
-  if (fam == 15) fam += (r1[0] >> 20) & 0xff;
-  /* last-level cache from leaf 4 */
-  uint64_t llc = 0;
-  for (uint32_t s = 0; s < 16; s++) {
-    uint32_t c4[4];
-    cpu_cpuid(k->cpu, 4, s, c4);
-    if (!(c4[0] & 31)) break;
-    llc = (uint64_t)(((c4[1] >> 22) & 0x3ff) + 1) * (((c4[1] >> 12) & 0x3ff) + 1) *
-          ((c4[1] & 0xfff) + 1) * ((uint64_t)c4[2] + 1);
-  }
-  uint64_t khz = k->cpu->tsc_hz / 1000;
-  sb_printf(b, "processor\t: 0\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\nmodel name\t: %s\n"
-            "stepping\t: %u\nmicrocode\t: 0x1\ncpu MHz\t\t: %llu.%03llu\ncache size\t: %llu KB\n"
-            "physical id\t: 0\nsiblings\t: 1\ncore id\t\t: 0\ncpu cores\t: 1\napicid\t\t: 0\n"
-            "initial apicid\t: 0\nfpu\t\t: yes\nfpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\n"
-            "flags\t\t:",
-            vendor, fam, model, bp, step, (unsigned long long)(khz / 1000),
-            (unsigned long long)(khz % 1000), (unsigned long long)(llc >> 10), r0[0]);
-  /* Linux's order: capability words 0 (1.edx), 1 (8000_0001.edx),
-   * 4 (1.ecx), 6 (8000_0001.ecx), 9 (7.ebx); hidden bits have no name. */
-  static const char *const w0[32] = {"fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8",
-    "apic", NULL, "sep", "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", NULL, "dts",
-    "acpi", "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe"};
-  static const char *const w1[32] = {[11] = "syscall", [19] = "mp", [20] = "nx", [22] = "mmxext",
-    [25] = "fxsr_opt", [26] = "pdpe1gb", [27] = "rdtscp", [29] = "lm", [30] = "3dnowext",
-    [31] = "3dnow"};
-  static const char *const w4[32] = {"pni", "pclmulqdq", "dtes64", "monitor", "ds_cpl", "vmx",
-    "smx", "est", "tm2", "ssse3", "cid", "sdbg", "fma", "cx16", "xtpr", "pdcm", NULL, "pcid", "dca",
-    "sse4_1", "sse4_2", "x2apic", "movbe", "popcnt", "tsc_deadline_timer", "aes", "xsave", NULL,
-    "avx", "f16c", "rdrand", "hypervisor"};
-  static const char *const w6[32] = {"lahf_lm", "cmp_legacy", "svm", "extapic", "cr8_legacy", "abm",
-    "sse4a", "misalignsse", "3dnowprefetch", "osvw", "ibs", "xop", "skinit", "wdt", NULL, "lwp",
-    "fma4", "tce", NULL, "nodeid_msr", NULL, "tbm", "topoext", "perfctr_core", "perfctr_nb", NULL,
-    "bpext", "ptsc", "perfctr_llc", "mwaitx"};
-  static const char *const w9[32] = {"fsgsbase", "tsc_adjust", "sgx", "bmi1", "hle", "avx2",
-    "fdp_excptn_only", "smep", "bmi2", "erms", "invpcid", "rtm", "cqm", "zero_fcs_fds", "mpx",
-    "rdt_a", "avx512f", "avx512dq", "rdseed", "adx", "smap", "avx512ifma", NULL, "clflushopt",
-    "clwb", "intel_pt", "avx512pf", "avx512er", "avx512cd", "sha_ni", "avx512bw", "avx512vl"};
-  const char *const *tabs[5] = {w0, w1, w4, w6, w9};
-  uint32_t regs[5] = {r1[3], e1[3], r1[2], e1[2], r7[1]};
-  for (int w = 0; w < 5; w++)
-    for (int bit = 0; bit < 32; bit++)
-      if ((regs[w] >> bit) & 1 && tabs[w][bit]) sb_printf(b, " %s", tabs[w][bit]);
-  uint32_t clf = ((r1[1] >> 8) & 0xff) * 8;
-  sb_printf(b, "\nbugs\t\t:\nbogomips\t: %llu.%02llu\nclflush size\t: %u\ncache_alignment\t: %u\n"
-            "address sizes\t: %u bits physical, %u bits virtual\npower management:\n\n",
-            (unsigned long long)(khz * 2 / 1000), (unsigned long long)(khz * 2 % 1000 / 10),
-            clf, clf ? clf : 64, e8[0] & 0xff, (e8[0] >> 8) & 0xff);
-}
-
-static void gen_meminfo(struct kernel *k, struct sbuf *b) {
-  uint64_t total = k->mem->ram_bytes >> 10;
-  uint64_t used = k->frames_used * (PAGE >> 10);
-  uint64_t fr = used < total ? total - used : 0;
-  static const char *const zero[] = {"Buffers:", "Cached:", "SwapCached:", "Active:", "Inactive:",
-    "Active(anon):", "Inactive(anon):", "Active(file):", "Inactive(file):", "Unevictable:",
-    "Mlocked:", "SwapTotal:", "SwapFree:", "Dirty:", "Writeback:", "AnonPages:", "Mapped:",
-    "Shmem:", "KReclaimable:", "Slab:", "SReclaimable:", "SUnreclaim:", "KernelStack:",
-    "PageTables:", "NFS_Unstable:", "Bounce:", "WritebackTmp:"};
-  sb_printf(b, "%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n", "MemTotal:",
-            (unsigned long long)total, "MemFree:", (unsigned long long)fr, "MemAvailable:",
-            (unsigned long long)fr);
-  for (size_t i = 0; i < sizeof zero / sizeof zero[0]; i++) {
-    uint64_t v = 0;
-    if (!strcmp(zero[i], "AnonPages:") || !strcmp(zero[i], "Active(anon):") || !strcmp(zero[i], "Active:"))
-      v = k->mm ? k->mm->rss_pages * 4 : 0;
-    if (!strcmp(zero[i], "PageTables:")) v = k->mm ? k->mm->pt_pages * 4 : 0;
-    sb_printf(b, "%-16s%8llu kB\n", zero[i], (unsigned long long)v);
-  }
-  sb_printf(b, "%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n%-16s%8llu kB\n", "CommitLimit:",
-            (unsigned long long)total, "Committed_AS:", (unsigned long long)used,
-            "VmallocTotal:", 34359738367ull, "VmallocUsed:", 0ull);
-  hugetlb_meminfo(k, b);
 }
 
 /* ---- the /proc walk ---- */

@@ -1,6 +1,6 @@
-/* Private to the /proc model (procfs.c, procfs_smaps.c, procfs_sys.c):
- * the growing buffer synthesized files are built in, the process a /proc
- * path names, and the generators each file provides. */
+/* Private to the /proc model (the procfs*.c files): the growing buffer
+ * synthesized files are built in, the process a /proc path names, and
+ * the generators each file provides. */
 #ifndef FAULTLINE_SIM_PROCFS_PRIV_H
 #define FAULTLINE_SIM_PROCFS_PRIV_H
 #include "sim/fs_priv.h"
@@ -24,9 +24,19 @@ struct pctx {
   bool self;                 /* the running task */
 };
 
-/* the /proc/<pid>/maps line of one VMA (procfs.c; smaps starts each
+/* procfs.c: the path /proc/<pid>/exe links to (-ENOENT without one) */
+int exe_link_text(struct kernel *k, const struct task_ctx *c, char *out, size_t n);
+/* the /proc/<pid>/maps line of one VMA (procfs_pid.c; smaps starts each
  * VMA with it) */
 void maps_line(struct kernel *k, const struct vma *v, struct sbuf *b);
+/* procfs_pid.c: /proc/<pid>/comm, maps, status and stat */
+void gen_comm(struct kernel *k, const struct pctx *p, struct sbuf *b);
+void gen_maps(struct kernel *k, const struct pctx *p, struct sbuf *b);
+void gen_status(struct kernel *k, const struct pctx *p, struct sbuf *b);
+void gen_stat(struct kernel *k, const struct pctx *p, struct sbuf *b);
+/* procfs_info.c: /proc/cpuinfo and /proc/meminfo */
+void gen_cpuinfo(struct kernel *k, struct sbuf *b);
+void gen_meminfo(struct kernel *k, struct sbuf *b);
 /* procfs_smaps.c: /proc/<pid>/smaps and smaps_rollup */
 void proc_gen_smaps(struct kernel *k, const struct pctx *p, struct sbuf *b, bool rollup);
 /* procfs_mem.c: /proc/<pid>/coredump_filter's content */

@@ -5,7 +5,7 @@
 #define FAULTLINE_SIM_TASK_PRIV_H
 #include "sim/kernel.h"
 
-/* ---- processes (task.c) ---- */
+/* ---- processes (task.c, task_exit.c) ---- */
 int task_init_first(struct kernel *k);
 #define OUTSIDE_PID 999   /* the first task's parent, outside the model */
 #define FIRST_PID 1000    /* the first task's */
@@ -65,6 +65,11 @@ long sys_clone_family(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_wait_family(struct kernel *k, int nr, const uint64_t a[6]);
 /* the running task's parked wait4/waitid has something to return now */
 bool task_wait_done(struct kernel *k);
+/* task_exit.c, for the scheduler's wakeups: the first child the wait
+ * (pid argument want, options) may report now, with what (*event, a
+ * CLD_* code); whether any child is left for it to wait for */
+struct task *wait_find(struct kernel *k, struct task *parent, int want, int options, int *event);
+bool any_child(struct kernel *k, struct task *parent, int want, int options);
 long sys_pgrp(struct kernel *k, int nr, const uint64_t a[6]);
 long sys_execve(struct kernel *k, uint64_t upath, uint64_t uargv, uint64_t uenvp);
 long sys_execveat(struct kernel *k, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp, int flags);
