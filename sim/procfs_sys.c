@@ -99,7 +99,7 @@ static bool ckpt_capable(const struct kernel *k) { return capable(k, CAP_SYS_ADM
 
 /* kernel.ns_last_pid (pid_ns_ctl_handler, kernel/pid_namespace.c): the
  * pid allocator's cursor less one, so a write of N makes N+1 the first
- * pid alloc_pid tries (task.c); 0..pid_max */
+ * pid alloc_pid tries (pid.c); 0..pid_max */
 static int64_t get_ns_last_pid(const struct kernel *k) { return k->next_pid - 1; }
 static void set_ns_last_pid(struct kernel *k, int64_t v) { k->next_pid = (int)v + 1; }
 static int pid_max_of(const struct kernel *k) { return k->sysctl.pid_max; }
