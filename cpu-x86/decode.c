@@ -37,51 +37,36 @@ static const insn_t *op_ud(struct vcpu *c, const insn_t *i) { UD(c); }
 static const insn_t *op_gp_len(struct vcpu *c, const insn_t *i) { GP0(c); }
 
 static uint8_t has_modrm[4][256][4];
-static struct { insn_fn generic, special; int opsz; } specs[512];
-static int nspecs;
-void op_specialize(insn_fn generic, int opsz, insn_fn special) {
-  if (nspecs >= 512) abort();   /* (a table too small is a build error, not a slow run) */
-  specs[nspecs++] = (typeof(specs[0])){generic, special, opsz};
+/* The handler variants, one table: (from, key) -> to, where key is an
+ * operand size (op_specialize) or a V_ kind */
+enum { V_GENERAL = -1, V_BD = -2, V_DC = -3 };
+static struct { insn_fn from, to; int key; } variants[1024];
+static int nvariants;
+static void add_variant(insn_fn from, int key, insn_fn to) {
+  if (nvariants >= 1024) abort();   /* (a table too small is a build error, not a slow run) */
+  variants[nvariants++] = (typeof(variants[0])){from, to, key};
 }
-static struct { insn_fn fast, general; } fast_forms[256];
-static int nfast;
-void op_fast_form(insn_fn fast, insn_fn general) {
-  if (nfast >= 256) abort();
-  fast_forms[nfast++] = (typeof(fast_forms[0])){fast, general};
+static insn_fn variant(insn_fn fn, int key) {
+  for (int k = 0; k < nvariants; k++)
+    if (variants[k].from == fn && variants[k].key == key) return variants[k].to;
+  return NULL;
 }
-insn_fn decode_general_form(insn_fn fn) {
-  for (int k = 0; k < nfast; k++)
-    if (fast_forms[k].fast == fn) return fast_forms[k].general;
-  return fn;
+void op_specialize(insn_fn generic, int opsz, insn_fn special) { add_variant(generic, opsz, special); }
+void op_fast_form(insn_fn fast, insn_fn general) { add_variant(fast, V_GENERAL, general); }
+void op_ea_form(insn_fn fast, insn_fn simple) { add_variant(fast, V_BD, simple); }
+void op_dc_form(insn_fn fast, insn_fn dc) { add_variant(fast, V_DC, dc); }
+static insn_fn variant_or(insn_fn fn, int key) {
+  insn_fn v = variant(fn, key);
+  return v ? v : fn;
 }
-static struct { insn_fn fast, simple; } ea_forms[128];
-static int nea;
-void op_ea_form(insn_fn fast, insn_fn simple) {
-  if (nea >= 128) abort();
-  ea_forms[nea++] = (typeof(ea_forms[0])){fast, simple};
-}
-static insn_fn ea_form(insn_fn fn) {
-  for (int k = 0; k < nea; k++)
-    if (ea_forms[k].fast == fn) return ea_forms[k].simple;
-  return fn;
-}
-static struct { insn_fn fast, dc; } dc_forms[256];
-static int ndc;
-void op_dc_form(insn_fn fast, insn_fn dc) {
-  if (ndc >= 256) abort();
-  dc_forms[ndc++] = (typeof(dc_forms[0])){fast, dc};
-}
+insn_fn decode_general_form(insn_fn fn) { return variant_or(fn, V_GENERAL); }
 insn_fn decode_form_for(insn_fn fn, uint8_t hit_extra) {
-  if (hit_extra == HIT_DCACHE)
-    for (int k = 0; k < ndc; k++)
-      if (dc_forms[k].fast == fn) return dc_forms[k].dc;
+  insn_fn v = hit_extra == HIT_DCACHE ? variant(fn, V_DC) : NULL;
+  if (v) return v;
   return hit_extra ? decode_general_form(fn) : fn;
 }
-static insn_fn specialize(insn_fn fn, int opsz) {
-  for (int k = 0; k < nspecs; k++)
-    if (specs[k].generic == fn && specs[k].opsz == opsz) return specs[k].special;
-  return fn;
-}
+static insn_fn specialize(insn_fn fn, int opsz) { return variant_or(fn, opsz); }
+static insn_fn ea_form(insn_fn fn) { return variant_or(fn, V_BD); }
 static int inited;
 void decode_init(void) {
   if (inited) return;
