@@ -383,7 +383,52 @@ static const insn_t *cwd_op(struct vcpu *c, const insn_t *i) {
   return i + 1;
 }
 
+/* CMP r,r / CMP r,imm / TEST r,r, 32- and 64-bit, then Jcc: one handler
+ * (op_fuse): the compare's work as its own handler does it, then the
+ * branch's, with no dispatch between them and the lazy flags just stored
+ * read back in registers */
+#define FUSE_CC(kind, SZ, sfx, FIRST)                                          \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 0) FUSE_ONE(kind, SZ, sfx, FIRST, 1)          \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 2) FUSE_ONE(kind, SZ, sfx, FIRST, 3)          \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 4) FUSE_ONE(kind, SZ, sfx, FIRST, 5)          \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 6) FUSE_ONE(kind, SZ, sfx, FIRST, 7)          \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 8) FUSE_ONE(kind, SZ, sfx, FIRST, 9)          \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 10) FUSE_ONE(kind, SZ, sfx, FIRST, 11)        \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 12) FUSE_ONE(kind, SZ, sfx, FIRST, 13)        \
+  FUSE_ONE(kind, SZ, sfx, FIRST, 14) FUSE_ONE(kind, SZ, sfx, FIRST, 15)        \
+  static const insn_fn fused_##kind##sfx[16] = {                              \
+    fused_##kind##sfx##_0, fused_##kind##sfx##_1, fused_##kind##sfx##_2,       \
+    fused_##kind##sfx##_3, fused_##kind##sfx##_4, fused_##kind##sfx##_5,       \
+    fused_##kind##sfx##_6, fused_##kind##sfx##_7, fused_##kind##sfx##_8,       \
+    fused_##kind##sfx##_9, fused_##kind##sfx##_10, fused_##kind##sfx##_11,     \
+    fused_##kind##sfx##_12, fused_##kind##sfx##_13, fused_##kind##sfx##_14,    \
+    fused_##kind##sfx##_15};
+#define FUSE_ONE(kind, SZ, sfx, FIRST, cc)                                     \
+  static const insn_t *fused_##kind##sfx##_##cc(struct vcpu *c, const insn_t *i) { \
+    const unsigned sz = (SZ);                                                  \
+    FIRST;                                                                     \
+    return jcc_do(c, i + 1, cc);                                               \
+  }
+#define CMP_EG (void)do_alu(c, 7, sz, rdreg(c, i->rm8, i->rm, sz), rdreg(c, i->reg8, i->reg, sz))
+#define CMP_GE (void)do_alu(c, 7, sz, rdreg(c, i->reg8, i->reg, sz), rdreg(c, i->rm8, i->rm, sz))
+#define CMP_EI (void)do_alu(c, 7, sz, rdreg(c, i->rm8, i->rm, sz), i->imm & size_mask(sz))
+#define TEST_EG lf_set(c, LF_LOGIC, sz, rdreg(c, i->rm8, i->rm, sz) & rdreg(c, i->reg8, i->reg, sz), 0, 0)
+FUSE_CC(cmp_eg, 8, _64, CMP_EG) FUSE_CC(cmp_eg, 4, _32, CMP_EG)
+FUSE_CC(cmp_ge, 8, _64, CMP_GE) FUSE_CC(cmp_ge, 4, _32, CMP_GE)
+FUSE_CC(cmp_ei, 8, _64, CMP_EI) FUSE_CC(cmp_ei, 4, _32, CMP_EI)
+FUSE_CC(test_eg, 8, _64, TEST_EG) FUSE_CC(test_eg, 4, _32, TEST_EG)
+
 void alu_register(void) {
+  for (unsigned cc = 0; cc < 16; cc++) {
+    op_fuse(alu7_EG_r_64, cc, fused_cmp_eg_64[cc]);
+    op_fuse(alu7_EG_r_32, cc, fused_cmp_eg_32[cc]);
+    op_fuse(alu7_GE_r_64, cc, fused_cmp_ge_64[cc]);
+    op_fuse(alu7_GE_r_32, cc, fused_cmp_ge_32[cc]);
+    op_fuse(alu7_EI_r_64, cc, fused_cmp_ei_64[cc]);
+    op_fuse(alu7_EI_r_32, cc, fused_cmp_ei_32[cc]);
+    op_fuse(test_EG_r_8, cc, fused_test_eg_64[cc]);
+    op_fuse(test_EG_r_4, cc, fused_test_eg_32[cc]);
+  }
   for (int op = 0; op < 8; op++) {
     for (int f = 0; f < 7; f++) {
       op_specialize(alu_tab[op][f], 8, alu_tab64[op][f]);

@@ -3,10 +3,7 @@
 #include "cpu-x86/interp.h"
 
 #define JCC(cc)                                                          \
-  static const insn_t *jcc_##cc(struct vcpu *c, const insn_t *i) {      \
-    c->rip = cond_eval(c, cc) ? i->imm : i->next_rip;                   \
-    return NULL;                                                        \
-  }
+  static const insn_t *jcc_##cc(struct vcpu *c, const insn_t *i) { return jcc_do(c, i, cc); }
 FOR_EACH_CC(JCC)
 #undef JCC
 #define JCC_FN(cc) jcc_##cc,
@@ -213,6 +210,7 @@ void ctl_register(void) {
   for (int cc = 0; cc < 16; cc++) {
     op_def(0, 0x70 + cc, -1, -1, jcc_by_cc[cc], NULL, A_IMM8 | A_REL | A_END | A_F64, CC_BRANCH);
     op_def(1, 0x80 + cc, -1, -1, jcc_by_cc[cc], NULL, A_IMMZ | A_REL | A_END | A_F64, CC_BRANCH);
+    op_jcc((unsigned)cc, jcc_by_cc[cc]);
   }
   op_def(0, 0xEB, -1, -1, jmp_rel, NULL, A_IMM8 | A_REL | A_END | A_F64, CC_BRANCH);
   op_def(0, 0xE9, -1, -1, jmp_rel, NULL, A_IMMZ | A_REL | A_END | A_F64, CC_BRANCH);

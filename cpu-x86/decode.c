@@ -46,10 +46,18 @@ static void add_variant(insn_fn from, int key, insn_fn to) {
   if (nvariants >= 1024) abort();   /* (a table too small is a build error, not a slow run) */
   variants[nvariants++] = (typeof(variants[0])){from, to, key};
 }
+/* sorted by (from, key) once every family has registered (decode_init),
+ * then searched with bsearch: decode looks up every instruction */
+static int variant_cmp(const void *a, const void *b) {
+  const typeof(variants[0]) *x = a, *y = b;
+  uintptr_t fx = (uintptr_t)x->from, fy = (uintptr_t)y->from;
+  if (fx != fy) return fx < fy ? -1 : 1;
+  return (x->key > y->key) - (x->key < y->key);
+}
 static insn_fn variant(insn_fn fn, int key) {
-  for (int k = 0; k < nvariants; k++)
-    if (variants[k].from == fn && variants[k].key == key) return variants[k].to;
-  return NULL;
+  typeof(variants[0]) probe = {fn, NULL, key};
+  const typeof(variants[0]) *v = bsearch(&probe, variants, (size_t)nvariants, sizeof variants[0], variant_cmp);
+  return v ? v->to : NULL;
 }
 void op_specialize(insn_fn generic, int opsz, insn_fn special) { add_variant(generic, opsz, special); }
 void op_fast_form(insn_fn fast, insn_fn general) { add_variant(fast, V_GENERAL, general); }
@@ -64,6 +72,21 @@ insn_fn decode_form_for(insn_fn fn, uint8_t hit_extra) {
   insn_fn v = hit_extra == HIT_DCACHE ? variant(fn, V_DC) : NULL;
   if (v) return v;
   return hit_extra ? decode_general_form(fn) : fn;
+}
+/* compare-and-branch: key V_FUSE - cc */
+enum { V_FUSE = -16 };
+static insn_fn jcc_fns[16];
+void op_jcc(unsigned cc, insn_fn jcc) { jcc_fns[cc & 15] = jcc; }
+void op_fuse(insn_fn first, unsigned cc, insn_fn fused) { add_variant(first, V_FUSE - (int)(cc & 15), fused); }
+insn_fn decode_fused(insn_fn first, insn_fn jcc) {
+  for (int cc = 0; cc < 16; cc++)
+    if (jcc_fns[cc] == jcc) return variant(first, V_FUSE - cc);
+  return NULL;
+}
+insn_fn decode_unfused(insn_fn fn) {
+  for (int k = 0; k < nvariants; k++)
+    if (variants[k].to == fn && variants[k].key <= V_FUSE && variants[k].key > V_FUSE - 16) return variants[k].from;
+  return fn;
 }
 static insn_fn specialize(insn_fn fn, int opsz) { return variant_or(fn, opsz); }
 static insn_fn ea_form(insn_fn fn) { return variant_or(fn, V_BD); }
@@ -80,6 +103,9 @@ void decode_init(void) {
   x87_register();
   sse_register();
   bmi_register();
+  qsort(variants, (size_t)nvariants, sizeof variants[0], variant_cmp);
+  for (int k = 1; k < nvariants; k++)   /* one variant per (handler, key) */
+    if (!variant_cmp(&variants[k - 1], &variants[k]) && variants[k - 1].to != variants[k].to) abort();
   for (int m = 0; m < 4; m++)
     for (int o = 0; o < 256; o++)
       for (int p = 0; p < 4; p++)

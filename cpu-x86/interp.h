@@ -368,6 +368,12 @@ static inline __attribute__((always_inline)) int cond_eval(struct vcpu *c, const
   }
   return cond_true(c, cc);
 }
+/* Jcc's work: i is the Jcc (the block's last instruction) */
+static inline __attribute__((always_inline)) const insn_t *jcc_do(struct vcpu *c, const insn_t *i,
+                                                                  const unsigned cc) {
+  c->rip = cond_eval(c, cc) ? i->imm : i->next_rip;
+  return NULL;
+}
 /* one handler per condition code: F(0) .. F(15) */
 #define FOR_EACH_CC(F) F(0) F(1) F(2) F(3) F(4) F(5) F(6) F(7) \
                        F(8) F(9) F(10) F(11) F(12) F(13) F(14) F(15)
@@ -425,6 +431,14 @@ void op_ea_form(insn_fn fast, insn_fn simple);
  * caches are the only thing a hit asks for (hit_extra == HIT_DCACHE) */
 void op_dc_form(insn_fn fast, insn_fn dc);
 insn_fn decode_general_form(insn_fn fn);
+/* Compare-and-branch: fused is first (a CMP/TEST without a memory
+ * operand) and the Jcc of condition cc after it, in one handler; build()
+ * fuses a block's last two instructions (run.c), run_cut unfuses a pair
+ * the instruction limit splits */
+void op_jcc(unsigned cc, insn_fn jcc);
+void op_fuse(insn_fn first, unsigned cc, insn_fn fused);
+insn_fn decode_fused(insn_fn first, insn_fn jcc);   /* NULL: no such pair */
+insn_fn decode_unfused(insn_fn fn);                 /* fn itself when not fused */
 /* what a block decoded under hit_extra gets for fn */
 insn_fn decode_form_for(insn_fn fn, uint8_t hit_extra);
 /* x87 escape (D8-DF): x87.c picks the handler from opcode and ModRM. */

@@ -260,6 +260,11 @@ static __attribute__((noinline)) struct block *build(struct vcpu *c, uint64_t ri
       break;
   }
   b->n = n;
+  /* a compare and the branch that ends the block: one handler */
+  if (n >= 2) {
+    insn_fn f = decode_fused(b->insns[n - 2].fn, b->insns[n - 1].fn);
+    if (f) b->insns[n - 2].fn = f;
+  }
   insn_t *t = &b->insns[n];
   memset(t, 0, sizeof *t);
   t->fn = op_block_end;
@@ -437,7 +442,8 @@ static __attribute__((noinline)) int run_cut(struct vcpu *c, struct block *b, ui
   const insn_t *i = &b->insns[idx], *stop = &b->insns[end];
   while (i && i != stop) {
     c->cur = i;
-    i = i->fn(c, i);
+    /* (a compare fused with the branch the limit leaves out runs alone) */
+    i = (i + 1 == stop ? decode_unfused(i->fn) : i->fn)(c, i);
   }
   c->cur = NULL;
   c->cur_block = NULL;
